@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 mode, explicit existentials.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "NeonHub",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "neonhub", targets: ["neonhub"]),
+        .library(name: "HTTPCore", targets: ["HTTPCore"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .library(name: "NeonHub", targets: ["NeonHub"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // C libraries, found through pkg-config; Debian names the packages that provide them.
+        .systemLibrary(
+            name: "CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+
+        // epoll and eventfd, which Glibc's module does not export.
+        .target(name: "CSystemShims"),
+
+        .target(
+            name: "HTTPCore",
+            dependencies: ["CZlib", "CSystemShims"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "NeonHub",
+            dependencies: [
+                "HTTPCore", "Postgres", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "neonhub",
+            dependencies: [
+                "NeonHub", "HTTPCore", "Postgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        // libFuzzer harness for the HTTP parser (scripts/fuzz.sh builds it with -sanitize=fuzzer);
+        // a plain build gives a corpus replayer with the same entry point.
+        .executableTarget(
+            name: "HTTPParserFuzz",
+            dependencies: ["HTTPCore"],
+            swiftSettings: strictSettings),
+
+        .testTarget(
+            name: "HTTPCoreTests",
+            dependencies: ["HTTPCore"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "PostgresTests",
+            dependencies: ["Postgres"],
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "NeonHubTests",
+            dependencies: ["NeonHub", "HTTPCore", "Postgres", "neonhub"],
+            swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

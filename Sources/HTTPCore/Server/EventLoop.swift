@@ -1,0 +1,213 @@
+import CSystemShims
+import Glibc
+import Synchronization
+
+/// One thread running one epoll instance. Connections accepted by a loop stay on it for
+/// life, so their state is touched by one thread only. Other threads hand work to the loop
+/// with `execute(_:)` (a locked queue plus an eventfd wake-up).
+final class EventLoop: @unchecked Sendable {
+    // Everything below except `tasks` and `wakeFD` is confined to the loop thread.
+    let epollFD: Int32
+    let wakeFD: Int32
+    let index: Int
+    unowned let server: HTTPServer
+    private let tasks = Mutex<[@Sendable () -> Void]>([])
+    private var threadID: pthread_t?
+    private(set) var connections: [Connection?] = []
+    private(set) var connectionCount = 0
+    let dateCache = DateCache()
+    /// Monotonic time of the latest wake-up, in nanoseconds.
+    private(set) var now: UInt64 = EventLoop.monotonicNanos()
+    private var nextSweep: UInt64 = 0
+    private var listening = false
+    private var acceptPaused = false
+    private(set) var shuttingDown = false
+    private var running = true
+
+    private static let wakeToken: UInt64 = UInt64(UInt32.max)
+    private static let listenToken: UInt64 = UInt64(UInt32.max) - 1
+
+    init(index: Int, server: HTTPServer) throws {
+        self.index = index
+        self.server = server
+        epollFD = nh_epoll_create()
+        guard epollFD >= 0 else { throw SocketError("epoll_create1") }
+        wakeFD = nh_eventfd()
+        guard wakeFD >= 0 else { throw SocketError("eventfd") }
+        nh_epoll_add(epollFD, wakeFD, nh_EPOLLIN, Self.wakeToken)
+    }
+
+    deinit {
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+    }
+
+    var inLoopThread: Bool {
+        guard let threadID else { return false }
+        return pthread_equal(threadID, pthread_self()) != 0
+    }
+
+    /// Runs `task` on the loop thread (soon, in FIFO order). Thread-safe.
+    func execute(_ task: @escaping @Sendable () -> Void) {
+        let wasEmpty = tasks.withLock { queue in
+            queue.append(task)
+            return queue.count == 1
+        }
+        if wasEmpty {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
+    }
+
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    // MARK: Loop
+
+    /// The loop body; returns when the loop has shut down and has no connections left.
+    func run() {
+        threadID = pthread_self()
+        startListening()
+        let capacity = 256
+        let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        let events = UnsafeMutablePointer<UInt32>.allocate(capacity: capacity)
+        defer {
+            tokens.deallocate()
+            events.deallocate()
+        }
+        while running {
+            let n = nh_epoll_wait(epollFD, tokens, events, Int32(capacity), 250)
+            now = Self.monotonicNanos()
+            dateCache.refresh()
+            if n < 0 && errno != EINTR { break }
+            if n > 0 {
+                for k in 0..<Int(n) {
+                    let token = tokens[k]
+                    if token == Self.wakeToken {
+                        drainTasks()
+                    } else if token == Self.listenToken {
+                        acceptConnections()
+                    } else if let connection = connection(for: Int32(truncatingIfNeeded: token)) {
+                        connection.handleEvents(events[k])
+                    }
+                }
+            }
+            if now >= nextSweep {
+                nextSweep = now + 100_000_000
+                sweepTimeouts()
+            }
+            if shuttingDown && connectionCount == 0 { running = false }
+        }
+        for case let connection? in connections { connection.close() }
+    }
+
+    private func connection(for fd: Int32) -> Connection? {
+        let i = Int(fd)
+        return i >= 0 && i < connections.count ? connections[i] : nil
+    }
+
+    private func drainTasks() {
+        var value: UInt64 = 0
+        _ = Glibc.read(wakeFD, &value, 8)
+        let batch = tasks.withLock { queue -> [@Sendable () -> Void] in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for task in batch { task() }
+    }
+
+    // MARK: Accepting
+
+    private func startListening() {
+        guard !shuttingDown, let listener = server.listener else { return }
+        if nh_epoll_add(epollFD, listener.fd, nh_EPOLLIN | nh_EPOLLEXCLUSIVE, Self.listenToken) == 0 { listening = true }
+    }
+
+    private func stopListening() {
+        guard listening, let listener = server.listener else { return }
+        nh_epoll_del(epollFD, listener.fd)
+        listening = false
+    }
+
+    private func acceptConnections() {
+        guard let listener = server.listener else { return }
+        for _ in 0..<64 {
+            guard server.reserveConnectionSlot() else {
+                // At capacity: leave the rest in the kernel backlog until a connection closes.
+                stopListening()
+                acceptPaused = true
+                return
+            }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    nh_accept(listener.fd, $0, &length)
+                }
+            }
+            guard fd >= 0 else {
+                server.releaseConnectionSlot()
+                if errno == EMFILE || errno == ENFILE {
+                    stopListening()
+                    acceptPaused = true
+                }
+                return
+            }
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            let connection = Connection(fd: fd, loop: self, remoteAddress: SocketAddress.host(of: storage))
+            register(connection)
+        }
+    }
+
+    private func register(_ connection: Connection) {
+        let fd = Int(connection.fd)
+        if fd >= connections.count {
+            connections.append(contentsOf: [Connection?](repeating: nil, count: fd - connections.count + 64))
+        }
+        connections[fd] = connection
+        connectionCount += 1
+        nh_epoll_add(epollFD, connection.fd, nh_EPOLLIN | nh_EPOLLOUT | nh_EPOLLRDHUP | nh_EPOLLET, UInt64(connection.fd))
+        connection.start()
+    }
+
+    /// Called by a connection when it has closed its socket.
+    func unregister(_ connection: Connection) {
+        let fd = Int(connection.fd)
+        if fd < connections.count, connections[fd] === connection { connections[fd] = nil }
+        connectionCount -= 1
+        server.releaseConnectionSlot()
+        if acceptPaused && !shuttingDown {
+            acceptPaused = false
+            startListening()
+        }
+    }
+
+    // MARK: Timeouts and shutdown
+
+    private func sweepTimeouts() {
+        for case let connection? in connections where connection.deadline != 0 && connection.deadline <= now {
+            connection.deadlinePassed()
+        }
+    }
+
+    /// Stops accepting, closes idle connections and lets busy ones finish. Loop thread only.
+    func beginShutdown() {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        stopListening()
+        for case let connection? in connections { connection.shutdownRequested() }
+    }
+
+    /// Closes every connection at once (grace period over). Loop thread only.
+    func forceClose() {
+        shuttingDown = true
+        stopListening()
+        for case let connection? in connections { connection.close() }
+        running = false
+    }
+}

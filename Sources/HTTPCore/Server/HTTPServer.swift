@@ -1,0 +1,101 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// The HTTP/1.1 server: a listening socket shared by one epoll event loop per core.
+///
+/// `start()` binds and spawns the loops; `shutdown()` stops accepting, closes idle
+/// connections, lets in-flight requests finish (their responses carry `Connection: close`)
+/// and force-closes whatever is left after `shutdownGrace`; `waitUntilStopped()` blocks
+/// until then.
+public final class HTTPServer: @unchecked Sendable {
+    // `listener` and `loops` are written once in `start()` before any loop thread runs,
+    // then only read; counters are atomics; `stopped` is a condition guarded by `state`.
+    /// The configuration in force.
+    public let configuration: HTTPServerConfiguration
+    let handler: any HTTPHandler
+    private(set) var listener: ListeningSocket?
+    private var loops: [EventLoop] = []
+    private let openConnections = Atomic<Int>(0)
+    private let state = Mutex<(running: Int, shuttingDown: Bool)>((0, false))
+    private let stoppedCondition = NSCondition()
+
+    /// Creates a server; nothing is bound until `start()`.
+    public init(configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    /// The bound port (after `start()`).
+    public var port: Int { listener?.port ?? configuration.port }
+
+    /// Connections open right now.
+    public var connectionCount: Int { openConnections.load(ordering: .relaxed) }
+
+    /// Binds the socket and starts the event loops.
+    public func start() throws {
+        signal(SIGPIPE, SIG_IGN)
+        listener = try ListeningSocket(host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        loops = try (0..<configuration.eventLoopCount).map { try EventLoop(index: $0, server: self) }
+        state.withLock { $0.running = loops.count }
+        for loop in loops {
+            let thread = Thread { [self] in
+                loop.run()
+                loopExited()
+            }
+            thread.name = "http-loop-\(loop.index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    private func loopExited() {
+        let remaining = state.withLock { s -> Int in
+            s.running -= 1
+            return s.running
+        }
+        if remaining == 0 {
+            listener?.close()
+            stoppedCondition.lock()
+            stoppedCondition.broadcast()
+            stoppedCondition.unlock()
+        }
+    }
+
+    /// Starts a graceful shutdown (idempotent). Returns at once.
+    public func shutdown() {
+        let first = state.withLock { s -> Bool in
+            defer { s.shuttingDown = true }
+            return !s.shuttingDown
+        }
+        guard first else { return }
+        for loop in loops { loop.execute { loop.beginShutdown() } }
+        let grace = configuration.shutdownGrace
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) { [loops] in
+            for loop in loops { loop.execute { loop.forceClose() } }
+        }
+    }
+
+    /// Whether every loop has exited.
+    public var isStopped: Bool { state.withLock { $0.running == 0 } }
+
+    /// Blocks the calling thread until every loop has exited.
+    public func waitUntilStopped() {
+        stoppedCondition.lock()
+        while !isStopped { stoppedCondition.wait() }
+        stoppedCondition.unlock()
+    }
+
+    func reserveConnectionSlot() -> Bool {
+        let after = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        if after > configuration.maxConnections {
+            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func releaseConnectionSlot() {
+        openConnections.wrappingSubtract(1, ordering: .relaxed)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+
+/// The server's configuration, read from the environment (DESIGN §6) and validated at start.
+public struct AppConfig: Sendable {
+    public var port: Int = 4100
+    public var host: String = "0.0.0.0"
+    /// libpq connection string or URL; nil means "start the embedded cluster".
+    public var databaseURL: String?
+    public var dbPoolSize: Int = 10
+    /// HS256 key for bearer tokens (at least 32 bytes); nil disables authenticated procedures.
+    public var jwtSecret: String?
+    public var nextAuthSecret: String?
+    /// 32-byte AES key for the token vault.
+    public var tokenVaultKey: [UInt8]?
+    public var useMockConnectors = false
+    public var openAIAPIKey: String?
+    public var openAIBaseURL = "https://api.openai.com/v1"
+    public var llmProvider = "template"
+    public var logLevel: Logger.Level = .info
+    public var logFormat = "text"
+    public var rateLimitPerMinute = 600
+    public var maxBodyBytes = 1024 * 1024
+    public var headerTimeout: Duration = .seconds(10)
+    public var idleTimeout: Duration = .seconds(60)
+    public var shutdownGrace: Duration = .seconds(10)
+    public var maxConnections = 10_000
+    public var corsOrigins: [String] = []
+
+    /// Defaults only (no environment).
+    public init() {}
+
+    /// Everything wrong with an environment, one line per problem.
+    public struct Problems: Error, CustomStringConvertible {
+        public var lines: [String]
+        public var description: String { lines.joined(separator: "\n") }
+    }
+
+    /// Reads and validates the environment; throws every problem at once.
+    public static func load(from env: [String: String]) throws(Problems) -> AppConfig {
+        var c = AppConfig()
+        var problems: [String] = []
+        func value(_ key: String) -> String? {
+            guard let v = env[key]?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+            return v
+        }
+        func integer(_ key: String, _ range: ClosedRange<Int>, into target: inout Int) {
+            guard let raw = value(key) else { return }
+            if let v = Int(raw), range.contains(v) { target = v } else {
+                problems.append("\(key) must be a whole number in \(range.lowerBound)...\(range.upperBound) (got '\(raw)')")
+            }
+        }
+        func seconds(_ key: String, into target: inout Duration) {
+            guard let raw = value(key) else { return }
+            if let v = Double(raw), v > 0, v <= 86_400 { target = .milliseconds(Int64(v * 1000)) } else {
+                problems.append("\(key) must be a number of seconds between 0 and 86400 (got '\(raw)')")
+            }
+        }
+        func boolean(_ key: String, into target: inout Bool) {
+            guard let raw = value(key)?.lowercased() else { return }
+            switch raw {
+            case "true", "1", "yes", "on": target = true
+            case "false", "0", "no", "off": target = false
+            default: problems.append("\(key) must be true or false (got '\(raw)')")
+            }
+        }
+
+        integer("PORT", 0...65535, into: &c.port)
+        if let host = value("HOST") { c.host = host }
+        c.databaseURL = value("DATABASE_URL")
+        integer("DB_POOL_SIZE", 1...200, into: &c.dbPoolSize)
+        if let secret = value("JWT_SECRET") {
+            if secret.utf8.count < 32 { problems.append("JWT_SECRET must be at least 32 bytes (got \(secret.utf8.count))") } else { c.jwtSecret = secret }
+        }
+        if let secret = value("NEXTAUTH_SECRET") { c.nextAuthSecret = secret }
+        if let key = value("TOKEN_VAULT_KEY") {
+            if let data = Data(base64Encoded: key), data.count == 32 { c.tokenVaultKey = [UInt8](data) } else {
+                problems.append("TOKEN_VAULT_KEY must be base64 of exactly 32 bytes")
+            }
+        }
+        boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
+        c.openAIAPIKey = value("OPENAI_API_KEY")
+        if let base = value("OPENAI_BASE_URL") {
+            if let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil {
+                c.openAIBaseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
+            } else { problems.append("OPENAI_BASE_URL must be an http(s) URL (got '\(base)')") }
+        }
+        if let provider = value("LLM_PROVIDER")?.lowercased() {
+            if ["openai", "template"].contains(provider) { c.llmProvider = provider } else {
+                problems.append("LLM_PROVIDER must be 'openai' or 'template' (got '\(provider)')")
+            }
+        } else if c.openAIAPIKey != nil {
+            c.llmProvider = "openai"
+        }
+        if c.llmProvider == "openai" && c.openAIAPIKey == nil {
+            problems.append("LLM_PROVIDER=openai needs OPENAI_API_KEY")
+        }
+        if let level = value("LOG_LEVEL")?.lowercased() {
+            if let l = Logger.Level(rawValue: level) { c.logLevel = l } else {
+                problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got '\(level)')")
+            }
+        }
+        if let format = value("LOG_FORMAT")?.lowercased() {
+            if ["json", "text"].contains(format) { c.logFormat = format } else {
+                problems.append("LOG_FORMAT must be 'json' or 'text' (got '\(format)')")
+            }
+        }
+        integer("RATE_LIMIT_PER_MINUTE", 1...1_000_000, into: &c.rateLimitPerMinute)
+        integer("MAX_BODY_BYTES", 1024...(256 * 1024 * 1024), into: &c.maxBodyBytes)
+        seconds("HEADER_TIMEOUT", into: &c.headerTimeout)
+        seconds("IDLE_TIMEOUT", into: &c.idleTimeout)
+        seconds("SHUTDOWN_GRACE", into: &c.shutdownGrace)
+        integer("MAX_CONNECTIONS", 1...1_000_000, into: &c.maxConnections)
+        if let origins = value("CORS_ORIGINS") {
+            c.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for origin in c.corsOrigins where origin != "*" && URL(string: origin)?.scheme == nil {
+                problems.append("CORS_ORIGINS entries must be origins like https://app.example.com (got '\(origin)')")
+            }
+        }
+        if !problems.isEmpty { throw Problems(lines: problems) }
+        return c
+    }
+}

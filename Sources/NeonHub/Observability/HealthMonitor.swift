@@ -1,0 +1,37 @@
+import Foundation
+import Synchronization
+
+/// The state behind `GET /health`: named checks refreshed by background monitors (never by
+/// the request itself), the version and the uptime.
+public final class HealthMonitor: Sendable {
+    /// The version reported by `/health`.
+    public let version: String
+    private let started = ContinuousClock.now
+    private let checks = Mutex<[String: String]>([:])
+
+    /// Creates a monitor with no checks.
+    public init(version: String) {
+        self.version = version
+    }
+
+    /// Records the latest result of a check (`ok` when healthy).
+    public func set(_ check: String, _ status: String) {
+        checks.withLock { $0[check] = status }
+    }
+
+    /// The current value of a check.
+    public func status(of check: String) -> String? {
+        checks.withLock { $0[check] }
+    }
+
+    /// Status code and JSON body: 200 `ok` when every check is `ok`, else 503 `degraded`.
+    public func report() -> (status: Int, body: [UInt8]) {
+        let current = checks.withLock { $0 }
+        let healthy = current.values.allSatisfy { $0 == "ok" }
+        let uptime = (ContinuousClock.now - started).components.seconds
+        var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"checks\":{"
+        body += current.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",")
+        body += "},\"version\":\"\(version)\",\"uptimeSeconds\":\(uptime)}"
+        return (healthy ? 200 : 503, Array(body.utf8))
+    }
+}

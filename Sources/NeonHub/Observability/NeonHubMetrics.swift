@@ -1,0 +1,106 @@
+import Prometheus
+import Synchronization
+
+/// Every metric NeonHub exports, created at start-up with HELP text (DESIGN §3).
+/// Label values come from small fixed sets (route templates, procedure and agent names).
+public final class NeonHubMetrics: Sendable {
+    /// The swift-prometheus registry behind `/metrics`.
+    public let registry = PrometheusCollectorRegistry()
+
+    /// Families declared up front, so that `/metrics` lists them before their first sample.
+    private let declared: [(name: String, type: String, help: String)]
+
+    static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    static let runBuckets: [Double] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
+
+    private struct RequestKey: Hashable { var method: String; var route: String; var status: Int }
+    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
+    private let requestDurations = Mutex<[String: ValueHistogram]>([:])
+    public let dbQueryDuration: ValueHistogram
+    public let queueJobsAdded: Counter
+    public let rateLimitHits: Counter
+
+    static let help = (
+        httpRequests: "HTTP requests answered, by method, route template (or procedure) and status.",
+        httpDuration: "Time from a complete request to its response, by route template.",
+        dbDuration: "Duration of database statements and pipelines.",
+        agentRuns: "Agent runs finished, by agent, final status and intent.",
+        agentDuration: "Duration of agent runs, by agent and intent.",
+        breaker: "Agent runs counted as failures by the per-agent circuit breaker.",
+        queue: "Jobs added to the publish queue.",
+        connector: "Connector API requests, by connector, action and outcome.",
+        rateLimit: "Requests refused by the rate limiter."
+    )
+
+    static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    /// Creates and registers every metric.
+    public init() {
+        declared = [
+            ("neonhub_http_requests_total", "counter", Self.help.httpRequests),
+            ("neonhub_http_request_duration_seconds", "histogram", Self.help.httpDuration),
+            ("neonhub_db_query_duration_seconds", "histogram", Self.help.dbDuration),
+            ("neonhub_agent_runs_total", "counter", Self.help.agentRuns),
+            ("neonhub_agent_run_duration_seconds", "histogram", Self.help.agentDuration),
+            ("neonhub_circuit_breaker_failures_total", "counter", Self.help.breaker),
+            ("neonhub_queue_jobs_added_total", "counter", Self.help.queue),
+            ("neonhub_connector_requests_total", "counter", Self.help.connector),
+            ("neonhub_rate_limit_hits_total", "counter", Self.help.rateLimit),
+        ]
+        dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
+        queueJobsAdded = registry.makeCounter(descriptor: Self.descriptor("neonhub_queue_jobs_added_total", Self.help.queue), labels: [])
+        rateLimitHits = registry.makeCounter(descriptor: Self.descriptor("neonhub_rate_limit_hits_total", Self.help.rateLimit), labels: [])
+    }
+
+    /// Counts one answered HTTP request and its duration.
+    public func recordRequest(method: String, route: String, status: Int, seconds: Double) {
+        let key = RequestKey(method: method, route: route, status: status)
+        let counter = requestCounters.withLock { counters -> Counter in
+            if let c = counters[key] { return c }
+            let c = registry.makeCounter(descriptor: Self.descriptor("neonhub_http_requests_total", Self.help.httpRequests),
+                                         labels: [("method", method), ("route", route), ("status", String(status))])
+            counters[key] = c
+            return c
+        }
+        counter.increment()
+        let histogram = requestDurations.withLock { histograms -> ValueHistogram in
+            if let h = histograms[route] { return h }
+            let h = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_http_request_duration_seconds", Self.help.httpDuration), labels: [("route", route)], buckets: Self.latencyBuckets)
+            histograms[route] = h
+            return h
+        }
+        histogram.record(seconds)
+    }
+
+    /// Counts a finished agent run.
+    public func recordAgentRun(agent: String, status: String, intent: String, seconds: Double) {
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_agent_runs_total", Self.help.agentRuns), labels: [("agent", agent), ("status", status), ("intent", intent)]).increment()
+        registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_agent_run_duration_seconds", Self.help.agentDuration), labels: [("agent", agent), ("intent", intent)], buckets: Self.runBuckets).record(seconds)
+    }
+
+    /// Counts a failure seen by an agent's circuit breaker.
+    public func recordBreakerFailure(agent: String) {
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_circuit_breaker_failures_total", Self.help.breaker), labels: [("agent", agent)]).increment()
+    }
+
+    /// Counts a connector request.
+    public func recordConnectorRequest(connector: String, action: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_requests_total", Self.help.connector), labels: [("connector", connector), ("action", action), ("outcome", outcome)]).increment()
+    }
+
+    /// The Prometheus text exposition: every registered metric, declared families without
+    /// samples yet (HELP and TYPE only), then the `process_*` metrics.
+    public func render() -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(16 * 1024)
+        registry.emit(into: &buffer)
+        let emitted = String(decoding: buffer, as: UTF8.self)
+        for family in declared where !emitted.contains("# TYPE \(family.name) ") {
+            buffer.append(contentsOf: "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n".utf8)
+        }
+        buffer.append(contentsOf: ProcessMetrics.render().utf8)
+        return buffer
+    }
+}

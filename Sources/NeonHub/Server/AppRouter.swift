@@ -1,0 +1,72 @@
+import HTTPCore
+import Logging
+
+/// Routes requests by method and path to handlers, answering 404/405 in the error
+/// envelope. Exact paths first, then prefixes (e.g. `/trpc/`). `HEAD` falls back to `GET`.
+// Routes are added before the server starts and only read afterwards, so no lock is needed.
+public final class AppRouter: HTTPHandler, @unchecked Sendable {
+    /// A route handler: answer through the sink, now or later.
+    public typealias Handler = @Sendable (HTTPRequest, ResponseSink) -> Void
+
+    private struct PrefixRoute {
+        var prefix: String
+        var template: String
+        var methods: [String: Handler]
+    }
+
+    private var exact: [String: [String: Handler]] = [:]
+    private var prefixes: [PrefixRoute] = []
+    private let metrics: NeonHubMetrics
+    private let logger: Logger
+    /// Extra headers added to every response (e.g. CORS), computed per request.
+    private let headerDecorator: @Sendable (HTTPRequest) -> HTTPHeaders
+
+    /// Creates an empty router.
+    public init(metrics: NeonHubMetrics, logger: Logger, headerDecorator: @escaping @Sendable (HTTPRequest) -> HTTPHeaders = { _ in HTTPHeaders() }) {
+        self.metrics = metrics
+        self.logger = logger
+        self.headerDecorator = headerDecorator
+    }
+
+    /// Adds an exact-path route. Call before the server starts.
+    public func add(_ method: String, _ path: String, _ handler: @escaping Handler) {
+        exact[path, default: [:]][method] = handler
+    }
+
+    /// Adds a prefix route (`template` is its metric label). Call before the server starts.
+    public func addPrefix(_ method: String, _ prefix: String, template: String, _ handler: @escaping Handler) {
+        if let i = prefixes.firstIndex(where: { $0.prefix == prefix }) {
+            prefixes[i].methods[method] = handler
+        } else {
+            prefixes.append(PrefixRoute(prefix: prefix, template: template, methods: [method: handler]))
+        }
+    }
+
+    public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let requestID = RequestID.resolve(request.headers["x-request-id"])
+        func sink(_ route: String) -> ResponseSink {
+            ResponseSink(responder: responder, method: request.method, route: route, requestID: requestID,
+                         started: .now, metrics: metrics, logger: logger, extraHeaders: headerDecorator(request))
+        }
+        if let methods = exact[request.path] {
+            dispatch(request, methods: methods, sink: sink(request.path))
+            return
+        }
+        for route in prefixes where request.path.hasPrefix(route.prefix) {
+            dispatch(request, methods: route.methods, sink: sink(route.template))
+            return
+        }
+        sink("unmatched").send(ErrorEnvelope.response(code: .notFound, message: "No route for \(request.method) \(request.path.prefix(200))"))
+    }
+
+    private func dispatch(_ request: HTTPRequest, methods: [String: Handler], sink: ResponseSink) {
+        if let handler = methods[request.method] ?? (request.method == "HEAD" ? methods["GET"] : nil) ?? methods["*"] {
+            handler(request, sink)
+            return
+        }
+        var allowed = methods.keys.sorted()
+        if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
+        sink.send(ErrorEnvelope.response(code: .methodNotSupported, message: "\(request.method) is not allowed here",
+                                         headers: ["Allow": allowed.joined(separator: ", ")]))
+    }
+}

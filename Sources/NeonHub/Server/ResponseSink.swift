@@ -1,0 +1,52 @@
+import HTTPCore
+import Logging
+
+/// Where a route sends its answer: adds `X-Request-Id`, records the request's metrics and
+/// log line, then hands the response to the connection. Usable from any thread, once.
+public struct ResponseSink: Sendable {
+    let responder: HTTPResponder
+    let method: String
+    /// The route template used as the metric label (never the raw path).
+    public let route: String
+    /// This request's id.
+    public let requestID: String
+    let started: ContinuousClock.Instant
+    let metrics: NeonHubMetrics
+    let logger: Logger
+    let extraHeaders: HTTPHeaders
+
+    /// Sends the response; `route` overrides the label (e.g. a tRPC procedure name).
+    public func send(_ response: HTTPResponse, route overrideRoute: String? = nil) {
+        var response = response
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        for field in extraHeaders { response.headers.replaceOrAdd(name: field.name, value: field.value) }
+        let label = overrideRoute ?? route
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.recordRequest(method: method, route: label, status: response.status, seconds: seconds)
+        if response.status >= 500 {
+            logger.error("request failed", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)", "status": "\(response.status)"])
+        } else if logger.logLevel <= .debug {
+            logger.debug("request", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)", "status": "\(response.status)", "ms": "\(Int(seconds * 1000))"])
+        }
+        responder.respond(response)
+    }
+
+    /// Starts a streamed response (chunked), recording the request when the head is sent.
+    public func startStream(status: Int, headers: HTTPHeaders, route overrideRoute: String? = nil) -> HTTPResponseStream {
+        var h = headers
+        h.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        for field in extraHeaders { h.replaceOrAdd(name: field.name, value: field.value) }
+        let elapsed = ContinuousClock.now - started
+        metrics.recordRequest(method: method, route: overrideRoute ?? route, status: status,
+                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return responder.startStream(status: status, headers: h)
+    }
+
+    /// A logger carrying this request's id.
+    public var requestLogger: Logger {
+        var l = logger
+        l[metadataKey: "requestId"] = "\(requestID)"
+        return l
+    }
+}

@@ -1,0 +1,2 @@
+/// The `Postgres` module: a safe wrapper over libpq (in progress).
+public enum PostgresModule {}

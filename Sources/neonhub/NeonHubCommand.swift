@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `neonhub` command line: `serve` (default), `migrate`, `token`, tools.
+@main
+struct NeonHubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "neonhub",
+        abstract: "NeonHub backend: the HTTP API server and its tools.",
+        version: "0.1.0",
+        subcommands: [ServeCommand.self],
+        defaultSubcommand: ServeCommand.self)
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import NeonHub
+
+/// `neonhub serve`: validates the environment, starts the server and runs until SIGTERM/SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the HTTP server (the default).")
+
+    func run() async throws {
+        let config = try loadConfigOrExit()
+        LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
+        let logger = Logger(label: "neonhub")
+        let server = NeonHubServer(config: config, logger: logger)
+        do {
+            try server.start()
+        } catch {
+            logger.critical("could not start: \(error)")
+            throw ExitCode(1)
+        }
+        let signals = SignalWatcher { server.shutdown() }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            // Blocking wait on a Dispatch thread, not on the cooperative pool.
+            DispatchQueue.global().async {
+                server.waitUntilStopped()
+                continuation.resume()
+            }
+        }
+        withExtendedLifetime(signals) {}
+        logger.info("stopped")
+    }
+}
+
+/// Reads the environment; on problems prints one line each and exits with status 78 (config).
+func loadConfigOrExit() throws -> AppConfig {
+    do {
+        return try AppConfig.load(from: ProcessInfo.processInfo.environment)
+    } catch {
+        for line in error.lines { FileHandle.standardError.write(Data("config error: \(line)\n".utf8)) }
+        throw ExitCode(78)
+    }
+}
+
+/// SIGTERM/SIGINT: the first starts a graceful shutdown, a second exits at once.
+final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    init(onFirstSignal: @escaping @Sendable () -> Void) {
+        let queue = DispatchQueue(label: "neonhub.signals")
+        let seen = SignalCount()
+        sources = [SIGTERM, SIGINT].map { signo in
+            signal(signo, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signo, queue: queue)
+            source.setEventHandler {
+                if seen.increment() == 1 {
+                    onFirstSignal()
+                } else {
+                    FileHandle.standardError.write(Data("second signal: exiting now\n".utf8))
+                    exit(1)
+                }
+            }
+            source.resume()
+            return source
+        }
+    }
+}
+
+/// Counts signals (only touched on the signal queue, but kept atomic for clarity).
+final class SignalCount: Sendable {
+    private let value = Mutex(0)
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+import Synchronization

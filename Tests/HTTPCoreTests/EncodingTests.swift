@@ -1,0 +1,33 @@
+import Testing
+@testable import HTTPCore
+
+@Suite struct EncodingTests {
+    @Test func gzipRoundTrips() throws {
+        let text = Array(String(repeating: "compress me please ", count: 200).utf8)
+        let compressed = try #require(Gzip.compress(text))
+        #expect(compressed.count < text.count / 4)
+        #expect(compressed.prefix(2) == [0x1f, 0x8b])
+        #expect(Gzip.decompress(compressed) == text)
+    }
+
+    @Test func acceptEncodingNegotiation() {
+        #expect(Gzip.isAccepted(by: "gzip, deflate, br"))
+        #expect(Gzip.isAccepted(by: "br;q=1.0, GZIP;q=0.5"))
+        #expect(!Gzip.isAccepted(by: "gzip;q=0"))
+        #expect(!Gzip.isAccepted(by: "identity"))
+        #expect(Gzip.isAccepted(by: "*"))
+        #expect(!Gzip.isAccepted(by: "*, gzip;q=0"))
+    }
+
+    @Test func imfFixdate() {
+        #expect(DateCache.imfFixdate(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+    }
+
+    @Test func headersAreCaseInsensitive() {
+        var h: HTTPHeaders = ["Content-Type": "a", "X-List": "one, Two"]
+        #expect(h["content-type"] == "a")
+        #expect(h.containsToken("two", in: "x-list"))
+        h.replaceOrAdd(name: "CONTENT-TYPE", value: "b")
+        #expect(h.values(for: "content-type") == ["b"])
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Glibc
+import Testing
+@testable import HTTPCore
+
+/// Timers, connection limits and graceful shutdown.
+@Suite struct HTTPServerTimeoutTests {
+    @Test func slowHeadersGet408WhileOthersAreServed() throws {
+        try withTestServer({ $0.headerTimeout = .milliseconds(600) }) { server in
+            let slow = try TestClient(port: server.port)
+            try slow.send("GET / HTTP/1.1\r\nHo")
+            // Meanwhile another client is served promptly.
+            let fast = try TestClient(port: server.port)
+            let started = Date()
+            try fast.send("GET /fast HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try fast.readResponse().status == 200)
+            #expect(Date().timeIntervalSince(started) < 0.5)
+            // Trickling more header bytes does not extend the deadline.
+            Thread.sleep(forTimeInterval: 0.3)
+            try slow.send("st: x\r\n")
+            let r = try slow.readResponse()
+            #expect(r.status == 408)
+            #expect(r.headers["connection"] == "close")
+            #expect(slow.isClosedByPeer())
+            #expect(Date().timeIntervalSince(started) < 2.0)
+        }
+    }
+
+    @Test func idleKeepAliveConnectionIsClosed() throws {
+        try withTestServer({ $0.idleTimeout = .milliseconds(500) }) { server in
+            let client = try TestClient(port: server.port)
+            try client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+            let started = Date()
+            #expect(client.isClosedByPeer())
+            let waited = Date().timeIntervalSince(started)
+            #expect(waited > 0.3 && waited < 2.5)
+        }
+    }
+
+    @Test func connectionLimitAppliesBackPressure() throws {
+        try withTestServer({ $0.maxConnections = 2 }) { server in
+            let a = try TestClient(port: server.port)
+            let b = try TestClient(port: server.port)
+            try a.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+            try b.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try a.readResponse().status == 200)
+            #expect(try b.readResponse().status == 200)
+            // A third connection sits in the backlog: no answer while two are open.
+            let c = try TestClient(port: server.port, timeout: 0.5)
+            try c.send("GET /c HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(throws: (any Error).self) { try c.readResponse() }
+            #expect(server.connectionCount == 2)
+            // Closing one lets the third in.
+            try a.send("GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            _ = try a.readResponse()
+            c.setTimeout(3)
+            #expect(try c.readResponse().bodyText == "GET /c")
+        }
+    }
+
+    @Test func gracefulShutdownDrainsInFlightRequests() throws {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, shutdownGrace: .seconds(5), eventLoopCount: 2)
+        configuration.idleTimeout = .seconds(30)
+        let server = HTTPServer(configuration: configuration, handler: TestHandler())
+        try server.start()
+        let idle = try TestClient(port: server.port)
+        try idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try idle.readResponse()
+        let busy = try TestClient(port: server.port)
+        try busy.send("GET /slow?ms=700 HTTP/1.1\r\nHost: x\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.1)
+        let started = Date()
+        server.shutdown()
+        // The idle connection is closed at once; the in-flight request completes with close.
+        #expect(idle.isClosedByPeer())
+        let r = try busy.readResponse()
+        #expect(r.bodyText == "slow done")
+        #expect(r.headers["connection"] == "close")
+        server.waitUntilStopped()
+        let took = Date().timeIntervalSince(started)
+        #expect(took >= 0.5 && took < 3)
+        // New connections are refused.
+        #expect(throws: (any Error).self) { _ = try TestClient(port: server.port) }
+    }
+
+    @Test func shutdownGraceForceClosesStuckRequests() throws {
+        let configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, shutdownGrace: .milliseconds(300), eventLoopCount: 1)
+        let server = HTTPServer(configuration: configuration, handler: TestHandler())
+        try server.start()
+        let busy = try TestClient(port: server.port)
+        try busy.send("GET /slow?ms=5000 HTTP/1.1\r\nHost: x\r\n\r\n")
+        Thread.sleep(forTimeInterval: 0.1)
+        let started = Date()
+        server.shutdown()
+        server.waitUntilStopped()
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(busy.isClosedByPeer())
+    }
+}

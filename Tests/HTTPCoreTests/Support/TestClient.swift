@@ -1,0 +1,121 @@
+import Foundation
+import Glibc
+@testable import HTTPCore
+
+/// A blocking TCP client for tests: sends raw bytes and reads raw HTTP responses.
+final class TestClient {
+    let fd: Int32
+    private var buffer: [UInt8] = []
+
+    /// A parsed response.
+    struct Response {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var bodyText: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    struct Failure: Error, CustomStringConvertible { var description: String }
+
+    init(port: Int, timeout: Double = 5) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { throw Failure(description: "connect failed: \(errno)") }
+        setTimeout(timeout)
+    }
+
+    deinit { Glibc.close(fd) }
+
+    func setTimeout(_ seconds: Double) {
+        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ text: String) throws { try send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw Failure(description: "send failed: \(errno)") }
+            sent += n
+        }
+    }
+
+    /// Reads more bytes; false on EOF, error or timeout.
+    private func fill() -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        guard n > 0 else { return false }
+        buffer.append(contentsOf: chunk[0..<n])
+        return true
+    }
+
+    /// True when the server has closed the connection (EOF) with no further bytes.
+    func isClosedByPeer() -> Bool {
+        if !buffer.isEmpty { return false }
+        var chunk = [UInt8](repeating: 0, count: 1024)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        if n > 0 { buffer.append(contentsOf: chunk[0..<n]); return false }
+        return n == 0 || errno == ECONNRESET
+    }
+
+    /// Reads one response. `head` says the request was HEAD (no body follows).
+    func readResponse(head: Bool = false) throws -> Response {
+        var headEnd: Int?
+        while headEnd == nil {
+            if let r = find([13, 10, 13, 10]) { headEnd = r } else if !fill() { throw Failure(description: "no response head (got \(buffer.count) bytes)") }
+        }
+        let headText = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
+        buffer.removeFirst(headEnd! + 4)
+        var lines = headText.components(separatedBy: "\r\n")
+        let statusLine = lines.removeFirst().split(separator: " ")
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { throw Failure(description: "bad status line") }
+        var headers = HTTPHeaders()
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers.add(name: String(line[..<colon]), value: String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces))
+        }
+        if status == 100 { return Response(status: 100, headers: headers, body: []) }
+        if head || status == 204 || status == 304 { return Response(status: status, headers: headers, body: []) }
+        if let length = headers["content-length"].flatMap(Int.init) {
+            while buffer.count < length { guard fill() else { throw Failure(description: "short body") } }
+            let body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+            return Response(status: status, headers: headers, body: body)
+        }
+        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            var body: [UInt8] = []
+            while true {
+                var lineEnd = find([13, 10])
+                while lineEnd == nil { guard fill() else { throw Failure(description: "short chunk") }; lineEnd = find([13, 10]) }
+                let sizeText = String(decoding: buffer[0..<lineEnd!], as: UTF8.self)
+                buffer.removeFirst(lineEnd! + 2)
+                guard let size = Int(sizeText, radix: 16) else { throw Failure(description: "bad chunk size \(sizeText)") }
+                while buffer.count < size + 2 { guard fill() else { throw Failure(description: "short chunk data") } }
+                if size == 0 { buffer.removeFirst(2); break }
+                body.append(contentsOf: buffer[0..<size])
+                buffer.removeFirst(size + 2)
+            }
+            return Response(status: status, headers: headers, body: body)
+        }
+        while fill() {}
+        let body = buffer
+        buffer = []
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    private func find(_ pattern: [UInt8]) -> Int? {
+        guard buffer.count >= pattern.count else { return nil }
+        for i in 0...(buffer.count - pattern.count) where buffer[i] == pattern[0] {
+            if Array(buffer[i..<(i + pattern.count)]) == pattern { return i }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+@testable import HTTPCore
+
+/// A handler with a few routes that exercise the server: echo, slow (answered later from
+/// another thread), big (compressible), stream (chunked) and a default that names the request.
+struct TestHandler: HTTPHandler {
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        switch request.path {
+        case "/echo":
+            responder.respond(HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: request.body))
+        case "/slow":
+            let millis = Int(request.query?.split(separator: "=").last ?? "300") ?? 300
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(millis)) {
+                responder.respond(HTTPResponse(status: 200, contentType: "text/plain", body: "slow done"))
+            }
+        case "/big":
+            let text = String(repeating: "NeonHub says hello to the compressible world. ", count: 100)
+            responder.respond(HTTPResponse(status: 200, contentType: "text/plain", body: text))
+        case "/stream":
+            let stream = responder.startStream(status: 200, headers: ["Content-Type": "application/jsonl"])
+            DispatchQueue.global().async {
+                for i in 0..<3 { stream.write(Array("{\"n\":\(i)}\n".utf8)) }
+                stream.finish()
+            }
+        default:
+            responder.respond(HTTPResponse(status: 200, contentType: "text/plain", body: "\(request.method) \(request.path)"))
+        }
+    }
+}
+
+/// Starts a server on an ephemeral loopback port for one test.
+func withTestServer<T>(
+    _ configure: (inout HTTPServerConfiguration) -> Void = { _ in },
+    _ body: (HTTPServer) throws -> T
+) throws -> T {
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 2)
+    configure(&configuration)
+    let server = HTTPServer(configuration: configuration, handler: TestHandler())
+    try server.start()
+    defer {
+        server.shutdown()
+        server.waitUntilStopped()
+    }
+    return try body(server)
+}

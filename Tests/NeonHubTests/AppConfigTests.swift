@@ -1,0 +1,49 @@
+import Testing
+@testable import NeonHub
+
+@Suite struct AppConfigTests {
+    @Test func defaultsFollowTheContract() throws {
+        let c = try AppConfig.load(from: [:])
+        #expect(c.port == 4100)
+        #expect(c.host == "0.0.0.0")
+        #expect(c.databaseURL == nil)
+        #expect(c.llmProvider == "template")
+        #expect(c.rateLimitPerMinute == 600)
+        #expect(c.maxBodyBytes == 1_048_576)
+        #expect(c.headerTimeout == .seconds(10))
+        #expect(c.idleTimeout == .seconds(60))
+        #expect(c.shutdownGrace == .seconds(10))
+        #expect(!c.useMockConnectors)
+    }
+
+    @Test func validValuesAreRead() throws {
+        let c = try AppConfig.load(from: [
+            "PORT": "8080", "DATABASE_URL": "postgresql://u@h/db", "JWT_SECRET": String(repeating: "k", count: 32),
+            "TOKEN_VAULT_KEY": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "USE_MOCK_CONNECTORS": "true",
+            "LOG_FORMAT": "json", "LOG_LEVEL": "debug", "HEADER_TIMEOUT": "2.5", "CORS_ORIGINS": "http://localhost:3000, https://app.example.com",
+        ])
+        #expect(c.port == 8080)
+        #expect(c.databaseURL == "postgresql://u@h/db")
+        #expect(c.tokenVaultKey?.count == 32)
+        #expect(c.useMockConnectors)
+        #expect(c.logFormat == "json")
+        #expect(c.headerTimeout == .milliseconds(2500))
+        #expect(c.corsOrigins == ["http://localhost:3000", "https://app.example.com"])
+    }
+
+    @Test func everyProblemIsReportedOnItsOwnLineWithoutSecrets() {
+        let secret = "short-secret-value"
+        do {
+            _ = try AppConfig.load(from: ["PORT": "http", "JWT_SECRET": secret, "TOKEN_VAULT_KEY": "nope", "LOG_FORMAT": "xml",
+                                          "LLM_PROVIDER": "openai", "MAX_BODY_BYTES": "-1", "USE_MOCK_CONNECTORS": "maybe"])
+            Issue.record("expected problems")
+        } catch {
+            #expect(error.lines.count == 7)
+            #expect(error.lines.contains { $0.hasPrefix("PORT ") })
+            #expect(error.lines.contains { $0.hasPrefix("JWT_SECRET ") })
+            #expect(error.lines.contains { $0.hasPrefix("TOKEN_VAULT_KEY ") })
+            #expect(error.lines.contains { $0.hasPrefix("LLM_PROVIDER=openai needs OPENAI_API_KEY") })
+            #expect(!error.description.contains(secret))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Shared set-up for scripts/run.sh and scripts/test.sh: checks (and, as root, installs with
+# apt-get) the system packages NeonHub builds and runs with. Sourced, not executed.
+
+say() { printf '[neonhub] %s\n' "$*" >&2; }
+die() { printf '[neonhub] error: %s\n' "$*" >&2; exit 1; }
+
+# Debian packages the build and the embedded Postgres cluster need.
+NEONHUB_APT_PACKAGES=(pkg-config libpq-dev libssl-dev zlib1g-dev postgresql curl)
+
+missing_packages() {
+  local p missing=()
+  for p in "${NEONHUB_APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  echo "${missing[@]:-}"
+}
+
+ensure_system_packages() {
+  command -v dpkg-query >/dev/null || { say "not a Debian system: make sure libpq, OpenSSL, zlib headers and PostgreSQL server binaries are installed"; return 0; }
+  local missing
+  missing=$(missing_packages)
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    die "missing system packages: $missing — install them with: sudo apt-get install -y $missing"
+  fi
+  say "installing system packages: $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing >/dev/null || die "apt-get install $missing failed"
+}
+
+ensure_swift() {
+  command -v swift >/dev/null || {
+    [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+  }
+  command -v swift >/dev/null || die "swift not found on PATH (Swift 6.1 or newer is required)"
+}
+
+neonhub_setup() {
+  cd "$(dirname "${BASH_SOURCE[0]}")/../.." || die "cannot find the project folder"
+  ensure_swift
+  ensure_system_packages
+}
