@@ -81,6 +81,7 @@ let package = Package(
         .testTarget(
             name: "NeonHubTests",
             dependencies: ["NeonHub", "HTTPCore", "Postgres", "neonhub"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -12,8 +12,9 @@ struct ServeCommand: AsyncParsableCommand {
         let config = try loadConfigOrExit()
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "neonhub")
-        let server = NeonHubServer(config: config, logger: logger)
+        let server: NeonHubServer
         do {
+            server = try NeonHubServer(config: config, logger: logger)
             try server.start()
         } catch {
             logger.critical("could not start: \(error)")

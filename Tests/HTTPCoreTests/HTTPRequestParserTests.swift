@@ -38,6 +38,9 @@ import Testing
         ("non-numeric content-length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\nabc", [.error(status: 400)]),
         ("invalid chunk size", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", [.error(status: 400)]),
         ("chunk data without CRLF", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX\r\n0\r\n\r\n", [.error(status: 400)]),
+        // Found by the fuzzer: a CR at the end of one read followed by a non-LF in the next.
+        ("bare CR after header block", "OPTIONS * HTTP/1.1\r\nHost: a\r\nst:;/ h\r\n\r;", [.error(status: 400)]),
+        ("bare CR inside header", "GET / HTTP/1.1\r\nHost: a\rb\r\n\r\n", [.error(status: 400)]),
         ("obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n  c\r\n\r\n", [.error(status: 400)]),
         ("bare LF in request line", "GET / HTTP/1.1\nHost: a\r\n\r\n", [.error(status: 400)]),
         ("bare CR in request line", "GET /\r HTTP/1.1\r\nHost: a\r\n\r\n", [.error(status: 400)]),

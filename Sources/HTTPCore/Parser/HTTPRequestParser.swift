@@ -117,7 +117,8 @@ public struct HTTPRequestParser: Sendable {
             i += 1
         }
         guard headEnd >= 0 else {
-            scanned = i
+            // A trailing CR is rescanned next time, when the byte after it is known.
+            scanned = (i > 0 && input[i - 1] == ByteClass.cr) ? i - 1 : i
             return (.needMore, 0)
         }
         let result = buildRequest(input, headEnd: headEnd)

@@ -26,6 +26,11 @@ public struct AppConfig: Sendable {
     public var shutdownGrace: Duration = .seconds(10)
     public var maxConnections = 10_000
     public var corsOrigins: [String] = []
+    /// Folder of the `NNNN_name.sql` migrations (`MIGRATIONS_DIR`, default `Migrations`).
+    public var migrationsDirectory = "Migrations"
+    /// Whether to open the database at all (not from the environment: tests of the HTTP
+    /// surface that need no data turn it off).
+    public var useDatabase = true
 
     /// Defaults only (no environment).
     public init() {}
@@ -69,6 +74,7 @@ public struct AppConfig: Sendable {
         if let host = value("HOST") { c.host = host }
         c.databaseURL = value("DATABASE_URL")
         integer("DB_POOL_SIZE", 1...200, into: &c.dbPoolSize)
+        if let dir = value("MIGRATIONS_DIR") { c.migrationsDirectory = dir }
         if let secret = value("JWT_SECRET") {
             if secret.utf8.count < 32 { problems.append("JWT_SECRET must be at least 32 bytes (got \(secret.utf8.count))") } else { c.jwtSecret = secret }
         }

@@ -8,6 +8,7 @@ public final class HealthMonitor: Sendable {
     public let version: String
     private let started = ContinuousClock.now
     private let checks = Mutex<[String: String]>([:])
+    private let probes = Mutex<[String: @Sendable () -> String]>([:])
 
     /// Creates a monitor with no checks.
     public init(version: String) {
@@ -19,14 +20,22 @@ public final class HealthMonitor: Sendable {
         checks.withLock { $0[check] = status }
     }
 
+    /// Registers a check evaluated on every report; it must be cheap and non-blocking
+    /// (read state that a background monitor maintains).
+    public func register(_ check: String, _ evaluate: @escaping @Sendable () -> String) {
+        probes.withLock { $0[check] = evaluate }
+    }
+
     /// The current value of a check.
     public func status(of check: String) -> String? {
-        checks.withLock { $0[check] }
+        if let probe = probes.withLock({ $0[check] }) { return probe() }
+        return checks.withLock { $0[check] }
     }
 
     /// Status code and JSON body: 200 `ok` when every check is `ok`, else 503 `degraded`.
     public func report() -> (status: Int, body: [UInt8]) {
-        let current = checks.withLock { $0 }
+        var current = checks.withLock { $0 }
+        for (name, probe) in probes.withLock({ $0 }) { current[name] = probe() }
         let healthy = current.values.allSatisfy { $0 == "ok" }
         let uptime = (ContinuousClock.now - started).components.seconds
         var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"checks\":{"

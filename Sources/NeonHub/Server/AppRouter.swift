@@ -18,14 +18,14 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
     private var prefixes: [PrefixRoute] = []
     private let metrics: NeonHubMetrics
     private let logger: Logger
-    /// Extra headers added to every response (e.g. CORS), computed per request.
-    private let headerDecorator: @Sendable (HTTPRequest) -> HTTPHeaders
+    /// CORS headers and preflight answers.
+    private let cors: CORSPolicy
 
     /// Creates an empty router.
-    public init(metrics: NeonHubMetrics, logger: Logger, headerDecorator: @escaping @Sendable (HTTPRequest) -> HTTPHeaders = { _ in HTTPHeaders() }) {
+    public init(metrics: NeonHubMetrics, logger: Logger, cors: CORSPolicy = CORSPolicy(origins: [])) {
         self.metrics = metrics
         self.logger = logger
-        self.headerDecorator = headerDecorator
+        self.cors = cors
     }
 
     /// Adds an exact-path route. Call before the server starts.
@@ -46,7 +46,12 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
         let requestID = RequestID.resolve(request.headers["x-request-id"])
         func sink(_ route: String) -> ResponseSink {
             ResponseSink(responder: responder, method: request.method, route: route, requestID: requestID,
-                         started: .now, metrics: metrics, logger: logger, extraHeaders: headerDecorator(request))
+                         started: .now, metrics: metrics, logger: logger,
+                         extraHeaders: cors.isEnabled ? cors.headers(for: request) : HTTPHeaders())
+        }
+        if request.method == "OPTIONS", let answer = cors.preflight(request) {
+            sink("preflight").send(answer)
+            return
         }
         if let methods = exact[request.path] {
             dispatch(request, methods: methods, sink: sink(request.path))

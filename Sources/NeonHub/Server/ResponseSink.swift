@@ -24,7 +24,7 @@ public struct ResponseSink: Sendable {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics.recordRequest(method: method, route: label, status: response.status, seconds: seconds)
-        if response.status >= 500 {
+        if response.status >= 500 && label != "/health" {
             logger.error("request failed", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)", "status": "\(response.status)"])
         } else if logger.logLevel <= .debug {
             logger.debug("request", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)", "status": "\(response.status)", "ms": "\(Int(seconds * 1000))"])

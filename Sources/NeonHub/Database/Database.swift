@@ -1,0 +1,63 @@
+import Foundation
+import Logging
+import Postgres
+
+/// The database as the server uses it: the connection pool, the embedded cluster it owns
+/// when `DATABASE_URL` is unset, migrations at start and the `/health` monitor.
+public final class Database: Sendable {
+    /// The shared pool (blocking libpq calls run on its own threads).
+    public let pool: PostgresPool
+    /// The libpq connection string in use (never logged: it may hold a password).
+    let connectionString: String
+    private let cluster: EmbeddedCluster?
+    private let monitor: DatabaseHealthMonitor
+    private let logger: Logger
+
+    /// Where the embedded cluster lives, relative to the working folder.
+    public static let embeddedDirectory = ".neonhub/postgres"
+
+    /// Opens the database: starts (or reuses) the embedded cluster when `databaseURL` is nil.
+    public init(databaseURL: String?, poolSize: Int, metrics: NeonHubMetrics, health: HealthMonitor, logger: Logger,
+                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
+        self.logger = logger
+        if let databaseURL {
+            cluster = nil
+            connectionString = databaseURL
+        } else {
+            let directory = workingDirectory.appendingPathComponent(Self.embeddedDirectory, isDirectory: true)
+            let embedded = EmbeddedCluster(directory: directory, logger: logger)
+            logger.info("starting the embedded PostgreSQL cluster", metadata: ["directory": "\(directory.path)"])
+            connectionString = try embedded.start()
+            cluster = embedded
+        }
+        let histogram = metrics.dbQueryDuration
+        pool = PostgresPool(connectionString: connectionString,
+                            configuration: PostgresPoolConfiguration(size: poolSize, observer: { seconds, _ in histogram.record(seconds) }),
+                            logger: logger)
+        monitor = DatabaseHealthMonitor(connectionString: connectionString, health: health, logger: logger)
+        monitor.start()
+    }
+
+    /// Applies pending migrations from `directory`. Throws on a changed, already-applied
+    /// migration (start-up must stop) and on connection failures (callers may retry).
+    @discardableResult
+    public func migrate(directory: URL) async throws -> [Migration] {
+        let applied = try await Migrator(directory: directory, logger: logger).migrate(using: pool)
+        for m in applied { logger.info("applied migration", metadata: ["version": "\(m.version)", "name": "\(m.name)"]) }
+        return applied
+    }
+
+    /// Stops the monitor, closes the pool and stops the embedded cluster if we own it.
+    public func close() {
+        monitor.stop()
+        pool.shutdown()
+        if let cluster {
+            do { try cluster.stop() } catch { logger.error("could not stop the embedded cluster: \(error)") }
+        }
+    }
+
+    /// The migrations folder of a configuration (relative paths from the working folder).
+    public static func migrationsDirectory(_ config: AppConfig) -> URL {
+        URL(fileURLWithPath: config.migrationsDirectory, isDirectory: true)
+    }
+}

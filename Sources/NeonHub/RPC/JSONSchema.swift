@@ -1,0 +1,139 @@
+import Foundation
+
+/// A JSON Schema (2020-12 subset) describing a procedure's input or output. The same value
+/// validates incoming JSON (with field paths in the issues) and is published in OpenAPI.
+public indirect enum JSONSchema: Sendable {
+    case string(minLength: Int? = nil, maxLength: Int? = nil, enumValues: [String]? = nil, format: String? = nil)
+    case integer(minimum: Int? = nil, maximum: Int? = nil)
+    case number(minimum: Double? = nil, maximum: Double? = nil)
+    case boolean
+    case array(JSONSchema, maxItems: Int? = nil)
+    /// An object with known properties (`required` lists the mandatory ones).
+    case object([(String, JSONSchema)], required: [String], additionalProperties: Bool = false)
+    /// Any JSON object (free-form).
+    case anyObject
+    /// Any JSON value.
+    case any
+    /// The wrapped schema or `null`.
+    case nullable(JSONSchema)
+
+    /// A UUID string.
+    public static let uuid = JSONSchema.string(format: "uuid")
+    /// An ISO 8601 timestamp string.
+    public static let dateTime = JSONSchema.string(format: "date-time")
+    /// A schema for a type with no input.
+    public static let empty = JSONSchema.object([], required: [])
+
+    /// The schema as a JSON-compatible dictionary.
+    public var jsonObject: [String: Any] {
+        switch self {
+        case let .string(minLength, maxLength, enumValues, format):
+            var o: [String: Any] = ["type": "string"]
+            if let minLength { o["minLength"] = minLength }
+            if let maxLength { o["maxLength"] = maxLength }
+            if let enumValues { o["enum"] = enumValues }
+            if let format { o["format"] = format }
+            return o
+        case let .integer(minimum, maximum):
+            var o: [String: Any] = ["type": "integer"]
+            if let minimum { o["minimum"] = minimum }
+            if let maximum { o["maximum"] = maximum }
+            return o
+        case let .number(minimum, maximum):
+            var o: [String: Any] = ["type": "number"]
+            if let minimum { o["minimum"] = minimum }
+            if let maximum { o["maximum"] = maximum }
+            return o
+        case .boolean:
+            return ["type": "boolean"]
+        case let .array(items, maxItems):
+            var o: [String: Any] = ["type": "array", "items": items.jsonObject]
+            if let maxItems { o["maxItems"] = maxItems }
+            return o
+        case let .object(properties, required, additional):
+            var props: [String: Any] = [:]
+            for (name, schema) in properties { props[name] = schema.jsonObject }
+            var o: [String: Any] = ["type": "object", "properties": props, "additionalProperties": additional]
+            if !required.isEmpty { o["required"] = required }
+            return o
+        case .anyObject:
+            return ["type": "object"]
+        case .any:
+            return [:]
+        case let .nullable(inner):
+            return ["anyOf": [inner.jsonObject, ["type": "null"]]]
+        }
+    }
+}
+
+/// One validation problem: where (`path`, e.g. `["input", "limit"]`) and what.
+public struct ValidationIssue: Sendable, Equatable, Codable {
+    /// Field path from the input root.
+    public var path: [String]
+    /// What is wrong.
+    public var message: String
+}
+
+extension JSONSchema {
+    /// Validates a value (nil = absent); returns every issue with its field path.
+    public func validate(_ value: JSONValue?, path: [String] = []) -> [ValidationIssue] {
+        func issue(_ message: String) -> [ValidationIssue] { [ValidationIssue(path: path, message: message)] }
+        guard let value, value != .null else {
+            if case .nullable = self { return [] }
+            if case .any = self { return [] }
+            return issue("Required")
+        }
+        switch self {
+        case let .string(minLength, maxLength, enumValues, format):
+            guard case .string(let s) = value else { return issue("Expected string") }
+            let length = s.count
+            if let minLength, length < minLength { return issue("Must be at least \(minLength) characters") }
+            if let maxLength, length > maxLength { return issue("Must be at most \(maxLength) characters") }
+            if let enumValues, !enumValues.contains(s) { return issue("Must be one of: \(enumValues.joined(separator: ", "))") }
+            if format == "uuid", UUID(uuidString: s) == nil { return issue("Invalid uuid") }
+            if format == "date-time", ISO8601DateFormatter().date(from: s) == nil { return issue("Invalid ISO 8601 date-time") }
+            return []
+        case let .integer(minimum, maximum):
+            guard case .number(let n) = value, n == n.rounded(), abs(n) < 9e15 else { return issue("Expected integer") }
+            if let minimum, n < Double(minimum) { return issue("Must be >= \(minimum)") }
+            if let maximum, n > Double(maximum) { return issue("Must be <= \(maximum)") }
+            return []
+        case let .number(minimum, maximum):
+            guard case .number(let n) = value else { return issue("Expected number") }
+            if let minimum, n < minimum { return issue("Must be >= \(minimum)") }
+            if let maximum, n > maximum { return issue("Must be <= \(maximum)") }
+            return []
+        case .boolean:
+            guard case .bool = value else { return issue("Expected boolean") }
+            return []
+        case let .array(items, maxItems):
+            guard case .array(let a) = value else { return issue("Expected array") }
+            if let maxItems, a.count > maxItems { return issue("Must have at most \(maxItems) items") }
+            return a.enumerated().flatMap { items.validate($0.element, path: path + [String($0.offset)]) }
+        case let .object(properties, required, additional):
+            guard case .object(let o) = value else { return issue("Expected object") }
+            var issues: [ValidationIssue] = []
+            for (name, schema) in properties {
+                if let v = o[name], v != .null {
+                    issues += schema.validate(v, path: path + [name])
+                } else if required.contains(name) {
+                    issues.append(ValidationIssue(path: path + [name], message: "Required"))
+                }
+            }
+            if !additional {
+                let known = Set(properties.map(\.0))
+                for key in o.keys.sorted() where !known.contains(key) {
+                    issues.append(ValidationIssue(path: path + [key], message: "Unknown field"))
+                }
+            }
+            return issues
+        case .anyObject:
+            if case .object = value { return [] }
+            return issue("Expected object")
+        case .any:
+            return []
+        case let .nullable(inner):
+            return inner.validate(value, path: path)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// All procedures by name. Filled at start-up, read-only while serving.
+public final class ProcedureRegistry: @unchecked Sendable {
+    // Written only during start-up (before the server accepts), then only read.
+    private var procedures: [String: Procedure] = [:]
+
+    /// Creates an empty registry.
+    public init() {}
+
+    /// Adds a procedure; a duplicate name is a programming error.
+    public func register(_ procedure: Procedure) {
+        precondition(procedures[procedure.name] == nil, "procedure \(procedure.name) declared twice")
+        procedures[procedure.name] = procedure
+    }
+
+    /// Declares a query (GET).
+    public func query<I: RPCInput, O: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
+                                                _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O) {
+        register(.make(name, kind: .query, auth: auth, summary: summary, input: input, output: output, body))
+    }
+
+    /// Declares a mutation (POST).
+    public func mutation<I: RPCInput, O: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
+                                                   _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O) {
+        register(.make(name, kind: .mutation, auth: auth, summary: summary, input: input, output: output, body))
+    }
+
+    /// The procedure of that name.
+    public subscript(name: String) -> Procedure? { procedures[name] }
+
+    /// Every procedure, sorted by name.
+    public var all: [Procedure] { procedures.values.sorted { $0.name < $1.name } }
+}

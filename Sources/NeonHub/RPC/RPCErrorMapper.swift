@@ -1,0 +1,23 @@
+import Logging
+import Postgres
+
+/// Turns any error thrown by a procedure into the error the client sees. Internal details
+/// (SQL, stack, secrets) are logged with the request id, never returned.
+enum RPCErrorMapper {
+    static func map(_ error: any Error, logger: Logger, procedure: String) -> RPCError {
+        switch error {
+        case let e as RPCError:
+            return e
+        case let e as AuthError:
+            return RPCError(.unauthorized, "Invalid token: \(e.reason)")
+        case let e as PostgresError where e.kind == .unavailable || e.kind == .connectionLost:
+            logger.warning("database unavailable", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
+            return RPCError(.serviceUnavailable, "Database unavailable; try again shortly", retryAfter: 2)
+        case is CancellationError:
+            return RPCError(.clientClosedRequest, "Request cancelled")
+        default:
+            logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(String(describing: error).prefix(500))"])
+            return RPCError(.internalServerError, "Internal server error")
+        }
+    }
+}

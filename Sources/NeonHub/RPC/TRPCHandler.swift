@@ -1,0 +1,195 @@
+import Foundation
+import HTTPCore
+import Logging
+
+/// Serves the tRPC wire format at `/trpc/` (DESIGN §4): single and batched calls over GET
+/// and POST, JSON Lines streaming for `trpc-accept: application/jsonl`, auth, rate limits,
+/// and the error envelope with consistent `data.code` / `data.httpStatus` / `data.path`.
+public final class TRPCHandler: Sendable {
+    /// Path prefix served.
+    public static let prefix = "/trpc/"
+    private let registry: ProcedureRegistry
+    private let verifier: TokenVerifier
+    private let limiter: RateLimiter
+    private let metrics: NeonHubMetrics
+
+    /// Creates the handler over a filled registry.
+    public init(registry: ProcedureRegistry, verifier: TokenVerifier, limiter: RateLimiter, metrics: NeonHubMetrics) {
+        self.registry = registry
+        self.verifier = verifier
+        self.limiter = limiter
+        self.metrics = metrics
+    }
+
+    private static let baseHeaders: HTTPHeaders = ["Content-Type": "application/json", "Vary": "trpc-accept, accept"]
+
+    /// Registers the handler for every method under `/trpc/`.
+    public func register(on router: AppRouter) {
+        router.addPrefix("*", Self.prefix, template: "/trpc/{procedure}") { [self] request, sink in
+            handle(request, sink: sink)
+        }
+    }
+
+    func handle(_ request: HTTPRequest, sink: ResponseSink) {
+        switch request.method {
+        case "HEAD":
+            sink.send(HTTPResponse(status: 204, headers: ["Vary": "trpc-accept, accept"]))
+            return
+        case "GET", "POST":
+            break
+        default:
+            sink.send(requestError(RPCError(.methodNotSupported, "Unsupported method \(request.method)"), headers: ["Allow": "GET, POST, HEAD"]))
+            return
+        }
+        if request.method == "POST" {
+            let type = request.headers["content-type"]?.lowercased() ?? ""
+            guard type.hasPrefix("application/json") else {
+                sink.send(requestError(RPCError(.unsupportedMediaType, "Content-Type must be application/json")))
+                return
+            }
+        }
+        let parsed: (calls: [TRPCCallParser.Call], isBatch: Bool)
+        switch TRPCCallParser.parse(request, prefix: Self.prefix) {
+        case .failure(let error):
+            sink.send(requestError(error))
+            return
+        case .success(let value):
+            parsed = value
+        }
+        // Auth: a presented token must be valid, even for public procedures.
+        var identity: AuthIdentity?
+        if let header = request.headers["authorization"] {
+            guard let token = bearerToken(fromAuthorizationHeader: header) else {
+                sink.send(requestError(RPCError(.unauthorized, "Authorization must use the Bearer scheme"), headers: Self.challenge))
+                return
+            }
+            do {
+                identity = try verifier.verify(token)
+            } catch {
+                sink.send(requestError(RPCError(.unauthorized, "Invalid token: \(error.reason)"), headers: Self.challenge))
+                return
+            }
+        }
+        let limitKey = identity.map { "tenant:\($0.tenantID)" } ?? "ip:\(request.remoteAddress)"
+        if let wait = limiter.acquire(limitKey) {
+            metrics.rateLimitHits.increment()
+            sink.send(requestError(RPCError(.tooManyRequests, "Rate limit exceeded; retry in \(wait) s"), headers: ["Retry-After": String(wait)]))
+            return
+        }
+        let route = parsed.calls.count == 1 ? (registry[parsed.calls[0].name] != nil ? parsed.calls[0].name : "unmatched") : "batch"
+        let context = ProcedureContext(identity: identity, requestID: sink.requestID, logger: sink.requestLogger, remoteAddress: request.remoteAddress)
+        let method = request.method
+        let streaming = parsed.isBatch && (request.headers["trpc-accept"]?.lowercased() == "application/jsonl")
+        let isBatch = parsed.isBatch
+        let calls = parsed.calls
+        Task { [self] in
+            let results = await run(calls, method: method, context: context)
+            if streaming {
+                sendStream(results, sink: sink, route: route)
+            } else {
+                send(results, isBatch: isBatch, sink: sink, route: route)
+            }
+        }
+    }
+
+    static let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer error=\"invalid_token\""]
+
+    /// One call's outcome: status and envelope bytes.
+    struct CallResult {
+        var status: Int
+        var envelope: [UInt8]
+    }
+
+    private func run(_ calls: [TRPCCallParser.Call], method: String, context: ProcedureContext) async -> [CallResult] {
+        if calls.count == 1 { return [await run(calls[0], method: method, context: context)] }
+        return await withTaskGroup(of: (Int, CallResult).self) { group in
+            for (index, call) in calls.enumerated() {
+                group.addTask { (index, await self.run(call, method: method, context: context)) }
+            }
+            var results = [CallResult?](repeating: nil, count: calls.count)
+            for await (index, result) in group { results[index] = result }
+            return results.map { $0! }
+        }
+    }
+
+    private func run(_ call: TRPCCallParser.Call, method: String, context: ProcedureContext) async -> CallResult {
+        guard let procedure = registry[call.name] else {
+            return failure(RPCError(.notFound, "No procedure named \(call.name.prefix(100))"), path: call.name)
+        }
+        switch (procedure.kind, method) {
+        case (.query, "POST"), (.subscription, "POST"):
+            return failure(RPCError(.methodNotSupported, "\(procedure.name) is a query: use GET"), path: call.name)
+        case (.mutation, "GET"):
+            return failure(RPCError(.methodNotSupported, "\(procedure.name) is a mutation: use POST"), path: call.name)
+        default: break
+        }
+        switch procedure.auth {
+        case .public: break
+        case .user:
+            if context.identity == nil { return failure(RPCError(.unauthorized, "Authentication required"), path: call.name) }
+        case .admin:
+            guard let identity = context.identity else { return failure(RPCError(.unauthorized, "Authentication required"), path: call.name) }
+            if identity.role != .admin { return failure(RPCError(.forbidden, "Admin role required"), path: call.name) }
+        }
+        do {
+            let output = try await procedure.invoke(call.input, context)
+            var envelope: [UInt8] = Array(#"{"result":{"#.utf8)
+            if let output {
+                envelope += Array(#""data":"#.utf8)
+                envelope += output
+            }
+            envelope += Array("}}".utf8)
+            return CallResult(status: 200, envelope: envelope)
+        } catch {
+            return failure(RPCErrorMapper.map(error, logger: context.logger, procedure: call.name), path: call.name)
+        }
+    }
+
+    private func failure(_ error: RPCError, path: String?) -> CallResult {
+        var extra: [String: Any] = [:]
+        if !error.issues.isEmpty { extra["issues"] = error.issues.map { ["path": $0.path, "message": $0.message] } }
+        return CallResult(status: error.code.httpStatus,
+                          envelope: ErrorEnvelope.json(code: error.code, message: error.message, path: path, extra: extra))
+    }
+
+    private func requestError(_ error: RPCError, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
+        var h = Self.baseHeaders
+        for field in headers { h.replaceOrAdd(name: field.name, value: field.value) }
+        return HTTPResponse(status: error.code.httpStatus, headers: h, body: failure(error, path: nil).envelope)
+    }
+
+    private func send(_ results: [CallResult], isBatch: Bool, sink: ResponseSink, route: String) {
+        var headers = Self.baseHeaders
+        if results.contains(where: { $0.status == 401 }) { headers.add(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"") }
+        if !isBatch {
+            sink.send(HTTPResponse(status: results[0].status, headers: headers, body: results[0].envelope), route: route)
+            return
+        }
+        let statuses = Set(results.map(\.status))
+        let status = statuses.count == 1 ? statuses.first! : 207
+        var body: [UInt8] = [UInt8(ascii: "[")]
+        for (i, r) in results.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            body += r.envelope
+        }
+        body.append(UInt8(ascii: "]"))
+        sink.send(HTTPResponse(status: status, headers: headers, body: body), route: route)
+    }
+
+    /// tRPC v11 `httpBatchStreamLink`: JSON Lines over chunked encoding; the single-line form
+    /// `{"0":[[<envelope>]],…}` carries every result.
+    private func sendStream(_ results: [CallResult], sink: ResponseSink, route: String) {
+        var headers = Self.baseHeaders
+        headers.replaceOrAdd(name: "Content-Type", value: "application/jsonl")
+        headers.add(name: "Cache-Control", value: "no-cache")
+        let stream = sink.startStream(status: 200, headers: headers, route: route)
+        var line: [UInt8] = [UInt8(ascii: "{")]
+        for (i, r) in results.enumerated() {
+            if i > 0 { line.append(UInt8(ascii: ",")) }
+            line += Array("\"\(i)\":[[".utf8) + r.envelope + Array("]]".utf8)
+        }
+        line += Array("}\n".utf8)
+        stream.write(line)
+        stream.finish()
+    }
+}

@@ -1,0 +1,196 @@
+import CLibPQ
+import Foundation
+
+/// One blocking connection to Postgres (a libpq `PGconn`). Not thread-safe: use it from
+/// one thread at a time (`PostgresPool` hands connections to its own threads).
+/// The connection is closed by `close()` or when the object is released.
+public final class PostgresConnection {
+    /// The connection's transaction state (`PQtransactionStatus`).
+    public enum TransactionStatus: Sendable, Hashable {
+        /// Not in a transaction block.
+        case idle
+        /// A command is in progress.
+        case active
+        /// Inside a transaction block.
+        case inTransaction
+        /// Inside a failed transaction block (only ROLLBACK will work).
+        case inFailedTransaction
+        /// The connection is broken or closed.
+        case unknown
+    }
+
+    private var handle: OpaquePointer?
+    let options: PostgresConnectionOptions
+
+    /// Connects using a libpq connection string (`host=… dbname=…` or `postgres://…`),
+    /// then sets the session to `TimeZone=UTC`, `DateStyle=ISO` and the configured
+    /// `statement_timeout`. Blocks; throws a `PostgresError` of kind `.unavailable` when
+    /// the server cannot be reached.
+    public init(connectionString: String, options: PostgresConnectionOptions = PostgresConnectionOptions()) throws {
+        self.options = options
+        let timeoutSeconds = max(2, Int((options.connectTimeout.postgresSeconds).rounded(.up)))
+        // Defaults first, then the connection string (expanded from `dbname`) overrides
+        // them, then an explicit database overrides the string's.
+        var parameters: [(String, String)] = [
+            ("connect_timeout", String(timeoutSeconds)),
+            ("client_encoding", "UTF8"),
+            ("fallback_application_name", options.applicationName),
+            ("dbname", connectionString),
+        ]
+        if let database = options.database { parameters.append(("dbname", database)) }
+        let connection = Self.connect(parameters)
+        guard let connection else {
+            throw PostgresError.unavailable("could not allocate a libpq connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = PQerrorMessage(connection).map { LibPQ.cleaned(String(cString: $0)) } ?? ""
+            PQfinish(connection)
+            throw PostgresError.unavailable("could not connect to Postgres: \(message)")
+        }
+        PQsetNoticeProcessor(connection, { _, _ in }, nil)  // notices are not errors: drop them
+        handle = connection
+        var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'"
+        if let timeout = options.statementTimeout {
+            setup += "; SET statement_timeout = \(timeout.postgresMilliseconds)"
+        }
+        try executeScript(setup)
+    }
+
+    deinit {
+        if let handle { PQfinish(handle) }
+    }
+
+    /// Closes the connection; later calls throw `.connectionLost`. Safe to call twice.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+    }
+
+    /// True while the connection is open and not known to be broken.
+    public var isConnected: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The current transaction state.
+    public var transactionStatus: TransactionStatus {
+        guard let handle else { return .unknown }
+        let status = PQtransactionStatus(handle)
+        switch status {
+        case PQTRANS_IDLE: return .idle
+        case PQTRANS_ACTIVE: return .active
+        case PQTRANS_INTRANS: return .inTransaction
+        case PQTRANS_INERROR: return .inFailedTransaction
+        default: return .unknown
+        }
+    }
+
+    /// The server's version number, e.g. `150018`.
+    public var serverVersion: Int {
+        handle.map { Int(PQserverVersion($0)) } ?? 0
+    }
+
+    /// Runs a statement and returns its rows.
+    @discardableResult
+    public func query(_ query: PostgresQuery) throws -> [PostgresRow] {
+        try run(query).rows
+    }
+
+    /// Runs a statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) throws -> Int {
+        try run(query).affectedRows
+    }
+
+    /// Runs a statement (extended protocol, parameters bound separately from the SQL).
+    public func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        let handle = try liveHandle(sql: query.sql)
+        return try observed {
+            let result = try LibPQ.withParameters(query.binds, sql: query.sql) { parameters in
+                PQexecParams(
+                    handle, query.sql, parameters.count, parameters.types, parameters.values,
+                    parameters.lengths, parameters.formats, 0)
+            }
+            return try consume(result, sql: query.sql)
+        }
+    }
+
+    /// Runs trusted SQL text that may hold several statements (simple query protocol,
+    /// no parameters), e.g. a migration file. Never pass text containing user input.
+    public func executeScript(_ sql: String) throws {
+        let handle = try liveHandle(sql: sql)
+        try observed {
+            _ = try consume(PQexec(handle, sql), sql: sql)
+        }
+    }
+
+    /// Checks, without blocking, that the server has not closed the connection (reads
+    /// anything pending, such as a termination notice). Returns false if it is broken.
+    func checkAlive() -> Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK, PQpipelineStatus(handle) == PQ_PIPELINE_OFF else {
+            return false
+        }
+        // A server that went away leaves a termination notice and then EOF; each
+        // PQconsumeInput reads what is there, so read until the socket is quiet.
+        for _ in 0..<4 {
+            var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            guard poll(&descriptor, 1, 0) > 0 else { break }
+            guard PQconsumeInput(handle) == 1 else { return false }
+        }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    func liveHandle(sql: String?) throws -> OpaquePointer {
+        guard let handle else {
+            throw PostgresError(kind: .connectionLost, message: "the connection is closed", sql: sql)
+        }
+        return handle
+    }
+
+    /// Clears `result` and returns its rows, or throws its error.
+    private func consume(_ result: OpaquePointer?, sql: String) throws -> PostgresQueryResult {
+        guard let result else {
+            throw LibPQ.makeError(connection: handle, result: nil, sql: sql)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return LibPQ.makeResult(result)
+        case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
+            throw LibPQ.makeError(connection: handle, result: result, sql: sql)
+        default:
+            throw PostgresError.protocolError(
+                "unexpected result status \(String(cString: PQresStatus(PQresultStatus(result))))", sql: sql)
+        }
+    }
+
+    /// Times `body` and reports it to the observer.
+    func observed<R>(_ body: () throws -> R) throws -> R {
+        guard let observer = options.observer else { return try body() }
+        let start = ContinuousClock.now
+        do {
+            let value = try body()
+            observer((ContinuousClock.now - start).postgresSeconds, true)
+            return value
+        } catch {
+            observer((ContinuousClock.now - start).postgresSeconds, false)
+            throw error
+        }
+    }
+
+    private static func connect(_ parameters: [(String, String)]) -> OpaquePointer? {
+        let keys = parameters.map { strdup($0.0) }
+        let values = parameters.map { strdup($0.1) }
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        let keyPointers = keys.map { UnsafePointer($0) } + [nil]
+        let valuePointers = values.map { UnsafePointer($0) } + [nil]
+        return keyPointers.withUnsafeBufferPointer { keyBuffer in
+            valuePointers.withUnsafeBufferPointer { valueBuffer in
+                PQconnectdbParams(keyBuffer.baseAddress, valueBuffer.baseAddress, 1)
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// The `Postgres` module: a safe wrapper over libpq (in progress).
-public enum PostgresModule {}

@@ -1,0 +1,86 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command to completion with `posix_spawn` and `waitpid`, capturing its output in
+/// temporary files (pipes could be held open by a daemon the command starts, such as the
+/// postmaster). The child inherits no descriptors other than stdin/stdout/stderr.
+enum ProcessRunner {
+    struct Output {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL?) throws -> Output {
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("neonhub-process-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outPath = scratch.appendingPathComponent("stdout").path
+        let errPath = scratch.appendingPathComponent("stderr").path
+
+        var actions = posix_spawn_file_actions_t()
+        guard posix_spawn_file_actions_init(&actions) == 0 else {
+            throw EmbeddedClusterError("could not prepare to run \(executable.path)")
+        }
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let closeFrom = GNUSpawn.addCloseFrom {
+            _ = closeFrom(&actions, 3)
+        } else {
+            for descriptor in openDescriptors() where descriptor > 2 {
+                posix_spawn_file_actions_addclose(&actions, descriptor)
+            }
+        }
+        if let currentDirectory {
+            guard let changeDirectory = GNUSpawn.addChangeDirectory else {
+                throw EmbeddedClusterError("this C library cannot set a spawned process's directory (glibc ≥ 2.29 needed)")
+            }
+            _ = changeDirectory(&actions, currentDirectory.path)
+        }
+
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable.path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
+        guard spawned == 0 else {
+            throw EmbeddedClusterError("could not run \(executable.path): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 {
+            guard errno == EINTR else {
+                throw EmbeddedClusterError("could not wait for \(executable.path): \(String(cString: strerror(errno)))")
+            }
+        }
+        // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let standardOutput = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let standardError = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        return Output(status: exitStatus, standardOutput: standardOutput, standardError: standardError)
+    }
+
+    /// The process's open descriptors (fallback when `addclosefrom_np` is missing).
+    private static func openDescriptors() -> [Int32] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+    }
+}
+
+/// glibc's `posix_spawn_file_actions_add{closefrom,chdir}_np`, looked up at run time
+/// because Swift's Glibc module is imported without `_GNU_SOURCE`.
+private enum GNUSpawn {
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    typealias AddChangeDirectory = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+
+    static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np")
+    static let addChangeDirectory: AddChangeDirectory? = symbol("posix_spawn_file_actions_addchdir_np")
+
+    private static func symbol<T>(_ name: String) -> T? {
+        guard let handle = dlopen(nil, RTLD_NOW), let pointer = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(pointer, to: T.self)
+    }
+}

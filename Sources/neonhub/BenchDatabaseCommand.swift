@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Postgres
+
+/// `neonhub bench-db`: measures agent-run write transactions through `PostgresPool`.
+/// Each transaction is 1 `agent_runs` + 2 `tool_executions` + 3 `agent_run_metrics`
+/// inserts sent as one pipelined `BEGIN … COMMIT` (the same work as
+/// `scripts/bench/db-transaction.sql` for pgbench).
+struct BenchDatabaseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-db",
+        abstract: "Benchmark agent-run write transactions against Postgres through the connection pool.")
+
+    @Option(help: "Concurrent clients (and pool size).")
+    var clients: Int = 8
+
+    @Option(help: "How long to run, in seconds.")
+    var seconds: Double = 10
+
+    @Option(name: .customLong("database-url"), help: "libpq connection string or postgres:// URL.")
+    var databaseURL: String
+
+    @Option(help: "Apply the migrations in this directory before the run (e.g. Migrations).")
+    var migrationsDirectory: String?
+
+    func validate() throws {
+        guard clients >= 1 else { throw ValidationError("--clients must be at least 1") }
+        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "neonhub.bench-db")
+        logger.logLevel = .warning
+        let pool = PostgresPool(
+            connectionString: databaseURL,
+            configuration: PostgresPoolConfiguration(size: clients, acquireTimeout: .seconds(10)),
+            logger: logger)
+        defer { pool.shutdown() }
+        if let migrationsDirectory {
+            let migrator = Migrator(directory: URL(fileURLWithPath: migrationsDirectory, isDirectory: true), logger: logger)
+            try await migrator.migrate(using: pool)
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int64(seconds * 1000))
+        let started = clock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var samples: [Double] = []
+                    while clock.now < deadline {
+                        let begin = clock.now
+                        _ = try await pool.pipelineTransaction(Self.transaction(client: client))
+                        samples.append((clock.now - begin).milliseconds)
+                    }
+                    return samples
+                }
+            }
+            var all: [Double] = []
+            for try await samples in group { all += samples }
+            return all.sorted()
+        }
+        let elapsed = (clock.now - started).milliseconds / 1000
+        let tps = Double(latencies.count) / max(elapsed, 0.001)
+        print(
+            "transactions=\(latencies.count) tps=\(Self.format(tps)) p50_ms=\(Self.format(Self.percentile(latencies, 0.50))) "
+                + "p95_ms=\(Self.format(Self.percentile(latencies, 0.95))) p99_ms=\(Self.format(Self.percentile(latencies, 0.99)))")
+    }
+
+    /// The six inserts of one agent run; the run id is generated here so that every
+    /// statement can reference it within the same pipeline.
+    static func transaction(client: Int) -> [PostgresQuery] {
+        let runID = UUID()
+        let tenant = "bench"
+        let now = Date()
+        return [
+            """
+            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, started_at)
+            VALUES (\(runID), \(tenant), \("content-writer"), \("draft_post"), \("running"),
+                    \(.json(["topic": "benchmark", "client": "\(client)"])), \(now))
+            """,
+            """
+            INSERT INTO tool_executions (run_id, tenant_id, tool, status, input, output, started_at, duration_ms)
+            VALUES (\(runID), \(tenant), \("web_search"), \("succeeded"), \(.json(["q": "benchmark"])),
+                    \(.json(["hits": 3])), \(now), \(Int32(120)))
+            """,
+            """
+            INSERT INTO tool_executions (run_id, tenant_id, tool, status, input, output, started_at, duration_ms)
+            VALUES (\(runID), \(tenant), \("llm_generate"), \("succeeded"), \(.json(["prompt": "write"])),
+                    \(.json(["tokens": 512])), \(now), \(Int32(900)))
+            """,
+            "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \("tokens_in"), \(128.0), \("tokens"))",
+            "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \("tokens_out"), \(512.0), \("tokens"))",
+            "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \("latency"), \(1020.0), \("ms"))",
+        ]
+    }
+
+    /// The nearest-rank percentile of sorted samples (0 when empty).
+    static func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+        guard !sorted.isEmpty else { return 0 }
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
+        return sorted[min(max(rank, 0), sorted.count - 1)]
+    }
+
+    static func format(_ value: Double) -> String {
+        String(format: "%.2f", value)
+    }
+}
+
+extension Duration {
+    fileprivate var milliseconds: Double {
+        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Postgres
+import Testing
+@testable import NeonHub
+
+/// The server against a real (throwaway) PostgreSQL: migrations at start and `/health`
+/// following the database through an outage.
+@Suite(.serialized) struct DatabaseHealthTests {
+    static let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Migrations").path
+
+    func waitFor(_ seconds: Double, _ condition: () async -> Bool) async -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < seconds {
+            if await condition() { return Date().timeIntervalSince(start) }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
+    }
+
+    @Test func migratesAtStartAndHealthFollowsTheDatabase() async throws {
+        let cluster = try EmbeddedCluster.throwaway(logger: Logger(label: "test-cluster"))
+        let url = try cluster.start()
+        defer { try? cluster.stop() }
+        try await withTestApp({
+            $0.useDatabase = true
+            $0.databaseURL = url
+            $0.migrationsDirectory = Self.migrations
+        }) { server, client in
+            let database = try #require(server.database)
+            let tables = try await database.pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('agent_runs','tool_executions','agent_run_metrics','content_drafts')")
+            #expect(try tables[0].decode("n", as: Int.self) == 4)
+            let healthy = try await client.get("/health")
+            #expect(healthy.status == 200)
+            #expect((try healthy.json()["checks"] as? [String: String])?["database"] == "ok")
+
+            try cluster.stopServer()
+            let down = await waitFor(4) { (try? await client.get("/health").status) == 503 }
+            #expect(down != nil && down! <= 3, "503 within ~2 s of the outage (1 s slack for a loaded machine) (took \(String(describing: down)))")
+            let degraded = try await client.get("/health")
+            #expect((try degraded.json()["checks"] as? [String: String])?["database"] == "unreachable")
+            // Requests that need the database fail fast instead of hanging.
+            let started = Date()
+            await #expect(throws: PostgresError.self) { try await database.pool.query("SELECT 1") }
+            #expect(Date().timeIntervalSince(started) < 10, "no hang")
+
+            _ = try cluster.start()
+            let up = await waitFor(8) { (try? await client.get("/health").status) == 200 }
+            #expect(up != nil && up! <= 6, "200 within 5 s of the return (1 s slack) (took \(String(describing: up)))")
+            let rows = try await database.pool.query("SELECT 1 AS ok")
+            #expect(try rows[0].decode("ok", as: Int.self) == 1)
+        }
+    }
+}
