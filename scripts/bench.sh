@@ -1,31 +1,41 @@
 #!/usr/bin/env bash
-# Benchmarks a release build of NeonHub with wrk (Debian's `wrk`).
-#   scripts/bench.sh [--rounds N] [-d 8s] [--peers LIST]
-# With ../shared/bench/peers/run.sh present, our server is measured beside the peer servers
-# (Hummingbird 2, FlyingFox, Node, nginx) with the same wrk profile in the same run;
-# otherwise wrk runs against our GET /health alone. Loopback only; every run is bounded.
+# Benchmarks a release build of NeonHub (loopback only; every run is bounded).
+#   scripts/bench.sh [--cases http,trpc,db] [--rounds N] [-d 8s] [--peers LIST] [--clients N] [--no-build]
+# http: GET /health with wrk, beside the peer servers of ../shared/bench/peers (Hummingbird 2,
+#       FlyingFox, Node, nginx) in the same run when that harness exists.
+# trpc: a tRPC query returning a small object (system.ping) vs GET /health, same build, same
+#       wrk profile, back to back.
+# db:   one agent-run transaction (1 agent_runs + 2 tool_executions + 3 agent_run_metrics
+#       inserts) through our pool in pipeline mode (`neonhub bench-db`) vs pgbench running the
+#       same statements (scripts/bench/db-transaction.sql) with the same client count.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 neonhub_setup
 
-ROUNDS=1; DURATION=8s; PEERS="hummingbird,flyingfox,node,nginx"
+CASES="http,trpc,db"; ROUNDS=1; DURATION=8s; PEERS="hummingbird,flyingfox,node,nginx"; CLIENTS=8; BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
+    --cases) CASES=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     -d|--duration) DURATION=$2; shift 2 ;;
     --peers) PEERS=$2; shift 2 ;;
+    --clients) CLIENTS=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
     *) die "unknown argument: $1" ;;
   esac
 done
 command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 command -v wrk >/dev/null || die "wrk not found: apt-get install -y wrk"
 
-say "building (release)…"
-swift build -c release --product neonhub >/dev/null || die "build failed"
-BIN=$(swift build -c release --show-bin-path)/neonhub
+if [ "$BUILD" = 1 ]; then
+  say "building (release)…"
+  swift build -c release --product neonhub >/dev/null || die "build failed"
+fi
+BIN=${BENCH_BIN:-$(swift build -c release --show-bin-path)/neonhub}
 PORT=${BENCH_PORT:-18090}
 LOG=$(mktemp -t neonhub-bench.XXXXXX.log)
-PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning "$BIN" serve >"$LOG" 2>&1 &
+# The rate limiter would (correctly) refuse a benchmark's traffic from one address.
+PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 "$BIN" serve >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -35,12 +45,43 @@ for _ in $(seq 1 300); do
 done
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" || die "server did not answer (log: $LOG)"
 
-PEERS_SH=../shared/bench/peers/run.sh
-if [ -x "$PEERS_SH" ] || [ -f "$PEERS_SH" ]; then
-  say "side by side with peers ($PEERS), $ROUNDS round(s)"
-  bash "$PEERS_SH" --peers "$PEERS" --endpoints health --rounds "$ROUNDS" -d "$DURATION" \
-    --also "ours=http://127.0.0.1:$PORT"
-else
-  say "no peer harness: wrk against our /health only"
-  wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT/health"
+wrk_rps() {   # URL -> prints "req/s p50 p99 non2xx"
+  wrk -t2 -c64 -d"$DURATION" --latency "$1" | awk '
+    /Requests\/sec/ {rps=$2}
+    /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
+    /Non-2xx/ {bad=$NF}
+    END {print rps, p50, p99, (bad == "" ? 0 : bad)}'
+}
+
+if [[ ",$CASES," == *",http,"* ]]; then
+  PEERS_SH=../shared/bench/peers/run.sh
+  if [ -f "$PEERS_SH" ]; then
+    say "http: GET /health side by side with peers ($PEERS), $ROUNDS round(s)"
+    bash "$PEERS_SH" --peers "$PEERS" --endpoints health --rounds "$ROUNDS" -d "$DURATION" --also "ours=http://127.0.0.1:$PORT"
+  else
+    say "http: no peer harness; wrk against our /health only"
+    wrk -t2 -c64 -d"$DURATION" --latency "http://127.0.0.1:$PORT/health"
+  fi
+fi
+
+if [[ ",$CASES," == *",trpc,"* ]]; then
+  say "trpc: system.ping vs /health (wrk -t2 -c64 -d$DURATION), $ROUNDS round(s)"
+  printf 'round\tendpoint\treq/s\tp50\tp99\tnon2xx\n'
+  for r in $(seq 1 "$ROUNDS"); do
+    printf '%s\t/health\t%s\n' "$r" "$(wrk_rps "http://127.0.0.1:$PORT/health" | tr ' ' '\t')"
+    printf '%s\t/trpc/system.ping\t%s\n' "$r" "$(wrk_rps "http://127.0.0.1:$PORT/trpc/system.ping" | tr ' ' '\t')"
+  done
+fi
+
+if [[ ",$CASES," == *",db,"* ]]; then
+  command -v pgbench >/dev/null || die "pgbench not found (Debian package postgresql-contrib / postgresql-client)"
+  DSN=${DATABASE_URL:-"host=$PWD/.neonhub/postgres/run port=5432 user=postgres dbname=neonhub"}
+  SECS=${DURATION%s}
+  say "db: $CLIENTS clients, ${SECS}s each, $ROUNDS round(s)"
+  for r in $(seq 1 "$ROUNDS"); do
+    PG=$(pgbench -n -f scripts/bench/db-transaction.sql -c "$CLIENTS" -j 2 -T "$SECS" -M prepared "$DSN" 2>/dev/null \
+         | awk '/^tps/ {print $3} /latency average/ {lat=$4} END {}')
+    OURS=$("$BIN" bench-db --clients "$CLIENTS" --seconds "$SECS" --database-url "$DSN" 2>/dev/null | tail -1)
+    printf 'round %s\tpgbench tps=%s\tneonhub %s\n' "$r" "$PG" "$OURS"
+  done
 fi

@@ -5,10 +5,10 @@ import NeonHub
 import Postgres
 
 /// `neonhub migrate`: applies pending migrations (to `DATABASE_URL`, or the embedded cluster).
-struct MigrateCommand: AsyncParsableCommand {
+struct MigrateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending database migrations and exit.")
 
-    func run() async throws {
+    func run() throws {
         let config = try loadConfigOrExit()
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "neonhub.migrate")
@@ -16,7 +16,9 @@ struct MigrateCommand: AsyncParsableCommand {
                                     health: HealthMonitor(version: NeonHubVersion.current), logger: logger)
         defer { database.close() }
         do {
-            let applied = try await database.migrate(directory: Database.migrationsDirectory(config))
+            let connection = try PostgresConnection(connectionString: database.connectionString)
+            defer { connection.close() }
+            let applied = try Migrator(directory: Database.migrationsDirectory(config), logger: logger).migrate(on: connection)
             print(applied.isEmpty ? "migrations: up to date" : "migrations applied: " + applied.map(\.fileName).joined(separator: ", "))
         } catch {
             FileHandle.standardError.write(Data("migrate failed: \(error)\n".utf8))

@@ -14,19 +14,18 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "neonhub")
         let server: NeonHubServer
         do {
-            server = try NeonHubServer(config: config, logger: logger)
-            try server.start()
+            server = try await NeonHubServer.launch(config: config, logger: logger)
         } catch {
             logger.critical("could not start: \(error)")
             throw ExitCode(1)
         }
         let signals = SignalWatcher { server.shutdown() }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            // Blocking wait on a Dispatch thread, not on the cooperative pool.
-            DispatchQueue.global().async {
+            // Blocking wait on a thread of its own, not on the cooperative pool.
+            Thread {
                 server.waitUntilStopped()
                 continuation.resume()
-            }
+            }.start()
         }
         withExtendedLifetime(signals) {}
         logger.info("stopped")

@@ -231,7 +231,8 @@ final class Connection: @unchecked Sendable {
     /// instead of a reset (RFC 9112 §9.6).
     private func beginLingeringClose() {
         guard !lingering else { return }
-        if peerClosedInput {
+        // During shutdown nobody waits for stragglers: close at once.
+        if peerClosedInput || loop.shuttingDown {
             close()
             return
         }

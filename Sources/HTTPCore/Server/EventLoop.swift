@@ -12,6 +12,8 @@ final class EventLoop: @unchecked Sendable {
     let index: Int
     unowned let server: HTTPServer
     private let tasks = Mutex<[@Sendable () -> Void]>([])
+    /// Work queued from the loop thread itself (no lock, no wake-up needed).
+    private var localTasks: [@Sendable () -> Void] = []
     private var threadID: pthread_t?
     private(set) var connections: [Connection?] = []
     private(set) var connectionCount = 0
@@ -49,6 +51,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Runs `task` on the loop thread (soon, in FIFO order). Thread-safe.
     func execute(_ task: @escaping @Sendable () -> Void) {
+        if inLoopThread {
+            localTasks.append(task)
+            return
+        }
         let wasEmpty = tasks.withLock { queue in
             queue.append(task)
             return queue.count == 1
@@ -79,7 +85,7 @@ final class EventLoop: @unchecked Sendable {
             events.deallocate()
         }
         while running {
-            let n = nh_epoll_wait(epollFD, tokens, events, Int32(capacity), 250)
+            let n = nh_epoll_wait(epollFD, tokens, events, Int32(capacity), localTasks.isEmpty ? 250 : 0)
             now = Self.monotonicNanos()
             dateCache.refresh()
             if n < 0 && errno != EINTR { break }
@@ -95,6 +101,7 @@ final class EventLoop: @unchecked Sendable {
                     }
                 }
             }
+            runLocalTasks()
             if now >= nextSweep {
                 nextSweep = now + 100_000_000
                 sweepTimeouts()
@@ -107,6 +114,16 @@ final class EventLoop: @unchecked Sendable {
     private func connection(for fd: Int32) -> Connection? {
         let i = Int(fd)
         return i >= 0 && i < connections.count ? connections[i] : nil
+    }
+
+    private func runLocalTasks() {
+        var rounds = 0
+        while !localTasks.isEmpty && rounds < 64 {
+            let batch = localTasks
+            localTasks.removeAll(keepingCapacity: true)
+            for task in batch { task() }
+            rounds += 1
+        }
     }
 
     private func drainTasks() {
@@ -209,5 +226,15 @@ final class EventLoop: @unchecked Sendable {
         stopListening()
         for case let connection? in connections { connection.close() }
         running = false
+    }
+}
+
+/// Swift tasks can run on an event loop (`Task(executorPreference: responder.executor)`), so
+/// that a handler's async work and its response stay on the connection's thread.
+extension EventLoop: TaskExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        execute { job.runSynchronously(on: executor) }
     }
 }

@@ -6,6 +6,11 @@ public struct HTTPResponder: @unchecked Sendable {
     let connection: Connection
     let sequence: UInt64
 
+    /// The connection's event loop as a task executor: async work started with
+    /// `Task(executorPreference: responder.executor)` runs on the loop thread and answers
+    /// without a thread hop. Such work must never block.
+    public var executor: any TaskExecutor { connection.loop }
+
     /// Sends the complete response.
     public func respond(_ response: HTTPResponse) {
         let connection = self.connection, sequence = self.sequence

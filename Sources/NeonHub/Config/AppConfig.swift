@@ -28,6 +28,16 @@ public struct AppConfig: Sendable {
     public var corsOrigins: [String] = []
     /// Folder of the `NNNN_name.sql` migrations (`MIGRATIONS_DIR`, default `Migrations`).
     public var migrationsDirectory = "Migrations"
+    /// Daily LLM token budget per tenant and agent (`AGENT_DAILY_TOKEN_BUDGET`).
+    public var agentDailyTokenBudget = 2_000_000
+    /// Daily LLM cost budget in USD per tenant and agent (`AGENT_DAILY_COST_BUDGET_USD`).
+    public var agentDailyCostBudgetUSD = 50.0
+    /// Consecutive failures that open an agent's circuit breaker (`AGENT_BREAKER_THRESHOLD`).
+    public var agentBreakerThreshold = 5
+    /// Seconds an open breaker waits before a probe run (`AGENT_BREAKER_COOLDOWN`).
+    public var agentBreakerCoolDown: Duration = .seconds(30)
+    /// Agents added to the built-in catalog (programmatic only; tests use it).
+    public var extraAgents: [any Agent] = []
     /// Whether to open the database at all (not from the environment: tests of the HTTP
     /// surface that need no data turn it off).
     public var useDatabase = true
@@ -111,12 +121,18 @@ public struct AppConfig: Sendable {
                 problems.append("LOG_FORMAT must be 'json' or 'text' (got '\(format)')")
             }
         }
-        integer("RATE_LIMIT_PER_MINUTE", 1...1_000_000, into: &c.rateLimitPerMinute)
+        integer("RATE_LIMIT_PER_MINUTE", 1...1_000_000_000, into: &c.rateLimitPerMinute)
         integer("MAX_BODY_BYTES", 1024...(256 * 1024 * 1024), into: &c.maxBodyBytes)
         seconds("HEADER_TIMEOUT", into: &c.headerTimeout)
         seconds("IDLE_TIMEOUT", into: &c.idleTimeout)
         seconds("SHUTDOWN_GRACE", into: &c.shutdownGrace)
         integer("MAX_CONNECTIONS", 1...1_000_000, into: &c.maxConnections)
+        integer("AGENT_DAILY_TOKEN_BUDGET", 1...1_000_000_000_000, into: &c.agentDailyTokenBudget)
+        if let raw = value("AGENT_DAILY_COST_BUDGET_USD") {
+            if let v = Double(raw), v >= 0 { c.agentDailyCostBudgetUSD = v } else { problems.append("AGENT_DAILY_COST_BUDGET_USD must be a number >= 0 (got '\(raw)')") }
+        }
+        integer("AGENT_BREAKER_THRESHOLD", 1...1000, into: &c.agentBreakerThreshold)
+        seconds("AGENT_BREAKER_COOLDOWN", into: &c.agentBreakerCoolDown)
         if let origins = value("CORS_ORIGINS") {
             c.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for origin in c.corsOrigins where origin != "*" && URL(string: origin)?.scheme == nil {

@@ -8,7 +8,7 @@ public final class Database: Sendable {
     /// The shared pool (blocking libpq calls run on its own threads).
     public let pool: PostgresPool
     /// The libpq connection string in use (never logged: it may hold a password).
-    let connectionString: String
+    public let connectionString: String
     private let cluster: EmbeddedCluster?
     private let monitor: DatabaseHealthMonitor
     private let logger: Logger

@@ -4,16 +4,23 @@ import Postgres
 import Synchronization
 
 /// Keeps the `database` check of `/health` fresh: a dedicated connection on its own thread
-/// runs `SELECT 1` every half second (reconnecting as needed). A check that has not
-/// succeeded for 1.5 s reads as `unreachable`, even if the probe itself is stuck, so
-/// `/health` never waits on the database.
+/// runs `SELECT 1` every half second (reconnecting as needed). The check reads `unreachable`
+/// when the last probe failed, or when a probe has been stuck for over 1.5 s — so `/health`
+/// never waits on the database. A probe thread that is merely scheduled late (a busy
+/// machine) does not make the database look down.
 public final class DatabaseHealthMonitor: Sendable {
     private let connectionString: String
     private let health: HealthMonitor
     private let logger: Logger
     private let lastSuccess = Atomic<UInt64>(0)
+    /// Uptime nanoseconds when the in-flight probe started (0: none in flight).
+    private let probeStarted = Atomic<UInt64>(0)
+    /// Consecutive failed probes; two make the database unreachable (one is a hiccup).
+    private let failures = Atomic<Int>(2)
     private let stopped = Atomic<Bool>(false)
-    private static let staleAfterNanos: UInt64 = 1_500_000_000
+    /// A probe in flight longer than this means the database hangs (a network partition);
+    /// generous, because on a saturated machine a healthy probe can be slow.
+    private static let staleAfterNanos: UInt64 = 3_000_000_000
 
     /// Creates a monitor; call `start()`.
     public init(connectionString: String, health: HealthMonitor, logger: Logger) {
@@ -46,27 +53,33 @@ public final class DatabaseHealthMonitor: Sendable {
                 if ok { logger.info("database reachable again") } else { logger.warning("database unreachable") }
                 wasOK = ok
             }
-            Thread.sleep(forTimeInterval: 0.5)
+            Thread.sleep(forTimeInterval: ok ? 0.5 : 0.25)
         }
         connection?.close()
     }
 
     private func probeOnce(_ existing: PostgresConnection?) -> (ok: Bool, connection: PostgresConnection?) {
+        probeStarted.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+        defer { probeStarted.store(0, ordering: .relaxed) }
         do {
             let connection = try existing ?? PostgresConnection(
                 connectionString: connectionString,
-                options: PostgresConnectionOptions(connectTimeout: .seconds(1), statementTimeout: .seconds(1), applicationName: "neonhub-health"))
+                options: PostgresConnectionOptions(connectTimeout: .seconds(2), statementTimeout: .milliseconds(2500), applicationName: "neonhub-health"))
             _ = try connection.query("SELECT 1 AS ok")
             lastSuccess.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
+            failures.store(0, ordering: .relaxed)
             return (true, connection)
         } catch {
             existing?.close()
+            failures.wrappingAdd(1, ordering: .relaxed)
             return (false, nil)
         }
     }
 
-    /// Whether the last success is recent (for callers that want to fail fast).
+    /// Whether the database answered the last probe and no probe is stuck.
     public var isReachable: Bool {
-        DispatchTime.now().uptimeNanoseconds - lastSuccess.load(ordering: .relaxed) < Self.staleAfterNanos
+        guard failures.load(ordering: .relaxed) < 2 else { return false }
+        let started = probeStarted.load(ordering: .relaxed)
+        return started == 0 || DispatchTime.now().uptimeNanoseconds - started < Self.staleAfterNanos
     }
 }

@@ -18,6 +18,22 @@ public struct Procedure: Sendable {
     public let outputSchema: JSONSchema?
     /// Validates and decodes the input, runs, and returns the encoded output (nil: none).
     let invoke: @Sendable (JSONValue?, ProcedureContext) async throws -> Data?
+    /// For subscriptions: validates the input and opens the event stream (given the last
+    /// event id the client saw, for resumption).
+    let subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)?
+
+    init(name: String, kind: ProcedureKind, auth: AuthLevel, summary: String, inputSchema: JSONSchema, outputSchema: JSONSchema?,
+         invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> Data?,
+         subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)? = nil) {
+        self.name = name
+        self.kind = kind
+        self.auth = auth
+        self.summary = summary
+        self.inputSchema = inputSchema
+        self.outputSchema = outputSchema
+        self.invoke = invoke
+        self.subscribe = subscribe
+    }
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -39,23 +55,56 @@ public struct Procedure: Sendable {
         _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O
     ) -> Procedure {
         Procedure(name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
-                  outputSchema: O.self == NoOutput.self ? nil : O.schema) { raw, context in
-            let value = raw ?? .object([:])
-            let issues = I.schema.validate(value, path: [])
-            if !issues.isEmpty {
-                let first = issues[0]
-                let where_ = first.path.isEmpty ? "input" : first.path.joined(separator: ".")
-                throw RPCError(.badRequest, "Invalid input: \(where_): \(first.message)", issues: issues)
-            }
-            let input: I
-            do {
-                input = try decoder.decode(I.self, from: value.encoded())
-            } catch {
-                throw RPCError(.badRequest, "Invalid input: \(Self.describe(error))")
-            }
+                  outputSchema: O.self == NoOutput.self ? nil : O.schema, invoke: { raw, context in
+            let input = try decodeInput(I.self, raw)
             let output = try await body(input, context)
             if O.self == NoOutput.self { return nil }
             return try encoder.encode(output)
+        })
+    }
+
+    /// Declares a subscription: each event of the stream is sent as one SSE message.
+    public static func makeSubscription<I: RPCInput, E: RPCOutput>(
+        _ name: String, auth: AuthLevel, summary: String, input: I.Type, event: E.Type,
+        _ body: @escaping @Sendable (I, ProcedureContext, String?) async throws -> AsyncThrowingStream<(id: String?, event: E), any Error>
+    ) -> Procedure {
+        Procedure(name: name, kind: .subscription, auth: auth, summary: summary, inputSchema: I.schema, outputSchema: E.schema,
+                  invoke: { _, _ in throw RPCError(.methodNotSupported, "\(name) is a subscription: open it as Server-Sent Events") },
+                  subscribe: { raw, context, lastEventID in
+            let input = try decodeInput(I.self, raw)
+            let events = try await body(input, context, lastEventID)
+            return AsyncThrowingStream { continuation in
+                let task = Task {
+                    do {
+                        for try await item in events {
+                            continuation.yield(SubscriptionEvent(id: item.id, data: try encoder.encode(item.event)))
+                        }
+                        continuation.finish()
+                    } catch {
+                        continuation.finish(throwing: error)
+                    }
+                }
+                continuation.onTermination = { _ in task.cancel() }
+            }
+        })
+    }
+
+    /// Validates raw JSON against the input schema, then decodes it.
+    static func decodeInput<I: RPCInput>(_ type: I.Type, _ raw: JSONValue?) throws -> I {
+        if I.self == NoInput.self, raw == nil || raw == .object([:]) || raw == .null {
+            return NoInput() as! I  // checked just above; skips a JSON round trip
+        }
+        let value = raw ?? .object([:])
+        let issues = I.schema.validate(value, path: [])
+        if !issues.isEmpty {
+            let first = issues[0]
+            let location = first.path.isEmpty ? "input" : first.path.joined(separator: ".")
+            throw RPCError(.badRequest, "Invalid input: \(location): \(first.message)", issues: issues)
+        }
+        do {
+            return try decoder.decode(I.self, from: value.encoded())
+        } catch {
+            throw RPCError(.badRequest, "Invalid input: \(Self.describe(error))")
         }
     }
 
@@ -68,4 +117,13 @@ public struct Procedure: Sendable {
         default: return "malformed"
         }
     }
+}
+
+/// One event of a subscription: an optional id (for `Last-Event-ID` resumption) and the
+/// encoded JSON data.
+public struct SubscriptionEvent: Sendable {
+    /// Event id, if the stream is resumable.
+    public var id: String?
+    /// JSON bytes of the event.
+    public var data: Data
 }

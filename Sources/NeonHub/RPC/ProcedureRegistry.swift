@@ -24,6 +24,12 @@ public final class ProcedureRegistry: @unchecked Sendable {
         register(.make(name, kind: .mutation, auth: auth, summary: summary, input: input, output: output, body))
     }
 
+    /// Declares a subscription (GET as Server-Sent Events, tRPC v11 `httpSubscriptionLink`).
+    public func subscription<I: RPCInput, E: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, event: E.Type = E.self,
+                                                       _ body: @escaping @Sendable (I, ProcedureContext, String?) async throws -> AsyncThrowingStream<(id: String?, event: E), any Error>) {
+        register(.makeSubscription(name, auth: auth, summary: summary, input: input, event: event, body))
+    }
+
     /// The procedure of that name.
     public subscript(name: String) -> Procedure? { procedures[name] }
 

@@ -47,8 +47,13 @@ public struct ProcedureContext: Sendable {
     public let identity: AuthIdentity?
     /// The request id (also in `X-Request-Id`).
     public let requestID: String
-    /// A logger carrying the request id.
-    public let logger: Logger
+    private let baseLogger: Logger
+    /// A logger carrying the request id (built on first use: most calls never log).
+    public var logger: Logger {
+        var l = baseLogger
+        l[metadataKey: "requestId"] = "\(requestID)"
+        return l
+    }
     /// The client's address.
     public let remoteAddress: String
 
@@ -56,7 +61,7 @@ public struct ProcedureContext: Sendable {
     public init(identity: AuthIdentity?, requestID: String, logger: Logger, remoteAddress: String) {
         self.identity = identity
         self.requestID = requestID
-        self.logger = logger
+        self.baseLogger = logger
         self.remoteAddress = remoteAddress
     }
 

@@ -21,7 +21,7 @@ public final class TRPCHandler: Sendable {
         self.metrics = metrics
     }
 
-    private static let baseHeaders: HTTPHeaders = ["Content-Type": "application/json", "Vary": "trpc-accept, accept"]
+    static let baseHeaders: HTTPHeaders = ["Content-Type": "application/json", "Vary": "trpc-accept, accept"]
 
     /// Registers the handler for every method under `/trpc/`.
     public func register(on router: AppRouter) {
@@ -77,12 +77,17 @@ public final class TRPCHandler: Sendable {
             return
         }
         let route = parsed.calls.count == 1 ? (registry[parsed.calls[0].name] != nil ? parsed.calls[0].name : "unmatched") : "batch"
-        let context = ProcedureContext(identity: identity, requestID: sink.requestID, logger: sink.requestLogger, remoteAddress: request.remoteAddress)
+        let context = ProcedureContext(identity: identity, requestID: sink.requestID, logger: sink.logger, remoteAddress: request.remoteAddress)
         let method = request.method
         let streaming = parsed.isBatch && (request.headers["trpc-accept"]?.lowercased() == "application/jsonl")
         let isBatch = parsed.isBatch
         let calls = parsed.calls
-        Task { [self] in
+        if !isBatch, method == "GET", let procedure = registry[calls[0].name], procedure.kind == .subscription {
+            serveSubscription(procedure, input: calls[0].input, request: request, context: context, sink: sink)
+            return
+        }
+        // The procedures run on the connection's event loop: no thread hop for the answer.
+        Task(executorPreference: sink.executor) { [self] in
             let results = await run(calls, method: method, context: context)
             if streaming {
                 sendStream(results, sink: sink, route: route)
@@ -123,14 +128,7 @@ public final class TRPCHandler: Sendable {
             return failure(RPCError(.methodNotSupported, "\(procedure.name) is a mutation: use POST"), path: call.name)
         default: break
         }
-        switch procedure.auth {
-        case .public: break
-        case .user:
-            if context.identity == nil { return failure(RPCError(.unauthorized, "Authentication required"), path: call.name) }
-        case .admin:
-            guard let identity = context.identity else { return failure(RPCError(.unauthorized, "Authentication required"), path: call.name) }
-            if identity.role != .admin { return failure(RPCError(.forbidden, "Admin role required"), path: call.name) }
-        }
+        if let denied = Self.authorizationError(procedure, context.identity) { return failure(denied, path: call.name) }
         do {
             let output = try await procedure.invoke(call.input, context)
             var envelope: [UInt8] = Array(#"{"result":{"#.utf8)
@@ -145,7 +143,18 @@ public final class TRPCHandler: Sendable {
         }
     }
 
-    private func failure(_ error: RPCError, path: String?) -> CallResult {
+    /// Why the caller may not call `procedure`, or nil.
+    static func authorizationError(_ procedure: Procedure, _ identity: AuthIdentity?) -> RPCError? {
+        switch procedure.auth {
+        case .public: return nil
+        case .user: return identity == nil ? RPCError(.unauthorized, "Authentication required") : nil
+        case .admin:
+            guard let identity else { return RPCError(.unauthorized, "Authentication required") }
+            return identity.role == .admin ? nil : RPCError(.forbidden, "Admin role required")
+        }
+    }
+
+    func failure(_ error: RPCError, path: String?) -> CallResult {
         var extra: [String: Any] = [:]
         if !error.issues.isEmpty { extra["issues"] = error.issues.map { ["path": $0.path, "message": $0.message] } }
         return CallResult(status: error.code.httpStatus,

@@ -4,8 +4,11 @@ import Logging
 import Postgres
 import Synchronization
 
-/// The whole NeonHub process minus its command line: configuration, observability,
-/// routes and the HTTP server. `start()`, then `shutdown()` and `waitUntilStopped()`.
+/// The whole NeonHub process minus its command line: configuration, observability, the
+/// database, the services and their procedures, and the HTTP server.
+///
+/// `init` and `start()` block (the embedded cluster, migrations, crash recovery): call them
+/// from a thread of your own, or use `launch(...)`, which does so.
 public final class NeonHubServer: Sendable {
     /// The configuration in force.
     public let config: AppConfig
@@ -17,12 +20,17 @@ public final class NeonHubServer: Sendable {
     public let registry: ProcedureRegistry
     /// The database (nil only when `config.useDatabase` is off).
     public let database: Database?
+    /// Runs agents.
+    public let orchestrator: Orchestrator
+    /// Live run events.
+    public let runEvents: RunEventBus
+    private let lease: RunnerLease?
     private let logger: Logger
     private let http: HTTPServer
     private let stopping = Atomic<Bool>(false)
 
     /// Assembles the server and opens the database (starting the embedded cluster when
-    /// `DATABASE_URL` is unset); nothing listens until `start()`.
+    /// `DATABASE_URL` is unset); nothing listens until `start()`. Blocking.
     public init(config: AppConfig, logger: Logger) throws {
         self.config = config
         self.logger = logger
@@ -31,18 +39,56 @@ public final class NeonHubServer: Sendable {
         database = config.useDatabase
             ? try Database(databaseURL: config.databaseURL, poolSize: config.dbPoolSize, metrics: metrics, health: health, logger: logger)
             : nil
+        // Without a database, procedures that need one answer SERVICE_UNAVAILABLE at once.
+        let pool = database?.pool ?? PostgresPool(connectionString: "host=/nonexistent-neonhub-database dbname=none",
+                                                  configuration: PostgresPoolConfiguration(size: 1, acquireTimeout: .milliseconds(200), connectTimeout: .seconds(1)),
+                                                  logger: logger)
+        lease = database.map { RunnerLease(connectionString: $0.connectionString, logger: logger) }
+        runEvents = RunEventBus()
+        let llm = Self.makeLLM(config, logger: logger)
+        let costs = Self.loadPrices(logger: logger)
+        let breaker = (config.agentBreakerThreshold, config.agentBreakerCoolDown)
+        orchestrator = Orchestrator(
+            agents: AgentCatalog.all + config.extraAgents, store: AgentRunStore(pool: pool), llm: llm,
+            costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
+            events: runEvents, metrics: metrics,
+            budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
+            runnerID: lease?.runnerID ?? 0,
+            breaker: { CircuitBreaker(failureThreshold: breaker.0, coolDown: breaker.1) }, logger: logger)
+
         let router = AppRouter(metrics: metrics, logger: logger, cors: CORSPolicy(origins: config.corsOrigins))
         OperatorRoutes.register(on: router, health: health, metrics: metrics)
         registry = ProcedureRegistry()
         SystemProcedures.register(in: registry)
-        let openAPI = OpenAPIDocument.json(registry: registry, version: NeonHubVersion.current)
+        AgentProcedures.register(in: registry, orchestrator: orchestrator, events: runEvents)
+        ContentProcedures.register(in: registry, orchestrator: orchestrator, drafts: DraftStore(pool: pool))
+        let registry = self.registry
         router.add("GET", "/openapi.json") { _, sink in
-            sink.send(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: openAPI))
+            sink.send(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
+                                   body: OpenAPIDocument.json(registry: registry, version: NeonHubVersion.current)))
         }
         let verifier = TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret)
         TRPCHandler(registry: registry, verifier: verifier, limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
             .register(on: router)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
+    }
+
+    static func makeLLM(_ config: AppConfig, logger: Logger) -> any LLMProvider {
+        if config.llmProvider == "openai", let key = config.openAIAPIKey {
+            return OpenAIProvider(baseURL: config.openAIBaseURL, apiKey: key, logger: logger)
+        }
+        return TemplateProvider()
+    }
+
+    /// `configs/llm-prices.json` (or `LLM_PRICES_FILE`); without it every cost is unknown.
+    static func loadPrices(logger: Logger) -> CostCalculator? {
+        let path = ProcessInfo.processInfo.environment["LLM_PRICES_FILE"] ?? "configs/llm-prices.json"
+        do {
+            return CostCalculator(table: try PriceTable(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            logger.warning("no LLM price table; costs will be recorded as unknown", metadata: ["path": "\(path)", "error": "\(error)"])
+            return nil
+        }
     }
 
     static func httpConfiguration(_ config: AppConfig) -> HTTPServerConfiguration {
@@ -54,14 +100,46 @@ public final class NeonHubServer: Sendable {
             errorResponse: ErrorEnvelope.protocolError)
     }
 
+    /// Creates and starts a server on a thread of its own (the blocking parts never run on
+    /// the Swift concurrency pool). `beforeStart` may add procedures.
+    public static func launch(config: AppConfig, logger: Logger, beforeStart: @escaping @Sendable (NeonHubServer) -> Void = { _ in }) async throws -> NeonHubServer {
+        try await onOwnThread {
+            let server = try NeonHubServer(config: config, logger: logger)
+            beforeStart(server)
+            try server.start()
+            return server
+        }
+    }
+
+    /// Graceful shutdown, then waits until stopped (on a thread of its own).
+    public func stop() async {
+        shutdown()
+        _ = try? await Self.onOwnThread { self.waitUntilStopped() }
+    }
+
+    /// Runs blocking work on a new thread and awaits its result.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+    }
+
     /// The bound port (after `start()`).
     public var port: Int { http.port }
 
-    /// Applies pending migrations, then starts listening. A changed, already-applied
-    /// migration stops start-up; an unreachable database does not (migrations are retried
-    /// in the background while `/health` reports it).
+    /// Applies pending migrations, fails runs abandoned by dead servers, then starts
+    /// listening. A changed, already-applied migration stops start-up; an unreachable
+    /// database does not (migrations are retried in the background while `/health` says so).
+    /// Blocking.
     public func start() throws {
-        if let database { try migrateAtStart(database) }
+        if let database {
+            lease?.start()
+            try migrateAtStart(database)
+        }
         try http.start()
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(http.port)", "version": "\(NeonHubVersion.current)"])
     }
@@ -76,20 +154,21 @@ public final class NeonHubServer: Sendable {
     /// Blocks until the HTTP server has stopped, then closes the database.
     public func waitUntilStopped() {
         http.waitUntilStopped()
+        lease?.stop()
         database?.close()
     }
 
     private func migrateAtStart(_ database: Database) throws {
         let migrator = Migrator(directory: Database.migrationsDirectory(config), logger: logger)
         do {
-            try migrate(with: migrator, database: database)
+            try prepare(database, migrator: migrator)
         } catch let error as PostgresError where error.kind == .unavailable || error.kind == .connectionLost {
             logger.warning("database unreachable at start; migrations will be retried", metadata: ["error": "\(error)"])
             let thread = Thread { [self] in
                 while !stopping.load(ordering: .relaxed) {
                     Thread.sleep(forTimeInterval: 2)
                     do {
-                        try migrate(with: migrator, database: database)
+                        try prepare(database, migrator: migrator)
                         return
                     } catch {
                         logger.debug("migration retry failed: \(error)")
@@ -100,10 +179,13 @@ public final class NeonHubServer: Sendable {
         }
     }
 
-    private func migrate(with migrator: Migrator, database: Database) throws {
+    /// Migrations, then crash recovery of runs. Blocking (its own connection).
+    private func prepare(_ database: Database, migrator: Migrator) throws {
         let connection = try PostgresConnection(connectionString: database.connectionString)
         defer { connection.close() }
         let applied = try migrator.migrate(on: connection)
         logger.info("migrations up to date", metadata: ["applied": "\(applied.map(\.fileName))"])
+        let recovered = try AgentRunStore.recoverAbandonedRuns(on: connection)
+        if recovered > 0 { logger.warning("marked abandoned agent runs as failed", metadata: ["count": "\(recovered)"]) }
     }
 }

@@ -12,8 +12,12 @@ public struct ResponseSink: Sendable {
     public let requestID: String
     let started: ContinuousClock.Instant
     let metrics: NeonHubMetrics
+    /// The server's logger (without request metadata; see `requestLogger`).
     let logger: Logger
     let extraHeaders: HTTPHeaders
+
+    /// The connection's event loop as a task executor (see `HTTPResponder.executor`).
+    public var executor: any TaskExecutor { responder.executor }
 
     /// Sends the response; `route` overrides the label (e.g. a tRPC procedure name).
     public func send(_ response: HTTPResponse, route overrideRoute: String? = nil) {

@@ -3,21 +3,22 @@ import Logging
 @testable import NeonHub
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
-func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, procedures: (ProcedureRegistry) -> Void = { _ in },
+func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in },
                    _ body: (NeonHubServer, HTTPTestClient) async throws -> T) async throws -> T {
     var config = AppConfig()
     config.host = "127.0.0.1"
     config.port = 0
     config.useDatabase = false
     configure(&config)
-    let server = try NeonHubServer(config: config, logger: Logger(label: "test"))
-    procedures(server.registry)
-    try server.start()
-    defer {
-        server.shutdown()
-        server.waitUntilStopped()
+    let server = try await NeonHubServer.launch(config: config, logger: Logger(label: "test")) { procedures($0.registry) }
+    do {
+        let result = try await body(server, HTTPTestClient(baseURL: "http://127.0.0.1:\(server.port)"))
+        await server.stop()
+        return result
+    } catch {
+        await server.stop()
+        throw error
     }
-    return try await body(server, HTTPTestClient(baseURL: "http://127.0.0.1:\(server.port)"))
 }
 
 /// A JWT secret for tests (32+ bytes).

@@ -1,0 +1,35 @@
+/// An AI agent: a name, the intents it handles, and a run over JSON input that uses tools
+/// only through the toolbox (so every call is recorded as a `ToolExecution`).
+public protocol Agent: Sendable {
+    /// Unique name, e.g. `seo`.
+    var name: String { get }
+    /// One line for `agents.list`.
+    var description: String { get }
+    /// Intents it handles (the first is the default), e.g. `["analyze"]`.
+    var intents: [String] { get }
+    /// Runs once. Throw `AgentInputError` for bad input (answered as BAD_REQUEST).
+    func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue
+}
+
+/// Tools available to an agent during a run. Every call is recorded (input, output,
+/// status, duration, attempt) in the run's `tool_executions`.
+public protocol AgentToolbox: Sendable {
+    /// The tenant the run belongs to.
+    var tenantID: String { get }
+    /// Runs a named tool under a timeout, recording it. The body must honour cancellation.
+    func call(_ tool: String, input: JSONValue, timeout: Duration,
+              _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue
+    /// Calls the language model (recorded as tool `llm.complete`, with token and cost metrics).
+    func complete(_ request: LLMRequest) async throws -> LLMResponse
+    /// Records a metric of the run (`agent_run_metrics`).
+    func metric(_ name: String, _ value: Double, unit: String)
+}
+
+/// Invalid agent input; the message names the field.
+public struct AgentInputError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong, e.g. `content: required`.
+    public var message: String
+    /// Creates an error.
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

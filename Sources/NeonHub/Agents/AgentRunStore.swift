@@ -1,0 +1,170 @@
+import Foundation
+import Postgres
+
+/// SQL for `agent_runs`, `tool_executions`, `agent_run_metrics` and `llm_usage`. Every
+/// read is scoped by tenant; another tenant's id is simply not found.
+public struct AgentRunStore: Sendable {
+    let pool: PostgresPool
+
+    /// Creates a store over the pool.
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    /// A run summary as listed.
+    public struct RunSummary: Codable, Sendable {
+        public var id: UUID
+        public var agent: String
+        public var intent: String?
+        public var status: String
+        public var startedAt: Date?
+        public var finishedAt: Date?
+        public var durationMs: Int?
+        public var createdAt: Date
+    }
+
+    /// A run with everything recorded about it.
+    public struct RunDetail: Sendable {
+        public var summary: RunSummary
+        public var input: JSONValue
+        public var output: JSONValue?
+        public var error: JSONValue?
+        public var tools: [ToolExecutionRecord]
+        public var metrics: [RunMetricRecord]
+    }
+
+    /// Inserts a `running` run, or returns the existing run's id for the same tenant and
+    /// idempotency key (`created: false`).
+    func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64) async throws -> (id: UUID, created: Bool) {
+        let rows = try await pool.query("""
+            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
+            VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(PostgresJSON(input)), \(idempotencyKey), now(), \(runnerID))
+            ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING id
+            """)
+        if let row = rows.first { return (try row.decode("id", as: UUID.self), true) }
+        let existing = try await pool.query("SELECT id FROM agent_runs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)")
+        guard let row = existing.first else { throw RPCError(.conflict, "Idempotency key is in use") }
+        return (try row.decode("id", as: UUID.self), false)
+    }
+
+    /// Commits a run's final state with its tool rows, metric rows and LLM usage rows in one
+    /// transaction (one round trip, pipeline mode).
+    func finish(runID: UUID, tenant: String, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
+                tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]) async throws {
+        var statements: [PostgresQuery] = [
+            """
+            UPDATE agent_runs SET status = \(status), output = \(output.map { PostgresJSON($0) }), error = \(error.map { PostgresJSON($0) }),
+                   finished_at = now(), duration_ms = \(durationMs)
+            WHERE id = \(runID) AND tenant_id = \(tenant)
+            """,
+        ]
+        for t in tools {
+            statements.append("""
+                INSERT INTO tool_executions (id, run_id, tenant_id, tool, status, input, output, error, attempt, started_at, duration_ms)
+                VALUES (\(t.id), \(runID), \(tenant), \(t.tool), \(t.status), \(PostgresJSON(t.input)), \(t.output.map { PostgresJSON($0) }),
+                        \(t.error.map { PostgresJSON($0) }), \(t.attempt), \(t.startedAt), \(t.durationMs))
+                """)
+        }
+        for m in metrics {
+            statements.append("INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \(m.name), \(m.value), \(m.unit))")
+        }
+        for u in usage {
+            statements.append("""
+                INSERT INTO llm_usage (run_id, tenant_id, provider, model, input_tokens, output_tokens, cached_tokens, cost_usd)
+                VALUES (\(runID), \(tenant), \(u.provider), \(u.model), \(u.usage.inputTokens), \(u.usage.outputTokens), \(u.usage.cachedTokens), \(u.costUSD))
+                """)
+        }
+        _ = try await pool.pipelineTransaction(statements)
+    }
+
+    /// Tokens and USD the tenant spent on this agent since the start of the UTC day.
+    func spentToday(tenant: String, agent: String) async throws -> (tokens: Int, costUSD: Double) {
+        let rows = try await pool.query("""
+            SELECT COALESCE(SUM(u.input_tokens + u.output_tokens), 0)::bigint AS tokens, COALESCE(SUM(u.cost_usd), 0)::float8 AS cost
+            FROM llm_usage u JOIN agent_runs r ON r.id = u.run_id
+            WHERE u.tenant_id = \(tenant) AND r.agent = \(agent) AND u.occurred_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+            """)
+        guard let row = rows.first else { return (0, 0) }
+        return (Int(try row.decode("tokens", as: Int64.self)), try row.decode("cost", as: Double.self))
+    }
+
+    /// A page of runs, newest first, with an opaque cursor for the next page.
+    public func listRuns(tenant: String, agent: String?, status: String?, since: Date?, until: Date?, limit: Int, cursor: String?) async throws -> (items: [RunSummary], nextCursor: String?) {
+        let after = try cursor.map(PageCursor.decode)
+        let rows = try await pool.query("""
+            SELECT id, agent, intent, status, started_at, finished_at, duration_ms, created_at, created_at::text AS created_text
+            FROM agent_runs
+            WHERE tenant_id = \(tenant)
+              AND (\(agent)::text IS NULL OR agent = \(agent))
+              AND (\(status)::text IS NULL OR status = \(status))
+              AND (\(since)::timestamptz IS NULL OR created_at >= \(since))
+              AND (\(until)::timestamptz IS NULL OR created_at < \(until))
+              AND (\(after?.key)::timestamptz IS NULL OR (created_at, id) < (\(after?.key)::timestamptz, \(after?.id)))
+            ORDER BY created_at DESC, id DESC
+            LIMIT \(limit + 1)
+            """)
+        let items = try rows.prefix(limit).map(Self.summary)
+        let next = rows.count > limit ? try PageCursor.encode(key: rows[limit - 1].decode("created_text", as: String.self), id: rows[limit - 1].decode("id", as: UUID.self)) : nil
+        return (items, next)
+    }
+
+    /// One run with its tool executions and metrics, or nil (also for other tenants' runs).
+    public func getRun(tenant: String, id: UUID) async throws -> RunDetail? {
+        let runs = try await pool.query("""
+            SELECT id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, created_at
+            FROM agent_runs WHERE id = \(id) AND tenant_id = \(tenant)
+            """)
+        guard let run = runs.first else { return nil }
+        let tools = try await pool.query("""
+            SELECT id, tool, status, input, output, error, attempt, started_at, duration_ms
+            FROM tool_executions WHERE run_id = \(id) AND tenant_id = \(tenant) ORDER BY started_at, id
+            """)
+        let metrics = try await pool.query("SELECT name, value, unit FROM agent_run_metrics WHERE run_id = \(id) AND tenant_id = \(tenant) ORDER BY created_at, name")
+        return RunDetail(
+            summary: try Self.summary(run),
+            input: try run.decodeJSON("input", as: JSONValue.self),
+            output: try run.decodeJSON("output", as: JSONValue?.self),
+            error: try run.decodeJSON("error", as: JSONValue?.self),
+            tools: try tools.map { t in
+                ToolExecutionRecord(id: try t.decode("id", as: UUID.self), tool: try t.decode("tool", as: String.self), status: try t.decode("status", as: String.self),
+                                    input: try t.decodeJSON("input", as: JSONValue?.self) ?? .null, output: try t.decodeJSON("output", as: JSONValue?.self),
+                                    error: try t.decodeJSON("error", as: JSONValue?.self), startedAt: try t.decode("started_at", as: Date.self),
+                                    durationMs: try t.decode("duration_ms", as: Int?.self) ?? 0, attempt: try t.decode("attempt", as: Int.self))
+            },
+            metrics: try metrics.map { RunMetricRecord(name: try $0.decode("name", as: String.self), value: try $0.decode("value", as: Double.self), unit: try $0.decode("unit", as: String.self)) })
+    }
+
+    static func summary(_ row: PostgresRow) throws -> RunSummary {
+        RunSummary(id: try row.decode("id", as: UUID.self), agent: try row.decode("agent", as: String.self), intent: try row.decode("intent", as: String?.self),
+                   status: try row.decode("status", as: String.self), startedAt: try row.decode("started_at", as: Date?.self),
+                   finishedAt: try row.decode("finished_at", as: Date?.self), durationMs: try row.decode("duration_ms", as: Int?.self),
+                   createdAt: try row.decode("created_at", as: Date.self))
+    }
+
+    /// Marks `running`/`queued` runs of dead runners as failed. A runner is dead when its
+    /// advisory lock (held for the life of each server process) can be taken.
+    static func recoverAbandonedRuns(on connection: PostgresConnection) throws -> Int {
+        do {
+            let runners = try connection.query("SELECT DISTINCT runner_id FROM agent_runs WHERE status IN ('queued','running') AND runner_id IS NOT NULL")
+            var recovered = 0
+            for row in runners {
+                let runner = try row.decode("runner_id", as: Int64.self)
+                let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
+                guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
+                recovered += try connection.execute("""
+                    UPDATE agent_runs SET status = 'failed', finished_at = now(),
+                           error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb,
+                           duration_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
+                    WHERE runner_id = \(runner) AND status IN ('queued','running')
+                    """)
+                _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
+            }
+            // Runs from before runner ids existed.
+            recovered += try connection.execute("""
+                UPDATE agent_runs SET status = 'failed', finished_at = now(),
+                       error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb
+                WHERE runner_id IS NULL AND status IN ('queued','running')
+                """)
+            return recovered
+        }
+    }
+}

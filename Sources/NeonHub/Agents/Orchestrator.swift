@@ -1,0 +1,155 @@
+import Foundation
+import Logging
+
+/// Runs agents: picks one by name or intent, checks its circuit breaker and the tenant's
+/// budget, records the run (`running`, then its final state with tool, metric and LLM usage
+/// rows in one transaction), publishes live events and counts metrics.
+public final class Orchestrator: Sendable {
+    /// Limits that stop runs which would overspend (per tenant and agent, per UTC day).
+    public struct Budget: Sendable {
+        public var dailyTokens: Int
+        public var dailyCostUSD: Double
+        /// Creates budget limits.
+        public init(dailyTokens: Int = 2_000_000, dailyCostUSD: Double = 50) {
+            self.dailyTokens = dailyTokens
+            self.dailyCostUSD = dailyCostUSD
+        }
+    }
+
+    /// What `agents.run` answers.
+    public struct Result: Sendable {
+        public var runID: UUID
+        public var status: String
+        public var output: JSONValue?
+        public var error: JSONValue?
+    }
+
+    let agents: [String: any Agent]
+    let order: [String]
+    let store: AgentRunStore
+    let llm: any LLMProvider
+    let costOf: @Sendable (LLMUsage, String) -> Double?
+    let events: RunEventBus
+    let metrics: NeonHubMetrics
+    let breakers: [String: CircuitBreaker]
+    let budget: Budget
+    let runnerID: Int64
+    let logger: Logger
+
+    /// Creates an orchestrator over a fixed set of agents.
+    public init(agents: [any Agent], store: AgentRunStore, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
+                events: RunEventBus, metrics: NeonHubMetrics, budget: Budget = Budget(), runnerID: Int64,
+                breaker: @Sendable () -> CircuitBreaker = { CircuitBreaker() }, logger: Logger) {
+        var byName: [String: any Agent] = [:]
+        var breakers: [String: CircuitBreaker] = [:]
+        for agent in agents {
+            byName[agent.name] = agent
+            breakers[agent.name] = breaker()
+        }
+        self.agents = byName
+        order = agents.map(\.name)
+        self.store = store
+        self.llm = llm
+        self.costOf = costOf
+        self.events = events
+        self.metrics = metrics
+        self.breakers = breakers
+        self.budget = budget
+        self.runnerID = runnerID
+        self.logger = logger
+    }
+
+    /// The agents in catalog order with their breaker state.
+    public var catalog: [(agent: any Agent, circuit: CircuitBreaker.State)] {
+        order.compactMap { name in agents[name].map { ($0, breakers[name]?.state ?? .closed) } }
+    }
+
+    /// Resolves the agent and intent for a request.
+    func resolve(agent name: String?, intent: String?) throws -> (any Agent, String) {
+        if let name {
+            guard let agent = agents[name] else { throw RPCError(.notFound, "No agent named \(name.prefix(64))") }
+            if let intent, !agent.intents.contains(intent) {
+                throw RPCError(.badRequest, "Agent \(name) does not handle intent \(intent.prefix(64)); it handles: \(agent.intents.joined(separator: ", "))")
+            }
+            return (agent, intent ?? agent.intents.first ?? "default")
+        }
+        guard let intent else { throw RPCError(.badRequest, "Give an agent or an intent") }
+        for n in order { if let agent = agents[n], agent.intents.contains(intent) { return (agent, intent) } }
+        throw RPCError(.notFound, "No agent handles intent \(intent.prefix(64))")
+    }
+
+    /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key).
+    public func run(tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?) async throws -> Result {
+        let (agent, intent) = try resolve(agent: name, intent: intent)
+        guard let breaker = breakers[agent.name], breaker.allowRun() else {
+            throw RPCError(.serviceUnavailable, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfter: 30)
+        }
+        let runID = UUID()
+        let stored = try await store.insertRun(id: runID, tenant: tenant, agent: agent.name, intent: intent, input: Sanitizer.sanitize(input),
+                                               idempotencyKey: idempotencyKey, runnerID: runnerID)
+        if !stored.created {
+            breaker.recordSuccess()  // no run happened; release a half-open probe slot
+            return try await existing(tenant: tenant, id: stored.id)
+        }
+        events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
+        let spent = try await store.spentToday(tenant: tenant, agent: agent.name)
+        let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
+                                 budget: .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD))
+        let started = ContinuousClock.now
+        var status = "succeeded"
+        var output: JSONValue?
+        var errorValue: JSONValue?
+        do {
+            output = Sanitizer.sanitize(try await agent.run(input, intent: intent, toolbox: toolbox))
+            breaker.recordSuccess()
+        } catch {
+            status = "failed"
+            errorValue = Self.describe(error)
+            if error is AgentInputError || error is BudgetExceededError {
+                breaker.recordSuccess()  // the agent works; the request or the budget was the problem
+            } else {
+                metrics.recordBreakerFailure(agent: agent.name)
+                if breaker.recordFailure() { logger.warning("circuit opened", metadata: ["agent": "\(agent.name)"]) }
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let recorded = toolbox.recorded
+        var runMetrics = recorded.metrics
+        runMetrics.append(RunMetricRecord(name: "latency_ms", value: (seconds * 1000).rounded(), unit: "ms"))
+        runMetrics.append(RunMetricRecord(name: "tool_calls", value: Double(recorded.tools.count), unit: "count"))
+        runMetrics.append(RunMetricRecord(name: "retries", value: Double(recorded.tools.filter { $0.attempt > 1 }.count), unit: "count"))
+        if !recorded.usage.isEmpty {
+            runMetrics.append(RunMetricRecord(name: "tokens_in", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.inputTokens }), unit: "tokens"))
+            runMetrics.append(RunMetricRecord(name: "tokens_out", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.outputTokens }), unit: "tokens"))
+            if recorded.usage.allSatisfy({ $0.costUSD != nil }) {
+                runMetrics.append(RunMetricRecord(name: "cost_usd", value: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) }, unit: "usd"))
+            } else {
+                runMetrics.append(RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
+            }
+        }
+        try await store.finish(runID: runID, tenant: tenant, status: status, output: output, error: errorValue,
+                               durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
+        events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
+        metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
+        return Result(runID: runID, status: status, output: output, error: errorValue)
+    }
+
+    private func existing(tenant: String, id: UUID) async throws -> Result {
+        guard let detail = try await store.getRun(tenant: tenant, id: id) else { throw RPCError.notFound("Run") }
+        return Result(runID: id, status: detail.summary.status, output: detail.output, error: detail.error)
+    }
+
+    /// The error stored with a failed run: a code and a sanitized message.
+    static func describe(_ error: any Error) -> JSONValue {
+        let code: String
+        switch error {
+        case is AgentInputError: code = "BAD_INPUT"
+        case is BudgetExceededError: code = "BUDGET_EXCEEDED"
+        case is ToolTimeoutError: code = "TOOL_TIMEOUT"
+        case let e as RPCError: code = e.code.rawValue
+        default: code = "AGENT_ERROR"
+        }
+        return .object(["code": .string(code), "message": .string(Sanitizer.sanitize(String(String(describing: error).prefix(500))))])
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Synchronization
+
+/// The toolbox of one run: executes tool bodies under their timeout, records every call
+/// (sanitized) with its duration, publishes tool events, calls the LLM with token and cost
+/// accounting, and enforces the run's token/cost budget.
+final class RunToolbox: AgentToolbox {
+    let tenantID: String
+    private let runID: UUID
+    private let agent: String
+    private let llm: any LLMProvider
+    private let costOf: @Sendable (LLMUsage, String) -> Double?
+    private let events: RunEventBus
+    private let budget: RunBudget
+    private let state = Mutex(Recorded())
+
+    struct Recorded {
+        var tools: [ToolExecutionRecord] = []
+        var metrics: [RunMetricRecord] = []
+        var usage: [LLMUsageRecord] = []
+        var tokens = 0
+        var costUSD = 0.0
+    }
+
+    /// Limits for one run: what the tenant has left of its daily budget for this agent.
+    struct RunBudget: Sendable {
+        var tokensLeft: Int
+        var costLeftUSD: Double
+    }
+
+    init(tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
+         events: RunEventBus, budget: RunBudget) {
+        self.tenantID = tenantID
+        self.runID = runID
+        self.agent = agent
+        self.llm = llm
+        self.costOf = costOf
+        self.events = events
+        self.budget = budget
+    }
+
+    /// Everything recorded so far.
+    var recorded: Recorded { state.withLock { $0 } }
+
+    func call(_ tool: String, input: JSONValue, timeout: Duration,
+              _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
+        let started = Date()
+        let clock = ContinuousClock.now
+        func finish(_ status: String, output: JSONValue?, error: JSONValue?) {
+            let ms = Int((ContinuousClock.now - clock).components.seconds * 1000) + Int((ContinuousClock.now - clock).components.attoseconds / 1_000_000_000_000_000)
+            let record = ToolExecutionRecord(tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
+                                             error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms),
+                                             attempt: state.withLock { s in s.tools.filter { $0.tool == tool }.count + 1 })
+            state.withLock { $0.tools.append(record) }
+            events.publish(runId: runID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
+        }
+        do {
+            let output = try await Self.withTimeout(timeout, tool: tool, body)
+            finish("succeeded", output: output, error: nil)
+            return output
+        } catch let timeoutError as ToolTimeoutError {
+            finish("timed_out", output: nil, error: .object(["message": .string(timeoutError.description)]))
+            throw timeoutError
+        } catch {
+            finish("failed", output: nil, error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
+            throw error
+        }
+    }
+
+    static func withTimeout(_ timeout: Duration, tool: String, _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
+        try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw ToolTimeoutError(tool: tool, timeout: timeout) }
+            return value
+        }
+    }
+
+    func complete(_ request: LLMRequest) async throws -> LLMResponse {
+        let spent = state.withLock { ($0.tokens, $0.costUSD) }
+        if spent.0 >= budget.tokensLeft || spent.1 >= budget.costLeftUSD {
+            throw BudgetExceededError(message: "budget exceeded for agent \(agent): the tenant's daily token or cost budget is used up")
+        }
+        var request = request
+        if request.model.isEmpty { request.model = llm.defaultModel }
+        let model = request.model
+        let messageCount = request.messages.count
+        let box = ResponseBox()
+        let provider = llm
+        let finalRequest = request
+        _ = try await call("llm.complete", input: .object(["model": .string(model), "messages": .number(Double(messageCount)),
+                                                             "jsonOutput": .bool(request.jsonOutput)]), timeout: .seconds(120)) {
+            let response = try await provider.complete(finalRequest)
+            box.set(response)
+            return .object(["model": .string(response.model), "finishReason": response.finishReason.map(JSONValue.string) ?? .null,
+                            "inputTokens": .number(Double(response.usage.inputTokens)), "outputTokens": .number(Double(response.usage.outputTokens)),
+                            "characters": .number(Double(response.content.count))])
+        }
+        guard let response = box.value else { throw BudgetExceededError(message: "language model returned nothing") }
+        let cost = costOf(response.usage, response.model)
+        state.withLock { s in
+            s.usage.append(LLMUsageRecord(provider: llm.name, model: response.model, usage: response.usage, costUSD: cost))
+            s.tokens += response.usage.inputTokens + response.usage.outputTokens
+            s.costUSD += cost ?? 0
+        }
+        return response
+    }
+
+    func metric(_ name: String, _ value: Double, unit: String) {
+        state.withLock { $0.metrics.append(RunMetricRecord(name: name, value: value, unit: unit)) }
+    }
+}
+
+/// Carries the LLM response out of the recorded tool body.
+private final class ResponseBox: Sendable {
+    private let stored = Mutex<LLMResponse?>(nil)
+    func set(_ r: LLMResponse) { stored.withLock { $0 = r } }
+    var value: LLMResponse? { stored.withLock { $0 } }
+}

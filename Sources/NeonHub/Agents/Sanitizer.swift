@@ -1,0 +1,69 @@
+import Foundation
+
+/// Redacts secrets from JSON at any depth: values under sensitive keys (password, secret,
+/// token, apiKey, authorization, cookie, client_secret, refresh_token, …) and string values
+/// shaped like bearer tokens, `sk-…` API keys or JWTs. Used before storing and before answering.
+public enum Sanitizer {
+    /// The replacement text.
+    public static let redacted = "[REDACTED]"
+
+    /// Key fragments that mark a value as secret (compared without case, `_` or `-`).
+    static let sensitiveKeyParts = ["password", "passwd", "secret", "token", "apikey", "authorization", "cookie",
+                                    "privatekey", "credential", "accesskey", "signature", "sessionid"]
+
+    /// Whether a key names a secret.
+    public static func isSensitiveKey(_ key: String) -> Bool {
+        let normalized = key.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " }
+        if normalized == "tokens" || normalized.hasSuffix("tokens") || normalized == "maxtokens" { return false }  // token counts are not secrets
+        return sensitiveKeyParts.contains { normalized.contains($0) }
+    }
+
+    /// Redacts a JSON value.
+    public static func sanitize(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let object):
+            var out: [String: JSONValue] = [:]
+            for (key, inner) in object {
+                if isSensitiveKey(key), !isHarmless(inner) {
+                    out[key] = .string(redacted)
+                } else {
+                    out[key] = sanitize(inner)
+                }
+            }
+            return .object(out)
+        case .array(let items):
+            return .array(items.map(sanitize))
+        case .string(let text):
+            return .string(sanitize(text))
+        default:
+            return value
+        }
+    }
+
+    /// Numbers, booleans and nulls under a sensitive key carry no secret (e.g. `tokenCount`).
+    private static func isHarmless(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number, .bool, .null: return true
+        default: return false
+        }
+    }
+
+    private static let patterns: [NSRegularExpression] = [
+        #"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"#,
+        #"\bsk-(?:live-|test-|proj-)?[A-Za-z0-9_-]{8,}"#,
+        #"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"#,
+        #"(?i)\b(?:xox[abpr]-|ghp_|gho_|AKIA)[A-Za-z0-9-]{10,}"#,
+        #"(?i)(password|passwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s,;&"']{4,}"#,
+    ].compactMap { try? NSRegularExpression(pattern: $0) }
+
+    /// Redacts secret-shaped substrings of free text (error messages, tool output).
+    public static func sanitize(_ text: String) -> String {
+        guard text.utf8.count >= 8 else { return text }
+        var result = text
+        for pattern in patterns {
+            let range = NSRange(result.startIndex..., in: result)
+            result = pattern.stringByReplacingMatches(in: result, range: range, withTemplate: redacted)
+        }
+        return result
+    }
+}

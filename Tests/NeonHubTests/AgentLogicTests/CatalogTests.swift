@@ -1,0 +1,36 @@
+import Testing
+@testable import NeonHub
+
+extension AgentLogicTests {
+    @Suite struct CatalogTests {
+        @Test func catalogListsAndFindsTheFiveAgents() {
+            #expect(AgentCatalog.all.map(\.name) == ["content", "seo", "social", "email", "support"])
+            #expect(AgentCatalog.agent(named: "seo") is SEOAgent)
+            #expect(AgentCatalog.agent(named: "nope") == nil)
+            #expect(AgentCatalog.agent(forIntent: "triage")?.name == "support")
+            #expect(AgentCatalog.agent(forIntent: "subject_lines")?.name == "email")
+            #expect(AgentCatalog.agent(forIntent: "posts")?.name == "social")
+            #expect(AgentCatalog.agent(forIntent: "post")?.name == "content")
+            #expect(AgentCatalog.agent(forIntent: "dance") == nil)
+            let intents = AgentCatalog.all.flatMap(\.intents)
+            #expect(Set(intents).count == intents.count) // no intent is ambiguous
+            #expect(AgentCatalog.all.allSatisfy { !$0.description.isEmpty })
+        }
+
+        @Test func everyAgentRecordsAToolCallWithItsDefaultIntent() async throws {
+            let inputs: [String: JSONValue] = [
+                "content": .object(["topic": .string("Spring sale"), "primaryKeyword": .string("spring sale")]),
+                "seo": .object(["content": .string("# Spring sale\n\nOur spring sale starts now."), "primaryKeyword": .string("spring sale")]),
+                "social": .object(["brief": .string("Our spring sale starts Monday.")]),
+                "email": .object(["campaign": .string("Announce our spring sale to loyal customers.")]),
+                "support": .object(["message": .string("Where is my invoice?")]),
+            ]
+            for agent in AgentCatalog.all {
+                let toolbox = RecordingToolbox(answers: ["# Spring sale\n\nIt starts now."])
+                let output = try await agent.run(try #require(inputs[agent.name]), intent: "", toolbox: toolbox)
+                #expect(toolbox.toolNames.contains("text.analyze"), "\(agent.name)")
+                #expect(output != .null)
+            }
+        }
+    }
+}

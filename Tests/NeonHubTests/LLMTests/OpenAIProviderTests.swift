@@ -1,0 +1,204 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+@testable import NeonHub
+
+extension LLMTests {
+    /// `OpenAIProvider` against the checking fake server: request shape, parsing, retries,
+    /// errors, timeouts and key hygiene.
+    @Suite(.serialized) struct OpenAIProviderTests {
+        typealias Fake = FakeOpenAIServer
+
+        static let messages = Fake.Expectation().messages
+
+        func provider(_ baseURL: String, _ session: URLSession, timeout: Duration = .seconds(10),
+                      maxRetries: Int = 3, baseDelay: Duration = .milliseconds(20)) -> OpenAIProvider {
+            OpenAIProvider(baseURL: baseURL + "/", apiKey: Fake.apiKey, timeout: timeout,
+                           maxRetries: maxRetries, retryBaseDelay: baseDelay, session: session)
+        }
+
+        /// The error `body` throws, with the key-hygiene check every error must pass.
+        func llmError(_ body: () async throws -> LLMResponse) async -> LLMError? {
+            do {
+                _ = try await body()
+                Issue.record("expected an error")
+                return nil
+            } catch let error as LLMError {
+                #expect(!String(describing: error).contains(Fake.apiKey))
+                #expect(!error.localizedDescription.contains(Fake.apiKey))
+                return error
+            } catch {
+                Issue.record("unexpected error \(error)")
+                return nil
+            }
+        }
+
+        @Test func sendsAWellFormedRequestAndParsesTheCompletion() async throws {
+            let expectation = Fake.Expectation(jsonOutput: true, temperature: 0.2, maxTokens: 500)
+            try await withFakeOpenAI(expectation, script: [.completion(#"{"tagline":"Marketing on autopilot"}"#)]) { fake, url, session in
+                let response = try await provider(url, session).complete(LLMRequest(
+                    model: "gpt-4o-mini", messages: Self.messages, temperature: 0.2, maxTokens: 500, jsonOutput: true))
+                #expect(response.content == #"{"tagline":"Marketing on autopilot"}"#)
+                #expect(response.model == "gpt-4o-mini-2024-07-18")
+                #expect(response.usage == LLMUsage(inputTokens: 42, outputTokens: 17, cachedTokens: 8))
+                #expect(response.finishReason == "stop")
+                #expect(fake.seen.count == 1)
+                #expect(fake.seen.first?.problems == [])
+            }
+        }
+
+        @Test func plainTextRequestsCarryNoResponseFormatAndUseTheDefaultModel() async throws {
+            try await withFakeOpenAI(script: []) { fake, url, session in
+                let response = try await provider(url, session).complete(LLMRequest(model: "", messages: Self.messages))
+                #expect(response.content == "NeonHub: marketing that runs itself.")
+                #expect(fake.seen.map(\.problems) == [[]])
+            }
+        }
+
+        @Test func reasoningModelsGetMaxCompletionTokensAndNoTemperature() async throws {
+            let expectation = Fake.Expectation(model: "o3-mini", maxTokens: 300, maxTokensField: "max_completion_tokens")
+            try await withFakeOpenAI(expectation, script: []) { fake, url, session in
+                _ = try await provider(url, session).complete(LLMRequest(
+                    model: "o3-mini", messages: Self.messages, temperature: 0.7, maxTokens: 300))
+                #expect(fake.seen.map(\.problems) == [[]])
+            }
+        }
+
+        @Test func theFakeRefusesARequestThatDoesNotMatch() async throws {
+            try await withFakeOpenAI(script: []) { fake, url, session in
+                let error = await llmError {
+                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o", messages: Self.messages, jsonOutput: true))
+                }
+                guard case let .http(status, message) = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(status == 400)
+                #expect(message.contains("model gpt-4o"))
+                #expect(message.contains("response_format"))
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func a429WithRetryAfterIsRetriedAfterTheAnnouncedDelay() async throws {
+            try await withFakeOpenAI(script: [.status(429, retryAfter: "1", message: "Rate limit reached for gpt-4o-mini"), .completion("ok after 429")]) { fake, url, session in
+                let started = ContinuousClock.now
+                let response = try await provider(url, session, baseDelay: .milliseconds(10)).complete(
+                    LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                #expect(response.content == "ok after 429")
+                let seen = fake.seen
+                #expect(seen.count == 2)
+                if seen.count == 2 {
+                    #expect(seen[1].at - seen[0].at >= .milliseconds(950))
+                }
+                #expect(ContinuousClock.now - started < .seconds(5))
+            }
+        }
+
+        @Test func persistent429EndsAsRateLimitedAfterTheRetries() async throws {
+            try await withFakeOpenAI(script: Array(repeating: .status(429, retryAfter: "0"), count: 5)) { fake, url, session in
+                let error = await llmError {
+                    try await provider(url, session, maxRetries: 2).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                }
+                #expect(error == .rateLimited(retryAfter: .zero))
+                #expect(fake.seen.count == 3)
+            }
+        }
+
+        @Test func a500IsRetriedWithBackoff() async throws {
+            try await withFakeOpenAI(script: [.status(500), .completion("ok after 500")]) { fake, url, session in
+                let response = try await provider(url, session, baseDelay: .milliseconds(100)).complete(
+                    LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                #expect(response.content == "ok after 500")
+                let seen = fake.seen
+                #expect(seen.count == 2)
+                if seen.count == 2 { #expect(seen[1].at - seen[0].at >= .milliseconds(95)) }
+            }
+        }
+
+        @Test func persistent5xxEndsAsAnHTTPErrorWithTheServerMessage() async throws {
+            try await withFakeOpenAI(script: Array(repeating: .status(503, message: "The engine is currently overloaded"), count: 3)) { fake, url, session in
+                let error = await llmError {
+                    try await provider(url, session, maxRetries: 1).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                }
+                #expect(error == .http(status: 503, message: "The engine is currently overloaded"))
+                #expect(fake.seen.count == 2)
+            }
+        }
+
+        @Test func a400IsNotRetried() async throws {
+            let message = "Invalid value for 'messages': expected an array of objects."
+            try await withFakeOpenAI(script: [.status(400, message: message), .completion("never")]) { fake, url, session in
+                let error = await llmError {
+                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                }
+                #expect(error == .http(status: 400, message: message))
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func aMalformedBodyIsReportedWithoutRetrying() async throws {
+            try await withFakeOpenAI(script: [.malformed, .completion("never")]) { fake, url, session in
+                let error = await llmError {
+                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                }
+                guard case .malformedResponse = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func aSlowServerTimesOut() async throws {
+            try await withFakeOpenAI(script: [.delayed(milliseconds: 2000, .completion("too late"))]) { fake, url, session in
+                let started = ContinuousClock.now
+                let error = await llmError {
+                    try await provider(url, session, timeout: .milliseconds(300), maxRetries: 0).complete(
+                        LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                }
+                let elapsed = ContinuousClock.now - started
+                #expect(error == .timeout)
+                #expect(elapsed >= .milliseconds(250))
+                #expect(elapsed < .milliseconds(1500))
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func aTimeoutIsRetried() async throws {
+            try await withFakeOpenAI(script: [.delayed(milliseconds: 1500, .completion("too late")), .completion("second try")]) { fake, url, session in
+                let response = try await provider(url, session, timeout: .milliseconds(300), maxRetries: 1).complete(
+                    LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                #expect(response.content == "second try")
+                #expect(fake.seen.count == 2)
+            }
+        }
+
+        @Test func theKeyNeverAppearsInErrorsEvenWhenTheServerEchoesIt() async throws {
+            try await withFakeOpenAI(script: [.echoAuthorization]) { fake, url, session in
+                let error = await llmError {
+                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                }
+                guard case let .http(status, message) = error else { Issue.record("got \(String(describing: error))"); return }
+                #expect(status == 401)
+                #expect(message.contains("Incorrect API key provided"))
+                #expect(message.contains("[redacted]"))
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func anUnreachableEndpointIsATransportErrorAfterRetries() async throws {
+            // A port that was just bound and released: nothing listens there.
+            let url = try await withFakeOpenAI(script: []) { _, url, _ in url }
+            let session = URLSession(configuration: .ephemeral)
+            defer { session.invalidateAndCancel() }
+            let error = await llmError {
+                try await provider(url, session, maxRetries: 1, baseDelay: .milliseconds(10)).complete(
+                    LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+            }
+            guard case .transport = error else { Issue.record("got \(String(describing: error))"); return }
+        }
+
+        @Test func aBaseURLThatIsNotHTTPIsRefusedUpFront() async throws {
+            let provider = OpenAIProvider(baseURL: "ftp://example.com", apiKey: Fake.apiKey)
+            let error = await llmError { try await provider.complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages)) }
+            guard case .invalidConfiguration = error else { Issue.record("got \(String(describing: error))"); return }
+        }
+    }
+}
