@@ -5,6 +5,8 @@
 #       FlyingFox, Node, nginx) in the same run when that harness exists.
 # trpc: a tRPC query returning a small object (system.ping) vs GET /health, same build, same
 #       wrk profile, back to back.
+# agents: POST agents.run of the diagnostic echo agent (HTTP → run row, 2 tool rows, 3 metric
+#       rows committed) with wrk at 32 connections, beside pgbench with 32 clients.
 # db:   one agent-run transaction (1 agent_runs + 2 tool_executions + 3 agent_run_metrics
 #       inserts) through our pool in pipeline mode (`neonhub bench-db`) vs pgbench running the
 #       same statements (scripts/bench/db-transaction.sql) with the same client count.
@@ -12,7 +14,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 neonhub_setup
 
-CASES="http,trpc,db"; ROUNDS=1; DURATION=8s; PEERS="hummingbird,flyingfox,node,nginx"; CLIENTS=8; BUILD=1
+CASES="http,trpc,db,agents"; ROUNDS=1; DURATION=8s; PEERS="hummingbird,flyingfox,node,nginx"; CLIENTS=8; BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES=$2; shift 2 ;;
@@ -35,7 +37,9 @@ BIN=${BENCH_BIN:-$(swift build -c release --show-bin-path)/neonhub}
 PORT=${BENCH_PORT:-18090}
 LOG=$(mktemp -t neonhub-bench.XXXXXX.log)
 # The rate limiter would (correctly) refuse a benchmark's traffic from one address.
-PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 "$BIN" serve >"$LOG" 2>&1 &
+export JWT_SECRET=${JWT_SECRET:-bench-secret-0123456789abcdefghijklmnopqrstuv}
+PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 DB_POOL_SIZE=32 \
+  AGENT_DAILY_TOKEN_BUDGET=1000000000000 "$BIN" serve >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 300); do
@@ -83,5 +87,18 @@ if [[ ",$CASES," == *",db,"* ]]; then
          | awk '/^tps/ {print $3} /latency average/ {lat=$4} END {}')
     OURS=$("$BIN" bench-db --clients "$CLIENTS" --seconds "$SECS" --database-url "$DSN" 2>/dev/null | tail -1)
     printf 'round %s\tpgbench tps=%s\tneonhub %s\n' "$r" "$PG" "$OURS"
+  done
+fi
+
+if [[ ",$CASES," == *",agents,"* ]]; then
+  command -v pgbench >/dev/null || die "pgbench not found"
+  DSN=${DATABASE_URL:-"host=$PWD/.neonhub/postgres/run port=5432 user=postgres dbname=neonhub"}
+  SECS=${DURATION%s}
+  export BENCH_TOKEN=$("$BIN" token --tenant bench --role user)
+  say "agents: agents.run (echo agent) with wrk -t2 -c32 vs pgbench -c32, ${SECS}s, $ROUNDS round(s)"
+  for r in $(seq 1 "$ROUNDS"); do
+    OURS=$(wrk -t2 -c32 -d"$DURATION" --latency -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" | grep AGENTS_RESULT)
+    PG=$(pgbench -n -f scripts/bench/db-transaction.sql -c 32 -j 2 -T "$SECS" -M prepared "$DSN" 2>/dev/null | awk '/^tps/ {print $3}')
+    printf 'round %s\tpgbench(32 clients) tps=%s\tagents.run %s\n' "$r" "$PG" "$OURS"
   done
 fi

@@ -34,13 +34,19 @@ public struct AgentRunStore: Sendable {
     /// Inserts a `running` run, or returns the existing run's id for the same tenant and
     /// idempotency key (`created: false`).
     func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64) async throws -> (id: UUID, created: Bool) {
-        let rows = try await pool.query("""
+        // The `running` row need not wait for its WAL flush: the run's final commit (synchronous)
+        // flushes it too, and a run lost in a crash before that never completed anyway. This
+        // keeps one durable commit per run.
+        let results = try await pool.pipelineTransaction([
+            "SET LOCAL synchronous_commit TO OFF",
+            """
             INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
             VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(PostgresJSON(input)), \(idempotencyKey), now(), \(runnerID))
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
-            """)
-        if let row = rows.first { return (try row.decode("id", as: UUID.self), true) }
+            """,
+        ])
+        if let row = results.last?.rows.first { return (try row.decode("id", as: UUID.self), true) }
         let existing = try await pool.query("SELECT id FROM agent_runs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)")
         guard let row = existing.first else { throw RPCError(.conflict, "Idempotency key is in use") }
         return (try row.decode("id", as: UUID.self), false)

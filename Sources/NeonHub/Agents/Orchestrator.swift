@@ -92,9 +92,12 @@ public final class Orchestrator: Sendable {
             return try await existing(tenant: tenant, id: stored.id)
         }
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
-        let spent = try await store.spentToday(tenant: tenant, agent: agent.name)
-        let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
-                                 budget: .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD))
+        let store = self.store, budget = self.budget, agentName = agent.name
+        // The tenant's spend is read on the first model call only: agents without one skip the query.
+        let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events) {
+            let spent = try await store.spentToday(tenant: tenant, agent: agentName)
+            return .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD)
+        }
         let started = ContinuousClock.now
         var status = "succeeded"
         var output: JSONValue?

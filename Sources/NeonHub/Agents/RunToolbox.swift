@@ -11,7 +11,7 @@ final class RunToolbox: AgentToolbox {
     private let llm: any LLMProvider
     private let costOf: @Sendable (LLMUsage, String) -> Double?
     private let events: RunEventBus
-    private let budget: RunBudget
+    private let loadBudget: @Sendable () async throws -> RunBudget
     private let state = Mutex(Recorded())
 
     struct Recorded {
@@ -20,6 +20,7 @@ final class RunToolbox: AgentToolbox {
         var usage: [LLMUsageRecord] = []
         var tokens = 0
         var costUSD = 0.0
+        var budget: RunBudget?
     }
 
     /// Limits for one run: what the tenant has left of its daily budget for this agent.
@@ -29,14 +30,14 @@ final class RunToolbox: AgentToolbox {
     }
 
     init(tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
-         events: RunEventBus, budget: RunBudget) {
+         events: RunEventBus, budget: @escaping @Sendable () async throws -> RunBudget) {
         self.tenantID = tenantID
         self.runID = runID
         self.agent = agent
         self.llm = llm
         self.costOf = costOf
         self.events = events
-        self.budget = budget
+        self.loadBudget = budget
     }
 
     /// Everything recorded so far.
@@ -81,6 +82,12 @@ final class RunToolbox: AgentToolbox {
     }
 
     func complete(_ request: LLMRequest) async throws -> LLMResponse {
+        let known = state.withLock { $0.budget }
+        let budget: RunBudget
+        if let known { budget = known } else {
+            budget = try await loadBudget()
+            state.withLock { $0.budget = budget }
+        }
         let spent = state.withLock { ($0.tokens, $0.costUSD) }
         if spent.0 >= budget.tokensLeft || spent.1 >= budget.costLeftUSD {
             throw BudgetExceededError(message: "budget exceeded for agent \(agent): the tenant's daily token or cost budget is used up")

@@ -16,6 +16,8 @@ public final class NeonHubMetrics: Sendable {
     private struct RequestKey: Hashable { var method: String; var route: String; var status: Int }
     private let requestCounters = Mutex<[RequestKey: Counter]>([:])
     private let requestDurations = Mutex<[String: ValueHistogram]>([:])
+    private struct RunKey: Hashable { var agent: String; var status: String; var intent: String }
+    private let runCounters = Mutex<[RunKey: (Counter, ValueHistogram)]>([:])
     public let dbQueryDuration: ValueHistogram
     public let queueJobsAdded: Counter
     public let rateLimitHits: Counter
@@ -76,8 +78,18 @@ public final class NeonHubMetrics: Sendable {
 
     /// Counts a finished agent run.
     public func recordAgentRun(agent: String, status: String, intent: String, seconds: Double) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_agent_runs_total", Self.help.agentRuns), labels: [("agent", agent), ("status", status), ("intent", intent)]).increment()
-        registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_agent_run_duration_seconds", Self.help.agentDuration), labels: [("agent", agent), ("intent", intent)], buckets: Self.runBuckets).record(seconds)
+        let (counter, histogram) = runCounters.withLock { cache in
+            let key = RunKey(agent: agent, status: status, intent: intent)
+            if let pair = cache[key] { return pair }
+            let pair = (registry.makeCounter(descriptor: Self.descriptor("neonhub_agent_runs_total", Self.help.agentRuns),
+                                             labels: [("agent", agent), ("status", status), ("intent", intent)]),
+                        registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_agent_run_duration_seconds", Self.help.agentDuration),
+                                                    labels: [("agent", agent), ("intent", intent)], buckets: Self.runBuckets))
+            cache[key] = pair
+            return pair
+        }
+        counter.increment()
+        histogram.record(seconds)
     }
 
     /// Counts a failure seen by an agent's circuit breaker.

@@ -3,8 +3,8 @@ import Testing
 
 extension AgentLogicTests {
     @Suite struct CatalogTests {
-        @Test func catalogListsAndFindsTheFiveAgents() {
-            #expect(AgentCatalog.all.map(\.name) == ["content", "seo", "social", "email", "support"])
+        @Test func catalogListsAndFindsTheAgents() {
+            #expect(AgentCatalog.all.map(\.name) == ["content", "seo", "social", "email", "support", "echo"])
             #expect(AgentCatalog.agent(named: "seo") is SEOAgent)
             #expect(AgentCatalog.agent(named: "nope") == nil)
             #expect(AgentCatalog.agent(forIntent: "triage")?.name == "support")
@@ -24,6 +24,7 @@ extension AgentLogicTests {
                 "social": .object(["brief": .string("Our spring sale starts Monday.")]),
                 "email": .object(["campaign": .string("Announce our spring sale to loyal customers.")]),
                 "support": .object(["message": .string("Where is my invoice?")]),
+                "echo": .object(["text": .string("Spring sale starts now.")]),
             ]
             for agent in AgentCatalog.all {
                 let toolbox = RecordingToolbox(answers: ["# Spring sale\n\nIt starts now."])
@@ -31,6 +32,11 @@ extension AgentLogicTests {
                 #expect(toolbox.toolNames.contains("text.analyze"), "\(agent.name)")
                 #expect(output != .null)
             }
+            // The echo agent's run is exactly two tool calls (the agents.run benchmark relies on it).
+            let echo = RecordingToolbox(answers: [])
+            let output = try await EchoAgent().run(.object(["text": .string("one two three")]), intent: "", toolbox: echo)
+            #expect(echo.toolNames == ["text.analyze", "datetime"])
+            #expect(output["words"] == .number(3))
         }
     }
 }

@@ -44,21 +44,6 @@ import Testing
         }, body)
     }
 
-    func call(_ client: HTTPTestClient, _ procedure: String, _ input: [String: Any], tenant: String = "tenant-a") async throws -> (Int, [String: Any]) {
-        let body = try JSONSerialization.data(withJSONObject: input)
-        let reply = try await client.request("POST", "/trpc/\(procedure)", headers: ["Content-Type": "application/json", "Authorization": "Bearer \(testToken(tenant: tenant))"], body: body)
-        return (reply.status, try reply.json())
-    }
-
-    func query(_ client: HTTPTestClient, _ procedure: String, _ input: [String: Any], tenant: String = "tenant-a") async throws -> (Int, [String: Any]) {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: input), as: UTF8.self)
-        let reply = try await client.get("/trpc/\(procedure)?input=\(json.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                                         headers: ["Authorization": "Bearer \(testToken(tenant: tenant))"])
-        return (reply.status, try reply.json())
-    }
-
-    func data(_ envelope: [String: Any]) -> [String: Any]? { (envelope["result"] as? [String: Any])?["data"] as? [String: Any] }
-
     @Test func listsTheCatalogWithBreakerState() async throws {
         try await withAgentApp { _, client in
             let reply = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(testToken())"])
@@ -72,9 +57,9 @@ import Testing
     @Test func seoRunIsRecordedWithToolsAndMetrics() async throws {
         try await withAgentApp { server, client in
             let content = "# Email marketing automation guide\n\nEmail marketing automation saves teams hours every week. This guide shows how.\n\n## Why automate\n\nAutomated journeys respond to what customers do."
-            let (status, envelope) = try await call(client, "agents.run", ["agent": "seo", "input": ["content": content, "primaryKeyword": "email marketing automation", "title": "Email marketing automation guide"]])
+            let (status, envelope) = try await client.mutation("agents.run", ["agent": "seo", "input": ["content": content, "primaryKeyword": "email marketing automation", "title": "Email marketing automation guide"]])
             #expect(status == 200)
-            let result = try #require(data(envelope))
+            let result = try #require(resultData(envelope))
             #expect(result["status"] as? String == "succeeded")
             let runID = try #require(result["runId"] as? String)
             #expect(((result["output"] as? [String: Any])?["score"] as? Double) != nil)
@@ -89,15 +74,15 @@ import Testing
             let metrics = try await pool.query("SELECT name FROM agent_run_metrics WHERE run_id = \(UUID(uuidString: runID)!)")
             #expect(try metrics.map { try $0.decode("name", as: String.self) }.contains("latency_ms"))
 
-            let (getStatus, detailEnvelope) = try await query(client, "agents.getRun", ["id": runID])
+            let (getStatus, detailEnvelope) = try await client.query("agents.getRun", ["id": runID])
             #expect(getStatus == 200)
-            let detail = try #require(data(detailEnvelope))
+            let detail = try #require(resultData(detailEnvelope))
             #expect((detail["toolExecutions"] as? [[String: Any]])?.isEmpty == false)
             #expect((detail["metrics"] as? [[String: Any]])?.contains { $0["name"] as? String == "latency_ms" } == true)
 
-            let (listStatus, listEnvelope) = try await query(client, "agents.listRuns", ["agent": "seo"])
+            let (listStatus, listEnvelope) = try await client.query("agents.listRuns", ["agent": "seo"])
             #expect(listStatus == 200)
-            #expect((data(listEnvelope)?["items"] as? [[String: Any]])?.first?["id"] as? String == runID)
+            #expect((resultData(listEnvelope)?["items"] as? [[String: Any]])?.first?["id"] as? String == runID)
 
             let metricsText = try await client.get("/metrics").text
             #expect(metricsText.contains(#"neonhub_agent_runs_total{agent="seo",status="succeeded",intent="analyze"} 1"#))
@@ -109,9 +94,9 @@ import Testing
             let secrets = ["supersecret-value-42", "sk-live-TOOLOUTPUT123456", "abcdefghijklmnop123", "hunter2hunter2", "eyJhbGciOiJIUzI1NiJ9", "sk-proj-INPUTKEY987654"]
             var runIDs: [String] = []
             for fail in [false, true] {
-                let (_, envelope) = try await call(client, "agents.run", ["agent": "leaky", "input": [
+                let (_, envelope) = try await client.mutation("agents.run", ["agent": "leaky", "input": [
                     "password": "supersecret-value-42", "nested": ["deep": ["apiKey": "sk-proj-INPUTKEY987654"]], "fail": fail]])
-                let result = try #require(data(envelope))
+                let result = try #require(resultData(envelope))
                 runIDs.append(try #require(result["runId"] as? String))
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: envelope), as: UTF8.self)
                 for secret in secrets { #expect(!text.contains(secret), "agents.run answer leaks \(secret)") }
@@ -136,16 +121,16 @@ import Testing
     @Test func idempotencyKeyReturnsTheSameRunAndOtherTenantsSeeNothing() async throws {
         try await withAgentApp { server, client in
             let input: [String: Any] = ["agent": "support", "idempotencyKey": "key-1", "input": ["message": "I was charged twice this month, please refund"]]
-            let (_, first) = try await call(client, "agents.run", input)
-            let (_, second) = try await call(client, "agents.run", input)
-            let id = try #require(data(first)?["runId"] as? String)
-            #expect(data(second)?["runId"] as? String == id)
+            let (_, first) = try await client.mutation("agents.run", input)
+            let (_, second) = try await client.mutation("agents.run", input)
+            let id = try #require(resultData(first)?["runId"] as? String)
+            #expect(resultData(second)?["runId"] as? String == id)
             let count = try await server.database!.pool.query("SELECT count(*)::int AS n FROM agent_runs WHERE idempotency_key = 'key-1'")
             #expect(try count[0].decode("n", as: Int.self) == 1)
             // The same key for another tenant is another run.
-            let (_, other) = try await call(client, "agents.run", input, tenant: "tenant-b")
-            #expect(data(other)?["runId"] as? String != id)
-            let (status, envelope) = try await query(client, "agents.getRun", ["id": id], tenant: "tenant-b")
+            let (_, other) = try await client.mutation("agents.run", input, tenant: "tenant-b")
+            #expect(resultData(other)?["runId"] as? String != id)
+            let (status, envelope) = try await client.query("agents.getRun", ["id": id], tenant: "tenant-b")
             #expect(status == 404)
             #expect(((envelope["error"] as? [String: Any])?["data"] as? [String: Any])?["code"] as? String == "NOT_FOUND")
         }
@@ -154,10 +139,10 @@ import Testing
     @Test func breakerOpensAfterRepeatedFailures() async throws {
         try await withAgentApp { _, client in
             for _ in 0..<5 {
-                let (_, envelope) = try await call(client, "agents.run", ["agent": "flaky", "input": [:]])
-                #expect(data(envelope)?["status"] as? String == "failed")
+                let (_, envelope) = try await client.mutation("agents.run", ["agent": "flaky", "input": [:]])
+                #expect(resultData(envelope)?["status"] as? String == "failed")
             }
-            let (status, _) = try await call(client, "agents.run", ["agent": "flaky", "input": [:]])
+            let (status, _) = try await client.mutation("agents.run", ["agent": "flaky", "input": [:]])
             #expect(status == 503)
             let list = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(testToken())"])
             let flaky = ((try list.json()["result"] as? [String: Any])?["data"] as? [[String: Any]])?.first { $0["name"] as? String == "flaky" }
@@ -169,18 +154,18 @@ import Testing
     @Test func budgetStopsARun() async throws {
         try await withAgentApp(budgetTokens: 50) { _, client in
             let brief: [String: Any] = ["agent": "content", "input": ["topic": "Spring launch checklist", "primaryKeyword": "launch checklist", "wordCount": 400]]
-            let (_, first) = try await call(client, "agents.run", brief)
-            #expect(data(first)?["status"] as? String == "succeeded")
-            let (_, second) = try await call(client, "agents.run", brief)
-            #expect(data(second)?["status"] as? String == "failed")
-            #expect((data(second)?["error"] as? [String: Any])?["code"] as? String == "BUDGET_EXCEEDED")
+            let (_, first) = try await client.mutation("agents.run", brief)
+            #expect(resultData(first)?["status"] as? String == "succeeded")
+            let (_, second) = try await client.mutation("agents.run", brief)
+            #expect(resultData(second)?["status"] as? String == "failed")
+            #expect((resultData(second)?["error"] as? [String: Any])?["code"] as? String == "BUDGET_EXCEEDED")
         }
     }
 
     @Test func runEventsStreamInOrder() async throws {
         try await withAgentApp { _, client in
-            let (_, envelope) = try await call(client, "agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
-            let id = try #require(data(envelope)?["runId"] as? String)
+            let (_, envelope) = try await client.mutation("agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
+            let id = try #require(resultData(envelope)?["runId"] as? String)
             let input = "{\"runId\":\"\(id)\"}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let reply = try await client.get("/trpc/agents.onRunEvent?input=\(input)", headers: ["Authorization": "Bearer \(testToken())"])
             let events = reply.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: {") }

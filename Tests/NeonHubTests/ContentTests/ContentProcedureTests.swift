@@ -15,28 +15,12 @@ import Testing
         }, body)
     }
 
-    func post(_ client: HTTPTestClient, _ procedure: String, _ input: [String: Any], tenant: String = "tenant-a") async throws -> (Int, [String: Any]) {
-        let reply = try await client.request("POST", "/trpc/\(procedure)", headers: ["Content-Type": "application/json", "Authorization": "Bearer \(testToken(tenant: tenant))"],
-                                             body: try JSONSerialization.data(withJSONObject: input))
-        return (reply.status, try reply.json())
-    }
-
-    func get(_ client: HTTPTestClient, _ procedure: String, _ input: [String: Any], tenant: String = "tenant-a") async throws -> (Int, [String: Any]) {
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: input), as: UTF8.self)
-        let reply = try await client.get("/trpc/\(procedure)?input=\(json.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                                         headers: ["Authorization": "Bearer \(testToken(tenant: tenant))"])
-        return (reply.status, try reply.json())
-    }
-
-    func data(_ envelope: [String: Any]) -> [String: Any]? { (envelope["result"] as? [String: Any])?["data"] as? [String: Any] }
-    func code(_ envelope: [String: Any]) -> String? { ((envelope["error"] as? [String: Any])?["data"] as? [String: Any])?["code"] as? String }
-
     @Test func generateArticleRecordsARunAndStoresADraft() async throws {
         try await withContentApp { server, client in
-            let (status, envelope) = try await post(client, "content.generateArticle",
+            let (status, envelope) = try await client.mutation("content.generateArticle",
                                                     ["topic": "How small teams plan a product launch", "primaryKeyword": "product launch", "tone": "friendly", "wordCount": 600])
             #expect(status == 200)
-            let result = try #require(data(envelope))
+            let result = try #require(resultData(envelope))
             let title = try #require(result["title"] as? String)
             let content = try #require(result["content"] as? String)
             #expect(title.lowercased().contains("product launch"))
@@ -60,42 +44,42 @@ import Testing
             let names = Set(try metrics.map { try $0.decode("name", as: String.self) })
             #expect(names.isSuperset(of: ["tokens_in", "tokens_out", "cost_usd", "latency_ms"]))
 
-            let (getStatus, draftEnvelope) = try await get(client, "content.getDraft", ["id": draftID])
+            let (getStatus, draftEnvelope) = try await client.query("content.getDraft", ["id": draftID])
             #expect(getStatus == 200)
-            #expect(data(draftEnvelope)?["status"] as? String == "draft")
-            #expect(data(draftEnvelope)?["version"] as? Int == 1)
-            #expect(data(draftEnvelope)?["runId"] as? String == runID)
-            let (otherStatus, _) = try await get(client, "content.getDraft", ["id": draftID], tenant: "tenant-b")
+            #expect(resultData(draftEnvelope)?["status"] as? String == "draft")
+            #expect(resultData(draftEnvelope)?["version"] as? Int == 1)
+            #expect(resultData(draftEnvelope)?["runId"] as? String == runID)
+            let (otherStatus, _) = try await client.query("content.getDraft", ["id": draftID], tenant: "tenant-b")
             #expect(otherStatus == 404)
         }
     }
 
     @Test func lifecycleAndOptimisticVersioning() async throws {
         try await withContentApp { _, client in
-            let (_, created) = try await post(client, "content.generateArticle", ["topic": "Choosing a CRM for a five-person agency", "primaryKeyword": "agency CRM"])
-            let id = try #require(data(created)?["draftId"] as? String)
+            let (_, created) = try await client.mutation("content.generateArticle", ["topic": "Choosing a CRM for a five-person agency", "primaryKeyword": "agency CRM"])
+            let id = try #require(resultData(created)?["draftId"] as? String)
 
-            let (s1, e1) = try await post(client, "content.updateDraft", ["id": id, "version": 1, "title": "Agency CRM: a buyer's guide", "status": "in_review"])
+            let (s1, e1) = try await client.mutation("content.updateDraft", ["id": id, "version": 1, "title": "Agency CRM: a buyer's guide", "status": "in_review"])
             #expect(s1 == 200)
-            #expect(data(e1)?["version"] as? Int == 2)
-            #expect(data(e1)?["status"] as? String == "in_review")
+            #expect(resultData(e1)?["version"] as? Int == 2)
+            #expect(resultData(e1)?["status"] as? String == "in_review")
 
-            let (stale, staleEnvelope) = try await post(client, "content.updateDraft", ["id": id, "version": 1, "title": "late edit"])
+            let (stale, staleEnvelope) = try await client.mutation("content.updateDraft", ["id": id, "version": 1, "title": "late edit"])
             #expect(stale == 409)
-            #expect(code(staleEnvelope) == "CONFLICT")
+            #expect(errorCode(staleEnvelope) == "CONFLICT")
 
-            let (illegal, illegalEnvelope) = try await post(client, "content.updateDraft", ["id": id, "version": 2, "status": "published"])
+            let (illegal, illegalEnvelope) = try await client.mutation("content.updateDraft", ["id": id, "version": 2, "status": "published"])
             #expect(illegal == 412)
-            #expect(code(illegalEnvelope) == "PRECONDITION_FAILED")
+            #expect(errorCode(illegalEnvelope) == "PRECONDITION_FAILED")
 
             for (version, status) in [(2, "approved"), (3, "published"), (4, "archived")] {
-                let (s, e) = try await post(client, "content.updateDraft", ["id": id, "version": version, "status": status])
+                let (s, e) = try await client.mutation("content.updateDraft", ["id": id, "version": version, "status": status])
                 #expect(s == 200, "\(status)")
-                #expect(data(e)?["status"] as? String == status)
+                #expect(resultData(e)?["status"] as? String == status)
             }
-            let (back, _) = try await post(client, "content.updateDraft", ["id": id, "version": 5, "status": "draft"])
+            let (back, _) = try await client.mutation("content.updateDraft", ["id": id, "version": 5, "status": "draft"])
             #expect(back == 412)
-            let (otherTenant, _) = try await post(client, "content.updateDraft", ["id": id, "version": 5, "title": "x"], tenant: "tenant-b")
+            let (otherTenant, _) = try await client.mutation("content.updateDraft", ["id": id, "version": 5, "title": "x"], tenant: "tenant-b")
             #expect(otherTenant == 404)
         }
     }
@@ -104,26 +88,26 @@ import Testing
         try await withContentApp { _, client in
             var ids: [String] = []
             for topic in ["Webinar follow-up emails", "Landing page copy basics", "Quarterly newsletter ideas"] {
-                let (_, e) = try await post(client, "content.generateArticle", ["topic": topic, "primaryKeyword": "marketing", "wordCount": 300])
-                ids.append(try #require(data(e)?["draftId"] as? String))
+                let (_, e) = try await client.mutation("content.generateArticle", ["topic": topic, "primaryKeyword": "marketing", "wordCount": 300])
+                ids.append(try #require(resultData(e)?["draftId"] as? String))
             }
-            let (_, page1) = try await get(client, "content.listDrafts", ["limit": 2])
-            let items1 = try #require(data(page1)?["items"] as? [[String: Any]])
+            let (_, page1) = try await client.query("content.listDrafts", ["limit": 2])
+            let items1 = try #require(resultData(page1)?["items"] as? [[String: Any]])
             #expect(items1.compactMap { $0["id"] as? String } == [ids[2], ids[1]])
-            let cursor = try #require(data(page1)?["nextCursor"] as? String)
-            let (_, page2) = try await get(client, "content.listDrafts", ["limit": 2, "cursor": cursor])
-            #expect((data(page2)?["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [ids[0]])
-            #expect(data(page2)?["nextCursor"] == nil || data(page2)?["nextCursor"] is NSNull)
-            let (_, other) = try await get(client, "content.listDrafts", [:], tenant: "tenant-b")
-            #expect((data(other)?["items"] as? [[String: Any]])?.isEmpty == true)
-            let (bad, _) = try await get(client, "content.listDrafts", ["cursor": "not-a-cursor!"])
+            let cursor = try #require(resultData(page1)?["nextCursor"] as? String)
+            let (_, page2) = try await client.query("content.listDrafts", ["limit": 2, "cursor": cursor])
+            #expect((resultData(page2)?["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [ids[0]])
+            #expect(resultData(page2)?["nextCursor"] == nil || resultData(page2)?["nextCursor"] is NSNull)
+            let (_, other) = try await client.query("content.listDrafts", [:], tenant: "tenant-b")
+            #expect((resultData(other)?["items"] as? [[String: Any]])?.isEmpty == true)
+            let (bad, _) = try await client.query("content.listDrafts", ["cursor": "not-a-cursor!"])
             #expect(bad == 400)
         }
     }
 
     @Test func invalidBriefIsBadRequest() async throws {
         try await withContentApp { _, client in
-            let (status, envelope) = try await post(client, "content.generateArticle", ["topic": "ok topic", "primaryKeyword": "k", "wordCount": 50])
+            let (status, envelope) = try await client.mutation("content.generateArticle", ["topic": "ok topic", "primaryKeyword": "k", "wordCount": 50])
             #expect(status == 400)
             let issues = ((envelope["error"] as? [String: Any])?["data"] as? [String: Any])?["issues"] as? [[String: Any]]
             #expect(Set(issues?.compactMap { ($0["path"] as? [String])?.first } ?? []) == ["primaryKeyword", "wordCount"])

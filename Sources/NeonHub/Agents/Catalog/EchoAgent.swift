@@ -1,0 +1,19 @@
+/// A diagnostic agent: returns its input after two recorded tool calls (a text analysis and
+/// a date-time lookup). Used by smoke tests and by the `agents.run` benchmark, where its run
+/// costs exactly 2 tool rows and 3 metric rows.
+public struct EchoAgent: Agent {
+    public var name: String { "echo" }
+    public var description: String { "Echoes its input after two recorded tool calls (diagnostics and benchmarks)" }
+    public var intents: [String] { ["echo"] }
+
+    /// Creates the agent.
+    public init() {}
+
+    public func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
+        let text: String
+        if case .string(let t)? = input["text"] { text = t } else { text = "" }
+        let analysis = try await TextAnalysis().invoke(.object(["text": .string(text)]), toolbox: toolbox)
+        let now = try await DateTimeTool().invoke(.object(["operation": .string("now"), "timeZone": .string("UTC")]), toolbox: toolbox)
+        return .object(["echo": input, "words": analysis["words"] ?? .null, "at": now["utc"] ?? now["local"] ?? .null])
+    }
+}
