@@ -107,6 +107,11 @@ import Testing
             #expect(wrongType.status == 400)
             let emptyBody = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"])
             #expect(emptyBody.status == 400)
+            // Found by schemathesis: NUL cannot be stored in PostgreSQL text; refused up front.
+            let nul = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
+                                               body: Data(#"{"message":"a\u0000b"}"#.utf8))
+            #expect(nul.status == 400)
+            #expect(nul.text.contains("NUL"))
         }
     }
 

@@ -86,6 +86,8 @@ extension JSONSchema {
         switch self {
         case let .string(minLength, maxLength, enumValues, format):
             guard case .string(let s) = value else { return issue("Expected string") }
+            // PostgreSQL text cannot hold NUL; refuse it here rather than fail later.
+            if s.utf8.contains(0) { return issue("Must not contain NUL characters") }
             let length = s.count
             if let minLength, length < minLength { return issue("Must be at least \(minLength) characters") }
             if let maxLength, length > maxLength { return issue("Must be at most \(maxLength) characters") }

@@ -13,6 +13,11 @@ enum RPCErrorMapper {
         case let e as PostgresError where e.kind == .unavailable || e.kind == .connectionLost:
             logger.warning("database unavailable", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
             return RPCError(.serviceUnavailable, "Database unavailable; try again shortly", retryAfter: 2)
+        case let e as PostgresError where e.isDataException:
+            // Class 22: a value the database cannot store (bad encoding, out of range…). The
+            // message has quoted values redacted already.
+            logger.info("data exception", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
+            return RPCError(.badRequest, "Input contains a value the database cannot store")
         case is CancellationError:
             return RPCError(.clientClosedRequest, "Request cancelled")
         default:
