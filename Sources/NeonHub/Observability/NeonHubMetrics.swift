@@ -14,8 +14,7 @@ public final class NeonHubMetrics: Sendable {
     static let runBuckets: [Double] = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300]
 
     private struct RequestKey: Hashable { var method: String; var route: String; var status: Int }
-    private let requestCounters = Mutex<[RequestKey: Counter]>([:])
-    private let requestDurations = Mutex<[String: ValueHistogram]>([:])
+    private let requestCounters = Mutex<[RequestKey: (Counter, ValueHistogram)]>([:])
     private struct RunKey: Hashable { var agent: String; var status: String; var intent: String }
     private let runCounters = Mutex<[RunKey: (Counter, ValueHistogram)]>([:])
     public let dbQueryDuration: ValueHistogram
@@ -56,23 +55,19 @@ public final class NeonHubMetrics: Sendable {
         rateLimitHits = registry.makeCounter(descriptor: Self.descriptor("neonhub_rate_limit_hits_total", Self.help.rateLimit), labels: [])
     }
 
-    /// Counts one answered HTTP request and its duration.
+    /// Counts one answered HTTP request and its duration (one lock, one lookup).
     public func recordRequest(method: String, route: String, status: Int, seconds: Double) {
         let key = RequestKey(method: method, route: route, status: status)
-        let counter = requestCounters.withLock { counters -> Counter in
-            if let c = counters[key] { return c }
-            let c = registry.makeCounter(descriptor: Self.descriptor("neonhub_http_requests_total", Self.help.httpRequests),
-                                         labels: [("method", method), ("route", route), ("status", String(status))])
-            counters[key] = c
-            return c
+        let (counter, histogram) = requestCounters.withLock { cache -> (Counter, ValueHistogram) in
+            if let pair = cache[key] { return pair }
+            let counter = registry.makeCounter(descriptor: Self.descriptor("neonhub_http_requests_total", Self.help.httpRequests),
+                                               labels: [("method", method), ("route", route), ("status", String(status))])
+            let histogram = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_http_request_duration_seconds", Self.help.httpDuration),
+                                                        labels: [("route", route)], buckets: Self.latencyBuckets)
+            cache[key] = (counter, histogram)
+            return (counter, histogram)
         }
         counter.increment()
-        let histogram = requestDurations.withLock { histograms -> ValueHistogram in
-            if let h = histograms[route] { return h }
-            let h = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_http_request_duration_seconds", Self.help.httpDuration), labels: [("route", route)], buckets: Self.latencyBuckets)
-            histograms[route] = h
-            return h
-        }
         histogram.record(seconds)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Procedures about the service itself: `system.ping` (public), `system.whoami` (user),
 /// `system.echo` (public mutation; exercises input validation).
@@ -8,8 +9,12 @@ public enum SystemProcedures {
         public static let schema = JSONSchema.object([("ok", .boolean), ("version", .string()), ("time", .dateTime)], required: ["ok", "version", "time"])
         let ok: Bool
         let version: String
-        let time: Date
+        /// ISO 8601, to the second (rendered once a second: ping is the cheapest call there is).
+        let time: String
     }
+
+    /// The current second as ISO 8601, cached per second.
+    static let clock = SecondClock()
 
     /// `system.whoami` output.
     public struct WhoAmI: RPCOutput {
@@ -37,7 +42,7 @@ public enum SystemProcedures {
     /// Registers the system procedures.
     public static func register(in registry: ProcedureRegistry) {
         registry.query("system.ping", auth: .public, summary: "Liveness of the RPC layer", input: NoInput.self) { _, _ in
-            Pong(ok: true, version: NeonHubVersion.current, time: Date())
+            Pong(ok: true, version: NeonHubVersion.current, time: clock.now())
         }
         registry.query("system.whoami", auth: .user, summary: "The authenticated caller", input: NoInput.self) { _, context in
             let identity = try context.requireIdentity()
@@ -45,6 +50,23 @@ public enum SystemProcedures {
         }
         registry.mutation("system.echo", auth: .public, summary: "Echoes a message (validation example)") { (input: EchoInput, _) in
             EchoOutput(message: Array(repeating: input.message, count: input.times ?? 1).joined(separator: " "))
+        }
+    }
+}
+
+/// The current wall-clock second in ISO 8601 (UTC), formatted at most once a second.
+final class SecondClock: Sendable {
+    private let cached = Mutex<(second: Int, text: String)>((-1, ""))
+
+    /// `2026-11-22T12:00:00Z` for the current second.
+    func now() -> String {
+        let date = Date()
+        let second = Int(date.timeIntervalSince1970)
+        return cached.withLock { c in
+            if c.second != second {
+                c = (second, date.formatted(Date.ISO8601FormatStyle()))
+            }
+            return c.text
         }
     }
 }

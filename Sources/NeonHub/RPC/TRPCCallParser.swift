@@ -15,7 +15,7 @@ struct TRPCCallParser {
     /// Parses `/trpc/<a,b>?batch=1&input=…` plus the body.
     static func parse(_ request: HTTPRequest, prefix: String) -> Result<(calls: [Call], isBatch: Bool), RPCError> {
         let rawPath = String(request.path.dropFirst(prefix.count))
-        let names = rawPath.split(separator: ",", omittingEmptySubsequences: false).map { String($0).removingPercentEncoding ?? String($0) }
+        let names = rawPath.split(separator: ",", omittingEmptySubsequences: false).map { percentDecoded(String($0)) }
         let params = queryParameters(request.query)
         let isBatch = params["batch"] == "1" || params["batch"] == "true"
         if names.count > 1 && !isBatch { return .failure(RPCError(.badRequest, "Several procedures need batch=1")) }
@@ -51,14 +51,20 @@ struct TRPCCallParser {
         return .success((calls, true))
     }
 
+    /// Percent-decodes (skipping the work when there is no `%`).
+    static func percentDecoded(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "%")) else { return s }
+        return s.removingPercentEncoding ?? s
+    }
+
     /// Decodes `a=1&b=%7B%7D` (percent-decoding; `+` stays `+`, as encodeURIComponent writes it).
     static func queryParameters(_ query: String?) -> [String: String] {
         guard let query else { return [:] }
         var out: [String: String] = [:]
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = String(parts[0]).removingPercentEncoding ?? String(parts[0])
-            let value = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+            let key = percentDecoded(String(parts[0]))
+            let value = parts.count > 1 ? percentDecoded(String(parts[1])) : ""
             if out[key] == nil { out[key] = value }
         }
         return out

@@ -87,7 +87,7 @@ public final class TRPCHandler: Sendable {
             return
         }
         // The procedures run on the connection's event loop: no thread hop for the answer.
-        Task(executorPreference: sink.executor) { [self] in
+        Task.immediate(executorPreference: sink.executor) { [self] in
             let results = await run(calls, method: method, context: context)
             if streaming {
                 sendStream(results, sink: sink, route: route)

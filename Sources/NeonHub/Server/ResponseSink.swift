@@ -22,7 +22,7 @@ public struct ResponseSink: Sendable {
     /// Sends the response; `route` overrides the label (e.g. a tRPC procedure name).
     public func send(_ response: HTTPResponse, route overrideRoute: String? = nil) {
         var response = response
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        response.headers.add(name: "X-Request-Id", value: requestID)  // handlers never set it
         for field in extraHeaders { response.headers.replaceOrAdd(name: field.name, value: field.value) }
         let label = overrideRoute ?? route
         let elapsed = ContinuousClock.now - started
