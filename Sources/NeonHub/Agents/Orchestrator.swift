@@ -150,6 +150,7 @@ public final class Orchestrator: Sendable {
         case is AgentInputError: code = "BAD_INPUT"
         case is BudgetExceededError: code = "BUDGET_EXCEEDED"
         case is ToolTimeoutError: code = "TOOL_TIMEOUT"
+        case is ToolLoop.Exhausted: code = "MAX_ITERATIONS"
         case let e as RPCError: code = e.code.rawValue
         default: code = "AGENT_ERROR"
         }
