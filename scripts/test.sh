@@ -9,14 +9,15 @@ say "running swift test…"
 swift test "$@"
 
 say "validating the OpenAPI document (openapi-spec-validator)…"
-if ! python3 -c 'import openapi_spec_validator' 2>/dev/null; then
-  python3 -m pip install -q openapi-spec-validator >/dev/null 2>&1 || say "could not install openapi-spec-validator"
+PY=python3
+if ! "$PY" -c 'import openapi_spec_validator' 2>/dev/null; then
+  # A private virtualenv: system Pythons (PEP 668) refuse `pip install` outside one.
+  VENV=.build/py-venv
+  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV" || die "python3 -m venv failed (apt-get install python3-venv)"; fi
+  "$VENV/bin/python" -m pip install -q openapi-spec-validator || die "could not install openapi-spec-validator from PyPI"
+  PY="$VENV/bin/python"
 fi
-if python3 -c 'import openapi_spec_validator' 2>/dev/null; then
-  SPEC=$(mktemp -t neonhub-openapi.XXXXXX.json)
-  "$(swift build --show-bin-path)/neonhub" openapi > "$SPEC"
-  python3 -m openapi_spec_validator "$SPEC" || die "the OpenAPI document is invalid"
-  rm -f "$SPEC"
-else
-  die "openapi-spec-validator is not available (pip install openapi-spec-validator)"
-fi
+SPEC=$(mktemp -t neonhub-openapi.XXXXXX.json)
+"$(swift build --show-bin-path)/neonhub" openapi > "$SPEC"
+"$PY" -m openapi_spec_validator "$SPEC" || die "the OpenAPI document is invalid"
+rm -f "$SPEC"

@@ -104,6 +104,8 @@ import Testing
         #expect(response.status == 431)
         let text = String(decoding: response.body, as: UTF8.self)
         #expect(text.contains("\"code\":\"BAD_REQUEST\""))
+        #expect(text.contains("\"httpStatus\":431"))
         #expect(text.contains("too many header fields"))
+        #expect(response.headers["x-request-id"] != nil)
     }
 }

@@ -6,7 +6,7 @@ say() { printf '[neonhub] %s\n' "$*" >&2; }
 die() { printf '[neonhub] error: %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the build and the embedded Postgres cluster need.
-NEONHUB_APT_PACKAGES=(pkg-config libpq-dev libssl-dev zlib1g-dev postgresql curl)
+NEONHUB_APT_PACKAGES=(pkg-config libpq-dev libssl-dev zlib1g-dev postgresql curl python3 python3-venv)
 
 missing_packages() {
   local p missing=()

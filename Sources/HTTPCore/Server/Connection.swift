@@ -50,7 +50,10 @@ final class Connection: @unchecked Sendable {
     func handleEvents(_ events: UInt32) {
         if closed { return }
         if events & (nh_EPOLLERR | nh_EPOLLHUP) != 0 && events & nh_EPOLLIN == 0 {
-            close()
+            // Let a read decide (EOF or an error closes): the event may be stale, for an earlier
+            // socket that had the same fd number.
+            readPending = true
+            readAndProcess()
             return
         }
         if events & nh_EPOLLOUT != 0 && writeBlocked {
@@ -178,8 +181,15 @@ final class Connection: @unchecked Sendable {
         return true
     }
 
+    /// Most bytes a streamed response may have waiting for a client that does not read.
+    static let maxStreamBacklog = 1 << 20
+
     func streamWrite(_ bytes: [UInt8]) {
         guard !closed, streaming else { return }
+        if writeBlocked && output.byteCount > Self.maxStreamBacklog {
+            close()  // the client stopped reading: drop it (fires the stream's termination handlers)
+            return
+        }
         if streamChunked { ResponseSerializer.chunk(bytes, into: &output) } else { output.append(bytes) }
         flush()
     }
@@ -310,8 +320,10 @@ final class Connection: @unchecked Sendable {
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func shutdownRequested() {
-        if awaiting == 0 && !streaming && (parser.isBetweenRequests && input.count == 0) {
+        if awaiting == 0 && !streaming && parser.isBetweenRequests && input.count == 0 && output.isEmpty {
             close()
+        } else if awaiting == 0 && !streaming && parser.isBetweenRequests && input.count == 0 {
+            closeAfterFlush = true  // a response is still being written: finish it, then close
         } else {
             awaitingContext.keepAlive = false
         }

@@ -14,7 +14,8 @@ final class EventLoop: @unchecked Sendable {
     private let tasks = Mutex<[@Sendable () -> Void]>([])
     /// Work queued from the loop thread itself (no lock, no wake-up needed).
     private var localTasks: [@Sendable () -> Void] = []
-    private var threadID: pthread_t?
+    /// The loop thread's id (0 until `run()` starts); read from any thread.
+    private let threadID = Atomic<UInt>(0)
     private(set) var connections: [Connection?] = []
     private(set) var connectionCount = 0
     let dateCache = DateCache()
@@ -45,8 +46,8 @@ final class EventLoop: @unchecked Sendable {
     }
 
     var inLoopThread: Bool {
-        guard let threadID else { return false }
-        return pthread_equal(threadID, pthread_self()) != 0
+        let id = threadID.load(ordering: .acquiring)
+        return id != 0 && pthread_equal(pthread_t(id), pthread_self()) != 0
     }
 
     /// Runs `task` on the loop thread (soon, in FIFO order). Thread-safe.
@@ -75,7 +76,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// The loop body; returns when the loop has shut down and has no connections left.
     func run() {
-        threadID = pthread_self()
+        threadID.store(UInt(pthread_self()), ordering: .releasing)
         startListening()
         let capacity = 256
         let tokens = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)

@@ -10,6 +10,9 @@ struct OutputQueue {
 
     var isEmpty: Bool { chunks.isEmpty }
 
+    /// Bytes still to write.
+    var byteCount: Int { chunks.reduce(0) { $0 + $1.count } - firstOffset }
+
     /// Appends bytes, copying small ones into the tail buffer.
     mutating func append(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }

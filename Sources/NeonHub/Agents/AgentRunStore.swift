@@ -41,7 +41,7 @@ public struct AgentRunStore: Sendable {
             "SET LOCAL synchronous_commit TO OFF",
             """
             INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
-            VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(PostgresJSON(input)), \(idempotencyKey), now(), \(runnerID))
+            VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(input), \(idempotencyKey), now(), \(runnerID))
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """,
@@ -58,7 +58,7 @@ public struct AgentRunStore: Sendable {
                 tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]) async throws {
         var statements: [PostgresQuery] = [
             """
-            UPDATE agent_runs SET status = \(status), output = \(output.map { PostgresJSON($0) }), error = \(error.map { PostgresJSON($0) }),
+            UPDATE agent_runs SET status = \(status), output = \(output), error = \(error),
                    finished_at = now(), duration_ms = \(durationMs)
             WHERE id = \(runID) AND tenant_id = \(tenant)
             """,
@@ -66,8 +66,8 @@ public struct AgentRunStore: Sendable {
         for t in tools {
             statements.append("""
                 INSERT INTO tool_executions (id, run_id, tenant_id, tool, status, input, output, error, attempt, started_at, duration_ms)
-                VALUES (\(t.id), \(runID), \(tenant), \(t.tool), \(t.status), \(PostgresJSON(t.input)), \(t.output.map { PostgresJSON($0) }),
-                        \(t.error.map { PostgresJSON($0) }), \(t.attempt), \(t.startedAt), \(t.durationMs))
+                VALUES (\(t.id), \(runID), \(tenant), \(t.tool), \(t.status), \(t.input), \(t.output),
+                        \(t.error), \(t.attempt), \(t.startedAt), \(t.durationMs))
                 """)
         }
         for m in metrics {

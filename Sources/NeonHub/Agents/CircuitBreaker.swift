@@ -60,6 +60,11 @@ public final class CircuitBreaker: Sendable {
         }
     }
 
+    /// Gives back a half-open probe slot without a verdict (the run never happened).
+    public func releaseProbe() {
+        status.withLock { $0.probeInFlight = false }
+    }
+
     /// Records a successful run.
     public func recordSuccess() {
         status.withLock { s in

@@ -85,10 +85,16 @@ public final class Orchestrator: Sendable {
             throw RPCError(.serviceUnavailable, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfter: 30)
         }
         let runID = UUID()
-        let stored = try await store.insertRun(id: runID, tenant: tenant, agent: agent.name, intent: intent, input: Sanitizer.sanitize(input),
+        let stored: (id: UUID, created: Bool)
+        do {
+            stored = try await store.insertRun(id: runID, tenant: tenant, agent: agent.name, intent: intent, input: Sanitizer.sanitize(input),
                                                idempotencyKey: idempotencyKey, runnerID: runnerID)
+        } catch {
+            breaker.releaseProbe()  // the agent never ran: no verdict
+            throw error
+        }
         if !stored.created {
-            breaker.recordSuccess()  // no run happened; release a half-open probe slot
+            breaker.releaseProbe()
             return try await existing(tenant: tenant, id: stored.id)
         }
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")

@@ -11,11 +11,42 @@ public enum Sanitizer {
     static let sensitiveKeyParts = ["password", "passwd", "secret", "token", "apikey", "authorization", "cookie",
                                     "privatekey", "credential", "accesskey", "signature", "sessionid"]
 
+    private static let sensitiveKeyBytes: [[UInt8]] = sensitiveKeyParts.map { Array($0.utf8) }
+
     /// Whether a key names a secret.
     public static func isSensitiveKey(_ key: String) -> Bool {
-        let normalized = key.lowercased().filter { $0 != "_" && $0 != "-" && $0 != " " }
-        if normalized == "tokens" || normalized.hasSuffix("tokens") || normalized == "maxtokens" { return false }  // token counts are not secrets
-        return sensitiveKeyParts.contains { normalized.contains($0) }
+        // ASCII-lowercased bytes without `_`, `-` and spaces (keys are short; no Foundation).
+        var normalized: [UInt8] = []
+        normalized.reserveCapacity(key.utf8.count)
+        for c in key.utf8 where c != 95 && c != 45 && c != 32 { normalized.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+        return sensitiveKeyBytes.contains { contains(normalized, $0) }
+    }
+
+    /// Byte substring search (needles are short).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+
+    /// Fragments (lowercase) without which no pattern below can match: most text skips the regexes.
+    private static let triggers: [[UInt8]] = ["bearer", "basic", "sk-", "eyj", "xox", "ghp_", "gho_", "akia", "password", "passwd", "secret", "api", "token"].map { Array($0.utf8) }
+
+    static func mayHoldSecret(_ text: String) -> Bool {
+        var lowered: [UInt8] = []
+        lowered.reserveCapacity(text.utf8.count)
+        for c in text.utf8 { lowered.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
+        return triggers.contains { contains(lowered, $0) }
     }
 
     /// Redacts a JSON value.
@@ -50,6 +81,7 @@ public enum Sanitizer {
 
     private static let patterns: [NSRegularExpression] = [
         #"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"#,
+        #"(?i)\bbasic\s+[A-Za-z0-9+/=]{8,}"#,
         #"\bsk-(?:live-|test-|proj-)?[A-Za-z0-9_-]{8,}"#,
         #"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"#,
         #"(?i)\b(?:xox[abpr]-|ghp_|gho_|AKIA)[A-Za-z0-9-]{10,}"#,
@@ -58,7 +90,7 @@ public enum Sanitizer {
 
     /// Redacts secret-shaped substrings of free text (error messages, tool output).
     public static func sanitize(_ text: String) -> String {
-        guard text.utf8.count >= 8 else { return text }
+        guard text.utf8.count >= 8, mayHoldSecret(text) else { return text }
         var result = text
         for pattern in patterns {
             let range = NSRange(result.startIndex..., in: result)

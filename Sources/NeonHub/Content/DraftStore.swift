@@ -26,7 +26,7 @@ public struct DraftStore: Sendable {
     func insert(tenant: String, runID: UUID, title: String, content: String, metadata: JSONValue) async throws -> Draft {
         let rows = try await pool.query("""
             INSERT INTO content_drafts (tenant_id, run_id, title, content, metadata)
-            VALUES (\(tenant), \(runID), \(title), \(content), \(PostgresJSON(metadata)))
+            VALUES (\(tenant), \(runID), \(title), \(content), \(metadata))
             RETURNING \(unescaped: Self.columns)
             """)
         guard let row = rows.first else { throw RPCError(.internalServerError, "Internal server error") }

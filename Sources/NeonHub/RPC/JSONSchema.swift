@@ -93,7 +93,8 @@ extension JSONSchema {
             if let maxLength, length > maxLength { return issue("Must be at most \(maxLength) characters") }
             if let enumValues, !enumValues.contains(s) { return issue("Must be one of: \(enumValues.joined(separator: ", "))") }
             if format == "uuid", UUID(uuidString: s) == nil { return issue("Invalid uuid") }
-            if format == "date-time", ISO8601DateFormatter().date(from: s) == nil { return issue("Invalid ISO 8601 date-time") }
+            if format == "date-time", (try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) == nil,
+               (try? Date(s, strategy: Date.ISO8601FormatStyle())) == nil { return issue("Invalid ISO 8601 date-time") }
             return []
         case let .integer(minimum, maximum):
             guard case .number(let n) = value, n == n.rounded(), abs(n) < 9e15 else { return issue("Expected integer") }

@@ -38,11 +38,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Serialized JSON bytes (keys sorted).
-    public func encoded() -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data("null".utf8)
-    }
+    public func encoded() -> Data { Data(jsonText.utf8) }
 
     /// The member of an object, if this is one.
     public subscript(key: String) -> JSONValue? {

@@ -18,8 +18,10 @@ public final class RateLimiter: Sendable {
         self.clock = clock
     }
 
-    /// Takes one token for `key`. Returns nil when allowed, or the seconds to wait.
-    public func acquire(_ key: String) -> Int? {
+    /// Takes `cost` tokens for `key` (one per call of a batch). Returns nil when allowed, or
+    /// the seconds to wait.
+    public func acquire(_ key: String, cost: Int = 1) -> Int? {
+        let cost = Double(max(1, cost))
         let now = clock()
         return buckets.withLock { buckets -> Int? in
             if buckets.count > Self.maxKeys {
@@ -29,13 +31,13 @@ public final class RateLimiter: Sendable {
             var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
             bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * refillPerSecond)
             bucket.updated = now
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
+            if bucket.tokens >= cost {
+                bucket.tokens -= cost
                 buckets[key] = bucket
                 return nil
             }
             buckets[key] = bucket
-            return max(1, Int(((1 - bucket.tokens) / refillPerSecond).rounded(.up)))
+            return max(1, Int(((cost - bucket.tokens) / refillPerSecond).rounded(.up)))
         }
     }
 }

@@ -71,7 +71,7 @@ public final class TRPCHandler: Sendable {
             }
         }
         let limitKey = identity.map { "tenant:\($0.tenantID)" } ?? "ip:\(request.remoteAddress)"
-        if let wait = limiter.acquire(limitKey) {
+        if let wait = limiter.acquire(limitKey, cost: parsed.calls.count) {
             metrics.rateLimitHits.increment()
             sink.send(requestError(RPCError(.tooManyRequests, "Rate limit exceeded; retry in \(wait) s"), headers: ["Retry-After": String(wait)]))
             return
@@ -103,6 +103,7 @@ public final class TRPCHandler: Sendable {
     struct CallResult {
         var status: Int
         var envelope: [UInt8]
+        var retryAfter: Int?
     }
 
     private func run(_ calls: [TRPCCallParser.Call], method: String, context: ProcedureContext) async -> [CallResult] {
@@ -158,7 +159,8 @@ public final class TRPCHandler: Sendable {
         var extra: [String: Any] = [:]
         if !error.issues.isEmpty { extra["issues"] = error.issues.map { ["path": $0.path, "message": $0.message] } }
         return CallResult(status: error.code.httpStatus,
-                          envelope: ErrorEnvelope.json(code: error.code, message: error.message, path: path, extra: extra))
+                          envelope: ErrorEnvelope.json(code: error.code, message: error.message, path: path, extra: extra),
+                          retryAfter: error.retryAfter)
     }
 
     private func requestError(_ error: RPCError, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {
@@ -170,6 +172,7 @@ public final class TRPCHandler: Sendable {
     private func send(_ results: [CallResult], isBatch: Bool, sink: ResponseSink, route: String) {
         var headers = Self.baseHeaders
         if results.contains(where: { $0.status == 401 }) { headers.add(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"") }
+        if let wait = results.compactMap(\.retryAfter).max() { headers.add(name: "Retry-After", value: String(wait)) }
         if !isBatch {
             sink.send(HTTPResponse(status: results[0].status, headers: headers, body: results[0].envelope), route: route)
             return

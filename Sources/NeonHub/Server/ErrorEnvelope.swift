@@ -5,8 +5,8 @@ import HTTPCore
 /// `{"error":{"message":…,"code":-32004,"data":{"code":"NOT_FOUND","httpStatus":404,"path":…}}}`.
 public enum ErrorEnvelope {
     /// Encodes the envelope (object, not array).
-    public static func json(code: RPCErrorCode, message: String, path: String? = nil, extra: [String: Any] = [:]) -> [UInt8] {
-        var data: [String: Any] = ["code": code.rawValue, "httpStatus": code.httpStatus]
+    public static func json(code: RPCErrorCode, message: String, path: String? = nil, extra: [String: Any] = [:], httpStatus: Int? = nil) -> [UInt8] {
+        var data: [String: Any] = ["code": code.rawValue, "httpStatus": httpStatus ?? code.httpStatus]
         if let path { data["path"] = path }
         for (k, v) in extra { data[k] = v }
         let object: [String: Any] = ["error": ["message": message, "code": code.jsonRPCCode, "data": data]]
@@ -22,9 +22,10 @@ public enum ErrorEnvelope {
     }
 
     /// The server core's protocol-error answer (malformed request, timeout) as an envelope.
+    /// `data.httpStatus` is the real status (414, 431, 505… have no tRPC code of their own),
+    /// and the answer carries a generated `X-Request-Id` like every other response.
     @Sendable public static func protocolError(status: Int, reason: String) -> HTTPResponse {
-        var response = self.response(code: RPCErrorCode.forHTTPStatus(status), message: reason)
-        response.status = status
-        return response
+        let body = json(code: RPCErrorCode.forHTTPStatus(status), message: reason, httpStatus: status)
+        return HTTPResponse(status: status, headers: ["Content-Type": "application/json", "X-Request-Id": RequestID.resolve(nil)], body: body)
     }
 }

@@ -25,6 +25,7 @@ public struct ResponseSink: Sendable {
         response.headers.add(name: "X-Request-Id", value: requestID)  // handlers never set it
         for field in extraHeaders { response.headers.replaceOrAdd(name: field.name, value: field.value) }
         let label = overrideRoute ?? route
+        let method = Self.methodLabel(self.method)
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         metrics.recordRequest(method: method, route: label, status: response.status, seconds: seconds)
@@ -42,9 +43,18 @@ public struct ResponseSink: Sendable {
         h.replaceOrAdd(name: "X-Request-Id", value: requestID)
         for field in extraHeaders { h.replaceOrAdd(name: field.name, value: field.value) }
         let elapsed = ContinuousClock.now - started
-        metrics.recordRequest(method: method, route: overrideRoute ?? route, status: status,
+        metrics.recordRequest(method: Self.methodLabel(method), route: overrideRoute ?? route, status: status,
                               seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
         return responder.startStream(status: status, headers: h)
+    }
+
+    /// The method as a metric label: one of the standard methods, else `OTHER` (clients
+    /// choose the token; labels must come from a small fixed set).
+    static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS": method
+        default: "OTHER"
+        }
     }
 
     /// A logger carrying this request's id.
