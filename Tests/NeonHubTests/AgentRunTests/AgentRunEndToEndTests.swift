@@ -33,12 +33,7 @@ import Testing
     }
 
     func withAgentApp(budgetTokens: Int = 2_000_000, _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
-        let url = try TestDatabaseCluster.freshDatabase()
-        try await withTestApp({
-            $0.useDatabase = true
-            $0.databaseURL = url
-            $0.migrationsDirectory = TestDatabaseCluster.migrations
-            $0.jwtSecret = testJWTSecret
+        try await withDatabaseApp({
             $0.agentDailyTokenBudget = budgetTokens
             $0.extraAgents = [FailingAgent(), LeakyAgent()]
         }, body)

@@ -1,16 +1,10 @@
-import Synchronization
 import Testing
 @testable import NeonHub
 
 @Suite struct CircuitBreakerTests {
-    final class Clock: Sendable {
-        let now = Mutex(0.0)
-        func advance(_ s: Double) { now.withLock { $0 += s } }
-    }
-
     @Test func opensHalfOpensAndCloses() {
-        let clock = Clock()
-        let breaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(10)) { clock.now.withLock { $0 } }
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(failureThreshold: 3, coolDown: .seconds(10)) { clock.now }
         for _ in 0..<2 { #expect(breaker.allowRun()); breaker.recordFailure() }
         #expect(breaker.state == .closed)
         #expect(breaker.allowRun())
@@ -30,8 +24,8 @@ import Testing
     }
 
     @Test func aProbeThatNeverRanIsGivenBack() {
-        let clock = Clock()
-        let breaker = CircuitBreaker(failureThreshold: 1, coolDown: .seconds(1)) { clock.now.withLock { $0 } }
+        let clock = ManualClock()
+        let breaker = CircuitBreaker(failureThreshold: 1, coolDown: .seconds(1)) { clock.now }
         breaker.recordFailure()
         clock.advance(1)
         #expect(breaker.allowRun())

@@ -6,13 +6,7 @@ import Testing
 /// `content.*` over real HTTP against a real PostgreSQL, with the offline template provider.
 @Suite struct ContentProcedureTests {
     func withContentApp(_ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
-        let url = try TestDatabaseCluster.freshDatabase()
-        try await withTestApp({
-            $0.useDatabase = true
-            $0.databaseURL = url
-            $0.migrationsDirectory = TestDatabaseCluster.migrations
-            $0.jwtSecret = testJWTSecret
-        }, body)
+        try await withDatabaseApp({ _ in }, body)
     }
 
     @Test func generateArticleRecordsARunAndStoresADraft() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 @testable import NeonHub
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
@@ -27,4 +28,25 @@ let testJWTSecret = "test-secret-0123456789-abcdefghijklmnop"
 /// A bearer token for `tenant` signed with `testJWTSecret`.
 func testToken(tenant: String = "tenant-a", role: Role = .user, subject: String = "user-1") -> String {
     JWTSigner.hs256(subject: subject, tenantID: tenant, role: role, ttl: 3600, secret: testJWTSecret)
+}
+
+/// Like `withTestApp`, on a fresh database of the test cluster, migrated, with bearer auth on.
+func withDatabaseApp(_ configure: @escaping (inout AppConfig) -> Void = { _ in }, _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+    let url = try TestDatabaseCluster.freshDatabase()
+    try await withTestApp({
+        $0.useDatabase = true
+        $0.databaseURL = url
+        $0.migrationsDirectory = TestDatabaseCluster.migrations
+        $0.jwtSecret = testJWTSecret
+        configure(&$0)
+    }, body)
+}
+
+/// A clock for time-based state machines, advanced by hand.
+final class ManualClock: Sendable {
+    private let seconds = Mutex(0.0)
+    /// The current reading.
+    var now: Double { seconds.withLock { $0 } }
+    /// Moves the clock forward.
+    func advance(_ s: Double) { seconds.withLock { $0 += s } }
 }
