@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile with the Swift toolchain image, run on a slim image with libpq5.
 
-FROM swift:6.1-bookworm AS build
+FROM swift:6.3-bookworm AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends pkg-config libpq-dev libssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*

@@ -35,7 +35,7 @@ ensure_swift() {
   command -v swift >/dev/null || {
     [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
   }
-  command -v swift >/dev/null || die "swift not found on PATH (Swift 6.1 or newer is required)"
+  command -v swift >/dev/null || die "swift not found on PATH (Swift 6.2 or newer is required)"
 }
 
 neonhub_setup() {
