@@ -35,16 +35,6 @@ public struct Procedure: Sendable {
         self.subscribe = subscribe
     }
 
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        }
-        e.outputFormatting = [.withoutEscapingSlashes]
-        return e
-    }()
-
     static let decoder: JSONDecoder = {
         let d = JSONDecoder()
         // Browsers send `toISOString()` (milliseconds); accept ISO 8601 with or without fractions.
@@ -68,7 +58,7 @@ public struct Procedure: Sendable {
             let input = try decodeInput(I.self, raw)
             let output = try await body(input, context)
             if O.self == NoOutput.self { return nil }
-            return try encoder.encode(output)
+            return try FastJSONEncoder.encode(output)
         })
     }
 
@@ -86,7 +76,7 @@ public struct Procedure: Sendable {
                 let task = Task {
                     do {
                         for try await item in events {
-                            continuation.yield(SubscriptionEvent(id: item.id, data: try encoder.encode(item.event)))
+                            continuation.yield(SubscriptionEvent(id: item.id, data: try FastJSONEncoder.encode(item.event)))
                         }
                         continuation.finish()
                     } catch {
