@@ -78,9 +78,4 @@ public final class RunEventBus: Sendable {
             }
         }
     }
-
-    /// Events of one run already published (oldest first).
-    public func history(runId: UUID) -> [RunEvent] {
-        state.withLock { $0.history.filter { $0.runId == runId } }
-    }
 }

@@ -38,15 +38,6 @@ public final class Database: Sendable {
         monitor.start()
     }
 
-    /// Applies pending migrations from `directory`. Throws on a changed, already-applied
-    /// migration (start-up must stop) and on connection failures (callers may retry).
-    @discardableResult
-    public func migrate(directory: URL) async throws -> [Migration] {
-        let applied = try await Migrator(directory: directory, logger: logger).migrate(using: pool)
-        for m in applied { logger.info("applied migration", metadata: ["version": "\(m.version)", "name": "\(m.name)"]) }
-        return applied
-    }
-
     /// Stops the monitor, closes the pool and stops the embedded cluster if we own it.
     public func close() {
         monitor.stop()

@@ -12,7 +12,6 @@ public final class DatabaseHealthMonitor: Sendable {
     private let connectionString: String
     private let health: HealthMonitor
     private let logger: Logger
-    private let lastSuccess = Atomic<UInt64>(0)
     /// Uptime nanoseconds when the in-flight probe started (0: none in flight).
     private let probeStarted = Atomic<UInt64>(0)
     /// Consecutive failed probes; two make the database unreachable (one is a hiccup).
@@ -66,7 +65,6 @@ public final class DatabaseHealthMonitor: Sendable {
                 connectionString: connectionString,
                 options: PostgresConnectionOptions(connectTimeout: .seconds(2), statementTimeout: .milliseconds(2500), applicationName: "neonhub-health"))
             _ = try connection.query("SELECT 1 AS ok")
-            lastSuccess.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
             failures.store(0, ordering: .relaxed)
             return (true, connection)
         } catch {

@@ -12,7 +12,7 @@ public struct ResponseSink: Sendable {
     public let requestID: String
     let started: ContinuousClock.Instant
     let metrics: NeonHubMetrics
-    /// The server's logger (without request metadata; see `requestLogger`).
+    /// The server's logger (without request metadata; `ProcedureContext.logger` adds the id).
     let logger: Logger
     let extraHeaders: HTTPHeaders
 
@@ -55,12 +55,5 @@ public struct ResponseSink: Sendable {
         case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS": method
         default: "OTHER"
         }
-    }
-
-    /// A logger carrying this request's id.
-    public var requestLogger: Logger {
-        var l = logger
-        l[metadataKey: "requestId"] = "\(requestID)"
-        return l
     }
 }
