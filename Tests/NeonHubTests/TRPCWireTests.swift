@@ -122,13 +122,13 @@ import Testing
             #expect(anonymous.header("www-authenticate")?.hasPrefix("Bearer") == true)
             #expect(errorData(try envelope(anonymous))?["code"] as? String == "UNAUTHORIZED")
 
-            let good = try await client.get("/trpc/system.whoami", headers: ["Authorization": "Bearer \(testToken(tenant: "t-9", role: .admin))"])
+            let good = try await client.get("/trpc/system.whoami", headers: ["Authorization": "Bearer \(signedToken(tenant: "t-9", role: .admin))"])
             #expect(good.status == 200)
             let data = try #require((try envelope(good)["result"] as? [String: Any])?["data"] as? [String: Any])
             #expect(data["tenantId"] as? String == "t-9")
             #expect(data["role"] as? String == "admin")
 
-            let forged = testToken(tenant: "t-9").dropLast(2) + "xx"
+            let forged = signedToken(tenant: "t-9").dropLast(2) + "xx"
             let bad = try await client.get("/trpc/system.ping", headers: ["Authorization": "Bearer \(forged)"])
             #expect(bad.status == 401)
             #expect(bad.header("www-authenticate") == "Bearer error=\"invalid_token\"")
@@ -139,9 +139,9 @@ import Testing
         try await withTestApp({ $0.jwtSecret = testJWTSecret }, procedures: { registry in
             registry.query("test.adminOnly", auth: .admin, summary: "test", input: NoInput.self) { _, _ in NoOutput() }
         }) { _, client in
-            let user = try await client.get("/trpc/test.adminOnly", headers: ["Authorization": "Bearer \(testToken(role: .user))"])
+            let user = try await client.get("/trpc/test.adminOnly", headers: ["Authorization": "Bearer \(signedToken(role: .user))"])
             #expect(user.status == 403)
-            let admin = try await client.get("/trpc/test.adminOnly", headers: ["Authorization": "Bearer \(testToken(role: .admin))"])
+            let admin = try await client.get("/trpc/test.adminOnly", headers: ["Authorization": "Bearer \(signedToken(role: .admin))"])
             #expect(admin.status == 200)
             #expect(admin.text == #"{"result":{}}"#)
         }

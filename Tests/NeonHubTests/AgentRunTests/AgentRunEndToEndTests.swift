@@ -41,7 +41,7 @@ import Testing
 
     @Test func listsTheCatalogWithBreakerState() async throws {
         try await withAgentApp { _, client in
-            let reply = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(testToken())"])
+            let reply = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(signedToken())"])
             let items = try #require((try reply.json()["result"] as? [String: Any])?["data"] as? [[String: Any]])
             let names = Set(items.compactMap { $0["name"] as? String })
             #expect(names.isSuperset(of: ["content", "seo", "social", "email", "support"]))
@@ -107,7 +107,7 @@ import Testing
             for secret in secrets { #expect(!stored.contains(secret), "a column holds \(secret)") }
             for id in runIDs {
                 let reply = try await client.get("/trpc/agents.getRun?input=" + "{\"id\":\"\(id)\"}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
-                                                 headers: ["Authorization": "Bearer \(testToken())"])
+                                                 headers: ["Authorization": "Bearer \(signedToken())"])
                 for secret in secrets { #expect(!reply.text.contains(secret), "agents.getRun leaks \(secret)") }
             }
         }
@@ -139,7 +139,7 @@ import Testing
             }
             let (status, _) = try await client.mutation("agents.run", ["agent": "flaky", "input": [:]])
             #expect(status == 503)
-            let list = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(testToken())"])
+            let list = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(signedToken())"])
             let flaky = ((try list.json()["result"] as? [String: Any])?["data"] as? [[String: Any]])?.first { $0["name"] as? String == "flaky" }
             #expect(flaky?["circuit"] as? String == "open")
             #expect(try await client.get("/metrics").text.contains(#"neonhub_circuit_breaker_failures_total{agent="flaky"} 5"#))
@@ -162,7 +162,7 @@ import Testing
             let (_, envelope) = try await client.mutation("agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
             let id = try #require(resultData(envelope)?["runId"] as? String)
             let input = "{\"runId\":\"\(id)\"}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let reply = try await client.get("/trpc/agents.onRunEvent?input=\(input)", headers: ["Authorization": "Bearer \(testToken())"])
+            let reply = try await client.get("/trpc/agents.onRunEvent?input=\(input)", headers: ["Authorization": "Bearer \(signedToken())"])
             let events = reply.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: {") }
                 .compactMap { try? JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any] }
                 .filter { $0["type"] != nil }  // skips the `connected` event's {}

@@ -26,7 +26,7 @@ func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, procedure
 let testJWTSecret = "test-secret-0123456789-abcdefghijklmnop"
 
 /// A bearer token for `tenant` signed with `testJWTSecret`.
-func testToken(tenant: String = "tenant-a", role: Role = .user, subject: String = "user-1") -> String {
+func signedToken(tenant: String = "tenant-a", role: Role = .user, subject: String = "user-1") -> String {
     JWTSigner.hs256(subject: subject, tenantID: tenant, role: role, ttl: 3600, secret: testJWTSecret)
 }
 
