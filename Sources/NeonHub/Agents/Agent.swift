@@ -19,10 +19,21 @@ public protocol AgentToolbox: Sendable {
     /// Runs a named tool under a timeout, recording it. The body must honour cancellation.
     func call(_ tool: String, input: JSONValue, timeout: Duration,
               _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue
+    /// Runs a synchronous, CPU-only tool, recording it like `call`. No timeout applies: a
+    /// synchronous body cannot be interrupted, so racing it against a timer only costs.
+    func callSynchronously(_ tool: String, input: JSONValue, _ body: () throws -> JSONValue) async throws -> JSONValue
     /// Calls the language model (recorded as tool `llm.complete`, with token and cost metrics).
     func complete(_ request: LLMRequest) async throws -> LLMResponse
     /// Records a metric of the run (`agent_run_metrics`).
     func metric(_ name: String, _ value: Double, unit: String)
+}
+
+extension AgentToolbox {
+    /// Default: through `call` with a generous timeout (toolboxes may record it more cheaply).
+    public func callSynchronously(_ tool: String, input: JSONValue, _ body: () throws -> JSONValue) async throws -> JSONValue {
+        let result = Result { try body() }
+        return try await call(tool, input: input, timeout: .seconds(60)) { try result.get() }
+    }
 }
 
 /// Invalid agent input; the message names the field.

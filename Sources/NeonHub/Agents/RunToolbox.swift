@@ -45,27 +45,46 @@ final class RunToolbox: AgentToolbox {
 
     func call(_ tool: String, input: JSONValue, timeout: Duration,
               _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
-        let started = Date()
-        let clock = ContinuousClock.now
-        func finish(_ status: String, output: JSONValue?, error: JSONValue?) {
-            let ms = Int((ContinuousClock.now - clock).components.seconds * 1000) + Int((ContinuousClock.now - clock).components.attoseconds / 1_000_000_000_000_000)
-            let record = ToolExecutionRecord(tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
-                                             error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms),
-                                             attempt: state.withLock { s in s.tools.filter { $0.tool == tool }.count + 1 })
-            state.withLock { $0.tools.append(record) }
-            events.publish(runId: runID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
-        }
+        let started = Date(), clock = ContinuousClock.now
         do {
             let output = try await Self.withTimeout(timeout, tool: tool, body)
-            finish("succeeded", output: output, error: nil)
+            record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil)
             return output
         } catch let timeoutError as ToolTimeoutError {
-            finish("timed_out", output: nil, error: .object(["message": .string(timeoutError.description)]))
+            record(tool, input: input, started: started, clock: clock, status: "timed_out", output: nil,
+                   error: .object(["message": .string(timeoutError.description)]))
             throw timeoutError
         } catch {
-            finish("failed", output: nil, error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
+            record(tool, input: input, started: started, clock: clock, status: "failed", output: nil,
+                   error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
             throw error
         }
+    }
+
+    func callSynchronously(_ tool: String, input: JSONValue, _ body: () throws -> JSONValue) async throws -> JSONValue {
+        let started = Date(), clock = ContinuousClock.now
+        do {
+            let output = try body()
+            record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil)
+            return output
+        } catch {
+            record(tool, input: input, started: started, clock: clock, status: "failed", output: nil,
+                   error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
+            throw error
+        }
+    }
+
+    /// Records one tool call (sanitized) and publishes its event.
+    private func record(_ tool: String, input: JSONValue, started: Date, clock: ContinuousClock.Instant, status: String, output: JSONValue?, error: JSONValue?) {
+        let elapsed = ContinuousClock.now - clock
+        let ms = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        var record = ToolExecutionRecord(tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
+                                         error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms), attempt: 1)
+        state.withLock { s in
+            record.attempt = s.tools.filter { $0.tool == tool }.count + 1
+            s.tools.append(record)
+        }
+        events.publish(runId: runID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
     }
 
     static func withTimeout(_ timeout: Duration, tool: String, _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {

@@ -17,10 +17,8 @@ extension LocalTool {
 
     /// Runs the tool through the toolbox, which records input, output, status and duration.
     public func invoke(_ input: JSONValue, toolbox: any AgentToolbox) async throws -> JSONValue {
-        try await toolbox.call(name, input: input, timeout: timeout) {
-            try Task.checkCancellation()
-            return try self.run(input)
-        }
+        try Task.checkCancellation()
+        return try await toolbox.callSynchronously(name, input: input) { try self.run(input) }
     }
 }
 
