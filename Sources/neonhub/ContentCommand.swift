@@ -24,7 +24,7 @@ struct RepriceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try loadConfigOrExit()
-        guard let day = Self.parseDay(since) else {
+        guard let day = ModelPrice.parseDay(since) else {
             FileHandle.standardError.write(Data("--since must be a date like 2026-01-31\n".utf8))
             throw ExitCode(64)
         }
@@ -34,22 +34,9 @@ struct RepriceCommand: AsyncParsableCommand {
             throw ExitCode(66)
         }
         let logger = Logger(label: "neonhub.reprice")
-        let database = try await Self.onThread { try Database(databaseURL: config.databaseURL, poolSize: 2, metrics: NeonHubMetrics(), health: HealthMonitor(version: NeonHubVersion.current), logger: logger) }
+        let database = try await runOnOwnThread { try Database(databaseURL: config.databaseURL, poolSize: 2, metrics: NeonHubMetrics(), health: HealthMonitor(version: NeonHubVersion.current), logger: logger) }
         let result = try await Repricer().reprice(store: LLMUsageCostStore(pool: database.pool), table: table, since: day, dryRun: dryRun)
         print("examined \(result.examined) LLM calls since \(since); \(dryRun ? "would change" : "changed") \(result.changed)")
-        _ = try? await Self.onThread { database.close() }
-    }
-
-    static func parseDay(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withFullDate]
-        return formatter.date(from: text)
-    }
-
-    /// Blocking work (the embedded cluster, libpq) off the cooperative pool.
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) } }.start()
-        }
+        _ = try? await runOnOwnThread { database.close() }
     }
 }

@@ -20,13 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let signals = SignalWatcher { server.shutdown() }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            // Blocking wait on a thread of its own, not on the cooperative pool.
-            Thread {
-                server.waitUntilStopped()
-                continuation.resume()
-            }.start()
-        }
+        _ = try? await runOnOwnThread { server.waitUntilStopped() }
         withExtendedLifetime(signals) {}
         logger.info("stopped")
     }

@@ -30,28 +30,33 @@ public final class DatabaseHealthMonitor: Sendable {
 
     /// Probes once, registers the `database` check and starts the probe thread.
     public func start() {
-        let first = probeOnce(nil)
-        first.connection?.close()
+        // The first probe runs on the probe thread too (its connection stays there); start()
+        // waits for it so that /health is right from the first request.
+        let firstProbe = DispatchSemaphore(value: 0)
         health.register("database") { [self] in isReachable ? "ok" : "unreachable" }
-        let thread = Thread { [self] in probeLoop() }
+        let thread = Thread { [self] in probeLoop(afterFirst: firstProbe) }
         thread.name = "db-health"
         thread.start()
+        firstProbe.wait()
     }
 
     /// Stops probing (the thread exits within one period).
     public func stop() { stopped.store(true, ordering: .relaxed) }
 
-    private func probeLoop() {
+    private func probeLoop(afterFirst firstProbe: DispatchSemaphore) {
         var connection: PostgresConnection?
-        var wasOK = isReachable
+        var wasOK: Bool?
         while !stopped.load(ordering: .relaxed) {
             let result = probeOnce(connection)
             connection = result.connection
             let ok = result.ok
-            if ok != wasOK {
+            if wasOK == nil {
+                firstProbe.signal()
+                if !ok { logger.warning("database unreachable") }
+            } else if ok != wasOK {
                 if ok { logger.info("database reachable again") } else { logger.warning("database unreachable") }
-                wasOK = ok
             }
+            wasOK = ok
             Thread.sleep(forTimeInterval: ok ? 0.5 : 0.25)
         }
         connection?.close()

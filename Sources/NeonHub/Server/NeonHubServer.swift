@@ -63,9 +63,15 @@ public final class NeonHubServer: Sendable {
         AgentProcedures.register(in: registry, orchestrator: orchestrator, events: runEvents)
         ContentProcedures.register(in: registry, orchestrator: orchestrator, drafts: DraftStore(pool: pool))
         let registry = self.registry
+        let openAPI = Mutex<[UInt8]?>(nil)  // built on first request: the registry is complete by then
         router.add("GET", "/openapi.json") { _, sink in
-            sink.send(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"],
-                                   body: OpenAPIDocument.json(registry: registry, version: NeonHubVersion.current)))
+            let document = openAPI.withLock { cached in
+                if let cached { return cached }
+                let built = OpenAPIDocument.json(registry: registry, version: NeonHubVersion.current)
+                cached = built
+                return built
+            }
+            sink.send(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: document))
         }
         let verifier = TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret)
         TRPCHandler(registry: registry, verifier: verifier, limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
@@ -103,7 +109,7 @@ public final class NeonHubServer: Sendable {
     /// Creates and starts a server on a thread of its own (the blocking parts never run on
     /// the Swift concurrency pool). `beforeStart` may add procedures.
     public static func launch(config: AppConfig, logger: Logger, beforeStart: @escaping @Sendable (NeonHubServer) -> Void = { _ in }) async throws -> NeonHubServer {
-        try await onOwnThread {
+        try await runOnOwnThread {
             let server = try NeonHubServer(config: config, logger: logger)
             beforeStart(server)
             try server.start()
@@ -114,18 +120,7 @@ public final class NeonHubServer: Sendable {
     /// Graceful shutdown, then waits until stopped (on a thread of its own).
     public func stop() async {
         shutdown()
-        _ = try? await Self.onOwnThread { self.waitUntilStopped() }
-    }
-
-    /// Runs blocking work on a new thread and awaits its result.
-    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-            }
-            thread.stackSize = 4 << 20
-            thread.start()
-        }
+        _ = try? await runOnOwnThread { self.waitUntilStopped() }
     }
 
     /// The bound port (after `start()`).

@@ -22,30 +22,36 @@ public struct ResponseSink: Sendable {
     /// Sends the response; `route` overrides the label (e.g. a tRPC procedure name).
     public func send(_ response: HTTPResponse, route overrideRoute: String? = nil) {
         var response = response
-        response.headers.add(name: "X-Request-Id", value: requestID)  // handlers never set it
-        for field in extraHeaders { response.headers.replaceOrAdd(name: field.name, value: field.value) }
-        let label = overrideRoute ?? route
-        let method = Self.methodLabel(self.method)
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        metrics.recordRequest(method: method, route: label, status: response.status, seconds: seconds)
-        if response.status >= 500 && label != "/health" {
-            logger.error("request failed", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)", "status": "\(response.status)"])
-        } else if logger.logLevel <= .debug {
-            logger.debug("request", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)", "status": "\(response.status)", "ms": "\(Int(seconds * 1000))"])
-        }
+        response.headers = decorated(response.headers)
+        record(status: response.status, route: overrideRoute ?? route)
         responder.respond(response)
     }
 
     /// Starts a streamed response (chunked), recording the request when the head is sent.
     public func startStream(status: Int, headers: HTTPHeaders, route overrideRoute: String? = nil) -> HTTPResponseStream {
+        record(status: status, route: overrideRoute ?? route)
+        return responder.startStream(status: status, headers: decorated(headers))
+    }
+
+    /// The handler's headers plus `X-Request-Id` and the per-request extras (CORS).
+    private func decorated(_ headers: HTTPHeaders) -> HTTPHeaders {
         var h = headers
-        h.replaceOrAdd(name: "X-Request-Id", value: requestID)
+        h.add(name: "X-Request-Id", value: requestID)  // handlers never set it
         for field in extraHeaders { h.replaceOrAdd(name: field.name, value: field.value) }
+        return h
+    }
+
+    /// Metrics and the log line of an answered request: 503 (degraded, a dependency down) is a
+    /// warning, other 5xx an error, everything else debug.
+    private func record(status: Int, route label: String) {
+        let method = Self.methodLabel(self.method)
         let elapsed = ContinuousClock.now - started
-        metrics.recordRequest(method: Self.methodLabel(method), route: overrideRoute ?? route, status: status,
-                              seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-        return responder.startStream(status: status, headers: h)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        metrics.recordRequest(method: method, route: label, status: status, seconds: seconds)
+        let level: Logger.Level = status == 503 ? .warning : status >= 500 ? .error : .debug
+        guard logger.logLevel <= level else { return }
+        logger.log(level: level, "request", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)",
+                                                       "status": "\(status)", "ms": "\(Int(seconds * 1000))"])
     }
 
     /// The method as a metric label: one of the standard methods, else `OTHER` (clients
