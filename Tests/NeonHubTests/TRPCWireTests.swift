@@ -50,6 +50,31 @@ import Testing
         }
     }
 
+    /// A batch mixing inline bodies (run on the event loop) with suspending ones (run in a task
+    /// group) answers every call, in path order, with each call's own status.
+    @Test func batchMixingInlineAndSuspendingProcedures() async throws {
+        try await withTestApp(procedures: { registry in
+            registry.mutation("test.slowEcho", auth: .public, summary: "Echo after a pause") { (input: SystemProcedures.EchoInput, _) in
+                try await Task.sleep(for: .milliseconds(20))
+                return SystemProcedures.EchoOutput(message: "slow " + input.message)
+            }
+            registry.mutation("test.slowFail", auth: .public, summary: "Fails after a pause", input: NoInput.self) { _, _ -> NoOutput in
+                try await Task.sleep(for: .milliseconds(5))
+                throw RPCError(.conflict, "late conflict")
+            }
+        }) { _, client in
+            let body = Data(#"{"0":{"message":"a"},"1":{"message":"b"},"3":{"message":"d","times":2}}"#.utf8)
+            let reply = try await client.request("POST", "/trpc/test.slowEcho,system.echo,test.slowFail,system.echo?batch=1",
+                                                 headers: ["Content-Type": "application/json"], body: body)
+            #expect(reply.status == 207)
+            let array = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
+            let messages = array.map { (($0["result"] as? [String: Any])?["data"] as? [String: Any])?["message"] as? String }
+            #expect(messages == ["slow a", "b", nil, "d d"])
+            #expect(errorData(array[2])?["code"] as? String == "CONFLICT")
+            #expect(errorData(array[2])?["path"] as? String == "test.slowFail")
+        }
+    }
+
     @Test func streamingBatchAnswersJSONLines() async throws {
         try await withTestApp { _, client in
             let input = #"{"0":{"message":"hi"}}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!

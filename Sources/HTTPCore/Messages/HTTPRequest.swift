@@ -40,7 +40,7 @@ public struct HTTPRequest: Sendable {
     /// Splits a target into path and query; an absolute-form target loses its scheme and authority.
     static func splitTarget(_ target: String) -> (path: String, query: String?) {
         var rest = Substring(target)
-        if let schemeEnd = rest.range(of: "://"), rest.first != "/" {
+        if rest.first != "/", let schemeEnd = rest.range(of: "://") {  // origin-form skips the search
             rest = rest[schemeEnd.upperBound...]
             if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) {
                 rest = rest[slash...]

@@ -135,7 +135,7 @@ public enum AgentProcedures {
     /// Registers `agents.list`, `agents.run`, `agents.listRuns`, `agents.getRun` and `agents.onRunEvent`.
     public static func register(in registry: ProcedureRegistry, orchestrator: Orchestrator, events: RunEventBus) {
         let store = orchestrator.store
-        registry.query("agents.list", auth: .user, summary: "The agents, their intents and circuit-breaker state", input: NoInput.self) { _, context in
+        registry.inlineQuery("agents.list", auth: .user, summary: "The agents, their intents and circuit-breaker state", input: NoInput.self) { _, context in
             _ = try context.requireIdentity()
             return orchestrator.catalog.map { AgentInfo(name: $0.agent.name, description: $0.agent.description, intents: $0.agent.intents, circuit: $0.circuit.rawValue) }
         }

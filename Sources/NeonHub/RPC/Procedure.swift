@@ -17,13 +17,17 @@ public struct Procedure: Sendable {
     /// Output schema (nil: no output, answered as `{"result":{}}`).
     public let outputSchema: JSONSchema?
     /// Validates and decodes the input, runs, and returns the encoded output (nil: none).
-    let invoke: @Sendable (JSONValue?, ProcedureContext) async throws -> Data?
+    let invoke: @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8]?
+    /// The same for a body that never suspends: run inline on the connection's event loop,
+    /// without a `Task` (nil for async bodies).
+    let invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8]?)?
     /// For subscriptions: validates the input and opens the event stream (given the last
     /// event id the client saw, for resumption).
     let subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)?
 
     init(name: String, kind: ProcedureKind, auth: AuthLevel, summary: String, inputSchema: JSONSchema, outputSchema: JSONSchema?,
-         invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> Data?,
+         invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8]?,
+         invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8]?)? = nil,
          subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)? = nil) {
         self.name = name
         self.kind = kind
@@ -32,6 +36,7 @@ public struct Procedure: Sendable {
         self.inputSchema = inputSchema
         self.outputSchema = outputSchema
         self.invoke = invoke
+        self.invokeInline = invokeInline
         self.subscribe = subscribe
     }
 
@@ -62,6 +67,23 @@ public struct Procedure: Sendable {
         })
     }
 
+    /// Declares a procedure whose body never suspends (pure computation on its input): it runs
+    /// inline on the connection's event loop, so it must stay cheap and must not block.
+    public static func makeInline<I: RPCInput, O: RPCOutput>(
+        _ name: String, kind: ProcedureKind, auth: AuthLevel, summary: String,
+        input: I.Type, output: O.Type,
+        _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
+    ) -> Procedure {
+        let inline: @Sendable (JSONValue?, ProcedureContext) throws -> [UInt8]? = { raw, context in
+            let output = try body(try decodeInput(I.self, raw), context)
+            if O.self == NoOutput.self { return nil }
+            return try FastJSONEncoder.encode(output)
+        }
+        return Procedure(name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
+                         outputSchema: O.self == NoOutput.self ? nil : O.schema,
+                         invoke: { raw, context in try inline(raw, context) }, invokeInline: inline)
+    }
+
     /// Declares a subscription: each event of the stream is sent as one SSE message.
     public static func makeSubscription<I: RPCInput, E: RPCOutput>(
         _ name: String, auth: AuthLevel, summary: String, input: I.Type, event: E.Type,
@@ -76,7 +98,7 @@ public struct Procedure: Sendable {
                 let task = Task {
                     do {
                         for try await item in events {
-                            continuation.yield(SubscriptionEvent(id: item.id, data: try FastJSONEncoder.encode(item.event)))
+                            continuation.yield(SubscriptionEvent(id: item.id, data: Data(try FastJSONEncoder.encode(item.event))))
                         }
                         continuation.finish()
                     } catch {

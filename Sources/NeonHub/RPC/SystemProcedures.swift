@@ -41,14 +41,14 @@ public enum SystemProcedures {
 
     /// Registers the system procedures.
     public static func register(in registry: ProcedureRegistry) {
-        registry.query("system.ping", auth: .public, summary: "Liveness of the RPC layer", input: NoInput.self) { _, _ in
+        registry.inlineQuery("system.ping", auth: .public, summary: "Liveness of the RPC layer", input: NoInput.self) { _, _ in
             Pong(ok: true, version: NeonHubVersion.current, time: clock.now())
         }
-        registry.query("system.whoami", auth: .user, summary: "The authenticated caller", input: NoInput.self) { _, context in
+        registry.inlineQuery("system.whoami", auth: .user, summary: "The authenticated caller", input: NoInput.self) { _, context in
             let identity = try context.requireIdentity()
             return WhoAmI(subject: identity.subject, tenantId: identity.tenantID, role: identity.role.rawValue)
         }
-        registry.mutation("system.echo", auth: .public, summary: "Echoes a message (validation example)") { (input: EchoInput, _) in
+        registry.inlineMutation("system.echo", auth: .public, summary: "Echoes a message (validation example)") { (input: EchoInput, _) in
             EchoOutput(message: Array(repeating: input.message, count: input.times ?? 1).joined(separator: " "))
         }
     }

@@ -76,24 +76,33 @@ public final class TRPCHandler: Sendable {
             sink.send(requestError(RPCError(.tooManyRequests, "Rate limit exceeded; retry in \(wait) s"), headers: ["Retry-After": String(wait)]))
             return
         }
-        let route = parsed.calls.count == 1 ? (registry[parsed.calls[0].name] != nil ? parsed.calls[0].name : "unmatched") : "batch"
+        let calls = parsed.calls
+        let procedures = calls.map { registry[$0.name] }  // one lookup per call
+        let route = calls.count == 1 ? (procedures[0] != nil ? calls[0].name : "unmatched") : "batch"
         let context = ProcedureContext(identity: identity, requestID: sink.requestID, logger: sink.logger, remoteAddress: request.remoteAddress)
         let method = request.method
         let streaming = parsed.isBatch && (request.headers["trpc-accept"]?.lowercased() == "application/jsonl")
         let isBatch = parsed.isBatch
-        let calls = parsed.calls
-        if !isBatch, method == "GET", let procedure = registry[calls[0].name], procedure.kind == .subscription {
+        if !isBatch, method == "GET", let procedure = procedures[0], procedure.kind == .subscription {
             serveSubscription(procedure, input: calls[0].input, request: request, context: context, sink: sink)
             return
         }
-        // The procedures run on the connection's event loop: no thread hop for the answer.
-        Task.immediate(executorPreference: sink.executor) { [self] in
-            let results = await run(calls, method: method, context: context)
+        let checked = zip(calls, procedures).map { check($0, $1, method: method, identity: identity) }
+        let deliver: @Sendable ([CallResult]) -> Void = { [self] results in
             if streaming {
                 sendStream(results, sink: sink, route: route)
             } else {
                 send(results, isBatch: isBatch, sink: sink, route: route)
             }
+        }
+        // Bodies that never suspend run right here, on the connection's event loop.
+        if checked.allSatisfy({ $0.isInline }) {
+            deliver(checked.map { runInline($0, context: context) })
+            return
+        }
+        // The others start on the connection's event loop too: no thread hop for the answer.
+        Task.immediate(executorPreference: sink.executor) { [self] in
+            deliver(await run(checked, context: context))
         }
     }
 
@@ -106,11 +115,51 @@ public final class TRPCHandler: Sendable {
         var retryAfter: Int?
     }
 
-    private func run(_ calls: [TRPCCallParser.Call], method: String, context: ProcedureContext) async -> [CallResult] {
-        if calls.count == 1 { return [await run(calls[0], method: method, context: context)] }
+    /// A call checked for existence, method and authorization: ready to run, or already failed.
+    enum CheckedCall {
+        case ready(Procedure, input: JSONValue?)
+        case failed(CallResult)
+
+        var isInline: Bool {
+            switch self {
+            case .ready(let procedure, _): procedure.invokeInline != nil
+            case .failed: true
+            }
+        }
+    }
+
+    private func check(_ call: TRPCCallParser.Call, _ procedure: Procedure?, method: String, identity: AuthIdentity?) -> CheckedCall {
+        guard let procedure else {
+            return .failed(failure(RPCError(.notFound, "No procedure named \(call.name.prefix(100))"), path: call.name))
+        }
+        switch (procedure.kind, method) {
+        case (.query, "POST"), (.subscription, "POST"):
+            return .failed(failure(RPCError(.methodNotSupported, "\(procedure.name) is a query: use GET"), path: call.name))
+        case (.mutation, "GET"):
+            return .failed(failure(RPCError(.methodNotSupported, "\(procedure.name) is a mutation: use POST"), path: call.name))
+        default: break
+        }
+        if let denied = Self.authorizationError(procedure, identity) { return .failed(failure(denied, path: call.name)) }
+        return .ready(procedure, input: call.input)
+    }
+
+    private func runInline(_ call: CheckedCall, context: ProcedureContext) -> CallResult {
+        guard case .ready(let procedure, let input) = call, let invoke = procedure.invokeInline else {
+            if case .failed(let result) = call { return result }
+            preconditionFailure("runInline needs an inline procedure")
+        }
+        do {
+            return success(try invoke(input, context))
+        } catch {
+            return failure(RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name), path: procedure.name)
+        }
+    }
+
+    private func run(_ calls: [CheckedCall], context: ProcedureContext) async -> [CallResult] {
+        if calls.count == 1 { return [await run(calls[0], context: context)] }
         return await withTaskGroup(of: (Int, CallResult).self) { group in
             for (index, call) in calls.enumerated() {
-                group.addTask { (index, await self.run(call, method: method, context: context)) }
+                group.addTask { (index, await self.run(call, context: context)) }
             }
             var results = [CallResult?](repeating: nil, count: calls.count)
             for await (index, result) in group { results[index] = result }
@@ -118,30 +167,30 @@ public final class TRPCHandler: Sendable {
         }
     }
 
-    private func run(_ call: TRPCCallParser.Call, method: String, context: ProcedureContext) async -> CallResult {
-        guard let procedure = registry[call.name] else {
-            return failure(RPCError(.notFound, "No procedure named \(call.name.prefix(100))"), path: call.name)
-        }
-        switch (procedure.kind, method) {
-        case (.query, "POST"), (.subscription, "POST"):
-            return failure(RPCError(.methodNotSupported, "\(procedure.name) is a query: use GET"), path: call.name)
-        case (.mutation, "GET"):
-            return failure(RPCError(.methodNotSupported, "\(procedure.name) is a mutation: use POST"), path: call.name)
-        default: break
-        }
-        if let denied = Self.authorizationError(procedure, context.identity) { return failure(denied, path: call.name) }
-        do {
-            let output = try await procedure.invoke(call.input, context)
-            var envelope: [UInt8] = Array(#"{"result":{"#.utf8)
-            if let output {
-                envelope += Array(#""data":"#.utf8)
-                envelope += output
+    private func run(_ call: CheckedCall, context: ProcedureContext) async -> CallResult {
+        switch call {
+        case .failed(let result):
+            return result
+        case .ready(let procedure, let input):
+            do {
+                return success(try await procedure.invoke(input, context))
+            } catch {
+                return failure(RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name), path: procedure.name)
             }
-            envelope += Array("}}".utf8)
-            return CallResult(status: 200, envelope: envelope)
-        } catch {
-            return failure(RPCErrorMapper.map(error, logger: context.logger, procedure: call.name), path: call.name)
         }
+    }
+
+    private static let resultPrefix = Array(#"{"result":{"data":"#.utf8)
+    private static let emptyResult = Array(#"{"result":{}}"#.utf8)
+
+    /// `{"result":{"data":<output>}}`, or `{"result":{}}` for no output.
+    private func success(_ output: [UInt8]?) -> CallResult {
+        guard let output else { return CallResult(status: 200, envelope: Self.emptyResult) }
+        var envelope = Self.resultPrefix
+        envelope.reserveCapacity(envelope.count + output.count + 2)
+        envelope.append(contentsOf: output)
+        envelope.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "}")])
+        return CallResult(status: 200, envelope: envelope)
     }
 
     /// Why the caller may not call `procedure`, or nil.
