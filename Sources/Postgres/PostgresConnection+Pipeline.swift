@@ -58,15 +58,38 @@ extension PostgresConnection {
     }
 
     /// Sends the statements and a sync, then reads every result, the sync, and leaves
-    /// pipeline mode. Server errors are returned (the first one), others thrown.
+    /// pipeline mode. Server errors are returned (the first one), others thrown. A statement
+    /// not yet prepared on this connection is prepared in the same round trip, just before
+    /// its first use.
     private func exchange(
         _ statements: [PostgresQuery], handle: OpaquePointer, callerIndex: (Int) -> Int?
     ) throws -> (results: [PostgresQueryResult], error: PostgresError?) {
+        // Statements whose preparation is sent in this pipeline, by position of that send.
+        var preparing: [Int: (key: PreparedStatementCache.Key, name: String)] = [:]
+        var preparingNames: [PreparedStatementCache.Key: String] = [:]
         for (position, statement) in statements.enumerated() {
+            let key = PreparedStatementCache.Key(statement)
+            var name = self.statements.name(for: key) ?? preparingNames[key]
+            if name == nil, let fresh = self.statements.reserveName() {
+                let sent = key.types.withUnsafeBufferPointer { types in
+                    PQsendPrepare(handle, fresh, statement.sql, Int32(clamping: types.count), types.baseAddress)
+                }
+                guard sent == 1 else {
+                    throw LibPQ.makeError(
+                        connection: handle, result: nil, sql: statement.sql, statementIndex: callerIndex(position))
+                }
+                preparing[position] = (key, fresh)
+                preparingNames[key] = fresh
+                name = fresh
+            }
             let sent = try LibPQ.withParameters(statement.binds, sql: statement.sql) { parameters in
-                PQsendQueryParams(
-                    handle, statement.sql, parameters.count, parameters.types, parameters.values,
-                    parameters.lengths, parameters.formats, 0)
+                if let name {
+                    PQsendQueryPrepared(handle, name, parameters.count, parameters.values, parameters.lengths, parameters.formats, 0)
+                } else {
+                    PQsendQueryParams(
+                        handle, statement.sql, parameters.count, parameters.types, parameters.values,
+                        parameters.lengths, parameters.formats, 0)
+                }
             }
             guard sent == 1 else {
                 throw LibPQ.makeError(
@@ -80,6 +103,24 @@ extension PostgresConnection {
         results.reserveCapacity(statements.count)
         var firstError: PostgresError?
         for (position, statement) in statements.enumerated() {
+            if let prepare = preparing[position] {
+                // The preparation's own result comes first: remember the statement if the
+                // server took it; a failure is reported by the statement's aborted result.
+                var prepareStatus: ExecStatusType?
+                while let result = PQgetResult(handle) {
+                    if prepareStatus == nil { prepareStatus = PQresultStatus(result) }
+                    if prepareStatus == PGRES_FATAL_ERROR, firstError == nil {
+                        firstError = LibPQ.makeError(
+                            connection: handle, result: result, sql: statement.sql, statementIndex: callerIndex(position))
+                    }
+                    PQclear(result)
+                }
+                if prepareStatus == PGRES_COMMAND_OK { self.statements.add(prepare.key, name: prepare.name) }
+                guard prepareStatus != nil, PQstatus(handle) == CONNECTION_OK else {
+                    throw LibPQ.makeError(
+                        connection: handle, result: nil, sql: statement.sql, statementIndex: callerIndex(position))
+                }
+            }
             var sawResult = false
             while let result = PQgetResult(handle) {
                 defer { PQclear(result) }

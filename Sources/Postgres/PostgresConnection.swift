@@ -21,6 +21,8 @@ public final class PostgresConnection {
 
     private var handle: OpaquePointer?
     let options: PostgresConnectionOptions
+    /// Statements prepared on this connection (see `PreparedStatementCache`).
+    var statements = PreparedStatementCache()
 
     /// Connects using a libpq connection string (`host=… dbname=…` or `postgres://…`),
     /// then sets the session to `TimeZone=UTC`, `DateStyle=ISO` and the configured
@@ -102,14 +104,31 @@ public final class PostgresConnection {
         try run(query).affectedRows
     }
 
-    /// Runs a statement (extended protocol, parameters bound separately from the SQL).
+    /// Runs a statement (extended protocol, parameters bound separately from the SQL). The
+    /// first run of a statement on this connection prepares it (one extra round trip); later
+    /// runs only bind and execute it.
     public func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         let handle = try liveHandle(sql: query.sql)
         return try observed {
+            try LibPQ.validate(query.binds, sql: query.sql)
+            let key = PreparedStatementCache.Key(query)
+            var name = statements.name(for: key)
+            if name == nil, let fresh = statements.reserveName() {
+                let prepared = key.types.withUnsafeBufferPointer { types in
+                    PQprepare(handle, fresh, query.sql, Int32(clamping: types.count), types.baseAddress)
+                }
+                _ = try consume(prepared, sql: query.sql)
+                statements.add(key, name: fresh)
+                name = fresh
+            }
             let result = try LibPQ.withParameters(query.binds, sql: query.sql) { parameters in
-                PQexecParams(
-                    handle, query.sql, parameters.count, parameters.types, parameters.values,
-                    parameters.lengths, parameters.formats, 0)
+                if let name {
+                    PQexecPrepared(handle, name, parameters.count, parameters.values, parameters.lengths, parameters.formats, 0)
+                } else {
+                    PQexecParams(
+                        handle, query.sql, parameters.count, parameters.types, parameters.values,
+                        parameters.lengths, parameters.formats, 0)
+                }
             }
             return try consume(result, sql: query.sql)
         }
