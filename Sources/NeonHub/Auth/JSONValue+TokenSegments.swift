@@ -13,7 +13,7 @@ extension JSONValue {
     static func object(fromJSON bytes: [UInt8]) throws(AuthError) -> [String: JSONValue] {
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            value = try JSONParser.parse(bytes)
         } catch {
             throw .malformed
         }

@@ -149,7 +149,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder() -> any Encoder {
         let child = JSONNode()
         set("super", child)
-        return TreeEncoder(codingPath: codingPath + [IndexKey(stringValue: "super")!], node: child)
+        return TreeEncoder(codingPath: codingPath + [JSONIndexKey(stringValue: "super")!], node: child)
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
@@ -159,7 +159,8 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 }
 
-private struct IndexKey: CodingKey {
+/// The coding key of an array element (its index), for coding paths.
+struct JSONIndexKey: CodingKey {
     var stringValue: String
     var intValue: Int?
     init(_ index: Int) { stringValue = String(index); intValue = index }
@@ -206,7 +207,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let child = JSONNode()
-        try encodeChild(value, into: child, path: codingPath + [IndexKey(count)])
+        try encodeChild(value, into: child, path: codingPath + [JSONIndexKey(count)])
         append(child)
     }
 
@@ -214,20 +215,20 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
         let child = JSONNode()
         child.storage = .object([:])
         append(child)
-        return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath + [IndexKey(count - 1)]))
+        return KeyedEncodingContainer(KeyedContainer<NestedKey>(node: child, codingPath: codingPath + [JSONIndexKey(count - 1)]))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let child = JSONNode()
         child.storage = .array([])
         append(child)
-        return UnkeyedContainer(node: child, codingPath: codingPath + [IndexKey(count - 1)])
+        return UnkeyedContainer(node: child, codingPath: codingPath + [JSONIndexKey(count - 1)])
     }
 
     mutating func superEncoder() -> any Encoder {
         let child = JSONNode()
         append(child)
-        return TreeEncoder(codingPath: codingPath + [IndexKey(count - 1)], node: child)
+        return TreeEncoder(codingPath: codingPath + [JSONIndexKey(count - 1)], node: child)
     }
 }
 

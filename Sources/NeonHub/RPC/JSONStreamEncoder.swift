@@ -246,17 +246,17 @@ private struct StreamUnkeyedContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try begin()
-        try state.encodeValue(value, path: codingPath + [StreamIndexKey(count - 1)])
+        try state.encodeValue(value, path: codingPath + [JSONIndexKey(count - 1)])
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested: Int? = (try? begin()) == nil ? nil : state.openContainer(UInt8(ascii: "{"), closer: UInt8(ascii: "}"))
-        return KeyedEncodingContainer(StreamKeyedContainer<NestedKey>(state: state, id: nested, codingPath: codingPath + [StreamIndexKey(count - 1)]))
+        return KeyedEncodingContainer(StreamKeyedContainer<NestedKey>(state: state, id: nested, codingPath: codingPath + [JSONIndexKey(count - 1)]))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested: Int? = (try? begin()) == nil ? nil : state.openContainer(UInt8(ascii: "["), closer: UInt8(ascii: "]"))
-        return StreamUnkeyedContainer(state: state, id: nested, codingPath: codingPath + [StreamIndexKey(count - 1)])
+        return StreamUnkeyedContainer(state: state, id: nested, codingPath: codingPath + [JSONIndexKey(count - 1)])
     }
 
     mutating func superEncoder() -> any Encoder { UnsupportedEncoder(codingPath: codingPath) }
@@ -305,14 +305,6 @@ private struct UnsupportedEncoder: Encoder {
     }
     func unkeyedContainer() -> any UnkeyedEncodingContainer { StreamUnkeyedContainer(state: StreamState(), id: nil, codingPath: codingPath) }
     func singleValueContainer() -> any SingleValueEncodingContainer { StreamSingleContainer(state: StreamState(), valid: false, codingPath: codingPath) }
-}
-
-private struct StreamIndexKey: CodingKey {
-    var stringValue: String
-    var intValue: Int?
-    init(_ index: Int) { stringValue = String(index); intValue = index }
-    init?(stringValue: String) { self.stringValue = stringValue; intValue = Int(stringValue) }
-    init?(intValue: Int) { self.init(intValue) }
 }
 
 /// JSON string escaping into bytes.

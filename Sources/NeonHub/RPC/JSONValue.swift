@@ -32,9 +32,9 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses JSON bytes.
+    /// Parses JSON bytes strictly (RFC 8259); throws `JSONParseError`.
     public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try JSONParser.parse(bytes)
     }
 
     /// Serialized JSON bytes (keys sorted).

@@ -40,18 +40,6 @@ public struct Procedure: Sendable {
         self.subscribe = subscribe
     }
 
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        // Browsers send `toISOString()` (milliseconds); accept ISO 8601 with or without fractions.
-        d.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
-            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "Expected an ISO 8601 date-time"))
-        }
-        return d
-    }()
-
     /// Declares a procedure with typed input and output.
     public static func make<I: RPCInput, O: RPCOutput>(
         _ name: String, kind: ProcedureKind, auth: AuthLevel, summary: String,
@@ -123,7 +111,7 @@ public struct Procedure: Sendable {
             throw RPCError(.badRequest, "Invalid input: \(location): \(first.message)", issues: issues)
         }
         do {
-            return try decoder.decode(I.self, from: value.encoded())
+            return try JSONValueDecoder.decode(I.self, from: value)
         } catch {
             throw RPCError(.badRequest, "Invalid input: \(Self.describe(error))")
         }
