@@ -52,17 +52,33 @@ public struct AgentRunStore: Sendable {
         return (try row.decode("id", as: UUID.self), false)
     }
 
+    /// A run whose `running` row was never written: `finish` inserts it whole.
+    struct NewRun: Sendable {
+        var agent: String
+        var intent: String
+        var input: JSONValue
+        var startedAt: Date
+        var runnerID: Int64
+    }
+
     /// Commits a run's final state with its tool rows, metric rows and LLM usage rows in one
-    /// transaction (one round trip, pipeline mode).
-    func finish(runID: UUID, tenant: String, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
+    /// transaction (one round trip, pipeline mode): an update of its `running` row, or the
+    /// whole row when `inserting` says none was written.
+    func finish(runID: UUID, tenant: String, inserting newRun: NewRun? = nil, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
                 tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]) async throws {
-        var statements: [PostgresQuery] = [
-            """
-            UPDATE agent_runs SET status = \(status), output = \(output), error = \(error),
-                   finished_at = now(), duration_ms = \(durationMs)
-            WHERE id = \(runID) AND tenant_id = \(tenant)
-            """,
-        ]
+        var statements: [PostgresQuery] = []
+        if let r = newRun {
+            statements.append("""
+                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, runner_id, created_at)
+                VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.startedAt), now(), \(durationMs), \(r.runnerID), \(r.startedAt))
+                """)
+        } else {
+            statements.append("""
+                UPDATE agent_runs SET status = \(status), output = \(output), error = \(error),
+                       finished_at = now(), duration_ms = \(durationMs)
+                WHERE id = \(runID) AND tenant_id = \(tenant)
+                """)
+        }
         for t in tools {
             statements.append("""
                 INSERT INTO tool_executions (id, run_id, tenant_id, tool, status, input, output, error, attempt, started_at, duration_ms)

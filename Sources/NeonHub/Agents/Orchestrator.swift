@@ -2,8 +2,9 @@ import Foundation
 import Logging
 
 /// Runs agents: picks one by name or intent, checks its circuit breaker and the tenant's
-/// budget, records the run (`running`, then its final state with tool, metric and LLM usage
-/// rows in one transaction), publishes live events and counts metrics.
+/// budget, records the run (`running` once it waits on anything, then its final state with
+/// tool, metric and LLM usage rows in one transaction), publishes live events and counts
+/// metrics.
 public final class Orchestrator: Sendable {
     /// Limits that stop runs which would overspend (per tenant and agent, per UTC day).
     public struct Budget: Sendable {
@@ -85,22 +86,35 @@ public final class Orchestrator: Sendable {
             throw RPCError(.serviceUnavailable, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfter: 30)
         }
         let runID = UUID()
-        let stored: (id: UUID, created: Bool)
-        do {
-            stored = try await store.insertRun(id: runID, tenant: tenant, agent: agent.name, intent: intent, input: Sanitizer.sanitize(input),
-                                               idempotencyKey: idempotencyKey, runnerID: runnerID)
-        } catch {
-            breaker.releaseProbe()  // the agent never ran: no verdict
-            throw error
+        let startedAt = Date()
+        let sanitizedInput = Sanitizer.sanitize(input)
+        let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
+        let insertRunning: @Sendable () async throws -> (id: UUID, created: Bool) = {
+            try await store.insertRun(id: runID, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
+                                      idempotencyKey: idempotencyKey, runnerID: runnerID)
         }
-        if !stored.created {
-            breaker.releaseProbe()
-            return try await existing(tenant: tenant, id: stored.id)
+        // With an idempotency key the row is written first: it is what makes a second request
+        // with the same key find this run. Without one, the `running` row waits for the run's
+        // first call that can wait (see `RunToolbox`): a run that only computes is committed
+        // once, complete, in its final transaction.
+        if idempotencyKey != nil {
+            let stored: (id: UUID, created: Bool)
+            do {
+                stored = try await insertRunning()
+            } catch {
+                breaker.releaseProbe()  // the agent never ran: no verdict
+                throw error
+            }
+            if !stored.created {
+                breaker.releaseProbe()
+                return try await existing(tenant: tenant, id: stored.id)
+            }
         }
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
-        let store = self.store, budget = self.budget, agentName = agent.name
         // The tenant's spend is read on the first model call only: agents without one skip the query.
-        let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events) {
+        let deferredRow: (@Sendable () async throws -> Void)? = idempotencyKey != nil ? nil : { @Sendable in _ = try await insertRunning() }
+        let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
+                                 writeRunningRow: deferredRow) {
             let spent = try await store.spentToday(tenant: tenant, agent: agentName)
             return .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD)
         }
@@ -137,7 +151,9 @@ public final class Orchestrator: Sendable {
                 runMetrics.append(RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
             }
         }
-        try await store.finish(runID: runID, tenant: tenant, status: status, output: output, error: errorValue,
+        let newRow = toolbox.runRowExists ? nil : AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput,
+                                                                         startedAt: startedAt, runnerID: runnerID)
+        try await store.finish(runID: runID, tenant: tenant, inserting: newRow, status: status, output: output, error: errorValue,
                                durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
         metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)

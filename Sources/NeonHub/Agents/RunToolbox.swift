@@ -3,7 +3,9 @@ import Synchronization
 
 /// The toolbox of one run: executes tool bodies under their timeout, records every call
 /// (sanitized) with its duration, publishes tool events, calls the LLM with token and cost
-/// accounting, and enforces the run's token/cost budget.
+/// accounting, and enforces the run's token/cost budget. Before the run's first call that
+/// can wait (a model or any timed tool), it writes the run's `running` row if the
+/// orchestrator deferred it.
 final class RunToolbox: AgentToolbox {
     let tenantID: String
     private let runID: UUID
@@ -12,6 +14,8 @@ final class RunToolbox: AgentToolbox {
     private let costOf: @Sendable (LLMUsage, String) -> Double?
     private let events: RunEventBus
     private let loadBudget: @Sendable () async throws -> RunBudget
+    /// Writes the `running` row (nil: it was written before the run started).
+    private let writeRunningRow: (@Sendable () async throws -> Void)?
     private let state = Mutex(Recorded())
 
     struct Recorded {
@@ -21,6 +25,9 @@ final class RunToolbox: AgentToolbox {
         var tokens = 0
         var costUSD = 0.0
         var budget: RunBudget?
+        /// The deferred `running` row: asked for by a first waiting call, then written.
+        var runningRowRequested = false
+        var runningRowWritten = false
     }
 
     /// Limits for one run: what the tenant has left of its daily budget for this agent.
@@ -30,7 +37,8 @@ final class RunToolbox: AgentToolbox {
     }
 
     init(tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
-         events: RunEventBus, budget: @escaping @Sendable () async throws -> RunBudget) {
+         events: RunEventBus, writeRunningRow: (@Sendable () async throws -> Void)? = nil,
+         budget: @escaping @Sendable () async throws -> RunBudget) {
         self.tenantID = tenantID
         self.runID = runID
         self.agent = agent
@@ -38,6 +46,21 @@ final class RunToolbox: AgentToolbox {
         self.costOf = costOf
         self.events = events
         self.loadBudget = budget
+        self.writeRunningRow = writeRunningRow
+    }
+
+    /// Whether the run's row exists in the database (written before the run, or by a waiting call).
+    var runRowExists: Bool { writeRunningRow == nil || state.withLock { $0.runningRowWritten } }
+
+    /// Writes the deferred `running` row once, before the first call that can wait, so that
+    /// a run busy with a model or a connector is visible (and recoverable) as `running`.
+    private func writeRunningRowIfDeferred() async throws {
+        guard let writeRunningRow, state.withLock({ s in
+            defer { s.runningRowRequested = true }
+            return !s.runningRowRequested
+        }) else { return }
+        try await writeRunningRow()
+        state.withLock { $0.runningRowWritten = true }
     }
 
     /// Everything recorded so far.
@@ -45,6 +68,7 @@ final class RunToolbox: AgentToolbox {
 
     func call(_ tool: String, input: JSONValue, timeout: Duration,
               _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
+        try await writeRunningRowIfDeferred()
         let started = Date(), clock = ContinuousClock.now
         do {
             let output = try await Self.withTimeout(timeout, tool: tool, body)
