@@ -96,6 +96,8 @@ if [[ ",$CASES," == *",agents,"* ]]; then
   SECS=${DURATION%s}
   export BENCH_TOKEN=$("$BIN" token --tenant bench --role user)
   say "agents: agents.run (echo agent) with wrk -t2 -c32 vs pgbench -c32, ${SECS}s, $ROUNDS round(s)"
+  # Warm-up, as for the HTTP case: opens the pool's 32 connections and prepares their statements.
+  wrk -t2 -c32 -d2s -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" >/dev/null
   for r in $(seq 1 "$ROUNDS"); do
     OURS=$(wrk -t2 -c32 -d"$DURATION" --latency -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" | grep AGENTS_RESULT)
     PG=$(pgbench -n -f scripts/bench/db-transaction.sql -c 32 -j 2 -T "$SECS" -M prepared "$DSN" 2>/dev/null | awk '/^tps/ {print $3}')

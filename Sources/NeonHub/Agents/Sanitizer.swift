@@ -54,6 +54,7 @@ public enum Sanitizer {
         switch value {
         case .object(let object):
             var out: [String: JSONValue] = [:]
+            out.reserveCapacity(object.count)
             for (key, inner) in object {
                 if isSensitiveKey(key), !isHarmless(inner) {
                     out[key] = .string(redacted)

@@ -62,6 +62,15 @@ extension AgentLogicTests {
             #expect(after["offsetSeconds"] == .number(-14_400))
             #expect(after["isDaylightSavingTime"] == .bool(true))
             #expect(after["weekday"] == .string("Sunday"))
+            // Abbreviations are cached by zone, offset and DST flag: both sides stay distinct,
+            // and asking again (from the cache) gives the same answer ICU gave.
+            let zone = TimeZone(identifier: "America/New_York")!
+            let summer = Date(timeIntervalSince1970: 1_782_907_200)  // 2026-07-01T12:00:00Z
+            #expect(before["abbreviation"] == zone.abbreviation(for: Date(timeIntervalSince1970: 1_772_953_199)).map(JSONValue.string))
+            #expect(after["abbreviation"] == zone.abbreviation(for: summer).map(JSONValue.string))
+            #expect(before["abbreviation"] != after["abbreviation"])
+            let again = try run(["operation": .string("convert"), "instant": .string("2026-07-01T12:00:00Z"), "timeZone": .string("America/New_York")])
+            #expect(again["abbreviation"] == after["abbreviation"])
             let kolkata = try run(["operation": .string("convert"), "instant": .string("2026-03-08T01:30:00-05:00"),
                                    "timeZone": .string("Asia/Kolkata")])
             #expect(kolkata["local"] == .string("2026-03-08T12:00:00+05:30"))

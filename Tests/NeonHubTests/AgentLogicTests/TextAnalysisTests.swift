@@ -94,6 +94,13 @@ extension AgentLogicTests {
             #expect(report.sentences == 1)
         }
 
+        @Test func curlyApostrophesMatchStraightKeywords() {
+            #expect(WordTokenizer.normalized("Don’t") == "don't")
+            #expect(WordTokenizer.normalized("Café") == "café")
+            let report = TextAnalysis().analyze("We don’t guess. Don't you?", keywords: ["don't"])
+            #expect(report.keywords.first?.occurrences == 2)
+        }
+
         @Test func emptyTextIsZeroNotNaN() {
             let report = tool.analyze("   \n\n  ")
             #expect(report.words == 0)

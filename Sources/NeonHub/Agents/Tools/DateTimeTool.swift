@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The `datetime` tool. Input `{"operation": …}` with one of:
 /// - `now` `{timeZone?}` → the current instant in the zone (default UTC);
@@ -70,10 +71,22 @@ public struct DateTimeTool: LocalTool {
             "utc": .string(ISO8601.format(date, offsetSeconds: 0)),
             "timeZone": .string(zone.identifier),
             "offsetSeconds": JSONOut.int(offset),
-            "abbreviation": zone.abbreviation(for: date).map(JSONValue.string) ?? .null,
+            "abbreviation": Self.abbreviation(of: zone, at: date, offset: offset).map(JSONValue.string) ?? .null,
             "isDaylightSavingTime": .bool(zone.isDaylightSavingTime(for: date)),
             "weekday": .string(Self.weekdayNames[(weekday + 5) % 7]),
         ])
+    }
+
+    /// Abbreviations by zone, offset and daylight-saving flag: ICU builds a formatter for each
+    /// lookup, which was most of this tool's time. Bounded; a full cache is simply bypassed.
+    private static let abbreviations = Mutex<[String: String?]>([:])
+
+    static func abbreviation(of zone: TimeZone, at date: Date, offset: Int) -> String? {
+        let key = "\(zone.identifier) \(offset) \(zone.isDaylightSavingTime(for: date))"
+        if let known = abbreviations.withLock({ $0[key] }) { return known }
+        let value = zone.abbreviation(for: date)
+        abbreviations.withLock { if $0.count < 4_096 { $0[key] = value } }
+        return value
     }
 
     private static let weekdayNames = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]

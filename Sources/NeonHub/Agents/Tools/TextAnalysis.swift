@@ -30,7 +30,7 @@ public struct TextAnalysis: LocalTool {
             } else {
                 sentences += Self.sentenceCount(block.text)
             }
-            let normalized = blockWords.map { $0.lowercased().replacingOccurrences(of: "’", with: "'") }
+            let normalized = blockWords.map(WordTokenizer.normalized)
             for (k, needle) in needles.enumerated() {
                 keywordCounts[k] += KeywordMatcher.occurrences(of: needle, inWords: normalized)
             }

@@ -12,7 +12,14 @@ public enum WordTokenizer {
 
     /// The words of `text` lower-cased with curly apostrophes straightened, for matching.
     public static func normalizedWords(_ text: String) -> [String] {
-        words(text).map { $0.lowercased().replacingOccurrences(of: "’", with: "'") }
+        words(text).map(normalized)
+    }
+
+    /// One word lower-cased with curly apostrophes straightened (no Foundation: this runs per word).
+    public static func normalized(_ word: String) -> String {
+        let lower = word.lowercased()
+        guard lower.utf8.contains(0xE2) else { return lower }  // no multi-byte punctuation, no `’`
+        return String(lower.map { $0 == "’" ? "'" : $0 })
     }
 
     /// A raw token without leading/trailing punctuation, or nil when nothing is left.
