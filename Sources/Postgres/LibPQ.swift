@@ -26,7 +26,7 @@ enum LibPQ {
                 lengths.append(0)
                 formats.append(0)
             case .text(let text):
-                guard !text.utf8.contains(0) else {
+                guard !hasNUL(text) else {
                     throw PostgresError.protocolError("parameter $\(index + 1) contains a NUL character", sql: sql)
                 }
                 offsets.append(buffer.count)
@@ -67,13 +67,18 @@ enum LibPQ {
         }
     }
 
+    /// Whether text holds a NUL byte (which C strings cannot carry); memchr over contiguous UTF-8.
+    static func hasNUL(_ text: String) -> Bool {
+        text.utf8.withContiguousStorageIfAvailable { bytes in bytes.isEmpty ? false : memchr(bytes.baseAddress!, 0, bytes.count) != nil } ?? text.utf8.contains(0)
+    }
+
     /// Throws if a parameter cannot be sent (failed JSON encoding, NUL in text).
     static func validate(_ binds: [PostgresBind], sql: String) throws {
         for (index, bind) in binds.enumerated() {
             switch bind.storage {
             case .invalid(let message):
                 throw PostgresError.protocolError("parameter $\(index + 1): \(message)", sql: sql)
-            case .text(let text) where text.utf8.contains(0):
+            case .text(let text) where hasNUL(text):
                 throw PostgresError.protocolError("parameter $\(index + 1) contains a NUL character", sql: sql)
             default:
                 continue

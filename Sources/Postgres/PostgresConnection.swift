@@ -110,7 +110,6 @@ public final class PostgresConnection {
     public func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
         let handle = try liveHandle(sql: query.sql)
         return try observed {
-            try LibPQ.validate(query.binds, sql: query.sql)
             let key = PreparedStatementCache.Key(query)
             var name = statements.name(for: key)
             if name == nil, let fresh = statements.reserveName() {

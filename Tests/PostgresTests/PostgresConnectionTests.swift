@@ -103,4 +103,19 @@ import Testing
             #expect(result.commandTag == "UPDATE 2")
         }
     }
+
+    @Test func textWithANulByteIsRefusedBeforeSending() async throws {
+        try await TestDatabase.with { db in
+            let connection = try db.connect()
+            let nul = "abc\u{0}def"
+            let plain = #expect(throws: PostgresError.self) { try connection.query("SELECT \(nul)::text AS t") }
+            #expect(plain?.kind == .protocol)
+            #expect(plain?.description.contains("NUL") == true)
+            let piped = #expect(throws: PostgresError.self) { try connection.pipeline(["SELECT \(1) AS one", "SELECT \(nul)::text AS t"]) }
+            #expect(piped?.kind == .protocol)
+            // Nothing was sent: the connection is idle and works.
+            #expect(connection.transactionStatus == .idle)
+            #expect(try connection.query("SELECT \("after")::text AS t").first?.decode("t", as: String.self) == "after")
+        }
+    }
 }

@@ -11,7 +11,8 @@ extension AuthTests {
             #expect(bearerToken(fromAuthorizationHeader: header) == token)
         }
 
-        @Test(arguments: ["", "Bearer", "Bearer ", "Bearer    ", "Bearerabc", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b", "abc"])
+        @Test(arguments: ["", "Bearer", "Bearer ", "Bearer    ", "Bearerabc", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b", "abc",
+                                 "Bearer a\u{00A0}b", "Bearer tok\u{7F}en", "Bearer jörg", "Bearer a\nb", "Bëarer abc", "Bearer\u{00A0}abc"])
         func refusesOtherSchemesAndEmptyTokens(header: String) {
             #expect(bearerToken(fromAuthorizationHeader: header) == nil)
         }
