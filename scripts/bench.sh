@@ -49,12 +49,19 @@ for _ in $(seq 1 300); do
 done
 curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" || die "server did not answer (log: $LOG)"
 
-wrk_rps() {   # URL -> prints "req/s p50 p99 non2xx"
-  wrk -t2 -c64 -d"$DURATION" --latency "$1" | awk '
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }   # server user+system time, 1/100 s
+
+wrk_rps() {   # URL -> prints "req/s p50 p99 non2xx server-cpu-µs/req"
+  local before after
+  before=$(cpu_ticks)
+  wrk -t2 -c64 -d"$DURATION" --latency "$1" >"$LOG.wrk"
+  after=$(cpu_ticks)
+  awk -v ticks=$((after - before)) '
+    /requests in/ {total=$1}
     /Requests\/sec/ {rps=$2}
     /^ +50%/ {p50=$2} /^ +99%/ {p99=$2}
     /Non-2xx/ {bad=$NF}
-    END {print rps, p50, p99, (bad == "" ? 0 : bad)}'
+    END {printf "%s %s %s %s %.1f\n", rps, p50, p99, (bad == "" ? 0 : bad), (total > 0 ? ticks * 10000 / total : 0)}' "$LOG.wrk"
 }
 
 if [[ ",$CASES," == *",http,"* ]]; then
@@ -70,7 +77,7 @@ fi
 
 if [[ ",$CASES," == *",trpc,"* ]]; then
   say "trpc: system.ping vs /health (wrk -t2 -c64 -d$DURATION), $ROUNDS round(s)"
-  printf 'round\tendpoint\treq/s\tp50\tp99\tnon2xx\n'
+  printf 'round\tendpoint\treq/s\tp50\tp99\tnon2xx\tcpu_us/req\n'
   for r in $(seq 1 "$ROUNDS"); do
     printf '%s\t/health\t%s\n' "$r" "$(wrk_rps "http://127.0.0.1:$PORT/health" | tr ' ' '\t')"
     printf '%s\t/trpc/system.ping\t%s\n' "$r" "$(wrk_rps "http://127.0.0.1:$PORT/trpc/system.ping" | tr ' ' '\t')"

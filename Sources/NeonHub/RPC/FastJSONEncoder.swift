@@ -6,12 +6,12 @@ import Foundation
 /// straight to bytes (`JSONStreamEncoder`); the rare shapes a stream cannot follow go through
 /// a `JSONValue` tree instead (keys sorted).
 enum FastJSONEncoder {
-    /// The JSON bytes of `value`.
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+    /// The JSON bytes of `value`, after `prefix` (which saves the caller a copy).
+    static func encode<T: Encodable>(_ value: T, after prefix: [UInt8] = []) throws -> [UInt8] {
         do {
-            return try JSONStreamEncoder.encode(value)
+            return try JSONStreamEncoder.encode(value, after: prefix)
         } catch is JSONStreamEncoder.Unsupported {
-            return Array(try toJSONValue(value).jsonText.utf8)
+            return prefix + Array(try toJSONValue(value).jsonText.utf8)
         }
     }
 

@@ -13,9 +13,9 @@ enum JSONStreamEncoder {
     /// A shape the stream cannot follow (see the type's documentation).
     struct Unsupported: Error {}
 
-    /// The JSON bytes of `value`.
-    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
-        let state = StreamState()
+    /// The JSON bytes of `value`, after `prefix`.
+    static func encode<T: Encodable>(_ value: T, after prefix: [UInt8] = []) throws -> [UInt8] {
+        let state = StreamState(prefix: prefix)
         try state.encodeValue(value, path: [])
         return state.out
     }
@@ -23,18 +23,28 @@ enum JSONStreamEncoder {
 
 /// The shared output and the stack of open containers.
 private final class StreamState {
-    var out: [UInt8] = []
-    /// Open containers (ids), innermost last.
-    var open: [Int] = []
-    /// Whether each open container has a member yet (parallel to `open`).
-    var hasMember: [Bool] = []
-    /// `}` or `]` for each open container (parallel to `open`).
-    var closers: [UInt8] = []
+    /// One open container.
+    struct Frame {
+        var id: Int
+        /// Whether it has a member yet (the next one needs a comma).
+        var hasMember: Bool
+        /// `}` or `]`.
+        var closer: UInt8
+    }
+
+    var out: [UInt8]
+    /// Open containers, innermost last.
+    var open: [Frame] = []
     var nextID = 0
     /// Whether the current value wrote anything (set by every write of a value start).
     var wrote = false
 
-    init() { out.reserveCapacity(128) }
+    /// Starts the output with `prefix` (e.g. an envelope's opening), so the caller need not copy.
+    init(prefix: [UInt8] = []) {
+        out = prefix
+        out.reserveCapacity(prefix.count + 128)
+        open.reserveCapacity(4)
+    }
 
     /// Encodes one value at the current position, closing the containers it opened.
     func encodeValue<T: Encodable>(_ value: T, path: [any CodingKey]) throws {
@@ -76,28 +86,25 @@ private final class StreamState {
         out.append(opener)
         wrote = true
         nextID += 1
-        open.append(nextID)
-        hasMember.append(false)
-        closers.append(closer)
+        open.append(Frame(id: nextID, hasMember: false, closer: closer))
         return nextID
     }
 
     /// Closes every container above `depth`.
     func close(downTo depth: Int) {
         while open.count > depth {
-            out.append(closers.removeLast())
-            open.removeLast()
-            hasMember.removeLast()
+            out.append(open.removeLast().closer)
         }
     }
 
     /// Makes `id` the innermost open container and starts its next member (comma, key).
     func beginMember(of id: Int, key: String?) throws {
-        if open.last != id {
-            guard let index = open.lastIndex(of: id) else { throw JSONStreamEncoder.Unsupported() }
+        if open.last?.id != id {
+            guard let index = open.lastIndex(where: { $0.id == id }) else { throw JSONStreamEncoder.Unsupported() }
             close(downTo: index + 1)
         }
-        if hasMember[hasMember.count - 1] { out.append(UInt8(ascii: ",")) } else { hasMember[hasMember.count - 1] = true }
+        let top = open.count - 1
+        if open[top].hasMember { out.append(UInt8(ascii: ",")) } else { open[top].hasMember = true }
         if let key {
             JSONBytes.writeString(key, into: &out)
             out.append(UInt8(ascii: ":"))

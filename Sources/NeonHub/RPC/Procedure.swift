@@ -2,8 +2,9 @@ import Foundation
 
 /// One declared procedure: name, kind, auth level, schemas and the type-erased body that
 /// validates, decodes, runs and encodes. Everything else (routing, validation, OpenAPI,
-/// metric labels, the audit of what exists) is derived from this value.
-public struct Procedure: Sendable {
+/// metric labels, the audit of what exists) is derived from this value. A class: every call
+/// hands it around, and a reference is one retain where the struct was a dozen.
+public final class Procedure: Sendable {
     /// Dotted name, e.g. `agents.getRun`.
     public let name: String
     /// Query, mutation or subscription.
@@ -16,18 +17,19 @@ public struct Procedure: Sendable {
     public let inputSchema: JSONSchema
     /// Output schema (nil: no output, answered as `{"result":{}}`).
     public let outputSchema: JSONSchema?
-    /// Validates and decodes the input, runs, and returns the encoded output (nil: none).
-    let invoke: @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8]?
+    /// Validates and decodes the input, runs, and returns the call's result envelope
+    /// (`{"result":{"data":<output>}}`, or `{"result":{}}` without output).
+    let invoke: @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8]
     /// The same for a body that never suspends: run inline on the connection's event loop,
     /// without a `Task` (nil for async bodies).
-    let invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8]?)?
+    let invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8])?
     /// For subscriptions: validates the input and opens the event stream (given the last
     /// event id the client saw, for resumption).
     let subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)?
 
     init(name: String, kind: ProcedureKind, auth: AuthLevel, summary: String, inputSchema: JSONSchema, outputSchema: JSONSchema?,
-         invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8]?,
-         invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8]?)? = nil,
+         invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8],
+         invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8])? = nil,
          subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)? = nil) {
         self.name = name
         self.kind = kind
@@ -49,9 +51,7 @@ public struct Procedure: Sendable {
         Procedure(name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
                   outputSchema: O.self == NoOutput.self ? nil : O.schema, invoke: { raw, context in
             let input = try decodeInput(I.self, raw)
-            let output = try await body(input, context)
-            if O.self == NoOutput.self { return nil }
-            return try FastJSONEncoder.encode(output)
+            return try resultEnvelope(try await body(input, context))
         })
     }
 
@@ -62,10 +62,8 @@ public struct Procedure: Sendable {
         input: I.Type, output: O.Type,
         _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
     ) -> Procedure {
-        let inline: @Sendable (JSONValue?, ProcedureContext) throws -> [UInt8]? = { raw, context in
-            let output = try body(try decodeInput(I.self, raw), context)
-            if O.self == NoOutput.self { return nil }
-            return try FastJSONEncoder.encode(output)
+        let inline: @Sendable (JSONValue?, ProcedureContext) throws -> [UInt8] = { raw, context in
+            try resultEnvelope(try body(try decodeInput(I.self, raw), context))
         }
         return Procedure(name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
                          outputSchema: O.self == NoOutput.self ? nil : O.schema,
@@ -96,6 +94,17 @@ public struct Procedure: Sendable {
                 continuation.onTermination = { _ in task.cancel() }
             }
         })
+    }
+
+    private static let resultPrefix = Array(#"{"result":{"data":"#.utf8)
+    private static let emptyResult = Array(#"{"result":{}}"#.utf8)
+
+    /// `{"result":{"data":<output>}}` encoded in one buffer, or `{"result":{}}` for `NoOutput`.
+    static func resultEnvelope<O: RPCOutput>(_ output: O) throws -> [UInt8] {
+        if O.self == NoOutput.self { return emptyResult }
+        var envelope = try FastJSONEncoder.encode(output, after: resultPrefix)
+        envelope.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "}")])
+        return envelope
     }
 
     /// Validates raw JSON against the input schema, then decodes it.

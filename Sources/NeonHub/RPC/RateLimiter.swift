@@ -18,6 +18,17 @@ public final class RateLimiter: Sendable {
         self.clock = clock
     }
 
+    /// Refills `bucket` up to `now` and takes `cost` from it (one hash lookup for the caller).
+    private static func take(_ cost: Double, from bucket: inout Bucket, now: Double, capacity: Double, refill: Double) -> Int? {
+        bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * refill)
+        bucket.updated = now
+        if bucket.tokens >= cost {
+            bucket.tokens -= cost
+            return nil
+        }
+        return max(1, Int(((cost - bucket.tokens) / refill).rounded(.up)))
+    }
+
     /// Takes `cost` tokens for `key` (one per call of a batch). Returns nil when allowed, or
     /// the seconds to wait.
     public func acquire(_ key: String, cost: Int = 1) -> Int? {
@@ -28,16 +39,8 @@ public final class RateLimiter: Sendable {
                 // Drop buckets that are full again (idle keys) to bound memory.
                 buckets = buckets.filter { now - $0.value.updated < capacity / refillPerSecond }
             }
-            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
-            bucket.tokens = min(capacity, bucket.tokens + (now - bucket.updated) * refillPerSecond)
-            bucket.updated = now
-            if bucket.tokens >= cost {
-                bucket.tokens -= cost
-                buckets[key] = bucket
-                return nil
-            }
-            buckets[key] = bucket
-            return max(1, Int(((cost - bucket.tokens) / refillPerSecond).rounded(.up)))
+            let full = Bucket(tokens: capacity, updated: now)
+            return Self.take(cost, from: &buckets[key, default: full], now: now, capacity: capacity, refill: refillPerSecond)
         }
     }
 }

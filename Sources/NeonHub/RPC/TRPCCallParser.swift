@@ -14,8 +14,11 @@ struct TRPCCallParser {
 
     /// Parses `/trpc/<a,b>?batch=1&input=…` plus the body.
     static func parse(_ request: HTTPRequest, prefix: String) -> Result<(calls: [Call], isBatch: Bool), RPCError> {
-        let rawPath = String(request.path.dropFirst(prefix.count))
-        let names = rawPath.split(separator: ",", omittingEmptySubsequences: false).map { percentDecoded(String($0)) }
+        let rawPath = String(Substring(request.path.utf8.dropFirst(prefix.utf8.count)))
+        // The common case, one plain name (`system.ping`), skips the split and the decoding.
+        let names = rawPath.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "%") })
+            ? rawPath.split(separator: ",", omittingEmptySubsequences: false).map { percentDecoded(String($0)) }
+            : [rawPath]
         let params = queryParameters(request.query)
         let isBatch = params["batch"] == "1" || params["batch"] == "true"
         if names.count > 1 && !isBatch { return .failure(RPCError(.badRequest, "Several procedures need batch=1")) }

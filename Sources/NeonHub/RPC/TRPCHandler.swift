@@ -180,17 +180,9 @@ public final class TRPCHandler: Sendable {
         }
     }
 
-    private static let resultPrefix = Array(#"{"result":{"data":"#.utf8)
-    private static let emptyResult = Array(#"{"result":{}}"#.utf8)
-
-    /// `{"result":{"data":<output>}}`, or `{"result":{}}` for no output.
-    private func success(_ output: [UInt8]?) -> CallResult {
-        guard let output else { return CallResult(status: 200, envelope: Self.emptyResult) }
-        var envelope = Self.resultPrefix
-        envelope.reserveCapacity(envelope.count + output.count + 2)
-        envelope.append(contentsOf: output)
-        envelope.append(contentsOf: [UInt8(ascii: "}"), UInt8(ascii: "}")])
-        return CallResult(status: 200, envelope: envelope)
+    /// A successful call's envelope (built by the procedure).
+    private func success(_ envelope: [UInt8]) -> CallResult {
+        CallResult(status: 200, envelope: envelope)
     }
 
     /// Why the caller may not call `procedure`, or nil.
