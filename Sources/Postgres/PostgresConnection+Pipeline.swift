@@ -53,6 +53,7 @@ extension PostgresConnection {
             // The exchange completed; end the transaction the batch left open or failed
             // (but never one the caller opened before the pipeline).
             if startedIdle { rollbackIfNeeded() }
+            _ = forgetStatementsIfStale(error)  // the caller's retry will prepare afresh
             throw error
         }
     }

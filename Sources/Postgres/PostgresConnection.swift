@@ -108,6 +108,17 @@ public final class PostgresConnection {
     /// first run of a statement on this connection prepares it (one extra round trip); later
     /// runs only bind and execute it.
     public func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        let startedIdle = transactionStatus == .idle
+        do {
+            return try runPrepared(query)
+        } catch let error as PostgresError where forgetStatementsIfStale(error) && startedIdle {
+            // The server lost or invalidated its copy (DISCARD ALL, a changed table): once more,
+            // prepared afresh. Only outside a transaction: inside one, the failure aborted it.
+            return try runPrepared(query)
+        }
+    }
+
+    private func runPrepared(_ query: PostgresQuery) throws -> PostgresQueryResult {
         let handle = try liveHandle(sql: query.sql)
         return try observed {
             let key = PreparedStatementCache.Key(query)
@@ -131,6 +142,17 @@ public final class PostgresConnection {
             }
             return try consume(result, sql: query.sql)
         }
+    }
+
+    /// After an error saying the server no longer has a prepared statement (26000) or that a
+    /// cached plan no longer fits its tables (0A000), forgets every statement of this
+    /// connection (and drops the server's copies when no transaction is open), so the next
+    /// use prepares afresh. Returns whether it did.
+    func forgetStatementsIfStale(_ error: PostgresError) -> Bool {
+        guard error.kind == .server, error.code == "26000" || error.code == "0A000", statements.count > 0 else { return false }
+        statements = PreparedStatementCache()
+        if transactionStatus == .idle { try? executeScript("DEALLOCATE ALL") }
+        return true
     }
 
     /// Runs trusted SQL text that may hold several statements (simple query protocol,

@@ -96,3 +96,30 @@ import Testing
         }
     }
 }
+
+extension PreparedStatementTests {
+    @Test func statementsTheServerLostArePreparedAgain() async throws {
+        try await TestDatabase.with { db in
+            let connection = try db.connect()
+            #expect(try connection.query("SELECT \(1) + 1 AS two").first?.decode("two", as: Int.self) == 2)
+            try connection.executeScript("DEALLOCATE ALL")  // behind the cache's back, like DISCARD ALL
+            #expect(try connection.query("SELECT \(1) + 1 AS two").first?.decode("two", as: Int.self) == 2)
+        }
+    }
+
+    @Test func aChangedTableGetsAFreshPlan() async throws {
+        try await TestDatabase.with { db in
+            let connection = try db.connect()
+            try connection.executeScript("CREATE TABLE items (n int); INSERT INTO items VALUES (1)")
+            #expect(try connection.query("SELECT * FROM items WHERE n = \(1)").first?.decode("n", as: Int.self) == 1)
+            try connection.executeScript("ALTER TABLE items ADD COLUMN label text DEFAULT 'one'")
+            // The cached plan no longer fits (0A000): forgotten, prepared again, answered.
+            let row = try connection.query("SELECT * FROM items WHERE n = \(1)").first
+            #expect(try row?.decode("label", as: String.self) == "one")
+            // In a pipeline the error reaches the caller once; the next call works.
+            try connection.executeScript("ALTER TABLE items ADD COLUMN extra int DEFAULT 7")
+            _ = #expect(throws: PostgresError.self) { try connection.pipeline(["SELECT * FROM items WHERE n = \(1)"]) }
+            #expect(try connection.pipeline(["SELECT * FROM items WHERE n = \(1)"]).first?.rows.first?.decode("extra", as: Int.self) == 7)
+        }
+    }
+}

@@ -33,15 +33,20 @@ public struct AgentRunStore: Sendable {
 
     /// Inserts a `running` run, or returns the existing run's id for the same tenant and
     /// idempotency key (`created: false`).
-    func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64) async throws -> (id: UUID, created: Bool) {
+    /// `startedAgo` dates the run's start back from the database's clock (a deferred row is
+    /// written at the run's first wait, not at its start).
+    func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64,
+                   startedAgo: Duration = .zero) async throws -> (id: UUID, created: Bool) {
+        let startedAgoMs = Self.milliseconds(startedAgo)
         // The `running` row need not wait for its WAL flush: the run's final commit (synchronous)
         // flushes it too, and a run lost in a crash before that never completed anyway. This
         // keeps one durable commit per run.
         let results = try await pool.pipelineTransaction([
             "SET LOCAL synchronous_commit TO OFF",
             """
-            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
-            VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(input), \(idempotencyKey), now(), \(runnerID))
+            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id, created_at)
+            VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(input), \(idempotencyKey),
+                    now() - \(startedAgoMs) * interval '1 millisecond', \(runnerID), now() - \(startedAgoMs) * interval '1 millisecond')
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """,
@@ -57,8 +62,11 @@ public struct AgentRunStore: Sendable {
         var agent: String
         var intent: String
         var input: JSONValue
-        var startedAt: Date
         var runnerID: Int64
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Commits a run's final state with its tool rows, metric rows and LLM usage rows in one
@@ -68,9 +76,14 @@ public struct AgentRunStore: Sendable {
                 tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]) async throws {
         var statements: [PostgresQuery] = []
         if let r = newRun {
+            // Times come from the database's clock, as for rows written up front. ON CONFLICT:
+            // a deferred `running` write whose answer was lost may have committed after all.
             statements.append("""
                 INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, runner_id, created_at)
-                VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.startedAt), now(), \(durationMs), \(r.runnerID), \(r.startedAt))
+                VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error),
+                        now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond')
+                ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
+                    finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms
                 """)
         } else {
             statements.append("""

@@ -86,12 +86,12 @@ public final class Orchestrator: Sendable {
             throw RPCError(.serviceUnavailable, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfter: 30)
         }
         let runID = UUID()
-        let startedAt = Date()
+        let started = ContinuousClock.now
         let sanitizedInput = Sanitizer.sanitize(input)
         let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
         let insertRunning: @Sendable () async throws -> (id: UUID, created: Bool) = {
             try await store.insertRun(id: runID, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
-                                      idempotencyKey: idempotencyKey, runnerID: runnerID)
+                                      idempotencyKey: idempotencyKey, runnerID: runnerID, startedAgo: ContinuousClock.now - started)
         }
         // With an idempotency key the row is written first: it is what makes a second request
         // with the same key find this run. Without one, the `running` row waits for the run's
@@ -118,13 +118,18 @@ public final class Orchestrator: Sendable {
             let spent = try await store.spentToday(tenant: tenant, agent: agentName)
             return .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD)
         }
-        let started = ContinuousClock.now
         var status = "succeeded"
         var output: JSONValue?
         var errorValue: JSONValue?
         do {
             output = Sanitizer.sanitize(try await agent.run(input, intent: intent, toolbox: toolbox))
             breaker.recordSuccess()
+        } catch let recording as RunRecordingError {
+            // The database failed, not the agent: no verdict, and the caller gets the
+            // database's error (e.g. SERVICE_UNAVAILABLE), not a stored run.
+            breaker.releaseProbe()
+            events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "failed")
+            throw recording.underlying
         } catch {
             status = "failed"
             errorValue = Self.describe(error)
@@ -151,8 +156,7 @@ public final class Orchestrator: Sendable {
                 runMetrics.append(RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
             }
         }
-        let newRow = toolbox.runRowExists ? nil : AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput,
-                                                                         startedAt: startedAt, runnerID: runnerID)
+        let newRow = toolbox.runRowExists ? nil : AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID)
         try await store.finish(runID: runID, tenant: tenant, inserting: newRow, status: status, output: output, error: errorValue,
                                durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))

@@ -25,8 +25,9 @@ final class RunToolbox: AgentToolbox {
         var tokens = 0
         var costUSD = 0.0
         var budget: RunBudget?
-        /// The deferred `running` row: asked for by a first waiting call, then written.
-        var runningRowRequested = false
+        /// The deferred `running` row's write, started by the first waiting call; later calls
+        /// (parallel ones too) wait for the same write.
+        var runningRowWrite: Task<Void, any Error>?
         var runningRowWritten = false
     }
 
@@ -54,12 +55,22 @@ final class RunToolbox: AgentToolbox {
 
     /// Writes the deferred `running` row once, before the first call that can wait, so that
     /// a run busy with a model or a connector is visible (and recoverable) as `running`.
+    /// Every waiting call waits for that one write; its failure is a `RunRecordingError`.
     private func writeRunningRowIfDeferred() async throws {
-        guard let writeRunningRow, state.withLock({ s in
-            defer { s.runningRowRequested = true }
-            return !s.runningRowRequested
-        }) else { return }
-        try await writeRunningRow()
+        guard let writeRunningRow else { return }
+        let write = state.withLock { s -> Task<Void, any Error>? in
+            if s.runningRowWritten { return nil }
+            if let pending = s.runningRowWrite { return pending }
+            let task = Task { try await writeRunningRow() }
+            s.runningRowWrite = task
+            return task
+        }
+        guard let write else { return }
+        do {
+            try await write.value
+        } catch {
+            throw RunRecordingError(underlying: error)
+        }
         state.withLock { $0.runningRowWritten = true }
     }
 
@@ -163,6 +174,13 @@ final class RunToolbox: AgentToolbox {
     func metric(_ name: String, _ value: Double, unit: String) {
         state.withLock { $0.metrics.append(RunMetricRecord(name: name, value: value, unit: unit)) }
     }
+}
+
+/// The run's own row could not be written (the database, not the agent, failed): the run
+/// stops, and the circuit breaker gives no verdict on the agent.
+struct RunRecordingError: Error, CustomStringConvertible {
+    let underlying: any Error
+    var description: String { "could not record the run: \(underlying)" }
 }
 
 /// Carries the LLM response out of the recorded tool body.

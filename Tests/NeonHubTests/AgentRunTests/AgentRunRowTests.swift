@@ -125,4 +125,53 @@ import Testing
             #expect(try rows.map { try $0.decode("w", as: String.self) } == ["INSERT running 0", "UPDATE succeeded 0"])
         }
     }
+
+    /// Two calls that wait, started together: one `running` write, and both wait for it.
+    struct ParallelAgent: Agent {
+        let name = "parallel"
+        let description = "two timed calls at once"
+        let intents = ["fan-out"]
+        func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
+            async let a = toolbox.call("left", input: .object([:]), timeout: .seconds(5)) { .string("l") }
+            async let b = toolbox.call("right", input: .object([:]), timeout: .seconds(5)) { .string("r") }
+            return .array([try await a, try await b])
+        }
+    }
+
+    @Test func parallelFirstCallsShareOneRunningWrite() async throws {
+        try await withDatabaseApp({ $0.extraAgents = [ParallelAgent()] }) { server, client in
+            let pool = try #require(server.database?.pool)
+            try await logRunWrites(pool)
+            let (_, envelope) = try await client.mutation("agents.run", ["agent": "parallel", "input": [String: Any]()])
+            #expect(resultData(envelope)?["status"] as? String == "succeeded")
+            let id = try #require(runID(envelope))
+            #expect(try await runWrites(pool, run: id) == ["INSERT running", "UPDATE succeeded"])
+        }
+    }
+
+    @Test func aFailedRunningWriteIsTheDatabasesFaultNotTheAgents() async throws {
+        let gate = Gate()
+        gate.open()
+        try await withDatabaseApp({ $0.extraAgents = [WaitingAgent(gate: gate)]; $0.agentBreakerThreshold = 1 }) { server, client in
+            let pool = try #require(server.database?.pool)
+            _ = try await pool.withConnection { connection in
+                try connection.executeScript("""
+                    CREATE FUNCTION test_refuse_running() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+                    CREATE TRIGGER test_refuse_running BEFORE INSERT ON agent_runs FOR EACH ROW
+                        WHEN (NEW.status = 'running' AND NEW.agent = 'waiter') EXECUTE FUNCTION test_refuse_running();
+                    """)
+            }
+            for _ in 0..<2 {
+                let (status, envelope) = try await client.mutation("agents.run", ["agent": "waiter", "input": [String: Any]()])
+                #expect(status == 500)
+                #expect(errorCode(envelope) == "INTERNAL_SERVER_ERROR")
+            }
+            // With a threshold of one failure, a verdict against the agent would have opened its breaker.
+            let reply = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(signedToken())"])
+            let items = try #require((try reply.json()["result"] as? [String: Any])?["data"] as? [[String: Any]])
+            #expect(items.first { $0["name"] as? String == "waiter" }?["circuit"] as? String == "closed")
+            #expect(try await pool.query("SELECT count(*)::int AS n FROM agent_runs WHERE agent = \("waiter")").first?.decode("n", as: Int.self) == 0)
+        }
+    }
 }
