@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import Synchronization
 
@@ -31,7 +32,9 @@ public final class RunEventBus: Sendable {
 
     private struct State {
         var sequence = 0
-        var history: [RunEvent] = []
+        /// The last `historyLimit` events (a deque: dropping the oldest is O(1), where an
+        /// array moved all 2,000 events on every publish).
+        var history: Deque<RunEvent> = []
         var subscribers: [UUID: Subscriber] = [:]
     }
 
@@ -49,7 +52,7 @@ public final class RunEventBus: Sendable {
             let event = RunEvent(sequence: s.sequence, runId: runId, tenantId: tenantId, agent: agent, type: type, status: status,
                                  tool: tool, toolStatus: toolStatus, durationMs: durationMs, at: Date())
             s.history.append(event)
-            if s.history.count > Self.historyLimit { s.history.removeFirst(s.history.count - Self.historyLimit) }
+            while s.history.count > Self.historyLimit { s.history.removeFirst() }
             return s.subscribers.values.filter { Self.matches(event, tenant: $0.tenant, runId: $0.runId, agent: $0.agent) }
                 .map { ($0.continuation, event) }
         }
