@@ -4,7 +4,7 @@
 public enum Syllables {
     /// The estimated syllables in one word; tokens without letters (numbers) count one.
     public static func count(_ word: String) -> Int {
-        let letters = Array(word.lowercased().filter { $0.isLetter && $0.isASCII })
+        let letters = Array(word.lowercased().filter { $0.isASCII && CharacterClass.isLetter($0) })
         guard !letters.isEmpty else { return 1 }
         if letters.count <= 3 { return 1 }
         var count = 0

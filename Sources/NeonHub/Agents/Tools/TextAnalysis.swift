@@ -70,7 +70,7 @@ public struct TextAnalysis: LocalTool {
     static func sentenceCount(_ text: String) -> Int {
         var count = 0
         var wordsInSentence = 0
-        for raw in text.split(whereSeparator: \.isWhitespace) {
+        for raw in text.split(whereSeparator: CharacterClass.isWhitespace) {
             if WordTokenizer.trim(raw) != nil { wordsInSentence += 1 }
             let core = raw.reversed().drop { "\"')]}*_”’".contains($0) }
             guard let last = core.first, ".!?…".contains(last) else { continue }

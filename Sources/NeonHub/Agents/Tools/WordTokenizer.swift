@@ -4,7 +4,7 @@ public enum WordTokenizer {
     /// The words of `text`, as written.
     public static func words(_ text: String) -> [String] {
         var result: [String] = []
-        for raw in text.split(whereSeparator: { $0.isWhitespace || $0 == "—" || $0 == "–" || $0 == "/" }) {
+        for raw in text.split(whereSeparator: { CharacterClass.isWhitespace($0) || $0 == "—" || $0 == "–" || $0 == "/" }) {
             if let word = trim(raw) { result.append(String(word)) }
         }
         return result
@@ -30,7 +30,7 @@ public enum WordTokenizer {
     }
 
     /// Letters and digits (any script), plus `&` inside words like `R&D` is not a boundary.
-    static func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber }
+    static func isWordCharacter(_ c: Character) -> Bool { CharacterClass.isLetterOrNumber(c) }
 }
 
 /// Case-insensitive, whole-phrase keyword matching over word tokens.
