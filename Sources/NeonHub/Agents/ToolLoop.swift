@@ -6,7 +6,7 @@ import Foundation
 /// model call and tool call is recorded through the toolbox (each tool under its timeout).
 public struct ToolLoop: Sendable {
     /// Tools the model may call.
-    public let tools: [any LocalTool]
+    public let tools: [any AgentTool]
     /// Most model calls in one loop.
     public let maxIterations: Int
 
@@ -17,7 +17,7 @@ public struct ToolLoop: Sendable {
     }
 
     /// Creates a loop over `tools`.
-    public init(tools: [any LocalTool] = LocalTools.all, maxIterations: Int = 6) {
+    public init(tools: [any AgentTool] = LocalTools.all, maxIterations: Int = 6) {
         self.tools = tools
         self.maxIterations = max(1, maxIterations)
     }

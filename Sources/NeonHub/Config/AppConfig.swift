@@ -38,6 +38,9 @@ public struct AppConfig: Sendable {
     public var agentBreakerCoolDown: Duration = .seconds(30)
     /// Agents added to the built-in catalog (programmatic only; tests use it).
     public var extraAgents: [any Agent] = []
+    /// The connector registry agents act through (`connector.action`); nil until the connector
+    /// service exists (programmatic only).
+    public var connectorActions: (any ConnectorActions)?
     /// Whether to open the database at all (not from the environment: tests of the HTTP
     /// surface that need no data turn it off).
     public var useDatabase = true

@@ -49,7 +49,7 @@ public final class NeonHubServer: Sendable {
         let costs = Self.loadPrices(logger: logger)
         let breaker = (config.agentBreakerThreshold, config.agentBreakerCoolDown)
         orchestrator = Orchestrator(
-            agents: AgentCatalog.all + config.extraAgents, store: AgentRunStore(pool: pool), llm: llm,
+            agents: AgentCatalog.agents(connectorActions: config.connectorActions) + config.extraAgents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),

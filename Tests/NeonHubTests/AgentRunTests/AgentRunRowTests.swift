@@ -174,4 +174,36 @@ import Testing
             #expect(try await pool.query("SELECT count(*)::int AS n FROM agent_runs WHERE agent = \("waiter")").first?.decode("n", as: Int.self) == 0)
         }
     }
+
+    /// An agent that posts through a connector (as the social agent will with the publish queue).
+    struct NotifierAgent: Agent {
+        let name = "notifier"
+        let description = "posts a message through a connector"
+        let intents = ["notify"]
+        let actions: any ConnectorActions
+        func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
+            try await ConnectorActionTool(actions: actions).invoke(
+                .object(["connector": .string("slack"), "action": .string("postMessage"), "input": .object(["text": input["text"] ?? .null])]),
+                toolbox: toolbox)
+        }
+    }
+
+    @Test func aConnectorActionIsARecordedWaitingCall() async throws {
+        let actions = FakeConnectorActions(delay: .milliseconds(20))
+        try await withDatabaseApp({ $0.extraAgents = [NotifierAgent(actions: actions)] }) { server, client in
+            let pool = try #require(server.database?.pool)
+            try await logRunWrites(pool)
+            let (_, envelope) = try await client.mutation("agents.run", ["agent": "notifier", "input": ["text": "Launch day"]])
+            #expect(resultData(envelope)?["status"] as? String == "succeeded")
+            let id = try #require(runID(envelope))
+            #expect(try await runWrites(pool, run: id) == ["INSERT running", "UPDATE succeeded"])  // a provider call is a wait
+            let tools = try await pool.query("SELECT tool, status, input->>'connector' AS connector, output::text AS output FROM tool_executions WHERE run_id = \(id)")
+            #expect(try tools.map { try $0.decode("tool", as: String.self) } == ["connector.action"])
+            #expect(try tools.first?.decode("status", as: String.self) == "succeeded")
+            #expect(try tools.first?.decode("connector", as: String.self) == "slack")
+            let stored = try tools.first?.decode("output", as: String.self) ?? ""
+            #expect(!stored.contains("SECRETSECRET"))  // the provider's token never reaches a column
+            #expect(actions.performed.first?.tenant == "tenant-a")
+        }
+    }
 }

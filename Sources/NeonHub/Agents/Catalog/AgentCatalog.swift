@@ -4,6 +4,14 @@ public enum AgentCatalog {
     /// diagnostic echo agent.
     public static let all: [any Agent] = [ContentAgent(), SEOAgent(), SocialAgent(), EmailAgent(), SupportAgent(), AssistantAgent(), EchoAgent()]
 
+    /// The built-in agents for a server: as `all`, but when a connector registry is given the
+    /// assistant's tool loop can also call `connector.action` on the tenant's accounts.
+    public static func agents(connectorActions: (any ConnectorActions)?) -> [any Agent] {
+        guard let connectorActions else { return all }
+        let assistant = AssistantAgent(loop: ToolLoop(tools: LocalTools.all + [ConnectorActionTool(actions: connectorActions)]))
+        return all.map { $0 is AssistantAgent ? assistant : $0 }
+    }
+
     /// The agent with this name, if any.
     public static func agent(named name: String) -> (any Agent)? {
         all.first { $0.name == name }

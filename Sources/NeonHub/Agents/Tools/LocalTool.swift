@@ -1,10 +1,6 @@
 /// A deterministic tool that runs in-process (no network, no code evaluation). Agents call it
 /// through `invoke(_:toolbox:)` so that the toolbox records the execution.
-public protocol LocalTool: Sendable {
-    /// The tool name recorded in `tool_executions`, e.g. `calculator`.
-    var name: String { get }
-    /// One line for tool listings and LLM tool schemas.
-    var description: String { get }
+public protocol LocalTool: AgentTool {
     /// The time limit the toolbox enforces for one call.
     var timeout: Duration { get }
     /// Runs the tool on JSON input and answers JSON output (throws on invalid input).
