@@ -95,6 +95,8 @@ import Testing
         let text = String(decoding: try FastJSONEncoder.encode(["s": tricky]), as: UTF8.self)
         #expect(text == #"{"s":"quote\" backslash\\ newline\n tab\t cr\r bell\u0007 nul-free é 🚀 end"}"#)
         #expect(try JSONValue.parse(Array(text.utf8))["s"] == .string(tricky))
+        #expect(JSONValue.object(["s": .string(tricky)]).jsonText == text)  // one escaper for both writers
+        #expect(JSONValue.array([.number(3), .number(-0.5), .number(1e300), .number(.infinity), .bool(true), .null]).jsonText == "[3,-0.5,1e+300,null,true,null]")
     }
 
     @Test func shapesAStreamCannotFollowFallBackToTheTree() throws {

@@ -11,7 +11,9 @@ enum FastJSONEncoder {
         do {
             return try JSONStreamEncoder.encode(value, after: prefix)
         } catch is JSONStreamEncoder.Unsupported {
-            return prefix + Array(try toJSONValue(value).jsonText.utf8)
+            var out = prefix
+            JSONValue.write(try toJSONValue(value), into: &out)
+            return out
         }
     }
 

@@ -68,7 +68,7 @@ private final class StreamState {
         if T.self == String.self {
             JSONBytes.writeString(value as! String, into: &out)
         } else if T.self == JSONValue.self {
-            out.append(contentsOf: (value as! JSONValue).jsonText.utf8)
+            JSONValue.write(value as! JSONValue, into: &out)
         } else if T.self == Date.self {
             JSONBytes.writeString((value as! Date).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), into: &out)
         } else if T.self == UUID.self {
@@ -119,9 +119,8 @@ private final class StreamState {
     func writeInteger<I: BinaryInteger>(_ value: I) { writeLiteral(String(value)) }
 
     func writeDouble(_ value: Double) {
-        if value == value.rounded(), abs(value) < 9e15 { writeLiteral(String(Int64(value))) }
-        else if value.isFinite { writeLiteral(String(value)) }
-        else { writeLiteral("null") }  // as the tree encoder writes a non-finite number
+        JSONBytes.writeNumber(value, into: &out)
+        wrote = true
     }
 
     func writeString(_ value: String) {
@@ -312,32 +311,4 @@ private struct UnsupportedEncoder: Encoder {
     }
     func unkeyedContainer() -> any UnkeyedEncodingContainer { StreamUnkeyedContainer(state: StreamState(), id: nil, codingPath: codingPath) }
     func singleValueContainer() -> any SingleValueEncodingContainer { StreamSingleContainer(state: StreamState(), valid: false, codingPath: codingPath) }
-}
-
-/// JSON string escaping into bytes.
-enum JSONBytes {
-    private static let hex = Array("0123456789abcdef".utf8)
-
-    /// Appends `s` as a quoted JSON string (escaping `"`, `\` and control characters).
-    static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        var s = s
-        s.withUTF8 { bytes in
-            var plainStart = 0
-            for (i, b) in bytes.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart..<i]))
-                switch b {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-                case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-                case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-                default: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
-                }
-                plainStart = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[plainStart...]))
-        }
-        out.append(UInt8(ascii: "\""))
-    }
 }

@@ -38,7 +38,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
     }
 
     /// Serialized JSON bytes (keys sorted).
-    public func encoded() -> Data { Data(jsonText.utf8) }
+    public func encoded() -> Data { Data(jsonBytes) }
 
     /// The member of an object, if this is one.
     public subscript(key: String) -> JSONValue? {
