@@ -144,14 +144,16 @@ public final class TRPCHandler: Sendable {
     }
 
     private func runInline(_ call: CheckedCall, context: ProcedureContext) -> CallResult {
-        guard case .ready(let procedure, let input) = call, let invoke = procedure.invokeInline else {
-            if case .failed(let result) = call { return result }
-            preconditionFailure("runInline needs an inline procedure")
-        }
-        do {
-            return success(try invoke(input, context))
-        } catch {
-            return failure(RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name), path: procedure.name)
+        switch call {
+        case .failed(let result):
+            return result
+        case .ready(let procedure, let input):
+            guard let invoke = procedure.invokeInline else { preconditionFailure("runInline needs an inline procedure") }
+            do {
+                return CallResult(status: 200, envelope: try invoke(input, context))
+            } catch {
+                return failure(error, in: procedure, context: context)
+            }
         }
     }
 
@@ -173,16 +175,16 @@ public final class TRPCHandler: Sendable {
             return result
         case .ready(let procedure, let input):
             do {
-                return success(try await procedure.invoke(input, context))
+                return CallResult(status: 200, envelope: try await procedure.invoke(input, context))
             } catch {
-                return failure(RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name), path: procedure.name)
+                return failure(error, in: procedure, context: context)
             }
         }
     }
 
-    /// A successful call's envelope (built by the procedure).
-    private func success(_ envelope: [UInt8]) -> CallResult {
-        CallResult(status: 200, envelope: envelope)
+    /// A procedure's error as its call's envelope (unexpected errors logged, never shown).
+    private func failure(_ error: any Error, in procedure: Procedure, context: ProcedureContext) -> CallResult {
+        failure(RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name), path: procedure.name)
     }
 
     /// Why the caller may not call `procedure`, or nil.
