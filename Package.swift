@@ -36,6 +36,9 @@ let package = Package(
         // epoll and eventfd, which Glibc's module does not export.
         .target(name: "CSystemShims"),
 
+        // Gregorian day arithmetic shared by the Postgres wrapper and the application.
+        .target(name: "CivilCalendar", swiftSettings: strictSettings),
+
         .target(
             name: "HTTPCore",
             dependencies: ["CZlib", "CSystemShims"],
@@ -43,14 +46,14 @@ let package = Package(
         .target(
             name: "Postgres",
             dependencies: [
-                "CLibPQ",
+                "CLibPQ", "CivilCalendar",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .target(
             name: "NeonHub",
             dependencies: [
-                "HTTPCore", "Postgres", "COpenSSL",
+                "HTTPCore", "Postgres", "COpenSSL", "CivilCalendar",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -82,7 +85,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "NeonHubTests",
-            dependencies: ["NeonHub", "HTTPCore", "Postgres", "neonhub"],
+            dependencies: ["NeonHub", "HTTPCore", "Postgres", "CivilCalendar", "neonhub"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings),
     ],

@@ -1,3 +1,4 @@
+import CivilCalendar
 import Foundation
 
 /// ISO 8601 parsing and formatting for the date-time tool, done by hand so that the offset
@@ -105,29 +106,12 @@ enum ISO8601 {
     }
 
     /// Days since 1970-01-01 (negative before), proleptic Gregorian.
-    static func daysFromEpoch(_ d: Day) -> Int {
-        // Howard Hinnant's days_from_civil.
-        let y = d.month <= 2 ? d.year - 1 : d.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (d.month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d.day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    static func daysFromEpoch(_ d: Day) -> Int { CivilDate.daysSinceEpoch(year: d.year, month: d.month, day: d.day) }
 
     /// The date `days` after 1970-01-01.
     static func day(fromEpochDays days: Int) -> Day {
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return Day(year: yoe + era * 400 + (m <= 2 ? 1 : 0), month: m, day: d)
+        let civil = CivilDate.date(daysSinceEpoch: days)
+        return Day(year: civil.year, month: civil.month, day: civil.day)
     }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
