@@ -37,7 +37,7 @@ public struct AgentRunStore: Sendable {
     /// written at the run's first wait, not at its start).
     func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64,
                    startedAgo: Duration = .zero) async throws -> (id: UUID, created: Bool) {
-        let startedAgoMs = Self.milliseconds(startedAgo)
+        let startedAgoMs = startedAgo.inMilliseconds
         // The `running` row need not wait for its WAL flush: the run's final commit (synchronous)
         // flushes it too, and a run lost in a crash before that never completed anyway. This
         // keeps one durable commit per run.
@@ -63,10 +63,6 @@ public struct AgentRunStore: Sendable {
         var intent: String
         var input: JSONValue
         var runnerID: Int64
-    }
-
-    static func milliseconds(_ duration: Duration) -> Int {
-        Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
     }
 
     /// Commits a run's final state with its tool rows, metric rows and LLM usage rows in one

@@ -27,7 +27,7 @@ public final class CircuitBreaker: Sendable {
     public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(30),
                 clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
         self.failureThreshold = max(1, failureThreshold)
-        self.coolDown = Double(coolDown.components.seconds) + Double(coolDown.components.attoseconds) / 1e18
+        self.coolDown = coolDown.inSeconds
         self.clock = clock
     }
 

@@ -141,7 +141,7 @@ public final class Orchestrator: Sendable {
             }
         }
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let recorded = toolbox.recorded
         var runMetrics = recorded.metrics
         runMetrics.append(RunMetricRecord(name: "latency_ms", value: (seconds * 1000).rounded(), unit: "ms"))

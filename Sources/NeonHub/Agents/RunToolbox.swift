@@ -111,8 +111,7 @@ final class RunToolbox: AgentToolbox {
 
     /// Records one tool call (sanitized) and publishes its event.
     private func record(_ tool: String, input: JSONValue, started: Date, clock: ContinuousClock.Instant, status: String, output: JSONValue?, error: JSONValue?) {
-        let elapsed = ContinuousClock.now - clock
-        let ms = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        let ms = (ContinuousClock.now - clock).inMilliseconds
         var record = ToolExecutionRecord(tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
                                          error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms), attempt: 1)
         state.withLock { s in

@@ -68,7 +68,7 @@ public struct OpenAIProvider: LLMProvider {
             let delay = retry.delay(beforeRetry: retryNumber, retryAfter: retryAfter)
             logger.info("LLM call failed, retrying", metadata: [
                 "model": "\(model)", "attempt": "\(retryNumber + 1)", "error": "\(failure)",
-                "delayMs": "\(Int(URLSessionCall.seconds(delay) * 1000))",
+                "delayMs": "\(Int(delay.inSeconds * 1000))",
             ])
             try await Task.sleep(for: delay)
             retryNumber += 1
@@ -119,7 +119,7 @@ public struct OpenAIProvider: LLMProvider {
         // Our own deadline (URLSessionCall) is the real limit; URLSession's is only a backstop
         // and must stay above it: swift-corelibs-foundation truncates it to whole seconds,
         // so a sub-second value would fire at once.
-        urlRequest.timeoutInterval = URLSessionCall.seconds(timeout).rounded(.up) + 1
+        urlRequest.timeoutInterval = timeout.inSeconds.rounded(.up) + 1
         urlRequest.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
         urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
         urlRequest.setValue("application/json", forHTTPHeaderField: "Accept")

@@ -32,19 +32,13 @@ struct URLSessionCall: Sendable {
                 }
                 state.start(task)
                 task.resume()
-                DispatchQueue.global().asyncAfter(deadline: .now() + Self.seconds(timeout)) {
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout.inSeconds) {
                     state.expire()
                 }
             }
         } onCancel: {
             state.cancel()
         }
-    }
-
-    /// `duration` in seconds.
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        let parts = duration.components
-        return TimeInterval(parts.seconds) + TimeInterval(parts.attoseconds) / 1e18
     }
 
     private static func classify(_ error: any Error, outcome: CallState.Outcome) -> any Error {

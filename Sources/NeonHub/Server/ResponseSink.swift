@@ -46,7 +46,7 @@ public struct ResponseSink: Sendable {
     private func record(status: Int, route label: String) {
         let method = Self.methodLabel(self.method)
         let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         metrics.recordRequest(method: method, route: label, status: status, seconds: seconds)
         let level: Logger.Level = status == 503 ? .warning : status >= 500 ? .error : .debug
         guard logger.logLevel <= level else { return }
