@@ -25,15 +25,14 @@ enum FastJSONEncoder {
         return encoder.root.value
     }
 
-    /// Types with a fixed JSON form.
-    static func special(_ value: Any) -> JSONValue? {
-        switch value {
-        case let json as JSONValue: return json
-        case let date as Date: return .string(date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
-        case let uuid as UUID: return .string(uuid.uuidString)
-        case let url as URL: return .string(url.absoluteString)
-        default: return nil
-        }
+    /// Types with a fixed JSON form, for both encoders (checked by metatype: no dynamic casts
+    /// on the hot path).
+    static func special<T: Encodable>(_ value: T) -> JSONValue? {
+        if T.self == JSONValue.self { return (value as! JSONValue) }
+        if T.self == Date.self { return .string((value as! Date).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))) }
+        if T.self == UUID.self { return .string((value as! UUID).uuidString) }
+        if T.self == URL.self { return .string((value as! URL).absoluteString) }
+        return nil
     }
 }
 

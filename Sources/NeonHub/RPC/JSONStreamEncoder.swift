@@ -63,18 +63,12 @@ private final class StreamState {
         close(downTo: depth)
     }
 
-    /// Types with a fixed JSON form (checked by metatype: no dynamic casts on the hot path).
+    /// Strings, and the types with a fixed JSON form (`FastJSONEncoder.special`).
     func writeSpecial<T: Encodable>(_ value: T) throws -> Bool {
         if T.self == String.self {
             JSONBytes.writeString(value as! String, into: &out)
-        } else if T.self == JSONValue.self {
-            JSONValue.write(value as! JSONValue, into: &out)
-        } else if T.self == Date.self {
-            JSONBytes.writeString((value as! Date).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true)), into: &out)
-        } else if T.self == UUID.self {
-            JSONBytes.writeString((value as! UUID).uuidString, into: &out)
-        } else if T.self == URL.self {
-            JSONBytes.writeString((value as! URL).absoluteString, into: &out)
+        } else if let fixed = FastJSONEncoder.special(value) {
+            JSONValue.write(fixed, into: &out)
         } else {
             return false
         }
