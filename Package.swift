@@ -10,7 +10,7 @@ let package = Package(
     name: "NeonHub",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "neonhub", targets: ["neonhub"]),
+        .executable(name: "neonhub", targets: ["NeonHubCLI"]),
         .library(name: "HTTPCore", targets: ["HTTPCore"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .library(name: "NeonHub", targets: ["NeonHub"]),
@@ -60,8 +60,10 @@ let package = Package(
             ],
             resources: [],
             swiftSettings: strictSettings),
+        // The `neonhub` command. Its folder is not `Sources/neonhub`: that would be the same
+        // folder as `Sources/NeonHub` on a case-insensitive file system (macOS).
         .executableTarget(
-            name: "neonhub",
+            name: "NeonHubCLI",
             dependencies: [
                 "NeonHub", "HTTPCore", "Postgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -85,7 +87,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "NeonHubTests",
-            dependencies: ["NeonHub", "HTTPCore", "Postgres", "CivilCalendar", "neonhub"],
+            dependencies: ["NeonHub", "HTTPCore", "Postgres", "CivilCalendar", "NeonHubCLI"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings),
     ],

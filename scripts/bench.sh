@@ -86,7 +86,7 @@ fi
 
 if [[ ",$CASES," == *",db,"* ]]; then
   command -v pgbench >/dev/null || die "pgbench not found (Debian package postgresql-contrib / postgresql-client)"
-  DSN=${DATABASE_URL:-"host=$PWD/.neonhub/postgres/run port=5432 user=postgres dbname=neonhub"}
+  DSN=${DATABASE_URL:-$("$BIN" db url)}
   SECS=${DURATION%s}
   say "db: $CLIENTS clients, ${SECS}s each, $ROUNDS round(s)"
   for r in $(seq 1 "$ROUNDS"); do
@@ -99,7 +99,7 @@ fi
 
 if [[ ",$CASES," == *",agents,"* ]]; then
   command -v pgbench >/dev/null || die "pgbench not found"
-  DSN=${DATABASE_URL:-"host=$PWD/.neonhub/postgres/run port=5432 user=postgres dbname=neonhub"}
+  DSN=${DATABASE_URL:-$("$BIN" db url)}
   SECS=${DURATION%s}
   export BENCH_TOKEN=$("$BIN" token --tenant bench --role user)
   say "agents: agents.run (echo agent) with wrk -t2 -c32 vs pgbench -c32, ${SECS}s, $ROUNDS round(s)"

@@ -26,17 +26,24 @@ public final class EmbeddedCluster: Sendable {
         public var removeDirectoryOnStop: Bool
         /// Extra server settings passed as `-c name=value`.
         public var settings: [String: String]
+        /// The system user the cluster runs as when this process is root.
+        public var systemUser: String
+        /// Where the Unix socket goes; nil picks `<dir>/run` (or a short path under `/tmp`).
+        public var socketDirectory: URL?
 
         /// Creates options; defaults: durable, database `neonhub`, keep the directory.
         public init(
             durable: Bool = true, databaseName: String = "neonhub", binaryDirectories: [URL]? = nil,
-            removeDirectoryOnStop: Bool = false, settings: [String: String] = [:]
+            removeDirectoryOnStop: Bool = false, settings: [String: String] = [:],
+            systemUser: String = "postgres", socketDirectory: URL? = nil
         ) {
             self.durable = durable
             self.databaseName = databaseName
             self.binaryDirectories = binaryDirectories
             self.removeDirectoryOnStop = removeDirectoryOnStop
             self.settings = settings
+            self.systemUser = systemUser
+            self.socketDirectory = socketDirectory
         }
     }
 
@@ -44,7 +51,7 @@ public final class EmbeddedCluster: Sendable {
     public let directory: URL
     /// The settings.
     public let options: Options
-    private let logger: Logger
+    let logger: Logger
     /// Serializes `start`/`stop` (held while they run).
     private let lock = Mutex<Bool>(false)
 
@@ -78,9 +85,10 @@ public final class EmbeddedCluster: Sendable {
     /// `<dir>/postgres.log`.
     public var logFile: URL { directory.appendingPathComponent("postgres.log") }
 
-    /// The directory of the server's Unix socket: `<dir>/run`, or a short path under
-    /// `/tmp` when that would make the socket path too long (> 100 bytes).
+    /// The directory of the server's Unix socket: the one the options name, else `<dir>/run`,
+    /// or a short path under `/tmp` when that would make the socket path too long (> 100 bytes).
     public var socketDirectory: URL {
+        if let chosen = options.socketDirectory { return chosen.standardizedFileURL }
         let preferred = directory.appendingPathComponent("run", isDirectory: true)
         if preferred.path.utf8.count + "/.s.PGSQL.5432".utf8.count < 100 { return preferred }
         let digest = SHA256.hexDigest(directory.path.utf8).prefix(16)
@@ -102,7 +110,8 @@ public final class EmbeddedCluster: Sendable {
     public func start() throws -> String {
         try lock.withLock { _ in
             let binaries = try Self.findBinaries(in: options.binaryDirectories)
-            let owner = try Self.clusterOwner()
+            let owner = try clusterOwner()
+            try checkSocketPathLength()
             try prepareDirectories(owner: owner)
             if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
                 try initialize(binaries: binaries, owner: owner)
@@ -124,7 +133,7 @@ public final class EmbeddedCluster: Sendable {
             let binaries = try Self.findBinaries(in: options.binaryDirectories)
             let output = try run(
                 binaries.appendingPathComponent("pg_ctl"),
-                ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"], owner: try Self.clusterOwner())
+                ["-D", dataDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"], owner: try clusterOwner())
             guard output.status == 0 else {
                 throw EmbeddedClusterError("pg_ctl stop failed: \(Self.firstLine(output.standardError))", output: output.standardError)
             }
@@ -182,7 +191,9 @@ public final class EmbeddedCluster: Sendable {
         guard !socket.contains("'"), !socket.contains("\\") else {
             throw EmbeddedClusterError("the socket directory path must not contain quotes: \(socket)")
         }
-        var settings = ["listen_addresses": "''", "unix_socket_directories": "'\(socket)'"]
+        removeStalePostmasterFile()
+        let port = try freeSocketPort()
+        var settings = ["listen_addresses": "''", "unix_socket_directories": "'\(socket)'", "port": "\(port)"]
         if !options.durable {
             settings["fsync"] = "off"
             settings["synchronous_commit"] = "off"
@@ -190,7 +201,7 @@ public final class EmbeddedCluster: Sendable {
         }
         settings.merge(options.settings) { _, custom in custom }
         let serverOptions = settings.keys.sorted().map { "-c \($0)=\(settings[$0] ?? "")" }.joined(separator: " ")
-        logger.info("starting embedded Postgres", metadata: ["directory": "\(directory.path)", "socket": "\(socket)"])
+        logger.info("starting embedded Postgres", metadata: ["directory": "\(directory.path)", "socket": "\(socket)", "port": "\(port)"])
         let output = try run(
             binaries.appendingPathComponent("pg_ctl"),
             ["-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-o", serverOptions, "start"],
@@ -236,16 +247,20 @@ public final class EmbeddedCluster: Sendable {
 
     // MARK: - Helpers
 
-    /// The postmaster's pid if `postmaster.pid` names a live process.
-    private func postmasterPID() -> pid_t? {
+    /// The postmaster's pid if `postmaster.pid` names a live Postgres process.
+    func postmasterPID() -> pid_t? {
         guard let lines = postmasterFile(), let pid = lines.first.flatMap({ pid_t($0) }), pid > 0 else { return nil }
-        guard kill(pid, 0) == 0 || errno == EPERM else { return nil }
-        // A stale pid file may name a recycled pid: make sure it is a Postgres process.
+        return Self.isLivePostgresProcess(pid) ? pid : nil
+    }
+
+    /// Whether `pid` is alive and a Postgres process (a stale pid file may name a recycled pid).
+    static func isLivePostgresProcess(_ pid: pid_t) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
         if let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
            !command.hasPrefix("postgres"), !command.hasPrefix("postmaster") {
-            return nil
+            return false
         }
-        return pid
+        return true
     }
 
     /// The socket directory and port recorded by the running postmaster.
@@ -255,8 +270,12 @@ public final class EmbeddedCluster: Sendable {
         return (lines[4].split(separator: ",").first.map(String.init) ?? lines[4], port)
     }
 
-    private func postmasterFile() -> [String]? {
-        let url = dataDirectory.appendingPathComponent("postmaster.pid")
+    func postmasterFile() -> [String]? {
+        Self.lines(of: dataDirectory.appendingPathComponent("postmaster.pid"))
+    }
+
+    /// The lines of a Postgres lock file (`postmaster.pid`, `.s.PGSQL.<port>.lock`), trimmed.
+    static func lines(of url: URL) -> [String]? {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
         return text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
@@ -271,19 +290,17 @@ public final class EmbeddedCluster: Sendable {
                 throw EmbeddedClusterError("running Postgres as root needs runuser (util-linux) to switch to the postgres user")
             }
             return try ProcessRunner.run(
-                URL(fileURLWithPath: runuser), ["-u", "postgres", "--", executable.path] + arguments,
+                URL(fileURLWithPath: runuser), ["-u", options.systemUser, "--", executable.path] + arguments,
                 currentDirectory: directory)
         }
         return try ProcessRunner.run(executable, arguments, currentDirectory: directory)
     }
 
-    /// The `postgres` user's ids when running as root (Postgres refuses root), else nil.
-    private static func clusterOwner() throws -> (uid: uid_t, gid: gid_t)? {
+    /// The system user's ids when running as root (Postgres refuses root), else nil.
+    private func clusterOwner() throws -> (uid: uid_t, gid: gid_t)? {
         guard geteuid() == 0 else { return nil }
-        guard let entry = getpwnam("postgres") else {
-            throw EmbeddedClusterError("running as root needs a 'postgres' system user to own the cluster")
-        }
-        return (entry.pointee.pw_uid, entry.pointee.pw_gid)
+        let user = try SystemUser.lookUp(options.systemUser)
+        return (user.uid, user.gid)
     }
 
     /// The directory holding both `initdb` and `pg_ctl`.

@@ -1,54 +1,132 @@
 import Foundation
+import Synchronization
 import Testing
 
-/// The real `neonhub` binary: bad configuration stops start-up; SIGTERM drains and exits 0.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `neonhub` binary: bad configuration stops start-up; SIGTERM drains and exits 0;
+/// the embedded cluster works from a project folder the `postgres` user cannot reach.
 @Suite struct ServeProcessTests {
     /// `.build/<config>/neonhub`, next to the test bundle.
     static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("neonhub")
     }
 
-    static func launch(_ env: [String: String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["serve"]
-        var environment = ProcessInfo.processInfo.environment
-        environment.removeValue(forKey: "DATABASE_URL")
-        for (k, v) in env { environment[k] = v }
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return (process, errors)
+    /// The repository's `Migrations/`.
+    static let migrations = URL(fileURLWithPath: TestDatabaseCluster.migrations, isDirectory: true)
+
+    /// A running `neonhub` process whose standard error is collected as it arrives.
+    final class ServerProcess: Sendable {
+        let process: Process
+        private let errors = TextBuffer()
+
+        init(arguments: [String] = ["serve"], environment env: [String: String], directory: URL? = nil) throws {
+            process = Process()
+            process.executableURL = ServeProcessTests.binary
+            process.arguments = arguments
+            if let directory { process.currentDirectoryURL = directory }
+            var environment = ProcessInfo.processInfo.environment
+            environment.removeValue(forKey: "DATABASE_URL")
+            environment["LOG_FORMAT"] = "json"
+            for (k, v) in env { environment[k] = v }
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            pipe.fileHandleForReading.readabilityHandler = { [errors] handle in
+                errors.append(handle.availableData)
+            }
+            try process.run()
+        }
+
+        /// Everything written to standard error so far.
+        var standardError: String { errors.text }
+
+        /// The port from the `listening` log line, once the server has bound it.
+        func waitForPort(seconds: Double = 60) -> Int? {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline, process.isRunning {
+                for line in standardError.split(separator: "\n") where line.contains("\"listening\"") {
+                    if let range = line.range(of: #""port":"(\d+)""#, options: .regularExpression) {
+                        return Int(line[range].dropFirst(8).dropLast())
+                    }
+                }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return nil
+        }
+
+        func terminate() { if process.isRunning { process.terminate() } }
+    }
+
+    /// Text appended from a pipe's reader thread and read from the test.
+    final class TextBuffer: Sendable {
+        private let storage = Mutex("")
+        func append(_ data: Data) { storage.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        var text: String { storage.withLock { $0 } }
+    }
+
+    static func health(port: Int) -> String? {
+        try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/health")!, encoding: .utf8)
     }
 
     @Test func invalidConfigurationStopsStartUpWithOneLinePerProblem() throws {
-        let (process, errors) = try Self.launch(["PORT": "x", "LOG_FORMAT": "xml"])
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 78)
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(text.split(separator: "\n").filter { $0.hasPrefix("config error: ") }.count == 2)
+        let server = try ServerProcess(environment: ["PORT": "x", "LOG_FORMAT": "xml"])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 78)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(server.standardError.split(separator: "\n").filter { $0.hasPrefix("config error: ") }.count == 2)
     }
 
     @Test func sigtermExitsZeroAfterDraining() throws {
-        // Below Linux's ephemeral range (32768–60999), where port-0 listeners and outgoing
-        // connections of the other tests never land.
-        let port = Int.random(in: 20_000..<32_000)
-        let (process, _) = try Self.launch(["PORT": "\(port)", "HOST": "127.0.0.1", "SHUTDOWN_GRACE": "3"])
-        defer { if process.isRunning { process.terminate() } }
-        // Wait until it answers.
-        var up = false
-        for _ in 0..<200 where !up && process.isRunning {
-            Thread.sleep(forTimeInterval: 0.05)
-            up = (try? String(contentsOf: URL(string: "http://127.0.0.1:\(port)/health")!, encoding: .utf8))?.contains("\"ok\"") == true
-        }
-        try #require(process.isRunning, "the server exited at start (status \(process.terminationStatus))")
-        try #require(up)
+        // The harness's throwaway database and a port the kernel picks: nothing here depends
+        // on where the checkout lives or on which ports are free.
+        let server = try ServerProcess(environment: [
+            "DATABASE_URL": try TestDatabaseCluster.freshDatabase(), "MIGRATIONS_DIR": Self.migrations.path,
+            "PORT": "0", "HOST": "127.0.0.1", "SHUTDOWN_GRACE": "3",
+        ])
+        defer { server.terminate() }
+        let port = try #require(server.waitForPort(), "the server exited at start: \(server.standardError)")
+        #expect(Self.health(port: port)?.contains("\"database\":\"ok\"") == true)
         let started = Date()
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
         #expect(Date().timeIntervalSince(started) < 3)
+    }
+
+    /// The original defect: as root, `neonhub serve` from a clone under a 0700 folder could
+    /// not start its embedded cluster (the `postgres` user cannot enter the folder).
+    @Test(.enabled(if: geteuid() == 0, "the postgres user's reach only differs from ours when we are root"))
+    func serveStartsItsEmbeddedClusterFromAPrivateFolder() throws {
+        var template = Array("/tmp/neonhub-private-XXXXXX".utf8CString)
+        let parent = try #require(template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }.map { String(cString: $0) })
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        let project = URL(fileURLWithPath: parent).appendingPathComponent("a clone", isDirectory: true)
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        defer {
+            // `neonhub db reset` removes the relocated cluster and the pointer.
+            let reset = try? ServerProcess(arguments: ["db", "reset", "--yes"], environment: [:], directory: project)
+            reset?.process.waitUntilExit()
+        }
+
+        let server = try ServerProcess(
+            environment: ["PORT": "0", "HOST": "127.0.0.1", "MIGRATIONS_DIR": Self.migrations.path], directory: project)
+        defer { server.terminate() }
+        let port = try #require(server.waitForPort(), "the server exited at start: \(server.standardError)")
+        #expect(Self.health(port: port)?.contains("\"database\":\"ok\"") == true)
+        #expect(server.standardError.contains("cannot enter \(parent)"))
+
+        let pointer = project.appendingPathComponent(".neonhub/postgres/LOCATION")
+        let clusterDirectory = try String(contentsOf: pointer, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pidFile = clusterDirectory + "/data/postmaster.pid"
+        #expect(FileManager.default.fileExists(atPath: pidFile))
+
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        #expect(!FileManager.default.fileExists(atPath: pidFile), "the cluster is stopped on exit")
     }
 }

@@ -24,9 +24,8 @@ public final class Database: Sendable {
             cluster = nil
             connectionString = databaseURL
         } else {
-            let directory = workingDirectory.appendingPathComponent(Self.embeddedDirectory, isDirectory: true)
-            let embedded = EmbeddedCluster(directory: directory, logger: logger)
-            logger.info("starting the embedded PostgreSQL cluster", metadata: ["directory": "\(directory.path)"])
+            let embedded = try Self.embeddedCluster(workingDirectory: workingDirectory, logger: logger)
+            logger.info("starting the embedded PostgreSQL cluster", metadata: ["directory": "\(embedded.directory.path)"])
             connectionString = try embedded.start()
             cluster = embedded
         }
@@ -36,6 +35,15 @@ public final class Database: Sendable {
                             logger: logger)
         monitor = DatabaseHealthMonitor(connectionString: connectionString, health: health, logger: logger)
         monitor.start()
+    }
+
+    /// The project's embedded cluster: `<workingDirectory>/.neonhub/postgres`, or the folder it
+    /// was moved to because the `postgres` user cannot reach the project (logged once).
+    public static func embeddedCluster(workingDirectory: URL, logger: Logger) throws -> EmbeddedCluster {
+        let preferred = workingDirectory.appendingPathComponent(embeddedDirectory, isDirectory: true)
+        let placement = try EmbeddedClusterPlacement.resolve(preferred: preferred)
+        if let reason = placement.relocationReason { logger.notice("\(reason)") }
+        return EmbeddedCluster(directory: placement.directory, logger: logger)
     }
 
     /// Stops the monitor, closes the pool and stops the embedded cluster if we own it.

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import NeonHub
-@testable import neonhub
+@testable import NeonHubCLI
 
 extension AuthTests {
     /// `neonhub token`: option parsing and minting (the process-level exit code is covered once the
