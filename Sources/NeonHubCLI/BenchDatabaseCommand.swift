@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import NeonHub
 import Postgres
 
 /// `neonhub bench-db`: measures agent-run write transactions through `PostgresPool`.
@@ -50,7 +51,7 @@ struct BenchDatabaseCommand: AsyncParsableCommand {
                     var samples: [Double] = []
                     while clock.now < deadline {
                         let begin = clock.now
-                        _ = try await pool.pipelineTransaction(Self.transaction(client: client))
+                        _ = try await pool.pipelineTransaction(AgentRunStore.benchmarkTransaction(client: client))
                         samples.append((clock.now - begin).milliseconds)
                     }
                     return samples
@@ -65,34 +66,6 @@ struct BenchDatabaseCommand: AsyncParsableCommand {
         print(
             "transactions=\(latencies.count) tps=\(Self.format(tps)) p50_ms=\(Self.format(Self.percentile(latencies, 0.50))) "
                 + "p95_ms=\(Self.format(Self.percentile(latencies, 0.95))) p99_ms=\(Self.format(Self.percentile(latencies, 0.99)))")
-    }
-
-    /// The six inserts of one agent run; the run id is generated here so that every
-    /// statement can reference it within the same pipeline.
-    static func transaction(client: Int) -> [PostgresQuery] {
-        let runID = UUID()
-        let tenant = "bench"
-        let now = Date()
-        return [
-            """
-            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, started_at)
-            VALUES (\(runID), \(tenant), \("content-writer"), \("draft_post"), \("running"),
-                    \(.json(["topic": "benchmark", "client": "\(client)"])), \(now))
-            """,
-            """
-            INSERT INTO tool_executions (run_id, tenant_id, tool, status, input, output, started_at, duration_ms)
-            VALUES (\(runID), \(tenant), \("web_search"), \("succeeded"), \(.json(["q": "benchmark"])),
-                    \(.json(["hits": 3])), \(now), \(Int32(120)))
-            """,
-            """
-            INSERT INTO tool_executions (run_id, tenant_id, tool, status, input, output, started_at, duration_ms)
-            VALUES (\(runID), \(tenant), \("llm_generate"), \("succeeded"), \(.json(["prompt": "write"])),
-                    \(.json(["tokens": 512])), \(now), \(Int32(900)))
-            """,
-            "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \("tokens_in"), \(128.0), \("tokens"))",
-            "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \("tokens_out"), \(512.0), \("tokens"))",
-            "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \("latency"), \(1020.0), \("ms"))",
-        ]
     }
 
     /// The nearest-rank percentile of sorted samples (0 when empty).

@@ -53,7 +53,7 @@ public struct AgentRunStore: Sendable {
         ])
         if let row = results.last?.rows.first { return (try row.decode("id", as: UUID.self), true) }
         let existing = try await pool.query("SELECT id FROM agent_runs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)")
-        guard let row = existing.first else { throw RPCError(.conflict, "Idempotency key is in use") }
+        guard let row = existing.first else { throw AgentError(.idempotencyKeyInUse, "Idempotency key is in use") }
         return (try row.decode("id", as: UUID.self), false)
     }
 
@@ -119,7 +119,7 @@ public struct AgentRunStore: Sendable {
     }
 
     /// A page of runs, newest first, with an opaque cursor for the next page.
-    public func listRuns(tenant: String, agent: String?, status: String?, since: Date?, until: Date?, limit: Int, cursor: String?) async throws -> (items: [RunSummary], nextCursor: String?) {
+    public func listRuns(tenant: String, agent: String?, status: String?, since: Date?, until: Date?, limit: Int, cursor: String?) async throws -> Page<RunSummary> {
         let after = try cursor.map(PageCursor.decode)
         let rows = try await pool.query("""
             SELECT id, agent, intent, status, started_at, finished_at, duration_ms, created_at, created_at::text AS created_text
@@ -134,8 +134,7 @@ public struct AgentRunStore: Sendable {
             LIMIT \(limit + 1)
             """)
         let items = try rows.prefix(limit).map(Self.summary)
-        let next = rows.count > limit ? try PageCursor.encode(key: rows[limit - 1].decode("created_text", as: String.self), id: rows[limit - 1].decode("id", as: UUID.self)) : nil
-        return (items, next)
+        return Page(items: items, nextCursor: try PageCursor.next(after: rows, limit: limit))
     }
 
     /// One run with its tool executions and metrics, or nil (also for other tenants' runs).

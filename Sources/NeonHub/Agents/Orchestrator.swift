@@ -68,22 +68,22 @@ public final class Orchestrator: Sendable {
     /// Resolves the agent and intent for a request.
     func resolve(agent name: String?, intent: String?) throws -> (any Agent, String) {
         if let name {
-            guard let agent = agents[name] else { throw RPCError(.notFound, "No agent named \(name.prefix(64))") }
+            guard let agent = agents[name] else { throw AgentError(.unknownAgent, "No agent named \(name.prefix(64))") }
             if let intent, !agent.intents.contains(intent) {
-                throw RPCError(.badRequest, "Agent \(name) does not handle intent \(intent.prefix(64)); it handles: \(agent.intents.joined(separator: ", "))")
+                throw AgentError(.intentNotHandled, "Agent \(name) does not handle intent \(intent.prefix(64)); it handles: \(agent.intents.joined(separator: ", "))")
             }
             return (agent, intent ?? agent.intents.first ?? "default")
         }
-        guard let intent else { throw RPCError(.badRequest, "Give an agent or an intent") }
+        guard let intent else { throw AgentError(.agentOrIntentRequired, "Give an agent or an intent") }
         for n in order { if let agent = agents[n], agent.intents.contains(intent) { return (agent, intent) } }
-        throw RPCError(.notFound, "No agent handles intent \(intent.prefix(64))")
+        throw AgentError(.unknownIntent, "No agent handles intent \(intent.prefix(64))")
     }
 
     /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key).
     public func run(tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?) async throws -> Result {
         let (agent, intent) = try resolve(agent: name, intent: intent)
         guard let breaker = breakers[agent.name], breaker.allowRun() else {
-            throw RPCError(.serviceUnavailable, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfter: 30)
+            throw AgentError(.circuitOpen, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfterSeconds: 30)
         }
         let runID = UUID()
         let started = ContinuousClock.now
@@ -132,7 +132,7 @@ public final class Orchestrator: Sendable {
             throw recording.underlying
         } catch {
             status = "failed"
-            errorValue = Self.describe(error)
+            errorValue = RunFailure.stored(error)
             if error is AgentInputError || error is BudgetExceededError {
                 breaker.recordSuccess()  // the agent works; the request or the budget was the problem
             } else {
@@ -165,21 +165,7 @@ public final class Orchestrator: Sendable {
     }
 
     private func existing(tenant: String, id: UUID) async throws -> Result {
-        guard let detail = try await store.getRun(tenant: tenant, id: id) else { throw RPCError.notFound("Run") }
+        guard let detail = try await store.getRun(tenant: tenant, id: id) else { throw AgentError(.runNotFound, "Run not found") }
         return Result(runID: id, status: detail.summary.status, output: detail.output, error: detail.error)
-    }
-
-    /// The error stored with a failed run: a code and a sanitized message.
-    static func describe(_ error: any Error) -> JSONValue {
-        let code: String
-        switch error {
-        case is AgentInputError: code = "BAD_INPUT"
-        case is BudgetExceededError: code = "BUDGET_EXCEEDED"
-        case is ToolTimeoutError: code = "TOOL_TIMEOUT"
-        case is ToolLoop.Exhausted: code = "MAX_ITERATIONS"
-        case let e as RPCError: code = e.code.rawValue
-        default: code = "AGENT_ERROR"
-        }
-        return .object(["code": .string(code), "message": .string(Sanitizer.sanitize(String(String(describing: error).prefix(500))))])
     }
 }

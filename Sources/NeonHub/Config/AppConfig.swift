@@ -36,11 +36,8 @@ public struct AppConfig: Sendable {
     public var agentBreakerThreshold = 5
     /// Seconds an open breaker waits before a probe run (`AGENT_BREAKER_COOLDOWN`).
     public var agentBreakerCoolDown: Duration = .seconds(30)
-    /// Agents added to the built-in catalog (programmatic only; tests use it).
-    public var extraAgents: [any Agent] = []
-    /// The connector registry agents act through (`connector.action`); nil until the connector
-    /// service exists (programmatic only).
-    public var connectorActions: (any ConnectorActions)?
+    /// The LLM price table (`LLM_PRICES_FILE`, default `configs/llm-prices.json`).
+    public var llmPricesFile = "configs/llm-prices.json"
     /// Whether to open the database at all (not from the environment: tests of the HTTP
     /// surface that need no data turn it off).
     public var useDatabase = true
@@ -88,6 +85,7 @@ public struct AppConfig: Sendable {
         c.databaseURL = value("DATABASE_URL")
         integer("DB_POOL_SIZE", 1...200, into: &c.dbPoolSize)
         if let dir = value("MIGRATIONS_DIR") { c.migrationsDirectory = dir }
+        if let prices = value("LLM_PRICES_FILE") { c.llmPricesFile = prices }
         if let secret = value("JWT_SECRET") {
             if secret.utf8.count < 32 { problems.append("JWT_SECRET must be at least 32 bytes (got \(secret.utf8.count))") } else { c.jwtSecret = secret }
         }

@@ -29,7 +29,7 @@ public struct DraftStore: Sendable {
             VALUES (\(tenant), \(runID), \(title), \(content), \(metadata))
             RETURNING \(unescaped: Self.columns)
             """)
-        guard let row = rows.first else { throw RPCError(.internalServerError, "Internal server error") }
+        guard let row = rows.first else { throw DraftError(.notStored, "The draft was not stored") }
         return try Self.draft(row)
     }
 
@@ -39,7 +39,7 @@ public struct DraftStore: Sendable {
     }
 
     /// A page of drafts, newest first.
-    public func list(tenant: String, status: String?, limit: Int, cursor: String?) async throws -> (items: [Draft], nextCursor: String?) {
+    public func list(tenant: String, status: String?, limit: Int, cursor: String?) async throws -> Page<Draft> {
         let after = try cursor.map(PageCursor.decode)
         let rows = try await pool.query("""
             SELECT \(unescaped: Self.columns) FROM content_drafts
@@ -48,18 +48,17 @@ public struct DraftStore: Sendable {
             ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)
             """)
         let items = try rows.prefix(limit).map(Self.draft)
-        let next = rows.count > limit ? try PageCursor.encode(key: rows[limit - 1].decode("created_text", as: String.self), id: rows[limit - 1].decode("id", as: UUID.self)) : nil
-        return (items, next)
+        return Page(items: items, nextCursor: try PageCursor.next(after: rows, limit: limit))
     }
 
     /// Applies changes if `version` is current; returns the new draft, or the reason it failed.
     func update(tenant: String, id: UUID, version: Int, title: String?, content: String?, status: String?) async throws -> Draft {
-        guard let current = try await get(tenant: tenant, id: id) else { throw RPCError.notFound("Draft") }
+        guard let current = try await get(tenant: tenant, id: id) else { throw DraftError(.notFound, "Draft not found") }
         guard current.version == version else {
-            throw RPCError(.conflict, "Draft was changed by someone else (version \(current.version), yours \(version)); reload and retry")
+            throw DraftError(.versionConflict, "Draft was changed by someone else (version \(current.version), yours \(version)); reload and retry")
         }
         if let status, !DraftLifecycle.canMove(from: current.status, to: status) {
-            throw RPCError(.preconditionFailed, "A draft cannot move from \(current.status) to \(status)")
+            throw DraftError(.invalidTransition, "A draft cannot move from \(current.status) to \(status)")
         }
         let rows = try await pool.query("""
             UPDATE content_drafts
@@ -68,7 +67,7 @@ public struct DraftStore: Sendable {
             WHERE id = \(id) AND tenant_id = \(tenant) AND version = \(version)
             RETURNING \(unescaped: Self.columns)
             """)
-        guard let row = rows.first else { throw RPCError(.conflict, "Draft was changed by someone else; reload and retry") }
+        guard let row = rows.first else { throw DraftError(.versionConflict, "Draft was changed by someone else; reload and retry") }
         return try Self.draft(row)
     }
 
@@ -77,19 +76,5 @@ public struct DraftStore: Sendable {
               content: try row.decode("content", as: String.self), status: try row.decode("status", as: String.self),
               version: try row.decode("version", as: Int.self), metadata: try row.decodeJSON("metadata", as: JSONValue.self),
               createdAt: try row.decode("created_at", as: Date.self), updatedAt: try row.decode("updated_at", as: Date.self))
-    }
-}
-
-/// Opaque keyset cursors: base64url of `<timestamp text>|<uuid>`.
-enum PageCursor {
-    static func encode(key: String, id: UUID) -> String { Base64URL.encode(Array("\(key)|\(id.uuidString)".utf8)) }
-
-    static func decode(_ cursor: String) throws -> (key: String, id: UUID) {
-        guard let bytes = Base64URL.decode(cursor) else { throw RPCError(.badRequest, "Invalid cursor") }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let bar = text.lastIndex(of: "|"), let id = UUID(uuidString: String(text[text.index(after: bar)...])) else {
-            throw RPCError(.badRequest, "Invalid cursor")
-        }
-        return (String(text[..<bar]), id)
     }
 }

@@ -1,5 +1,5 @@
 /// The tRPC error codes with their JSON-RPC numbers and HTTP statuses (DESIGN §4).
-/// This is the one place where error kinds map to wire codes.
+/// `RPCErrorMapper` is the one place where errors map to these codes.
 public enum RPCErrorCode: String, Sendable, CaseIterable, Codable {
     case parseError = "PARSE_ERROR"
     case badRequest = "BAD_REQUEST"
@@ -63,29 +63,6 @@ public enum RPCErrorCode: String, Sendable, CaseIterable, Codable {
         case .badGateway: 502
         case .serviceUnavailable: 503
         case .gatewayTimeout: 504
-        }
-    }
-
-    /// The code for an HTTP status (protocol-level errors from the server core).
-    public static func forHTTPStatus(_ status: Int) -> RPCErrorCode {
-        switch status {
-        case 401: .unauthorized
-        case 403: .forbidden
-        case 404: .notFound
-        case 405: .methodNotSupported
-        case 408: .timeout
-        case 409: .conflict
-        case 412: .preconditionFailed
-        case 413: .payloadTooLarge
-        case 415: .unsupportedMediaType
-        case 422: .unprocessableContent
-        case 429: .tooManyRequests
-        case 501: .notImplemented
-        case 502: .badGateway
-        case 503: .serviceUnavailable
-        case 504: .gatewayTimeout
-        case 400..<500: .badRequest
-        default: .internalServerError
         }
     }
 }

@@ -1,28 +1,104 @@
 import Logging
 import Postgres
 
-/// Turns any error thrown by a procedure into the error the client sees. Internal details
-/// (SQL, stack, secrets) are logged with the request id, never returned.
+/// The one place where errors meet the wire: every room's error type maps to a tRPC code
+/// here, and nowhere else. Anything unknown is INTERNAL_SERVER_ERROR with a generic message;
+/// its detail goes to the log with the request id, never to the client.
 enum RPCErrorMapper {
+    /// The error the client sees for `error`, logging what the client must not see.
     static func map(_ error: any Error, logger: Logger, procedure: String) -> RPCError {
+        if let known = wire(error) {
+            if case let e as PostgresError = error {
+                logger.warning("database error", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
+            }
+            return known
+        }
+        logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(String(describing: error).prefix(500))"])
+        return RPCError(.internalServerError, "Internal server error")
+    }
+
+    /// The wire form of every error a room declares, or nil for an unknown one. Pure: tested
+    /// as a table over every code of every room.
+    static func wire(_ error: any Error) -> RPCError? {
         switch error {
         case let e as RPCError:
             return e
         case let e as AuthError:
             return RPCError(.unauthorized, "Invalid token: \(e.reason)")
+        case let e as AgentError:
+            return RPCError(code(for: e.code), e.message, retryAfter: e.retryAfterSeconds)
+        case let e as RunFailure:
+            return runFailure(e)
+        case let e as DraftError:
+            return RPCError(code(for: e.code), e.code == .notStored ? "Internal server error" : e.message)
+        case let e as DatabaseError:
+            switch e.code {
+            case .invalidCursor: return RPCError(.badRequest, e.message)
+            }
         case let e as PostgresError where e.kind == .unavailable || e.kind == .connectionLost:
-            logger.warning("database unavailable", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
             return RPCError(.serviceUnavailable, "Database unavailable; try again shortly", retryAfter: 2)
         case let e as PostgresError where e.isDataException:
             // Class 22: a value the database cannot store (bad encoding, out of range…). The
             // message has quoted values redacted already.
-            logger.info("data exception", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
             return RPCError(.badRequest, "Input contains a value the database cannot store")
         case is CancellationError:
             return RPCError(.clientClosedRequest, "Request cancelled")
         default:
-            logger.error("procedure failed", metadata: ["procedure": "\(procedure)", "error": "\(String(describing: error).prefix(500))"])
-            return RPCError(.internalServerError, "Internal server error")
+            return nil
+        }
+    }
+
+    static func code(for code: AgentError.Code) -> RPCErrorCode {
+        switch code {
+        case .unknownAgent, .unknownIntent, .runNotFound: .notFound
+        case .intentNotHandled, .agentOrIntentRequired: .badRequest
+        case .circuitOpen: .serviceUnavailable
+        case .idempotencyKeyInUse: .conflict
+        }
+    }
+
+    static func code(for code: DraftError.Code) -> RPCErrorCode {
+        switch code {
+        case .notFound: .notFound
+        case .versionConflict: .conflict
+        case .invalidTransition: .preconditionFailed
+        case .notStored: .internalServerError
+        }
+    }
+
+    /// A run the caller asked for failed: their input, their budget, or the agent (a bad gateway:
+    /// the agent stands between the caller and what it calls).
+    static func runFailure(_ failure: RunFailure) -> RPCError {
+        let activity = failure.activity ?? "The run"
+        switch failure.code {
+        case .badInput: return RPCError(.badRequest, failure.message)
+        case .budgetExceeded: return RPCError(.tooManyRequests, "\(failure.message) (run \(failure.runID))", retryAfter: 3600)
+        case .toolTimeout, .maxIterations, .agentError:
+            return RPCError(.badGateway, "\(activity) failed (run \(failure.runID)): \(failure.message)")
+        }
+    }
+
+    /// The code for a protocol-level error of the server core (its real status stays in
+    /// `data.httpStatus`: 414, 431, 505… have no tRPC code of their own).
+    static func code(forHTTPStatus status: Int) -> RPCErrorCode {
+        switch status {
+        case 401: .unauthorized
+        case 403: .forbidden
+        case 404: .notFound
+        case 405: .methodNotSupported
+        case 408: .timeout
+        case 409: .conflict
+        case 412: .preconditionFailed
+        case 413: .payloadTooLarge
+        case 415: .unsupportedMediaType
+        case 422: .unprocessableContent
+        case 429: .tooManyRequests
+        case 501: .notImplemented
+        case 502: .badGateway
+        case 503: .serviceUnavailable
+        case 504: .gatewayTimeout
+        case 400..<500: .badRequest
+        default: .internalServerError
         }
     }
 }

@@ -45,10 +45,9 @@ extension TRPCHandler {
                 } catch is CancellationError {
                 } catch {
                     let mapped = RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name)
-                    let shape = ErrorEnvelope.json(code: mapped.code, message: mapped.message, path: procedure.name)
-                    // The envelope is {"error": shape}; the SSE error event carries the shape.
-                    let inner = (try? JSONValue.parse(shape))?["error"]?.encoded() ?? Data(shape)
-                    stream.write(Array("event: serialized-error\ndata: ".utf8) + Array(inner) + Array("\n\n".utf8))
+                    // The SSE error event carries the shape (the envelope's `error` value).
+                    let shape = ErrorEnvelope.shapeJSON(mapped, path: procedure.name)
+                    stream.write(Array("event: serialized-error\ndata: ".utf8) + shape + Array("\n\n".utf8))
                 }
                 stream.finish()
             }

@@ -23,14 +23,11 @@ public final class TRPCHandler: Sendable {
 
     static let baseHeaders: HTTPHeaders = ["Content-Type": "application/json", "Vary": "trpc-accept, accept"]
 
-    /// Registers the handler for every method under `/trpc/`.
-    public func register(on router: AppRouter) {
-        router.addPrefix("*", Self.prefix, template: "/trpc/{procedure}") { [self] request, sink in
-            handle(request, sink: sink)
-        }
-    }
+    /// The route template `/trpc/` is mounted under (its metric label).
+    public static let routeTemplate = "/trpc/{procedure}"
 
-    func handle(_ request: HTTPRequest, sink: ResponseSink) {
+    /// Answers one request under `/trpc/` (the composition root mounts this for every method).
+    public func handle(_ request: HTTPRequest, sink: ResponseSink) {
         switch request.method {
         case "HEAD":
             sink.send(HTTPResponse(status: 204, headers: ["Vary": "trpc-accept, accept"]))
@@ -66,7 +63,7 @@ public final class TRPCHandler: Sendable {
             do {
                 identity = try verifier.verify(token)
             } catch {
-                sink.send(requestError(RPCError(.unauthorized, "Invalid token: \(error.reason)"), headers: Self.challenge))
+                sink.send(requestError(RPCErrorMapper.map(error, logger: sink.logger, procedure: "auth"), headers: Self.challenge))
                 return
             }
         }
@@ -199,11 +196,7 @@ public final class TRPCHandler: Sendable {
     }
 
     func failure(_ error: RPCError, path: String?) -> CallResult {
-        var extra: [String: Any] = [:]
-        if !error.issues.isEmpty { extra["issues"] = error.issues.map { ["path": $0.path, "message": $0.message] } }
-        return CallResult(status: error.code.httpStatus,
-                          envelope: ErrorEnvelope.json(code: error.code, message: error.message, path: path, extra: extra),
-                          retryAfter: error.retryAfter)
+        CallResult(status: error.code.httpStatus, envelope: ErrorEnvelope.json(error, path: path), retryAfter: error.retryAfter)
     }
 
     private func requestError(_ error: RPCError, headers: HTTPHeaders = HTTPHeaders()) -> HTTPResponse {

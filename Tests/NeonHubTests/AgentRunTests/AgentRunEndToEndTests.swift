@@ -33,10 +33,7 @@ import Testing
     }
 
     func withAgentApp(budgetTokens: Int = 2_000_000, _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
-        try await withDatabaseApp({
-            $0.agentDailyTokenBudget = budgetTokens
-            $0.extraAgents = [FailingAgent(), LeakyAgent()]
-        }, body)
+        try await withDatabaseApp(agents: [FailingAgent(), LeakyAgent()], { $0.agentDailyTokenBudget = budgetTokens }, body)
     }
 
     @Test func listsTheCatalogWithBreakerState() async throws {

@@ -91,7 +91,7 @@ import Testing
 
     @Test func aWaitingRunIsVisibleAsRunningWhileItWaits() async throws {
         let gate = Gate()
-        try await withDatabaseApp({ $0.extraAgents = [WaitingAgent(gate: gate)] }) { server, client in
+        try await withDatabaseApp(agents: [WaitingAgent(gate: gate)]) { server, client in
             let pool = try #require(server.database?.pool)
             try await logRunWrites(pool)
             let call = Task { () async throws -> String? in
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func parallelFirstCallsShareOneRunningWrite() async throws {
-        try await withDatabaseApp({ $0.extraAgents = [ParallelAgent()] }) { server, client in
+        try await withDatabaseApp(agents: [ParallelAgent()]) { server, client in
             let pool = try #require(server.database?.pool)
             try await logRunWrites(pool)
             let (_, envelope) = try await client.mutation("agents.run", ["agent": "parallel", "input": [String: Any]()])
@@ -152,7 +152,7 @@ import Testing
     @Test func aFailedRunningWriteIsTheDatabasesFaultNotTheAgents() async throws {
         let gate = Gate()
         gate.open()
-        try await withDatabaseApp({ $0.extraAgents = [WaitingAgent(gate: gate)]; $0.agentBreakerThreshold = 1 }) { server, client in
+        try await withDatabaseApp(agents: [WaitingAgent(gate: gate)], { $0.agentBreakerThreshold = 1 }) { server, client in
             let pool = try #require(server.database?.pool)
             _ = try await pool.withConnection { connection in
                 try connection.executeScript("""
@@ -190,7 +190,7 @@ import Testing
 
     @Test func aConnectorActionIsARecordedWaitingCall() async throws {
         let actions = FakeConnectorActions(delay: .milliseconds(20))
-        try await withDatabaseApp({ $0.extraAgents = [NotifierAgent(actions: actions)] }) { server, client in
+        try await withDatabaseApp(agents: [NotifierAgent(actions: actions)]) { server, client in
             let pool = try #require(server.database?.pool)
             try await logRunWrites(pool)
             let (_, envelope) = try await client.mutation("agents.run", ["agent": "notifier", "input": ["text": "Launch day"]])

@@ -4,14 +4,17 @@ import Synchronization
 @testable import NeonHub
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
-func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in },
+func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [],
+                   procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in },
                    _ body: (NeonHubServer, HTTPTestClient) async throws -> T) async throws -> T {
     var config = AppConfig()
     config.host = "127.0.0.1"
     config.port = 0
     config.useDatabase = false
     configure(&config)
-    let server = try await NeonHubServer.launch(config: config, logger: Logger(label: "test")) { procedures($0.registry) }
+    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents), logger: Logger(label: "test")) {
+        procedures($0.registry)
+    }
     do {
         let result = try await body(server, HTTPTestClient(baseURL: "http://127.0.0.1:\(server.port)"))
         await server.stop()
@@ -31,7 +34,8 @@ func signedToken(tenant: String = "tenant-a", role: Role = .user, subject: Strin
 }
 
 /// Like `withTestApp`, on a fresh database of the test cluster, migrated, with bearer auth on.
-func withDatabaseApp(_ configure: @escaping (inout AppConfig) -> Void = { _ in }, _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+func withDatabaseApp(agents: [any Agent] = [], _ configure: @escaping (inout AppConfig) -> Void = { _ in },
+                     _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
     let url = try TestDatabaseCluster.freshDatabase()
     try await withTestApp({
         $0.useDatabase = true
@@ -39,7 +43,7 @@ func withDatabaseApp(_ configure: @escaping (inout AppConfig) -> Void = { _ in }
         $0.migrationsDirectory = TestDatabaseCluster.migrations
         $0.jwtSecret = testJWTSecret
         configure(&$0)
-    }, body)
+    }, agents: agents, body)
 }
 
 /// A clock for time-based state machines, advanced by hand.

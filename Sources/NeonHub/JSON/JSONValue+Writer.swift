@@ -1,5 +1,4 @@
 import Foundation
-import Postgres
 
 extension JSONValue {
     /// Compact JSON text with sorted keys, written directly (several times faster than
@@ -39,9 +38,4 @@ extension JSONValue {
             out.append(UInt8(ascii: "}"))
         }
     }
-}
-
-/// A `JSONValue` binds as `jsonb` text written by `jsonText`.
-extension JSONValue: PostgresEncodable {
-    public var postgresBind: PostgresBind { .text(jsonText, type: .jsonb) }
 }

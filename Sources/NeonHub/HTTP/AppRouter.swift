@@ -1,8 +1,9 @@
 import HTTPCore
 import Logging
 
-/// Routes requests by method and path to handlers, answering 404/405 in the error
-/// envelope. Exact paths first, then prefixes (e.g. `/trpc/`). `HEAD` falls back to `GET`.
+/// Routes requests by method and path to handlers. Exact paths first, then prefixes (e.g.
+/// `/trpc/`). `HEAD` falls back to `GET`. The 404 and 405 answers come from renderers the
+/// composition root injects (the router knows no error format).
 // Routes are added before the server starts and only read afterwards, so no lock is needed.
 public final class AppRouter: HTTPHandler, @unchecked Sendable {
     /// A route handler: answer through the sink, now or later.
@@ -20,12 +21,19 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
     private let logger: Logger
     /// CORS headers and preflight answers.
     private let cors: CORSPolicy
+    private let notFound: @Sendable (HTTPRequest) -> HTTPResponse
+    private let methodNotAllowed: @Sendable (HTTPRequest, _ allowed: [String]) -> HTTPResponse
 
-    /// Creates an empty router.
-    public init(metrics: NeonHubMetrics, logger: Logger, cors: CORSPolicy = CORSPolicy(origins: [])) {
+    /// Creates an empty router answering unrouted requests with `notFound` and unaccepted
+    /// methods with `methodNotAllowed` (given the methods the route accepts).
+    public init(metrics: NeonHubMetrics, logger: Logger, cors: CORSPolicy = CORSPolicy(origins: []),
+                notFound: @escaping @Sendable (HTTPRequest) -> HTTPResponse,
+                methodNotAllowed: @escaping @Sendable (HTTPRequest, _ allowed: [String]) -> HTTPResponse) {
         self.metrics = metrics
         self.logger = logger
         self.cors = cors
+        self.notFound = notFound
+        self.methodNotAllowed = methodNotAllowed
     }
 
     /// Adds an exact-path route. Call before the server starts.
@@ -61,7 +69,7 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
             dispatch(request, methods: route.methods, sink: sink(route.template))
             return
         }
-        sink("unmatched").send(ErrorEnvelope.response(code: .notFound, message: "No route for \(request.method) \(request.path.prefix(200))"))
+        sink("unmatched").send(notFound(request))
     }
 
     private func dispatch(_ request: HTTPRequest, methods: [String: Handler], sink: ResponseSink) {
@@ -71,7 +79,6 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
         }
         var allowed = methods.keys.sorted()
         if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
-        sink.send(ErrorEnvelope.response(code: .methodNotSupported, message: "\(request.method) is not allowed here",
-                                         headers: ["Allow": allowed.joined(separator: ", ")]))
+        sink.send(methodNotAllowed(request, allowed))
     }
 }

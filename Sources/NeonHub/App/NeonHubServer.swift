@@ -29,9 +29,25 @@ public final class NeonHubServer: Sendable {
     private let http: HTTPServer
     private let stopping = Atomic<Bool>(false)
 
+    /// What a program embedding the server adds to the services it builds from the
+    /// configuration (tests add agents; the connector registry will plug in here).
+    public struct Additions: Sendable {
+        /// Agents added to the built-in catalog.
+        public var agents: [any Agent]
+        /// The connector registry agents act through (`connector.action`); nil until the
+        /// connector service exists.
+        public var connectorActions: (any ConnectorActions)?
+
+        /// Nothing added.
+        public init(agents: [any Agent] = [], connectorActions: (any ConnectorActions)? = nil) {
+            self.agents = agents
+            self.connectorActions = connectorActions
+        }
+    }
+
     /// Assembles the server and opens the database (starting the embedded cluster when
     /// `DATABASE_URL` is unset); nothing listens until `start()`. Blocking.
-    public init(config: AppConfig, logger: Logger) throws {
+    public init(config: AppConfig, additions: Additions = Additions(), logger: Logger) throws {
         self.config = config
         self.logger = logger
         metrics = NeonHubMetrics()
@@ -46,36 +62,24 @@ public final class NeonHubServer: Sendable {
         lease = database.map { RunnerLease(connectionString: $0.connectionString, logger: logger) }
         runEvents = RunEventBus()
         let llm = Self.makeLLM(config, logger: logger)
-        let costs = Self.loadPrices(logger: logger)
+        let costs = Self.loadPrices(config.llmPricesFile, logger: logger)
         let breaker = (config.agentBreakerThreshold, config.agentBreakerCoolDown)
         orchestrator = Orchestrator(
-            agents: AgentCatalog.agents(connectorActions: config.connectorActions) + config.extraAgents, store: AgentRunStore(pool: pool), llm: llm,
+            agents: AgentCatalog.agents(connectorActions: additions.connectorActions) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
             runnerID: lease?.runnerID ?? 0,
             breaker: { CircuitBreaker(failureThreshold: breaker.0, coolDown: breaker.1) }, logger: logger)
 
-        let router = AppRouter(metrics: metrics, logger: logger, cors: CORSPolicy(origins: config.corsOrigins))
-        OperatorRoutes.register(on: router, health: health, metrics: metrics)
-        registry = ProcedureRegistry()
+        let registry = ProcedureRegistry()
+        self.registry = registry
         SystemProcedures.register(in: registry)
         AgentProcedures.register(in: registry, orchestrator: orchestrator, events: runEvents)
         ContentProcedures.register(in: registry, orchestrator: orchestrator, drafts: DraftStore(pool: pool))
-        let registry = self.registry
-        let openAPI = Mutex<[UInt8]?>(nil)  // built on first request: the registry is complete by then
-        router.add("GET", "/openapi.json") { _, sink in
-            let document = openAPI.withLock { cached in
-                if let cached { return cached }
-                let built = OpenAPIDocument.json(registry: registry, version: NeonHubVersion.current)
-                cached = built
-                return built
-            }
-            sink.send(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: document))
-        }
-        let verifier = TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret)
-        TRPCHandler(registry: registry, verifier: verifier, limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
-            .register(on: router)
+        let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
+                               limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
+        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
     }
 
@@ -86,9 +90,8 @@ public final class NeonHubServer: Sendable {
         return TemplateProvider()
     }
 
-    /// `configs/llm-prices.json` (or `LLM_PRICES_FILE`); without it every cost is unknown.
-    static func loadPrices(logger: Logger) -> CostCalculator? {
-        let path = ProcessInfo.processInfo.environment["LLM_PRICES_FILE"] ?? "configs/llm-prices.json"
+    /// The price table at `path`; without it every cost is unknown.
+    static func loadPrices(_ path: String, logger: Logger) -> CostCalculator? {
         do {
             return CostCalculator(table: try PriceTable(contentsOf: URL(fileURLWithPath: path)))
         } catch {
@@ -108,9 +111,10 @@ public final class NeonHubServer: Sendable {
 
     /// Creates and starts a server on a thread of its own (the blocking parts never run on
     /// the Swift concurrency pool). `beforeStart` may add procedures.
-    public static func launch(config: AppConfig, logger: Logger, beforeStart: @escaping @Sendable (NeonHubServer) -> Void = { _ in }) async throws -> NeonHubServer {
+    public static func launch(config: AppConfig, additions: Additions = Additions(), logger: Logger,
+                              beforeStart: @escaping @Sendable (NeonHubServer) -> Void = { _ in }) async throws -> NeonHubServer {
         try await runOnOwnThread {
-            let server = try NeonHubServer(config: config, logger: logger)
+            let server = try NeonHubServer(config: config, additions: additions, logger: logger)
             beforeStart(server)
             try server.start()
             return server

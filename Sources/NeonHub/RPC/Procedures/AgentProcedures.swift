@@ -37,8 +37,8 @@ public enum AgentProcedures {
     struct ListInput: RPCInput {
         static let schema = JSONSchema.object([
             ("agent", .string(maxLength: 64)), ("status", .string(enumValues: ["queued", "running", "succeeded", "failed", "cancelled"])),
-            ("since", .dateTime), ("until", .dateTime), ("limit", .integer(minimum: 1, maximum: 100)), ("cursor", .string(maxLength: 500)),
-        ], required: [])
+            ("since", .dateTime), ("until", .dateTime),
+        ] + PageInput.fields, required: [])
         let agent: String?
         let status: String?
         let since: Date?
@@ -60,17 +60,6 @@ public enum AgentProcedures {
         let finishedAt: Date?
         let durationMs: Int?
         let createdAt: Date
-    }
-
-    struct ListOutput: RPCOutput {
-        static let schema = JSONSchema.object([("items", .array(RunSummaryOutput.schema)), ("nextCursor", .nullable(.string()))], required: ["items"])
-        let items: [RunSummaryOutput]
-        let nextCursor: String?
-    }
-
-    struct IDInput: RPCInput {
-        static let schema = JSONSchema.object([("id", .uuid)], required: ["id"])
-        let id: UUID
     }
 
     struct ToolOutput: Encodable, Sendable {
@@ -146,13 +135,14 @@ public enum AgentProcedures {
         }
         registry.query("agents.listRuns", auth: .user, summary: "Runs of the caller's tenant, newest first (cursor pagination)") { (input: ListInput, context) in
             let page = try await store.listRuns(tenant: try context.tenantID(), agent: input.agent, status: input.status, since: input.since, until: input.until,
-                                                limit: input.limit ?? 20, cursor: input.cursor)
-            return ListOutput(items: page.items.map { RunSummaryOutput(id: $0.id, agent: $0.agent, intent: $0.intent, status: $0.status, startedAt: $0.startedAt,
-                                                                       finishedAt: $0.finishedAt, durationMs: $0.durationMs, createdAt: $0.createdAt) },
-                              nextCursor: page.nextCursor)
+                                                limit: input.limit ?? PageInput.defaultLimit, cursor: input.cursor)
+            return PageOutput(page) {
+                RunSummaryOutput(id: $0.id, agent: $0.agent, intent: $0.intent, status: $0.status, startedAt: $0.startedAt,
+                                 finishedAt: $0.finishedAt, durationMs: $0.durationMs, createdAt: $0.createdAt)
+            }
         }
         registry.query("agents.getRun", auth: .user, summary: "One run with its tool executions and metrics (sanitized)") { (input: IDInput, context) in
-            guard let run = try await store.getRun(tenant: try context.tenantID(), id: input.id) else { throw RPCError.notFound("Run") }
+            guard let run = try await store.getRun(tenant: try context.tenantID(), id: input.id) else { throw AgentError(.runNotFound, "Run not found") }
             let s = run.summary
             return RunDetailOutput(
                 id: s.id, agent: s.agent, intent: s.intent, status: s.status, input: Sanitizer.sanitize(run.input), output: run.output.map(Sanitizer.sanitize),

@@ -48,22 +48,10 @@ public enum ContentProcedures {
     }
 
     struct ListInput: RPCInput {
-        static let schema = JSONSchema.object([("status", .string(enumValues: DraftLifecycle.statuses)), ("limit", .integer(minimum: 1, maximum: 100)),
-                                               ("cursor", .string(maxLength: 500))], required: [])
+        static let schema = JSONSchema.object([("status", .string(enumValues: DraftLifecycle.statuses))] + PageInput.fields, required: [])
         let status: String?
         let limit: Int?
         let cursor: String?
-    }
-
-    struct ListOutput: RPCOutput {
-        static let schema = JSONSchema.object([("items", .array(DraftOutput.schema)), ("nextCursor", .nullable(.string()))], required: ["items"])
-        let items: [DraftOutput]
-        let nextCursor: String?
-    }
-
-    struct IDInput: RPCInput {
-        static let schema = JSONSchema.object([("id", .uuid)], required: ["id"])
-        let id: UUID
     }
 
     struct UpdateInput: RPCInput {
@@ -88,7 +76,7 @@ public enum ContentProcedures {
             if let words = input.wordCount { brief["wordCount"] = .number(Double(words)) }
             let run = try await orchestrator.run(tenant: tenant, agent: "content", intent: "article", input: .object(brief), idempotencyKey: nil)
             guard run.status == "succeeded", let output = run.output, case .string(let title)? = output["title"], case .string(let content)? = output["content"] else {
-                throw runFailure(run)
+                throw RunFailure(runID: run.runID, error: run.error, activity: "Article generation")
             }
             var metadata: [String: JSONValue] = ["primaryKeyword": .string(input.primaryKeyword), "topic": .string(input.topic)]
             for key in ["metaDescription", "outline", "wordCount", "model"] { if let v = output[key] { metadata[key] = v } }
@@ -98,29 +86,16 @@ public enum ContentProcedures {
             return GenerateOutput(draftId: draft.id, runId: run.runID, title: title, content: content, metadata: draft.metadata)
         }
         registry.query("content.listDrafts", auth: .user, summary: "Drafts of the caller's tenant, newest first") { (input: ListInput, context) in
-            let page = try await drafts.list(tenant: try context.tenantID(), status: input.status, limit: input.limit ?? 20, cursor: input.cursor)
-            return ListOutput(items: page.items.map(DraftOutput.init), nextCursor: page.nextCursor)
+            let page = try await drafts.list(tenant: try context.tenantID(), status: input.status, limit: input.limit ?? PageInput.defaultLimit, cursor: input.cursor)
+            return PageOutput(page, DraftOutput.init)
         }
         registry.query("content.getDraft", auth: .user, summary: "One draft") { (input: IDInput, context) in
-            guard let draft = try await drafts.get(tenant: try context.tenantID(), id: input.id) else { throw RPCError.notFound("Draft") }
+            guard let draft = try await drafts.get(tenant: try context.tenantID(), id: input.id) else { throw DraftError(.notFound, "Draft not found") }
             return DraftOutput(draft)
         }
         registry.mutation("content.updateDraft", auth: .user, summary: "Edit a draft or move it through its lifecycle; a stale version is a CONFLICT") { (input: UpdateInput, context) in
             DraftOutput(try await drafts.update(tenant: try context.tenantID(), id: input.id, version: input.version,
                                                 title: input.title, content: input.content, status: input.status))
-        }
-    }
-
-    /// The client-facing error for a failed content run (the run id is in the message).
-    static func runFailure(_ run: Orchestrator.Result) -> RPCError {
-        let code: String
-        if case .string(let c)? = run.error?["code"] { code = c } else { code = "AGENT_ERROR" }
-        let message: String
-        if case .string(let m)? = run.error?["message"] { message = m } else { message = "the content agent failed" }
-        switch code {
-        case "BAD_INPUT": return RPCError(.badRequest, message)
-        case "BUDGET_EXCEEDED": return RPCError(.tooManyRequests, "\(message) (run \(run.runID))", retryAfter: 3600)
-        default: return RPCError(.badGateway, "Article generation failed (run \(run.runID)): \(message)")
         }
     }
 }

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Why a stored run failed, as recorded in its `error` column (`{code, message}`), and the
+/// error a service throws when a run it started on a caller's behalf failed.
+public struct RunFailure: Error, CustomStringConvertible, Sendable {
+    /// The stable codes stored with failed runs (the wire form is the raw value).
+    public enum Code: String, Sendable, CaseIterable {
+        /// The agent refused its input (the message names the field).
+        case badInput = "BAD_INPUT"
+        /// The tenant's daily budget for the agent is spent.
+        case budgetExceeded = "BUDGET_EXCEEDED"
+        /// A tool did not finish within its timeout.
+        case toolTimeout = "TOOL_TIMEOUT"
+        /// The LLM tool loop reached its iteration limit.
+        case maxIterations = "MAX_ITERATIONS"
+        /// Anything else the agent threw.
+        case agentError = "AGENT_ERROR"
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// Sanitized, at most 500 characters.
+    public var message: String
+    /// The failed run.
+    public var runID: UUID
+    /// What the caller asked for, for messages ("Article generation"); nil says "The run".
+    public var activity: String?
+
+    /// Creates a failure.
+    public init(_ code: Code, message: String, runID: UUID) {
+        self.code = code
+        self.message = message
+        self.runID = runID
+    }
+
+    /// The failure recorded in a finished run's `error` value (unknown codes read as `agentError`).
+    public init(runID: UUID, error: JSONValue?, activity: String? = nil) {
+        var code = Code.agentError
+        if case .string(let raw)? = error?["code"], let known = Code(rawValue: raw) { code = known }
+        var message = "the agent failed"
+        if case .string(let text)? = error?["message"] { message = text }
+        self.init(code, message: message, runID: runID)
+        self.activity = activity
+    }
+
+    public var description: String { "\(code.rawValue): \(message) (run \(runID))" }
+
+    /// The code for an error an agent threw.
+    public static func classify(_ error: any Error) -> Code {
+        switch error {
+        case is AgentInputError: .badInput
+        case is BudgetExceededError: .budgetExceeded
+        case is ToolTimeoutError: .toolTimeout
+        case is ToolLoop.Exhausted: .maxIterations
+        default: .agentError
+        }
+    }
+
+    /// The value stored in the run's `error` column: the code and a sanitized message.
+    public static func stored(_ error: any Error) -> JSONValue {
+        .object([
+            "code": .string(classify(error).rawValue),
+            "message": .string(Sanitizer.sanitize(String(String(describing: error).prefix(500)))),
+        ])
+    }
+}
