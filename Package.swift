@@ -77,17 +77,28 @@ let package = Package(
             dependencies: ["HTTPCore"],
             swiftSettings: strictSettings),
 
+        // What every test target shares: the throwaway PostgreSQL server, the HTTP test client
+        // and FakeProviderServer, the base of every provider fake.
+        .target(
+            name: "TestSupport",
+            dependencies: ["HTTPCore", "Postgres", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport",
+            swiftSettings: strictSettings),
+        .testTarget(
+            name: "TestSupportTests",
+            dependencies: ["TestSupport", "HTTPCore"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HTTPCoreTests",
-            dependencies: ["HTTPCore"],
+            dependencies: ["HTTPCore", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "PostgresTests",
-            dependencies: ["Postgres"],
+            dependencies: ["Postgres", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "NeonHubTests",
-            dependencies: ["NeonHub", "HTTPCore", "Postgres", "CivilCalendar", "NeonHubCLI"],
+            dependencies: ["NeonHub", "HTTPCore", "Postgres", "CivilCalendar", "NeonHubCLI", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings),
     ],

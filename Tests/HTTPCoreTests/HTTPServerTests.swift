@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import HTTPCore
+import TestSupport
 
 /// The server over real sockets: framing, keep-alive, pipelining, limits and error answers.
 @Suite struct HTTPServerTests {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import HTTPCore
+import TestSupport
 
 /// Timers, connection limits and graceful shutdown.
 @Suite struct HTTPServerTimeoutTests {

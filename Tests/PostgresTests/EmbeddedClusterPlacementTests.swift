@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Where a project's cluster lives when the `postgres` user cannot reach the project folder,

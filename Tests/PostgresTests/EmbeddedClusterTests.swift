@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Postgres
+import TestSupport
 
 @Suite struct EmbeddedClusterTests {
     @Test func missingBinariesGiveOneClearLine() throws {

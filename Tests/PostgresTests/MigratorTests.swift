@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Postgres
+import TestSupport
 
 @Suite struct MigratorTests {
     private func write(_ files: [String: String]) throws -> URL {

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 
 @testable import Postgres
+import TestSupport
 
 @Suite struct PostgresPoolTests {
     @Test func runsQueriesTransactionsAndPipelines() async throws {

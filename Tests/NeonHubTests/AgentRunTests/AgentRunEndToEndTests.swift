@@ -3,6 +3,7 @@ import Logging
 import Postgres
 import Testing
 @testable import NeonHub
+import TestSupport
 
 /// `agents.*` over real HTTP against a real PostgreSQL: rows verified with SQL.
 @Suite struct AgentRunEndToEndTests {
@@ -173,10 +174,10 @@ import Testing
     }
 
     @Test func abandonedRunsAreFailedAtStart() async throws {
-        let url = try TestDatabaseCluster.freshDatabase()
+        let url = try ThrowawayPostgres.freshDatabase()
         // A first server migrates; then a run is left "running" by a runner that no longer exists.
         try await withTestApp({
-            $0.useDatabase = true; $0.databaseURL = url; $0.migrationsDirectory = TestDatabaseCluster.migrations
+            $0.useDatabase = true; $0.databaseURL = url; $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
         }) { server, _ in
             _ = try await server.database!.pool.execute("""
                 INSERT INTO agent_runs (tenant_id, agent, intent, status, input, started_at, runner_id)
@@ -184,7 +185,7 @@ import Testing
                 """)
         }
         try await withTestApp({
-            $0.useDatabase = true; $0.databaseURL = url; $0.migrationsDirectory = TestDatabaseCluster.migrations
+            $0.useDatabase = true; $0.databaseURL = url; $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
         }) { server, _ in
             let rows = try await server.database!.pool.query("SELECT status, error->>'code' AS code FROM agent_runs WHERE runner_id = 424242")
             #expect(try rows[0].decode("status", as: String.self) == "failed")

@@ -34,4 +34,14 @@ import Testing
         let text = "Our API guide explains tokens, bearer bonds and secret sauce recipes for marketers."
         #expect(Sanitizer.sanitize(text) == text)
     }
+
+    @Test func secretsUnderTokenKeysAndBasicCredentialsAreRedacted() {
+        let value = JSONValue.object(["tokens": .object(["access": .string("ya29.a0AfH6SMBx")]), "oauthTokens": .array([.string("ya29.zzz")]), "tokensIn": .number(10),
+                                      "header": .string("Authorization: Basic dXNlcjpwYXNzd29yZA==")])
+        let clean = Sanitizer.sanitize(value)
+        #expect(clean["tokens"] == .string(Sanitizer.redacted))
+        #expect(clean["oauthTokens"] == .string(Sanitizer.redacted))
+        #expect(clean["tokensIn"] == .number(10))
+        #expect(clean["header"]?.jsonText.contains("dXNlcjpwYXNzd29yZA") == false)
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Testing
 @testable import NeonHub
+import TestSupport
 
 /// `content.*` over real HTTP against a real PostgreSQL, with the offline template provider.
 @Suite struct ContentProcedureTests {

@@ -3,15 +3,16 @@ import Logging
 import Postgres
 import Testing
 @testable import NeonHub
+import TestSupport
 
 /// `neonhub content reprice` against a real database: `llm_usage` costs and the runs'
 /// cost metrics follow a new price table; unknown models stay unknown.
 @Suite struct RepriceTests {
     @Test func repricingUpdatesUsageRowsAndRunMetrics() async throws {
-        let url = try TestDatabaseCluster.freshDatabase()
+        let url = try ThrowawayPostgres.freshDatabase()
         let connection = try PostgresConnection(connectionString: url)
         defer { connection.close() }
-        _ = try Migrator(directory: URL(fileURLWithPath: TestDatabaseCluster.migrations), logger: Logger(label: "test")).migrate(on: connection)
+        _ = try Migrator(directory: URL(fileURLWithPath: ThrowawayPostgres.migrationsDirectory.path), logger: Logger(label: "test")).migrate(on: connection)
         let run = UUID()
         _ = try connection.execute("INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input) VALUES (\(run), 't', 'content', 'article', 'succeeded', '{}')")
         _ = try connection.execute("""

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// tRPC calls as the frontend makes them, authenticated as a test tenant.
 extension HTTPTestClient {

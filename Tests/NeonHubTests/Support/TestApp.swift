@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 @testable import NeonHub
+import TestSupport
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
 func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [],
@@ -36,11 +37,11 @@ func signedToken(tenant: String = "tenant-a", role: Role = .user, subject: Strin
 /// Like `withTestApp`, on a fresh database of the test cluster, migrated, with bearer auth on.
 func withDatabaseApp(agents: [any Agent] = [], _ configure: @escaping (inout AppConfig) -> Void = { _ in },
                      _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
-    let url = try TestDatabaseCluster.freshDatabase()
+    let url = try ThrowawayPostgres.freshDatabase()
     try await withTestApp({
         $0.useDatabase = true
         $0.databaseURL = url
-        $0.migrationsDirectory = TestDatabaseCluster.migrations
+        $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
         $0.jwtSecret = testJWTSecret
         configure(&$0)
     }, agents: agents, body)

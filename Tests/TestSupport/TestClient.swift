@@ -1,23 +1,34 @@
 import Foundation
 import Glibc
-@testable import HTTPCore
+import HTTPCore
 
-/// A blocking TCP client for tests: sends raw bytes and reads raw HTTP responses.
-final class TestClient {
-    let fd: Int32
+/// A blocking TCP client for tests: sends raw bytes and reads raw HTTP responses. The one
+/// HTTP client of the tests: `HTTPTestClient` speaks whole requests through it.
+public final class TestClient {
+    /// The socket.
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
     /// A parsed response.
-    struct Response {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var bodyText: String { String(decoding: body, as: UTF8.self) }
+    public struct Response: Sendable {
+        /// The status code.
+        public var status: Int
+        /// The header fields, in order.
+        public var headers: HTTPHeaders
+        /// The body (de-chunked).
+        public var body: [UInt8]
+        /// The body as UTF-8 text.
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible { var description: String }
+    /// A failure to connect, send or read.
+    public struct Failure: Error, CustomStringConvertible {
+        /// What failed.
+        public var description: String
+    }
 
-    init(port: Int, timeout: Double = 5) throws {
+    /// Connects to `127.0.0.1:port`; reads time out after `timeout` seconds.
+    public init(port: Int, timeout: Double = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -32,14 +43,17 @@ final class TestClient {
 
     deinit { Glibc.close(fd) }
 
-    func setTimeout(_ seconds: Double) {
+    /// Sets the receive timeout.
+    public func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ text: String) throws { try send(Array(text.utf8)) }
+    /// Sends text as UTF-8.
+    public func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) throws {
+    /// Sends every byte.
+    public func send(_ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -58,7 +72,7 @@ final class TestClient {
     }
 
     /// True when the server has closed the connection (EOF) with no further bytes.
-    func isClosedByPeer() -> Bool {
+    public func isClosedByPeer() -> Bool {
         if !buffer.isEmpty { return false }
         var chunk = [UInt8](repeating: 0, count: 1024)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -67,7 +81,7 @@ final class TestClient {
     }
 
     /// Reads one response. `head` says the request was HEAD (no body follows).
-    func readResponse(head: Bool = false) throws -> Response {
+    public func readResponse(head: Bool = false) throws -> Response {
         var headEnd: Int?
         while headEnd == nil {
             if let r = find([13, 10, 13, 10]) { headEnd = r } else if !fill() { throw Failure(description: "no response head (got \(buffer.count) bytes)") }

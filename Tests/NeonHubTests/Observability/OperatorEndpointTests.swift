@@ -108,4 +108,13 @@ import Testing
         #expect(text.contains("too many header fields"))
         #expect(response.headers["x-request-id"] != nil)
     }
+
+    @Test func unknownMethodsShareOneMetricLabel() async throws {
+        try await withTestApp { _, client in
+            for i in 0..<3 { _ = try await client.request("X\(i)", "/nope") }
+            let text = try await client.get("/metrics").text
+            #expect(text.contains(#"neonhub_http_requests_total{method="OTHER",route="unmatched",status="404"} 3"#))
+            #expect(!text.contains(#"method="X1""#))
+        }
+    }
 }

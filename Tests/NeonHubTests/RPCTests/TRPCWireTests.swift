@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NeonHub
+import TestSupport
 
 /// The tRPC wire format over real HTTP, with the bytes a stock tRPC v11 client sends.
 @Suite struct TRPCWireTests {

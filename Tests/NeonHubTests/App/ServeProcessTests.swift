@@ -4,6 +4,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// The real `neonhub` binary: bad configuration stops start-up; SIGTERM drains and exits 0;
@@ -15,7 +16,7 @@ import Glibc
     }
 
     /// The repository's `Migrations/`.
-    static let migrations = URL(fileURLWithPath: TestDatabaseCluster.migrations, isDirectory: true)
+    static let migrations = URL(fileURLWithPath: ThrowawayPostgres.migrationsDirectory.path, isDirectory: true)
 
     /// A running `neonhub` process whose standard error is collected as it arrives.
     final class ServerProcess: Sendable {
@@ -84,7 +85,7 @@ import Glibc
         // The harness's throwaway database and a port the kernel picks: nothing here depends
         // on where the checkout lives or on which ports are free.
         let server = try ServerProcess(environment: [
-            "DATABASE_URL": try TestDatabaseCluster.freshDatabase(), "MIGRATIONS_DIR": Self.migrations.path,
+            "DATABASE_URL": try ThrowawayPostgres.freshDatabase(), "MIGRATIONS_DIR": Self.migrations.path,
             "PORT": "0", "HOST": "127.0.0.1", "SHUTDOWN_GRACE": "3",
         ])
         defer { server.terminate() }

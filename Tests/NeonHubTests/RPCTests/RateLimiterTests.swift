@@ -15,4 +15,11 @@ import Testing
         for _ in 0..<60 { #expect(limiter.acquire("t") == nil) }
         #expect(limiter.acquire("t") != nil)
     }
+
+    @Test func batchesPayPerCall() {
+        let limiter = RateLimiter(perMinute: 10) { 0 }
+        #expect(limiter.acquire("t", cost: 8) == nil)
+        #expect(limiter.acquire("t", cost: 3) != nil)
+        #expect(limiter.acquire("t", cost: 2) == nil)
+    }
 }

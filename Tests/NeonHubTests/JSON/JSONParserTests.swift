@@ -108,6 +108,13 @@ import Testing
         #expect(throws: AuthError.self) { try JSONValue.object(fromJSON: Array(#"{"sub":"u1",}"#.utf8)) }
         #expect(throws: AuthError.self) { try JSONValue.object(fromJSON: Array("[1]".utf8)) }
     }
+
+    @Test func jsonTextEscapesLikeJSON() throws {
+        let value = JSONValue.object(["b": .string("quote \" backslash \\ newline \n tab \t bell \u{7} é 🚀"), "a": .array([.number(1.5), .number(2), .bool(true), .null])])
+        let text = value.jsonText
+        #expect(text.hasPrefix(#"{"a":[1.5,2,true,null],"b":"#))
+        #expect(try JSONValue.parse(Array(text.utf8)) == value)
+    }
 }
 
 /// Decoding straight from a `JSONValue` tree must match `JSONDecoder` (with the procedures'

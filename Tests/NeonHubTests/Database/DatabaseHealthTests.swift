@@ -2,13 +2,13 @@ import Foundation
 import Logging
 import Postgres
 import Testing
+import TestSupport
 @testable import NeonHub
 
 /// The server against a real (throwaway) PostgreSQL: migrations at start and `/health`
 /// following the database through an outage.
 @Suite(.serialized) struct DatabaseHealthTests {
-    static let migrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Migrations").path
+    static let migrations = ThrowawayPostgres.migrationsDirectory.path
 
     func waitFor(_ seconds: Double, _ condition: () async -> Bool) async -> Double? {
         let start = Date()

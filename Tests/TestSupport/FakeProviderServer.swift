@@ -1,0 +1,204 @@
+import Foundation
+import HTTPCore
+import Synchronization
+
+/// A third-party API on loopback, served by our own `HTTPCore`: the base every provider fake
+/// stands on. It records every request (method, path, query, headers, body) and answers
+/// from scripted routes. A provider fake adds what the provider's documentation says — the
+/// checks on each request and the documented success and error payloads — as its routes.
+///
+/// A route is a method and a path pattern whose `*` segments match any one segment. Its
+/// answer is a fixed reply, a sequence (each request takes the next; the last one repeats),
+/// or a closure that sees the recorded request. A request no route matches is answered 404
+/// with a JSON body naming it, and stays in `requests` so a test can see what was sent.
+public final class FakeProviderServer: HTTPHandler, Sendable {
+    /// A request as it arrived.
+    public struct RecordedRequest: Sendable {
+        /// The method, e.g. `POST`.
+        public var method: String
+        /// The path, without the query.
+        public var path: String
+        /// The raw query string, if any.
+        public var query: String?
+        /// The header fields as received.
+        public var headers: HTTPHeaders
+        /// The body.
+        public var body: [UInt8]
+        /// When it arrived.
+        public var receivedAt: Date
+
+        /// The body as UTF-8 text.
+        public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+        /// The body parsed as JSON (nil when it is not JSON).
+        public var json: Any? { try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) }
+
+        /// The query parameters, decoded as `application/x-www-form-urlencoded` (`+` is a space).
+        public var queryItems: [String: [String]] { Self.formDecode(query ?? "") }
+
+        /// The body's parameters when it is `application/x-www-form-urlencoded`.
+        public var formItems: [String: [String]] { Self.formDecode(bodyText) }
+
+        /// A header's value, by case-insensitive name.
+        public func header(_ name: String) -> String? { headers[name] }
+
+        static func formDecode(_ text: String) -> [String: [String]] {
+            var items: [String: [String]] = [:]
+            for pair in text.split(separator: "&") where !pair.isEmpty {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                func decode(_ s: Substring) -> String {
+                    String(s).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(s)
+                }
+                items[decode(parts[0]), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+            }
+            return items
+        }
+    }
+
+    /// A scripted answer.
+    public struct Reply: Sendable {
+        /// The status code.
+        public var status: Int
+        /// The header fields.
+        public var headers: HTTPHeaders
+        /// The body.
+        public var body: [UInt8]
+        /// Waits this long before answering (a slow provider; a timeout test).
+        public var delay: Duration?
+
+        /// A reply with raw bytes.
+        public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], delay: Duration? = nil) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+            self.delay = delay
+        }
+
+        /// A JSON reply from JSON text (written as the provider's documentation shows it).
+        public static func json(_ status: Int, _ text: String, headers: HTTPHeaders = HTTPHeaders()) -> Reply {
+            var h = headers
+            h.replaceOrAdd(name: "Content-Type", value: "application/json")
+            return Reply(status: status, headers: h, body: Array(text.utf8))
+        }
+
+        /// A JSON reply from a JSON-serializable value.
+        public static func json(_ status: Int, object: Any, headers: HTTPHeaders = HTTPHeaders()) -> Reply {
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()
+            return json(status, String(decoding: data, as: UTF8.self), headers: headers)
+        }
+
+        /// The same reply, answered after `delay`.
+        public func delayed(_ delay: Duration) -> Reply {
+            var copy = self
+            copy.delay = delay
+            return copy
+        }
+    }
+
+    /// Computes a reply from the recorded request.
+    public typealias Responder = @Sendable (RecordedRequest) -> Reply
+
+    private struct Route: Sendable {
+        var method: String
+        var pattern: [Substring]
+        var replies: [Responder]
+        var served = 0
+    }
+
+    private struct State: Sendable {
+        var routes: [Route] = []
+        var requests: [RecordedRequest] = []
+    }
+
+    private let state = Mutex(State())
+    private let server = Mutex<HTTPServer?>(nil)
+
+    /// A fake with no routes; add them with `on`, then `start()`.
+    public init() {}
+
+    /// Answers `method pattern` with `reply`, every time.
+    public func on(_ method: String, _ pattern: String, reply: Reply) {
+        on(method, pattern, replies: [reply])
+    }
+
+    /// Answers `method pattern` with each reply in turn; the last one repeats.
+    public func on(_ method: String, _ pattern: String, replies: [Reply]) {
+        add(method, pattern, replies.map { reply in { _ in reply } })
+    }
+
+    /// Answers `method pattern` with what `responder` makes of the request.
+    public func on(_ method: String, _ pattern: String, _ responder: @escaping Responder) {
+        add(method, pattern, [responder])
+    }
+
+    private func add(_ method: String, _ pattern: String, _ replies: [Responder]) {
+        precondition(!replies.isEmpty, "a route needs at least one reply")
+        state.withLock { $0.routes.append(Route(method: method, pattern: Self.segments(pattern), replies: replies)) }
+    }
+
+    /// Every request received so far, in arrival order.
+    public var requests: [RecordedRequest] { state.withLock { $0.requests } }
+
+    /// The requests received for `method pattern`.
+    public func requests(_ method: String, _ pattern: String) -> [RecordedRequest] {
+        let segments = Self.segments(pattern)
+        return requests.filter { $0.method == method && Self.matches(segments, $0.path) }
+    }
+
+    /// Starts listening on an ephemeral loopback port.
+    public func start() throws {
+        let http = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1), handler: self)
+        try http.start()
+        server.withLock { $0 = http }
+    }
+
+    /// `http://127.0.0.1:<port>` (after `start()`).
+    public var baseURL: String { "http://127.0.0.1:\(server.withLock { $0?.port ?? 0 })" }
+
+    /// Stops listening and waits until every connection is closed.
+    public func stop() {
+        guard let http = server.withLock({ current -> HTTPServer? in defer { current = nil }; return current }) else { return }
+        http.shutdown()
+        http.waitUntilStopped()
+    }
+
+    public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let recorded = RecordedRequest(method: request.method, path: request.path, query: request.query,
+                                       headers: request.headers, body: request.body, receivedAt: Date())
+        let responderForRoute: Responder? = state.withLock { state in
+            state.requests.append(recorded)
+            guard let index = state.routes.lastIndex(where: { $0.method == request.method && Self.matches($0.pattern, request.path) }) else {
+                return nil
+            }
+            let route = state.routes[index]
+            state.routes[index].served += 1
+            return route.replies[min(route.served, route.replies.count - 1)]
+        }
+        let reply = responderForRoute?(recorded)
+            ?? .json(404, object: ["error": "no scripted response for \(request.method) \(request.path)"])
+        if let delay = reply.delay {
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))) {
+                responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body))
+            }
+        } else {
+            responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body))
+        }
+    }
+
+    private static func segments(_ path: String) -> [Substring] { path.split(separator: "/", omittingEmptySubsequences: false) }
+
+    private static func matches(_ pattern: [Substring], _ path: String) -> Bool {
+        let segments = segments(path)
+        guard segments.count == pattern.count else { return false }
+        return zip(pattern, segments).allSatisfy { $0 == "*" || $0 == $1 }
+    }
+}
+
+/// Runs `body` with a started fake, stopping it afterwards.
+public func withFakeProvider<T>(_ configure: (FakeProviderServer) -> Void, _ body: (FakeProviderServer) async throws -> T) async throws -> T {
+    let fake = FakeProviderServer()
+    configure(fake)
+    try fake.start()
+    defer { fake.stop() }
+    return try await body(fake)
+}
