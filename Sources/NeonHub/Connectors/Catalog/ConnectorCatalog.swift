@@ -1,0 +1,132 @@
+import Foundation
+
+/// Every connector definition of `configs/connectors/`, validated: each file against
+/// `connector.schema.json` (problems named by file and JSON path), then the rules a schema
+/// cannot say (the file is named after the id, action ids are unique, the accounts and smoke
+/// actions exist and read, every action input schema is one the runtime can enforce).
+public struct ConnectorCatalog: Sendable {
+    /// One loaded definition with its source.
+    public struct Entry: Sendable {
+        /// The decoded definition.
+        public var definition: ConnectorDefinition
+        /// The file's JSON, as stored in `connector_platforms.definition`.
+        public var json: JSONValue
+        /// SHA-256 of the file, hex (what `connector_platforms.checksum` records).
+        public var checksum: String
+        /// Each action's compiled input schema, by action id.
+        public var inputSchemas: [String: JSONSchemaDocument]
+    }
+
+    /// The definitions, sorted by id.
+    public let entries: [Entry]
+    private let byID: [String: Int]
+
+    /// A catalog of already-validated entries.
+    init(entries: [Entry]) {
+        self.entries = entries.sorted { $0.definition.id < $1.definition.id }
+        var index: [String: Int] = [:]
+        for (i, entry) in self.entries.enumerated() { index[entry.definition.id] = i }
+        byID = index
+    }
+
+    /// The connector with `id`.
+    public subscript(id: String) -> Entry? { byID[id].map { entries[$0] } }
+
+    /// The definitions in id order.
+    public var definitions: [ConnectorDefinition] { entries.map(\.definition) }
+
+    /// The name of the definition format file inside the catalog folder.
+    public static let schemaFileName = "connector.schema.json"
+
+    /// Loads and validates every `<id>.json` of `directory` (schema files excluded). Every
+    /// problem of every file is collected; any problem throws `invalidDefinition` listing them.
+    public static func load(directory: URL) throws -> ConnectorCatalog {
+        let schemaURL = directory.appendingPathComponent(schemaFileName)
+        let schema: JSONSchemaDocument
+        do {
+            schema = try JSONSchemaDocument(contentsOf: schemaURL)
+        } catch {
+            throw ConnectorError(.invalidDefinition, "cannot load the connector schema \(schemaURL.path): \(error)")
+        }
+        let files: [String]
+        do {
+            files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".schema.json") }.sorted()
+        } catch {
+            throw ConnectorError(.invalidDefinition, "cannot read the connector catalog \(directory.path): \(error.localizedDescription)")
+        }
+        var problems: [String] = []
+        var entries: [Entry] = []
+        for file in files {
+            let url = directory.appendingPathComponent(file)
+            let display = "\(directory.lastPathComponent)/\(file)"
+            switch loadEntry(url, schema: schema) {
+            case .success(let entry): entries.append(entry)
+            case .failure(let lines): problems += lines.map { "\(display): \($0)" }
+            }
+        }
+        guard problems.isEmpty else {
+            throw ConnectorError(.invalidDefinition, problems[0] + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""),
+                                 details: problems)
+        }
+        return ConnectorCatalog(entries: entries)
+    }
+
+    private enum Loaded { case success(Entry), failure([String]) }
+
+    private static func loadEntry(_ url: URL, schema: JSONSchemaDocument) -> Loaded {
+        let bytes: [UInt8]
+        let json: JSONValue
+        do {
+            bytes = [UInt8](try Data(contentsOf: url))
+            json = try JSONValue.parse(bytes)
+        } catch {
+            return .failure(["$: not valid JSON (\(error))"])
+        }
+        let violations = schema.validate(json)
+        guard violations.isEmpty else { return .failure(violations.map(\.description)) }
+        let definition: ConnectorDefinition
+        do {
+            definition = try JSONDecoder().decode(ConnectorDefinition.self, from: Data(bytes))
+        } catch {
+            return .failure(["$: \(error)"])
+        }
+        var problems = rules(definition, fileStem: url.deletingPathExtension().lastPathComponent)
+        var inputSchemas: [String: JSONSchemaDocument] = [:]
+        for (index, action) in definition.actions.enumerated() {
+            do {
+                inputSchemas[action.id] = try JSONSchemaDocument(action.inputSchema)
+            } catch {
+                problems.append("$.actions[\(index)].inputSchema: \(error)")
+            }
+        }
+        guard problems.isEmpty else { return .failure(problems) }
+        return .success(Entry(definition: definition, json: json, checksum: SHA256Digest.hex(bytes), inputSchemas: inputSchemas))
+    }
+
+    /// What the schema cannot express.
+    static func rules(_ definition: ConnectorDefinition, fileStem: String) -> [String] {
+        var problems: [String] = []
+        if definition.id != fileStem { problems.append("$.id: \"\(definition.id)\" does not match the file name \(fileStem).json") }
+        var seen: Set<String> = []
+        for (index, action) in definition.actions.enumerated() where !seen.insert(action.id).inserted {
+            problems.append("$.actions[\(index)].id: \"\(action.id)\" is declared twice")
+        }
+        func mustRead(_ id: String, _ path: String) {
+            guard let action = definition.action(id) else { return problems.append("\(path): no action \"\(id)\"") }
+            if action.kind != "read" { problems.append("\(path): \"\(id)\" is not a read action") }
+        }
+        if let accounts = definition.accounts { mustRead(accounts.action, "$.accounts.action") }
+        if let smoke = definition.smoke { mustRead(smoke.action, "$.smoke.action") }
+        for (index, trigger) in definition.triggers.enumerated() {
+            if let action = trigger.action, definition.action(action) == nil {
+                problems.append("$.triggers[\(index)].action: no action \"\(action)\"")
+            }
+        }
+        if definition.auth.type == "oauth2" && (definition.auth.authorizeUrl == nil || definition.auth.tokenUrl == nil) {
+            problems.append("$.auth: oauth2 needs authorizeUrl and tokenUrl")
+        }
+        return problems
+    }
+
+}

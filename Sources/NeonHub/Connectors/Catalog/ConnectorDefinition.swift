@@ -1,0 +1,191 @@
+import Foundation
+
+/// One connector as `configs/connectors/<id>.json` defines it (the format is
+/// `configs/connectors/connector.schema.json`; every file is validated against it before it
+/// is decoded into this value).
+public struct ConnectorDefinition: Codable, Sendable {
+    /// Lower-case kebab id (`google-ads`); the environment form is `GOOGLE_ADS`.
+    public var id: String
+    public var name: String
+    public var category: String
+    /// Rollout wave: `marketing`, `messaging`, `A`…`E`, `productivity`.
+    public var wave: String
+    /// `stable`, `experimental` or `disabled`.
+    public var availability: String
+    /// The provider's API reference this definition follows.
+    public var docs: String
+    public var description: String?
+    public var auth: Auth
+    /// May contain `{{vars.x}}` for per-connection hosts.
+    public var baseUrl: String
+    public var variables: [Variable]?
+    /// Sent with every request.
+    public var headers: [String: String]?
+    /// Extra app-level environment variables (beyond `<ID>_CLIENT_ID` / `_CLIENT_SECRET`).
+    public var appSettings: [String]?
+    public var rateLimit: RateLimit
+    public var errors: ErrorRules?
+    public var accounts: AccountsAction?
+    public var actions: [Action]
+    public var triggers: [Trigger]
+    public var smoke: Smoke?
+    public var notes: [String]?
+
+    /// How a connection authenticates.
+    public struct Auth: Codable, Sendable {
+        /// `oauth2`, `oauth2_client_credentials`, `api_key`, `basic`, `personal_token`, `key_pair`, `bot_token`.
+        public var type: String
+        public var authorizeUrl: String?
+        public var tokenUrl: String?
+        public var revokeUrl: String?
+        public var scopes: [String]?
+        public var scopeSeparator: String?
+        public var pkce: Bool?
+        public var clientAuthentication: String?
+        public var extraAuthorizeParams: [String: String]?
+        public var refresh: Refresh?
+        public var credentials: [Credential]?
+        public var placement: Placement?
+    }
+
+    /// When and how tokens are refreshed.
+    public struct Refresh: Codable, Sendable {
+        public var strategy: String
+        public var rotatesRefreshToken: Bool?
+        /// ISO 8601 durations before expiry (`P7D`, `PT50M`).
+        public var before: [String]?
+        /// A fixed period (`PT18H`).
+        public var every: String?
+    }
+
+    /// A field `connectors.connect` takes for non-OAuth kinds.
+    public struct Credential: Codable, Sendable {
+        public var name: String
+        /// Secret fields go to the vault; the others are stored as variables.
+        public var secret: Bool
+        public var description: String?
+    }
+
+    /// Where the credential goes on each request.
+    public struct Placement: Codable, Sendable {
+        /// `header` or `query`.
+        public var `in`: String
+        public var name: String
+        public var prefix: String?
+    }
+
+    /// A per-connection variable (Shopify `shop`, Salesforce instance URL…).
+    public struct Variable: Codable, Sendable {
+        public var name: String
+        public var description: String
+        public var pattern: String?
+        public var example: String?
+    }
+
+    /// The provider's documented limits.
+    public struct RateLimit: Codable, Sendable {
+        public var requests: Int?
+        public var per: String?
+        public var scope: String?
+        public var headers: [String]?
+        public var description: String
+    }
+
+    /// How the provider reports errors beyond the HTTP status.
+    public struct ErrorRules: Codable, Sendable {
+        public var codePath: String?
+        public var messagePath: String?
+        public var okPath: String?
+        public var authCodes: [JSONValue]?
+        public var rateLimitCodes: [JSONValue]?
+        public var permanentCodes: [JSONValue]?
+        public var retryableCodes: [JSONValue]?
+    }
+
+    /// The read action that lists a connection's publishable accounts.
+    public struct AccountsAction: Codable, Sendable {
+        public var action: String
+        public var kind: String?
+    }
+
+    /// One thing the connector can do.
+    public struct Action: Codable, Sendable {
+        /// Dotted id, e.g. `pages.list`.
+        public var id: String
+        public var name: String
+        public var description: String?
+        /// `read` or `write`.
+        public var kind: String
+        /// Validates the action's input.
+        public var inputSchema: JSONValue
+        public var request: RequestTemplate?
+        /// A Swift handler for flows that need code.
+        public var handler: String?
+        public var pagination: Pagination?
+        public var response: ResponseMapping?
+        public var idempotencyHeader: String?
+        public var scopes: [String]?
+    }
+
+    /// An HTTP request with `{{…}}` placeholders.
+    public struct RequestTemplate: Codable, Sendable {
+        public var method: String
+        public var path: String
+        public var query: [String: String]?
+        public var headers: [String: String]?
+        public var body: Body?
+
+        /// A request body template.
+        public struct Body: Codable, Sendable {
+            /// `json`, `form` or `multipart`.
+            public var encoding: String
+            public var template: JSONValue
+        }
+    }
+
+    /// How a read action pages.
+    public struct Pagination: Codable, Sendable {
+        /// `none`, `cursor`, `page`, `offset`, `link_header`, `next_url`, `graphql`.
+        public var style: String
+        public var itemsPath: String?
+        public var cursorPath: String?
+        public var cursorParam: String?
+        public var hasMorePath: String?
+        public var nextUrlPath: String?
+        public var pageParam: String?
+        public var offsetParam: String?
+        public var limitParam: String?
+        public var pageSize: Int?
+        public var pageInfoPath: String?
+        public var maxItems: Int?
+    }
+
+    /// What of the response an action returns.
+    public struct ResponseMapping: Codable, Sendable {
+        public var path: String?
+        public var fields: [String: String]?
+    }
+
+    /// A webhook or polling trigger.
+    public struct Trigger: Codable, Sendable {
+        public var id: String
+        public var type: String
+        public var description: String
+        public var signature: String?
+        public var events: [String]?
+        public var action: String?
+        public var interval: String?
+    }
+
+    /// What `neonhub connectors smoke` runs.
+    public struct Smoke: Codable, Sendable {
+        public var action: String
+        public var input: JSONValue?
+    }
+
+    /// The action with `id`, if any.
+    public func action(_ id: String) -> Action? { actions.first { $0.id == id } }
+
+    /// `GOOGLE_ADS` for `google-ads`: the prefix of the connector's environment variables.
+    public var environmentPrefix: String { id.uppercased().replacingOccurrences(of: "-", with: "_") }
+}
