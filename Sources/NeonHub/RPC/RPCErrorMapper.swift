@@ -10,6 +10,16 @@ enum RPCErrorMapper {
             return e
         case let e as AuthError:
             return RPCError(.unauthorized, "Invalid token: \(e.reason)")
+        case let e as PostgresError where e.isCommitOutcomeUnknown:
+            // The database went away while committing: the change may have been saved.
+            logger.warning(
+                "database connection lost during commit; outcome unknown",
+                metadata: ["procedure": "\(procedure)", "error": "\(e)", "outcome": "unknown"])
+            return RPCError(
+                .serviceUnavailable,
+                "Database connection lost while saving; the change may or may not have been saved. "
+                    + "Retry with the same idempotency key to get the original result",
+                retryAfter: 2)
         case let e as PostgresError where e.kind == .unavailable || e.kind == .connectionLost:
             logger.warning("database unavailable", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
             return RPCError(.serviceUnavailable, "Database unavailable; try again shortly", retryAfter: 2)
