@@ -177,8 +177,11 @@ import Glibc
         throw CancellationError()
     }
 
-    /// SIGKILLs the cluster's postmaster and every process it started, then waits (at most
-    /// 10 s) until none of them runs.
+    /// SIGKILLs the cluster's postmaster, as an operator (or the OOM killer) would. Its
+    /// backends notice within moments and leave on their own — telling their clients
+    /// "terminating connection due to unexpected postmaster exit" (57P01) — which is what
+    /// answered 500 in issue #19. Those still there after 1 s are SIGKILLed too (a closed
+    /// socket, no goodbye); then waits (at most 10 s more) until none runs.
     static func killCluster(_ cluster: EmbeddedCluster) throws {
         let pidFile = cluster.dataDirectory.appendingPathComponent("postmaster.pid")
         let text = try String(contentsOf: pidFile, encoding: .utf8)
@@ -186,7 +189,10 @@ import Glibc
             throw HTTPTestClient.Failure()
         }
         let victims = [postmaster] + children(of: postmaster)
-        for pid in victims { kill(pid, SIGKILL) }
+        kill(postmaster, SIGKILL)
+        let grace = ContinuousClock.now + .seconds(1)
+        while victims.contains(where: isRunning), ContinuousClock.now < grace { usleep(10_000) }
+        for pid in victims where isRunning(pid) { kill(pid, SIGKILL) }
         let end = ContinuousClock.now + .seconds(10)
         while victims.contains(where: isRunning), ContinuousClock.now < end { usleep(10_000) }
     }

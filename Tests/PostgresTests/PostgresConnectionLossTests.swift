@@ -84,6 +84,32 @@ import Testing
         }
     }
 
+    /// Issue #19 exactly: the server said goodbye (57P01) and closed while the connection sat
+    /// idle, and nothing read it before the next request. The goodbye arrives as the first
+    /// statement's error, libpq aborts the rest itself, and the socket is closed where the
+    /// sync should be — which was reported as "pipeline did not end with a sync".
+    @Test func requestOnAConnectionWhoseServerAlreadyLeftIsConnectionLost() async throws {
+        try await TestDatabase.with { db in
+            let admin = try db.connect()
+            try admin.executeScript("CREATE TABLE items (n int PRIMARY KEY)")
+            for usePipeline in [true, false] {
+                let connection = try db.connect()
+                let pid = try connection.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int32.self) ?? 0
+                try admin.query("SELECT pg_terminate_backend(\(pid), 5000)")
+                let error = #expect(throws: PostgresError.self) {
+                    if usePipeline {
+                        _ = try connection.pipelineTransaction(["INSERT INTO items VALUES (\(1))", "INSERT INTO items VALUES (\(2))"])
+                    } else {
+                        try connection.execute("INSERT INTO items VALUES (\(1))")
+                    }
+                }
+                #expect(error?.kind == .connectionLost, "\(String(describing: error))")
+                #expect(!connection.isConnected)
+            }
+            #expect(try count(db) == 0)
+        }
+    }
+
     @Test func lostSingleStatementClosesTheConnection() async throws {
         try await TestDatabase.with { db in
             let connection = try db.connect()
