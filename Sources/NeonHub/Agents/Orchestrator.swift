@@ -84,7 +84,8 @@ public final class Orchestrator: Sendable {
         throw RPCError(.notFound, "No agent handles intent \(intent.prefix(64))")
     }
 
-    /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key).
+    /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key, or
+    /// resumes it under its id when the request that started it lost the database before its end).
     public func run(tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?) async throws -> Result {
         let (agent, intent) = try resolve(agent: name, intent: intent)
         guard let breaker = breakers[agent.name], breaker.allowRun() else {
