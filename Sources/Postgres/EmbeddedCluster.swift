@@ -253,9 +253,14 @@ public final class EmbeddedCluster: Sendable {
         return Self.isLivePostgresProcess(pid) ? pid : nil
     }
 
-    /// Whether `pid` is alive and a Postgres process (a stale pid file may name a recycled pid).
+    /// Whether `pid` is alive and a Postgres process (a stale pid file may name a recycled
+    /// pid; a killed postmaster its parent has not reaped yet is a zombie, not alive).
     static func isLivePostgresProcess(_ pid: pid_t) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+           let end = stat.lastIndex(of: ")"), stat[end...].dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("Z") {
+            return false
+        }
         if let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
            !command.hasPrefix("postgres"), !command.hasPrefix("postmaster") {
             return false

@@ -127,14 +127,18 @@ enum LibPQ {
         return String(cString: pointer)
     }
 
-    /// Builds an error from a failed result (or from the connection when there is none).
+    /// Builds an error from a failed result (or from the connection when there is none): a
+    /// broken connection or a "going away" SQLSTATE is `.connectionLost`, any other
+    /// SQLSTATE `.server`, anything else `.protocol`.
     static func makeError(
         connection: OpaquePointer?, result: OpaquePointer?, sql: String?, statementIndex: Int? = nil
     ) -> PostgresError {
         let connectionBad = connection.map { PQstatus($0) == CONNECTION_BAD } ?? true
         if let result, let code = field(result, "C") {
+            // A server going away says so (57P01…) before libpq has seen the socket close.
+            let lost = connectionBad || PostgresError.isConnectionFailure(sqlState: code)
             return PostgresError(
-                kind: connectionBad ? .connectionLost : .server, code: code,
+                kind: lost ? .connectionLost : .server, code: code,
                 message: field(result, "M") ?? "unknown server error",
                 detail: field(result, "D"), hint: field(result, "H"),
                 constraintName: field(result, "n"), tableName: field(result, "t"), columnName: field(result, "c"),

@@ -7,6 +7,8 @@ import Logging
 /// migrate the same database at once: one applies, the others then find nothing to do.
 /// An applied migration whose file changed fails with `MigrationError.checksumMismatch`.
 /// Files must not contain their own `BEGIN`/`COMMIT` (nor `CREATE INDEX CONCURRENTLY`).
+/// A database that goes away while migrating surfaces as the `PostgresError` itself
+/// (`.connectionLost`/`.unavailable`), never as `MigrationError`, so callers can retry.
 public struct Migrator: Sendable {
     /// The advisory lock key held while migrating ("NeonHub" in ASCII).
     public static let advisoryLockKey: Int64 = 0x004E_656F_6E48_7562
@@ -111,7 +113,8 @@ public struct Migrator: Sendable {
                         VALUES (\(migration.version), \(migration.name), \(migration.checksum))
                         """)
                 }
-            } catch let error as PostgresError {
+            } catch let error as PostgresError where error.kind == .server || error.kind == .protocol {
+                // A lost or unavailable database is rethrown as is: the caller retries later.
                 throw MigrationError.migrationFailed(
                     version: migration.version, name: migration.name, error: error.description)
             }

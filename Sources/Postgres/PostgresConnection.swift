@@ -204,16 +204,17 @@ public final class PostgresConnection {
         }
     }
 
-    /// Times `body` and reports it to the observer.
+    /// Times `body` and reports it to the observer. A lost connection is closed here, so
+    /// that nobody sends on it again and a pool discards it.
     func observed<R>(_ body: () throws -> R) throws -> R {
-        guard let observer = options.observer else { return try body() }
         let start = ContinuousClock.now
         do {
             let value = try body()
-            observer((ContinuousClock.now - start).postgresSeconds, true)
+            options.observer?((ContinuousClock.now - start).postgresSeconds, true)
             return value
         } catch {
-            observer((ContinuousClock.now - start).postgresSeconds, false)
+            options.observer?((ContinuousClock.now - start).postgresSeconds, false)
+            if let error = error as? PostgresError, error.kind == .connectionLost { close() }
             throw error
         }
     }

@@ -9,7 +9,11 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     public enum Kind: String, Sendable, Hashable {
         /// The server rejected a statement; `code` holds its SQLSTATE.
         case server
-        /// The connection broke while in use; the statement's outcome is unknown.
+        /// The connection broke while in use: the socket closed, or the server said it is
+        /// going away (SQLSTATE class `08`, `57P01`–`57P03`). The connection has been
+        /// discarded; the database is unavailable for now, not misused. Whatever was not yet
+        /// committed was rolled back, except that `isCommitOutcomeUnknown` says when a
+        /// commit was in flight and may have happened.
         case connectionLost
         /// No connection could be obtained: the database is unreachable, the pool is
         /// exhausted past its acquire timeout, or the pool is shut down.
@@ -38,12 +42,18 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     public var failedStatementIndex: Int?
     /// The SQL text of the failing statement (never its bound values).
     public var sql: String?
+    /// True when the connection was lost after a commit was sent and before its answer
+    /// arrived (a `COMMIT`, or the sync that ends a pipeline outside a transaction): the
+    /// work may or may not have been committed. Only set on `.connectionLost` errors. A
+    /// lone statement outside a transaction commits on its own too; it is not flagged
+    /// (reads are the common case): put writes whose outcome matters in a transaction.
+    public var isCommitOutcomeUnknown: Bool
 
     /// Creates an error.
     public init(
         kind: Kind, code: String? = nil, message: String, detail: String? = nil, hint: String? = nil,
         constraintName: String? = nil, tableName: String? = nil, columnName: String? = nil,
-        failedStatementIndex: Int? = nil, sql: String? = nil
+        failedStatementIndex: Int? = nil, sql: String? = nil, isCommitOutcomeUnknown: Bool = false
     ) {
         self.kind = kind
         self.code = code
@@ -55,6 +65,7 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         self.columnName = columnName
         self.failedStatementIndex = failedStatementIndex
         self.sql = sql
+        self.isCommitOutcomeUnknown = isCommitOutcomeUnknown
     }
 
     /// `23505`: a unique constraint was violated.
@@ -76,12 +87,21 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
     /// Class `22`: a data exception (invalid input syntax, out of range, …).
     public var isDataException: Bool { code?.hasPrefix("22") ?? false }
 
+    /// Whether a SQLSTATE means the server is going away or the connection failed, not
+    /// that the statement was wrong: class `08` (connection exception), `57P01` (admin
+    /// shutdown, also sent when the postmaster died), `57P02` (crash of another server
+    /// process), `57P03` (cannot connect now, e.g. starting up or in recovery).
+    public static func isConnectionFailure(sqlState code: String) -> Bool {
+        code.hasPrefix("08") || code == "57P01" || code == "57P02" || code == "57P03"
+    }
+
     /// A one-line summary without any data values.
     public var description: String {
         var text = "PostgresError(\(kind.rawValue)"
         if let code { text += ", \(code)" }
         text += "): \(isDataException ? Self.redactingQuotedValues(message) : message)"
         if let failedStatementIndex { text += " (pipeline statement \(failedStatementIndex))" }
+        if isCommitOutcomeUnknown { text += " (commit outcome unknown)" }
         return text
     }
 
@@ -92,6 +112,7 @@ public struct PostgresError: Error, CustomStringConvertible, CustomDebugStringCo
         if let code { text += ", \(code)" }
         text += "): \(message)"
         if let failedStatementIndex { text += "\n  statement index: \(failedStatementIndex)" }
+        if isCommitOutcomeUnknown { text += "\n  commit outcome: unknown (the answer to a commit was lost)" }
         if let detail { text += "\n  detail: \(detail)" }
         if let hint { text += "\n  hint: \(hint)" }
         if let constraintName { text += "\n  constraint: \(constraintName)" }

@@ -113,6 +113,24 @@ import TestSupport
         }
     }
 
+    /// A database that goes away mid-migration is not a failed migration: the caller (the
+    /// server's start-up) must see the connection error to retry later.
+    @Test func lostConnectionIsRethrownAsItIs() async throws {
+        try await TestDatabase.with { db in
+            let directory = try write([
+                "0001_good.sql": "CREATE TABLE good (n int);",
+                "0002_goodbye.sql": "CREATE TABLE half (n int); SELECT pg_terminate_backend(pg_backend_pid());",
+            ])
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let migrator = Migrator(directory: directory, logger: TestDatabase.logger)
+            let error = #expect(throws: PostgresError.self) { try migrator.migrate(on: try db.connect()) }
+            #expect(error?.kind == .connectionLost)
+            let connection = try db.connect()
+            #expect(try connection.query("SELECT version FROM schema_migrations").count == 1)
+            #expect(try connection.query("SELECT to_regclass('half') IS NULL AS gone").first?.decode("gone", as: Bool.self) == true)
+        }
+    }
+
     @Test func concurrentMigratorsApplyEachMigrationOnce() async throws {
         try await TestDatabase.with { db in
             let directory = try write([

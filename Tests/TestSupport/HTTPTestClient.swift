@@ -28,7 +28,10 @@ public struct HTTPTestClient: Sendable {
     }
 
     /// A base URL this client cannot use.
-    public struct Failure: Error {}
+    public struct Failure: Error {
+        /// A failure.
+        public init() {}
+    }
 
     /// A client for `baseURL` (`http://127.0.0.1:<port>`).
     public init(baseURL: String) { self.baseURL = baseURL }

@@ -57,37 +57,31 @@ public struct AgentRunStore: Sendable {
         return (try row.decode("id", as: UUID.self), false)
     }
 
-    /// A run whose `running` row was never written: `finish` inserts it whole.
+    /// A run's row as `finish` writes it when its `running` row is missing.
     struct NewRun: Sendable {
         var agent: String
         var intent: String
         var input: JSONValue
         var runnerID: Int64
+        var idempotencyKey: String?
     }
 
     /// Commits a run's final state with its tool rows, metric rows and LLM usage rows in one
     /// transaction (one round trip, pipeline mode): an update of its `running` row, or the
-    /// whole row when `inserting` says none was written.
-    func finish(runID: UUID, tenant: String, inserting newRun: NewRun? = nil, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
+    /// whole row when there is none — a deferred row never written, or one whose commit a
+    /// database crash lost (`running` rows are committed without waiting for the WAL flush).
+    func finish(runID: UUID, tenant: String, run r: NewRun, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
                 tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]) async throws {
         var statements: [PostgresQuery] = []
-        if let r = newRun {
-            // Times come from the database's clock, as for rows written up front. ON CONFLICT:
-            // a deferred `running` write whose answer was lost may have committed after all.
-            statements.append("""
-                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, runner_id, created_at)
-                VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error),
-                        now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond')
-                ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
-                    finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms
-                """)
-        } else {
-            statements.append("""
-                UPDATE agent_runs SET status = \(status), output = \(output), error = \(error),
-                       finished_at = now(), duration_ms = \(durationMs)
-                WHERE id = \(runID) AND tenant_id = \(tenant)
-                """)
-        }
+        // Times come from the database's clock, as for rows written up front.
+        statements.append("""
+            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at)
+            VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
+                    now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond')
+            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
+                finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms
+            WHERE agent_runs.tenant_id = EXCLUDED.tenant_id
+            """)
         for t in tools {
             statements.append("""
                 INSERT INTO tool_executions (id, run_id, tenant_id, tool, status, input, output, error, attempt, started_at, duration_ms)
@@ -105,6 +99,15 @@ public struct AgentRunStore: Sendable {
                 """)
         }
         _ = try await pool.pipelineTransaction(statements)
+    }
+
+    /// Whether the run is still `running` and stamped by `runnerID`.
+    func isRunning(tenant: String, id: UUID, runnerID: Int64) async throws -> Bool {
+        let rows = try await pool.query("""
+            SELECT 1 AS running FROM agent_runs
+            WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'running' AND runner_id = \(runnerID)
+            """)
+        return !rows.isEmpty
     }
 
     /// Tokens and USD the tenant spent on this agent since the start of the UTC day.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// Runs agents: picks one by name or intent, checks its circuit breaker and the tenant's
 /// budget, records the run (`running` once it waits on anything, then its final state with
@@ -36,6 +37,10 @@ public final class Orchestrator: Sendable {
     let budget: Budget
     let runnerID: Int64
     let logger: Logger
+    /// Ids of the runs with an idempotency key that a request of this process is executing
+    /// (or has claimed to resume); a `running` row of this runner that is not here was left
+    /// behind by a request whose database went away (see `resumableRun`).
+    private let keyedRunsInFlight = Mutex<Set<UUID>>([])
 
     /// Creates an orchestrator over a fixed set of agents.
     public init(agents: [any Agent], store: AgentRunStore, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
@@ -79,40 +84,61 @@ public final class Orchestrator: Sendable {
         throw AgentError(.unknownIntent, "No agent handles intent \(intent.prefix(64))")
     }
 
-    /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key).
+    /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key, or
+    /// resumes it under its id when the request that started it lost the database before its end).
     public func run(tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?) async throws -> Result {
         let (agent, intent) = try resolve(agent: name, intent: intent)
         guard let breaker = breakers[agent.name], breaker.allowRun() else {
             throw AgentError(.circuitOpen, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfterSeconds: 30)
         }
-        let runID = UUID()
         let started = ContinuousClock.now
         let sanitizedInput = Sanitizer.sanitize(input)
         let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
-        let insertRunning: @Sendable () async throws -> (id: UUID, created: Bool) = {
-            try await store.insertRun(id: runID, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
+        let insertRunning: @Sendable (UUID) async throws -> (id: UUID, created: Bool) = { id in
+            try await store.insertRun(id: id, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
                                       idempotencyKey: idempotencyKey, runnerID: runnerID, startedAgo: ContinuousClock.now - started)
+        }
+        let proposedID = UUID()
+        var resumedID: UUID?
+        if idempotencyKey != nil { keyedRunsInFlight.withLock { _ = $0.insert(proposedID) } }
+        defer {
+            if idempotencyKey != nil {
+                keyedRunsInFlight.withLock { running in
+                    running.remove(proposedID)
+                    if let resumedID { running.remove(resumedID) }
+                }
+            }
         }
         // With an idempotency key the row is written first: it is what makes a second request
         // with the same key find this run. Without one, the `running` row waits for the run's
         // first call that can wait (see `RunToolbox`): a run that only computes is committed
         // once, complete, in its final transaction.
         if idempotencyKey != nil {
-            let stored: (id: UUID, created: Bool)
+            let earlier: UUID?
             do {
-                stored = try await insertRunning()
+                let stored = try await insertRunning(proposedID)
+                let resumable = stored.created ? false : try await resumableRun(tenant: tenant, id: stored.id)
+                if stored.created || !resumable {
+                    earlier = stored.created ? nil : stored.id
+                } else {
+                    earlier = nil
+                    resumedID = stored.id
+                    logger.notice("resuming a run whose earlier request lost the database before it ended",
+                                  metadata: ["runId": "\(stored.id)", "agent": "\(agent.name)"])
+                }
             } catch {
                 breaker.releaseProbe()  // the agent never ran: no verdict
                 throw error
             }
-            if !stored.created {
+            if let earlier {
                 breaker.releaseProbe()
-                return try await existing(tenant: tenant, id: stored.id)
+                return try await existing(tenant: tenant, id: earlier)
             }
         }
+        let runID = resumedID ?? proposedID
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
         // The tenant's spend is read on the first model call only: agents without one skip the query.
-        let deferredRow: (@Sendable () async throws -> Void)? = idempotencyKey != nil ? nil : { @Sendable in _ = try await insertRunning() }
+        let deferredRow: (@Sendable () async throws -> Void)? = idempotencyKey != nil ? nil : { @Sendable in _ = try await insertRunning(runID) }
         let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
                                  writeRunningRow: deferredRow) {
             let spent = try await store.spentToday(tenant: tenant, agent: agentName)
@@ -156,12 +182,30 @@ public final class Orchestrator: Sendable {
                 runMetrics.append(RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
             }
         }
-        let newRow = toolbox.runRowExists ? nil : AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID)
-        try await store.finish(runID: runID, tenant: tenant, inserting: newRow, status: status, output: output, error: errorValue,
+        let row = AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID, idempotencyKey: idempotencyKey)
+        try await store.finish(runID: runID, tenant: tenant, run: row, status: status, output: output, error: errorValue,
                                durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
         metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
         return Result(runID: runID, status: status, output: output, error: errorValue)
+    }
+
+    /// Whether the run found by an idempotency key should run again under its id, and if so
+    /// claims it: its row is still `running`, stamped by this process, yet no request of this
+    /// process executes it — the request that started it failed to record its end (the
+    /// database went away; its final commit did not happen) and answered 503. A run whose
+    /// final state was committed, even if that answer was lost, is returned as it is.
+    private func resumableRun(tenant: String, id: UUID) async throws -> Bool {
+        guard keyedRunsInFlight.withLock({ $0.insert(id).inserted }) else { return false }
+        let orphaned: Bool
+        do {
+            orphaned = try await store.isRunning(tenant: tenant, id: id, runnerID: runnerID)
+        } catch {
+            keyedRunsInFlight.withLock { _ = $0.remove(id) }
+            throw error
+        }
+        if !orphaned { keyedRunsInFlight.withLock { _ = $0.remove(id) } }
+        return orphaned
     }
 
     private func existing(tenant: String, id: UUID) async throws -> Result {

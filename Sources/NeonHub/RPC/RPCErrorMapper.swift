@@ -9,7 +9,12 @@ enum RPCErrorMapper {
     static func map(_ error: any Error, logger: Logger, procedure: String) -> RPCError {
         if let known = wire(error) {
             if case let e as PostgresError = error {
-                logger.warning("database error", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
+                if e.isCommitOutcomeUnknown {
+                    logger.warning("database connection lost during commit; outcome unknown",
+                                   metadata: ["procedure": "\(procedure)", "error": "\(e)", "outcome": "unknown"])
+                } else {
+                    logger.warning("database error", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
+                }
             }
             return known
         }
@@ -35,6 +40,13 @@ enum RPCErrorMapper {
             switch e.code {
             case .invalidCursor: return RPCError(.badRequest, e.message)
             }
+        case let e as PostgresError where e.isCommitOutcomeUnknown:
+            // The database went away while committing: the change may have been saved.
+            return RPCError(
+                .serviceUnavailable,
+                "Database connection lost while saving; the change may or may not have been saved. "
+                    + "Retry with the same idempotency key to get the original result",
+                retryAfter: 2)
         case let e as PostgresError where e.kind == .unavailable || e.kind == .connectionLost:
             return RPCError(.serviceUnavailable, "Database unavailable; try again shortly", retryAfter: 2)
         case let e as PostgresError where e.isDataException:

@@ -192,4 +192,53 @@ import TestSupport
             #expect(try rows[0].decode("code", as: String.self) == "ABANDONED")
         }
     }
+
+    /// A keyed run left `running` by this process with no request behind it (its request lost
+    /// the database before the final commit and answered 503) is run again under its id by a
+    /// retry with the same key; a finished run is returned as stored, not run twice; another
+    /// live runner's `running` run is returned as it is.
+    @Test func retryWithTheSameKeyResumesAnOrphanedRunAndNeverRunsAFinishedOneTwice() async throws {
+        try await withAgentApp { server, client in
+            let pool = try #require(server.database?.pool)
+            let runner = server.orchestrator.runnerID
+            let orphan = UUID(), finished = UUID(), elsewhere = UUID()
+            _ = try await pool.pipelineTransaction([
+                """
+                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
+                VALUES (\(orphan), 'tenant-a', 'echo', 'echo', 'running', '{"text":"a b"}', 'orphan-key', now(), \(runner))
+                """,
+                """
+                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, idempotency_key, started_at, finished_at, duration_ms, runner_id)
+                VALUES (\(finished), 'tenant-a', 'echo', 'echo', 'succeeded', '{}', '{"stored":true}', 'finished-key', now(), now(), 1, \(runner))
+                """,
+                """
+                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
+                VALUES (\(elsewhere), 'tenant-a', 'echo', 'echo', 'running', '{}', 'elsewhere-key', now(), \(runner &+ 1))
+                """,
+            ])
+
+            let (status, envelope) = try await client.mutation("agents.run", ["agent": "echo", "idempotencyKey": "orphan-key", "input": ["text": "a b"]])
+            #expect(status == 200)
+            #expect((resultData(envelope)?["runId"] as? String)?.lowercased() == orphan.uuidString.lowercased())
+            #expect(resultData(envelope)?["status"] as? String == "succeeded")
+            let resumed = try await pool.query("""
+                SELECT status, (SELECT count(*)::int FROM tool_executions WHERE run_id = \(orphan)) AS tools,
+                       (SELECT count(*)::int FROM agent_runs WHERE idempotency_key = 'orphan-key') AS rows
+                FROM agent_runs WHERE id = \(orphan)
+                """)
+            #expect(try resumed.first?.decode("status", as: String.self) == "succeeded")
+            #expect(try resumed.first?.decode("tools", as: Int.self) == 2)
+            #expect(try resumed.first?.decode("rows", as: Int.self) == 1)
+
+            let (_, again) = try await client.mutation("agents.run", ["agent": "echo", "idempotencyKey": "finished-key", "input": ["text": "x"]])
+            #expect((resultData(again)?["runId"] as? String)?.lowercased() == finished.uuidString.lowercased())
+            #expect((resultData(again)?["output"] as? [String: Any])?["stored"] as? Bool == true)
+            let tools = try await pool.query("SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(finished)")
+            #expect(try tools.first?.decode("n", as: Int.self) == 0)
+
+            let (_, other) = try await client.mutation("agents.run", ["agent": "echo", "idempotencyKey": "elsewhere-key", "input": ["text": "x"]])
+            #expect((resultData(other)?["runId"] as? String)?.lowercased() == elsewhere.uuidString.lowercased())
+            #expect(resultData(other)?["status"] as? String == "running")
+        }
+    }
 }
