@@ -15,6 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
         let server: NeonHubServer
         do {
             server = try await NeonHubServer.launch(config: config, logger: logger)
+        } catch let error as ConnectorError where !error.details.isEmpty {
+            // One line per invalid field: the file and the JSON path of each.
+            for line in error.details { logger.critical("invalid connector definition: \(line)") }
+            throw ExitCode(1)
         } catch {
             logger.critical("could not start: \(error)")
             throw ExitCode(1)

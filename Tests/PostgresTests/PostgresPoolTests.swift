@@ -148,8 +148,9 @@ import TestSupport
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
         #expect(error?.kind == .unavailable)
         #expect(await pool.ping() == false)
-        // "Fast" means no hang (connect and statement timeouts are 2 s and 30 s); generous under CI load.
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // "Fast" means no hang: below the 30 s statement timeout it would otherwise wait for. The
+        // bound is loose on purpose: the suite runs a database-kill load test beside this one.
+        #expect(ContinuousClock.now - start < .seconds(25))
     }
 
     @Test func shutdownRejectsNewWork() async throws {
@@ -188,8 +189,9 @@ import TestSupport
         let start = ContinuousClock.now
         let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT count(*) FROM items") }
         #expect(error?.kind == .unavailable)
-        // "Fast" means no hang (connect and statement timeouts are 2 s and 30 s); generous under CI load.
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // "Fast" means no hang: below the 30 s statement timeout it would otherwise wait for. The
+        // bound is loose on purpose: the suite runs a database-kill load test beside this one.
+        #expect(ContinuousClock.now - start < .seconds(25))
         #expect(await pool.ping() == false)
 
         try await blocking { try cluster.start() }

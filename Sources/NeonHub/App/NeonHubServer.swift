@@ -24,6 +24,8 @@ public final class NeonHubServer: Sendable {
     public let orchestrator: Orchestrator
     /// Live run events.
     public let runEvents: RunEventBus
+    /// The connector definitions of `configs/connectors`, validated.
+    public let connectorCatalog: ConnectorCatalog
     private let lease: RunnerLease?
     private let logger: Logger
     private let http: HTTPServer
@@ -50,6 +52,8 @@ public final class NeonHubServer: Sendable {
     public init(config: AppConfig, additions: Additions = Additions(), logger: Logger) throws {
         self.config = config
         self.logger = logger
+        // An invalid connector definition stops start-up before anything else starts.
+        connectorCatalog = try ConnectorCatalog.load(directory: URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true))
         metrics = NeonHubMetrics()
         health = HealthMonitor(version: NeonHubVersion.current)
         database = config.useDatabase
@@ -77,6 +81,7 @@ public final class NeonHubServer: Sendable {
         SystemProcedures.register(in: registry)
         AgentProcedures.register(in: registry, orchestrator: orchestrator, events: runEvents)
         ContentProcedures.register(in: registry, orchestrator: orchestrator, drafts: DraftStore(pool: pool))
+        ConnectorProcedures.register(in: registry, catalog: connectorCatalog)
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
         let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, logger: logger)
@@ -184,6 +189,8 @@ public final class NeonHubServer: Sendable {
         defer { connection.close() }
         let applied = try migrator.migrate(on: connection)
         logger.info("migrations up to date", metadata: ["applied": "\(applied.map(\.fileName))"])
+        let synced = try CatalogStore.sync(connectorCatalog, on: connection)
+        logger.info("connector catalog synced", metadata: ["connectors": "\(synced)"])
         let recovered = try AgentRunStore.recoverAbandonedRuns(on: connection)
         if recovered > 0 { logger.warning("marked abandoned agent runs as failed", metadata: ["count": "\(recovered)"]) }
     }

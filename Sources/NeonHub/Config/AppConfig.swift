@@ -13,6 +13,10 @@ public struct AppConfig: Sendable {
     public var nextAuthSecret: String?
     /// 32-byte AES key for the token vault.
     public var tokenVaultKey: [UInt8]?
+    /// Keys that still decrypt (`TOKEN_VAULT_PREVIOUS_KEYS`: comma-separated `keyId:base64`).
+    public var tokenVaultPreviousKeys: [[UInt8]] = []
+    /// The connector catalog folder (`CONNECTORS_DIR`, default `configs/connectors`).
+    public var connectorsDirectory = "configs/connectors"
     public var useMockConnectors = false
     public var openAIAPIKey: String?
     public var openAIBaseURL = "https://api.openai.com/v1"
@@ -95,6 +99,14 @@ public struct AppConfig: Sendable {
                 problems.append("TOKEN_VAULT_KEY must be base64 of exactly 32 bytes")
             }
         }
+        if let previous = value("TOKEN_VAULT_PREVIOUS_KEYS") {
+            do {
+                c.tokenVaultPreviousKeys = try VaultKeyring.parsePrevious(previous).map(\.bytes)
+            } catch {
+                problems.append(error.message)
+            }
+        }
+        if let directory = value("CONNECTORS_DIR") { c.connectorsDirectory = directory }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
         c.openAIAPIKey = value("OPENAI_API_KEY")
         if let base = value("OPENAI_BASE_URL") {

@@ -2,11 +2,13 @@ import Foundation
 
 /// A JSON Schema document (draft 2020-12) read from a file, validating JSON values against
 /// it. It supports the keywords our own schemas use — `type`, `properties`, `required`,
-/// `additionalProperties`, `items`, `minItems`, `enum`, `const`, `pattern`, `minLength`,
-/// `maxLength`, `minimum`, `maximum`, `oneOf`, `anyOf`, `allOf` and local `$ref`
-/// (`#/$defs/…`) — and refuses to load a schema that uses another validation keyword, so
-/// that no rule is ever silently skipped. Annotations (`title`, `description`, `$id`,
-/// `$schema`, `examples`, `default`) are ignored.
+/// `additionalProperties`, `items`, `minItems`, `maxItems`, `enum`, `const`, `pattern`,
+/// `minLength`, `maxLength`, `minimum`, `maximum`, `oneOf`, `anyOf`, `allOf`, local `$ref`
+/// (`#/$defs/…`) and `format` (`date-time`, `date`, `email` and `uri` are checked; other
+/// formats are annotations, as 2020-12 allows) — and refuses to load a schema that uses
+/// another validation keyword, so that no rule is ever silently skipped. Annotations
+/// (`title`, `description`, `$id`, `$schema`, `examples`, `default`, `contentEncoding`,
+/// `contentMediaType`) are ignored.
 public struct JSONSchemaDocument: Sendable {
     /// One reason a value does not conform: where (a JSON path such as `$.actions[2].kind`)
     /// and what.
@@ -28,9 +30,11 @@ public struct JSONSchemaDocument: Sendable {
     private let root: JSONValue
     private let patterns: [String: NSRegularExpressionBox]
 
-    static let annotations: Set<String> = ["$schema", "$id", "title", "description", "examples", "default", "$comment", "deprecated"]
+    static let annotations: Set<String> = [
+        "$schema", "$id", "title", "description", "examples", "default", "$comment", "deprecated", "contentEncoding", "contentMediaType",
+    ]
     static let keywords: Set<String> = [
-        "type", "properties", "required", "additionalProperties", "items", "minItems", "enum", "const", "pattern",
+        "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "enum", "const", "pattern", "format",
         "minLength", "maxLength", "minimum", "maximum", "oneOf", "anyOf", "allOf", "$ref", "$defs",
     ]
 
@@ -92,6 +96,9 @@ public struct JSONSchemaDocument: Sendable {
         if case .string(let pattern)? = s["pattern"], let regex = patterns[pattern], !regex.matches(text) {
             violations.append(Violation(path: path, message: "does not match \(pattern)"))
         }
+        if case .string(let format)? = s["format"], let valid = Self.formats[format], !valid(text) {
+            violations.append(Violation(path: path, message: "is not a valid \(format)"))
+        }
     }
 
     private func validateNumber(_ number: Double, _ s: [String: JSONValue], path: String, into violations: inout [Violation]) {
@@ -106,6 +113,9 @@ public struct JSONSchemaDocument: Sendable {
     private func validateArray(_ items: [JSONValue], _ s: [String: JSONValue], path: String, into violations: inout [Violation]) {
         if case .number(let min)? = s["minItems"], Double(items.count) < min {
             violations.append(Violation(path: path, message: "fewer than \(Int(min)) items"))
+        }
+        if case .number(let max)? = s["maxItems"], Double(items.count) > max {
+            violations.append(Violation(path: path, message: "more than \(Int(max)) items"))
         }
         if let itemSchema = s["items"] {
             for (index, item) in items.enumerated() {
@@ -205,6 +215,33 @@ public struct JSONSchemaDocument: Sendable {
     }
 
     // MARK: - Helpers
+
+    private static let dateTimePattern = NSRegularExpressionBox(
+        #"^\d{4}-\d{2}-\d{2}[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"#)!
+
+    private static func isFullDate(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+        return (1...days).contains(day)
+    }
+
+    /// The formats checked; any other `format` is an annotation.
+    static let formats: [String: @Sendable (String) -> Bool] = [
+        // RFC 3339 §5.6 `date-time` and `full-date`.
+        "date-time": { text in
+            guard dateTimePattern.matches(text), let tee = text.firstIndex(where: { $0 == "T" || $0 == "t" }) else { return false }
+            return isFullDate(String(text[..<tee]))
+        },
+        "date": { isFullDate($0) },
+        "email": { text in
+            let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+            return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !text.contains(" ")
+        },
+        "uri": { text in URL(string: text)?.scheme != nil && !text.contains(" ") },
+    ]
 
     private static func matches(_ value: JSONValue, type: JSONValue) -> Bool {
         switch type {

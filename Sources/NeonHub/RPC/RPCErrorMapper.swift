@@ -36,6 +36,9 @@ enum RPCErrorMapper {
             return runFailure(e)
         case let e as DraftError:
             return RPCError(code(for: e.code), e.code == .notStored ? "Internal server error" : e.message)
+        case let e as ConnectorError:
+            return RPCError(code(for: e.code), e.code == .invalidDefinition ? "Internal server error" : e.message,
+                            retryAfter: e.retryAfterSeconds)
         case let e as DatabaseError:
             switch e.code {
             case .invalidCursor: return RPCError(.badRequest, e.message)
@@ -66,6 +69,21 @@ enum RPCErrorMapper {
         case .intentNotHandled, .agentOrIntentRequired: .badRequest
         case .circuitOpen: .serviceUnavailable
         case .idempotencyKeyInUse: .conflict
+        }
+    }
+
+    static func code(for code: ConnectorError.Code) -> RPCErrorCode {
+        switch code {
+        case .unknownConnector, .unknownAction, .connectionNotFound: .notFound
+        case .invalidInput: .badRequest
+        // The connection or the server's setup needs a person: reconnect, configure, restore a key.
+        case .connectorDisabled, .connectionNeedsAttention, .connectionRevoked, .missingAppCredentials, .providerAuth,
+             .vaultUnreadable, .vaultNotConfigured: .preconditionFailed
+        case .providerRateLimited: .tooManyRequests
+        case .providerRejected: .unprocessableContent
+        case .providerUnavailable: .badGateway
+        case .providerTimeout: .gatewayTimeout
+        case .invalidDefinition: .internalServerError
         }
     }
 

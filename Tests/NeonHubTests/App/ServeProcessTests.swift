@@ -16,7 +16,9 @@ import TestSupport
     }
 
     /// The repository's `Migrations/`.
-    static let migrations = URL(fileURLWithPath: ThrowawayPostgres.migrationsDirectory.path, isDirectory: true)
+    static let migrations = ThrowawayPostgres.migrationsDirectory
+    /// The repository's connector catalog.
+    static let connectors = migrations.deletingLastPathComponent().appendingPathComponent("configs/connectors")
 
     /// A running `neonhub` process whose standard error is collected as it arrives.
     final class ServerProcess: Sendable {
@@ -81,6 +83,21 @@ import TestSupport
         #expect(server.standardError.split(separator: "\n").filter { $0.hasPrefix("config error: ") }.count == 2)
     }
 
+    @Test func anInvalidConnectorDefinitionStopsStartUpNamingFileAndPath() throws {
+        let folder = try makeTemporaryDirectory("neonhub-bad-catalog")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: Self.connectors.appendingPathComponent("connector.schema.json"),
+                                         to: folder.appendingPathComponent("connector.schema.json"))
+        let meta = try String(contentsOf: Self.connectors.appendingPathComponent("meta.json"), encoding: .utf8)
+        try meta.replacingOccurrences(of: #""availability": "experimental""#, with: #""availability": "beta""#)
+            .write(to: folder.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
+        let server = try ServerProcess(environment: ["CONNECTORS_DIR": folder.path, "PORT": "0", "DATABASE_URL": "host=/nonexistent"])
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 1)
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(server.standardError.contains("invalid connector definition: \(folder.lastPathComponent)/meta.json: $.availability: must be one of"))
+    }
+
     @Test func sigtermExitsZeroAfterDraining() throws {
         // The harness's throwaway database and a port the kernel picks: nothing here depends
         // on where the checkout lives or on which ports are free.
@@ -114,7 +131,8 @@ import TestSupport
         }
 
         let server = try ServerProcess(
-            environment: ["PORT": "0", "HOST": "127.0.0.1", "MIGRATIONS_DIR": Self.migrations.path], directory: project)
+            environment: ["PORT": "0", "HOST": "127.0.0.1", "MIGRATIONS_DIR": Self.migrations.path, "CONNECTORS_DIR": Self.connectors.path],
+            directory: project)
         defer { server.terminate() }
         let port = try #require(server.waitForPort(), "the server exited at start: \(server.standardError)")
         #expect(Self.health(port: port)?.contains("\"database\":\"ok\"") == true)

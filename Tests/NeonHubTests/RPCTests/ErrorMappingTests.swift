@@ -21,6 +21,15 @@ import Testing
         .badInput: (.badRequest, 400), .budgetExceeded: (.tooManyRequests, 429),
         .toolTimeout: (.badGateway, 502), .maxIterations: (.badGateway, 502), .agentError: (.badGateway, 502),
     ]
+    static let connectorTable: [ConnectorError.Code: (RPCErrorCode, Int)] = [
+        .unknownConnector: (.notFound, 404), .unknownAction: (.notFound, 404), .connectionNotFound: (.notFound, 404),
+        .invalidInput: (.badRequest, 400), .connectorDisabled: (.preconditionFailed, 412),
+        .connectionNeedsAttention: (.preconditionFailed, 412), .connectionRevoked: (.preconditionFailed, 412),
+        .missingAppCredentials: (.preconditionFailed, 412), .providerAuth: (.preconditionFailed, 412),
+        .vaultUnreadable: (.preconditionFailed, 412), .vaultNotConfigured: (.preconditionFailed, 412),
+        .providerRateLimited: (.tooManyRequests, 429), .providerRejected: (.unprocessableContent, 422),
+        .providerUnavailable: (.badGateway, 502), .providerTimeout: (.gatewayTimeout, 504), .invalidDefinition: (.internalServerError, 500),
+    ]
     static let databaseTable: [DatabaseError.Code: (RPCErrorCode, Int)] = [.invalidCursor: (.badRequest, 400)]
 
     @Test func everyCodeHasARow() {
@@ -28,6 +37,7 @@ import Testing
         #expect(Set(Self.draftTable.keys) == Set(DraftError.Code.allCases))
         #expect(Set(Self.runTable.keys) == Set(RunFailure.Code.allCases))
         #expect(Set(Self.databaseTable.keys) == Set(DatabaseError.Code.allCases))
+        #expect(Set(Self.connectorTable.keys) == Set(ConnectorError.Code.allCases))
     }
 
     private func expectMapped(_ error: any Error, _ expected: (RPCErrorCode, Int), sourceLocation: SourceLocation = #_sourceLocation) {
@@ -47,6 +57,14 @@ import Testing
         // A row the database did not return is ours to explain in the log, not to the client.
         let lost = RPCErrorMapper.map(DraftError(.notStored, "INSERT returned nothing"), logger: Logger(label: "t"), procedure: "p")
         #expect(lost.message == "Internal server error")
+    }
+
+    @Test func connectorErrors() {
+        for (code, expected) in Self.connectorTable { expectMapped(ConnectorError(code, "m"), expected) }
+        let limited = RPCErrorMapper.map(ConnectorError(.providerRateLimited, "slow down", retryAfterSeconds: 42), logger: Logger(label: "t"), procedure: "p")
+        #expect(limited.retryAfter == 42)
+        let invalid = RPCErrorMapper.map(ConnectorError(.invalidDefinition, "configs/connectors/x.json: $.id"), logger: Logger(label: "t"), procedure: "p")
+        #expect(invalid.message == "Internal server error")
     }
 
     @Test func runFailures() {
