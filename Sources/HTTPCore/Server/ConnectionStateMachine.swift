@@ -42,10 +42,16 @@ struct ConnectionStateMachine {
     // MARK: Queries
 
     /// The socket is closed.
-    var isClosed: Bool { state == .closed }
+    var isClosed: Bool {
+        if case .closed = state { return true }
+        return false
+    }
 
     /// The parser may produce the next request.
-    var isReadingRequests: Bool { state == .reading }
+    var isReadingRequests: Bool {
+        if case .reading = state { return true }
+        return false
+    }
 
     /// A streamed response is being written.
     var isStreaming: Bool {
