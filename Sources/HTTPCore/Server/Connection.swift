@@ -1,10 +1,12 @@
 import CSystemShims
 import Glibc
 
-/// One client connection: read buffer, parser, in-order responses, timers and closing.
+/// One client connection: the socket, the read buffer, the parser and the output queue.
+/// Every decision (when to read, parse, answer, time out, linger or close) is taken by its
+/// `ConnectionStateMachine`; this class feeds it events and carries out the actions.
 /// Confined to its event loop's thread; other threads reach it only through `loop.execute`.
 final class Connection: @unchecked Sendable {
-    enum TimerKind { case none, header, idle, body, linger }
+    typealias Action = ConnectionStateMachine.Action
 
     let fd: Int32
     let loop: EventLoop  // strong: a late responder may outlive the server; the loop drops closed connections
@@ -12,199 +14,188 @@ final class Connection: @unchecked Sendable {
     private var parser: HTTPRequestParser
     private var input: ReadBuffer
     private var output = OutputQueue()
-    /// Sequence number of the request whose response is awaited (0: none).
-    private var awaiting: UInt64 = 0
-    private var sequence: UInt64 = 0
-    private var awaitingContext = ResponseContext(version: .http1_1, isHead: false, keepAlive: true, acceptsGzip: false)
-    private var streaming = false
-    private var streamChunked = false
+    private var machine: ConnectionStateMachine
     private var streamTerminationHandlers: [@Sendable () -> Void] = []
-    private var processing = false
-    private var closeAfterFlush = false
-    private var peerClosedInput = false
-    private var readPending = false
-    private var writeBlocked = false
-    private var lingering = false
-    private(set) var closed = false
-    private(set) var deadline: UInt64 = 0
-    private var timerKind = TimerKind.none
+
+    private static let continueResponse = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    private static let lastChunk = Array("0\r\n\r\n".utf8)
+    private static let optionsResponse = HTTPResponse(status: 200, headers: ["Allow": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"])
 
     init(fd: Int32, loop: EventLoop, remoteAddress: String) {
         self.fd = fd
         self.loop = loop
         self.remoteAddress = remoteAddress
-        self.parser = HTTPRequestParser(limits: loop.server.configuration.limits)
+        let configuration = loop.server.configuration
+        self.parser = HTTPRequestParser(limits: configuration.limits)
         self.input = ReadBuffer(initialCapacity: 4096)
+        let settings = ConnectionStateMachine.Settings(
+            headerTimeout: configuration.headerTimeout.nanoseconds, idleTimeout: configuration.idleTimeout.nanoseconds,
+            inputLimit: max(256 * 1024, configuration.limits.maxBodyBytes + 64 * 1024))
+        self.machine = ConnectionStateMachine(settings: settings, shuttingDown: loop.shuttingDown)
     }
 
     private var configuration: HTTPServerConfiguration { loop.server.configuration }
 
+    /// Monotonic time (ns) at which the connection's timer expires; 0 when none runs.
+    var deadline: UInt64 { machine.deadline }
+
     func start() {
-        setTimer(.header)
-        readPending = true
-        readAndProcess()
+        perform(machine.start(now: loop.now))
+    }
+
+    /// Carries out an action that needs nothing but the connection itself. Actions that
+    /// carry a request, response or stream piece are handled where their event is raised.
+    private func perform(_ action: Action) {
+        switch action {
+        case .none: break
+        case .read: readAndProcess()
+        case .parse: process()
+        case .flush: flush()
+        case .sendContinue: output.append(Self.continueResponse)
+        case .sendError(let error): writeError(error)
+        case .discardInput: drainWhileLingering()
+        case .startLingering:
+            shutdown(fd, Int32(SHUT_WR))
+            drainWhileLingering()
+        case .close: closeSocket()
+        case .dispatch, .writeResponse, .writeStreamHead, .writeStreamChunk, .writeStreamEnd:
+            assertionFailure("\(action) is handled where its event is raised")
+        }
     }
 
     // MARK: Events
 
     func handleEvents(_ events: UInt32) {
-        if closed { return }
+        if machine.isClosed { return }
         if events & (nh_EPOLLERR | nh_EPOLLHUP) != 0 && events & nh_EPOLLIN == 0 {
             // Let a read decide (EOF or an error closes): the event may be stale, for an earlier
             // socket that had the same fd number.
-            readPending = true
-            readAndProcess()
+            perform(machine.readable())
             return
         }
-        if events & nh_EPOLLOUT != 0 && writeBlocked {
-            flush()
-            if closed { return }
+        if events & nh_EPOLLOUT != 0 {
+            perform(machine.writable())
+            if machine.isClosed { return }
         }
         if events & (nh_EPOLLIN | nh_EPOLLRDHUP) != 0 {
-            readPending = true
-            readAndProcess()
+            perform(machine.readable())
         }
     }
 
-    /// How much unparsed input may be buffered: little while a response is pending or
-    /// output is stuck (back-pressure), enough for a maximal request otherwise.
-    private var readCap: Int {
-        if awaiting != 0 || streaming || writeBlocked { return 64 * 1024 }
-        return max(256 * 1024, configuration.limits.maxBodyBytes + 64 * 1024)
-    }
-
-    /// Reads what the socket has (bounded), then parses and dispatches.
+    /// Reads what the socket has (bounded by the machine's input limit), then parses.
     private func readAndProcess() {
-        guard readPending, !closed else { return }
-        if lingering {
-            drainWhileLingering()
-            return
+        var action = Action.read
+        while case .read = action, input.count < machine.inputLimit {
+            action = machine.readCompleted(input.read(from: fd), now: loop.now)
         }
-        reading: while input.count < readCap {
-            switch input.read(from: fd) {
-            case .bytes(_, let filled):
-                if timerKind == .body { setTimer(.body) }
-                if filled { continue reading }
-                readPending = false
-            case .wouldBlock:
-                readPending = false
-            case .endOfFile:
-                readPending = false
-                peerClosedInput = true
-            case .failed:
-                close()
-                return
-            }
-            break reading
+        if case .close = action {
+            closeSocket()
+            return
         }
         process()
     }
 
+    /// Reads late input and drops it (a few reads at most per wake-up).
+    private func drainWhileLingering() {
+        for _ in 0..<16 {
+            switch machine.readCompleted(input.read(from: fd), now: loop.now) {
+            case .discardInput:
+                input.consume(input.count)
+            case .close:
+                closeSocket()
+                return
+            default:
+                return
+            }
+        }
+    }
+
     // MARK: Parsing and dispatch
 
+    /// Parses every complete request buffered, until one must wait for its response.
     private func process() {
-        guard !processing, !closed else { return }
-        processing = true
-        while awaiting == 0 && !streaming && !closeAfterFlush {
+        guard case .parse = machine.parsingStarted() else { return }
+        parsing: while machine.isReadingRequests {
             let (event, consumed) = input.withUnreadBytes { parser.next($0) }
             input.consume(consumed)
             switch event {
             case .needMore:
-                break
+                break parsing
             case .expectContinue:
-                output.append(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
-                continue
+                perform(machine.continueExpected())
             case .error(let error):
-                respondWithError(status: error.status, reason: error.reason)
+                perform(machine.requestFailed(error))
             case .request(var request):
                 request.remoteAddress = remoteAddress
-                dispatch(request)
-                continue
-            }
-            break
-        }
-        processing = false
-        if !closeAfterFlush && awaiting == 0 && !streaming {
-            if peerClosedInput && input.count == 0 || peerClosedInput && parser.isBetweenRequests {
-                closeAfterFlush = true
+                if case .dispatch(let sequence) = machine.requestReceived(ResponseContext(request: request)) {
+                    dispatch(request, sequence: sequence)
+                }
             }
         }
-        updateTimer()
-        flush()
+        perform(machine.parsingStopped(at: inputPosition, now: loop.now))
     }
 
-    private func dispatch(_ request: HTTPRequest) {
-        sequence &+= 1
-        awaiting = sequence
-        var context = ResponseContext(request: request)
-        if loop.shuttingDown || peerClosedInput { context.keepAlive = false }
-        awaitingContext = context
-        setTimer(.none)
+    /// Where the parser stands in the buffered input.
+    private var inputPosition: ConnectionStateMachine.InputPosition {
+        if parser.isBetweenRequests { return input.count == 0 ? .idle : .betweenRequests }
+        if parser.isReadingBody { return .body(buffered: input.count > 0) }
+        return .head
+    }
+
+    private func dispatch(_ request: HTTPRequest, sequence: UInt64) {
         if request.target == "*" {
-            deliver(sequence, HTTPResponse(status: 200, headers: ["Allow": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"]))
+            deliver(sequence, Self.optionsResponse)
             return
         }
         loop.server.handler.handle(request, responder: HTTPResponder(connection: self, sequence: sequence))
     }
 
-    /// A complete response for request `seq` (loop thread).
-    func deliver(_ seq: UInt64, _ response: HTTPResponse) {
-        guard !closed, awaiting == seq, !streaming else { return }
-        awaiting = 0
-        let close = response.closeConnection || !awaitingContext.keepAlive
-        ResponseSerializer.write(response, context: awaitingContext, close: close, dateLine: loop.dateCache.headerLine,
+    /// A complete response for request `sequence` (loop thread).
+    func deliver(_ sequence: UInt64, _ response: HTTPResponse) {
+        let action = machine.responseReady(sequence: sequence, closeRequested: response.closeConnection)
+        guard case .writeResponse(let context, let close, let thenParse) = action else { return }
+        ResponseSerializer.write(response, context: context, close: close, dateLine: loop.dateCache.headerLine,
                                  gzipMinimum: configuration.gzipMinimumBytes, into: &output)
-        if close { closeAfterFlush = true }
-        if !processing { process() }
+        if thenParse { process() }
     }
 
-    private func respondWithError(status: Int, reason: String) {
-        var response = configuration.errorResponse(status, reason)
+    private func writeError(_ error: HTTPParseError) {
+        var response = configuration.errorResponse(error.status, error.reason)
         response.closeConnection = true
         let context = ResponseContext(version: .http1_1, isHead: false, keepAlive: false, acceptsGzip: false)
         ResponseSerializer.write(response, context: context, close: true, dateLine: loop.dateCache.headerLine,
                                  gzipMinimum: Int.max, into: &output)
-        closeAfterFlush = true
     }
 
     // MARK: Streaming
 
-    func startStream(_ seq: UInt64, status: Int, headers: HTTPHeaders) -> Bool {
-        guard !closed, awaiting == seq, !streaming else { return false }
-        awaiting = 0
-        streaming = true
-        streamChunked = awaitingContext.version == .http1_1
-        if !streamChunked { awaitingContext.keepAlive = false }
-        ResponseSerializer.writeStreamHead(status: status, headers: headers, context: awaitingContext,
+    func startStream(_ sequence: UInt64, status: Int, headers: HTTPHeaders) -> Bool {
+        guard case .writeStreamHead(let context) = machine.streamStarted(sequence: sequence) else { return false }
+        ResponseSerializer.writeStreamHead(status: status, headers: headers, context: context,
                                            dateLine: loop.dateCache.headerLine, into: &output)
         flush()
         return true
     }
 
-    /// Most bytes a streamed response may have waiting for a client that does not read.
-    static let maxStreamBacklog = 1 << 20
-
     func streamWrite(_ bytes: [UInt8]) {
-        guard !closed, streaming else { return }
-        if writeBlocked && output.byteCount > Self.maxStreamBacklog {
-            close()  // the client stopped reading: drop it (fires the stream's termination handlers)
-            return
+        switch machine.streamChunkReady(backlog: output.byteCount) {
+        case .writeStreamChunk(let chunked):
+            if chunked { ResponseSerializer.chunk(bytes, into: &output) } else { output.append(bytes) }
+            flush()
+        case let action:
+            perform(action)  // dropped: the client stopped reading (fires the termination handlers)
         }
-        if streamChunked { ResponseSerializer.chunk(bytes, into: &output) } else { output.append(bytes) }
-        flush()
     }
 
     func streamFinish() {
-        guard !closed, streaming else { return }
-        streaming = false
-        if streamChunked { output.append(Array("0\r\n\r\n".utf8)) }
-        if !awaitingContext.keepAlive || !streamChunked { closeAfterFlush = true }
+        guard case .writeStreamEnd(let chunked) = machine.streamFinished() else { return }
+        if chunked { output.append(Self.lastChunk) }
         fireStreamTermination()
         process()
     }
 
     func onStreamTermination(_ handler: @escaping @Sendable () -> Void) {
-        if closed || !streaming { handler(); return }
+        if !machine.isStreaming { handler(); return }
         streamTerminationHandlers.append(handler)
     }
 
@@ -217,116 +208,35 @@ final class Connection: @unchecked Sendable {
     // MARK: Writing and closing
 
     private func flush() {
-        guard !closed else { return }
-        if !output.isEmpty {
-            switch output.flush(to: fd) {
-            case .done:
-                writeBlocked = false
-            case .wouldBlock:
-                writeBlocked = true
-                return
-            case .failed:
-                close()
-                return
-            }
-        }
-        if closeAfterFlush {
-            beginLingeringClose()
-        } else if readPending && input.count < readCap {
-            readAndProcess()
-        }
+        if machine.isClosed { return }
+        let result: OutputQueue.FlushResult = output.isEmpty ? .done : output.flush(to: fd)
+        perform(machine.outputWritten(result, bufferedInput: input.count, now: loop.now))
     }
 
-    /// Half-closes and discards late input briefly so the client reads our last response
-    /// instead of a reset (RFC 9112 §9.6).
-    private func beginLingeringClose() {
-        guard !lingering else { return }
-        // During shutdown nobody waits for stragglers: close at once.
-        if peerClosedInput || loop.shuttingDown {
-            close()
-            return
-        }
-        lingering = true
-        shutdown(fd, Int32(SHUT_WR))
-        setTimer(.linger)
-        readPending = true
-        drainWhileLingering()
-    }
-
-    private func drainWhileLingering() {
-        for _ in 0..<16 {
-            switch input.read(from: fd) {
-            case .bytes:
-                input.consume(input.count)
-            case .wouldBlock:
-                readPending = false
-                return
-            case .endOfFile, .failed:
-                close()
-                return
-            }
-        }
-    }
-
-    /// Closes the socket now.
+    /// Closes the socket now (grace period over, or the loop is exiting).
     func close() {
-        guard !closed else { return }
-        closed = true
-        deadline = 0
+        perform(machine.closeRequested())
+    }
+
+    /// Releases the socket and the buffers; the machine has already moved to `.closed`.
+    private func closeSocket() {
         Glibc.close(fd)
         input.release()
         fireStreamTermination()
         loop.unregister(self)
     }
 
-    // MARK: Timers
-
-    private func setTimer(_ kind: TimerKind) {
-        timerKind = kind
-        let c = configuration
-        switch kind {
-        case .none: deadline = 0
-        case .header: deadline = loop.now + c.headerTimeout.nanoseconds
-        case .idle: deadline = loop.now + c.idleTimeout.nanoseconds
-        case .body: deadline = loop.now + c.idleTimeout.nanoseconds
-        case .linger: deadline = loop.now + 2_000_000_000
-        }
-    }
-
-    private func updateTimer() {
-        guard awaiting == 0, !streaming, !lingering else { return }
-        if parser.isBetweenRequests && input.count == 0 {
-            if timerKind != .idle { setTimer(.idle) }
-        } else if parser.isReadingBody {
-            if timerKind != .body { setTimer(.body) }
-        } else if timerKind != .header {
-            setTimer(.header)
-        }
-    }
+    // MARK: Timers and shutdown
 
     func deadlinePassed() {
-        if closeAfterFlush || lingering {
-            close()
-            return
-        }
-        switch timerKind {
-        case .header, .body:
-            respondWithError(status: 408, reason: "request not received in time")
-            flush()
-        case .idle, .linger, .none:
-            close()
-        }
+        let action = machine.deadlinePassed()
+        perform(action)
+        if case .sendError = action { flush() }
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func shutdownRequested() {
-        if awaiting == 0 && !streaming && parser.isBetweenRequests && input.count == 0 && output.isEmpty {
-            close()
-        } else if awaiting == 0 && !streaming && parser.isBetweenRequests && input.count == 0 {
-            closeAfterFlush = true  // a response is still being written: finish it, then close
-        } else {
-            awaitingContext.keepAlive = false
-        }
+        perform(machine.shutdownRequested(position: inputPosition, outputEmpty: output.isEmpty))
     }
 }
 

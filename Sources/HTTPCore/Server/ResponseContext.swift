@@ -1,5 +1,5 @@
 /// What the serializer needs to know about the request a response answers.
-struct ResponseContext {
+struct ResponseContext: Equatable {
     var version: HTTPVersion
     var isHead: Bool
     var keepAlive: Bool
