@@ -16,12 +16,12 @@ public struct OutboundAttempt: Sendable, Equatable {
     /// The class of the failure; `nil` when the attempt succeeded.
     public var errorCode: OutboundError.Code?
     /// The pause before the next attempt; `nil` when no attempt follows.
-    public var retryAfter: Duration?
+    public var retryDelay: Duration?
 
     /// Creates a record.
     public init(
         labels: OutboundLabels, method: String, urlTemplate: String, number: Int, status: Int?,
-        duration: Duration, errorCode: OutboundError.Code?, retryAfter: Duration?
+        duration: Duration, errorCode: OutboundError.Code?, retryDelay: Duration?
     ) {
         self.labels = labels
         self.method = method
@@ -30,7 +30,7 @@ public struct OutboundAttempt: Sendable, Equatable {
         self.status = status
         self.duration = duration
         self.errorCode = errorCode
-        self.retryAfter = retryAfter
+        self.retryDelay = retryDelay
     }
 }
 

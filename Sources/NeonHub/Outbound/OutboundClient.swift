@@ -16,7 +16,8 @@ public struct OutboundClient: Sendable {
     private let hook: OutboundHook?
     private let logger: Logger
 
-    /// Creates a client. `hook` is called once per attempt (see `OutboundHook`).
+    /// Creates a client. `hook` is called once per attempt of every request (see
+    /// `OutboundHook`), before the request's own hook.
     public init(
         configuration: OutboundConfiguration = OutboundConfiguration(),
         transport: any OutboundTransport = URLSessionTransport(),
@@ -29,7 +30,9 @@ public struct OutboundClient: Sendable {
     }
 
     /// Sends `request` and returns the 2xx answer. Throws `OutboundError` when every allowed
-    /// attempt failed, and `CancellationError` when the calling task is cancelled.
+    /// attempt failed, and `CancellationError` when the calling task is cancelled. When the
+    /// next pause would pass the overall deadline, no pause is taken: the last failure is
+    /// thrown as it was (an attempt cut short by the deadline is a `timeout`).
     public func send(_ request: OutboundRequest) async throws -> OutboundResponse {
         let redactor = SecretRedactor(for: request, maxLength: configuration.bodyExcerptLength)
         let wire = TransportRequest(method: request.method, url: request.url,
@@ -125,8 +128,11 @@ public struct OutboundClient: Sendable {
     private func report(
         _ request: OutboundRequest, number: Int, status: Int?, duration: Duration, code: OutboundError.Code?, pause: Duration?
     ) {
-        hook?(OutboundAttempt(labels: request.labels, method: request.method, urlTemplate: request.urlTemplate,
-                              number: number, status: status, duration: duration, errorCode: code, retryAfter: pause))
+        guard hook != nil || request.hook != nil else { return }
+        let record = OutboundAttempt(labels: request.labels, method: request.method, urlTemplate: request.urlTemplate,
+                                     number: number, status: status, duration: duration, errorCode: code, retryDelay: pause)
+        hook?(record)
+        request.hook?(record)
     }
 
     private func log(_ failure: OutboundError, request: OutboundRequest, redactor: SecretRedactor, pause: Duration?) {

@@ -42,13 +42,16 @@ public struct OutboundRequest: Sendable {
     public var secrets: [String]
     /// Reads the provider's message from an error body, for `OutboundError.message`.
     public var messageReader: MessageReader?
+    /// Called for each attempt of this request only (e.g. to build the run's tool-execution
+    /// record), after the client's own hook (metrics).
+    public var hook: OutboundHook?
 
     /// Creates a request.
     public init(
         method: String, url: URL, urlTemplate: String, labels: OutboundLabels,
         headers: HTTPHeaders = HTTPHeaders(), body: Data? = nil, retry: RetrySafety = .byMethod,
         traceParent: TraceParent? = nil, deadline: Duration? = nil, attemptTimeout: Duration? = nil,
-        secrets: [String] = [], messageReader: MessageReader? = nil
+        secrets: [String] = [], messageReader: MessageReader? = nil, hook: OutboundHook? = nil
     ) {
         self.method = method
         self.url = url
@@ -62,6 +65,7 @@ public struct OutboundRequest: Sendable {
         self.attemptTimeout = attemptTimeout
         self.secrets = secrets
         self.messageReader = messageReader
+        self.hook = hook
     }
 }
 

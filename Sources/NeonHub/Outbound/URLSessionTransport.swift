@@ -29,6 +29,7 @@ public struct URLSessionTransport: OutboundTransport {
         self.session = session
     }
 
+    /// Sends `request` through the session, cancelling its data task after `timeout`.
     public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
         let urlRequest = Self.urlRequest(request, timeout: timeout)
         let state = CallState()

@@ -39,12 +39,27 @@ extension OutboundTests {
             #expect(records.map(\.number) == [1, 2, 3])
             #expect(records.map(\.status) == [503, 429, 200])
             #expect(records.map(\.errorCode) == [.retryable, .rateLimited, nil])
-            #expect(records.map { $0.retryAfter != nil } == [true, true, false])
-            #expect(records[1].retryAfter == .zero)
+            #expect(records.map { $0.retryDelay != nil } == [true, true, false])
+            #expect(records[1].retryDelay == .zero)
             #expect(records.allSatisfy {
                 $0.labels == OutboundLabels(connector: "stripe", action: "listCustomers")
                     && $0.method == "GET" && $0.urlTemplate == "/v1/customers" && $0.duration > .zero
             })
+        }
+
+        @Test func aRequestsOwnHookSeesOnlyItsAttemptsAndTheClientsSeesAll() async throws {
+            let clientRecorder = AttemptRecorder()
+            let requestRecorder = AttemptRecorder()
+            try await withFakeProvider(script: [.answer(200), .answer(500), .answer(200)]) { _, url, transport in
+                let client = F.client(transport, hook: clientRecorder.hook)
+                _ = try await client.send(F.request(url))
+                var traced = F.request(url)
+                traced.hook = requestRecorder.hook
+                _ = try await client.send(traced)
+            }
+            #expect(clientRecorder.all.map(\.status) == [200, 500, 200])
+            #expect(requestRecorder.all.map(\.status) == [500, 200])
+            #expect(requestRecorder.all.map(\.number) == [1, 2])
         }
 
         @Test func theHookRecordsTimeoutsWithoutAStatus() async throws {
