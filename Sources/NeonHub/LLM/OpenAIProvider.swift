@@ -2,14 +2,18 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import HTTPCore
 import Logging
 
 /// An OpenAI-compatible chat-completions client (OpenAI itself, or any local server that
-/// speaks its API): `POST {baseURL}/chat/completions` with a bearer key.
+/// speaks its API): `POST {baseURL}/chat/completions` with a bearer key, through
+/// `OutboundClient`.
 ///
 /// Retries 429 and 5xx answers, timeouts and transport failures with exponential backoff and
-/// jitter (a `Retry-After` header wins, capped at 30 s); other 4xx answers fail at once. The
-/// API key is sent only in the `Authorization` header and never appears in errors or logs.
+/// jitter (a repeated completion has no effect beyond its cost, so the POST is marked safe to
+/// repeat). A `Retry-After` of up to 30 s is waited for; a longer one fails at once as
+/// `rateLimited` with the server's delay. Other 4xx answers fail at once. The API key is sent
+/// only in the `Authorization` header and never appears in errors or logs.
 public struct OpenAIProvider: LLMProvider {
     /// `openai`.
     public let name = "openai"
@@ -18,17 +22,14 @@ public struct OpenAIProvider: LLMProvider {
     /// The API root, e.g. `https://api.openai.com/v1` (no trailing slash).
     public let baseURL: String
     private let apiKey: String
-    private let timeout: Duration
-    private let retry: RetryPolicy
-    private let session: URLSession
-    private let logger: Logger
+    private let client: OutboundClient
 
     /// Creates a client. `timeout` bounds each attempt; `maxRetries` counts retries after
     /// the first attempt; `retryBaseDelay` is the first backoff step.
     public init(
         baseURL: String, apiKey: String, defaultModel: String = "gpt-4o-mini",
         timeout: Duration = .seconds(60), maxRetries: Int = 3,
-        retryBaseDelay: Duration = .milliseconds(500), session: URLSession = .shared,
+        retryBaseDelay: Duration = .milliseconds(500), session: URLSession = URLSessionTransport.serverSession,
         logger: Logger = Logger(label: "neonhub.llm.openai")
     ) {
         var base = baseURL
@@ -36,98 +37,62 @@ public struct OpenAIProvider: LLMProvider {
         self.baseURL = base
         self.apiKey = apiKey
         self.defaultModel = defaultModel
-        self.timeout = timeout
-        self.retry = RetryPolicy(maxRetries: max(0, maxRetries), baseDelay: retryBaseDelay)
-        self.session = session
-        self.logger = logger
+        // Each step waits at least the full backoff step (plus up to 50 %): an endpoint that
+        // just failed is not asked again at once.
+        let retry = RetryPolicy(
+            maxRetries: maxRetries,
+            backoff: Backoff(base: retryBaseDelay, maximum: .seconds(30), jitter: .additive(0.5)),
+            retryAfterCap: .seconds(30))
+        self.client = OutboundClient(
+            configuration: OutboundConfiguration(attemptTimeout: timeout, deadline: nil, retry: retry),
+            transport: URLSessionTransport(session: session), logger: logger)
     }
 
     /// Sends one completion request, retrying as described on the type.
     public func complete(_ request: LLMRequest) async throws -> LLMResponse {
         let model = request.model.isEmpty ? defaultModel : request.model
-        let urlRequest = try makeURLRequest(request, model: model)
-        let call = URLSessionCall(session: session, timeout: timeout)
-        let redactor = SecretRedactor(secret: apiKey)
-        var retryNumber = 0
-        while true {
-            let failure: LLMError
-            let retryAfter: Duration?
-            switch try await attempt(call, urlRequest, model: model, redactor: redactor) {
-            case let .success(response):
-                return response
-            case let .retryable(error, serverDelay):
-                failure = error
-                retryAfter = serverDelay
-            }
-            guard retryNumber < retry.maxRetries else {
-                logger.warning("LLM call failed, retries exhausted", metadata: [
-                    "model": "\(model)", "attempts": "\(retryNumber + 1)", "error": "\(failure)",
-                ])
-                throw failure
-            }
-            let delay = retry.delay(beforeRetry: retryNumber, retryAfter: retryAfter)
-            logger.info("LLM call failed, retrying", metadata: [
-                "model": "\(model)", "attempt": "\(retryNumber + 1)", "error": "\(failure)",
-                "delayMs": "\(Int(delay.inSeconds * 1000))",
-            ])
-            try await Task.sleep(for: delay)
-            retryNumber += 1
-        }
-    }
-
-    /// How one attempt ended, when it did not fail for good.
-    private enum AttemptOutcome {
-        case success(LLMResponse)
-        case retryable(LLMError, retryAfter: Duration?)
-    }
-
-    /// One attempt: success, a retryable failure (429, 5xx, timeout, transport), or a thrown
-    /// final error (other statuses, malformed bodies, cancellation).
-    private func attempt(
-        _ call: URLSessionCall, _ urlRequest: URLRequest, model: String, redactor: SecretRedactor
-    ) async throws -> AttemptOutcome {
+        let outbound = try makeOutboundRequest(request, model: model)
+        let response: OutboundResponse
         do {
-            let (data, http) = try await call.perform(urlRequest)
-            let status = http.statusCode
-            if (200..<300).contains(status) {
-                return .success(try OpenAIWire.decodeCompletion(data, requestedModel: model))
-            }
-            let retryAfter = RetryPolicy.parseRetryAfter(http.value(forHTTPHeaderField: "Retry-After"))
-            if status == 429 {
-                return .retryable(.rateLimited(retryAfter: retryAfter), retryAfter: retryAfter)
-            }
-            let message = redactor.clean(
-                OpenAIWire.errorMessage(from: data) ?? HTTPURLResponse.localizedString(forStatusCode: status))
-            let failure = LLMError.http(status: status, message: message)
-            guard RetryPolicy.isRetryable(status: status) else { throw failure }
-            return .retryable(failure, retryAfter: retryAfter)
-        } catch let error as LLMError where error == .timeout {
-            return .retryable(.timeout, retryAfter: nil)
-        } catch let error as URLSessionCall.TransportFailure {
-            return .retryable(.transport(redactor.clean(error.detail)), retryAfter: nil)
+            response = try await client.send(outbound)
+        } catch let error as OutboundError {
+            throw Self.llmError(error)
+        }
+        return try OpenAIWire.decodeCompletion(response.body, requestedModel: model)
+    }
+
+    /// The LLM error for a failed call; every text in it was redacted by the client.
+    static func llmError(_ error: OutboundError) -> LLMError {
+        switch error.code {
+        case .rateLimited:
+            return .rateLimited(retryAfter: error.retryAfter)
+        case .timeout:
+            return .timeout
+        case .network:
+            return .transport(error.detail ?? "unreachable")
+        case .retryable, .auth, .permanent:
+            let status = error.status ?? 0
+            return .http(status: status, message: error.message ?? HTTPURLResponse.localizedString(forStatusCode: status))
         }
     }
 
-    /// The HTTP request for one attempt (identical across retries).
-    func makeURLRequest(_ request: LLMRequest, model: String) throws(LLMError) -> URLRequest {
+    /// The HTTP request (identical across retries).
+    func makeOutboundRequest(_ request: LLMRequest, model: String) throws(LLMError) -> OutboundRequest {
         guard let url = URL(string: baseURL + "/chat/completions"),
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
             throw .invalidConfiguration("base URL must be an absolute http(s) URL")
         }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = "POST"
-        // Our own deadline (URLSessionCall) is the real limit; URLSession's is only a backstop
-        // and must stay above it: swift-corelibs-foundation truncates it to whole seconds,
-        // so a sub-second value would fire at once.
-        urlRequest.timeoutInterval = timeout.inSeconds.rounded(.up) + 1
-        urlRequest.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization")
-        urlRequest.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        urlRequest.setValue("application/json", forHTTPHeaderField: "Accept")
+        let body: Data
         do {
-            urlRequest.httpBody = try JSONEncoder().encode(OpenAIWire.ChatRequest(request, model: model))
+            body = try JSONEncoder().encode(OpenAIWire.ChatRequest(request, model: model))
         } catch {
             throw .invalidConfiguration("request could not be encoded as JSON")
         }
-        return urlRequest
+        return OutboundRequest(
+            method: "POST", url: url, urlTemplate: "/chat/completions",
+            labels: OutboundLabels(connector: name, action: "chat.completions"),
+            headers: ["Authorization": "Bearer \(apiKey)", "Content-Type": "application/json", "Accept": "application/json"],
+            body: body, retry: .safe, secrets: [apiKey],
+            messageReader: { OpenAIWire.errorMessage(from: $0) })
     }
 }

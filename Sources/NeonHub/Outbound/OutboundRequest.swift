@@ -1,0 +1,84 @@
+import Foundation
+import HTTPCore
+
+/// One outbound HTTP call as a caller describes it: what to send, how to label it in metrics
+/// and records, whether it may be repeated, how long it may take, and which values are secret.
+public struct OutboundRequest: Sendable {
+    /// Whether the request may be sent more than once.
+    public enum RetrySafety: Sendable, Equatable {
+        /// Idempotent methods are, others only with an `Idempotency-Key` header.
+        case byMethod
+        /// Repeating it is harmless (the caller knows: e.g. the provider deduplicates it).
+        case safe
+        /// Never repeat it, whatever the method.
+        case never
+    }
+
+    /// Reads the provider's own error message from an error body (e.g. `error.message`).
+    public typealias MessageReader = @Sendable (Data) -> String?
+
+    /// `GET`, `POST`, ….
+    public var method: String
+    /// The full URL, query included.
+    public var url: URL
+    /// The route as documented, without values (`/v19.0/{page-id}/feed`): the metrics label.
+    public var urlTemplate: String
+    /// Who is calling, for metrics and tool-execution records.
+    public var labels: OutboundLabels
+    /// Headers to send; `User-Agent` and `traceparent` are added when absent.
+    public var headers: HTTPHeaders
+    /// The body, if any.
+    public var body: Data?
+    /// Whether the request may be repeated.
+    public var retry: RetrySafety
+    /// The trace this call belongs to; a new one is generated when `nil`.
+    public var traceParent: TraceParent?
+    /// Overall deadline across attempts and pauses; `nil` takes the client's.
+    public var deadline: Duration?
+    /// Bound for each attempt; `nil` takes the client's.
+    public var attemptTimeout: Duration?
+    /// Values to remove from anything logged or thrown (tokens, keys, client secrets).
+    /// Credentials in the `Authorization` header and in the query are removed without this.
+    public var secrets: [String]
+    /// Reads the provider's message from an error body, for `OutboundError.message`.
+    public var messageReader: MessageReader?
+    /// Called for each attempt of this request only (e.g. to build the run's tool-execution
+    /// record), after the client's own hook (metrics).
+    public var hook: OutboundHook?
+
+    /// Creates a request.
+    public init(
+        method: String, url: URL, urlTemplate: String, labels: OutboundLabels,
+        headers: HTTPHeaders = HTTPHeaders(), body: Data? = nil, retry: RetrySafety = .byMethod,
+        traceParent: TraceParent? = nil, deadline: Duration? = nil, attemptTimeout: Duration? = nil,
+        secrets: [String] = [], messageReader: MessageReader? = nil, hook: OutboundHook? = nil
+    ) {
+        self.method = method
+        self.url = url
+        self.urlTemplate = urlTemplate
+        self.labels = labels
+        self.headers = headers
+        self.body = body
+        self.retry = retry
+        self.traceParent = traceParent
+        self.deadline = deadline
+        self.attemptTimeout = attemptTimeout
+        self.secrets = secrets
+        self.messageReader = messageReader
+        self.hook = hook
+    }
+}
+
+/// The connector and action an outbound call is made for (small fixed sets: metric labels).
+public struct OutboundLabels: Sendable, Equatable, Hashable {
+    /// Connector id (`meta`, `stripe`) or service (`openai`).
+    public var connector: String
+    /// Action name (`publishPost`, `chat.completions`).
+    public var action: String
+
+    /// Creates labels.
+    public init(connector: String, action: String) {
+        self.connector = connector
+        self.action = action
+    }
+}

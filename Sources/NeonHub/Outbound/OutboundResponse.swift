@@ -1,0 +1,22 @@
+import Foundation
+import HTTPCore
+
+/// A successful (2xx) answer to an outbound request.
+public struct OutboundResponse: Sendable {
+    /// The HTTP status.
+    public var status: Int
+    /// The response headers.
+    public var headers: HTTPHeaders
+    /// The response body.
+    public var body: Data
+    /// Attempts made, the successful one included.
+    public var attempts: Int
+
+    /// Creates a response.
+    public init(status: Int, headers: HTTPHeaders, body: Data, attempts: Int) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.attempts = attempts
+    }
+}

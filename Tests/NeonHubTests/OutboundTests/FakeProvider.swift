@@ -1,0 +1,97 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPCore
+import Synchronization
+@testable import NeonHub
+
+/// A provider API on loopback that plays a script of answers and records every request as it
+/// arrived. It encodes no single provider: statuses, `Retry-After` forms and error bodies are
+/// those of RFC 9110 §15 and §10.2.3, with bodies shaped like Stripe's and Meta's errors.
+final class FakeProvider: HTTPHandler, Sendable {
+    /// One scripted answer.
+    indirect enum Step: Sendable {
+        /// This status, headers and body.
+        case answer(Int, headers: [(String, String)] = [], body: String = "")
+        /// This status with a Meta-shaped error body whose message echoes the request's
+        /// `Authorization` header, target and body (as careless providers and proxies do).
+        case echo(Int)
+        /// `step`, answered after a delay.
+        case delayed(milliseconds: Int, Step)
+    }
+
+    /// A request as it arrived.
+    struct Seen: Sendable {
+        var at: ContinuousClock.Instant
+        var method: String
+        var target: String
+        var headers: HTTPHeaders
+        var body: [UInt8]
+    }
+
+    private let state: Mutex<(script: [Step], seen: [Seen])>
+
+    init(script: [Step]) {
+        state = Mutex((script, []))
+    }
+
+    /// Requests received so far.
+    var seen: [Seen] { state.withLock { $0.seen } }
+
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let step = state.withLock { s -> Step in
+            s.seen.append(Seen(at: .now, method: request.method, target: request.target, headers: request.headers, body: request.body))
+            return s.script.isEmpty ? .answer(200, body: #"{"ok":true}"#) : s.script.removeFirst()
+        }
+        answer(step, request: request, responder: responder)
+    }
+
+    private func answer(_ step: Step, request: HTTPRequest, responder: HTTPResponder) {
+        switch step {
+        case let .answer(status, headers, body):
+            var response = HTTPResponse(status: status, contentType: "application/json", body: body)
+            for (name, value) in headers { response.headers.add(name: name, value: value) }
+            responder.respond(response)
+        case let .echo(status):
+            let body = #"{"error":{"message":"Invalid OAuth access token: \#(request.headers["authorization"] ?? "") for \#(request.target) with \#(String(decoding: request.body, as: UTF8.self))","type":"OAuthException","code":190}}"#
+            responder.respond(HTTPResponse(status: status, contentType: "application/json", body: body))
+        case let .delayed(milliseconds, inner):
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
+                self.answer(inner, request: request, responder: responder)
+            }
+        }
+    }
+}
+
+/// Runs `body` against a fake provider on an ephemeral loopback port, with a fresh session.
+func withFakeProvider<T>(
+    script: [FakeProvider.Step], _ body: (FakeProvider, _ baseURL: String, URLSessionTransport) async throws -> T
+) async throws -> T {
+    let fake = FakeProvider(script: script)
+    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1)
+    configuration.shutdownGrace = .milliseconds(200)
+    let server = HTTPServer(configuration: configuration, handler: fake)
+    try server.start()
+    let session = URLSession(configuration: .ephemeral)
+    defer { session.invalidateAndCancel() }
+    do {
+        let result = try await body(fake, "http://127.0.0.1:\(server.port)", URLSessionTransport(session: session))
+        await stopServer(server)
+        return result
+    } catch {
+        await stopServer(server)
+        throw error
+    }
+}
+
+/// Shuts a server down without blocking the cooperative pool.
+private func stopServer(_ server: HTTPServer) async {
+    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+        DispatchQueue.global().async {
+            server.shutdown()
+            server.waitUntilStopped()
+            done.resume()
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import NeonHub
+
+extension OutboundTests {
+    /// `Retry-After` (seconds, date, cap), backoff pauses, deadlines and which methods retry,
+    /// timed against a loopback provider.
+    @Suite(.serialized) struct OutboundClientRetryTests {
+        typealias F = ClientFixtures
+
+        /// The gaps between consecutive requests the fake received.
+        func gaps(_ fake: FakeProvider) -> [Duration] {
+            let times = fake.seen.map(\.at)
+            return zip(times.dropFirst(), times).map { $0 - $1 }
+        }
+
+        @Test func retryAfterInSecondsIsWaitedFor() async throws {
+            try await withFakeProvider(script: [.answer(429, headers: [("Retry-After", "1")]), .answer(200)]) { fake, url, transport in
+                let response = try await F.client(transport).send(F.request(url))
+                #expect(response.attempts == 2)
+                let gaps = gaps(fake)
+                #expect(gaps.count == 1)
+                #expect(gaps.allSatisfy { $0 >= .milliseconds(950) && $0 < .seconds(3) })
+            }
+        }
+
+        @Test func retryAfterAsAnHTTPDateIsWaitedFor() async throws {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            // Two seconds ahead, truncated to the second by the format: a wait of 1 to 2 s.
+            let date = formatter.string(from: Date().addingTimeInterval(2))
+            try await withFakeProvider(script: [.answer(503, headers: [("Retry-After", date)]), .answer(200)]) { fake, url, transport in
+                let response = try await F.client(transport).send(F.request(url))
+                #expect(response.attempts == 2)
+                let gaps = gaps(fake)
+                #expect(gaps.count == 1)
+                #expect(gaps.allSatisfy { $0 >= .milliseconds(900) && $0 < .seconds(3) })
+            }
+        }
+
+        @Test func aRetryAfterBeyondTheCapIsNotWaitedForButSurfacedWithTheResetTime() async throws {
+            try await withFakeProvider(script: [.answer(429, headers: [("Retry-After", "120")]), .answer(200)]) { fake, url, transport in
+                let started = ContinuousClock.now
+                let error = await F.outboundError {
+                    try await F.client(transport, retryAfterCap: .seconds(2)).send(F.request(url))
+                }
+                #expect(ContinuousClock.now - started < .seconds(1))
+                #expect(error?.code == .rateLimited)
+                #expect(error?.retryAfter == .seconds(120))
+                let resetAt = try #require(error?.resetAt)
+                #expect(abs(resetAt.timeIntervalSinceNow - 120) < 5)
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func backoffPausesAreTheDrawnOnesAndStayUnderEachStep() async throws {
+            let recorder = AttemptRecorder()
+            try await withFakeProvider(script: [.answer(500), .answer(500), .answer(500), .answer(200)]) { fake, url, transport in
+                let client = F.client(transport, maxRetries: 3, backoff: Backoff(base: .milliseconds(150), jitter: .full), hook: recorder.hook)
+                _ = try await client.send(F.request(url))
+                let pauses = recorder.all.compactMap(\.retryDelay)
+                let gaps = gaps(fake)
+                #expect(pauses.count == 3)
+                #expect(gaps.count == 3)
+                for (index, (pause, gap)) in zip(pauses, gaps).enumerated() {
+                    let step = Duration.milliseconds(150) * (1 << index)
+                    #expect(pause <= step, "pause \(index)")
+                    #expect(gap >= pause, "gap \(index) shorter than its pause")
+                    #expect(gap < pause + .milliseconds(500), "gap \(index) much longer than its pause")
+                }
+            }
+        }
+
+        @Test func aPostIsRetriedOnlyWhenTheCallerSaysItIsSafe() async throws {
+            try await withFakeProvider(script: [.answer(503), .answer(200)]) { fake, url, transport in
+                let error = await F.outboundError { try await F.client(transport).send(F.request(url, method: "POST", body: "{}")) }
+                #expect(error?.code == .retryable)
+                #expect(fake.seen.count == 1)
+            }
+            try await withFakeProvider(script: [.answer(503), .answer(200)]) { fake, url, transport in
+                let request = F.request(url, method: "POST", headers: [("Idempotency-Key", "KG5LxwFBepaKHyUD")], body: "{}")
+                let response = try await F.client(transport).send(request)
+                #expect(response.attempts == 2)
+                #expect(fake.seen.map { $0.headers["idempotency-key"] } == ["KG5LxwFBepaKHyUD", "KG5LxwFBepaKHyUD"])
+            }
+            try await withFakeProvider(script: [.answer(503), .answer(200)]) { fake, url, transport in
+                let response = try await F.client(transport).send(F.request(url, method: "POST", body: "{}", retry: .safe))
+                #expect(response.attempts == 2)
+                #expect(fake.seen.count == 2)
+            }
+            try await withFakeProvider(script: [.answer(503), .answer(200)]) { fake, url, transport in
+                let error = await F.outboundError { try await F.client(transport).send(F.request(url, retry: .never)) }
+                #expect(error?.code == .retryable)
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func theOverallDeadlineBoundsAttemptsAndPauses() async throws {
+            try await withFakeProvider(script: Array(repeating: .delayed(milliseconds: 1000, .answer(200)), count: 3)) { fake, url, transport in
+                let started = ContinuousClock.now
+                let error = await F.outboundError {
+                    try await F.client(transport, attemptTimeout: .seconds(5), deadline: .milliseconds(400)).send(F.request(url))
+                }
+                let elapsed = ContinuousClock.now - started
+                #expect(error?.code == .timeout)
+                #expect(elapsed >= .milliseconds(350))
+                #expect(elapsed < .milliseconds(1200))
+            }
+        }
+
+        @Test func eachAttemptIsBoundedByTheAttemptTimeout() async throws {
+            try await withFakeProvider(script: Array(repeating: .delayed(milliseconds: 1500, .answer(200)), count: 3)) { fake, url, transport in
+                let started = ContinuousClock.now
+                let error = await F.outboundError {
+                    try await F.client(transport, maxRetries: 2, attemptTimeout: .milliseconds(250), deadline: .seconds(10)).send(F.request(url))
+                }
+                let elapsed = ContinuousClock.now - started
+                #expect(error?.code == .timeout)
+                #expect(error?.attempts == 3)
+                #expect(fake.seen.count == 3)
+                #expect(elapsed >= .milliseconds(700))
+                #expect(elapsed < .milliseconds(1500))
+            }
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+@testable import NeonHub
+
+extension OutboundTests {
+    /// Each error class, produced by a real exchange with a loopback provider.
+    @Suite(.serialized) struct OutboundClientTests {
+        typealias F = ClientFixtures
+
+        @Test func aSuccessReturnsTheBodyAfterOneAttempt() async throws {
+            try await withFakeProvider(script: [.answer(200, headers: [("X-Request-Id", "req_1")], body: #"{"data":[]}"#)]) { fake, url, transport in
+                let response = try await F.client(transport).send(F.request(url))
+                #expect(response.status == 200)
+                #expect(String(decoding: response.body, as: UTF8.self) == #"{"data":[]}"#)
+                #expect(response.headers["x-request-id"] == "req_1")
+                #expect(response.attempts == 1)
+                #expect(fake.seen.map(\.target) == ["/v1/customers?limit=3"])
+            }
+        }
+
+        @Test func persistentServerErrorsAreRetryableAfterTheRetries() async throws {
+            try await withFakeProvider(script: [.answer(500), .answer(502), .answer(503, body: #"{"error":{"message":"overloaded"}}"#)]) { fake, url, transport in
+                let error = await F.outboundError { try await F.client(transport, maxRetries: 2).send(F.request(url)) }
+                #expect(error?.code == .retryable)
+                #expect(error?.status == 503)
+                #expect(error?.attempts == 3)
+                #expect(error?.message == "overloaded")
+                #expect(error?.urlTemplate == "/v1/customers")
+                #expect(fake.seen.count == 3)
+            }
+        }
+
+        @Test func a408IsRetryableAndRetried() async throws {
+            try await withFakeProvider(script: [.answer(408), .answer(200)]) { fake, url, transport in
+                let response = try await F.client(transport).send(F.request(url))
+                #expect(response.attempts == 2)
+                #expect(fake.seen.count == 2)
+            }
+            try await withFakeProvider(script: [.answer(408)]) { _, url, transport in
+                let error = await F.outboundError { try await F.client(transport, maxRetries: 0).send(F.request(url)) }
+                #expect(error?.code == .retryable)
+                #expect(error?.status == 408)
+            }
+        }
+
+        @Test func a429IsRateLimitedWithTheResetTime() async throws {
+            try await withFakeProvider(script: Array(repeating: .answer(429, headers: [("Retry-After", "0")]), count: 3)) { fake, url, transport in
+                let before = Date()
+                let error = await F.outboundError { try await F.client(transport, maxRetries: 2).send(F.request(url)) }
+                #expect(error?.code == .rateLimited)
+                #expect(error?.status == 429)
+                #expect(error?.retryAfter == .zero)
+                let resetAt = try #require(error?.resetAt)
+                #expect(resetAt >= before && resetAt <= Date())
+                #expect(fake.seen.count == 3)
+            }
+        }
+
+        @Test(arguments: [401, 403])
+        func refusedCredentialsAreAuthAndNotRetried(status: Int) async throws {
+            try await withFakeProvider(script: [.answer(status, body: #"{"error":{"message":"Invalid API Key provided"}}"#), .answer(200)]) { fake, url, transport in
+                let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
+                #expect(error?.code == .auth)
+                #expect(error?.status == status)
+                #expect(error?.message == "Invalid API Key provided")
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func otherClientErrorsArePermanentWithTheProvidersStatusAndBody() async throws {
+            let body = #"{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: 'cus_NffrFeUfNV2Hib'","param":"id"}}"#
+            try await withFakeProvider(script: [.answer(404, body: body), .answer(200)]) { fake, url, transport in
+                let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
+                #expect(error?.code == .permanent)
+                #expect(error?.status == 404)
+                #expect(error?.message == "No such customer: 'cus_NffrFeUfNV2Hib'")
+                #expect(error?.bodyExcerpt == body)
+                #expect(error?.attempts == 1)
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func theBodyExcerptIsBounded() async throws {
+            try await withFakeProvider(script: [.answer(422, body: String(repeating: "y", count: 5000))]) { _, url, transport in
+                let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
+                #expect(error?.code == .permanent)
+                #expect(error?.bodyExcerpt?.count == 301)
+            }
+        }
+
+        @Test func aSlowProviderIsATimeout() async throws {
+            try await withFakeProvider(script: [.delayed(milliseconds: 2000, .answer(200))]) { fake, url, transport in
+                let started = ContinuousClock.now
+                let error = await F.outboundError {
+                    try await F.client(transport, maxRetries: 0, attemptTimeout: .milliseconds(300)).send(F.request(url))
+                }
+                let elapsed = ContinuousClock.now - started
+                #expect(error?.code == .timeout)
+                #expect(error?.status == nil)
+                #expect(elapsed >= .milliseconds(250))
+                #expect(elapsed < .milliseconds(1500))
+                #expect(fake.seen.count == 1)
+            }
+        }
+
+        @Test func anUnreachableProviderIsANetworkErrorAfterRetries() async throws {
+            // A port that was just bound and released: nothing listens there.
+            let url = try await withFakeProvider(script: []) { _, url, _ in url }
+            let session = URLSession(configuration: .ephemeral)
+            defer { session.invalidateAndCancel() }
+            let recorder = AttemptRecorder()
+            let error = await F.outboundError {
+                try await F.client(URLSessionTransport(session: session), maxRetries: 1, hook: recorder.hook).send(F.request(url))
+            }
+            #expect(error?.code == .network)
+            #expect(error?.attempts == 2)
+            #expect(error?.detail?.isEmpty == false)
+            #expect(recorder.all.map(\.errorCode) == [.network, .network])
+        }
+
+        @Test func cancellingTheCallerCancelsTheCall() async throws {
+            try await withFakeProvider(script: [.delayed(milliseconds: 3000, .answer(200))]) { _, url, transport in
+                let client = F.client(transport)
+                let task = Task { try await client.send(F.request(url)) }
+                try await Task.sleep(for: .milliseconds(200))
+                let started = ContinuousClock.now
+                task.cancel()
+                let result = await task.result
+                #expect(ContinuousClock.now - started < .milliseconds(1000))
+                #expect(throws: CancellationError.self) { try result.get() }
+            }
+        }
+    }
+}
