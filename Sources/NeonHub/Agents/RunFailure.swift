@@ -13,6 +13,8 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
         case toolTimeout = "TOOL_TIMEOUT"
         /// The LLM tool loop reached its iteration limit.
         case maxIterations = "MAX_ITERATIONS"
+        /// A connector action failed; the stored error carries the connector's own code.
+        case connectorError = "CONNECTOR_ERROR"
         /// Anything else the agent threw.
         case agentError = "AGENT_ERROR"
     }
@@ -52,15 +54,35 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
         case is BudgetExceededError: .budgetExceeded
         case is ToolTimeoutError: .toolTimeout
         case is ToolLoop.Exhausted: .maxIterations
+        case is ConnectorError: .connectorError
         default: .agentError
         }
     }
 
     /// The value stored in the run's `error` column: the code and a sanitized message.
     public static func stored(_ error: any Error) -> JSONValue {
-        .object([
+        if let connector = error as? ConnectorError {
+            var value: [String: JSONValue] = [
+                "code": .string(Code.connectorError.rawValue), "connectorCode": .string(connector.code.rawValue),
+                "message": .string(Sanitizer.sanitize(String(connector.message.prefix(500)))),
+            ]
+            if let seconds = connector.retryAfterSeconds { value["retryAfterSeconds"] = .number(Double(seconds)) }
+            if let provider = connector.providerCode { value["providerCode"] = .string(Sanitizer.sanitize(String(provider.prefix(64)))) }
+            return .object(value)
+        }
+        return .object([
             "code": .string(classify(error).rawValue),
             "message": .string(Sanitizer.sanitize(String(String(describing: error).prefix(500)))),
         ])
+    }
+
+    /// The connector error a stored `CONNECTOR_ERROR` describes (what the caller of a direct
+    /// action should see: its class, message and retry time), or nil.
+    public static func connectorError(in stored: JSONValue?) -> ConnectorError? {
+        guard case .string(let raw)? = stored?["connectorCode"], let code = ConnectorError.Code(rawValue: raw) else { return nil }
+        var retryAfter: Int?
+        if case .number(let seconds)? = stored?["retryAfterSeconds"] { retryAfter = Int(seconds) }
+        return ConnectorError(code, JSONPath.text(stored?["message"]) ?? code.rawValue, retryAfterSeconds: retryAfter,
+                              providerCode: JSONPath.text(stored?["providerCode"]))
     }
 }

@@ -68,8 +68,9 @@ public final class NeonHubServer: Sendable {
         let llm = Self.makeLLM(config, logger: logger)
         let costs = Self.loadPrices(config.llmPricesFile, logger: logger)
         let breaker = (config.agentBreakerThreshold, config.agentBreakerCoolDown)
+        let connectorService = try ConnectorAssembly.service(config: config, catalog: connectorCatalog, pool: pool, metrics: metrics, logger: logger)
         orchestrator = Orchestrator(
-            agents: AgentCatalog.agents(connectorActions: additions.connectorActions) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
+            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
@@ -82,6 +83,7 @@ public final class NeonHubServer: Sendable {
         AgentProcedures.register(in: registry, orchestrator: orchestrator, events: runEvents)
         ContentProcedures.register(in: registry, orchestrator: orchestrator, drafts: DraftStore(pool: pool))
         ConnectorProcedures.register(in: registry, catalog: connectorCatalog)
+        ConnectionProcedures.register(in: registry, service: connectorService, orchestrator: orchestrator)
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
         let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, logger: logger)

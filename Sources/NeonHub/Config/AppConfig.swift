@@ -17,6 +17,14 @@ public struct AppConfig: Sendable {
     public var tokenVaultPreviousKeys: [[UInt8]] = []
     /// The connector catalog folder (`CONNECTORS_DIR`, default `configs/connectors`).
     public var connectorsDirectory = "configs/connectors"
+    /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
+    public var connectorEndpointsFile: String?
+    /// Simulated latency of mock mode in milliseconds (`MOCK_CONNECTOR_LATENCY_MS`); nil keeps each fixture file's.
+    public var mockConnectorLatencyMs: Int?
+    /// The environment's connector app settings (`<CONNECTOR>_CLIENT_ID`, `_CLIENT_SECRET`,
+    /// `GOOGLE_ADS_DEVELOPER_TOKEN`…): variables whose names end in one of the app-setting
+    /// suffixes. Secret values: never logged.
+    public var connectorEnvironment: [String: String] = [:]
     public var useMockConnectors = false
     public var openAIAPIKey: String?
     public var openAIBaseURL = "https://api.openai.com/v1"
@@ -107,6 +115,15 @@ public struct AppConfig: Sendable {
             }
         }
         if let directory = value("CONNECTORS_DIR") { c.connectorsDirectory = directory }
+        c.connectorEndpointsFile = value("CONNECTOR_ENDPOINTS_FILE")
+        if value("MOCK_CONNECTOR_LATENCY_MS") != nil {
+            var latency = 0
+            integer("MOCK_CONNECTOR_LATENCY_MS", 0...60_000, into: &latency)
+            c.mockConnectorLatencyMs = latency
+        }
+        c.connectorEnvironment = env.filter { name, value in
+            !value.isEmpty && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID"].contains { name.hasSuffix($0) }
+        }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
         c.openAIAPIKey = value("OPENAI_API_KEY")
         if let base = value("OPENAI_BASE_URL") {

@@ -30,6 +30,8 @@ public final class NeonHubMetrics: Sendable {
         breaker: "Agent runs counted as failures by the per-agent circuit breaker.",
         queue: "Jobs added to the publish queue.",
         connector: "Connector API requests, by connector, action and outcome.",
+        connectorDuration: "Duration of connector API requests, by connector and action.",
+        connectorRetries: "Connector API requests that were retries of an earlier attempt, by connector and action.",
         rateLimit: "Requests refused by the rate limiter."
     )
 
@@ -48,6 +50,8 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_circuit_breaker_failures_total", "counter", Self.help.breaker),
             ("neonhub_queue_jobs_added_total", "counter", Self.help.queue),
             ("neonhub_connector_requests_total", "counter", Self.help.connector),
+            ("neonhub_connector_request_duration_seconds", "histogram", Self.help.connectorDuration),
+            ("neonhub_connector_retries_total", "counter", Self.help.connectorRetries),
             ("neonhub_rate_limit_hits_total", "counter", Self.help.rateLimit),
         ]
         dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
@@ -92,9 +96,36 @@ public final class NeonHubMetrics: Sendable {
         registry.makeCounter(descriptor: Self.descriptor("neonhub_circuit_breaker_failures_total", Self.help.breaker), labels: [("agent", agent)]).increment()
     }
 
-    /// Counts a connector request.
-    public func recordConnectorRequest(connector: String, action: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_requests_total", Self.help.connector), labels: [("connector", connector), ("action", action), ("outcome", outcome)]).increment()
+    /// Counts a connector request (one HTTP attempt), its duration, and whether it was a retry.
+    public func recordConnectorRequest(connector: String, action: String, outcome: String, seconds: Double? = nil, retry: Bool = false) {
+        let labels = [("connector", connector), ("action", action)]
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_requests_total", Self.help.connector), labels: labels + [("outcome", outcome)]).increment()
+        if let seconds {
+            registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_connector_request_duration_seconds", Self.help.connectorDuration),
+                                        labels: labels, buckets: Self.latencyBuckets).record(seconds)
+        }
+        if retry {
+            registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_retries_total", Self.help.connectorRetries), labels: labels).increment()
+        }
+    }
+
+    /// The outbound client's hook: every attempt of a connector call into the connector
+    /// metrics, its outcome one of DESIGN §3's (`mock` for every attempt in mock mode).
+    public func outboundHook(mock: Bool) -> OutboundHook {
+        { [self] attempt in
+            let outcome: String
+            switch attempt.errorCode {
+            case nil: outcome = mock ? "mock" : "ok"
+            case .permanent?: outcome = mock ? "mock" : "client_error"
+            case .retryable?: outcome = mock ? "mock" : "server_error"
+            case .rateLimited?: outcome = mock ? "mock" : "rate_limited"
+            case .auth?: outcome = mock ? "mock" : "auth_error"
+            case .timeout?: outcome = "timeout"
+            case .network?: outcome = "network_error"
+            }
+            recordConnectorRequest(connector: attempt.labels.connector, action: attempt.labels.action, outcome: outcome,
+                                   seconds: attempt.duration.inSeconds, retry: attempt.number > 1)
+        }
     }
 
     /// The Prometheus text exposition: every registered metric, declared families without

@@ -103,7 +103,7 @@ enum RPCErrorMapper {
         switch failure.code {
         case .badInput: return RPCError(.badRequest, failure.message)
         case .budgetExceeded: return RPCError(.tooManyRequests, "\(failure.message) (run \(failure.runID))", retryAfter: 3600)
-        case .toolTimeout, .maxIterations, .agentError:
+        case .toolTimeout, .maxIterations, .agentError, .connectorError:
             return RPCError(.badGateway, "\(activity) failed (run \(failure.runID)): \(failure.message)")
         }
     }

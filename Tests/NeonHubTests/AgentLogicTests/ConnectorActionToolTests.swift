@@ -26,7 +26,8 @@ final class FakeConnectorActions: ConnectorActions {
 
     func available(tenant: String) async -> [String] { ["slack.postMessage"] }
 
-    func perform(connector: String, action: String, input: JSONValue, tenant: String) async throws -> JSONValue {
+    func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue {
+        let connector = request.connector, action = request.action, input = request.input
         if delay > .zero { try await Task.sleep(for: delay) }
         guard connector == "slack", action == "postMessage" else { throw UnknownAction(name: "\(connector).\(action)") }
         log.withLock { $0.append(Performed(connector: connector, action: action, input: input, tenant: tenant)) }
@@ -92,7 +93,7 @@ extension AgentLogicTests {
             }
             #expect(!assistantTools(AgentCatalog.agents(connectorActions: nil)).contains("connector.action"))
             #expect(assistantTools(AgentCatalog.agents(connectorActions: FakeConnectorActions())).contains("connector.action"))
-            #expect(AgentCatalog.agents(connectorActions: FakeConnectorActions()).map(\.name) == AgentCatalog.all.map(\.name))
+            #expect(AgentCatalog.agents(connectorActions: FakeConnectorActions()).map(\.name) == AgentCatalog.all.map(\.name) + ["connector"])
         }
     }
 }

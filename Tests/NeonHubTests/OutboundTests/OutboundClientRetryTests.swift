@@ -20,7 +20,7 @@ extension OutboundTests {
                 #expect(response.attempts == 2)
                 let gaps = gaps(fake)
                 #expect(gaps.count == 1)
-                #expect(gaps.allSatisfy { $0 >= .milliseconds(950) && $0 < .seconds(3) })
+                #expect(gaps.allSatisfy { $0 >= .milliseconds(950) && $0 < .seconds(10) })
             }
         }
 
@@ -36,7 +36,7 @@ extension OutboundTests {
                 #expect(response.attempts == 2)
                 let gaps = gaps(fake)
                 #expect(gaps.count == 1)
-                #expect(gaps.allSatisfy { $0 >= .milliseconds(900) && $0 < .seconds(3) })
+                #expect(gaps.allSatisfy { $0 >= .milliseconds(900) && $0 < .seconds(10) })
             }
         }
 
@@ -46,7 +46,7 @@ extension OutboundTests {
                 let error = await F.outboundError {
                     try await F.client(transport, retryAfterCap: .seconds(2)).send(F.request(url))
                 }
-                #expect(ContinuousClock.now - started < .seconds(1))
+                #expect(ContinuousClock.now - started < .seconds(10))  // far below the 120 s asked for
                 #expect(error?.code == .rateLimited)
                 #expect(error?.retryAfter == .seconds(120))
                 let resetAt = try #require(error?.resetAt)
@@ -106,7 +106,9 @@ extension OutboundTests {
                 let elapsed = ContinuousClock.now - started
                 #expect(error?.code == .timeout)
                 #expect(elapsed >= .milliseconds(350))
-                #expect(elapsed < .milliseconds(1200))
+                // Unbounded, it would take three 1 s attempts; the bounds are loose for loaded machines.
+                #expect(fake.seen.count == 1)
+                #expect(elapsed < .milliseconds(2900))
             }
         }
 
@@ -121,7 +123,7 @@ extension OutboundTests {
                 #expect(error?.attempts == 3)
                 #expect(fake.seen.count == 3)
                 #expect(elapsed >= .milliseconds(700))
-                #expect(elapsed < .milliseconds(1500))
+                #expect(elapsed < .milliseconds(4000))  // unbounded: three 1.5 s attempts
             }
         }
     }

@@ -101,7 +101,7 @@ extension OutboundTests {
                 #expect(error?.code == .timeout)
                 #expect(error?.status == nil)
                 #expect(elapsed >= .milliseconds(250))
-                #expect(elapsed < .milliseconds(1500))
+                #expect(elapsed < .milliseconds(1900))  // unbounded: the server's 2 s
                 #expect(fake.seen.count == 1)
             }
         }
@@ -129,7 +129,7 @@ extension OutboundTests {
                 let started = ContinuousClock.now
                 task.cancel()
                 let result = await task.result
-                #expect(ContinuousClock.now - started < .milliseconds(1000))
+                #expect(ContinuousClock.now - started < .milliseconds(2500))  // uncancelled: the server's remaining 2.8 s
                 #expect(throws: CancellationError.self) { try result.get() }
             }
         }

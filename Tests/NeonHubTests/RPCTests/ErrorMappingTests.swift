@@ -20,6 +20,7 @@ import Testing
     static let runTable: [RunFailure.Code: (RPCErrorCode, Int)] = [
         .badInput: (.badRequest, 400), .budgetExceeded: (.tooManyRequests, 429),
         .toolTimeout: (.badGateway, 502), .maxIterations: (.badGateway, 502), .agentError: (.badGateway, 502),
+        .connectorError: (.badGateway, 502),
     ]
     static let connectorTable: [ConnectorError.Code: (RPCErrorCode, Int)] = [
         .unknownConnector: (.notFound, 404), .unknownAction: (.notFound, 404), .connectionNotFound: (.notFound, 404),

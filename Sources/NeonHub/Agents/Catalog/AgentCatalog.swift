@@ -5,11 +5,12 @@ public enum AgentCatalog {
     public static let all: [any Agent] = [ContentAgent(), SEOAgent(), SocialAgent(), EmailAgent(), SupportAgent(), AssistantAgent(), EchoAgent()]
 
     /// The built-in agents for a server: as `all`, but when a connector registry is given the
-    /// assistant's tool loop can also call `connector.action` on the tenant's accounts.
+    /// assistant's tool loop can also call `connector.action` on the tenant's accounts, and
+    /// the `connector` agent performs single actions as recorded runs.
     public static func agents(connectorActions: (any ConnectorActions)?) -> [any Agent] {
         guard let connectorActions else { return all }
         let assistant = AssistantAgent(loop: ToolLoop(tools: LocalTools.all + [ConnectorActionTool(actions: connectorActions)]))
-        return all.map { $0 is AssistantAgent ? assistant : $0 }
+        return all.map { $0 is AssistantAgent ? assistant : $0 } + [ConnectorAgent(actions: connectorActions)]
     }
 
     /// The agent with this name, if any.

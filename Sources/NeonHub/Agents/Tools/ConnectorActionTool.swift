@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the connector registry offers agents: named actions on a tenant's connected accounts
 /// (e.g. `slack` / `postMessage`). The connector service implements it; agents reach it only
 /// through `ConnectorActionTool`, so every action is a recorded, time-limited tool call.
@@ -6,7 +8,34 @@ public protocol ConnectorActions: Sendable {
     func available(tenant: String) async -> [String]
     /// Performs one action for `tenant`; throws when the connector or action is unknown, not
     /// connected, or the provider refuses.
-    func perform(connector: String, action: String, input: JSONValue, tenant: String) async throws -> JSONValue
+    func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue
+}
+
+/// One action an agent (or `connectors.executeAction`) asks for.
+public struct ConnectorActionRequest: Sendable {
+    /// The connector id (`slack`).
+    public var connector: String
+    /// The action id (`chat.postMessage`).
+    public var action: String
+    /// The action's input.
+    public var input: JSONValue
+    /// The connection to use; nil picks the tenant's active connection to the connector.
+    public var connectionID: UUID?
+    /// The account to act as, if the connection has several.
+    public var accountID: String?
+    /// The provider-side idempotency key, where the action takes one.
+    public var idempotencyKey: String?
+
+    /// Creates a request.
+    public init(connector: String, action: String, input: JSONValue = .object([:]), connectionID: UUID? = nil,
+                accountID: String? = nil, idempotencyKey: String? = nil) {
+        self.connector = connector
+        self.action = action
+        self.input = input
+        self.connectionID = connectionID
+        self.accountID = accountID
+        self.idempotencyKey = idempotencyKey
+    }
 }
 
 /// The `connector.action` tool: input `{"connector": String, "action": String, "input"?: {…}}`,
@@ -33,6 +62,12 @@ public struct ConnectorActionTool: AgentTool {
         let fields = try InputFields.tool(name, input)
         let connector = try fields.requiredString("connector", maxLength: 64)
         let action = try fields.requiredString("action", maxLength: 64)
+        let connectionID = try fields.string("connectionId", maxLength: 36).map { text in
+            guard let id = UUID(uuidString: text) else { throw ToolInputError(tool: name, "connectionId: expected a UUID") }
+            return id
+        }
+        let accountID = try fields.string("accountId", maxLength: 256)
+        let idempotencyKey = try fields.string("idempotencyKey", maxLength: 200)
         let parameters: JSONValue
         switch fields.members["input"] {
         case nil, .null?: parameters = .object([:])
@@ -41,7 +76,8 @@ public struct ConnectorActionTool: AgentTool {
         }
         let actions = self.actions, tenant = toolbox.tenantID
         return try await toolbox.call(name, input: input, timeout: timeout) {
-            try await actions.perform(connector: connector, action: action, input: parameters, tenant: tenant)
+            try await actions.perform(ConnectorActionRequest(connector: connector, action: action, input: parameters, connectionID: connectionID,
+                                                             accountID: accountID, idempotencyKey: idempotencyKey), tenant: tenant)
         }
     }
 }

@@ -1,0 +1,74 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Builds the connector registry from the configuration: the vault from the keys, the
+/// outbound client (on the mock transport in mock mode), the endpoint overrides of
+/// `CONNECTOR_ENDPOINTS_FILE`, the app settings, and the service over the stores.
+enum ConnectorAssembly {
+    static func service(config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, metrics: NeonHubMetrics, logger: Logger) throws -> ConnectorService {
+        var vault: TokenVault?
+        if let key = config.tokenVaultKey {
+            let previous = try config.tokenVaultPreviousKeys.map { try VaultKeyring.Key($0) }
+            vault = TokenVault(keyring: VaultKeyring(current: try VaultKeyring.Key(key), previous: previous))
+        }
+        let directory = URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true)
+        let mock = config.useMockConnectors
+            ? try MockTransport(catalogDirectory: directory, latency: config.mockConnectorLatencyMs.map { .milliseconds($0) })
+            : nil
+        let client = OutboundClient(transport: mock ?? URLSessionTransport(), logger: logger, hook: metrics.outboundHook(mock: config.useMockConnectors))
+        let runtime = ConnectorRuntime(catalog: catalog, client: client, mock: mock,
+                                       appSettings: appSettings(catalog, config.connectorEnvironment),
+                                       baseURLOverrides: try endpointOverrides(config.connectorEndpointsFile))
+        if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
+        return ConnectorService(catalog: catalog, runtime: runtime, connections: ConnectionStore(pool: pool), vault: vault,
+                                secrets: vault.map { SecretStore(pool: pool, vault: $0) }, isMock: config.useMockConnectors, logger: logger)
+    }
+
+    /// `{{app.x}}` values per connector: `GOOGLE_ADS_DEVELOPER_TOKEN` → `developerToken` for `google-ads`.
+    static func appSettings(_ catalog: ConnectorCatalog, _ environment: [String: String]) -> [String: [String: String]] {
+        var settings: [String: [String: String]] = [:]
+        for definition in catalog.definitions {
+            let prefix = definition.environmentPrefix + "_"
+            for (name, value) in environment where name.hasPrefix(prefix) {
+                settings[definition.id, default: [:]][camelCase(String(name.dropFirst(prefix.count)))] = value
+            }
+        }
+        return settings
+    }
+
+    static func camelCase(_ snake: String) -> String {
+        let words = snake.lowercased().split(separator: "_")
+        return (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
+
+    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …}}`.
+    static func endpointOverrides(_ path: String?) throws -> [String: String] {
+        guard let path else { return [:] }
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))))
+        } catch {
+            throw ConnectorError(.invalidDefinition, "CONNECTOR_ENDPOINTS_FILE \(path) is not a readable JSON file")
+        }
+        guard case .object(let connectors) = json else {
+            throw ConnectorError(.invalidDefinition, "CONNECTOR_ENDPOINTS_FILE must hold an object of connectors")
+        }
+        return connectors.compactMapValues { JSONPath.text($0["baseUrl"]) }
+    }
+
+    /// One warning at start naming, per OAuth connector, the app variables that are not set.
+    static func warnAboutMissingAppCredentials(_ catalog: ConnectorCatalog, _ environment: [String: String], logger: Logger) {
+        var missing: [String] = []
+        for definition in catalog.definitions where definition.availability != "disabled" {
+            var names = (definition.appSettings ?? [])
+            if ["oauth2", "oauth2_client_credentials"].contains(definition.auth.type) {
+                names = ["\(definition.environmentPrefix)_CLIENT_ID", "\(definition.environmentPrefix)_CLIENT_SECRET"] + names
+            }
+            let absent = names.filter { (environment[$0] ?? "").isEmpty }
+            if !absent.isEmpty { missing.append("\(definition.id) (\(absent.joined(separator: ", ")))") }
+        }
+        guard !missing.isEmpty else { return }
+        logger.warning("connectors without app credentials cannot connect until these are set: \(missing.joined(separator: "; "))")
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import Postgres
+
+/// SQL for `connections` and `connection_health_log`, always scoped by tenant. Secrets are
+/// written with the connection in one transaction, sealed (see `SecretStore`).
+public struct ConnectionStore: Sendable {
+    let pool: PostgresPool
+
+    /// Creates a store over the pool.
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    /// A tenant's connection to one connector account.
+    public struct Connection: Sendable {
+        public var id: UUID
+        public var tenantID: String
+        public var connector: String
+        public var name: String
+        /// `active`, `attention` or `revoked`.
+        public var status: String
+        public var variables: [String: String]
+        public var scopes: [String]
+        /// `[{id, name, kind}]`.
+        public var accounts: JSONValue
+        public var tokenExpiresAt: Date?
+        public var lastError: String?
+        public var healthStatus: String?
+        public var lastHealthCheck: Date?
+        public var lastHealthLatencyMs: Int?
+        public var lastHealthError: String?
+        public var createdAt: Date
+    }
+
+    static let columns = """
+        c.id, c.tenant_id, c.connector, c.name, c.status, c.variables, array_to_string(c.scopes, ' ') AS scopes, c.accounts,
+        c.token_expires_at, c.last_error, c.health_status, c.last_health_check, c.created_at, c.created_at::text AS created_text,
+        h.latency_ms AS health_latency_ms, h.error AS health_error
+        """
+    static let from = """
+        connections c LEFT JOIN LATERAL (
+            SELECT latency_ms, error FROM connection_health_log l WHERE l.connection_id = c.id ORDER BY checked_at DESC LIMIT 1
+        ) h ON true
+        """
+
+    /// Inserts a connection and its sealed secrets in one transaction.
+    func insert(id: UUID, tenant: String, connector: String, name: String, variables: [String: String], scopes: [String],
+                accounts: JSONValue, tokenExpiresAt: Date?, secrets: [(kind: String, sealed: TokenVault.Sealed)]) async throws -> Connection {
+        var statements: [PostgresQuery] = ["""
+            INSERT INTO connections (id, tenant_id, connector, name, variables, scopes, accounts, token_expires_at)
+            VALUES (\(id), \(tenant), \(connector), \(name), \(JSONValue.object(variables.mapValues { .string($0) })),
+                    string_to_array(\(scopes.joined(separator: " ")), ' '), \(accounts), \(tokenExpiresAt))
+            """]
+        statements += secrets.map { SecretStore.upsert($0.sealed, kind: $0.kind, connection: id) }
+        _ = try await pool.pipelineTransaction(statements)
+        guard let connection = try await get(tenant: tenant, id: id) else {
+            throw ConnectorError(.connectionNotFound, "Connection not found")
+        }
+        return connection
+    }
+
+    /// One connection, or nil (also for other tenants' connections).
+    public func get(tenant: String, id: UUID) async throws -> Connection? {
+        try await pool.query("SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE c.id = \(id) AND c.tenant_id = \(tenant)")
+            .first.map(Self.connection)
+    }
+
+    /// A page of a tenant's connections, newest first.
+    public func list(tenant: String, connector: String?, status: String?, limit: Int, cursor: String?) async throws -> Page<Connection> {
+        let after = try cursor.map(PageCursor.decode)
+        let rows = try await pool.query("""
+            SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
+            WHERE c.tenant_id = \(tenant) AND (\(connector)::text IS NULL OR c.connector = \(connector))
+              AND (\(status)::text IS NULL OR c.status = \(status))
+              AND (\(after?.key)::timestamptz IS NULL OR (c.created_at, c.id) < (\(after?.key)::timestamptz, \(after?.id)))
+            ORDER BY c.created_at DESC, c.id DESC LIMIT \(limit + 1)
+            """)
+        return Page(items: try rows.prefix(limit).map(Self.connection), nextCursor: try PageCursor.next(after: rows, limit: limit))
+    }
+
+    /// The tenant's newest active connection to `connector` (what an agent's action uses).
+    func firstActive(tenant: String, connector: String) async throws -> Connection? {
+        try await pool.query("""
+            SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
+            WHERE c.tenant_id = \(tenant) AND c.connector = \(connector) AND c.status = 'active'
+            ORDER BY c.created_at DESC, c.id DESC LIMIT 1
+            """).first.map(Self.connection)
+    }
+
+    /// The connectors the tenant has active connections to.
+    func activeConnectors(tenant: String) async throws -> [String] {
+        try await pool.query("SELECT DISTINCT connector FROM connections WHERE tenant_id = \(tenant) AND status = 'active' ORDER BY connector")
+            .map { try $0.decode("connector", as: String.self) }
+    }
+
+    /// Records a health check and the connection's health columns together.
+    func recordHealth(tenant: String, id: UUID, ok: Bool, latencyMs: Int, error: String?) async throws {
+        _ = try await pool.pipelineTransaction([
+            """
+            INSERT INTO connection_health_log (connection_id, tenant_id, status, latency_ms, error)
+            VALUES (\(id), \(tenant), \(ok ? "ok" : "error"), \(latencyMs), \(error))
+            """,
+            """
+            UPDATE connections SET health_status = \(ok ? "ok" : "error"), last_health_check = now(), updated_at = now(),
+                   last_error = CASE WHEN \(ok) THEN last_error ELSE \(error) END
+            WHERE id = \(id) AND tenant_id = \(tenant)
+            """,
+        ])
+    }
+
+    /// Marks a connection revoked and deletes its secrets (the history stays).
+    func revoke(tenant: String, id: UUID) async throws -> Bool {
+        let results = try await pool.pipelineTransaction([
+            "UPDATE connections SET status = 'revoked', updated_at = now() WHERE id = \(id) AND tenant_id = \(tenant)",
+            "DELETE FROM encrypted_secrets s USING connections c WHERE s.connection_id = c.id AND c.id = \(id) AND c.tenant_id = \(tenant)",
+        ])
+        return (results.first?.affectedRows ?? 0) > 0
+    }
+
+    /// Sets the connection's status and last error (`attention` when its credential failed).
+    func setStatus(tenant: String, id: UUID, status: String, error: String?) async throws {
+        _ = try await pool.execute("""
+            UPDATE connections SET status = \(status), last_error = \(error), updated_at = now() WHERE id = \(id) AND tenant_id = \(tenant)
+            """)
+    }
+
+    static func connection(_ row: PostgresRow) throws -> Connection {
+        var variables: [String: String] = [:]
+        if case .object(let members) = try row.decodeJSON("variables", as: JSONValue.self) {
+            for (k, v) in members { variables[k] = JSONPath.text(v) ?? "" }
+        }
+        let scopes = try row.decode("scopes", as: String.self).split(separator: " ").map(String.init)
+        return Connection(
+            id: try row.decode("id", as: UUID.self), tenantID: try row.decode("tenant_id", as: String.self),
+            connector: try row.decode("connector", as: String.self), name: try row.decode("name", as: String.self),
+            status: try row.decode("status", as: String.self), variables: variables, scopes: scopes,
+            accounts: try row.decodeJSON("accounts", as: JSONValue.self), tokenExpiresAt: try row.decode("token_expires_at", as: Date?.self),
+            lastError: try row.decode("last_error", as: String?.self), healthStatus: try row.decode("health_status", as: String?.self),
+            lastHealthCheck: try row.decode("last_health_check", as: Date?.self),
+            lastHealthLatencyMs: try row.decode("health_latency_ms", as: Int?.self), lastHealthError: try row.decode("health_error", as: String?.self),
+            createdAt: try row.decode("created_at", as: Date.self))
+    }
+}

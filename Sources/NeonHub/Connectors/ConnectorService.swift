@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+
+/// The connector registry as the product uses it: connections (connect with credentials,
+/// list, test, disconnect), and actions performed through the runtime with the connection's
+/// credentials opened from the vault just for the call. It is also what agents act through
+/// (`ConnectorActions`), so an agent run reaches every connected action.
+public final class ConnectorService: ConnectorActions, Sendable {
+    let catalog: ConnectorCatalog
+    let runtime: ConnectorRuntime
+    let connections: ConnectionStore
+    /// Nil without `TOKEN_VAULT_KEY`: connections that need secrets cannot be made then.
+    let vault: TokenVault?
+    let secrets: SecretStore?
+    let isMock: Bool
+    let logger: Logger
+
+    /// The service over its parts.
+    public init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, connections: ConnectionStore, vault: TokenVault?,
+                secrets: SecretStore?, isMock: Bool, logger: Logger) {
+        self.catalog = catalog
+        self.runtime = runtime
+        self.connections = connections
+        self.vault = vault
+        self.secrets = secrets
+        self.isMock = isMock
+        self.logger = logger
+    }
+
+    // MARK: - Connections
+
+    /// Connects a non-OAuth connector (API key, basic, personal or bot token): the credentials
+    /// are tested with the connector's smoke action before anything is stored, then stored
+    /// sealed with the connection in one transaction. In mock mode nothing secret is needed.
+    public func connect(tenant: String, connector: String, credentials: [String: String], variables: [String: String],
+                        name: String?) async throws -> ConnectionStore.Connection {
+        guard let entry = catalog[connector] else { throw ConnectorError(.unknownConnector, "No connector named \(connector.prefix(64))") }
+        let definition = entry.definition
+        guard definition.availability != "disabled" else { throw ConnectorError(.connectorDisabled, "The \(connector) connector is disabled") }
+        try checkVariables(definition, variables)
+        let id = UUID()
+        var sealed: [(kind: String, sealed: TokenVault.Sealed)] = []
+        var credential = ConnectorCredentialsValue.none
+        if !isMock {
+            guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) else {
+                throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.authorizeUrl")
+            }
+            let fields = definition.auth.credentials ?? []
+            let missing = fields.filter { credentials[$0.name]?.isEmpty ?? true }.map(\.name)
+            guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
+            guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored") }
+            credential = try Self.credential(definition, credentials)
+            for field in fields where field.secret { sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name))) }
+        }
+        var allVariables = variables
+        for field in definition.auth.credentials ?? [] where !field.secret { if let value = credentials[field.name] { allVariables[field.name] = value } }
+        // The credentials are tested before they are stored.
+        if let smoke = definition.smoke {
+            let call = ConnectorCall(connector: connector, action: smoke.action, input: smoke.input ?? .object([:]), variables: allVariables)
+            let tested = credential
+            _ = try await runtime.execute(call) { _ in tested }
+        }
+        return try await connections.insert(id: id, tenant: tenant, connector: connector, name: name ?? definition.name, variables: allVariables,
+                                            scopes: definition.auth.scopes ?? [], accounts: .array([]), tokenExpiresAt: nil, secrets: sealed)
+    }
+
+    /// A connection of the tenant, or `connectionNotFound`.
+    public func connection(tenant: String, id: UUID) async throws -> ConnectionStore.Connection {
+        guard let connection = try await connections.get(tenant: tenant, id: id) else {
+            throw ConnectorError(.connectionNotFound, "Connection not found")
+        }
+        return connection
+    }
+
+    /// Runs the connector's smoke action and records the outcome in `connection_health_log`.
+    public func test(tenant: String, id: UUID) async throws -> (ok: Bool, latencyMs: Int, error: String?) {
+        let connection = try await connection(tenant: tenant, id: id)
+        guard let smoke = catalog[connection.connector]?.definition.smoke else {
+            throw ConnectorError(.unknownAction, "\(connection.connector) declares no action to test a connection with")
+        }
+        let started = ContinuousClock.now
+        var failure: String?
+        do {
+            _ = try await perform(ConnectorCall(connector: connection.connector, action: smoke.action, input: smoke.input ?? .object([:])),
+                                  connection: connection)
+        } catch let error as ConnectorError {
+            failure = error.message
+        }
+        let latency = (ContinuousClock.now - started).inMilliseconds
+        try await connections.recordHealth(tenant: tenant, id: id, ok: failure == nil, latencyMs: latency, error: failure)
+        return (failure == nil, latency, failure)
+    }
+
+    /// Revokes the connection and deletes its secrets; its history stays.
+    public func disconnect(tenant: String, id: UUID) async throws {
+        guard try await connections.revoke(tenant: tenant, id: id) else { throw ConnectorError(.connectionNotFound, "Connection not found") }
+    }
+
+    // MARK: - Actions
+
+    /// Performs `call` on `connection` (which must be active), with its credentials.
+    public func perform(_ call: ConnectorCall, connection: ConnectionStore.Connection) async throws -> ConnectorResult {
+        switch connection.status {
+        case "revoked": throw ConnectorError(.connectionRevoked, "This connection was disconnected")
+        case "attention": throw ConnectorError(.connectionNeedsAttention, "This connection needs attention: \(connection.lastError ?? "reconnect it")")
+        default: break
+        }
+        guard connection.connector == call.connector else {
+            throw ConnectorError(.invalidInput, "The connection belongs to \(connection.connector), not \(call.connector)")
+        }
+        var call = call
+        call.variables = connection.variables.merging(call.variables) { _, explicit in explicit }
+        let definition = catalog[connection.connector]?.definition
+        let secrets = self.secrets, isMock = self.isMock
+        do {
+            return try await runtime.execute(call) { _ in
+                guard !isMock, let definition else { return .none }
+                guard let secrets else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set") }
+                var values: [String: String] = connection.variables
+                for field in definition.auth.credentials ?? [] where field.secret {
+                    values[field.name] = try await secrets.get(kind: field.name, connection: connection.id)
+                }
+                if let token = try await secrets.get(kind: "access_token", connection: connection.id) { values["accessToken"] = token }
+                return try Self.credential(definition, values)
+            }
+        } catch let error as ConnectorError where error.code == .providerAuth || error.code == .vaultUnreadable {
+            // A refused or unreadable credential needs a person: the connection says so.
+            try? await connections.setStatus(tenant: connection.tenantID, id: connection.id, status: "attention", error: error.message)
+            throw error
+        }
+    }
+
+    public func available(tenant: String) async -> [String] {
+        let connectors = (try? await connections.activeConnectors(tenant: tenant)) ?? []
+        return connectors.flatMap { id in catalog[id]?.definition.actions.map { "\(id).\($0.id)" } ?? [] }
+    }
+
+    public func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue {
+        let connection: ConnectionStore.Connection
+        if let id = request.connectionID {
+            connection = try await self.connection(tenant: tenant, id: id)
+        } else if let found = try await connections.firstActive(tenant: tenant, connector: request.connector) {
+            connection = found
+        } else {
+            throw ConnectorError(.connectionNotFound, "No active \(request.connector.prefix(64)) connection")
+        }
+        let call = ConnectorCall(connector: request.connector.isEmpty ? connection.connector : request.connector, action: request.action,
+                                 input: request.input, accountID: request.accountID, idempotencyKey: request.idempotencyKey)
+        return try await perform(call, connection: connection).output
+    }
+
+    // MARK: - Helpers
+
+    /// Every declared variable must be given and match its pattern.
+    func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String]) throws {
+        for variable in definition.variables ?? [] {
+            guard let value = variables[variable.name], !value.isEmpty else {
+                throw ConnectorError(.invalidInput, "Missing variable \(variable.name): \(variable.description)")
+            }
+            if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {
+                throw ConnectorError(.invalidInput, "Variable \(variable.name) does not match \(pattern)")
+            }
+        }
+    }
+
+    /// The request credential from the connection's fields: basic auth for `basic`, else the
+    /// first secret field (or the OAuth access token) as a token.
+    static func credential(_ definition: ConnectorDefinition, _ values: [String: String]) throws -> ConnectorCredentialsValue {
+        let fields = definition.auth.credentials ?? []
+        if definition.auth.type == "basic" {
+            let user = fields.first { !$0.secret }.flatMap { values[$0.name] } ?? fields.first.flatMap { values[$0.name] } ?? ""
+            let password = fields.last { $0.secret }.flatMap { values[$0.name] } ?? ""
+            return .basic(user: user, password: password)
+        }
+        if let token = values["accessToken"] { return .token(token, canRefresh: definition.auth.refresh?.strategy == "refresh_token") }
+        guard let secret = fields.first(where: { $0.secret }).flatMap({ values[$0.name] }) else {
+            throw ConnectorError(.vaultUnreadable, "This connection has no stored credential")
+        }
+        return .token(secret)
+    }
+}

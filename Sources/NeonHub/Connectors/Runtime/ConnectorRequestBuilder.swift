@@ -1,0 +1,107 @@
+import Foundation
+import HTTPCore
+
+/// Builds the HTTP request of an action from its definition's template: base URL (with
+/// per-connection variables), path (placeholders percent-encoded as segments), query (a
+/// parameter whose placeholders are all missing is left out), fixed and per-action headers,
+/// the body as JSON, form or multipart, and the credential where the definition places it.
+struct ConnectorRequestBuilder: Sendable {
+    /// A request ready for the outbound client.
+    struct Built: Sendable {
+        var method: String
+        var url: URL
+        /// The route without values, for metrics (`/v25.0/{{account.id}}/feed`).
+        var urlTemplate: String
+        var headers: HTTPHeaders
+        var body: Data?
+    }
+
+    let definition: ConnectorDefinition
+    /// An endpoint override of the base URL (`CONNECTOR_ENDPOINTS_FILE`), if any.
+    let baseURLOverride: String?
+
+    func build(_ template: ConnectorDefinition.RequestTemplate, renderer: TemplateRenderer,
+               credentials: ConnectorCredentials, extraQuery: [(String, String)] = []) throws -> Built {
+        let base = renderer.render(baseURLOverride ?? definition.baseUrl)
+        let path = renderer.render(template.path, encode: TemplateRenderer.encodePathSegment)
+        var query: [(String, String)] = []
+        let overridden = Set(extraQuery.map(\.0))
+        for (name, value) in (template.query ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(value) && !overridden.contains(name) {
+            query.append((name, renderer.render(value)))
+        }
+        query += extraQuery
+        var headers = HTTPHeaders()
+        for (name, value) in (definition.headers ?? [:]).sorted(by: { $0.key < $1.key }) { headers.replaceOrAdd(name: name, value: renderer.render(value)) }
+        for (name, value) in (template.headers ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(value) {
+            headers.replaceOrAdd(name: name, value: renderer.render(value))
+        }
+        inject(credentials, headers: &headers, query: &query)
+        var body: Data?
+        if let bodyTemplate = template.body {
+            let rendered = renderer.render(json: bodyTemplate.template) ?? .object([:])
+            switch bodyTemplate.encoding {
+            case "form":
+                headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                body = Data(Self.formEncode(rendered).utf8)
+            case "multipart":
+                let boundary = "neonhub-" + UUID().uuidString.lowercased()
+                headers.replaceOrAdd(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
+                body = Self.multipart(rendered, boundary: boundary)
+            default:
+                headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+                body = Data(rendered.jsonBytes)
+            }
+        }
+        let queryText = query.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(TemplateRenderer.encodeQueryComponent($0.1))" }.joined(separator: "&")
+        let text = (base.hasSuffix("/") && path.hasPrefix("/") ? String(base.dropLast()) : base) + path + (queryText.isEmpty ? "" : "?" + queryText)
+        guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            throw ConnectorError(.invalidInput, "the \(definition.id) request URL is not valid (check the connection's variables)")
+        }
+        return Built(method: template.method, url: url, urlTemplate: template.path, headers: headers, body: body)
+    }
+
+    /// Puts the credential where the definition says (default: `Authorization: Bearer`).
+    func inject(_ credentials: ConnectorCredentials, headers: inout HTTPHeaders, query: inout [(String, String)]) {
+        switch credentials {
+        case .none: return
+        case .basic(let user, let password):
+            headers.replaceOrAdd(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+        case .token(let token):
+            let placement = definition.auth.placement
+            let value = (placement?.prefix ?? (placement == nil ? "Bearer " : "")) + token
+            if placement?.in == "query" {
+                query.append((placement?.name ?? "access_token", value))
+            } else {
+                headers.replaceOrAdd(name: placement?.name ?? "Authorization", value: value)
+            }
+        }
+    }
+
+    /// `application/x-www-form-urlencoded` with Stripe-style nested keys (`metadata[k]=v`,
+    /// `items[0][price]=…`).
+    static func formEncode(_ value: JSONValue) -> String {
+        var pairs: [(String, String)] = []
+        func walk(_ value: JSONValue, _ key: String) {
+            switch value {
+            case .object(let members): for name in members.keys.sorted() { walk(members[name]!, key.isEmpty ? name : "\(key)[\(name)]") }
+            case .array(let items): for (i, item) in items.enumerated() { walk(item, "\(key)[\(i)]") }
+            case .null: return
+            default: pairs.append((key, TemplateRenderer.text(value)))
+            }
+        }
+        walk(value, "")
+        return pairs.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(TemplateRenderer.encodeQueryComponent($0.1))" }.joined(separator: "&")
+    }
+
+    /// `multipart/form-data`: one text part per member (objects and arrays as JSON).
+    static func multipart(_ value: JSONValue, boundary: String) -> Data {
+        var body = ""
+        if case .object(let members) = value {
+            for name in members.keys.sorted() {
+                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(TemplateRenderer.text(members[name]))\r\n"
+            }
+        }
+        body += "--\(boundary)--\r\n"
+        return Data(body.utf8)
+    }
+}

@@ -1,0 +1,282 @@
+import Foundation
+import HTTPCore
+
+/// Executes a connector action from its definition, through the one outbound client: input
+/// validated against the action's schema, the request built from its template with the
+/// credential placed where the definition says, every pagination style followed up to a
+/// bound, the response mapped, and failures classified (retryable, rate-limited with the
+/// provider's reset time, auth — refreshed once where the connection can — and permanent
+/// with the provider's own code and message). In mock mode the outbound client sits on
+/// `MockTransport`, so exactly the same code runs.
+public struct ConnectorRuntime: Sendable {
+    /// Where the call's credential comes from: opened from the vault just before the request,
+    /// or refreshed first (`refresh: true`) after the provider refused it once.
+    public typealias CredentialSource = @Sendable (_ refresh: Bool) async throws -> ConnectorCredentialsValue
+
+    let catalog: ConnectorCatalog
+    let client: OutboundClient
+    let isMock: Bool
+    /// App-level settings (`{{app.x}}`), by name (`developerToken` for `GOOGLE_ADS_DEVELOPER_TOKEN`).
+    let appSettings: [String: [String: String]]
+    /// Base URL overrides from `CONNECTOR_ENDPOINTS_FILE`, by connector.
+    let baseURLOverrides: [String: String]
+    /// Mock mode's transport, which also answers multi-step flows from their fixtures.
+    let mock: MockTransport?
+    /// Items a read collects at most when neither the input nor the definition says.
+    static let defaultMaxItems = 500
+
+    /// A runtime over `catalog` sending through `client` (whose transport is the mock one in mock mode).
+    public init(catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
+                appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:]) {
+        self.catalog = catalog
+        self.client = client
+        self.mock = mock
+        self.isMock = mock != nil
+        self.appSettings = appSettings
+        self.baseURLOverrides = baseURLOverrides
+    }
+
+    /// The definition and action of a call, or the error that names what is missing.
+    func resolve(_ call: ConnectorCall) throws -> (ConnectorCatalog.Entry, ConnectorDefinition.Action) {
+        guard let entry = catalog[call.connector] else {
+            throw ConnectorError(.unknownConnector, "No connector named \(call.connector.prefix(64))")
+        }
+        guard entry.definition.availability != "disabled" else {
+            throw ConnectorError(.connectorDisabled, "The \(call.connector) connector is disabled")
+        }
+        guard let action = entry.definition.action(call.action) else {
+            throw ConnectorError(.unknownAction, "\(call.connector) has no action \(call.action.prefix(64))")
+        }
+        return (entry, action)
+    }
+
+    /// Validates the input against the action's schema; every violation is one line.
+    func validate(_ call: ConnectorCall, entry: ConnectorCatalog.Entry) throws {
+        guard let schema = entry.inputSchemas[call.action] else { return }
+        let violations = schema.validate(call.input)
+        guard violations.isEmpty else {
+            throw ConnectorError(.invalidInput, "Invalid input for \(call.connector).\(call.action): "
+                                 + violations.prefix(5).map(\.description).joined(separator: "; "),
+                                 details: violations.map(\.description))
+        }
+    }
+
+    /// Performs `call`. `credentials` is asked once, and once more with `refresh: true` when
+    /// the provider refuses the credential; a second refusal is final (`providerAuth`).
+    public func execute(_ call: ConnectorCall, credentials: CredentialSource) async throws -> ConnectorResult {
+        let (entry, action) = try resolve(call)
+        try validate(call, entry: entry)
+        guard let template = action.request else {
+            if let answer = mock?.lastStep(connector: call.connector, action: call.action) {
+                return ConnectorResult(output: answer, attempts: 1, pages: 1)
+            }
+            throw ConnectorError(.unknownAction, "\(call.connector).\(call.action) needs the \(action.handler ?? "?") flow, which is not built yet")
+        }
+        var credential = try await credentials(false)
+        do {
+            return try await run(call, entry: entry, action: action, template: template, credential: credential)
+        } catch let error as ConnectorError where error.code == .providerAuth && credential.canRefresh {
+            credential = try await credentials(true)
+            return try await run(call, entry: entry, action: action, template: template, credential: credential)
+        }
+    }
+
+    private func run(_ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
+                     template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue) async throws -> ConnectorResult {
+        let definition = entry.definition
+        let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
+        let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id])
+        var scope: [String: JSONValue] = [
+            "input": call.input,
+            "vars": .object(call.variables.mapValues { .string($0) }),
+            "account": .object(call.accountID.map { ["id": .string($0)] } ?? [:]),
+            "app": .object((appSettings[definition.id] ?? [:]).mapValues { .string($0) }),
+        ]
+        let pagination = action.pagination.flatMap { $0.style == "none" ? nil : $0 }
+        var limit = Self.defaultMaxItems
+        if let max = pagination?.maxItems { limit = max }
+        if case .number(let requested)? = call.input["limit"], requested >= 1 { limit = min(limit, Int(requested)) }
+
+        var items: [JSONValue] = []
+        var pages = 0
+        var attempts = 0
+        var nextURL: URL?
+        var truncated = false
+        var lastBody: JSONValue = .null
+        var lastHeaders = HTTPHeaders()
+        while true {
+            var extraQuery: [(String, String)] = []
+            if let pagination, nextURL == nil, let name = pagination.limitParam, let size = pagination.pageSize, template.query?[name] == nil {
+                extraQuery.append((name, String(size)))
+            }
+            if let pagination, pages > 0, nextURL == nil {
+                switch pagination.style {
+                case "cursor" where pagination.cursorParam != nil && !(template.query ?? [:]).values.contains(where: { $0.contains("{{page.") }):
+                    extraQuery.append((pagination.cursorParam!, JSONPath.text(scope["page"]?["cursor"]) ?? ""))
+                case "page" where pagination.pageParam != nil:
+                    extraQuery.append((pagination.pageParam!, JSONPath.text(scope["page"]?["number"]) ?? "1"))
+                case "offset" where pagination.offsetParam != nil:
+                    extraQuery.append((pagination.offsetParam!, JSONPath.text(scope["page"]?["offset"]) ?? "0"))
+                default: break
+                }
+            }
+            var built = try builder.build(template, renderer: TemplateRenderer(scope: scope), credentials: credential.credentials, extraQuery: extraQuery)
+            if let nextURL { built.url = nextURL; if template.method == "GET" { built.body = nil } }
+            if let header = action.idempotencyHeader, let key = call.idempotencyKey { built.headers.replaceOrAdd(name: header, value: key) }
+            if isMock {
+                built.headers.replaceOrAdd(name: MockTransport.connectorHeader, value: definition.id)
+                if let name = call.mockError { built.headers.replaceOrAdd(name: MockTransport.errorHeader, value: name) }
+            }
+            let attemptCounter = AttemptCounter()
+            let request = OutboundRequest(
+                method: built.method, url: built.url, urlTemplate: built.urlTemplate,
+                labels: OutboundLabels(connector: definition.id, action: action.id), headers: built.headers, body: built.body,
+                retry: action.kind == "read" || call.idempotencyKey != nil && action.idempotencyHeader != nil ? .safe : .byMethod,
+                secrets: credential.credentials.secrets, messageReader: rules.messageReader,
+                hook: { attempt in attemptCounter.add(attempt.number) })
+            let response: OutboundResponse
+            do {
+                response = try await client.send(request)
+                attempts += attemptCounter.count
+            } catch let failure as OutboundError {
+                throw rules.error(from: failure)
+            }
+            let body = response.body.isEmpty ? JSONValue.null : ((try? JSONValue.parse([UInt8](response.body))) ?? .string(String(decoding: response.body, as: UTF8.self)))
+            if rules.isErrorDespiteSuccess(body) {
+                let (code, message) = rules.read(body)
+                let kind = rules.classify(providerCode: code) ?? .providerRejected
+                throw ConnectorError(kind, "\(definition.id) refused the request: \(message ?? code ?? "error")", providerCode: code)
+            }
+            pages += 1
+            lastBody = body
+            lastHeaders = response.headers
+            guard let pagination else { break }
+            let pageItems: [JSONValue]
+            if let path = pagination.itemsPath, case .array(let found)? = JSONPath.value(at: path, in: body) { pageItems = found } else { pageItems = [] }
+            items += pageItems
+            if items.count >= limit { truncated = items.count > limit || hasMore(pagination, body: body, headers: response.headers, count: pageItems.count); items = Array(items.prefix(limit)); break }
+            // Where the next page starts, by style; nil ends the read.
+            guard !pageItems.isEmpty, let advanced = advance(pagination, body: body, headers: response.headers, count: pageItems.count,
+                                                             scope: &scope, base: built.url) else { break }
+            nextURL = advanced.url
+            guard pages < 100 else { truncated = true; break }  // a provider that never stops paging
+        }
+        let output: JSONValue
+        if pagination != nil {
+            let mapped = items.map { map($0, headers: lastHeaders, fields: action.response?.fields) }
+            output = .object(["items": .array(mapped), "pages": .number(Double(pages)), "truncated": .bool(truncated)])
+        } else {
+            var value = lastBody
+            if let path = action.response?.path, !path.hasPrefix("headers.") { value = JSONPath.value(at: path, in: lastBody) ?? .null }
+            output = map(value, headers: lastHeaders, fields: action.response?.fields)
+        }
+        return ConnectorResult(output: output, attempts: attempts, pages: pages)
+    }
+
+    /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value.
+    func map(_ value: JSONValue, headers: HTTPHeaders, fields: [String: String]?) -> JSONValue {
+        guard let fields, !fields.isEmpty else { return value }
+        var mapped: [String: JSONValue] = [:]
+        for (name, path) in fields {
+            if path.hasPrefix("headers.") {
+                if let header = headers[String(path.dropFirst(8))] { mapped[name] = .string(header) }
+            } else if let found = JSONPath.value(at: path, in: value) {
+                mapped[name] = found
+            }
+        }
+        return .object(mapped)
+    }
+
+    private struct Advance { var url: URL? }
+
+    private func hasMore(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int) -> Bool {
+        if let path = pagination.hasMorePath { return JSONPath.value(at: path, in: body) == .bool(true) }
+        if let path = pagination.nextUrlPath { return JSONPath.text(JSONPath.value(at: path, in: body)) != nil }
+        if pagination.style == "link_header" { return Self.nextLink(headers["link"]) != nil }
+        return false
+    }
+
+    /// Moves the paging state on; nil when there is no next page.
+    private func advance(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int,
+                         scope: inout [String: JSONValue], base: URL) -> Advance? {
+        var page: [String: JSONValue] = [:]
+        if case .object(let current)? = scope["page"] { page = current }
+        switch pagination.style {
+        case "cursor":
+            if let path = pagination.hasMorePath, JSONPath.value(at: path, in: body) != .bool(true) { return nil }
+            guard let path = pagination.cursorPath, let cursor = JSONPath.text(JSONPath.value(at: path, in: body)), !cursor.isEmpty else { return nil }
+            page["cursor"] = .string(cursor)
+            scope["page"] = .object(page)
+            return Advance(url: nil)
+        case "graphql":
+            guard let path = pagination.pageInfoPath, let info = JSONPath.value(at: path, in: body),
+                  info["hasNextPage"] == .bool(true), let cursor = JSONPath.text(info["endCursor"]) else { return nil }
+            page["cursor"] = .string(cursor)
+            scope["page"] = .object(page)
+            return Advance(url: nil)
+        case "page":
+            if let size = pagination.pageSize, count < size { return nil }
+            let number = (JSONPath.text(page["number"]).flatMap(Int.init) ?? 1) + 1
+            page["number"] = .number(Double(number))
+            scope["page"] = .object(page)
+            return Advance(url: nil)
+        case "offset":
+            if let size = pagination.pageSize, count < size { return nil }
+            let offset = (JSONPath.text(page["offset"]).flatMap(Int.init) ?? 0) + count
+            page["offset"] = .number(Double(offset))
+            scope["page"] = .object(page)
+            return Advance(url: nil)
+        case "link_header":
+            guard let next = Self.nextLink(headers["link"]), let url = URL(string: next, relativeTo: base)?.absoluteURL else { return nil }
+            return Advance(url: url)
+        case "next_url":
+            guard let path = pagination.nextUrlPath, let next = JSONPath.text(JSONPath.value(at: path, in: body)), !next.isEmpty,
+                  let url = URL(string: next, relativeTo: base)?.absoluteURL else { return nil }
+            return Advance(url: url)
+        default:
+            return nil
+        }
+    }
+
+    /// The `rel="next"` target of a `Link` header (RFC 8288).
+    static func nextLink(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
+            if pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "").lowercased() == "rel=\"next\"" || $0.lowercased() == "rel=next" }) {
+                return String(target.dropFirst().dropLast())
+            }
+        }
+        return nil
+    }
+}
+
+/// A credential for one call, and whether the connection can refresh it.
+public struct ConnectorCredentialsValue: Sendable {
+    let credentials: ConnectorCredentials
+    /// Whether asking again with `refresh: true` can produce a new credential.
+    public let canRefresh: Bool
+
+    /// A bearer-style token (OAuth access token, API key, personal or bot token).
+    public static func token(_ token: String, canRefresh: Bool = false) -> ConnectorCredentialsValue {
+        ConnectorCredentialsValue(credentials: .token(token), canRefresh: canRefresh)
+    }
+
+    /// HTTP basic.
+    public static func basic(user: String, password: String) -> ConnectorCredentialsValue {
+        ConnectorCredentialsValue(credentials: .basic(user: user, password: password), canRefresh: false)
+    }
+
+    /// No credential (mock mode).
+    public static let none = ConnectorCredentialsValue(credentials: .none, canRefresh: false)
+}
+
+/// Counts the attempts the outbound client reports for one request.
+final class AttemptCounter: Sendable {
+    private let value = Atomic<Int>(0)
+    func add(_ number: Int) { value.store(number, ordering: .relaxed) }
+    var count: Int { max(1, value.load(ordering: .relaxed)) }
+}
+
+import Synchronization

@@ -1,0 +1,77 @@
+import Foundation
+
+/// How a provider's own error codes refine the HTTP status (DESIGN §7 "expiry rules"): Meta
+/// answers an expired token with 400 and code 190, Slack answers every error with HTTP 200
+/// and `ok: false`. The rules come from the definition's `errors` block.
+struct ProviderErrorRules: Sendable {
+    let rules: ConnectorDefinition.ErrorRules?
+    let connector: String
+
+    /// The provider's code and message in an error body, if the definition says where.
+    func read(_ body: JSONValue) -> (code: String?, message: String?) {
+        let code = rules?.codePath.flatMap { JSONPath.text(JSONPath.value(at: $0, in: body)) }
+        let message = rules?.messagePath.flatMap { JSONPath.text(JSONPath.value(at: $0, in: body)) }
+        return (code, message)
+    }
+
+    /// A 2xx body that is an error all the same (`ok: false`).
+    func isErrorDespiteSuccess(_ body: JSONValue) -> Bool {
+        guard let okPath = rules?.okPath else { return false }
+        return JSONPath.value(at: okPath, in: body) == .bool(false)
+    }
+
+    /// The class a provider code puts an error in, if the rules name it.
+    func classify(providerCode code: String?) -> ConnectorError.Code? {
+        guard let code else { return nil }
+        func contains(_ list: [JSONValue]?) -> Bool { list?.contains { JSONPath.text($0) == code } ?? false }
+        if contains(rules?.authCodes) { return .providerAuth }
+        if contains(rules?.rateLimitCodes) { return .providerRateLimited }
+        if contains(rules?.retryableCodes) { return .providerUnavailable }
+        if contains(rules?.permanentCodes) { return .providerRejected }
+        return nil
+    }
+
+    /// The connector error for a failed outbound call: the HTTP class, refined by the
+    /// provider's code where the rules know it.
+    func error(from failure: OutboundError) -> ConnectorError {
+        let (code, message) = Self.split(failure.message)
+        let retryAfter = failure.resetAt.map { max(1, Int($0.timeIntervalSinceNow.rounded(.up))) }
+            ?? failure.retryAfter.map { Int($0.components.seconds) }
+        let said = message.map { ": \($0)" } ?? ""
+        let status = failure.status.map { " (HTTP \($0))" } ?? ""
+        if let refined = classify(providerCode: code) {
+            return ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
+        }
+        switch failure.code {
+        case .auth:
+            return ConnectorError(.providerAuth, "\(connector) refused the credentials\(status)\(said)", providerCode: code)
+        case .rateLimited:
+            return ConnectorError(.providerRateLimited, "\(connector) is rate-limiting these calls\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
+        case .permanent:
+            return ConnectorError(.providerRejected, "\(connector) refused the request\(status)\(said)", providerCode: code)
+        case .retryable, .network:
+            return ConnectorError(.providerUnavailable, "\(connector) is unavailable\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
+        case .timeout:
+            return ConnectorError(.providerTimeout, "\(connector) did not answer in time; a write may or may not have happened", providerCode: code)
+        }
+    }
+
+    /// The reader the outbound client uses on error bodies: `code␟message`.
+    var messageReader: OutboundRequest.MessageReader {
+        let rules = self
+        return { data in
+            guard let body = try? JSONValue.parse([UInt8](data)) else { return nil }
+            let (code, message) = rules.read(body)
+            guard code != nil || message != nil else { return nil }
+            return (code ?? "") + "\u{1F}" + (message ?? "")
+        }
+    }
+
+    /// Splits what `messageReader` produced.
+    static func split(_ text: String?) -> (code: String?, message: String?) {
+        guard let text else { return (nil, nil) }
+        let parts = text.split(separator: "\u{1F}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else { return (nil, text) }
+        return (parts[0].isEmpty ? nil : parts[0], parts[1].isEmpty ? nil : String(parts[1].prefix(300)))
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// Fills a definition's `{{…}}` placeholders from the call: `{{input.x}}` (the validated
+/// input, dot paths allowed), `{{vars.x}}` (the connection's variables), `{{account.id}}`
+/// (the account the call acts as) and `{{app.x}}` (app-level settings).
+///
+/// In strings every placeholder is replaced by its text (a missing value is empty). In a
+/// JSON body template a string that is exactly one placeholder becomes the value itself,
+/// keeping its type, and is left out of its object or array when the value is missing, so
+/// optional input fields stay optional on the wire.
+struct TemplateRenderer: Sendable {
+    /// The values placeholders name, by root (`input`, `vars`, `account`, `app`).
+    var scope: [String: JSONValue]
+
+    /// The value a placeholder expression names (`input.message`), or nil.
+    func resolve(_ expression: String) -> JSONValue? {
+        let trimmed = expression.trimmingCharacters(in: .whitespaces)
+        let parts = trimmed.split(separator: ".", maxSplits: 1).map(String.init)
+        guard let root = scope[parts[0]] else { return nil }
+        let value = parts.count == 2 ? JSONPath.value(at: parts[1], in: root) : root
+        if case .null? = value { return nil }
+        return value
+    }
+
+    /// `text` with every placeholder replaced by its value's text; `encode` transforms each
+    /// value (percent-encoding for path segments).
+    func render(_ text: String, encode: (String) -> String = { $0 }) -> String {
+        guard text.contains("{{") else { return text }
+        var output = ""
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            output += rest[..<open.lowerBound]
+            let value = resolve(String(rest[open.upperBound..<close.lowerBound]))
+            output += encode(Self.text(value))
+            rest = rest[close.upperBound...]
+        }
+        return output + rest
+    }
+
+    /// Whether every placeholder in `text` has a value (an optional query parameter or header
+    /// whose placeholders are all empty is not sent).
+    func isComplete(_ text: String) -> Bool {
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+            if resolve(String(rest[open.upperBound..<close.lowerBound])) == nil { return false }
+            rest = rest[close.upperBound...]
+        }
+        return true
+    }
+
+    /// A JSON template rendered; nil when the whole template is a missing placeholder.
+    func render(json template: JSONValue) -> JSONValue? {
+        switch template {
+        case .string(let text):
+            if let expression = Self.soleExpression(text) { return resolve(expression) }
+            return .string(render(text))
+        case .array(let items):
+            return .array(items.compactMap { render(json: $0) })
+        case .object(let members):
+            var rendered: [String: JSONValue] = [:]
+            for (key, value) in members { if let v = render(json: value) { rendered[key] = v } }
+            return .object(rendered)
+        default:
+            return template
+        }
+    }
+
+    /// `input.x` when `text` is exactly `{{input.x}}`.
+    static func soleExpression(_ text: String) -> String? {
+        guard text.hasPrefix("{{"), text.hasSuffix("}}"), text.count > 4 else { return nil }
+        let inner = text.dropFirst(2).dropLast(2)
+        return inner.contains("{{") || inner.contains("}}") ? nil : String(inner)
+    }
+
+    /// A value's text in a URL, header or form field (objects and arrays as compact JSON).
+    static func text(_ value: JSONValue?) -> String {
+        switch value {
+        case nil, .null?: ""
+        case .string(let s)?: s
+        case let other?: other.jsonText
+        }
+    }
+
+    /// Percent-encodes a path segment (RFC 3986 unreserved characters stay as they are), so a
+    /// LinkedIn URN or a site URL stays one segment.
+    static func encodePathSegment(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
+    /// Percent-encodes a query or form component.
+    static func encodeQueryComponent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+}
