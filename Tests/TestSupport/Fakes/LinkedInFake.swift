@@ -357,8 +357,7 @@ public final class LinkedInFake: Sendable {
         // Rest.li 2.0 is required; without the header a request is read as protocol 1.0, which
         // these APIs do not accept (the refusal body is ours: the documentation gives none).
         guard request.header("X-Restli-Protocol-Version") == "2.0.0" else {
-            return error(LinkedInError(status: 400, code: "PROTOCOL_VERSION_MISMATCH",
-                                       message: "X-Restli-Protocol-Version: 2.0.0 is required by this API"))
+            return error(LinkedInError(status: 400, message: "X-Restli-Protocol-Version: 2.0.0 is required by this API"))
         }
         if let fault = takeFault() { return error(fault) }
 
@@ -481,12 +480,15 @@ public final class LinkedInFake: Sendable {
 
     private func authenticate(_ request: Request) -> Result<Token, LinkedInError> {
         guard let header = request.header("Authorization"), !header.isEmpty else {
-            return .failure(LinkedInError(status: 401, serviceErrorCode: 65604, code: "EMPTY_ACCESS_TOKEN", message: "Empty oauth2_access_token"))
+            // The error-handling page's own sample.
+            return .failure(LinkedInError(status: 401, serviceErrorCode: 401, message: "Empty oauth2_access_token"))
         }
         guard header.lowercased().hasPrefix("bearer ") else {
-            return .failure(LinkedInError(status: 401, serviceErrorCode: 65605, code: "UNKNOWN_AUTHENTICATION_SCHEME", message: "Unknown authentication scheme"))
+            return .failure(LinkedInError(status: 401, serviceErrorCode: 401, message: "Unknown authentication schema"))
         }
         let value = header.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
+        // The page documents the messages; the codes 65600/65601/65602 are those LinkedIn is
+        // observed to send (and our definition lists), not documented ones.
         guard let token = state.withLock({ $0.tokens[value] }) else {
             return .failure(LinkedInError(status: 401, serviceErrorCode: 65600, code: "INVALID_ACCESS_TOKEN", message: "Invalid access token"))
         }
@@ -656,7 +658,8 @@ public final class LinkedInFake: Sendable {
             return (urn, false)
         }
         if outcome.duplicate {
-            return error(LinkedInError(status: 422, code: "DUPLICATE_POST", message: "Content is a duplicate of \(outcome.urn)"))
+            // The message is LinkedIn's; no error code for duplicates is documented, so none is sent.
+            return error(LinkedInError(status: 422, message: "Content is a duplicate of \(outcome.urn)"))
         }
         return FakeProviderServer.Reply(status: 201, headers: ["x-restli-id": outcome.urn, "x-linkedin-id": outcome.urn])
     }
@@ -764,7 +767,7 @@ public final class LinkedInFake: Sendable {
     }
 
     private func notFound(_ urn: String) -> Reply {
-        error(LinkedInError(status: 404, serviceErrorCode: 0, code: "NOT_FOUND", message: "\(urn) does not exist"))
+        error(LinkedInError(status: 404, message: "\(urn) does not exist"))
     }
 
     private func takeFault() -> LinkedInError? {
