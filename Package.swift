@@ -1,9 +1,13 @@
 // swift-tools-version:6.2
 import PackageDescription
 
-/// Settings shared by every Swift target: Swift 6 mode, explicit existentials.
+/// Settings shared by every Swift target: Swift 6 mode, explicit existentials, imports that
+/// say what a file uses (members only from modules it imports) and what it re-exports
+/// (`public import` only where a public declaration needs the module).
 let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 let package = Package(

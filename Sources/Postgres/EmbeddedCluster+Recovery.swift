@@ -2,6 +2,7 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+import Logging
 #endif
 
 /// What a cluster start cleans up or works around: a stale `postmaster.pid` left by a killed

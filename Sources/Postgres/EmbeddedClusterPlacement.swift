@@ -1,6 +1,5 @@
-import Foundation
-import Logging
-
+public import Foundation
+public import Logging
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,5 @@
 import CLibPQ
-import Foundation
-
+public import Foundation
 /// One blocking connection to Postgres (a libpq `PGconn`). Not thread-safe: use it from
 /// one thread at a time (`PostgresPool` hands connections to its own threads).
 /// The connection is closed by `close()` or when the object is released.

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// A Swift type that can be decoded from a column value in Postgres text format.
 public protocol PostgresDecodable {
     /// Decodes a non-NULL value; returns nil when `text` is not a valid value of `Self`.

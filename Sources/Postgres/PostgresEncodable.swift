@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// A Swift value that can be bound as a query parameter.
 public protocol PostgresEncodable {
     /// The parameter's Postgres representation.

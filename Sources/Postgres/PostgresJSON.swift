@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// A value stored as `jsonb`: binds as JSON text, decodes with `JSONDecoder`.
 ///
 /// `"INSERT INTO t (doc) VALUES (\(PostgresJSON(input)))"` or, equivalently,

@@ -1,5 +1,5 @@
 import Dispatch
-import Logging
+public import Logging
 import Synchronization
 
 /// A bounded pool of `PostgresConnection`s with an async API.

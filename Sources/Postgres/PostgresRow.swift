@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// One row of a result, copied out of libpq (text format), safe to pass between tasks.
 public struct PostgresRow: Sendable {
     /// The result's column names and types, shared by all rows of a result.

@@ -1,5 +1,5 @@
-import Foundation
-import HTTPCore
+public import Foundation
+public import HTTPCore
 import Synchronization
 
 /// A third-party API on loopback, served by our own `HTTPCore`: the base every provider fake

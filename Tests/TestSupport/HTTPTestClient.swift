@@ -1,6 +1,5 @@
-import Foundation
-import HTTPCore
-
+public import Foundation
+public import HTTPCore
 /// Whole HTTP requests for end-to-end tests against a running server, over `TestClient`'s
 /// real socket: one connection per request, the response read to its end.
 public struct HTTPTestClient: Sendable {

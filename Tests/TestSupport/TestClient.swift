@@ -1,7 +1,6 @@
-import Foundation
+public import Foundation
 import Glibc
-import HTTPCore
-
+public import HTTPCore
 /// A blocking TCP client for tests: sends raw bytes and reads raw HTTP responses. The one
 /// HTTP client of the tests: `HTTPTestClient` speaks whole requests through it.
 public final class TestClient {

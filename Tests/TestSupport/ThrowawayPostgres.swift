@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import Postgres
+public import Foundation
+public import Logging
+public import Postgres
 import Synchronization
 
 #if canImport(Glibc)

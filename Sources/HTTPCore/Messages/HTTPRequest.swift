@@ -1,3 +1,4 @@
+import Foundation
 /// A complete HTTP request as parsed from the wire: head plus the whole (bounded) body.
 public struct HTTPRequest: Sendable {
     /// The method token, e.g. `GET` (case-sensitive as received).

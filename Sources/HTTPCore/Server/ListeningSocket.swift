@@ -1,4 +1,5 @@
 import Glibc
+import CSystemShims
 
 /// A bound, listening, non-blocking TCP socket.
 final class ListeningSocket: @unchecked Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// A per-agent circuit breaker: `closed` → `open` after `failureThreshold` consecutive

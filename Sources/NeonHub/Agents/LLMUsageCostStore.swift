@@ -1,6 +1,5 @@
-import Foundation
-import Postgres
-
+public import Foundation
+public import Postgres
 /// `llm_usage` as a `CostRecordStore`: repricing updates each call's cost and then the
 /// `cost_usd` / `cost_unknown_calls` metrics of the runs it belongs to.
 public struct LLMUsageCostStore: CostRecordStore {

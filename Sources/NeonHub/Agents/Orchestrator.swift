@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import Synchronization
 
 /// Runs agents: picks one by name or intent, checks its circuit breaker and the tenant's

@@ -1,5 +1,5 @@
-import DequeModule
-import Foundation
+public import DequeModule
+public import Foundation
 import Synchronization
 
 /// A live event of an agent run (status change or tool call), for `agents.onRunEvent`.

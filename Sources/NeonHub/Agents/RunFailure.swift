@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Why a stored run failed, as recorded in its `error` column (`{code, message}`), and the
 /// error a service throws when a run it started on a caller's behalf failed.
 public struct RunFailure: Error, CustomStringConvertible, Sendable {

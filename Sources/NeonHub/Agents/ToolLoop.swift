@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// The tool loop of LLM-driven agents: the model is shown the tools and answers one JSON
 /// object per turn — `{"tool": name, "input": {…}}` to call a tool (its result goes back as the
 /// next message) or `{"final": …}` to finish. Bounded by `maxIterations` model calls; every

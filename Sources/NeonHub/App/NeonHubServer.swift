@@ -1,7 +1,7 @@
-import Foundation
-import HTTPCore
-import Logging
-import Postgres
+public import Foundation
+public import HTTPCore
+public import Logging
+public import Postgres
 import Synchronization
 
 /// The whole NeonHub process minus its command line: configuration, observability, the

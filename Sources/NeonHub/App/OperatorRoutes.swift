@@ -1,5 +1,4 @@
-import HTTPCore
-
+public import HTTPCore
 /// `GET /health` and `GET /metrics` (DESIGN §3).
 public enum OperatorRoutes {
     /// Registers the operator endpoints on `router`.

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Mints HS256 JWTs in the shape `TokenVerifier` accepts (for `neonhub token` and tests).
 public enum JWTSigner {
     /// The fixed protected header, `{"alg":"HS256","typ":"JWT"}`, base64url-encoded.

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Verifies the bearer tokens the tRPC layer accepts and turns them into an `AuthIdentity`.
 ///
 /// Two formats, told apart by their number of compact-serialisation parts:

@@ -1,6 +1,5 @@
-import Foundation
-import Logging
-
+public import Foundation
+public import Logging
 /// The server's configuration, read from the environment (DESIGN §6) and validated at start.
 public struct AppConfig: Sendable {
     public var port: Int = 4100

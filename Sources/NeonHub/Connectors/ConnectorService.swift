@@ -1,6 +1,5 @@
-import Foundation
-import Logging
-
+public import Foundation
+public import Logging
 /// The connector registry as the product uses it: connections (connect with credentials,
 /// list, test, disconnect), and actions performed through the runtime with the connection's
 /// credentials opened from the vault just for the call. It is also what agents act through

@@ -1,6 +1,5 @@
-import Foundation
-import Postgres
-
+public import Foundation
+public import Postgres
 /// SQL for `content_drafts`, always scoped by tenant, with optimistic versioning.
 public struct DraftStore: Sendable {
     let pool: PostgresPool

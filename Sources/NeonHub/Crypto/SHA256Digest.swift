@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// SHA-256 (FIPS 180-4) over libcrypto.
 public enum SHA256Digest {

@@ -1,7 +1,7 @@
-import Foundation
-import Logging
-import Postgres
-
+public import Foundation
+public import Logging
+public import Postgres
+import Prometheus
 /// The database as the server uses it: the connection pool, the embedded cluster it owns
 /// when `DATABASE_URL` is unset, migrations at start and the `/health` monitor.
 public final class Database: Sendable {

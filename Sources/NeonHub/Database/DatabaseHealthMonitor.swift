@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import Postgres
+public import Foundation
+public import Logging
+public import Postgres
 import Synchronization
 
 /// Keeps the `database` check of `/health` fresh: a dedicated connection on its own thread

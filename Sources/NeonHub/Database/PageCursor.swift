@@ -1,6 +1,5 @@
-import Foundation
-import Postgres
-
+public import Foundation
+public import Postgres
 /// One page of a keyset-paginated list, newest first, with the cursor of the next page.
 public struct Page<Item: Sendable>: Sendable {
     /// The rows of this page.

@@ -1,6 +1,5 @@
-import HTTPCore
-import Logging
-
+public import HTTPCore
+public import Logging
 /// Routes requests by method and path to handlers. Exact paths first, then prefixes (e.g.
 /// `/trpc/`). `HEAD` falls back to `GET`. The 404 and 405 answers come from renderers the
 /// composition root injects (the router knows no error format).

@@ -1,5 +1,4 @@
-import HTTPCore
-
+public import HTTPCore
 /// CORS for the origins in `CORS_ORIGINS`: response headers for allowed origins and the
 /// answer to preflight requests (credentials allowed, `X-Request-Id` exposed).
 public struct CORSPolicy: Sendable {

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// A JSON Schema document (draft 2020-12) read from a file, validating JSON values against
 /// it. It supports the keywords our own schemas use — `type`, `properties`, `required`,
 /// `additionalProperties`, `items`, `minItems`, `maxItems`, `enum`, `const`, `pattern`,

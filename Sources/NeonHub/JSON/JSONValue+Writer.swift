@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 extension JSONValue {
     /// Compact JSON text with sorted keys, written directly (several times faster than
     /// `JSONEncoder`, which matters on the hot paths: inputs, outputs and `jsonb` binds).

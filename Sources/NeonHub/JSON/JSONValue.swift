@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Any JSON value, decoded strictly (a boolean is never a number and vice versa).
 public enum JSONValue: Sendable, Equatable, Codable {
     case null

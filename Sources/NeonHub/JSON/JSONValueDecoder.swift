@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Decodes any `Decodable` straight from a `JSONValue` tree, with the semantics of
 /// `JSONDecoder` (default key strategy) and the procedures' date strategy: ISO 8601 with or
 /// without fractional seconds. No re-serialization, no second parse.

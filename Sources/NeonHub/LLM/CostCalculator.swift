@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Turns token usage into USD with a `PriceTable`. Unknown models cost `nil` (unknown), never 0.
 public struct CostCalculator: Sendable {
     /// The prices in force.

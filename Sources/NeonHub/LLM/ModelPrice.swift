@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// One row of the price table: what a model (or a family of models, by prefix) costs from a
 /// given day on, in USD per million tokens.
 public struct ModelPrice: Codable, Sendable, Equatable {

@@ -1,10 +1,9 @@
-import Foundation
+public import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
-import HTTPCore
-import Logging
-
+public import HTTPCore
+public import Logging
 /// An OpenAI-compatible chat-completions client (OpenAI itself, or any local server that
 /// speaks its API): `POST {baseURL}/chat/completions` with a bearer key, through
 /// `OutboundClient`.

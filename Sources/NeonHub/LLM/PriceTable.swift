@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Why a price table was refused.
 public enum PriceTableError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file could not be read.

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Recomputes recorded costs with a (new) price table — `neonhub content reprice`.
 public struct Repricer: Sendable {
     /// Differences below this many USD are rounding, not a change.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// The state behind `GET /health`: named checks refreshed by background monitors (never by

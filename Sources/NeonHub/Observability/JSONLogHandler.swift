@@ -1,6 +1,5 @@
-import Foundation
-import Logging
-
+public import Foundation
+public import Logging
 /// A swift-log handler that writes one JSON object per line to standard error:
 /// `{"ts":…,"level":…,"logger":…,"msg":…, <metadata>}`.
 public struct JSONLogHandler: LogHandler {

@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// Every metric NeonHub exports, created at start-up with HELP text (DESIGN §3).

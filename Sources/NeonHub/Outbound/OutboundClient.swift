@@ -1,7 +1,6 @@
-import Foundation
-import HTTPCore
-import Logging
-
+public import Foundation
+public import HTTPCore
+public import Logging
 /// The one outbound HTTP client: every call to a provider (LLM, connectors, queue) goes
 /// through `send`.
 ///

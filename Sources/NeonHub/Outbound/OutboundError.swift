@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Why an outbound HTTP call failed, once retries (if any) were spent.
 ///
 /// `code` is stable and is what callers branch on (a queue re-schedules `rateLimited` at

@@ -1,6 +1,5 @@
-import Foundation
-import HTTPCore
-
+public import Foundation
+public import HTTPCore
 /// One outbound HTTP call as a caller describes it: what to send, how to label it in metrics
 /// and records, whether it may be repeated, how long it may take, and which values are secret.
 public struct OutboundRequest: Sendable {

@@ -1,6 +1,5 @@
-import Foundation
-import HTTPCore
-
+public import Foundation
+public import HTTPCore
 /// A successful (2xx) answer to an outbound request.
 public struct OutboundResponse: Sendable {
     /// The HTTP status.

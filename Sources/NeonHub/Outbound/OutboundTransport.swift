@@ -1,6 +1,5 @@
-import Foundation
-import HTTPCore
-
+public import Foundation
+public import HTTPCore
 /// Sends one HTTP request and returns the answer, whatever its status: the replaceable
 /// bottom of `OutboundClient` (URLSession today; our own sockets could be another).
 public protocol OutboundTransport: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPCore
 
 extension SecretRedactor {
     /// A redactor for everything `request` carries that is secret: its registered secrets,

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Keeps secrets out of anything that may reach an error or a log. It removes
 /// - the registered values (a request's tokens, keys, client secrets);
 /// - credentials after an auth scheme (`Bearer …`, `Basic …`);

@@ -1,9 +1,8 @@
-import Foundation
+public import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
-import HTTPCore
-
+public import HTTPCore
 /// `OutboundTransport` over Foundation's `URLSession`, with a hard deadline and task
 /// cancellation: the data task is cancelled when the timeout passes (→ `.timeout`) or when
 /// the calling Swift task is cancelled (→ `CancellationError`). The completion handler runs

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// One declared procedure: name, kind, auth level, schemas and the type-erased body that
 /// validates, decodes, runs and encodes. Everything else (routing, validation, OpenAPI,
 /// metric labels, the audit of what exists) is derived from this value. A class: every call

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Token buckets keyed by tenant (or client address): `perMinute` requests of burst,

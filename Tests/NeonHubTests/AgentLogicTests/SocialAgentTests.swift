@@ -1,5 +1,6 @@
 import Testing
 @testable import NeonHub
+import FoundationEssentials
 
 extension AgentLogicTests {
     @Suite struct SocialAgentTests {

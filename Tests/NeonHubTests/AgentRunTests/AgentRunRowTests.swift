@@ -2,6 +2,7 @@ import Foundation
 import Postgres
 import Testing
 @testable import NeonHub
+import TestSupport
 
 /// When a run's row is written: a run that only computes is committed once, whole, with its
 /// tool and metric rows; a run that waits on a call (a model, a connector) is visible as

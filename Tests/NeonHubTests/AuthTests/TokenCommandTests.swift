@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NeonHub
 @testable import NeonHubCLI
+import ArgumentParser
 
 extension AuthTests {
     /// `neonhub token`: option parsing and minting (the process-level exit code is covered once the

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import NeonHub
+import TestSupport
+import HTTPCore
 
 /// `/health`, `/metrics`, request ids and the error envelope, over real HTTP.
 @Suite struct OperatorEndpointTests {

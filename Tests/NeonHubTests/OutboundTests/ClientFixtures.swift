@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 @testable import NeonHub
+import HTTPCore
 
 /// Builders shared by the live client suites.
 enum ClientFixtures {

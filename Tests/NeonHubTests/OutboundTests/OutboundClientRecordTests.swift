@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NeonHub
+import HTTPCore
 
 extension OutboundTests {
     /// What the client sends (default headers) and what it leaves behind: hook records, log

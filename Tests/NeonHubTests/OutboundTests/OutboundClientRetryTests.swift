@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NeonHub
+import HTTPCore
 
 extension OutboundTests {
     /// `Retry-After` (seconds, date, cap), backoff pauses, deadlines and which methods retry,

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Testing
 @testable import NeonHub
+import HTTPCore
 
 extension OutboundTests {
     /// Each error class, produced by a real exchange with a loopback provider.

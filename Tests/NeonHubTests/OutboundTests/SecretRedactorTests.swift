@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NeonHub
+import HTTPCore
 
 extension OutboundTests {
     /// Registered secrets and secret shapes leave every text the client logs or throws.

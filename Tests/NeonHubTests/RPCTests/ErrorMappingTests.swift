@@ -4,6 +4,7 @@ import Postgres
 import Testing
 
 @testable import NeonHub
+import HTTPCore
 
 /// The one error mapper, as a table: every code of every room's error → its tRPC code and
 /// HTTP status. A code added to a room without a row here fails `everyCodeHasARow`.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import NeonHub
+import TestSupport
 
 /// Subscriptions as Server-Sent Events in tRPC v11 `httpSubscriptionLink` format.
 @Suite struct TRPCSubscriptionTests {

@@ -27,8 +27,8 @@
 // Where the documentation does not give an error body (a missing X-Restli-Protocol-Version, an
 // unencoded URN in a path) the fake answers 400 in LinkedIn's error shape and says so below.
 
-import Foundation
-import HTTPCore
+public import Foundation
+public import HTTPCore
 import Synchronization
 
 /// LinkedIn on loopback: the OAuth token endpoint (authorization code and refresh token

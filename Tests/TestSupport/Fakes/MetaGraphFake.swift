@@ -31,8 +31,8 @@
 // with 400 for OAuth, permission, parameter and throttling errors, with a `WWW-Authenticate`
 // header on token errors). The webhook verification handshake is our server's job, not the fake's.
 
-import Foundation
-import HTTPCore
+public import Foundation
+public import HTTPCore
 import Synchronization
 
 /// Meta's Graph API on loopback: OAuth code and long-lived exchanges, `/me/accounts` with Page

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// What the connector registry offers agents: named actions on a tenant's connected accounts
 /// (e.g. `slack` / `postMessage`). The connector service implements it; agents reach it only
 /// through `ConnectorActionTool`, so every action is a recorded, time-limited tool call.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// The `datetime` tool. Input `{"operation": …}` with one of:

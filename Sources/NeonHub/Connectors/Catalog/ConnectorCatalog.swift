@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Every connector definition of `configs/connectors/`, validated: each file against
 /// `connector.schema.json` (problems named by file and JSON path), then the rules a schema
 /// cannot say (the file is named after the id, action ids are unique, the accounts and smoke

@@ -1,6 +1,5 @@
-import Foundation
-import Postgres
-
+public import Foundation
+public import Postgres
 /// SQL for `connections` and `connection_health_log`, always scoped by tenant. Secrets are
 /// written with the connection in one transaction, sealed (see `SecretStore`).
 public struct ConnectionStore: Sendable {

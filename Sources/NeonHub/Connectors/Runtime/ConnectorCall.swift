@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// One action to perform: which connector and action, with what input, as which account of
 /// which connection (its variables and credentials), under which idempotency key.
 public struct ConnectorCall: Sendable {

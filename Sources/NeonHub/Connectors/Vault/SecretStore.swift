@@ -1,6 +1,5 @@
-import Foundation
-import Postgres
-
+public import Foundation
+public import Postgres
 /// SQL for `encrypted_secrets`: sealed values only, one per (connection, kind). The vault
 /// seals before a write and opens after a read; no plaintext ever reaches this type.
 public struct SecretStore: Sendable {

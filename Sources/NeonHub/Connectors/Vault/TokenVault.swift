@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// Encrypts and decrypts connection secrets with AES-256-GCM: a random 96-bit IV per
 /// secret, the key id beside every ciphertext, and the connection id and secret kind bound
 /// in as additional data, so a ciphertext moved to another row or kind fails to open.

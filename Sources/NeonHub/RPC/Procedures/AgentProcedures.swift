@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 extension Array: RPCOutput where Element: RPCOutput {
     public static var schema: JSONSchema { .array(Element.schema) }
 }

@@ -1,5 +1,4 @@
-import Foundation
-
+public import Foundation
 /// `{id}`: the input of every procedure that reads or acts on one row.
 public struct IDInput: RPCInput {
     public static let schema = JSONSchema.object([("id", .uuid)], required: ["id"])

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Procedures about the service itself: `system.ping` (public), `system.whoami` (user),
