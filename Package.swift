@@ -40,24 +40,27 @@ let package = Package(
         // epoll and eventfd, which Glibc's module does not export.
         .target(name: "CSystemShims"),
 
+        // Duration conversions shared by every target.
+        .target(name: "TimeUnits", swiftSettings: strictSettings),
+
         // Gregorian day arithmetic shared by the Postgres wrapper and the application.
         .target(name: "CivilCalendar", swiftSettings: strictSettings),
 
         .target(
             name: "HTTPCore",
-            dependencies: ["CZlib", "CSystemShims"],
+            dependencies: ["CZlib", "CSystemShims", "TimeUnits"],
             swiftSettings: strictSettings),
         .target(
             name: "Postgres",
             dependencies: [
-                "CLibPQ", "CivilCalendar",
+                "CLibPQ", "CivilCalendar", "TimeUnits",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),
         .target(
             name: "NeonHub",
             dependencies: [
-                "HTTPCore", "Postgres", "COpenSSL", "CivilCalendar",
+                "HTTPCore", "Postgres", "COpenSSL", "CivilCalendar", "TimeUnits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -69,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "NeonHubCLI",
             dependencies: [
-                "NeonHub", "HTTPCore", "Postgres",
+                "NeonHub", "HTTPCore", "Postgres", "TimeUnits",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NeonHub
 import Postgres
+import TimeUnits
 
 /// `neonhub bench-db`: measures agent-run write transactions through `PostgresPool`.
 /// Each transaction is 1 `agent_runs` + 2 `tool_executions` + 3 `agent_run_metrics`
@@ -52,7 +53,7 @@ struct BenchDatabaseCommand: AsyncParsableCommand {
                     while clock.now < deadline {
                         let begin = clock.now
                         _ = try await pool.pipelineTransaction(AgentRunStore.benchmarkTransaction(client: client))
-                        samples.append((clock.now - begin).milliseconds)
+                        samples.append((clock.now - begin).inFractionalMilliseconds)
                     }
                     return samples
                 }
@@ -61,7 +62,7 @@ struct BenchDatabaseCommand: AsyncParsableCommand {
             for try await samples in group { all += samples }
             return all.sorted()
         }
-        let elapsed = (clock.now - started).milliseconds / 1000
+        let elapsed = (clock.now - started).inFractionalMilliseconds / 1000
         let tps = Double(latencies.count) / max(elapsed, 0.001)
         print(
             "transactions=\(latencies.count) tps=\(Self.format(tps)) p50_ms=\(Self.format(Self.percentile(latencies, 0.50))) "
@@ -77,11 +78,5 @@ struct BenchDatabaseCommand: AsyncParsableCommand {
 
     static func format(_ value: Double) -> String {
         String(format: "%.2f", value)
-    }
-}
-
-extension Duration {
-    fileprivate var milliseconds: Double {
-        Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import TimeUnits
 /// Applies `NNNN_name.sql` files from a directory, in version order, each once and in
 /// its own transaction, recording `(version, name, checksum, applied_at)` in
 /// `schema_migrations`. Runs under a session advisory lock, so several processes may
@@ -121,7 +122,7 @@ public struct Migrator: Sendable {
                 "applied migration",
                 metadata: [
                     "version": "\(migration.version)", "name": "\(migration.name)",
-                    "duration_ms": "\((ContinuousClock.now - start).postgresMilliseconds)",
+                    "duration_ms": "\((ContinuousClock.now - start).inMillisecondsRoundedUp)",
                 ])
             newlyApplied.append(migration)
         }

@@ -1,5 +1,6 @@
 import CLibPQ
 public import Foundation
+import TimeUnits
 /// One blocking connection to Postgres (a libpq `PGconn`). Not thread-safe: use it from
 /// one thread at a time (`PostgresPool` hands connections to its own threads).
 /// The connection is closed by `close()` or when the object is released.
@@ -29,7 +30,7 @@ public final class PostgresConnection {
     /// the server cannot be reached.
     public init(connectionString: String, options: PostgresConnectionOptions = PostgresConnectionOptions()) throws {
         self.options = options
-        let timeoutSeconds = max(2, Int((options.connectTimeout.postgresSeconds).rounded(.up)))
+        let timeoutSeconds = max(2, Int((options.connectTimeout.inSeconds).rounded(.up)))
         // Defaults first, then the connection string (expanded from `dbname`) overrides
         // them, then an explicit database overrides the string's.
         var parameters: [(String, String)] = [
@@ -52,7 +53,7 @@ public final class PostgresConnection {
         handle = connection
         var setup = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'"
         if let timeout = options.statementTimeout {
-            setup += "; SET statement_timeout = \(timeout.postgresMilliseconds)"
+            setup += "; SET statement_timeout = \(timeout.inMillisecondsRoundedUp)"
         }
         try executeScript(setup)
     }
@@ -209,10 +210,10 @@ public final class PostgresConnection {
         let start = ContinuousClock.now
         do {
             let value = try body()
-            options.observer?((ContinuousClock.now - start).postgresSeconds, true)
+            options.observer?((ContinuousClock.now - start).inSeconds, true)
             return value
         } catch {
-            options.observer?((ContinuousClock.now - start).postgresSeconds, false)
+            options.observer?((ContinuousClock.now - start).inSeconds, false)
             if let error = error as? PostgresError, error.kind == .connectionLost { close() }
             throw error
         }

@@ -1,6 +1,7 @@
 import Dispatch
 public import Logging
 import Synchronization
+import TimeUnits
 
 /// A bounded pool of `PostgresConnection`s with an async API.
 ///
@@ -131,7 +132,7 @@ public final class PostgresPool: Sendable {
                 case .failCancelled:
                     continuation.resume(throwing: CancellationError())
                 case .wait:
-                    let nanoseconds = Int(clamping: timeout.postgresMilliseconds * 1_000_000)
+                    let nanoseconds = Int(clamping: timeout.inMillisecondsRoundedUp * 1_000_000)
                     timerQueue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
                         self?.expireWaiter(id: id, timeout: timeout)
                     }
@@ -148,10 +149,10 @@ public final class PostgresPool: Sendable {
         guard let waiter = state.withLock({ $0.removeWaiter(id: id) }) else { return }
         logger.warning(
             "timed out waiting for a database connection",
-            metadata: ["timeout_ms": "\(timeout.postgresMilliseconds)", "pool_size": "\(configuration.size)"])
+            metadata: ["timeout_ms": "\(timeout.inMillisecondsRoundedUp)", "pool_size": "\(configuration.size)"])
         waiter.resume(
             throwing: PostgresError.unavailable(
-                "no database connection became free within \(timeout.postgresMilliseconds) ms "
+                "no database connection became free within \(timeout.inMillisecondsRoundedUp) ms "
                     + "(pool size \(configuration.size))"))
     }
 

@@ -3,15 +3,3 @@
 /// thread that executed the statement: keep it cheap and non-blocking.
 public typealias PostgresQueryObserver = @Sendable (_ seconds: Double, _ succeeded: Bool) -> Void
 
-extension Duration {
-    /// The duration in (fractional) seconds.
-    var postgresSeconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-
-    /// The duration in whole milliseconds, rounded up.
-    var postgresMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-    }
-}

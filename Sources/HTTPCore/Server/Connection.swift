@@ -1,5 +1,6 @@
 import CSystemShims
 import Glibc
+import TimeUnits
 
 /// One client connection: the socket, the read buffer, the parser and the output queue.
 /// Every decision (when to read, parse, answer, time out, linger or close) is taken by its
@@ -29,7 +30,7 @@ final class Connection: @unchecked Sendable {
         self.parser = HTTPRequestParser(limits: configuration.limits)
         self.input = ReadBuffer(initialCapacity: 4096)
         let settings = ConnectionStateMachine.Settings(
-            headerTimeout: configuration.headerTimeout.nanoseconds, idleTimeout: configuration.idleTimeout.nanoseconds,
+            headerTimeout: configuration.headerTimeout.inNanoseconds, idleTimeout: configuration.idleTimeout.inNanoseconds,
             inputLimit: max(256 * 1024, configuration.limits.maxBodyBytes + 64 * 1024))
         self.machine = ConnectionStateMachine(settings: settings, shuttingDown: loop.shuttingDown)
     }
@@ -237,14 +238,5 @@ final class Connection: @unchecked Sendable {
     /// Graceful shutdown: idle connections close now, busy ones after their response.
     func shutdownRequested() {
         perform(machine.shutdownRequested(position: inputPosition, outputEmpty: output.isEmpty))
-    }
-}
-
-extension Duration {
-    /// Whole nanoseconds (negative durations count as zero).
-    var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0 else { return 0 }
-        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
     }
 }

@@ -1,6 +1,7 @@
 public import Foundation
 import Glibc
 import Synchronization
+import TimeUnits
 
 /// The HTTP/1.1 server: a listening socket shared by one epoll event loop per core.
 ///
@@ -71,7 +72,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard first else { return }
         for loop in loops { loop.execute { loop.beginShutdown() } }
         let grace = configuration.shutdownGrace
-        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.nanoseconds))) { [loops] in
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(grace.inNanoseconds))) { [loops] in
             for loop in loops { loop.execute { loop.forceClose() } }
         }
     }

@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+import TimeUnits
 /// SQL for `agent_runs`, `tool_executions`, `agent_run_metrics` and `llm_usage`. Every
 /// read is scoped by tenant; another tenant's id is simply not found.
 public struct AgentRunStore: Sendable {

@@ -1,5 +1,6 @@
 public import Foundation
 import Synchronization
+import TimeUnits
 
 /// A per-agent circuit breaker: `closed` → `open` after `failureThreshold` consecutive
 /// failures → `half_open` after `coolDown` (one probe run allowed) → `closed` on success,

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import Synchronization
+import TimeUnits
 
 /// Runs agents: picks one by name or intent, checks its circuit breaker and the tenant's
 /// budget, records the run (`running` once it waits on anything, then its final state with

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TimeUnits
 
 /// The toolbox of one run: executes tool bodies under their timeout, records every call
 /// (sanitized) with its duration, publishes tool events, calls the LLM with token and cost

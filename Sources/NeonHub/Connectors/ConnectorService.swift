@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import TimeUnits
 /// The connector registry as the product uses it: connections (connect with credentials,
 /// list, test, disconnect), and actions performed through the runtime with the connection's
 /// credentials opened from the vault just for the call. It is also what agents act through

@@ -1,5 +1,6 @@
 public import Prometheus
 import Synchronization
+import TimeUnits
 
 /// Every metric NeonHub exports, created at start-up with HELP text (DESIGN §3).
 /// Label values come from small fixed sets (route templates, procedure and agent names).

@@ -1,6 +1,7 @@
 public import Foundation
 public import HTTPCore
 public import Logging
+import TimeUnits
 /// The one outbound HTTP client: every call to a provider (LLM, connectors, queue) goes
 /// through `send`.
 ///

@@ -3,6 +3,7 @@ public import Foundation
 public import FoundationNetworking
 #endif
 public import HTTPCore
+import TimeUnits
 /// `OutboundTransport` over Foundation's `URLSession`, with a hard deadline and task
 /// cancellation: the data task is cancelled when the timeout passes (→ `.timeout`) or when
 /// the calling Swift task is cancelled (→ `CancellationError`). The completion handler runs
