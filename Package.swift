@@ -40,6 +40,9 @@ let package = Package(
         // epoll and eventfd, which Glibc's module does not export.
         .target(name: "CSystemShims"),
 
+        // The header list shared by the server and the outbound client.
+        .target(name: "HTTPFields", swiftSettings: strictSettings),
+
         // Duration conversions shared by every target.
         .target(name: "TimeUnits", swiftSettings: strictSettings),
 
@@ -48,7 +51,7 @@ let package = Package(
 
         .target(
             name: "HTTPCore",
-            dependencies: ["CZlib", "CSystemShims", "TimeUnits"],
+            dependencies: ["CZlib", "CSystemShims", "TimeUnits", "HTTPFields"],
             swiftSettings: strictSettings),
         .target(
             name: "Postgres",
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "NeonHub",
             dependencies: [
-                "HTTPCore", "Postgres", "COpenSSL", "CivilCalendar", "TimeUnits",
+                "HTTPCore", "HTTPFields", "Postgres", "COpenSSL", "CivilCalendar", "TimeUnits",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -88,16 +91,16 @@ let package = Package(
         // and FakeProviderServer, the base of every provider fake.
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPCore", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPCore", "HTTPFields", "Postgres", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings),
         .testTarget(
             name: "TestSupportTests",
-            dependencies: ["TestSupport", "HTTPCore"],
+            dependencies: ["TestSupport", "HTTPCore", "HTTPFields"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "HTTPCoreTests",
-            dependencies: ["HTTPCore", "TestSupport"],
+            dependencies: ["HTTPCore", "HTTPFields", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "PostgresTests",
@@ -105,7 +108,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "NeonHubTests",
-            dependencies: ["NeonHub", "HTTPCore", "Postgres", "CivilCalendar", "NeonHubCLI", "TestSupport"],
+            dependencies: ["NeonHub", "HTTPCore", "HTTPFields", "Postgres", "CivilCalendar", "NeonHubCLI", "TestSupport"],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings),
     ],

@@ -6,6 +6,7 @@ import FoundationNetworking
 import HTTPCore
 import Logging
 import NeonHub
+import HTTPFields
 
 /// `neonhub bench-outbound`: what one outbound call costs. Starts our own HTTP server on a
 /// loopback port (one event loop, a 200 answer with a small JSON body), then measures, each for

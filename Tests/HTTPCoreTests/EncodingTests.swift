@@ -1,5 +1,6 @@
 import Testing
 @testable import HTTPCore
+import HTTPFields
 
 @Suite struct EncodingTests {
     @Test func gzipRoundTrips() throws {

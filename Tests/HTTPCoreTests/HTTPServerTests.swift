@@ -3,6 +3,7 @@ import Glibc
 import Testing
 @testable import HTTPCore
 import TestSupport
+import HTTPFields
 
 /// The server over real sockets: framing, keep-alive, pipelining, limits and error answers.
 @Suite struct HTTPServerTests {

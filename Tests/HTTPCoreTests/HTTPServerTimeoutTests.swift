@@ -3,6 +3,7 @@ import Glibc
 import Testing
 @testable import HTTPCore
 import TestSupport
+import HTTPFields
 
 /// Timers, connection limits and graceful shutdown.
 @Suite struct HTTPServerTimeoutTests {

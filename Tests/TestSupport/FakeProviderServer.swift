@@ -1,6 +1,7 @@
 public import Foundation
 public import HTTPCore
 import Synchronization
+public import HTTPFields
 
 /// A third-party API on loopback, served by our own `HTTPCore`: the base every provider fake
 /// stands on. It records every request (method, path, query, headers, body) and answers

@@ -2,6 +2,7 @@ import Foundation
 import HTTPCore
 import Testing
 import TestSupport
+import HTTPFields
 
 /// The base of every provider fake: what it records and how it answers.
 @Suite struct FakeProviderServerTests {

@@ -1,4 +1,5 @@
 import CZlib
+public import HTTPFields
 
 /// gzip compression of response bodies through zlib.
 public enum Gzip {

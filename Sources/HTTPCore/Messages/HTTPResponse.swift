@@ -1,3 +1,4 @@
+public import HTTPFields
 /// An HTTP response produced by a handler. The server adds `Date`, `Content-Length`,
 /// `Connection` and (when negotiated) `Content-Encoding`.
 public struct HTTPResponse: Sendable {

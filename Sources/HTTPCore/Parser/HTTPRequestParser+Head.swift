@@ -1,3 +1,4 @@
+import HTTPFields
 /// How the body of a request is delimited.
 enum BodyFraming: Equatable {
     case none

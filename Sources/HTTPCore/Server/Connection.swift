@@ -1,6 +1,7 @@
 import CSystemShims
 import Glibc
 import TimeUnits
+import HTTPFields
 
 /// One client connection: the socket, the read buffer, the parser and the output queue.
 /// Every decision (when to read, parse, answer, time out, linger or close) is taken by its

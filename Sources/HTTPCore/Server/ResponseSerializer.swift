@@ -1,3 +1,4 @@
+import HTTPFields
 /// Renders responses into wire bytes: status line, handler headers, `Date`,
 /// `Content-Length`/`Transfer-Encoding`, `Connection`, and gzip when negotiated.
 enum ResponseSerializer {

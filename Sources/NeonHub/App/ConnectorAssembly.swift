@@ -16,7 +16,10 @@ enum ConnectorAssembly {
         let mock = config.useMockConnectors
             ? try MockTransport(catalogDirectory: directory, latency: config.mockConnectorLatencyMs.map { .milliseconds($0) })
             : nil
-        let client = OutboundClient(transport: mock ?? URLSessionTransport(), logger: logger, hook: metrics.outboundHook(mock: config.useMockConnectors))
+        var outbound = OutboundConfiguration()
+        outbound.retry.retryAfterCap = config.retryAfterCap
+        let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger,
+                                    hook: metrics.outboundHook(mock: config.useMockConnectors))
         let runtime = ConnectorRuntime(catalog: catalog, client: client, mock: mock,
                                        appSettings: appSettings(catalog, config.connectorEnvironment),
                                        baseURLOverrides: try endpointOverrides(config.connectorEndpointsFile))

@@ -1,4 +1,5 @@
 public import HTTPCore
+import HTTPFields
 /// `GET /health` and `GET /metrics` (DESIGN §3).
 public enum OperatorRoutes {
     /// Registers the operator endpoints on `router`.

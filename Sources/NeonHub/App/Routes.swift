@@ -1,6 +1,7 @@
 import HTTPCore
 import Logging
 import Synchronization
+import HTTPFields
 
 /// Mounts every route of the server on one router: the operator endpoints, the OpenAPI
 /// document and the tRPC procedures (later `/webhooks/*` and `/oauth/*`).

@@ -16,6 +16,9 @@ public struct AppConfig: Sendable {
     public var tokenVaultPreviousKeys: [[UInt8]] = []
     /// The connector catalog folder (`CONNECTORS_DIR`, default `configs/connectors`).
     public var connectorsDirectory = "configs/connectors"
+    /// The longest `Retry-After` an outbound call waits for (`RETRY_AFTER_CAP`, seconds,
+    /// default 60); a longer one is handed back to the caller as rate-limited with its reset time.
+    public var retryAfterCap: Duration = .seconds(60)
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
     public var connectorEndpointsFile: String?
     /// Simulated latency of mock mode in milliseconds (`MOCK_CONNECTOR_LATENCY_MS`); nil keeps each fixture file's.
@@ -115,6 +118,7 @@ public struct AppConfig: Sendable {
         }
         if let directory = value("CONNECTORS_DIR") { c.connectorsDirectory = directory }
         c.connectorEndpointsFile = value("CONNECTOR_ENDPOINTS_FILE")
+        seconds("RETRY_AFTER_CAP", into: &c.retryAfterCap)
         if value("MOCK_CONNECTOR_LATENCY_MS") != nil {
             var latency = 0
             integer("MOCK_CONNECTOR_LATENCY_MS", 0...60_000, into: &latency)

@@ -1,4 +1,5 @@
 public import HTTPCore
+public import HTTPFields
 /// CORS for the origins in `CORS_ORIGINS`: response headers for allowed origins and the
 /// answer to preflight requests (credentials allowed, `X-Request-Id` exposed).
 public struct CORSPolicy: Sendable {

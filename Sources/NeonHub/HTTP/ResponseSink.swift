@@ -1,6 +1,7 @@
 public import HTTPCore
 public import Logging
 import TimeUnits
+public import HTTPFields
 /// Where a route sends its answer: adds `X-Request-Id`, records the request's metrics and
 /// log line, then hands the response to the connection. Usable from any thread, once.
 public struct ResponseSink: Sendable {

@@ -1,5 +1,5 @@
 public import Foundation
-public import HTTPCore
+public import HTTPFields
 /// A successful (2xx) answer to an outbound request.
 public struct OutboundResponse: Sendable {
     /// The HTTP status.

@@ -1,5 +1,5 @@
 public import Foundation
-public import HTTPCore
+public import HTTPFields
 /// Sends one HTTP request and returns the answer, whatever its status: the replaceable
 /// bottom of `OutboundClient` (URLSession today; our own sockets could be another).
 public protocol OutboundTransport: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPCore
+import HTTPFields
 
 extension SecretRedactor {
     /// A redactor for everything `request` carries that is secret: its registered secrets,

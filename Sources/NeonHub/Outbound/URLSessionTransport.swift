@@ -2,7 +2,7 @@ public import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
-public import HTTPCore
+public import HTTPFields
 import TimeUnits
 /// `OutboundTransport` over Foundation's `URLSession`, with a hard deadline and task
 /// cancellation: the data task is cancelled when the timeout passes (→ `.timeout`) or when

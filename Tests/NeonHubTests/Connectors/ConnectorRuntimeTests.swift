@@ -4,6 +4,7 @@ import Logging
 import Testing
 import TestSupport
 @testable import NeonHub
+import HTTPFields
 
 /// The runtime against a loopback provider: requests built from templates, every auth
 /// placement, every pagination style bounded, responses mapped, failures classified.

@@ -5,6 +5,7 @@ import FoundationNetworking
 import HTTPCore
 import Synchronization
 @testable import NeonHub
+import HTTPFields
 
 /// An OpenAI-compatible chat-completions endpoint on loopback. It checks every request
 /// against what the test expects (path, bearer key, model, messages, sampling fields,

@@ -3,6 +3,7 @@ import Testing
 @testable import NeonHub
 import TestSupport
 import HTTPCore
+import HTTPFields
 
 /// `/health`, `/metrics`, request ids and the error envelope, over real HTTP.
 @Suite struct OperatorEndpointTests {

@@ -4,6 +4,7 @@ import Synchronization
 import Testing
 @testable import NeonHub
 import HTTPCore
+import HTTPFields
 
 /// Builders shared by the live client suites.
 enum ClientFixtures {

@@ -5,6 +5,7 @@ import FoundationNetworking
 import HTTPCore
 import Synchronization
 @testable import NeonHub
+import HTTPFields
 
 /// A provider API on loopback that plays a script of answers and records every request as it
 /// arrived. It encodes no single provider: statuses, `Retry-After` forms and error bodies are

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NeonHub
 import HTTPCore
+import HTTPFields
 
 extension OutboundTests {
     /// What the client sends (default headers) and what it leaves behind: hook records, log

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NeonHub
 import HTTPCore
+import HTTPFields
 
 extension OutboundTests {
     /// `Retry-After` (seconds, date, cap), backoff pauses, deadlines and which methods retry,

@@ -5,6 +5,7 @@ import FoundationNetworking
 import Testing
 @testable import NeonHub
 import HTTPCore
+import HTTPFields
 
 extension OutboundTests {
     /// Each error class, produced by a real exchange with a loopback provider.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import NeonHub
 import HTTPCore
+import HTTPFields
 
 extension OutboundTests {
     /// Registered secrets and secret shapes leave every text the client logs or throws.

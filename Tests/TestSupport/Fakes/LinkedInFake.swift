@@ -30,6 +30,7 @@
 public import Foundation
 public import HTTPCore
 import Synchronization
+public import HTTPFields
 
 /// LinkedIn on loopback: the OAuth token endpoint (authorization code and refresh token
 /// grants), `/v2/userinfo`, `/rest/organizationAcls`, `/rest/posts` (create, get, find by

@@ -34,6 +34,7 @@
 public import Foundation
 public import HTTPCore
 import Synchronization
+public import HTTPFields
 
 /// Meta's Graph API on loopback: OAuth code and long-lived exchanges, `/me/accounts` with Page
 /// tokens and cursor paging, Page feed and photo posts, Instagram containers (polled until

@@ -1,5 +1,5 @@
 import Foundation
-import HTTPCore
+import HTTPFields
 
 /// Builds the HTTP request of an action from its definition's template: base URL (with
 /// per-connection variables), path (placeholders percent-encoded as segments), query (a

@@ -1,5 +1,6 @@
 public import Foundation
 public import HTTPCore
+public import HTTPFields
 /// The JSON error body every non-success answer uses, in tRPC's shape:
 /// `{"error":{"message":…,"code":-32004,"data":{"code":"NOT_FOUND","httpStatus":404,"path":…,"issues":[…]}}}`.
 public enum ErrorEnvelope {

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPCore
+import HTTPFields
 
 extension TRPCHandler {
     /// Serves a subscription as Server-Sent Events the way tRPC v11's `httpSubscriptionLink`

@@ -2,6 +2,7 @@ public import Foundation
 public import HTTPCore
 public import Logging
 import Prometheus
+public import HTTPFields
 /// Serves the tRPC wire format at `/trpc/` (DESIGN §4): single and batched calls over GET
 /// and POST, JSON Lines streaming for `trpc-accept: application/jsonl`, auth, rate limits,
 /// and the error envelope with consistent `data.code` / `data.httpStatus` / `data.path`.

@@ -1,4 +1,6 @@
-/// An ordered list of HTTP header fields with case-insensitive name lookup.
+/// An ordered list of HTTP header fields with case-insensitive name lookup: the one header
+/// type of the server (`HTTPCore`) and of outbound calls (`Outbound`), in a module of its own
+/// so that code calling out over HTTP does not depend on the server.
 ///
 /// Field order and duplicates are kept as received; names compare ASCII case-insensitively.
 public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
@@ -81,14 +83,14 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     @inline(__always)
-    static func lowerASCII(_ c: UInt8) -> UInt8 {
+    package static func lowerASCII(_ c: UInt8) -> UInt8 {
         (c >= 65 && c <= 90) ? c | 0x20 : c
     }
 }
 
 extension StringProtocol {
     /// The string without leading and trailing spaces and horizontal tabs.
-    func trimmingASCIIWhitespace() -> Substring {
+    package func trimmingASCIIWhitespace() -> Substring {
         let s = Substring(self)
         var start = s.startIndex, end = s.endIndex
         while start < end, s[start] == " " || s[start] == "\t" { start = s.index(after: start) }
