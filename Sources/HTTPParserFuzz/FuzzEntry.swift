@@ -1,4 +1,4 @@
-public import HTTPCore
+import HTTPCore
 /// Feeds arbitrary bytes to the HTTP request parser, whole and split in two at a point chosen
 /// by the input, checking that both ways agree (same requests, same error status).
 func fuzzOne(_ data: UnsafeBufferPointer<UInt8>) {
@@ -34,7 +34,7 @@ public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutable
     return runFuzzerDriver(&count, &arguments) { data, size in fuzzerTestOneInput(data, size) }
 }
 #else
-public import Foundation
+import Foundation
 /// Without libFuzzer: replays the files named on the command line (a corpus or crash files).
 @main
 struct CorpusReplayer {

@@ -1,5 +1,5 @@
 import CLibPQ
-public import Foundation
+import Foundation
 import TimeUnits
 /// One blocking connection to Postgres (a libpq `PGconn`). Not thread-safe: use it from
 /// one thread at a time (`PostgresPool` hands connections to its own threads).

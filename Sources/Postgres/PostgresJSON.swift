@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// A value stored as `jsonb`: binds as JSON text, decodes with `JSONDecoder`.
 ///
 /// `"INSERT INTO t (doc) VALUES (\(PostgresJSON(input)))"` or, equivalently,

@@ -109,6 +109,8 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
     private struct State: Sendable {
         var routes: [Route] = []
         var requests: [RecordedRequest] = []
+        /// Answers every request no route matches (a fake with its own dispatcher).
+        var fallback: Responder?
     }
 
     private let state = Mutex(State())
@@ -135,6 +137,12 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
     private func add(_ method: String, _ pattern: String, _ replies: [Responder]) {
         precondition(!replies.isEmpty, "a route needs at least one reply")
         state.withLock { $0.routes.append(Route(method: method, pattern: Self.segments(pattern), replies: replies)) }
+    }
+
+    /// Answers every request that no route matches with `responder`: for fakes that dispatch
+    /// themselves, keeping state across endpoints.
+    public func onEveryRequest(_ responder: @escaping Responder) {
+        state.withLock { $0.fallback = responder }
     }
 
     /// Every request received so far, in arrival order.
@@ -169,7 +177,7 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         let responderForRoute: Responder? = state.withLock { state in
             state.requests.append(recorded)
             guard let index = state.routes.lastIndex(where: { $0.method == request.method && Self.matches($0.pattern, request.path) }) else {
-                return nil
+                return state.fallback
             }
             let route = state.routes[index]
             state.routes[index].served += 1

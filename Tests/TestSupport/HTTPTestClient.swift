@@ -1,5 +1,5 @@
 public import Foundation
-public import HTTPCore
+import HTTPCore
 import HTTPFields
 /// Whole HTTP requests for end-to-end tests against a running server, over `TestClient`'s
 /// real socket: one connection per request, the response read to its end.

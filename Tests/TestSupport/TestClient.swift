@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import Glibc
-public import HTTPCore
+import HTTPCore
 public import HTTPFields
 /// A blocking TCP client for tests: sends raw bytes and reads raw HTTP responses. The one
 /// HTTP client of the tests: `HTTPTestClient` speaks whole requests through it.

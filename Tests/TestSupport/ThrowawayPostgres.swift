@@ -1,6 +1,6 @@
 public import Foundation
 public import Logging
-public import Postgres
+import Postgres
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 import CZlib
-public import HTTPFields
+import HTTPFields
 
 /// gzip compression of response bodies through zlib.
 public enum Gzip {

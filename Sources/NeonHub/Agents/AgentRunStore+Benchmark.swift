@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Postgres
 extension AgentRunStore {
     /// The six inserts of one synthetic agent run (1 run, 2 tool executions, 3 metrics), for

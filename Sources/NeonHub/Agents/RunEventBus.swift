@@ -1,4 +1,4 @@
-public import DequeModule
+import DequeModule
 public import Foundation
 import Synchronization
 

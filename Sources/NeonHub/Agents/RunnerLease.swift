@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Logging
-public import Postgres
+import Postgres
 import Synchronization
 
 /// Marks this server process as alive to its peers: a session-level advisory lock

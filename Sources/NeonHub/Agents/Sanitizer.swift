@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// Redacts secrets from JSON at any depth: values under sensitive keys (password, secret,
 /// token, apiKey, authorization, cookie, client_secret, refresh_token, …) and string values
 /// shaped like bearer tokens, `sk-…` API keys or JWTs. Used before storing and before answering.

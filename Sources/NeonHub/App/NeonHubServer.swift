@@ -1,7 +1,7 @@
-public import Foundation
-public import HTTPCore
+import Foundation
+import HTTPCore
 public import Logging
-public import Postgres
+import Postgres
 import Synchronization
 
 /// The whole NeonHub process minus its command line: configuration, observability, the

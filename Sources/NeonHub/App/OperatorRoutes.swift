@@ -1,4 +1,4 @@
-public import HTTPCore
+import HTTPCore
 import HTTPFields
 /// `GET /health` and `GET /metrics` (DESIGN §3).
 public enum OperatorRoutes {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 /// The server's configuration, read from the environment (DESIGN §6) and validated at start.
 public struct AppConfig: Sendable {

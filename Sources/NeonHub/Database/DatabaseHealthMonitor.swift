@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 public import Logging
-public import Postgres
+import Postgres
 import Synchronization
 
 /// Keeps the `database` check of `/health` fresh: a dedicated connection on its own thread

@@ -1,5 +1,5 @@
-public import Foundation
-public import Postgres
+import Foundation
+import Postgres
 /// One page of a keyset-paginated list, newest first, with the cursor of the next page.
 public struct Page<Item: Sendable>: Sendable {
     /// The rows of this page.

@@ -1,6 +1,6 @@
 public import HTTPCore
 public import Logging
-public import HTTPFields
+import HTTPFields
 /// Routes requests by method and path to handlers. Exact paths first, then prefixes (e.g.
 /// `/trpc/`). `HEAD` falls back to `GET`. The 404 and 405 answers come from renderers the
 /// composition root injects (the router knows no error format).

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Request ids: the client's `X-Request-Id` when sane (1–128 of `A–Z a–z 0–9 - _ . :`),

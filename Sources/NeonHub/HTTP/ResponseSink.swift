@@ -1,5 +1,5 @@
 public import HTTPCore
-public import Logging
+import Logging
 import TimeUnits
 public import HTTPFields
 /// Where a route sends its answer: adds `X-Request-Id`, records the request's metrics and

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 extension JSONValue {
     /// Compact JSON text with sorted keys, written directly (several times faster than
     /// `JSONEncoder`, which matters on the hot paths: inputs, outputs and `jsonb` binds).

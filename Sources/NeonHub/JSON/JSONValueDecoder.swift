@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// Decodes any `Decodable` straight from a `JSONValue` tree, with the semantics of
 /// `JSONDecoder` (default key strategy) and the procedures' date strategy: ISO 8601 with or
 /// without fractional seconds. No re-serialization, no second parse.

@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
-public import HTTPFields
+import HTTPFields
 public import Logging
 /// An OpenAI-compatible chat-completions client (OpenAI itself, or any local server that
 /// speaks its API): `POST {baseURL}/chat/completions` with a bearer key, through

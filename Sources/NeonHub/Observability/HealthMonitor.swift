@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// The state behind `GET /health`: named checks refreshed by background monitors (never by

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 /// A swift-log handler that writes one JSON object per line to standard error:
 /// `{"ts":…,"level":…,"logger":…,"msg":…, <metadata>}`.

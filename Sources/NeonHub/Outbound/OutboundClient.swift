@@ -1,5 +1,5 @@
-public import Foundation
-public import HTTPFields
+import Foundation
+import HTTPFields
 public import Logging
 import TimeUnits
 /// The one outbound HTTP client: every call to a provider (LLM, connectors, queue) goes

@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 #if canImport(FoundationNetworking)
 public import FoundationNetworking
 #endif
-public import HTTPFields
+import HTTPFields
 import TimeUnits
 /// `OutboundTransport` over Foundation's `URLSession`, with a hard deadline and task
 /// cancellation: the data task is cancelled when the timeout passes (→ `.timeout`) or when

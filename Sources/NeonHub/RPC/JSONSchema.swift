@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// A JSON Schema (2020-12 subset) describing a procedure's input or output. The same value
 /// validates incoming JSON (with field paths in the issues) and is published in OpenAPI.
 public indirect enum JSONSchema: Sendable {

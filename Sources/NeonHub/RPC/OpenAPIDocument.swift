@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// Builds the OpenAPI 3.1 document of every procedure from the registry: queries as GET with
 /// a JSON `input` query parameter, mutations as POST with a JSON body, success envelopes with
 /// the output schema, and the shared error envelope.

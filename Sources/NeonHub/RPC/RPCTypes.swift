@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Logging
 /// A procedure's input: decodable, with the JSON Schema that validates it.
 public protocol RPCInput: Decodable, Sendable {

@@ -27,10 +27,10 @@
 // Where the documentation does not give an error body (a missing X-Restli-Protocol-Version, an
 // unencoded URN in a path) the fake answers 400 in LinkedIn's error shape and says so below.
 
-public import Foundation
-public import HTTPCore
+import Foundation
+import HTTPCore
 import Synchronization
-public import HTTPFields
+import HTTPFields
 
 /// LinkedIn on loopback: the OAuth token endpoint (authorization code and refresh token
 /// grants), `/v2/userinfo`, `/rest/organizationAcls`, `/rest/posts` (create, get, find by
@@ -229,12 +229,8 @@ public final class LinkedInFake: Sendable {
         self.member = member
         self.organizations = organizations
         self.activeVersions = activeVersions
-        for method in ["GET", "POST", "DELETE", "PUT"] {
-            for depth in 1...7 {
-                server.on(method, String(repeating: "/*", count: depth)) { [weak self] request in
-                    self?.handle(request) ?? .json(503, object: ["message": "fake gone"])
-                }
-            }
+        server.onEveryRequest { [weak self] request in
+            self?.handle(request) ?? .json(503, object: ["message": "fake gone"])
         }
     }
 

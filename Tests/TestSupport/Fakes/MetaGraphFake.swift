@@ -31,10 +31,10 @@
 // with 400 for OAuth, permission, parameter and throttling errors, with a `WWW-Authenticate`
 // header on token errors). The webhook verification handshake is our server's job, not the fake's.
 
-public import Foundation
-public import HTTPCore
+import Foundation
+import HTTPCore
 import Synchronization
-public import HTTPFields
+import HTTPFields
 
 /// Meta's Graph API on loopback: OAuth code and long-lived exchanges, `/me/accounts` with Page
 /// tokens and cursor paging, Page feed and photo posts, Instagram containers (polled until
@@ -239,12 +239,8 @@ public final class MetaGraphFake: Sendable {
         self.app = app
         self.pages = pages
         self.version = version
-        for method in ["GET", "POST", "DELETE", "PUT"] {
-            for depth in 1...6 {
-                server.on(method, String(repeating: "/*", count: depth)) { [weak self] request in
-                    self?.handle(request) ?? .json(503, object: ["error": "fake gone"])
-                }
-            }
+        server.onEveryRequest { [weak self] request in
+            self?.handle(request) ?? .json(503, object: ["error": "fake gone"])
         }
     }
 

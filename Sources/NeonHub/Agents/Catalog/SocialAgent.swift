@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// The `social` agent: turns a brief into one post per platform within that platform's limits,
 /// with hashtags (given, or derived from the brief) and a link strategy (inline, or "link in
 /// bio" where captions cannot link). The optional hook line can come from the LLM

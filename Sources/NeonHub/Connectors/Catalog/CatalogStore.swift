@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Postgres
 /// SQL for `connector_platforms`: the catalog as the database sees it, synced at start so
 /// that connections can reference their connector and the dashboard views can join on it.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// One action to perform: which connector and action, with what input, as which account of
 /// which connection (its variables and credentials), under which idempotency key.
 public struct ConnectorCall: Sendable {

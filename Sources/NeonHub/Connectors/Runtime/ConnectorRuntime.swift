@@ -1,5 +1,5 @@
-public import Foundation
-public import HTTPFields
+import Foundation
+import HTTPFields
 /// Executes a connector action from its definition, through the one outbound client: input
 /// validated against the action's schema, the request built from its template with the
 /// credential placed where the definition says, every pagination style followed up to a

@@ -1,5 +1,5 @@
 public import Foundation
-public import HTTPFields
+import HTTPFields
 /// The transport of mock mode (`USE_MOCK_CONNECTORS=true`): answers every request from the
 /// connector's fixtures (`configs/connectors/fixtures/<id>.json`) instead of the network,
 /// below the same outbound client, so templating, retries, error classes, pagination and

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 extension Array: RPCOutput where Element: RPCOutput {
     public static var schema: JSONSchema { .array(Element.schema) }
 }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 /// The `content.*` procedures (DESIGN §4 and §9): article generation through the content
 /// agent (a recorded run) into a stored draft, and the draft lifecycle.
 public enum ContentProcedures {

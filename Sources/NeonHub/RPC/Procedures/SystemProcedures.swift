@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Synchronization
 
 /// Procedures about the service itself: `system.ping` (public), `system.whoami` (user),

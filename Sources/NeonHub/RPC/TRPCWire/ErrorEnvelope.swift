@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import HTTPCore
 public import HTTPFields
 /// The JSON error body every non-success answer uses, in tRPC's shape:

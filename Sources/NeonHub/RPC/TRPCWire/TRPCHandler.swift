@@ -1,8 +1,8 @@
-public import Foundation
+import Foundation
 public import HTTPCore
-public import Logging
+import Logging
 import Prometheus
-public import HTTPFields
+import HTTPFields
 /// Serves the tRPC wire format at `/trpc/` (DESIGN §4): single and batched calls over GET
 /// and POST, JSON Lines streaming for `trpc-accept: application/jsonl`, auth, rate limits,
 /// and the error envelope with consistent `data.code` / `data.httpStatus` / `data.path`.
