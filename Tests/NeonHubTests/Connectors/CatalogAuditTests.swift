@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import NeonHub
+
+/// `neonhub connectors audit` and `phases`: what stands between each connector and `stable`.
+@Suite struct CatalogAuditTests {
+    @Test func theShippedCatalogPassesAndNamesWhatEachConnectorNeeds() throws {
+        let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
+        let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"))
+        #expect(audit.passes)
+        #expect(audit.countsByAvailability == ["experimental": 45])
+        let meta = try #require(audit.entries.first { $0.id == "meta" })
+        #expect(meta.findings.map(\.kind) == ["flow_not_built"])  // Instagram publishing; tested against its fake
+        let slack = try #require(audit.entries.first { $0.id == "slack" })
+        #expect(slack.findings.map(\.kind) == ["untested"])
+        #expect(slack.isWired)
+        #expect(audit.countsByKind["untested"] == 44)
+        #expect(audit.text().contains("connectors: 45 (experimental 45)"))
+        #expect(audit.json()["passes"] == .bool(true))
+        #expect(audit.phases().contains("wave marketing: 0/10 stable"))
+    }
+
+    @Test func aConnectorMarkedStableThatIsNotFailsTheAudit() throws {
+        let folder = try makeTemporaryDirectory("neonhub-audit")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.copyItem(at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
+                                         to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
+        let stable = ConnectorCatalogTests.minimal.replacingOccurrences(of: #""availability":"experimental""#, with: #""availability":"stable""#)
+            .replacingOccurrences(of: "https://api.acme.example", with: "https://api.example.com")
+        try stable.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)
+        let audit = CatalogAudit(catalog: try ConnectorCatalog.load(directory: folder), fixtures: folder.appendingPathComponent("fixtures"))
+        #expect(!audit.passes)
+        let entry = try #require(audit.entries.first)
+        #expect(entry.isFalselyStable)
+        #expect(Set(entry.findings.map(\.kind)) == ["no_fixtures", "no_smoke", "placeholder_url", "untested"])
+        #expect(audit.text().contains("acme (marked stable!)"))
+    }
+}
