@@ -4,7 +4,10 @@ import Synchronization
 public import HTTPFields
 
 /// A third-party API on loopback, served by our own `HTTPCore`: the base every provider fake
-/// stands on. It records every request (method, path, query, headers, body) and answers
+/// stands on. It encodes no provider of its own, only HTTP (RFC 9110,
+/// https://www.rfc-editor.org/rfc/rfc9110) and form decoding as browsers and providers do it
+/// (https://url.spec.whatwg.org/#application/x-www-form-urlencoded); each fake on top of it
+/// cites its provider's API reference. It records every request (method, path, query, headers, body) and answers
 /// from scripted routes. A provider fake adds what the provider's documentation says — the
 /// checks on each request and the documented success and error payloads — as its routes.
 ///
@@ -166,9 +169,19 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
 
     /// Stops listening and waits until every connection is closed.
     public func stop() {
-        guard let http = server.withLock({ current -> HTTPServer? in defer { current = nil }; return current }) else { return }
+        guard let http = takeServer() else { return }
         http.shutdown()
         http.waitUntilStopped()
+    }
+
+    /// Like `stop()`, without blocking the cooperative pool while waiting.
+    public func stopWithoutBlocking() async {
+        guard let http = takeServer() else { return }
+        await stopOffThePool(http)
+    }
+
+    private func takeServer() -> HTTPServer? {
+        server.withLock { current -> HTTPServer? in defer { current = nil }; return current }
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
@@ -208,6 +221,12 @@ public func withFakeProvider<T>(_ configure: (FakeProviderServer) -> Void, _ bod
     let fake = FakeProviderServer()
     configure(fake)
     try fake.start()
-    defer { fake.stop() }
-    return try await body(fake)
+    do {
+        let result = try await body(fake)
+        await fake.stopWithoutBlocking()
+        return result
+    } catch {
+        await fake.stopWithoutBlocking()
+        throw error
+    }
 }

@@ -4,7 +4,9 @@ import Testing
 import TestSupport
 import HTTPFields
 
-/// The base of every provider fake: what it records and how it answers.
+/// The base of every provider fake: what it records and how it answers. Query and form
+/// values are decoded as https://url.spec.whatwg.org/#application/x-www-form-urlencoded says
+/// (`+` is a space); statuses and headers are plain HTTP (https://www.rfc-editor.org/rfc/rfc9110).
 @Suite struct FakeProviderServerTests {
     @Test func recordsEveryPartOfARequest() async throws {
         try await withFakeProvider({ $0.on("POST", "/v2/posts", reply: .json(201, #"{"id":"p1"}"#)) }) { fake async throws in

@@ -2,13 +2,23 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The LinkedIn fake, driven with plain HTTP as LinkedIn's documentation shows each call.
+/// The LinkedIn fake, driven with plain HTTP as LinkedIn's documentation shows each call:
+/// https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow,
+/// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/posts-api,
+/// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api,
+/// https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling.
 @Suite struct LinkedInFakeTests {
     private func withFake<T>(_ fake: LinkedInFake = LinkedInFake(),
                              _ body: (LinkedInFake, HTTPTestClient) async throws -> T) async throws -> T {
         try fake.start()
-        defer { fake.stop() }
-        return try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
+        do {
+            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
+            await fake.server.stopWithoutBlocking()
+            return result
+        } catch {
+            await fake.server.stopWithoutBlocking()
+            throw error
+        }
     }
 
     private static func escape(_ text: String) -> String {

@@ -2,14 +2,24 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The Meta Graph fake, driven with plain HTTP as Meta's documentation shows each call.
+/// The Meta Graph fake, driven with plain HTTP as Meta's documentation shows each call:
+/// https://developers.facebook.com/docs/graph-api/reference/user/accounts,
+/// https://developers.facebook.com/docs/graph-api/reference/page/feed,
+/// https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/content-publishing,
+/// https://developers.facebook.com/docs/graph-api/guides/error-handling.
 @Suite struct MetaGraphFakeTests {
     private func withFake<T>(_ configure: (MetaGraphFake) -> MetaGraphFake = { $0 },
                              _ body: (MetaGraphFake, HTTPTestClient) async throws -> T) async throws -> T {
         let fake = configure(MetaGraphFake())
         try fake.start()
-        defer { fake.stop() }
-        return try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
+        do {
+            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
+            await fake.server.stopWithoutBlocking()
+            return result
+        } catch {
+            await fake.server.stopWithoutBlocking()
+            throw error
+        }
     }
 
     private static let form = ["Content-Type": "application/x-www-form-urlencoded"]

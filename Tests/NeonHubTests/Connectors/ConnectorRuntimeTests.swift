@@ -1,6 +1,7 @@
 import Foundation
 import HTTPCore
 import Logging
+import Synchronization
 import Testing
 import TestSupport
 @testable import NeonHub
@@ -249,5 +250,3 @@ import HTTPFields
         var value: Int { storage.load(ordering: .relaxed) }
     }
 }
-
-import Synchronization

@@ -4,10 +4,13 @@ import FoundationNetworking
 #endif
 import HTTPCore
 import Synchronization
+import TestSupport
 @testable import NeonHub
 import HTTPFields
 
-/// An OpenAI-compatible chat-completions endpoint on loopback. It checks every request
+/// An OpenAI-compatible chat-completions endpoint on loopback, following the API reference
+/// (https://platform.openai.com/docs/api-reference/chat/create and
+/// https://platform.openai.com/docs/guides/error-codes). It checks every request
 /// against what the test expects (path, bearer key, model, messages, sampling fields,
 /// response format) and answers 400 with an OpenAI error body when a check fails; otherwise
 /// it plays the next scripted step (realistic completion by default).
@@ -146,29 +149,7 @@ func withFakeOpenAI<T>(
     _ body: (FakeOpenAIServer, _ baseURL: String, URLSession) async throws -> T
 ) async throws -> T {
     let fake = FakeOpenAIServer(expectation: expectation, script: script)
-    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1)
-    configuration.shutdownGrace = .milliseconds(200)
-    let server = HTTPServer(configuration: configuration, handler: fake)
-    try server.start()
     let session = URLSession(configuration: .ephemeral)
     defer { session.invalidateAndCancel() }
-    do {
-        let result = try await body(fake, "http://127.0.0.1:\(server.port)", session)
-        await stop(server)
-        return result
-    } catch {
-        await stop(server)
-        throw error
-    }
-}
-
-/// Shuts a server down without blocking the cooperative pool.
-private func stop(_ server: HTTPServer) async {
-    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-        DispatchQueue.global().async {
-            server.shutdown()
-            server.waitUntilStopped()
-            done.resume()
-        }
-    }
+    return try await withLoopbackServer(fake) { baseURL in try await body(fake, baseURL, session) }
 }

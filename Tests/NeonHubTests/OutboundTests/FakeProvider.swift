@@ -4,12 +4,15 @@ import FoundationNetworking
 #endif
 import HTTPCore
 import Synchronization
+import TestSupport
 @testable import NeonHub
 import HTTPFields
 
 /// A provider API on loopback that plays a script of answers and records every request as it
 /// arrived. It encodes no single provider: statuses, `Retry-After` forms and error bodies are
-/// those of RFC 9110 §15 and §10.2.3, with bodies shaped like Stripe's and Meta's errors.
+/// those of RFC 9110 §15 and §10.2.3 (https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3), with
+/// bodies shaped like Stripe's (https://docs.stripe.com/api/errors) and Meta's errors
+/// (https://developers.facebook.com/docs/graph-api/guides/error-handling).
 final class FakeProvider: HTTPHandler, Sendable {
     /// One scripted answer.
     indirect enum Step: Sendable {
@@ -70,29 +73,7 @@ func withFakeProvider<T>(
     script: [FakeProvider.Step], _ body: (FakeProvider, _ baseURL: String, URLSessionTransport) async throws -> T
 ) async throws -> T {
     let fake = FakeProvider(script: script)
-    var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1)
-    configuration.shutdownGrace = .milliseconds(200)
-    let server = HTTPServer(configuration: configuration, handler: fake)
-    try server.start()
     let session = URLSession(configuration: .ephemeral)
     defer { session.invalidateAndCancel() }
-    do {
-        let result = try await body(fake, "http://127.0.0.1:\(server.port)", URLSessionTransport(session: session))
-        await stopServer(server)
-        return result
-    } catch {
-        await stopServer(server)
-        throw error
-    }
-}
-
-/// Shuts a server down without blocking the cooperative pool.
-private func stopServer(_ server: HTTPServer) async {
-    await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-        DispatchQueue.global().async {
-            server.shutdown()
-            server.waitUntilStopped()
-            done.resume()
-        }
-    }
+    return try await withLoopbackServer(fake) { baseURL in try await body(fake, baseURL, URLSessionTransport(session: session)) }
 }

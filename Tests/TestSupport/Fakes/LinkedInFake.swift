@@ -41,23 +41,11 @@ import HTTPFields
 /// Knobs: `expire(token:)`, `revoke(token:)`, `injectRateLimit(calls:retryAfter:)`,
 /// `failNext(_:error:)`, `issuesRefreshTokens`.
 public final class LinkedInFake: Sendable {
-    /// The app registered with LinkedIn.
-    public struct App: Sendable {
-        /// `client_id`.
-        public var clientID: String
-        /// `client_secret`.
-        public var clientSecret: String
-        /// An authorized redirect URL.
-        public var redirectURI: String
+    /// The app registered with the provider (what an authorization's client and redirect must match).
+    public typealias App = FakeOAuthApp
 
-        /// An app.
-        public init(clientID: String = "86fakeclientid", clientSecret: String = "fake-linkedin-secret",
-                    redirectURI: String = "http://127.0.0.1/oauth/linkedin/callback") {
-            self.clientID = clientID
-            self.clientSecret = clientSecret
-            self.redirectURI = redirectURI
-        }
-    }
+    /// The app these tests register by default.
+    public static let defaultApp = FakeOAuthApp(clientID: "86fakeclientid", clientSecret: "fake-linkedin-secret", redirectURI: "http://127.0.0.1/oauth/linkedin/callback")
 
     /// The member who grants access.
     public struct Member: Sendable {
@@ -223,7 +211,7 @@ public final class LinkedInFake: Sendable {
     private let state = Mutex(State())
 
     /// A fake for `app` and `member` administering `organizations`.
-    public init(app: App = App(), member: Member = Member(), organizations: [Organization] = Organization.defaults,
+    public init(app: App = defaultApp, member: Member = Member(), organizations: [Organization] = Organization.defaults,
                 activeVersions: Set<String> = ["202603", "202602", "202601"]) {
         self.app = app
         self.member = member

@@ -44,23 +44,11 @@ import HTTPFields
 /// it created are listed and deletable, and a deleted post is gone. Knobs: `expire(token:)`,
 /// `revoke(token:)`, `injectRateLimit(code:calls:)`, `failNext(_:error:)`, `containerPolls`.
 public final class MetaGraphFake: Sendable {
-    /// The app registered with Meta (what `client_id`, `client_secret`, `redirect_uri` must match).
-    public struct App: Sendable {
-        /// The app id (`client_id`).
-        public var clientID: String
-        /// The app secret (`client_secret`).
-        public var clientSecret: String
-        /// The one redirect URI the app registered.
-        public var redirectURI: String
+    /// The app registered with the provider (what an authorization's client and redirect must match).
+    public typealias App = FakeOAuthApp
 
-        /// An app.
-        public init(clientID: String = "1234567890123456", clientSecret: String = "fake-meta-app-secret",
-                    redirectURI: String = "http://127.0.0.1/oauth/meta/callback") {
-            self.clientID = clientID
-            self.clientSecret = clientSecret
-            self.redirectURI = redirectURI
-        }
-    }
+    /// The app these tests register by default.
+    public static let defaultApp = FakeOAuthApp(clientID: "1234567890123456", clientSecret: "fake-meta-app-secret", redirectURI: "http://127.0.0.1/oauth/meta/callback")
 
     /// A Facebook Page the user can act on, optionally linked to an Instagram professional account.
     public struct Page: Sendable {
@@ -235,7 +223,7 @@ public final class MetaGraphFake: Sendable {
     private let state = Mutex(State())
 
     /// A fake for `app` with `pages`, serving Graph `version`.
-    public init(app: App = App(), pages: [Page] = Page.defaults, version: String = "v25.0") {
+    public init(app: App = defaultApp, pages: [Page] = Page.defaults, version: String = "v25.0") {
         self.app = app
         self.pages = pages
         self.version = version

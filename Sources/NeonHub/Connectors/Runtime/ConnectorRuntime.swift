@@ -1,5 +1,7 @@
 import Foundation
 import HTTPFields
+import Synchronization
+
 /// Executes a connector action from its definition, through the one outbound client: input
 /// validated against the action's schema, the request built from its template with the
 /// credential placed where the definition says, every pagination style followed up to a
@@ -277,5 +279,3 @@ final class AttemptCounter: Sendable {
     func add(_ number: Int) { value.store(number, ordering: .relaxed) }
     var count: Int { max(1, value.load(ordering: .relaxed)) }
 }
-
-import Synchronization
