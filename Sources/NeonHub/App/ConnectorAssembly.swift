@@ -6,7 +6,15 @@ import Postgres
 /// outbound client (on the mock transport in mock mode), the endpoint overrides of
 /// `CONNECTOR_ENDPOINTS_FILE`, the app settings, and the service over the stores.
 enum ConnectorAssembly {
-    static func service(config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, metrics: NeonHubMetrics, logger: Logger) throws -> ConnectorService {
+    /// What the registry is made of, for the routes and the server's lifecycle.
+    struct Parts: Sendable {
+        var service: ConnectorService
+        var oauth: OAuthFlow
+        var scheduler: TokenRefreshScheduler
+    }
+
+    static func parts(config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, metrics: NeonHubMetrics, logger: Logger,
+                      publicURL: @escaping @Sendable () -> String) throws -> Parts {
         var vault: TokenVault?
         if let key = config.tokenVaultKey {
             let previous = try config.tokenVaultPreviousKeys.map { try VaultKeyring.Key($0) }
@@ -20,12 +28,27 @@ enum ConnectorAssembly {
         outbound.retry.retryAfterCap = config.retryAfterCap
         let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger,
                                     hook: metrics.outboundHook(mock: config.useMockConnectors))
+        let endpoints = try endpointOverrides(config.connectorEndpointsFile)
         let runtime = ConnectorRuntime(catalog: catalog, client: client, mock: mock,
                                        appSettings: appSettings(catalog, config.connectorEnvironment),
-                                       baseURLOverrides: try endpointOverrides(config.connectorEndpointsFile))
+                                       baseURLOverrides: endpoints.compactMapValues(\.baseUrl))
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
-        return ConnectorService(catalog: catalog, runtime: runtime, connections: ConnectionStore(pool: pool), vault: vault,
-                                secrets: vault.map { SecretStore(pool: pool, vault: $0) }, isMock: config.useMockConnectors, logger: logger)
+        // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
+        let tokenClient = OAuthTokenClient(
+            client: OutboundClient(configuration: outbound, transport: URLSessionTransport(), logger: logger, hook: metrics.outboundHook(mock: false)),
+            environment: config.connectorEnvironment, endpoints: endpoints)
+        let refresher = vault.flatMap { vault in
+            config.useMockConnectors ? nil : TokenRefresher(pool: pool, vault: vault, tokens: tokenClient, catalog: catalog, metrics: metrics, logger: logger)
+        }
+        let connections = ConnectionStore(pool: pool)
+        let service = ConnectorService(catalog: catalog, runtime: runtime, connections: connections, vault: vault,
+                                       secrets: vault.map { SecretStore(pool: pool, vault: $0) }, isMock: config.useMockConnectors, logger: logger,
+                                       refresher: refresher)
+        let states = OAuthStateStore(pool: pool)
+        let oauth = OAuthFlow(catalog: catalog, states: states, tokens: tokenClient, service: service, isMock: config.useMockConnectors,
+                              publicURL: publicURL, appURL: config.appURL, logger: logger)
+        let scheduler = TokenRefreshScheduler(refresher: refresher, connections: connections, states: states, metrics: metrics, logger: logger)
+        return Parts(service: service, oauth: oauth, scheduler: scheduler)
     }
 
     /// `{{app.x}}` values per connector: `GOOGLE_ADS_DEVELOPER_TOKEN` → `developerToken` for `google-ads`.
@@ -45,8 +68,8 @@ enum ConnectorAssembly {
         return (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …}}`.
-    static func endpointOverrides(_ path: String?) throws -> [String: String] {
+    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …, "revokeUrl": …}}`.
+    static func endpointOverrides(_ path: String?) throws -> [String: ConnectorEndpoints] {
         guard let path else { return [:] }
         let json: JSONValue
         do {
@@ -57,7 +80,10 @@ enum ConnectorAssembly {
         guard case .object(let connectors) = json else {
             throw ConnectorError(.invalidDefinition, "CONNECTOR_ENDPOINTS_FILE must hold an object of connectors")
         }
-        return connectors.compactMapValues { JSONPath.text($0["baseUrl"]) }
+        return connectors.mapValues { entry in
+            ConnectorEndpoints(baseUrl: JSONPath.text(entry["baseUrl"]), authorizeUrl: JSONPath.text(entry["authorizeUrl"]),
+                               tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]))
+        }
     }
 
     /// One warning at start naming, per OAuth connector, the app variables that are not set.

@@ -26,6 +26,11 @@ public final class NeonHubServer: Sendable {
     public let runEvents: RunEventBus
     /// The connector definitions of `configs/connectors`, validated.
     public let connectorCatalog: ConnectorCatalog
+    /// Refreshes tokens ahead of expiry and keeps the connections gauge current.
+    let tokenScheduler: TokenRefreshScheduler
+    /// The OAuth authorization flow behind `connectors.authorizeUrl` and `/oauth/*`.
+    public let oauth: OAuthFlow
+    private let boundPort: BoundPort
     private let lease: RunnerLease?
     private let logger: Logger
     private let http: HTTPServer
@@ -68,7 +73,14 @@ public final class NeonHubServer: Sendable {
         let llm = Self.makeLLM(config, logger: logger)
         let costs = Self.loadPrices(config.llmPricesFile, logger: logger)
         let breaker = (config.agentBreakerThreshold, config.agentBreakerCoolDown)
-        let connectorService = try ConnectorAssembly.service(config: config, catalog: connectorCatalog, pool: pool, metrics: metrics, logger: logger)
+        let boundPort = BoundPort()
+        self.boundPort = boundPort
+        let publicURL = config.publicURL
+        let connectors = try ConnectorAssembly.parts(config: config, catalog: connectorCatalog, pool: pool, metrics: metrics, logger: logger,
+                                                     publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" })
+        let connectorService = connectors.service
+        tokenScheduler = connectors.scheduler
+        oauth = connectors.oauth
         orchestrator = Orchestrator(
             agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
@@ -84,9 +96,10 @@ public final class NeonHubServer: Sendable {
         ContentProcedures.register(in: registry, orchestrator: orchestrator, drafts: DraftStore(pool: pool))
         ConnectorProcedures.register(in: registry, catalog: connectorCatalog)
         ConnectionProcedures.register(in: registry, service: connectorService, orchestrator: orchestrator)
+        OAuthProcedures.register(in: registry, flow: connectors.oauth)
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
-        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, logger: logger)
+        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
     }
 
@@ -147,12 +160,15 @@ public final class NeonHubServer: Sendable {
             try migrateAtStart(database)
         }
         try http.start()
+        boundPort.value = http.port
+        if database != nil { tokenScheduler.start() }
         logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(http.port)", "version": "\(NeonHubVersion.current)"])
     }
 
     /// Begins a graceful shutdown: stop accepting, finish in-flight requests, close idle ones.
     public func shutdown() {
         stopping.store(true, ordering: .relaxed)
+        tokenScheduler.stop()
         logger.info("shutting down", metadata: ["graceSeconds": "\(config.shutdownGrace.components.seconds)"])
         http.shutdown()
     }

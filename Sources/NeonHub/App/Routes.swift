@@ -4,15 +4,16 @@ import Synchronization
 import HTTPFields
 
 /// Mounts every route of the server on one router: the operator endpoints, the OpenAPI
-/// document and the tRPC procedures (later `/webhooks/*` and `/oauth/*`).
+/// document and the tRPC procedures the OAuth callback and mock consent pages (later `/webhooks/*`).
 enum Routes {
     /// A router with every route, answering unrouted requests in the error envelope.
     static func mount(config: AppConfig, health: HealthMonitor, metrics: NeonHubMetrics, registry: ProcedureRegistry,
-                      trpc: TRPCHandler, logger: Logger) -> AppRouter {
+                      trpc: TRPCHandler, oauth: OAuthFlow, logger: Logger) -> AppRouter {
         let router = AppRouter(metrics: metrics, logger: logger, cors: CORSPolicy(origins: config.corsOrigins),
                                notFound: ErrorEnvelope.noRoute, methodNotAllowed: ErrorEnvelope.methodNotAllowed)
         OperatorRoutes.register(on: router, health: health, metrics: metrics)
         mountOpenAPI(on: router, registry: registry)
+        OAuthRoutes.register(on: router, flow: oauth)
         router.addPrefix("*", TRPCHandler.prefix, template: TRPCHandler.routeTemplate) { request, sink in
             trpc.handle(request, sink: sink)
         }

@@ -28,6 +28,11 @@ public struct AppConfig: Sendable {
     /// suffixes. Secret values: never logged.
     public var connectorEnvironment: [String: String] = [:]
     public var useMockConnectors = false
+    /// The server's public base URL (`PUBLIC_URL`); OAuth redirect URIs are
+    /// `${PUBLIC_URL}/oauth/callback/<connector>`. Default `http://localhost:<port>`.
+    public var publicURL: String?
+    /// The UI (`APP_URL`): after OAuth the browser goes to `${APP_URL}/connections?…`.
+    public var appURL: String?
     public var openAIAPIKey: String?
     public var openAIBaseURL = "https://api.openai.com/v1"
     public var llmProvider = "template"
@@ -128,6 +133,14 @@ public struct AppConfig: Sendable {
             !value.isEmpty && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID"].contains { name.hasSuffix($0) }
         }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
+        for (key, keyPath) in [("PUBLIC_URL", \AppConfig.publicURL), ("APP_URL", \AppConfig.appURL)] {
+            guard let raw = value(key) else { continue }
+            if let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil {
+                c[keyPath: keyPath] = raw.hasSuffix("/") ? String(raw.dropLast()) : raw
+            } else {
+                problems.append("\(key) must be an http(s) URL without a query (got '\(raw)')")
+            }
+        }
         c.openAIAPIKey = value("OPENAI_API_KEY")
         if let base = value("OPENAI_BASE_URL") {
             if let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil {

@@ -14,10 +14,12 @@ public final class ConnectorService: ConnectorActions, Sendable {
     let secrets: SecretStore?
     let isMock: Bool
     let logger: Logger
+    /// Refreshes OAuth tokens (nil without a vault, or in mock mode).
+    let refresher: TokenRefresher?
 
     /// The service over its parts.
     public init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, connections: ConnectionStore, vault: TokenVault?,
-                secrets: SecretStore?, isMock: Bool, logger: Logger) {
+                secrets: SecretStore?, isMock: Bool, logger: Logger, refresher: TokenRefresher? = nil) {
         self.catalog = catalog
         self.runtime = runtime
         self.connections = connections
@@ -25,7 +27,14 @@ public final class ConnectorService: ConnectorActions, Sendable {
         self.secrets = secrets
         self.isMock = isMock
         self.logger = logger
+        self.refresher = refresher
     }
+
+    /// Seconds before expiry at which a call refreshes the token first instead of sending one about to die.
+    static let expirySkew: TimeInterval = 60
+
+    /// The secret kind of an account's own token (a Facebook Page token).
+    static func accountTokenKind(_ accountID: String) -> String { "account_token:\(accountID)" }
 
     // MARK: - Connections
 
@@ -111,17 +120,32 @@ public final class ConnectorService: ConnectorActions, Sendable {
         var call = call
         call.variables = connection.variables.merging(call.variables) { _, explicit in explicit }
         let definition = catalog[connection.connector]?.definition
-        let secrets = self.secrets, isMock = self.isMock
+        let secrets = self.secrets, isMock = self.isMock, refresher = definition.flatMap { TokenRefresher.canRefresh($0) ? self.refresher : nil }
+        let accountID = call.accountID
         do {
-            return try await runtime.execute(call) { _ in
+            return try await runtime.execute(call) { refresh in
                 guard !isMock, let definition else { return .none }
                 guard let secrets else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set") }
+                // A refused token is refreshed once; one about to expire is refreshed before it is sent.
+                let expiring = connection.tokenExpiresAt.map { $0.timeIntervalSinceNow < Self.expirySkew } ?? false
+                if let refresher, refresh || expiring {
+                    do {
+                        _ = try await refresher.refresh(connectionID: connection.id, seenVersion: connection.refreshVersion)
+                    } catch let error as ConnectorError where !refresh && error.code != .providerAuth {
+                        // A provider hiccup before expiry: the current token may still be good.
+                    }
+                }
                 var values: [String: String] = connection.variables
                 for field in definition.auth.credentials ?? [] where field.secret {
                     values[field.name] = try await secrets.get(kind: field.name, connection: connection.id)
                 }
                 if let token = try await secrets.get(kind: "access_token", connection: connection.id) { values["accessToken"] = token }
-                return try Self.credential(definition, values)
+                if let accountID, let token = try await secrets.get(kind: Self.accountTokenKind(accountID), connection: connection.id) {
+                    values["accessToken"] = token
+                }
+                var credential = try Self.credential(definition, values)
+                if refresher == nil { credential = credential.withoutRefresh }
+                return credential
             }
         } catch let error as ConnectorError where error.code == .providerAuth || error.code == .vaultUnreadable {
             // A refused or unreadable credential needs a person: the connection says so.
@@ -129,6 +153,66 @@ public final class ConnectorService: ConnectorActions, Sendable {
             throw error
         }
     }
+
+    // MARK: - OAuth
+
+    /// Lists the accounts an authorization reaches (the definition's `accounts` action, with
+    /// the new token) and stores the connection with every token sealed: the user token,
+    /// the refresh token, and each account's own token (Facebook Pages), which is removed from
+    /// the stored account list. An account listing that fails leaves the connection with no
+    /// accounts and the reason in `last_error`, rather than losing the authorization.
+    func storeAuthorized(_ set: OAuthTokenSet, pending: OAuthStateStore.Pending, definition: ConnectorDefinition) async throws -> UUID {
+        var accounts: [JSONValue] = []
+        var accountTokens: [(String, String)] = []
+        var listingError: String?
+        if let listing = definition.accounts {
+            let call = ConnectorCall(connector: definition.id, action: listing.action, input: .object([:]), variables: pending.variables)
+            let token = set.accessToken, isMock = self.isMock
+            do {
+                let result = try await runtime.execute(call) { _ in isMock ? .none : .token(token) }
+                let items: [JSONValue]
+                switch result.output {
+                case .array(let found): items = found
+                default: if case .array(let found)? = result.output["items"] { items = found } else { items = [result.output] }
+                }
+                for item in items {
+                    guard case .object(var fields) = item, let id = JSONPath.text(fields["id"]) else { continue }
+                    for key in ["accessToken", "access_token"] {
+                        if let secret = JSONPath.text(fields.removeValue(forKey: key)) { accountTokens.append((id, secret)) }
+                    }
+                    fields["id"] = .string(id)
+                    if fields["kind"] == nil, let kind = listing.kind { fields["kind"] = .string(kind) }
+                    accounts.append(.object(fields))
+                }
+            } catch let error as ConnectorError {
+                listingError = "Connected, but the accounts could not be listed: \(error.message)"
+            }
+        }
+        let id = pending.connectionID ?? UUID()
+        var sealed: [(kind: String, sealed: TokenVault.Sealed)] = []
+        if !isMock {
+            guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set") }
+            sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
+            if let refreshToken = set.refreshToken { sealed.append(("refresh_token", try vault.seal(refreshToken, connection: id, kind: "refresh_token"))) }
+            for (account, token) in accountTokens {
+                let kind = Self.accountTokenKind(account)
+                sealed.append((kind, try vault.seal(token, connection: id, kind: kind)))
+            }
+        }
+        let now = Date()
+        let expiresAt = set.expiresAt(from: now)
+        let next = isMock ? nil : RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: expiresAt, refreshedAt: now, now: now)
+        let stored = try await connections.storeAuthorized(
+            id: id, renewing: pending.connectionID != nil, tenant: pending.tenantID, connector: definition.id, name: definition.name,
+            variables: pending.variables.merging(set.extras.filter { Self.keptTokenExtras.contains($0.key) }) { old, _ in old },
+            scopes: set.scopes ?? definition.auth.scopes ?? [], accounts: .array(accounts), tokenExpiresAt: expiresAt, nextRefreshAt: next,
+            secrets: sealed)
+        if let listingError { try? await connections.setStatus(tenant: stored.tenantID, id: id, status: "active", error: listingError) }
+        return id
+    }
+
+    /// Token-answer fields that are per-connection variables (Salesforce's instance, TikTok's user id).
+    static let keptTokenExtras: Set<String> = ["instance_url", "open_id", "realmId", "team_id", "shop"]
 
     public func available(tenant: String) async -> [String] {
         let connectors = (try? await connections.activeConnectors(tenant: tenant)) ?? []
@@ -172,7 +256,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
             let password = fields.last { $0.secret }.flatMap { values[$0.name] } ?? ""
             return .basic(user: user, password: password)
         }
-        if let token = values["accessToken"] { return .token(token, canRefresh: definition.auth.refresh?.strategy == "refresh_token") }
+        if let token = values["accessToken"] { return .token(token, canRefresh: TokenRefresher.canRefresh(definition)) }
         guard let secret = fields.first(where: { $0.secret }).flatMap({ values[$0.name] }) else {
             throw ConnectorError(.vaultUnreadable, "This connection has no stored credential")
         }

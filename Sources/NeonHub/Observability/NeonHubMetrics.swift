@@ -33,7 +33,9 @@ public final class NeonHubMetrics: Sendable {
         connector: "Connector API requests, by connector, action and outcome.",
         connectorDuration: "Duration of connector API requests, by connector and action.",
         connectorRetries: "Connector API requests that were retries of an earlier attempt, by connector and action.",
-        rateLimit: "Requests refused by the rate limiter."
+        rateLimit: "Requests refused by the rate limiter.",
+        tokenRefreshes: "Connection token refreshes, by connector and outcome (success, failure, skipped when another caller or process had refreshed).",
+        connections: "Connections, by connector and status (active, attention, revoked)."
     )
 
     static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
@@ -54,6 +56,8 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_connector_request_duration_seconds", "histogram", Self.help.connectorDuration),
             ("neonhub_connector_retries_total", "counter", Self.help.connectorRetries),
             ("neonhub_rate_limit_hits_total", "counter", Self.help.rateLimit),
+            ("neonhub_token_refreshes_total", "counter", Self.help.tokenRefreshes),
+            ("neonhub_connections", "gauge", Self.help.connections),
         ]
         dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
         queueJobsAdded = registry.makeCounter(descriptor: Self.descriptor("neonhub_queue_jobs_added_total", Self.help.queue), labels: [])
@@ -109,6 +113,47 @@ public final class NeonHubMetrics: Sendable {
             registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_retries_total", Self.help.connectorRetries), labels: labels).increment()
         }
     }
+
+    /// Counts a token refresh of `connector` (`success`, `failure` or `skipped`).
+    public func recordTokenRefresh(connector: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_token_refreshes_total", Self.help.tokenRefreshes),
+                             labels: [("connector", connector), ("outcome", outcome)]).increment()
+    }
+
+    /// Sets `neonhub_connections` to `counts` (connector, status → count); a pair that was
+    /// counted before and is absent now is set to 0 rather than left at its old value.
+    public func setConnections(_ counts: [ConnectionCount]) {
+        let now = Set(counts.map { [$0.connector, $0.status] })
+        let stale = connectionPairs.withLock { pairs -> Set<[String]> in
+            let gone = pairs.subtracting(now)
+            pairs = now
+            return gone
+        }
+        let descriptor = Self.descriptor("neonhub_connections", Self.help.connections)
+        for count in counts {
+            registry.makeGauge(descriptor: descriptor, labels: [("connector", count.connector), ("status", count.status)]).set(to: Double(count.count))
+        }
+        for pair in stale { registry.makeGauge(descriptor: descriptor, labels: [("connector", pair[0]), ("status", pair[1])]).set(to: 0) }
+    }
+
+    /// One `neonhub_connections` sample.
+    public struct ConnectionCount: Sendable {
+        /// The connector id.
+        public var connector: String
+        /// `active`, `attention` or `revoked`.
+        public var status: String
+        /// How many.
+        public var count: Int
+
+        /// A sample.
+        public init(connector: String, status: String, count: Int) {
+            self.connector = connector
+            self.status = status
+            self.count = count
+        }
+    }
+
+    private let connectionPairs = Mutex<Set<[String]>>([])
 
     /// The outbound client's hook: every attempt of a connector call into the connector
     /// metrics, its outcome one of DESIGN §3's (`mock` for every attempt in mock mode).

@@ -6,14 +6,14 @@ import TestSupport
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
 func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [],
-                   procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in },
+                   procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in }, logger: Logger = Logger(label: "test"),
                    _ body: (NeonHubServer, HTTPTestClient) async throws -> T) async throws -> T {
     var config = AppConfig()
     config.host = "127.0.0.1"
     config.port = 0
     config.useDatabase = false
     configure(&config)
-    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents), logger: Logger(label: "test")) {
+    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents), logger: logger) {
         procedures($0.registry)
     }
     do {
@@ -35,16 +35,17 @@ func signedToken(tenant: String = "tenant-a", role: Role = .user, subject: Strin
 }
 
 /// Like `withTestApp`, on a fresh database of the test cluster, migrated, with bearer auth on.
-func withDatabaseApp(agents: [any Agent] = [], _ configure: @escaping (inout AppConfig) -> Void = { _ in },
+func withDatabaseApp(agents: [any Agent] = [], databaseURL: String? = nil, logger: Logger = Logger(label: "test"),
+                     _ configure: @escaping (inout AppConfig) -> Void = { _ in },
                      _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
-    let url = try ThrowawayPostgres.freshDatabase()
+    let url = try databaseURL ?? ThrowawayPostgres.freshDatabase()
     try await withTestApp({
         $0.useDatabase = true
         $0.databaseURL = url
         $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
         $0.jwtSecret = testJWTSecret
         configure(&$0)
-    }, agents: agents, body)
+    }, agents: agents, logger: logger, body)
 }
 
 /// A clock for time-based state machines, advanced by hand.

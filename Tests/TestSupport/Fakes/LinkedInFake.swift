@@ -266,6 +266,11 @@ public final class LinkedInFake: Sendable {
     /// From now on `refreshToken` is refused by the token endpoint (expired or revoked).
     public func invalidate(refreshToken: String) { state.withLock { $0.refreshTokens[refreshToken]?.valid = false } }
 
+    /// The refresh tokens issued so far, oldest first.
+    public var issuedRefreshTokens: [String] {
+        state.withLock { $0.refreshTokens.sorted { $0.value.issuedAt < $1.value.issuedAt }.map(\.key) }
+    }
+
     /// Whether the code exchange issues refresh tokens (only approved partners get them).
     public func setIssuesRefreshTokens(_ issues: Bool) { state.withLock { $0.issuesRefreshTokens = issues } }
 

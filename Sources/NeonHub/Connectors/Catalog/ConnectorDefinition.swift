@@ -41,6 +41,8 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var scopeSeparator: String?
         public var pkce: Bool?
         public var clientAuthentication: String?
+        /// The name of the client id parameter where a provider renames it (TikTok: `client_key`).
+        public var clientIdParam: String?
         public var extraAuthorizeParams: [String: String]?
         public var refresh: Refresh?
         public var credentials: [Credential]?

@@ -21,6 +21,8 @@ public struct ConnectionStore: Sendable {
         /// `[{id, name, kind}]`.
         public var accounts: JSONValue
         public var tokenExpiresAt: Date?
+        /// Bumped by every token refresh and re-authorization (the compare-and-swap of `TokenRefresher`).
+        public var refreshVersion: Int64
         public var lastError: String?
         public var healthStatus: String?
         public var lastHealthCheck: Date?
@@ -31,7 +33,7 @@ public struct ConnectionStore: Sendable {
 
     static let columns = """
         c.id, c.tenant_id, c.connector, c.name, c.status, c.variables, array_to_string(c.scopes, ' ') AS scopes, c.accounts,
-        c.token_expires_at, c.last_error, c.health_status, c.last_health_check, c.created_at, c.created_at::text AS created_text,
+        c.token_expires_at, c.refresh_version, c.last_error, c.health_status, c.last_health_check, c.created_at, c.created_at::text AS created_text,
         h.latency_ms AS health_latency_ms, h.error AS health_error
         """
     static let from = """
@@ -54,6 +56,56 @@ public struct ConnectionStore: Sendable {
             throw ConnectorError(.connectionNotFound, "Connection not found")
         }
         return connection
+    }
+
+    /// Stores an OAuth-authorized connection: a new one, or — when `renewing` — the same
+    /// connection with its tokens, accounts and scopes replaced, back to `active`, its version
+    /// bumped (so a refresh racing the re-authorization cannot overwrite it). The secrets are
+    /// written in the same transaction; account tokens left from before are deleted.
+    func storeAuthorized(id: UUID, renewing: Bool, tenant: String, connector: String, name: String, variables: [String: String],
+                         scopes: [String], accounts: JSONValue, tokenExpiresAt: Date?, nextRefreshAt: Date?,
+                         secrets: [(kind: String, sealed: TokenVault.Sealed)]) async throws -> Connection {
+        var statements: [PostgresQuery]
+        let variablesJSON = JSONValue.object(variables.mapValues { .string($0) })
+        if renewing {
+            statements = ["""
+                UPDATE connections
+                SET status = 'active', variables = \(variablesJSON), scopes = string_to_array(\(scopes.joined(separator: " ")), ' '),
+                    accounts = \(accounts), token_expires_at = \(tokenExpiresAt), next_refresh_at = \(nextRefreshAt),
+                    refresh_version = refresh_version + 1, last_refresh_at = now(), refresh_failures = 0, last_error = NULL, updated_at = now()
+                WHERE id = \(id) AND tenant_id = \(tenant)
+                """,
+                "DELETE FROM encrypted_secrets WHERE connection_id = \(id)",
+            ]
+        } else {
+            statements = ["""
+                INSERT INTO connections (id, tenant_id, connector, name, variables, scopes, accounts, token_expires_at, next_refresh_at, last_refresh_at)
+                VALUES (\(id), \(tenant), \(connector), \(name), \(variablesJSON), string_to_array(\(scopes.joined(separator: " ")), ' '),
+                        \(accounts), \(tokenExpiresAt), \(nextRefreshAt), now())
+                """]
+        }
+        statements += secrets.map { SecretStore.upsert($0.sealed, kind: $0.kind, connection: id) }
+        _ = try await pool.pipelineTransaction(statements)
+        guard let connection = try await get(tenant: tenant, id: id) else {
+            throw ConnectorError(.connectionNotFound, "Connection not found")
+        }
+        return connection
+    }
+
+    /// Connections by connector and status, for the `neonhub_connections` gauge.
+    func counts() async throws -> [(connector: String, status: String, count: Int)] {
+        try await pool.query("SELECT connector, status, count(*)::int AS n FROM connections GROUP BY connector, status ORDER BY 1, 2").map {
+            (try $0.decode("connector", as: String.self), try $0.decode("status", as: String.self), try $0.decode("n", as: Int.self))
+        }
+    }
+
+    /// Connections whose scheduled refresh is due, oldest first, with the version seen.
+    func dueForRefresh(limit: Int) async throws -> [(id: UUID, version: Int64)] {
+        try await pool.query("""
+            SELECT id, refresh_version FROM connections
+            WHERE status <> 'revoked' AND next_refresh_at IS NOT NULL AND next_refresh_at <= now()
+            ORDER BY next_refresh_at LIMIT \(limit)
+            """).map { (try $0.decode("id", as: UUID.self), try $0.decode("refresh_version", as: Int64.self)) }
     }
 
     /// One connection, or nil (also for other tenants' connections).
@@ -132,6 +184,7 @@ public struct ConnectionStore: Sendable {
             connector: try row.decode("connector", as: String.self), name: try row.decode("name", as: String.self),
             status: try row.decode("status", as: String.self), variables: variables, scopes: scopes,
             accounts: try row.decodeJSON("accounts", as: JSONValue.self), tokenExpiresAt: try row.decode("token_expires_at", as: Date?.self),
+            refreshVersion: try row.decode("refresh_version", as: Int64.self),
             lastError: try row.decode("last_error", as: String?.self), healthStatus: try row.decode("health_status", as: String?.self),
             lastHealthCheck: try row.decode("last_health_check", as: Date?.self),
             lastHealthLatencyMs: try row.decode("health_latency_ms", as: Int?.self), lastHealthError: try row.decode("health_error", as: String?.self),

@@ -269,6 +269,9 @@ public struct ConnectorCredentialsValue: Sendable {
         ConnectorCredentialsValue(credentials: .basic(user: user, password: password), canRefresh: false)
     }
 
+    /// The same credential, which asking again cannot renew.
+    public var withoutRefresh: ConnectorCredentialsValue { ConnectorCredentialsValue(credentials: credentials, canRefresh: false) }
+
     /// No credential (mock mode).
     public static let none = ConnectorCredentialsValue(credentials: .none, canRefresh: false)
 }

@@ -32,11 +32,15 @@ public struct TokenVault: Sendable {
 
     /// Encrypts `plaintext` under the current key for `kind` of `connection`.
     public func seal(_ plaintext: String, connection: UUID, kind: String) throws(ConnectorError) -> Sealed {
+        try seal(plaintext, boundTo: Self.additionalData(connection: connection, kind: kind))
+    }
+
+    /// Encrypts `plaintext` under the current key, bound to `context` (e.g. an OAuth state).
+    public func seal(_ plaintext: String, boundTo context: [UInt8]) throws(ConnectorError) -> Sealed {
         let key = keyring.current
         let iv = SecureRandom.bytes(AESGCM.nonceSize)
         do {
-            let (ciphertext, tag) = try AESGCM.seal(plaintext: Array(plaintext.utf8), key: key.bytes, nonce: iv,
-                                                    aad: Self.additionalData(connection: connection, kind: kind))
+            let (ciphertext, tag) = try AESGCM.seal(plaintext: Array(plaintext.utf8), key: key.bytes, nonce: iv, aad: context)
             return Sealed(keyID: key.id, iv: iv, ciphertext: ciphertext, tag: tag)
         } catch {
             throw ConnectorError(.vaultUnreadable, "the secret could not be encrypted (\(error))")
@@ -47,12 +51,16 @@ public struct TokenVault: Sendable {
     /// key id, an unknown key, or a row moved to another connection is a `vaultUnreadable`
     /// error of that connection, never a crash and never partial plaintext.
     public func open(_ sealed: Sealed, connection: UUID, kind: String) throws(ConnectorError) -> String {
+        try open(sealed, boundTo: Self.additionalData(connection: connection, kind: kind), kind: kind)
+    }
+
+    /// Decrypts a secret sealed with `seal(_:boundTo:)` for the same `context`.
+    public func open(_ sealed: Sealed, boundTo context: [UInt8], kind: String) throws(ConnectorError) -> String {
         guard let key = keyring.key(id: sealed.keyID) else {
             throw ConnectorError(.vaultUnreadable, "the \(kind) of this connection was encrypted with key \(sealed.keyID.prefix(16)), which is not configured (add it to TOKEN_VAULT_PREVIOUS_KEYS)")
         }
         do {
-            let plaintext = try AESGCM.open(ciphertext: sealed.ciphertext, key: key.bytes, nonce: sealed.iv,
-                                            aad: Self.additionalData(connection: connection, kind: kind), tag: sealed.tag)
+            let plaintext = try AESGCM.open(ciphertext: sealed.ciphertext, key: key.bytes, nonce: sealed.iv, aad: context, tag: sealed.tag)
             guard let text = String(validating: plaintext, as: UTF8.self) else {
                 throw ConnectorError(.vaultUnreadable, "the \(kind) of this connection is not text")
             }

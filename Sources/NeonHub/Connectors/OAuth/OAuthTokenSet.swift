@@ -1,0 +1,34 @@
+import Foundation
+
+/// What a token endpoint answered (RFC 6749 §5.1): the access token, the refresh token when
+/// one was issued, lifetimes, the granted scopes, and non-secret extras some providers add
+/// (Salesforce `instance_url`, TikTok `open_id`). Held in memory only, on its way to the vault.
+struct OAuthTokenSet: Sendable {
+    var accessToken: String
+    var refreshToken: String?
+    /// Seconds the access token lives, from the answer's time.
+    var expiresIn: Int?
+    var scopes: [String]?
+    /// Non-secret string fields of the answer other than the tokens.
+    var extras: [String: String]
+
+    /// Fields never kept among `extras`: they are credentials.
+    static let secretFields: Set<String> = ["access_token", "refresh_token", "id_token", "authed_user"]
+
+    /// Reads a token answer; nil when it holds no `access_token`.
+    static func parse(_ body: JSONValue) -> OAuthTokenSet? {
+        guard case .object(let members) = body, let access = JSONPath.text(members["access_token"]), !access.isEmpty else { return nil }
+        var extras: [String: String] = [:]
+        for (name, value) in members where !secretFields.contains(name) {
+            if let text = JSONPath.text(value), text.utf8.count <= 512 { extras[name] = text }
+        }
+        let expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.map { Int($0) }
+        let scope = JSONPath.text(members["scope"])
+        return OAuthTokenSet(accessToken: access, refreshToken: JSONPath.text(members["refresh_token"]).flatMap { $0.isEmpty ? nil : $0 },
+                             expiresIn: expires.flatMap { $0 > 0 ? $0 : nil },
+                             scopes: scope.map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }, extras: extras)
+    }
+
+    /// When the access token expires, counted from `now`.
+    func expiresAt(from now: Date) -> Date? { expiresIn.map { now.addingTimeInterval(TimeInterval($0)) } }
+}

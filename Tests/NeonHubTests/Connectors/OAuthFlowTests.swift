@@ -1,0 +1,189 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+@testable import NeonHub
+
+/// The OAuth authorization-code flow end to end over real sockets: `connectors.authorizeUrl`,
+/// the provider's consent (the fake's), `GET /oauth/callback/<connector>`, the code exchange
+/// at the provider fake's token endpoint, the connection with its accounts, and every way a
+/// callback is refused.
+@Suite struct OAuthFlowTests {
+    static func metaEndpoints(_ fake: MetaGraphFake) throws -> String {
+        try OAuthTestSupport.endpointsFile(["meta": ["baseUrl": fake.apiBaseURL, "tokenUrl": fake.tokenURL]])
+    }
+
+    @Test func metaConnectsWithALongLivedTokenAndItsPagesTokensSealed() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try Self.metaEndpoints(fake)
+        let capture = LogCapture()
+        try await withDatabaseApp(logger: capture.logger(), { OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
+            #expect(started.status == 200)
+            let consent = try #require(URLComponents(string: started.url))
+            #expect(consent.host == "www.facebook.com" && consent.path == "/v25.0/dialog/oauth")
+            #expect(started.query["client_id"] == MetaGraphFake.defaultApp.clientID)
+            #expect(started.query["response_type"] == "code")
+            #expect(started.query["redirect_uri"] == "http://localhost:\(server.port)/oauth/callback/meta")
+            #expect(started.query["scope"]?.split(separator: ",").contains("pages_manage_posts") == true)
+            #expect(started.query["code_challenge"] == nil)  // Meta's definition: no PKCE
+            let state = try #require(started.query["state"])
+            #expect(state.count >= 43)
+
+            let code = fake.authorize(redirectURI: started.query["redirect_uri"])
+            let back = try await OAuthTestSupport.callback(client, connector: "meta", [("code", code), ("state", state)])
+            #expect(back.status == 302)
+            let location = try #require(back.header("Location"))
+            #expect(location.hasPrefix("\(OAuthTestSupport.appURL)/connections?"))
+            let outcome = OAuthTestSupport.query(location)
+            #expect(outcome["status"] == "connected" && outcome["connector"] == "meta")
+            let connectionID = try #require(outcome["connectionId"])
+
+            // The code was exchanged, then the short-lived token for a long-lived one.
+            let grants = fake.requests.filter { $0.path == "/v25.0/oauth/access_token" }
+            #expect(grants.count == 2)
+            #expect(grants.first?.formItems["code"] == [code])
+            #expect(grants.first?.formItems["redirect_uri"] == [started.query["redirect_uri"] ?? ""])
+            #expect(grants.last?.formItems["grant_type"] == ["fb_exchange_token"])
+
+            let (_, got) = try await client.query("connectors.getConnection", ["id": connectionID])
+            let connection = try #require(resultData(got))
+            #expect(connection["status"] as? String == "active")
+            let accounts = try #require(connection["accounts"] as? [[String: Any]])
+            #expect(accounts.compactMap { $0["id"] as? String } == MetaGraphFake.Page.defaults.map(\.id))
+            #expect(accounts.allSatisfy { $0["accessToken"] == nil && $0["kind"] as? String == "facebook_page" })
+            let expires = try #require((connection["tokenExpiresAt"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+            #expect(expires.timeIntervalSinceNow > 50 * 86_400)  // long-lived: about 60 days
+
+            // The Page's own token, opened from the vault, publishes as the Page.
+            let page = MetaGraphFake.Page.defaults[0].id
+            let (posted, result) = try await client.mutation("connectors.executeAction", [
+                "connectionId": connectionID, "action": "page.createPost", "input": ["message": "Hello from OAuth"], "accountId": page,
+            ])
+            #expect(posted == 200)
+            let postID = try #require((resultData(result)?["output"] as? [String: Any])?["id"] as? String)
+            #expect(fake.postIDs.contains(postID))
+            let feed = try #require(fake.requests.last { $0.path == "/v25.0/\(page)/feed" })
+            #expect(feed.header("Authorization")?.hasPrefix("Bearer EAAFakePage") == true)
+
+            // The same callback again is refused: a state is good once.
+            let replay = try await OAuthTestSupport.callback(client, connector: "meta", [("code", code), ("state", state)])
+            let replayed = OAuthTestSupport.query(try #require(replay.header("Location")))
+            #expect(replayed["status"] == "error" && replayed["reason"] == "state_already_used")
+
+            // Every token the fake issued exists only sealed: no table, no log line.
+            let pool = try #require(server.database?.pool)
+            let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
+                .map { try $0.decode("table_name", as: String.self) }
+            for table in tables {
+                let found = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE '%EAAFake%' OR t::text LIKE '%AQD-fake-code%'", binds: []))
+                #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds a token or code in plaintext")
+            }
+            #expect(capture.count > 0)
+            #expect(!capture.text.contains("EAAFake") && !capture.text.contains(code) && !capture.text.contains(MetaGraphFake.defaultApp.clientSecret))
+        }
+    }
+
+    @Test func refusedCallbacksCreateNothingAndSayWhy() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try Self.metaEndpoints(fake)
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp, "LINKEDIN": LinkedInFake.defaultApp]) }) { server, client in
+            func reason(_ reply: HTTPTestClient.Reply) -> String? { reply.header("Location").map(OAuthTestSupport.query)?["reason"] }
+
+            // The user said no at the provider: shown, not swallowed.
+            let denied = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
+            let refusal = try await OAuthTestSupport.callback(client, connector: "meta", [
+                ("error", "access_denied"), ("error_reason", "user_denied"), ("error_description", "Permissions error"), ("state", denied.query["state"] ?? ""),
+            ])
+            #expect(reason(refusal) == "access_denied")
+            #expect(refusal.header("Location").map(OAuthTestSupport.query)?["message"] == "Permissions error")
+
+            // A state issued for LinkedIn, presented to Meta's callback: refused, and burnt.
+            let linkedin = try await OAuthTestSupport.authorize(client, ["connector": "linkedin"])
+            let crossed = try await OAuthTestSupport.callback(client, connector: "meta", [("code", "x"), ("state", linkedin.query["state"] ?? "")])
+            #expect(reason(crossed) == "state_for_another_connector")
+            let after = try await OAuthTestSupport.callback(client, connector: "linkedin", [("code", "x"), ("state", linkedin.query["state"] ?? "")])
+            #expect(reason(after) == "state_already_used")
+
+            // A state older than ten minutes.
+            let late = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
+            let pool = try #require(server.database?.pool)
+            try await pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE state = \(late.query["state"] ?? "")")
+            let expired = try await OAuthTestSupport.callback(client, connector: "meta", [("code", fake.authorize()), ("state", late.query["state"] ?? "")])
+            #expect(reason(expired) == "state_expired")
+
+            // A state nobody issued, and none at all.
+            #expect(reason(try await OAuthTestSupport.callback(client, connector: "meta", [("code", "x"), ("state", "forged")])) == "unknown_state")
+            #expect(reason(try await OAuthTestSupport.callback(client, connector: "meta", [("code", "x")])) == "missing_state")
+
+            // A code the provider refuses (already used) is an error page, not a connection.
+            let bad = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
+            let used = fake.authorize(redirectURI: bad.query["redirect_uri"])
+            let stolen = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
+            _ = try await OAuthTestSupport.callback(client, connector: "meta", [("code", used), ("state", stolen.query["state"] ?? "")])
+            let twice = try await OAuthTestSupport.callback(client, connector: "meta", [("code", used), ("state", bad.query["state"] ?? "")])
+            #expect(reason(twice) == "token_exchange_failed")
+
+            let (_, list) = try await client.query("connectors.listConnections", [:])
+            #expect((resultData(list)?["items"] as? [Any])?.count == 1)  // only the one good exchange
+            #expect(fake.requests.filter { $0.path == "/v25.0/oauth/access_token" }.count == 3)  // 2 for the good one, 1 refused
+        }
+    }
+
+    @Test func authorizeUrlRefusesWhatItCannotFinish() async throws {
+        try await withDatabaseApp({ config in
+            config.tokenVaultKey = OAuthTestSupport.fixedVaultKey
+            config.appURL = OAuthTestSupport.appURL
+        }) { _, client in
+            // No META_CLIENT_ID / _SECRET: named, before the user is sent anywhere.
+            let (missing, envelope) = try await client.mutation("connectors.authorizeUrl", ["connector": "meta"])
+            #expect(missing == 412)
+            let message = (envelope["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("META_CLIENT_ID") && message.contains("META_CLIENT_SECRET"))
+            // An API-key connector does not use OAuth.
+            let (apiKey, _) = try await client.mutation("connectors.authorizeUrl", ["connector": "mailchimp"])
+            #expect(apiKey == 400)
+            // A redirect outside the UI would be an open redirect.
+            let (open, _) = try await client.mutation("connectors.authorizeUrl", ["connector": "linkedin", "redirectTo": "https://evil.example/x"])
+            #expect(open == 400)
+            let (unknown, _) = try await client.mutation("connectors.authorizeUrl", ["connector": "myspace"])
+            #expect(unknown == 404)
+        }
+    }
+
+    @Test func mockModeConnectsThroughTheServersOwnConsentPage() async throws {
+        try await withDatabaseApp({ config in
+            config.useMockConnectors = true
+            config.appURL = OAuthTestSupport.appURL
+        }) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "linkedin"])
+            #expect(started.status == 200)
+            #expect(started.url.hasPrefix("http://localhost:\(server.port)/oauth/mock/linkedin?"))
+            let path = String(started.url.dropFirst("http://localhost:\(server.port)".count))
+            let page = try await client.get(path)
+            #expect(page.status == 200 && page.text.contains("Allow") && page.text.contains("Deny"))
+
+            let consent = try await client.get(path + "&decision=allow")
+            #expect(consent.status == 302)
+            let callback = try #require(consent.header("Location"))
+            #expect(callback.hasPrefix("http://localhost:\(server.port)/oauth/callback/linkedin?"))
+            let back = try await client.get(String(callback.dropFirst("http://localhost:\(server.port)".count)))
+            let outcome = OAuthTestSupport.query(try #require(back.header("Location")))
+            #expect(outcome["status"] == "connected")
+            let (_, got) = try await client.query("connectors.getConnection", ["id": outcome["connectionId"] ?? ""])
+            let accounts = try #require(resultData(got)?["accounts"] as? [[String: Any]])
+            #expect(!accounts.isEmpty)  // from the fixtures, through the same runtime
+
+            // Deny goes back as access_denied.
+            let again = try await OAuthTestSupport.authorize(client, ["connector": "linkedin"])
+            let againPath = String(again.url.dropFirst("http://localhost:\(server.port)".count))
+            let deny = try await client.get(againPath + "&decision=deny")
+            let denied = try await client.get(String(try #require(deny.header("Location")).dropFirst("http://localhost:\(server.port)".count)))
+            #expect(OAuthTestSupport.query(try #require(denied.header("Location")))["reason"] == "access_denied")
+        }
+    }
+}
