@@ -6,14 +6,14 @@ import TestSupport
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
 func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [],
-                   procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in },
+                   procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in }, logger: Logger = Logger(label: "test"),
                    _ body: (NeonHubServer, HTTPTestClient) async throws -> T) async throws -> T {
     var config = AppConfig()
     config.host = "127.0.0.1"
     config.port = 0
     config.useDatabase = false
     configure(&config)
-    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents), logger: Logger(label: "test")) {
+    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents), logger: logger) {
         procedures($0.registry)
     }
     do {
