@@ -42,5 +42,10 @@ import Testing
             return
         }
         #expect(twice.code == .badRequest)
+        guard case .failure(let cased)? = parsed(#"{"authorization":"Bearer a","Authorization":"Bearer b"}"#)?.bearerToken() else {
+            Issue.record("accepted two authorizations")
+            return
+        }
+        #expect(cased.code == .badRequest)
     }
 }

@@ -41,8 +41,9 @@ struct ConnectionParams: Equatable {
     /// is UNAUTHORIZED, as the header would be.
     func bearerToken() -> Result<String?, RPCError> {
         let token = values["token"].flatMap { $0.isEmpty ? nil : $0 }
-        let authorization = values.first { $0.key.lowercased() == "authorization" && !$0.value.isEmpty }?.value
-        switch (token, authorization) {
+        let authorizations = values.filter { $0.key.lowercased() == "authorization" && !$0.value.isEmpty }.map(\.value)
+        if authorizations.count > 1 { return .failure(Self.twice) }
+        switch (token, authorizations.first) {
         case (nil, nil):
             return .success(nil)
         case (let token?, nil):
@@ -53,7 +54,9 @@ struct ConnectionParams: Equatable {
             }
             return .success(token)
         case (_?, _?):
-            return .failure(RPCError(.badRequest, "connectionParams carries both token and authorization: send one"))
+            return .failure(Self.twice)
         }
     }
+
+    private static let twice = RPCError(.badRequest, "connectionParams carries the token more than once: send one")
 }
