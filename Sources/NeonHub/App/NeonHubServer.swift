@@ -98,6 +98,7 @@ public final class NeonHubServer: Sendable {
         ConnectionProcedures.register(in: registry, service: connectorService, orchestrator: orchestrator)
         OAuthProcedures.register(in: registry, flow: connectors.oauth)
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
+                               sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
         let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)

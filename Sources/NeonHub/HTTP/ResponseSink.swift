@@ -15,10 +15,17 @@ public struct ResponseSink: Sendable {
     let metrics: NeonHubMetrics
     /// The server's logger (without request metadata; `ProcedureContext.logger` adds the id).
     let logger: Logger
-    let extraHeaders: HTTPHeaders
+    private(set) var extraHeaders: HTTPHeaders
 
     /// The connection's event loop as a task executor (see `HTTPResponder.executor`).
     public var executor: any TaskExecutor { responder.executor }
+
+    /// This sink, also setting `headers` on the answer (replacing fields of the same name).
+    func adding(_ headers: HTTPHeaders) -> ResponseSink {
+        var copy = self
+        for field in headers { copy.extraHeaders.replaceOrAdd(name: field.name, value: field.value) }
+        return copy
+    }
 
     /// Sends the response; `route` overrides the label (e.g. a tRPC procedure name).
     public func send(_ response: HTTPResponse, route overrideRoute: String? = nil) {

@@ -9,15 +9,19 @@ import HTTPFields
 public final class TRPCHandler: Sendable {
     /// Path prefix served.
     public static let prefix = "/trpc/"
-    private let registry: ProcedureRegistry
-    private let verifier: TokenVerifier
+    let registry: ProcedureRegistry
+    let verifier: TokenVerifier
+    /// When the NextAuth session cookie counts (see `TRPCHandler+Auth`).
+    let sessionCookies: SessionCookiePolicy
     private let limiter: RateLimiter
     private let metrics: NeonHubMetrics
 
     /// Creates the handler over a filled registry.
-    public init(registry: ProcedureRegistry, verifier: TokenVerifier, limiter: RateLimiter, metrics: NeonHubMetrics) {
+    public init(registry: ProcedureRegistry, verifier: TokenVerifier, sessionCookies: SessionCookiePolicy = .disabled,
+                limiter: RateLimiter, metrics: NeonHubMetrics) {
         self.registry = registry
         self.verifier = verifier
+        self.sessionCookies = sessionCookies
         self.limiter = limiter
         self.metrics = metrics
     }
@@ -54,20 +58,19 @@ public final class TRPCHandler: Sendable {
         case .success(let value):
             parsed = value
         }
-        // Auth: a presented token must be valid, even for public procedures.
-        var identity: AuthIdentity?
-        if let header = request.headers["authorization"] {
-            guard let token = bearerToken(fromAuthorizationHeader: header) else {
-                sink.send(requestError(RPCError(.unauthorized, "Authorization must use the Bearer scheme"), headers: Self.challenge))
-                return
-            }
-            do {
-                identity = try verifier.verify(token)
-            } catch {
-                sink.send(requestError(RPCErrorMapper.map(error, logger: sink.logger, procedure: "auth"), headers: Self.challenge))
-                return
-            }
+        // Auth: header, connectionParams (subscriptions) or session cookie (TRPCHandler+Auth).
+        let credential: Credential
+        switch authenticate(request, subscription: isSubscription(request, parsed.calls, isBatch: parsed.isBatch)) {
+        case .failure(let error):
+            sink.send(requestError(error, headers: error.code == .unauthorized ? Self.challenge : HTTPHeaders()))
+            return
+        case .success(let value):
+            credential = value
         }
+        let identity = credential.identity
+        // An answer chosen by a cookie must stay in the browser: shared caches may store
+        // responses to requests with cookies (unlike those with Authorization).
+        let sink = if case .sessionCookie = credential { sink.adding(["Cache-Control": "private, no-store, no-transform"]) } else { sink }
         let limitKey = identity.map { "tenant:\($0.tenantID)" } ?? "ip:\(request.remoteAddress)"
         if let wait = limiter.acquire(limitKey, cost: parsed.calls.count) {
             metrics.rateLimitHits.increment()

@@ -11,8 +11,8 @@ final class LogCapture: Sendable {
     var count: Int { lines.withLock { $0.count } }
 
     /// A logger at `trace` level that writes here.
-    func logger() -> Logger {
-        var logger = Logger(label: "test.outbound") { _ in Handler(capture: self) }
+    func logger(label: String = "test.capture") -> Logger {
+        var logger = Logger(label: label) { _ in Handler(capture: self) }
         logger.logLevel = .trace
         return logger
     }
