@@ -12,10 +12,12 @@ import TestSupport
         #expect(audit.countsByAvailability == ["experimental": 45])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(meta.findings.map(\.kind) == ["flow_not_built"])  // Instagram publishing; tested against its fake
+        let linkedin = try #require(audit.entries.first { $0.id == "linkedin" })
+        #expect(linkedin.findings.map(\.kind) == ["flow_not_built"])  // image posts; tested against its fake
         let slack = try #require(audit.entries.first { $0.id == "slack" })
         #expect(slack.findings.map(\.kind) == ["untested"])
         #expect(slack.isWired)
-        #expect(audit.countsByKind["untested"] == 44)
+        #expect(audit.countsByKind["untested"] == 43)
         #expect(audit.text().contains("connectors: 45 (experimental 45)"))
         #expect(audit.json()["passes"] == .bool(true))
         #expect(audit.phases().contains("wave marketing: 0/10 stable"))

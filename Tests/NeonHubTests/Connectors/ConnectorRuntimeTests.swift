@@ -65,6 +65,38 @@ import HTTPFields
         #expect(try JSONValue.parse(seen.body) == .object(["email": .string("a@b.co"), "tags": .array([.string("vip")]), "token": .string("dev-tok")]))
     }
 
+    @Test func schemaDefaultsFillWhatTheCallerLeftOut() async throws {
+        let fake = FakeProviderServer()
+        fake.on("POST", "/v2/posts", reply: .json(201, "{}"))
+        fake.on("GET", "/v2/posts", reply: .json(200, #"{"items":[{"id":"1"},{"id":"2"},{"id":"3"}]}"#))
+        try fake.start()
+        defer { fake.stop() }
+        let actions = #"""
+            {"id":"posts.create","name":"Create","kind":"write",
+             "inputSchema":{"type":"object","required":["text"],"additionalProperties":false,
+                            "properties":{"text":{"type":"string"},"visibility":{"enum":["PUBLIC","CONNECTIONS"],"default":"PUBLIC"},
+                                          "note":{"type":"string"}}},
+             "request":{"method":"POST","path":"/posts","query":{"mode":"{{input.visibility}}"},
+                        "body":{"encoding":"json","template":{"text":"{{input.text}}","visibility":"{{input.visibility}}","note":"{{input.note}}"}}}},
+            {"id":"posts.list","name":"List","kind":"read",
+             "inputSchema":{"type":"object","additionalProperties":false,"properties":{"limit":{"type":"integer","default":1}}},
+             "request":{"method":"GET","path":"/posts"},
+             "pagination":{"style":"offset","itemsPath":"items","offsetParam":"start","limitParam":"count","pageSize":10}}
+            """#
+        let runtime = try Self.runtime(Self.definition(actions: actions), fake: fake)
+        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.create", input: .object(["text": .string("hi")]))) { _ in .token("t") }
+        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.create",
+                                                    input: .object(["text": .string("yo"), "visibility": .string("CONNECTIONS")]))) { _ in .token("t") }
+        let sent = fake.requests("POST", "/v2/posts")
+        #expect(try JSONValue.parse(sent[0].body) == .object(["text": .string("hi"), "visibility": .string("PUBLIC")]))  // no default: left out
+        #expect(sent[0].queryItems["mode"] == ["PUBLIC"])
+        #expect(try JSONValue.parse(sent[1].body)["visibility"] == .string("CONNECTIONS"))  // the caller's value wins
+        // A `limit` default is documentation for the caller; only the caller's own limit bounds a read.
+        let read = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.list")) { _ in .token("t") }
+        guard case .array(let items)? = read.output["items"] else { Issue.record("no items"); return }
+        #expect(items.count == 3)
+    }
+
     @Test func inputIsValidatedBeforeAnythingIsSent() async throws {
         let fake = FakeProviderServer()
         try fake.start()

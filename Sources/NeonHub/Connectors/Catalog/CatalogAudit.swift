@@ -29,7 +29,7 @@ public struct CatalogAudit: Sendable {
     /// Connectors whose runtime tests run against a fake of the provider's documented API
     /// (`Tests/TestSupport/Fakes`). The audit cannot see tests from a deployed binary, so
     /// this list is kept beside the fakes' owners: add a connector when its fake tests land.
-    public static let testedAgainstProviderFakes: Set<String> = ["meta"]
+    public static let testedAgainstProviderFakes: Set<String> = ["meta", "linkedin"]
 
     /// Flows (`handler` actions) that have a Swift implementation.
     public static let registeredFlows: Set<String> = []

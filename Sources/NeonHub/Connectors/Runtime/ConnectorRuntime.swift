@@ -88,7 +88,7 @@ public struct ConnectorRuntime: Sendable {
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
         let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id])
         var scope: [String: JSONValue] = [
-            "input": call.input,
+            "input": Self.applyingDefaults(to: call.input, schema: action.inputSchema),
             "vars": .object(call.variables.mapValues { .string($0) }),
             "account": .object(call.accountID.map { ["id": .string($0)] } ?? [:]),
             "app": .object((appSettings[definition.id] ?? [:]).mapValues { .string($0) }),
@@ -157,8 +157,12 @@ public struct ConnectorRuntime: Sendable {
             items += pageItems
             if items.count >= limit { truncated = items.count > limit || hasMore(pagination, body: body, headers: response.headers, count: pageItems.count); items = Array(items.prefix(limit)); break }
             // Where the next page starts, by style; nil ends the read.
+            // A page is short against the size this request asked for (an input `count` may differ from `pageSize`).
+            let asked = pagination.limitParam.flatMap { name in
+                URLComponents(url: built.url, resolvingAgainstBaseURL: false)?.queryItems?.last { $0.name == name }?.value.flatMap { Int($0) }
+            }
             guard !pageItems.isEmpty, let advanced = advance(pagination, body: body, headers: response.headers, count: pageItems.count,
-                                                             scope: &scope, base: built.url) else { break }
+                                                             pageSize: asked ?? pagination.pageSize, scope: &scope, base: built.url) else { break }
             nextURL = advanced.url
             guard pages < 100 else { truncated = true; break }  // a provider that never stops paging
         }
@@ -172,6 +176,19 @@ public struct ConnectorRuntime: Sendable {
             output = map(value, headers: lastHeaders, fields: action.response?.fields)
         }
         return ConnectorResult(output: output, attempts: attempts, pages: pages)
+    }
+
+    /// The input as the templates see it: every top-level property the caller left out that
+    /// the action's schema gives a `default` takes that default, so a field the provider
+    /// requires (LinkedIn's `visibility`, `lifecycleState`) is sent with the value the schema
+    /// documents instead of being dropped. The read bound (`limit`) still comes from the
+    /// caller's own input only.
+    static func applyingDefaults(to input: JSONValue, schema: JSONValue) -> JSONValue {
+        guard case .object(var members) = input, case .object(let properties)? = schema["properties"] else { return input }
+        for (name, property) in properties where members[name] == nil {
+            if let value = property["default"] { members[name] = value }
+        }
+        return .object(members)
     }
 
     /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value.
@@ -199,7 +216,7 @@ public struct ConnectorRuntime: Sendable {
 
     /// Moves the paging state on; nil when there is no next page.
     private func advance(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int,
-                         scope: inout [String: JSONValue], base: URL) -> Advance? {
+                         pageSize: Int?, scope: inout [String: JSONValue], base: URL) -> Advance? {
         var page: [String: JSONValue] = [:]
         if case .object(let current)? = scope["page"] { page = current }
         switch pagination.style {
@@ -216,13 +233,13 @@ public struct ConnectorRuntime: Sendable {
             scope["page"] = .object(page)
             return Advance(url: nil)
         case "page":
-            if let size = pagination.pageSize, count < size { return nil }
+            if let size = pageSize, count < size { return nil }
             let number = (JSONPath.text(page["number"]).flatMap(Int.init) ?? 1) + 1
             page["number"] = .number(Double(number))
             scope["page"] = .object(page)
             return Advance(url: nil)
         case "offset":
-            if let size = pagination.pageSize, count < size { return nil }
+            if let size = pageSize, count < size { return nil }
             let offset = (JSONPath.text(page["offset"]).flatMap(Int.init) ?? 0) + count
             page["offset"] = .number(Double(offset))
             scope["page"] = .object(page)
