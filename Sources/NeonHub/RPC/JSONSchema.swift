@@ -2,7 +2,8 @@ import Foundation
 /// A JSON Schema (2020-12 subset) describing a procedure's input or output. The same value
 /// validates incoming JSON (with field paths in the issues) and is published in OpenAPI.
 public indirect enum JSONSchema: Sendable {
-    case string(minLength: Int? = nil, maxLength: Int? = nil, enumValues: [String]? = nil, format: String? = nil)
+    /// A string; `pattern` is an ECMA-262 regular expression (anchor it to match it whole).
+    case string(minLength: Int? = nil, maxLength: Int? = nil, enumValues: [String]? = nil, format: String? = nil, pattern: String? = nil)
     case integer(minimum: Int? = nil, maximum: Int? = nil)
     case number(minimum: Double? = nil, maximum: Double? = nil)
     case boolean
@@ -15,6 +16,9 @@ public indirect enum JSONSchema: Sendable {
     case any
     /// The wrapped schema or `null`.
     case nullable(JSONSchema)
+    /// The wrapped object schema, with at least one of `fields` present (not null): JSON
+    /// Schema's `anyOf` of `required` sets, e.g. `agents.run` names an agent or an intent.
+    case requiringAnyOf([String], JSONSchema)
 
     /// A UUID string.
     public static let uuid = JSONSchema.string(format: "uuid")
@@ -23,21 +27,30 @@ public indirect enum JSONSchema: Sendable {
     /// A schema for a type with no input.
     public static let empty = JSONSchema.object([], required: [])
 
+    /// Published on every free-form string: PostgreSQL text cannot hold U+0000, so validation
+    /// refuses it (an ECMA-262 pattern, as JSON Schema uses).
+    static let noNULPattern = #"^[^\u0000]*$"#
+
+    /// The largest integer magnitude an `.integer` accepts: JavaScript's safe integers, so
+    /// every accepted value survives a trip through the frontend (and a `Double`).
+    public static let maxSafeInteger = 9_007_199_254_740_991
+
+    /// Whether a call may leave its input out (absent, `{}` and `null` mean the same).
+    public var acceptsNoInput: Bool { validate(.object([:])).isEmpty }
+
     /// The schema as a JSON-compatible dictionary.
     public var jsonObject: [String: Any] {
         switch self {
-        case let .string(minLength, maxLength, enumValues, format):
+        case let .string(minLength, maxLength, enumValues, format, pattern):
             var o: [String: Any] = ["type": "string"]
             if let minLength { o["minLength"] = minLength }
             if let maxLength { o["maxLength"] = maxLength }
             if let enumValues { o["enum"] = enumValues }
             if let format { o["format"] = format }
+            if let pattern { o["pattern"] = pattern } else if enumValues == nil, format == nil { o["pattern"] = Self.noNULPattern }
             return o
         case let .integer(minimum, maximum):
-            var o: [String: Any] = ["type": "integer"]
-            if let minimum { o["minimum"] = minimum }
-            if let maximum { o["maximum"] = maximum }
-            return o
+            return ["type": "integer", "minimum": minimum ?? -Self.maxSafeInteger, "maximum": maximum ?? Self.maxSafeInteger]
         case let .number(minimum, maximum):
             var o: [String: Any] = ["type": "number"]
             if let minimum { o["minimum"] = minimum }
@@ -51,7 +64,9 @@ public indirect enum JSONSchema: Sendable {
             return o
         case let .object(properties, required, additional):
             var props: [String: Any] = [:]
-            for (name, schema) in properties { props[name] = schema.jsonObject }
+            // Validation reads `null` as absent, so an optional property also takes `null`
+            // (as tRPC clients send an unset cursor).
+            for (name, schema) in properties { props[name] = required.contains(name) ? schema.jsonObject : schema.orNullJSONObject }
             var o: [String: Any] = ["type": "object", "properties": props, "additionalProperties": additional]
             if !required.isEmpty { o["required"] = required }
             return o
@@ -61,6 +76,24 @@ public indirect enum JSONSchema: Sendable {
             return [:]
         case let .nullable(inner):
             return ["anyOf": [inner.jsonObject, ["type": "null"]]]
+        case let .requiringAnyOf(fields, inner):
+            var o = inner.jsonObject
+            o["anyOf"] = fields.map { ["required": [$0], "properties": [$0: ["not": ["type": "null"]]]] }
+            return o
+        }
+    }
+
+    /// The schema, or `null`: `"type": [t, "null"]` where a single type says it all.
+    var orNullJSONObject: [String: Any] {
+        switch self {
+        case .nullable, .any:
+            return jsonObject
+        default:
+            var o = jsonObject
+            guard let type = o["type"] as? String else { return ["anyOf": [o, ["type": "null"]]] }
+            o["type"] = [type, "null"]
+            if let values = o["enum"] as? [String] { o["enum"] = values.map { $0 as Any } + [NSNull()] }
+            return o
         }
     }
 }
@@ -83,7 +116,7 @@ extension JSONSchema {
             return issue("Required")
         }
         switch self {
-        case let .string(minLength, maxLength, enumValues, format):
+        case let .string(minLength, maxLength, enumValues, format, pattern):
             guard case .string(let s) = value else { return issue("Expected string") }
             // PostgreSQL text cannot hold NUL; refuse it here rather than fail later.
             if s.utf8.contains(0) { return issue("Must not contain NUL characters") }
@@ -94,9 +127,11 @@ extension JSONSchema {
             if format == "uuid", UUID(uuidString: s) == nil { return issue("Invalid uuid") }
             if format == "date-time", (try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) == nil,
                (try? Date(s, strategy: Date.ISO8601FormatStyle())) == nil { return issue("Invalid ISO 8601 date-time") }
+            if let pattern, s.range(of: pattern, options: .regularExpression) == nil { return issue("Must match \(pattern)") }
             return []
         case let .integer(minimum, maximum):
-            guard case .number(let n) = value, n == n.rounded(), abs(n) < 9e15 else { return issue("Expected integer") }
+            guard case .number(let n) = value, n == n.rounded() else { return issue("Expected integer") }
+            if abs(n) > Double(Self.maxSafeInteger) { return issue("Must be between -\(Self.maxSafeInteger) and \(Self.maxSafeInteger)") }
             if let minimum, n < Double(minimum) { return issue("Must be >= \(minimum)") }
             if let maximum, n > Double(maximum) { return issue("Must be <= \(maximum)") }
             return []
@@ -116,7 +151,7 @@ extension JSONSchema {
             guard case .object(let o) = value else { return issue("Expected object") }
             var issues: [ValidationIssue] = []
             for (name, schema) in properties {
-                if let v = o[name], v != .null {
+                if let v = o[name], v != .null || required.contains(name) {
                     issues += schema.validate(v, path: path + [name])
                 } else if required.contains(name) {
                     issues.append(ValidationIssue(path: path + [name], message: "Required"))
@@ -136,6 +171,12 @@ extension JSONSchema {
             return []
         case let .nullable(inner):
             return inner.validate(value, path: path)
+        case let .requiringAnyOf(fields, inner):
+            var issues = inner.validate(value, path: path)
+            if case .object(let o) = value, !fields.contains(where: { o[$0].map { $0 != .null } ?? false }) {
+                issues.append(ValidationIssue(path: path, message: "Give one of: \(fields.joined(separator: ", "))"))
+            }
+            return issues
         }
     }
 }

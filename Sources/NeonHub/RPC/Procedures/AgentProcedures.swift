@@ -16,9 +16,12 @@ public enum AgentProcedures {
     }
 
     struct RunInput: RPCInput {
-        static let schema = JSONSchema.object([("agent", .string(minLength: 1, maxLength: 64)), ("intent", .string(minLength: 1, maxLength: 64)),
-                                               ("input", .anyObject), ("idempotencyKey", .string(minLength: 1, maxLength: 200))],
-                                              required: ["input"])
+        /// An agent or an intent (or both) picks the agent: the schema says so, so validation
+        /// refuses a call with neither, with the same words as the published document.
+        static let schema = JSONSchema.requiringAnyOf(["agent", "intent"], .object(
+            [("agent", .string(minLength: 1, maxLength: 64)), ("intent", .string(minLength: 1, maxLength: 64)),
+             ("input", .anyObject), ("idempotencyKey", .string(minLength: 1, maxLength: 200))],
+            required: ["input"]))
         let agent: String?
         let intent: String?
         let input: JSONValue

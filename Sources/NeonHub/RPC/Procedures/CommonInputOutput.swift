@@ -23,10 +23,11 @@ public struct PageOutput<Item: RPCOutput>: RPCOutput {
     }
 }
 
-/// The paging fields every list input has: `limit` (default 20, at most 100) and an opaque `cursor`.
+/// The paging fields every list input has: `limit` (default 20, at most 100) and an opaque
+/// `cursor` (a `nextCursor` from an earlier page; any string of its published shape is a position).
 public enum PageInput {
     /// The schema fields, to append to a list input's own filters.
-    public static let fields: [(String, JSONSchema)] = [("limit", .integer(minimum: 1, maximum: 100)), ("cursor", .string(maxLength: 500))]
+    public static let fields: [(String, JSONSchema)] = [("limit", .integer(minimum: 1, maximum: 100)), ("cursor", .string(pattern: PageCursor.pattern))]
     /// The page size when `limit` is absent.
     public static let defaultLimit = 20
 }

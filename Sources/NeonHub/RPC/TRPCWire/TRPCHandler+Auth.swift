@@ -56,10 +56,6 @@ extension TRPCHandler {
         return .success(.anonymous)
     }
 
-    /// Whether the request opens a subscription: one call, `GET`, to a subscription procedure.
-    func isSubscription(_ request: HTTPRequest, _ calls: [TRPCCallParser.Call], isBatch: Bool) -> Bool {
-        !isBatch && request.method == "GET" && calls.count == 1 && registry[calls[0].name]?.kind == .subscription
-    }
 
     private func verify(_ token: String) -> Result<AuthIdentity, RPCError> {
         do {

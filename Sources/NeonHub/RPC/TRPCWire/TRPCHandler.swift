@@ -32,35 +32,65 @@ public final class TRPCHandler: Sendable {
     public static let routeTemplate = "/trpc/{procedure}"
 
     /// Answers one request under `/trpc/` (the composition root mounts this for every method).
+    /// The checks run in the order a client can act on (DESIGN §4): routing — the procedure
+    /// (404) and the method (405, with `Allow`) — then the media type (415), then
+    /// authentication (401), the rate limit (429) and authorization (401/403), and only then is
+    /// the input read (400). A request refused by an earlier check is never parsed further.
     public func handle(_ request: HTTPRequest, sink: ResponseSink) {
-        switch request.method {
-        case "HEAD":
+        let method = request.method
+        if method == "HEAD" {
             sink.send(HTTPResponse(status: 204, headers: ["Vary": "trpc-accept, accept"]))
             return
-        case "GET", "POST":
-            break
-        default:
-            sink.send(requestError(RPCError(.methodNotSupported, "Unsupported method \(request.method)"), headers: ["Allow": "GET, POST, HEAD"]))
+        }
+        // 1. Routing: the names in the path, each call's procedure and method.
+        let target: TRPCCallParser.Target
+        switch TRPCCallParser.target(request, prefix: Self.prefix) {
+        case .failure(let error):
+            sink.send(requestError(error))
+            return
+        case .success(let value):
+            target = value
+        }
+        let procedures = target.names.map { registry[$0] }  // one lookup per call
+        let allow = Self.allowedMethods(procedures)
+        let isBatch = target.isBatch
+        let route = procedures.count == 1 ? (procedures[0] != nil ? target.names[0] : "unmatched") : "batch"
+        guard method == "GET" || method == "POST" else {
+            if !isBatch, procedures[0] == nil {
+                send([failure(RPCError(.notFound, "No procedure named \(target.names[0].prefix(100))"), path: target.names[0])],
+                     isBatch: false, allow: nil, sink: sink, route: route)
+            } else {
+                sink.send(requestError(RPCError(.methodNotSupported, "Unsupported method \(method)"), headers: ["Allow": allow]))
+            }
             return
         }
-        if request.method == "POST" {
+        let streaming = isBatch && (request.headers["trpc-accept"]?.lowercased() == "application/jsonl")
+        let deliver: @Sendable ([CallResult]) -> Void = { [self] results in
+            if streaming {
+                sendStream(results, sink: sink, route: route)
+            } else {
+                send(results, isBatch: isBatch, allow: allow, sink: sink, route: route)
+            }
+        }
+        var refused: [CallResult?] = zip(target.names, procedures).map { routingError($0, $1, method: method) }
+        if refused.allSatisfy({ $0 != nil }) {
+            deliver(refused.map { $0! })
+            return
+        }
+        // 2. Media type: a POST carries its input as JSON.
+        if method == "POST" {
             let type = request.headers["content-type"]?.lowercased() ?? ""
             guard type.hasPrefix("application/json") else {
                 sink.send(requestError(RPCError(.unsupportedMediaType, "Content-Type must be application/json")))
                 return
             }
         }
-        let parsed: (calls: [TRPCCallParser.Call], isBatch: Bool)
-        switch TRPCCallParser.parse(request, prefix: Self.prefix) {
-        case .failure(let error):
-            sink.send(requestError(error))
-            return
-        case .success(let value):
-            parsed = value
-        }
-        // Auth: header, connectionParams (subscriptions) or session cookie (TRPCHandler+Auth).
+        // 3. Authentication (a presented token must be valid, even for public procedures):
+        //    the header, connectionParams on a subscription, or the session cookie
+        //    (TRPCHandler+Auth); then the rate limit, then each call's authorization.
+        let subscription = !isBatch && method == "GET" && procedures[0]?.kind == .subscription
         let credential: Credential
-        switch authenticate(request, subscription: isSubscription(request, parsed.calls, isBatch: parsed.isBatch)) {
+        switch authenticate(request, subscription: subscription) {
         case .failure(let error):
             sink.send(requestError(error, headers: error.code == .unauthorized ? Self.challenge : HTTPHeaders()))
             return
@@ -72,28 +102,37 @@ public final class TRPCHandler: Sendable {
         // responses to requests with cookies (unlike those with Authorization).
         let sink = if case .sessionCookie = credential { sink.adding(["Cache-Control": "private, no-store, no-transform"]) } else { sink }
         let limitKey = identity.map { "tenant:\($0.tenantID)" } ?? "ip:\(request.remoteAddress)"
-        if let wait = limiter.acquire(limitKey, cost: parsed.calls.count) {
+        if let wait = limiter.acquire(limitKey, cost: target.names.count) {
             metrics.rateLimitHits.increment()
             sink.send(requestError(RPCError(.tooManyRequests, "Rate limit exceeded; retry in \(wait) s"), headers: ["Retry-After": String(wait)]))
             return
         }
-        let calls = parsed.calls
-        let procedures = calls.map { registry[$0.name] }  // one lookup per call
-        let route = calls.count == 1 ? (procedures[0] != nil ? calls[0].name : "unmatched") : "batch"
-        let context = ProcedureContext(identity: identity, requestID: sink.requestID, logger: sink.logger, remoteAddress: request.remoteAddress)
-        let method = request.method
-        let streaming = parsed.isBatch && (request.headers["trpc-accept"]?.lowercased() == "application/jsonl")
-        let isBatch = parsed.isBatch
-        if !isBatch, method == "GET", let procedure = procedures[0], procedure.kind == .subscription {
-            serveSubscription(procedure, input: calls[0].input, request: request, context: context, sink: sink)
+        for (index, procedure) in procedures.enumerated() where refused[index] == nil {
+            if let procedure, let denied = Self.authorizationError(procedure, identity) { refused[index] = failure(denied, path: procedure.name) }
+        }
+        if refused.allSatisfy({ $0 != nil }) {
+            deliver(refused.map { $0! })
             return
         }
-        let checked = zip(calls, procedures).map { check($0, $1, method: method, identity: identity) }
-        let deliver: @Sendable ([CallResult]) -> Void = { [self] results in
-            if streaming {
-                sendStream(results, sink: sink, route: route)
-            } else {
-                send(results, isBatch: isBatch, sink: sink, route: route)
+        // 4. The input, read only for calls that passed every check above.
+        let inputs: [JSONValue?]
+        switch TRPCCallParser.inputs(request, target: target) {
+        case .failure(let error):
+            sink.send(requestError(error))
+            return
+        case .success(let value):
+            inputs = value
+        }
+        let context = ProcedureContext(identity: identity, requestID: sink.requestID, logger: sink.logger, remoteAddress: request.remoteAddress)
+        if !isBatch, method == "GET", let procedure = procedures[0], procedure.kind == .subscription {
+            serveSubscription(procedure, input: inputs[0], request: request, context: context, sink: sink)
+            return
+        }
+        let checked: [CheckedCall] = procedures.indices.map { index in
+            switch (refused[index], procedures[index]) {
+            case (let result?, _): .failed(result)
+            case (nil, let procedure?): .ready(procedure, input: inputs[index])
+            case (nil, nil): preconditionFailure("routing refuses every unknown name")
             }
         }
         // Bodies that never suspend run right here, on the connection's event loop.
@@ -105,6 +144,18 @@ public final class TRPCHandler: Sendable {
         Task.immediate(executorPreference: sink.executor) { [self] in
             deliver(await run(checked, context: context))
         }
+    }
+
+    /// The `Allow` value for these procedures: exactly the methods every one of them accepts
+    /// (`GET` for queries and subscriptions, `POST` for mutations; `HEAD` answers 204 on any
+    /// tRPC path). With no known procedure, the methods of `/trpc/` itself.
+    static func allowedMethods(_ procedures: [Procedure?]) -> String {
+        let known = procedures.compactMap(\.self)
+        if known.isEmpty { return "GET, POST, HEAD" }
+        var methods: [String] = []
+        if known.allSatisfy({ $0.kind != .mutation }) { methods.append("GET") }
+        if known.allSatisfy({ $0.kind == .mutation }) { methods.append("POST") }
+        return (methods + ["HEAD"]).joined(separator: ", ")
     }
 
     static let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer error=\"invalid_token\""]
@@ -129,19 +180,20 @@ public final class TRPCHandler: Sendable {
         }
     }
 
-    private func check(_ call: TRPCCallParser.Call, _ procedure: Procedure?, method: String, identity: AuthIdentity?) -> CheckedCall {
+    /// Why a call cannot be routed — no such procedure (404), or the wrong method for its
+    /// kind (405) — or nil.
+    private func routingError(_ name: String, _ procedure: Procedure?, method: String) -> CallResult? {
         guard let procedure else {
-            return .failed(failure(RPCError(.notFound, "No procedure named \(call.name.prefix(100))"), path: call.name))
+            return failure(RPCError(.notFound, "No procedure named \(name.prefix(100))"), path: name)
         }
         switch (procedure.kind, method) {
         case (.query, "POST"), (.subscription, "POST"):
-            return .failed(failure(RPCError(.methodNotSupported, "\(procedure.name) is a query: use GET"), path: call.name))
+            return failure(RPCError(.methodNotSupported, "\(procedure.name) is a query: use GET"), path: name)
         case (.mutation, "GET"):
-            return .failed(failure(RPCError(.methodNotSupported, "\(procedure.name) is a mutation: use POST"), path: call.name))
-        default: break
+            return failure(RPCError(.methodNotSupported, "\(procedure.name) is a mutation: use POST"), path: name)
+        default:
+            return nil
         }
-        if let denied = Self.authorizationError(procedure, identity) { return .failed(failure(denied, path: call.name)) }
-        return .ready(procedure, input: call.input)
     }
 
     private func runInline(_ call: CheckedCall, context: ProcedureContext) -> CallResult {
@@ -209,15 +261,16 @@ public final class TRPCHandler: Sendable {
         return HTTPResponse(status: error.code.httpStatus, headers: h, body: failure(error, path: nil).envelope)
     }
 
-    private func send(_ results: [CallResult], isBatch: Bool, sink: ResponseSink, route: String) {
+    private func send(_ results: [CallResult], isBatch: Bool, allow: String?, sink: ResponseSink, route: String) {
         var headers = Self.baseHeaders
         if results.contains(where: { $0.status == 401 }) { headers.add(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"") }
         if let wait = results.compactMap(\.retryAfter).max() { headers.add(name: "Retry-After", value: String(wait)) }
+        let statuses = Set(results.map(\.status))
+        if statuses == [405], let allow { headers.add(name: "Allow", value: allow) }
         if !isBatch {
             sink.send(HTTPResponse(status: results[0].status, headers: headers, body: results[0].envelope), route: route)
             return
         }
-        let statuses = Set(results.map(\.status))
         let status = statuses.count == 1 ? statuses.first! : 207
         var body: [UInt8] = [UInt8(ascii: "[")]
         for (i, r) in results.enumerated() {
