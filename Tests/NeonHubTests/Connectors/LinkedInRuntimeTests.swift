@@ -7,7 +7,7 @@ import TestSupport
 /// The LinkedIn definition run by the real runtime against the LinkedIn fake (which follows the
 /// Posts API, Organization Access Control, OpenID userinfo and the Rest.li 2.0 and versioning
 /// rules): what the catalog sends must be what LinkedIn accepts, field by field. Image posts
-/// (`posts.createImage`) need the Images API flow, which has no handler yet.
+/// (`posts.createImage`, the Images API flow) are in `LinkedInImagePostFlowTests`.
 @Suite struct LinkedInRuntimeTests {
     static func runtime(_ fake: LinkedInFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)

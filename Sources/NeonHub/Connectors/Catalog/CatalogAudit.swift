@@ -31,8 +31,8 @@ public struct CatalogAudit: Sendable {
     /// this list is kept beside the fakes' owners: add a connector when its fake tests land.
     public static let testedAgainstProviderFakes: Set<String> = ["meta", "linkedin"]
 
-    /// Flows (`handler` actions) that have a Swift implementation.
-    public static let registeredFlows: Set<String> = []
+    /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.
+    public static var registeredFlows: Set<String> { ConnectorFlowRegistry.standard.ids }
 
     /// Every connector, sorted by id.
     public let entries: [Entry]

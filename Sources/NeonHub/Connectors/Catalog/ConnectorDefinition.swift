@@ -132,13 +132,18 @@ public struct ConnectorDefinition: Codable, Sendable {
     public struct RequestTemplate: Codable, Sendable {
         public var method: String
         public var path: String
+        /// `path` is a sole placeholder holding a whole URL the provider handed out (an
+        /// upload URL), used instead of `baseUrl` + path; its host must be the base URL's
+        /// host or share its domain, so the credential never goes elsewhere.
+        public var absoluteUrl: Bool?
         public var query: [String: String]?
         public var headers: [String: String]?
         public var body: Body?
 
         /// A request body template.
         public struct Body: Codable, Sendable {
-            /// `json`, `form` or `multipart`.
+            /// `json`, `form`, `multipart`, or `binary` (the template is one placeholder holding
+            /// base64, sent decoded as `application/octet-stream`).
             public var encoding: String
             public var template: JSONValue
         }

@@ -37,7 +37,13 @@ struct ConnectorRequestBuilder: Sendable {
         }
         inject(credentials, headers: &headers, query: &query)
         var body: Data?
-        if let bodyTemplate = template.body {
+        if let bodyTemplate = template.body, bodyTemplate.encoding == "binary" {
+            guard case .string(let encoded)? = renderer.render(json: bodyTemplate.template), let bytes = Data(base64Encoded: encoded) else {
+                throw ConnectorError(.invalidInput, "the \(definition.id) request body must be base64")
+            }
+            if !headers.contains("Content-Type") { headers.replaceOrAdd(name: "Content-Type", value: "application/octet-stream") }
+            body = bytes
+        } else if let bodyTemplate = template.body {
             let rendered = renderer.render(json: bodyTemplate.template) ?? .object([:])
             switch bodyTemplate.encoding {
             case "form":
@@ -53,11 +59,31 @@ struct ConnectorRequestBuilder: Sendable {
             }
         }
         let queryText = query.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(TemplateRenderer.encodeQueryComponent($0.1))" }.joined(separator: "&")
-        let text = (base.hasSuffix("/") && path.hasPrefix("/") ? String(base.dropLast()) : base) + path + (queryText.isEmpty ? "" : "?" + queryText)
+        var text = (base.hasSuffix("/") && path.hasPrefix("/") ? String(base.dropLast()) : base) + path + (queryText.isEmpty ? "" : "?" + queryText)
+        if template.absoluteUrl == true {
+            let given = renderer.render(template.path)
+            guard let target = URL(string: given), Self.mayReceiveCredential(target, base: URL(string: base)) else {
+                throw ConnectorError(.invalidInput, "the \(definition.id) request URL is not on the provider's domain")
+            }
+            text = given + (queryText.isEmpty ? "" : (given.contains("?") ? "&" : "?") + queryText)
+        }
         guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
             throw ConnectorError(.invalidInput, "the \(definition.id) request URL is not valid (check the connection's variables)")
         }
         return Built(method: template.method, url: url, urlTemplate: template.path, headers: headers, body: body)
+    }
+
+    /// Whether a URL the provider handed out may receive the connection's credential: https
+    /// (or the base URL's own scheme), on the base URL's host or a host of the same domain
+    /// (`www.linkedin.com` for `api.linkedin.com`; an address only when it is the base's).
+    static func mayReceiveCredential(_ target: URL, base: URL?) -> Bool {
+        guard let base, let host = target.host?.lowercased(), let baseHost = base.host?.lowercased(),
+              let scheme = target.scheme?.lowercased(), scheme == "https" || scheme == base.scheme?.lowercased() else { return false }
+        if host == baseHost { return target.port == base.port || scheme == "https" }
+        let labels = baseHost.split(separator: ".")
+        guard labels.count >= 2, !labels.allSatisfy({ $0.allSatisfy(\.isNumber) }), scheme == "https" else { return false }
+        let domain = labels.suffix(2).joined(separator: ".")
+        return host.hasSuffix("." + domain) || host == domain
     }
 
     /// Puts the credential where the definition says (default: `Authorization: Bearer`).

@@ -23,18 +23,25 @@ public struct ConnectorRuntime: Sendable {
     let baseURLOverrides: [String: String]
     /// Mock mode's transport, which also answers multi-step flows from their fixtures.
     let mock: MockTransport?
+    /// The code behind `handler` actions (`Connectors/Providers/`), by handler id.
+    let flows: ConnectorFlowRegistry
+    /// Whether a flow may fetch media from loopback or private addresses (tests only).
+    let allowPrivateMediaHosts: Bool
     /// Items a read collects at most when neither the input nor the definition says.
     static let defaultMaxItems = 500
 
     /// A runtime over `catalog` sending through `client` (whose transport is the mock one in mock mode).
     public init(catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
-                appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:]) {
+                appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:],
+                flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false) {
         self.catalog = catalog
         self.client = client
         self.mock = mock
         self.isMock = mock != nil
         self.appSettings = appSettings
         self.baseURLOverrides = baseURLOverrides
+        self.flows = flows
+        self.allowPrivateMediaHosts = allowPrivateMediaHosts
     }
 
     /// The definition and action of a call, or the error that names what is missing.
@@ -68,6 +75,9 @@ public struct ConnectorRuntime: Sendable {
         let (entry, action) = try resolve(call)
         try validate(call, entry: entry)
         guard let template = action.request else {
+            if let handler = action.handler, let flow = flows[handler] {
+                return try await perform(flow, call: call, entry: entry, action: action, credentials: credentials)
+            }
             if let answer = mock?.lastStep(connector: call.connector, action: call.action) {
                 return ConnectorResult(output: answer, attempts: 1, pages: 1)
             }
@@ -82,7 +92,22 @@ public struct ConnectorRuntime: Sendable {
         }
     }
 
-    private func run(_ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
+    /// Runs a registered flow: its steps perform the connector's own actions through `run`.
+    private func perform(_ flow: any ConnectorFlow, call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
+                         credentials: CredentialSource) async throws -> ConnectorResult {
+        var call = call
+        call.input = Self.applyingDefaults(to: call.input, schema: action.inputSchema)
+        // The context lives only while the flow runs: the credential source does not outlive the call.
+        return try await withoutActuallyEscaping(credentials) { credentials in
+            let context = ConnectorFlowContext(call: call, runtime: self, credentials: credentials)
+            let answer = try await flow.run(call, context: context)
+            return ConnectorResult(output: map(answer, headers: HTTPHeaders(), fields: action.response?.fields),
+                                   attempts: max(1, context.attempts), pages: 1)
+        }
+    }
+
+    /// Sends one template action (every page of it) with `credential`.
+    func run(_ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
                      template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue) async throws -> ConnectorResult {
         let definition = entry.definition
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
