@@ -9,7 +9,7 @@ neonhub_setup
 ensure_tool prometheus prometheus
 
 ROOT=$PWD
-BIN=$(swift build --show-bin-path)/neonhub
+BIN=${NEONHUB_BIN:-$(swift build --show-bin-path)/neonhub}
 [ -x "$BIN" ] || die "no $BIN: run swift build first"
 APP_PORT=$(free_port)
 PROM_PORT=$(free_port)
