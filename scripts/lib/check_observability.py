@@ -8,6 +8,7 @@
 - every metric name in a dashboard expression or an alert rule is exported by the code
   (grepped from Sources/) or is one of DESIGN §3's names still waiting for its feature
   (PENDING below; remove a name from it when the code exports it);
+- every alert's runbook_url anchor is a heading of docs/RUNBOOK.md;
 - with promtool, every dashboard expression parses as PromQL (written as a recording rule
   with Grafana's variables substituted, then `promtool check rules`).
 Exits 1 on the first class of problem found, listing every instance of it.
@@ -106,6 +107,16 @@ def main():
     for name in sorted(PENDING):
         if name in known:
             problems.append(f"{name} is exported now: remove it from PENDING in {os.path.relpath(__file__, ROOT)}")
+
+    # Every runbook_url names a heading of docs/RUNBOOK.md (GitHub's anchor rules).
+    with open(os.path.join(ROOT, "docs/RUNBOOK.md"), encoding="utf-8") as handle:
+        anchors = {re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+                   for line in handle if line.startswith("## ")}
+    for anchor in re.findall(r'runbook_url: "docs/RUNBOOK.md#([^"]+)"', alert_text):
+        if anchor not in anchors:
+            problems.append(f"alerts.yml: runbook_url #{anchor} is not a heading of docs/RUNBOOK.md")
+    if "runbook_url" not in alert_text:
+        problems.append("alerts.yml has no runbook_url")
 
     if promtool and not problems:
         with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as rules:
