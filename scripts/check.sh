@@ -8,9 +8,9 @@
 #             would otherwise throw away .build/'s cache (measured: 318 of 318 files recompiled)
 #   coverage  the whole test suite with code coverage; per-target line coverage from llvm-cov
 #             as a table and .build/coverage.json. Gate: >= 85 % overall, >= 80 % for HTTPCore,
-#             Postgres and NeonHub. REPORT-ONLY for now (COVERAGE_GATE=report): the numbers fall
-#             short (see the table); the shortfall is printed, the gate passes. COVERAGE_GATE=enforce
-#             makes it fail — switch the default once the tests reach the bar.
+#             Postgres and NeonHub — enforced (measured 2026-12-02: 90.9 % overall, HTTPCore
+#             95.0, Postgres 92.7, NeonHub 92.8). COVERAGE_GATE=report prints a shortfall
+#             without failing.
 #   openapi   the OpenAPI document validated (the same function scripts/test.sh uses)
 #   rules     promtool check rules + promtool test rules on configs/prometheus/, and the
 #             dashboard/alert metric-name check (scripts/lib/check_observability.py)
@@ -30,7 +30,7 @@ ALL_GATES=(build coverage openapi rules observe fuzz audit format)
 GATES=("$@")
 [ ${#GATES[@]} -eq 0 ] && GATES=("${ALL_GATES[@]}")
 SCRATCH=.build-check
-COVERAGE_GATE=${COVERAGE_GATE:-report}
+COVERAGE_GATE=${COVERAGE_GATE:-enforce}
 FORMAT_GATE=${FORMAT_GATE:-report}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 # The HTTP and JSON parsers. WEBHOOK SIGNATURE PARSERS: add their fuzz target (Sources/
