@@ -46,7 +46,7 @@ BUILT=
 
 build_once() {
   [ -n "$BUILT" ] && return 0
-  local log=$SCRATCH-build.log
+  local log=$SCRATCH/check-build.log
   mkdir -p "$SCRATCH"
   if ! swift build --build-tests --scratch-path "$SCRATCH" --enable-code-coverage -Xswiftc -warnings-as-errors >"$log" 2>&1; then
     grep -E "error:|warning:" "$log" | sort -u | head -40 >&2 || tail -40 "$log" >&2
