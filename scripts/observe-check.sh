@@ -11,9 +11,10 @@ ensure_tool prometheus prometheus
 ROOT=$PWD
 BIN=${NEONHUB_BIN:-$(swift build --show-bin-path)/neonhub}
 [ -x "$BIN" ] || die "no $BIN: run swift build first"
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")   # the server runs from another folder
 APP_PORT=$(free_port)
 PROM_PORT=$(free_port)
-# The server's working folder holds its embedded cluster (.neonhub/), reused between runs.
+# The server's working folder holds its embedded cluster (.neonhub/), deleted at the end.
 WORKDIR=$ROOT/.build/observe-check
 mkdir -p "$WORKDIR"
 LOGS=$(mktemp -d -t neonhub-observe-check.XXXXXX)
@@ -21,6 +22,9 @@ SERVER_PID= OBSERVE_PID=
 stop() {
   [ -n "$OBSERVE_PID" ] && kill "$OBSERVE_PID" 2>/dev/null && wait "$OBSERVE_PID" 2>/dev/null
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  # Delete the embedded cluster wherever it lives: from a clone in a 0700 folder (.ci/run) it
+  # sits in /var/lib/neonhub/clusters/, which a fresh clone would never reuse.
+  (cd "$WORKDIR" && LLVM_PROFILE_FILE=/dev/null "$BIN" db reset --yes >/dev/null 2>&1) || true
   rm -rf "$LOGS"
 }
 trap stop EXIT
@@ -28,7 +32,7 @@ fail() { say "server log:"; tail -20 "$LOGS/server.log" >&2 || true; say "observ
 
 (cd "$WORKDIR" && exec env -u DATABASE_URL PORT="$APP_PORT" HOST=127.0.0.1 LOG_FORMAT=json \
   MIGRATIONS_DIR="$ROOT/Migrations" CONNECTORS_DIR="$ROOT/configs/connectors" LLM_PRICES_FILE="$ROOT/configs/llm-prices.json" \
-  JWT_SECRET=observe-check-secret-0123456789abcdef "$BIN" serve) >"$LOGS/server.log" 2>&1 &
+  JWT_SECRET=observe-check-secret-0123456789abcdef LLVM_PROFILE_FILE=/dev/null "$BIN" serve) >"$LOGS/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 600); do
   curl -fsS "http://127.0.0.1:$APP_PORT/health" >/dev/null 2>&1 && break
