@@ -86,6 +86,14 @@ let package = Package(
             name: "HTTPParserFuzz",
             dependencies: ["HTTPCore"],
             swiftSettings: strictSettings),
+        // libFuzzer harness for the JSON parser (round trip through the writer); same build modes.
+        .executableTarget(
+            name: "JSONParserFuzz",
+            dependencies: ["NeonHub"],
+            swiftSettings: strictSettings),
+        // Webhook signature-header parsers (Stripe `t=…,v1=…`, Meta `sha256=…`, TikTok, Slack):
+        // add a `WebhookSignatureFuzz` target here when Sources/NeonHub/Webhooks exists, and
+        // list it in scripts/check.sh's FUZZ_TARGETS.
 
         // What every test target shares: the throwaway PostgreSQL server, the HTTP test client
         // and FakeProviderServer, the base of every provider fake.

@@ -33,6 +33,12 @@ public final class PostgresPool: Sendable {
         state = Mutex(PostgresPoolState(slots: slots.reversed()))
     }
 
+    /// How many slots the pool has, how many are idle (not borrowed), and how many tasks
+    /// wait for one, at this instant (for `/metrics`).
+    public var statistics: (size: Int, idle: Int, waiting: Int) {
+        state.withLock { (configuration.size, $0.idle.count, $0.waiterCount) }
+    }
+
     /// Borrows a connection, runs `body` on the pool's thread for that connection, and
     /// returns the connection (rolled back to idle) to the pool.
     public func withConnection<T: Sendable>(

@@ -38,6 +38,24 @@ ensure_swift() {
   command -v swift >/dev/null || die "swift not found on PATH (Swift 6.2 or newer is required)"
 }
 
+# Installs one Debian package when `command` is missing (as root), else says how.
+ensure_tool() {
+  local command=$1 package=$2
+  command -v "$command" >/dev/null && return 0
+  command -v dpkg-query >/dev/null || die "$command not found (install $package)"
+  [ "$(id -u)" -eq 0 ] || die "$command not found — install it with: sudo apt-get install -y $package"
+  say "installing $package (for $command)…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq || die "apt-get update failed"
+  apt-get install -y -qq --no-install-recommends "$package" >/dev/null || die "apt-get install $package failed"
+  command -v "$command" >/dev/null || die "$package installed but $command is still missing"
+}
+
+# A free TCP port on loopback.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
 neonhub_setup() {
   cd "$(dirname "${BASH_SOURCE[0]}")/../.." || die "cannot find the project folder"
   ensure_swift

@@ -188,6 +188,7 @@ public final class Orchestrator: Sendable {
                                durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
         metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
+        metrics.recordLLMCost(tenant: tenant, agent: agent.name, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })
         return Result(runID: runID, status: status, output: output, error: errorValue)
     }
 

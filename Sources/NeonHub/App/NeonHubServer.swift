@@ -68,6 +68,10 @@ public final class NeonHubServer: Sendable {
         let pool = database?.pool ?? PostgresPool(connectionString: "host=/nonexistent-neonhub-database dbname=none",
                                                   configuration: PostgresPoolConfiguration(size: 1, acquireTimeout: .milliseconds(200), connectTimeout: .seconds(1)),
                                                   logger: logger)
+        metrics.setLLMDailyCostBudget(usd: config.agentDailyCostBudgetUSD)
+        metrics.addCollector { [health, database] in
+            NeonHubMetrics.renderHealthAndPool(checks: health.snapshot(), pool: database?.pool.statistics)
+        }
         lease = database.map { RunnerLease(connectionString: $0.connectionString, logger: logger) }
         runEvents = RunEventBus()
         let llm = Self.makeLLM(config, logger: logger)

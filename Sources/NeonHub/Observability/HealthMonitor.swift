@@ -32,10 +32,16 @@ public final class HealthMonitor: Sendable {
         return checks.withLock { $0[check] }
     }
 
-    /// Status code and JSON body: 200 `ok` when every check is `ok`, else 503 `degraded`.
-    public func report() -> (status: Int, body: [UInt8]) {
+    /// Every check and its current value (probes evaluated now), for `/metrics`.
+    public func snapshot() -> [String: String] {
         var current = checks.withLock { $0 }
         for (name, probe) in probes.withLock({ $0 }) { current[name] = probe() }
+        return current
+    }
+
+    /// Status code and JSON body: 200 `ok` when every check is `ok`, else 503 `degraded`.
+    public func report() -> (status: Int, body: [UInt8]) {
+        let current = snapshot()
         let healthy = current.values.allSatisfy { $0 == "ok" }
         let uptime = (ContinuousClock.now - started).components.seconds
         var body = "{\"status\":\"\(healthy ? "ok" : "degraded")\",\"checks\":{"

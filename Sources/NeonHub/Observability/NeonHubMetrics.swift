@@ -21,6 +21,10 @@ public final class NeonHubMetrics: Sendable {
     public let dbQueryDuration: ValueHistogram
     public let queueJobsAdded: Counter
     public let rateLimitHits: Counter
+    /// The daily LLM cost budget per tenant and agent, in USD (set from the configuration).
+    private let llmDailyCostBudget: Gauge
+    /// Text rendered at every scrape by `addCollector` (gauges read from live state).
+    private let collectors = Mutex<[@Sendable () -> String]>([])
 
     static let help = (
         httpRequests: "HTTP requests answered, by method, route template (or procedure) and status.",
@@ -35,7 +39,9 @@ public final class NeonHubMetrics: Sendable {
         connectorRetries: "Connector API requests that were retries of an earlier attempt, by connector and action.",
         rateLimit: "Requests refused by the rate limiter.",
         tokenRefreshes: "Connection token refreshes, by connector and outcome (success, failure, skipped when another caller or process had refreshed).",
-        connections: "Connections, by connector and status (active, attention, revoked)."
+        connections: "Connections, by connector and status (active, attention, revoked).",
+        llmCost: "LLM cost of finished agent runs in USD, by tenant and agent.",
+        llmBudget: "The daily LLM cost budget per tenant and agent, in USD."
     )
 
     static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
@@ -58,10 +64,62 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_rate_limit_hits_total", "counter", Self.help.rateLimit),
             ("neonhub_token_refreshes_total", "counter", Self.help.tokenRefreshes),
             ("neonhub_connections", "gauge", Self.help.connections),
+            ("neonhub_llm_cost_usd_total", "counter", Self.help.llmCost),
         ]
         dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
         queueJobsAdded = registry.makeCounter(descriptor: Self.descriptor("neonhub_queue_jobs_added_total", Self.help.queue), labels: [])
         rateLimitHits = registry.makeCounter(descriptor: Self.descriptor("neonhub_rate_limit_hits_total", Self.help.rateLimit), labels: [])
+        llmDailyCostBudget = registry.makeGauge(descriptor: Self.descriptor("neonhub_llm_daily_cost_budget_usd", Self.help.llmBudget), labels: [])
+    }
+
+    /// Adds text rendered at every scrape, after the registry's metrics: whole families
+    /// (HELP, TYPE, samples) read from live state, such as health checks and the pool.
+    public func addCollector(_ render: @escaping @Sendable () -> String) {
+        collectors.withLock { $0.append(render) }
+    }
+
+    /// Publishes the daily LLM cost budget (per tenant and agent) for the cost alert.
+    public func setLLMDailyCostBudget(usd: Double) {
+        llmDailyCostBudget.set(usd)
+    }
+
+    /// Adds a finished run's LLM cost (tenant label: alerts compare it with the daily budget).
+    public func recordLLMCost(tenant: String, agent: String, usd: Double) {
+        guard usd > 0, usd.isFinite else { return }
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_llm_cost_usd_total", Self.help.llmCost),
+                             labels: [("tenant", tenant), ("agent", agent)]).increment(by: usd)
+    }
+
+    /// A label value escaped for the text format (`\\`, `\"`, `\n`), for text written by
+    /// collectors (the registry escapes its own label values).
+    public static func labelValue(_ value: String) -> String {
+        var out = ""
+        out.reserveCapacity(value.utf8.count)
+        for character in value {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    /// `neonhub_health_check_ok{check}` (1 when the check is `ok`) and the pool gauges
+    /// `neonhub_db_pool_connections{state}` and `neonhub_db_pool_waiters`, rendered at scrape time.
+    public static func renderHealthAndPool(checks: [String: String], pool: (size: Int, idle: Int, waiting: Int)?) -> String {
+        var out = "# HELP neonhub_health_check_ok Whether a /health check is ok (1) or not (0), by check.\n# TYPE neonhub_health_check_ok gauge\n"
+        for (name, value) in checks.sorted(by: { $0.key < $1.key }) {
+            out += "neonhub_health_check_ok{check=\"\(labelValue(name))\"} \(value == "ok" ? 1 : 0)\n"
+        }
+        guard let pool else { return out }
+        out += "# HELP neonhub_db_pool_connections Database pool slots, by state (in_use: borrowed; idle: free).\n"
+        out += "# TYPE neonhub_db_pool_connections gauge\n"
+        out += "neonhub_db_pool_connections{state=\"idle\"} \(pool.idle)\nneonhub_db_pool_connections{state=\"in_use\"} \(pool.size - pool.idle)\n"
+        out += "# HELP neonhub_db_pool_waiters Tasks waiting for a database connection.\n# TYPE neonhub_db_pool_waiters gauge\n"
+        out += "neonhub_db_pool_waiters \(pool.waiting)\n"
+        return out
     }
 
     /// Counts one answered HTTP request and its duration (one lock, one lookup).
@@ -184,6 +242,7 @@ public final class NeonHubMetrics: Sendable {
         for family in declared where !emitted.contains("# TYPE \(family.name) ") {
             buffer.append(contentsOf: "# HELP \(family.name) \(family.help)\n# TYPE \(family.name) \(family.type)\n".utf8)
         }
+        for collector in collectors.withLock({ $0 }) { buffer.append(contentsOf: collector().utf8) }
         buffer.append(contentsOf: ProcessMetrics.render().utf8)
         return buffer
     }

@@ -121,3 +121,43 @@ import HTTPFields
         }
     }
 }
+
+/// The families the alert rules need beyond DESIGN §3: health checks, the pool, LLM cost
+/// against its budget (configs/prometheus/alerts.yml reads them).
+@Suite struct OperationalMetricsTests {
+    @Test func healthPoolAndBudgetAreScrapedLive() async throws {
+        try await withDatabaseApp({ $0.agentDailyCostBudgetUSD = 12.5 }) { server, client in
+            var text = try await client.get("/metrics").text
+            #expect(text.contains("neonhub_health_check_ok{check=\"database\"} 1"))
+            #expect(text.contains("# TYPE neonhub_db_pool_connections gauge"))
+            #expect(text.contains("neonhub_db_pool_connections{state=\"in_use\"} "))
+            #expect(text.contains("neonhub_db_pool_waiters 0"))
+            #expect(text.contains("neonhub_llm_daily_cost_budget_usd 12.5\n"))
+            // The database check is a live probe; a set check shows the same way.
+            server.health.set("queue", "stalled")
+            text = try await client.get("/metrics").text
+            #expect(text.contains("neonhub_health_check_ok{check=\"queue\"} 0"))
+        }
+    }
+
+    @Test func llmCostIsCountedPerTenantAndAgent() {
+        let metrics = NeonHubMetrics()
+        metrics.recordLLMCost(tenant: "acme", agent: "content", usd: 0.25)
+        metrics.recordLLMCost(tenant: "acme", agent: "content", usd: 0.5)
+        metrics.recordLLMCost(tenant: "acme", agent: "seo", usd: 0)  // nothing spent: no series
+        let text = String(decoding: metrics.render(), as: UTF8.self)
+        #expect(text.contains(#"neonhub_llm_cost_usd_total{tenant="acme",agent="content"} 0.75"#))
+        #expect(!text.contains(#"agent="seo""#))
+        #expect(text.contains("# HELP neonhub_llm_cost_usd_total "))
+    }
+
+    @Test func collectorTextEscapesLabelValues() {
+        let text = NeonHubMetrics.renderHealthAndPool(checks: ["a\"b\\c\nd": "ok", "database": "unreachable"], pool: (size: 4, idle: 3, waiting: 2))
+        #expect(text.contains(#"neonhub_health_check_ok{check="a\"b\\c\nd"} 1"#))
+        #expect(text.contains(#"neonhub_health_check_ok{check="database"} 0"#))
+        #expect(text.contains("neonhub_db_pool_connections{state=\"in_use\"} 1\n"))
+        #expect(text.contains("neonhub_db_pool_connections{state=\"idle\"} 3\n"))
+        #expect(text.contains("neonhub_db_pool_waiters 2\n"))
+        #expect(!NeonHubMetrics.renderHealthAndPool(checks: [:], pool: nil).contains("pool"))
+    }
+}
