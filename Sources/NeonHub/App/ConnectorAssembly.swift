@@ -43,7 +43,7 @@ enum ConnectorAssembly {
         let connections = ConnectionStore(pool: pool)
         let service = ConnectorService(catalog: catalog, runtime: runtime, connections: connections, vault: vault,
                                        secrets: vault.map { SecretStore(pool: pool, vault: $0) }, isMock: config.useMockConnectors, logger: logger,
-                                       refresher: refresher)
+                                       refresher: refresher, tokens: config.useMockConnectors ? nil : tokenClient)
         let states = OAuthStateStore(pool: pool)
         let oauth = OAuthFlow(catalog: catalog, states: states, tokens: tokenClient, service: service, isMock: config.useMockConnectors,
                               publicURL: publicURL, appURL: config.appURL, logger: logger)

@@ -1,5 +1,5 @@
 public import Foundation
-public import Logging
+import Logging
 import TimeUnits
 /// The connector registry as the product uses it: connections (connect with credentials,
 /// list, test, disconnect), and actions performed through the runtime with the connection's
@@ -16,10 +16,12 @@ public final class ConnectorService: ConnectorActions, Sendable {
     let logger: Logger
     /// Refreshes OAuth tokens (nil without a vault, or in mock mode).
     let refresher: TokenRefresher?
+    /// Revokes tokens at the provider on disconnect (nil in mock mode).
+    let tokens: OAuthTokenClient?
 
     /// The service over its parts.
-    public init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, connections: ConnectionStore, vault: TokenVault?,
-                secrets: SecretStore?, isMock: Bool, logger: Logger, refresher: TokenRefresher? = nil) {
+    init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, connections: ConnectionStore, vault: TokenVault?,
+                secrets: SecretStore?, isMock: Bool, logger: Logger, refresher: TokenRefresher? = nil, tokens: OAuthTokenClient? = nil) {
         self.catalog = catalog
         self.runtime = runtime
         self.connections = connections
@@ -28,6 +30,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
         self.isMock = isMock
         self.logger = logger
         self.refresher = refresher
+        self.tokens = tokens
     }
 
     /// Seconds before expiry at which a call refreshes the token first instead of sending one about to die.
@@ -100,9 +103,23 @@ public final class ConnectorService: ConnectorActions, Sendable {
         return (failure == nil, latency, failure)
     }
 
-    /// Revokes the connection and deletes its secrets; its history stays.
-    public func disconnect(tenant: String, id: UUID) async throws {
+    /// Revokes the grant at the provider where its API allows (the refresh token where there
+    /// is one, which ends the whole grant, else the access token; best effort: a provider
+    /// that is down does not keep a user connected), then marks the connection revoked and
+    /// deletes its secrets; its history stays. Whether the provider confirmed is the result.
+    @discardableResult
+    public func disconnect(tenant: String, id: UUID) async throws -> Bool {
+        let connection = try await connection(tenant: tenant, id: id)
+        var revokedAtProvider = false
+        if !isMock, let tokens, let secrets, let definition = catalog[connection.connector]?.definition, definition.auth.revokeUrl != nil {
+            var token = try? await secrets.get(kind: "refresh_token", connection: id)
+            if token == nil { token = try? await secrets.get(kind: "access_token", connection: id) }
+            if let token { revokedAtProvider = await tokens.revoke(token: token, definition: definition, variables: connection.variables) }
+        }
         guard try await connections.revoke(tenant: tenant, id: id) else { throw ConnectorError(.connectionNotFound, "Connection not found") }
+        logger.info("connection disconnected", metadata: ["connector": "\(connection.connector)", "connectionId": "\(id)",
+                                                          "revokedAtProvider": "\(revokedAtProvider)"])
+        return revokedAtProvider
     }
 
     // MARK: - Actions

@@ -91,4 +91,31 @@ import TestSupport
             #expect(fake.refreshCount == 1)
         }
     }
+
+    @Test func disconnectingRevokesTheGrantAtGoogleAndDeletesTheSecrets() async throws {
+        let fake = GoogleOAuthFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await withDatabaseApp(try Self.configuration(fake)) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "google-business-profile"])
+            let code = fake.authorize(scopes: Self.scopes, redirectURI: started.query["redirect_uri"], codeChallenge: started.query["code_challenge"],
+                                      codeChallengeMethod: "S256", prompt: "consent")
+            let back = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", started.query["state"] ?? "")])
+            let location = try #require(back.header("Location"))
+            let id = try #require(OAuthTestSupport.query(location)["connectionId"])
+
+            let reply = try await client.request("POST", "/trpc/connectors.disconnect", headers: [
+                "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
+            ], body: Data(#"{"connectionId":"\#(id)"}"#.utf8))
+            #expect(reply.status == 200)
+            let revoke = try #require(fake.requests.last { $0.path == "/revoke" })
+            let revoked = try #require(revoke.formItems["token"]?.first)
+            #expect(fake.isValid(refreshToken: revoked) == false)  // the grant's refresh token, now dead at Google
+            let pool = try #require(server.database?.pool)
+            let left = try await pool.query("SELECT count(*)::int AS n FROM encrypted_secrets WHERE connection_id = \(UUID(uuidString: id))")
+            #expect(try left.first?.decode("n", as: Int.self) == 0)
+            let (_, got) = try await client.query("connectors.getConnection", ["id": id])
+            #expect(resultData(got)?["status"] as? String == "revoked")
+        }
+    }
 }

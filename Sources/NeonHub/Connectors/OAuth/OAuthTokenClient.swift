@@ -80,11 +80,19 @@ struct OAuthTokenClient: Sendable {
         guard let template = endpoints[definition.id]?.revokeUrl ?? definition.auth.revokeUrl,
               let url = try? url(template, definition: definition, variables: variables, what: "revocation"),
               let app = try? app(definition) else { return false }
+        let labels = OutboundLabels(connector: definition.id, action: "oauth.revoke")
+        if url.path.hasSuffix("/me/permissions") {
+            // Graph: `DELETE /me/permissions` with the user's token removes the app's grant.
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
+            let request = OutboundRequest(method: "DELETE", url: url, urlTemplate: url.path, labels: labels, headers: headers, retry: .safe, secrets: [token])
+            return (try? await client.send(request)) != nil
+        }
         var form = [("token", token)]
         var headers = HTTPHeaders()
         clientAuthentication(definition, app: app, form: &form, headers: &headers)
         headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let request = OutboundRequest(method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: definition.id, action: "oauth.revoke"),
+        let request = OutboundRequest(method: "POST", url: url, urlTemplate: url.path, labels: labels,
                                       headers: headers, body: Data(Self.formEncode(form).utf8), retry: .safe, secrets: [token, app.secret])
         return (try? await client.send(request)) != nil
     }
