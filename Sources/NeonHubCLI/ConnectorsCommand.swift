@@ -2,20 +2,31 @@ import ArgumentParser
 import Foundation
 import NeonHub
 
-/// `neonhub connectors`: the catalog's audit and rollout phases.
+/// `neonhub connectors`: the catalog's audit, rollout phases and smoke test.
 struct ConnectorsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connectors", abstract: "Inspect the connector catalog.",
-        subcommands: [AuditCommand.self, PhasesCommand.self])
+        subcommands: [AuditCommand.self, PhasesCommand.self, ConnectorsSmokeCommand.self])
 
     /// The catalog folder option shared by the subcommands.
     struct CatalogOptions: ParsableArguments {
         @Option(help: "The catalog folder (default: CONNECTORS_DIR or configs/connectors).")
         var directory: String?
 
+        /// The catalog folder in use.
+        var folder: URL {
+            URL(fileURLWithPath: directory ?? ProcessInfo.processInfo.environment["CONNECTORS_DIR"] ?? "configs/connectors", isDirectory: true)
+        }
+
+        /// The audit of the catalog, counting the smoke config example's entries.
+        func audit() throws -> CatalogAudit {
+            let (catalog, fixtures) = try load()
+            return CatalogAudit(catalog: catalog, fixtures: fixtures,
+                                smokeEntries: SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: folder)))
+        }
+
         func load() throws -> (ConnectorCatalog, URL) {
-            let path = directory ?? ProcessInfo.processInfo.environment["CONNECTORS_DIR"] ?? "configs/connectors"
-            let folder = URL(fileURLWithPath: path, isDirectory: true)
+            let folder = folder
             do {
                 return (try ConnectorCatalog.load(directory: folder), folder.appendingPathComponent("fixtures", isDirectory: true))
             } catch let error as ConnectorError {
@@ -37,8 +48,7 @@ struct ConnectorsCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let (catalog, fixtures) = try options.load()
-            let audit = CatalogAudit(catalog: catalog, fixtures: fixtures)
+            let audit = try options.audit()
             print(json ? audit.json().jsonText : audit.text())
             if !audit.passes { throw ExitCode(1) }
         }
@@ -51,8 +61,7 @@ struct ConnectorsCommand: ParsableCommand {
         @OptionGroup var options: CatalogOptions
 
         func run() throws {
-            let (catalog, fixtures) = try options.load()
-            print(CatalogAudit(catalog: catalog, fixtures: fixtures).phases())
+            print(try options.audit().phases())
         }
     }
 }

@@ -28,6 +28,24 @@ import TestSupport
         #expect(audit.phases().contains("wave marketing: 0/10 stable"))
     }
 
+    @Test func stableNeedsAnEntryInTheSmokeConfigExample() throws {
+        let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
+        let entries = SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: ConnectorCatalogTests.directory))
+        #expect(entries.isSuperset(of: ["meta", "linkedin"]))
+        let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
+        let meta = try #require(audit.entries.first { $0.id == "meta" })
+        #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })
+        let slack = try #require(audit.entries.first { $0.id == "slack" })
+        #expect(slack.findings.map(\.kind) == ["no_smoke_entry", "untested"])
+        #expect(slack.findings.first?.hint == "add slack to configs/connector-smoke.config.example.json")
+        #expect(slack.isWired, "a missing smoke entry is a testing gap, not a wiring one")
+        #expect(audit.countsByKind["no_smoke_entry"] == catalog.definitions.count - entries.count)
+        // Without an entry, a connector that is otherwise ready cannot claim stable.
+        let withoutMeta = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"),
+                                       smokeEntries: entries.subtracting(["meta"]))
+        #expect(withoutMeta.entries.first { $0.id == "meta" }?.findings.contains { $0.kind == "no_smoke_entry" } == true)
+    }
+
     @Test func aConnectorMarkedStableThatIsNotFailsTheAudit() throws {
         let folder = try makeTemporaryDirectory("neonhub-audit")
         defer { try? FileManager.default.removeItem(at: folder) }

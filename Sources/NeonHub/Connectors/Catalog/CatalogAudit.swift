@@ -3,11 +3,12 @@ public import Foundation
 /// What stands between each connector and `stable`: `neonhub connectors audit` and
 /// `neonhub connectors phases` print it. A connector is fully wired when every action runs
 /// (a request template, or a registered flow), it has mock fixtures and a smoke action, and
-/// no base URL is a placeholder; `stable` also needs tests against a provider fake.
+/// no base URL is a placeholder; `stable` also needs tests against a provider fake and an
+/// entry in the smoke config example (what `neonhub connectors smoke` runs against a real account).
 public struct CatalogAudit: Sendable {
     /// One thing a connector still needs, with a hint on how to give it.
     public struct Finding: Sendable, Equatable {
-        /// A stable kind (`flow_not_built`, `no_fixtures`, `no_smoke`, `placeholder_url`, `untested`).
+        /// A stable kind (`flow_not_built`, `no_fixtures`, `no_smoke`, `no_smoke_entry`, `placeholder_url`, `untested`).
         public var kind: String
         /// What exactly, and what to do.
         public var hint: String
@@ -20,8 +21,8 @@ public struct CatalogAudit: Sendable {
         public var availability: String
         public var actions: Int
         public var findings: [Finding]
-        /// Every action runs and nothing but tests is missing.
-        public var isWired: Bool { findings.allSatisfy { $0.kind == "untested" } }
+        /// Every action runs and nothing but tests (fake or real-account) is missing.
+        public var isWired: Bool { findings.allSatisfy { ["untested", "no_smoke_entry"].contains($0.kind) } }
         /// `stable` was claimed while something is missing: an error of the catalog.
         public var isFalselyStable: Bool { availability == "stable" && !findings.isEmpty }
     }
@@ -37,8 +38,15 @@ public struct CatalogAudit: Sendable {
     /// Every connector, sorted by id.
     public let entries: [Entry]
 
-    /// Audits a loaded catalog; `fixtures` is the catalog's `fixtures/` folder.
-    public init(catalog: ConnectorCatalog, fixtures: URL) {
+    /// The smoke config example beside a catalog folder (`configs/connectors` →
+    /// `configs/connector-smoke.config.example.json`).
+    public static func smokeExample(catalogDirectory: URL) -> URL {
+        catalogDirectory.deletingLastPathComponent().appendingPathComponent("connector-smoke.config.example.json")
+    }
+
+    /// Audits a loaded catalog; `fixtures` is the catalog's `fixtures/` folder; `smokeEntries`
+    /// the connector ids of the smoke config example (nil: not checked).
+    public init(catalog: ConnectorCatalog, fixtures: URL, smokeEntries: Set<String>? = nil) {
         entries = catalog.definitions.map { definition in
             var findings: [Finding] = []
             for action in definition.actions {
@@ -50,6 +58,9 @@ public struct CatalogAudit: Sendable {
                 findings.append(Finding(kind: "no_fixtures", hint: "add fixtures/\(definition.id).json for mock mode"))
             }
             if definition.smoke == nil { findings.append(Finding(kind: "no_smoke", hint: "declare a smoke read action")) }
+            if let smokeEntries, !smokeEntries.contains(definition.id) {
+                findings.append(Finding(kind: "no_smoke_entry", hint: "add \(definition.id) to configs/connector-smoke.config.example.json"))
+            }
             let urls = [definition.baseUrl, definition.auth.authorizeUrl, definition.auth.tokenUrl].compactMap { $0 }
             for url in urls where ["example.com", "placeholder", "todo", "changeme"].contains(where: { url.lowercased().contains($0) }) {
                 findings.append(Finding(kind: "placeholder_url", hint: "\(url) is a placeholder"))
@@ -78,7 +89,7 @@ public struct CatalogAudit: Sendable {
     /// The report as text.
     public func text() -> String {
         var lines = ["connectors: \(entries.count) (" + countsByAvailability.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")",
-                     "fully wired (every action runs, fixtures, smoke): \(entries.filter(\.isWired).count)",
+                     "fully wired (every action runs, fixtures, smoke action): \(entries.filter(\.isWired).count)",
                      "findings: " + countsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
         let attention = entries.filter { !$0.findings.isEmpty }.sorted { ($0.isFalselyStable ? 0 : 1, $0.findings.count, $0.id) < ($1.isFalselyStable ? 0 : 1, $1.findings.count, $1.id) }
         if !attention.isEmpty { lines.append("needs attention:") }
