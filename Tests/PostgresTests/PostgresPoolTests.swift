@@ -10,7 +10,11 @@ import TestSupport
     @Test func runsQueriesTransactionsAndPipelines() async throws {
         try await TestDatabase.with { db in
             let observed = Atomic<Int>(0)
-            let pool = db.pool(.init(size: 3, observer: { _, _ in observed.add(1, ordering: .relaxed) }))
+            var configuration = PostgresPoolConfiguration(size: 3, observer: { _, _ in observed.add(1, ordering: .relaxed) })
+            // Twenty inserts queue for three connections: on a loaded machine the default 2 s
+            // acquire timeout is a race this test is not about.
+            configuration.acquireTimeout = .seconds(30)
+            let pool = db.pool(configuration)
             defer { pool.shutdown() }
             try await pool.execute("CREATE TABLE items (n int PRIMARY KEY)")
             let inserted = try await withThrowingTaskGroup(of: Int.self) { group in
