@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Benchmarks a release build of NeonHub (loopback only; every run is bounded).
-#   scripts/bench.sh [--cases http,trpc,db] [--rounds N] [-d 8s] [--peers LIST] [--clients N] [--no-build]
+#   scripts/bench.sh [--cases http,trpc,db,agents,connectors] [--rounds N] [-d 8s] [--peers LIST] [--clients N] [--no-build]
 # http: GET /health with wrk, beside the peer servers of ../shared/bench/peers (Hummingbird 2,
 #       FlyingFox, Node, nginx) in the same run when that harness exists.
 # trpc: a tRPC query returning a small object (system.ping) vs GET /health, same build, same
 #       wrk profile, back to back.
 # agents: POST agents.run of the diagnostic echo agent (HTTP → run row, 2 tool rows, 3 metric
 #       rows committed) with wrk at 32 connections, beside pgbench with 32 clients.
+# connectors: POST connectors.executeAction (Mailchimp `ping` on a stored connection: a recorded
+#       run plus one outbound call to a loopback nginx standing in for Mailchimp) beside
+#       agents.run of the echo agent, same build, same wrk profile (-c32), back to back.
 # db:   one agent-run transaction (1 agent_runs + 2 tool_executions + 3 agent_run_metrics
 #       inserts) through our pool in pipeline mode (`neonhub bench-db`) vs pgbench running the
 #       same statements (scripts/bench/db-transaction.sql) with the same client count.
@@ -36,12 +39,26 @@ fi
 BIN=${BENCH_BIN:-$(swift build -c release --show-bin-path)/neonhub}
 PORT=${BENCH_PORT:-18090}
 LOG=$(mktemp -t neonhub-bench.XXXXXX.log)
+FAKE=""
+if [[ ",$CASES," == *",connectors,"* ]]; then
+  # The provider the connectors case calls: nginx on loopback answering Mailchimp's ping.
+  command -v nginx >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq nginx-light >/dev/null; } || true
+  command -v nginx >/dev/null || die "nginx not found: apt-get install -y nginx-light"
+  FAKE_PORT=${BENCH_FAKE_PORT:-18091}
+  FAKE_DIR=$(mktemp -d -t neonhub-bench-fake.XXXXXX)
+  sed -e "s#@PORT@#$FAKE_PORT#g" -e "s#@RUNDIR@#$FAKE_DIR#g" scripts/bench/mailchimp-fake.nginx.conf.in > "$FAKE_DIR/nginx.conf"
+  nginx -p "$FAKE_DIR" -c "$FAKE_DIR/nginx.conf" -e "$FAKE_DIR/error.log" &
+  FAKE=$!
+  printf '{"mailchimp": {"baseUrl": "http://127.0.0.1:%s/3.0"}}' "$FAKE_PORT" > "$FAKE_DIR/endpoints.json"
+  export CONNECTOR_ENDPOINTS_FILE="$FAKE_DIR/endpoints.json"
+  export TOKEN_VAULT_KEY=${TOKEN_VAULT_KEY:-$(head -c 32 /dev/urandom | base64)}
+fi
 # The rate limiter would (correctly) refuse a benchmark's traffic from one address.
 export JWT_SECRET=${JWT_SECRET:-bench-secret-0123456789abcdefghijklmnopqrstuv}
 PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 DB_POOL_SIZE=32 \
   AGENT_DAILY_TOKEN_BUDGET=1000000000000 "$BIN" serve >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
+trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; [ -z "$FAKE" ] || { kill -TERM $FAKE 2>/dev/null; wait $FAKE 2>/dev/null || true; }' EXIT
 for _ in $(seq 1 300); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" && break
   kill -0 $SERVER 2>/dev/null || die "server exited (log: $LOG)"
@@ -109,5 +126,24 @@ if [[ ",$CASES," == *",agents,"* ]]; then
     OURS=$(wrk -t2 -c32 -d"$DURATION" --latency -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" | grep AGENTS_RESULT)
     PG=$(pgbench -n -f scripts/bench/db-transaction.sql -c 32 -j 2 -T "$SECS" -M prepared "$DSN" 2>/dev/null | awk '/^tps/ {print $3}')
     printf 'round %s\tpgbench(32 clients) tps=%s\tagents.run %s\n' "$r" "$PG" "$OURS"
+  done
+fi
+
+if [[ ",$CASES," == *",connectors,"* ]]; then
+  SECS=${DURATION%s}
+  export BENCH_TOKEN=$("$BIN" token --tenant bench --role user)
+  ADMIN=$("$BIN" token --tenant bench --role admin)
+  BENCH_CONNECTION=$(curl -sf -X POST "http://127.0.0.1:$PORT/trpc/connectors.connect" -H "Authorization: Bearer $ADMIN" \
+    -H 'Content-Type: application/json' \
+    -d '{"connector":"mailchimp","credentials":{"username":"bench","apiKey":"bench0123456789abcdef-us21"},"variables":{"dc":"us21"}}' |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["result"]["data"]["id"])') || die "connectors.connect failed (log: $LOG)"
+  export BENCH_CONNECTION
+  say "connectors: executeAction (Mailchimp ping via a loopback fake) vs agents.run (echo), wrk -t2 -c32, ${SECS}s, $ROUNDS round(s)"
+  wrk -t2 -c32 -d2s -s scripts/bench/execute-action.lua "http://127.0.0.1:$PORT/trpc/connectors.executeAction" >/dev/null
+  wrk -t2 -c32 -d2s -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" >/dev/null
+  for r in $(seq 1 "$ROUNDS"); do
+    OURS=$(wrk -t2 -c32 -d"$DURATION" --latency -s scripts/bench/execute-action.lua "http://127.0.0.1:$PORT/trpc/connectors.executeAction" | grep EXECUTE_RESULT)
+    AGENTS=$(wrk -t2 -c32 -d"$DURATION" --latency -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" | grep AGENTS_RESULT)
+    printf 'round %s\t%s\t%s\n' "$r" "$OURS" "$AGENTS"
   done
 fi

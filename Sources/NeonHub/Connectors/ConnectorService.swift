@@ -153,13 +153,12 @@ public final class ConnectorService: ConnectorActions, Sendable {
                     }
                 }
                 var values: [String: String] = connection.variables
-                for field in definition.auth.credentials ?? [] where field.secret {
-                    values[field.name] = try await secrets.get(kind: field.name, connection: connection.id)
-                }
-                if let token = try await secrets.get(kind: "access_token", connection: connection.id) { values["accessToken"] = token }
-                if let accountID, let token = try await secrets.get(kind: Self.accountTokenKind(accountID), connection: connection.id) {
-                    values["accessToken"] = token
-                }
+                let secretFields = (definition.auth.credentials ?? []).filter(\.secret).map(\.name)
+                let accountKind = accountID.map(Self.accountTokenKind)
+                let opened = try await secrets.get(kinds: Set(secretFields + ["access_token"] + (accountKind.map { [$0] } ?? [])), connection: connection.id)
+                for name in secretFields { values[name] = opened[name] }
+                if let token = opened["access_token"] { values["accessToken"] = token }
+                if let accountKind, let token = opened[accountKind] { values["accessToken"] = token }
                 var credential = try Self.credential(definition, values)
                 if refresher == nil { credential = credential.withoutRefresh }
                 return credential
@@ -186,6 +185,15 @@ public final class ConnectorService: ConnectorActions, Sendable {
             let call = ConnectorCall(connector: definition.id, action: listing.action, input: .object([:]), variables: pending.variables)
             let token = set.accessToken, isMock = self.isMock
             do {
+                if let identity = listing.identity {
+                    let me = try await runtime.execute(ConnectorCall(connector: definition.id, action: identity.action, input: .object([:]),
+                                                                     variables: pending.variables)) { _ in isMock ? .none : .token(token) }
+                    if let id = JSONPath.text(me.output["id"]) {
+                        var person: [String: JSONValue] = ["id": .string((identity.idPrefix ?? "") + id), "kind": .string(identity.kind)]
+                        if let name = me.output["name"] { person["name"] = name }
+                        accounts.append(.object(person))
+                    }
+                }
                 let result = try await runtime.execute(call) { _ in isMock ? .none : .token(token) }
                 let items: [JSONValue]
                 switch result.output {

@@ -186,4 +186,37 @@ import TestSupport
             #expect(OAuthTestSupport.query(try #require(denied.header("Location")))["reason"] == "access_denied")
         }
     }
+
+    @Test func linkedInConnectsWithTheMemberAndTheOrganizationsItAdministers() async throws {
+        let fake = LinkedInFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try OAuthTestSupport.endpointsFile(["linkedin": ["baseUrl": fake.baseURL, "tokenUrl": fake.tokenURL]])
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) { _, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "linkedin"])
+            #expect(started.query["scope"]?.split(separator: " ").contains("w_member_social") == true)
+            let code = fake.authorize(redirectURI: started.query["redirect_uri"])
+            let back = try await OAuthTestSupport.callback(client, connector: "linkedin", [("code", code), ("state", started.query["state"] ?? "")])
+            let location = try #require(back.header("Location"))
+            let id = try #require(OAuthTestSupport.query(location)["connectionId"])
+            let exchange = try #require(fake.requests.first { $0.path == "/oauth/v2/accessToken" })
+            #expect(exchange.formItems["client_id"] == [LinkedInFake.defaultApp.clientID])  // LinkedIn: credentials in the form body
+
+            let (_, listed) = try await client.query("connectors.listAccounts", ["connectionId": id])
+            let accounts = try #require((listed["result"] as? [String: Any])?["data"] as? [[String: Any]])
+            let person = try #require(accounts.first)
+            #expect(person["kind"] as? String == "person")
+            let personURN = try #require(person["id"] as? String)
+            #expect(personURN == "urn:li:person:\(LinkedInFake.Member().sub)")
+            #expect(accounts.dropFirst().allSatisfy { $0["kind"] as? String == "organization" && ($0["id"] as? String)?.hasPrefix("urn:li:organization:") == true })
+            #expect(accounts.count > 1)
+
+            let (status, result) = try await client.mutation("connectors.executeAction", [
+                "connectionId": id, "action": "posts.create", "input": ["commentary": "Hello from the member"], "accountId": personURN,
+            ])
+            #expect(status == 200)
+            let urn = try #require((resultData(result)?["output"] as? [String: Any])?["id"] as? String)
+            #expect(fake.post(urn)?["author"] as? String == personURN)
+        }
+    }
 }

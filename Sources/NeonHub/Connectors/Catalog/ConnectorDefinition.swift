@@ -107,6 +107,15 @@ public struct ConnectorDefinition: Codable, Sendable {
     public struct AccountsAction: Codable, Sendable {
         public var action: String
         public var kind: String?
+        /// The authorizing user as an account of its own (LinkedIn's member), listed first.
+        public var identity: Identity?
+    }
+
+    /// A read action whose `id` (with `idPrefix`) and `name` name the authorizing user.
+    public struct Identity: Codable, Sendable {
+        public var action: String
+        public var kind: String
+        public var idPrefix: String?
     }
 
     /// One thing the connector can do.

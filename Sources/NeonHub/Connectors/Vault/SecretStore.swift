@@ -37,6 +37,20 @@ public struct SecretStore: Sendable {
         return try vault.open(try Self.sealed(row), connection: connection, kind: kind)
     }
 
+    /// Opens the secrets of `connection` whose kinds are in `kinds`, in one round trip (a
+    /// call needs its credential fields, the access token and an account's token at once).
+    public func get(kinds: Set<String>, connection: UUID) async throws -> [String: String] {
+        var opened: [String: String] = [:]
+        for row in try await pool.query("""
+            SELECT kind, key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connection)
+            """) {
+            let kind = try row.decode("kind", as: String.self)
+            guard kinds.contains(kind) else { continue }
+            opened[kind] = try vault.open(try Self.sealed(row), connection: connection, kind: kind)
+        }
+        return opened
+    }
+
     /// Deletes every secret of `connection` (disconnect).
     public func deleteAll(connection: UUID) async throws {
         _ = try await pool.execute("DELETE FROM encrypted_secrets WHERE connection_id = \(connection)")
