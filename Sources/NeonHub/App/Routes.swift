@@ -14,6 +14,7 @@ enum Routes {
         OperatorRoutes.register(on: router, health: health, metrics: metrics)
         mountOpenAPI(on: router, registry: registry)
         OAuthRoutes.register(on: router, flow: oauth)
+        WebhookRoutes.register(on: router, metaVerifyToken: config.metaWebhookVerifyToken)
         router.addPrefix("*", TRPCHandler.prefix, template: TRPCHandler.routeTemplate) { request, sink in
             trpc.handle(request, sink: sink)
         }

@@ -31,6 +31,8 @@ public struct AppConfig: Sendable {
     /// The server's public base URL (`PUBLIC_URL`); OAuth redirect URIs are
     /// `${PUBLIC_URL}/oauth/callback/<connector>`. Default `http://localhost:<port>`.
     public var publicURL: String?
+    /// The verify token Meta's webhook handshake must present (`META_WEBHOOK_VERIFY_TOKEN`).
+    public var metaWebhookVerifyToken: String?
     /// The UI (`APP_URL`): after OAuth the browser goes to `${APP_URL}/connections?…`.
     public var appURL: String?
     public var openAIAPIKey: String?
@@ -133,6 +135,7 @@ public struct AppConfig: Sendable {
             !value.isEmpty && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID"].contains { name.hasSuffix($0) }
         }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
+        c.metaWebhookVerifyToken = value("META_WEBHOOK_VERIFY_TOKEN")
         for (key, keyPath) in [("PUBLIC_URL", \AppConfig.publicURL), ("APP_URL", \AppConfig.appURL)] {
             guard let raw = value(key) else { continue }
             if let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil {
