@@ -41,7 +41,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
 
     // MARK: - Connections
 
-    /// Connects a non-OAuth connector (API key, basic, personal or bot token): the credentials
+    /// Connects a connector that needs no user consent — API key, basic, personal or bot token,
+    /// or the app's own client-credentials grant (`oauth2_client_credentials`): the credentials
     /// are tested with the connector's smoke action before anything is stored, then stored
     /// sealed with the connection in one transaction. In mock mode nothing secret is needed.
     public func connect(tenant: String, connector: String, credentials: [String: String], variables: [String: String],
@@ -53,7 +54,23 @@ public final class ConnectorService: ConnectorActions, Sendable {
         let id = UUID()
         var sealed: [(kind: String, sealed: TokenVault.Sealed)] = []
         var credential = ConnectorCredentialsValue.none
-        if !isMock {
+        var tokenExpiresAt: Date?
+        var nextRefreshAt: Date?
+        if !isMock, definition.auth.type == "oauth2_client_credentials" {
+            // The app's own grant (Azure AD for Dynamics 365 and Power BI): the token is fetched
+            // now, tested, sealed, and renewed on the connector's schedule.
+            guard definition.auth.credentials == nil else {
+                throw ConnectorError(.invalidInput, "\(connector) needs per-customer client certificates (mutual TLS), which are not supported yet")
+            }
+            guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
+            guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored") }
+            let set = try await tokens.clientCredentials(definition: definition, variables: variables)
+            let now = Date()
+            tokenExpiresAt = set.expiresAt(from: now)
+            nextRefreshAt = RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: tokenExpiresAt, refreshedAt: now, now: now)
+            credential = .token(set.accessToken)
+            sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
+        } else if !isMock {
             guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) else {
                 throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.authorizeUrl")
             }
@@ -73,7 +90,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
             _ = try await runtime.execute(call) { _ in tested }
         }
         return try await connections.insert(id: id, tenant: tenant, connector: connector, name: name ?? definition.name, variables: allVariables,
-                                            scopes: definition.auth.scopes ?? [], accounts: .array([]), tokenExpiresAt: nil, secrets: sealed)
+                                            scopes: definition.auth.scopes ?? [], accounts: .array([]), tokenExpiresAt: tokenExpiresAt,
+                                            nextRefreshAt: nextRefreshAt, secrets: sealed)
     }
 
     /// A connection of the tenant, or `connectionNotFound`.

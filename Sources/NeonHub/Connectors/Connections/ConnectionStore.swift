@@ -44,11 +44,12 @@ public struct ConnectionStore: Sendable {
 
     /// Inserts a connection and its sealed secrets in one transaction.
     func insert(id: UUID, tenant: String, connector: String, name: String, variables: [String: String], scopes: [String],
-                accounts: JSONValue, tokenExpiresAt: Date?, secrets: [(kind: String, sealed: TokenVault.Sealed)]) async throws -> Connection {
+                accounts: JSONValue, tokenExpiresAt: Date?, nextRefreshAt: Date? = nil,
+                secrets: [(kind: String, sealed: TokenVault.Sealed)]) async throws -> Connection {
         var statements: [PostgresQuery] = ["""
-            INSERT INTO connections (id, tenant_id, connector, name, variables, scopes, accounts, token_expires_at)
+            INSERT INTO connections (id, tenant_id, connector, name, variables, scopes, accounts, token_expires_at, next_refresh_at)
             VALUES (\(id), \(tenant), \(connector), \(name), \(JSONValue.object(variables.mapValues { .string($0) })),
-                    string_to_array(\(scopes.joined(separator: " ")), ' '), \(accounts), \(tokenExpiresAt))
+                    string_to_array(\(scopes.joined(separator: " ")), ' '), \(accounts), \(tokenExpiresAt), \(nextRefreshAt))
             """]
         statements += secrets.map { SecretStore.upsert($0.sealed, kind: $0.kind, connection: id) }
         _ = try await pool.pipelineTransaction(statements)

@@ -71,7 +71,11 @@ struct OAuthTokenClient: Sendable {
     /// A client-credentials grant (RFC 6749 §4.4), with the definition's scopes.
     func clientCredentials(definition: ConnectorDefinition, variables: [String: String]) async throws -> OAuthTokenSet {
         var form = [("grant_type", "client_credentials")]
-        if let scopes = definition.auth.scopes, !scopes.isEmpty { form.append(("scope", scopes.joined(separator: definition.auth.scopeSeparator ?? " "))) }
+        if let scopes = definition.auth.scopes, !scopes.isEmpty {
+            // Scopes may name the customer's host (Dynamics 365: `https://{{vars.orgHost}}/.default`).
+            let renderer = TemplateRenderer(scope: ["vars": .object(variables.mapValues { .string($0) })])
+            form.append(("scope", scopes.map { renderer.render($0) }.joined(separator: definition.auth.scopeSeparator ?? " ")))
+        }
         return try await post(form, definition: definition, variables: variables, action: "oauth.clientCredentials", secrets: [], retry: .safe)
     }
 
