@@ -89,7 +89,7 @@ import TestSupport
         try FileManager.default.copyItem(at: Self.connectors.appendingPathComponent("connector.schema.json"),
                                          to: folder.appendingPathComponent("connector.schema.json"))
         let meta = try String(contentsOf: Self.connectors.appendingPathComponent("meta.json"), encoding: .utf8)
-        try meta.replacingOccurrences(of: #""availability": "experimental""#, with: #""availability": "beta""#)
+        try meta.replacingOccurrences(of: #""availability": "stable""#, with: #""availability": "beta""#)
             .write(to: folder.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
         let server = try ServerProcess(environment: ["CONNECTORS_DIR": folder.path, "PORT": "0", "DATABASE_URL": "host=/nonexistent"])
         server.process.waitUntilExit()

@@ -23,8 +23,9 @@ import TestSupport
             #expect((meta["auth"] as? [String: Any])?["type"] as? String == "oauth2")
             #expect(((meta["actions"] as? [[String: Any]])?.first?["inputSchema"]) is [String: Any])
 
-            let (_, none) = try await client.query("connectors.catalog", ["availability": "stable"])
-            #expect(((none["result"] as? [String: Any])?["data"] as? [Any])?.isEmpty == true)
+            let (_, stable) = try await client.query("connectors.catalog", ["availability": "stable"])
+            let stableIDs = ((stable["result"] as? [String: Any])?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(Set(stableIDs ?? []) == ["meta", "linkedin"])
             let (bad, _) = try await client.query("connectors.catalog", ["availability": "beta"])
             #expect(bad == 400)
         }

@@ -65,6 +65,8 @@ import TestSupport
             let acls = try #require(fake.requests.last)
             #expect(acls.path == "/rest/organizationAcls")
             #expect(acls.queryItems["q"] == ["roleAssignee"])
+            // Rest.li 2.0: the projection's structure goes unencoded (an encoded `(` or `,` is refused).
+            #expect(acls.query?.contains("projection=(paging,elements*(*,organization~(id,localizedName,vanityName)))") == true)
             #expect(acls.queryItems["role"] == ["ADMINISTRATOR"], "the schema's default role is sent")
             #expect(acls.queryItems["state"] == ["APPROVED"])
             #expect(acls.header("LinkedIn-Version") == "202603")

@@ -219,4 +219,33 @@ import TestSupport
             #expect(fake.post(urn)?["author"] as? String == personURN)
         }
     }
+
+    @Test func metasLongLivedTokenIsRenewedAheadOfExpiryByExchangingItAgain() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try Self.metaEndpoints(fake)
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
+            let code = fake.authorize(redirectURI: started.query["redirect_uri"])
+            let back = try await OAuthTestSupport.callback(client, connector: "meta", [("code", code), ("state", started.query["state"] ?? "")])
+            let location = try #require(back.header("Location"))
+            let id = try #require(OAuthTestSupport.query(location)["connectionId"].flatMap(UUID.init(uuidString:)))
+            let pool = try #require(server.database?.pool)
+            let lead = try await pool.query("SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
+            #expect(try lead.first?.decode("s", as: Int.self) == 7 * 86_400)  // Meta: T-7d
+
+            try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
+            #expect(await server.tokenScheduler.sweep() == 1)
+            let grants = fake.requests.filter { $0.path == "/v25.0/oauth/access_token" }
+            #expect(grants.count == 3)
+            let renewal = try #require(grants.last)
+            #expect(renewal.formItems["grant_type"] == ["fb_exchange_token"])
+            #expect(renewal.formItems["fb_exchange_token"]?.first?.hasPrefix("EAAFakeLongUser") == true)  // the stored long-lived token
+            let row = try await pool.query("SELECT refresh_version, token_expires_at > now() + interval '50 days' AS long FROM connections WHERE id = \(id)")
+            #expect(try row.first?.decode("refresh_version", as: Int64.self) == 1)
+            #expect(try row.first?.decode("long", as: Bool.self) == true)
+        }
+    }
 }
+

@@ -118,4 +118,34 @@ import TestSupport
             #expect(resultData(got)?["status"] as? String == "revoked")
         }
     }
+
+    @Test func aRotatedRefreshTokenIsStoredWithTheNewAccessTokenSoTheNextRefreshWorks() async throws {
+        let fake = GoogleOAuthFake()
+        fake.rotateRefreshTokens = true  // as TikTok, Xero, QuickBooks do
+        try fake.start()
+        defer { fake.stop() }
+        try await withDatabaseApp(try Self.configuration(fake)) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "google-business-profile"])
+            let code = fake.authorize(scopes: Self.scopes, redirectURI: started.query["redirect_uri"], codeChallenge: started.query["code_challenge"],
+                                      codeChallengeMethod: "S256", prompt: "consent")
+            let back = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", started.query["state"] ?? "")])
+            let location = try #require(back.header("Location"))
+            let id = try #require(OAuthTestSupport.query(location)["connectionId"].flatMap(UUID.init(uuidString:)))
+            let pool = try #require(server.database?.pool)
+            var presented: [String] = []
+            for round in 1...2 {
+                try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
+                #expect(await server.tokenScheduler.sweep() == 1, "refresh \(round)")
+                presented.append(try #require(fake.requests.last { $0.path == "/token" }?.formItems["refresh_token"]?.first))
+            }
+            // The second refresh presented the token the first one rotated in; the first is retired.
+            #expect(presented[0] != presented[1])
+            #expect(fake.isValid(refreshToken: presented[0]) == false)
+            #expect(fake.refreshCount == 2)
+            let row = try await pool.query("SELECT status, refresh_version FROM connections WHERE id = \(id)")
+            #expect(try row.first?.decode("status", as: String.self) == "active")
+            #expect(try row.first?.decode("refresh_version", as: Int64.self) == 2)
+        }
+    }
 }
+

@@ -25,9 +25,15 @@ struct ConnectorRequestBuilder: Sendable {
         let base = renderer.render(baseURLOverride ?? definition.baseUrl)
         let path = renderer.render(template.path, encode: TemplateRenderer.encodePathSegment)
         var query: [(String, String)] = []
+        // Rest.li 2.0 (LinkedIn) query values keep their structure unencoded: encoded here, once.
+        var preEncoded: [String: String] = [:]
+        let restli = definition.headers?["X-Restli-Protocol-Version"] == "2.0.0"
         let overridden = Set(extraQuery.map(\.0))
         for (name, value) in (template.query ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(value) && !overridden.contains(name) {
             query.append((name, renderer.render(value)))
+            if restli {
+                preEncoded[name] = renderer.render(value, literal: TemplateRenderer.encodeRestliLiteral, value: TemplateRenderer.encodeRestliValue)
+            }
         }
         query += extraQuery
         var headers = HTTPHeaders()
@@ -58,7 +64,8 @@ struct ConnectorRequestBuilder: Sendable {
                 body = Data(rendered.jsonBytes)
             }
         }
-        let queryText = query.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(TemplateRenderer.encodeQueryComponent($0.1))" }.joined(separator: "&")
+        let queryText = query.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(preEncoded[$0.0] ?? TemplateRenderer.encodeQueryComponent($0.1))" }
+            .joined(separator: "&")
         var text = (base.hasSuffix("/") && path.hasPrefix("/") ? String(base.dropLast()) : base) + path + (queryText.isEmpty ? "" : "?" + queryText)
         if template.absoluteUrl == true {
             let given = renderer.render(template.path)

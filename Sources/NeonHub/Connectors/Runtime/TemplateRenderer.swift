@@ -26,15 +26,20 @@ struct TemplateRenderer: Sendable {
     /// value (percent-encoding for path segments).
     func render(_ text: String, encode: (String) -> String = { $0 }) -> String {
         guard text.contains("{{") else { return text }
+        return render(text, literal: { $0 }, value: encode)
+    }
+
+    /// `text` with its literal parts passed through `literal` and each placeholder's value
+    /// through `value` (Rest.li query values: structural characters raw, values encoded).
+    func render(_ text: String, literal: (String) -> String, value: (String) -> String) -> String {
         var output = ""
         var rest = Substring(text)
         while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
-            output += rest[..<open.lowerBound]
-            let value = resolve(String(rest[open.upperBound..<close.lowerBound]))
-            output += encode(Self.text(value))
+            output += literal(String(rest[..<open.lowerBound]))
+            output += value(Self.text(resolve(String(rest[open.upperBound..<close.lowerBound]))))
             rest = rest[close.upperBound...]
         }
-        return output + rest
+        return output + literal(String(rest))
     }
 
     /// Whether every placeholder in `text` has a value (an optional query parameter or header
@@ -91,6 +96,26 @@ struct TemplateRenderer: Sendable {
     static func encodeQueryComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
     }
+
+    /// Percent-encodes the literal part of a Rest.li 2.0 query value: its structural
+    /// characters `( ) , :` (and `*` of projections) stay raw, as the protocol requires
+    /// (https://linkedin.github.io/rest.li/spec/protocol#restli-protocol-20-object-and-listarray-representation);
+    /// values substituted into it are encoded whole by `encodeQueryComponent`, so a URN's `:`
+    /// inside `List(…)` becomes `%3A`.
+    static func encodeRestliLiteral(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: restliStructural) ?? text
+    }
+
+    /// Encodes a value substituted into a Rest.li query: a value that is itself a Rest.li
+    /// expression (`(timeRange:(…))`, `List(urn%3Ali%3Ashare%3A1)`, written by the caller with
+    /// its URNs already encoded) keeps its structure and escapes; anything else (a URN, a
+    /// word) is encoded whole, so `urn:li:organization:1` goes out as `urn%3Ali%3Aorganization%3A1`.
+    static func encodeRestliValue(_ text: String) -> String {
+        guard text.hasPrefix("(") || text.hasPrefix("List(") else { return encodeQueryComponent(text) }
+        return text.addingPercentEncoding(withAllowedCharacters: restliStructural.union(CharacterSet(charactersIn: "%"))) ?? text
+    }
+
+    private static let restliStructural = unreserved.union(CharacterSet(charactersIn: "(),:*"))
 
     private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }
