@@ -226,11 +226,7 @@ import TestSupport
         defer { fake.stop() }
         let endpoints = try Self.metaEndpoints(fake)
         try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }) { server, client in
-            let started = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
-            let code = fake.authorize(redirectURI: started.query["redirect_uri"])
-            let back = try await OAuthTestSupport.callback(client, connector: "meta", [("code", code), ("state", started.query["state"] ?? "")])
-            let location = try #require(back.header("Location"))
-            let id = try #require(OAuthTestSupport.query(location)["connectionId"].flatMap(UUID.init(uuidString:)))
+            let id = try await OAuthTestSupport.connect(client, connector: "meta") { fake.authorize(redirectURI: $0["redirect_uri"]) }
             let pool = try #require(server.database?.pool)
             let lead = try await pool.query("SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
             #expect(try lead.first?.decode("s", as: Int.self) == 7 * 86_400)  // Meta: T-7d

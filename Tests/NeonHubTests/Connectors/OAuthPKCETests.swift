@@ -17,6 +17,14 @@ import TestSupport
 
     static let scopes = ["https://www.googleapis.com/auth/business.manage"]
 
+    /// Connects Google Business Profile through the fake's consent with PKCE S256.
+    static func connect(_ client: HTTPTestClient, _ fake: GoogleOAuthFake) async throws -> UUID {
+        try await OAuthTestSupport.connect(client, connector: "google-business-profile") { query in
+            fake.authorize(scopes: scopes, redirectURI: query["redirect_uri"], codeChallenge: query["code_challenge"],
+                           codeChallengeMethod: "S256", prompt: "consent")
+        }
+    }
+
     @Test func theVerifierGoesOnlyToTheExchangeOfItsOwnAuthorization() async throws {
         let fake = GoogleOAuthFake()
         try fake.start()
@@ -61,12 +69,7 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         try await withDatabaseApp(try Self.configuration(fake)) { server, client in
-            let started = try await OAuthTestSupport.authorize(client, ["connector": "google-business-profile"])
-            let code = fake.authorize(scopes: Self.scopes, redirectURI: started.query["redirect_uri"], codeChallenge: started.query["code_challenge"],
-                                      codeChallengeMethod: "S256", prompt: "consent")
-            let back = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", started.query["state"] ?? "")])
-            let location = try #require(back.header("Location"))
-            let id = try #require(OAuthTestSupport.query(location)["connectionId"].flatMap(UUID.init(uuidString:)))
+            let id = try await Self.connect(client, fake)
             let pool = try #require(server.database?.pool)
             let lead = try await pool.query("SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
             #expect(try lead.first?.decode("s", as: Int.self) == 50 * 60)  // Google: T-50 min
@@ -97,12 +100,7 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         try await withDatabaseApp(try Self.configuration(fake)) { server, client in
-            let started = try await OAuthTestSupport.authorize(client, ["connector": "google-business-profile"])
-            let code = fake.authorize(scopes: Self.scopes, redirectURI: started.query["redirect_uri"], codeChallenge: started.query["code_challenge"],
-                                      codeChallengeMethod: "S256", prompt: "consent")
-            let back = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", started.query["state"] ?? "")])
-            let location = try #require(back.header("Location"))
-            let id = try #require(OAuthTestSupport.query(location)["connectionId"])
+            let id = try await Self.connect(client, fake).uuidString.lowercased()
 
             let reply = try await client.request("POST", "/trpc/connectors.disconnect", headers: [
                 "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
@@ -125,12 +123,7 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         try await withDatabaseApp(try Self.configuration(fake)) { server, client in
-            let started = try await OAuthTestSupport.authorize(client, ["connector": "google-business-profile"])
-            let code = fake.authorize(scopes: Self.scopes, redirectURI: started.query["redirect_uri"], codeChallenge: started.query["code_challenge"],
-                                      codeChallengeMethod: "S256", prompt: "consent")
-            let back = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", started.query["state"] ?? "")])
-            let location = try #require(back.header("Location"))
-            let id = try #require(OAuthTestSupport.query(location)["connectionId"].flatMap(UUID.init(uuidString:)))
+            let id = try await Self.connect(client, fake)
             let pool = try #require(server.database?.pool)
             var presented: [String] = []
             for round in 1...2 {

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TestSupport
 @testable import NeonHub
 
@@ -45,4 +46,16 @@ enum OAuthTestSupport {
         let query = items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.1)" }.joined(separator: "&")
         return try await client.get("/oauth/callback/\(connector)?\(query)")
     }
+
+    /// The whole dance for a test that starts from a connected account: `authorizeUrl`, the
+    /// provider's consent (`consent` gets the authorize URL's query and answers a code), the
+    /// callback; the new connection's id.
+    static func connect(_ client: HTTPTestClient, connector: String, consent: ([String: String]) -> String) async throws -> UUID {
+        let started = try await authorize(client, ["connector": connector])
+        let code = consent(started.query)
+        let back = try await callback(client, connector: connector, [("code", code), ("state", started.query["state"] ?? "")])
+        let location = try #require(back.header("Location"))
+        return try #require(query(location)["connectionId"].flatMap(UUID.init(uuidString:)), "not connected: \(location)")
+    }
 }
+
