@@ -13,7 +13,7 @@ enum OAuthRoutes {
     static func register(on router: AppRouter, flow: OAuthFlow) {
         router.addPrefix("GET", callbackPrefix, template: "/oauth/callback/{connector}") { request, sink in
             let connector = String(request.path.dropFirst(callbackPrefix.count))
-            let query = TRPCCallParser.queryParameters(request.query)
+            let query = QueryString.parameters(request.query)
             Task.immediate(executorPreference: sink.executor) {
                 let completion = await flow.complete(connector: connector, query: query)
                 sink.send(response(for: completion))
@@ -22,7 +22,7 @@ enum OAuthRoutes {
         guard flow.isMock else { return }
         router.addPrefix("GET", mockPrefix, template: "/oauth/mock/{connector}") { request, sink in
             let connector = String(request.path.dropFirst(mockPrefix.count))
-            sink.send(mockConsent(connector: connector, query: TRPCCallParser.queryParameters(request.query), flow: flow))
+            sink.send(mockConsent(connector: connector, query: QueryString.parameters(request.query), flow: flow))
         }
     }
 

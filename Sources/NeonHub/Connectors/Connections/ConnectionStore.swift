@@ -174,11 +174,15 @@ public struct ConnectionStore: Sendable {
             """)
     }
 
+    /// A row's `variables` column (jsonb object) as text values: one reading for connections,
+    /// OAuth states and the refresher.
+    static func variables(_ row: PostgresRow) throws -> [String: String] {
+        guard case .object(let members) = try row.decodeJSON("variables", as: JSONValue.self) else { return [:] }
+        return members.mapValues { JSONPath.text($0) ?? "" }
+    }
+
     static func connection(_ row: PostgresRow) throws -> Connection {
-        var variables: [String: String] = [:]
-        if case .object(let members) = try row.decodeJSON("variables", as: JSONValue.self) {
-            for (k, v) in members { variables[k] = JSONPath.text(v) ?? "" }
-        }
+        let variables = try ConnectionStore.variables(row)
         let scopes = try row.decode("scopes", as: String.self).split(separator: " ").map(String.init)
         return Connection(
             id: try row.decode("id", as: UUID.self), tenantID: try row.decode("tenant_id", as: String.self),

@@ -180,10 +180,7 @@ public final class TokenRefresher: Sendable {
     private struct RefreshRaced: Error {}
 
     private static func locked(_ row: PostgresRow) throws -> Locked {
-        var variables: [String: String] = [:]
-        if case .object(let members) = try row.decodeJSON("variables", as: JSONValue.self) {
-            for (name, value) in members { variables[name] = JSONPath.text(value) ?? "" }
-        }
+        let variables = try ConnectionStore.variables(row)
         return Locked(connector: try row.decode("connector", as: String.self), tenantID: try row.decode("tenant_id", as: String.self),
                       status: try row.decode("status", as: String.self), variables: variables,
                       version: try row.decode("refresh_version", as: Int64.self), expiresAt: try row.decode("token_expires_at", as: Date?.self),

@@ -91,10 +91,7 @@ struct OAuthStateStore: Sendable {
             verifier = TokenVault.Sealed(keyID: keyID, iv: Array(bytes.prefix(12)), ciphertext: Array(bytes.dropFirst(12).dropLast(16)),
                                          tag: Array(bytes.suffix(16)))
         }
-        var variables: [String: String] = [:]
-        if case .object(let members) = try row.decodeJSON("variables", as: JSONValue.self) {
-            for (name, value) in members { variables[name] = JSONPath.text(value) ?? "" }
-        }
+        let variables = try ConnectionStore.variables(row)
         return Pending(state: try row.decode("state", as: String.self), tenantID: try row.decode("tenant_id", as: String.self),
                        userID: try row.decode("user_id", as: String.self), connector: try row.decode("connector", as: String.self),
                        verifier: verifier, variables: variables, redirectTo: try row.decode("redirect_to", as: String?.self),

@@ -24,7 +24,7 @@ struct TRPCCallParser {
         let names = rawPath.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "%") })
             ? rawPath.split(separator: ",", omittingEmptySubsequences: false).map { percentDecoded(String($0)) }
             : [rawPath]
-        let params = queryParameters(request.query)
+        let params = QueryString.parameters(request.query)
         let isBatch = params["batch"] == "1" || params["batch"] == "true"
         if names.count > 1 && !isBatch { return .failure(RPCError(.badRequest, "Several procedures need batch=1")) }
         if names.count > maxBatch { return .failure(RPCError(.badRequest, "Too many calls in one batch (max \(maxBatch))")) }
@@ -63,10 +63,5 @@ struct TRPCCallParser {
     static func percentDecoded(_ s: String) -> String {
         guard s.utf8.contains(UInt8(ascii: "%")) else { return s }
         return s.removingPercentEncoding ?? s
-    }
-
-    /// The query parameters, form-decoded (`+` is a space, as `URLSearchParams` reads it).
-    static func queryParameters(_ query: String?) -> [String: String] {
-        QueryString.parameters(query)
     }
 }

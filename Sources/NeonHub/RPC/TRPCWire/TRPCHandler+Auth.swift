@@ -35,7 +35,7 @@ extension TRPCHandler {
             }
             explicit = token
         }
-        if subscription, let text = TRPCCallParser.queryParameters(request.query)[ConnectionParams.queryName] {
+        if subscription, let text = QueryString.parameters(request.query)[ConnectionParams.queryName] {
             let token: String?
             switch ConnectionParams.parse(text).flatMap({ $0.map { $0.bearerToken() } ?? .success(nil) }) {
             case .failure(let error): return .failure(error)
