@@ -21,9 +21,6 @@ ALERTS = os.path.join(ROOT, "configs/prometheus/alerts.yml")
 
 # DESIGN §3 names that no code exports yet: the publish queue (issue 13) and webhooks.
 PENDING = {
-    "neonhub_queue_depth": "publish queue",
-    "neonhub_queue_oldest_ready_job_age_seconds": "publish queue",
-    "neonhub_queue_jobs_completed_total": "publish queue",
     "neonhub_webhook_events_total": "webhooks",
 }
 # Prometheus' own series.

@@ -39,6 +39,8 @@ enum RPCErrorMapper {
         case let e as ConnectorError:
             return RPCError(code(for: e.code), e.code == .invalidDefinition ? "Internal server error" : e.message,
                             retryAfter: e.retryAfterSeconds)
+        case let e as QueueError:
+            return RPCError(code(for: e.code), e.message)
         case let e as DatabaseError:
             switch e.code {
             case .invalidCursor: return RPCError(.badRequest, e.message)
@@ -84,6 +86,15 @@ enum RPCErrorMapper {
         case .providerUnavailable: .badGateway
         case .providerTimeout: .gatewayTimeout
         case .invalidDefinition: .internalServerError
+        }
+    }
+
+    static func code(for code: QueueError.Code) -> RPCErrorCode {
+        switch code {
+        case .jobNotFound: .notFound
+        case .invalidSchedule, .invalidJob: .badRequest
+        case .invalidState: .preconditionFailed
+        case .idempotencyConflict: .conflict
         }
     }
 
