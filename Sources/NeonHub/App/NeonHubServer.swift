@@ -98,7 +98,7 @@ public final class NeonHubServer: Sendable {
                                              metrics: metrics, logger: logger)
         queue = QueueParts(store: queueParts.store, publish: queueParts.publish, workers: queueParts.workers, recurring: queueParts.recurring)
         orchestrator = Orchestrator(
-            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
+            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService, posts: queueParts.publish) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
