@@ -198,7 +198,7 @@ public final class NeonHubServer: Sendable {
     private func startQueue() {
         queue.workers.start()
         recurringLoop.withLock { loop in
-            guard loop == nil else { return }
+            guard loop == nil, config.queueSchedules else { return }
             loop = Task { [queue] in
                 while !Task.isCancelled {
                     await queue.recurring.enqueueDue()

@@ -24,6 +24,10 @@ public struct AppConfig: Sendable {
     public var connectorTimeout: Duration = .seconds(30)
     /// Queue workers inside `serve` (`WORKERS`, default 4; 0 = none: run `neonhub worker` instead).
     public var workers = 4
+    /// Whether this process enqueues the recurring jobs (token refresh, health checks,
+    /// cleanup) when its workers run (`QUEUE_SCHEDULES`, default true). Any number of
+    /// processes may: one job per period exists however many do.
+    public var queueSchedules = true
     /// Attempts before a job goes to the dead-letter queue (`QUEUE_MAX_ATTEMPTS`, default 8).
     public var queueMaxAttempts = 8
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
@@ -136,6 +140,7 @@ public struct AppConfig: Sendable {
         integer("WORKERS", 0...256, into: &c.workers)
         seconds("CONNECTOR_TIMEOUT", into: &c.connectorTimeout)
         integer("QUEUE_MAX_ATTEMPTS", 1...100, into: &c.queueMaxAttempts)
+        boolean("QUEUE_SCHEDULES", into: &c.queueSchedules)
         if value("MOCK_CONNECTOR_LATENCY_MS") != nil {
             var latency = 0
             integer("MOCK_CONNECTOR_LATENCY_MS", 0...60_000, into: &latency)

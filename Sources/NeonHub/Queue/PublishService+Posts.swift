@@ -11,7 +11,7 @@ extension PublishService: PostScheduler {
     /// Queues an agent's post (`publish.schedule` on the post's connection).
     public func schedulePost(_ post: ScheduledPost, tenant: String, runID: UUID?) async throws -> JSONValue {
         guard let route = Self.textPosts[post.platform] else { throw QueueError(.invalidJob, "The queue does not publish to \(post.platform)") }
-        guard let connection = try await connections.get(tenant: tenant, id: post.connectionID) else { throw QueueError(.invalidJob, "Connection not found") }
+        guard let connection = try await connections.get(tenant: tenant, id: post.connectionID) else { throw QueueError(.referenceNotFound, "Connection not found") }
         guard connection.connector == route.connector else {
             throw QueueError(.invalidJob, "A \(post.platform) post needs a \(route.connector) connection, not \(connection.connector)")
         }

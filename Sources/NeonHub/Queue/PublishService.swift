@@ -39,7 +39,7 @@ public struct PublishService: Sendable {
     /// Adds the job (`created` false when its idempotency key already had one).
     public func schedule(_ request: Request) async throws -> (job: QueueJob, created: Bool) {
         guard let connection = try await connections.get(tenant: request.tenantID, id: request.connectionID) else {
-            throw QueueError(.invalidJob, "Connection not found")
+            throw QueueError(.referenceNotFound, "Connection not found")
         }
         guard connection.status != "revoked" else { throw QueueError(.invalidJob, "The connection was disconnected") }
         guard let entry = catalog[connection.connector], let action = entry.definition.actions.first(where: { $0.id == request.action }) else {
@@ -48,7 +48,7 @@ public struct PublishService: Sendable {
         var input = request.input
         if let draft = request.draftID {
             let rows = try await store.pool.query("SELECT content FROM content_drafts WHERE id = \(draft) AND tenant_id = \(request.tenantID)")
-            guard let row = rows.first else { throw QueueError(.invalidJob, "Draft not found") }
+            guard let row = rows.first else { throw QueueError(.referenceNotFound, "Draft not found") }
             // A draft's text fills the post's text field when the input leaves it out.
             if let field = PostReconciler.rules[connection.connector]?.textField, case .object(var members) = input, members[field] == nil {
                 members[field] = .string(try row.decode("content", as: String.self))

@@ -12,8 +12,10 @@ public struct QueueError: Error, CustomStringConvertible, Sendable {
         case invalidState
         /// The idempotency key is already used by a different job of this tenant.
         case idempotencyConflict
-        /// The job cannot be scheduled as given (no such connection, wrong connector, no action).
+        /// The job cannot be scheduled as given (wrong connector, no such action, invalid input).
         case invalidJob
+        /// The connection or draft the job names does not exist for this tenant.
+        case referenceNotFound
     }
 
     /// The kind of failure.

@@ -16,9 +16,9 @@ struct SingletonJobHandler: JobHandler {
         let (work, lockKey) = (self.work, self.lockKey)
         do {
             let result = try await pool.withConnection { connection -> JSONValue? in
-                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(lockKey)::int) AS got").first?.decode("got", as: Bool.self)
+                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass)::int, \(lockKey)::int) AS got").first?.decode("got", as: Bool.self)
                 guard got == true else { return nil }
-                defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(lockKey)::int)") }
+                defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass)::int, \(lockKey)::int)") }
                 return try waitForAsync { try await work() }
             }
             return .succeeded(result: result ?? .object(["skipped": .bool(true)]), remoteID: nil, remoteURL: nil)

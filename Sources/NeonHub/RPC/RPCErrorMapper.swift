@@ -91,7 +91,7 @@ enum RPCErrorMapper {
 
     static func code(for code: QueueError.Code) -> RPCErrorCode {
         switch code {
-        case .jobNotFound: .notFound
+        case .jobNotFound, .referenceNotFound: .notFound
         case .invalidSchedule, .invalidJob: .badRequest
         case .invalidState: .preconditionFailed
         case .idempotencyConflict: .conflict

@@ -19,6 +19,7 @@ enum QueueTestSupport {
             OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp])
             $0.workers = workers
             $0.connectorTimeout = timeout
+            $0.queueSchedules = false  // the fake's scripted faults are for the jobs under test
             configure(&$0)
         }) { server, client in
             let id = try await OAuthTestSupport.connect(client, connector: "meta") { fake.authorize(redirectURI: $0["redirect_uri"]) }

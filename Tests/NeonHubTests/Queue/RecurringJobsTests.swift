@@ -1,0 +1,56 @@
+import Foundation
+import Postgres
+import Synchronization
+import Testing
+import TestSupport
+@testable import NeonHub
+
+/// The recurring jobs on the queue: one job per schedule and period however often (and by
+/// however many processes) they are enqueued, health checks into `connection_health_log`,
+/// and the advisory lock that keeps each recurring pass a singleton.
+@Suite struct RecurringJobsTests {
+    @Test func eachPeriodHasOneJobPerScheduleAndTheHealthCheckLogsTheConnection() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake, workers: 1) { server, client, connection in
+            let pool = server.database!.pool
+            let past = Date().addingTimeInterval(-7 * 3600)  // a period long gone: due at once
+            await server.queue.recurring.enqueueDue(now: past)
+            await server.queue.recurring.enqueueDue(now: past)
+            let period = Int(past.timeIntervalSince1970 / 3600)
+            let keys = try await pool.query("SELECT idempotency_key FROM publish_jobs WHERE idempotency_key LIKE 'schedule:cleanup:%'")
+                .map { try $0.decode(0, as: String.self) }
+            #expect(keys.filter { $0 == "schedule:cleanup:\(period)" }.count == 1)
+            let health = try await QueueWorkerTests.waitUntil(server, """
+                SELECT count(*)::int FROM connection_health_log WHERE connection_id = \(connection) AND status = 'ok'
+                """, equals: 1)
+            #expect(health == 1)
+            let (_, envelope) = try await client.query("connectors.getConnection", ["id": connection.uuidString])
+            #expect((resultData(envelope)?["lastHealthCheck"] as? [String: Any])?["status"] as? String == "ok")
+        }
+    }
+
+    @Test func aRecurringPassRunsOnlyWhereItsAdvisoryLockIsFree() async throws {
+        try await withDatabaseApp { server, _ in
+            let pool = server.database!.pool
+            let runs = Mutex(0)
+            let handler = SingletonJobHandler(pool: pool, lockKey: 42) {
+                runs.withLock { $0 += 1 }
+                return .object([:])
+            }
+            let job = QueueJob(tenantID: RecurringJobs.systemTenant, kind: .cleanup, idempotencyKey: "k", maxAttempts: 1)
+            // Another process holds the lock: this one skips.
+            let holder = try PostgresConnection(connectionString: server.database!.connectionString)
+            defer { holder.close() }
+            try holder.execute("SELECT pg_advisory_lock(\(SingletonJobHandler.lockClass)::int, 42)")
+            guard case .succeeded(let skipped, _, _) = await handler.run(job) else { Issue.record("not succeeded"); return }
+            #expect(skipped?["skipped"] == .bool(true))
+            #expect(runs.withLock { $0 } == 0)
+            try holder.execute("SELECT pg_advisory_unlock(\(SingletonJobHandler.lockClass)::int, 42)")
+            guard case .succeeded(let ran, _, _) = await handler.run(job) else { Issue.record("not succeeded"); return }
+            #expect(ran?["skipped"] == nil)
+            #expect(runs.withLock { $0 } == 1)
+        }
+    }
+}
