@@ -18,7 +18,8 @@
 ///     try await run(job)   // logs and outbound calls: same trace, a new span
 /// }
 /// ```
-/// A job with no stored value, or an invalid one, runs under a new trace.
+/// A job with no stored value, or an invalid one, runs under a new trace. `QueueStore.enqueue`
+/// and `QueueWorkers` do both for `publish_jobs`.
 ///
 /// Task-locals follow `await`, child tasks, `Task {}` and `Task.immediate`, but not a
 /// `Thread`, a `DispatchQueue` or a database connection's thread: capture `current` before
