@@ -29,6 +29,8 @@ public struct AgentRunStore: Sendable {
         public var error: JSONValue?
         public var tools: [ToolExecutionRecord]
         public var metrics: [RunMetricRecord]
+        /// The W3C trace id of the request or job that started the run.
+        public var traceID: String?
     }
 
     /// Inserts a `running` run, or returns the existing run's id for the same tenant and
@@ -36,7 +38,7 @@ public struct AgentRunStore: Sendable {
     /// `startedAgo` dates the run's start back from the database's clock (a deferred row is
     /// written at the run's first wait, not at its start).
     func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64,
-                   startedAgo: Duration = .zero) async throws -> (id: UUID, created: Bool) {
+                   traceID: String? = nil, startedAgo: Duration = .zero) async throws -> (id: UUID, created: Bool) {
         let startedAgoMs = startedAgo.inMilliseconds
         // The `running` row need not wait for its WAL flush: the run's final commit (synchronous)
         // flushes it too, and a run lost in a crash before that never completed anyway. This
@@ -44,9 +46,9 @@ public struct AgentRunStore: Sendable {
         let results = try await pool.pipelineTransaction([
             "SET LOCAL synchronous_commit TO OFF",
             """
-            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id, created_at)
+            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id, created_at, trace_id)
             VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(input), \(idempotencyKey),
-                    now() - \(startedAgoMs) * interval '1 millisecond', \(runnerID), now() - \(startedAgoMs) * interval '1 millisecond')
+                    now() - \(startedAgoMs) * interval '1 millisecond', \(runnerID), now() - \(startedAgoMs) * interval '1 millisecond', \(traceID))
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """,
@@ -64,6 +66,7 @@ public struct AgentRunStore: Sendable {
         var input: JSONValue
         var runnerID: Int64
         var idempotencyKey: String?
+        var traceID: String?
     }
 
     /// Commits a run's final state with its tool rows, metric rows and LLM usage rows in one
@@ -75,9 +78,9 @@ public struct AgentRunStore: Sendable {
         var statements: [PostgresQuery] = []
         // Times come from the database's clock, as for rows written up front.
         statements.append("""
-            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at)
+            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at, trace_id)
             VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
-                    now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond')
+                    now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond', \(r.traceID))
             ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
                 finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms
             WHERE agent_runs.tenant_id = EXCLUDED.tenant_id
@@ -143,7 +146,7 @@ public struct AgentRunStore: Sendable {
     /// One run with its tool executions and metrics, or nil (also for other tenants' runs).
     public func getRun(tenant: String, id: UUID) async throws -> RunDetail? {
         let runs = try await pool.query("""
-            SELECT id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, created_at
+            SELECT id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, created_at, trace_id
             FROM agent_runs WHERE id = \(id) AND tenant_id = \(tenant)
             """)
         guard let run = runs.first else { return nil }
@@ -163,7 +166,8 @@ public struct AgentRunStore: Sendable {
                                     error: try t.decodeJSON("error", as: JSONValue?.self), startedAt: try t.decode("started_at", as: Date.self),
                                     durationMs: try t.decode("duration_ms", as: Int?.self) ?? 0, attempt: try t.decode("attempt", as: Int.self))
             },
-            metrics: try metrics.map { RunMetricRecord(name: try $0.decode("name", as: String.self), value: try $0.decode("value", as: Double.self), unit: try $0.decode("unit", as: String.self)) })
+            metrics: try metrics.map { RunMetricRecord(name: try $0.decode("name", as: String.self), value: try $0.decode("value", as: Double.self), unit: try $0.decode("unit", as: String.self)) },
+            traceID: try run.decode("trace_id", as: String?.self))
     }
 
     static func summary(_ row: PostgresRow) throws -> RunSummary {

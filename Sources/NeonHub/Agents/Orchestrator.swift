@@ -95,9 +95,10 @@ public final class Orchestrator: Sendable {
         let started = ContinuousClock.now
         let sanitizedInput = Sanitizer.sanitize(input)
         let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
+        let traceID = TraceContext.current?.traceID  // the request's or job's: the run's logs and calls carry it
         let insertRunning: @Sendable (UUID) async throws -> (id: UUID, created: Bool) = { id in
             try await store.insertRun(id: id, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
-                                      idempotencyKey: idempotencyKey, runnerID: runnerID, startedAgo: ContinuousClock.now - started)
+                                      idempotencyKey: idempotencyKey, runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started)
         }
         let proposedID = UUID()
         var resumedID: UUID?
@@ -183,7 +184,8 @@ public final class Orchestrator: Sendable {
                 runMetrics.append(RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
             }
         }
-        let row = AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID, idempotencyKey: idempotencyKey)
+        let row = AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID,
+                                       idempotencyKey: idempotencyKey, traceID: traceID)
         try await store.finish(runID: runID, tenant: tenant, run: row, status: status, output: output, error: errorValue,
                                durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))

@@ -14,12 +14,14 @@ public func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws ->
 
 /// The reverse of `runOnOwnThread`: from a thread that may block (a database connection's
 /// own thread, never the cooperative pool), runs `operation` as a task and waits for it.
-func waitForAsync<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) throws -> T {
+/// Such a thread has no task-locals: `trace` (captured before the hop) is bound again for
+/// the operation, so that its log lines and outbound calls stay in the caller's trace.
+func waitForAsync<T: Sendable>(trace: TraceContext?, _ operation: @escaping @Sendable () async throws -> T) throws -> T {
     let semaphore = DispatchSemaphore(value: 0)
     let outcome = Mutex<Result<T, any Error>?>(nil)
     Task {
         let result: Result<T, any Error>
-        do { result = .success(try await operation()) } catch { result = .failure(error) }
+        do { result = .success(try await TraceContext.$current.withValue(trace) { try await operation() }) } catch { result = .failure(error) }
         outcome.withLock { $0 = result }
         semaphore.signal()
     }

@@ -224,7 +224,7 @@ public final class NeonHubServer: Sendable {
     /// Blocks until the HTTP server has stopped, then closes the database.
     public func waitUntilStopped() {
         http.waitUntilStopped()
-        if let stopping = queueStopping.withLock({ $0 }) { _ = try? waitForAsync { await stopping.value } }
+        if let stopping = queueStopping.withLock({ $0 }) { _ = try? waitForAsync(trace: nil) { await stopping.value } }
         lease?.stop()
         database?.close()
     }
@@ -233,7 +233,7 @@ public final class NeonHubServer: Sendable {
     /// then closes the database: the end of `neonhub worker`.
     public func waitUntilWorkerStopped() {
         while !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.1) }
-        if let stopping = queueStopping.withLock({ $0 }) { _ = try? waitForAsync { await stopping.value } }
+        if let stopping = queueStopping.withLock({ $0 }) { _ = try? waitForAsync(trace: nil) { await stopping.value } }
         lease?.stop()
         database?.close()
     }

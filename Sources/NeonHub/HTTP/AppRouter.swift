@@ -50,10 +50,20 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
         }
     }
 
+    /// Routes `request` under its trace (`TraceContext.current`, bound for everything the
+    /// handler does on this thread and in the tasks it starts): the caller's `traceparent`
+    /// continued under a new span, or a new trace.
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let requestID = RequestID.resolve(request.headers["x-request-id"])
+        let trace = TraceContext.continuing(traceparent: request.headers["traceparent"], requestID: requestID)
+        TraceContext.$current.withValue(trace) {
+            route(request, responder: responder, trace: trace)
+        }
+    }
+
+    private func route(_ request: HTTPRequest, responder: HTTPResponder, trace: TraceContext) {
         func sink(_ route: String) -> ResponseSink {
-            ResponseSink(responder: responder, method: request.method, route: route, requestID: requestID,
+            ResponseSink(responder: responder, method: request.method, route: route, trace: trace,
                          started: .now, metrics: metrics, logger: logger,
                          extraHeaders: cors.isEnabled ? cors.headers(for: request) : HTTPHeaders())
         }

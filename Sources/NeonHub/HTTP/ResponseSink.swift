@@ -2,15 +2,18 @@ public import HTTPCore
 import Logging
 import TimeUnits
 public import HTTPFields
-/// Where a route sends its answer: adds `X-Request-Id`, records the request's metrics and
-/// log line, then hands the response to the connection. Usable from any thread, once.
+/// Where a route sends its answer: adds `X-Request-Id` and `traceparent`, records the
+/// request's metrics and log line, then hands the response to the connection. Usable from
+/// any thread, once.
 public struct ResponseSink: Sendable {
     let responder: HTTPResponder
     let method: String
     /// The route template used as the metric label (never the raw path).
     public let route: String
+    /// This request's trace (its span is echoed as `traceparent`).
+    public let trace: TraceContext
     /// This request's id.
-    public let requestID: String
+    public var requestID: String { trace.requestID ?? "" }
     let started: ContinuousClock.Instant
     let metrics: NeonHubMetrics
     /// The server's logger (without request metadata; `ProcedureContext.logger` adds the id).
@@ -41,10 +44,11 @@ public struct ResponseSink: Sendable {
         return responder.startStream(status: status, headers: decorated(headers))
     }
 
-    /// The handler's headers plus `X-Request-Id` and the per-request extras (CORS).
+    /// The handler's headers plus `X-Request-Id`, `traceparent` and the per-request extras (CORS).
     private func decorated(_ headers: HTTPHeaders) -> HTTPHeaders {
         var h = headers
-        h.add(name: "X-Request-Id", value: requestID)  // handlers never set it
+        h.add(name: "X-Request-Id", value: requestID)  // handlers never set these
+        h.add(name: "traceparent", value: trace.traceparent)
         for field in extraHeaders { h.replaceOrAdd(name: field.name, value: field.value) }
         return h
     }
@@ -58,8 +62,13 @@ public struct ResponseSink: Sendable {
         metrics.recordRequest(method: method, route: label, status: status, seconds: seconds)
         let level: Logger.Level = status == 503 ? .warning : status >= 500 ? .error : .debug
         guard logger.logLevel <= level else { return }
-        logger.log(level: level, "request", metadata: ["requestId": "\(requestID)", "method": "\(method)", "route": "\(label)",
-                                                       "status": "\(status)", "ms": "\(Int(seconds * 1000))"])
+        // The trace is named here too: a sink may answer from a thread without the task-local.
+        var metadata = trace.logMetadata
+        metadata["method"] = "\(method)"
+        metadata["route"] = "\(label)"
+        metadata["status"] = "\(status)"
+        metadata["ms"] = "\(Int(seconds * 1000))"
+        logger.log(level: level, "request", metadata: metadata)
     }
 
     /// The method as a metric label: one of the standard methods, else `OTHER` (clients

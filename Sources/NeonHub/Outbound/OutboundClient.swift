@@ -5,7 +5,8 @@ import TimeUnits
 /// The one outbound HTTP client: every call to a provider (LLM, connectors, queue) goes
 /// through `send`.
 ///
-/// Per call it adds `User-Agent` and `traceparent`, bounds each attempt and the whole call,
+/// Per call it adds `User-Agent` and `traceparent` (a child span of `TraceContext.current`,
+/// under which the call's own log lines are written), bounds each attempt and the whole call,
 /// retries what `RetryPolicy` allows (backoff with jitter, or the server's `Retry-After` up to
 /// the cap), classifies failures into `OutboundError` codes, reports every attempt to the
 /// hook, and removes secrets from everything it logs or throws.
@@ -34,9 +35,16 @@ public struct OutboundClient: Sendable {
     /// next pause would pass the overall deadline, no pause is taken: the last failure is
     /// thrown as it was (an attempt cut short by the deadline is a `timeout`).
     public func send(_ request: OutboundRequest) async throws -> OutboundResponse {
+        let span = TraceContext.current?.child() ?? .started()
+        return try await TraceContext.$current.withValue(span) {
+            try await send(request, span: span.span)
+        }
+    }
+
+    private func send(_ request: OutboundRequest, span: TraceParent) async throws -> OutboundResponse {
         let redactor = SecretRedactor(for: request, maxLength: configuration.bodyExcerptLength)
         let wire = TransportRequest(method: request.method, url: request.url,
-                                    headers: headersToSend(request), body: request.body)
+                                    headers: headersToSend(request, span: span), body: request.body)
         let policy = configuration.retry
         let mayRetry = policy.allowsRetry(method: request.method, safety: request.retry,
                                           hasIdempotencyKey: request.headers.contains("Idempotency-Key"))
@@ -115,12 +123,13 @@ public struct OutboundClient: Sendable {
             resetAt: retryAfter.map { now.addingTimeInterval($0.inSeconds) }, message: message, bodyExcerpt: excerpt)
     }
 
-    /// The request's headers plus `User-Agent` and `traceparent` when it has none.
-    private func headersToSend(_ request: OutboundRequest) -> HTTPHeaders {
+    /// The request's headers plus `User-Agent` and `traceparent` when it has none (the
+    /// request's own `traceParent`, else the call's span).
+    private func headersToSend(_ request: OutboundRequest, span: TraceParent) -> HTTPHeaders {
         var headers = request.headers
         if !headers.contains("User-Agent") { headers.add(name: "User-Agent", value: configuration.userAgent) }
         if !headers.contains("traceparent") {
-            headers.add(name: "traceparent", value: (request.traceParent ?? TraceParent.generate()).description)
+            headers.add(name: "traceparent", value: (request.traceParent ?? span).description)
         }
         return headers
     }

@@ -30,7 +30,8 @@ public struct OutboundRequest: Sendable {
     public var body: Data?
     /// Whether the request may be repeated.
     public var retry: RetrySafety
-    /// The trace this call belongs to; a new one is generated when `nil`.
+    /// The `traceparent` to send as is; when `nil`, a child span of `TraceContext.current`
+    /// (or a new trace outside any request or job).
     public var traceParent: TraceParent?
     /// Overall deadline across attempts and pauses; `nil` takes the client's.
     public var deadline: Duration?

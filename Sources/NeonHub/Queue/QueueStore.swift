@@ -45,14 +45,17 @@ public struct QueueStore: Sendable {
 
     /// Adds a job, or returns the tenant's job that already has its idempotency key
     /// (`created` false). A key reused for a different job is an `idempotencyConflict`.
+    /// A job without a `traceParent` stores the enqueuing request's or job's
+    /// (`TraceContext.current`): the workers run it in that trace.
     public func enqueue(_ new: NewJob) async throws -> (job: QueueJob, created: Bool) {
         let future = new.runAfter.map { $0.timeIntervalSinceNow > 0.5 } ?? false
+        let traceParent = new.traceParent ?? TraceContext.current?.traceparent
         let inserted = try await pool.query("""
             INSERT INTO publish_jobs (tenant_id, kind, status, connection_id, connector, action, account_id, draft_id, run_id, webhook_event_id,
                                       payload, idempotency_key, content_hash, run_after, time_zone, max_attempts, trace_parent, priority)
             VALUES (\(new.tenantID), \(new.kind.rawValue), \(future ? "scheduled" : "queued"), \(new.connectionID), \(new.connector), \(new.action),
                     \(new.accountID), \(new.draftID), \(new.runID), \(new.webhookEventID), \(new.payload), \(new.idempotencyKey), \(new.contentHash),
-                    coalesce(\(new.runAfter)::timestamptz, now()), \(new.timeZone), \(new.maxAttempts), \(new.traceParent), \(new.priority))
+                    coalesce(\(new.runAfter)::timestamptz, now()), \(new.timeZone), \(new.maxAttempts), \(traceParent), \(new.priority))
             ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
             RETURNING \(unescaped: QueueJob.columns)
             """)

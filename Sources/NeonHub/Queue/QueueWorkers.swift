@@ -123,8 +123,16 @@ public final class QueueWorkers: Sendable {
         }
     }
 
-    /// Runs one claimed job and writes its next state.
+    /// Runs one claimed job and writes its next state, in the trace of whoever enqueued it
+    /// (a new span of it; a new trace when the job has none): its log lines and outbound
+    /// calls name that trace.
     func process(_ claim: QueueStore.Claim, worker: String) async {
+        await TraceContext.withContinued(traceparent: claim.job.traceParent) {
+            await run(claim, worker: worker)
+        }
+    }
+
+    private func run(_ claim: QueueStore.Claim, worker: String) async {
         let started = ContinuousClock.now
         let job = claim.job
         let heartbeat = Task { [store, settings] in

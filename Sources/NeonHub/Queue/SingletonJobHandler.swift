@@ -14,12 +14,13 @@ struct SingletonJobHandler: JobHandler {
 
     func run(_ job: QueueJob) async -> JobOutcome {
         let (work, lockKey) = (self.work, self.lockKey)
+        let trace = TraceContext.current  // the job's; the connection's thread below has no task-locals
         do {
             let result = try await pool.withConnection { connection -> JSONValue? in
                 let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass)::int, \(lockKey)::int) AS got").first?.decode("got", as: Bool.self)
                 guard got == true else { return nil }
                 defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass)::int, \(lockKey)::int)") }
-                return try waitForAsync { try await work() }
+                return try waitForAsync(trace: trace) { try await work() }
             }
             return .succeeded(result: result ?? .object(["skipped": .bool(true)]), remoteID: nil, remoteURL: nil)
         } catch {

@@ -47,6 +47,8 @@ final class FakeOpenAIServer: HTTPHandler, Sendable {
     struct Seen: Sendable {
         var at: ContinuousClock.Instant
         var problems: [String]
+        /// The request's `traceparent` header.
+        var traceparent: String?
     }
 
     let expectation: Expectation
@@ -63,7 +65,7 @@ final class FakeOpenAIServer: HTTPHandler, Sendable {
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let problems = check(request)
         let step = state.withLock { s -> Step in
-            s.seen.append(Seen(at: .now, problems: problems))
+            s.seen.append(Seen(at: .now, problems: problems, traceparent: request.headers["traceparent"]))
             return s.script.isEmpty ? .completion("NeonHub: marketing that runs itself.") : s.script.removeFirst()
         }
         guard problems.isEmpty else {

@@ -49,6 +49,24 @@ extension LLMTests {
             }
         }
 
+        /// Each completion is a child span of the request or job that asked for it (DESIGN §7).
+        @Test func aCompletionCarriesTheCurrentTraceWithItsOwnSpan() async throws {
+            let trace = TraceContext.continuing(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+            try await withFakeOpenAI(script: [.status(500), .completion("ok"), .completion("again")]) { fake, url, session in
+                let llm = provider(url, session)
+                try await TraceContext.$current.withValue(trace) {
+                    _ = try await llm.complete(LLMRequest(model: "", messages: Self.messages))
+                    _ = try await llm.complete(LLMRequest(model: "", messages: Self.messages))
+                }
+                let sent = fake.seen.compactMap { $0.traceparent.flatMap(TraceParent.init) }
+                #expect(sent.count == 3)
+                #expect(sent.allSatisfy { $0.traceID == trace.traceID && $0.flags == "01" })
+                #expect(sent[0].parentID == sent[1].parentID)  // a retry is the same call
+                #expect(sent[1].parentID != sent[2].parentID)  // another call, another span
+                #expect(!sent.contains { $0.parentID == trace.spanID })
+            }
+        }
+
         @Test func plainTextRequestsCarryNoResponseFormatAndUseTheDefaultModel() async throws {
             try await withFakeOpenAI(script: []) { fake, url, session in
                 let response = try await provider(url, session).complete(LLMRequest(model: "", messages: Self.messages))

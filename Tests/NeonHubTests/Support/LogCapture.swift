@@ -10,9 +10,13 @@ final class LogCapture: Sendable {
     /// How many lines were logged.
     var count: Int { lines.withLock { $0.count } }
 
-    /// A logger at `trace` level that writes here.
-    func logger(label: String = "test.capture") -> Logger {
-        var logger = Logger(label: label) { _ in Handler(capture: self) }
+    /// Every line logged so far, one string each.
+    var all: [String] { lines.withLock { $0 } }
+
+    /// A logger at `trace` level that writes here, adding `metadataProvider`'s metadata (e.g.
+    /// `TraceContext.metadataProvider`) to every line as the production handlers do.
+    func logger(label: String = "test.capture", metadataProvider: Logger.MetadataProvider? = nil) -> Logger {
+        var logger = Logger(label: label) { _ in Handler(capture: self, metadataProvider: metadataProvider) }
         logger.logLevel = .trace
         return logger
     }
@@ -21,6 +25,7 @@ final class LogCapture: Sendable {
 
     private struct Handler: LogHandler {
         let capture: LogCapture
+        var metadataProvider: Logger.MetadataProvider?
         var metadata: Logger.Metadata = [:]
         var logLevel: Logger.Level = .trace
 
@@ -30,7 +35,7 @@ final class LogCapture: Sendable {
         }
 
         func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+            let merged = metadata.merging(metadataProvider?.get() ?? [:]) { $1 }.merging(event.metadata ?? [:]) { $1 }
             let rendered = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             capture.append("\(event.level) \(event.message) \(rendered)")
         }

@@ -54,7 +54,12 @@ public final class TokenRefreshScheduler: Sendable {
             do {
                 for due in try await connections.dueForRefresh(limit: limit) {
                     if Task.isCancelled { break }
-                    if case .refreshed? = try? await refresher.refresh(connectionID: due.id, seenVersion: due.version) { refreshed += 1 }
+                    // Each refresh is its own piece of work: its own span (its own trace outside any).
+                    let trace = TraceContext.current?.child() ?? .started()
+                    let outcome = await TraceContext.$current.withValue(trace) {
+                        try? await refresher.refresh(connectionID: due.id, seenVersion: due.version)
+                    }
+                    if case .refreshed? = outcome { refreshed += 1 }
                 }
             } catch {
                 logger.debug("token refresh pass skipped: \(error)")

@@ -71,6 +71,7 @@ public final class TokenRefresher: Sendable {
 
     private func perform(connectionID: UUID, seenVersion: Int64?) async throws -> Outcome {
         let vault = self.vault, catalog = self.catalog, tokens = self.tokens
+        let trace = TraceContext.current  // the connection's thread below has no task-locals
         do {
             let (outcome, connector): (Outcome, String) = try await pool.withConnection { connection in
                 try connection.withTransaction { connection -> (Outcome, String) in
@@ -99,14 +100,14 @@ public final class TokenRefresher: Sendable {
                         guard let refreshToken = try secret("refresh_token") else {
                             throw ConnectorError(.providerAuth, "This connection has no refresh token: reconnect the account")
                         }
-                        fresh = try waitForAsync { try await tokens.refresh(refreshToken: refreshToken, definition: definition, variables: variables) }
+                        fresh = try waitForAsync(trace: trace) { try await tokens.refresh(refreshToken: refreshToken, definition: definition, variables: variables) }
                     case "long_lived_exchange":
                         guard let accessToken = try secret("access_token") else {
                             throw ConnectorError(.providerAuth, "This connection has no token to renew: reconnect the account")
                         }
-                        fresh = try waitForAsync { try await tokens.exchangeLongLived(accessToken: accessToken, definition: definition, variables: variables) }
+                        fresh = try waitForAsync(trace: trace) { try await tokens.exchangeLongLived(accessToken: accessToken, definition: definition, variables: variables) }
                     default:
-                        fresh = try waitForAsync { try await tokens.clientCredentials(definition: definition, variables: variables) }
+                        fresh = try waitForAsync(trace: trace) { try await tokens.clientCredentials(definition: definition, variables: variables) }
                     }
                     let now = Date()
                     let expiresAt = fresh.expiresAt(from: now)

@@ -87,6 +87,7 @@ public enum AgentProcedures {
             ("id", .uuid), ("agent", .string()), ("intent", .nullable(.string())), ("status", .string()), ("input", .any), ("output", .any), ("error", .any),
             ("startedAt", .nullable(.dateTime)), ("finishedAt", .nullable(.dateTime)), ("durationMs", .nullable(.integer())),
             ("toolExecutions", .array(.anyObject)), ("metrics", .array(.object([("name", .string()), ("value", .number()), ("unit", .string())], required: ["name", "value", "unit"]))),
+            ("traceId", .nullable(.string())),
         ], required: ["id", "agent", "status", "toolExecutions", "metrics"])
         let id: UUID
         let agent: String
@@ -100,6 +101,8 @@ public enum AgentProcedures {
         let durationMs: Int?
         let toolExecutions: [ToolOutput]
         let metrics: [MetricOutput]
+        /// The W3C trace id of the request or job that started the run: finds its log lines.
+        let traceId: String?
     }
 
     struct EventInput: RPCInput {
@@ -152,7 +155,7 @@ public enum AgentProcedures {
                 toolExecutions: run.tools.map { ToolOutput(id: $0.id, tool: $0.tool, status: $0.status, input: Sanitizer.sanitize($0.input),
                                                            output: $0.output.map(Sanitizer.sanitize), error: $0.error.map(Sanitizer.sanitize),
                                                            startedAt: $0.startedAt, durationMs: $0.durationMs, attempt: $0.attempt) },
-                metrics: run.metrics.map { MetricOutput(name: $0.name, value: $0.value, unit: $0.unit) })
+                metrics: run.metrics.map { MetricOutput(name: $0.name, value: $0.value, unit: $0.unit) }, traceId: run.traceID)
         }
         registry.subscription("agents.onRunEvent", auth: .user, summary: "Live status and tool events of a run or an agent (SSE)") { (input: EventInput, context, lastEventID) in
             let tenant = try context.tenantID()
