@@ -17,18 +17,21 @@ struct DashboardSeed {
     static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/dashboard/seed.sql")
 
-    /// Seeds the server's database.
+    /// Seeds the server's database. The seed's `now()` is one instant read first, so the
+    /// anchors and every seeded row agree even across a midnight or an hour boundary.
     static func plant(in server: NeonHubServer) async throws -> DashboardSeed {
         let pool = try #require(server.database?.pool)
+        let anchors = try #require(try await pool.query("""
+            SELECT now()::text AS now, ((now() AT TIME ZONE 'UTC')::date - 3)::text AS d3, ((now() AT TIME ZONE 'UTC')::date - 2)::text AS d2,
+                   date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour
+            """).first)
+        let now = "'\(try anchors.decode("now", as: String.self))'::timestamptz"
         let script = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: "{D3}", with: "(((now() AT TIME ZONE 'UTC')::date - 3)::timestamp AT TIME ZONE 'UTC')")
             .replacingOccurrences(of: "{D2}", with: "(((now() AT TIME ZONE 'UTC')::date - 2)::timestamp AT TIME ZONE 'UTC')")
             .replacingOccurrences(of: "{H}", with: "(date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')")
+            .replacingOccurrences(of: "now()", with: now)
         try await pool.withConnection { try $0.executeScript(script) }
-        let anchors = try #require(try await pool.query("""
-            SELECT ((now() AT TIME ZONE 'UTC')::date - 3)::text AS d3, ((now() AT TIME ZONE 'UTC')::date - 2)::text AS d2,
-                   date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour
-            """).first)
         return DashboardSeed(d3: try anchors.decode("d3"), d2: try anchors.decode("d2"), hour: try anchors.decode("hour"))
     }
 
