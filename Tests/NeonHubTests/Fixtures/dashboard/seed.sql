@@ -2,6 +2,9 @@
 -- and tenant-b, whose rows share connectors and days so that any missing tenant filter shows.
 -- {D3} and {D2} are midnight UTC three and two days ago, {H} the start of the current hour;
 -- DashboardSeed substitutes them. Every expected number in the tests is derived here.
+-- Rows placed relative to {H} fall anywhere between 2 h 55 min and 1 h 30 min ago, depending
+-- on the minute the test runs: rows whose order the tests check against them are placed
+-- within the last hour or more than 3 hours ago.
 
 UPDATE connector_platforms SET availability = 'disabled' WHERE id = 'slack';
 
@@ -115,7 +118,7 @@ INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome, http_
   ('aaaaaaaa-0000-0000-0001-000000000007', 'tenant-a', 1, 'w1', 'rate_limited', 429, '{"message":"rate limited"}', now() - interval '1 hour', now() - interval '1 hour' + interval '2 seconds'),
   ('aaaaaaaa-0000-0000-0001-000000000008', 'tenant-a', 1, 'w1', 'retryable', NULL, '"timeout after send"', now() - interval '5 hours', now() - interval '5 hours' + interval '2 seconds'),
   ('aaaaaaaa-0000-0000-0001-000000000008', 'tenant-a', 2, 'w1', 'permanent', 400, '{"message":"duplicate content"}', now() - interval '4 hours', now() - interval '4 hours' + interval '2 seconds'),
-  ('bbbbbbbb-0000-0000-0001-000000000001', 'tenant-b', 1, 'w1', 'permanent', 400, '{"message":"tenant-b: failure"}', now() - interval '2 hours', now() - interval '2 hours'),
+  ('bbbbbbbb-0000-0000-0001-000000000001', 'tenant-b', 1, 'w1', 'permanent', 400, '{"message":"tenant-b: failure"}', now() - interval '30 minutes', now() - interval '30 minutes'),
   ('bbbbbbbb-0000-0000-0001-000000000002', 'tenant-b', 1, 'w1', 'succeeded', 200, NULL, {D3} + interval '22 hours', {D3} + interval '23 hours');
 
 -- Webhook events: two for tenant-a on {D3}, one on {D2}; one unmatched (no tenant); one for tenant-b.
