@@ -114,6 +114,7 @@ public final class NeonHubServer: Sendable {
         ConnectionProcedures.register(in: registry, service: connectorService, orchestrator: orchestrator)
         OAuthProcedures.register(in: registry, flow: connectors.oauth)
         PublishProcedures.register(in: registry, publish: queueParts.publish, store: queueParts.store)
+        DashboardProcedures.register(in: registry, store: DashboardStore(pool: pool))
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
