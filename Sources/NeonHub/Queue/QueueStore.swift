@@ -138,18 +138,29 @@ public struct QueueStore: Sendable {
 
     /// Claims up to `limit` ready jobs of `kinds` for `worker` with a lease of `lease`;
     /// includes running jobs whose lease expired (their open attempt becomes `abandoned`).
+    /// Those come first (their outcome is unknown: reconciled before anything else), then
+    /// ready jobs by priority and `run_after`. Each part walks its own index in its own order
+    /// (`publish_jobs_leased`, `publish_jobs_claim_order`) and stops after `limit` rows; one
+    /// `WHERE … OR …` with one sort over both had to read and sort every ready job per claim.
     public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
         let kindList = kinds.map(\.rawValue).joined(separator: ",")
         let leaseSeconds = Double(lease.components.seconds)
         let rows = try await pool.query("""
-            WITH picked AS (
+            WITH expired AS (
                 SELECT id, status AS previous FROM publish_jobs
-                WHERE ((status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now())
-                       OR (status = 'running' AND locked_until < now()))
+                WHERE status = 'running' AND locked_until < now() AND kind = ANY(string_to_array(\(kindList), ','))
+                ORDER BY locked_until
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), ready AS (
+                SELECT id, status AS previous FROM publish_jobs
+                WHERE status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now()
                   AND kind = ANY(string_to_array(\(kindList), ','))
                 ORDER BY priority DESC, run_after
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
+            ), picked AS (
+                (SELECT id, previous FROM expired) UNION ALL (SELECT id, previous FROM ready) LIMIT \(limit)
             ), claimed AS (
                 UPDATE publish_jobs j
                 SET status = 'running', locked_by = \(worker), locked_until = now() + make_interval(secs => \(leaseSeconds)),
