@@ -103,6 +103,12 @@ async def main() -> None:
 
     await prepare(args.dsn)
     enqueue_seconds = await enqueue(args.dsn, args.jobs, args.workers, args.enqueue_batch)
+    connection = await asyncpg.connect(args.dsn)
+    try:  # as ours does: the planner sees the queue the workers will see
+        await connection.execute("ANALYZE pgqueuer")
+        await connection.execute("ANALYZE pgqueuer_log")
+    finally:
+        await connection.close()
     seconds, ran = await drain(args.dsn, args.workers, args.batch_size, args.concurrency_limit)
 
     connection = await asyncpg.connect(args.dsn)
