@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks a release build of NeonHub (loopback only; every run is bounded).
 #   scripts/bench.sh [--cases http,trpc,db,agents,connectors,queue] [--rounds N] [-d 8s] [--peers LIST] [--clients N]
-#                    [--jobs N] [--workers W] [--no-build]
+#                    [--jobs N] [--workers W] [--batch B] [--no-build]
 # http: GET /health with wrk, beside the peer servers of ../shared/bench/peers (Hummingbird 2,
 #       FlyingFox, Node, nginx) in the same run when that harness exists.
 # trpc: a tRPC query returning a small object (system.ping) vs GET /health, same build, same
@@ -16,8 +16,9 @@
 #       same statements (scripts/bench/db-transaction.sql) with the same client count.
 # queue: `neonhub bench queue --mode noop` (--jobs no-op jobs, --workers workers) beside PgQueuer
 #       (scripts/bench/pgqueuer_bench.py, from PyPI in a private virtualenv under .build-bench/venv)
-#       with the same job count and workers on the same Postgres, the order alternating per
-#       round; then publish jobs (a real POST each, to a loopback nginx answering {"id": …},
+#       with the same job count, workers and batch (jobs claimed per round trip and run at once
+#       by a worker: our claimBatch, PgQueuer's batch_size, default 10 = PgQueuer's default) on the
+#       same Postgres, after one unrecorded warm-up each, the order alternating per round; then publish jobs (a real POST each, to a loopback nginx answering {"id": …},
 #       scripts/bench/publish-fake.nginx.conf.in) with 2 worker tasks in one process and with
 #       2 worker processes, each checked for exactly-once bookkeeping and one POST per job.
 set -euo pipefail
@@ -25,7 +26,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 neonhub_setup
 
 CASES="http,trpc,db,agents"; ROUNDS=1; DURATION=8s; PEERS="hummingbird,flyingfox,node,nginx"; CLIENTS=8; BUILD=1
-JOBS=10000; QUEUE_WORKERS=4
+JOBS=10000; QUEUE_WORKERS=4; BATCH=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES=$2; shift 2 ;;
@@ -35,6 +36,7 @@ while [ $# -gt 0 ]; do
     --clients) CLIENTS=$2; shift 2 ;;
     --jobs) JOBS=$2; shift 2 ;;
     --workers) QUEUE_WORKERS=$2; shift 2 ;;
+    --batch) BATCH=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -187,21 +189,25 @@ PY
     "$VENV/bin/pip" install -q "pgqueuer==${PGQUEUER_VERSION:-1.6.0}" asyncpg || die "pip install pgqueuer failed"
   fi
   RESULTS=$(mktemp -t neonhub-bench-queue.XXXXXX.jsonl)
-  say "queue: $JOBS no-op jobs, $QUEUE_WORKERS workers: ours vs PgQueuer $("$VENV/bin/python" -c 'import pgqueuer; print(pgqueuer.__version__)'), $ROUNDS round(s), order alternating"
-  run_ours() { "$BIN" bench queue --mode noop --jobs "$JOBS" --workers "$QUEUE_WORKERS" --database-url "$DSN" | tail -1 | tee -a "$RESULTS"; }
-  run_pgq() { "$VENV/bin/python" scripts/bench/pgqueuer_bench.py --dsn "$PG_URL" --jobs "$JOBS" --workers "$QUEUE_WORKERS" | tail -1 | tee -a "$RESULTS"; }
+  say "queue: $JOBS no-op jobs, $QUEUE_WORKERS workers, batch $BATCH: ours vs PgQueuer $("$VENV/bin/python" -c 'import pgqueuer; print(pgqueuer.__version__)'), $ROUNDS round(s), order alternating"
+  run_ours() { "$BIN" bench queue --mode noop --jobs "$1" --workers "$QUEUE_WORKERS" --claim-batch "$BATCH" --database-url "$DSN" | tail -1; }
+  run_pgq() { "$VENV/bin/python" scripts/bench/pgqueuer_bench.py --dsn "$PG_URL" --jobs "$1" --workers "$QUEUE_WORKERS" --batch-size "$BATCH" | tail -1; }
+  # Warm-up, unrecorded: both schemas exist and hold some history, as a live queue's do.
+  run_ours 2000 >/dev/null; run_pgq 2000 >/dev/null
   for r in $(seq 1 "$ROUNDS"); do
-    if [ $((r % 2)) -eq 1 ]; then run_ours; run_pgq; else run_pgq; run_ours; fi
+    if [ $((r % 2)) -eq 1 ]; then run_ours "$JOBS" | tee -a "$RESULTS"; run_pgq "$JOBS" | tee -a "$RESULTS"
+    else run_pgq "$JOBS" | tee -a "$RESULTS"; run_ours "$JOBS" | tee -a "$RESULTS"; fi
   done
 
   # Publish jobs: a real POST per job to the loopback fake; 2 worker tasks in this process,
-  # then 2 processes of 1 worker each. nginx logs every POST it answered.
+  # then 2 processes of 1 worker each, each worker claiming --batch jobs at a time. nginx logs
+  # every POST it answered.
   POSTS_URL="http://127.0.0.1:$FAKE_PORT/v1/posts"
-  say "queue: $JOBS publish jobs to $POSTS_URL, 2 workers (1 process × 2 tasks, 2 processes × 1 task), $ROUNDS round(s)"
+  say "queue: $JOBS publish jobs to $POSTS_URL, 2 workers (1 process × 2 tasks, 2 processes × 1 task), batch $BATCH, $ROUNDS round(s)"
   run_publish() {   # PROCESSES WORKERS
     : > "$FAKE_DIR/posts.log"
     local line
-    line=$("$BIN" bench queue --mode publish --jobs "$JOBS" --workers "$2" --processes "$1" --fake-url "$POSTS_URL" --database-url "$DSN" | tail -1)
+    line=$("$BIN" bench queue --mode publish --jobs "$JOBS" --workers "$2" --processes "$1" --claim-batch "$BATCH" --fake-url "$POSTS_URL" --database-url "$DSN" | tail -1)
     sleep 1.5   # nginx flushes its log buffer every second
     local posts keys
     posts=$(wc -l < "$FAKE_DIR/posts.log")
@@ -225,9 +231,9 @@ for i, (a, b) in enumerate(zip(ours, pgq), 1):
 if ratios:
     print(f'median\t{statistics.median(r["jobs_per_s"] for r in ours):.0f}\t{statistics.median(r["jobs_per_s"] for r in pgq):.0f}\t{statistics.median(ratios):.2f}\t(target ≥ 1.5)')
 publish = [r for r in rows if r["mode"] == "publish"]
-print("\npublish\tprocesses × workers\tjobs/s\texactly once\tremote ids (distinct)\tPOSTs at the fake (distinct keys)")
+print("\npublish\tprocesses × workers (batch)\tjobs/s\texactly once\tremote ids (distinct)\tPOSTs at the fake (distinct keys)")
 for r in publish:
-    shape = f'{r["processes"]} × {r["workers"]}'
+    shape = f'{r["processes"]} × {r["workers"]} ({r["claim_batch"]})'
     print(f'\t{shape}\t{r["jobs_per_s"]:.0f}\t{r["exactly_once"] and r["fake_posts"] == r["jobs"] == r["fake_distinct_keys"]}\t{r["remote_ids"]} ({r["distinct_remote_ids"]})\t{r["fake_posts"]} ({r["fake_distinct_keys"]})')
 for shape in sorted({(r["processes"], r["workers"]) for r in publish}):
     values = [r["jobs_per_s"] for r in publish if (r["processes"], r["workers"]) == shape]
