@@ -224,6 +224,8 @@ public struct QueueStore: Sendable {
     /// Several `finish` statements in one round trip and one transaction (a pipeline): each
     /// still guarded by its own lease and answered on its own. If the batch fails, every
     /// statement is tried once more on its own, so that one bad write cannot fail the others.
+    /// (If the batch had committed before its answer was lost, the second try finds the leases
+    /// released and writes nothing: it answers false, as for a lost lease.)
     func finish(_ statements: [PostgresQuery]) async -> [Result<Bool, any Error>] {
         do {
             if statements.count == 1 { return [.success(try Self.finished(try await pool.query(statements[0])))] }
