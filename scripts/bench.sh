@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks a release build of NeonHub (loopback only; every run is bounded).
-#   scripts/bench.sh [--cases http,trpc,db,agents,connectors] [--rounds N] [-d 8s] [--peers LIST] [--clients N] [--no-build]
+#   scripts/bench.sh [--cases http,trpc,db,agents,connectors,queue] [--rounds N] [-d 8s] [--peers LIST] [--clients N]
+#                    [--jobs N] [--workers W] [--batch B] [--no-build]
 # http: GET /health with wrk, beside the peer servers of ../shared/bench/peers (Hummingbird 2,
 #       FlyingFox, Node, nginx) in the same run when that harness exists.
 # trpc: a tRPC query returning a small object (system.ping) vs GET /health, same build, same
@@ -13,11 +14,19 @@
 # db:   one agent-run transaction (1 agent_runs + 2 tool_executions + 3 agent_run_metrics
 #       inserts) through our pool in pipeline mode (`neonhub bench-db`) vs pgbench running the
 #       same statements (scripts/bench/db-transaction.sql) with the same client count.
+# queue: `neonhub bench queue --mode noop` (--jobs no-op jobs, --workers workers) beside PgQueuer
+#       (scripts/bench/pgqueuer_bench.py, from PyPI in a private virtualenv under .build-bench/venv)
+#       with the same job count, workers and batch (jobs claimed per round trip and run at once
+#       by a worker: our claimBatch, PgQueuer's batch_size, default 10 = PgQueuer's default) on the
+#       same Postgres, after one unrecorded warm-up each, the order alternating per round; then publish jobs (a real POST each, to a loopback nginx answering {"id": …},
+#       scripts/bench/publish-fake.nginx.conf.in) with 2 worker tasks in one process and with
+#       2 worker processes, each checked for exactly-once bookkeeping and one POST per job.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/setup.sh"
 neonhub_setup
 
 CASES="http,trpc,db,agents"; ROUNDS=1; DURATION=8s; PEERS="hummingbird,flyingfox,node,nginx"; CLIENTS=8; BUILD=1
+JOBS=10000; QUEUE_WORKERS=4; BATCH=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --cases) CASES=$2; shift 2 ;;
@@ -25,6 +34,9 @@ while [ $# -gt 0 ]; do
     -d|--duration) DURATION=$2; shift 2 ;;
     --peers) PEERS=$2; shift 2 ;;
     --clients) CLIENTS=$2; shift 2 ;;
+    --jobs) JOBS=$2; shift 2 ;;
+    --workers) QUEUE_WORKERS=$2; shift 2 ;;
+    --batch) BATCH=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     *) die "unknown argument: $1" ;;
   esac
@@ -40,22 +52,31 @@ BIN=${BENCH_BIN:-$(swift build -c release --show-bin-path)/neonhub}
 PORT=${BENCH_PORT:-18090}
 LOG=$(mktemp -t neonhub-bench.XXXXXX.log)
 FAKE=""
-if [[ ",$CASES," == *",connectors,"* ]]; then
+FAKE_DIR=""
+if [[ ",$CASES," == *",connectors,"* || ",$CASES," == *",queue,"* ]]; then
   # The provider the connectors case calls: nginx on loopback answering Mailchimp's ping.
   command -v nginx >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq nginx-light >/dev/null; } || true
   command -v nginx >/dev/null || die "nginx not found: apt-get install -y nginx-light"
   FAKE_PORT=${BENCH_FAKE_PORT:-18091}
   FAKE_DIR=$(mktemp -d -t neonhub-bench-fake.XXXXXX)
-  sed -e "s#@PORT@#$FAKE_PORT#g" -e "s#@RUNDIR@#$FAKE_DIR#g" scripts/bench/mailchimp-fake.nginx.conf.in > "$FAKE_DIR/nginx.conf"
+  if [[ ",$CASES," == *",queue,"* ]]; then
+    # This fake also answers the Mailchimp ping, for a run with both cases.
+    sed -e "s#@PORT@#$FAKE_PORT#g" -e "s#@RUNDIR@#$FAKE_DIR#g" scripts/bench/publish-fake.nginx.conf.in > "$FAKE_DIR/nginx.conf"
+  else
+    sed -e "s#@PORT@#$FAKE_PORT#g" -e "s#@RUNDIR@#$FAKE_DIR#g" scripts/bench/mailchimp-fake.nginx.conf.in > "$FAKE_DIR/nginx.conf"
+  fi
   nginx -p "$FAKE_DIR" -c "$FAKE_DIR/nginx.conf" -e "$FAKE_DIR/error.log" &
   FAKE=$!
   printf '{"mailchimp": {"baseUrl": "http://127.0.0.1:%s/3.0"}}' "$FAKE_PORT" > "$FAKE_DIR/endpoints.json"
   export CONNECTOR_ENDPOINTS_FILE="$FAKE_DIR/endpoints.json"
   export TOKEN_VAULT_KEY=${TOKEN_VAULT_KEY:-$(head -c 32 /dev/urandom | base64)}
 fi
+# The queue case runs its own workers: the server's would claim its jobs.
+SERVER_WORKERS=4
+[[ ",$CASES," == *",queue,"* ]] && SERVER_WORKERS=0
 # The rate limiter would (correctly) refuse a benchmark's traffic from one address.
 export JWT_SECRET=${JWT_SECRET:-bench-secret-0123456789abcdefghijklmnopqrstuv}
-PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 DB_POOL_SIZE=32 \
+PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 DB_POOL_SIZE=32 WORKERS=$SERVER_WORKERS \
   AGENT_DAILY_TOKEN_BUDGET=1000000000000 "$BIN" serve >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; [ -z "$FAKE" ] || { kill -TERM $FAKE 2>/dev/null; wait $FAKE 2>/dev/null || true; }' EXIT
@@ -146,4 +167,77 @@ if [[ ",$CASES," == *",connectors,"* ]]; then
     AGENTS=$(wrk -t2 -c32 -d"$DURATION" --latency -s scripts/bench/agents-run.lua "http://127.0.0.1:$PORT/trpc/agents.run" | grep AGENTS_RESULT)
     printf 'round %s\t%s\t%s\n' "$r" "$OURS" "$AGENTS"
   done
+fi
+
+if [[ ",$CASES," == *",queue,"* ]]; then
+  DSN=${DATABASE_URL:-$("$BIN" db url)}
+  # asyncpg takes URLs only: the embedded cluster's `host=… port=… user=… dbname=…` as one.
+  PG_URL=$(python3 - "$DSN" <<'PY'
+import re, sys, urllib.parse
+dsn = sys.argv[1]
+if "://" in dsn:
+    print(dsn); sys.exit()
+kv = {k: (a if a != "" else b) for k, a, b in re.findall(r"(\w+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))", dsn)}
+query = {k: kv[k] for k in ("host", "port") if k in kv}
+print("postgresql://%s@/%s?%s" % (kv.get("user", "postgres"), kv.get("dbname", "postgres"), urllib.parse.urlencode(query)))
+PY
+)
+  VENV=.build-bench/venv   # git-ignored (.build-*/)
+  if ! "$VENV/bin/python" -c 'import pgqueuer, asyncpg' 2>/dev/null; then
+    say "queue: installing PgQueuer ${PGQUEUER_VERSION:-1.6.0} from PyPI into $VENV"
+    python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install -y python3-venv)"
+    "$VENV/bin/pip" install -q "pgqueuer==${PGQUEUER_VERSION:-1.6.0}" asyncpg || die "pip install pgqueuer failed"
+  fi
+  RESULTS=$(mktemp -t neonhub-bench-queue.XXXXXX.jsonl)
+  say "queue: $JOBS no-op jobs, $QUEUE_WORKERS workers, batch $BATCH: ours vs PgQueuer $("$VENV/bin/python" -c 'import pgqueuer; print(pgqueuer.__version__)'), $ROUNDS round(s), order alternating"
+  run_ours() { "$BIN" bench queue --mode noop --jobs "$1" --workers "$QUEUE_WORKERS" --claim-batch "$BATCH" --database-url "$DSN" | tail -1; }
+  run_pgq() { "$VENV/bin/python" scripts/bench/pgqueuer_bench.py --dsn "$PG_URL" --jobs "$1" --workers "$QUEUE_WORKERS" --batch-size "$BATCH" | tail -1; }
+  # Warm-up, unrecorded: both schemas exist and hold some history, as a live queue's do.
+  run_ours 2000 >/dev/null; run_pgq 2000 >/dev/null
+  for r in $(seq 1 "$ROUNDS"); do
+    if [ $((r % 2)) -eq 1 ]; then run_ours "$JOBS" | tee -a "$RESULTS"; run_pgq "$JOBS" | tee -a "$RESULTS"
+    else run_pgq "$JOBS" | tee -a "$RESULTS"; run_ours "$JOBS" | tee -a "$RESULTS"; fi
+  done
+
+  # Publish jobs: a real POST per job to the loopback fake; 2 worker tasks in this process,
+  # then 2 processes of 1 worker each, each worker claiming --batch jobs at a time. nginx logs
+  # every POST it answered.
+  POSTS_URL="http://127.0.0.1:$FAKE_PORT/v1/posts"
+  say "queue: $JOBS publish jobs to $POSTS_URL, 2 workers (1 process × 2 tasks, 2 processes × 1 task), batch $BATCH, $ROUNDS round(s)"
+  run_publish() {   # PROCESSES WORKERS
+    : > "$FAKE_DIR/posts.log"
+    local line
+    line=$("$BIN" bench queue --mode publish --jobs "$JOBS" --workers "$2" --processes "$1" --claim-batch "$BATCH" --fake-url "$POSTS_URL" --database-url "$DSN" | tail -1)
+    sleep 1.5   # nginx flushes its log buffer every second
+    local posts keys
+    posts=$(wc -l < "$FAKE_DIR/posts.log")
+    keys=$(awk '{print $2}' "$FAKE_DIR/posts.log" | sort -u | wc -l)
+    printf '%s\n' "${line%\}},\"fake_posts\":$posts,\"fake_distinct_keys\":$keys}" | tee -a "$RESULTS"
+  }
+  for r in $(seq 1 "$ROUNDS"); do
+    if [ $((r % 2)) -eq 1 ]; then run_publish 0 2; run_publish 2 1; else run_publish 2 1; run_publish 0 2; fi
+  done
+
+  python3 - "$RESULTS" <<'PY'
+import json, statistics, sys
+rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
+ours = [r for r in rows if r["queue"] == "neonhub" and r["mode"] == "noop"]
+pgq = [r for r in rows if r["queue"] == "pgqueuer"]
+print("\nround\tneonhub jobs/s\tPgQueuer jobs/s\tratio\tneonhub enqueue/s\tPgQueuer enqueue/s\texactly once (ours/PgQueuer)")
+ratios = []
+for i, (a, b) in enumerate(zip(ours, pgq), 1):
+    ratios.append(a["jobs_per_s"] / b["jobs_per_s"])
+    print(f'{i}\t{a["jobs_per_s"]:.0f}\t{b["jobs_per_s"]:.0f}\t{ratios[-1]:.2f}\t{a["enqueue_jobs_per_s"]:.0f}\t{b["enqueue_jobs_per_s"]:.0f}\t{a["exactly_once"]}/{b["exactly_once"]}')
+if ratios:
+    print(f'median\t{statistics.median(r["jobs_per_s"] for r in ours):.0f}\t{statistics.median(r["jobs_per_s"] for r in pgq):.0f}\t{statistics.median(ratios):.2f}\t(target ≥ 1.5)')
+publish = [r for r in rows if r["mode"] == "publish"]
+print("\npublish\tprocesses × workers (batch)\tjobs/s\texactly once\tremote ids (distinct)\tPOSTs at the fake (distinct keys)")
+for r in publish:
+    shape = f'{r["processes"]} × {r["workers"]} ({r["claim_batch"]})'
+    print(f'\t{shape}\t{r["jobs_per_s"]:.0f}\t{r["exactly_once"] and r["fake_posts"] == r["jobs"] == r["fake_distinct_keys"]}\t{r["remote_ids"]} ({r["distinct_remote_ids"]})\t{r["fake_posts"]} ({r["fake_distinct_keys"]})')
+for shape in sorted({(r["processes"], r["workers"]) for r in publish}):
+    values = [r["jobs_per_s"] for r in publish if (r["processes"], r["workers"]) == shape]
+    print(f'median\t{shape[0]} × {shape[1]}\t{statistics.median(values):.0f}\t(target ≥ 2000)')
+PY
+  say "queue: results in $RESULTS"
 fi

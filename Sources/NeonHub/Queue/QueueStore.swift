@@ -141,18 +141,29 @@ public struct QueueStore: Sendable {
 
     /// Claims up to `limit` ready jobs of `kinds` for `worker` with a lease of `lease`;
     /// includes running jobs whose lease expired (their open attempt becomes `abandoned`).
+    /// Those come first (their outcome is unknown: reconciled before anything else), then
+    /// ready jobs by priority and `run_after`. Each part walks its own index in its own order
+    /// (`publish_jobs_leased`, `publish_jobs_claim_order`) and stops after `limit` rows; one
+    /// `WHERE … OR …` with one sort over both had to read and sort every ready job per claim.
     public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
         let kindList = kinds.map(\.rawValue).joined(separator: ",")
         let leaseSeconds = Double(lease.components.seconds)
         let rows = try await pool.query("""
-            WITH picked AS (
+            WITH expired AS (
                 SELECT id, status AS previous FROM publish_jobs
-                WHERE ((status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now())
-                       OR (status = 'running' AND locked_until < now()))
+                WHERE status = 'running' AND locked_until < now() AND kind = ANY(string_to_array(\(kindList), ','))
+                ORDER BY locked_until
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), ready AS (
+                SELECT id, status AS previous FROM publish_jobs
+                WHERE status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now()
                   AND kind = ANY(string_to_array(\(kindList), ','))
                 ORDER BY priority DESC, run_after
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
+            ), picked AS (
+                (SELECT id, previous FROM expired) UNION ALL (SELECT id, previous FROM ready) LIMIT \(limit)
             ), claimed AS (
                 UPDATE publish_jobs j
                 SET status = 'running', locked_by = \(worker), locked_until = now() + make_interval(secs => \(leaseSeconds)),
@@ -204,13 +215,46 @@ public struct QueueStore: Sendable {
     /// otherwise: another worker reclaimed it and nothing is written). A succeeded job
     /// created from a draft moves the draft to `published` with the remote URL, in the same
     /// transaction.
-    func finish(_ claim: Claim, worker: String, transition t: Transition, startedAt: ContinuousClock.Instant) async throws -> Bool {
-        let milliseconds = Int((ContinuousClock.now - startedAt).components.seconds * 1000)
-            + Int((ContinuousClock.now - startedAt).components.attoseconds / 1_000_000_000_000_000)
+    ///
+    /// One statement, so one round trip and its own transaction: the job's update (guarded by
+    /// the lease), and — only when that matched — its attempt row and the draft, as
+    /// data-modifying CTEs joined to it. (It was `BEGIN`, two or three statements and
+    /// `COMMIT`: four or five round trips per job.)
+    func finish(_ claim: Claim, worker: String, transition: Transition, startedAt: ContinuousClock.Instant) async throws -> Bool {
+        try Self.finished(try await pool.query(Self.finishStatement(claim, worker: worker, transition: transition, startedAt: startedAt)))
+    }
+
+    /// Several `finish` statements in one round trip and one transaction (a pipeline): each
+    /// still guarded by its own lease and answered on its own. If the batch fails, every
+    /// statement is tried once more on its own, so that one bad write cannot fail the others.
+    /// (If the batch had committed before its answer was lost, the second try finds the leases
+    /// released and writes nothing: it answers false, as for a lost lease.)
+    func finish(_ statements: [PostgresQuery]) async -> [Result<Bool, any Error>] {
+        do {
+            if statements.count == 1 { return [.success(try Self.finished(try await pool.query(statements[0])))] }
+            return try await pool.pipeline(statements).map { result in Result { try Self.finished(result.rows) } }
+        } catch {
+            var results: [Result<Bool, any Error>] = []
+            for statement in statements {
+                do { results.append(.success(try Self.finished(try await pool.query(statement)))) } catch { results.append(.failure(error)) }
+            }
+            return results
+        }
+    }
+
+    private static func finished(_ rows: [PostgresRow]) throws -> Bool {
+        try rows.first?.decode("finished", as: Int.self) == 1
+    }
+
+    /// The statement of `finish`: the duration of the attempt is taken now.
+    static func finishStatement(_ claim: Claim, worker: String, transition t: Transition, startedAt: ContinuousClock.Instant) -> PostgresQuery {
+        let elapsed = ContinuousClock.now - startedAt
+        let milliseconds = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
         let job = claim.job
         let final = t.status.isFinal
-        return try await pool.withTransaction { connection in
-            let updated = try connection.execute("""
+        let publishesDraft = t.status == .succeeded && job.draftID != nil
+        return """
+            WITH job AS (
                 UPDATE publish_jobs
                 SET status = \(t.status.rawValue), locked_by = NULL, locked_until = NULL, updated_at = now(),
                     run_after = coalesce(\(t.runAfter)::timestamptz, run_after), wait_reason = \(t.waitReason),
@@ -222,24 +266,23 @@ public struct QueueStore: Sendable {
                     remote_id = coalesce(\(t.remoteID), remote_id), remote_url = coalesce(\(t.remoteURL), remote_url),
                     finished_at = CASE WHEN \(final) THEN now() ELSE NULL END
                 WHERE id = \(job.id) AND locked_by = \(worker) AND status = 'running'
-                """)
-            guard updated == 1 else { return false }
-            try connection.execute("""
-                UPDATE publish_attempts
+                RETURNING id
+            ), attempt AS (
+                UPDATE publish_attempts a
                 SET outcome = \(t.attemptOutcome), http_status = \(t.failure?.httpStatus), error = \(t.failure?.json),
                     request = \(t.failure?.request), response = \(t.failure?.response), retry_after_seconds = \(t.failure?.retryAfterSeconds),
                     finished_at = now(), duration_ms = \(milliseconds)
-                WHERE id = \(claim.attemptID)
-                """)
-            if t.status == .succeeded, let draft = job.draftID {
-                try connection.execute("""
-                    UPDATE content_drafts SET status = 'published', published_url = coalesce(\(t.remoteURL), published_url), published_at = now(),
-                           version = version + 1, updated_at = now()
-                    WHERE id = \(draft) AND tenant_id = \(job.tenantID) AND status <> 'published'
-                    """)
-            }
-            return true
-        }
+                FROM job WHERE a.id = \(claim.attemptID)
+                RETURNING a.id
+            ), draft AS (
+                UPDATE content_drafts d
+                SET status = 'published', published_url = coalesce(\(t.remoteURL), published_url), published_at = now(),
+                    version = version + 1, updated_at = now()
+                FROM job WHERE \(publishesDraft) AND d.id = \(job.draftID) AND d.tenant_id = \(job.tenantID) AND d.status <> 'published'
+                RETURNING d.id
+            )
+            SELECT count(*)::int AS finished FROM job
+            """
     }
 
     // MARK: - Gauges and quotas

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 import Postgres
 import Synchronization
 
@@ -26,6 +26,11 @@ public final class QueueWorkers: Sendable {
         public var retryAfterCap: Duration = .seconds(60)
         /// The first backoff.
         public var backoffBase: Duration = .seconds(2)
+        /// Jobs one worker claims in one round trip and runs at once (each under its own
+        /// lease and heartbeat); it claims again when all of them are done. So up to
+        /// `count × claimBatch` jobs run at once in this process. 1 (the default): one job
+        /// at a time per worker.
+        public var claimBatch: Int = 1
 
         /// Settings for `count` workers.
         public init(count: Int) { self.count = count }
@@ -40,6 +45,7 @@ public final class QueueWorkers: Sendable {
     let connectionString: String
     let processID: String
     private let doorbell = Doorbell()
+    private let finisher: FinishBatcher
     private let gauges = QueueGaugeMemory()
     private let stopping = Atomic<Bool>(false)
     private let tasks = Mutex<[Task<Void, Never>]>([])
@@ -54,7 +60,16 @@ public final class QueueWorkers: Sendable {
         self.logger = logger
         self.connectionString = connectionString
         policy = QueueRetryPolicy(base: settings.backoffBase, retryAfterCap: settings.retryAfterCap)
+        finisher = FinishBatcher(store: store)
         processID = "\(ProcessInfo.processInfo.hostName.prefix(40)):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// Workers over `store` running only `handlers`, outside a `NeonHubServer` (`neonhub bench
+    /// queue` uses it): the same loop, claims, leases and bookkeeping as the server's workers,
+    /// with metrics of their own. `connectionString` is the database `LISTEN` connects to (the
+    /// pool's). Nothing runs until `start()`.
+    public convenience init(store: QueueStore, handlers: [JobKind: any JobHandler], settings: Settings, connectionString: String, logger: Logger) {
+        self.init(store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: NeonHubMetrics(), logger: logger)
     }
 
     /// Jobs being run right now in this process.
@@ -107,7 +122,7 @@ public final class QueueWorkers: Sendable {
             let seen = doorbell.generation
             let claims: [QueueStore.Claim]
             do {
-                claims = try await store.claim(worker: worker, kinds: kinds, limit: 1, lease: settings.lease)
+                claims = try await store.claim(worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease)
             } catch {
                 logger.debug("queue claim failed: \(error)")
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
@@ -117,9 +132,15 @@ public final class QueueWorkers: Sendable {
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
-            inFlight.add(1, ordering: .relaxed)
-            await process(claim, worker: worker)
-            inFlight.subtract(1, ordering: .relaxed)
+            inFlight.add(claims.count, ordering: .relaxed)
+            if claims.count == 1 {
+                await process(claim, worker: worker)
+            } else {
+                await withTaskGroup(of: Void.self) { group in
+                    for claim in claims { group.addTask { await self.process(claim, worker: worker) } }
+                }
+            }
+            inFlight.subtract(claims.count, ordering: .relaxed)
         }
     }
 
@@ -151,7 +172,7 @@ public final class QueueWorkers: Sendable {
                                dlqReason: "no_handler")
         }
         do {
-            let written = try await store.finish(claim, worker: worker, transition: transition, startedAt: started)
+            let written = try await finisher.finish(QueueStore.finishStatement(claim, worker: worker, transition: transition, startedAt: started))
             guard written else {
                 logger.warning("a job's lease was lost before it finished; another worker owns it now", metadata: ["job": "\(job.id)"])
                 return

@@ -1,0 +1,61 @@
+import Synchronization
+import Postgres
+
+/// Writes the outcomes of jobs that finish at about the same time in one round trip and one
+/// commit (group commit, as Postgres does with WAL flushes): an outcome submitted while no
+/// write is in flight is written at once, alone; outcomes submitted while one is in flight
+/// wait for it and then go together, up to `maxBatch` per write. No outcome waits longer
+/// than the write before it, so a remote id is still stored the moment the platform
+/// confirms, give or take one round trip; each statement keeps its own lease check.
+final class FinishBatcher: Sendable {
+    private struct Pending: Sendable {
+        var statement: PostgresQuery
+        var continuation: CheckedContinuation<Result<Bool, any Error>, Never>
+    }
+    private struct State: Sendable {
+        var pending: [Pending] = []
+        var writing = false
+    }
+
+    private let store: QueueStore
+    private let maxBatch: Int
+    private let state = Mutex(State())
+
+    init(store: QueueStore, maxBatch: Int = 64) {
+        self.store = store
+        self.maxBatch = max(1, maxBatch)
+    }
+
+    /// Writes `statement` (a `QueueStore.finishStatement`) and returns whether the lease was
+    /// still held.
+    func finish(_ statement: PostgresQuery) async throws -> Bool {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Bool, any Error>, Never>) in
+            let startWriter = state.withLock { state -> Bool in
+                state.pending.append(Pending(statement: statement, continuation: continuation))
+                guard !state.writing else { return false }
+                state.writing = true
+                return true
+            }
+            if startWriter { Task { await self.write() } }
+        }
+        return try result.get()
+    }
+
+    /// Writes what is pending, batch after batch, until nothing is.
+    private func write() async {
+        while true {
+            let batch = state.withLock { state -> [Pending] in
+                guard !state.pending.isEmpty else {
+                    state.writing = false
+                    return []
+                }
+                let taken = Array(state.pending.prefix(maxBatch))
+                state.pending.removeFirst(taken.count)
+                return taken
+            }
+            if batch.isEmpty { return }
+            let results = await store.finish(batch.map(\.statement))
+            for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
+        }
+    }
+}
