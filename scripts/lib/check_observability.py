@@ -19,12 +19,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DASHBOARD = os.path.join(ROOT, "configs/grafana/neonhub.json")
 ALERTS = os.path.join(ROOT, "configs/prometheus/alerts.yml")
 
-# DESIGN §3 names that no code exports yet: the publish queue (issue 13) and webhooks.
+# DESIGN §3 names that no code exports yet: the publish queue (issue 13).
 PENDING = {
     "neonhub_queue_depth": "publish queue",
     "neonhub_queue_oldest_ready_job_age_seconds": "publish queue",
     "neonhub_queue_jobs_completed_total": "publish queue",
-    "neonhub_webhook_events_total": "webhooks",
 }
 # Prometheus' own series.
 BUILTIN = {"up"}

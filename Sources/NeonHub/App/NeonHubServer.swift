@@ -30,6 +30,11 @@ public final class NeonHubServer: Sendable {
     let tokenScheduler: TokenRefreshScheduler
     /// The OAuth authorization flow behind `connectors.authorizeUrl` and `/oauth/*`.
     public let oauth: OAuthFlow
+    /// Receives `/webhooks/*` deliveries and queues them as `webhook_event` jobs.
+    public let webhooks: WebhookService
+    /// Processes one stored webhook event: the queue worker calls
+    /// `webhookProcessor.process(eventRowID: job.webhookEventID)` for each `webhook_event` job.
+    public let webhookProcessor: WebhookEventProcessor
     private let boundPort: BoundPort
     private let lease: RunnerLease?
     private let logger: Logger
@@ -93,6 +98,13 @@ public final class NeonHubServer: Sendable {
             runnerID: lease?.runnerID ?? 0,
             breaker: { CircuitBreaker(failureThreshold: breaker.0, coolDown: breaker.1) }, logger: logger)
 
+        // An invalid trigger file stops start-up, like an invalid connector definition.
+        let agentIntents = Dictionary(orchestrator.catalog.map { ($0.agent.name, $0.agent.intents) }, uniquingKeysWith: { $1 })
+        let triggers = try TriggerCatalog.load(path: config.triggersFile, agents: agentIntents)
+        webhooks = WebhookService(secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
+                                  publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
+        webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
+
         let registry = ProcedureRegistry()
         self.registry = registry
         SystemProcedures.register(in: registry)
@@ -104,7 +116,8 @@ public final class NeonHubServer: Sendable {
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
-        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth, logger: logger)
+        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth,
+                                  webhooks: webhooks, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
     }
 
