@@ -100,7 +100,7 @@ public final class NeonHubServer: Sendable {
 
         // An invalid trigger file stops start-up, like an invalid connector definition.
         let agentIntents = Dictionary(orchestrator.catalog.map { ($0.agent.name, $0.agent.intents) }, uniquingKeysWith: { $1 })
-        let triggers = try TriggerCatalog.load(path: config.triggersFile, agents: agentIntents)
+        let triggers = try Self.loadTriggers(config.triggersFile, agents: agentIntents, logger: logger)
         webhooks = WebhookService(secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
                                   publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
         webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
@@ -126,6 +126,17 @@ public final class NeonHubServer: Sendable {
             return OpenAIProvider(baseURL: config.openAIBaseURL, apiKey: key, logger: logger)
         }
         return TemplateProvider()
+    }
+
+    /// The webhook triggers of `TRIGGERS_FILE`, or of `configs/triggers.json` when it is unset
+    /// and that file exists (a server started elsewhere runs without triggers, and says so).
+    static func loadTriggers(_ path: String?, agents: [String: [String]], logger: Logger) throws -> TriggerCatalog {
+        let defaultPath = "configs/triggers.json"
+        guard path != nil || FileManager.default.fileExists(atPath: defaultPath) else {
+            logger.warning("no webhook triggers: \(defaultPath) does not exist here and TRIGGERS_FILE is not set; webhook events will be stored and marked ignored")
+            return TriggerCatalog([])
+        }
+        return try TriggerCatalog.load(path: path ?? defaultPath, agents: agents)
     }
 
     /// The price table at `path`; without it every cost is unknown.

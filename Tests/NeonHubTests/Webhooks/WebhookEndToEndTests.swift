@@ -93,12 +93,22 @@ import TestSupport
             #expect(try unmatched.first?.decode("tenant_id", as: String?.self) == nil)
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM publish_jobs") == 1)
 
+            // Mailchimp's secret travels in the URL: accepted with it, refused without, logged nowhere.
+            let form = Data("type=subscribe&fired_at=2026-01-01+00%3A00%3A00&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=ada%40example.com".utf8)
+            let mailchimp = try await client.request("POST", "/webhooks/mailchimp?secret=mailchimp-secret-e2e-47d0",
+                                                     headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
+            #expect(mailchimp.status == 200)
+            let wrongSecret = try await client.request("POST", "/webhooks/mailchimp?secret=guess", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
+            #expect(wrongSecret.status == 401)
+            #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events WHERE connector = 'mailchimp'") == 1)
+
             let metrics = try await client.get("/metrics").text
+            Self.expectNoSecret(in: metrics)
             #expect(metrics.contains(#"neonhub_webhook_events_total{connector="shopify",outcome="accepted"} 1"#))
             #expect(metrics.contains(#"neonhub_webhook_events_total{connector="shopify",outcome="duplicate"} 1"#))
             #expect(metrics.contains(#"neonhub_webhook_events_total{connector="shopify",outcome="unmatched"} 1"#))
             try await Self.expectNoSecretStored(pool)
-            for reply in [first, again, stranger] { Self.expectNoSecret(in: reply.text) }
+            for reply in [first, again, stranger, mailchimp, wrongSecret] { Self.expectNoSecret(in: reply.text) }
         }
         Self.expectNoSecret(in: capture.text)
     }
