@@ -1,3 +1,4 @@
+public import Foundation
 /// An AI agent: a name, the intents it handles, and a run over JSON input that uses tools
 /// only through the toolbox (so every call is recorded as a `ToolExecution`).
 public protocol Agent: Sendable {
@@ -16,6 +17,8 @@ public protocol Agent: Sendable {
 public protocol AgentToolbox: Sendable {
     /// The tenant the run belongs to.
     var tenantID: String { get }
+    /// The run's id, when the run is recorded (work it schedules points back to it).
+    var runID: UUID? { get }
     /// Runs a named tool under a timeout, recording it. The body must honour cancellation.
     func call(_ tool: String, input: JSONValue, timeout: Duration,
               _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue
@@ -29,6 +32,9 @@ public protocol AgentToolbox: Sendable {
 }
 
 extension AgentToolbox {
+    /// Default: not a recorded run.
+    public var runID: UUID? { nil }
+
     /// Default: through `call` with a generous timeout (toolboxes may record it more cheaply).
     public func callSynchronously(_ tool: String, input: JSONValue, _ body: () throws -> JSONValue) async throws -> JSONValue {
         let result = Result { try body() }

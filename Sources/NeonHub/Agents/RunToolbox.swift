@@ -9,7 +9,9 @@ import TimeUnits
 /// orchestrator deferred it.
 final class RunToolbox: AgentToolbox {
     let tenantID: String
-    private let runID: UUID
+    private let recordedRunID: UUID
+    /// The run's id (its row exists before any timed call returns).
+    var runID: UUID? { recordedRunID }
     private let agent: String
     private let llm: any LLMProvider
     private let costOf: @Sendable (LLMUsage, String) -> Double?
@@ -42,7 +44,7 @@ final class RunToolbox: AgentToolbox {
          events: RunEventBus, writeRunningRow: (@Sendable () async throws -> Void)? = nil,
          budget: @escaping @Sendable () async throws -> RunBudget) {
         self.tenantID = tenantID
-        self.runID = runID
+        self.recordedRunID = runID
         self.agent = agent
         self.llm = llm
         self.costOf = costOf
@@ -119,7 +121,7 @@ final class RunToolbox: AgentToolbox {
             record.attempt = s.tools.filter { $0.tool == tool }.count + 1
             s.tools.append(record)
         }
-        events.publish(runId: runID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
+        events.publish(runId: recordedRunID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
     }
 
     static func withTimeout(_ timeout: Duration, tool: String, _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {

@@ -26,6 +26,7 @@ enum ConnectorAssembly {
             : nil
         var outbound = OutboundConfiguration()
         outbound.retry.retryAfterCap = config.retryAfterCap
+        outbound.attemptTimeout = config.connectorTimeout
         let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger,
                                     hook: metrics.outboundHook(mock: config.useMockConnectors))
         let endpoints = try endpointOverrides(config.connectorEndpointsFile)

@@ -35,6 +35,10 @@ public final class NeonHubServer: Sendable {
     /// Processes one stored webhook event: the queue worker calls
     /// `webhookProcessor.process(eventRowID: job.webhookEventID)` for each `webhook_event` job.
     public let webhookProcessor: WebhookEventProcessor
+    /// The publish queue: its store, the publish service, the workers of this process.
+    public let queue: QueueParts
+    private let queueStopping = Mutex<Task<Void, Never>?>(nil)
+    private let recurringLoop = Mutex<Task<Void, Never>?>(nil)
     private let boundPort: BoundPort
     private let lease: RunnerLease?
     private let logger: Logger
@@ -50,10 +54,14 @@ public final class NeonHubServer: Sendable {
         /// connector service exists.
         public var connectorActions: (any ConnectorActions)?
 
+        /// Queue handlers that replace or add to the built-in ones (tests use fakes of slow work).
+        public var jobHandlers: [JobKind: any JobHandler]
+
         /// Nothing added.
-        public init(agents: [any Agent] = [], connectorActions: (any ConnectorActions)? = nil) {
+        public init(agents: [any Agent] = [], connectorActions: (any ConnectorActions)? = nil, jobHandlers: [JobKind: any JobHandler] = [:]) {
             self.agents = agents
             self.connectorActions = connectorActions
+            self.jobHandlers = jobHandlers
         }
     }
 
@@ -90,8 +98,12 @@ public final class NeonHubServer: Sendable {
         let connectorService = connectors.service
         tokenScheduler = connectors.scheduler
         oauth = connectors.oauth
+        let queueParts = QueueAssembly.parts(config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",
+                                             service: connectorService, scheduler: connectors.scheduler, extraHandlers: additions.jobHandlers,
+                                             metrics: metrics, logger: logger)
+        queue = QueueParts(store: queueParts.store, publish: queueParts.publish, workers: queueParts.workers, recurring: queueParts.recurring)
         orchestrator = Orchestrator(
-            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
+            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService, posts: queueParts.publish) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
@@ -113,6 +125,7 @@ public final class NeonHubServer: Sendable {
         ConnectorProcedures.register(in: registry, catalog: connectorCatalog)
         ConnectionProcedures.register(in: registry, service: connectorService, orchestrator: orchestrator)
         OAuthProcedures.register(in: registry, flow: connectors.oauth)
+        PublishProcedures.register(in: registry, publish: queueParts.publish, store: queueParts.store)
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
@@ -190,14 +203,44 @@ public final class NeonHubServer: Sendable {
         }
         try http.start()
         boundPort.value = http.port
-        if database != nil { tokenScheduler.start() }
-        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(http.port)", "version": "\(NeonHubVersion.current)"])
+        if database != nil, config.workers > 0 { startQueue() }
+        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(http.port)", "version": "\(NeonHubVersion.current)",
+                                            "workers": "\(database == nil ? 0 : config.workers)"])
+    }
+
+    /// `neonhub worker`: migrations and crash recovery as at start, then the queue workers
+    /// only (no HTTP listener). Blocking; `shutdown()` stops it.
+    public func startWorkerOnly() throws {
+        guard let database else { throw QueueError(.invalidState, "The worker needs a database") }
+        lease?.start()
+        try migrateAtStart(database)
+        startQueue()
+        logger.info("queue worker started", metadata: ["workers": "\(config.workers)", "version": "\(NeonHubVersion.current)"])
+    }
+
+    /// Starts this process's workers and the loop that enqueues the recurring jobs.
+    private func startQueue() {
+        queue.workers.start()
+        recurringLoop.withLock { loop in
+            guard loop == nil else { return }
+            loop = Task { [queue] in
+                while !Task.isCancelled {
+                    await queue.recurring.enqueueDue()
+                    try? await Task.sleep(for: .seconds(30))
+                }
+            }
+        }
     }
 
     /// Begins a graceful shutdown: stop accepting, finish in-flight requests, close idle ones.
     public func shutdown() {
         stopping.store(true, ordering: .relaxed)
         tokenScheduler.stop()
+        recurringLoop.withLock { $0?.cancel(); $0 = nil }
+        let grace = config.shutdownGrace
+        queueStopping.withLock { task in
+            if task == nil { task = Task { [queue] in await queue.workers.stop(grace: grace) } }
+        }
         logger.info("shutting down", metadata: ["graceSeconds": "\(config.shutdownGrace.components.seconds)"])
         http.shutdown()
     }
@@ -205,8 +248,29 @@ public final class NeonHubServer: Sendable {
     /// Blocks until the HTTP server has stopped, then closes the database.
     public func waitUntilStopped() {
         http.waitUntilStopped()
+        if let stopping = queueStopping.withLock({ $0 }) { _ = try? waitForAsync { await stopping.value } }
         lease?.stop()
         database?.close()
+    }
+
+    /// Blocks until `shutdown()` was called and the workers stopped (their grace included),
+    /// then closes the database: the end of `neonhub worker`.
+    public func waitUntilWorkerStopped() {
+        while !stopping.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.1) }
+        if let stopping = queueStopping.withLock({ $0 }) { _ = try? waitForAsync { await stopping.value } }
+        lease?.stop()
+        database?.close()
+    }
+
+    /// The queue's parts, for procedures, commands and tests.
+    public struct QueueParts: Sendable {
+        /// SQL of jobs and attempts.
+        public let store: QueueStore
+        /// Schedules connector work.
+        public let publish: PublishService
+        /// This process's workers.
+        public let workers: QueueWorkers
+        let recurring: RecurringJobs
     }
 
     private func migrateAtStart(_ database: Database) throws {

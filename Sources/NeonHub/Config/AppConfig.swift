@@ -19,6 +19,13 @@ public struct AppConfig: Sendable {
     /// The longest `Retry-After` an outbound call waits for (`RETRY_AFTER_CAP`, seconds,
     /// default 60); a longer one is handed back to the caller as rate-limited with its reset time.
     public var retryAfterCap: Duration = .seconds(60)
+    /// How long one connector HTTP attempt may take (`CONNECTOR_TIMEOUT`, seconds, default 30);
+    /// a write that times out has an unknown outcome (the queue reconciles it).
+    public var connectorTimeout: Duration = .seconds(30)
+    /// Queue workers inside `serve` (`WORKERS`, default 4; 0 = none: run `neonhub worker` instead).
+    public var workers = 4
+    /// Attempts before a job goes to the dead-letter queue (`QUEUE_MAX_ATTEMPTS`, default 8).
+    public var queueMaxAttempts = 8
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
     public var connectorEndpointsFile: String?
     /// Simulated latency of mock mode in milliseconds (`MOCK_CONNECTOR_LATENCY_MS`); nil keeps each fixture file's.
@@ -135,6 +142,9 @@ public struct AppConfig: Sendable {
         if let directory = value("CONNECTORS_DIR") { c.connectorsDirectory = directory }
         c.connectorEndpointsFile = value("CONNECTOR_ENDPOINTS_FILE")
         seconds("RETRY_AFTER_CAP", into: &c.retryAfterCap)
+        integer("WORKERS", 0...256, into: &c.workers)
+        seconds("CONNECTOR_TIMEOUT", into: &c.connectorTimeout)
+        integer("QUEUE_MAX_ATTEMPTS", 1...100, into: &c.queueMaxAttempts)
         if value("MOCK_CONNECTOR_LATENCY_MS") != nil {
             var latency = 0
             integer("MOCK_CONNECTOR_LATENCY_MS", 0...60_000, into: &latency)

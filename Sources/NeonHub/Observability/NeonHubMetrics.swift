@@ -19,7 +19,6 @@ public final class NeonHubMetrics: Sendable {
     private struct RunKey: Hashable { var agent: String; var status: String; var intent: String }
     private let runCounters = Mutex<[RunKey: (Counter, ValueHistogram)]>([:])
     public let dbQueryDuration: ValueHistogram
-    public let queueJobsAdded: Counter
     public let rateLimitHits: Counter
     /// The daily LLM cost budget per tenant and agent, in USD (set from the configuration).
     private let llmDailyCostBudget: Gauge
@@ -33,7 +32,10 @@ public final class NeonHubMetrics: Sendable {
         agentRuns: "Agent runs finished, by agent, final status and intent.",
         agentDuration: "Duration of agent runs, by agent and intent.",
         breaker: "Agent runs counted as failures by the per-agent circuit breaker.",
-        queue: "Jobs added to the publish queue.",
+        queue: "Jobs added to the publish queue, by kind.",
+        queueCompleted: "Jobs that reached a final state, by kind and outcome (succeeded, dlq, cancelled).",
+        queueDepth: "Jobs in the queue, by kind and status (scheduled, queued, running, retrying, unknown, dlq).",
+        queueAge: "Age in seconds of the oldest job that is ready to run and not running, by kind (0 when none).",
         connector: "Connector API requests, by connector, action and outcome.",
         connectorDuration: "Duration of connector API requests, by connector and action.",
         connectorRetries: "Connector API requests that were retries of an earlier attempt, by connector and action.",
@@ -59,6 +61,9 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_agent_run_duration_seconds", "histogram", Self.help.agentDuration),
             ("neonhub_circuit_breaker_failures_total", "counter", Self.help.breaker),
             ("neonhub_queue_jobs_added_total", "counter", Self.help.queue),
+            ("neonhub_queue_jobs_completed_total", "counter", Self.help.queueCompleted),
+            ("neonhub_queue_depth", "gauge", Self.help.queueDepth),
+            ("neonhub_queue_oldest_ready_job_age_seconds", "gauge", Self.help.queueAge),
             ("neonhub_connector_requests_total", "counter", Self.help.connector),
             ("neonhub_connector_request_duration_seconds", "histogram", Self.help.connectorDuration),
             ("neonhub_connector_retries_total", "counter", Self.help.connectorRetries),
@@ -69,7 +74,6 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_webhook_events_total", "counter", Self.help.webhookEvents),
         ]
         dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
-        queueJobsAdded = registry.makeCounter(descriptor: Self.descriptor("neonhub_queue_jobs_added_total", Self.help.queue), labels: [])
         rateLimitHits = registry.makeCounter(descriptor: Self.descriptor("neonhub_rate_limit_hits_total", Self.help.rateLimit), labels: [])
         llmDailyCostBudget = registry.makeGauge(descriptor: Self.descriptor("neonhub_llm_daily_cost_budget_usd", Self.help.llmBudget), labels: [])
     }

@@ -41,6 +41,8 @@ enum RPCErrorMapper {
                             retryAfter: e.retryAfterSeconds)
         case let e as WebhookError:
             return RPCError(code(for: e.code), e.code == .invalidTriggers ? "Internal server error" : e.message)
+        case let e as QueueError:
+            return RPCError(code(for: e.code), e.message)
         case let e as DatabaseError:
             switch e.code {
             case .invalidCursor: return RPCError(.badRequest, e.message)
@@ -97,6 +99,15 @@ enum RPCErrorMapper {
         case .providerUnavailable: .badGateway
         case .providerTimeout: .gatewayTimeout
         case .invalidDefinition: .internalServerError
+        }
+    }
+
+    static func code(for code: QueueError.Code) -> RPCErrorCode {
+        switch code {
+        case .jobNotFound: .notFound
+        case .invalidSchedule, .invalidJob: .badRequest
+        case .invalidState: .preconditionFailed
+        case .idempotencyConflict: .conflict
         }
     }
 

@@ -1,6 +1,5 @@
 public import Foundation
 public import Logging
-import Prometheus
 public import Postgres
 
 /// Receives webhook deliveries and handshakes (DESIGN §10), without HTTP types: verifies the
@@ -67,7 +66,7 @@ public final class WebhookService: Sendable {
         let outcomes = try await store.store(connector: connector.rawValue, events: events, headers: Self.storedHeaders(request, scheme: scheme))
         for outcome in outcomes {
             metrics.recordWebhookEvent(connector: connector.rawValue, outcome: outcome.rawValue)
-            if outcome == .accepted { metrics.queueJobsAdded.increment() }
+            if outcome == .accepted { metrics.recordJobAdded(kind: "webhook_event") }
         }
         if connector == .twilio { return .emptyTwiML }
         return .json(.object([

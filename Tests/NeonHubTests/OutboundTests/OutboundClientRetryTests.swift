@@ -72,7 +72,8 @@ extension OutboundTests {
                     let step = Duration.milliseconds(150) * (1 << index)
                     #expect(pause <= step, "pause \(index)")
                     #expect(gap >= pause, "gap \(index) shorter than its pause")
-                    #expect(gap < pause + .milliseconds(500), "gap \(index) much longer than its pause")
+                    // Generous: the machine may be loaded; this catches a wrong unit, not scheduling noise.
+                    #expect(gap < pause + .seconds(5), "gap \(index) much longer than its pause")
                 }
             }
         }

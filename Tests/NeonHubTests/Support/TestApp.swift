@@ -5,15 +5,16 @@ import Synchronization
 import TestSupport
 
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
-func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [],
+func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [], jobHandlers: [JobKind: any JobHandler] = [:],
                    procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in }, logger: Logger = Logger(label: "test"),
                    _ body: (NeonHubServer, HTTPTestClient) async throws -> T) async throws -> T {
     var config = AppConfig()
     config.host = "127.0.0.1"
     config.port = 0
     config.useDatabase = false
+    config.workers = 0  // queue tests turn workers on
     configure(&config)
-    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents), logger: logger) {
+    let server = try await NeonHubServer.launch(config: config, additions: .init(agents: agents, jobHandlers: jobHandlers), logger: logger) {
         procedures($0.registry)
     }
     do {
@@ -35,7 +36,7 @@ func signedToken(tenant: String = "tenant-a", role: Role = .user, subject: Strin
 }
 
 /// Like `withTestApp`, on a fresh database of the test cluster, migrated, with bearer auth on.
-func withDatabaseApp(agents: [any Agent] = [], databaseURL: String? = nil, logger: Logger = Logger(label: "test"),
+func withDatabaseApp(agents: [any Agent] = [], jobHandlers: [JobKind: any JobHandler] = [:], databaseURL: String? = nil, logger: Logger = Logger(label: "test"),
                      _ configure: @escaping (inout AppConfig) -> Void = { _ in },
                      _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
     let url = try databaseURL ?? ThrowawayPostgres.freshDatabase()
@@ -45,7 +46,7 @@ func withDatabaseApp(agents: [any Agent] = [], databaseURL: String? = nil, logge
         $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
         $0.jwtSecret = testJWTSecret
         configure(&$0)
-    }, agents: agents, logger: logger, body)
+    }, agents: agents, jobHandlers: jobHandlers, logger: logger, body)
 }
 
 /// A clock for time-based state machines, advanced by hand.

@@ -200,6 +200,7 @@ public final class MetaGraphFake: Sendable {
         var media: [String: Media] = [:]
         var mediaOrder: [String] = []
         var faults: [Fault] = []
+        var latePosts: [(create: Bool, delay: Duration)] = []
         var containerPolls = 1
         var containerOutcome = ContainerOutcome.finished
         var sequence = 0
@@ -303,6 +304,13 @@ public final class MetaGraphFake: Sendable {
     /// The next `calls` API calls (not the OAuth endpoint) answer `error`.
     public func failNext(_ calls: Int = 1, error: GraphError) {
         state.withLock { $0.faults.append(Fault(remaining: calls, error: error, rateLimitCode: nil)) }
+    }
+
+    /// The next feed post is answered only after `delay` (longer than the client waits): with
+    /// `create` it is created first — the write happened and the answer was lost — without,
+    /// nothing is created. Either way the client sees a timeout.
+    public func answerNextPostLate(after delay: Duration, create: Bool) {
+        state.withLock { $0.latePosts.append((create, delay)) }
     }
 
     /// How many status reads a new container answers `IN_PROGRESS` before its outcome (default 1).
@@ -598,6 +606,8 @@ public final class MetaGraphFake: Sendable {
     /// `POST /{page-id}/feed` with `message` and/or `link` → `{"id":"{page-id}_{post-id}"}`.
     private func createFeedPost(pageID: String, params: [String: String], info: Token) -> Reply {
         if let failure = requirePageToken(pageID, info, scopes: ["pages_manage_posts", "pages_read_engagement"]) { return error(failure) }
+        let late = state.withLock { $0.latePosts.isEmpty ? nil : $0.latePosts.removeFirst() }
+        if let late, !late.create { return Reply.json(500, object: ["error": ["message": "lost", "code": 2]]).delayed(late.delay) }
         let message = params["message"].flatMap { $0.isEmpty ? nil : $0 }
         let link = params["link"].flatMap { $0.isEmpty ? nil : $0 }
         guard message != nil || link != nil else {
@@ -624,6 +634,7 @@ public final class MetaGraphFake: Sendable {
             return id
         }
         guard let id else { return error(.duplicatePost) }
+        if let late { return Reply.json(200, object: ["id": id]).delayed(late.delay) }
         return .json(200, object: ["id": id])
     }
 

@@ -7,10 +7,17 @@ public enum AgentCatalog {
     /// The built-in agents for a server: as `all`, but when a connector registry is given the
     /// assistant's tool loop can also call `connector.action` on the tenant's accounts, and
     /// the `connector` agent performs single actions as recorded runs.
-    public static func agents(connectorActions: (any ConnectorActions)?) -> [any Agent] {
-        guard let connectorActions else { return all }
+    /// With a post scheduler (the publish queue), the social agent can also hand the posts
+    /// it writes to the queue (`publish` in its input).
+    public static func agents(connectorActions: (any ConnectorActions)?, posts: (any PostScheduler)? = nil) -> [any Agent] {
+        var agents = all
+        if let posts {
+            let social = SocialAgent(publisher: PublishScheduleTool(scheduler: posts))
+            agents = agents.map { $0 is SocialAgent ? social : $0 }
+        }
+        guard let connectorActions else { return agents }
         let assistant = AssistantAgent(loop: ToolLoop(tools: LocalTools.all + [ConnectorActionTool(actions: connectorActions)]))
-        return all.map { $0 is AssistantAgent ? assistant : $0 } + [ConnectorAgent(actions: connectorActions)]
+        return agents.map { $0 is AssistantAgent ? assistant : $0 } + [ConnectorAgent(actions: connectorActions)]
     }
 
     /// The agent with this name, if any.

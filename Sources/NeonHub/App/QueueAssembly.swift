@@ -1,0 +1,68 @@
+import Foundation
+import Logging
+import Postgres
+
+/// Builds the queue from the configuration: the store, the publish service, the handlers of
+/// every job kind (connector actions, the recurring token refresh, health checks and cleanup,
+/// webhook events), the workers and the recurring schedule.
+enum QueueAssembly {
+    /// What the queue is made of.
+    struct Parts: Sendable {
+        var store: QueueStore
+        var publish: PublishService
+        var workers: QueueWorkers
+        var recurring: RecurringJobs
+    }
+
+    static func parts(config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, connectionString: String, service: ConnectorService,
+                      scheduler: TokenRefreshScheduler, extraHandlers: [JobKind: any JobHandler], metrics: NeonHubMetrics, logger: Logger) -> Parts {
+        let store = QueueStore(pool: pool)
+        let publish = PublishService(store: store, connections: service.connections, catalog: catalog, maxAttempts: config.queueMaxAttempts, metrics: metrics)
+        let connector = ConnectorJobHandler(service: service, store: store, reconciler: PostReconciler())
+        var handlers: [JobKind: any JobHandler] = [
+            .publish: connector,
+            .action: connector,
+            .tokenRefresh: SingletonJobHandler(pool: pool, lockKey: 1) {
+                .object(["refreshed": .number(Double(await scheduler.sweep()))])
+            },
+            .healthCheck: SingletonJobHandler(pool: pool, lockKey: 2) {
+                .object(["checked": .number(Double(try await healthPass(pool: pool, service: service)))])
+            },
+            .cleanup: SingletonJobHandler(pool: pool, lockKey: 3) {
+                try await cleanupPass(pool: pool)
+            },
+        ]
+        handlers.merge(extraHandlers) { _, extra in extra }
+        var settings = QueueWorkers.Settings(count: config.workers)
+        settings.retryAfterCap = config.retryAfterCap
+        let workers = QueueWorkers(store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: metrics, logger: logger)
+        return Parts(store: store, publish: publish, workers: workers, recurring: RecurringJobs(store: store, metrics: metrics))
+    }
+
+    /// Checks active connections not checked for six hours (20 per pass), into
+    /// `connection_health_log`.
+    static func healthPass(pool: PostgresPool, service: ConnectorService) async throws -> Int {
+        let due = try await pool.query("""
+            SELECT id, tenant_id FROM connections
+            WHERE status = 'active' AND (last_health_check IS NULL OR last_health_check < now() - interval '6 hours')
+            ORDER BY last_health_check NULLS FIRST LIMIT 20
+            """).map { (try $0.decode("id", as: UUID.self), try $0.decode("tenant_id", as: String.self)) }
+        for (id, tenant) in due { _ = try? await service.test(tenant: tenant, id: id) }
+        return due.count
+    }
+
+    /// Deletes OAuth states expired more than a day ago, webhook events older than 30 days,
+    /// and finished system jobs older than a day.
+    static func cleanupPass(pool: PostgresPool) async throws -> JSONValue {
+        let results = try await pool.pipeline([
+            "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'",
+            "DELETE FROM webhook_events WHERE received_at < now() - interval '30 days'",
+            """
+            DELETE FROM publish_jobs WHERE tenant_id = \(RecurringJobs.systemTenant) AND status IN ('succeeded', 'cancelled')
+              AND finished_at < now() - interval '1 day'
+            """,
+        ])
+        return .object(["oauthStates": .number(Double(results[0].affectedRows)), "webhookEvents": .number(Double(results[1].affectedRows)),
+                        "systemJobs": .number(Double(results[2].affectedRows))])
+    }
+}

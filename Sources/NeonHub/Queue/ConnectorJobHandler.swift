@@ -1,0 +1,97 @@
+import Foundation
+
+/// Runs `publish` and `action` jobs: the connector action on the job's connection and
+/// account, with the job's idempotency key (sent as the provider's idempotency header where
+/// the action declares one). Provider errors become the queue's outcomes: a timeout after a
+/// publish was sent is `unknown` (reconciled before anything is sent again), 5xx and network
+/// failures are retried, rate limits are retried at the provider's reset time and teach the
+/// connection's budget, anything that needs a person goes to the dead-letter queue.
+struct ConnectorJobHandler: JobHandler {
+    let service: ConnectorService
+    let store: QueueStore
+    let reconciler: PostReconciler
+
+    func run(_ job: QueueJob) async -> JobOutcome {
+        guard let connectionID = job.connectionID, let connector = job.connector, let action = job.action else {
+            return .permanent(JobFailure(code: "invalidJob", message: "The job names no connection or action"))
+        }
+        if let blocked = try? await store.quotaBlockedUntil(connector: connector, connection: connectionID) {
+            return .deferred(until: blocked.until, reason: "quota: \(connector) budget spent (learned from \(blocked.source)) until \(ISO8601DateFormatter().string(from: blocked.until))")
+        }
+        let connection: ConnectionStore.Connection
+        do {
+            guard let found = try await service.connections.get(tenant: job.tenantID, id: connectionID) else {
+                return .permanent(JobFailure(code: "connectionNotFound", message: "The connection no longer exists"))
+            }
+            connection = found
+        } catch {
+            return .retry(JobFailure(code: "databaseUnavailable", message: "The connection could not be read"))
+        }
+        let input = job.payload["input"] ?? .object([:])
+        let call = ConnectorCall(connector: connector, action: action, input: input, accountID: job.accountID, idempotencyKey: job.idempotencyKey)
+        let request = Self.requestRecord(job: job, input: input)
+        do {
+            let result = try await service.perform(call, connection: connection)
+            return .succeeded(result: result.output, remoteID: Self.remoteID(result.output), remoteURL: Self.remoteURL(result.output, connector: connector))
+        } catch let error as ConnectorError {
+            var failure = JobFailure(code: error.code.rawValue, message: error.message, retryAfterSeconds: error.retryAfterSeconds, request: request,
+                                     response: .object(["code": .string(error.code.rawValue), "message": .string(error.message),
+                                                        "providerCode": error.providerCode.map(JSONValue.string) ?? .null]))
+            failure.httpStatus = Self.status(in: error.message)
+            switch error.code {
+            case .providerTimeout:
+                return job.kind == .publish ? .unknown(failure) : .retry(failure)
+            case .providerUnavailable:
+                return .retry(failure)
+            case .providerRateLimited:
+                let wait = TimeInterval(error.retryAfterSeconds ?? 60)
+                try? await store.learnQuota(connector: connector, connection: connectionID, remaining: 0,
+                                            resetsAt: Date().addingTimeInterval(wait), source: error.retryAfterSeconds == nil ? "429" : "retry-after")
+                failure.retryAfterSeconds = Int(wait)
+                return .retry(failure)
+            default:
+                return .permanent(failure)
+            }
+        } catch {
+            return .retry(JobFailure(code: "internal", message: "The action failed unexpectedly", request: request))
+        }
+    }
+
+    func reconcile(_ job: QueueJob) async -> ReconcileResult {
+        await reconciler.reconcile(job, service: service)
+    }
+
+    /// What was asked, for the dead-letter queue: the action and its input, redacted.
+    static func requestRecord(job: QueueJob, input: JSONValue) -> JSONValue {
+        .object(["connector": .string(job.connector ?? ""), "action": .string(job.action ?? ""), "accountId": job.accountID.map(JSONValue.string) ?? .null,
+                 "input": Sanitizer.sanitize(input), "idempotencyKey": .string(job.idempotencyKey)])
+    }
+
+    /// The platform's id of what was created: `id`, `postId` or `urn` of the action's output.
+    static func remoteID(_ output: JSONValue) -> String? {
+        for key in ["id", "postId", "urn", "mediaId"] {
+            if case .string(let text)? = output[key], !text.isEmpty { return text }
+            if case .number(let number)? = output[key] { return String(Int64(number)) }
+        }
+        return nil
+    }
+
+    /// Where the post can be seen: the output's own URL, or the platform's canonical one.
+    static func remoteURL(_ output: JSONValue, connector: String) -> String? {
+        for key in ["url", "permalink", "permalinkUrl", "permalink_url"] {
+            if case .string(let text)? = output[key], text.hasPrefix("http") { return text }
+        }
+        guard let id = remoteID(output) else { return nil }
+        switch connector {
+        case "meta": return "https://www.facebook.com/\(id)"
+        case "linkedin": return "https://www.linkedin.com/feed/update/\(id)/"
+        default: return nil
+        }
+    }
+
+    /// The HTTP status a connector error's message names (`(HTTP 503)`), if any.
+    static func status(in message: String) -> Int? {
+        guard let range = message.range(of: "(HTTP ") else { return nil }
+        return Int(message[range.upperBound...].prefix(3))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Looks a post up on its platform when the outcome of publishing it is unknown (the request
+/// was sent and no answer came back). The post's text is compared with the account's recent
+/// posts, created since shortly before the job first started: a post with the same text
+/// (whitespace-normalized) is the job's. Connectors not listed here cannot reconcile, and
+/// their unknown jobs go to the dead-letter queue as `outcome_unknown` for a person to decide.
+struct PostReconciler: Sendable {
+    /// How one connector's posts are listed and matched.
+    struct Rule: Sendable {
+        /// The publish actions this rule covers.
+        var publishActions: Set<String>
+        /// The action that lists the account's recent posts.
+        var listAction: String
+        /// The list action's input, given when the job started (unix seconds).
+        var listInput: @Sendable (Date) -> JSONValue
+        /// The publish input field holding the post's text.
+        var textField: String
+        /// The listed item's fields: its text, its id, and its URL (if any).
+        var itemText: String
+        var itemID: String
+        var itemURL: String?
+    }
+
+    static let rules: [String: Rule] = [
+        // GET /{page-id}/posts?since=… (Graph API Page feed), each with message and permalink_url.
+        "meta": Rule(publishActions: ["page.createPost"], listAction: "page.listPosts",
+                     listInput: { .object(["limit": .number(50), "since": .string(String(Int($0.timeIntervalSince1970)))]) },
+                     textField: "message", itemText: "message", itemID: "id", itemURL: "permalink"),
+        // GET /rest/posts?q=author&author=…&sortBy=CREATED (Posts API), each with commentary.
+        "linkedin": Rule(publishActions: ["posts.create", "posts.createArticle"], listAction: "posts.list",
+                         listInput: { _ in .object(["count": .number(50), "sortBy": .string("CREATED")]) },
+                         textField: "commentary", itemText: "commentary", itemID: "id", itemURL: nil),
+    ]
+
+    /// Whether `connector`'s `action` can be reconciled.
+    static func canReconcile(connector: String?, action: String?) -> Bool {
+        guard let connector, let action, let rule = rules[connector] else { return false }
+        return rule.publishActions.contains(action)
+    }
+
+    func reconcile(_ job: QueueJob, service: ConnectorService) async -> ReconcileResult {
+        guard let connector = job.connector, let action = job.action, let rule = Self.rules[connector], rule.publishActions.contains(action),
+              let connectionID = job.connectionID else { return .unsupported }
+        guard let text = JSONPath.text(job.payload["input"]?[rule.textField]).map(Self.normalized), !text.isEmpty else { return .unsupported }
+        do {
+            guard let connection = try await service.connections.get(tenant: job.tenantID, id: connectionID) else { return .unsupported }
+            let since = (job.startedAt ?? job.createdAt).addingTimeInterval(-300)
+            let call = ConnectorCall(connector: connector, action: rule.listAction, input: rule.listInput(since), accountID: job.accountID)
+            let listed = try await service.perform(call, connection: connection).output
+            let items: [JSONValue]
+            if case .array(let array)? = listed["items"] { items = array } else if case .array(let array) = listed { items = array } else { items = [] }
+            for item in items where JSONPath.text(item[rule.itemText]).map(Self.normalized) == text {
+                guard let id = JSONPath.text(item[rule.itemID]) else { continue }
+                let url = rule.itemURL.flatMap { JSONPath.text(item[$0]) } ?? ConnectorJobHandler.remoteURL(.object(["id": .string(id)]), connector: connector)
+                return .found(remoteID: id, remoteURL: url)
+            }
+            return .missing
+        } catch {
+            // The platform could not be asked now: ask again later rather than guess.
+            return .unavailable
+        }
+    }
+
+    static func normalized(_ text: String) -> String {
+        text.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+    }
+}

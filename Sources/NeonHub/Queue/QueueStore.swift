@@ -1,0 +1,280 @@
+public import Foundation
+public import Postgres
+
+/// SQL for `publish_jobs` and `publish_attempts`. Claims use `FOR UPDATE SKIP LOCKED` and a
+/// lease (`locked_until`); every state change after a claim checks that the worker still
+/// holds the lease, so a job reclaimed from a worker presumed dead is never finished twice.
+public struct QueueStore: Sendable {
+    let pool: PostgresPool
+
+    /// Creates a store over the pool.
+    public init(pool: PostgresPool) { self.pool = pool }
+
+    /// A job to add.
+    public struct NewJob: Sendable {
+        public var tenantID: String
+        public var kind: JobKind
+        public var connectionID: UUID?
+        public var connector: String?
+        public var action: String?
+        public var accountID: String?
+        public var draftID: UUID?
+        public var runID: UUID?
+        public var webhookEventID: UUID?
+        public var payload: JSONValue
+        public var idempotencyKey: String
+        public var contentHash: String?
+        public var runAfter: Date?
+        public var timeZone: String?
+        public var maxAttempts: Int
+        public var traceParent: String?
+        public var priority: Int
+
+        /// A job; `runAfter` nil means now.
+        public init(tenantID: String, kind: JobKind, connectionID: UUID? = nil, connector: String? = nil, action: String? = nil,
+                    accountID: String? = nil, draftID: UUID? = nil, runID: UUID? = nil, webhookEventID: UUID? = nil,
+                    payload: JSONValue = .object([:]), idempotencyKey: String, contentHash: String? = nil, runAfter: Date? = nil,
+                    timeZone: String? = nil, maxAttempts: Int, traceParent: String? = nil, priority: Int = 0) {
+            self.tenantID = tenantID; self.kind = kind; self.connectionID = connectionID; self.connector = connector
+            self.action = action; self.accountID = accountID; self.draftID = draftID; self.runID = runID
+            self.webhookEventID = webhookEventID; self.payload = payload; self.idempotencyKey = idempotencyKey
+            self.contentHash = contentHash; self.runAfter = runAfter; self.timeZone = timeZone; self.maxAttempts = maxAttempts
+            self.traceParent = traceParent; self.priority = priority
+        }
+    }
+
+    /// Adds a job, or returns the tenant's job that already has its idempotency key
+    /// (`created` false). A key reused for a different job is an `idempotencyConflict`.
+    public func enqueue(_ new: NewJob) async throws -> (job: QueueJob, created: Bool) {
+        let future = new.runAfter.map { $0.timeIntervalSinceNow > 0.5 } ?? false
+        let inserted = try await pool.query("""
+            INSERT INTO publish_jobs (tenant_id, kind, status, connection_id, connector, action, account_id, draft_id, run_id, webhook_event_id,
+                                      payload, idempotency_key, content_hash, run_after, time_zone, max_attempts, trace_parent, priority)
+            VALUES (\(new.tenantID), \(new.kind.rawValue), \(future ? "scheduled" : "queued"), \(new.connectionID), \(new.connector), \(new.action),
+                    \(new.accountID), \(new.draftID), \(new.runID), \(new.webhookEventID), \(new.payload), \(new.idempotencyKey), \(new.contentHash),
+                    coalesce(\(new.runAfter)::timestamptz, now()), \(new.timeZone), \(new.maxAttempts), \(new.traceParent), \(new.priority))
+            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+            RETURNING \(unescaped: QueueJob.columns)
+            """)
+        if let row = inserted.first { return (try QueueJob(row: row), true) }
+        guard let existing = try await job(tenant: new.tenantID, idempotencyKey: new.idempotencyKey) else {
+            throw QueueError(.idempotencyConflict, "The idempotency key is in use")
+        }
+        guard existing.kind == new.kind, existing.connectionID == new.connectionID, existing.action == new.action,
+              existing.contentHash == new.contentHash else {
+            throw QueueError(.idempotencyConflict, "The idempotency key \(new.idempotencyKey) already belongs to job \(existing.id) with different content")
+        }
+        return (existing, false)
+    }
+
+    func job(tenant: String, idempotencyKey: String) async throws -> QueueJob? {
+        try await pool.query("SELECT \(unescaped: QueueJob.columns) FROM publish_jobs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)")
+            .first.map(QueueJob.init(row:))
+    }
+
+    /// One of the tenant's jobs, or nil.
+    public func job(tenant: String, id: UUID) async throws -> QueueJob? {
+        try await pool.query("SELECT \(unescaped: QueueJob.columns) FROM publish_jobs WHERE id = \(id) AND tenant_id = \(tenant)")
+            .first.map(QueueJob.init(row:))
+    }
+
+    /// A job's attempts, oldest first.
+    public func attempts(tenant: String, job: UUID) async throws -> [QueueAttempt] {
+        try await pool.query("""
+            SELECT attempt, worker, outcome, http_status, error::text AS error, request::text AS request, response::text AS response,
+                   retry_after_seconds, started_at, finished_at, duration_ms
+            FROM publish_attempts WHERE job_id = \(job) AND tenant_id = \(tenant) ORDER BY id
+            """).map(QueueAttempt.init(row:))
+    }
+
+    /// A page of the tenant's jobs, newest first.
+    public func list(tenant: String, status: String?, kind: String?, connectionID: UUID?, limit: Int, cursor: String?) async throws -> Page<QueueJob> {
+        let after = try cursor.map(PageCursor.decode)
+        let rows = try await pool.query("""
+            SELECT \(unescaped: QueueJob.columns) FROM publish_jobs
+            WHERE tenant_id = \(tenant) AND (\(status)::text IS NULL OR status = \(status)) AND (\(kind)::text IS NULL OR kind = \(kind))
+              AND (\(connectionID)::uuid IS NULL OR connection_id = \(connectionID))
+              AND (\(after?.key)::timestamptz IS NULL OR (created_at, id) < (\(after?.key)::timestamptz, \(after?.id)))
+            ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)
+            """)
+        return Page(items: try rows.prefix(limit).map(QueueJob.init(row:)), nextCursor: try PageCursor.next(after: rows, limit: limit))
+    }
+
+    /// Puts a job from the dead-letter queue back in line under the same idempotency key,
+    /// with its attempts reset.
+    public func retry(tenant: String, id: UUID) async throws -> QueueJob {
+        let rows = try await pool.query("""
+            UPDATE publish_jobs SET status = 'queued', attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL,
+                   finished_at = NULL, updated_at = now()
+            WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'dlq'
+            RETURNING \(unescaped: QueueJob.columns)
+            """)
+        if let row = rows.first { return try QueueJob(row: row) }
+        guard let job = try await job(tenant: tenant, id: id) else { throw QueueError(.jobNotFound, "Job not found") }
+        throw QueueError(.invalidState, "Only a job in the dead-letter queue can be retried (this one is \(job.status.rawValue))")
+    }
+
+    /// Cancels a job that has not started (or waits in the dead-letter queue).
+    public func cancel(tenant: String, id: UUID) async throws -> QueueJob {
+        let rows = try await pool.query("""
+            UPDATE publish_jobs SET status = 'cancelled', finished_at = now(), updated_at = now(), wait_reason = NULL
+            WHERE id = \(id) AND tenant_id = \(tenant) AND status IN ('scheduled', 'queued', 'retrying', 'dlq')
+            RETURNING \(unescaped: QueueJob.columns)
+            """)
+        if let row = rows.first { return try QueueJob(row: row) }
+        guard let job = try await job(tenant: tenant, id: id) else { throw QueueError(.jobNotFound, "Job not found") }
+        throw QueueError(.invalidState, "A \(job.status.rawValue) job cannot be cancelled")
+    }
+
+    // MARK: - Workers
+
+    /// A job claimed by a worker: the job (status `running`), the status it had before the
+    /// claim (`running` means its previous lease expired), and its attempt row.
+    public struct Claim: Sendable {
+        public var job: QueueJob
+        public var previousStatus: JobStatus
+        public var attemptID: Int64
+    }
+
+    /// Claims up to `limit` ready jobs of `kinds` for `worker` with a lease of `lease`;
+    /// includes running jobs whose lease expired (their open attempt becomes `abandoned`).
+    public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
+        let kindList = kinds.map(\.rawValue).joined(separator: ",")
+        let leaseSeconds = Double(lease.components.seconds)
+        let rows = try await pool.query("""
+            WITH picked AS (
+                SELECT id, status AS previous FROM publish_jobs
+                WHERE ((status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now())
+                       OR (status = 'running' AND locked_until < now()))
+                  AND kind = ANY(string_to_array(\(kindList), ','))
+                ORDER BY priority DESC, run_after
+                LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE publish_jobs j
+                SET status = 'running', locked_by = \(worker), locked_until = now() + make_interval(secs => \(leaseSeconds)),
+                    attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(), wait_reason = NULL
+                FROM picked WHERE j.id = picked.id
+                RETURNING j.*, picked.previous
+            ), abandoned AS (
+                UPDATE publish_attempts a SET outcome = 'abandoned', finished_at = now()
+                FROM claimed WHERE a.job_id = claimed.id AND claimed.previous = 'running' AND a.outcome = 'running'
+            ), opened AS (
+                INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome)
+                SELECT id, tenant_id, attempts, \(worker), 'running' FROM claimed
+                RETURNING id AS attempt_id, job_id
+            )
+            SELECT \(unescaped: QueueJob.columns),
+                   claimed.previous, opened.attempt_id
+            FROM claimed JOIN opened ON opened.job_id = claimed.id
+            """)
+        return try rows.map { row in
+            Claim(job: try QueueJob(row: row), previousStatus: JobStatus(rawValue: try row.decode("previous", as: String.self)) ?? .queued,
+                  attemptID: try row.decode("attempt_id", as: Int64.self))
+        }
+    }
+
+    /// Extends a claim's lease; false when the worker no longer holds it.
+    public func heartbeat(job: UUID, worker: String, lease: Duration) async throws -> Bool {
+        try await pool.execute("""
+            UPDATE publish_jobs SET locked_until = now() + make_interval(secs => \(Double(lease.components.seconds)))
+            WHERE id = \(job) AND locked_by = \(worker) AND status = 'running'
+            """) == 1
+    }
+
+    /// The job's next state after an attempt, written with the attempt in one transaction.
+    struct Transition: Sendable {
+        var status: JobStatus
+        var attemptOutcome: String
+        var runAfter: Date?
+        var waitReason: String?
+        var failure: JobFailure?
+        var dlqReason: String?
+        var result: JSONValue?
+        var remoteID: String?
+        var remoteURL: String?
+        /// Deferred: the claim does not count as an attempt.
+        var refundAttempt = false
+    }
+
+    /// Applies `transition` to a claimed job if `worker` still holds its lease (false
+    /// otherwise: another worker reclaimed it and nothing is written). A succeeded job
+    /// created from a draft moves the draft to `published` with the remote URL, in the same
+    /// transaction.
+    func finish(_ claim: Claim, worker: String, transition t: Transition, startedAt: ContinuousClock.Instant) async throws -> Bool {
+        let milliseconds = Int((ContinuousClock.now - startedAt).components.seconds * 1000)
+            + Int((ContinuousClock.now - startedAt).components.attoseconds / 1_000_000_000_000_000)
+        let job = claim.job
+        let final = t.status.isFinal
+        return try await pool.withTransaction { connection in
+            let updated = try connection.execute("""
+                UPDATE publish_jobs
+                SET status = \(t.status.rawValue), locked_by = NULL, locked_until = NULL, updated_at = now(),
+                    run_after = coalesce(\(t.runAfter)::timestamptz, run_after), wait_reason = \(t.waitReason),
+                    attempts = attempts - \(t.refundAttempt ? 1 : 0),
+                    last_error = coalesce(\(t.failure?.json)::jsonb, last_error),
+                    last_request = coalesce(\(t.failure?.request)::jsonb, last_request),
+                    last_response = coalesce(\(t.failure?.response)::jsonb, last_response),
+                    dlq_reason = \(t.dlqReason), result = coalesce(\(t.result)::jsonb, result),
+                    remote_id = coalesce(\(t.remoteID), remote_id), remote_url = coalesce(\(t.remoteURL), remote_url),
+                    finished_at = CASE WHEN \(final) THEN now() ELSE NULL END
+                WHERE id = \(job.id) AND locked_by = \(worker) AND status = 'running'
+                """)
+            guard updated == 1 else { return false }
+            try connection.execute("""
+                UPDATE publish_attempts
+                SET outcome = \(t.attemptOutcome), http_status = \(t.failure?.httpStatus), error = \(t.failure?.json),
+                    request = \(t.failure?.request), response = \(t.failure?.response), retry_after_seconds = \(t.failure?.retryAfterSeconds),
+                    finished_at = now(), duration_ms = \(milliseconds)
+                WHERE id = \(claim.attemptID)
+                """)
+            if t.status == .succeeded, let draft = job.draftID {
+                try connection.execute("""
+                    UPDATE content_drafts SET status = 'published', published_url = coalesce(\(t.remoteURL), published_url), published_at = now(),
+                           version = version + 1, updated_at = now()
+                    WHERE id = \(draft) AND tenant_id = \(job.tenantID) AND status <> 'published'
+                    """)
+            }
+            return true
+        }
+    }
+
+    // MARK: - Gauges and quotas
+
+    /// Jobs by kind and status (final ones excluded except `dlq`), and the age of the oldest
+    /// ready job by kind.
+    func depth() async throws -> (depth: [NeonHubMetrics.QueueDepthSample], oldest: [String: Double]) {
+        let results = try await pool.pipeline([
+            "SELECT kind, status, count(*)::int AS n FROM publish_jobs WHERE status NOT IN ('succeeded', 'cancelled') GROUP BY kind, status",
+            """
+            SELECT kind, extract(epoch FROM now() - min(run_after))::float8 AS age FROM publish_jobs
+            WHERE status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now() GROUP BY kind
+            """,
+        ])
+        let depth = try results[0].rows.map {
+            NeonHubMetrics.QueueDepthSample(kind: try $0.decode("kind", as: String.self), status: try $0.decode("status", as: String.self),
+                                            count: try $0.decode("n", as: Int.self))
+        }
+        var oldest: [String: Double] = [:]
+        for row in results[1].rows { oldest[try row.decode("kind", as: String.self)] = max(0, try row.decode("age", as: Double.self)) }
+        return (depth, oldest)
+    }
+
+    /// When the connection's learned budget opens again, if it is spent now.
+    func quotaBlockedUntil(connector: String, connection: UUID) async throws -> (until: Date, source: String)? {
+        try await pool.query("""
+            SELECT resets_at, source FROM connector_quotas
+            WHERE connector = \(connector) AND connection_id = \(connection) AND coalesce(remaining, 0) <= 0 AND resets_at > now()
+            """).first.map { (try $0.decode("resets_at", as: Date.self), try $0.decode("source", as: String.self)) }
+    }
+
+    /// Records what a provider said about the connection's budget: nothing left until `resetsAt`.
+    func learnQuota(connector: String, connection: UUID, remaining: Int?, resetsAt: Date, source: String) async throws {
+        try await pool.execute("""
+            INSERT INTO connector_quotas (connector, connection_id, remaining, resets_at, source) VALUES
+                (\(connector), \(connection), \(remaining), \(resetsAt), \(source))
+            ON CONFLICT (connector, connection_id) DO UPDATE
+            SET remaining = EXCLUDED.remaining, resets_at = EXCLUDED.resets_at, source = EXCLUDED.source, updated_at = now()
+            """)
+    }
+}

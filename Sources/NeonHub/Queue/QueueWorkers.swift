@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+
+/// The queue's workers in this process: `count` tasks that claim ready jobs (woken by
+/// `LISTEN neonhub_jobs`, polling every `pollInterval` as the fallback), run them through
+/// the handler of their kind while a heartbeat keeps the lease, and write the next state.
+/// Any number of processes may run workers on one database.
+///
+/// `stop(grace:)` stops claiming at once; jobs already running get `grace` to finish, and
+/// one still running after that keeps its lease until it expires, when another worker
+/// reclaims it (and, for a publish, reconciles it first).
+public final class QueueWorkers: Sendable {
+    /// How workers claim and retry.
+    public struct Settings: Sendable {
+        /// Worker tasks in this process.
+        public var count: Int
+        /// How long a claim is held without a heartbeat.
+        public var lease: Duration = .seconds(30)
+        /// The polling fallback when no notification arrives.
+        public var pollInterval: Duration = .seconds(2)
+        /// How often the queue gauges are read.
+        public var gaugeInterval: Duration = .seconds(5)
+        /// The retry policy's longest ordinary `Retry-After`.
+        public var retryAfterCap: Duration = .seconds(60)
+        /// The first backoff.
+        public var backoffBase: Duration = .seconds(2)
+
+        /// Settings for `count` workers.
+        public init(count: Int) { self.count = count }
+    }
+
+    let store: QueueStore
+    let handlers: [JobKind: any JobHandler]
+    let settings: Settings
+    let policy: QueueRetryPolicy
+    let metrics: NeonHubMetrics
+    let logger: Logger
+    let connectionString: String
+    let processID: String
+    private let doorbell = Doorbell()
+    private let gauges = QueueGaugeMemory()
+    private let stopping = Atomic<Bool>(false)
+    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let inFlight = Atomic<Int>(0)
+
+    init(store: QueueStore, handlers: [JobKind: any JobHandler], settings: Settings, connectionString: String,
+         metrics: NeonHubMetrics, logger: Logger) {
+        self.store = store
+        self.handlers = handlers
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        self.connectionString = connectionString
+        policy = QueueRetryPolicy(base: settings.backoffBase, retryAfterCap: settings.retryAfterCap)
+        processID = "\(ProcessInfo.processInfo.hostName.prefix(40)):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// Jobs being run right now in this process.
+    public var running: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Starts the listener, the workers and the gauge reader.
+    public func start() {
+        startListener()
+        tasks.withLock { tasks in
+            guard tasks.isEmpty else { return }
+            for index in 0..<settings.count {
+                tasks.append(Task { [self] in await workLoop(worker: "\(processID)#\(index)") })
+            }
+            tasks.append(Task { [self] in
+                while !stopping.load(ordering: .relaxed) {
+                    await readGauges()
+                    try? await Task.sleep(for: settings.gaugeInterval)
+                }
+            })
+        }
+    }
+
+    /// Stops claiming; waits up to `grace` for running jobs to finish.
+    public func stop(grace: Duration) async {
+        stopping.store(true, ordering: .relaxed)
+        doorbell.ring()
+        let deadline = ContinuousClock.now + grace
+        while inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = inFlight.load(ordering: .relaxed)
+        if left > 0 { logger.warning("queue workers stopped with jobs still running; their leases will expire and others will reclaim them", metadata: ["running": "\(left)"]) }
+        tasks.withLock { tasks in
+            tasks.forEach { $0.cancel() }
+            tasks.removeAll()
+        }
+    }
+
+    /// Reads the queue gauges once.
+    public func readGauges() async {
+        guard let reading = try? await store.depth() else { return }
+        metrics.setQueue(depth: reading.depth, oldestReadyAge: reading.oldest, known: gauges)
+    }
+
+    // MARK: - Loop
+
+    private func workLoop(worker: String) async {
+        let kinds = Array(handlers.keys)
+        while !stopping.load(ordering: .relaxed) {
+            let seen = doorbell.generation
+            let claims: [QueueStore.Claim]
+            do {
+                claims = try await store.claim(worker: worker, kinds: kinds, limit: 1, lease: settings.lease)
+            } catch {
+                logger.debug("queue claim failed: \(error)")
+                await doorbell.wait(since: seen, upTo: settings.pollInterval)
+                continue
+            }
+            guard let claim = claims.first else {
+                await doorbell.wait(since: seen, upTo: settings.pollInterval)
+                continue
+            }
+            inFlight.add(1, ordering: .relaxed)
+            await process(claim, worker: worker)
+            inFlight.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// Runs one claimed job and writes its next state.
+    func process(_ claim: QueueStore.Claim, worker: String) async {
+        let started = ContinuousClock.now
+        let job = claim.job
+        let heartbeat = Task { [store, settings] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: settings.lease / 3)
+                if Task.isCancelled { return }
+                _ = try? await store.heartbeat(job: job.id, worker: worker, lease: settings.lease)
+            }
+        }
+        defer { heartbeat.cancel() }
+        let transition: QueueStore.Transition
+        if let handler = handlers[job.kind] {
+            transition = await decide(claim, handler: handler)
+        } else {
+            transition = .init(status: .dlq, attemptOutcome: "permanent", failure: JobFailure(code: "noHandler", message: "No handler for \(job.kind.rawValue) jobs"),
+                               dlqReason: "no_handler")
+        }
+        do {
+            let written = try await store.finish(claim, worker: worker, transition: transition, startedAt: started)
+            guard written else {
+                logger.warning("a job's lease was lost before it finished; another worker owns it now", metadata: ["job": "\(job.id)"])
+                return
+            }
+            if transition.status.isFinal { metrics.recordJobCompleted(kind: job.kind.rawValue, outcome: transition.status.rawValue) }
+            if transition.status == .dlq {
+                logger.warning("job moved to the dead-letter queue", metadata: ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "reason": "\(transition.dlqReason ?? "")"])
+            }
+        } catch {
+            logger.error("could not record a job's outcome; its lease will expire and it will be reclaimed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        }
+    }
+
+    private func decide(_ claim: QueueStore.Claim, handler: any JobHandler) async -> QueueStore.Transition {
+        let job = claim.job
+        let outcomeUnknown = claim.previousStatus == .unknown || claim.previousStatus == .running
+        if job.kind == .publish, outcomeUnknown {
+            switch await handler.reconcile(job) {
+            case .found(let remoteID, let remoteURL):
+                return .init(status: .succeeded, attemptOutcome: "reconciled_found", result: job.result, remoteID: remoteID, remoteURL: remoteURL)
+            case .missing:
+                return .init(status: .queued, attemptOutcome: "reconciled_missing", runAfter: Date(), waitReason: nil)
+            case .unsupported:
+                return .init(status: .dlq, attemptOutcome: "unknown",
+                             failure: JobFailure(code: "outcomeUnknown", message: "\(job.connector ?? "The connector") cannot look its posts up; a person must check whether it was published"),
+                             dlqReason: "outcome_unknown")
+            case .unavailable:
+                return policy.transition(for: .unknown(JobFailure(code: "reconcileUnavailable", message: "The platform could not be asked whether the post exists")), job: job)
+            }
+        }
+        return policy.transition(for: await handler.run(job), job: job)
+    }
+
+    // MARK: - LISTEN
+
+    private func startListener() {
+        let thread = Thread { [self] in
+            while !stopping.load(ordering: .relaxed) {
+                do {
+                    let connection = try PostgresConnection(connectionString: connectionString)
+                    defer { connection.close() }
+                    try connection.listen("neonhub_jobs")
+                    doorbell.ring()  // anything queued while we were not listening
+                    while !stopping.load(ordering: .relaxed) {
+                        if !(try connection.waitForNotifications(timeout: .milliseconds(500))).isEmpty { doorbell.ring() }
+                    }
+                } catch {
+                    logger.debug("queue listener reconnecting: \(error)")
+                    Thread.sleep(forTimeInterval: 1)
+                }
+            }
+        }
+        thread.name = "neonhub-queue-listen"
+        thread.start()
+    }
+}

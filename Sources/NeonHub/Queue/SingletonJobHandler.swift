@@ -1,0 +1,60 @@
+import Foundation
+import Postgres
+
+/// Runs recurring work (token refresh, health checks, cleanup) as a singleton: the work runs
+/// only in the process that takes its advisory lock, so several processes on one database
+/// never do it twice at the same time; one that finds the lock taken succeeds with
+/// `{skipped: true}`.
+struct SingletonJobHandler: JobHandler {
+    /// The advisory lock class of recurring jobs (the second key is per kind).
+    static let lockClass = 7347
+    let pool: PostgresPool
+    let lockKey: Int
+    let work: @Sendable () async throws -> JSONValue
+
+    func run(_ job: QueueJob) async -> JobOutcome {
+        let (work, lockKey) = (self.work, self.lockKey)
+        do {
+            let result = try await pool.withConnection { connection -> JSONValue? in
+                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(lockKey)::int) AS got").first?.decode("got", as: Bool.self)
+                guard got == true else { return nil }
+                defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(lockKey)::int)") }
+                return try waitForAsync { try await work() }
+            }
+            return .succeeded(result: result ?? .object(["skipped": .bool(true)]), remoteID: nil, remoteURL: nil)
+        } catch {
+            return .retry(JobFailure(code: "recurringJobFailed", message: "The \(job.kind.rawValue) pass failed"))
+        }
+    }
+}
+
+/// The recurring jobs (DESIGN §10): each is enqueued once per period under an idempotency
+/// key naming the period, so every process may enqueue and only one job per period exists.
+struct RecurringJobs: Sendable {
+    /// A recurring job: its kind and period.
+    struct Schedule: Sendable {
+        var kind: JobKind
+        var every: TimeInterval
+    }
+
+    static let schedules = [
+        Schedule(kind: .tokenRefresh, every: 60),
+        Schedule(kind: .healthCheck, every: 15 * 60),
+        Schedule(kind: .cleanup, every: 3600),
+    ]
+    /// The tenant of system jobs.
+    static let systemTenant = "_system"
+
+    let store: QueueStore
+    let metrics: NeonHubMetrics
+
+    /// Enqueues the current period's job of every schedule (a no-op when it exists).
+    func enqueueDue(now: Date = Date()) async {
+        for schedule in Self.schedules {
+            let period = Int(now.timeIntervalSince1970 / schedule.every)
+            let job = QueueStore.NewJob(tenantID: Self.systemTenant, kind: schedule.kind, idempotencyKey: "schedule:\(schedule.kind.rawValue):\(period)",
+                                        runAfter: Date(timeIntervalSince1970: Double(period) * schedule.every), maxAttempts: 3, priority: -1)
+            if let added = try? await store.enqueue(job), added.created { metrics.recordJobAdded(kind: schedule.kind.rawValue) }
+        }
+    }
+}

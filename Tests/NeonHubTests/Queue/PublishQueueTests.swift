@@ -1,0 +1,180 @@
+import Foundation
+import Postgres
+import Testing
+import TestSupport
+@testable import NeonHub
+
+/// The publish queue end to end: `publish.schedule` over HTTP, workers in the server, the Meta
+/// Graph fake as the platform, a real Postgres. Each test counts the posts at the fake: the
+/// queue's promise is exactly one post per job, whatever fails on the way.
+@Suite struct PublishQueueTests {
+    @Test func aScheduledDraftIsPublishedOnceAndTheDraftRecordsWhere() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            let draft = UUID()
+            _ = try await server.database!.pool.execute("""
+                INSERT INTO content_drafts (id, tenant_id, title, content, status) VALUES (\(draft), 'tenant-a', 'Launch', 'Launch day is here', 'approved')
+                """)
+            let (status, envelope) = try await client.mutation("publish.schedule", [
+                "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
+                "input": [String: Any](), "draftId": draft.uuidString,
+            ])
+            #expect(status == 200)
+            #expect(resultData(envelope)?["created"] as? Bool == true)
+            let id = try #require(QueueTestSupport.jobID(envelope))
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            let job = try #require(done["job"] as? [String: Any])
+            #expect(fake.postIDs.count == 1)
+            #expect(job["remoteId"] as? String == fake.postIDs.first)
+            #expect(job["kind"] as? String == "publish")
+            #expect(QueueTestSupport.outcomes(done) == ["succeeded"])
+            // The draft's text was the post's message, and the draft now says where it went.
+            #expect(fake.requests.last { $0.method == "POST" }?.formItems["message"] == ["Launch day is here"])
+            let row = try #require(try await server.database!.pool.query("SELECT status, published_url FROM content_drafts WHERE id = \(draft)").first)
+            #expect(try row.decode("status", as: String.self) == "published")
+            #expect(try row.decode("published_url", as: String?.self) == "https://www.facebook.com/\(fake.postIDs[0])")
+
+            // The same request again is the same job, not a second post.
+            let (_, again) = try await client.mutation("publish.schedule", [
+                "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
+                "input": [String: Any](), "draftId": draft.uuidString,
+            ])
+            #expect(QueueTestSupport.jobID(again) == id)
+            #expect(resultData(again)?["created"] as? Bool == false)
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(fake.postIDs.count == 1)
+
+            // Prometheus sees the job added, completed, and the queue's depth.
+            await server.queue.workers.readGauges()
+            let metrics = try await client.get("/metrics").text
+            #expect(metrics.contains(#"neonhub_queue_jobs_added_total{kind="publish"} 1"#))
+            #expect(metrics.contains(#"neonhub_queue_jobs_completed_total{kind="publish",outcome="succeeded"} 1"#))
+            #expect(metrics.contains("# TYPE neonhub_queue_depth gauge"))
+            #expect(metrics.contains("# TYPE neonhub_queue_oldest_ready_job_age_seconds gauge"))
+        }
+    }
+
+    @Test func aTimeoutAfterThePostWasCreatedIsReconciledNotPostedTwice() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            fake.answerNextPostLate(after: .seconds(3), create: true)
+            let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Sent, answer lost")
+            let id = try #require(QueueTestSupport.jobID(envelope))
+            let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
+            #expect(((unknown["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("reconcile") == true)
+            try await QueueTestSupport.makeDue(server, id)
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
+            #expect(fake.postIDs.count == 1)
+            #expect((done["job"] as? [String: Any])?["remoteId"] as? String == fake.postIDs.first)
+            #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/feed") }.count == 1)
+        }
+    }
+
+    @Test func aTimeoutWhereNothingWasCreatedIsFoundMissingAndSentOnceMore() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            fake.answerNextPostLate(after: .seconds(3), create: false)
+            let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Never arrived")
+            let id = try #require(QueueTestSupport.jobID(envelope))
+            _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
+            try await QueueTestSupport.makeDue(server, id)
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_missing", "succeeded"])
+            #expect(fake.postIDs.count == 1)
+        }
+    }
+
+    @Test func aProviderFailureIsRetriedAndAPermanentOneGoesToTheDLQAndIsReplayedUnderTheSameKey() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            // A transient Graph error (HTTP 500, is_transient): retried after a backoff.
+            fake.failNext(1, error: .serviceUnavailable)
+            let (_, first) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Retry me")
+            let id = try #require(QueueTestSupport.jobID(first))
+            let retrying = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
+            let job = try #require(retrying["job"] as? [String: Any])
+            #expect(job["waitReason"] as? String == "backoff")
+            #expect((job["lastError"] as? [String: Any])?["code"] as? String == "providerUnavailable")
+            try await QueueTestSupport.makeDue(server, id)
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["retryable", "succeeded"])
+
+            // A permanent refusal: straight to the DLQ with the redacted request kept.
+            fake.failNext(1, error: .invalidParameter("(#100) Invalid parameter"))
+            let (_, second) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Refused once")
+            let dlqID = try #require(QueueTestSupport.jobID(second))
+            let dead = try await QueueTestSupport.waitForJob(client, dlqID) { QueueTestSupport.status($0) == "dlq" }
+            let deadJob = try #require(dead["job"] as? [String: Any])
+            #expect((deadJob["dlqReason"] as? String)?.hasPrefix("permanent") == true)
+            #expect((dead["lastRequest"] as? [String: Any])?["action"] as? String == "page.createPost")
+            let key = try #require(deadJob["idempotencyKey"] as? String)
+            let (status, replayed) = try await client.mutation("publish.retry", ["id": dlqID])
+            #expect(status == 200)
+            #expect((resultData(replayed))?["idempotencyKey"] as? String == key)
+            let replayedDone = try await QueueTestSupport.waitForJob(client, dlqID) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(replayedDone) == ["permanent", "succeeded"])
+            #expect(fake.postIDs.count == 2)
+            // Only a DLQ job can be replayed.
+            let (again, _) = try await client.mutation("publish.retry", ["id": dlqID])
+            #expect(again == 412)
+        }
+    }
+
+    @Test func aRateLimitTeachesTheConnectionsBudgetAndTheNextJobWaitsForIt() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            fake.injectRateLimit(code: 32, calls: 1)
+            let (_, first) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Throttled")
+            let id = try #require(QueueTestSupport.jobID(first))
+            let limited = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
+            #expect(QueueTestSupport.outcomes(limited) == ["rate_limited"])
+            let (_, second) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Waits for the window")
+            let waiting = try await QueueTestSupport.waitForJob(client, try #require(QueueTestSupport.jobID(second))) {
+                (($0["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("quota") == true
+            }
+            #expect(QueueTestSupport.status(waiting) == "queued")
+            #expect(QueueTestSupport.outcomes(waiting) == ["deferred"])
+            #expect((waiting["job"] as? [String: Any])?["attempts"] as? Int == 0)  // a deferral is not an attempt
+            #expect(fake.postIDs.isEmpty)
+        }
+    }
+
+    @Test func aScheduledJobWaitsForItsLocalTimeAndCanBeCancelledUntilItRuns() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { _, client, connection in
+            let (status, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Next spring",
+                                                                             extra: ["runAt": "2031-03-30T02:30:00", "timeZone": "Europe/Paris"])
+            #expect(status == 200)
+            let job = try #require(resultData(envelope)?["job"] as? [String: Any])
+            #expect(job["status"] as? String == "scheduled")
+            #expect((job["runAfter"] as? String)?.hasPrefix("2031-03-30T01:30:00") == true, "\(job["runAfter"] ?? "")")  // in the gap: 03:30 CEST
+            let id = try #require(job["id"] as? String)
+            let (cancelled, after) = try await client.mutation("publish.cancel", ["id": id])
+            #expect(cancelled == 200)
+            #expect(resultData(after)?["status"] as? String == "cancelled")
+            let (again, _) = try await client.mutation("publish.cancel", ["id": id])
+            #expect(again == 412)
+            // Another tenant sees nothing of it.
+            let (missing, _) = try await client.query("publish.getJob", ["id": id], tenant: "tenant-b")
+            #expect(missing == 404)
+            let (badZone, zoneError) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "x",
+                                                                               extra: ["runAt": "2031-03-30T02:30:00", "timeZone": "Mars/Olympus"])
+            #expect(badZone == 400)
+            #expect(((zoneError["error"] as? [String: Any])?["message"] as? String)?.contains("Mars/Olympus") == true)
+            #expect(fake.postIDs.isEmpty)
+        }
+    }
+}

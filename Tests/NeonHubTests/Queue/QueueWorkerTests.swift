@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+import Testing
+import TestSupport
+@testable import NeonHub
+
+/// A handler that records every run and answers what it is told, for the worker's own
+/// behaviour (leases, retries, the DLQ, several processes), independent of any connector.
+final class RecordingHandler: JobHandler {
+    let runs = Mutex<[UUID: Int]>([:])
+    let delay: Duration
+    let outcome: @Sendable (QueueJob) -> JobOutcome
+    let reconcileResult: ReconcileResult
+
+    init(delay: Duration = .zero, reconcile: ReconcileResult = .missing,
+         outcome: @escaping @Sendable (QueueJob) -> JobOutcome = { _ in .succeeded(result: nil, remoteID: nil, remoteURL: nil) }) {
+        self.delay = delay
+        self.outcome = outcome
+        reconcileResult = reconcile
+    }
+
+    func run(_ job: QueueJob) async -> JobOutcome {
+        runs.withLock { $0[job.id, default: 0] += 1 }
+        if delay > .zero { try? await Task.sleep(for: delay) }
+        return outcome(job)
+    }
+
+    func reconcile(_ job: QueueJob) async -> ReconcileResult { reconcileResult }
+
+    var totalRuns: Int { runs.withLock { $0.values.reduce(0, +) } }
+    var maxRunsOfOneJob: Int { runs.withLock { $0.values.max() ?? 0 } }
+}
+
+@Suite struct QueueWorkerTests {
+    static func add(_ server: NeonHubServer, kind: JobKind = .action, count: Int, maxAttempts: Int = 3) async throws -> [UUID] {
+        var ids: [UUID] = []
+        for index in 0..<count {
+            let added = try await server.queue.store.enqueue(QueueStore.NewJob(tenantID: "tenant-a", kind: kind, idempotencyKey: "test-\(kind.rawValue)-\(index)",
+                                                                               maxAttempts: maxAttempts))
+            ids.append(added.job.id)
+        }
+        return ids
+    }
+
+    static func waitUntil(_ server: NeonHubServer, _ sql: PostgresQuery, equals expected: Int) async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(20)
+        var value = -1
+        while ContinuousClock.now < deadline {
+            value = try await server.database!.pool.query(sql).first?.decode(0, as: Int.self) ?? -1
+            if value == expected { return value }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return value
+    }
+
+    @Test func twoProcessesSharingTheQueueRunEveryJobExactlyOnce() async throws {
+        let database = try ThrowawayPostgres.freshDatabase()
+        let first = RecordingHandler(delay: .milliseconds(2)), second = RecordingHandler(delay: .milliseconds(2))
+        let app = { (handler: RecordingHandler) in
+            try await NeonHubServer.launch(config: {
+                var config = AppConfig()
+                config.host = "127.0.0.1"; config.port = 0; config.useDatabase = true; config.databaseURL = database; config.workers = 3
+                config.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
+                return config
+            }(), additions: .init(jobHandlers: [.action: handler]), logger: .init(label: "queue"))
+        }
+        let a = try await app(first)
+        let b = try await app(second)
+        let ids = try await Self.add(a, count: 120)
+        let done = try await Self.waitUntil(a, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'", equals: ids.count)
+        #expect(done == ids.count)
+        #expect(first.totalRuns + second.totalRuns == ids.count)
+        #expect(first.totalRuns > 0 && second.totalRuns > 0)  // both processes took work
+        #expect(max(first.maxRunsOfOneJob, second.maxRunsOfOneJob) == 1)
+        let attempts = try await a.database!.pool.query("SELECT count(*)::int FROM publish_attempts WHERE outcome = 'succeeded'").first?.decode(0, as: Int.self)
+        #expect(attempts == ids.count)
+        await a.stop()
+        await b.stop()
+    }
+
+    @Test func anExpiredLeaseIsReclaimedAndTheOldWorkerCannotFinishIt() async throws {
+        try await withDatabaseApp { server, _ in
+            let store = server.queue.store
+            let ids = try await Self.add(server, count: 1)
+            let claimed = try await store.claim(worker: "w1", kinds: [.action], limit: 5, lease: .seconds(1))
+            #expect(claimed.map(\.job.id) == ids)
+            #expect(try await store.claim(worker: "w2", kinds: [.action], limit: 5, lease: .seconds(30)).isEmpty)  // held
+            try await Task.sleep(for: .milliseconds(1300))
+            let reclaimed = try await store.claim(worker: "w2", kinds: [.action], limit: 5, lease: .seconds(30))
+            #expect(reclaimed.map(\.job.id) == ids)
+            #expect(reclaimed.first?.previousStatus == .running)
+            #expect(reclaimed.first?.job.attempts == 2)
+            // The first worker comes back from the dead: its outcome is not written.
+            let stale = try await store.finish(claimed[0], worker: "w1", transition: .init(status: .succeeded, attemptOutcome: "succeeded"),
+                                               startedAt: .now)
+            #expect(stale == false)
+            #expect(try await store.heartbeat(job: ids[0], worker: "w1", lease: .seconds(30)) == false)
+            #expect(try await store.heartbeat(job: ids[0], worker: "w2", lease: .seconds(30)) == true)
+            let written = try await store.finish(reclaimed[0], worker: "w2", transition: .init(status: .succeeded, attemptOutcome: "succeeded"),
+                                                 startedAt: .now)
+            #expect(written)
+            let attempts = try await store.attempts(tenant: "tenant-a", job: ids[0])
+            #expect(attempts.map(\.outcome) == ["abandoned", "succeeded"])
+            #expect(attempts.map(\.worker) == ["w1", "w2"])
+        }
+    }
+
+    @Test func concurrentClaimsNeverShareAJob() async throws {
+        try await withDatabaseApp { server, _ in
+            let ids = try await Self.add(server, count: 40)
+            let store = server.queue.store
+            let batches = try await withThrowingTaskGroup(of: [UUID].self) { group in
+                for worker in 0..<6 {
+                    group.addTask { try await store.claim(worker: "w\(worker)", kinds: [.action], limit: 10, lease: .seconds(30)).map(\.job.id) }
+                }
+                return try await group.reduce(into: [[UUID]]()) { $0.append($1) }
+            }
+            let all = batches.flatMap { $0 }
+            #expect(all.count == ids.count)
+            #expect(Set(all) == Set(ids))
+        }
+    }
+
+    @Test func anUnknownOutcomeThatCannotBeReconciledGoesToTheDLQForAPerson() async throws {
+        let handler = RecordingHandler(reconcile: .unsupported) { _ in .unknown(JobFailure(code: "providerTimeout", message: "no answer")) }
+        try await withDatabaseApp(jobHandlers: [.publish: handler], { $0.workers = 1 }) { server, client in
+            let ids = try await Self.add(server, kind: .publish, count: 1)
+            let unknown = try await QueueTestSupport.waitForJob(client, ids[0].uuidString) { QueueTestSupport.status($0) == "unknown" }
+            #expect(QueueTestSupport.outcomes(unknown) == ["unknown"])
+            try await QueueTestSupport.makeDue(server, ids[0].uuidString)
+            let dead = try await QueueTestSupport.waitForJob(client, ids[0].uuidString) { QueueTestSupport.status($0) == "dlq" }
+            #expect((dead["job"] as? [String: Any])?["dlqReason"] as? String == "outcome_unknown")
+            #expect(handler.totalRuns == 1)  // never sent a second time
+        }
+    }
+
+    @Test func retriesStopAtMaxAttemptsInTheDLQ() async throws {
+        let handler = RecordingHandler { _ in .retry(JobFailure(code: "providerUnavailable", message: "503")) }
+        try await withDatabaseApp(jobHandlers: [.action: handler], { $0.workers = 1 }) { server, client in
+            let id = try await Self.add(server, count: 1, maxAttempts: 2)[0].uuidString
+            _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
+            try await QueueTestSupport.makeDue(server, id)
+            let dead = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "dlq" }
+            #expect((dead["job"] as? [String: Any])?["dlqReason"] as? String == "max_attempts: providerUnavailable")
+            #expect(QueueTestSupport.outcomes(dead) == ["retryable", "retryable"])
+            #expect(handler.totalRuns == 2)
+        }
+    }
+
+    @Test func stoppingLetsARunningJobFinishWithinTheGrace() async throws {
+        let handler = RecordingHandler(delay: .milliseconds(800))
+        try await withDatabaseApp(jobHandlers: [.action: handler], { $0.workers = 1 }) { server, _ in
+            _ = try await Self.add(server, count: 3)
+            _ = try await Self.waitUntil(server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
+            await server.queue.workers.stop(grace: .seconds(5))
+            let succeeded = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'").first?.decode(0, as: Int.self)
+            let queued = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'queued'").first?.decode(0, as: Int.self)
+            #expect(succeeded == 1)  // the running one finished
+            #expect(queued == 2)     // the others were left for another worker
+        }
+    }
+}
