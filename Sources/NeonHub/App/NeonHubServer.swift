@@ -32,8 +32,8 @@ public final class NeonHubServer: Sendable {
     public let oauth: OAuthFlow
     /// Receives `/webhooks/*` deliveries and queues them as `webhook_event` jobs.
     public let webhooks: WebhookService
-    /// Processes one stored webhook event: the queue worker calls
-    /// `webhookProcessor.process(eventRowID: job.webhookEventID)` for each `webhook_event` job.
+    /// Processes one stored webhook event; the queue's workers call
+    /// `process(eventRowID: job.webhookEventID)` for each `webhook_event` job (`WebhookEventJobHandler`).
     public let webhookProcessor: WebhookEventProcessor
     /// The publish queue: its store, the publish service, the workers of this process.
     public let queue: QueueParts
@@ -98,8 +98,11 @@ public final class NeonHubServer: Sendable {
         let connectorService = connectors.service
         tokenScheduler = connectors.scheduler
         oauth = connectors.oauth
+        // `webhook_event` jobs run through the webhook processor, bound once the orchestrator exists.
+        let webhookJobs = WebhookEventJobHandler()
+        let jobHandlers = additions.jobHandlers.merging([.webhookEvent: webhookJobs]) { added, _ in added }
         let queueParts = QueueAssembly.parts(config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",
-                                             service: connectorService, scheduler: connectors.scheduler, extraHandlers: additions.jobHandlers,
+                                             service: connectorService, scheduler: connectors.scheduler, extraHandlers: jobHandlers,
                                              metrics: metrics, logger: logger)
         queue = QueueParts(store: queueParts.store, publish: queueParts.publish, workers: queueParts.workers, recurring: queueParts.recurring)
         orchestrator = Orchestrator(
@@ -116,6 +119,7 @@ public final class NeonHubServer: Sendable {
         webhooks = WebhookService(secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
                                   publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
         webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
+        webhookJobs.bind(webhookProcessor)
 
         let registry = ProcedureRegistry()
         self.registry = registry

@@ -45,6 +45,25 @@ import TestSupport
         }
     }
 
+    @Test func theQueueWorkersRunWebhookEventJobs() async throws {
+        try await withDatabaseApp({ WebhookEndToEndTests.plant(&$0); $0.workers = 1 }) { server, client in
+            let pool = try #require(server.database?.pool)
+            _ = try await WebhookEndToEndTests.connectShop(pool)
+            let rowID = try await Self.deliverOrder(client, pool, webhookID: "order-evt-queued")
+            let deadline = ContinuousClock.now + .seconds(20)
+            var status = ""
+            while ContinuousClock.now < deadline {
+                status = try await pool.query("SELECT status FROM webhook_events WHERE id = \(rowID)")[0].decode("status", as: String.self)
+                if status != "received" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(status == "processed")
+            let job = try await pool.query("SELECT status, attempts FROM publish_jobs WHERE webhook_event_id = \(rowID)")[0]
+            #expect(try job.decode("status", as: String.self) == "succeeded")
+            #expect(try await WebhookEndToEndTests.count(pool, "SELECT count(*)::int FROM agent_runs WHERE agent = 'email'") == 1)
+        }
+    }
+
     @Test func aTenantOverrideDisablesTheTrigger() async throws {
         try await withDatabaseApp(WebhookEndToEndTests.plant) { server, client in
             let pool = try #require(server.database?.pool)
