@@ -91,9 +91,12 @@ let package = Package(
             name: "JSONParserFuzz",
             dependencies: ["NeonHub"],
             swiftSettings: strictSettings),
-        // Webhook signature-header parsers (Stripe `t=…,v1=…`, Meta `sha256=…`, TikTok, Slack):
-        // add a `WebhookSignatureFuzz` target here when Sources/NeonHub/Webhooks exists, and
-        // list it in scripts/check.sh's FUZZ_TARGETS.
+        // libFuzzer harness for the webhook signature-header parsers (Stripe `t=…,v1=…`, Meta
+        // `sha256=…`, TikTok, Slack, PagerDuty…): nothing crashes, and no tampered body verifies.
+        .executableTarget(
+            name: "WebhookSignatureFuzz",
+            dependencies: ["NeonHub"],
+            swiftSettings: strictSettings),
 
         // What every test target shares: the throwaway PostgreSQL server, the HTTP test client
         // and FakeProviderServer, the base of every provider fake.

@@ -34,9 +34,8 @@ SCRATCH=.build-check
 COVERAGE_GATE=${COVERAGE_GATE:-enforce}
 FORMAT_GATE=${FORMAT_GATE:-report}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-# The HTTP and JSON parsers. WEBHOOK SIGNATURE PARSERS: add their fuzz target (Sources/
-# WebhookSignatureFuzz, see Package.swift) to this list when Sources/NeonHub/Webhooks exists.
-FUZZ_TARGETS=${FUZZ_TARGETS:-"HTTPParserFuzz JSONParserFuzz"}
+# The HTTP and JSON parsers and the webhook signature-header parsers.
+FUZZ_TARGETS=${FUZZ_TARGETS:-"HTTPParserFuzz JSONParserFuzz WebhookSignatureFuzz"}
 LLVM_BIN=$(dirname "$(command -v swift)")
 [ -x "$LLVM_BIN/llvm-cov" ] || LLVM_BIN=/opt/swift/usr/bin
 BIN=$SCRATCH/debug/neonhub

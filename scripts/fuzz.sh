@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes a parser with libFuzzer + AddressSanitizer.
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags…]   (default 600 s)
-# Environment: FUZZ_TARGET = HTTPParserFuzz (default, Sources/HTTPParserFuzz) or JSONParserFuzz
-# (Sources/JSONParserFuzz); FUZZ_MERGE=1 afterwards merges the inputs that found new coverage
+# Environment: FUZZ_TARGET = HTTPParserFuzz (default, Sources/HTTPParserFuzz), JSONParserFuzz
+# (Sources/JSONParserFuzz) or WebhookSignatureFuzz (Sources/WebhookSignatureFuzz); FUZZ_MERGE=1 afterwards merges the inputs that found new coverage
 # into the committed corpus (Tests/FuzzCorpus/<target>/) so that it grows — commit them.
 # Builds the target with -sanitize=fuzzer,address into .build-fuzz/ and runs it on a working
 # corpus in .build-fuzz/corpus-<target> seeded from the committed one. Crashes are written to

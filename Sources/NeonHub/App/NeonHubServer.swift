@@ -30,6 +30,11 @@ public final class NeonHubServer: Sendable {
     let tokenScheduler: TokenRefreshScheduler
     /// The OAuth authorization flow behind `connectors.authorizeUrl` and `/oauth/*`.
     public let oauth: OAuthFlow
+    /// Receives `/webhooks/*` deliveries and queues them as `webhook_event` jobs.
+    public let webhooks: WebhookService
+    /// Processes one stored webhook event; the queue's workers call
+    /// `process(eventRowID: job.webhookEventID)` for each `webhook_event` job (`WebhookEventJobHandler`).
+    public let webhookProcessor: WebhookEventProcessor
     /// The publish queue: its store, the publish service, the workers of this process.
     public let queue: QueueParts
     private let queueStopping = Mutex<Task<Void, Never>?>(nil)
@@ -93,8 +98,11 @@ public final class NeonHubServer: Sendable {
         let connectorService = connectors.service
         tokenScheduler = connectors.scheduler
         oauth = connectors.oauth
+        // `webhook_event` jobs run through the webhook processor, bound once the orchestrator exists.
+        let webhookJobs = WebhookEventJobHandler()
+        let jobHandlers = additions.jobHandlers.merging([.webhookEvent: webhookJobs]) { added, _ in added }
         let queueParts = QueueAssembly.parts(config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",
-                                             service: connectorService, scheduler: connectors.scheduler, extraHandlers: additions.jobHandlers,
+                                             service: connectorService, scheduler: connectors.scheduler, extraHandlers: jobHandlers,
                                              metrics: metrics, logger: logger)
         queue = QueueParts(store: queueParts.store, publish: queueParts.publish, workers: queueParts.workers, recurring: queueParts.recurring)
         orchestrator = Orchestrator(
@@ -104,6 +112,14 @@ public final class NeonHubServer: Sendable {
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
             runnerID: lease?.runnerID ?? 0,
             breaker: { CircuitBreaker(failureThreshold: breaker.0, coolDown: breaker.1) }, logger: logger)
+
+        // An invalid trigger file stops start-up, like an invalid connector definition.
+        let agentIntents = Dictionary(orchestrator.catalog.map { ($0.agent.name, $0.agent.intents) }, uniquingKeysWith: { $1 })
+        let triggers = try Self.loadTriggers(config.triggersFile, agents: agentIntents, logger: logger)
+        webhooks = WebhookService(secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
+                                  publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
+        webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
+        webhookJobs.bind(webhookProcessor)
 
         let registry = ProcedureRegistry()
         self.registry = registry
@@ -118,7 +134,8 @@ public final class NeonHubServer: Sendable {
         let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
                                sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
                                limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
-        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth, logger: logger)
+        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth,
+                                  webhooks: webhooks, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
     }
 
@@ -127,6 +144,17 @@ public final class NeonHubServer: Sendable {
             return OpenAIProvider(baseURL: config.openAIBaseURL, apiKey: key, logger: logger)
         }
         return TemplateProvider()
+    }
+
+    /// The webhook triggers of `TRIGGERS_FILE`, or of `configs/triggers.json` when it is unset
+    /// and that file exists (a server started elsewhere runs without triggers, and says so).
+    static func loadTriggers(_ path: String?, agents: [String: [String]], logger: Logger) throws -> TriggerCatalog {
+        let defaultPath = "configs/triggers.json"
+        guard path != nil || FileManager.default.fileExists(atPath: defaultPath) else {
+            logger.warning("no webhook triggers: \(defaultPath) does not exist here and TRIGGERS_FILE is not set; webhook events will be stored and marked ignored")
+            return TriggerCatalog([])
+        }
+        return try TriggerCatalog.load(path: path ?? defaultPath, agents: agents)
     }
 
     /// The price table at `path`; without it every cost is unknown.

@@ -4,17 +4,17 @@ import Synchronization
 import HTTPFields
 
 /// Mounts every route of the server on one router: the operator endpoints, the OpenAPI
-/// document and the tRPC procedures the OAuth callback and mock consent pages (later `/webhooks/*`).
+/// document, the tRPC procedures, the OAuth callback and mock consent pages, and `/webhooks/*`.
 enum Routes {
     /// A router with every route, answering unrouted requests in the error envelope.
     static func mount(config: AppConfig, health: HealthMonitor, metrics: NeonHubMetrics, registry: ProcedureRegistry,
-                      trpc: TRPCHandler, oauth: OAuthFlow, logger: Logger) -> AppRouter {
+                      trpc: TRPCHandler, oauth: OAuthFlow, webhooks: WebhookService, logger: Logger) -> AppRouter {
         let router = AppRouter(metrics: metrics, logger: logger, cors: CORSPolicy(origins: config.corsOrigins),
                                notFound: ErrorEnvelope.noRoute, methodNotAllowed: ErrorEnvelope.methodNotAllowed)
         OperatorRoutes.register(on: router, health: health, metrics: metrics)
         mountOpenAPI(on: router, registry: registry)
         OAuthRoutes.register(on: router, flow: oauth)
-        WebhookRoutes.register(on: router, metaVerifyToken: config.metaWebhookVerifyToken)
+        WebhookRoutes.register(on: router, service: webhooks)
         router.addPrefix("*", TRPCHandler.prefix, template: TRPCHandler.routeTemplate) { request, sink in
             trpc.handle(request, sink: sink)
         }

@@ -44,6 +44,15 @@ public struct AppConfig: Sendable {
     public var publicURL: String?
     /// The verify token Meta's webhook handshake must present (`META_WEBHOOK_VERIFY_TOKEN`).
     public var metaWebhookVerifyToken: String?
+    /// The secrets that authenticate webhook deliveries (`META_APP_SECRET`, `SHOPIFY_API_SECRET`,
+    /// `STRIPE_WEBHOOK_SECRET`, `SLACK_SIGNING_SECRET`, `TIKTOK_CLIENT_SECRET`,
+    /// `LINKEDIN_CLIENT_SECRET`, `TWILIO_AUTH_TOKEN`, `PAGERDUTY_WEBHOOK_SECRET`,
+    /// `DOCUSIGN_CONNECT_SECRET`, `MAILCHIMP_WEBHOOK_SECRET`). Never logged.
+    public var webhookSecrets = WebhookSecrets()
+    /// Which agent runs for which webhook event (`TRIGGERS_FILE`). Unset: `configs/triggers.json`
+    /// when it exists, else no triggers (with a warning). A file that is set or present but
+    /// invalid stops start-up.
+    public var triggersFile: String?
     /// The UI (`APP_URL`): after OAuth the browser goes to `${APP_URL}/connections?…`.
     public var appURL: String?
     public var openAIAPIKey: String?
@@ -151,6 +160,8 @@ public struct AppConfig: Sendable {
         }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
         c.metaWebhookVerifyToken = value("META_WEBHOOK_VERIFY_TOKEN")
+        c.webhookSecrets = WebhookSecrets.load(value)
+        c.triggersFile = value("TRIGGERS_FILE")
         for (key, keyPath) in [("PUBLIC_URL", \AppConfig.publicURL), ("APP_URL", \AppConfig.appURL)] {
             guard let raw = value(key) else { continue }
             if let url = URL(string: raw), url.scheme == "http" || url.scheme == "https", url.host != nil, url.query == nil {

@@ -1,30 +1,55 @@
 import HTTPCore
 import HTTPFields
+import Logging
 
-/// The `/webhooks/*` routes built so far: Meta's verification handshake. Before Meta sends a
-/// Page's or an Instagram account's events to a callback URL it checks it with
-/// `GET ?hub.mode=subscribe&hub.verify_token=…&hub.challenge=…` and expects the challenge back
-/// when the verify token is the one configured for the app
-/// (https://developers.facebook.com/docs/graph-api/webhooks/getting-started, "Verification
-/// Requests"). The event deliveries themselves (`POST`, signed with `X-Hub-Signature-256`)
-/// arrive with the webhooks of the queue issue.
+/// `/webhooks/<connector>`: a thin adapter over `WebhookService`. `POST` deliveries and `GET`
+/// handshakes become `WebhookRequest`s (raw body bytes, header fields, path and query); the
+/// service's reply becomes the response, and its errors the tRPC error envelope (unknown
+/// connector 404, secret not configured 503, bad or missing signature 401) through
+/// `RPCErrorMapper`, like every other error on the wire.
 enum WebhookRoutes {
-    static func register(on router: AppRouter, metaVerifyToken: String?) {
-        router.add("GET", "/webhooks/meta") { request, sink in
-            sink.send(metaVerification(query: QueryString.parameters(request.query), expected: metaVerifyToken))
+    static let prefix = "/webhooks/"
+    static let template = "/webhooks/{connector}"
+
+    static func register(on router: AppRouter, service: WebhookService) {
+        router.addPrefix("POST", prefix, template: template) { request, sink in
+            let webhook = webhookRequest(request)
+            Task.immediate(executorPreference: sink.executor) {
+                do {
+                    sink.send(response(try await service.receive(webhook)))
+                } catch {
+                    sink.send(errorResponse(error, sink: sink, connector: webhook.connector))
+                }
+            }
+        }
+        router.addPrefix("GET", prefix, template: template) { request, sink in
+            let webhook = webhookRequest(request)
+            do {
+                guard let reply = try service.handshake(webhook) else {
+                    sink.send(ErrorEnvelope.methodNotAllowed(request, allowed: ["POST"]))
+                    return
+                }
+                sink.send(response(reply))
+            } catch {
+                sink.send(errorResponse(error, sink: sink, connector: webhook.connector))
+            }
         }
     }
 
-    /// The answer to a verification request: the challenge, or 403 without saying which part was wrong.
-    static func metaVerification(query: [String: String], expected: String?) -> HTTPResponse {
-        let plain: HTTPHeaders = ["Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"]
-        guard let expected, !expected.isEmpty else {
-            return HTTPResponse(status: 404, headers: plain, body: Array("META_WEBHOOK_VERIFY_TOKEN is not set\n".utf8))
-        }
-        guard query["hub.mode"] == "subscribe", let challenge = query["hub.challenge"], !challenge.isEmpty, challenge.utf8.count <= 256,
-              let token = query["hub.verify_token"], constantTimeEquals(Array(token.utf8), Array(expected.utf8)) else {
-            return HTTPResponse(status: 403, headers: plain, body: Array("verification refused\n".utf8))
-        }
-        return HTTPResponse(status: 200, headers: plain, body: Array(challenge.utf8))
+    /// The service's view of an HTTP request.
+    static func webhookRequest(_ request: HTTPRequest) -> WebhookRequest {
+        WebhookRequest(connector: String(request.path.dropFirst(prefix.count)), method: request.method, body: request.body,
+                       headers: request.headers.map { ($0.name, $0.value) }, path: request.path, query: request.query)
+    }
+
+    static func response(_ reply: WebhookReply) -> HTTPResponse {
+        HTTPResponse(status: reply.status, headers: ["Content-Type": reply.contentType, "Cache-Control": "no-store"], body: reply.body)
+    }
+
+    /// The envelope of a service error (unknown errors are logged with the request id, not shown).
+    static func errorResponse(_ error: any Error, sink: ResponseSink, connector: String) -> HTTPResponse {
+        var logger = sink.logger
+        logger[metadataKey: "requestId"] = "\(sink.requestID)"
+        return ErrorEnvelope.response(RPCErrorMapper.map(error, logger: logger, procedure: "webhooks.\(connector.prefix(32))"))
     }
 }

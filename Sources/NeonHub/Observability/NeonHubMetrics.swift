@@ -43,7 +43,8 @@ public final class NeonHubMetrics: Sendable {
         tokenRefreshes: "Connection token refreshes, by connector and outcome (success, failure, skipped when another caller or process had refreshed).",
         connections: "Connections, by connector and status (active, attention, revoked).",
         llmCost: "LLM cost of finished agent runs in USD, by tenant and agent.",
-        llmBudget: "The daily LLM cost budget per tenant and agent, in USD."
+        llmBudget: "The daily LLM cost budget per tenant and agent, in USD.",
+        webhookEvents: "Webhook events and handshakes, by connector and outcome (accepted, duplicate, unmatched, rejected, handshake)."
     )
 
     static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
@@ -70,6 +71,7 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_token_refreshes_total", "counter", Self.help.tokenRefreshes),
             ("neonhub_connections", "gauge", Self.help.connections),
             ("neonhub_llm_cost_usd_total", "counter", Self.help.llmCost),
+            ("neonhub_webhook_events_total", "counter", Self.help.webhookEvents),
         ]
         dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
         rateLimitHits = registry.makeCounter(descriptor: Self.descriptor("neonhub_rate_limit_hits_total", Self.help.rateLimit), labels: [])
@@ -174,6 +176,13 @@ public final class NeonHubMetrics: Sendable {
         if retry {
             registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_retries_total", Self.help.connectorRetries), labels: labels).increment()
         }
+    }
+
+    /// Counts one webhook event or handshake of `connector` (a `WebhookConnector` id) by
+    /// `outcome`: `accepted`, `duplicate`, `unmatched`, `rejected` or `handshake`.
+    public func recordWebhookEvent(connector: String, outcome: String) {
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_webhook_events_total", Self.help.webhookEvents),
+                             labels: [("connector", connector), ("outcome", outcome)]).increment()
     }
 
     /// Counts a token refresh of `connector` (`success`, `failure` or `skipped`).

@@ -39,6 +39,8 @@ enum RPCErrorMapper {
         case let e as ConnectorError:
             return RPCError(code(for: e.code), e.code == .invalidDefinition ? "Internal server error" : e.message,
                             retryAfter: e.retryAfterSeconds)
+        case let e as WebhookError:
+            return RPCError(code(for: e.code), e.code == .invalidTriggers ? "Internal server error" : e.message)
         case let e as QueueError:
             return RPCError(code(for: e.code), e.message)
         case let e as DatabaseError:
@@ -71,6 +73,17 @@ enum RPCErrorMapper {
         case .intentNotHandled, .agentOrIntentRequired: .badRequest
         case .circuitOpen: .serviceUnavailable
         case .idempotencyKeyInUse: .conflict
+        }
+    }
+
+    static func code(for code: WebhookError.Code) -> RPCErrorCode {
+        switch code {
+        case .unknownConnector, .eventNotFound: .notFound
+        // A missing secret is the server's setup: 503 makes providers retry until it is set.
+        case .notConfigured: .serviceUnavailable
+        case .missingSignature, .invalidSignature, .staleTimestamp: .unauthorized
+        case .malformedPayload: .badRequest
+        case .invalidTriggers: .internalServerError
         }
     }
 

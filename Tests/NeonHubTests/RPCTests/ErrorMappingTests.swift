@@ -33,6 +33,11 @@ import HTTPCore
         .providerUnavailable: (.badGateway, 502), .providerTimeout: (.gatewayTimeout, 504), .invalidDefinition: (.internalServerError, 500),
     ]
     static let databaseTable: [DatabaseError.Code: (RPCErrorCode, Int)] = [.invalidCursor: (.badRequest, 400)]
+    static let webhookTable: [WebhookError.Code: (RPCErrorCode, Int)] = [
+        .unknownConnector: (.notFound, 404), .eventNotFound: (.notFound, 404), .notConfigured: (.serviceUnavailable, 503),
+        .missingSignature: (.unauthorized, 401), .invalidSignature: (.unauthorized, 401), .staleTimestamp: (.unauthorized, 401),
+        .malformedPayload: (.badRequest, 400), .invalidTriggers: (.internalServerError, 500),
+    ]
 
     @Test func everyCodeHasARow() {
         #expect(Set(Self.agentTable.keys) == Set(AgentError.Code.allCases))
@@ -40,6 +45,14 @@ import HTTPCore
         #expect(Set(Self.runTable.keys) == Set(RunFailure.Code.allCases))
         #expect(Set(Self.databaseTable.keys) == Set(DatabaseError.Code.allCases))
         #expect(Set(Self.connectorTable.keys) == Set(ConnectorError.Code.allCases))
+        #expect(Set(Self.webhookTable.keys) == Set(WebhookError.Code.allCases))
+    }
+
+    @Test func webhookErrors() {
+        for (code, expected) in Self.webhookTable { expectMapped(WebhookError(code, "m"), expected) }
+        // A broken trigger file is the server's problem: its path and field stay in the log.
+        let invalid = RPCErrorMapper.map(WebhookError(.invalidTriggers, "configs/triggers.json: triggers[0].agent"), logger: Logger(label: "t"), procedure: "p")
+        #expect(invalid.message == "Internal server error")
     }
 
     private func expectMapped(_ error: any Error, _ expected: (RPCErrorCode, Int), sourceLocation: SourceLocation = #_sourceLocation) {
