@@ -39,7 +39,7 @@ public enum ThrowawayPostgres {
             return .success(url)
         }
         do {
-            let started = try EmbeddedCluster.throwaway(logger: logger, settings: ["max_connections": "300"])
+            let started = try EmbeddedCluster.throwaway(logger: logger, settings: ["max_connections": "1000"])
             cluster.withLock { $0 = started }
             atexit { ThrowawayPostgres.stop() }
             try started.start()
