@@ -6,8 +6,9 @@ import Postgres
 /// never do it twice at the same time; one that finds the lock taken succeeds with
 /// `{skipped: true}`.
 struct SingletonJobHandler: JobHandler {
-    /// The advisory lock class of recurring jobs (the second key is per kind).
-    static let lockClass = 7347
+    /// The advisory lock class of recurring jobs (the second key is per kind). Both keys are
+    /// bound as `int4`: Postgres has `pg_try_advisory_lock(int, int)` but no `(bigint, int)`.
+    static let lockClass: Int32 = 7347
     let pool: PostgresPool
     let lockKey: Int
     let work: @Sendable () async throws -> JSONValue
@@ -16,9 +17,9 @@ struct SingletonJobHandler: JobHandler {
         let (work, lockKey) = (self.work, self.lockKey)
         do {
             let result = try await pool.withConnection { connection -> JSONValue? in
-                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(lockKey)::int) AS got").first?.decode("got", as: Bool.self)
+                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass), \(Int32(lockKey))) AS got").first?.decode("got", as: Bool.self)
                 guard got == true else { return nil }
-                defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(lockKey)::int)") }
+                defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass), \(Int32(lockKey)))") }
                 return try waitForAsync { try await work() }
             }
             return .succeeded(result: result ?? .object(["skipped": .bool(true)]), remoteID: nil, remoteURL: nil)
