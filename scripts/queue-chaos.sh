@@ -57,7 +57,7 @@ chaos() { printf '[chaos] %s\n' "$*" >&2; }
 
 say "building neonhub ($CONFIGURATION; waits for /tmp/neonhub-swift.lock)…"
 timeout 1200 flock /tmp/neonhub-swift.lock swift build -c "$CONFIGURATION" --product neonhub 2>&1 \
-  | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+  | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || true
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
 BIN=$(swift build -c "$CONFIGURATION" --show-bin-path)/neonhub
 [ -x "$BIN" ] || die "build produced no binary at $BIN"

@@ -179,6 +179,10 @@ def check(args):
     strays = [p["id"] for p in stats["allPosts"] if p["message"] not in known]
     expect(not strays, f"{len(strays)} posts at the fake belong to no job")
 
+    # The recurring jobs (token refresh, health check, cleanup) ran beside the publishes: none may fail.
+    dead_system = [j for j in system if j["status"] == "dlq"]
+    expect(not dead_system, f"{len(dead_system)} recurring jobs in the DLQ: {dead_system[:3]}")
+
     elapsed = float(args.elapsed)
     report = {
         "jobs": len(rows), "succeeded": by_status.get("succeeded", 0), "dlq": by_status.get("dlq", 0),
@@ -193,7 +197,7 @@ def check(args):
     lines = [
         f"jobs                      {len(rows)}",
         f"succeeded (published)     {report['succeeded']}",
-        f"in the DLQ                {report['dlq']}" + "".join(f"\n  {reason:<24}{n}" for reason, n in sorted(dlq_reasons.items())),
+        f"in the DLQ                {report['dlq']}" + "".join(f"\n  {n:>4}  {reason}" for reason, n in sorted(dlq_reasons.items())),
         f"posts at the fake         {stats['posts']}",
         f"duplicates at the fake    {stats['duplicates']}",
         f"not final                 {len(unfinished)}",
