@@ -56,9 +56,10 @@ PY="python3 $PROJECT/scripts/lib/queue_chaos.py"
 chaos() { printf '[chaos] %s\n' "$*" >&2; }
 
 say "building neonhub ($CONFIGURATION; waits for /tmp/neonhub-swift.lock)…"
+build_status=0
 timeout 1200 flock /tmp/neonhub-swift.lock swift build -c "$CONFIGURATION" --product neonhub 2>&1 \
-  | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || true
-[ "${PIPESTATUS[0]}" -eq 0 ] || die "build failed"
+  | grep -vE '^\[[0-9]+/[0-9]+\]' >&2 || build_status=${PIPESTATUS[0]}
+[ "$build_status" -eq 0 ] || die "build failed"
 BIN=$(swift build -c "$CONFIGURATION" --show-bin-path)/neonhub
 [ -x "$BIN" ] || die "build produced no binary at $BIN"
 
