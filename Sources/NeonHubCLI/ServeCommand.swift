@@ -12,6 +12,10 @@ struct ServeCommand: AsyncParsableCommand {
         let config = try loadConfigOrExit()
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "neonhub")
+        // Signals are caught from before start: one that arrives while the server starts
+        // shuts it down as soon as it exists, instead of killing the process.
+        let shutdown = ShutdownRequest()
+        let signals = SignalWatcher { shutdown.request() }
         let server: NeonHubServer
         do {
             server = try await NeonHubServer.launch(config: config, logger: logger)
@@ -23,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("could not start: \(error)")
             throw ExitCode(1)
         }
-        let signals = SignalWatcher { server.shutdown() }
+        shutdown.attach { server.shutdown() }
         _ = try? await runOnOwnThread { server.waitUntilStopped() }
         withExtendedLifetime(signals) {}
         logger.info("stopped")
@@ -61,6 +65,30 @@ final class SignalWatcher {
             source.resume()
             return source
         }
+    }
+}
+
+/// A shutdown asked for by a signal, delivered to the server once it exists (at once if the
+/// signal came first).
+final class ShutdownRequest: Sendable {
+    private let state = Mutex<(requested: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+    /// A signal arrived.
+    func request() {
+        let action = state.withLock { state -> (@Sendable () -> Void)? in
+            state.requested = true
+            return state.action
+        }
+        action?()
+    }
+
+    /// The server exists: `action` shuts it down (now, if a signal already arrived).
+    func attach(_ action: @escaping @Sendable () -> Void) {
+        let requested = state.withLock { state -> Bool in
+            state.action = action
+            return state.requested
+        }
+        if requested { action() }
     }
 }
 

@@ -14,6 +14,8 @@ struct WorkerCommand: AsyncParsableCommand {
         if config.workers == 0 { config.workers = 4 }
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "neonhub-worker")
+        let shutdown = ShutdownRequest()
+        let signals = SignalWatcher { shutdown.request() }
         let server: NeonHubServer
         do {
             server = try await runOnOwnThread { [config] in
@@ -25,7 +27,7 @@ struct WorkerCommand: AsyncParsableCommand {
             logger.critical("could not start the worker: \(error)")
             throw ExitCode(1)
         }
-        let signals = SignalWatcher { server.shutdown() }
+        shutdown.attach { server.shutdown() }
         _ = try? await runOnOwnThread { server.waitUntilWorkerStopped() }
         withExtendedLifetime(signals) {}
         logger.info("worker stopped")

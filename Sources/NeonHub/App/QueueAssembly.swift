@@ -35,6 +35,7 @@ enum QueueAssembly {
         handlers.merge(extraHandlers) { _, extra in extra }
         var settings = QueueWorkers.Settings(count: config.workers)
         settings.retryAfterCap = config.retryAfterCap
+        settings.lease = config.queueLease
         let workers = QueueWorkers(store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: metrics, logger: logger)
         return Parts(store: store, publish: publish, workers: workers, recurring: RecurringJobs(store: store, metrics: metrics))
     }

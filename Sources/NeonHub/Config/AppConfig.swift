@@ -30,6 +30,9 @@ public struct AppConfig: Sendable {
     public var queueSchedules = true
     /// Attempts before a job goes to the dead-letter queue (`QUEUE_MAX_ATTEMPTS`, default 8).
     public var queueMaxAttempts = 8
+    /// How long a worker's claim on a job lasts without a heartbeat (`QUEUE_LEASE_SECONDS`,
+    /// whole seconds 3…3600, default 30): a crashed worker's jobs are reclaimed after it.
+    public var queueLease: Duration = .seconds(30)
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
     public var connectorEndpointsFile: String?
     /// Simulated latency of mock mode in milliseconds (`MOCK_CONNECTOR_LATENCY_MS`); nil keeps each fixture file's.
@@ -150,6 +153,11 @@ public struct AppConfig: Sendable {
         seconds("CONNECTOR_TIMEOUT", into: &c.connectorTimeout)
         integer("QUEUE_MAX_ATTEMPTS", 1...100, into: &c.queueMaxAttempts)
         boolean("QUEUE_SCHEDULES", into: &c.queueSchedules)
+        if value("QUEUE_LEASE_SECONDS") != nil {
+            var lease = 30
+            integer("QUEUE_LEASE_SECONDS", 3...3600, into: &lease)
+            c.queueLease = .seconds(lease)
+        }
         if value("MOCK_CONNECTOR_LATENCY_MS") != nil {
             var latency = 0
             integer("MOCK_CONNECTOR_LATENCY_MS", 0...60_000, into: &latency)

@@ -59,6 +59,9 @@ public enum ReconcileResult: Sendable, Equatable {
     case missing
     /// This connector cannot look its posts up: a person must decide.
     case unsupported
+    /// The post was not among the posts read, and the list was cut short (more posts since the
+    /// job started than one reconciliation reads): a person must decide.
+    case inconclusive
     /// The platform could not be asked now: ask again later.
     case unavailable
 }

@@ -3,8 +3,12 @@ import Foundation
 /// Looks a post up on its platform when the outcome of publishing it is unknown (the request
 /// was sent and no answer came back). The post's text is compared with the account's recent
 /// posts, created since shortly before the job first started: a post with the same text
-/// (whitespace-normalized) is the job's. Connectors not listed here cannot reconcile, and
-/// their unknown jobs go to the dead-letter queue as `outcome_unknown` for a person to decide.
+/// (whitespace-normalized) is the job's. Every post of that window is read (the list action's
+/// pages up to its `maxItems`), not only the newest page: on a busy account the job's post may
+/// be far down the list by the time it is reconciled, and "not on the first page" is not
+/// "missing". When the list was cut short and the post was not among what was read, the answer
+/// is `inconclusive`, never `missing`. Connectors not listed here cannot reconcile, and their
+/// unknown jobs go to the dead-letter queue as `outcome_unknown` for a person to decide.
 struct PostReconciler: Sendable {
     /// How one connector's posts are listed and matched.
     struct Rule: Sendable {
@@ -24,8 +28,9 @@ struct PostReconciler: Sendable {
 
     static let rules: [String: Rule] = [
         // GET /{page-id}/posts?since=… (Graph API Page feed), each with message and permalink_url.
+        // No `limit`: it would cap the whole read, not the page size.
         "meta": Rule(publishActions: ["page.createPost"], listAction: "page.listPosts",
-                     listInput: { .object(["limit": .number(50), "since": .string(String(Int($0.timeIntervalSince1970)))]) },
+                     listInput: { .object(["since": .string(String(Int($0.timeIntervalSince1970)))]) },
                      textField: "message", itemText: "message", itemID: "id", itemURL: "permalink"),
         // GET /rest/posts?q=author&author=…&sortBy=CREATED (Posts API), each with commentary.
         "linkedin": Rule(publishActions: ["posts.create", "posts.createArticle"], listAction: "posts.list",
@@ -55,6 +60,8 @@ struct PostReconciler: Sendable {
                 let url = rule.itemURL.flatMap { JSONPath.text(item[$0]) } ?? ConnectorJobHandler.remoteURL(.object(["id": .string(id)]), connector: connector)
                 return .found(remoteID: id, remoteURL: url)
             }
+            // Not among the posts read: missing only if they were all the posts of the window.
+            if case .bool(true)? = listed["truncated"] { return .inconclusive }
             return .missing
         } catch {
             // The platform could not be asked now: ask again later rather than guess.

@@ -199,6 +199,10 @@ public final class QueueWorkers: Sendable {
                 return .init(status: .dlq, attemptOutcome: "unknown",
                              failure: JobFailure(code: "outcomeUnknown", message: "\(job.connector ?? "The connector") cannot look its posts up; a person must check whether it was published"),
                              dlqReason: "outcome_unknown")
+            case .inconclusive:
+                return .init(status: .dlq, attemptOutcome: "unknown",
+                             failure: JobFailure(code: "outcomeUnknown", message: "The post was not among the account's posts that could be read since the job started, and there were more; a person must check whether it was published"),
+                             dlqReason: "outcome_unknown")
             case .unavailable:
                 return policy.transition(for: .unknown(JobFailure(code: "reconcileUnavailable", message: "The platform could not be asked whether the post exists")), job: job)
             }

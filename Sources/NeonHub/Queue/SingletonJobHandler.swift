@@ -6,8 +6,9 @@ import Postgres
 /// never do it twice at the same time; one that finds the lock taken succeeds with
 /// `{skipped: true}`.
 struct SingletonJobHandler: JobHandler {
-    /// The advisory lock class of recurring jobs (the second key is per kind).
-    static let lockClass = 7347
+    /// The advisory lock class of recurring jobs (the second key is per kind). Both keys are
+    /// bound as `int4`: Postgres has `pg_try_advisory_lock(int, int)` but no `(bigint, int)`.
+    static let lockClass: Int32 = 7347
     let pool: PostgresPool
     let lockKey: Int
     let work: @Sendable () async throws -> JSONValue

@@ -46,4 +46,17 @@ import Testing
             #expect(!error.description.contains(secret))
         }
     }
+
+    @Test func theQueueLeaseIsReadInWholeSecondsWithinItsBounds() throws {
+        #expect(try AppConfig.load(from: [:]).queueLease == .seconds(30))
+        #expect(try AppConfig.load(from: ["QUEUE_LEASE_SECONDS": "10"]).queueLease == .seconds(10))
+        for bad in ["2", "3601", "1.5", "soon"] {
+            do {
+                _ = try AppConfig.load(from: ["QUEUE_LEASE_SECONDS": bad])
+                Issue.record("QUEUE_LEASE_SECONDS=\(bad) was accepted")
+            } catch {
+                #expect(error.lines.contains { $0.hasPrefix("QUEUE_LEASE_SECONDS ") })
+            }
+        }
+    }
 }

@@ -75,6 +75,35 @@ import TestSupport
         }
     }
 
+    /// Found by scripts/queue-chaos.sh: the reconciler read only the newest 50 posts, so on a
+    /// busy Page a post created by a timed-out attempt was "missing" and published again.
+    @Test func aPostCreatedBeforeSixtyOthersOnABusyPageIsStillFoundNotPostedTwice() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            fake.answerNextPostLate(after: .seconds(3), create: true)
+            let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Mine, answer lost")
+            let id = try #require(QueueTestSupport.jobID(envelope))
+            _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
+            let mine = try #require(fake.postIDs.first)
+            // Sixty other posts land on the same Page before the job is reconciled.
+            let pageToken = try #require(fake.pageToken(for: QueueTestSupport.page, userToken: fake.issueUserToken()))
+            let graph = HTTPTestClient(baseURL: fake.baseURL)
+            for index in 1...60 {
+                let reply = try await graph.request("POST", "/\(fake.version)/\(QueueTestSupport.page)/feed",
+                                                    headers: ["Authorization": "Bearer \(pageToken)", "Content-Type": "application/x-www-form-urlencoded"],
+                                                    body: Data("message=Someone%20else%20\(index)".utf8))
+                #expect(reply.status == 200)
+            }
+            try await QueueTestSupport.makeDue(server, id)
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
+            #expect((done["job"] as? [String: Any])?["remoteId"] as? String == mine)
+            #expect(fake.postIDs.count == 61)
+        }
+    }
+
     @Test func aTimeoutWhereNothingWasCreatedIsFoundMissingAndSentOnceMore() async throws {
         let fake = MetaGraphFake()
         try fake.start()

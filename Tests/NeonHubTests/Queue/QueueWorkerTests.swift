@@ -147,8 +147,11 @@ final class RecordingHandler: JobHandler {
         }
     }
 
-    @Test func anUnknownOutcomeThatCannotBeReconciledGoesToTheDLQForAPerson() async throws {
-        let handler = RecordingHandler(reconcile: .unsupported) { _ in .unknown(JobFailure(code: "providerTimeout", message: "no answer")) }
+    /// `unsupported`: the connector cannot list its posts; `inconclusive`: the post was not among
+    /// the posts read and the list was cut short.
+    @Test(arguments: [ReconcileResult.unsupported, .inconclusive])
+    func anUnknownOutcomeThatCannotBeReconciledGoesToTheDLQForAPerson(_ reconciled: ReconcileResult) async throws {
+        let handler = RecordingHandler(reconcile: reconciled) { _ in .unknown(JobFailure(code: "providerTimeout", message: "no answer")) }
         try await withDatabaseApp(jobHandlers: [.publish: handler], { $0.workers = 1 }) { server, client in
             let ids = try await Self.add(server, kind: .publish, count: 1)
             let unknown = try await QueueTestSupport.waitForJob(client, ids[0].uuidString) { QueueTestSupport.status($0) == "unknown" }
@@ -183,6 +186,25 @@ final class RecordingHandler: JobHandler {
             let queued = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'queued'").first?.decode(0, as: Int.self)
             #expect(succeeded == 1)  // the running one finished
             #expect(queued == 2)     // the others were left for another worker
+        }
+    }
+
+    /// Found by scripts/queue-chaos.sh: the singleton's advisory lock was called as
+    /// `pg_try_advisory_lock(bigint, int)`, which does not exist, so every recurring job (token
+    /// refresh, health checks, cleanup) failed three times and went to the DLQ.
+    @Test func theRecurringJobsRunAndSucceed() async throws {
+        try await withDatabaseApp({ $0.workers = 1 }) { server, _ in
+            await server.queue.recurring.enqueueDue()
+            let expected = RecurringJobs.schedules.count
+            let succeeded = try await Self.waitUntil(server, """
+                SELECT count(*)::int FROM publish_jobs WHERE tenant_id = '_system' AND status = 'succeeded' AND NOT (result ? 'skipped')
+                """, equals: expected)
+            #expect(succeeded == expected)
+            let failed = try await server.database!.pool.query("""
+                SELECT count(*)::int FROM publish_attempts a JOIN publish_jobs j ON j.id = a.job_id
+                WHERE j.tenant_id = '_system' AND a.outcome <> 'succeeded'
+                """).first?.decode(0, as: Int.self)
+            #expect(failed == 0)
         }
     }
 }
