@@ -7,18 +7,6 @@ public enum HMACSHA256 {
 
     /// Returns the 32-byte HMAC-SHA256 of `message` under `key` (any key length, including empty).
     public static func authenticate(message: [UInt8], key: [UInt8]) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var outputLength: UInt32 = 0
-        let succeeded = ByteBuffers.withPointer(to: key) { keyPointer, keyCount in
-            ByteBuffers.withPointer(to: message) { messagePointer, messageCount in
-                output.withUnsafeMutableBufferPointer { out in
-                    HMAC(EVP_sha256(), keyPointer, Int32(keyCount), messagePointer, messageCount,
-                         out.baseAddress, &outputLength) != nil
-                }
-            }
-        }
-        // HMAC() fails only when libcrypto cannot allocate; there is no safe answer to return.
-        guard succeeded, Int(outputLength) == outputSize else { fatalError("libcrypto HMAC-SHA256 failed") }
-        return Array(output.prefix(outputSize))
+        LibcryptoHMAC.authenticate(EVP_sha256(), outputSize: outputSize, name: "HMAC-SHA256", message: message, key: key)
     }
 }
