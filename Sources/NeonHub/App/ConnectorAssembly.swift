@@ -48,7 +48,7 @@ enum ConnectorAssembly {
         let states = OAuthStateStore(pool: pool)
         let oauth = OAuthFlow(catalog: catalog, states: states, tokens: tokenClient, service: service, isMock: config.useMockConnectors,
                               publicURL: publicURL, appURL: config.appURL, logger: logger)
-        let scheduler = TokenRefreshScheduler(refresher: refresher, connections: connections, states: states, metrics: metrics, logger: logger)
+        let scheduler = TokenRefreshScheduler(refresher: refresher, connections: connections, metrics: metrics, logger: logger)
         return Parts(service: service, oauth: oauth, scheduler: scheduler)
     }
 

@@ -240,7 +240,6 @@ public final class NeonHubServer: Sendable {
     /// Begins a graceful shutdown: stop accepting, finish in-flight requests, close idle ones.
     public func shutdown() {
         stopping.store(true, ordering: .relaxed)
-        tokenScheduler.stop()
         recurringLoop.withLock { $0?.cancel(); $0 = nil }
         let grace = config.shutdownGrace
         queueStopping.withLock { task in

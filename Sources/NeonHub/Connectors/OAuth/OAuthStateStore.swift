@@ -79,11 +79,6 @@ struct OAuthStateStore: Sendable {
             """).first.map(Self.pending)
     }
 
-    /// Deletes states that expired more than a day ago.
-    func purge() async throws -> Int {
-        try await pool.execute("DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'")
-    }
-
     static func pending(_ row: PostgresRow) throws -> Pending {
         var verifier: TokenVault.Sealed?
         if let keyID = try row.decode("verifier_key_id", as: String?.self), let bytes = try row.decode("verifier_sealed", as: [UInt8]?.self),
