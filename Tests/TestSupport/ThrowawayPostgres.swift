@@ -43,7 +43,10 @@ public enum ThrowawayPostgres {
             cluster.withLock { $0 = started }
             atexit { ThrowawayPostgres.stop() }
             try started.start()
-            return .success(started.connectionString(database: "postgres"))
+            // Hundreds of tests connect at once on a two-core CI machine: a backend fork can
+            // take longer than the library's 2 s default there, which is a slow machine, not
+            // a failure under test. The connection string's `connect_timeout` wins.
+            return .success(started.connectionString(database: "postgres") + " connect_timeout=30")
         } catch let error as EmbeddedClusterError {
             return .failure(error)
         } catch {
