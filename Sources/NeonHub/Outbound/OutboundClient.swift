@@ -109,12 +109,17 @@ public struct OutboundClient: Sendable {
         }
     }
 
-    /// The error for a non-success answer: status, `Retry-After`, provider message, excerpt.
+    /// The error for a non-success answer: status, `Retry-After` (or the reset of a budget the
+    /// usage headers report spent), provider message, excerpt.
     private func makeFailure(
         _ code: OutboundError.Code, _ response: TransportResponse, request: OutboundRequest, redactor: SecretRedactor
     ) -> OutboundError {
         let now = Date()
-        let retryAfter = RetryAfter.parse(response.headers["Retry-After"], now: now)
+        var retryAfter = RetryAfter.parse(response.headers["Retry-After"], now: now)
+        if retryAfter == nil, let reading = RateLimitReading(headers: response.headers, now: now), reading.isSpent, let reset = reading.resetsAt {
+            // No Retry-After, but the usage headers say the budget is spent until a known time.
+            retryAfter = .seconds(max(1, Int(reset.timeIntervalSince(now).rounded(.up))))
+        }
         let message = request.messageReader?(response.body).map(redactor.clean)
         let excerptBytes = response.body.prefix(configuration.bodyExcerptLength * 4)
         let excerpt = excerptBytes.isEmpty ? nil : redactor.clean(String(decoding: excerptBytes, as: UTF8.self))

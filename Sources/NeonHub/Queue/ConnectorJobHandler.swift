@@ -15,7 +15,8 @@ struct ConnectorJobHandler: JobHandler {
         guard let connectionID = job.connectionID, let connector = job.connector, let action = job.action else {
             return .permanent(JobFailure(code: "invalidJob", message: "The job names no connection or action"))
         }
-        if let blocked = try? await store.quotaBlockedUntil(connector: connector, connection: connectionID) {
+        let rateLimit = service.catalog[connector]?.definition.rateLimit
+        if let blocked = await spentBudget(connector: connector, connection: connectionID, rateLimit: rateLimit) {
             return .deferred(until: blocked.until, reason: "quota: \(connector) budget spent (learned from \(blocked.source)) until \(ISO8601DateFormatter().string(from: blocked.until))")
         }
         let connection: ConnectionStore.Connection
@@ -32,6 +33,10 @@ struct ConnectorJobHandler: JobHandler {
         let request = Self.requestRecord(job: job, input: input)
         do {
             let result = try await service.perform(call, connection: connection)
+            if let reading = result.rateLimit, let resetsAt = reading.resetsAt {
+                try? await store.learnQuota(connector: connector, connection: connectionID, remaining: reading.isSpent ? 0 : reading.remaining,
+                                            resetsAt: resetsAt, source: reading.source)
+            }
             return .succeeded(result: result.output, remoteID: Self.remoteID(result.output), remoteURL: Self.remoteURL(result.output, connector: connector))
         } catch let error as ConnectorError {
             var failure = JobFailure(code: error.code.rawValue, message: error.message, retryAfterSeconds: error.retryAfterSeconds, request: request,
@@ -44,10 +49,14 @@ struct ConnectorJobHandler: JobHandler {
             case .providerUnavailable:
                 return .retry(failure)
             case .providerRateLimited:
-                let wait = TimeInterval(error.retryAfterSeconds ?? 60)
-                try? await store.learnQuota(connector: connector, connection: connectionID, remaining: 0,
-                                            resetsAt: Date().addingTimeInterval(wait), source: error.retryAfterSeconds == nil ? "429" : "retry-after")
-                failure.retryAfterSeconds = Int(wait)
+                // The provider's own reset wins; without one, the catalog's documented window
+                // (LinkedIn's daily quotas reset at midnight UTC); without that, a minute.
+                let now = Date()
+                let resetsAt = error.retryAfterSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
+                    ?? rateLimit?.nextReset(after: now) ?? now.addingTimeInterval(60)
+                let source = error.retryAfterSeconds != nil ? "retry-after" : rateLimit?.nextReset(after: now) != nil ? "429 and the documented window" : "429"
+                try? await store.learnQuota(connector: connector, connection: connectionID, remaining: 0, resetsAt: resetsAt, source: source)
+                failure.retryAfterSeconds = max(1, Int(resetsAt.timeIntervalSince(now).rounded(.up)))
                 return .retry(failure)
             default:
                 return .permanent(failure)
@@ -55,6 +64,15 @@ struct ConnectorJobHandler: JobHandler {
         } catch {
             return .retry(JobFailure(code: "internal", message: "The action failed unexpectedly", request: request))
         }
+    }
+
+    /// When the connection's budget opens again if it is spent: what providers taught it, and
+    /// for connectors whose catalog documents a count per window, one call taken from it.
+    private func spentBudget(connector: String, connection: UUID, rateLimit: ConnectorDefinition.RateLimit?) async -> (until: Date, source: String)? {
+        if let rateLimit, let limit = rateLimit.requests, let windowEnd = rateLimit.nextReset(after: Date()) {
+            return try? await store.takeQuota(connector: connector, connection: connection, limit: limit, windowEnd: windowEnd)
+        }
+        return try? await store.quotaBlockedUntil(connector: connector, connection: connection)
     }
 
     func reconcile(_ job: QueueJob) async -> ReconcileResult {

@@ -314,6 +314,25 @@ public struct QueueStore: Sendable {
             """).first.map { (try $0.decode("resets_at", as: Date.self), try $0.decode("source", as: String.self)) }
     }
 
+    /// Takes one call from the connection's budget, counted against the catalog's documented
+    /// limit (`limit` calls per window ending at `windowEnd` when a new window starts) unless a
+    /// provider's headers taught it otherwise. Returns when the budget opens again if it was
+    /// already spent (the call must not be sent), nil when the call may go.
+    func takeQuota(connector: String, connection: UUID, limit: Int, windowEnd: Date) async throws -> (until: Date, source: String)? {
+        let row = try await pool.query("""
+            INSERT INTO connector_quotas AS q (connector, connection_id, remaining, resets_at, source)
+            VALUES (\(connector), \(connection), \(limit - 1), \(windowEnd), 'catalog')
+            ON CONFLICT (connector, connection_id) DO UPDATE
+            SET remaining = CASE WHEN q.resets_at <= now() THEN \(limit - 1) ELSE coalesce(q.remaining, 0) - 1 END,
+                source = CASE WHEN q.resets_at <= now() THEN 'catalog' ELSE q.source END,
+                resets_at = CASE WHEN q.resets_at <= now() THEN \(windowEnd) ELSE q.resets_at END,
+                updated_at = now()
+            RETURNING remaining, resets_at, source
+            """).first
+        guard let row, try row.decode("remaining", as: Int.self) < 0 else { return nil }
+        return (try row.decode("resets_at", as: Date.self), try row.decode("source", as: String.self))
+    }
+
     /// Records what a provider said about the connection's budget: nothing left until `resetsAt`.
     func learnQuota(connector: String, connection: UUID, remaining: Int?, resetsAt: Date, source: String) async throws {
         try await pool.execute("""

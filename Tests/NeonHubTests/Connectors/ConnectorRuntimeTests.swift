@@ -264,7 +264,11 @@ import HTTPFields
         func failure(_ runtime: ConnectorRuntime, _ id: String) async -> ConnectorError? {
             await #expect(throws: ConnectorError.self) { try await runtime.execute(ConnectorCall(connector: "acme", action: id)) { _ in .token("t") } }
         }
-        #expect(await failure(runtime, "limited")?.code == .providerRateLimited)
+        let limited = await failure(runtime, "limited")
+        #expect(limited?.code == .providerRateLimited)
+        // No Retry-After, but X-App-Usage at 100 %: tried again after the re-check delay, not at once.
+        #expect(limited?.retryAfterSeconds == Int(RateLimitReading.recheckAfter))
+        #expect(fake.requests("POST", "/v2/limited").count == 1)
         let throttled = await failure(runtime, "throttled")
         #expect(throttled?.code == .providerRateLimited)
         #expect((throttled?.retryAfterSeconds ?? 0) >= 119)

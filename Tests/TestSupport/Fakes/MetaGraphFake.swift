@@ -205,6 +205,7 @@ public final class MetaGraphFake: Sendable {
         var containerOutcome = ContainerOutcome.finished
         var sequence = 0
         var callCount = 0
+        var reportedUsage: Int?
     }
 
     /// The server underneath: every request is recorded there.
@@ -300,6 +301,10 @@ public final class MetaGraphFake: Sendable {
         let error = GraphError(message: message, code: code, isTransient: code == 4 || code == 17 ? true : nil)
         state.withLock { $0.faults.append(Fault(remaining: calls, error: error, rateLimitCode: code)) }
     }
+
+    /// From now on successful answers report `percent` usage in their usage header (Graph
+    /// sends the used share of the budget, 0–100, before it starts refusing calls).
+    public func reportUsage(percent: Int) { state.withLock { $0.reportedUsage = percent } }
 
     /// The next `calls` API calls (not the OAuth endpoint) answer `error`.
     public func failNext(_ calls: Int = 1, error: GraphError) {
@@ -878,7 +883,8 @@ public final class MetaGraphFake: Sendable {
     /// `X-App-Usage` for user tokens, `X-Business-Use-Case-Usage` for Page tokens and Instagram
     /// objects (percentages; 100 means throttled).
     private func usageHeaders(token: Token, segments: [String], exhausted: Bool, code: Int?) -> [String: String] {
-        let count = exhausted ? 100 : min(99, state.withLock { $0.callCount })
+        // A one-user app: 200 calls per hour (Platform Rate Limits), so each call uses 0.5 %.
+        let count = exhausted ? 100 : state.withLock { $0.reportedUsage ?? min(99, $0.callCount / 2) }
         let buc: Bool
         if let code { buc = ![4, 17].contains(code) } else if case .page = token.kind { buc = true } else { buc = false }
         if !buc {

@@ -88,6 +88,8 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var requests: Int?
         public var per: String?
         public var scope: String?
+        /// When a spent budget opens again (`window`, `midnightUTC`, `midnightPacific`).
+        public var resets: String?
         public var headers: [String]?
         public var description: String
     }

@@ -38,4 +38,6 @@ public struct ConnectorResult: Sendable {
     public var attempts: Int
     /// Pages read (1 for a single request).
     public var pages: Int
+    /// What the last response's headers said of the connection's rate-limit budget.
+    public var rateLimit: RateLimitReading? = nil
 }

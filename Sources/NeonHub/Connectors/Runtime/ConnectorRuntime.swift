@@ -200,7 +200,7 @@ public struct ConnectorRuntime: Sendable {
             if let path = action.response?.path, !path.hasPrefix("headers.") { value = JSONPath.value(at: path, in: lastBody) ?? .null }
             output = map(value, headers: lastHeaders, fields: action.response?.fields)
         }
-        return ConnectorResult(output: output, attempts: attempts, pages: pages)
+        return ConnectorResult(output: output, attempts: attempts, pages: pages, rateLimit: RateLimitReading(headers: lastHeaders))
     }
 
     /// The input as the templates see it: every top-level property the caller left out that

@@ -1,0 +1,93 @@
+public import Foundation
+public import HTTPFields
+
+/// What a provider's response headers say about the caller's remaining budget: the queue keeps
+/// it per connection and defers a job that would exceed it instead of sending it to be refused.
+///
+/// Read, in this order:
+/// - Meta's usage headers (`X-Business-Use-Case-Usage`, `X-App-Usage`, `X-Page-Usage`,
+///   https://developers.facebook.com/docs/graph-api/overview/rate-limiting/): percentages of
+///   the budget used over a rolling window. The highest of `call_count`, `total_cputime` and
+///   `total_time` counts; `remaining` is the percentage left, and at `spentPercentage` or
+///   more (or when Meta gives an `estimated_time_to_regain_access`, in minutes) the budget is
+///   spent: until that estimate, or for `recheckAfter` when Meta gives none.
+/// - Counted limits: `X-RateLimit-Remaining` / `X-Rate-Limit-Remaining` / `RateLimit-Remaining`
+///   with a reset from `X-RateLimit-Reset-After` or `RateLimit-Reset` (seconds from now) or
+///   `X-RateLimit-Reset` / `X-Rate-Limit-Reset` (epoch seconds when the value is a plausible
+///   epoch, as GitHub, X and Discord send it; seconds from now otherwise, as Reddit does).
+public struct RateLimitReading: Sendable, Equatable {
+    /// Calls (or, for percentage headers, percentage points) left in the window.
+    public var remaining: Int
+    /// When the window resets; nil when the provider did not say.
+    public var resetsAt: Date?
+    /// Whether no call should be sent before `resetsAt`.
+    public var isSpent: Bool
+    /// The header that taught it, lower-cased (`x-app-usage`, `x-ratelimit-remaining`…).
+    public var source: String
+
+    /// Usage from which a percentage budget counts as spent: Meta throttles at 100 %, and a
+    /// few calls of headroom keep interactive calls of the same app working.
+    public static let spentPercentage = 95.0
+    /// How long a spent percentage budget without a regain estimate waits before it is tried.
+    public static let recheckAfter: TimeInterval = 300
+
+    public init(remaining: Int, resetsAt: Date?, isSpent: Bool, source: String) {
+        self.remaining = remaining
+        self.resetsAt = resetsAt
+        self.isSpent = isSpent
+        self.source = source
+    }
+
+    /// The reading of `headers`, or nil when they say nothing about a budget.
+    public init?(headers: HTTPHeaders, now: Date = Date()) {
+        if let usage = Self.metaUsage(headers, now: now) {
+            self = usage
+            return
+        }
+        for name in ["x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining"] {
+            guard let text = headers[name], let value = Double(text.trimmingCharacters(in: .whitespaces)) else { continue }
+            let remaining = max(0, Int(value.rounded(.down)))
+            let resetsAt = Self.reset(headers, now: now)
+            self.init(remaining: remaining, resetsAt: resetsAt, isSpent: remaining == 0 && resetsAt != nil, source: name)
+            return
+        }
+        return nil
+    }
+
+    /// The reset time of counted-limit headers.
+    static func reset(_ headers: HTTPHeaders, now: Date) -> Date? {
+        for name in ["x-ratelimit-reset-after", "ratelimit-reset"] {
+            if let text = headers[name], let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
+                return now.addingTimeInterval(seconds)
+            }
+        }
+        for name in ["x-ratelimit-reset", "x-rate-limit-reset"] {
+            guard let text = headers[name], let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0 else { continue }
+            // An epoch (after 2001) or a count of seconds: no window lasts thirty years.
+            return value > 1_000_000_000 ? Date(timeIntervalSince1970: value) : now.addingTimeInterval(value)
+        }
+        return nil
+    }
+
+    /// Meta's percentage headers: the most used of every budget they report.
+    static func metaUsage(_ headers: HTTPHeaders, now: Date) -> RateLimitReading? {
+        var usages: [(usage: JSONValue, source: String)] = []
+        if let text = headers["x-business-use-case-usage"], case .object(let objects)? = try? JSONValue.parse(Array(text.utf8)) {
+            for case .array(let entries) in objects.values { usages += entries.map { ($0, "x-business-use-case-usage") } }
+        }
+        for name in ["x-app-usage", "x-page-usage"] {
+            if let text = headers[name], let usage = try? JSONValue.parse(Array(text.utf8)) { usages.append((usage, name)) }
+        }
+        func number(_ value: JSONValue?) -> Double? { if case .number(let number)? = value { number } else { nil } }
+        let readings = usages.map { entry in
+            (percent: ["call_count", "total_cputime", "total_time"].compactMap { number(entry.usage[$0]) }.max() ?? 0,
+             regainMinutes: number(entry.usage["estimated_time_to_regain_access"]) ?? 0, source: entry.source)
+        }
+        guard let worst = readings.max(by: { ($0.regainMinutes, $0.percent) < ($1.regainMinutes, $1.percent) }) else { return nil }
+        let percent = readings.map(\.percent).max() ?? 0
+        let spent = percent >= spentPercentage || worst.regainMinutes > 0
+        let resetsAt: Date? = worst.regainMinutes > 0 ? now.addingTimeInterval(worst.regainMinutes * 60)
+            : spent ? now.addingTimeInterval(recheckAfter) : nil
+        return RateLimitReading(remaining: max(0, Int((100 - percent).rounded(.down))), resetsAt: resetsAt, isSpent: spent, source: worst.source)
+    }
+}
