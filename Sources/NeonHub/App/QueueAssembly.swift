@@ -36,6 +36,7 @@ enum QueueAssembly {
         var settings = QueueWorkers.Settings(count: config.workers)
         settings.retryAfterCap = config.retryAfterCap
         settings.lease = config.queueLease
+        settings.backoffBase = config.queueBackoffBase
         let workers = QueueWorkers(store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: metrics, logger: logger)
         return Parts(store: store, publish: publish, workers: workers, recurring: RecurringJobs(store: store, metrics: metrics))
     }

@@ -33,6 +33,9 @@ public struct AppConfig: Sendable {
     /// How long a worker's claim on a job lasts without a heartbeat (`QUEUE_LEASE_SECONDS`,
     /// whole seconds 3…3600, default 30): a crashed worker's jobs are reclaimed after it.
     public var queueLease: Duration = .seconds(30)
+    /// The first retry's backoff (doubling, with jitter, up to 15 minutes). Not an environment
+    /// variable: tests lengthen it to look at a job between attempts.
+    public var queueBackoffBase: Duration = .seconds(2)
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
     public var connectorEndpointsFile: String?
     /// Simulated latency of mock mode in milliseconds (`MOCK_CONNECTOR_LATENCY_MS`); nil keeps each fixture file's.

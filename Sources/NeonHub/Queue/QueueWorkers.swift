@@ -103,7 +103,7 @@ public final class QueueWorkers: Sendable {
         let left = inFlight.load(ordering: .relaxed)
         if left > 0 { logger.warning("queue workers stopped with jobs still running; their leases will expire and others will reclaim them", metadata: ["running": "\(left)"]) }
         tasks.withLock { tasks in
-            tasks.forEach { $0.cancel() }
+            for task in tasks { task.cancel() }
             tasks.removeAll()
         }
     }

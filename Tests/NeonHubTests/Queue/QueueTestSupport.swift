@@ -20,6 +20,9 @@ enum QueueTestSupport {
             $0.workers = workers
             $0.connectorTimeout = timeout
             $0.queueSchedules = false  // the fake's scripted faults are for the jobs under test
+            // A job stays `retrying` / `unknown` until a test makes it due (`makeDue`): a 1–2 s
+            // backoff can pass between two polls on a loaded machine.
+            $0.queueBackoffBase = .seconds(60)
             configure(&$0)
         }) { server, client in
             let id = try await OAuthTestSupport.connect(client, connector: "meta") { fake.authorize(redirectURI: $0["redirect_uri"]) }
