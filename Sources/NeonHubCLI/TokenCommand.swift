@@ -32,6 +32,9 @@ struct TokenCommand: ParsableCommand {
 
     func validate() throws {
         guard !tenant.isEmpty else { throw ValidationError("--tenant must not be empty") }
+        guard !tenant.hasPrefix(AuthIdentity.reservedTenantPrefix) else {
+            throw ValidationError("--tenant must not start with \"\(AuthIdentity.reservedTenantPrefix)\": such tenants are the server's own")
+        }
         guard !subject.isEmpty else { throw ValidationError("--subject must not be empty") }
         guard ttl > 0 else { throw ValidationError("--ttl must be a positive number of seconds") }
     }

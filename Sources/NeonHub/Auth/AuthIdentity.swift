@@ -2,6 +2,9 @@
 public struct AuthIdentity: Sendable, Equatable {
     /// The token's `sub` claim (user id).
     public var subject: String
+    /// Tenant ids with this prefix belong to the server itself (`_system`): never a caller's.
+    public static let reservedTenantPrefix = "_"
+
     /// The tenant the caller acts in; every row it sees is scoped by this id.
     public var tenantID: String
     /// The caller's role in that tenant.

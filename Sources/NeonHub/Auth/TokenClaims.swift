@@ -10,6 +10,13 @@ struct TokenClaims {
         return value
     }
 
+    /// A tenant id from a claim: tenants starting with `_` are the server's own (`_system`, the
+    /// queue's recurring work) and no token may act in one.
+    static func tenant(_ value: String, claim: StaticString) throws(AuthError) -> String {
+        guard !value.hasPrefix(AuthIdentity.reservedTenantPrefix) else { throw .invalidClaim(claim) }
+        return value
+    }
+
     /// A claim that, when present, must be a non-empty string.
     func optionalString(_ name: StaticString) throws(AuthError) -> String? {
         switch values[name.description] {

@@ -17,7 +17,7 @@ extension TokenVerifier {
 
         let claims = TokenClaims(values: try JSONValue.object(fromSegment: parts[1]))
         let subject = try claims.requiredString("sub")
-        let tenantID = try claims.requiredString("tenantId")
+        let tenantID = try TokenClaims.tenant(try claims.requiredString("tenantId"), claim: "tenantId")
         guard let role = Role(rawValue: try claims.requiredString("role")) else { throw .invalidClaim("role") }
         try claims.checkValidity(now: now(), leeway: leeway)
         return AuthIdentity(subject: subject, tenantID: tenantID, role: role)

@@ -25,7 +25,7 @@ extension TokenVerifier {
         let claims = TokenClaims(values: try JSONValue.object(fromJSON: plaintext))
         let subject = try claims.requiredString("sub")
         try claims.checkValidity(now: now(), leeway: leeway)
-        let tenantID = try claims.optionalString("tenantId") ?? subject
+        let tenantID = try TokenClaims.tenant(try claims.optionalString("tenantId") ?? subject, claim: "tenantId")
         let role: Role = if case .string(let text)? = claims.values["role"], let role = Role(rawValue: text) {
             role
         } else {

@@ -123,7 +123,7 @@ extension AuthTests {
 
         @Test(arguments: [
             ("role", #""superuser""#), ("role", "1"), ("sub", #""""#), ("sub", "42"), ("tenantId", "null"),
-            ("tenantId", #""""#), ("exp", #""9999999999""#), ("exp", "true"), ("nbf", #""0""#), ("iat", #""now""#),
+            ("tenantId", #""""#), ("tenantId", #""_system""#), ("tenantId", #""_anything""#), ("exp", #""9999999999""#), ("exp", "true"), ("nbf", #""0""#), ("iat", #""now""#),
         ])
         func wronglyTypedClaimsAreRefused(claim: String, value: String) {
             let token = AuthFixtures.signed(claims: AuthFixtures.claims(overriding: [claim: value]))

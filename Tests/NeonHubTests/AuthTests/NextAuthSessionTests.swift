@@ -118,6 +118,11 @@ extension AuthTests {
             #expect(authError { try verifier.verify(notJSON) } == .malformed)
             let numericTenant = try AuthFixtures.sessionToken(claims: #"{"sub":"u-1","tenantId":7,"exp":1750000100}"#, secret: secret)
             #expect(authError { try verifier.verify(numericTenant) } == .invalidClaim("tenantId"))
+            // The server's own tenant (the queue's recurring work) is nobody's, named or by subject.
+            let systemTenant = try AuthFixtures.sessionToken(claims: #"{"sub":"u-1","tenantId":"_system","exp":1750000100}"#, secret: secret)
+            #expect(authError { try verifier.verify(systemTenant) } == .invalidClaim("tenantId"))
+            let systemSubject = try AuthFixtures.sessionToken(claims: #"{"sub":"_system","exp":1750000100}"#, secret: secret)
+            #expect(authError { try verifier.verify(systemSubject) } == .invalidClaim("tenantId"))
         }
     }
 }

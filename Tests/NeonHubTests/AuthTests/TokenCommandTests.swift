@@ -38,7 +38,7 @@ extension AuthTests {
             #expect(TokenCommand.configErrorExitCode == 78)
         }
 
-        @Test(arguments: [[String](), ["--tenant", "t", "--role", "root"], ["--tenant", "t", "--ttl", "0"], ["--tenant", ""]])
+        @Test(arguments: [[String](), ["--tenant", "t", "--role", "root"], ["--tenant", "t", "--ttl", "0"], ["--tenant", ""], ["--tenant", "_system"]])
         func invalidArgumentsAreRejected(arguments: [String]) {
             #expect(throws: (any Error).self) { try TokenCommand.parse(arguments) }
         }
