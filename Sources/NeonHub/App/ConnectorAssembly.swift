@@ -32,7 +32,7 @@ enum ConnectorAssembly {
         let endpoints = try endpointOverrides(config.connectorEndpointsFile)
         let runtime = ConnectorRuntime(catalog: catalog, client: client, mock: mock,
                                        appSettings: appSettings(catalog, config.connectorEnvironment),
-                                       baseURLOverrides: endpoints.compactMapValues(\.baseUrl))
+                                       baseURLOverrides: endpoints.compactMapValues(\.baseUrl), publicURL: config.publicURL)
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(

@@ -45,15 +45,16 @@ struct WebhookStore: Sendable {
     }
 
     /// The connection an account id routes to: `external_account_id`, an element of
-    /// `accounts` with that `id`, or (Shopify) the `shop` variable with or without
-    /// `.myshopify.com`. Active connections first, then the newest.
+    /// `accounts` with that `id`, (Shopify) the `shop` variable with or without
+    /// `.myshopify.com`, or (Twilio) the `accountSid` variable. Active connections first, then the newest.
     static func route(connector: String, accountID: String, on connection: PostgresConnection) throws -> (tenant: String, connectionID: UUID)? {
         try connection.query("""
             SELECT id, tenant_id FROM connections
             WHERE connector = \(connector) AND status <> 'revoked'
               AND (external_account_id = \(accountID)
                    OR accounts @> jsonb_build_array(jsonb_build_object('id', \(accountID)::text))
-                   OR variables->>'shop' = \(accountID) OR (variables->>'shop') || '.myshopify.com' = \(accountID))
+                   OR variables->>'shop' = \(accountID) OR (variables->>'shop') || '.myshopify.com' = \(accountID)
+                   OR variables->>'accountSid' = \(accountID))
             ORDER BY (status = 'active') DESC, created_at DESC, id DESC
             LIMIT 1
             """).first.map { (try $0.decode("tenant_id", as: String.self), try $0.decode("id", as: UUID.self)) }

@@ -30,6 +30,11 @@ struct ConnectorRequestBuilder: Sendable {
         let restli = definition.headers?["X-Restli-Protocol-Version"] == "2.0.0"
         let overridden = Set(extraQuery.map(\.0))
         for (name, value) in (template.query ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(value) && !overridden.contains(name) {
+            // A sole placeholder holding an array repeats the parameter once per item (Stripe's `expand[]=a&expand[]=b`).
+            if let expression = TemplateRenderer.soleExpression(value), case .array(let items)? = renderer.resolve(expression) {
+                query += items.map { (name, TemplateRenderer.text($0)) }
+                continue
+            }
             query.append((name, renderer.render(value)))
             if restli {
                 preEncoded[name] = renderer.render(value, literal: TemplateRenderer.encodeRestliLiteral, value: TemplateRenderer.encodeRestliValue)
@@ -37,7 +42,10 @@ struct ConnectorRequestBuilder: Sendable {
         }
         query += extraQuery
         var headers = HTTPHeaders()
-        for (name, value) in (definition.headers ?? [:]).sorted(by: { $0.key < $1.key }) { headers.replaceOrAdd(name: name, value: renderer.render(value)) }
+        // A connection-wide header whose placeholders are all missing is not sent (Stripe-Account without a connected account).
+        for (name, value) in (definition.headers ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(value) {
+            headers.replaceOrAdd(name: name, value: renderer.render(value))
+        }
         for (name, value) in (template.headers ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(value) {
             headers.replaceOrAdd(name: name, value: renderer.render(value))
         }

@@ -27,14 +27,19 @@ public struct ConnectorRuntime: Sendable {
     let flows: ConnectorFlowRegistry
     /// Whether a flow may fetch media from loopback or private addresses (tests only).
     let allowPrivateMediaHosts: Bool
+    /// The server's configured public base URL (`PUBLIC_URL`): templates name it as
+    /// `{{server.publicUrl}}`, and the connector's own webhook route as `{{server.webhookUrl}}`
+    /// (`<PUBLIC_URL>/webhooks/<connector>`, e.g. Twilio's `StatusCallback`). Nil leaves both out.
+    let publicURL: String?
     /// Items a read collects at most when neither the input nor the definition says.
     static let defaultMaxItems = 500
 
     /// A runtime over `catalog` sending through `client` (whose transport is the mock one in mock mode).
     public init(catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
                 appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:],
-                flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false) {
+                flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false, publicURL: String? = nil) {
         self.catalog = catalog
+        self.publicURL = publicURL.flatMap { $0.isEmpty ? nil : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) }
         self.client = client
         self.mock = mock
         self.isMock = mock != nil
@@ -83,6 +88,8 @@ public struct ConnectorRuntime: Sendable {
             }
             throw ConnectorError(.unknownAction, "\(call.connector).\(call.action) needs the \(action.handler ?? "?") flow, which is not built yet")
         }
+        // One key per call, reused by every retry of it (the outbound client's and the one after a refresh).
+        let call = Self.withIdempotencyKey(call, action: action)
         var credential = try await credentials(false)
         do {
             return try await run(call, entry: entry, action: action, template: template, credential: credential)
@@ -90,6 +97,22 @@ public struct ConnectorRuntime: Sendable {
             credential = try await credentials(true)
             return try await run(call, entry: entry, action: action, template: template, credential: credential)
         }
+    }
+
+    /// `call` with an idempotency key where the action sends one: the caller's (the queue's
+    /// job key), or one generated for this call, so a write the provider deduplicates by key is
+    /// safe to retry and every retry carries the same key.
+    static func withIdempotencyKey(_ call: ConnectorCall, action: ConnectorDefinition.Action) -> ConnectorCall {
+        guard action.idempotencyHeader != nil, call.idempotencyKey?.isEmpty ?? true else { return call }
+        var keyed = call
+        keyed.idempotencyKey = "neonhub-" + UUID().uuidString.lowercased()
+        return keyed
+    }
+
+    /// What `{{server.x}}` names: the public URL and the connector's webhook route, if configured.
+    func serverScope(_ connector: String) -> JSONValue {
+        guard let publicURL else { return .object([:]) }
+        return .object(["publicUrl": .string(publicURL), "webhookUrl": .string("\(publicURL)/webhooks/\(connector)")])
     }
 
     /// Runs a registered flow: its steps perform the connector's own actions through `run`.
@@ -117,6 +140,7 @@ public struct ConnectorRuntime: Sendable {
             "vars": .object(call.variables.mapValues { .string($0) }),
             "account": .object(call.accountID.map { ["id": .string($0)] } ?? [:]),
             "app": .object((appSettings[definition.id] ?? [:]).mapValues { .string($0) }),
+            "server": serverScope(definition.id),
         ]
         let pagination = action.pagination.flatMap { $0.style == "none" ? nil : $0 }
         var limit = Self.defaultMaxItems

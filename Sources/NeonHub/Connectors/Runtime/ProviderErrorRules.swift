@@ -9,7 +9,10 @@ struct ProviderErrorRules: Sendable {
 
     /// The provider's code and message in an error body, if the definition says where.
     func read(_ body: JSONValue) -> (code: String?, message: String?) {
-        let code = rules?.codePath.flatMap { JSONPath.text(JSONPath.value(at: $0, in: body)) }
+        // `error.code|error.type`: the first path that holds a value (Stripe sends no code on some errors, always a type).
+        let code = rules?.codePath.flatMap { paths in
+            paths.split(separator: "|").lazy.compactMap { JSONPath.text(JSONPath.value(at: String($0), in: body)) }.first
+        }
         let message = rules?.messagePath.flatMap { JSONPath.text(JSONPath.value(at: $0, in: body)) }
         return (code, message)
     }
