@@ -61,12 +61,11 @@ public struct MockTransport: OutboundTransport {
             guard let route = set.errors[name] else { return Self.response(400, #"{"error":"unknown mock error"}"#) }
             return TransportResponse(status: route.status, headers: route.headers, body: route.body)
         }
-        let path = request.url.path.isEmpty ? "/" : request.url.path
         let query = Self.queryItems(request.url)
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = Self.pathSegments(request.url)
         let match = set.routes.first { route in
             route.method == request.method && route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }
+                && zip(route.segments, segments).allSatisfy { Self.segment($0, matches: $1) }
                 && route.query.allSatisfy { query[$0.key] == $0.value }
         }
         guard let match else {
@@ -121,6 +120,24 @@ public struct MockTransport: OutboundTransport {
             return nil
         }
         return route.body.isEmpty ? .object([:]) : (try? JSONValue.parse([UInt8](route.body)))
+    }
+
+    /// A route segment against a request's: `*` matches any, `*:verb` any ending in `:verb`
+    /// (Google's custom methods, `properties/{id}:runReport`), anything else itself.
+    static func segment(_ pattern: Substring, matches segment: Substring) -> Bool {
+        if pattern == "*" { return true }
+        if pattern.hasPrefix("*:") { return segment.hasSuffix(pattern.dropFirst()) && segment.count > pattern.count - 1 }
+        return pattern == segment
+    }
+
+    /// The URL's path segments, each percent-decoded on its own: a value the runtime encoded
+    /// as one segment (a Search Console site URL `https%3A%2F%2Fexample.com%2F`) stays one
+    /// segment, matched by `*`.
+    static func pathSegments(_ url: URL) -> [Substring] {
+        var encoded = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? url.path
+        if encoded.count > 1, encoded.hasSuffix("/") { encoded.removeLast() }  // as URL.path reads it: fixtures omit it
+        return (encoded.isEmpty ? "/" : encoded).split(separator: "/", omittingEmptySubsequences: false)
+            .map { Substring($0.removingPercentEncoding ?? String($0)) }
     }
 
     static func queryItems(_ url: URL) -> [String: String] {
