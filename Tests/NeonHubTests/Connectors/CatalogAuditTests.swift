@@ -9,21 +9,26 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"))
         #expect(audit.passes)
-        #expect(audit.countsByAvailability == ["experimental": 43, "stable": 2])
+        #expect(audit.countsByAvailability == ["experimental": 41, "stable": 4])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         // Instagram publishing and LinkedIn image posts are registered flows, tested against the fakes.
         #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost"]))
         #expect(meta.findings.isEmpty && meta.isWired)
         let linkedin = try #require(audit.entries.first { $0.id == "linkedin" })
         #expect(linkedin.findings.isEmpty && linkedin.isWired)
+        // GA4 (its properties flow registered) and Search Console are stable too.
+        #expect(CatalogAudit.registeredFlows.contains("ga4.properties"))
+        for id in ["ga4", "search-console"] {
+            #expect(audit.entries.first { $0.id == id }?.findings.isEmpty == true, "\(id)")
+        }
         // Other connectors' flows are still reported.
         let tiktok = try #require(audit.entries.first { $0.id == "tiktok" })
         #expect(tiktok.findings.map(\.kind).contains("flow_not_built"))
         let slack = try #require(audit.entries.first { $0.id == "slack" })
         #expect(slack.findings.map(\.kind) == ["untested"])
         #expect(slack.isWired)
-        #expect(audit.countsByKind["untested"] == 43)
-        #expect(audit.text().contains("connectors: 45 (experimental 43, stable 2)"))
+        #expect(audit.countsByKind["untested"] == 41)
+        #expect(audit.text().contains("connectors: 45 (experimental 41, stable 4)"))
         #expect(audit.json()["passes"] == .bool(true))
         #expect(audit.phases().contains("wave marketing: 2/10 stable"))
     }
