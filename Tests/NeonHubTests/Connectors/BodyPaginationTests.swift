@@ -80,6 +80,21 @@ import TestSupport
         #expect(fake.requests.count == 2)
     }
 
+    @Test func mockFixturesAnswerTheSecondPageByTheBodysOffset() async throws {
+        let (runtime, _) = try MockModeTests.mockRuntime()
+        let report: JSONValue = .object(["dateRanges": .array([.object(["startDate": .string("7daysAgo"), "endDate": .string("yesterday")])]),
+                                         "metrics": .array([.object(["name": .string("sessions")])])])
+        let ga4 = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: report, accountID: "300000001")) { _ in .none }
+        #expect(ga4.pages == 2, "rowCount 3, two rows on the first page")
+        #expect(GoogleConnectorTestSupport.items(ga4.output).count == 3)
+        #expect(ga4.output["propertyQuota"]?["tokensPerHour"]?["remaining"] == .number(39_976), "the last page's quota")
+        let query: JSONValue = .object(["startDate": .string("2026-11-01"), "endDate": .string("2026-11-28"), "rowLimit": .number(2)])
+        let sc = try await runtime.execute(ConnectorCall(connector: "search-console", action: "searchAnalytics.query", input: query,
+                                                         accountID: "sc-domain:example.com")) { _ in .none }
+        #expect(sc.pages == 2)
+        #expect(GoogleConnectorTestSupport.items(sc.output).compactMap { JSONPath.text(JSONPath.value(at: "keys.0", in: $0)) }.last == "coffee subscription")
+    }
+
     @Test func mockRoutesMatchEncodedSegmentsAndCustomMethods() throws {
         let encoded = try #require(URL(string: "https://x.example/webmasters/v3/sites/https%3A%2F%2Fexample.com%2F/sitemaps/https%3A%2F%2Fexample.com%2Fs.xml"))
         let segments = MockTransport.pathSegments(encoded)
