@@ -32,7 +32,8 @@ enum ConnectorAssembly {
         let endpoints = try endpointOverrides(config.connectorEndpointsFile)
         let runtime = ConnectorRuntime(catalog: catalog, client: client, mock: mock,
                                        appSettings: appSettings(catalog, config.connectorEnvironment),
-                                       baseURLOverrides: endpoints.compactMapValues(\.baseUrl), publicURL: config.publicURL)
+                                       baseURLOverrides: endpoints.compactMapValues(\.baseUrl),
+                                       actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), publicURL: config.publicURL)
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(
@@ -69,7 +70,8 @@ enum ConnectorAssembly {
         return (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …, "revokeUrl": …}}`.
+    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …, "revokeUrl": …,
+    /// "baseUrls": {"<an action's declared baseUrl>": …}}}`.
     static func endpointOverrides(_ path: String?) throws -> [String: ConnectorEndpoints] {
         guard let path else { return [:] }
         let json: JSONValue
@@ -82,8 +84,10 @@ enum ConnectorAssembly {
             throw ConnectorError(.invalidDefinition, "CONNECTOR_ENDPOINTS_FILE must hold an object of connectors")
         }
         return connectors.mapValues { entry in
-            ConnectorEndpoints(baseUrl: JSONPath.text(entry["baseUrl"]), authorizeUrl: JSONPath.text(entry["authorizeUrl"]),
-                               tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]))
+            var hosts: [String: String]?
+            if case .object(let members)? = entry["baseUrls"] { hosts = members.compactMapValues { JSONPath.text($0) } }
+            return ConnectorEndpoints(baseUrl: JSONPath.text(entry["baseUrl"]), authorizeUrl: JSONPath.text(entry["authorizeUrl"]),
+                                      tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]), baseUrls: hosts)
         }
     }
 

@@ -9,25 +9,34 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"))
         #expect(audit.passes)
-        #expect(audit.countsByAvailability == ["experimental": 41, "stable": 4])
+        // Stable: exactly the connectors tested against their provider fakes.
+        let stable = CatalogAudit.testedAgainstProviderFakes
+        let total = catalog.definitions.count
+        #expect(audit.countsByAvailability == ["experimental": total - stable.count, "stable": stable.count])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         // Instagram publishing and LinkedIn image posts are registered flows, tested against the fakes.
         #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost"]))
         #expect(meta.findings.isEmpty && meta.isWired)
         let linkedin = try #require(audit.entries.first { $0.id == "linkedin" })
         #expect(linkedin.findings.isEmpty && linkedin.isWired)
+        // GA4 (its properties flow registered) and Search Console are stable too.
+        #expect(CatalogAudit.registeredFlows.contains("ga4.properties"))
+        for id in ["ga4", "search-console"] {
+            #expect(audit.entries.first { $0.id == id }?.findings.isEmpty == true, "\(id)")
+        }
         // Other connectors' flows are still reported.
         let tiktok = try #require(audit.entries.first { $0.id == "tiktok" })
         #expect(tiktok.findings.map(\.kind).contains("flow_not_built"))
-        let slack = try #require(audit.entries.first { $0.id == "slack" })
-        #expect(slack.findings.map(\.kind) == ["untested"])
-        #expect(slack.isWired)
-        #expect(audit.countsByKind["untested"] == 41)
-        #expect(audit.text().contains("connectors: 45 (experimental 41, stable 4)"))
+        let hubspot = try #require(audit.entries.first { $0.id == "hubspot" })
+        #expect(hubspot.findings.map(\.kind) == ["untested"])
+        #expect(hubspot.isWired)
+        #expect(audit.countsByKind["untested"] == total - stable.count)
+        #expect(audit.text().contains("connectors: \(total) (experimental \(total - stable.count), stable \(stable.count))"))
         #expect(audit.json()["passes"] == .bool(true))
         #expect(audit.phases().contains("wave marketing: 2/10 stable"))
-        #expect(audit.phases().contains("wave messaging: 2/8 stable"))
-        for id in ["stripe", "twilio"] {
+        let messaging = catalog.definitions.filter { $0.wave == "messaging" }
+        #expect(audit.phases().contains("wave messaging: \(messaging.filter { stable.contains($0.id) }.count)/\(messaging.count) stable"))
+        for id in stable.sorted() {
             let entry = try #require(audit.entries.first { $0.id == id })
             #expect(entry.findings.isEmpty && entry.isWired, "\(id)")
         }
@@ -36,14 +45,14 @@ import TestSupport
     @Test func stableNeedsAnEntryInTheSmokeConfigExample() throws {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let entries = SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: ConnectorCatalogTests.directory))
-        #expect(entries.isSuperset(of: ["meta", "linkedin", "stripe", "twilio"]))
+        #expect(entries.isSuperset(of: CatalogAudit.testedAgainstProviderFakes))
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })
-        let slack = try #require(audit.entries.first { $0.id == "slack" })
-        #expect(slack.findings.map(\.kind) == ["no_smoke_entry", "untested"])
-        #expect(slack.findings.first?.hint == "add slack to configs/connector-smoke.config.example.json")
-        #expect(slack.isWired, "a missing smoke entry is a testing gap, not a wiring one")
+        let hubspot = try #require(audit.entries.first { $0.id == "hubspot" })
+        #expect(hubspot.findings.map(\.kind) == ["no_smoke_entry", "untested"])
+        #expect(hubspot.findings.first?.hint == "add hubspot to configs/connector-smoke.config.example.json")
+        #expect(hubspot.isWired, "a missing smoke entry is a testing gap, not a wiring one")
         #expect(audit.countsByKind["no_smoke_entry"] == catalog.definitions.count - entries.count)
         // Without an entry, a connector that is otherwise ready cannot claim stable.
         let withoutMeta = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"),

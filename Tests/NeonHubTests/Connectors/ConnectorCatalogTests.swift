@@ -24,8 +24,8 @@ import TestSupport
         for definition in catalog.definitions {
             #expect(!definition.actions.isEmpty, "\(definition.id)")
             #expect(definition.docs.hasPrefix("https://"), "\(definition.id)")
-            // Nothing is stable until implemented and tested against a provider fake: Meta, LinkedIn, Stripe and Twilio are.
-            #expect(definition.availability == (["meta", "linkedin", "stripe", "twilio"].contains(definition.id) ? "stable" : "experimental"), "\(definition.id)")
+            // Nothing is stable until implemented and tested against a provider fake (the audit's list).
+            #expect(definition.availability == (CatalogAudit.testedAgainstProviderFakes.contains(definition.id) ? "stable" : "experimental"), "\(definition.id)")
             #expect(FileManager.default.fileExists(atPath: Self.directory.appendingPathComponent("fixtures/\(definition.id).json").path),
                     "\(definition.id) has mock fixtures")
         }

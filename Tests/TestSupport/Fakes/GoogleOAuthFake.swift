@@ -242,6 +242,12 @@ public final class GoogleOAuthFake: Sendable {
         }
     }
 
+    /// The scopes granted with `accessToken`, if the fake issued it (valid or not): what the
+    /// fakes of Google APIs check a call's scope against.
+    public func grantedScopes(accessToken: String) -> [String]? {
+        state.withLock { $0.access[accessToken]?.scopes }
+    }
+
     /// Whether `refreshToken` would be accepted by the token endpoint.
     public func isValid(refreshToken: String) -> Bool { state.withLock { $0.refresh[refreshToken]?.valid ?? false } }
 

@@ -30,7 +30,7 @@ public struct CatalogAudit: Sendable {
     /// Connectors whose runtime tests run against a fake of the provider's documented API
     /// (`Tests/TestSupport/Fakes`). The audit cannot see tests from a deployed binary, so
     /// this list is kept beside the fakes' owners: add a connector when its fake tests land.
-    public static let testedAgainstProviderFakes: Set<String> = ["meta", "linkedin", "stripe", "twilio"]
+    public static let testedAgainstProviderFakes: Set<String> = ["meta", "linkedin", "stripe", "twilio", "ga4", "search-console"]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.
     public static var registeredFlows: Set<String> { ConnectorFlowRegistry.standard.ids }
@@ -61,7 +61,7 @@ public struct CatalogAudit: Sendable {
             if let smokeEntries, !smokeEntries.contains(definition.id) {
                 findings.append(Finding(kind: "no_smoke_entry", hint: "add \(definition.id) to configs/connector-smoke.config.example.json"))
             }
-            let urls = [definition.baseUrl, definition.auth.authorizeUrl, definition.auth.tokenUrl].compactMap { $0 }
+            let urls = definition.declaredBaseURLs + [definition.auth.authorizeUrl, definition.auth.tokenUrl].compactMap { $0 }
             for url in urls where ["example.com", "placeholder", "todo", "changeme"].contains(where: { url.lowercased().contains($0) }) {
                 findings.append(Finding(kind: "placeholder_url", hint: "\(url) is a placeholder"))
             }

@@ -147,6 +147,10 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// upload URL), used instead of `baseUrl` + path; its host must be the base URL's
         /// host or share its domain, so the credential never goes elsewhere.
         public var absoluteUrl: Bool?
+        /// The action's own host where the provider splits its API over several (GA4's Admin
+        /// and Data APIs): a literal https URL used instead of the definition's `baseUrl`. It
+        /// is declared here, never templated, so the credential only goes to declared hosts.
+        public var baseUrl: String?
         public var query: [String: String]?
         public var headers: [String: String]?
         public var body: Body?
@@ -175,12 +179,18 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var pageSize: Int?
         public var pageInfoPath: String?
         public var maxItems: Int?
+        /// offset: where the body gives the total number of items (GA4 `rowCount`); paging
+        /// stops when the offset reaches it.
+        public var totalPath: String?
     }
 
     /// What of the response an action returns.
     public struct ResponseMapping: Codable, Sendable {
         public var path: String?
         public var fields: [String: String]?
+        /// A paged read's output members taken from the last page's body beside `items`
+        /// (output name → dot path: GA4 `propertyQuota`, `rowCount`, headers).
+        public var keep: [String: String]?
     }
 
     /// A webhook or polling trigger.
@@ -198,6 +208,12 @@ public struct ConnectorDefinition: Codable, Sendable {
     public struct Smoke: Codable, Sendable {
         public var action: String
         public var input: JSONValue?
+    }
+
+    /// Every base URL the definition declares: its `baseUrl` and each action's own (the hosts
+    /// that may receive the connection's credential).
+    public var declaredBaseURLs: [String] {
+        [baseUrl] + actions.compactMap { $0.request?.baseUrl }.filter { $0 != baseUrl }
     }
 
     /// The action with `id`, if any.

@@ -10,10 +10,15 @@ public struct ConnectorEndpoints: Sendable, Equatable {
     public var tokenUrl: String?
     /// Replaces `auth.revokeUrl`.
     public var revokeUrl: String?
+    /// Replaces an action's own `request.baseUrl`, keyed by the URL the definition declares
+    /// (`{"https://analyticsadmin.googleapis.com": "http://127.0.0.1:4010"}`).
+    public var baseUrls: [String: String]?
 
     /// Overrides, each optional.
-    public init(baseUrl: String? = nil, authorizeUrl: String? = nil, tokenUrl: String? = nil, revokeUrl: String? = nil) {
+    public init(baseUrl: String? = nil, authorizeUrl: String? = nil, tokenUrl: String? = nil, revokeUrl: String? = nil,
+                baseUrls: [String: String]? = nil) {
         self.baseUrl = baseUrl
+        self.baseUrls = baseUrls
         self.authorizeUrl = authorizeUrl
         self.tokenUrl = tokenUrl
         self.revokeUrl = revokeUrl

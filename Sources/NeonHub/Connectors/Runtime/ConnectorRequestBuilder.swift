@@ -19,10 +19,21 @@ struct ConnectorRequestBuilder: Sendable {
     let definition: ConnectorDefinition
     /// An endpoint override of the base URL (`CONNECTOR_ENDPOINTS_FILE`), if any.
     let baseURLOverride: String?
+    /// Overrides of actions' own base URLs, by the URL the definition declares.
+    var actionBaseURLOverrides: [String: String] = [:]
 
     func build(_ template: ConnectorDefinition.RequestTemplate, renderer: TemplateRenderer,
                credentials: ConnectorCredentials, extraQuery: [(String, String)] = []) throws -> Built {
-        let base = renderer.render(baseURLOverride ?? definition.baseUrl)
+        let base: String
+        if let own = template.baseUrl {
+            // Declared literally: a templated host could send the credential anywhere.
+            guard !own.contains("{{"), own.hasPrefix("https://") else {
+                throw ConnectorError(.invalidDefinition, "the \(definition.id) action base URL must be a literal https URL")
+            }
+            base = actionBaseURLOverrides[own] ?? own
+        } else {
+            base = renderer.render(baseURLOverride ?? definition.baseUrl)
+        }
         let path = renderer.render(template.path, encode: TemplateRenderer.encodePathSegment)
         var query: [(String, String)] = []
         // Rest.li 2.0 (LinkedIn) query values keep their structure unencoded: encoded here, once.

@@ -21,6 +21,9 @@ public struct ConnectorRuntime: Sendable {
     let appSettings: [String: [String: String]]
     /// Base URL overrides from `CONNECTOR_ENDPOINTS_FILE`, by connector.
     let baseURLOverrides: [String: String]
+    /// Overrides of actions' own base URLs (`baseUrls` in `CONNECTOR_ENDPOINTS_FILE`): by
+    /// connector, then by the URL the definition declares.
+    let actionBaseURLOverrides: [String: [String: String]]
     /// Mock mode's transport, which also answers multi-step flows from their fixtures.
     let mock: MockTransport?
     /// The code behind `handler` actions (`Connectors/Providers/`), by handler id.
@@ -37,7 +40,9 @@ public struct ConnectorRuntime: Sendable {
     /// A runtime over `catalog` sending through `client` (whose transport is the mock one in mock mode).
     public init(catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
                 appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:],
+                actionBaseURLOverrides: [String: [String: String]] = [:],
                 flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false, publicURL: String? = nil) {
+        self.actionBaseURLOverrides = actionBaseURLOverrides
         self.catalog = catalog
         self.publicURL = publicURL.flatMap { $0.isEmpty ? nil : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) }
         self.client = client
@@ -134,7 +139,8 @@ public struct ConnectorRuntime: Sendable {
                      template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue) async throws -> ConnectorResult {
         let definition = entry.definition
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
-        let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id])
+        let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id],
+                                              actionBaseURLOverrides: actionBaseURLOverrides[definition.id] ?? [:])
         var scope: [String: JSONValue] = [
             "input": Self.applyingDefaults(to: call.input, schema: action.inputSchema),
             "vars": .object(call.variables.mapValues { .string($0) }),
@@ -204,11 +210,17 @@ public struct ConnectorRuntime: Sendable {
             let pageItems: [JSONValue]
             if let path = pagination.itemsPath, case .array(let found)? = JSONPath.value(at: path, in: body) { pageItems = found } else { pageItems = [] }
             items += pageItems
-            if items.count >= limit { truncated = items.count > limit || hasMore(pagination, body: body, headers: response.headers, count: pageItems.count); items = Array(items.prefix(limit)); break }
+            if items.count >= limit {
+                truncated = items.count > limit || hasMore(pagination, body: body, headers: response.headers, count: pageItems.count, seen: items.count)
+                items = Array(items.prefix(limit))
+                break
+            }
             // Where the next page starts, by style; nil ends the read.
             // A page is short against the size this request asked for (an input `count` may differ from `pageSize`).
+            // A cursor or offset sent in a JSON body (`{{page.offset}}`) has its page size there too.
             let asked = pagination.limitParam.flatMap { name in
                 URLComponents(url: built.url, resolvingAgainstBaseURL: false)?.queryItems?.last { $0.name == name }?.value.flatMap { Int($0) }
+                    ?? built.body.flatMap { try? JSONValue.parse([UInt8]($0)) }.flatMap { JSONPath.text($0[name]) }.flatMap { Int($0) }
             }
             guard !pageItems.isEmpty, let advanced = advance(pagination, body: body, headers: response.headers, count: pageItems.count,
                                                              pageSize: asked ?? pagination.pageSize, scope: &scope, base: built.url) else { break }
@@ -218,7 +230,11 @@ public struct ConnectorRuntime: Sendable {
         let output: JSONValue
         if pagination != nil {
             let mapped = items.map { map($0, headers: lastHeaders, fields: action.response?.fields) }
-            output = .object(["items": .array(mapped), "pages": .number(Double(pages)), "truncated": .bool(truncated)])
+            var members: [String: JSONValue] = ["items": .array(mapped), "pages": .number(Double(pages)), "truncated": .bool(truncated)]
+            for (name, path) in action.response?.keep ?? [:] where members[name] == nil {
+                if let kept = JSONPath.value(at: path, in: lastBody) { members[name] = kept }
+            }
+            output = .object(members)
         } else {
             var value = lastBody
             if let path = action.response?.path, !path.hasPrefix("headers.") { value = JSONPath.value(at: path, in: lastBody) ?? .null }
@@ -240,9 +256,11 @@ public struct ConnectorRuntime: Sendable {
         return .object(members)
     }
 
-    /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value.
+    /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value; to each
+    /// element of a list (a `response.path` naming an array: Search Console `siteEntry`).
     func map(_ value: JSONValue, headers: HTTPHeaders, fields: [String: String]?) -> JSONValue {
         guard let fields, !fields.isEmpty else { return value }
+        if case .array(let elements) = value { return .array(elements.map { map($0, headers: headers, fields: fields) }) }
         var mapped: [String: JSONValue] = [:]
         for (name, path) in fields {
             if path.hasPrefix("headers.") {
@@ -256,7 +274,8 @@ public struct ConnectorRuntime: Sendable {
 
     private struct Advance { var url: URL? }
 
-    private func hasMore(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int) -> Bool {
+    private func hasMore(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int, seen: Int) -> Bool {
+        if let path = pagination.totalPath, let total = JSONPath.text(JSONPath.value(at: path, in: body)).flatMap(Int.init) { return total > seen }
         if let path = pagination.hasMorePath { return JSONPath.value(at: path, in: body) == .bool(true) }
         if let path = pagination.nextUrlPath { return JSONPath.text(JSONPath.value(at: path, in: body)) != nil }
         if pagination.style == "link_header" { return Self.nextLink(headers["link"]) != nil }
@@ -288,8 +307,10 @@ public struct ConnectorRuntime: Sendable {
             scope["page"] = .object(page)
             return Advance(url: nil)
         case "offset":
-            if let size = pageSize, count < size { return nil }
             let offset = (JSONPath.text(page["offset"]).flatMap(Int.init) ?? 0) + count
+            if let path = pagination.totalPath, let total = JSONPath.text(JSONPath.value(at: path, in: body)).flatMap(Int.init) {
+                if offset >= total { return nil }  // the provider said how many there are
+            } else if let size = pageSize, count < size { return nil }
             page["offset"] = .number(Double(offset))
             scope["page"] = .object(page)
             return Advance(url: nil)

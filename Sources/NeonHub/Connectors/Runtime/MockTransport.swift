@@ -14,6 +14,8 @@ public struct MockTransport: OutboundTransport {
         var method: String
         var segments: [Substring]
         var query: [String: String]
+        /// Top-level members a JSON request body must have (a page asked for by a body offset).
+        var bodyMatch: [String: JSONValue] = [:]
         var status: Int
         var headers: HTTPHeaders
         var body: Data
@@ -61,13 +63,14 @@ public struct MockTransport: OutboundTransport {
             guard let route = set.errors[name] else { return Self.response(400, #"{"error":"unknown mock error"}"#) }
             return TransportResponse(status: route.status, headers: route.headers, body: route.body)
         }
-        let path = request.url.path.isEmpty ? "/" : request.url.path
         let query = Self.queryItems(request.url)
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = Self.pathSegments(request.url)
+        let sent = request.body.flatMap { try? JSONValue.parse([UInt8]($0)) }
         let match = set.routes.first { route in
             route.method == request.method && route.segments.count == segments.count
-                && zip(route.segments, segments).allSatisfy { $0 == "*" || $0 == $1 }
+                && zip(route.segments, segments).allSatisfy { Self.segment($0, matches: $1) }
                 && route.query.allSatisfy { query[$0.key] == $0.value }
+                && route.bodyMatch.allSatisfy { sent?[$0.key] == $0.value }
         }
         guard let match else {
             return Self.response(404, #"{"error":"no mock fixture for this request"}"#)
@@ -98,13 +101,16 @@ public struct MockTransport: OutboundTransport {
             if case .object(let q)? = value["query"] { for (k, v) in q { query[k] = JSONPath.text(v) ?? "" } }
             let method = JSONPath.text(value["method"]) ?? ""
             let path = JSONPath.text(value["path"]) ?? "/"
+            var members: [String: JSONValue] = [:]
+            if case .object(let constraints)? = value["bodyMatch"] { members = constraints }
             return Route(name: JSONPath.text(value["name"]) ?? "", method: method, segments: path.split(separator: "/", omittingEmptySubsequences: false),
-                         query: query, status: Int(status), headers: headers, body: body)
+                         query: query, bodyMatch: members, status: Int(status), headers: headers, body: body)
         }
         var routes: [Route] = []
         if case .array(let items)? = json["routes"] { routes = items.compactMap(route) }
-        // Routes constrained by query values first: the first match wins.
-        routes = routes.enumerated().sorted { ($0.element.query.count, -$0.offset) > ($1.element.query.count, -$1.offset) }.map(\.element)
+        // Routes constrained by query or body values first: the first match wins.
+        routes = routes.enumerated().sorted { ($0.element.query.count + $0.element.bodyMatch.count, -$0.offset) > ($1.element.query.count + $1.element.bodyMatch.count, -$1.offset) }
+            .map(\.element)
         var errors: [String: Route] = [:]
         if case .array(let items)? = json["errors"] {
             for item in items { if let name = JSONPath.text(item["name"]), let r = route(item) { errors[name] = r } }
@@ -121,6 +127,24 @@ public struct MockTransport: OutboundTransport {
             return nil
         }
         return route.body.isEmpty ? .object([:]) : (try? JSONValue.parse([UInt8](route.body)))
+    }
+
+    /// A route segment against a request's: `*` matches any, `*:verb` any ending in `:verb`
+    /// (Google's custom methods, `properties/{id}:runReport`), anything else itself.
+    static func segment(_ pattern: Substring, matches segment: Substring) -> Bool {
+        if pattern == "*" { return true }
+        if pattern.hasPrefix("*:") { return segment.hasSuffix(pattern.dropFirst()) && segment.count > pattern.count - 1 }
+        return pattern == segment
+    }
+
+    /// The URL's path segments, each percent-decoded on its own: a value the runtime encoded
+    /// as one segment (a Search Console site URL `https%3A%2F%2Fexample.com%2F`) stays one
+    /// segment, matched by `*`.
+    static func pathSegments(_ url: URL) -> [Substring] {
+        var encoded = URLComponents(url: url, resolvingAgainstBaseURL: false)?.percentEncodedPath ?? url.path
+        if encoded.count > 1, encoded.hasSuffix("/") { encoded.removeLast() }  // as URL.path reads it: fixtures omit it
+        return (encoded.isEmpty ? "/" : encoded).split(separator: "/", omittingEmptySubsequences: false)
+            .map { Substring($0.removingPercentEncoding ?? String($0)) }
     }
 
     static func queryItems(_ url: URL) -> [String: String] {

@@ -30,9 +30,10 @@ public struct ConnectorSmoke: Sendable {
         var outbound = OutboundConfiguration()
         outbound.retry.retryAfterCap = config.retryAfterCap
         let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger)
+        let endpoints = try ConnectorAssembly.endpointOverrides(config.connectorEndpointsFile)
         return ConnectorRuntime(catalog: catalog, client: client, mock: mock,
                                 appSettings: ConnectorAssembly.appSettings(catalog, config.connectorEnvironment),
-                                baseURLOverrides: try ConnectorAssembly.endpointOverrides(config.connectorEndpointsFile).compactMapValues(\.baseUrl))
+                                baseURLOverrides: endpoints.compactMapValues(\.baseUrl), actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls))
     }
 
     /// Every connector of the catalog: the checks of the configured ones, a skip for the rest,
