@@ -36,6 +36,8 @@ public struct ConnectorFlowRegistry: Sendable {
     public static let standard = ConnectorFlowRegistry([
         InstagramPublishFlow(),
         LinkedInImagePostFlow(),
+        GmailSendFlow(),
+        GmailDraftFlow(),
     ])
 }
 
