@@ -242,6 +242,10 @@ public final class GoogleOAuthFake: Sendable {
         }
     }
 
+    /// The scopes granted to `accessToken` (as issued, aliases not expanded); nil for a token
+    /// the fake never issued. Resource-server fakes (Gmail) check a method's scopes with it.
+    public func grantedScopes(accessToken: String) -> [String]? { state.withLock { $0.access[accessToken]?.scopes } }
+
     /// Whether `refreshToken` would be accepted by the token endpoint.
     public func isValid(refreshToken: String) -> Bool { state.withLock { $0.refresh[refreshToken]?.valid ?? false } }
 
