@@ -9,10 +9,10 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"))
         #expect(audit.passes)
-        #expect(audit.countsByAvailability == ["experimental": 43, "stable": 2])
+        #expect(audit.countsByAvailability == ["experimental": 41, "stable": 4])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         // Instagram publishing and LinkedIn image posts are registered flows, tested against the fakes.
-        #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost"]))
+        #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost", "gmail.send", "gmail.draft"]))
         #expect(meta.findings.isEmpty && meta.isWired)
         let linkedin = try #require(audit.entries.first { $0.id == "linkedin" })
         #expect(linkedin.findings.isEmpty && linkedin.isWired)
@@ -22,16 +22,18 @@ import TestSupport
         let slack = try #require(audit.entries.first { $0.id == "slack" })
         #expect(slack.findings.map(\.kind) == ["untested"])
         #expect(slack.isWired)
-        #expect(audit.countsByKind["untested"] == 43)
-        #expect(audit.text().contains("connectors: 45 (experimental 43, stable 2)"))
+        #expect(audit.countsByKind["untested"] == 41)
+        #expect(audit.text().contains("connectors: 45 (experimental 41, stable 4)"))
         #expect(audit.json()["passes"] == .bool(true))
         #expect(audit.phases().contains("wave marketing: 2/10 stable"))
+        #expect(audit.phases().contains("wave messaging: 2/8 stable"))
+        for id in ["gmail", "whatsapp"] { #expect(audit.entries.first { $0.id == id }?.findings.isEmpty == true, "\(id)") }
     }
 
     @Test func stableNeedsAnEntryInTheSmokeConfigExample() throws {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let entries = SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: ConnectorCatalogTests.directory))
-        #expect(entries.isSuperset(of: ["meta", "linkedin"]))
+        #expect(entries.isSuperset(of: ["meta", "linkedin", "gmail", "whatsapp"]))
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })
