@@ -25,7 +25,8 @@ import TestSupport
 
             let (_, stable) = try await client.query("connectors.catalog", ["availability": "stable"])
             let stableIDs = ((stable["result"] as? [String: Any])?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-            #expect(Set(stableIDs ?? []) == ["meta", "linkedin"])
+            #expect(Set(stableIDs ?? []) == Set(server.connectorCatalog.definitions.filter { $0.availability == "stable" }.map(\.id)))
+            #expect(Set(stableIDs ?? []).isSuperset(of: ["meta", "linkedin", "gmail", "whatsapp"]))
             let (bad, _) = try await client.query("connectors.catalog", ["availability": "beta"])
             #expect(bad == 400)
         }
