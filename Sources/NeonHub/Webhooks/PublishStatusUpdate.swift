@@ -12,6 +12,8 @@ struct PublishStatusUpdate: Sendable, Equatable {
     ///   (unless `value.published == 0`, a scheduled or unpublished post).
     /// - TikTok `post.publish.complete` / `post.publish.publicly_available` confirm the
     ///   `publish_id` of `content`; `post.publish.failed` and the others only record.
+    /// - WhatsApp statuses (`message.status`) of a sent message (its wamid): `sent`,
+    ///   `delivered` and `read` confirm it, `failed` is only recorded.
     /// - LinkedIn organization notifications name the post (`sourcePost`) but never confirm a
     ///   publication: recorded only.
     static func from(connector: WebhookConnector, eventType: String?, payload: JSONValue) -> PublishStatusUpdate? {
@@ -26,6 +28,8 @@ struct PublishStatusUpdate: Sendable, Equatable {
                   let publishID = JSONPath.text(JSONPath.value(at: "content.publish_id", in: payload)) else { return nil }
             return PublishStatusUpdate(remoteID: publishID,
                                        confirmed: type == "post.publish.complete" || type == "post.publish.publicly_available", remoteURL: nil)
+        case .whatsapp:
+            return WhatsAppWebhookEvents.statusUpdate(eventType: eventType, payload: payload)
         case .linkedin:
             guard let post = JSONPath.text(payload["sourcePost"]) ?? JSONPath.text(payload["generatedActivity"]) else { return nil }
             return PublishStatusUpdate(remoteID: post, confirmed: false, remoteURL: nil)

@@ -13,8 +13,10 @@ enum WebhookEventParser {
         let json = try parseJSON(request.body)
         let bodyHash = SHA256Digest.hex(request.body)
         switch connector {
-        case .meta, .whatsapp:
+        case .meta:
             return meta(json, bodyHash: bodyHash)
+        case .whatsapp:
+            return WhatsAppWebhookEvents.events(json, bodyHash: bodyHash)
         case .shopify:
             return [ParsedWebhookEvent(eventID: bounded(request.header("X-Shopify-Webhook-Id")) ?? bodyHash,
                                        eventType: request.header("X-Shopify-Topic"),

@@ -15,7 +15,7 @@ import TestSupport
         #expect(audit.countsByAvailability == ["experimental": total - stable.count, "stable": stable.count])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         // Instagram publishing and LinkedIn image posts are registered flows, tested against the fakes.
-        #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost"]))
+        #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost", "gmail.send", "gmail.draft"]))
         #expect(meta.findings.isEmpty && meta.isWired)
         let linkedin = try #require(audit.entries.first { $0.id == "linkedin" })
         #expect(linkedin.findings.isEmpty && linkedin.isWired)

@@ -103,6 +103,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var rateLimitCodes: [JSONValue]?
         public var permanentCodes: [JSONValue]?
         public var retryableCodes: [JSONValue]?
+        /// A sentence per provider code that says what the code means and what to do
+        /// (WhatsApp 131047: the 24-hour customer service window), added to the error's message.
+        public var explanations: [String: String]?
     }
 
     /// The read action that lists a connection's publishable accounts.

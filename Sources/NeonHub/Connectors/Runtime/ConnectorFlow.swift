@@ -37,6 +37,8 @@ public struct ConnectorFlowRegistry: Sendable {
         InstagramPublishFlow(),
         LinkedInImagePostFlow(),
         GA4PropertiesFlow(),
+        GmailSendFlow(),
+        GmailDraftFlow(),
     ])
 }
 

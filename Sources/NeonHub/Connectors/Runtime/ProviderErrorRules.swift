@@ -34,13 +34,19 @@ struct ProviderErrorRules: Sendable {
         return nil
     }
 
+    /// The definition's sentence for a provider code (`errors.explanations`), if any.
+    func explanation(of code: String?) -> String? {
+        guard let code else { return nil }
+        return rules?.explanations?[code]
+    }
+
     /// The connector error for a failed outbound call: the HTTP class, refined by the
     /// provider's code where the rules know it.
     func error(from failure: OutboundError) -> ConnectorError {
         let (code, message) = Self.split(failure.message)
         let retryAfter = failure.resetAt.map { max(1, Int($0.timeIntervalSinceNow.rounded(.up))) }
             ?? failure.retryAfter.map { Int($0.components.seconds) }
-        let said = message.map { ": \($0)" } ?? ""
+        let said = (message.map { ": \($0)" } ?? "") + (explanation(of: code).map { " — \($0)" } ?? "")
         let status = failure.status.map { " (HTTP \($0))" } ?? ""
         if let refined = classify(providerCode: code) {
             return ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
