@@ -114,13 +114,16 @@ public struct OutboundClient: Sendable {
         _ code: OutboundError.Code, _ response: TransportResponse, request: OutboundRequest, redactor: SecretRedactor
     ) -> OutboundError {
         let now = Date()
-        let retryAfter = RetryAfter.parse(response.headers["Retry-After"], now: now)
+        let signal = code == .rateLimited ? request.rateLimitReader?(response.headers, response.body) : nil
+        let retryAfter = signal?.retryAfter ?? RetryAfter.parse(response.headers["Retry-After"], now: now)
         let message = request.messageReader?(response.body).map(redactor.clean)
         let excerptBytes = response.body.prefix(configuration.bodyExcerptLength * 4)
         let excerpt = excerptBytes.isEmpty ? nil : redactor.clean(String(decoding: excerptBytes, as: UTF8.self))
-        return OutboundError(
+        var failure = OutboundError(
             code: code, status: response.status, retryAfter: retryAfter,
             resetAt: retryAfter.map { now.addingTimeInterval($0.inSeconds) }, message: message, bodyExcerpt: excerpt)
+        failure.rateLimitScope = signal?.scope
+        return failure
     }
 
     /// The request's headers plus `User-Agent` and `traceparent` when it has none (the

@@ -110,7 +110,7 @@ public struct ConnectorRuntime: Sendable {
     func run(_ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
                      template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue) async throws -> ConnectorResult {
         let definition = entry.definition
-        let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
+        let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id, rateLimit: definition.rateLimit)
         let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id])
         var scope: [String: JSONValue] = [
             "input": Self.applyingDefaults(to: call.input, schema: action.inputSchema),
@@ -154,12 +154,13 @@ public struct ConnectorRuntime: Sendable {
                 if let name = call.mockError { built.headers.replaceOrAdd(name: MockTransport.errorHeader, value: name) }
             }
             let attemptCounter = AttemptCounter()
-            let request = OutboundRequest(
+            var request = OutboundRequest(
                 method: built.method, url: built.url, urlTemplate: built.urlTemplate,
                 labels: OutboundLabels(connector: definition.id, action: action.id), headers: built.headers, body: built.body,
                 retry: action.kind == "read" || call.idempotencyKey != nil && action.idempotencyHeader != nil ? .safe : .byMethod,
-                secrets: credential.credentials.secrets, messageReader: rules.messageReader,
+                secrets: credential.credentials.secrets + Self.secretInputs(call.input, schema: action.inputSchema), messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
+            request.rateLimitReader = rules.rateLimitReader
             let response: OutboundResponse
             do {
                 response = try await client.send(request)
@@ -214,6 +215,17 @@ public struct ConnectorRuntime: Sendable {
             if let value = property["default"] { members[name] = value }
         }
         return .object(members)
+    }
+
+    /// The values of top-level input properties the schema marks `writeOnly` (a credential the
+    /// caller hands over with the call, such as Discord's webhook token in the path): redacted
+    /// from everything the outbound client logs or throws, like the connection's own credential.
+    static func secretInputs(_ input: JSONValue, schema: JSONValue) -> [String] {
+        guard case .object(let members) = input, case .object(let properties)? = schema["properties"] else { return [] }
+        return properties.compactMap { name, property in
+            guard property["writeOnly"] == .bool(true), let value = JSONPath.text(members[name]), !value.isEmpty else { return nil }
+            return value
+        }
     }
 
     /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value.
