@@ -228,9 +228,11 @@ public struct ConnectorRuntime: Sendable {
         }
     }
 
-    /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value.
+    /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value; an array
+    /// answer (Discord's bare lists) is mapped element by element.
     func map(_ value: JSONValue, headers: HTTPHeaders, fields: [String: String]?) -> JSONValue {
         guard let fields, !fields.isEmpty else { return value }
+        if case .array(let elements) = value { return .array(elements.map { map($0, headers: headers, fields: fields) }) }
         var mapped: [String: JSONValue] = [:]
         for (name, path) in fields {
             if path.hasPrefix("headers.") {
