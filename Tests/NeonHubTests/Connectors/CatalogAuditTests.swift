@@ -9,7 +9,7 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"))
         #expect(audit.passes)
-        #expect(audit.countsByAvailability == ["experimental": 43, "stable": 2])
+        #expect(audit.countsByAvailability == ["experimental": 41, "stable": 4])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         // Instagram publishing and LinkedIn image posts are registered flows, tested against the fakes.
         #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost"]))
@@ -19,11 +19,15 @@ import TestSupport
         // Other connectors' flows are still reported.
         let tiktok = try #require(audit.entries.first { $0.id == "tiktok" })
         #expect(tiktok.findings.map(\.kind).contains("flow_not_built"))
-        let slack = try #require(audit.entries.first { $0.id == "slack" })
-        #expect(slack.findings.map(\.kind) == ["untested"])
-        #expect(slack.isWired)
-        #expect(audit.countsByKind["untested"] == 43)
-        #expect(audit.text().contains("connectors: 45 (experimental 43, stable 2)"))
+        for id in ["slack", "discord"] {
+            let entry = try #require(audit.entries.first { $0.id == id })
+            #expect(entry.availability == "stable" && entry.findings.isEmpty && entry.isWired, "\(id)")
+        }
+        let trello = try #require(audit.entries.first { $0.id == "trello" })
+        #expect(trello.findings.map(\.kind) == ["untested"])
+        #expect(trello.isWired)
+        #expect(audit.countsByKind["untested"] == 41)
+        #expect(audit.text().contains("connectors: 45 (experimental 41, stable 4)"))
         #expect(audit.json()["passes"] == .bool(true))
         #expect(audit.phases().contains("wave marketing: 2/10 stable"))
     }
@@ -31,14 +35,15 @@ import TestSupport
     @Test func stableNeedsAnEntryInTheSmokeConfigExample() throws {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let entries = SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: ConnectorCatalogTests.directory))
-        #expect(entries.isSuperset(of: ["meta", "linkedin"]))
+        #expect(entries.isSuperset(of: ["meta", "linkedin", "slack", "discord"]))
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })
-        let slack = try #require(audit.entries.first { $0.id == "slack" })
-        #expect(slack.findings.map(\.kind) == ["no_smoke_entry", "untested"])
-        #expect(slack.findings.first?.hint == "add slack to configs/connector-smoke.config.example.json")
-        #expect(slack.isWired, "a missing smoke entry is a testing gap, not a wiring one")
+        let trello = try #require(audit.entries.first { $0.id == "trello" })
+        #expect(trello.findings.map(\.kind) == ["no_smoke_entry", "untested"])
+        #expect(trello.findings.first?.hint == "add trello to configs/connector-smoke.config.example.json")
+        #expect(trello.isWired, "a missing smoke entry is a testing gap, not a wiring one")
+        #expect(audit.entries.filter { ["slack", "discord"].contains($0.id) }.allSatisfy { $0.findings.isEmpty })
         #expect(audit.countsByKind["no_smoke_entry"] == catalog.definitions.count - entries.count)
         // Without an entry, a connector that is otherwise ready cannot claim stable.
         let withoutMeta = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"),

@@ -21,36 +21,40 @@ import TestSupport
             """
     }
 
-    /// The error of one 429 (or other `status`), and how long after the answer its reset time is.
-    static func limited(_ definition: String, status: Int = 429, headers: HTTPHeaders, body: String) async throws -> (ConnectorError?, Double?) {
+    /// The error of one 429 (or other `status`), and whether its reset time is `wait` seconds
+    /// after the answer: between the fake's receiving the request and the call returning.
+    static func limited(_ definition: String, status: Int = 429, headers: HTTPHeaders, body: String,
+                        wait: Double = 0) async throws -> (ConnectorError?, Bool) {
         try await withFakeProvider({ $0.on("POST", "/v2/notes", reply: .json(status, body, headers: headers)) }) { fake in
             let runtime = try ConnectorRuntimeTests.runtime(definition, fake: fake)
             let error = await #expect(throws: ConnectorError.self) {
                 try await runtime.execute(ConnectorCall(connector: "acme", action: "notes.create")) { _ in .token("k-1") }
             }
-            let answered = fake.requests.last?.receivedAt
-            return (error, error?.resetAt.flatMap { reset in answered.map { reset.timeIntervalSince($0) } })
+            let returned = Date()
+            guard let received = fake.requests.last?.receivedAt, let reset = error?.resetAt else { return (error, false) }
+            return (error, reset >= received.addingTimeInterval(wait - 0.001) && reset <= returned.addingTimeInterval(wait + 0.001))
         }
     }
 
     @Test func theBodysPreciseWaitWinsOverTheRoundedRetryAfterAndTheScopeIsNamed() async throws {
-        let (error, after) = try await Self.limited(Self.definition(), headers: ["Retry-After": "65", "X-RateLimit-Reset-After": "64.57",
-                                                                                 "X-RateLimit-Scope": "global", "X-RateLimit-Global": "true"],
-                                                    body: #"{"message":"You are being rate limited.","retry_after":2.5,"global":true}"#)
+        let (error, onTime) = try await Self.limited(Self.definition(), headers: ["Retry-After": "65", "X-RateLimit-Reset-After": "64.57",
+                                                                                  "X-RateLimit-Scope": "global", "X-RateLimit-Global": "true"],
+                                                     body: #"{"message":"You are being rate limited.","retry_after":2.5,"global":true}"#, wait: 2.5)
         #expect(error?.code == .providerRateLimited)
-        let wait = try #require(after)
-        #expect(wait >= 2.5 && wait < 3.5)
+        #expect(onTime)
         #expect(error?.retryAfterSeconds == 3)
         #expect(error?.rateLimitScope == "global")
         #expect(error?.message.contains("global limit") == true)
     }
 
     @Test func withoutABodyWaitRetryAfterThenTheResetAfterHeaderGiveTheResetTime() async throws {
-        let (header, headerWait) = try await Self.limited(Self.definition(), headers: ["Retry-After": "7", "X-RateLimit-Reset-After": "1.2"], body: #"{"message":"slow down"}"#)
-        #expect(headerWait.map { $0 >= 7 && $0 < 8 } == true)
+        let (header, headerOnTime) = try await Self.limited(Self.definition(), headers: ["Retry-After": "7", "X-RateLimit-Reset-After": "1.2"],
+                                                            body: #"{"message":"slow down"}"#, wait: 7)
+        #expect(headerOnTime)
         #expect(header?.rateLimitScope == nil)
-        let (reset, resetWait) = try await Self.limited(Self.definition(), headers: ["X-RateLimit-Reset-After": "4.25", "X-RateLimit-Scope": "shared"], body: "{}")
-        #expect(resetWait.map { $0 >= 4.25 && $0 < 5.25 } == true)
+        let (reset, resetOnTime) = try await Self.limited(Self.definition(), headers: ["X-RateLimit-Reset-After": "4.25", "X-RateLimit-Scope": "shared"],
+                                                          body: "{}", wait: 4.25)
+        #expect(resetOnTime)
         #expect(reset?.retryAfterSeconds == 5)
         #expect(reset?.rateLimitScope == "shared")
     }
