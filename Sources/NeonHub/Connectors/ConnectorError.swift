@@ -1,3 +1,5 @@
+public import Foundation
+
 /// An error of the connector room: a stable `code`, a message safe to show (it never holds
 /// a token, a secret or a provider's raw body), and for provider errors what the provider
 /// said in a form that has been redacted.
@@ -48,6 +50,10 @@ public struct ConnectorError: Error, CustomStringConvertible, Sendable {
     public var providerCode: String?
     /// Further lines, one per problem (every invalid field of every catalog file).
     public var details: [String]
+    /// For `providerRateLimited`: when the provider expects us back, to the precision it gave.
+    public var resetAt: Date?
+    /// For `providerRateLimited`: which limit was hit, as the provider names it (Discord `global`, `user`, `shared`).
+    public var rateLimitScope: String?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, providerCode: String? = nil, details: [String] = []) {

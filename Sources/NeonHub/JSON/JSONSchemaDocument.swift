@@ -30,7 +30,7 @@ public struct JSONSchemaDocument: Sendable {
     private let patterns: [String: NSRegularExpressionBox]
 
     static let annotations: Set<String> = [
-        "$schema", "$id", "title", "description", "examples", "default", "$comment", "deprecated", "contentEncoding", "contentMediaType",
+        "$schema", "$id", "title", "description", "examples", "default", "$comment", "deprecated", "contentEncoding", "contentMediaType", "readOnly", "writeOnly",
     ]
     static let keywords: Set<String> = [
         "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "enum", "const", "pattern", "format",

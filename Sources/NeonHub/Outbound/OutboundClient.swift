@@ -115,7 +115,8 @@ public struct OutboundClient: Sendable {
         _ code: OutboundError.Code, _ response: TransportResponse, request: OutboundRequest, redactor: SecretRedactor
     ) -> OutboundError {
         let now = Date()
-        var retryAfter = RetryAfter.parse(response.headers["Retry-After"], now: now)
+        let signal = code == .rateLimited ? request.rateLimitReader?(response.headers, response.body) : nil
+        var retryAfter = signal?.retryAfter ?? RetryAfter.parse(response.headers["Retry-After"], now: now)
         if retryAfter == nil, let reading = RateLimitReading(headers: response.headers, now: now), reading.isSpent, let reset = reading.resetsAt {
             // No Retry-After, but the usage headers say the budget is spent until a known time.
             retryAfter = .seconds(max(1, Int(reset.timeIntervalSince(now).rounded(.up))))
@@ -123,9 +124,11 @@ public struct OutboundClient: Sendable {
         let message = request.messageReader?(response.body).map(redactor.clean)
         let excerptBytes = response.body.prefix(configuration.bodyExcerptLength * 4)
         let excerpt = excerptBytes.isEmpty ? nil : redactor.clean(String(decoding: excerptBytes, as: UTF8.self))
-        return OutboundError(
+        var failure = OutboundError(
             code: code, status: response.status, retryAfter: retryAfter,
             resetAt: retryAfter.map { now.addingTimeInterval($0.inSeconds) }, message: message, bodyExcerpt: excerpt)
+        failure.rateLimitScope = signal?.scope
+        return failure
     }
 
     /// The request's headers plus `User-Agent` and `traceparent` when it has none (the

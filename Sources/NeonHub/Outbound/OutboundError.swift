@@ -31,6 +31,8 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
     public var retryAfter: Duration?
     /// When the provider's `Retry-After` runs out: the earliest time to try again.
     public var resetAt: Date?
+    /// On a 429, the limit that was hit as the provider names it (`global`, `user`, …), if it said.
+    public var rateLimitScope: String?
     /// The provider's own error message (read from the body by the caller's reader), redacted.
     public var message: String?
     /// The start of the response body, redacted and truncated.

@@ -16,6 +16,9 @@ public struct OutboundRequest: Sendable {
     /// Reads the provider's own error message from an error body (e.g. `error.message`).
     public typealias MessageReader = @Sendable (Data) -> String?
 
+    /// Reads a provider's own rate-limit answer from a 429's headers and body.
+    public typealias RateLimitReader = @Sendable (HTTPHeaders, Data) -> RateLimitSignal?
+
     /// `GET`, `POST`, ….
     public var method: String
     /// The full URL, query included.
@@ -42,6 +45,9 @@ public struct OutboundRequest: Sendable {
     public var secrets: [String]
     /// Reads the provider's message from an error body, for `OutboundError.message`.
     public var messageReader: MessageReader?
+    /// Reads the wait and the limit's scope from a 429 where the provider says more than
+    /// `Retry-After`; its wait replaces the header's (for the retry pause and `resetAt`).
+    public var rateLimitReader: RateLimitReader?
     /// Called for each attempt of this request only (e.g. to build the run's tool-execution
     /// record), after the client's own hook (metrics).
     public var hook: OutboundHook?

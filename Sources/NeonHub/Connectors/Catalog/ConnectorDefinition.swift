@@ -92,6 +92,11 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var resets: String?
         public var headers: [String]?
         public var description: String
+        /// A header with the seconds (decimals allowed) until the limit resets, read on a 429
+        /// that has neither a body `retryAfterPath` nor `Retry-After` (Discord `X-RateLimit-Reset-After`).
+        public var resetAfterHeader: String?
+        /// A header naming which limit a 429 hit (Discord `X-RateLimit-Scope`: user, global, shared).
+        public var scopeHeader: String?
     }
 
     /// How the provider reports errors beyond the HTTP status.
@@ -99,6 +104,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var codePath: String?
         public var messagePath: String?
         public var okPath: String?
+        /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
+        /// preferred over `Retry-After`, which providers round.
+        public var retryAfterPath: String?
         public var authCodes: [JSONValue]?
         public var rateLimitCodes: [JSONValue]?
         public var permanentCodes: [JSONValue]?

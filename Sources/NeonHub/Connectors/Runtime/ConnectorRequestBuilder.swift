@@ -79,7 +79,10 @@ struct ConnectorRequestBuilder: Sendable {
                 headers.replaceOrAdd(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
                 body = Self.multipart(rendered, boundary: boundary)
             default:
-                headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+                // A JSON type the template names with its parameters (Slack: `application/json; charset=utf-8`) is kept.
+                if headers["Content-Type"]?.lowercased().hasPrefix("application/json") != true {
+                    headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+                }
                 body = Data(rendered.jsonBytes)
             }
         }

@@ -138,7 +138,7 @@ public struct ConnectorRuntime: Sendable {
     func run(_ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
                      template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue) async throws -> ConnectorResult {
         let definition = entry.definition
-        let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
+        let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id, rateLimit: definition.rateLimit)
         let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id],
                                               actionBaseURLOverrides: actionBaseURLOverrides[definition.id] ?? [:])
         var scope: [String: JSONValue] = [
@@ -184,12 +184,13 @@ public struct ConnectorRuntime: Sendable {
                 if let name = call.mockError { built.headers.replaceOrAdd(name: MockTransport.errorHeader, value: name) }
             }
             let attemptCounter = AttemptCounter()
-            let request = OutboundRequest(
+            var request = OutboundRequest(
                 method: built.method, url: built.url, urlTemplate: built.urlTemplate,
                 labels: OutboundLabels(connector: definition.id, action: action.id), headers: built.headers, body: built.body,
                 retry: action.kind == "read" || call.idempotencyKey != nil && action.idempotencyHeader != nil ? .safe : .byMethod,
-                secrets: credential.credentials.secrets, messageReader: rules.messageReader,
+                secrets: credential.credentials.secrets + Self.secretInputs(call.input, schema: action.inputSchema), messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
+            request.rateLimitReader = rules.rateLimitReader
             let response: OutboundResponse
             do {
                 response = try await client.send(request)
@@ -256,8 +257,20 @@ public struct ConnectorRuntime: Sendable {
         return .object(members)
     }
 
+    /// The values of top-level input properties the schema marks `writeOnly` (a credential the
+    /// caller hands over with the call, such as Discord's webhook token in the path): redacted
+    /// from everything the outbound client logs or throws, like the connection's own credential.
+    static func secretInputs(_ input: JSONValue, schema: JSONValue) -> [String] {
+        guard case .object(let members) = input, case .object(let properties)? = schema["properties"] else { return [] }
+        return properties.compactMap { name, property in
+            guard property["writeOnly"] == .bool(true), let value = JSONPath.text(members[name]), !value.isEmpty else { return nil }
+            return value
+        }
+    }
+
     /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value; to each
-    /// element of a list (a `response.path` naming an array: Search Console `siteEntry`).
+    /// element of a list (a `response.path` naming an array: Search Console `siteEntry`;
+    /// Discord's bare lists).
     func map(_ value: JSONValue, headers: HTTPHeaders, fields: [String: String]?) -> JSONValue {
         guard let fields, !fields.isEmpty else { return value }
         if case .array(let elements) = value { return .array(elements.map { map($0, headers: headers, fields: fields) }) }

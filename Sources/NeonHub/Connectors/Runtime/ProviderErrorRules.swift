@@ -1,4 +1,5 @@
 import Foundation
+import HTTPFields
 
 /// How a provider's own error codes refine the HTTP status (DESIGN §7 "expiry rules"): Meta
 /// answers an expired token with 400 and code 190, Slack answers every error with HTTP 200
@@ -6,6 +7,8 @@ import Foundation
 struct ProviderErrorRules: Sendable {
     let rules: ConnectorDefinition.ErrorRules?
     let connector: String
+    /// Where a 429 says how long to wait and which limit it was (`resetAfterHeader`, `scopeHeader`).
+    var rateLimit: ConnectorDefinition.RateLimit? = nil
 
     /// The provider's code and message in an error body, if the definition says where.
     func read(_ body: JSONValue) -> (code: String?, message: String?) {
@@ -49,19 +52,53 @@ struct ProviderErrorRules: Sendable {
         let said = (message.map { ": \($0)" } ?? "") + (explanation(of: code).map { " — \($0)" } ?? "")
         let status = failure.status.map { " (HTTP \($0))" } ?? ""
         if let refined = classify(providerCode: code) {
-            return ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
+            return limited(ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code), failure)
         }
         switch failure.code {
         case .auth:
             return ConnectorError(.providerAuth, "\(connector) refused the credentials\(status)\(said)", providerCode: code)
         case .rateLimited:
-            return ConnectorError(.providerRateLimited, "\(connector) is rate-limiting these calls\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
+            let scope = failure.rateLimitScope.map { " (\($0.prefix(32)) limit)" } ?? ""
+            return limited(ConnectorError(.providerRateLimited, "\(connector) is rate-limiting these calls\(status)\(scope)\(said)",
+                                          retryAfterSeconds: retryAfter, providerCode: code), failure)
         case .permanent:
             return ConnectorError(.providerRejected, "\(connector) refused the request\(status)\(said)", providerCode: code)
         case .retryable, .network:
             return ConnectorError(.providerUnavailable, "\(connector) is unavailable\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
         case .timeout:
             return ConnectorError(.providerTimeout, "\(connector) did not answer in time; a write may or may not have happened", providerCode: code)
+        }
+    }
+
+    /// A rate-limit error with the reset time and the limit's scope the provider gave.
+    private func limited(_ error: ConnectorError, _ failure: OutboundError) -> ConnectorError {
+        guard error.code == .providerRateLimited else { return error }
+        var error = error
+        error.resetAt = failure.resetAt
+        error.rateLimitScope = failure.rateLimitScope.map { String($0.prefix(32)) }
+        return error
+    }
+
+    /// The reader the outbound client uses on 429 answers, from the definition: the body's
+    /// `errors.retryAfterPath` (seconds, decimals allowed), else `Retry-After`, else the
+    /// `rateLimit.resetAfterHeader`; and the `rateLimit.scopeHeader`. Nil when the definition
+    /// names none of them (the client reads `Retry-After` itself).
+    var rateLimitReader: OutboundRequest.RateLimitReader? {
+        let bodyPath = rules?.retryAfterPath, resetHeader = rateLimit?.resetAfterHeader, scopeHeader = rateLimit?.scopeHeader
+        guard bodyPath != nil || resetHeader != nil || scopeHeader != nil else { return nil }
+        return { headers, data in
+            func seconds(_ value: Double?) -> Duration? {
+                guard let value, value.isFinite, value >= 0 else { return nil }
+                return .milliseconds(Int64((min(value, RetryAfter.longest) * 1000).rounded(.up)))
+            }
+            var wait: Duration?
+            if let bodyPath, let body = try? JSONValue.parse([UInt8](data)), case .number(let value)? = JSONPath.value(at: bodyPath, in: body) {
+                wait = seconds(value)
+            }
+            if wait == nil { wait = RetryAfter.parse(headers["Retry-After"]) }
+            if wait == nil, let resetHeader { wait = seconds(headers[resetHeader].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }) }
+            let scope = scopeHeader.flatMap { headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+            return RateLimitSignal(retryAfter: wait, scope: scope)
         }
     }
 
