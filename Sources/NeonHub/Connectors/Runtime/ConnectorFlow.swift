@@ -36,6 +36,7 @@ public struct ConnectorFlowRegistry: Sendable {
     public static let standard = ConnectorFlowRegistry([
         InstagramPublishFlow(),
         LinkedInImagePostFlow(),
+        SnowflakeStatementFlow(),
     ])
 }
 
