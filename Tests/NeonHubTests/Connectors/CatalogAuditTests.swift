@@ -9,7 +9,7 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"))
         #expect(audit.passes)
-        #expect(audit.countsByAvailability == ["experimental": 43, "stable": 2])
+        #expect(audit.countsByAvailability == ["experimental": 42, "stable": 3])
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         // Instagram publishing and LinkedIn image posts are registered flows, tested against the fakes.
         #expect(CatalogAudit.registeredFlows.isSuperset(of: ["meta.instagramPublish", "linkedin.imagePost"]))
@@ -22,16 +22,20 @@ import TestSupport
         let slack = try #require(audit.entries.first { $0.id == "slack" })
         #expect(slack.findings.map(\.kind) == ["untested"])
         #expect(slack.isWired)
-        #expect(audit.countsByKind["untested"] == 43)
-        #expect(audit.text().contains("connectors: 45 (experimental 43, stable 2)"))
+        #expect(audit.countsByKind["untested"] == 42)
+        let snowflake = try #require(audit.entries.first { $0.id == "snowflake" })
+        #expect(snowflake.findings.isEmpty && snowflake.isWired)
+        #expect(CatalogAudit.registeredFlows.contains("snowflake.executeStatement"))
+        #expect(audit.text().contains("connectors: 45 (experimental 42, stable 3)"))
         #expect(audit.json()["passes"] == .bool(true))
         #expect(audit.phases().contains("wave marketing: 2/10 stable"))
+        #expect(audit.phases().contains("wave E: 1/4 stable"))
     }
 
     @Test func stableNeedsAnEntryInTheSmokeConfigExample() throws {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let entries = SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: ConnectorCatalogTests.directory))
-        #expect(entries.isSuperset(of: ["meta", "linkedin"]))
+        #expect(entries.isSuperset(of: ["meta", "linkedin", "snowflake"]))
         let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })

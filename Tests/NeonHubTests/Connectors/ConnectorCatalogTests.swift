@@ -24,8 +24,8 @@ import TestSupport
         for definition in catalog.definitions {
             #expect(!definition.actions.isEmpty, "\(definition.id)")
             #expect(definition.docs.hasPrefix("https://"), "\(definition.id)")
-            // Nothing is stable until implemented and tested against a provider fake: Meta and LinkedIn are.
-            #expect(definition.availability == (["meta", "linkedin"].contains(definition.id) ? "stable" : "experimental"), "\(definition.id)")
+            // Nothing is stable until implemented and tested against a provider fake: Meta, LinkedIn and Snowflake are.
+            #expect(definition.availability == (["meta", "linkedin", "snowflake"].contains(definition.id) ? "stable" : "experimental"), "\(definition.id)")
             #expect(FileManager.default.fileExists(atPath: Self.directory.appendingPathComponent("fixtures/\(definition.id).json").path),
                     "\(definition.id) has mock fixtures")
         }

@@ -25,7 +25,7 @@ import TestSupport
 
             let (_, stable) = try await client.query("connectors.catalog", ["availability": "stable"])
             let stableIDs = ((stable["result"] as? [String: Any])?["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
-            #expect(Set(stableIDs ?? []) == ["meta", "linkedin"])
+            #expect(Set(stableIDs ?? []) == ["meta", "linkedin", "snowflake"])
             let (bad, _) = try await client.query("connectors.catalog", ["availability": "beta"])
             #expect(bad == 400)
         }

@@ -30,7 +30,7 @@ public struct CatalogAudit: Sendable {
     /// Connectors whose runtime tests run against a fake of the provider's documented API
     /// (`Tests/TestSupport/Fakes`). The audit cannot see tests from a deployed binary, so
     /// this list is kept beside the fakes' owners: add a connector when its fake tests land.
-    public static let testedAgainstProviderFakes: Set<String> = ["meta", "linkedin"]
+    public static let testedAgainstProviderFakes: Set<String> = ["meta", "linkedin", "snowflake"]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.
     public static var registeredFlows: Set<String> { ConnectorFlowRegistry.standard.ids }
