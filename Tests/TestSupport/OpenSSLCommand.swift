@@ -14,12 +14,17 @@ public enum OpenSSLCommand {
     /// Whether the tool is installed.
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
+    private static let launches = NSLock()
+
     static let path = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
         .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/openssl"
 
     /// Runs `openssl arguments` with `input` on standard input; its standard output.
     @discardableResult
     public static func run(_ arguments: [String], input: Data = Data()) throws -> Data {
+        // One process at a time: Foundation's Process.run crashed when several threads launched at once.
+        launches.lock()
+        defer { launches.unlock() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -39,6 +44,30 @@ public enum OpenSSLCommand {
         return output
     }
 
+    /// Like `run`, on a thread of its own: the process is waited for without blocking the
+    /// cooperative pool (two threads on a two-core machine).
+    public static func run(_ arguments: [String], input: Data = Data()) async throws -> Data {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try run(arguments, input: input) as Data })
+            }
+        }
+    }
+
+    /// Two throwaway RSA key pairs (a registered one and another), made once per test process.
+    public static let testKeys: (registered: (privateKey: String, publicKey: String), other: (privateKey: String, publicKey: String)) = {
+        // Test set-up: a failure here is a broken machine, not a finding.
+        (try! rsaKeyPair(), try! rsaKeyPair())
+    }()
+
+    /// `testKeys`, made (the first time) on a thread of its own rather than the cooperative pool.
+    @discardableResult
+    public static func warmTestKeys() async -> (registered: (privateKey: String, publicKey: String), other: (privateKey: String, publicKey: String)) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: testKeys) }
+        }
+    }
+
     /// A fresh RSA key pair: the private key as unencrypted PKCS#8 PEM, the public key as PEM.
     public static func rsaKeyPair(bits: Int = 2048) throws -> (privateKey: String, publicKey: String) {
         let privateKey = try run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:\(bits)"])
@@ -47,41 +76,42 @@ public enum OpenSSLCommand {
     }
 
     /// A fresh EC (P-256) private key as PKCS#8 PEM: a key of the wrong algorithm.
-    public static func ecPrivateKey() throws -> String {
-        String(decoding: try run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]), as: UTF8.self)
+    public static func ecPrivateKey() async throws -> String {
+        let pem: Data = try await run(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"])
+        return String(decoding: pem, as: UTF8.self)
     }
 
     /// `SHA256:` + base64 of the SHA-256 of the public key's DER, as Snowflake's docs compute it.
-    public static func snowflakeFingerprint(publicKey: String) throws -> String {
-        let der = try run(["pkey", "-pubin", "-outform", "DER"], input: Data(publicKey.utf8))
-        let digest = try run(["dgst", "-sha256", "-binary"], input: der)
-        let base64 = try run(["enc", "-base64", "-A"], input: digest)
+    public static func snowflakeFingerprint(publicKey: String) async throws -> String {
+        let der: Data = try await run(["pkey", "-pubin", "-outform", "DER"], input: Data(publicKey.utf8))
+        let digest: Data = try await run(["dgst", "-sha256", "-binary"], input: der)
+        let base64: Data = try await run(["enc", "-base64", "-A"], input: digest)
         return "SHA256:" + String(decoding: base64, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The RS256 signature of `message` with `privateKey` (PEM), by `openssl dgst -sha256 -sign`.
-    public static func signRS256(message: Data, privateKey: String) throws -> Data {
+    public static func signRS256(message: Data, privateKey: String) async throws -> Data {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let key = folder.appendingPathComponent("key.pem")
         try Data(privateKey.utf8).write(to: key)
-        return try run(["dgst", "-sha256", "-sign", key.path], input: message)
+        return try await run(["dgst", "-sha256", "-sign", key.path], input: message)
     }
 
     /// A JWT with `claims` signed RS256 by the openssl tool (not by the code under test).
-    public static func jwt(claims: [String: Any], privateKey: String, header: [String: Any] = ["alg": "RS256", "typ": "JWT"]) throws -> String {
+    public static func jwt(claims: [String: Any], privateKey: String, header: [String: Any] = ["alg": "RS256", "typ": "JWT"]) async throws -> String {
         func encode(_ data: Data) -> String {
             data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
         }
         let input = encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
             + "." + encode(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
-        return input + "." + encode(try signRS256(message: Data(input.utf8), privateKey: privateKey))
+        return input + "." + encode(try await signRS256(message: Data(input.utf8), privateKey: privateKey))
     }
 
     /// Whether `signature` is a valid RS256 signature of `message` under `publicKey` (PEM).
-    public static func verifyRS256(message: Data, signature: Data, publicKey: String) throws -> Bool {
+    public static func verifyRS256(message: Data, signature: Data, publicKey: String) async throws -> Bool {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("openssl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -91,7 +121,7 @@ public enum OpenSSLCommand {
         try signature.write(to: sig)
         try message.write(to: data)
         do {
-            let output = try run(["dgst", "-sha256", "-verify", key.path, "-signature", sig.path, data.path])
+            let output: Data = try await run(["dgst", "-sha256", "-verify", key.path, "-signature", sig.path, data.path])
             return String(decoding: output, as: UTF8.self).contains("Verified OK")
         } catch is Failure {
             return false

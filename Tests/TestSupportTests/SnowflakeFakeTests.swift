@@ -9,12 +9,10 @@ import TestSupport
 /// https://docs.snowflake.com/en/developer-guide/sql-api/submitting-requests.
 @Suite(.enabled(if: OpenSSLCommand.isAvailable, "needs the openssl tool")) struct SnowflakeFakeTests {
     /// Throwaway keys, made once per test process.
-    static let keys: (registered: (privateKey: String, publicKey: String), other: (privateKey: String, publicKey: String)) = {
-        // Test set-up: a failure here is a broken machine, not a finding.
-        (try! OpenSSLCommand.rsaKeyPair(), try! OpenSSLCommand.rsaKeyPair())
-    }()
+    static var keys: (registered: (privateKey: String, publicKey: String), other: (privateKey: String, publicKey: String)) { OpenSSLCommand.testKeys }
 
     private func withFake<T>(_ body: (SnowflakeFake, HTTPTestClient) async throws -> T) async throws -> T {
+        await OpenSSLCommand.warmTestKeys()
         let fake = SnowflakeFake(account: "myorg-marketing", users: ["neonhub_svc": Self.keys.registered.publicKey])
         try fake.start()
         do {
@@ -29,11 +27,11 @@ import TestSupport
 
     /// A JWT as the docs describe it, signed by openssl with `key`.
     static func jwt(key: String = keys.registered.privateKey, publicKey: String = keys.registered.publicKey, user: String = "NEONHUB_SVC",
-                    account: String = "MYORG-MARKETING", issuedAt: Date = Date(), lifetime: Int = 3000) throws -> String {
+                    account: String = "MYORG-MARKETING", issuedAt: Date = Date(), lifetime: Int = 3000) async throws -> String {
         let now = Int(issuedAt.timeIntervalSince1970)
         let sub = "\(account).\(user)"
-        let fingerprint = try OpenSSLCommand.snowflakeFingerprint(publicKey: publicKey)
-        return try OpenSSLCommand.jwt(claims: ["iss": "\(sub).\(fingerprint)", "sub": sub, "iat": now, "exp": now + lifetime], privateKey: key)
+        let fingerprint = try await OpenSSLCommand.snowflakeFingerprint(publicKey: publicKey)
+        return try await OpenSSLCommand.jwt(claims: ["iss": "\(sub).\(fingerprint)", "sub": sub, "iat": now, "exp": now + lifetime], privateKey: key)
     }
 
     static func headers(_ token: String) -> [String: String] {
@@ -49,7 +47,7 @@ import TestSupport
         try await withFake { fake, client in
             fake.script("SELECT 1", .rows([.init("1", "fixed")], partitions: [[["1"]]]))
             let reply = try await client.request("POST", "/api/v2/statements?requestId=\(UUID().uuidString.lowercased())",
-                                                 headers: Self.headers(try Self.jwt()), body: try Self.statement("SELECT 1"))
+                                                 headers: Self.headers(try await Self.jwt()), body: try Self.statement("SELECT 1"))
             #expect(reply.status == 200)
             let body = try reply.json()
             #expect(body["code"] as? String == "090001")
@@ -64,11 +62,11 @@ import TestSupport
     @Test func aJWTThatDoesNotVerifyIsRefusedAsSnowflakeDocumentsIt() async throws {
         try await withFake { fake, client in
             let cases: [(String, String)] = [
-                (try Self.jwt(key: Self.keys.other.privateKey, publicKey: Self.keys.other.publicKey), "JWT_TOKEN_INVALID_PUBLIC_KEY_FINGERPRINT_MISMATCH"),
-                (try Self.jwt(key: Self.keys.other.privateKey), "JWT_TOKEN_INVALID_SIGNATURE"),
-                (try Self.jwt(account: "OTHERORG-ACCOUNT"), "JWT_TOKEN_ACCOUNT_MISMATCH"),
-                (try Self.jwt(user: "SOMEONE"), "JWT_TOKEN_INVALID_USER_IN_ISSUER"),
-                (try Self.jwt(issuedAt: Date().addingTimeInterval(-7200), lifetime: 3600), "JWT_TOKEN_INVALID_ISSUE_TIME"),
+                (try await Self.jwt(key: Self.keys.other.privateKey, publicKey: Self.keys.other.publicKey), "JWT_TOKEN_INVALID_PUBLIC_KEY_FINGERPRINT_MISMATCH"),
+                (try await Self.jwt(key: Self.keys.other.privateKey), "JWT_TOKEN_INVALID_SIGNATURE"),
+                (try await Self.jwt(account: "OTHERORG-ACCOUNT"), "JWT_TOKEN_ACCOUNT_MISMATCH"),
+                (try await Self.jwt(user: "SOMEONE"), "JWT_TOKEN_INVALID_USER_IN_ISSUER"),
+                (try await Self.jwt(issuedAt: Date().addingTimeInterval(-7200), lifetime: 3600), "JWT_TOKEN_INVALID_ISSUE_TIME"),
                 ("not.a.jwt", "JWT_TOKEN_INVALID"),
             ]
             for (token, _) in cases {
@@ -84,7 +82,7 @@ import TestSupport
 
     @Test func everyOperationNeedsTheDocumentedHeaders() async throws {
         try await withFake { fake, client in
-            let token = try Self.jwt()
+            let token = try await Self.jwt()
             var noType = Self.headers(token); noType["Content-Type"] = nil
             #expect(try await client.request("GET", "/api/v2/statements/01abcdef-0000-1234-0000-001122334455", headers: noType).status == 415)
             var noAgent = Self.headers(token); noAgent["User-Agent"] = nil
@@ -100,7 +98,7 @@ import TestSupport
     @Test func aSlowStatementAnswers202UntilItFinishesThenServesItsPartitions() async throws {
         try await withFake { fake, client in
             fake.script("SELECT * FROM big", .running(reads: 2, then: .rows([.init("N", "fixed")], partitions: [[["1"], ["2"]], [["3"]]])))
-            let headers = Self.headers(try Self.jwt())
+            let headers = Self.headers(try await Self.jwt())
             let submitted = try await client.request("POST", "/api/v2/statements", headers: headers, body: try Self.statement("SELECT * FROM big"))
             #expect(submitted.status == 202)
             #expect(try submitted.json()["code"] as? String == "333334")
@@ -123,7 +121,7 @@ import TestSupport
     @Test func failuresCancellationAndUnknownHandlesAnswer422() async throws {
         try await withFake { fake, client in
             fake.script("SELECT afaf", .fails(code: "000904", message: "SQL compilation error: error line 1 at position 7\ninvalid identifier 'AFAF'", sqlState: "42000"))
-            let headers = Self.headers(try Self.jwt())
+            let headers = Self.headers(try await Self.jwt())
             let failed = try await client.request("POST", "/api/v2/statements", headers: headers, body: try Self.statement("SELECT afaf"))
             #expect(failed.status == 422)
             #expect(try failed.json()["code"] as? String == "000904")
@@ -151,7 +149,7 @@ import TestSupport
     @Test func aResubmissionWithTheSameRequestIDAndRetryRunsNothingTwice() async throws {
         try await withFake { fake, client in
             fake.script("INSERT INTO t VALUES (1)", .rows([.init("number of rows inserted", "fixed")], partitions: [[["1"]]]))
-            let headers = Self.headers(try Self.jwt())
+            let headers = Self.headers(try await Self.jwt())
             let id = UUID().uuidString.lowercased()
             fake.failNextSubmits(1)
             let lost = try await client.request("POST", "/api/v2/statements?requestId=\(id)", headers: headers, body: try Self.statement("INSERT INTO t VALUES (1)"))

@@ -9,32 +9,30 @@ import TestSupport
 /// the claims against https://docs.snowflake.com/en/developer-guide/sql-api/authenticating.
 @Suite(.enabled(if: OpenSSLCommand.isAvailable, "needs the openssl tool")) struct KeyPairJWTTests {
     /// Throwaway keys, made once per test process by the openssl tool.
-    static let key: (privateKey: String, publicKey: String) = {
-        // Test set-up: a failure here is a broken machine, not a finding.
-        try! OpenSSLCommand.rsaKeyPair()
-    }()
+    static var key: (privateKey: String, publicKey: String) { OpenSSLCommand.testKeys.registered }
 
     static func decode(_ part: Substring) throws -> [String: Any] {
         let bytes = try #require(Base64URL.decode(part))
         return try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
     }
 
-    @Test func theJWTVerifiesWithOpenSSLAndCarriesTheDocumentedClaims() throws {
+    @Test func theJWTVerifiesWithOpenSSLAndCarriesTheDocumentedClaims() async throws {
+        await OpenSSLCommand.warmTestKeys()
         let signer = try KeyPairJWT(account: "myorg-marketing", user: "neonhub_svc", privateKeyPEM: Self.key.privateKey)
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let token = try signer.token(at: now)
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         #expect(parts.count == 3)
         let signature = try #require(Base64URL.decode(parts[2]))
-        #expect(try OpenSSLCommand.verifyRS256(message: Data("\(parts[0]).\(parts[1])".utf8), signature: Data(signature), publicKey: Self.key.publicKey))
+        #expect(try await OpenSSLCommand.verifyRS256(message: Data("\(parts[0]).\(parts[1])".utf8), signature: Data(signature), publicKey: Self.key.publicKey))
         // One changed byte of the signed text no longer verifies.
-        #expect(try !OpenSSLCommand.verifyRS256(message: Data("\(parts[0]).\(parts[1])x".utf8), signature: Data(signature), publicKey: Self.key.publicKey))
+        #expect(try await OpenSSLCommand.verifyRS256(message: Data("\(parts[0]).\(parts[1])x".utf8), signature: Data(signature), publicKey: Self.key.publicKey) == false)
 
         let header = try Self.decode(parts[0])
         #expect(header["alg"] as? String == "RS256")
         #expect(header["typ"] as? String == "JWT")
         let claims = try Self.decode(parts[1])
-        let fingerprint = try OpenSSLCommand.snowflakeFingerprint(publicKey: Self.key.publicKey)
+        let fingerprint = try await OpenSSLCommand.snowflakeFingerprint(publicKey: Self.key.publicKey)
         #expect(signer.fingerprint == fingerprint)
         #expect(claims["sub"] as? String == "MYORG-MARKETING.NEONHUB_SVC")
         #expect(claims["iss"] as? String == "MYORG-MARKETING.NEONHUB_SVC.\(fingerprint)")
@@ -46,7 +44,8 @@ import TestSupport
         #expect("\(signer)" == "KeyPairJWT(MYORG-MARKETING.NEONHUB_SVC)")
     }
 
-    @Test func anAccountLocatorLosesItsRegionAndTheLifetimeIsCappedAtAnHour() throws {
+    @Test func anAccountLocatorLosesItsRegionAndTheLifetimeIsCappedAtAnHour() async throws {
+        await OpenSSLCommand.warmTestKeys()
         #expect(KeyPairJWT.accountForClaims("xy12345.us-east-1") == "XY12345")
         #expect(KeyPairJWT.accountForClaims("xy12345.us-east-2.aws") == "XY12345")
         #expect(KeyPairJWT.accountForClaims("myorg-marketing") == "MYORG-MARKETING")
@@ -57,7 +56,8 @@ import TestSupport
         #expect((claims["exp"] as? Int ?? 0) - (claims["iat"] as? Int ?? 0) == 3600)
     }
 
-    @Test func eachRequestGetsAFreshlySignedToken() throws {
+    @Test func eachRequestGetsAFreshlySignedToken() async throws {
+        await OpenSSLCommand.warmTestKeys()
         let signer = try KeyPairJWT(account: "myorg-marketing", user: "svc", privateKeyPEM: Self.key.privateKey)
         let first = try ConnectorCredentials.keyPair(signer).forRequest(at: Date(timeIntervalSince1970: 1_800_000_000))
         let later = try ConnectorCredentials.keyPair(signer).forRequest(at: Date(timeIntervalSince1970: 1_800_000_030))
@@ -66,16 +66,17 @@ import TestSupport
         #expect(first.secrets == [a], "the signed JWT is what the redactor is told about")
     }
 
-    @Test func keysThatCannotSignAreRefusedByNameWithoutTheirContent() throws {
-        let encrypted = try OpenSSLCommand.run(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:secret"], input: Data(Self.key.privateKey.utf8))
-        let short = try OpenSSLCommand.run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
+    @Test func keysThatCannotSignAreRefusedByNameWithoutTheirContent() async throws {
+        await OpenSSLCommand.warmTestKeys()
+        let encrypted: Data = try await OpenSSLCommand.run(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:secret"], input: Data(Self.key.privateKey.utf8))
+        let short: Data = try await OpenSSLCommand.run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
         let truncated = String(Self.key.privateKey.prefix(200)) + "\n-----END PRIVATE KEY-----\n"
         let cases: [(String, RSAPrivateKey.ReadError)] = [
             ("not a key", .notAPrivateKey),
             (truncated, .notAPrivateKey),
             (Self.key.publicKey, .notAPrivateKey),
             (String(decoding: encrypted, as: UTF8.self), .encrypted),
-            (try OpenSSLCommand.ecPrivateKey(), .notRSA),
+            (try await OpenSSLCommand.ecPrivateKey(), .notRSA),
             (String(decoding: short, as: UTF8.self), .tooShort(bits: 1024)),
         ]
         for (pem, expected) in cases {

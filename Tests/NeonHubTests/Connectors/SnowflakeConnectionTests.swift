@@ -26,6 +26,7 @@ import TestSupport
     }
 
     @Test func connectTestsTheKeyPairThenActionsAreRecordedRunsAndNoSecretLeaks() async throws {
+        await OpenSSLCommand.warmTestKeys()
         let keys = SnowflakeRuntimeTests.keys.registered
         let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.publicKey])
         fake.script("SELECT channel, sessions FROM sessions", .rows(SnowflakeRuntimeTests.columns, partitions: [[["email", "18234"]], [["referral", "4410"]]]))
@@ -101,6 +102,7 @@ import TestSupport
     }
 
     @Test func aKeyThatCannotSignIsRefusedAtConnectNamingTheFieldAndNothingIsStored() async throws {
+        await OpenSSLCommand.warmTestKeys()
         let keys = SnowflakeRuntimeTests.keys
         let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.registered.publicKey])
         try fake.start()

@@ -9,15 +9,13 @@ import TestSupport
 /// and follows the SQL API reference): what the catalog sends must be what Snowflake accepts,
 /// field by field, and Snowflake's answers must come back as the documented outcomes.
 @Suite(.enabled(if: OpenSSLCommand.isAvailable, "needs the openssl tool")) struct SnowflakeRuntimeTests {
-    static let keys: (registered: (privateKey: String, publicKey: String), other: (privateKey: String, publicKey: String)) = {
-        // Test set-up: a failure here is a broken machine, not a finding.
-        (try! OpenSSLCommand.rsaKeyPair(), try! OpenSSLCommand.rsaKeyPair())
-    }()
+    /// Throwaway keys, made once per test process by the openssl tool.
+    static var keys: (registered: (privateKey: String, publicKey: String), other: (privateKey: String, publicKey: String)) { OpenSSLCommand.testKeys }
 
     static let variables = ["accountIdentifier": "myorg-marketing", "user": "neonhub_svc", "warehouse": "REPORTING_WH", "role": "ANALYST_RO"]
 
     /// A runtime pointed at `fake`, with the flow's pauses shortened for tests.
-    static func runtime(_ fake: SnowflakeFake, maxWait: Duration = .seconds(30)) throws -> ConnectorRuntime {
+    static func runtime(_ fake: SnowflakeFake, maxWait: Duration = .seconds(120)) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
@@ -31,7 +29,8 @@ import TestSupport
         .keyPair(try KeyPairJWT(account: variables["accountIdentifier"]!, user: variables["user"]!, privateKeyPEM: key))
     }
 
-    func withSnowflake(maxWait: Duration = .seconds(30), _ body: (SnowflakeFake, ConnectorRuntime) async throws -> Void) async throws {
+    func withSnowflake(maxWait: Duration = .seconds(120), _ body: (SnowflakeFake, ConnectorRuntime) async throws -> Void) async throws {
+        await OpenSSLCommand.warmTestKeys()
         let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": Self.keys.registered.publicKey])
         try fake.start()
         do {

@@ -89,10 +89,11 @@ import TestSupport
             #expect(rows.filter { $0["ready"] as? Bool == true }.count == 2)
 
             let stable = try await dashboardRows(client, server, "dashboard.connectorReadiness", ["availability": "stable"])
-            #expect(stable.compactMap { $0["connector"] as? String } == ["linkedin", "meta"])
+            #expect(stable.compactMap { $0["connector"] as? String } == ["linkedin", "meta", "snowflake"])
             // tenant-b: meta only in attention (not ready), linkedin active with its own last publish.
             let b = try await dashboardRows(client, server, "dashboard.connectorReadiness", ["availability": "stable"], tenant: "tenant-b")
-            #expect(b.map { $0["ready"] as? Bool } == [true, false] && b.map { $0["connectionsAttention"] as? Int } == [0, 1])
+            // Snowflake is stable too, with no connection: not ready.
+            #expect(b.map { $0["ready"] as? Bool } == [true, false, false] && b.map { $0["connectionsAttention"] as? Int } == [0, 1, 0])
             #expect(instant(b[0]["lastSuccessfulPublishAt"]).map { ISO8601DateFormatter().string(from: $0) } == "\(seed.d3)T23:00:00Z")
             // A tenant with no connection sees every connector, none connected.
             let nobody = try await dashboardRows(client, server, "dashboard.connectorReadiness", ["limit": 500], tenant: "tenant-c")
