@@ -99,10 +99,11 @@ let package = Package(
             swiftSettings: strictSettings),
 
         // What every test target shares: the throwaway PostgreSQL server, the HTTP test client
-        // and FakeProviderServer, the base of every provider fake.
+        // and FakeProviderServer, the base of every provider fake (libcrypto verifies the
+        // signatures a fake receives, independently of the signers under test).
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPCore", "HTTPFields", "Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPCore", "HTTPFields", "Postgres", "COpenSSL", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings),
         .testTarget(

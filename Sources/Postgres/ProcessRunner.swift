@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 #if canImport(Glibc)
 import Glibc
@@ -6,28 +6,42 @@ import Glibc
 
 /// Runs a command to completion with `posix_spawn` and `waitpid`, capturing its output in
 /// temporary files (pipes could be held open by a daemon the command starts, such as the
-/// postmaster). The child inherits no descriptors other than stdin/stdout/stderr.
-enum ProcessRunner {
-    struct Output {
-        var status: Int32
-        var standardOutput: String
-        var standardError: String
+/// postmaster). The child inherits no descriptors other than stdin/stdout/stderr. Safe to
+/// call from several threads at once (Foundation's `Process.run` on Linux is not: it crashed
+/// when tests launched commands concurrently).
+public enum ProcessRunner {
+    /// A finished command: its exit status (128 + signal when killed) and its output.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var standardOutputData: Data
+        public var standardErrorData: Data
+        /// Standard output as UTF-8 text.
+        public var standardOutput: String { String(decoding: standardOutputData, as: UTF8.self) }
+        /// Standard error as UTF-8 text.
+        public var standardError: String { String(decoding: standardErrorData, as: UTF8.self) }
     }
 
-    static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL?) throws -> Output {
+    /// Runs `executable` with `arguments` in `currentDirectory` (nil: this process's), with
+    /// `input` on its standard input (nil: /dev/null), and waits for it. Blocking.
+    public static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, input: Data? = nil) throws -> Output {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("neonhub-process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let outPath = scratch.appendingPathComponent("stdout").path
         let errPath = scratch.appendingPathComponent("stderr").path
+        var inPath = "/dev/null"
+        if let input {
+            inPath = scratch.appendingPathComponent("stdin").path
+            try input.write(to: URL(fileURLWithPath: inPath))
+        }
 
         var actions = posix_spawn_file_actions_t()
         guard posix_spawn_file_actions_init(&actions) == 0 else {
             throw EmbeddedClusterError("could not prepare to run \(executable.path)")
         }
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, inPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         if let closeFrom = GNUSpawn.addCloseFrom {
@@ -59,9 +73,9 @@ enum ProcessRunner {
         }
         // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let standardOutput = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let standardError = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Output(status: exitStatus, standardOutput: standardOutput, standardError: standardError)
+        let standardOutput = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
+        let standardError = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+        return Output(status: exitStatus, standardOutputData: standardOutput, standardErrorData: standardError)
     }
 
     /// The process's open descriptors (fallback when `addclosefrom_np` is missing).

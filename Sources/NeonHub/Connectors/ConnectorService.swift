@@ -71,14 +71,16 @@ public final class ConnectorService: ConnectorActions, Sendable {
             credential = .token(set.accessToken)
             sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
         } else if !isMock {
-            guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) else {
+            let keyPair = definition.auth.type == "key_pair" && definition.auth.keyPair != nil
+            guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) || keyPair else {
                 throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.authorizeUrl")
             }
             let fields = definition.auth.credentials ?? []
             let missing = fields.filter { credentials[$0.name]?.isEmpty ?? true }.map(\.name)
             guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
             guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored") }
-            credential = try Self.credential(definition, credentials)
+            // A key pair also needs the account variable; a malformed key is refused here, before anything is sent.
+            credential = try Self.credential(definition, keyPair ? variables.merging(credentials) { _, given in given } : credentials)
             for field in fields where field.secret { sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name))) }
         }
         var allVariables = variables
@@ -290,10 +292,31 @@ public final class ConnectorService: ConnectorActions, Sendable {
         }
     }
 
+    /// A key-pair signer from the connection's account variable, user and private key; a key
+    /// that cannot sign is `invalidInput` naming the field (never its content).
+    static func keyPairCredential(_ keyPair: ConnectorDefinition.KeyPair, _ values: [String: String]) throws -> ConnectorCredentialsValue {
+        guard keyPair.scheme == "snowflake_jwt" else {
+            throw ConnectorError(.invalidDefinition, "Key-pair scheme \(keyPair.scheme.prefix(32)) is not supported")
+        }
+        guard let account = values[keyPair.account], !account.isEmpty else { throw ConnectorError(.invalidInput, "Missing variable \(keyPair.account)") }
+        guard let user = values[keyPair.user], !user.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(keyPair.user)") }
+        guard let pem = values[keyPair.privateKey], !pem.isEmpty else {
+            throw ConnectorError(.vaultUnreadable, "This connection has no stored \(keyPair.privateKey)")
+        }
+        do {
+            return .keyPair(try KeyPairJWT(account: account, user: user, privateKeyPEM: pem))
+        } catch {
+            throw ConnectorError(.invalidInput, "Invalid credential \(keyPair.privateKey): \(error.description)")
+        }
+    }
+
     /// The request credential from the connection's fields: basic auth for `basic`, else the
     /// first secret field (or the OAuth access token) as a token.
     static func credential(_ definition: ConnectorDefinition, _ values: [String: String]) throws -> ConnectorCredentialsValue {
         let fields = definition.auth.credentials ?? []
+        if definition.auth.type == "key_pair", let keyPair = definition.auth.keyPair {
+            return try keyPairCredential(keyPair, values)
+        }
         if definition.auth.type == "basic" {
             let user = fields.first { !$0.secret }.flatMap { values[$0.name] } ?? fields.first.flatMap { values[$0.name] } ?? ""
             let password = fields.last { $0.secret }.flatMap { values[$0.name] } ?? ""

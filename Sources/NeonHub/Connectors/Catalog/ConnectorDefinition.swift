@@ -47,6 +47,20 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var refresh: Refresh?
         public var credentials: [Credential]?
         public var placement: Placement?
+        /// For `key_pair`: the signing scheme and where its inputs are.
+        public var keyPair: KeyPair?
+    }
+
+    /// How a `key_pair` connection signs its requests.
+    public struct KeyPair: Codable, Sendable {
+        /// `snowflake_jwt`.
+        public var scheme: String
+        /// The variable holding the account identifier.
+        public var account: String
+        /// The credential field holding the user name.
+        public var user: String
+        /// The secret credential field holding the PEM private key.
+        public var privateKey: String
     }
 
     /// When and how tokens are refreshed.

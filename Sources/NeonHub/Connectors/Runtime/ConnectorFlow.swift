@@ -39,6 +39,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GA4PropertiesFlow(),
         GmailSendFlow(),
         GmailDraftFlow(),
+        SnowflakeStatementFlow(),
     ])
 }
 

@@ -119,6 +119,9 @@ struct ConnectorRequestBuilder: Sendable {
     func inject(_ credentials: ConnectorCredentials, headers: inout HTTPHeaders, query: inout [(String, String)]) {
         switch credentials {
         case .none: return
+        case .keyPair:
+            // Signed by the runtime just before the build (`forRequest`); a direct build signs here.
+            if let signed = try? credentials.forRequest() { inject(signed, headers: &headers, query: &query) }
         case .basic(let user, let password):
             headers.replaceOrAdd(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
         case .token(let token):

@@ -176,7 +176,8 @@ public struct ConnectorRuntime: Sendable {
                 default: break
                 }
             }
-            var built = try builder.build(template, renderer: TemplateRenderer(scope: scope), credentials: credential.credentials, extraQuery: extraQuery)
+            let sent = try credential.credentials.forRequest()
+            var built = try builder.build(template, renderer: TemplateRenderer(scope: scope), credentials: sent, extraQuery: extraQuery)
             if let nextURL { built.url = nextURL; if template.method == "GET" { built.body = nil } }
             if let header = action.idempotencyHeader, let key = call.idempotencyKey { built.headers.replaceOrAdd(name: header, value: key) }
             if isMock {
@@ -188,7 +189,7 @@ public struct ConnectorRuntime: Sendable {
                 method: built.method, url: built.url, urlTemplate: built.urlTemplate,
                 labels: OutboundLabels(connector: definition.id, action: action.id), headers: built.headers, body: built.body,
                 retry: action.kind == "read" || call.idempotencyKey != nil && action.idempotencyHeader != nil ? .safe : .byMethod,
-                secrets: credential.credentials.secrets + Self.secretInputs(call.input, schema: action.inputSchema), messageReader: rules.messageReader,
+                secrets: sent.secrets + Self.secretInputs(call.input, schema: action.inputSchema), messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
             request.rateLimitReader = rules.rateLimitReader
             let response: OutboundResponse
@@ -370,6 +371,11 @@ public struct ConnectorCredentialsValue: Sendable {
     /// HTTP basic.
     public static func basic(user: String, password: String) -> ConnectorCredentialsValue {
         ConnectorCredentialsValue(credentials: .basic(user: user, password: password), canRefresh: false)
+    }
+
+    /// A key pair (Snowflake): each request carries a JWT signed for it, so there is nothing to refresh.
+    public static func keyPair(_ signer: KeyPairJWT) -> ConnectorCredentialsValue {
+        ConnectorCredentialsValue(credentials: .keyPair(signer), canRefresh: false)
     }
 
     /// The same credential, which asking again cannot renew.

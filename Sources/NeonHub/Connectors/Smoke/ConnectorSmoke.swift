@@ -129,7 +129,8 @@ public struct ConnectorSmoke: Sendable {
         guard !fields.isEmpty else { return .none }
         let missing = fields.filter { (entry.credentials[$0.name] ?? "").isEmpty }.map(\.name)
         guard missing.isEmpty else { throw ConnectorError(.invalidInput, "missing credentials: \(missing.joined(separator: ", "))") }
-        return try ConnectorService.credential(definition, entry.credentials).withoutRefresh
+        // A key pair also signs with the account variable.
+        return try ConnectorService.credential(definition, entry.variables.merging(entry.credentials) { _, given in given }).withoutRefresh
     }
 
     /// What went wrong, with the provider's code, and no configured credential in it.
