@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPCore
+import HTTPFields
 import Logging
 import NeonHub
-import HTTPFields
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `neonhub bench-outbound`: what one outbound call costs. Starts our own HTTP server on a
 /// loopback port (one event loop, a 200 answer with a small JSON body), then measures, each for
@@ -84,7 +85,7 @@ struct BenchOutboundCommand: AsyncParsableCommand {
         let phase = Duration.seconds(seconds)
 
         print("endpoint \(url), \(seconds) s per phase, \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        _ = try await Load.run(concurrency: 4, for: .seconds(1)) { try await Self.call(client, url) } // warm-up
+        _ = try await Load.run(concurrency: 4, for: .seconds(1)) { try await Self.call(client, url) }  // warm-up
         let phases: [(String, @Sendable () async throws -> Void)] = [
             ("OutboundClient", { @Sendable in try await Self.call(client, url) }),
             ("URLSessionTransport only", { @Sendable in try await Self.call(transport, url) }),
@@ -121,7 +122,8 @@ struct BenchOutboundCommand: AsyncParsableCommand {
     }
 
     private static func line(_ name: String, _ inFlight: Int, _ rps: Double, _ cpu: Double, _ clientCPU: Double?, _ p50: Double?) -> String {
-        var text = "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) in-flight=\(inFlight) req/s=\(format(rps)) process-cpu-us/req=\(format(cpu))"
+        var text =
+            "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) in-flight=\(inFlight) req/s=\(format(rps)) process-cpu-us/req=\(format(cpu))"
         if let clientCPU { text += " client-cpu-us/req=\(format(clientCPU))" }
         if let p50 { text += " p50-us=\(format(p50))" }
         return text

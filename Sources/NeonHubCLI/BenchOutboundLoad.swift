@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process's CPU time so far (user + system, every thread), in microseconds.
@@ -49,8 +50,9 @@ enum Load {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let cpu = processCPUMicros() - cpuBefore
         let count = max(latencies.count, 1)
-        return LoadResult(requests: latencies.count, requestsPerSecond: Double(latencies.count) / seconds,
-                          cpuMicrosPerRequest: cpu / Double(count), p50Micros: latencies.isEmpty ? nil : latencies[latencies.count / 2])
+        return LoadResult(
+            requests: latencies.count, requestsPerSecond: Double(latencies.count) / seconds,
+            cpuMicrosPerRequest: cpu / Double(count), p50Micros: latencies.isEmpty ? nil : latencies[latencies.count / 2])
     }
 }
 
@@ -74,9 +76,11 @@ enum WrkRun {
         }
         let cpu = processCPUMicros() - cpuBefore
         // "  123456 requests in 5.00s, 12.34MB read" and "Requests/sec:  24691.20"
-        let requests = text.split(separator: "\n").first { $0.contains(" requests in ") }
+        let requests =
+            text.split(separator: "\n").first { $0.contains(" requests in ") }
             .flatMap { Int($0.split(separator: " ").first ?? "") } ?? 0
-        let rps = text.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
+        let rps =
+            text.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
             .flatMap { Double($0.dropFirst("Requests/sec:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
         guard requests > 0 else { throw ValidationError("could not read wrk's output:\n\(text)") }
         return LoadResult(requests: requests, requestsPerSecond: rps, cpuMicrosPerRequest: cpu / Double(requests), p50Micros: nil)

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPFields
 import Logging
 import NeonHub
 import Postgres
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `neonhub bench …`: benchmarks that need the app's own types (`bench queue`).
 struct BenchCommand: AsyncParsableCommand {
@@ -66,7 +67,9 @@ struct BenchQueueCommand: AsyncParsableCommand {
         guard processes >= 0 else { throw ValidationError("--processes must be 0 or more") }
         guard mode == "noop" || mode == "publish" else { throw ValidationError("--mode must be noop or publish") }
         if mode == "publish" {
-            guard let fakeURL, URL(string: fakeURL)?.host != nil else { throw ValidationError("publish mode needs --fake-url http://127.0.0.1:PORT/…") }
+            guard let fakeURL, URL(string: fakeURL)?.host != nil else {
+                throw ValidationError("publish mode needs --fake-url http://127.0.0.1:PORT/…")
+            }
         }
         guard resolvedDatabaseURL != nil else { throw ValidationError("DATABASE_URL (or --database-url) is required") }
     }
@@ -83,8 +86,9 @@ struct BenchQueueCommand: AsyncParsableCommand {
         var logger = Logger(label: "neonhub.bench-queue")
         logger.logLevel = .warning
         let url = resolvedDatabaseURL ?? ""
-        let pool = PostgresPool(connectionString: url, configuration: PostgresPoolConfiguration(size: workers + 2, acquireTimeout: .seconds(30)),
-                                logger: logger)
+        let pool = PostgresPool(
+            connectionString: url, configuration: PostgresPoolConfiguration(size: workers + 2, acquireTimeout: .seconds(30)),
+            logger: logger)
         defer { pool.shutdown() }
         let store = QueueStore(pool: pool)
 
@@ -185,7 +189,8 @@ struct BenchQueueCommand: AsyncParsableCommand {
     private func waitUntilDone(pool: PostgresPool, tenant: String, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let open = try await pool.query("""
+            let open = try await pool.query(
+                """
                 SELECT 1 AS open FROM publish_jobs
                 WHERE tenant_id = \(tenant) AND status IN ('scheduled', 'queued', 'running', 'retrying', 'unknown') ORDER BY status LIMIT 1
                 """)
@@ -198,7 +203,10 @@ struct BenchQueueCommand: AsyncParsableCommand {
     private func spawnChild(tenant: String, databaseURL: String) throws -> Process {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var arguments = ["bench", "queue", "--work-only", tenant, "--workers", "\(workers)", "--claim-batch", "\(claimBatch)", "--mode", mode, "--database-url", databaseURL]
+        var arguments = [
+            "bench", "queue", "--work-only", tenant, "--workers", "\(workers)", "--claim-batch", "\(claimBatch)", "--mode", mode, "--database-url",
+            databaseURL,
+        ]
         if let fakeURL { arguments += ["--fake-url", fakeURL] }
         child.arguments = arguments
         try child.run()
@@ -210,8 +218,10 @@ struct BenchQueueCommand: AsyncParsableCommand {
         var succeeded = 0, attempts = 0, succeededAttempts = 0, retried = 0, remoteIDs = 0, distinctRemoteIDs = 0
 
         var fields: [(String, String)] {
-            [("succeeded", "\(succeeded)"), ("attempt_rows", "\(attempts)"), ("succeeded_attempts", "\(succeededAttempts)"),
-             ("jobs_with_more_than_one_attempt", "\(retried)"), ("remote_ids", "\(remoteIDs)"), ("distinct_remote_ids", "\(distinctRemoteIDs)")]
+            [
+                ("succeeded", "\(succeeded)"), ("attempt_rows", "\(attempts)"), ("succeeded_attempts", "\(succeededAttempts)"),
+                ("jobs_with_more_than_one_attempt", "\(retried)"), ("remote_ids", "\(remoteIDs)"), ("distinct_remote_ids", "\(distinctRemoteIDs)"),
+            ]
         }
 
         func exactlyOnce(jobs: Int, publish: Bool) -> Bool {
@@ -221,7 +231,8 @@ struct BenchQueueCommand: AsyncParsableCommand {
     }
 
     private func bookkeeping(pool: PostgresPool, tenant: String) async throws -> Bookkeeping {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT (SELECT count(*)::int FROM publish_jobs WHERE tenant_id = \(tenant) AND status = 'succeeded') AS succeeded,
                    (SELECT count(*)::int FROM publish_attempts WHERE tenant_id = \(tenant)) AS attempts,
                    (SELECT count(*)::int FROM publish_attempts WHERE tenant_id = \(tenant) AND outcome = 'succeeded') AS succeeded_attempts,
@@ -230,9 +241,10 @@ struct BenchQueueCommand: AsyncParsableCommand {
                    (SELECT count(DISTINCT remote_id)::int FROM publish_jobs WHERE tenant_id = \(tenant)) AS distinct_remote_ids
             """)
         guard let row = rows.first else { return Bookkeeping() }
-        return Bookkeeping(succeeded: try row.decode("succeeded", as: Int.self), attempts: try row.decode("attempts", as: Int.self),
-                           succeededAttempts: try row.decode("succeeded_attempts", as: Int.self), retried: try row.decode("retried", as: Int.self),
-                           remoteIDs: try row.decode("remote_ids", as: Int.self), distinctRemoteIDs: try row.decode("distinct_remote_ids", as: Int.self))
+        return Bookkeeping(
+            succeeded: try row.decode("succeeded", as: Int.self), attempts: try row.decode("attempts", as: Int.self),
+            succeededAttempts: try row.decode("succeeded_attempts", as: Int.self), retried: try row.decode("retried", as: Int.self),
+            remoteIDs: try row.decode("remote_ids", as: Int.self), distinctRemoteIDs: try row.decode("distinct_remote_ids", as: Int.self))
     }
 
     /// The outbound client publish jobs use: URLSession allowing `connections` to the fake.
@@ -241,8 +253,9 @@ struct BenchQueueCommand: AsyncParsableCommand {
         configuration.httpCookieStorage = nil
         configuration.urlCache = nil
         configuration.httpMaximumConnectionsPerHost = max(connections, 1)
-        return OutboundClient(configuration: OutboundConfiguration(), transport: URLSessionTransport(session: URLSession(configuration: configuration)),
-                              logger: logger)
+        return OutboundClient(
+            configuration: OutboundConfiguration(), transport: URLSessionTransport(session: URLSession(configuration: configuration)),
+            logger: logger)
     }
 
     static func format(_ value: Double) -> String { String(format: "%.2f", value) }
@@ -260,14 +273,17 @@ private struct FakePublishHandler: JobHandler {
     let client: OutboundClient
 
     func run(_ job: QueueJob) async -> JobOutcome {
-        var request = OutboundRequest(method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: "bench", action: "post"),
-                                      body: (job.payload["input"] ?? .object([:])).encoded(), retry: .never)
+        var request = OutboundRequest(
+            method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: "bench", action: "post"),
+            body: (job.payload["input"] ?? .object([:])).encoded(), retry: .never)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Idempotency-Key", value: job.idempotencyKey)
         do {
             let response = try await client.send(request)
             guard response.status == 200, case .string(let id)? = try JSONValue.parse(Array(response.body))["id"], !id.isEmpty else {
-                return .retry(JobFailure(code: "providerUnavailable", message: "The fake answered \(response.status) without an id", httpStatus: response.status))
+                return .retry(
+                    JobFailure(
+                        code: "providerUnavailable", message: "The fake answered \(response.status) without an id", httpStatus: response.status))
             }
             return .succeeded(result: .object(["id": .string(id)]), remoteID: id, remoteURL: nil)
         } catch {

@@ -21,8 +21,9 @@ struct ConnectorsCommand: ParsableCommand {
         /// The audit of the catalog, counting the smoke config example's entries.
         func audit() throws -> CatalogAudit {
             let (catalog, fixtures) = try load()
-            return CatalogAudit(catalog: catalog, fixtures: fixtures,
-                                smokeEntries: SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: folder)))
+            return CatalogAudit(
+                catalog: catalog, fixtures: fixtures,
+                smokeEntries: SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: folder)))
         }
 
         func load() throws -> (ConnectorCatalog, URL) {
@@ -41,7 +42,8 @@ struct ConnectorsCommand: ParsableCommand {
     /// `neonhub connectors audit [--json]`: exits 1 on an invalid definition or a connector
     /// marked `stable` that is not.
     struct AuditCommand: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "audit", abstract: "Validate every definition and list what each connector still needs.")
+        static let configuration = CommandConfiguration(
+            commandName: "audit", abstract: "Validate every definition and list what each connector still needs.")
 
         @OptionGroup var options: CatalogOptions
         @Flag(help: "Print JSON instead of text.")

@@ -9,7 +9,9 @@ import NeonHub
 struct ConnectorsSmokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "smoke", abstract: "Test every configured connector against a real account (testConnection plus one read).",
-        discussion: "The config (default configs/connector-smoke.config.json, git-ignored) is documented by configs/connector-smoke.config.example.json. CONNECTOR_ENDPOINTS_FILE and USE_MOCK_CONNECTORS are honoured.")
+        discussion:
+            "The config (default configs/connector-smoke.config.json, git-ignored) is documented by configs/connector-smoke.config.example.json. CONNECTOR_ENDPOINTS_FILE and USE_MOCK_CONNECTORS are honoured."
+    )
 
     @OptionGroup var options: ConnectorsCommand.CatalogOptions
 

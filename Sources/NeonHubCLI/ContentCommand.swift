@@ -11,7 +11,8 @@ struct ContentCommand: ParsableCommand {
 
 /// `neonhub content reprice --since DATE`: recomputes recorded LLM costs with the current price table.
 struct RepriceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reprice", abstract: "Recompute LLM costs recorded since a date with the current price table.")
+    static let configuration = CommandConfiguration(
+        commandName: "reprice", abstract: "Recompute LLM costs recorded since a date with the current price table.")
 
     @Option(help: "First day to reprice (YYYY-MM-DD, UTC).")
     var since: String
@@ -34,7 +35,11 @@ struct RepriceCommand: AsyncParsableCommand {
             throw ExitCode(66)
         }
         let logger = Logger(label: "neonhub.reprice")
-        let database = try await runOnOwnThread { try Database(databaseURL: config.databaseURL, poolSize: 2, metrics: NeonHubMetrics(), health: HealthMonitor(version: NeonHubVersion.current), logger: logger) }
+        let database = try await runOnOwnThread {
+            try Database(
+                databaseURL: config.databaseURL, poolSize: 2, metrics: NeonHubMetrics(), health: HealthMonitor(version: NeonHubVersion.current),
+                logger: logger)
+        }
         let result = try await Repricer().reprice(store: LLMUsageCostStore(pool: database.pool), table: table, since: day, dryRun: dryRun)
         print("examined \(result.examined) LLM calls since \(since); \(dryRun ? "would change" : "changed") \(result.changed)")
         _ = try? await runOnOwnThread { database.close() }

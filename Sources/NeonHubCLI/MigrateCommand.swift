@@ -18,8 +18,9 @@ struct MigrateCommand: ParsableCommand {
         let config = try loadConfigOrExit()
         LoggingSetup.bootstrap(format: config.logFormat, level: config.logLevel)
         let logger = Logger(label: "neonhub.migrate")
-        let database = try Database(databaseURL: config.databaseURL, poolSize: 1, metrics: NeonHubMetrics(),
-                                    health: HealthMonitor(version: NeonHubVersion.current), logger: logger)
+        let database = try Database(
+            databaseURL: config.databaseURL, poolSize: 1, metrics: NeonHubMetrics(),
+            health: HealthMonitor(version: NeonHubVersion.current), logger: logger)
         defer { database.close() }
         do {
             let connection = try PostgresConnection(connectionString: database.connectionString)
@@ -100,8 +101,10 @@ enum MigrationReport {
         for entry in status.entries {
             let checksum = (entry.fileChecksum ?? entry.appliedChecksum).map { String($0.prefix(12)) } ?? "-"
             let recorded = entry.state == .drifted ? " (applied \(entry.appliedChecksum.map { String($0.prefix(12)) } ?? "-"))" : ""
-            rows.append([String(format: "%04d", entry.version), entry.name, entry.state.rawValue,
-                         entry.appliedAt.map(iso8601) ?? "-", checksum + recorded])
+            rows.append([
+                String(format: "%04d", entry.version), entry.name, entry.state.rawValue,
+                entry.appliedAt.map(iso8601) ?? "-", checksum + recorded,
+            ])
         }
         let widths = (0..<5).map { column in rows.map { $0[column].count }.max() ?? 0 }
         let lines = rows.map { row in

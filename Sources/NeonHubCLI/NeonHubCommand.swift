@@ -7,6 +7,9 @@ struct NeonHubCommand: AsyncParsableCommand {
         commandName: "neonhub",
         abstract: "NeonHub backend: the HTTP API server and its tools.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, WorkerCommand.self, MigrateCommand.self, DatabaseCommand.self, ConnectorsCommand.self, VaultCommand.self, TokenCommand.self, OpenAPICommand.self, ContentCommand.self, BenchDatabaseCommand.self, BenchOutboundCommand.self, BenchCommand.self],
+        subcommands: [
+            ServeCommand.self, WorkerCommand.self, MigrateCommand.self, DatabaseCommand.self, ConnectorsCommand.self, VaultCommand.self,
+            TokenCommand.self, OpenAPICommand.self, ContentCommand.self, BenchDatabaseCommand.self, BenchOutboundCommand.self, BenchCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self)
 }

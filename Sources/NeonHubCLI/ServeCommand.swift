@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import NeonHub
+import Synchronization
 
 /// `neonhub serve`: validates the environment, starts the server and runs until SIGTERM/SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -95,7 +96,9 @@ final class ShutdownRequest: Sendable {
 /// Counts signals (only touched on the signal queue, but kept atomic for clarity).
 final class SignalCount: Sendable {
     private let value = Mutex(0)
-    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    func increment() -> Int {
+        value.withLock {
+            $0 += 1; return $0
+        }
+    }
 }
-
-import Synchronization

@@ -50,7 +50,7 @@ struct TokenCommand: ParsableCommand {
     /// The token for these options, or nil when `JWT_SECRET` is missing or shorter than 32 bytes.
     func mint(environment: [String: String], now: Date = Date()) -> String? {
         guard let secret = environment["JWT_SECRET"],
-              secret.utf8.count >= TokenVerifier.minimumSecretLength
+            secret.utf8.count >= TokenVerifier.minimumSecretLength
         else { return nil }
         return JWTSigner.hs256(
             subject: subject, tenantID: tenant, role: role == .admin ? .admin : .user,

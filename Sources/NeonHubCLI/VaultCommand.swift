@@ -5,7 +5,8 @@ import NeonHub
 
 /// `neonhub vault …`: the token vault's maintenance.
 struct VaultCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "vault", abstract: "Maintain the token vault.", subcommands: [VaultRotateCommand.self])
+    static let configuration = CommandConfiguration(
+        commandName: "vault", abstract: "Maintain the token vault.", subcommands: [VaultRotateCommand.self])
 }
 
 /// `neonhub vault rotate [--dry-run] [--batch-size N] [--limit N]`: reseals every secret under
@@ -56,7 +57,9 @@ struct VaultRotateCommand: AsyncParsableCommand {
             throw ExitCode(78)
         }
         do {
-            return TokenVault(keyring: VaultKeyring(current: try VaultKeyring.Key(key), previous: try config.tokenVaultPreviousKeys.map { try VaultKeyring.Key($0) }))
+            return TokenVault(
+                keyring: VaultKeyring(
+                    current: try VaultKeyring.Key(key), previous: try config.tokenVaultPreviousKeys.map { try VaultKeyring.Key($0) }))
         } catch {
             FileHandle.standardError.write(Data("config error: \(error)\n".utf8))
             throw ExitCode(78)
@@ -89,8 +92,9 @@ struct VaultRotateCommand: AsyncParsableCommand {
             let role = entry.keyID == vault.keyring.current.id ? "current" : vault.keyring.key(id: entry.keyID) == nil ? "unknown" : "previous"
             if role == "previous" { toRotate += entry.secrets + entry.verifiers }
             if role == "unknown" { unknown += entry.secrets + entry.verifiers }
-            print(entry.keyID.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + role.padding(toLength: 9, withPad: " ", startingAt: 0)
-                  + " " + grouped(entry.secrets).leftPadded(7) + "  " + grouped(entry.verifiers).leftPadded(15))
+            print(
+                entry.keyID.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + role.padding(toLength: 9, withPad: " ", startingAt: 0)
+                    + " " + grouped(entry.secrets).leftPadded(7) + "  " + grouped(entry.verifiers).leftPadded(15))
         }
         print("would re-encrypt \(grouped(toRotate)); \(grouped(unknown)) under keys that are not configured cannot be")
         return 0

@@ -1,8 +1,8 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
-import Logging
+    import Glibc
+    import Logging
 #endif
 
 /// What a cluster start cleans up or works around: a stale `postmaster.pid` left by a killed
@@ -19,7 +19,8 @@ extension EmbeddedCluster {
         let longest = socketDirectory.path + "/.s.PGSQL.\(Self.candidatePorts.upperBound - 1).lock"
         guard longest.utf8.count <= Self.maximumSocketPathBytes else {
             throw EmbeddedClusterError(
-                "the socket path \(longest) is \(longest.utf8.count) bytes, longer than the \(Self.maximumSocketPathBytes) a Unix socket allows: choose a shorter socket directory")
+                "the socket path \(longest) is \(longest.utf8.count) bytes, longer than the \(Self.maximumSocketPathBytes) a Unix socket allows: choose a shorter socket directory"
+            )
         }
     }
 
@@ -56,6 +57,7 @@ extension EmbeddedCluster {
             return port
         }
         throw EmbeddedClusterError(
-            "every socket port from \(Self.candidatePorts.lowerBound) to \(Self.candidatePorts.upperBound - 1) in \(socketDirectory.path) is held by another running cluster")
+            "every socket port from \(Self.candidatePorts.lowerBound) to \(Self.candidatePorts.upperBound - 1) in \(socketDirectory.path) is held by another running cluster"
+        )
     }
 }

@@ -3,7 +3,7 @@ public import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A private Postgres cluster in a directory (`<dir>/data`, socket in `<dir>/run`, log in
@@ -207,7 +207,8 @@ public final class EmbeddedCluster: Sendable {
             ["-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60", "-o", serverOptions, "start"],
             owner: owner)
         guard output.status == 0 else {
-            let logTail = (try? String(contentsOf: logFile, encoding: .utf8))?
+            let logTail =
+                (try? String(contentsOf: logFile, encoding: .utf8))?
                 .split(separator: "\n").last.map(String.init) ?? ""
             throw EmbeddedClusterError(
                 "pg_ctl start failed: \(Self.firstLine(output.standardError + output.standardOutput)) \(logTail)",
@@ -258,11 +259,13 @@ public final class EmbeddedCluster: Sendable {
     static func isLivePostgresProcess(_ pid: pid_t) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
         if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-           let end = stat.lastIndex(of: ")"), stat[end...].dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("Z") {
+            let end = stat.lastIndex(of: ")"), stat[end...].dropFirst().trimmingCharacters(in: .whitespaces).hasPrefix("Z")
+        {
             return false
         }
         if let command = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-           !command.hasPrefix("postgres"), !command.hasPrefix("postmaster") {
+            !command.hasPrefix("postgres"), !command.hasPrefix("postmaster")
+        {
             return false
         }
         return true
@@ -271,7 +274,8 @@ public final class EmbeddedCluster: Sendable {
     /// The socket directory and port recorded by the running postmaster.
     private func runningSocket() -> (String, Int)? {
         guard postmasterPID() != nil, let lines = postmasterFile(), lines.count >= 5,
-              let port = Int(lines[3]), !lines[4].isEmpty else { return nil }
+            let port = Int(lines[3]), !lines[4].isEmpty
+        else { return nil }
         return (lines[4].split(separator: ",").first.map(String.init) ?? lines[4], port)
     }
 
@@ -289,8 +293,9 @@ public final class EmbeddedCluster: Sendable {
 
     private func run(_ executable: URL, _ arguments: [String], owner: (uid: uid_t, gid: gid_t)?) throws -> ProcessRunner.Output {
         if owner != nil {
-            guard let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
-                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+            guard
+                let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+                    .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
             else {
                 throw EmbeddedClusterError("running Postgres as root needs runuser (util-linux) to switch to the postgres user")
             }

@@ -1,7 +1,8 @@
 public import Foundation
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where a project's embedded cluster lives.
@@ -63,9 +64,10 @@ public struct EmbeddedClusterPlacement: Sendable, Equatable {
     /// distinct for two (a SHA-256 prefix of the path), short enough for a Unix socket.
     public static func fallbackDirectory(for preferred: URL, root: URL = defaultFallbackRoot) -> URL {
         let project = preferred.standardizedFileURL.deletingLastPathComponent().deletingLastPathComponent()
-        let name = String(project.lastPathComponent.unicodeScalars
-            .map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "_" }
-            .prefix(24))
+        let name = String(
+            project.lastPathComponent.unicodeScalars
+                .map { CharacterSet.alphanumerics.contains($0) && $0.isASCII ? Character($0) : "_" }
+                .prefix(24))
         let digest = SHA256.hexDigest(preferred.standardizedFileURL.path.utf8).prefix(12)
         return root.appendingPathComponent("\(name.isEmpty ? "project" : name)-\(digest)", isDirectory: true)
     }

@@ -1,5 +1,5 @@
-import Foundation
 import CLibPQ
+import Foundation
 
 /// Helpers that turn Swift values into libpq arguments and libpq results into Swift
 /// values. Nothing here lets a C pointer escape the call that produced it.
@@ -56,10 +56,11 @@ enum LibPQ {
                 try types.withUnsafeBufferPointer { types in
                     try lengths.withUnsafeBufferPointer { lengths in
                         try formats.withUnsafeBufferPointer { formats in
-                            try body((
-                                types.baseAddress, values.baseAddress, lengths.baseAddress,
-                                formats.baseAddress, Int32(clamping: binds.count)
-                            ))
+                            try body(
+                                (
+                                    types.baseAddress, values.baseAddress, lengths.baseAddress,
+                                    formats.baseAddress, Int32(clamping: binds.count)
+                                ))
                         }
                     }
                 }
@@ -69,7 +70,8 @@ enum LibPQ {
 
     /// Whether text holds a NUL byte (which C strings cannot carry); memchr over contiguous UTF-8.
     static func hasNUL(_ text: String) -> Bool {
-        text.utf8.withContiguousStorageIfAvailable { bytes in bytes.isEmpty ? false : memchr(bytes.baseAddress!, 0, bytes.count) != nil } ?? text.utf8.contains(0)
+        text.utf8.withContiguousStorageIfAvailable { bytes in bytes.isEmpty ? false : memchr(bytes.baseAddress!, 0, bytes.count) != nil }
+            ?? text.utf8.contains(0)
     }
 
     /// Throws if a parameter cannot be sent (failed JSON encoding, NUL in text).

@@ -1,4 +1,5 @@
 import Foundation
+
 /// One migration file, `NNNN_name.sql`: its version, name, SQL text and SHA-256 checksum.
 public struct Migration: Sendable, Hashable {
     /// The numeric prefix, e.g. 1 for `0001_agent_runs.sql`.

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// What `schema_migrations` says against the files on disk: per version, whether it is
 /// applied, pending, applied with a different checksum (drift), or applied without a file.
 public struct MigrationStatus: Sendable, Equatable {
@@ -53,8 +54,9 @@ public struct MigrationStatus: Sendable, Equatable {
             guard let row = recorded[file.version] else {
                 return Entry(version: file.version, name: file.name, state: .pending, fileChecksum: file.checksum)
             }
-            return Entry(version: file.version, name: file.name, state: row.checksum == file.checksum ? .applied : .drifted,
-                         fileChecksum: file.checksum, appliedChecksum: row.checksum, appliedAt: row.appliedAt)
+            return Entry(
+                version: file.version, name: file.name, state: row.checksum == file.checksum ? .applied : .drifted,
+                fileChecksum: file.checksum, appliedChecksum: row.checksum, appliedAt: row.appliedAt)
         }
         let known = Set(migrations.map(\.version))
         for (version, row) in recorded where !known.contains(version) {

@@ -1,6 +1,7 @@
 public import Foundation
 public import Logging
 import TimeUnits
+
 /// Applies `NNNN_name.sql` files from a directory, in version order, each once and in
 /// its own transaction, recording `(version, name, checksum, applied_at)` in
 /// `schema_migrations`. Runs under a session advisory lock, so several processes may

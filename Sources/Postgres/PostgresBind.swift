@@ -1,4 +1,5 @@
 public import Foundation
+
 /// One bound parameter of a query: its declared type and its value (text or binary
 /// format), or NULL. Values never appear in SQL text or in error descriptions.
 public struct PostgresBind: Sendable, Hashable {

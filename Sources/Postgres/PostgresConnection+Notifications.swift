@@ -15,7 +15,9 @@ public struct PostgresNotification: Sendable, Hashable {
 extension PostgresConnection {
     /// Starts listening on `channel` (an identifier: letters, digits and `_` only).
     public func listen(_ channel: String) throws {
-        guard !channel.isEmpty, channel.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) }) else {
+        guard !channel.isEmpty,
+            channel.utf8.allSatisfy({ $0 == UInt8(ascii: "_") || ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) })
+        else {
             throw PostgresError.protocolError("invalid channel name", sql: nil)
         }
         try executeScript("LISTEN \(channel)")
@@ -48,8 +50,10 @@ extension PostgresConnection {
         var out: [PostgresNotification] = []
         while let notify = PQnotifies(handle) {
             let note = notify.pointee
-            out.append(PostgresNotification(channel: String(cString: note.relname), payload: note.extra.map { String(cString: $0) } ?? "",
-                                            senderPID: note.be_pid))
+            out.append(
+                PostgresNotification(
+                    channel: String(cString: note.relname), payload: note.extra.map { String(cString: $0) } ?? "",
+                    senderPID: note.be_pid))
             PQfreemem(notify)
         }
         return out

@@ -49,7 +49,8 @@ extension PostgresConnection {
                     close()
                     guard var lost = error as? PostgresError, lost.kind == .connectionLost else { throw error }
                     if inTransaction, progress.firstError == nil, progress.results.count == statements.count,
-                       progress.results.last?.commandTag == "COMMIT" {
+                        progress.results.last?.commandTag == "COMMIT"
+                    {
                         // Only the sync's answer was lost: the server had committed.
                         return progress.results
                     }

@@ -1,6 +1,7 @@
 import CLibPQ
 import Foundation
 import TimeUnits
+
 /// One blocking connection to Postgres (a libpq `PGconn`). Not thread-safe: use it from
 /// one thread at a time (`PostgresPool` hands connections to its own threads).
 /// The connection is closed by `close()` or when the object is released.

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// A Swift type that can be decoded from a column value in Postgres text format.
 public protocol PostgresDecodable {
     /// Decodes a non-NULL value; returns nil when `text` is not a valid value of `Self`.
@@ -97,7 +98,8 @@ enum PostgresHex {
     static func decodeBytea(_ text: String) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count >= 2, utf8[0] == UInt8(ascii: "\\"), utf8[1] == UInt8(ascii: "x"),
-              utf8.count % 2 == 0 else { return nil }
+            utf8.count % 2 == 0
+        else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity((utf8.count - 2) / 2)
         var index = 2

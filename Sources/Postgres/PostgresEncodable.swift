@@ -1,4 +1,5 @@
 public import Foundation
+
 /// A Swift value that can be bound as a query parameter.
 public protocol PostgresEncodable {
     /// The parameter's Postgres representation.

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A value stored as `jsonb`: binds as JSON text, decodes with `JSONDecoder`.
 ///
 /// `"INSERT INTO t (doc) VALUES (\(PostgresJSON(input)))"` or, equivalently,

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// One row of a result, copied out of libpq (text format), safe to pass between tasks.
 public struct PostgresRow: Sendable {
     /// The result's column names and types, shared by all rows of a result.
@@ -81,7 +82,7 @@ protocol PostgresNullable {
 }
 
 extension Optional: PostgresNullable {
-    static var nullValue: Optional<Wrapped> { nil }
+    static var nullValue: Wrapped? { nil }
 }
 
 /// The column names and types of a result set.

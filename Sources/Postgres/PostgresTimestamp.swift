@@ -37,13 +37,13 @@ enum PostgresTimestamp {
         if text == "-infinity" { return .distantPast }
         var scanner = Scanner(text.utf8)
         guard let year = scanner.number(minDigits: 4), scanner.take("-"),
-              let month = scanner.number(exactDigits: 2), scanner.take("-"),
-              let day = scanner.number(exactDigits: 2),
-              scanner.take(" ") || scanner.take("T"),
-              let hour = scanner.number(exactDigits: 2), scanner.take(":"),
-              let minute = scanner.number(exactDigits: 2), scanner.take(":"),
-              let second = scanner.number(exactDigits: 2),
-              (1...12).contains(month), (1...31).contains(day), hour < 25, minute < 60, second < 61
+            let month = scanner.number(exactDigits: 2), scanner.take("-"),
+            let day = scanner.number(exactDigits: 2),
+            scanner.take(" ") || scanner.take("T"),
+            let hour = scanner.number(exactDigits: 2), scanner.take(":"),
+            let minute = scanner.number(exactDigits: 2), scanner.take(":"),
+            let second = scanner.number(exactDigits: 2),
+            (1...12).contains(month), (1...31).contains(day), hour < 25, minute < 60, second < 61
         else { return nil }
         var micros: Int64 = 0
         if scanner.take(".") {

@@ -1,5 +1,6 @@
 import Foundation
 import NeonHub
+
 /// Feeds arbitrary bytes to the webhook signature-header parsers. The first byte picks the
 /// scheme, the bytes up to the first newline are the signature header's value, the rest the
 /// body. No input may crash a verifier, and a delivery accepted for a body must be refused
@@ -37,38 +38,38 @@ func fuzzOne(_ data: UnsafeBufferPointer<UInt8>) {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
-    fuzzOne(UnsafeBufferPointer(start: data, count: size))
-    return 0
-}
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
-) -> Int32
-
-/// SwiftPM links executables with `main` renamed to `<target>_main`; hand control to libFuzzer.
-@_cdecl("WebhookSignatureFuzz_main")
-public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return runFuzzerDriver(&count, &arguments) { data, size in fuzzerTestOneInput(data, size) }
-}
-#else
-/// Without libFuzzer: replays the files named on the command line (a corpus or crash files).
-@main
-struct CorpusReplayer {
-    static func main() {
-        var count = 0
-        for path in CommandLine.arguments.dropFirst() {
-            guard let data = FileManager.default.contents(atPath: path) else { continue }
-            [UInt8](data).withUnsafeBufferPointer { fuzzOne($0) }
-            count += 1
-        }
-        print("replayed \(count) inputs without a failure")
+    @_cdecl("LLVMFuzzerTestOneInput")
+    public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+        fuzzOne(UnsafeBufferPointer(start: data, count: size))
+        return 0
     }
-}
+
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runFuzzerDriver(
+        _ argc: UnsafeMutablePointer<Int32>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
+    ) -> Int32
+
+    /// SwiftPM links executables with `main` renamed to `<target>_main`; hand control to libFuzzer.
+    @_cdecl("WebhookSignatureFuzz_main")
+    public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        var count = argc
+        var arguments = argv
+        return runFuzzerDriver(&count, &arguments) { data, size in fuzzerTestOneInput(data, size) }
+    }
+#else
+    /// Without libFuzzer: replays the files named on the command line (a corpus or crash files).
+    @main
+    struct CorpusReplayer {
+        static func main() {
+            var count = 0
+            for path in CommandLine.arguments.dropFirst() {
+                guard let data = FileManager.default.contents(atPath: path) else { continue }
+                [UInt8](data).withUnsafeBufferPointer { fuzzOne($0) }
+                count += 1
+            }
+            print("replayed \(count) inputs without a failure")
+        }
+    }
 #endif

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPCore
 
 /// `ConnectionStateMachine` without sockets: lingering close, EOF, deadlines, graceful
@@ -199,8 +200,9 @@ import Testing
         var m = Fixture.awaiting()
         #expect(m.shutdownRequested(position: .idle, outputEmpty: true) == .none)
         #expect(m.state == .awaitingResponse(sequence: 1, context: Fixture.closing))
-        #expect(m.responseReady(sequence: 1, closeRequested: false)
-            == .writeResponse(context: Fixture.closing, close: true, thenParse: true))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: false)
+                == .writeResponse(context: Fixture.closing, close: true, thenParse: true))
         #expect(m.outputWritten(.done, bufferedInput: 0, now: 130) == .close)
     }
 
@@ -246,8 +248,9 @@ import Testing
     @Test func aConnectionAcceptedDuringShutdownAnswersWithClose() {
         var m = Fixture.dispatched(shuttingDown: true)
         #expect(m.state == .awaitingResponse(sequence: 1, context: Fixture.closing))
-        #expect(m.responseReady(sequence: 1, closeRequested: false)
-            == .writeResponse(context: Fixture.closing, close: true, thenParse: false))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: false)
+                == .writeResponse(context: Fixture.closing, close: true, thenParse: false))
     }
 
     // MARK: Forced close

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPCore
 
 /// `ConnectionStateMachine` without sockets: reading, parsing, responses and streams. Each test
@@ -106,8 +107,9 @@ import Testing
 
     @Test func aResponseFromInsideTheParsePassLetsThatPassGoOn() {
         var m = Fixture.dispatched()
-        #expect(m.responseReady(sequence: 1, closeRequested: false)
-            == .writeResponse(context: Fixture.keepAlive, close: false, thenParse: false))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: false)
+                == .writeResponse(context: Fixture.keepAlive, close: false, thenParse: false))
         #expect(m.state == .reading)
         #expect(m.isReadingRequests)
         #expect(m.inputLimit == Fixture.settings.inputLimit)
@@ -118,8 +120,9 @@ import Testing
 
     @Test func aLaterResponseResumesParsing() {
         var m = Fixture.awaiting()
-        #expect(m.responseReady(sequence: 1, closeRequested: false)
-            == .writeResponse(context: Fixture.keepAlive, close: false, thenParse: true))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: false)
+                == .writeResponse(context: Fixture.keepAlive, close: false, thenParse: true))
         #expect(m.state == .reading)
     }
 
@@ -132,13 +135,14 @@ import Testing
             m.requestReceived(Fixture.keepAlive),
             m.responseReady(sequence: 2, closeRequested: false),
         ]
-        #expect(actions == [
-            .writeResponse(context: Fixture.keepAlive, close: false, thenParse: false),
-            .dispatch(sequence: 2),
-            .none,  // a second answer to request 1
-            .none,  // request 3 must wait for request 2
-            .writeResponse(context: Fixture.keepAlive, close: false, thenParse: false),
-        ])
+        #expect(
+            actions == [
+                .writeResponse(context: Fixture.keepAlive, close: false, thenParse: false),
+                .dispatch(sequence: 2),
+                .none,  // a second answer to request 1
+                .none,  // request 3 must wait for request 2
+                .writeResponse(context: Fixture.keepAlive, close: false, thenParse: false),
+            ])
         #expect(m.lastSequence == 2)
         #expect(m.state == .reading)
     }
@@ -154,8 +158,9 @@ import Testing
 
     @Test func aResponseThatAsksToCloseClosesAfterIt() {
         var m = Fixture.dispatched()
-        #expect(m.responseReady(sequence: 1, closeRequested: true)
-            == .writeResponse(context: Fixture.keepAlive, close: true, thenParse: false))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: true)
+                == .writeResponse(context: Fixture.keepAlive, close: true, thenParse: false))
         #expect(m.state == .closingAfterFlush)
         #expect(!m.isReadingRequests)
         #expect(m.requestReceived(Fixture.keepAlive) == .none)
@@ -163,8 +168,9 @@ import Testing
 
     @Test func aRequestWithoutKeepAliveClosesAfterItsResponse() {
         var m = Fixture.dispatched(Fixture.http10)
-        #expect(m.responseReady(sequence: 1, closeRequested: false)
-            == .writeResponse(context: Fixture.http10, close: true, thenParse: false))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: false)
+                == .writeResponse(context: Fixture.http10, close: true, thenParse: false))
         #expect(m.state == .closingAfterFlush)
     }
 
@@ -194,8 +200,9 @@ import Testing
         #expect(actions == [.parse, .parse, .parse, .dispatch(sequence: 1)])
         #expect(m.inputClosed)
         #expect(m.state == .awaitingResponse(sequence: 1, context: Fixture.closing))
-        #expect(m.responseReady(sequence: 1, closeRequested: false)
-            == .writeResponse(context: Fixture.closing, close: true, thenParse: false))
+        #expect(
+            m.responseReady(sequence: 1, closeRequested: false)
+                == .writeResponse(context: Fixture.closing, close: true, thenParse: false))
     }
 
     @Test func anEOFWhileTheHandlerWorksStillGetsTheResponseThenCloses() {
@@ -210,11 +217,12 @@ import Testing
             m.parsingStopped(at: .idle, now: 120),
             m.outputWritten(.done, bufferedInput: 0, now: 120),
         ]
-        #expect(actions == [
-            .read, .parse, .parse, .flush,
-            .writeResponse(context: Fixture.keepAlive, close: false, thenParse: true),
-            .parse, .flush, .close,
-        ])
+        #expect(
+            actions == [
+                .read, .parse, .parse, .flush,
+                .writeResponse(context: Fixture.keepAlive, close: false, thenParse: true),
+                .parse, .flush, .close,
+            ])
         #expect(m.state == .closed)
     }
 

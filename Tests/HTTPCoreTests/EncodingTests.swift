@@ -1,6 +1,7 @@
-import Testing
-@testable import HTTPCore
 import HTTPFields
+import Testing
+
+@testable import HTTPCore
 
 @Suite struct EncodingTests {
     @Test func gzipRoundTrips() throws {
@@ -21,7 +22,7 @@ import HTTPFields
     }
 
     @Test func imfFixdate() {
-        #expect(DateCache.imfFixdate(784111777) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(DateCache.imfFixdate(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
     }
 
     @Test func headersAreCaseInsensitive() {

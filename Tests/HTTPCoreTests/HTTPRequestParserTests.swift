@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPCore
 
 /// The parser must give the same answer however the bytes are split.
@@ -7,31 +8,56 @@ import Testing
 
     /// Requests (possibly several pipelined) with what the parser must report for them.
     static let cases: [(name: String, raw: String, expected: [Outcome])] = [
-        ("simple GET", "GET /health HTTP/1.1\r\nHost: a\r\n\r\n",
-         [.request(method: "GET", target: "/health", headerCount: 1, body: [], keepAlive: true)]),
-        ("leading empty line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
-         [.request(method: "GET", target: "/", headerCount: 1, body: [], keepAlive: true)]),
-        ("content-length body", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
-         [.request(method: "POST", target: "/echo", headerCount: 2, body: Array("hello".utf8), keepAlive: true)]),
-        ("chunked body with extension and trailer",
-         "POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=v\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n",
-         [.request(method: "POST", target: "/u", headerCount: 2, body: Array("hello world".utf8), keepAlive: true)]),
-        ("pipelined three", "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\nPOST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
-         [.request(method: "GET", target: "/a", headerCount: 1, body: [], keepAlive: true),
-          .request(method: "GET", target: "/b", headerCount: 1, body: [], keepAlive: true),
-          .request(method: "POST", target: "/c", headerCount: 2, body: Array("hi".utf8), keepAlive: true)]),
-        ("HTTP/1.0 defaults to close", "GET / HTTP/1.0\r\n\r\n",
-         [.request(method: "GET", target: "/", headerCount: 0, body: [], keepAlive: false)]),
-        ("HTTP/1.0 keep-alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-         [.request(method: "GET", target: "/", headerCount: 1, body: [], keepAlive: true)]),
-        ("connection close", "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-         [.request(method: "GET", target: "/", headerCount: 2, body: [], keepAlive: false)]),
-        ("absolute form", "GET http://a.example/x?y=1 HTTP/1.1\r\nHost: a.example\r\n\r\n",
-         [.request(method: "GET", target: "http://a.example/x?y=1", headerCount: 1, body: [], keepAlive: true)]),
-        ("options asterisk", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
-         [.request(method: "OPTIONS", target: "*", headerCount: 1, body: [], keepAlive: true)]),
-        ("identical duplicate content-length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
-         [.request(method: "POST", target: "/", headerCount: 3, body: [120], keepAlive: true)]),
+        (
+            "simple GET", "GET /health HTTP/1.1\r\nHost: a\r\n\r\n",
+            [.request(method: "GET", target: "/health", headerCount: 1, body: [], keepAlive: true)]
+        ),
+        (
+            "leading empty line", "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            [.request(method: "GET", target: "/", headerCount: 1, body: [], keepAlive: true)]
+        ),
+        (
+            "content-length body", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+            [.request(method: "POST", target: "/echo", headerCount: 2, body: Array("hello".utf8), keepAlive: true)]
+        ),
+        (
+            "chunked body with extension and trailer",
+            "POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=v\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n",
+            [.request(method: "POST", target: "/u", headerCount: 2, body: Array("hello world".utf8), keepAlive: true)]
+        ),
+        (
+            "pipelined three",
+            "GET /a HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\nPOST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi",
+            [
+                .request(method: "GET", target: "/a", headerCount: 1, body: [], keepAlive: true),
+                .request(method: "GET", target: "/b", headerCount: 1, body: [], keepAlive: true),
+                .request(method: "POST", target: "/c", headerCount: 2, body: Array("hi".utf8), keepAlive: true),
+            ]
+        ),
+        (
+            "HTTP/1.0 defaults to close", "GET / HTTP/1.0\r\n\r\n",
+            [.request(method: "GET", target: "/", headerCount: 0, body: [], keepAlive: false)]
+        ),
+        (
+            "HTTP/1.0 keep-alive", "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            [.request(method: "GET", target: "/", headerCount: 1, body: [], keepAlive: true)]
+        ),
+        (
+            "connection close", "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            [.request(method: "GET", target: "/", headerCount: 2, body: [], keepAlive: false)]
+        ),
+        (
+            "absolute form", "GET http://a.example/x?y=1 HTTP/1.1\r\nHost: a.example\r\n\r\n",
+            [.request(method: "GET", target: "http://a.example/x?y=1", headerCount: 1, body: [], keepAlive: true)]
+        ),
+        (
+            "options asterisk", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n",
+            [.request(method: "OPTIONS", target: "*", headerCount: 1, body: [], keepAlive: true)]
+        ),
+        (
+            "identical duplicate content-length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx",
+            [.request(method: "POST", target: "/", headerCount: 3, body: [120], keepAlive: true)]
+        ),
         ("both CL and TE", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", [.error(status: 400)]),
         ("differing content-length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", [.error(status: 400)]),
         ("content-length list differing", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\nabcd", [.error(status: 400)]),

@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
-import Testing
-@testable import HTTPCore
-import TestSupport
 import HTTPFields
+import TestSupport
+import Testing
+
+@testable import HTTPCore
 
 /// The server over real sockets: framing, keep-alive, pipelining, limits and error answers.
 @Suite struct HTTPServerTests {
@@ -25,7 +26,9 @@ import HTTPFields
         try withTestServer { server in
             let client = try TestClient(port: server.port)
             // A slow (asynchronous) response in the middle must not be overtaken.
-            try client.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nfourGET /last HTTP/1.1\r\nHost: x\r\n\r\n")
+            try client.send(
+                "GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /slow?ms=200 HTTP/1.1\r\nHost: x\r\n\r\nPOST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nfourGET /last HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
             #expect(try client.readResponse().bodyText == "GET /one")
             #expect(try client.readResponse().bodyText == "slow done")
             #expect(try client.readResponse().bodyText == "four")
@@ -154,7 +157,7 @@ import HTTPFields
         ("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
         ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: br\r\n\r\n", 501),
         ("GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505),
-        ]
+    ]
 
     /// Every malformed request gets its status, `Connection: close`, and the socket closes.
     @Test(arguments: 0..<14)
@@ -185,7 +188,9 @@ import HTTPFields
     }
 
     @Test func customErrorResponder() throws {
-        try withTestServer({ $0.errorResponse = { status, _ in HTTPResponse(status: status, contentType: "application/json", body: "{\"status\":\(status)}") } }) { server in
+        try withTestServer({
+            $0.errorResponse = { status, _ in HTTPResponse(status: status, contentType: "application/json", body: "{\"status\":\(status)}") }
+        }) { server in
             let client = try TestClient(port: server.port)
             try client.send("GET / HTTP/9.9\r\nHost: x\r\n\r\n")
             let r = try client.readResponse()

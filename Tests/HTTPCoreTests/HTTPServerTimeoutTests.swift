@@ -1,9 +1,10 @@
 import Foundation
 import Glibc
-import Testing
-@testable import HTTPCore
-import TestSupport
 import HTTPFields
+import TestSupport
+import Testing
+
+@testable import HTTPCore
 
 /// Timers, connection limits and graceful shutdown.
 @Suite struct HTTPServerTimeoutTests {

@@ -4,8 +4,8 @@ import Testing
 @testable import Postgres
 
 #if canImport(Glibc)
-import Glibc
-import TestSupport
+    import Glibc
+    import TestSupport
 #endif
 
 /// Where a project's cluster lives when the `postgres` user cannot reach the project folder,

@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
-import TestSupport
 
 @Suite struct EmbeddedClusterTests {
     @Test func missingBinariesGiveOneClearLine() throws {

@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
-import TestSupport
 
 /// `Migrator.status`: applied, pending, drifted and missing-file migrations, read without
 /// changing the database.

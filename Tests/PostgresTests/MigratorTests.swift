@@ -1,8 +1,8 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Postgres
-import TestSupport
 
 @Suite struct MigratorTests {
     private func write(_ files: [String: String]) throws -> URL {

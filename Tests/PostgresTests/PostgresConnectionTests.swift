@@ -69,10 +69,11 @@ import Testing
     @Test func observerSeesEveryStatement() async throws {
         try await TestDatabase.with { db in
             let calls = Mutex<[Bool]>([])
-            let connection = try db.connect(.init(observer: { seconds, ok in
-                #expect(seconds >= 0)
-                calls.withLock { $0.append(ok) }
-            }))
+            let connection = try db.connect(
+                .init(observer: { seconds, ok in
+                    #expect(seconds >= 0)
+                    calls.withLock { $0.append(ok) }
+                }))
             calls.withLock { $0.removeAll() }  // drop the session setup
             try connection.query("SELECT 1")
             _ = try? connection.query("SELECT broken(")

@@ -56,7 +56,8 @@ import Testing
     }
 
     @Test func redactsQuotedValues() {
-        #expect(PostgresError.redactingQuotedValues(#"invalid input syntax for type uuid: "abc""#)
-            == #"invalid input syntax for type uuid: "…""#)
+        #expect(
+            PostgresError.redactingQuotedValues(#"invalid input syntax for type uuid: "abc""#)
+                == #"invalid input syntax for type uuid: "…""#)
     }
 }

@@ -1,10 +1,10 @@
 import Dispatch
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Postgres
-import TestSupport
 
 @Suite struct PostgresPoolTests {
     @Test func runsQueriesTransactionsAndPipelines() async throws {

@@ -88,7 +88,8 @@ import Testing
             let connection = try db.connect()
             let extra = 3
             for i in 0..<(PreparedStatementCache.capacity + extra) {
-                let sum = try connection.query(PostgresQuery(unsafeSQL: "SELECT \(i) + $1::int AS s", binds: [1.postgresBind])).first?.decode("s", as: Int.self)
+                let sum = try connection.query(PostgresQuery(unsafeSQL: "SELECT \(i) + $1::int AS s", binds: [1.postgresBind])).first?.decode(
+                    "s", as: Int.self)
                 #expect(sum == i + 1)
             }
             #expect(connection.statements.count == PreparedStatementCache.capacity)

@@ -1,7 +1,7 @@
 public import Foundation
 public import HTTPCore
-import Synchronization
 public import HTTPFields
+import Synchronization
 
 /// A third-party API on loopback, served by our own `HTTPCore`: the base every provider fake
 /// stands on. It encodes no provider of its own, only HTTP (RFC 9110,
@@ -87,7 +87,8 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
 
         /// A JSON reply from a JSON-serializable value.
         public static func json(_ status: Int, object: Any, headers: HTTPHeaders = HTTPHeaders()) -> Reply {
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()
+            let data =
+                (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])) ?? Data()
             return json(status, String(decoding: data, as: UTF8.self), headers: headers)
         }
 
@@ -181,12 +182,15 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
     }
 
     private func takeServer() -> HTTPServer? {
-        server.withLock { current -> HTTPServer? in defer { current = nil }; return current }
+        server.withLock { current -> HTTPServer? in
+            defer { current = nil }; return current
+        }
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        let recorded = RecordedRequest(method: request.method, path: request.path, query: request.query,
-                                       headers: request.headers, body: request.body, receivedAt: Date())
+        let recorded = RecordedRequest(
+            method: request.method, path: request.path, query: request.query,
+            headers: request.headers, body: request.body, receivedAt: Date())
         let responderForRoute: Responder? = state.withLock { state in
             state.requests.append(recorded)
             guard let index = state.routes.lastIndex(where: { $0.method == request.method && Self.matches($0.pattern, request.path) }) else {
@@ -196,10 +200,13 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
             state.routes[index].served += 1
             return route.replies[min(route.served, route.replies.count - 1)]
         }
-        let reply = responderForRoute?(recorded)
+        let reply =
+            responderForRoute?(recorded)
             ?? .json(404, object: ["error": "no scripted response for \(request.method) \(request.path)"])
         if let delay = reply.delay {
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))) {
+            DispatchQueue.global().asyncAfter(
+                deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))
+            ) {
                 responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body))
             }
         } else {

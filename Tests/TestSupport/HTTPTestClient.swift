@@ -1,6 +1,7 @@
 public import Foundation
 import HTTPCore
 import HTTPFields
+
 /// Whole HTTP requests for end-to-end tests against a running server, over `TestClient`'s
 /// real socket: one connection per request, the response read to its end.
 public struct HTTPTestClient: Sendable {
@@ -37,8 +38,10 @@ public struct HTTPTestClient: Sendable {
     public init(baseURL: String) { self.baseURL = baseURL }
 
     /// Sends one request; a body gets its `Content-Length`.
-    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil,
-                        timeout: Double = 30) async throws -> Reply {
+    public func request(
+        _ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil,
+        timeout: Double = 30
+    ) async throws -> Reply {
         guard let url = URL(string: baseURL), let host = url.host, let port = url.port else { throw Failure() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }

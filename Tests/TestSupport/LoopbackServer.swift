@@ -1,5 +1,5 @@
-public import HTTPCore
 import Dispatch
+public import HTTPCore
 
 /// Runs `body` against `handler` served by our own `HTTPCore` on an ephemeral loopback port
 /// (`http://127.0.0.1:<port>`), stopping the server afterwards, also when `body` throws.

@@ -15,7 +15,8 @@ public enum OpenSSLCommand {
     /// Whether the tool is installed.
     public static var isAvailable: Bool { FileManager.default.isExecutableFile(atPath: path) }
 
-    static let path = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
+    static let path =
+        ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
         .first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/openssl"
 
     /// Runs `openssl arguments` with `input` on standard input; its standard output. Through
@@ -91,7 +92,8 @@ public enum OpenSSLCommand {
             data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
                 .replacingOccurrences(of: "=", with: "")
         }
-        let input = encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
+        let input =
+            encode(try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]))
             + "." + encode(try JSONSerialization.data(withJSONObject: claims, options: [.sortedKeys]))
         return input + "." + encode(try await signRS256(message: Data(input.utf8), privateKey: privateKey))
     }

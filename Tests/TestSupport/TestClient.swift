@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import HTTPCore
 public import HTTPFields
+
 /// A blocking TCP client for tests: sends raw bytes and reads raw HTTP responses. The one
 /// HTTP client of the tests: `HTTPTestClient` speaks whole requests through it.
 public final class TestClient {
@@ -84,7 +85,11 @@ public final class TestClient {
     public func readResponse(head: Bool = false) throws -> Response {
         var headEnd: Int?
         while headEnd == nil {
-            if let r = find([13, 10, 13, 10]) { headEnd = r } else if !fill() { throw Failure(description: "no response head (got \(buffer.count) bytes)") }
+            if let r = find([13, 10, 13, 10]) {
+                headEnd = r
+            } else if !fill() {
+                throw Failure(description: "no response head (got \(buffer.count) bytes)")
+            }
         }
         let headText = String(decoding: buffer[0..<headEnd!], as: UTF8.self)
         buffer.removeFirst(headEnd! + 4)

@@ -4,7 +4,7 @@ import Postgres
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The one PostgreSQL server of a test process — a throwaway `EmbeddedCluster` started on

@@ -1,8 +1,8 @@
 import Foundation
 import HTTPCore
-import Testing
-import TestSupport
 import HTTPFields
+import TestSupport
+import Testing
 
 /// The base of every provider fake: what it records and how it answers. Query and form
 /// values are decoded as https://url.spec.whatwg.org/#application/x-www-form-urlencoded says

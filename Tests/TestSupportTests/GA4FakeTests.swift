@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The GA4 fake driven with plain HTTP as Google's reference shows each call:
 /// https://developers.google.com/analytics/devguides/config/admin/v1/rest/v1beta/accountSummaries/list,
@@ -49,7 +49,8 @@ import TestSupport
             let last = try second.json()
             #expect((last["accountSummaries"] as? [[String: Any]])?.count == 1)
             #expect(last["nextPageToken"] == nil, "no token on the last page")
-            #expect(((last["accountSummaries"] as? [[String: Any]])?.first?["propertySummaries"]) == nil, "an account without properties has none listed")
+            #expect(
+                ((last["accountSummaries"] as? [[String: Any]])?.first?["propertySummaries"]) == nil, "an account without properties has none listed")
 
             // The other parameters must match the call that gave the token; pageSize over 200 is coerced.
             let mismatched = try await admin.get("/v1beta/accountSummaries?pageSize=3&pageToken=\(next)", headers: auth)
@@ -82,8 +83,10 @@ import TestSupport
 
     @Test func runReportValidatesPagesByOffsetAndReportsTheQuota() async throws {
         try await withFake { fake, _, data, token in
-            let request: [String: Any] = ["dateRanges": [["startDate": "7daysAgo", "endDate": "yesterday"]], "dimensions": [["name": "date"]],
-                                          "metrics": [["name": "sessions"]], "limit": "2", "offset": 2, "returnPropertyQuota": true]
+            let request: [String: Any] = [
+                "dateRanges": [["startDate": "7daysAgo", "endDate": "yesterday"]], "dimensions": [["name": "date"]],
+                "metrics": [["name": "sessions"]], "limit": "2", "offset": 2, "returnPropertyQuota": true,
+            ]
             let (headers, body) = try Self.json(request, token)
             let reply = try await data.request("POST", "/v1beta/properties/300000001:runReport", headers: headers, body: body)
             #expect(reply.status == 200)
@@ -102,9 +105,14 @@ import TestSupport
             let (h2, b2) = try Self.json(quiet, token)
             #expect(try await data.request("POST", "/v1beta/properties/300000001:runReport", headers: h2, body: b2).json()["propertyQuota"] == nil)
 
-            for (bad, expected) in [(["metrics": [["name": "session"]], "dateRanges": [["startDate": "today", "endDate": "today"]]], "not a valid metric"),
-                                    (["metrics": [["name": "sessions"]]], "dateRanges"),
-                                    (["metrics": [["name": "sessions"]], "dateRanges": [["startDate": "today", "endDate": "today"]], "pageSize": 3], "Unknown name \"pageSize\"")] as [([String: Any], String)] {
+            for (bad, expected) in [
+                (["metrics": [["name": "session"]], "dateRanges": [["startDate": "today", "endDate": "today"]]], "not a valid metric"),
+                (["metrics": [["name": "sessions"]]], "dateRanges"),
+                (
+                    ["metrics": [["name": "sessions"]], "dateRanges": [["startDate": "today", "endDate": "today"]], "pageSize": 3],
+                    "Unknown name \"pageSize\""
+                ),
+            ] as [([String: Any], String)] {
                 let (h, b) = try Self.json(bad, token)
                 let refused = try await data.request("POST", "/v1beta/properties/300000001:runReport", headers: h, body: b)
                 #expect(refused.status == 400)
@@ -124,15 +132,20 @@ import TestSupport
 
     @Test func realtimeReportsTakeMinuteRangesAndNoDateRangesOrOffset() async throws {
         try await withFake { _, _, data, token in
-            let good: [String: Any] = ["dimensions": [["name": "country"]], "metrics": [["name": "activeUsers"]],
-                                       "minuteRanges": [["startMinutesAgo": 29, "endMinutesAgo": 0]], "returnPropertyQuota": true]
+            let good: [String: Any] = [
+                "dimensions": [["name": "country"]], "metrics": [["name": "activeUsers"]],
+                "minuteRanges": [["startMinutesAgo": 29, "endMinutesAgo": 0]], "returnPropertyQuota": true,
+            ]
             let (h, b) = try Self.json(good, token)
             let reply = try await data.request("POST", "/v1beta/properties/300000002:runRealtimeReport", headers: h, body: b)
             #expect(reply.status == 200)
             #expect(try reply.json()["kind"] as? String == "analyticsData#runRealtimeReport")
             #expect(try reply.json()["propertyQuota"] != nil)
-            for bad in [["metrics": [["name": "activeUsers"]], "offset": 10], ["metrics": [["name": "activeUsers"]], "dateRanges": [["startDate": "today", "endDate": "today"]]],
-                        ["metrics": [["name": "activeUsers"]], "minuteRanges": [["startMinutesAgo": 45]]]] as [[String: Any]] {
+            for bad in [
+                ["metrics": [["name": "activeUsers"]], "offset": 10],
+                ["metrics": [["name": "activeUsers"]], "dateRanges": [["startDate": "today", "endDate": "today"]]],
+                ["metrics": [["name": "activeUsers"]], "minuteRanges": [["startMinutesAgo": 45]]],
+            ] as [[String: Any]] {
                 let (h2, b2) = try Self.json(bad, token)
                 #expect(try await data.request("POST", "/v1beta/properties/300000002:runRealtimeReport", headers: h2, body: b2).status == 400)
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Gmail fake, driven with plain HTTP as Google's documentation shows each call:
 /// https://developers.google.com/workspace/gmail/api/reference/rest,
@@ -69,8 +69,9 @@ import TestSupport
             let profile = try await client.get("/gmail/v1/users/me/profile", headers: Self.bearer(reader))
             #expect(profile.status == 200)
             #expect(try profile.json()["emailAddress"] as? String == fake.emailAddress)
-            let cannotSend = try await client.request("POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(reader, json: true),
-                                                      body: try Self.rawBody(Self.alternative))
+            let cannotSend = try await client.request(
+                "POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(reader, json: true),
+                body: try Self.rawBody(Self.alternative))
             #expect(cannotSend.status == 403)
             #expect(fake.sent.isEmpty)
 
@@ -84,8 +85,9 @@ import TestSupport
     @Test func aSentMessageIsDecodedAndItsStructureChecked() async throws {
         try await withFake { fake, client in
             let token = fake.oauth.issueTokens(scopes: [Self.send]).accessToken
-            let reply = try await client.request("POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(token, json: true),
-                                                 body: try Self.rawBody(Self.alternative))
+            let reply = try await client.request(
+                "POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(token, json: true),
+                body: try Self.rawBody(Self.alternative))
             #expect(reply.status == 200)
             let json = try reply.json()
             #expect(json["labelIds"] as? [String] == ["SENT"])
@@ -97,7 +99,9 @@ import TestSupport
             #expect(sent.mime.header("Bcc") == nil, "Gmail keeps no Bcc header on what it stores")
 
             func refused(_ message: String, extra: [String: Any] = [:]) async throws -> HTTPTestClient.Reply {
-                try await client.request("POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(token, json: true), body: try Self.rawBody(message, extra: extra))
+                try await client.request(
+                    "POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(token, json: true), body: try Self.rawBody(message, extra: extra)
+                )
             }
             let bareLF = try await refused("To: ada@example.com\nSubject: x\n\nHi\n")
             #expect(bareLF.status == 400)
@@ -110,7 +114,8 @@ import TestSupport
             #expect(rawHeader.status == 400, "8-bit text in a header must be RFC 2047-encoded")
             let unknownThread = try await refused("To: ada@example.com\r\nSubject: x\r\n\r\nHi\r\n", extra: ["threadId": "ffffffffffffffff"])
             #expect(unknownThread.status == 404)
-            let noRaw = try await client.request("POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(token, json: true), body: Data("{}".utf8))
+            let noRaw = try await client.request(
+                "POST", "/gmail/v1/users/me/messages/send", headers: Self.bearer(token, json: true), body: Data("{}".utf8))
             #expect(noRaw.status == 400)
             #expect(fake.sent.count == 1)
         }
@@ -124,11 +129,13 @@ import TestSupport
             #expect((page1["messages"] as? [[String: Any]])?.count == 1)
             #expect(page1["resultSizeEstimate"] as? Int == 2)
             let next = try #require(page1["nextPageToken"] as? String)
-            let second = try await client.get("/gmail/v1/users/me/messages?q=from%3Asam.buyer%40example.com&maxResults=1&pageToken=\(next)", headers: Self.bearer(token))
+            let second = try await client.get(
+                "/gmail/v1/users/me/messages?q=from%3Asam.buyer%40example.com&maxResults=1&pageToken=\(next)", headers: Self.bearer(token))
             let page2 = try second.json()
             #expect((page2["messages"] as? [[String: Any]])?.count == 1)
             #expect(page2["nextPageToken"] == nil)
-            #expect((page1["messages"] as? [[String: Any]])?.first?["id"] as? String != (page2["messages"] as? [[String: Any]])?.first?["id"] as? String)
+            #expect(
+                (page1["messages"] as? [[String: Any]])?.first?["id"] as? String != (page2["messages"] as? [[String: Any]])?.first?["id"] as? String)
 
             let threads = try await client.get("/gmail/v1/users/me/threads?q=wholesale", headers: Self.bearer(token)).json()
             #expect((threads["threads"] as? [[String: Any]])?.count == 1, "the two Wholesale pricing messages are one thread")
@@ -143,18 +150,23 @@ import TestSupport
     @Test func aDraftIsCreatedThenSentAsANewMessage() async throws {
         try await withFake { fake, client in
             let token = fake.oauth.issueTokens(scopes: [Self.compose]).accessToken
-            let body = try JSONSerialization.data(withJSONObject: ["message": ["raw": Self.base64URL("To: ada@example.com\r\nSubject: Draft\r\n\r\nLater\r\n")]])
+            let body = try JSONSerialization.data(withJSONObject: [
+                "message": ["raw": Self.base64URL("To: ada@example.com\r\nSubject: Draft\r\n\r\nLater\r\n")]
+            ])
             let created = try await client.request("POST", "/gmail/v1/users/me/drafts", headers: Self.bearer(token, json: true), body: body).json()
             let draftID = try #require(created["id"] as? String)
             #expect((created["message"] as? [String: Any])?["labelIds"] as? [String] == ["DRAFT"])
             #expect(fake.drafts[draftID] != nil)
-            let sent = try await client.request("POST", "/gmail/v1/users/me/drafts/send", headers: Self.bearer(token, json: true),
-                                                body: try JSONSerialization.data(withJSONObject: ["id": draftID])).json()
+            let sent = try await client.request(
+                "POST", "/gmail/v1/users/me/drafts/send", headers: Self.bearer(token, json: true),
+                body: try JSONSerialization.data(withJSONObject: ["id": draftID])
+            ).json()
             #expect(sent["labelIds"] as? [String] == ["SENT"])
             #expect(sent["id"] as? String != (created["message"] as? [String: Any])?["id"] as? String, "a sent draft becomes a new message")
             #expect(fake.drafts.isEmpty)
-            let again = try await client.request("POST", "/gmail/v1/users/me/drafts/send", headers: Self.bearer(token, json: true),
-                                                 body: try JSONSerialization.data(withJSONObject: ["id": draftID]))
+            let again = try await client.request(
+                "POST", "/gmail/v1/users/me/drafts/send", headers: Self.bearer(token, json: true),
+                body: try JSONSerialization.data(withJSONObject: ["id": draftID]))
             #expect(again.status == 404)
         }
     }
@@ -176,12 +188,17 @@ import TestSupport
     }
 
     @Test func theReaderHoldsMessagesToTheRFCs() throws {
-        let folded = try MIMEReader.parse(Data("Subject: =?UTF-8?B?w6k=?=\r\n =?UTF-8?B?w6k=?=\r\nTo: \"Lovelace, Ada\" <ada@example.com>, bo@example.com\r\n\r\nx".utf8))
+        let folded = try MIMEReader.parse(
+            Data("Subject: =?UTF-8?B?w6k=?=\r\n =?UTF-8?B?w6k=?=\r\nTo: \"Lovelace, Ada\" <ada@example.com>, bo@example.com\r\n\r\nx".utf8))
         #expect(folded.decodedHeader("Subject") == "éé", "whitespace between adjacent encoded-words is dropped")
         #expect(folded.addresses("To") == ["ada@example.com", "bo@example.com"])
-        #expect(throws: MIMEReader.Violation.self) { try MIMEReader.parse(Data("Subject: x\r\nContent-Type: text/plain\r\n\r\nx".utf8)) }  // no MIME-Version
+        // No MIME-Version.
+        #expect(throws: MIMEReader.Violation.self) { try MIMEReader.parse(Data("Subject: x\r\nContent-Type: text/plain\r\n\r\nx".utf8)) }
         #expect(throws: MIMEReader.Violation.self) {
-            try MIMEReader.parse(Data("MIME-Version: 1.0\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n\(String(repeating: "QUFB", count: 20))".utf8))
+            try MIMEReader.parse(
+                Data(
+                    "MIME-Version: 1.0\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n\(String(repeating: "QUFB", count: 20))"
+                        .utf8))
         }  // an 80-character base64 line
     }
 }

@@ -1,13 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Google OAuth fake, driven with plain HTTP as Google's web-server guide shows each call:
 /// https://developers.google.com/identity/protocols/oauth2/web-server (code exchange, refresh,
 /// revocation), https://www.rfc-editor.org/rfc/rfc7636 (PKCE).
 @Suite struct GoogleOAuthFakeTests {
-    private func withFake<T>(_ fake: GoogleOAuthFake = GoogleOAuthFake(),
-                             _ body: (GoogleOAuthFake, HTTPTestClient) async throws -> T) async throws -> T {
+    private func withFake<T>(
+        _ fake: GoogleOAuthFake = GoogleOAuthFake(),
+        _ body: (GoogleOAuthFake, HTTPTestClient) async throws -> T
+    ) async throws -> T {
         try fake.start()
         do {
             let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
@@ -28,17 +30,25 @@ import TestSupport
         try await client.request("POST", path, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Self.form(items))
     }
 
-    private func exchange(_ client: HTTPTestClient, _ fake: GoogleOAuthFake, code: String, verifier: String? = nil,
-                          secret: String? = nil) async throws -> HTTPTestClient.Reply {
-        var items = [("code", code), ("client_id", fake.app.clientID), ("client_secret", secret ?? fake.app.clientSecret),
-                     ("redirect_uri", fake.app.redirectURI), ("grant_type", "authorization_code")]
+    private func exchange(
+        _ client: HTTPTestClient, _ fake: GoogleOAuthFake, code: String, verifier: String? = nil,
+        secret: String? = nil
+    ) async throws -> HTTPTestClient.Reply {
+        var items = [
+            ("code", code), ("client_id", fake.app.clientID), ("client_secret", secret ?? fake.app.clientSecret),
+            ("redirect_uri", fake.app.redirectURI), ("grant_type", "authorization_code"),
+        ]
         if let verifier { items.append(("code_verifier", verifier)) }
         return try await post(client, "/token", items)
     }
 
     private func refresh(_ client: HTTPTestClient, _ fake: GoogleOAuthFake, _ token: String) async throws -> HTTPTestClient.Reply {
-        try await post(client, "/token", [("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
-                                          ("refresh_token", token), ("grant_type", "refresh_token")])
+        try await post(
+            client, "/token",
+            [
+                ("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
+                ("refresh_token", token), ("grant_type", "refresh_token"),
+            ])
     }
 
     @Test func s256MatchesTheRFC7636Example() {
@@ -49,7 +59,8 @@ import TestSupport
         #expect(!PKCE.isWellFormedVerifier(String(repeating: "a", count: 42) + "+"))
         // FIPS 180-4 test vectors: the empty message and a two-block message.
         #expect(PKCE.sha256([]).map { String(format: "%02x", $0) }.joined() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(PKCE.sha256(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(
+            PKCE.sha256(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).map { String(format: "%02x", $0) }.joined()
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     }
 
@@ -116,8 +127,9 @@ import TestSupport
             #expect(try right.json()["access_token"] is String)
 
             let plainCode = fake.authorize(codeChallenge: String(repeating: "p", count: 43))
-            #expect(try await exchange(client, fake, code: plainCode, verifier: String(repeating: "p", count: 43)).status == 200,
-                    "without a method the challenge is plain (RFC 7636 §4.3)")
+            #expect(
+                try await exchange(client, fake, code: plainCode, verifier: String(repeating: "p", count: 43)).status == 200,
+                "without a method the challenge is plain (RFC 7636 §4.3)")
 
             let noPKCE = try await exchange(client, fake, code: fake.authorize(), verifier: verifier)
             #expect(try noPKCE.json()["error"] as? String == "invalid_grant", "a verifier for a code issued without a challenge")
@@ -131,35 +143,52 @@ import TestSupport
             #expect(badSecret.status == 401)
             #expect(try badSecret.json()["error"] as? String == "invalid_client")
 
-            let badClient = try await post(client, "/token", [("code", code), ("client_id", "nobody.apps.googleusercontent.com"),
-                                                              ("client_secret", "x"), ("redirect_uri", fake.app.redirectURI),
-                                                              ("grant_type", "authorization_code")])
+            let badClient = try await post(
+                client, "/token",
+                [
+                    ("code", code), ("client_id", "nobody.apps.googleusercontent.com"),
+                    ("client_secret", "x"), ("redirect_uri", fake.app.redirectURI),
+                    ("grant_type", "authorization_code"),
+                ])
             #expect(badClient.status == 401)
             #expect(try badClient.json()["error"] as? String == "invalid_client")
 
-            let noCode = try await post(client, "/token", [("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
-                                                           ("redirect_uri", fake.app.redirectURI), ("grant_type", "authorization_code")])
+            let noCode = try await post(
+                client, "/token",
+                [
+                    ("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
+                    ("redirect_uri", fake.app.redirectURI), ("grant_type", "authorization_code"),
+                ])
             #expect(noCode.status == 400)
             #expect(try noCode.json()["error"] as? String == "invalid_request")
 
-            let password = try await post(client, "/token", [("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
-                                                             ("grant_type", "password")])
+            let password = try await post(
+                client, "/token",
+                [
+                    ("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
+                    ("grant_type", "password"),
+                ])
             #expect(password.status == 400)
             #expect(try password.json()["error"] as? String == "unsupported_grant_type")
 
             let json = try await client.request("POST", "/token", headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
             #expect(json.status == 400)
 
-            var items = [("code", code), ("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
-                         ("redirect_uri", "http://127.0.0.1/elsewhere"), ("grant_type", "authorization_code")]
+            var items = [
+                ("code", code), ("client_id", fake.app.clientID), ("client_secret", fake.app.clientSecret),
+                ("redirect_uri", "http://127.0.0.1/elsewhere"), ("grant_type", "authorization_code"),
+            ]
             #expect(try await post(client, "/token", items).status == 400)
             items[3] = ("redirect_uri", fake.app.redirectURI)
             #expect(try await post(client, "/token", items).status == 200, "failed attempts do not use the code up")
 
             let basic = Data("\(fake.app.clientID):\(fake.app.clientSecret)".utf8).base64EncodedString()
-            let viaBasic = try await client.request("POST", "/token", headers: ["Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic \(basic)"],
-                                                    body: Self.form([("code", fake.authorize()), ("redirect_uri", fake.app.redirectURI),
-                                                                     ("grant_type", "authorization_code")]))
+            let viaBasic = try await client.request(
+                "POST", "/token", headers: ["Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic \(basic)"],
+                body: Self.form([
+                    ("code", fake.authorize()), ("redirect_uri", fake.app.redirectURI),
+                    ("grant_type", "authorization_code"),
+                ]))
             #expect(viaBasic.status == 200, "HTTP Basic client authentication (RFC 6749 §2.3.1)")
         }
     }
@@ -215,8 +244,9 @@ import TestSupport
             #expect(try twice.json()["error"] as? String == "invalid_token")
 
             let other = fake.issueTokens()
-            let byQuery = try await client.request("POST", "/revoke?token=\(try #require(other.refreshToken).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                                                   headers: ["Content-Type": "application/x-www-form-urlencoded"])
+            let byQuery = try await client.request(
+                "POST", "/revoke?token=\(try #require(other.refreshToken).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+                headers: ["Content-Type": "application/x-www-form-urlencoded"])
             #expect(byQuery.status == 200, "the guide's curl sample passes the token in the query")
             #expect(!fake.isValid(accessToken: other.accessToken))
         }
@@ -250,7 +280,8 @@ import TestSupport
         try await withFake { fake, client in
             let verifier = String(repeating: "v", count: 64)
             func escape(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? s }
-            let path = "/o/oauth2/v2/auth?client_id=\(escape(fake.app.clientID))&redirect_uri=\(escape(fake.app.redirectURI))"
+            let path =
+                "/o/oauth2/v2/auth?client_id=\(escape(fake.app.clientID))&redirect_uri=\(escape(fake.app.redirectURI))"
                 + "&response_type=code&scope=\(escape("openid email"))&state=st-1&access_type=offline"
                 + "&code_challenge=\(PKCE.s256Challenge(verifier))&code_challenge_method=S256"
             let consent = try await client.get(path)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The LinkedIn fake, driven with plain HTTP as LinkedIn's documentation shows each call:
 /// https://learn.microsoft.com/en-us/linkedin/shared/authentication/authorization-code-flow,
@@ -8,8 +8,10 @@ import TestSupport
 /// https://learn.microsoft.com/en-us/linkedin/marketing/community-management/shares/images-api,
 /// https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/error-handling.
 @Suite struct LinkedInFakeTests {
-    private func withFake<T>(_ fake: LinkedInFake = LinkedInFake(),
-                             _ body: (LinkedInFake, HTTPTestClient) async throws -> T) async throws -> T {
+    private func withFake<T>(
+        _ fake: LinkedInFake = LinkedInFake(),
+        _ body: (LinkedInFake, HTTPTestClient) async throws -> T
+    ) async throws -> T {
         try fake.start()
         do {
             let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
@@ -48,14 +50,16 @@ import TestSupport
     }
 
     private func token(_ client: HTTPTestClient, _ form: String) async throws -> HTTPTestClient.Reply {
-        try await client.request("POST", "/oauth/v2/accessToken", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8))
+        try await client.request(
+            "POST", "/oauth/v2/accessToken", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Data(form.utf8))
     }
 
     @Test func authorizationCodeAndRefreshGrantsIssueTokensWithTheirLifetimes() async throws {
         try await withFake { fake, client in
             let app = fake.app
             let code = fake.authorize()
-            let exchange = "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&redirect_uri=\(Self.escape(app.redirectURI))"
+            let exchange =
+                "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&redirect_uri=\(Self.escape(app.redirectURI))"
             let issued = try await token(client, exchange)
             #expect(issued.status == 200)
             let body = try issued.json()
@@ -70,7 +74,8 @@ import TestSupport
             #expect(reused.status == 400)
             #expect(try reused.json()["error"] as? String == "invalid_request")
 
-            let refreshed = try await token(client, "grant_type=refresh_token&refresh_token=\(refresh)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
+            let refreshed = try await token(
+                client, "grant_type=refresh_token&refresh_token=\(refresh)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
             #expect(refreshed.status == 200)
             let renewed = try refreshed.json()
             #expect(renewed["refresh_token"] as? String == refresh, "refreshing does not rotate the refresh token")
@@ -80,7 +85,8 @@ import TestSupport
             #expect(try await client.get("/v2/userinfo", headers: ["Authorization": "Bearer \(newAccess)"]).status == 200)
 
             fake.invalidate(refreshToken: refresh)
-            let refused = try await token(client, "grant_type=refresh_token&refresh_token=\(refresh)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
+            let refused = try await token(
+                client, "grant_type=refresh_token&refresh_token=\(refresh)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
             #expect(refused.status == 400)
         }
     }
@@ -89,22 +95,30 @@ import TestSupport
         try await withFake { fake, client in
             let app = fake.app
             let code = fake.authorize()
-            let badSecret = try await token(client, "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=wrong&redirect_uri=\(Self.escape(app.redirectURI))")
+            let badSecret = try await token(
+                client,
+                "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=wrong&redirect_uri=\(Self.escape(app.redirectURI))"
+            )
             #expect(badSecret.status == 401)
             #expect(try badSecret.json()["error"] as? String == "invalid_client")
 
-            let json = try await client.request("POST", "/oauth/v2/accessToken", headers: ["Content-Type": "application/json"],
-                                                body: try Self.body(["grant_type": "authorization_code", "code": code]))
+            let json = try await client.request(
+                "POST", "/oauth/v2/accessToken", headers: ["Content-Type": "application/json"],
+                body: try Self.body(["grant_type": "authorization_code", "code": code]))
             #expect(json.status == 400)
 
-            let noRedirect = try await token(client, "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
+            let noRedirect = try await token(
+                client, "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
             #expect(try noRedirect.json()["error_description"] as? String == "A required parameter \"redirect_uri\" is missing")
 
             let password = try await token(client, "grant_type=password&client_id=\(app.clientID)&client_secret=\(app.clientSecret)")
             #expect(try password.json()["error"] as? String == "unsupported_grant_type")
 
             fake.setIssuesRefreshTokens(false)
-            let withoutRefresh = try await token(client, "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&redirect_uri=\(Self.escape(app.redirectURI))")
+            let withoutRefresh = try await token(
+                client,
+                "grant_type=authorization_code&code=\(code)&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&redirect_uri=\(Self.escape(app.redirectURI))"
+            )
             #expect(withoutRefresh.status == 200)
             #expect(try withoutRefresh.json()["refresh_token"] == nil, "only approved partners get refresh tokens")
         }
@@ -138,7 +152,8 @@ import TestSupport
         ]
         try await withFake(LinkedInFake(organizations: orgs)) { fake, client in
             let headers = Self.rest(fake.issueAccessToken())
-            let first = try await client.get("/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start=0&count=1", headers: headers)
+            let first = try await client.get(
+                "/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&start=0&count=1", headers: headers)
             #expect(first.status == 200)
             let body = try first.json()
             let elements = try #require(body["elements"] as? [[String: Any]])
@@ -169,15 +184,17 @@ import TestSupport
         try await withFake { fake, client in
             let token = fake.issueAccessToken()
             let org = fake.organizations[0].urn
-            let created = try await client.request("POST", "/rest/posts", headers: Self.rest(token, json: true), body: try Self.body(Self.textPost(author: org)))
+            let created = try await client.request(
+                "POST", "/rest/posts", headers: Self.rest(token, json: true), body: try Self.body(Self.textPost(author: org)))
             #expect(created.status == 201)
             #expect(created.body.isEmpty)
             let urn = try #require(created.header("x-restli-id"))
             #expect(urn.hasPrefix("urn:li:share:"))
             #expect(fake.postURNs == [urn])
 
-            let listed = try await client.get("/rest/posts?q=author&author=\(Self.escape(org))&count=10&sortBy=LAST_MODIFIED",
-                                              headers: Self.rest(token).merging(["X-RestLi-Method": "FINDER"]) { $1 })
+            let listed = try await client.get(
+                "/rest/posts?q=author&author=\(Self.escape(org))&count=10&sortBy=LAST_MODIFIED",
+                headers: Self.rest(token).merging(["X-RestLi-Method": "FINDER"]) { $1 })
             #expect(listed.status == 200)
             let elements = try #require(try listed.json()["elements"] as? [[String: Any]])
             #expect(elements.map { $0["id"] as? String } == [urn])
@@ -188,12 +205,14 @@ import TestSupport
             #expect(try read.json()["author"] as? String == org)
             #expect(try read.json()["isReshareDisabledByAuthor"] as? Bool == false)
 
-            let deleted = try await client.request("DELETE", "/rest/posts/\(Self.escape(urn))", headers: Self.rest(token).merging(["X-RestLi-Method": "DELETE"]) { $1 })
+            let deleted = try await client.request(
+                "DELETE", "/rest/posts/\(Self.escape(urn))", headers: Self.rest(token).merging(["X-RestLi-Method": "DELETE"]) { $1 })
             #expect(deleted.status == 204)
             #expect(fake.postURNs.isEmpty)
             #expect(try await client.get("/rest/posts/\(Self.escape(urn))", headers: Self.rest(token)).status == 404)
-            #expect(try await client.request("DELETE", "/rest/posts/\(Self.escape(urn))", headers: Self.rest(token)).status == 204,
-                    "deleting a deleted post is idempotent")
+            #expect(
+                try await client.request("DELETE", "/rest/posts/\(Self.escape(urn))", headers: Self.rest(token)).status == 204,
+                "deleting a deleted post is idempotent")
             let empty = try await client.get("/rest/posts?q=author&author=\(Self.escape(org))", headers: Self.rest(token))
             #expect((try empty.json()["elements"] as? [Any])?.isEmpty == true)
             #expect(try await client.request("DELETE", "/rest/posts/\(Self.escape("urn:li:share:1"))", headers: Self.rest(token)).status == 404)
@@ -271,8 +290,9 @@ import TestSupport
         try await withFake { fake, client in
             let token = fake.issueAccessToken()
             let org = fake.organizations[0].urn
-            let initialized = try await client.request("POST", "/rest/images?action=initializeUpload", headers: Self.rest(token, json: true),
-                                                       body: try Self.body(["initializeUploadRequest": ["owner": org]]))
+            let initialized = try await client.request(
+                "POST", "/rest/images?action=initializeUpload", headers: Self.rest(token, json: true),
+                body: try Self.body(["initializeUploadRequest": ["owner": org]]))
             #expect(initialized.status == 200)
             let value = try #require(try initialized.json()["value"] as? [String: Any])
             let image = try #require(value["image"] as? String)
@@ -305,8 +325,9 @@ import TestSupport
             let wrongOwner = try await client.request("POST", "/rest/posts", headers: Self.rest(token, json: true), body: try Self.body(asMember))
             #expect(wrongOwner.status == 422)
 
-            let noOwner = try await client.request("POST", "/rest/images?action=initializeUpload", headers: Self.rest(token, json: true),
-                                                   body: try Self.body(["initializeUploadRequest": [String: Any]()]))
+            let noOwner = try await client.request(
+                "POST", "/rest/images?action=initializeUpload", headers: Self.rest(token, json: true),
+                body: try Self.body(["initializeUploadRequest": [String: Any]()]))
             #expect(noOwner.status == 422)
         }
     }
@@ -348,7 +369,8 @@ import TestSupport
             #expect(try two.json()["code"] as? String == "REVOKED_ACCESS_TOKEN")
             let three = try await client.get("/rest/organizationAcls?q=roleAssignee", headers: Self.rest("AQVforged"))
             #expect(try three.json()["serviceErrorCode"] as? Int == 65600)
-            let basic = try await client.get("/rest/organizationAcls?q=roleAssignee", headers: Self.rest("x").merging(["Authorization": "Basic eDp5"]) { $1 })
+            let basic = try await client.get(
+                "/rest/organizationAcls?q=roleAssignee", headers: Self.rest("x").merging(["Authorization": "Basic eDp5"]) { $1 })
             #expect(basic.status == 401)
         }
     }
@@ -367,8 +389,9 @@ import TestSupport
             #expect(try await client.get("/rest/organizationAcls?q=roleAssignee", headers: Self.rest(token)).status == 200)
 
             fake.injectRateLimit(retryAfter: 30)
-            let post = try await client.request("POST", "/rest/posts", headers: Self.rest(token, json: true),
-                                                body: try Self.body(Self.textPost(author: fake.organizations[0].urn)))
+            let post = try await client.request(
+                "POST", "/rest/posts", headers: Self.rest(token, json: true),
+                body: try Self.body(Self.textPost(author: fake.organizations[0].urn)))
             #expect(post.status == 429)
             #expect(post.header("Retry-After") == "30")
             #expect(fake.postURNs.isEmpty, "a throttled call changes nothing")

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Meta Graph fake, driven with plain HTTP as Meta's documentation shows each call:
 /// https://developers.facebook.com/docs/graph-api/reference/user/accounts,
@@ -8,8 +8,10 @@ import TestSupport
 /// https://developers.facebook.com/docs/instagram-platform/instagram-graph-api/content-publishing,
 /// https://developers.facebook.com/docs/graph-api/guides/error-handling.
 @Suite struct MetaGraphFakeTests {
-    private func withFake<T>(_ configure: (MetaGraphFake) -> MetaGraphFake = { $0 },
-                             _ body: (MetaGraphFake, HTTPTestClient) async throws -> T) async throws -> T {
+    private func withFake<T>(
+        _ configure: (MetaGraphFake) -> MetaGraphFake = { $0 },
+        _ body: (MetaGraphFake, HTTPTestClient) async throws -> T
+    ) async throws -> T {
         let fake = configure(MetaGraphFake())
         try fake.start()
         do {
@@ -40,7 +42,8 @@ import TestSupport
         try await withFake { fake, client in
             let app = fake.app
             let code = fake.authorize()
-            let exchange = "/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(Self.escape(app.redirectURI))&client_secret=\(app.clientSecret)&code=\(code)"
+            let exchange =
+                "/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(Self.escape(app.redirectURI))&client_secret=\(app.clientSecret)&code=\(code)"
             let first = try await client.get(exchange)
             #expect(first.status == 200)
             let short = try first.json()
@@ -54,7 +57,9 @@ import TestSupport
             #expect(try Self.graphError(again)["code"] as? Int == 100)
             #expect(try Self.graphError(again)["error_subcode"] as? Int == 36009)
 
-            let long = try await client.get("/v25.0/oauth/access_token?grant_type=fb_exchange_token&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&fb_exchange_token=\(shortToken)")
+            let long = try await client.get(
+                "/v25.0/oauth/access_token?grant_type=fb_exchange_token&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&fb_exchange_token=\(shortToken)"
+            )
             #expect(long.status == 200)
             let longToken = try #require(try long.json()["access_token"] as? String)
             #expect(longToken != shortToken)
@@ -70,23 +75,28 @@ import TestSupport
             let app = fake.app
             let code = fake.authorize()
             let redirect = Self.escape(app.redirectURI)
-            let badSecret = try await client.get("/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(redirect)&client_secret=nope&code=\(code)")
+            let badSecret = try await client.get(
+                "/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(redirect)&client_secret=nope&code=\(code)")
             #expect(badSecret.status == 400)
             #expect(try Self.graphError(badSecret)["code"] as? Int == 1)
             #expect(try Self.graphError(badSecret)["type"] as? String == "OAuthException")
             #expect(try Self.graphError(badSecret)["fbtrace_id"] is String)
 
-            let badRedirect = try await client.get("/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(Self.escape("https://evil.example/cb"))&client_secret=\(app.clientSecret)&code=\(code)")
+            let badRedirect = try await client.get(
+                "/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(Self.escape("https://evil.example/cb"))&client_secret=\(app.clientSecret)&code=\(code)"
+            )
             #expect(try Self.graphError(badRedirect)["error_subcode"] as? Int == 36008)
 
             let noClient = try await client.get("/v25.0/oauth/access_token?redirect_uri=\(redirect)&client_secret=\(app.clientSecret)&code=\(code)")
             #expect(try Self.graphError(noClient)["code"] as? Int == 101)
 
-            let unknownCode = try await client.get("/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(redirect)&client_secret=\(app.clientSecret)&code=forged")
+            let unknownCode = try await client.get(
+                "/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(redirect)&client_secret=\(app.clientSecret)&code=forged")
             #expect(try Self.graphError(unknownCode)["code"] as? Int == 100)
 
             // The code survived the refused attempts: it has not been used yet.
-            let good = try await client.get("/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(redirect)&client_secret=\(app.clientSecret)&code=\(code)")
+            let good = try await client.get(
+                "/v25.0/oauth/access_token?client_id=\(app.clientID)&redirect_uri=\(redirect)&client_secret=\(app.clientSecret)&code=\(code)")
             #expect(good.status == 200)
         }
     }
@@ -103,7 +113,8 @@ import TestSupport
         let client = HTTPTestClient(baseURL: fake.baseURL)
         let user = fake.issueUserToken()
 
-        let first = try await client.get("/v25.0/me/accounts?fields=id,name,access_token,instagram_business_account{id,username}&limit=2&access_token=\(user)")
+        let first = try await client.get(
+            "/v25.0/me/accounts?fields=id,name,access_token,instagram_business_account{id,username}&limit=2&access_token=\(user)")
         #expect(first.status == 200)
         let body = try first.json()
         let data = try #require(body["data"] as? [[String: Any]])
@@ -135,8 +146,9 @@ import TestSupport
             let page = fake.pages[0].id
             let token = try #require(fake.pageToken(for: page, userToken: fake.issueUserToken()))
             let auth = ["Authorization": "Bearer \(token)"]
-            let created = try await client.request("POST", "/v25.0/\(page)/feed", headers: auth.merging(Self.form) { $1 },
-                                                   body: Data("message=Spring+sale&link=https%3A%2F%2Fexample.com%2Fsale".utf8))
+            let created = try await client.request(
+                "POST", "/v25.0/\(page)/feed", headers: auth.merging(Self.form) { $1 },
+                body: Data("message=Spring+sale&link=https%3A%2F%2Fexample.com%2Fsale".utf8))
             #expect(created.status == 200)
             let id = try #require(try created.json()["id"] as? String)
             #expect(id.hasPrefix("\(page)_"))
@@ -211,14 +223,15 @@ import TestSupport
             fake.setContainerPolls(2)
             let ig = try #require(fake.pages[0].instagramUserID)
             let user = fake.issueUserToken()
-            let created = try await post(client, "/v25.0/\(ig)/media", "image_url=https%3A%2F%2Fcdn.example.com%2Fa.jpg&caption=Hello&access_token=\(user)")
+            let created = try await post(
+                client, "/v25.0/\(ig)/media", "image_url=https%3A%2F%2Fcdn.example.com%2Fa.jpg&caption=Hello&access_token=\(user)")
             #expect(created.status == 200)
             let container = try #require(try created.json()["id"] as? String)
 
             let early = try await post(client, "/v25.0/\(ig)/media_publish", "creation_id=\(container)&access_token=\(user)")
             #expect(early.status == 400)
             #expect(try Self.graphError(early)["code"] as? Int == 9007)
-            #expect(try Self.graphError(early)["error_subcode"] as? Int == 2207027)
+            #expect(try Self.graphError(early)["error_subcode"] as? Int == 2_207_027)
 
             var statuses: [String] = []
             for _ in 0..<3 {
@@ -245,16 +258,21 @@ import TestSupport
             fake.setContainerPolls(0)
             let ig = try #require(fake.pages[0].instagramUserID)
             let user = fake.issueUserToken()
-            let reel = try await post(client, "/v25.0/\(ig)/media", "media_type=REELS&video_url=https%3A%2F%2Fcdn.example.com%2Fv.mp4&caption=Reel&access_token=\(user)")
+            let reel = try await post(
+                client, "/v25.0/\(ig)/media", "media_type=REELS&video_url=https%3A%2F%2Fcdn.example.com%2Fv.mp4&caption=Reel&access_token=\(user)")
             #expect(reel.status == 200)
-            let videoWithoutType = try await post(client, "/v25.0/\(ig)/media", "video_url=https%3A%2F%2Fcdn.example.com%2Fv.mp4&access_token=\(user)")
+            let videoWithoutType = try await post(
+                client, "/v25.0/\(ig)/media", "video_url=https%3A%2F%2Fcdn.example.com%2Fv.mp4&access_token=\(user)")
             #expect(try Self.graphError(videoWithoutType)["code"] as? Int == 100)
-            let retiredVideo = try await post(client, "/v25.0/\(ig)/media", "media_type=VIDEO&video_url=https%3A%2F%2Fcdn.example.com%2Fv.mp4&access_token=\(user)")
+            let retiredVideo = try await post(
+                client, "/v25.0/\(ig)/media", "media_type=VIDEO&video_url=https%3A%2F%2Fcdn.example.com%2Fv.mp4&access_token=\(user)")
             #expect(try Self.graphError(retiredVideo)["code"] as? Int == 100)
             let noPublishScope = fake.issueUserToken(scopes: ["instagram_basic", "pages_show_list"])
-            let refused = try await post(client, "/v25.0/\(ig)/media", "image_url=https%3A%2F%2Fcdn.example.com%2Fa.jpg&access_token=\(noPublishScope)")
+            let refused = try await post(
+                client, "/v25.0/\(ig)/media", "image_url=https%3A%2F%2Fcdn.example.com%2Fa.jpg&access_token=\(noPublishScope)")
             #expect(try Self.graphError(refused)["code"] as? Int == 10)
-            let notInstagram = try await post(client, "/v25.0/\(fake.pages[1].id)/media", "image_url=https%3A%2F%2Fcdn.example.com%2Fa.jpg&access_token=\(user)")
+            let notInstagram = try await post(
+                client, "/v25.0/\(fake.pages[1].id)/media", "image_url=https%3A%2F%2Fcdn.example.com%2Fa.jpg&access_token=\(user)")
             #expect(try Self.graphError(notInstagram)["error_subcode"] as? Int == 33)
 
             fake.setContainerPolls(1, outcome: .error)
@@ -288,7 +306,9 @@ import TestSupport
 
             // An expired token cannot be exchanged for a long-lived one either.
             let app = fake.app
-            let exchange = try await client.get("/v25.0/oauth/access_token?grant_type=fb_exchange_token&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&fb_exchange_token=\(expired)")
+            let exchange = try await client.get(
+                "/v25.0/oauth/access_token?grant_type=fb_exchange_token&client_id=\(app.clientID)&client_secret=\(app.clientSecret)&fb_exchange_token=\(expired)"
+            )
             #expect(try Self.graphError(exchange)["code"] as? Int == 190)
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Search Console fake driven with plain HTTP as Google's reference shows each call:
 /// https://developers.google.com/webmaster-tools/v1/sites/list,
@@ -49,15 +49,18 @@ import TestSupport
             let past = try await query(["startDate": "2026-11-01", "endDate": "2026-11-28", "startRow": 10])
             #expect(try past.json()["rows"] == nil, "past the end: no rows member")
 
-            for bad in [["endDate": "2026-11-28"], ["startDate": "2026-11-01", "endDate": "2026-11-28", "rowLimit": 25_001],
-                        ["startDate": "2026-11-01", "endDate": "2026-11-28", "dimensions": ["browser"]]] as [[String: Any]] {
+            for bad in [
+                ["endDate": "2026-11-28"], ["startDate": "2026-11-01", "endDate": "2026-11-28", "rowLimit": 25_001],
+                ["startDate": "2026-11-01", "endDate": "2026-11-28", "dimensions": ["browser"]],
+            ] as [[String: Any]] {
                 let refused = try await query(bad)
                 #expect(refused.status == 400)
                 #expect(try Self.error(refused)["status"] as? String == "INVALID_ARGUMENT")
             }
             // The site URL must be one encoded segment; unencoded it is another path.
-            let unencoded = try await client.request("POST", "/webmasters/v3/sites/https://shop.example.com//searchAnalytics/query", headers: json,
-                                                     body: Data(#"{"startDate":"2026-11-01","endDate":"2026-11-28"}"#.utf8))
+            let unencoded = try await client.request(
+                "POST", "/webmasters/v3/sites/https://shop.example.com//searchAnalytics/query", headers: json,
+                body: Data(#"{"startDate":"2026-11-01","endDate":"2026-11-28"}"#.utf8))
             #expect(unencoded.status == 403 || unencoded.status == 404)
             #expect(try unencoded.json()["rows"] == nil)
             let stranger = try await client.get("/webmasters/v3/sites/\(Self.segment("https://other.example/"))/sitemaps", headers: auth)
@@ -81,9 +84,14 @@ import TestSupport
             let readonly = fake.oauth.issueTokens(scopes: [SearchConsoleFake.readonlyScope]).accessToken
             let denied = try await client.request("DELETE", path, headers: ["Authorization": "Bearer \(readonly)"])
             #expect(denied.status == 403, "writes need the webmasters scope")
-            #expect(try await client.request("PUT", path, headers: ["Authorization": "Bearer \(token)"], body: Data("{}".utf8)).status == 400, "no body allowed")
-            let restricted = "/webmasters/v3/sites/\(Self.segment("https://blog.example.org/"))/sitemaps/\(Self.segment("https://blog.example.org/s.xml"))"
-            #expect(try await client.request("PUT", restricted, headers: ["Authorization": "Bearer \(token)"]).status == 403, "a restricted user cannot submit")
+            #expect(
+                try await client.request("PUT", path, headers: ["Authorization": "Bearer \(token)"], body: Data("{}".utf8)).status == 400,
+                "no body allowed")
+            let restricted =
+                "/webmasters/v3/sites/\(Self.segment("https://blog.example.org/"))/sitemaps/\(Self.segment("https://blog.example.org/s.xml"))"
+            #expect(
+                try await client.request("PUT", restricted, headers: ["Authorization": "Bearer \(token)"]).status == 403,
+                "a restricted user cannot submit")
             #expect(try await client.request("DELETE", path, headers: ["Authorization": "Bearer \(token)"]).status == 204)
             #expect(!fake.sitemaps(of: site).contains(feed))
             #expect(try await client.request("DELETE", path, headers: ["Authorization": "Bearer \(token)"]).status == 404)
@@ -94,9 +102,12 @@ import TestSupport
         try await withFake { fake, client, token in
             let json = ["Authorization": "Bearer \(token)", "Content-Type": "application/json"]
             func inspect(_ object: [String: Any]) async throws -> HTTPTestClient.Reply {
-                try await client.request("POST", "/v1/urlInspection/index:inspect", headers: json, body: try JSONSerialization.data(withJSONObject: object))
+                try await client.request(
+                    "POST", "/v1/urlInspection/index:inspect", headers: json, body: try JSONSerialization.data(withJSONObject: object))
             }
-            let ok = try await inspect(["inspectionUrl": "https://www.example.com/spring", "siteUrl": "sc-domain:example.com", "languageCode": "en-US"])
+            let ok = try await inspect([
+                "inspectionUrl": "https://www.example.com/spring", "siteUrl": "sc-domain:example.com", "languageCode": "en-US",
+            ])
             #expect(ok.status == 200)
             let result = try #require(ok.json()["inspectionResult"] as? [String: Any])
             #expect((result["indexStatusResult"] as? [String: Any])?["verdict"] as? String == "PASS")

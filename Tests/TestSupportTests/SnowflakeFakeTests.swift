@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Snowflake fake, driven with plain HTTP and JWTs signed by the openssl tool, as the SQL
 /// API documentation shows each call:
@@ -26,8 +26,10 @@ import TestSupport
     }
 
     /// A JWT as the docs describe it, signed by openssl with `key`.
-    static func jwt(key: String = keys.registered.privateKey, publicKey: String = keys.registered.publicKey, user: String = "NEONHUB_SVC",
-                    account: String = "MYORG-MARKETING", issuedAt: Date = Date(), lifetime: Int = 3000) async throws -> String {
+    static func jwt(
+        key: String = keys.registered.privateKey, publicKey: String = keys.registered.publicKey, user: String = "NEONHUB_SVC",
+        account: String = "MYORG-MARKETING", issuedAt: Date = Date(), lifetime: Int = 3000
+    ) async throws -> String {
         let now = Int(issuedAt.timeIntervalSince1970)
         let sub = "\(account).\(user)"
         let fingerprint = try await OpenSSLCommand.snowflakeFingerprint(publicKey: publicKey)
@@ -35,8 +37,10 @@ import TestSupport
     }
 
     static func headers(_ token: String) -> [String: String] {
-        ["Authorization": "Bearer \(token)", "X-Snowflake-Authorization-Token-Type": "KEYPAIR_JWT", "Content-Type": "application/json",
-         "Accept": "application/json", "User-Agent": "NeonHubTests/1.0"]
+        [
+            "Authorization": "Bearer \(token)", "X-Snowflake-Authorization-Token-Type": "KEYPAIR_JWT", "Content-Type": "application/json",
+            "Accept": "application/json", "User-Agent": "NeonHubTests/1.0",
+        ]
     }
 
     static func statement(_ text: String, extra: [String: Any] = [:]) throws -> Data {
@@ -46,8 +50,9 @@ import TestSupport
     @Test func aDocumentedJWTRunsAStatementAndAnswersAResultSet() async throws {
         try await withFake { fake, client in
             fake.script("SELECT 1", .rows([.init("1", "fixed")], partitions: [[["1"]]]))
-            let reply = try await client.request("POST", "/api/v2/statements?requestId=\(UUID().uuidString.lowercased())",
-                                                 headers: Self.headers(try await Self.jwt()), body: try Self.statement("SELECT 1"))
+            let reply = try await client.request(
+                "POST", "/api/v2/statements?requestId=\(UUID().uuidString.lowercased())",
+                headers: Self.headers(try await Self.jwt()), body: try Self.statement("SELECT 1"))
             #expect(reply.status == 200)
             let body = try reply.json()
             #expect(body["code"] as? String == "090001")
@@ -62,7 +67,10 @@ import TestSupport
     @Test func aJWTThatDoesNotVerifyIsRefusedAsSnowflakeDocumentsIt() async throws {
         try await withFake { fake, client in
             let cases: [(String, String)] = [
-                (try await Self.jwt(key: Self.keys.other.privateKey, publicKey: Self.keys.other.publicKey), "JWT_TOKEN_INVALID_PUBLIC_KEY_FINGERPRINT_MISMATCH"),
+                (
+                    try await Self.jwt(key: Self.keys.other.privateKey, publicKey: Self.keys.other.publicKey),
+                    "JWT_TOKEN_INVALID_PUBLIC_KEY_FINGERPRINT_MISMATCH"
+                ),
                 (try await Self.jwt(key: Self.keys.other.privateKey), "JWT_TOKEN_INVALID_SIGNATURE"),
                 (try await Self.jwt(account: "OTHERORG-ACCOUNT"), "JWT_TOKEN_ACCOUNT_MISMATCH"),
                 (try await Self.jwt(user: "SOMEONE"), "JWT_TOKEN_INVALID_USER_IN_ISSUER"),
@@ -70,7 +78,8 @@ import TestSupport
                 ("not.a.jwt", "JWT_TOKEN_INVALID"),
             ]
             for (token, _) in cases {
-                let reply = try await client.request("POST", "/api/v2/statements", headers: Self.headers(token), body: try Self.statement("SELECT CURRENT_VERSION()"))
+                let reply = try await client.request(
+                    "POST", "/api/v2/statements", headers: Self.headers(token), body: try Self.statement("SELECT CURRENT_VERSION()"))
                 #expect(reply.status == 401)
                 #expect(try reply.json()["code"] as? String == "390144")
                 #expect((try reply.json()["message"] as? String)?.hasPrefix("JWT token is invalid. [") == true)
@@ -120,7 +129,9 @@ import TestSupport
 
     @Test func failuresCancellationAndUnknownHandlesAnswer422() async throws {
         try await withFake { fake, client in
-            fake.script("SELECT afaf", .fails(code: "000904", message: "SQL compilation error: error line 1 at position 7\ninvalid identifier 'AFAF'", sqlState: "42000"))
+            fake.script(
+                "SELECT afaf",
+                .fails(code: "000904", message: "SQL compilation error: error line 1 at position 7\ninvalid identifier 'AFAF'", sqlState: "42000"))
             let headers = Self.headers(try await Self.jwt())
             let failed = try await client.request("POST", "/api/v2/statements", headers: headers, body: try Self.statement("SELECT afaf"))
             #expect(failed.status == 422)
@@ -139,8 +150,9 @@ import TestSupport
             let unknown = try await client.request("POST", "/api/v2/statements/019c07bc-0000-df4f-0000-001000067c3e/cancel", headers: headers)
             #expect(unknown.status == 422)
             #expect(try unknown.json()["code"] as? String == "000709")
-            let bad = try await client.request("POST", "/api/v2/statements", headers: headers,
-                                               body: try Self.statement("SELECT ?", extra: ["bindings": ["1": ["type": "FIXED", "value": 1]]]))
+            let bad = try await client.request(
+                "POST", "/api/v2/statements", headers: headers,
+                body: try Self.statement("SELECT ?", extra: ["bindings": ["1": ["type": "FIXED", "value": 1]]]))
             #expect(bad.status == 400)
             #expect(try bad.json()["code"] as? String == "390142")
         }
@@ -152,18 +164,22 @@ import TestSupport
             let headers = Self.headers(try await Self.jwt())
             let id = UUID().uuidString.lowercased()
             fake.failNextSubmits(1)
-            let lost = try await client.request("POST", "/api/v2/statements?requestId=\(id)", headers: headers, body: try Self.statement("INSERT INTO t VALUES (1)"))
+            let lost = try await client.request(
+                "POST", "/api/v2/statements?requestId=\(id)", headers: headers, body: try Self.statement("INSERT INTO t VALUES (1)"))
             #expect(lost.status == 503)
-            let again = try await client.request("POST", "/api/v2/statements?requestId=\(id)&retry=true", headers: headers,
-                                                 body: try Self.statement("INSERT INTO t VALUES (1)"))
+            let again = try await client.request(
+                "POST", "/api/v2/statements?requestId=\(id)&retry=true", headers: headers,
+                body: try Self.statement("INSERT INTO t VALUES (1)"))
             #expect(again.status == 200)
             #expect(fake.executions["INSERT INTO t VALUES (1)"] == 1)
             // Without retry=true the same request id runs the statement again (as the docs warn).
-            _ = try await client.request("POST", "/api/v2/statements?requestId=\(id)", headers: headers, body: try Self.statement("INSERT INTO t VALUES (1)"))
+            _ = try await client.request(
+                "POST", "/api/v2/statements?requestId=\(id)", headers: headers, body: try Self.statement("INSERT INTO t VALUES (1)"))
             #expect(fake.executions["INSERT INTO t VALUES (1)"] == 2)
 
             fake.rateLimitNext(1)
-            let limited = try await client.request("POST", "/api/v2/statements", headers: headers, body: try Self.statement("SELECT CURRENT_VERSION()"))
+            let limited = try await client.request(
+                "POST", "/api/v2/statements", headers: headers, body: try Self.statement("SELECT CURRENT_VERSION()"))
             #expect(limited.status == 429)
             #expect(try limited.json()["code"] as? String == "390505")
         }

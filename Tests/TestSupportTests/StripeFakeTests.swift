@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Stripe fake, driven with plain HTTP as Stripe's documentation shows each call:
 /// https://docs.stripe.com/api/authentication, https://docs.stripe.com/api/errors,
@@ -24,10 +24,13 @@ import TestSupport
         ["Authorization": "Bearer \(key)", "Stripe-Version": "2026-02-25.clover"].merging(extra) { $1 }
     }
 
-    private func post(_ client: HTTPTestClient, _ path: String, _ form: String, key: String = StripeFake.secretKey,
-                      headers extra: [String: String] = [:]) async throws -> HTTPTestClient.Reply {
-        try await client.request("POST", path, headers: Self.headers(key, extra.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 }),
-                                 body: Data(form.utf8))
+    private func post(
+        _ client: HTTPTestClient, _ path: String, _ form: String, key: String = StripeFake.secretKey,
+        headers extra: [String: String] = [:]
+    ) async throws -> HTTPTestClient.Reply {
+        try await client.request(
+            "POST", path, headers: Self.headers(key, extra.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 }),
+            body: Data(form.utf8))
     }
 
     /// Stripe's error body: `{error: {type, code?, message, param?}}`.
@@ -55,7 +58,8 @@ import TestSupport
             #expect(refused.status == 403)
             let version = try await client.get("/v1/account", headers: Self.headers(StripeFake.readOnlyKey, ["Stripe-Version": "1999-01-01"]))
             #expect(version.status == 400)
-            let connected = try await client.get("/v1/account", headers: Self.headers(StripeFake.readOnlyKey, ["Stripe-Account": StripeFake.connectedAccount]))
+            let connected = try await client.get(
+                "/v1/account", headers: Self.headers(StripeFake.readOnlyKey, ["Stripe-Account": StripeFake.connectedAccount]))
             #expect(try connected.json()["id"] as? String == StripeFake.connectedAccount)
             let stranger = try await client.get("/v1/account", headers: Self.headers(StripeFake.readOnlyKey, ["Stripe-Account": "acct_1Unknown"]))
             #expect(stranger.status == 403)
@@ -65,8 +69,10 @@ import TestSupport
 
     @Test func formBodiesWithBracketedKeysBuildNestedObjectsAndAreValidated() async throws {
         try await withFake { fake, client in
-            let product = try await post(client, "/v1/products",
-                                         "name=Gold+plan&default_price_data%5Bunit_amount%5D=1200&default_price_data%5Bcurrency%5D=usd&default_price_data%5Brecurring%5D%5Binterval%5D=month&metadata%5Btier%5D=gold")
+            let product = try await post(
+                client, "/v1/products",
+                "name=Gold+plan&default_price_data%5Bunit_amount%5D=1200&default_price_data%5Bcurrency%5D=usd&default_price_data%5Brecurring%5D%5Binterval%5D=month&metadata%5Btier%5D=gold"
+            )
             #expect(product.status == 200)
             let body = try product.json()
             #expect(body["name"] as? String == "Gold plan")
@@ -76,7 +82,8 @@ import TestSupport
             #expect(price["unit_amount"] as? Int == 1200)
             #expect((price["recurring"] as? [String: Any])?["interval"] as? String == "month")
 
-            let link = try await post(client, "/v1/payment_links", "line_items%5B0%5D%5Bprice%5D=\(price["id"] as? String ?? "")&line_items%5B0%5D%5Bquantity%5D=2")
+            let link = try await post(
+                client, "/v1/payment_links", "line_items%5B0%5D%5Bprice%5D=\(price["id"] as? String ?? "")&line_items%5B0%5D%5Bquantity%5D=2")
             #expect(link.status == 200)
             #expect((try link.json()["url"] as? String)?.hasPrefix("https://buy.stripe.com/") == true)
 
@@ -89,8 +96,9 @@ import TestSupport
             #expect(try error(missing)["param"] as? String == "name")
             let notInteger = try await post(client, "/v1/prices", "product=\(body["id"] as? String ?? "")&currency=usd&unit_amount=12.5")
             #expect(try error(notInteger)["code"] as? String == "parameter_invalid_integer")
-            let json = try await client.request("POST", "/v1/customers", headers: Self.headers(StripeFake.secretKey, ["Content-Type": "application/json"]),
-                                                body: Data(#"{"name":"Ada"}"#.utf8))
+            let json = try await client.request(
+                "POST", "/v1/customers", headers: Self.headers(StripeFake.secretKey, ["Content-Type": "application/json"]),
+                body: Data(#"{"name":"Ada"}"#.utf8))
             #expect(json.status == 400)
         }
     }
@@ -138,7 +146,8 @@ import TestSupport
             #expect(try error(missing)["code"] as? String == "resource_missing")
             let tooMany = try await client.get("/v1/customers?limit=101", headers: Self.headers())
             #expect(tooMany.status == 400)
-            let expanded = try await client.get("/v1/payment_intents/\(StripeFake.paidIntent)?expand%5B%5D=latest_charge&expand%5B%5D=customer", headers: Self.headers())
+            let expanded = try await client.get(
+                "/v1/payment_intents/\(StripeFake.paidIntent)?expand%5B%5D=latest_charge&expand%5B%5D=customer", headers: Self.headers())
             let intent = try expanded.json()
             #expect((intent["latest_charge"] as? [String: Any])?["object"] as? String == "charge")
             #expect((intent["customer"] as? [String: Any])?["id"] as? String == StripeFake.seededCustomer)

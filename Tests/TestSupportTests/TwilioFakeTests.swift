@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The Twilio fake, driven with plain HTTP as Twilio's documentation shows each call:
 /// https://www.twilio.com/docs/messaging/api/message-resource,
@@ -28,13 +28,17 @@ import TestSupport
 
     private static func form(_ pairs: [(String, String)]) -> Data {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return Data(pairs.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
+        return Data(
+            pairs.map {
+                "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
+            }
             .joined(separator: "&").utf8)
     }
 
     private func send(_ client: HTTPTestClient, _ pairs: [(String, String)], auth: [String: String] = basic()) async throws -> HTTPTestClient.Reply {
-        try await client.request("POST", Self.messages, headers: auth.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 },
-                                 body: Self.form(pairs))
+        try await client.request(
+            "POST", Self.messages, headers: auth.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 },
+            body: Self.form(pairs))
     }
 
     /// Twilio's error JSON: code, message, more_info (the code's page), status (the HTTP status).
@@ -57,10 +61,13 @@ import TestSupport
             try expectError(try await client.get(path, headers: Self.basic(TwilioFake.accountSid, "wrong")), status: 401, code: 20003)
             try expectError(try await client.get(path), status: 401, code: 20003)
             // Another account's path with these credentials.
-            try expectError(try await client.get("/2010-04-01/Accounts/AC\(String(repeating: "0", count: 32)).json", headers: Self.basic()), status: 401, code: 20003)
+            try expectError(
+                try await client.get("/2010-04-01/Accounts/AC\(String(repeating: "0", count: 32)).json", headers: Self.basic()), status: 401,
+                code: 20003)
             fake.deleteAPIKey()
             try expectError(try await client.get(path, headers: Self.basic(TwilioFake.apiKeySid, TwilioFake.apiKeySecret)), status: 401, code: 20003)
-            try expectError(try await client.get("/2010-04-01/Accounts/\(TwilioFake.accountSid)/Calls/CA1.json", headers: Self.basic()), status: 404, code: 20404)
+            try expectError(
+                try await client.get("/2010-04-01/Accounts/\(TwilioFake.accountSid)/Calls/CA1.json", headers: Self.basic()), status: 404, code: 20404)
         }
     }
 
@@ -73,18 +80,27 @@ import TestSupport
             try expectError(try await send(client, [("To", "4155550199"), ("From", from), ("Body", "hi")]), status: 400, code: 21211)
             try expectError(try await send(client, [("To", "+14155550199"), ("From", "+19995550000"), ("Body", "hi")]), status: 400, code: 21606)
             try expectError(try await send(client, [("To", "whatsapp:+14155550199"), ("From", from), ("Body", "hi")]), status: 400, code: 21910)
-            try expectError(try await send(client, [("To", "+14155550199"), ("From", from), ("Body", String(repeating: "x", count: 1601))]), status: 400, code: 21617)
-            try expectError(try await send(client, [("To", "+14155550199"), ("From", from), ("Body", "hi"), ("StatusCallback", "not a url")]), status: 400, code: 21609)
+            try expectError(
+                try await send(client, [("To", "+14155550199"), ("From", from), ("Body", String(repeating: "x", count: 1601))]), status: 400,
+                code: 21617)
+            try expectError(
+                try await send(client, [("To", "+14155550199"), ("From", from), ("Body", "hi"), ("StatusCallback", "not a url")]), status: 400,
+                code: 21609)
             fake.optOut("+14155550177")
             try expectError(try await send(client, [("To", "+14155550177"), ("From", from), ("Body", "hi")]), status: 400, code: 21610)
             // A JSON body carries no form parameters.
-            let json = try await client.request("POST", Self.messages, headers: Self.basic().merging(["Content-Type": "application/json"]) { $1 },
-                                                body: Data(#"{"To":"+14155550199","From":"+14155550100","Body":"hi"}"#.utf8))
+            let json = try await client.request(
+                "POST", Self.messages, headers: Self.basic().merging(["Content-Type": "application/json"]) { $1 },
+                body: Data(#"{"To":"+14155550199","From":"+14155550100","Body":"hi"}"#.utf8))
             try expectError(json, status: 400, code: 21604)
             #expect(fake.messages.isEmpty)
 
-            let created = try await send(client, [("To", "+14155550199"), ("From", from), ("Body", "Your order has shipped"),
-                                                  ("StatusCallback", "https://hub.example.test/webhooks/twilio")])
+            let created = try await send(
+                client,
+                [
+                    ("To", "+14155550199"), ("From", from), ("Body", "Your order has shipped"),
+                    ("StatusCallback", "https://hub.example.test/webhooks/twilio"),
+                ])
             #expect(created.status == 201)
             let body = try created.json()
             let sid = try #require(body["sid"] as? String)
@@ -114,13 +130,20 @@ import TestSupport
             #expect(try later.json()["status"] as? String == "failed")
             #expect(try later.json()["error_code"] as? Int == 63016)
 
-            let template = try await send(client, [("To", "whatsapp:+14155550199"), ("From", from), ("ContentSid", "HX" + String(repeating: "c", count: 32)),
-                                                   ("ContentVariables", #"{"1":"Ada"}"#)])
+            let template = try await send(
+                client,
+                [
+                    ("To", "whatsapp:+14155550199"), ("From", from), ("ContentSid", "HX" + String(repeating: "c", count: 32)),
+                    ("ContentVariables", #"{"1":"Ada"}"#),
+                ])
             #expect(template.status == 201)
             #expect(fake.message(try #require(try template.json()["sid"] as? String))?.errorCode == nil)
-            try expectError(try await send(client, [("To", "whatsapp:+14155550199"), ("From", from), ("ContentSid", "HX1"), ("ContentVariables", "{1:")]),
-                            status: 400, code: 21656)
-            try expectError(try await send(client, [("To", "whatsapp:+14155550199"), ("From", "whatsapp:+14155550100"), ("Body", "Hi")]), status: 400, code: 63007)
+            try expectError(
+                try await send(client, [("To", "whatsapp:+14155550199"), ("From", from), ("ContentSid", "HX1"), ("ContentVariables", "{1:")]),
+                status: 400, code: 21656)
+            try expectError(
+                try await send(client, [("To", "whatsapp:+14155550199"), ("From", "whatsapp:+14155550100"), ("Body", "Hi")]), status: 400, code: 63007
+            )
             fake.openWhatsAppWindow(with: "+14155550188")
             let inside = try await send(client, [("To", "whatsapp:+14155550188"), ("From", from), ("Body", "Thanks for writing")])
             #expect(fake.message(try #require(try inside.json()["sid"] as? String))?.status == "queued")
@@ -144,11 +167,15 @@ import TestSupport
             let second = try await client.get(next, headers: Self.basic())
             #expect((try second.json()["messages"] as? [[String: Any]])?.count == 1)
             #expect(try second.json()["next_page_uri"] is NSNull)
-            try expectError(try await client.get(Self.messages + "?PageSize=2&Page=1&PageToken=PAmadeup", headers: Self.basic()), status: 400, code: 21481)
+            try expectError(
+                try await client.get(Self.messages + "?PageSize=2&Page=1&PageToken=PAmadeup", headers: Self.basic()), status: 400, code: 21481)
             let filtered = try await client.get(Self.messages + "?To=%2B14155550201", headers: Self.basic())
             #expect((try filtered.json()["messages"] as? [[String: Any]])?.count == 1)
-            let numbers = try await client.get("/2010-04-01/Accounts/\(TwilioFake.accountSid)/IncomingPhoneNumbers.json?PageSize=2", headers: Self.basic())
-            #expect((try numbers.json()["incoming_phone_numbers"] as? [[String: Any]])?.compactMap { $0["phone_number"] as? String } == Array(TwilioFake.numbers.prefix(2)))
+            let numbers = try await client.get(
+                "/2010-04-01/Accounts/\(TwilioFake.accountSid)/IncomingPhoneNumbers.json?PageSize=2", headers: Self.basic())
+            #expect(
+                (try numbers.json()["incoming_phone_numbers"] as? [[String: Any]])?.compactMap { $0["phone_number"] as? String }
+                    == Array(TwilioFake.numbers.prefix(2)))
             _ = fake
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The WhatsApp Cloud API fake, driven with plain HTTP as Meta's documentation shows each call:
 /// https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages,
@@ -23,9 +23,11 @@ import TestSupport
 
     static func headers(_ token: String) -> [String: String] { ["Authorization": "Bearer \(token)", "Content-Type": "application/json"] }
 
-    static func post(_ client: HTTPTestClient, _ fake: WhatsAppCloudFake, token: String, _ object: [String: Any]) async throws -> HTTPTestClient.Reply {
-        try await client.request("POST", "/v25.0/\(fake.phoneNumbers[0].id)/messages", headers: headers(token),
-                                 body: try JSONSerialization.data(withJSONObject: object))
+    static func post(_ client: HTTPTestClient, _ fake: WhatsAppCloudFake, token: String, _ object: [String: Any]) async throws -> HTTPTestClient.Reply
+    {
+        try await client.request(
+            "POST", "/v25.0/\(fake.phoneNumbers[0].id)/messages", headers: headers(token),
+            body: try JSONSerialization.data(withJSONObject: object))
     }
 
     static func error(_ reply: HTTPTestClient.Reply) throws -> [String: Any] { try reply.json()["error"] as? [String: Any] ?? [:] }
@@ -40,9 +42,12 @@ import TestSupport
             let closed = try await Self.post(client, fake, token: token, Self.text("16505551234", "Hi"))
             #expect(closed.status == 400)
             #expect(try Self.error(closed)["code"] as? Int == 131047)
-            #expect((try Self.error(closed)["error_data"] as? [String: Any])?["details"] as? String == "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+            #expect(
+                (try Self.error(closed)["error_data"] as? [String: Any])?["details"] as? String
+                    == "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
             fake.customerMessaged(waID: "16505551234", at: Date().addingTimeInterval(-25 * 3600))
-            #expect(try await Self.post(client, fake, token: token, Self.text("16505551234", "Hi")).status == 400, "25 hours ago is outside the window")
+            #expect(
+                try await Self.post(client, fake, token: token, Self.text("16505551234", "Hi")).status == 400, "25 hours ago is outside the window")
             fake.customerMessaged(waID: "16505551234")
             let open = try await Self.post(client, fake, token: token, Self.text("16505551234", "Hi"))
             #expect(open.status == 200)
@@ -52,9 +57,13 @@ import TestSupport
             #expect(wamid.hasPrefix("wamid."))
             #expect((answer["messages"] as? [[String: Any]])?.first?["message_status"] == nil, "only template sends carry message_status")
 
-            let template: [String: Any] = ["messaging_product": "whatsapp", "to": "447700900123", "type": "template",
-                                           "template": ["name": "order_shipped", "language": ["code": "en_US"],
-                                                        "components": [["type": "body", "parameters": [["type": "text", "text": "#1042"], ["type": "text", "text": "Friday"]]]]]]
+            let template: [String: Any] = [
+                "messaging_product": "whatsapp", "to": "447700900123", "type": "template",
+                "template": [
+                    "name": "order_shipped", "language": ["code": "en_US"],
+                    "components": [["type": "body", "parameters": [["type": "text", "text": "#1042"], ["type": "text", "text": "Friday"]]]],
+                ],
+            ]
             let sent = try await Self.post(client, fake, token: token, template)
             #expect(sent.status == 200)
             #expect((try sent.json()["messages"] as? [[String: Any]])?.first?["message_status"] as? String == "accepted")
@@ -66,9 +75,15 @@ import TestSupport
         try await withFake { fake, client in
             let token = fake.issueToken()
             func send(_ name: String, _ language: String = "en_US", body parameters: Int) async throws -> HTTPTestClient.Reply {
-                try await Self.post(client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "template",
-                                                                 "template": ["name": name, "language": ["code": language],
-                                                                              "components": [["type": "body", "parameters": Array(repeating: ["type": "text", "text": "x"], count: parameters)]]]])
+                try await Self.post(
+                    client, fake, token: token,
+                    [
+                        "messaging_product": "whatsapp", "to": "16505551234", "type": "template",
+                        "template": [
+                            "name": name, "language": ["code": language],
+                            "components": [["type": "body", "parameters": Array(repeating: ["type": "text", "text": "x"], count: parameters)]],
+                        ],
+                    ])
             }
             let unknown = try await send("order_shiped", body: 2)
             #expect(unknown.status == 404)
@@ -78,7 +93,9 @@ import TestSupport
             #expect(try Self.error(count)["code"] as? Int == 132000)
             #expect(try Self.error(try await send("old_offer", body: 0))["code"] as? Int == 132015)
             #expect(try await send("hello_world", body: 0).status == 200)
-            let missing = try await Self.post(client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "template", "template": ["name": "hello_world"]])
+            let missing = try await Self.post(
+                client, fake, token: token,
+                ["messaging_product": "whatsapp", "to": "16505551234", "type": "template", "template": ["name": "hello_world"]])
             #expect(try Self.error(missing)["code"] as? Int == 131008)
             let noProduct = try await Self.post(client, fake, token: token, ["to": "16505551234", "type": "text", "text": ["body": "x"]])
             #expect(try Self.error(noProduct)["code"] as? Int == 100)
@@ -137,13 +154,21 @@ import TestSupport
             let inbound = fake.customerMessaged(waID: "16505551234")
             let read = try await Self.post(client, fake, token: token, ["messaging_product": "whatsapp", "status": "read", "message_id": inbound])
             #expect(try read.json()["success"] as? Bool == true)
-            let both = try await Self.post(client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "image",
-                                                                        "image": ["link": "https://example.com/a.jpg", "id": "123"]])
+            let both = try await Self.post(
+                client, fake, token: token,
+                [
+                    "messaging_product": "whatsapp", "to": "16505551234", "type": "image",
+                    "image": ["link": "https://example.com/a.jpg", "id": "123"],
+                ])
             #expect(try Self.error(both)["code"] as? Int == 131009)
-            let unknownMedia = try await Self.post(client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "image", "image": ["id": "42"]])
+            let unknownMedia = try await Self.post(
+                client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "image", "image": ["id": "42"]])
             #expect(try Self.error(unknownMedia)["code"] as? Int == 131009)
             fake.registerMedia(id: "42")
-            #expect(try await Self.post(client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "image", "image": ["id": "42"]]).status == 200)
+            #expect(
+                try await Self.post(
+                    client, fake, token: token, ["messaging_product": "whatsapp", "to": "16505551234", "type": "image", "image": ["id": "42"]]
+                ).status == 200)
             let status = fake.statusWebhook([(wamid: "wamid.X", status: "failed", errorCode: 131047)])
             let json = try JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any]
             #expect(json?["object"] as? String == "whatsapp_business_account")

@@ -1,5 +1,6 @@
 import Foundation
 public import HTTPFields
+
 /// A complete HTTP request as parsed from the wire: head plus the whole (bounded) body.
 public struct HTTPRequest: Sendable {
     /// The method token, e.g. `GET` (case-sensitive as received).

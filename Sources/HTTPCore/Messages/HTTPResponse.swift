@@ -1,4 +1,5 @@
 public import HTTPFields
+
 /// An HTTP response produced by a handler. The server adds `Date`, `Content-Length`,
 /// `Connection` and (when negotiated) `Content-Encoding`.
 public struct HTTPResponse: Sendable {

@@ -10,8 +10,10 @@ public struct HTTPParserLimits: Sendable, Equatable {
     public var maxBodyBytes: Int
 
     /// Creates limits; the defaults are the contract's.
-    public init(maxRequestLineBytes: Int = 8 * 1024, maxHeaderBytes: Int = 16 * 1024,
-                maxHeaderCount: Int = 100, maxBodyBytes: Int = 1024 * 1024) {
+    public init(
+        maxRequestLineBytes: Int = 8 * 1024, maxHeaderBytes: Int = 16 * 1024,
+        maxHeaderCount: Int = 100, maxBodyBytes: Int = 1024 * 1024
+    ) {
         self.maxRequestLineBytes = maxRequestLineBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxHeaderCount = maxHeaderCount

@@ -1,4 +1,5 @@
 import HTTPFields
+
 /// How the body of a request is delimited.
 enum BodyFraming: Equatable {
     case none
@@ -58,7 +59,9 @@ extension HTTPRequestParser {
         return decideFraming(method: method, target: target, version: version, headers: headers)
     }
 
-    private func decideFraming(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) -> Result<(HTTPRequest, BodyFraming, Bool), HTTPParseError> {
+    private func decideFraming(method: String, target: String, version: HTTPVersion, headers: HTTPHeaders) -> Result<
+        (HTTPRequest, BodyFraming, Bool), HTTPParseError
+    > {
         var hostCount = 0
         var transferEncodings: [String] = []
         var contentLengths: [Substring] = []
@@ -67,9 +70,11 @@ extension HTTPRequestParser {
             if HTTPHeaders.equalsIgnoringCase(field.name, "host") {
                 hostCount += 1
             } else if HTTPHeaders.equalsIgnoringCase(field.name, "content-length") {
-                contentLengths.append(contentsOf: field.value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingASCIIWhitespace() })
+                contentLengths.append(
+                    contentsOf: field.value.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingASCIIWhitespace() })
             } else if HTTPHeaders.equalsIgnoringCase(field.name, "transfer-encoding") {
-                transferEncodings.append(contentsOf: field.value.split(separator: ",").map { $0.trimmingASCIIWhitespace().lowercased() }.filter { !$0.isEmpty })
+                transferEncodings.append(
+                    contentsOf: field.value.split(separator: ",").map { $0.trimmingASCIIWhitespace().lowercased() }.filter { !$0.isEmpty })
             } else if HTTPHeaders.equalsIgnoringCase(field.name, "expect") {
                 expect = field.value
             }

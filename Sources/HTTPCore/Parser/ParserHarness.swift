@@ -1,4 +1,5 @@
 import HTTPFields
+
 /// Drives a parser over a byte stream delivered in pieces, the way a connection does, and
 /// summarises what it saw. Used by the tests and the fuzzer to compare deliveries.
 public enum ParserHarness {

@@ -1,7 +1,7 @@
 import CSystemShims
 import Glibc
-import TimeUnits
 import HTTPFields
+import TimeUnits
 
 /// One client connection: the socket, the read buffer, the parser and the output queue.
 /// Every decision (when to read, parse, answer, time out, linger or close) is taken by its
@@ -156,8 +156,9 @@ final class Connection: @unchecked Sendable {
     func deliver(_ sequence: UInt64, _ response: HTTPResponse) {
         let action = machine.responseReady(sequence: sequence, closeRequested: response.closeConnection)
         guard case .writeResponse(let context, let close, let thenParse) = action else { return }
-        ResponseSerializer.write(response, context: context, close: close, dateLine: loop.dateCache.headerLine,
-                                 gzipMinimum: configuration.gzipMinimumBytes, into: &output)
+        ResponseSerializer.write(
+            response, context: context, close: close, dateLine: loop.dateCache.headerLine,
+            gzipMinimum: configuration.gzipMinimumBytes, into: &output)
         if thenParse { process() }
     }
 
@@ -165,16 +166,18 @@ final class Connection: @unchecked Sendable {
         var response = configuration.errorResponse(error.status, error.reason)
         response.closeConnection = true
         let context = ResponseContext(version: .http1_1, isHead: false, keepAlive: false, acceptsGzip: false)
-        ResponseSerializer.write(response, context: context, close: true, dateLine: loop.dateCache.headerLine,
-                                 gzipMinimum: Int.max, into: &output)
+        ResponseSerializer.write(
+            response, context: context, close: true, dateLine: loop.dateCache.headerLine,
+            gzipMinimum: Int.max, into: &output)
     }
 
     // MARK: Streaming
 
     func startStream(_ sequence: UInt64, status: Int, headers: HTTPHeaders) -> Bool {
         guard case .writeStreamHead(let context) = machine.streamStarted(sequence: sequence) else { return false }
-        ResponseSerializer.writeStreamHead(status: status, headers: headers, context: context,
-                                           dateLine: loop.dateCache.headerLine, into: &output)
+        ResponseSerializer.writeStreamHead(
+            status: status, headers: headers, context: context,
+            dateLine: loop.dateCache.headerLine, into: &output)
         flush()
         return true
     }

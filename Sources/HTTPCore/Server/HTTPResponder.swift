@@ -1,4 +1,5 @@
 public import HTTPFields
+
 /// The way back to the client for one request. Call `respond(_:)` exactly once (from any
 /// thread), or `startStream` for a chunked response. Later calls are ignored.
 public struct HTTPResponder: @unchecked Sendable {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Everything the server needs to know besides its handler: where to listen, limits and timeouts.
 public struct HTTPServerConfiguration: Sendable {
     /// Interface to bind (`0.0.0.0`, `::`, `127.0.0.1`, a host name).
@@ -54,5 +56,3 @@ public struct HTTPServerConfiguration: Sendable {
         HTTPResponse(status: status, contentType: "text/plain; charset=utf-8", body: "\(status) \(HTTPStatus.reasonPhrase(status)): \(reason)\n")
     }
 }
-
-import Glibc

@@ -1,5 +1,5 @@
-import Glibc
 import CSystemShims
+import Glibc
 
 /// A bound, listening, non-blocking TCP socket.
 final class ListeningSocket: @unchecked Sendable {

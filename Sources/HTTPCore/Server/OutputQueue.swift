@@ -17,7 +17,8 @@ struct OutputQueue {
     mutating func append(_ bytes: [UInt8]) {
         guard !bytes.isEmpty else { return }
         if bytes.count < Self.coalesceLimit, !chunks.isEmpty, chunks[chunks.count - 1].count < Self.coalesceLimit,
-           !(chunks.count == 1 && firstOffset > 0) {
+            !(chunks.count == 1 && firstOffset > 0)
+        {
             chunks[chunks.count - 1].append(contentsOf: bytes)
         } else {
             chunks.append(bytes)

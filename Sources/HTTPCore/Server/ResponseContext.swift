@@ -1,4 +1,5 @@
 import HTTPFields
+
 /// What the serializer needs to know about the request a response answers.
 struct ResponseContext: Equatable {
     var version: HTTPVersion

@@ -1,4 +1,5 @@
 import HTTPFields
+
 /// Renders responses into wire bytes: status line, handler headers, `Date`,
 /// `Content-Length`/`Transfer-Encoding`, `Connection`, and gzip when negotiated.
 enum ResponseSerializer {
@@ -27,18 +28,22 @@ enum ResponseSerializer {
 
     static func shouldCompress(_ response: HTTPResponse, context: ResponseContext, minimum: Int) -> Bool {
         guard context.acceptsGzip, response.body.count >= minimum, !forbidsBody(response.status),
-              !response.headers.contains("content-encoding") else { return false }
+            !response.headers.contains("content-encoding")
+        else { return false }
         let type = response.headers["content-type"]?.lowercased() ?? ""
         return !uncompressible.contains { type.hasPrefix($0) }
     }
 
     /// Appends a complete response. `close` says whether the connection closes after it.
-    static func write(_ response: HTTPResponse, context: ResponseContext, close: Bool, dateLine: [UInt8],
-                      gzipMinimum: Int, into out: inout OutputQueue) {
+    static func write(
+        _ response: HTTPResponse, context: ResponseContext, close: Bool, dateLine: [UInt8],
+        gzipMinimum: Int, into out: inout OutputQueue
+    ) {
         var body = response.body
         var headers = response.headers
         if shouldCompress(response, context: context, minimum: gzipMinimum), let compressed = Gzip.compress(body),
-           compressed.count < body.count {
+            compressed.count < body.count
+        {
             body = compressed
             headers.add(name: "Content-Encoding", value: "gzip")
             headers.add(name: "Vary", value: "Accept-Encoding")
@@ -65,8 +70,10 @@ enum ResponseSerializer {
         }
     }
 
-    private static func writeHead(status: Int, headers: HTTPHeaders, context: ResponseContext, close: Bool,
-                                  dateLine: [UInt8], into buf: inout [UInt8]) {
+    private static func writeHead(
+        status: Int, headers: HTTPHeaders, context: ResponseContext, close: Bool,
+        dateLine: [UInt8], into buf: inout [UInt8]
+    ) {
         buf.append(contentsOf: statusLine(status))
         for field in headers where !isServerOwned(field.name) {
             buf.append(contentsOf: field.name.utf8)
@@ -90,8 +97,12 @@ enum ResponseSerializer {
 
     static func appendDecimal(_ value: Int, into buf: inout [UInt8]) {
         if value == 0 { buf.append(48); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var n = value, count = 0
         withUnsafeMutableBytes(of: &digits) { d in
             while n > 0 { d[count] = UInt8(48 + n % 10); n /= 10; count += 1 }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// An AI agent: a name, the intents it handles, and a run over JSON input that uses tools
 /// only through the toolbox (so every call is recorded as a `ToolExecution`).
 public protocol Agent: Sendable {
@@ -20,8 +21,10 @@ public protocol AgentToolbox: Sendable {
     /// The run's id, when the run is recorded (work it schedules points back to it).
     var runID: UUID? { get }
     /// Runs a named tool under a timeout, recording it. The body must honour cancellation.
-    func call(_ tool: String, input: JSONValue, timeout: Duration,
-              _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue
+    func call(
+        _ tool: String, input: JSONValue, timeout: Duration,
+        _ body: @escaping @Sendable () async throws -> JSONValue
+    ) async throws -> JSONValue
     /// Runs a synchronous, CPU-only tool, recording it like `call`. No timeout applies: a
     /// synchronous body cannot be interrupted, so racing it against a timer only costs.
     func callSynchronously(_ tool: String, input: JSONValue, _ body: () throws -> JSONValue) async throws -> JSONValue

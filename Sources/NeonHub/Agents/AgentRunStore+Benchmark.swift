@@ -1,5 +1,6 @@
 import Foundation
 public import Postgres
+
 extension AgentRunStore {
     /// The six inserts of one synthetic agent run (1 run, 2 tool executions, 3 metrics), for
     /// `neonhub bench-db`: the same statements as `scripts/bench/db-transaction.sql` runs in

@@ -1,6 +1,7 @@
 public import Foundation
 public import Postgres
 import TimeUnits
+
 /// SQL for `agent_runs`, `tool_executions`, `agent_run_metrics` and `llm_usage`. Every
 /// read is scoped by tenant; another tenant's id is simply not found.
 public struct AgentRunStore: Sendable {
@@ -37,8 +38,10 @@ public struct AgentRunStore: Sendable {
     /// idempotency key (`created: false`).
     /// `startedAgo` dates the run's start back from the database's clock (a deferred row is
     /// written at the run's first wait, not at its start).
-    func insertRun(id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64,
-                   traceID: String? = nil, startedAgo: Duration = .zero) async throws -> (id: UUID, created: Bool) {
+    func insertRun(
+        id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64,
+        traceID: String? = nil, startedAgo: Duration = .zero
+    ) async throws -> (id: UUID, created: Bool) {
         let startedAgoMs = startedAgo.inMilliseconds
         // The `running` row need not wait for its WAL flush: the run's final commit (synchronous)
         // flushes it too, and a run lost in a crash before that never completed anyway. This
@@ -73,11 +76,14 @@ public struct AgentRunStore: Sendable {
     /// transaction (one round trip, pipeline mode): an update of its `running` row, or the
     /// whole row when there is none — a deferred row never written, or one whose commit a
     /// database crash lost (`running` rows are committed without waiting for the WAL flush).
-    func finish(runID: UUID, tenant: String, run r: NewRun, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
-                tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]) async throws {
+    func finish(
+        runID: UUID, tenant: String, run r: NewRun, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
+        tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]
+    ) async throws {
         var statements: [PostgresQuery] = []
         // Times come from the database's clock, as for rows written up front.
-        statements.append("""
+        statements.append(
+            """
             INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at, trace_id)
             VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
                     now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond', \(r.traceID))
@@ -86,17 +92,20 @@ public struct AgentRunStore: Sendable {
             WHERE agent_runs.tenant_id = EXCLUDED.tenant_id
             """)
         for t in tools {
-            statements.append("""
+            statements.append(
+                """
                 INSERT INTO tool_executions (id, run_id, tenant_id, tool, status, input, output, error, attempt, started_at, duration_ms)
                 VALUES (\(t.id), \(runID), \(tenant), \(t.tool), \(t.status), \(t.input), \(t.output),
                         \(t.error), \(t.attempt), \(t.startedAt), \(t.durationMs))
                 """)
         }
         for m in metrics {
-            statements.append("INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \(m.name), \(m.value), \(m.unit))")
+            statements.append(
+                "INSERT INTO agent_run_metrics (run_id, tenant_id, name, value, unit) VALUES (\(runID), \(tenant), \(m.name), \(m.value), \(m.unit))")
         }
         for u in usage {
-            statements.append("""
+            statements.append(
+                """
                 INSERT INTO llm_usage (run_id, tenant_id, provider, model, input_tokens, output_tokens, cached_tokens, cost_usd)
                 VALUES (\(runID), \(tenant), \(u.provider), \(u.model), \(u.usage.inputTokens), \(u.usage.outputTokens), \(u.usage.cachedTokens), \(u.costUSD))
                 """)
@@ -106,7 +115,8 @@ public struct AgentRunStore: Sendable {
 
     /// Whether the run is still `running` and stamped by `runnerID`.
     func isRunning(tenant: String, id: UUID, runnerID: Int64) async throws -> Bool {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT 1 AS running FROM agent_runs
             WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'running' AND runner_id = \(runnerID)
             """)
@@ -115,7 +125,8 @@ public struct AgentRunStore: Sendable {
 
     /// Tokens and USD the tenant spent on this agent since the start of the UTC day.
     func spentToday(tenant: String, agent: String) async throws -> (tokens: Int, costUSD: Double) {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT COALESCE(SUM(u.input_tokens + u.output_tokens), 0)::bigint AS tokens, COALESCE(SUM(u.cost_usd), 0)::float8 AS cost
             FROM llm_usage u JOIN agent_runs r ON r.id = u.run_id
             WHERE u.tenant_id = \(tenant) AND r.agent = \(agent) AND u.occurred_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
@@ -125,9 +136,12 @@ public struct AgentRunStore: Sendable {
     }
 
     /// A page of runs, newest first, with an opaque cursor for the next page.
-    public func listRuns(tenant: String, agent: String?, status: String?, since: Date?, until: Date?, limit: Int, cursor: String?) async throws -> Page<RunSummary> {
+    public func listRuns(tenant: String, agent: String?, status: String?, since: Date?, until: Date?, limit: Int, cursor: String?) async throws
+        -> Page<RunSummary>
+    {
         let after = try cursor.map(PageCursor.decode)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT id, agent, intent, status, started_at, finished_at, duration_ms, created_at, created_at::text AS created_text
             FROM agent_runs
             WHERE tenant_id = \(tenant)
@@ -145,49 +159,62 @@ public struct AgentRunStore: Sendable {
 
     /// One run with its tool executions and metrics, or nil (also for other tenants' runs).
     public func getRun(tenant: String, id: UUID) async throws -> RunDetail? {
-        let runs = try await pool.query("""
+        let runs = try await pool.query(
+            """
             SELECT id, agent, intent, status, input, output, error, started_at, finished_at, duration_ms, created_at, trace_id
             FROM agent_runs WHERE id = \(id) AND tenant_id = \(tenant)
             """)
         guard let run = runs.first else { return nil }
-        let tools = try await pool.query("""
+        let tools = try await pool.query(
+            """
             SELECT id, tool, status, input, output, error, attempt, started_at, duration_ms
             FROM tool_executions WHERE run_id = \(id) AND tenant_id = \(tenant) ORDER BY started_at, id
             """)
-        let metrics = try await pool.query("SELECT name, value, unit FROM agent_run_metrics WHERE run_id = \(id) AND tenant_id = \(tenant) ORDER BY created_at, name")
+        let metrics = try await pool.query(
+            "SELECT name, value, unit FROM agent_run_metrics WHERE run_id = \(id) AND tenant_id = \(tenant) ORDER BY created_at, name")
         return RunDetail(
             summary: try Self.summary(run),
             input: try run.decodeJSON("input", as: JSONValue.self),
             output: try run.decodeJSON("output", as: JSONValue?.self),
             error: try run.decodeJSON("error", as: JSONValue?.self),
             tools: try tools.map { t in
-                ToolExecutionRecord(id: try t.decode("id", as: UUID.self), tool: try t.decode("tool", as: String.self), status: try t.decode("status", as: String.self),
-                                    input: try t.decodeJSON("input", as: JSONValue?.self) ?? .null, output: try t.decodeJSON("output", as: JSONValue?.self),
-                                    error: try t.decodeJSON("error", as: JSONValue?.self), startedAt: try t.decode("started_at", as: Date.self),
-                                    durationMs: try t.decode("duration_ms", as: Int?.self) ?? 0, attempt: try t.decode("attempt", as: Int.self))
+                ToolExecutionRecord(
+                    id: try t.decode("id", as: UUID.self), tool: try t.decode("tool", as: String.self),
+                    status: try t.decode("status", as: String.self),
+                    input: try t.decodeJSON("input", as: JSONValue?.self) ?? .null, output: try t.decodeJSON("output", as: JSONValue?.self),
+                    error: try t.decodeJSON("error", as: JSONValue?.self), startedAt: try t.decode("started_at", as: Date.self),
+                    durationMs: try t.decode("duration_ms", as: Int?.self) ?? 0, attempt: try t.decode("attempt", as: Int.self))
             },
-            metrics: try metrics.map { RunMetricRecord(name: try $0.decode("name", as: String.self), value: try $0.decode("value", as: Double.self), unit: try $0.decode("unit", as: String.self)) },
+            metrics: try metrics.map {
+                RunMetricRecord(
+                    name: try $0.decode("name", as: String.self), value: try $0.decode("value", as: Double.self),
+                    unit: try $0.decode("unit", as: String.self))
+            },
             traceID: try run.decode("trace_id", as: String?.self))
     }
 
     static func summary(_ row: PostgresRow) throws -> RunSummary {
-        RunSummary(id: try row.decode("id", as: UUID.self), agent: try row.decode("agent", as: String.self), intent: try row.decode("intent", as: String?.self),
-                   status: try row.decode("status", as: String.self), startedAt: try row.decode("started_at", as: Date?.self),
-                   finishedAt: try row.decode("finished_at", as: Date?.self), durationMs: try row.decode("duration_ms", as: Int?.self),
-                   createdAt: try row.decode("created_at", as: Date.self))
+        RunSummary(
+            id: try row.decode("id", as: UUID.self), agent: try row.decode("agent", as: String.self),
+            intent: try row.decode("intent", as: String?.self),
+            status: try row.decode("status", as: String.self), startedAt: try row.decode("started_at", as: Date?.self),
+            finishedAt: try row.decode("finished_at", as: Date?.self), durationMs: try row.decode("duration_ms", as: Int?.self),
+            createdAt: try row.decode("created_at", as: Date.self))
     }
 
     /// Marks `running`/`queued` runs of dead runners as failed. A runner is dead when its
     /// advisory lock (held for the life of each server process) can be taken.
     static func recoverAbandonedRuns(on connection: PostgresConnection) throws -> Int {
         do {
-            let runners = try connection.query("SELECT DISTINCT runner_id FROM agent_runs WHERE status IN ('queued','running') AND runner_id IS NOT NULL")
+            let runners = try connection.query(
+                "SELECT DISTINCT runner_id FROM agent_runs WHERE status IN ('queued','running') AND runner_id IS NOT NULL")
             var recovered = 0
             for row in runners {
                 let runner = try row.decode("runner_id", as: Int64.self)
                 let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
                 guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
-                recovered += try connection.execute("""
+                recovered += try connection.execute(
+                    """
                     UPDATE agent_runs SET status = 'failed', finished_at = now(),
                            error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb,
                            duration_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
@@ -196,7 +223,8 @@ public struct AgentRunStore: Sendable {
                 _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
             }
             // Runs from before runner ids existed.
-            recovered += try connection.execute("""
+            recovered += try connection.execute(
+                """
                 UPDATE agent_runs SET status = 'failed', finished_at = now(),
                        error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb
                 WHERE runner_id IS NULL AND status IN ('queued','running')

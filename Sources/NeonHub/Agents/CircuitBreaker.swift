@@ -25,8 +25,10 @@ public final class CircuitBreaker: Sendable {
     private let status = Mutex(Status())
 
     /// Creates a breaker; `clock` returns seconds (monotonic) and is replaceable in tests.
-    public init(failureThreshold: Int = 5, coolDown: Duration = .seconds(30),
-                clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }) {
+    public init(
+        failureThreshold: Int = 5, coolDown: Duration = .seconds(30),
+        clock: @escaping @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+    ) {
         self.failureThreshold = max(1, failureThreshold)
         self.coolDown = coolDown.inSeconds
         self.clock = clock

@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+
 /// `llm_usage` as a `CostRecordStore`: repricing updates each call's cost and then the
 /// `cost_usd` / `cost_unknown_calls` metrics of the runs it belongs to.
 public struct LLMUsageCostStore: CostRecordStore {
@@ -9,14 +10,18 @@ public struct LLMUsageCostStore: CostRecordStore {
     public init(pool: PostgresPool) { self.pool = pool }
 
     public func usageRecords(since: Date) async throws -> [CostRecord] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT id, model, input_tokens, output_tokens, cached_tokens, occurred_at, cost_usd
             FROM llm_usage WHERE occurred_at >= \(since) ORDER BY occurred_at, id
-            """).map { row in
-            CostRecord(id: try row.decode("id", as: UUID.self), model: try row.decode("model", as: String.self),
-                       usage: LLMUsage(inputTokens: try row.decode("input_tokens", as: Int.self), outputTokens: try row.decode("output_tokens", as: Int.self),
-                                       cachedTokens: try row.decode("cached_tokens", as: Int.self)),
-                       occurredAt: try row.decode("occurred_at", as: Date.self), costUSD: try row.decode("cost_usd", as: Double?.self))
+            """
+        ).map { row in
+            CostRecord(
+                id: try row.decode("id", as: UUID.self), model: try row.decode("model", as: String.self),
+                usage: LLMUsage(
+                    inputTokens: try row.decode("input_tokens", as: Int.self), outputTokens: try row.decode("output_tokens", as: Int.self),
+                    cachedTokens: try row.decode("cached_tokens", as: Int.self)),
+                occurredAt: try row.decode("occurred_at", as: Date.self), costUSD: try row.decode("cost_usd", as: Double?.self))
         }
     }
 

@@ -44,9 +44,11 @@ public final class Orchestrator: Sendable {
     private let keyedRunsInFlight = Mutex<Set<UUID>>([])
 
     /// Creates an orchestrator over a fixed set of agents.
-    public init(agents: [any Agent], store: AgentRunStore, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
-                events: RunEventBus, metrics: NeonHubMetrics, budget: Budget = Budget(), runnerID: Int64,
-                breaker: @Sendable () -> CircuitBreaker = { CircuitBreaker() }, logger: Logger) {
+    public init(
+        agents: [any Agent], store: AgentRunStore, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
+        events: RunEventBus, metrics: NeonHubMetrics, budget: Budget = Budget(), runnerID: Int64,
+        breaker: @Sendable () -> CircuitBreaker = { CircuitBreaker() }, logger: Logger
+    ) {
         var byName: [String: any Agent] = [:]
         var breakers: [String: CircuitBreaker] = [:]
         for agent in agents {
@@ -76,7 +78,9 @@ public final class Orchestrator: Sendable {
         if let name {
             guard let agent = agents[name] else { throw AgentError(.unknownAgent, "No agent named \(name.prefix(64))") }
             if let intent, !agent.intents.contains(intent) {
-                throw AgentError(.intentNotHandled, "Agent \(name) does not handle intent \(intent.prefix(64)); it handles: \(agent.intents.joined(separator: ", "))")
+                throw AgentError(
+                    .intentNotHandled,
+                    "Agent \(name) does not handle intent \(intent.prefix(64)); it handles: \(agent.intents.joined(separator: ", "))")
             }
             return (agent, intent ?? agent.intents.first ?? "default")
         }
@@ -97,8 +101,9 @@ public final class Orchestrator: Sendable {
         let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
         let traceID = TraceContext.current?.traceID  // the request's or job's: the run's logs and calls carry it
         let insertRunning: @Sendable (UUID) async throws -> (id: UUID, created: Bool) = { id in
-            try await store.insertRun(id: id, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
-                                      idempotencyKey: idempotencyKey, runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started)
+            try await store.insertRun(
+                id: id, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
+                idempotencyKey: idempotencyKey, runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started)
         }
         let proposedID = UUID()
         var resumedID: UUID?
@@ -125,8 +130,9 @@ public final class Orchestrator: Sendable {
                 } else {
                     earlier = nil
                     resumedID = stored.id
-                    logger.notice("resuming a run whose earlier request lost the database before it ended",
-                                  metadata: ["runId": "\(stored.id)", "agent": "\(agent.name)"])
+                    logger.notice(
+                        "resuming a run whose earlier request lost the database before it ended",
+                        metadata: ["runId": "\(stored.id)", "agent": "\(agent.name)"])
                 }
             } catch {
                 breaker.releaseProbe()  // the agent never ran: no verdict
@@ -141,8 +147,10 @@ public final class Orchestrator: Sendable {
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
         // The tenant's spend is read on the first model call only: agents without one skip the query.
         let deferredRow: (@Sendable () async throws -> Void)? = idempotencyKey != nil ? nil : { @Sendable in _ = try await insertRunning(runID) }
-        let toolbox = RunToolbox(tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
-                                 writeRunningRow: deferredRow) {
+        let toolbox = RunToolbox(
+            tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
+            writeRunningRow: deferredRow
+        ) {
             let spent = try await store.spentToday(tenant: tenant, agent: agentName)
             return .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD)
         }
@@ -176,18 +184,23 @@ public final class Orchestrator: Sendable {
         runMetrics.append(RunMetricRecord(name: "tool_calls", value: Double(recorded.tools.count), unit: "count"))
         runMetrics.append(RunMetricRecord(name: "retries", value: Double(recorded.tools.filter { $0.attempt > 1 }.count), unit: "count"))
         if !recorded.usage.isEmpty {
-            runMetrics.append(RunMetricRecord(name: "tokens_in", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.inputTokens }), unit: "tokens"))
-            runMetrics.append(RunMetricRecord(name: "tokens_out", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.outputTokens }), unit: "tokens"))
+            runMetrics.append(
+                RunMetricRecord(name: "tokens_in", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.inputTokens }), unit: "tokens"))
+            runMetrics.append(
+                RunMetricRecord(name: "tokens_out", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.outputTokens }), unit: "tokens"))
             if recorded.usage.allSatisfy({ $0.costUSD != nil }) {
                 runMetrics.append(RunMetricRecord(name: "cost_usd", value: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) }, unit: "usd"))
             } else {
-                runMetrics.append(RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
+                runMetrics.append(
+                    RunMetricRecord(name: "cost_unknown_calls", value: Double(recorded.usage.filter { $0.costUSD == nil }.count), unit: "count"))
             }
         }
-        let row = AgentRunStore.NewRun(agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID,
-                                       idempotencyKey: idempotencyKey, traceID: traceID)
-        try await store.finish(runID: runID, tenant: tenant, run: row, status: status, output: output, error: errorValue,
-                               durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
+        let row = AgentRunStore.NewRun(
+            agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID,
+            idempotencyKey: idempotencyKey, traceID: traceID)
+        try await store.finish(
+            runID: runID, tenant: tenant, run: row, status: status, output: output, error: errorValue,
+            durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
         metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
         metrics.recordLLMCost(tenant: tenant, agent: agent.name, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })

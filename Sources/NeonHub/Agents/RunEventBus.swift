@@ -45,12 +45,15 @@ public final class RunEventBus: Sendable {
     public init() {}
 
     /// Publishes an event (the sequence number is assigned here).
-    public func publish(runId: UUID, tenantId: String, agent: String, type: String, status: String? = nil,
-                        tool: String? = nil, toolStatus: String? = nil, durationMs: Int? = nil) {
+    public func publish(
+        runId: UUID, tenantId: String, agent: String, type: String, status: String? = nil,
+        tool: String? = nil, toolStatus: String? = nil, durationMs: Int? = nil
+    ) {
         let targets = state.withLock { s -> [(AsyncStream<RunEvent>.Continuation, RunEvent)] in
             s.sequence += 1
-            let event = RunEvent(sequence: s.sequence, runId: runId, tenantId: tenantId, agent: agent, type: type, status: status,
-                                 tool: tool, toolStatus: toolStatus, durationMs: durationMs, at: Date())
+            let event = RunEvent(
+                sequence: s.sequence, runId: runId, tenantId: tenantId, agent: agent, type: type, status: status,
+                tool: tool, toolStatus: toolStatus, durationMs: durationMs, at: Date())
             s.history.append(event)
             while s.history.count > Self.historyLimit { s.history.removeFirst() }
             return s.subscribers.values.filter { Self.matches(event, tenant: $0.tenant, runId: $0.runId, agent: $0.agent) }

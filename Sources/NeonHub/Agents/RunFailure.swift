@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Why a stored run failed, as recorded in its `error` column (`{code, message}`), and the
 /// error a service throws when a run it started on a caller's behalf failed.
 public struct RunFailure: Error, CustomStringConvertible, Sendable {
@@ -81,7 +82,8 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
         guard case .string(let raw)? = stored?["connectorCode"], let code = ConnectorError.Code(rawValue: raw) else { return nil }
         var retryAfter: Int?
         if case .number(let seconds)? = stored?["retryAfterSeconds"] { retryAfter = Int(seconds) }
-        return ConnectorError(code, JSONPath.text(stored?["message"]) ?? code.rawValue, retryAfterSeconds: retryAfter,
-                              providerCode: JSONPath.text(stored?["providerCode"]))
+        return ConnectorError(
+            code, JSONPath.text(stored?["message"]) ?? code.rawValue, retryAfterSeconds: retryAfter,
+            providerCode: JSONPath.text(stored?["providerCode"]))
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// One tool call inside a run, as stored in `tool_executions` (already sanitized).
 public struct ToolExecutionRecord: Sendable {
     public var id = UUID()

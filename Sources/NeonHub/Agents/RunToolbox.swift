@@ -40,9 +40,11 @@ final class RunToolbox: AgentToolbox {
         var costLeftUSD: Double
     }
 
-    init(tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
-         events: RunEventBus, writeRunningRow: (@Sendable () async throws -> Void)? = nil,
-         budget: @escaping @Sendable () async throws -> RunBudget) {
+    init(
+        tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
+        events: RunEventBus, writeRunningRow: (@Sendable () async throws -> Void)? = nil,
+        budget: @escaping @Sendable () async throws -> RunBudget
+    ) {
         self.tenantID = tenantID
         self.recordedRunID = runID
         self.agent = agent
@@ -80,8 +82,10 @@ final class RunToolbox: AgentToolbox {
     /// Everything recorded so far.
     var recorded: Recorded { state.withLock { $0 } }
 
-    func call(_ tool: String, input: JSONValue, timeout: Duration,
-              _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
+    func call(
+        _ tool: String, input: JSONValue, timeout: Duration,
+        _ body: @escaping @Sendable () async throws -> JSONValue
+    ) async throws -> JSONValue {
         try await writeRunningRowIfDeferred()
         let started = Date(), clock = ContinuousClock.now
         do {
@@ -89,12 +93,14 @@ final class RunToolbox: AgentToolbox {
             record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil)
             return output
         } catch let timeoutError as ToolTimeoutError {
-            record(tool, input: input, started: started, clock: clock, status: "timed_out", output: nil,
-                   error: .object(["message": .string(timeoutError.description)]))
+            record(
+                tool, input: input, started: started, clock: clock, status: "timed_out", output: nil,
+                error: .object(["message": .string(timeoutError.description)]))
             throw timeoutError
         } catch {
-            record(tool, input: input, started: started, clock: clock, status: "failed", output: nil,
-                   error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
+            record(
+                tool, input: input, started: started, clock: clock, status: "failed", output: nil,
+                error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
             throw error
         }
     }
@@ -106,22 +112,27 @@ final class RunToolbox: AgentToolbox {
             record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil)
             return output
         } catch {
-            record(tool, input: input, started: started, clock: clock, status: "failed", output: nil,
-                   error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
+            record(
+                tool, input: input, started: started, clock: clock, status: "failed", output: nil,
+                error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
             throw error
         }
     }
 
     /// Records one tool call (sanitized) and publishes its event.
-    private func record(_ tool: String, input: JSONValue, started: Date, clock: ContinuousClock.Instant, status: String, output: JSONValue?, error: JSONValue?) {
+    private func record(
+        _ tool: String, input: JSONValue, started: Date, clock: ContinuousClock.Instant, status: String, output: JSONValue?, error: JSONValue?
+    ) {
         let ms = (ContinuousClock.now - clock).inMilliseconds
-        var record = ToolExecutionRecord(tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
-                                         error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms), attempt: 1)
+        var record = ToolExecutionRecord(
+            tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
+            error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms), attempt: 1)
         state.withLock { s in
             record.attempt = s.tools.filter { $0.tool == tool }.count + 1
             s.tools.append(record)
         }
-        events.publish(runId: recordedRunID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
+        events.publish(
+            runId: recordedRunID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
     }
 
     static func withTimeout(_ timeout: Duration, tool: String, _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
@@ -140,7 +151,9 @@ final class RunToolbox: AgentToolbox {
     func complete(_ request: LLMRequest) async throws -> LLMResponse {
         let known = state.withLock { $0.budget }
         let budget: RunBudget
-        if let known { budget = known } else {
+        if let known {
+            budget = known
+        } else {
             budget = try await loadBudget()
             state.withLock { $0.budget = budget }
         }
@@ -155,13 +168,20 @@ final class RunToolbox: AgentToolbox {
         let box = ResponseBox()
         let provider = llm
         let finalRequest = request
-        _ = try await call("llm.complete", input: .object(["model": .string(model), "messages": .number(Double(messageCount)),
-                                                             "jsonOutput": .bool(request.jsonOutput)]), timeout: .seconds(120)) {
+        _ = try await call(
+            "llm.complete",
+            input: .object([
+                "model": .string(model), "messages": .number(Double(messageCount)),
+                "jsonOutput": .bool(request.jsonOutput),
+            ]), timeout: .seconds(120)
+        ) {
             let response = try await provider.complete(finalRequest)
             box.set(response)
-            return .object(["model": .string(response.model), "finishReason": response.finishReason.map(JSONValue.string) ?? .null,
-                            "inputTokens": .number(Double(response.usage.inputTokens)), "outputTokens": .number(Double(response.usage.outputTokens)),
-                            "characters": .number(Double(response.content.count))])
+            return .object([
+                "model": .string(response.model), "finishReason": response.finishReason.map(JSONValue.string) ?? .null,
+                "inputTokens": .number(Double(response.usage.inputTokens)), "outputTokens": .number(Double(response.usage.outputTokens)),
+                "characters": .number(Double(response.content.count)),
+            ])
         }
         guard let response = box.value else { throw BudgetExceededError(message: "language model returned nothing") }
         let cost = costOf(response.usage, response.model)

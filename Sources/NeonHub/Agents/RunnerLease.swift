@@ -33,8 +33,9 @@ public final class RunnerLease: Sendable {
             while !stopped.load(ordering: .relaxed) {
                 if connection == nil || connection?.isConnected == false {
                     connection?.close()
-                    connection = try? PostgresConnection(connectionString: connectionString,
-                                                         options: PostgresConnectionOptions(connectTimeout: .seconds(2), applicationName: "neonhub-runner"))
+                    connection = try? PostgresConnection(
+                        connectionString: connectionString,
+                        options: PostgresConnectionOptions(connectTimeout: .seconds(2), applicationName: "neonhub-runner"))
                     if let c = connection {
                         do {
                             _ = try c.query("SELECT pg_advisory_lock(\(Self.lockClass), \(Int32(truncatingIfNeeded: runnerID)))")

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Redacts secrets from JSON at any depth: values under sensitive keys (password, secret,
 /// token, apiKey, authorization, cookie, client_secret, refresh_token, …) and string values
 /// shaped like bearer tokens, `sk-…` API keys or JWTs. Used before storing and before answering.
@@ -7,8 +8,10 @@ public enum Sanitizer {
     public static let redacted = "[REDACTED]"
 
     /// Key fragments that mark a value as secret (compared without case, `_` or `-`).
-    static let sensitiveKeyParts = ["password", "passwd", "secret", "token", "apikey", "authorization", "cookie",
-                                    "privatekey", "credential", "accesskey", "signature", "sessionid"]
+    static let sensitiveKeyParts = [
+        "password", "passwd", "secret", "token", "apikey", "authorization", "cookie",
+        "privatekey", "credential", "accesskey", "signature", "sessionid",
+    ]
 
     private static let sensitiveKeyBytes: [[UInt8]] = sensitiveKeyParts.map { Array($0.utf8) }
 
@@ -39,7 +42,9 @@ public enum Sanitizer {
     }
 
     /// Fragments (lowercase) without which no pattern below can match: most text skips the regexes.
-    private static let triggers: [[UInt8]] = ["bearer", "basic", "sk-", "eyj", "xox", "ghp_", "gho_", "akia", "password", "passwd", "secret", "api", "token"].map { Array($0.utf8) }
+    private static let triggers: [[UInt8]] = [
+        "bearer", "basic", "sk-", "eyj", "xox", "ghp_", "gho_", "akia", "password", "passwd", "secret", "api", "token",
+    ].map { Array($0.utf8) }
 
     static func mayHoldSecret(_ text: String) -> Bool {
         var lowered: [UInt8] = []

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The tool loop of LLM-driven agents: the model is shown the tools and answers one JSON
 /// object per turn — `{"tool": name, "input": {…}}` to call a tool (its result goes back as the
 /// next message) or `{"final": …}` to finish. Bounded by `maxIterations` model calls; every

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// Runs blocking work (libpq, process spawning, waiting for the server) on a new thread and
 /// awaits its result, so that it never occupies the Swift concurrency cooperative pool.
 public func runOnOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

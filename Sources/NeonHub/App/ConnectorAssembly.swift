@@ -13,42 +13,51 @@ enum ConnectorAssembly {
         var scheduler: TokenRefreshScheduler
     }
 
-    static func parts(config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, metrics: NeonHubMetrics, logger: Logger,
-                      publicURL: @escaping @Sendable () -> String) throws -> Parts {
+    static func parts(
+        config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, metrics: NeonHubMetrics, logger: Logger,
+        publicURL: @escaping @Sendable () -> String
+    ) throws -> Parts {
         var vault: TokenVault?
         if let key = config.tokenVaultKey {
             let previous = try config.tokenVaultPreviousKeys.map { try VaultKeyring.Key($0) }
             vault = TokenVault(keyring: VaultKeyring(current: try VaultKeyring.Key(key), previous: previous))
         }
         let directory = URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true)
-        let mock = config.useMockConnectors
+        let mock =
+            config.useMockConnectors
             ? try MockTransport(catalogDirectory: directory, latency: config.mockConnectorLatencyMs.map { .milliseconds($0) })
             : nil
         var outbound = OutboundConfiguration()
         outbound.retry.retryAfterCap = config.retryAfterCap
         outbound.attemptTimeout = config.connectorTimeout
-        let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger,
-                                    hook: metrics.outboundHook(mock: config.useMockConnectors))
+        let client = OutboundClient(
+            configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger,
+            hook: metrics.outboundHook(mock: config.useMockConnectors))
         let endpoints = try endpointOverrides(config.connectorEndpointsFile)
-        let runtime = ConnectorRuntime(catalog: catalog, client: client, mock: mock,
-                                       appSettings: appSettings(catalog, config.connectorEnvironment),
-                                       baseURLOverrides: endpoints.compactMapValues(\.baseUrl),
-                                       actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), publicURL: config.publicURL)
+        let runtime = ConnectorRuntime(
+            catalog: catalog, client: client, mock: mock,
+            appSettings: appSettings(catalog, config.connectorEnvironment),
+            baseURLOverrides: endpoints.compactMapValues(\.baseUrl),
+            actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), publicURL: config.publicURL)
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(
-            client: OutboundClient(configuration: outbound, transport: URLSessionTransport(), logger: logger, hook: metrics.outboundHook(mock: false)),
+            client: OutboundClient(
+                configuration: outbound, transport: URLSessionTransport(), logger: logger, hook: metrics.outboundHook(mock: false)),
             environment: config.connectorEnvironment, endpoints: endpoints)
         let refresher = vault.flatMap { vault in
-            config.useMockConnectors ? nil : TokenRefresher(pool: pool, vault: vault, tokens: tokenClient, catalog: catalog, metrics: metrics, logger: logger)
+            config.useMockConnectors
+                ? nil : TokenRefresher(pool: pool, vault: vault, tokens: tokenClient, catalog: catalog, metrics: metrics, logger: logger)
         }
         let connections = ConnectionStore(pool: pool)
-        let service = ConnectorService(catalog: catalog, runtime: runtime, connections: connections, vault: vault,
-                                       secrets: vault.map { SecretStore(pool: pool, vault: $0) }, isMock: config.useMockConnectors, logger: logger,
-                                       refresher: refresher, tokens: config.useMockConnectors ? nil : tokenClient)
+        let service = ConnectorService(
+            catalog: catalog, runtime: runtime, connections: connections, vault: vault,
+            secrets: vault.map { SecretStore(pool: pool, vault: $0) }, isMock: config.useMockConnectors, logger: logger,
+            refresher: refresher, tokens: config.useMockConnectors ? nil : tokenClient)
         let states = OAuthStateStore(pool: pool)
-        let oauth = OAuthFlow(catalog: catalog, states: states, tokens: tokenClient, service: service, isMock: config.useMockConnectors,
-                              publicURL: publicURL, appURL: config.appURL, logger: logger)
+        let oauth = OAuthFlow(
+            catalog: catalog, states: states, tokens: tokenClient, service: service, isMock: config.useMockConnectors,
+            publicURL: publicURL, appURL: config.appURL, logger: logger)
         let scheduler = TokenRefreshScheduler(refresher: refresher, connections: connections, metrics: metrics, logger: logger)
         return Parts(service: service, oauth: oauth, scheduler: scheduler)
     }
@@ -86,8 +95,9 @@ enum ConnectorAssembly {
         return connectors.mapValues { entry in
             var hosts: [String: String]?
             if case .object(let members)? = entry["baseUrls"] { hosts = members.compactMapValues { JSONPath.text($0) } }
-            return ConnectorEndpoints(baseUrl: JSONPath.text(entry["baseUrl"]), authorizeUrl: JSONPath.text(entry["authorizeUrl"]),
-                                      tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]), baseUrls: hosts)
+            return ConnectorEndpoints(
+                baseUrl: JSONPath.text(entry["baseUrl"]), authorizeUrl: JSONPath.text(entry["authorizeUrl"]),
+                tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]), baseUrls: hosts)
         }
     }
 

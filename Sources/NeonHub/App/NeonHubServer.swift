@@ -74,13 +74,17 @@ public final class NeonHubServer: Sendable {
         connectorCatalog = try ConnectorCatalog.load(directory: URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true))
         metrics = NeonHubMetrics()
         health = HealthMonitor(version: NeonHubVersion.current)
-        database = config.useDatabase
+        database =
+            config.useDatabase
             ? try Database(databaseURL: config.databaseURL, poolSize: config.dbPoolSize, metrics: metrics, health: health, logger: logger)
             : nil
         // Without a database, procedures that need one answer SERVICE_UNAVAILABLE at once.
-        let pool = database?.pool ?? PostgresPool(connectionString: "host=/nonexistent-neonhub-database dbname=none",
-                                                  configuration: PostgresPoolConfiguration(size: 1, acquireTimeout: .milliseconds(200), connectTimeout: .seconds(1)),
-                                                  logger: logger)
+        let pool =
+            database?.pool
+            ?? PostgresPool(
+                connectionString: "host=/nonexistent-neonhub-database dbname=none",
+                configuration: PostgresPoolConfiguration(size: 1, acquireTimeout: .milliseconds(200), connectTimeout: .seconds(1)),
+                logger: logger)
         metrics.setLLMDailyCostBudget(usd: config.agentDailyCostBudgetUSD)
         metrics.addCollector { [health, database] in
             NeonHubMetrics.renderHealthAndPool(checks: health.snapshot(), pool: database?.pool.statistics)
@@ -93,20 +97,23 @@ public final class NeonHubServer: Sendable {
         let boundPort = BoundPort()
         self.boundPort = boundPort
         let publicURL = config.publicURL
-        let connectors = try ConnectorAssembly.parts(config: config, catalog: connectorCatalog, pool: pool, metrics: metrics, logger: logger,
-                                                     publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" })
+        let connectors = try ConnectorAssembly.parts(
+            config: config, catalog: connectorCatalog, pool: pool, metrics: metrics, logger: logger,
+            publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" })
         let connectorService = connectors.service
         tokenScheduler = connectors.scheduler
         oauth = connectors.oauth
         // `webhook_event` jobs run through the webhook processor, bound once the orchestrator exists.
         let webhookJobs = WebhookEventJobHandler()
         let jobHandlers = additions.jobHandlers.merging([.webhookEvent: webhookJobs]) { added, _ in added }
-        let queueParts = QueueAssembly.parts(config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",
-                                             service: connectorService, scheduler: connectors.scheduler, extraHandlers: jobHandlers,
-                                             metrics: metrics, logger: logger)
+        let queueParts = QueueAssembly.parts(
+            config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",
+            service: connectorService, scheduler: connectors.scheduler, extraHandlers: jobHandlers,
+            metrics: metrics, logger: logger)
         queue = QueueParts(store: queueParts.store, publish: queueParts.publish, workers: queueParts.workers, recurring: queueParts.recurring)
         orchestrator = Orchestrator(
-            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService, posts: queueParts.publish) + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
+            agents: AgentCatalog.agents(connectorActions: additions.connectorActions ?? connectorService, posts: queueParts.publish)
+                + additions.agents, store: AgentRunStore(pool: pool), llm: llm,
             costOf: { usage, model in costs?.cost(usage: usage, model: model, at: Date()) },
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
@@ -116,8 +123,9 @@ public final class NeonHubServer: Sendable {
         // An invalid trigger file stops start-up, like an invalid connector definition.
         let agentIntents = Dictionary(orchestrator.catalog.map { ($0.agent.name, $0.agent.intents) }, uniquingKeysWith: { $1 })
         let triggers = try Self.loadTriggers(config.triggersFile, agents: agentIntents, logger: logger)
-        webhooks = WebhookService(secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
-                                  publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
+        webhooks = WebhookService(
+            secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
+            publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
         webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
         webhookJobs.bind(webhookProcessor)
 
@@ -131,11 +139,13 @@ public final class NeonHubServer: Sendable {
         OAuthProcedures.register(in: registry, flow: connectors.oauth)
         PublishProcedures.register(in: registry, publish: queueParts.publish, store: queueParts.store)
         DashboardProcedures.register(in: registry, store: DashboardStore(pool: pool))
-        let trpc = TRPCHandler(registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
-                               sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
-                               limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
-        let router = Routes.mount(config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth,
-                                  webhooks: webhooks, logger: logger)
+        let trpc = TRPCHandler(
+            registry: registry, verifier: TokenVerifier(jwtSecret: config.jwtSecret, nextAuthSecret: config.nextAuthSecret),
+            sessionCookies: SessionCookiePolicy(enabled: !(config.nextAuthSecret ?? "").isEmpty, origins: config.corsOrigins),
+            limiter: RateLimiter(perMinute: config.rateLimitPerMinute), metrics: metrics)
+        let router = Routes.mount(
+            config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth,
+            webhooks: webhooks, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
     }
 
@@ -151,7 +161,9 @@ public final class NeonHubServer: Sendable {
     static func loadTriggers(_ path: String?, agents: [String: [String]], logger: Logger) throws -> TriggerCatalog {
         let defaultPath = "configs/triggers.json"
         guard path != nil || FileManager.default.fileExists(atPath: defaultPath) else {
-            logger.warning("no webhook triggers: \(defaultPath) does not exist here and TRIGGERS_FILE is not set; webhook events will be stored and marked ignored")
+            logger.warning(
+                "no webhook triggers: \(defaultPath) does not exist here and TRIGGERS_FILE is not set; webhook events will be stored and marked ignored"
+            )
             return TriggerCatalog([])
         }
         return try TriggerCatalog.load(path: path ?? defaultPath, agents: agents)
@@ -178,8 +190,10 @@ public final class NeonHubServer: Sendable {
 
     /// Creates and starts a server on a thread of its own (the blocking parts never run on
     /// the Swift concurrency pool). `beforeStart` may add procedures.
-    public static func launch(config: AppConfig, additions: Additions = Additions(), logger: Logger,
-                              beforeStart: @escaping @Sendable (NeonHubServer) -> Void = { _ in }) async throws -> NeonHubServer {
+    public static func launch(
+        config: AppConfig, additions: Additions = Additions(), logger: Logger,
+        beforeStart: @escaping @Sendable (NeonHubServer) -> Void = { _ in }
+    ) async throws -> NeonHubServer {
         try await runOnOwnThread {
             let server = try NeonHubServer(config: config, additions: additions, logger: logger)
             beforeStart(server)
@@ -209,8 +223,12 @@ public final class NeonHubServer: Sendable {
         try http.start()
         boundPort.value = http.port
         if database != nil, config.workers > 0 { startQueue() }
-        logger.info("listening", metadata: ["host": "\(config.host)", "port": "\(http.port)", "version": "\(NeonHubVersion.current)",
-                                            "workers": "\(database == nil ? 0 : config.workers)"])
+        logger.info(
+            "listening",
+            metadata: [
+                "host": "\(config.host)", "port": "\(http.port)", "version": "\(NeonHubVersion.current)",
+                "workers": "\(database == nil ? 0 : config.workers)",
+            ])
     }
 
     /// `neonhub worker`: migrations and crash recovery as at start, then the queue workers
@@ -240,7 +258,9 @@ public final class NeonHubServer: Sendable {
     /// Begins a graceful shutdown: stop accepting, finish in-flight requests, close idle ones.
     public func shutdown() {
         stopping.store(true, ordering: .relaxed)
-        recurringLoop.withLock { $0?.cancel(); $0 = nil }
+        recurringLoop.withLock {
+            $0?.cancel(); $0 = nil
+        }
         let grace = config.shutdownGrace
         queueStopping.withLock { task in
             if task == nil { task = Task { [queue] in await queue.workers.stop(grace: grace) } }

@@ -1,5 +1,6 @@
 import HTTPCore
 import HTTPFields
+
 /// `GET /health` and `GET /metrics` (DESIGN §3).
 public enum OperatorRoutes {
     /// Registers the operator endpoints on `router`.

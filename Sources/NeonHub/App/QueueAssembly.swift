@@ -14,10 +14,13 @@ enum QueueAssembly {
         var recurring: RecurringJobs
     }
 
-    static func parts(config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, connectionString: String, service: ConnectorService,
-                      scheduler: TokenRefreshScheduler, extraHandlers: [JobKind: any JobHandler], metrics: NeonHubMetrics, logger: Logger) -> Parts {
+    static func parts(
+        config: AppConfig, catalog: ConnectorCatalog, pool: PostgresPool, connectionString: String, service: ConnectorService,
+        scheduler: TokenRefreshScheduler, extraHandlers: [JobKind: any JobHandler], metrics: NeonHubMetrics, logger: Logger
+    ) -> Parts {
         let store = QueueStore(pool: pool)
-        let publish = PublishService(store: store, connections: service.connections, catalog: catalog, maxAttempts: config.queueMaxAttempts, metrics: metrics)
+        let publish = PublishService(
+            store: store, connections: service.connections, catalog: catalog, maxAttempts: config.queueMaxAttempts, metrics: metrics)
         let connector = ConnectorJobHandler(service: service, store: store, reconciler: PostReconciler())
         var handlers: [JobKind: any JobHandler] = [
             .publish: connector,
@@ -37,18 +40,21 @@ enum QueueAssembly {
         settings.retryAfterCap = config.retryAfterCap
         settings.lease = config.queueLease
         settings.backoffBase = config.queueBackoffBase
-        let workers = QueueWorkers(store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: metrics, logger: logger)
+        let workers = QueueWorkers(
+            store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: metrics, logger: logger)
         return Parts(store: store, publish: publish, workers: workers, recurring: RecurringJobs(store: store, metrics: metrics))
     }
 
     /// Checks active connections not checked for six hours (20 per pass), into
     /// `connection_health_log`.
     static func healthPass(pool: PostgresPool, service: ConnectorService) async throws -> Int {
-        let due = try await pool.query("""
+        let due = try await pool.query(
+            """
             SELECT id, tenant_id FROM connections
             WHERE status = 'active' AND (last_health_check IS NULL OR last_health_check < now() - interval '6 hours')
             ORDER BY last_health_check NULLS FIRST LIMIT 20
-            """).map { (try $0.decode("id", as: UUID.self), try $0.decode("tenant_id", as: String.self)) }
+            """
+        ).map { (try $0.decode("id", as: UUID.self), try $0.decode("tenant_id", as: String.self)) }
         for (id, tenant) in due { _ = try? await service.test(tenant: tenant, id: id) }
         return due.count
     }
@@ -64,7 +70,9 @@ enum QueueAssembly {
               AND finished_at < now() - interval '1 day'
             """,
         ])
-        return .object(["oauthStates": .number(Double(results[0].affectedRows)), "webhookEvents": .number(Double(results[1].affectedRows)),
-                        "systemJobs": .number(Double(results[2].affectedRows))])
+        return .object([
+            "oauthStates": .number(Double(results[0].affectedRows)), "webhookEvents": .number(Double(results[1].affectedRows)),
+            "systemJobs": .number(Double(results[2].affectedRows)),
+        ])
     }
 }

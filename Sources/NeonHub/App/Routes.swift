@@ -1,16 +1,19 @@
 import HTTPCore
+import HTTPFields
 import Logging
 import Synchronization
-import HTTPFields
 
 /// Mounts every route of the server on one router: the operator endpoints, the OpenAPI
 /// document, the tRPC procedures, the OAuth callback and mock consent pages, and `/webhooks/*`.
 enum Routes {
     /// A router with every route, answering unrouted requests in the error envelope.
-    static func mount(config: AppConfig, health: HealthMonitor, metrics: NeonHubMetrics, registry: ProcedureRegistry,
-                      trpc: TRPCHandler, oauth: OAuthFlow, webhooks: WebhookService, logger: Logger) -> AppRouter {
-        let router = AppRouter(metrics: metrics, logger: logger, cors: CORSPolicy(origins: config.corsOrigins),
-                               notFound: ErrorEnvelope.noRoute, methodNotAllowed: ErrorEnvelope.methodNotAllowed)
+    static func mount(
+        config: AppConfig, health: HealthMonitor, metrics: NeonHubMetrics, registry: ProcedureRegistry,
+        trpc: TRPCHandler, oauth: OAuthFlow, webhooks: WebhookService, logger: Logger
+    ) -> AppRouter {
+        let router = AppRouter(
+            metrics: metrics, logger: logger, cors: CORSPolicy(origins: config.corsOrigins),
+            notFound: ErrorEnvelope.noRoute, methodNotAllowed: ErrorEnvelope.methodNotAllowed)
         OperatorRoutes.register(on: router, health: health, metrics: metrics)
         mountOpenAPI(on: router, registry: registry)
         OAuthRoutes.register(on: router, flow: oauth)

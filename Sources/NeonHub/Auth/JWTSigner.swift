@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Mints HS256 JWTs in the shape `TokenVerifier` accepts (for `neonhub token` and tests).
 public enum JWTSigner {
     /// The fixed protected header, `{"alg":"HS256","typ":"JWT"}`, base64url-encoded.
@@ -11,7 +12,8 @@ public enum JWTSigner {
     ) -> String {
         let issuedAt = Int64(now.timeIntervalSince1970.rounded(.down))
         let expiresAt = issuedAt + Int64(ttl.rounded(.down))
-        let claims = "{\"sub\":\(jsonString(subject)),\"tenantId\":\(jsonString(tenantID)),"
+        let claims =
+            "{\"sub\":\(jsonString(subject)),\"tenantId\":\(jsonString(tenantID)),"
             + "\"role\":\"\(role.rawValue)\",\"iat\":\(issuedAt),\"exp\":\(expiresAt)}"
         return sign(header: encodedHeader, payload: Base64URL.encode(Array(claims.utf8)), secret: secret)
     }

@@ -9,9 +9,9 @@ extension TokenVerifier {
         }
         // `dir` means no wrapped key: the encrypted-key part must be empty.
         guard parts[1].isEmpty,
-              let nonce = Base64URL.decode(parts[2]), nonce.count == AESGCM.nonceSize,
-              let ciphertext = Base64URL.decode(parts[3]),
-              let tag = Base64URL.decode(parts[4]), tag.count == AESGCM.tagSize
+            let nonce = Base64URL.decode(parts[2]), nonce.count == AESGCM.nonceSize,
+            let ciphertext = Base64URL.decode(parts[3]),
+            let tag = Base64URL.decode(parts[4]), tag.count == AESGCM.tagSize
         else { throw .malformed }
 
         let plaintext: [UInt8]
@@ -26,11 +26,12 @@ extension TokenVerifier {
         let subject = try claims.requiredString("sub")
         try claims.checkValidity(now: now(), leeway: leeway)
         let tenantID = try TokenClaims.tenant(try claims.optionalString("tenantId") ?? subject, claim: "tenantId")
-        let role: Role = if case .string(let text)? = claims.values["role"], let role = Role(rawValue: text) {
-            role
-        } else {
-            .user
-        }
+        let role: Role =
+            if case .string(let text)? = claims.values["role"], let role = Role(rawValue: text) {
+                role
+            } else {
+                .user
+            }
         return AuthIdentity(subject: subject, tenantID: tenantID, role: role)
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Verifies the bearer tokens the tRPC layer accepts and turns them into an `AuthIdentity`.
 ///
 /// Two formats, told apart by their number of compact-serialisation parts:

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+
 /// The server's configuration, read from the environment (DESIGN §6) and validated at start.
 public struct AppConfig: Sendable {
     public var port: Int = 4100
@@ -108,13 +109,17 @@ public struct AppConfig: Sendable {
         }
         func integer(_ key: String, _ range: ClosedRange<Int>, into target: inout Int) {
             guard let raw = value(key) else { return }
-            if let v = Int(raw), range.contains(v) { target = v } else {
+            if let v = Int(raw), range.contains(v) {
+                target = v
+            } else {
                 problems.append("\(key) must be a whole number in \(range.lowerBound)...\(range.upperBound) (got '\(raw)')")
             }
         }
         func seconds(_ key: String, into target: inout Duration) {
             guard let raw = value(key) else { return }
-            if let v = Double(raw), v > 0, v <= 86_400 { target = .milliseconds(Int64(v * 1000)) } else {
+            if let v = Double(raw), v > 0, v <= 86_400 {
+                target = .milliseconds(Int64(v * 1000))
+            } else {
                 problems.append("\(key) must be a number of seconds between 0 and 86400 (got '\(raw)')")
             }
         }
@@ -134,11 +139,17 @@ public struct AppConfig: Sendable {
         if let dir = value("MIGRATIONS_DIR") { c.migrationsDirectory = dir }
         if let prices = value("LLM_PRICES_FILE") { c.llmPricesFile = prices }
         if let secret = value("JWT_SECRET") {
-            if secret.utf8.count < 32 { problems.append("JWT_SECRET must be at least 32 bytes (got \(secret.utf8.count))") } else { c.jwtSecret = secret }
+            if secret.utf8.count < 32 {
+                problems.append("JWT_SECRET must be at least 32 bytes (got \(secret.utf8.count))")
+            } else {
+                c.jwtSecret = secret
+            }
         }
         if let secret = value("NEXTAUTH_SECRET") { c.nextAuthSecret = secret }
         if let key = value("TOKEN_VAULT_KEY") {
-            if let data = Data(base64Encoded: key), data.count == 32 { c.tokenVaultKey = [UInt8](data) } else {
+            if let data = Data(base64Encoded: key), data.count == 32 {
+                c.tokenVaultKey = [UInt8](data)
+            } else {
                 problems.append("TOKEN_VAULT_KEY must be base64 of exactly 32 bytes")
             }
         }
@@ -167,7 +178,8 @@ public struct AppConfig: Sendable {
             c.mockConnectorLatencyMs = latency
         }
         c.connectorEnvironment = env.filter { name, value in
-            !value.isEmpty && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID"].contains { name.hasSuffix($0) }
+            !value.isEmpty
+                && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID"].contains { name.hasSuffix($0) }
         }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
         c.metaWebhookVerifyToken = value("META_WEBHOOK_VERIFY_TOKEN")
@@ -185,10 +197,14 @@ public struct AppConfig: Sendable {
         if let base = value("OPENAI_BASE_URL") {
             if let url = URL(string: base), url.scheme == "http" || url.scheme == "https", url.host != nil {
                 c.openAIBaseURL = base.hasSuffix("/") ? String(base.dropLast()) : base
-            } else { problems.append("OPENAI_BASE_URL must be an http(s) URL (got '\(base)')") }
+            } else {
+                problems.append("OPENAI_BASE_URL must be an http(s) URL (got '\(base)')")
+            }
         }
         if let provider = value("LLM_PROVIDER")?.lowercased() {
-            if ["openai", "template"].contains(provider) { c.llmProvider = provider } else {
+            if ["openai", "template"].contains(provider) {
+                c.llmProvider = provider
+            } else {
                 problems.append("LLM_PROVIDER must be 'openai' or 'template' (got '\(provider)')")
             }
         } else if c.openAIAPIKey != nil {
@@ -198,12 +214,16 @@ public struct AppConfig: Sendable {
             problems.append("LLM_PROVIDER=openai needs OPENAI_API_KEY")
         }
         if let level = value("LOG_LEVEL")?.lowercased() {
-            if let l = Logger.Level(rawValue: level) { c.logLevel = l } else {
+            if let l = Logger.Level(rawValue: level) {
+                c.logLevel = l
+            } else {
                 problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical (got '\(level)')")
             }
         }
         if let format = value("LOG_FORMAT")?.lowercased() {
-            if ["json", "text"].contains(format) { c.logFormat = format } else {
+            if ["json", "text"].contains(format) {
+                c.logFormat = format
+            } else {
                 problems.append("LOG_FORMAT must be 'json' or 'text' (got '\(format)')")
             }
         }
@@ -215,7 +235,11 @@ public struct AppConfig: Sendable {
         integer("MAX_CONNECTIONS", 1...1_000_000, into: &c.maxConnections)
         integer("AGENT_DAILY_TOKEN_BUDGET", 1...1_000_000_000_000, into: &c.agentDailyTokenBudget)
         if let raw = value("AGENT_DAILY_COST_BUDGET_USD") {
-            if let v = Double(raw), v >= 0 { c.agentDailyCostBudgetUSD = v } else { problems.append("AGENT_DAILY_COST_BUDGET_USD must be a number >= 0 (got '\(raw)')") }
+            if let v = Double(raw), v >= 0 {
+                c.agentDailyCostBudgetUSD = v
+            } else {
+                problems.append("AGENT_DAILY_COST_BUDGET_USD must be a number >= 0 (got '\(raw)')")
+            }
         }
         integer("AGENT_BREAKER_THRESHOLD", 1...1000, into: &c.agentBreakerThreshold)
         seconds("AGENT_BREAKER_COOLDOWN", into: &c.agentBreakerCoolDown)

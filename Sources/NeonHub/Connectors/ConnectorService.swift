@@ -1,6 +1,7 @@
 public import Foundation
 import Logging
 import TimeUnits
+
 /// The connector registry as the product uses it: connections (connect with credentials,
 /// list, test, disconnect), and actions performed through the runtime with the connection's
 /// credentials opened from the vault just for the call. It is also what agents act through
@@ -20,8 +21,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
     let tokens: OAuthTokenClient?
 
     /// The service over its parts.
-    init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, connections: ConnectionStore, vault: TokenVault?,
-                secrets: SecretStore?, isMock: Bool, logger: Logger, refresher: TokenRefresher? = nil, tokens: OAuthTokenClient? = nil) {
+    init(
+        catalog: ConnectorCatalog, runtime: ConnectorRuntime, connections: ConnectionStore, vault: TokenVault?,
+        secrets: SecretStore?, isMock: Bool, logger: Logger, refresher: TokenRefresher? = nil, tokens: OAuthTokenClient? = nil
+    ) {
         self.catalog = catalog
         self.runtime = runtime
         self.connections = connections
@@ -45,8 +48,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
     /// or the app's own client-credentials grant (`oauth2_client_credentials`): the credentials
     /// are tested with the connector's smoke action before anything is stored, then stored
     /// sealed with the connection in one transaction. In mock mode nothing secret is needed.
-    public func connect(tenant: String, connector: String, credentials: [String: String], variables: [String: String],
-                        name: String?) async throws -> ConnectionStore.Connection {
+    public func connect(
+        tenant: String, connector: String, credentials: [String: String], variables: [String: String],
+        name: String?
+    ) async throws -> ConnectionStore.Connection {
         guard let entry = catalog[connector] else { throw ConnectorError(.unknownConnector, "No connector named \(connector.prefix(64))") }
         let definition = entry.definition
         guard definition.availability != "disabled" else { throw ConnectorError(.connectorDisabled, "The \(connector) connector is disabled") }
@@ -63,7 +68,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 throw ConnectorError(.invalidInput, "\(connector) needs per-customer client certificates (mutual TLS), which are not supported yet")
             }
             guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
-            guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored") }
+            guard let vault else {
+                throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
+            }
             let set = try await tokens.clientCredentials(definition: definition, variables: variables)
             let now = Date()
             tokenExpiresAt = set.expiresAt(from: now)
@@ -78,22 +85,29 @@ public final class ConnectorService: ConnectorActions, Sendable {
             let fields = definition.auth.credentials ?? []
             let missing = fields.filter { credentials[$0.name]?.isEmpty ?? true }.map(\.name)
             guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
-            guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored") }
+            guard let vault else {
+                throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
+            }
             // A key pair also needs the account variable; a malformed key is refused here, before anything is sent.
             credential = try Self.credential(definition, keyPair ? variables.merging(credentials) { _, given in given } : credentials)
-            for field in fields where field.secret { sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name))) }
+            for field in fields where field.secret {
+                sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name)))
+            }
         }
         var allVariables = variables
-        for field in definition.auth.credentials ?? [] where !field.secret { if let value = credentials[field.name] { allVariables[field.name] = value } }
+        for field in definition.auth.credentials ?? [] where !field.secret {
+            if let value = credentials[field.name] { allVariables[field.name] = value }
+        }
         // The credentials are tested before they are stored.
         if let smoke = definition.smoke {
             let call = ConnectorCall(connector: connector, action: smoke.action, input: smoke.input ?? .object([:]), variables: allVariables)
             let tested = credential
             _ = try await runtime.execute(call) { _ in tested }
         }
-        return try await connections.insert(id: id, tenant: tenant, connector: connector, name: name ?? definition.name, variables: allVariables,
-                                            scopes: definition.auth.scopes ?? [], accounts: .array([]), tokenExpiresAt: tokenExpiresAt,
-                                            nextRefreshAt: nextRefreshAt, secrets: sealed)
+        return try await connections.insert(
+            id: id, tenant: tenant, connector: connector, name: name ?? definition.name, variables: allVariables,
+            scopes: definition.auth.scopes ?? [], accounts: .array([]), tokenExpiresAt: tokenExpiresAt,
+            nextRefreshAt: nextRefreshAt, secrets: sealed)
     }
 
     /// A connection of the tenant, or `connectionNotFound`.
@@ -113,8 +127,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
         let started = ContinuousClock.now
         var failure: String?
         do {
-            _ = try await perform(ConnectorCall(connector: connection.connector, action: smoke.action, input: smoke.input ?? .object([:])),
-                                  connection: connection)
+            _ = try await perform(
+                ConnectorCall(connector: connection.connector, action: smoke.action, input: smoke.input ?? .object([:])),
+                connection: connection)
         } catch let error as ConnectorError {
             failure = error.message
         }
@@ -137,8 +152,12 @@ public final class ConnectorService: ConnectorActions, Sendable {
             if let token { revokedAtProvider = await tokens.revoke(token: token, definition: definition, variables: connection.variables) }
         }
         guard try await connections.revoke(tenant: tenant, id: id) else { throw ConnectorError(.connectionNotFound, "Connection not found") }
-        logger.info("connection disconnected", metadata: ["connector": "\(connection.connector)", "connectionId": "\(id)",
-                                                          "revokedAtProvider": "\(revokedAtProvider)"])
+        logger.info(
+            "connection disconnected",
+            metadata: [
+                "connector": "\(connection.connector)", "connectionId": "\(id)",
+                "revokedAtProvider": "\(revokedAtProvider)",
+            ])
         return revokedAtProvider
     }
 
@@ -148,7 +167,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
     public func perform(_ call: ConnectorCall, connection: ConnectionStore.Connection) async throws -> ConnectorResult {
         switch connection.status {
         case "revoked": throw ConnectorError(.connectionRevoked, "This connection was disconnected")
-        case "attention": throw ConnectorError(.connectionNeedsAttention, "This connection needs attention: \(connection.lastError ?? "reconnect it")")
+        case "attention":
+            throw ConnectorError(.connectionNeedsAttention, "This connection needs attention: \(connection.lastError ?? "reconnect it")")
         default: break
         }
         guard connection.connector == call.connector else {
@@ -175,7 +195,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 var values: [String: String] = connection.variables
                 let secretFields = (definition.auth.credentials ?? []).filter(\.secret).map(\.name)
                 let accountKind = accountID.map(Self.accountTokenKind)
-                let opened = try await secrets.get(kinds: Set(secretFields + ["access_token"] + (accountKind.map { [$0] } ?? [])), connection: connection.id)
+                let opened = try await secrets.get(
+                    kinds: Set(secretFields + ["access_token"] + (accountKind.map { [$0] } ?? [])), connection: connection.id)
                 for name in secretFields { values[name] = opened[name] }
                 if let token = opened["access_token"] { values["accessToken"] = token }
                 if let accountKind, let token = opened[accountKind] { values["accessToken"] = token }
@@ -206,8 +227,11 @@ public final class ConnectorService: ConnectorActions, Sendable {
             let token = set.accessToken, isMock = self.isMock
             do {
                 if let identity = listing.identity {
-                    let me = try await runtime.execute(ConnectorCall(connector: definition.id, action: identity.action, input: .object([:]),
-                                                                     variables: pending.variables)) { _ in isMock ? .none : .token(token) }
+                    let me = try await runtime.execute(
+                        ConnectorCall(
+                            connector: definition.id, action: identity.action, input: .object([:]),
+                            variables: pending.variables)
+                    ) { _ in isMock ? .none : .token(token) }
                     if let id = JSONPath.text(me.output["id"]) {
                         var person: [String: JSONValue] = ["id": .string((identity.idPrefix ?? "") + id), "kind": .string(identity.kind)]
                         if let name = me.output["name"] { person["name"] = name }
@@ -238,7 +262,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
         if !isMock {
             guard let vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set") }
             sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
-            if let refreshToken = set.refreshToken { sealed.append(("refresh_token", try vault.seal(refreshToken, connection: id, kind: "refresh_token"))) }
+            if let refreshToken = set.refreshToken {
+                sealed.append(("refresh_token", try vault.seal(refreshToken, connection: id, kind: "refresh_token")))
+            }
             for (account, token) in accountTokens {
                 let kind = Self.accountTokenKind(account)
                 sealed.append((kind, try vault.seal(token, connection: id, kind: kind)))
@@ -273,8 +299,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
         } else {
             throw ConnectorError(.connectionNotFound, "No active \(request.connector.prefix(64)) connection")
         }
-        let call = ConnectorCall(connector: request.connector.isEmpty ? connection.connector : request.connector, action: request.action,
-                                 input: request.input, accountID: request.accountID, idempotencyKey: request.idempotencyKey)
+        let call = ConnectorCall(
+            connector: request.connector.isEmpty ? connection.connector : request.connector, action: request.action,
+            input: request.input, accountID: request.accountID, idempotencyKey: request.idempotencyKey)
         return try await perform(call, connection: connection).output
     }
 
@@ -298,7 +325,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
         guard keyPair.scheme == "snowflake_jwt" else {
             throw ConnectorError(.invalidDefinition, "Key-pair scheme \(keyPair.scheme.prefix(32)) is not supported")
         }
-        guard let account = values[keyPair.account], !account.isEmpty else { throw ConnectorError(.invalidInput, "Missing variable \(keyPair.account)") }
+        guard let account = values[keyPair.account], !account.isEmpty else {
+            throw ConnectorError(.invalidInput, "Missing variable \(keyPair.account)")
+        }
         guard let user = values[keyPair.user], !user.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(keyPair.user)") }
         guard let pem = values[keyPair.privateKey], !pem.isEmpty else {
             throw ConnectorError(.vaultUnreadable, "This connection has no stored \(keyPair.privateKey)")

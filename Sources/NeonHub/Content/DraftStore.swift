@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+
 /// SQL for `content_drafts`, always scoped by tenant, with optimistic versioning.
 public struct DraftStore: Sendable {
     let pool: PostgresPool
@@ -23,7 +24,8 @@ public struct DraftStore: Sendable {
     static let columns = "id, run_id, title, content, status, version, metadata, created_at, updated_at, created_at::text AS created_text"
 
     func insert(tenant: String, runID: UUID, title: String, content: String, metadata: JSONValue) async throws -> Draft {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             INSERT INTO content_drafts (tenant_id, run_id, title, content, metadata)
             VALUES (\(tenant), \(runID), \(title), \(content), \(metadata))
             RETURNING \(unescaped: Self.columns)
@@ -40,7 +42,8 @@ public struct DraftStore: Sendable {
     /// A page of drafts, newest first.
     public func list(tenant: String, status: String?, limit: Int, cursor: String?) async throws -> Page<Draft> {
         let after = try cursor.map(PageCursor.decode)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT \(unescaped: Self.columns) FROM content_drafts
             WHERE tenant_id = \(tenant) AND (\(status)::text IS NULL OR status = \(status))
               AND (\(after?.key)::timestamptz IS NULL OR (created_at, id) < (\(after?.key)::timestamptz, \(after?.id)))
@@ -59,7 +62,8 @@ public struct DraftStore: Sendable {
         if let status, !DraftLifecycle.canMove(from: current.status, to: status) {
             throw DraftError(.invalidTransition, "A draft cannot move from \(current.status) to \(status)")
         }
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             UPDATE content_drafts
             SET title = COALESCE(\(title), title), content = COALESCE(\(content), content), status = COALESCE(\(status), status),
                 version = version + 1, updated_at = now()
@@ -71,9 +75,10 @@ public struct DraftStore: Sendable {
     }
 
     static func draft(_ row: PostgresRow) throws -> Draft {
-        Draft(id: try row.decode("id", as: UUID.self), runID: try row.decode("run_id", as: UUID?.self), title: try row.decode("title", as: String.self),
-              content: try row.decode("content", as: String.self), status: try row.decode("status", as: String.self),
-              version: try row.decode("version", as: Int.self), metadata: try row.decodeJSON("metadata", as: JSONValue.self),
-              createdAt: try row.decode("created_at", as: Date.self), updatedAt: try row.decode("updated_at", as: Date.self))
+        Draft(
+            id: try row.decode("id", as: UUID.self), runID: try row.decode("run_id", as: UUID?.self), title: try row.decode("title", as: String.self),
+            content: try row.decode("content", as: String.self), status: try row.decode("status", as: String.self),
+            version: try row.decode("version", as: Int.self), metadata: try row.decodeJSON("metadata", as: JSONValue.self),
+            createdAt: try row.decode("created_at", as: Date.self), updatedAt: try row.decode("updated_at", as: Date.self))
     }
 }

@@ -2,6 +2,7 @@ public import Foundation
 public import Logging
 public import Postgres
 import Prometheus
+
 /// The database as the server uses it: the connection pool, the embedded cluster it owns
 /// when `DATABASE_URL` is unset, migrations at start and the `/health` monitor.
 public final class Database: Sendable {
@@ -17,8 +18,10 @@ public final class Database: Sendable {
     public static let embeddedDirectory = ".neonhub/postgres"
 
     /// Opens the database: starts (or reuses) the embedded cluster when `databaseURL` is nil.
-    public init(databaseURL: String?, poolSize: Int, metrics: NeonHubMetrics, health: HealthMonitor, logger: Logger,
-                workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) throws {
+    public init(
+        databaseURL: String?, poolSize: Int, metrics: NeonHubMetrics, health: HealthMonitor, logger: Logger,
+        workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+    ) throws {
         self.logger = logger
         if let databaseURL {
             cluster = nil
@@ -30,9 +33,10 @@ public final class Database: Sendable {
             cluster = embedded
         }
         let histogram = metrics.dbQueryDuration
-        pool = PostgresPool(connectionString: connectionString,
-                            configuration: PostgresPoolConfiguration(size: poolSize, observer: { seconds, _ in histogram.record(seconds) }),
-                            logger: logger)
+        pool = PostgresPool(
+            connectionString: connectionString,
+            configuration: PostgresPoolConfiguration(size: poolSize, observer: { seconds, _ in histogram.record(seconds) }),
+            logger: logger)
         monitor = DatabaseHealthMonitor(connectionString: connectionString, health: health, logger: logger)
         monitor.start()
     }

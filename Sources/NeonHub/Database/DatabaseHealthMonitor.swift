@@ -69,9 +69,12 @@ public final class DatabaseHealthMonitor: Sendable {
         probeStarted.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed)
         defer { probeStarted.store(0, ordering: .relaxed) }
         do {
-            let connection = try existing ?? PostgresConnection(
-                connectionString: connectionString,
-                options: PostgresConnectionOptions(connectTimeout: .seconds(2), statementTimeout: .milliseconds(2500), applicationName: "neonhub-health"))
+            let connection =
+                try existing
+                ?? PostgresConnection(
+                    connectionString: connectionString,
+                    options: PostgresConnectionOptions(
+                        connectTimeout: .seconds(2), statementTimeout: .milliseconds(2500), applicationName: "neonhub-health"))
             _ = try connection.query("SELECT 1 AS ok")
             failures.store(0, ordering: .relaxed)
             return (true, connection)

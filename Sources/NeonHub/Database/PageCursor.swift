@@ -1,6 +1,7 @@
 import CivilCalendar
 import Foundation
 import Postgres
+
 /// One page of a keyset-paginated list, newest first, with the cursor of the next page.
 public struct Page<Item: Sendable>: Sendable {
     /// The rows of this page.
@@ -40,8 +41,11 @@ enum PageCursor {
             throw DatabaseError(.invalidCursor, "Invalid cursor")
         }
         let micros = bytes[0..<8].reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        let id = UUID(uuid: (bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
-                             bytes[16], bytes[17], bytes[18], bytes[19], bytes[20], bytes[21], bytes[22], bytes[23]))
+        let id = UUID(
+            uuid: (
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
+                bytes[16], bytes[17], bytes[18], bytes[19], bytes[20], bytes[21], bytes[22], bytes[23]
+            ))
         return (timestampText(min(max(micros, microsRange.lowerBound), microsRange.upperBound)), id)
     }
 
@@ -87,8 +91,9 @@ enum PageCursor {
             return value
         }
         guard b.count >= 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":"),
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2) else { return nil }
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
+        else { return nil }
         var index = 19
         var fraction: Int64 = 0
         if index < b.count, b[index] == UInt8(ascii: ".") {

@@ -1,6 +1,7 @@
 public import HTTPCore
-public import Logging
 import HTTPFields
+public import Logging
+
 /// Routes requests by method and path to handlers. Exact paths first, then prefixes (e.g.
 /// `/trpc/`). `HEAD` falls back to `GET`. The 404 and 405 answers come from renderers the
 /// composition root injects (the router knows no error format).
@@ -26,9 +27,11 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
 
     /// Creates an empty router answering unrouted requests with `notFound` and unaccepted
     /// methods with `methodNotAllowed` (given the methods the route accepts).
-    public init(metrics: NeonHubMetrics, logger: Logger, cors: CORSPolicy = CORSPolicy(origins: []),
-                notFound: @escaping @Sendable (HTTPRequest) -> HTTPResponse,
-                methodNotAllowed: @escaping @Sendable (HTTPRequest, _ allowed: [String]) -> HTTPResponse) {
+    public init(
+        metrics: NeonHubMetrics, logger: Logger, cors: CORSPolicy = CORSPolicy(origins: []),
+        notFound: @escaping @Sendable (HTTPRequest) -> HTTPResponse,
+        methodNotAllowed: @escaping @Sendable (HTTPRequest, _ allowed: [String]) -> HTTPResponse
+    ) {
         self.metrics = metrics
         self.logger = logger
         self.cors = cors
@@ -63,9 +66,10 @@ public final class AppRouter: HTTPHandler, @unchecked Sendable {
 
     private func route(_ request: HTTPRequest, responder: HTTPResponder, trace: TraceContext) {
         func sink(_ route: String) -> ResponseSink {
-            ResponseSink(responder: responder, method: request.method, route: route, trace: trace,
-                         started: .now, metrics: metrics, logger: logger,
-                         extraHeaders: cors.isEnabled ? cors.headers(for: request) : HTTPHeaders())
+            ResponseSink(
+                responder: responder, method: request.method, route: route, trace: trace,
+                started: .now, metrics: metrics, logger: logger,
+                extraHeaders: cors.isEnabled ? cors.headers(for: request) : HTTPHeaders())
         }
         if request.method == "OPTIONS", let answer = cors.preflight(request) {
             sink("preflight").send(answer)

@@ -1,5 +1,6 @@
 public import HTTPCore
 public import HTTPFields
+
 /// CORS for the origins in `CORS_ORIGINS`: response headers for allowed origins and the
 /// answer to preflight requests (credentials allowed, `X-Request-Id` exposed).
 public struct CORSPolicy: Sendable {
@@ -20,8 +21,10 @@ public struct CORSPolicy: Sendable {
     /// Headers to add to a normal response.
     public func headers(for request: HTTPRequest) -> HTTPHeaders {
         guard let origin = request.headers["origin"], allows(origin) else { return HTTPHeaders() }
-        return ["Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
-                "Access-Control-Expose-Headers": "X-Request-Id", "Vary": "Origin"]
+        return [
+            "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
+            "Access-Control-Expose-Headers": "X-Request-Id", "Vary": "Origin",
+        ]
     }
 
     /// The answer to `OPTIONS` with `Access-Control-Request-Method`, or nil if not a preflight.
@@ -33,7 +36,8 @@ public struct CORSPolicy: Sendable {
         var headers: HTTPHeaders = [
             "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
             "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-            "Access-Control-Allow-Headers": request.headers["access-control-request-headers"] ?? "authorization, content-type, trpc-accept, x-request-id",
+            "Access-Control-Allow-Headers": request.headers["access-control-request-headers"]
+                ?? "authorization, content-type, trpc-accept, x-request-id",
             "Access-Control-Max-Age": "600", "Vary": "Origin",
         ]
         _ = method

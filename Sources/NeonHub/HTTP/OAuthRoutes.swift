@@ -33,8 +33,9 @@ enum OAuthRoutes {
         }
         let title = completion.status == "connected" ? "Connected" : "Not connected"
         let detail = completion.reason.map { " (\(escape($0)))" } ?? ""
-        return page(status: completion.status == "connected" ? 200 : 400, title: title,
-                    body: "<p>\(escape(completion.message))\(detail)</p><p>You can close this window.</p>")
+        return page(
+            status: completion.status == "connected" ? 200 : 400, title: title,
+            body: "<p>\(escape(completion.message))\(detail)</p><p>You can close this window.</p>")
     }
 
     /// The mock provider's consent page: Allow and Deny, each back to our own callback (never
@@ -46,22 +47,30 @@ enum OAuthRoutes {
         }
         let callback = flow.redirectURI(for: connector)
         let allow = callback + "?" + OAuthTokenClient.formEncode([("code", "mock-" + Base64URL.encode(SecureRandom.bytes(12))), ("state", state)])
-        let deny = callback + "?" + OAuthTokenClient.formEncode([("error", "access_denied"), ("error_description", "The user denied access."), ("state", state)])
+        let deny =
+            callback + "?"
+            + OAuthTokenClient.formEncode([("error", "access_denied"), ("error_description", "The user denied access."), ("state", state)])
         switch query["decision"] {
         case "allow": return HTTPResponse(status: 302, headers: ["Location": allow, "Cache-Control": "no-store"], body: [])
         case "deny": return HTTPResponse(status: 302, headers: ["Location": deny, "Cache-Control": "no-store"], body: [])
         default:
-            return page(status: 200, title: "Connect \(escape(connector)) (mock)", body: """
-                <p>Mock mode: no provider is contacted. Scopes: \(escape(query["scope"] ?? "none")).</p>
-                <p><a href="\(escape(allow))">Allow</a> · <a href="\(escape(deny))">Deny</a></p>
-                """)
+            return page(
+                status: 200, title: "Connect \(escape(connector)) (mock)",
+                body: """
+                    <p>Mock mode: no provider is contacted. Scopes: \(escape(query["scope"] ?? "none")).</p>
+                    <p><a href="\(escape(allow))">Allow</a> · <a href="\(escape(deny))">Deny</a></p>
+                    """)
         }
     }
 
     static func page(status: Int, title: String, body: String) -> HTTPResponse {
         let html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>\(title)</title></head><body><h1>\(title)</h1>\(body)</body></html>"
-        return HTTPResponse(status: status, headers: ["Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
-                                                      "Content-Security-Policy": "default-src 'none'"], body: Array(html.utf8))
+        return HTTPResponse(
+            status: status,
+            headers: [
+                "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
+                "Content-Security-Policy": "default-src 'none'",
+            ], body: Array(html.utf8))
     }
 
     static func escape(_ text: String) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Reads a request's query string the way browsers, `URLSearchParams` (tRPC's own server),
 /// HTML forms and Python's `urlencode` write it: `application/x-www-form-urlencoded`, where
 /// `+` is a space and `%XX` a byte. Every query parameter the server reads goes through here.

@@ -1,7 +1,8 @@
 public import HTTPCore
+public import HTTPFields
 import Logging
 import TimeUnits
-public import HTTPFields
+
 /// Where a route sends its answer: adds `X-Request-Id` and `traceparent`, records the
 /// request's metrics and log line, then hands the response to the connection. Usable from
 /// any thread, once.

@@ -38,8 +38,9 @@ enum WebhookRoutes {
 
     /// The service's view of an HTTP request.
     static func webhookRequest(_ request: HTTPRequest) -> WebhookRequest {
-        WebhookRequest(connector: String(request.path.dropFirst(prefix.count)), method: request.method, body: request.body,
-                       headers: request.headers.map { ($0.name, $0.value) }, path: request.path, query: request.query)
+        WebhookRequest(
+            connector: String(request.path.dropFirst(prefix.count)), method: request.method, body: request.body,
+            headers: request.headers.map { ($0.name, $0.value) }, path: request.path, query: request.query)
     }
 
     static func response(_ reply: WebhookReply) -> HTTPResponse {

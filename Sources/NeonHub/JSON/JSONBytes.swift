@@ -29,8 +29,12 @@ enum JSONBytes {
     /// Appends a number: integral values below 2^53 without a fraction, others in Swift's
     /// shortest round-trip form; a non-finite value (which JSON cannot hold) as `null`.
     static func writeNumber(_ n: Double, into out: inout [UInt8]) {
-        if n == n.rounded(), abs(n) < 9e15 { out.append(contentsOf: String(Int64(n)).utf8) }
-        else if n.isFinite { out.append(contentsOf: String(n).utf8) }
-        else { out.append(contentsOf: "null".utf8) }
+        if n == n.rounded(), abs(n) < 9e15 {
+            out.append(contentsOf: String(Int64(n)).utf8)
+        } else if n.isFinite {
+            out.append(contentsOf: String(n).utf8)
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
     }
 }

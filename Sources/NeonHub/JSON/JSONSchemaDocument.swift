@@ -1,4 +1,5 @@
 public import Foundation
+
 /// A JSON Schema document (draft 2020-12) read from a file, validating JSON values against
 /// it. It supports the keywords our own schemas use — `type`, `properties`, `required`,
 /// `additionalProperties`, `items`, `minItems`, `maxItems`, `enum`, `const`, `pattern`,
@@ -30,7 +31,8 @@ public struct JSONSchemaDocument: Sendable {
     private let patterns: [String: NSRegularExpressionBox]
 
     static let annotations: Set<String> = [
-        "$schema", "$id", "title", "description", "examples", "default", "$comment", "deprecated", "contentEncoding", "contentMediaType", "readOnly", "writeOnly",
+        "$schema", "$id", "title", "description", "examples", "default", "$comment", "deprecated", "contentEncoding", "contentMediaType", "readOnly",
+        "writeOnly",
     ]
     static let keywords: Set<String> = [
         "type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems", "enum", "const", "pattern", "format",
@@ -156,7 +158,9 @@ public struct JSONSchemaDocument: Sendable {
         if case .array(let one)? = s["oneOf"] {
             let matching = one.filter { conforms(value, to: $0) }.count
             if matching != 1 {
-                violations.append(Violation(path: path, message: matching == 0 ? "matches none of the allowed forms" : "matches more than one of the exclusive forms"))
+                violations.append(
+                    Violation(
+                        path: path, message: matching == 0 ? "matches none of the allowed forms" : "matches more than one of the exclusive forms"))
             }
         }
     }
@@ -221,7 +225,8 @@ public struct JSONSchemaDocument: Sendable {
     private static func isFullDate(_ text: String) -> Bool {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month) else { return false }
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]), (1...12).contains(month)
+        else { return false }
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
         return (1...days).contains(day)

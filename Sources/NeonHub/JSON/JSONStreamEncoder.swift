@@ -304,5 +304,7 @@ private struct UnsupportedEncoder: Encoder {
         KeyedEncodingContainer(StreamKeyedContainer<Key>(state: StreamState(), id: nil, codingPath: codingPath))
     }
     func unkeyedContainer() -> any UnkeyedEncodingContainer { StreamUnkeyedContainer(state: StreamState(), id: nil, codingPath: codingPath) }
-    func singleValueContainer() -> any SingleValueEncodingContainer { StreamSingleContainer(state: StreamState(), valid: false, codingPath: codingPath) }
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        StreamSingleContainer(state: StreamState(), valid: false, codingPath: codingPath)
+    }
 }

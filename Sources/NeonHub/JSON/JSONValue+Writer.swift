@@ -1,4 +1,5 @@
 import Foundation
+
 extension JSONValue {
     /// Compact JSON text with sorted keys, written directly (several times faster than
     /// `JSONEncoder`, which matters on the hot paths: inputs, outputs and `jsonb` binds).

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Decodes any `Decodable` straight from a `JSONValue` tree, with the semantics of
 /// `JSONDecoder` (default key strategy) and the procedures' date strategy: ISO 8601 with or
 /// without fractional seconds. No re-serialization, no second parse.
@@ -77,7 +78,8 @@ private enum JSONValueDecoding {
         if value == .null {
             return .valueNotFound(type, .init(codingPath: path(parent, key), debugDescription: "Expected \(type) value but found null instead."))
         }
-        return .typeMismatch(type, .init(codingPath: path(parent, key), debugDescription: "Expected to decode \(type) but found \(describe(value)) instead."))
+        return .typeMismatch(
+            type, .init(codingPath: path(parent, key), debugDescription: "Expected to decode \(type) but found \(describe(value)) instead."))
     }
 
     static func corrupted(_ message: String, _ parent: Node?, _ key: (any CodingKey)?) -> DecodingError {
@@ -219,8 +221,11 @@ private enum JSONValueDecoding {
 
         func value(_ key: Key) throws -> JSONValue {
             guard let value = object[key.stringValue] else {
-                throw DecodingError.keyNotFound(key, .init(codingPath: codingPath,
-                                                           debugDescription: "No value associated with key \(key.stringValue)."))
+                throw DecodingError.keyNotFound(
+                    key,
+                    .init(
+                        codingPath: codingPath,
+                        debugDescription: "No value associated with key \(key.stringValue)."))
             }
             return value
         }
@@ -287,8 +292,11 @@ private enum JSONValueDecoding {
         /// The next element (not consumed), or valueNotFound at the end.
         func peek(_ type: Any.Type) throws -> JSONValue {
             guard currentIndex < array.count else {
-                throw DecodingError.valueNotFound(type, .init(codingPath: codingPath + [IndexKey(index: currentIndex)],
-                                                              debugDescription: "Unkeyed container is at end."))
+                throw DecodingError.valueNotFound(
+                    type,
+                    .init(
+                        codingPath: codingPath + [IndexKey(index: currentIndex)],
+                        debugDescription: "Unkeyed container is at end."))
             }
             return array[currentIndex]
         }

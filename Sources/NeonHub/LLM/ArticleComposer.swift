@@ -15,9 +15,10 @@ struct ArticleComposer {
     func compose() -> TemplateArticle {
         let voice = ToneVoice.named(brief.tone)
         let slots = ArticleSlots(brief: brief, voice: voice)
-        var rng = SeededGenerator(seed: StableHash.fnv1a([
-            brief.topic, brief.primaryKeyword, brief.tone, brief.audience, String(brief.wordCount),
-        ]))
+        var rng = SeededGenerator(
+            seed: StableHash.fnv1a([
+                brief.topic, brief.primaryKeyword, brief.tone, brief.audience, String(brief.wordCount),
+            ]))
         let target = min(max(brief.wordCount, Self.wordRange.lowerBound), Self.wordRange.upperBound)
         // 4–6 sections in all (what the content agent's prompt asks real models for).
         let middleCount = min(max(Int((Double(target) / 350).rounded()), 2), 4)
@@ -152,7 +153,7 @@ struct SectionWriter {
         var index = 0
         while index < sentences.count {
             var size = 2 + rng.index(3)
-            if sentences.count - (index + size) == 1 { size += 1 } // no one-sentence tail
+            if sentences.count - (index + size) == 1 { size += 1 }  // no one-sentence tail
             paragraphs.append(sentences[index..<min(index + size, sentences.count)].joined(separator: " "))
             index += size
         }
@@ -169,9 +170,10 @@ struct SectionWriter {
     /// sentence or on one that already opens with a transition or a slot.
     private func decorate(_ pattern: String, position: Int, rng: inout SeededGenerator) -> String {
         guard position > 0, rng.index(6) == 0, let firstWord = pattern.split(separator: " ").first,
-              !pattern.hasPrefix("{"), !firstWord.hasSuffix(","), !firstWord.hasSuffix(":"),
-              !["Finally", "Next", "Once", "Another", "Most", "Over"].contains(String(firstWord)),
-              !slots.voice.asides.contains(pattern) else { return pattern }
+            !pattern.hasPrefix("{"), !firstWord.hasSuffix(","), !firstWord.hasSuffix(":"),
+            !["Finally", "Next", "Once", "Another", "Most", "Over"].contains(String(firstWord)),
+            !slots.voice.asides.contains(pattern)
+        else { return pattern }
         return rng.pick(slots.voice.connectors) + ArticleSlots.lowercaseFirst(pattern)
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Turns token usage into USD with a `PriceTable`. Unknown models cost `nil` (unknown), never 0.
 public struct CostCalculator: Sendable {
     /// The prices in force.
@@ -23,7 +24,8 @@ public struct CostCalculator: Sendable {
         let cached = min(max(0, usage.cachedTokens), input)
         let output = max(0, usage.outputTokens)
         let cachedRate = price.cachedInputPerMillion ?? price.inputPerMillion
-        let micro = Double(input - cached) * price.inputPerMillion
+        let micro =
+            Double(input - cached) * price.inputPerMillion
             + Double(cached) * cachedRate
             + Double(output) * price.outputPerMillion
         return ((micro / 1_000_000) * 1e10).rounded() / 1e10

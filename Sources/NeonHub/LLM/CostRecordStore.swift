@@ -1,4 +1,5 @@
 public import Foundation
+
 /// One priced LLM call as stored (an `agent_run_metrics` row, for the database store).
 public struct CostRecord: Sendable, Equatable {
     /// Row id.

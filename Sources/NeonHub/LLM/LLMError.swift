@@ -19,20 +19,20 @@ public enum LLMError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A one-line, key-free explanation.
     public var description: String {
         switch self {
-        case let .http(status, message):
+        case .http(let status, let message):
             return "LLM endpoint answered HTTP \(status): \(message)"
         case .timeout:
             return "LLM request timed out"
-        case let .malformedResponse(detail):
+        case .malformedResponse(let detail):
             return "LLM endpoint sent a malformed response: \(detail)"
-        case let .rateLimited(retryAfter):
+        case .rateLimited(let retryAfter):
             if let retryAfter {
                 return "LLM endpoint is rate limiting requests (retry after \(retryAfter.components.seconds) s)"
             }
             return "LLM endpoint is rate limiting requests"
-        case let .transport(detail):
+        case .transport(let detail):
             return "LLM endpoint unreachable: \(detail)"
-        case let .invalidConfiguration(detail):
+        case .invalidConfiguration(let detail):
             return "LLM provider misconfigured: \(detail)"
         }
     }

@@ -56,7 +56,9 @@ public struct LLMRequest: Sendable, Equatable {
     public var task: LLMTask
 
     /// Creates a request.
-    public init(model: String, messages: [LLMMessage], temperature: Double? = nil, maxTokens: Int? = nil, jsonOutput: Bool = false, task: LLMTask = .text) {
+    public init(
+        model: String, messages: [LLMMessage], temperature: Double? = nil, maxTokens: Int? = nil, jsonOutput: Bool = false, task: LLMTask = .text
+    ) {
         self.model = model
         self.messages = messages
         self.temperature = temperature

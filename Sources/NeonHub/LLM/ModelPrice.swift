@@ -1,4 +1,5 @@
 public import Foundation
+
 /// One row of the price table: what a model (or a family of models, by prefix) costs from a
 /// given day on, in USD per million tokens.
 public struct ModelPrice: Codable, Sendable, Equatable {
@@ -60,7 +61,8 @@ public struct ModelPrice: Codable, Sendable, Equatable {
     public static func parseDay(_ text: String) -> Date? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let components = DateComponents(year: year, month: month, day: day)

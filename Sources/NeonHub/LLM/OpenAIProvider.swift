@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 import HTTPFields
 public import Logging
+
+#if canImport(FoundationNetworking)
+    public import FoundationNetworking
+#endif
 /// An OpenAI-compatible chat-completions client (OpenAI itself, or any local server that
 /// speaks its API): `POST {baseURL}/chat/completions` with a bearer key, through
 /// `OutboundClient`.
@@ -78,7 +79,8 @@ public struct OpenAIProvider: LLMProvider {
     /// The HTTP request (identical across retries).
     func makeOutboundRequest(_ request: LLMRequest, model: String) throws(LLMError) -> OutboundRequest {
         guard let url = URL(string: baseURL + "/chat/completions"),
-              let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
+            let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil
+        else {
             throw .invalidConfiguration("base URL must be an absolute http(s) URL")
         }
         let body: Data

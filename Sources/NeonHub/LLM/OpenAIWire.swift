@@ -118,7 +118,8 @@ enum OpenAIWire {
     /// OpenAI-shaped, or nil when empty.
     static func errorMessage(from data: Data) -> String? {
         if let envelope = try? JSONDecoder().decode(ErrorEnvelope.self, from: data),
-           let message = envelope.error.message, !message.isEmpty {
+            let message = envelope.error.message, !message.isEmpty
+        {
             return message
         }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Why a price table was refused.
 public enum PriceTableError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file could not be read.
@@ -17,12 +18,12 @@ public enum PriceTableError: Error, Sendable, Equatable, CustomStringConvertible
     /// A one-line explanation.
     public var description: String {
         switch self {
-        case let .unreadable(detail): return "price table unreadable: \(detail)"
-        case let .invalidJSON(detail): return "price table is not valid JSON: \(detail)"
-        case let .unsupportedVersion(version): return "price table version \(version) is not supported (expected 1)"
+        case .unreadable(let detail): return "price table unreadable: \(detail)"
+        case .invalidJSON(let detail): return "price table is not valid JSON: \(detail)"
+        case .unsupportedVersion(let version): return "price table version \(version) is not supported (expected 1)"
         case .empty: return "price table has no prices"
-        case let .invalidEntry(index, reason): return "price table entry \(index): \(reason)"
-        case let .duplicate(model, day): return "price table lists \(model) from \(day) twice"
+        case .invalidEntry(let index, let reason): return "price table entry \(index): \(reason)"
+        case .duplicate(let model, let day): return "price table lists \(model) from \(day) twice"
         }
     }
 }
@@ -89,7 +90,8 @@ public struct PriceTable: Sendable, Equatable {
     public func price(for model: String, at date: Date) -> ModelPrice? {
         let matching = prices.filter { $0.matches(model) }
         guard let best = matching.map(\.specificity).max() else { return nil }
-        return matching
+        return
+            matching
             .filter { $0.specificity == best }
             .compactMap { price in price.effectiveDate.map { (price, $0) } }
             .filter { $0.1 <= date }
@@ -104,7 +106,8 @@ public struct PriceTable: Sendable, Equatable {
         if price.effectiveDate == nil {
             throw .invalidEntry(index: index, reason: "effectiveFrom '\(price.effectiveFrom)' is not a YYYY-MM-DD date")
         }
-        let rates = [("inputPerMillion", price.inputPerMillion), ("outputPerMillion", price.outputPerMillion)]
+        let rates =
+            [("inputPerMillion", price.inputPerMillion), ("outputPerMillion", price.outputPerMillion)]
             + (price.cachedInputPerMillion.map { [("cachedInputPerMillion", $0)] } ?? [])
         for (field, rate) in rates where !rate.isFinite || rate < 0 {
             throw .invalidEntry(index: index, reason: "\(field) must be a non-negative number")

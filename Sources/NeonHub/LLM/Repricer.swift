@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Recomputes recorded costs with a (new) price table — `neonhub content reprice`.
 public struct Repricer: Sendable {
     /// Differences below this many USD are rounding, not a change.
@@ -31,7 +32,7 @@ public struct Repricer: Sendable {
     static func differs(_ old: Double?, _ new: Double?) -> Bool {
         switch (old, new) {
         case (nil, nil): return false
-        case let (a?, b?): return abs(a - b) > tolerance
+        case (let a?, let b?): return abs(a - b) > tolerance
         default: return true
         }
     }

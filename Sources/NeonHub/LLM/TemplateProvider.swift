@@ -22,7 +22,7 @@ public struct TemplateProvider: LLMProvider {
         try Task.checkCancellation()
         let content: String
         switch request.task {
-        case let .article(brief):
+        case .article(let brief):
             let article = ArticleComposer(brief: brief).compose()
             content = request.jsonOutput ? article.jsonText() : article.markdown()
         case .text:
@@ -47,8 +47,11 @@ public struct TemplateProvider: LLMProvider {
         let cleaned = ArticleSlots.clean(message)
         var rng = SeededGenerator(seed: StableHash.fnv1a([cleaned]))
         let subjectWords = cleaned.split(separator: " ").prefix(12)
-        let subject = subjectWords.isEmpty ? "your question" : "“" + subjectWords.joined(separator: " ")
-            + (cleaned.split(separator: " ").count > 12 ? "…”" : "”")
+        let subject =
+            subjectWords.isEmpty
+            ? "your question"
+            : "“" + subjectWords.joined(separator: " ")
+                + (cleaned.split(separator: " ").count > 12 ? "…”" : "”")
         let advice = rng.shuffled(ArticlePhrases.replyAdvice).prefix(2).joined(separator: " ")
         let text = "\(rng.pick(ArticlePhrases.replyOpeners)) \(subject): \(advice)"
         guard request.jsonOutput else { return text }

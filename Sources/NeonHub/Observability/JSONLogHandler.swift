@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+
 /// A swift-log handler that writes one JSON object per line to standard error:
 /// `{"ts":…,"level":…,"logger":…,"msg":…, <metadata>}`. The metadata merges, in this order
 /// (later wins), the logger's own, the metadata provider's (the current trace and request:
@@ -59,15 +60,19 @@ public struct JSONLogHandler: LogHandler {
 public enum LoggingSetup {
     /// Bootstraps swift-log; call once at start-up.
     public static func bootstrap(format: String, level: Logger.Level) {
-        LoggingSystem.bootstrap({ label, provider in
-            makeHandler(label: label, format: format, level: level, metadataProvider: provider)
-        }, metadataProvider: TraceContext.metadataProvider)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                makeHandler(label: label, format: format, level: level, metadataProvider: provider)
+            }, metadataProvider: TraceContext.metadataProvider)
     }
 
     /// The handler `bootstrap` installs for the logger `label`.
-    static func makeHandler(label: String, format: String, level: Logger.Level,
-                            metadataProvider: Logger.MetadataProvider? = TraceContext.metadataProvider) -> any LogHandler {
-        var handler: any LogHandler = format == "json"
+    static func makeHandler(
+        label: String, format: String, level: Logger.Level,
+        metadataProvider: Logger.MetadataProvider? = TraceContext.metadataProvider
+    ) -> any LogHandler {
+        var handler: any LogHandler =
+            format == "json"
             ? JSONLogHandler(label: label, metadataProvider: metadataProvider)
             : StreamLogHandler.standardError(label: label, metadataProvider: metadataProvider)
         handler.logLevel = level

@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 extension NeonHubMetrics {
     /// Counts a job added to the queue (`neonhub_queue_jobs_added_total{kind}`).
@@ -8,8 +9,10 @@ extension NeonHubMetrics {
 
     /// Counts a job that reached a final state (`succeeded`, `dlq`, `cancelled`).
     public func recordJobCompleted(kind: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_queue_jobs_completed_total", Self.help.queueCompleted),
-                             labels: [("kind", kind), ("outcome", outcome)]).increment()
+        registry.makeCounter(
+            descriptor: Self.descriptor("neonhub_queue_jobs_completed_total", Self.help.queueCompleted),
+            labels: [("kind", kind), ("outcome", outcome)]
+        ).increment()
     }
 
     /// Sets the queue gauges from one reading of the table: depth by kind and status, and
@@ -36,8 +39,6 @@ extension NeonHubMetrics {
         public var count: Int
     }
 }
-
-import Synchronization
 
 /// The label pairs the queue gauges were last set for, so that a pair that empties is set
 /// to 0 instead of keeping its last value.

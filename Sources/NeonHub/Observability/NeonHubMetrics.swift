@@ -40,7 +40,8 @@ public final class NeonHubMetrics: Sendable {
         connectorDuration: "Duration of connector API requests, by connector and action.",
         connectorRetries: "Connector API requests that were retries of an earlier attempt, by connector and action.",
         rateLimit: "Requests refused by the rate limiter.",
-        tokenRefreshes: "Connection token refreshes, by connector and outcome (success, failure, skipped when another caller or process had refreshed).",
+        tokenRefreshes:
+            "Connection token refreshes, by connector and outcome (success, failure, skipped when another caller or process had refreshed).",
         connections: "Connections, by connector and status (active, attention, revoked).",
         llmCost: "LLM cost of finished agent runs in USD, by tenant and agent.",
         llmBudget: "The daily LLM cost budget per tenant and agent, in USD.",
@@ -73,7 +74,8 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_llm_cost_usd_total", "counter", Self.help.llmCost),
             ("neonhub_webhook_events_total", "counter", Self.help.webhookEvents),
         ]
-        dbQueryDuration = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
+        dbQueryDuration = registry.makeValueHistogram(
+            descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
         rateLimitHits = registry.makeCounter(descriptor: Self.descriptor("neonhub_rate_limit_hits_total", Self.help.rateLimit), labels: [])
         llmDailyCostBudget = registry.makeGauge(descriptor: Self.descriptor("neonhub_llm_daily_cost_budget_usd", Self.help.llmBudget), labels: [])
     }
@@ -92,8 +94,10 @@ public final class NeonHubMetrics: Sendable {
     /// Adds a finished run's LLM cost (tenant label: alerts compare it with the daily budget).
     public func recordLLMCost(tenant: String, agent: String, usd: Double) {
         guard usd > 0, usd.isFinite else { return }
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_llm_cost_usd_total", Self.help.llmCost),
-                             labels: [("tenant", tenant), ("agent", agent)]).increment(by: usd)
+        registry.makeCounter(
+            descriptor: Self.descriptor("neonhub_llm_cost_usd_total", Self.help.llmCost),
+            labels: [("tenant", tenant), ("agent", agent)]
+        ).increment(by: usd)
     }
 
     /// A label value escaped for the text format (`\\`, `\"`, `\n`), for text written by
@@ -133,10 +137,12 @@ public final class NeonHubMetrics: Sendable {
         let key = RequestKey(method: method, route: route, status: status)
         let (counter, histogram) = requestCounters.withLock { cache -> (Counter, ValueHistogram) in
             if let pair = cache[key] { return pair }
-            let counter = registry.makeCounter(descriptor: Self.descriptor("neonhub_http_requests_total", Self.help.httpRequests),
-                                               labels: [("method", method), ("route", route), ("status", String(status))])
-            let histogram = registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_http_request_duration_seconds", Self.help.httpDuration),
-                                                        labels: [("route", route)], buckets: Self.latencyBuckets)
+            let counter = registry.makeCounter(
+                descriptor: Self.descriptor("neonhub_http_requests_total", Self.help.httpRequests),
+                labels: [("method", method), ("route", route), ("status", String(status))])
+            let histogram = registry.makeValueHistogram(
+                descriptor: Self.descriptor("neonhub_http_request_duration_seconds", Self.help.httpDuration),
+                labels: [("route", route)], buckets: Self.latencyBuckets)
             cache[key] = (counter, histogram)
             return (counter, histogram)
         }
@@ -149,10 +155,14 @@ public final class NeonHubMetrics: Sendable {
         let (counter, histogram) = runCounters.withLock { cache in
             let key = RunKey(agent: agent, status: status, intent: intent)
             if let pair = cache[key] { return pair }
-            let pair = (registry.makeCounter(descriptor: Self.descriptor("neonhub_agent_runs_total", Self.help.agentRuns),
-                                             labels: [("agent", agent), ("status", status), ("intent", intent)]),
-                        registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_agent_run_duration_seconds", Self.help.agentDuration),
-                                                    labels: [("agent", agent), ("intent", intent)], buckets: Self.runBuckets))
+            let pair = (
+                registry.makeCounter(
+                    descriptor: Self.descriptor("neonhub_agent_runs_total", Self.help.agentRuns),
+                    labels: [("agent", agent), ("status", status), ("intent", intent)]),
+                registry.makeValueHistogram(
+                    descriptor: Self.descriptor("neonhub_agent_run_duration_seconds", Self.help.agentDuration),
+                    labels: [("agent", agent), ("intent", intent)], buckets: Self.runBuckets)
+            )
             cache[key] = pair
             return pair
         }
@@ -162,33 +172,43 @@ public final class NeonHubMetrics: Sendable {
 
     /// Counts a failure seen by an agent's circuit breaker.
     public func recordBreakerFailure(agent: String) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_circuit_breaker_failures_total", Self.help.breaker), labels: [("agent", agent)]).increment()
+        registry.makeCounter(descriptor: Self.descriptor("neonhub_circuit_breaker_failures_total", Self.help.breaker), labels: [("agent", agent)])
+            .increment()
     }
 
     /// Counts a connector request (one HTTP attempt), its duration, and whether it was a retry.
     public func recordConnectorRequest(connector: String, action: String, outcome: String, seconds: Double? = nil, retry: Bool = false) {
         let labels = [("connector", connector), ("action", action)]
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_requests_total", Self.help.connector), labels: labels + [("outcome", outcome)]).increment()
+        registry.makeCounter(
+            descriptor: Self.descriptor("neonhub_connector_requests_total", Self.help.connector), labels: labels + [("outcome", outcome)]
+        ).increment()
         if let seconds {
-            registry.makeValueHistogram(descriptor: Self.descriptor("neonhub_connector_request_duration_seconds", Self.help.connectorDuration),
-                                        labels: labels, buckets: Self.latencyBuckets).record(seconds)
+            registry.makeValueHistogram(
+                descriptor: Self.descriptor("neonhub_connector_request_duration_seconds", Self.help.connectorDuration),
+                labels: labels, buckets: Self.latencyBuckets
+            ).record(seconds)
         }
         if retry {
-            registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_retries_total", Self.help.connectorRetries), labels: labels).increment()
+            registry.makeCounter(descriptor: Self.descriptor("neonhub_connector_retries_total", Self.help.connectorRetries), labels: labels)
+                .increment()
         }
     }
 
     /// Counts one webhook event or handshake of `connector` (a `WebhookConnector` id) by
     /// `outcome`: `accepted`, `duplicate`, `unmatched`, `rejected` or `handshake`.
     public func recordWebhookEvent(connector: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_webhook_events_total", Self.help.webhookEvents),
-                             labels: [("connector", connector), ("outcome", outcome)]).increment()
+        registry.makeCounter(
+            descriptor: Self.descriptor("neonhub_webhook_events_total", Self.help.webhookEvents),
+            labels: [("connector", connector), ("outcome", outcome)]
+        ).increment()
     }
 
     /// Counts a token refresh of `connector` (`success`, `failure` or `skipped`).
     public func recordTokenRefresh(connector: String, outcome: String) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_token_refreshes_total", Self.help.tokenRefreshes),
-                             labels: [("connector", connector), ("outcome", outcome)]).increment()
+        registry.makeCounter(
+            descriptor: Self.descriptor("neonhub_token_refreshes_total", Self.help.tokenRefreshes),
+            labels: [("connector", connector), ("outcome", outcome)]
+        ).increment()
     }
 
     /// Sets `neonhub_connections` to `counts` (connector, status → count); a pair that was
@@ -202,7 +222,8 @@ public final class NeonHubMetrics: Sendable {
         }
         let descriptor = Self.descriptor("neonhub_connections", Self.help.connections)
         for count in counts {
-            registry.makeGauge(descriptor: descriptor, labels: [("connector", count.connector), ("status", count.status)]).set(to: Double(count.count))
+            registry.makeGauge(descriptor: descriptor, labels: [("connector", count.connector), ("status", count.status)]).set(
+                to: Double(count.count))
         }
         for pair in stale { registry.makeGauge(descriptor: descriptor, labels: [("connector", pair[0]), ("status", pair[1])]).set(to: 0) }
     }
@@ -240,8 +261,9 @@ public final class NeonHubMetrics: Sendable {
             case .timeout?: outcome = "timeout"
             case .network?: outcome = "network_error"
             }
-            recordConnectorRequest(connector: attempt.labels.connector, action: attempt.labels.action, outcome: outcome,
-                                   seconds: attempt.duration.inSeconds, retry: attempt.number > 1)
+            recordConnectorRequest(
+                connector: attempt.labels.connector, action: attempt.labels.action, outcome: outcome,
+                seconds: attempt.duration.inSeconds, retry: attempt.number > 1)
         }
     }
 

@@ -11,11 +11,13 @@ enum ProcessMetrics {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n\(name) \(format(value))\n"
         }
         if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-           let close = stat.lastIndex(of: ")") {
+            let close = stat.lastIndex(of: ")")
+        {
             // Fields after "pid (comm) ": state is field 3; utime 14, stime 15, starttime 22, vsize 23, rss 24.
             let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
             if fields.count > 21, let utime = Double(fields[11]), let stime = Double(fields[12]),
-               let start = Double(fields[19]), let vsize = Double(fields[20]), let rss = Double(fields[21]) {
+                let start = Double(fields[19]), let vsize = Double(fields[20]), let rss = Double(fields[21])
+            {
                 metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", (utime + stime) / clockTicks)
                 metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", rss * pageSize)
                 metric("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", vsize)

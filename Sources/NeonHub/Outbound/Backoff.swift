@@ -38,7 +38,7 @@ public struct Backoff: Sendable, Equatable {
         switch jitter {
         case .full:
             return step * Double.random(in: 0...1, using: &generator)
-        case let .additive(fraction):
+        case .additive(let fraction):
             return min(step + step * Double.random(in: 0...max(0, fraction), using: &generator), maximum)
         case .none:
             return step

@@ -2,6 +2,7 @@ import Foundation
 import HTTPFields
 public import Logging
 import TimeUnits
+
 /// The one outbound HTTP client: every call to a provider (LLM, connectors, queue) goes
 /// through `send`.
 ///
@@ -43,11 +44,13 @@ public struct OutboundClient: Sendable {
 
     private func send(_ request: OutboundRequest, span: TraceParent) async throws -> OutboundResponse {
         let redactor = SecretRedactor(for: request, maxLength: configuration.bodyExcerptLength)
-        let wire = TransportRequest(method: request.method, url: request.url,
-                                    headers: headersToSend(request, span: span), body: request.body)
+        let wire = TransportRequest(
+            method: request.method, url: request.url,
+            headers: headersToSend(request, span: span), body: request.body)
         let policy = configuration.retry
-        let mayRetry = policy.allowsRetry(method: request.method, safety: request.retry,
-                                          hasIdempotencyKey: request.headers.contains("Idempotency-Key"))
+        let mayRetry = policy.allowsRetry(
+            method: request.method, safety: request.retry,
+            hasIdempotencyKey: request.headers.contains("Idempotency-Key"))
         let attemptTimeout = request.attemptTimeout ?? configuration.attemptTimeout
         let clock = ContinuousClock()
         let deadline = (request.deadline ?? configuration.deadline).map { clock.now + $0 }
@@ -62,16 +65,17 @@ public struct OutboundClient: Sendable {
             let duration = clock.now - started
             var failure: OutboundError
             switch outcome {
-            case let .answered(response):
+            case .answered(let response):
                 guard let code = OutboundError.code(forStatus: response.status) else {
                     report(request, number: number, status: response.status, duration: duration, code: nil, pause: nil)
-                    return OutboundResponse(status: response.status, headers: response.headers,
-                                            body: response.body, attempts: number)
+                    return OutboundResponse(
+                        status: response.status, headers: response.headers,
+                        body: response.body, attempts: number)
                 }
                 failure = makeFailure(code, response, request: request, redactor: redactor)
-            case let .failed(code, detail):
+            case .failed(let code, let detail):
                 failure = OutboundError(code: code, detail: detail)
-            case let .cancelled(error):
+            case .cancelled(let error):
                 throw error
             }
             failure.attempts = number
@@ -81,7 +85,7 @@ public struct OutboundClient: Sendable {
                 after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter),
                 retriesDone: number - 1, mayRetry: mayRetry, remaining: deadline.map { $0 - clock.now },
                 using: &generator)
-            let pause: Duration? = if case let .retry(after) = decision { after } else { nil }
+            let pause: Duration? = if case .retry(let after) = decision { after } else { nil }
             report(request, number: number, status: failure.status, duration: duration, code: failure.code, pause: pause)
             log(failure, request: request, redactor: redactor, pause: pause)
             guard let pause else { throw failure }
@@ -146,8 +150,9 @@ public struct OutboundClient: Sendable {
         _ request: OutboundRequest, number: Int, status: Int?, duration: Duration, code: OutboundError.Code?, pause: Duration?
     ) {
         guard hook != nil || request.hook != nil else { return }
-        let record = OutboundAttempt(labels: request.labels, method: request.method, urlTemplate: request.urlTemplate,
-                                     number: number, status: status, duration: duration, errorCode: code, retryDelay: pause)
+        let record = OutboundAttempt(
+            labels: request.labels, method: request.method, urlTemplate: request.urlTemplate,
+            number: number, status: status, duration: duration, errorCode: code, retryDelay: pause)
         hook?(record)
         request.hook?(record)
     }

@@ -1,5 +1,6 @@
 public import Foundation
 import TimeUnits
+
 /// Why an outbound HTTP call failed, once retries (if any) were spent.
 ///
 /// `code` is stable and is what callers branch on (a queue re-schedules `rateLimited` at

@@ -1,5 +1,6 @@
 public import Foundation
 public import HTTPFields
+
 /// One outbound HTTP call as a caller describes it: what to send, how to label it in metrics
 /// and records, whether it may be repeated, how long it may take, and which values are secret.
 public struct OutboundRequest: Sendable {

@@ -1,5 +1,6 @@
 public import Foundation
 public import HTTPFields
+
 /// A successful (2xx) answer to an outbound request.
 public struct OutboundResponse: Sendable {
     /// The HTTP status.

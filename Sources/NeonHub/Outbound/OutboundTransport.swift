@@ -1,5 +1,6 @@
 public import Foundation
 public import HTTPFields
+
 /// Sends one HTTP request and returns the answer, whatever its status: the replaceable
 /// bottom of `OutboundClient` (URLSession today; our own sockets could be another).
 public protocol OutboundTransport: Sendable {

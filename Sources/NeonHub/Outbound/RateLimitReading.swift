@@ -80,13 +80,17 @@ public struct RateLimitReading: Sendable, Equatable {
         }
         func number(_ value: JSONValue?) -> Double? { if case .number(let number)? = value { number } else { nil } }
         let readings = usages.map { entry in
-            (percent: ["call_count", "total_cputime", "total_time"].compactMap { number(entry.usage[$0]) }.max() ?? 0,
-             regainMinutes: number(entry.usage["estimated_time_to_regain_access"]) ?? 0, source: entry.source)
+            (
+                percent: ["call_count", "total_cputime", "total_time"].compactMap { number(entry.usage[$0]) }.max() ?? 0,
+                regainMinutes: number(entry.usage["estimated_time_to_regain_access"]) ?? 0, source: entry.source
+            )
         }
         guard let worst = readings.max(by: { ($0.regainMinutes, $0.percent) < ($1.regainMinutes, $1.percent) }) else { return nil }
         let percent = readings.map(\.percent).max() ?? 0
         let spent = percent >= spentPercentage || worst.regainMinutes > 0
-        let resetsAt: Date? = worst.regainMinutes > 0 ? now.addingTimeInterval(worst.regainMinutes * 60)
+        let resetsAt: Date? =
+            worst.regainMinutes > 0
+            ? now.addingTimeInterval(worst.regainMinutes * 60)
             : spent ? now.addingTimeInterval(recheckAfter) : nil
         return RateLimitReading(remaining: max(0, Int((100 - percent).rounded(.down))), resetsAt: resetsAt, isSpent: spent, source: worst.source)
     }

@@ -4,8 +4,10 @@ import Foundation
 enum SecretPatterns {
     /// Parameter names whose values are secret: any name containing one of these fragments
     /// (compared without case), or exactly one of `exactNames`.
-    static let nameFragments = ["token", "secret", "password", "passwd", "apikey", "api_key", "api-key",
-                                "signature", "credential", "authorization", "private_key", "session"]
+    static let nameFragments = [
+        "token", "secret", "password", "passwd", "apikey", "api_key", "api-key",
+        "signature", "credential", "authorization", "private_key", "session",
+    ]
     /// Short names that are secret only on their own (`key=` of Google APIs, OAuth `code=`).
     static let exactNames = ["key", "sig", "code", "auth", "client_assertion", "assertion"]
 

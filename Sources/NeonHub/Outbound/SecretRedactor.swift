@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Keeps secrets out of anything that may reach an error or a log. It removes
 /// - the registered values (a request's tokens, keys, client secrets);
 /// - credentials after an auth scheme (`Bearer …`, `Basic …`);

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 import HTTPFields
 import TimeUnits
+
+#if canImport(FoundationNetworking)
+    public import FoundationNetworking
+#endif
 /// `OutboundTransport` over Foundation's `URLSession`, with a hard deadline and task
 /// cancellation: the data task is cancelled when the timeout passes (→ `.timeout`) or when
 /// the calling Swift task is cancelled (→ `CancellationError`). The completion handler runs
@@ -40,8 +41,9 @@ public struct URLSessionTransport: OutboundTransport {
                     if let error {
                         continuation.resume(throwing: Self.classify(error, outcome: outcome))
                     } else if let http = response as? HTTPURLResponse {
-                        continuation.resume(returning: TransportResponse(
-                            status: http.statusCode, headers: Self.headers(of: http), body: data ?? Data()))
+                        continuation.resume(
+                            returning: TransportResponse(
+                                status: http.statusCode, headers: Self.headers(of: http), body: data ?? Data()))
                     } else {
                         continuation.resume(throwing: OutboundTransportError(.network, detail: "not an HTTP response"))
                     }

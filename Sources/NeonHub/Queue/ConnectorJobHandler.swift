@@ -17,7 +17,10 @@ struct ConnectorJobHandler: JobHandler {
         }
         let rateLimit = service.catalog[connector]?.definition.rateLimit
         if let blocked = await spentBudget(connector: connector, connection: connectionID, rateLimit: rateLimit) {
-            return .deferred(until: blocked.until, reason: "quota: \(connector) budget spent (learned from \(blocked.source)) until \(ISO8601DateFormatter().string(from: blocked.until))")
+            return .deferred(
+                until: blocked.until,
+                reason:
+                    "quota: \(connector) budget spent (learned from \(blocked.source)) until \(ISO8601DateFormatter().string(from: blocked.until))")
         }
         let connection: ConnectionStore.Connection
         do {
@@ -34,14 +37,19 @@ struct ConnectorJobHandler: JobHandler {
         do {
             let result = try await service.perform(call, connection: connection)
             if let reading = result.rateLimit, let resetsAt = reading.resetsAt {
-                try? await store.learnQuota(connector: connector, connection: connectionID, remaining: reading.isSpent ? 0 : reading.remaining,
-                                            resetsAt: resetsAt, source: reading.source)
+                try? await store.learnQuota(
+                    connector: connector, connection: connectionID, remaining: reading.isSpent ? 0 : reading.remaining,
+                    resetsAt: resetsAt, source: reading.source)
             }
-            return .succeeded(result: result.output, remoteID: Self.remoteID(result.output), remoteURL: Self.remoteURL(result.output, connector: connector))
+            return .succeeded(
+                result: result.output, remoteID: Self.remoteID(result.output), remoteURL: Self.remoteURL(result.output, connector: connector))
         } catch let error as ConnectorError {
-            var failure = JobFailure(code: error.code.rawValue, message: error.message, retryAfterSeconds: error.retryAfterSeconds, request: request,
-                                     response: .object(["code": .string(error.code.rawValue), "message": .string(error.message),
-                                                        "providerCode": error.providerCode.map(JSONValue.string) ?? .null]))
+            var failure = JobFailure(
+                code: error.code.rawValue, message: error.message, retryAfterSeconds: error.retryAfterSeconds, request: request,
+                response: .object([
+                    "code": .string(error.code.rawValue), "message": .string(error.message),
+                    "providerCode": error.providerCode.map(JSONValue.string) ?? .null,
+                ]))
             failure.httpStatus = Self.status(in: error.message)
             switch error.code {
             case .providerTimeout:
@@ -52,9 +60,11 @@ struct ConnectorJobHandler: JobHandler {
                 // The provider's own reset wins; without one, the catalog's documented window
                 // (LinkedIn's daily quotas reset at midnight UTC); without that, a minute.
                 let now = Date()
-                let resetsAt = error.retryAfterSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
+                let resetsAt =
+                    error.retryAfterSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
                     ?? rateLimit?.nextReset(after: now) ?? now.addingTimeInterval(60)
-                let source = error.retryAfterSeconds != nil ? "retry-after" : rateLimit?.nextReset(after: now) != nil ? "429 and the documented window" : "429"
+                let source =
+                    error.retryAfterSeconds != nil ? "retry-after" : rateLimit?.nextReset(after: now) != nil ? "429 and the documented window" : "429"
                 try? await store.learnQuota(connector: connector, connection: connectionID, remaining: 0, resetsAt: resetsAt, source: source)
                 failure.retryAfterSeconds = max(1, Int(resetsAt.timeIntervalSince(now).rounded(.up)))
                 return .retry(failure)
@@ -81,8 +91,10 @@ struct ConnectorJobHandler: JobHandler {
 
     /// What was asked, for the dead-letter queue: the action and its input, redacted.
     static func requestRecord(job: QueueJob, input: JSONValue) -> JSONValue {
-        .object(["connector": .string(job.connector ?? ""), "action": .string(job.action ?? ""), "accountId": job.accountID.map(JSONValue.string) ?? .null,
-                 "input": Sanitizer.sanitize(input), "idempotencyKey": .string(job.idempotencyKey)])
+        .object([
+            "connector": .string(job.connector ?? ""), "action": .string(job.action ?? ""), "accountId": job.accountID.map(JSONValue.string) ?? .null,
+            "input": Sanitizer.sanitize(input), "idempotencyKey": .string(job.idempotencyKey),
+        ])
     }
 
     /// The platform's id of what was created: `id`, `postId` or `urn` of the action's output.

@@ -1,5 +1,5 @@
-import Synchronization
 import Postgres
+import Synchronization
 
 /// Writes the outcomes of jobs that finish at about the same time in one round trip and one
 /// commit (group commit, as Postgres does with WAL flushes): an outcome submitted while no

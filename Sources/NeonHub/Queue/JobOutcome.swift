@@ -33,8 +33,10 @@ public struct JobFailure: Sendable {
     public var response: JSONValue?
 
     /// A failure.
-    public init(code: String, message: String, httpStatus: Int? = nil, retryAfterSeconds: Int? = nil,
-                request: JSONValue? = nil, response: JSONValue? = nil) {
+    public init(
+        code: String, message: String, httpStatus: Int? = nil, retryAfterSeconds: Int? = nil,
+        request: JSONValue? = nil, response: JSONValue? = nil
+    ) {
         self.code = code
         self.message = message
         self.httpStatus = httpStatus

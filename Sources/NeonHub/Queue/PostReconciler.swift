@@ -29,13 +29,15 @@ struct PostReconciler: Sendable {
     static let rules: [String: Rule] = [
         // GET /{page-id}/posts?since=… (Graph API Page feed), each with message and permalink_url.
         // No `limit`: it would cap the whole read, not the page size.
-        "meta": Rule(publishActions: ["page.createPost"], listAction: "page.listPosts",
-                     listInput: { .object(["since": .string(String(Int($0.timeIntervalSince1970)))]) },
-                     textField: "message", itemText: "message", itemID: "id", itemURL: "permalink"),
+        "meta": Rule(
+            publishActions: ["page.createPost"], listAction: "page.listPosts",
+            listInput: { .object(["since": .string(String(Int($0.timeIntervalSince1970)))]) },
+            textField: "message", itemText: "message", itemID: "id", itemURL: "permalink"),
         // GET /rest/posts?q=author&author=…&sortBy=CREATED (Posts API), each with commentary.
-        "linkedin": Rule(publishActions: ["posts.create", "posts.createArticle"], listAction: "posts.list",
-                         listInput: { _ in .object(["count": .number(50), "sortBy": .string("CREATED")]) },
-                         textField: "commentary", itemText: "commentary", itemID: "id", itemURL: nil),
+        "linkedin": Rule(
+            publishActions: ["posts.create", "posts.createArticle"], listAction: "posts.list",
+            listInput: { _ in .object(["count": .number(50), "sortBy": .string("CREATED")]) },
+            textField: "commentary", itemText: "commentary", itemID: "id", itemURL: nil),
     ]
 
     /// Whether `connector`'s `action` can be reconciled.
@@ -46,7 +48,8 @@ struct PostReconciler: Sendable {
 
     func reconcile(_ job: QueueJob, service: ConnectorService) async -> ReconcileResult {
         guard let connector = job.connector, let action = job.action, let rule = Self.rules[connector], rule.publishActions.contains(action),
-              let connectionID = job.connectionID else { return .unsupported }
+            let connectionID = job.connectionID
+        else { return .unsupported }
         guard let text = JSONPath.text(job.payload["input"]?[rule.textField]).map(Self.normalized), !text.isEmpty else { return .unsupported }
         do {
             guard let connection = try await service.connections.get(tenant: job.tenantID, id: connectionID) else { return .unsupported }
@@ -54,10 +57,18 @@ struct PostReconciler: Sendable {
             let call = ConnectorCall(connector: connector, action: rule.listAction, input: rule.listInput(since), accountID: job.accountID)
             let listed = try await service.perform(call, connection: connection).output
             let items: [JSONValue]
-            if case .array(let array)? = listed["items"] { items = array } else if case .array(let array) = listed { items = array } else { items = [] }
+            if case .array(let array)? = listed["items"] {
+                items = array
+            } else if case .array(let array) = listed {
+                items = array
+            } else {
+                items = []
+            }
             for item in items where JSONPath.text(item[rule.itemText]).map(Self.normalized) == text {
                 guard let id = JSONPath.text(item[rule.itemID]) else { continue }
-                let url = rule.itemURL.flatMap { JSONPath.text(item[$0]) } ?? ConnectorJobHandler.remoteURL(.object(["id": .string(id)]), connector: connector)
+                let url =
+                    rule.itemURL.flatMap { JSONPath.text(item[$0]) }
+                    ?? ConnectorJobHandler.remoteURL(.object(["id": .string(id)]), connector: connector)
                 return .found(remoteID: id, remoteURL: url)
             }
             // Not among the posts read: missing only if they were all the posts of the window.

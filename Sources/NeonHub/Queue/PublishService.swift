@@ -27,9 +27,11 @@ public struct PublishService: Sendable {
         public var traceParent: String?
 
         /// A request; everything optional may be nil.
-        public init(tenantID: String, connectionID: UUID, action: String, accountID: String? = nil, input: JSONValue = .object([:]),
-                    draftID: UUID? = nil, runAt: String? = nil, timeZone: String? = nil, idempotencyKey: String? = nil,
-                    runID: UUID? = nil, traceParent: String? = nil) {
+        public init(
+            tenantID: String, connectionID: UUID, action: String, accountID: String? = nil, input: JSONValue = .object([:]),
+            draftID: UUID? = nil, runAt: String? = nil, timeZone: String? = nil, idempotencyKey: String? = nil,
+            runID: UUID? = nil, traceParent: String? = nil
+        ) {
             self.tenantID = tenantID; self.connectionID = connectionID; self.action = action; self.accountID = accountID
             self.input = input; self.draftID = draftID; self.runAt = runAt; self.timeZone = timeZone
             self.idempotencyKey = idempotencyKey; self.runID = runID; self.traceParent = traceParent
@@ -58,19 +60,28 @@ public struct PublishService: Sendable {
         if let schema = entry.inputSchemas[action.id] {
             let violations = schema.validate(input)
             guard violations.isEmpty else {
-                throw QueueError(.invalidJob, "Invalid input for \(connection.connector).\(action.id): " + violations.prefix(5).map(\.description).joined(separator: "; "))
+                throw QueueError(
+                    .invalidJob,
+                    "Invalid input for \(connection.connector).\(action.id): " + violations.prefix(5).map(\.description).joined(separator: "; "))
             }
         }
         let runAfter = try request.runAt.map { try ScheduleTime.resolve(runAt: $0, timeZone: request.timeZone) }
         let contentHash = SHA256Digest.hex(Array(input.jsonText.utf8))
         let kind: JobKind = action.kind == "write" ? .publish : .action
-        let key = request.idempotencyKey ?? "auto:" + SHA256Digest.hex(Array([request.tenantID, request.draftID?.uuidString ?? "", connection.id.uuidString,
-                                                                            request.accountID ?? "", request.action, contentHash].joined(separator: "\u{1F}").utf8))
-        let added = try await store.enqueue(QueueStore.NewJob(
-            tenantID: request.tenantID, kind: kind, connectionID: connection.id, connector: connection.connector, action: request.action,
-            accountID: request.accountID, draftID: request.draftID, runID: request.runID, payload: .object(["input": input]),
-            idempotencyKey: key, contentHash: contentHash, runAfter: runAfter, timeZone: request.timeZone, maxAttempts: maxAttempts,
-            traceParent: request.traceParent))
+        let key =
+            request.idempotencyKey ?? "auto:"
+            + SHA256Digest.hex(
+                Array(
+                    [
+                        request.tenantID, request.draftID?.uuidString ?? "", connection.id.uuidString,
+                        request.accountID ?? "", request.action, contentHash,
+                    ].joined(separator: "\u{1F}").utf8))
+        let added = try await store.enqueue(
+            QueueStore.NewJob(
+                tenantID: request.tenantID, kind: kind, connectionID: connection.id, connector: connection.connector, action: request.action,
+                accountID: request.accountID, draftID: request.draftID, runID: request.runID, payload: .object(["input": input]),
+                idempotencyKey: key, contentHash: contentHash, runAfter: runAfter, timeZone: request.timeZone, maxAttempts: maxAttempts,
+                traceParent: request.traceParent))
         if added.created { metrics.recordJobAdded(kind: kind.rawValue) }
         return added
     }

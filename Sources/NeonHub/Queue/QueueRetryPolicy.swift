@@ -33,22 +33,26 @@ struct QueueRetryPolicy: Sendable {
             if job.attempts >= job.maxAttempts {
                 return .init(status: .dlq, attemptOutcome: "unknown", failure: failure, dlqReason: "outcome_unknown")
             }
-            return .init(status: .unknown, attemptOutcome: "unknown", runAfter: now.addingTimeInterval(backoff(attempt: 1)),
-                         waitReason: "reconcile: the platform is checked before anything is sent again", failure: failure)
+            return .init(
+                status: .unknown, attemptOutcome: "unknown", runAfter: now.addingTimeInterval(backoff(attempt: 1)),
+                waitReason: "reconcile: the platform is checked before anything is sent again", failure: failure)
         case .retry(let failure):
             let rateLimited = failure.code == "providerRateLimited"
             let retryAfter = failure.retryAfterSeconds.map(TimeInterval.init)
             if rateLimited, let retryAfter, retryAfter > Double(retryAfterCap.components.seconds) {
-                return .init(status: .queued, attemptOutcome: "rate_limited", runAfter: now.addingTimeInterval(retryAfter),
-                             waitReason: "rate_limited: the provider asked for \(Int(retryAfter)) s", failure: failure, refundAttempt: true)
+                return .init(
+                    status: .queued, attemptOutcome: "rate_limited", runAfter: now.addingTimeInterval(retryAfter),
+                    waitReason: "rate_limited: the provider asked for \(Int(retryAfter)) s", failure: failure, refundAttempt: true)
             }
             if job.attempts >= job.maxAttempts {
-                return .init(status: .dlq, attemptOutcome: rateLimited ? "rate_limited" : "retryable", failure: failure,
-                             dlqReason: "max_attempts: \(failure.code)")
+                return .init(
+                    status: .dlq, attemptOutcome: rateLimited ? "rate_limited" : "retryable", failure: failure,
+                    dlqReason: "max_attempts: \(failure.code)")
             }
             let delay = max(backoff(attempt: job.attempts), retryAfter ?? 0)
-            return .init(status: .retrying, attemptOutcome: rateLimited ? "rate_limited" : "retryable", runAfter: now.addingTimeInterval(delay),
-                         waitReason: retryAfter != nil ? "retry_after" : "backoff", failure: failure)
+            return .init(
+                status: .retrying, attemptOutcome: rateLimited ? "rate_limited" : "retryable", runAfter: now.addingTimeInterval(delay),
+                waitReason: retryAfter != nil ? "retry_after" : "backoff", failure: failure)
         }
     }
 }

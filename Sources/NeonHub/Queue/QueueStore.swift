@@ -31,10 +31,12 @@ public struct QueueStore: Sendable {
         public var priority: Int
 
         /// A job; `runAfter` nil means now.
-        public init(tenantID: String, kind: JobKind, connectionID: UUID? = nil, connector: String? = nil, action: String? = nil,
-                    accountID: String? = nil, draftID: UUID? = nil, runID: UUID? = nil, webhookEventID: UUID? = nil,
-                    payload: JSONValue = .object([:]), idempotencyKey: String, contentHash: String? = nil, runAfter: Date? = nil,
-                    timeZone: String? = nil, maxAttempts: Int, traceParent: String? = nil, priority: Int = 0) {
+        public init(
+            tenantID: String, kind: JobKind, connectionID: UUID? = nil, connector: String? = nil, action: String? = nil,
+            accountID: String? = nil, draftID: UUID? = nil, runID: UUID? = nil, webhookEventID: UUID? = nil,
+            payload: JSONValue = .object([:]), idempotencyKey: String, contentHash: String? = nil, runAfter: Date? = nil,
+            timeZone: String? = nil, maxAttempts: Int, traceParent: String? = nil, priority: Int = 0
+        ) {
             self.tenantID = tenantID; self.kind = kind; self.connectionID = connectionID; self.connector = connector
             self.action = action; self.accountID = accountID; self.draftID = draftID; self.runID = runID
             self.webhookEventID = webhookEventID; self.payload = payload; self.idempotencyKey = idempotencyKey
@@ -50,7 +52,8 @@ public struct QueueStore: Sendable {
     public func enqueue(_ new: NewJob) async throws -> (job: QueueJob, created: Bool) {
         let future = new.runAfter.map { $0.timeIntervalSinceNow > 0.5 } ?? false
         let traceParent = new.traceParent ?? TraceContext.current?.traceparent
-        let inserted = try await pool.query("""
+        let inserted = try await pool.query(
+            """
             INSERT INTO publish_jobs (tenant_id, kind, status, connection_id, connector, action, account_id, draft_id, run_id, webhook_event_id,
                                       payload, idempotency_key, content_hash, run_after, time_zone, max_attempts, trace_parent, priority)
             VALUES (\(new.tenantID), \(new.kind.rawValue), \(future ? "scheduled" : "queued"), \(new.connectionID), \(new.connector), \(new.action),
@@ -64,15 +67,19 @@ public struct QueueStore: Sendable {
             throw QueueError(.idempotencyConflict, "The idempotency key is in use")
         }
         guard existing.kind == new.kind, existing.connectionID == new.connectionID, existing.action == new.action,
-              existing.contentHash == new.contentHash else {
-            throw QueueError(.idempotencyConflict, "The idempotency key \(new.idempotencyKey) already belongs to job \(existing.id) with different content")
+            existing.contentHash == new.contentHash
+        else {
+            throw QueueError(
+                .idempotencyConflict, "The idempotency key \(new.idempotencyKey) already belongs to job \(existing.id) with different content")
         }
         return (existing, false)
     }
 
     func job(tenant: String, idempotencyKey: String) async throws -> QueueJob? {
-        try await pool.query("SELECT \(unescaped: QueueJob.columns) FROM publish_jobs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)")
-            .first.map(QueueJob.init(row:))
+        try await pool.query(
+            "SELECT \(unescaped: QueueJob.columns) FROM publish_jobs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)"
+        )
+        .first.map(QueueJob.init(row:))
     }
 
     /// One of the tenant's jobs, or nil.
@@ -83,17 +90,21 @@ public struct QueueStore: Sendable {
 
     /// A job's attempts, oldest first.
     public func attempts(tenant: String, job: UUID) async throws -> [QueueAttempt] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT attempt, worker, outcome, http_status, error::text AS error, request::text AS request, response::text AS response,
                    retry_after_seconds, started_at, finished_at, duration_ms
             FROM publish_attempts WHERE job_id = \(job) AND tenant_id = \(tenant) ORDER BY id
-            """).map(QueueAttempt.init(row:))
+            """
+        ).map(QueueAttempt.init(row:))
     }
 
     /// A page of the tenant's jobs, newest first.
-    public func list(tenant: String, status: String?, kind: String?, connectionID: UUID?, limit: Int, cursor: String?) async throws -> Page<QueueJob> {
+    public func list(tenant: String, status: String?, kind: String?, connectionID: UUID?, limit: Int, cursor: String?) async throws -> Page<QueueJob>
+    {
         let after = try cursor.map(PageCursor.decode)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT \(unescaped: QueueJob.columns) FROM publish_jobs
             WHERE tenant_id = \(tenant) AND (\(status)::text IS NULL OR status = \(status)) AND (\(kind)::text IS NULL OR kind = \(kind))
               AND (\(connectionID)::uuid IS NULL OR connection_id = \(connectionID))
@@ -106,7 +117,8 @@ public struct QueueStore: Sendable {
     /// Puts a job from the dead-letter queue back in line under the same idempotency key,
     /// with its attempts reset.
     public func retry(tenant: String, id: UUID) async throws -> QueueJob {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             UPDATE publish_jobs SET status = 'queued', attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL,
                    finished_at = NULL, updated_at = now()
             WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'dlq'
@@ -119,7 +131,8 @@ public struct QueueStore: Sendable {
 
     /// Cancels a job that has not started (or waits in the dead-letter queue).
     public func cancel(tenant: String, id: UUID) async throws -> QueueJob {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             UPDATE publish_jobs SET status = 'cancelled', finished_at = now(), updated_at = now(), wait_reason = NULL
             WHERE id = \(id) AND tenant_id = \(tenant) AND status IN ('scheduled', 'queued', 'retrying', 'dlq')
             RETURNING \(unescaped: QueueJob.columns)
@@ -148,7 +161,8 @@ public struct QueueStore: Sendable {
     public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
         let kindList = kinds.map(\.rawValue).joined(separator: ",")
         let leaseSeconds = Double(lease.components.seconds)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             WITH expired AS (
                 SELECT id, status AS previous FROM publish_jobs
                 WHERE status = 'running' AND locked_until < now() AND kind = ANY(string_to_array(\(kindList), ','))
@@ -183,14 +197,16 @@ public struct QueueStore: Sendable {
             FROM claimed JOIN opened ON opened.job_id = claimed.id
             """)
         return try rows.map { row in
-            Claim(job: try QueueJob(row: row), previousStatus: JobStatus(rawValue: try row.decode("previous", as: String.self)) ?? .queued,
-                  attemptID: try row.decode("attempt_id", as: Int64.self))
+            Claim(
+                job: try QueueJob(row: row), previousStatus: JobStatus(rawValue: try row.decode("previous", as: String.self)) ?? .queued,
+                attemptID: try row.decode("attempt_id", as: Int64.self))
         }
     }
 
     /// Extends a claim's lease; false when the worker no longer holds it.
     public func heartbeat(job: UUID, worker: String, lease: Duration) async throws -> Bool {
-        try await pool.execute("""
+        try await pool.execute(
+            """
             UPDATE publish_jobs SET locked_until = now() + make_interval(secs => \(Double(lease.components.seconds)))
             WHERE id = \(job) AND locked_by = \(worker) AND status = 'running'
             """) == 1
@@ -298,8 +314,9 @@ public struct QueueStore: Sendable {
             """,
         ])
         let depth = try results[0].rows.map {
-            NeonHubMetrics.QueueDepthSample(kind: try $0.decode("kind", as: String.self), status: try $0.decode("status", as: String.self),
-                                            count: try $0.decode("n", as: Int.self))
+            NeonHubMetrics.QueueDepthSample(
+                kind: try $0.decode("kind", as: String.self), status: try $0.decode("status", as: String.self),
+                count: try $0.decode("n", as: Int.self))
         }
         var oldest: [String: Double] = [:]
         for row in results[1].rows { oldest[try row.decode("kind", as: String.self)] = max(0, try row.decode("age", as: Double.self)) }
@@ -308,10 +325,12 @@ public struct QueueStore: Sendable {
 
     /// When the connection's learned budget opens again, if it is spent now.
     func quotaBlockedUntil(connector: String, connection: UUID) async throws -> (until: Date, source: String)? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT resets_at, source FROM connector_quotas
             WHERE connector = \(connector) AND connection_id = \(connection) AND coalesce(remaining, 0) <= 0 AND resets_at > now()
-            """).first.map { (try $0.decode("resets_at", as: Date.self), try $0.decode("source", as: String.self)) }
+            """
+        ).first.map { (try $0.decode("resets_at", as: Date.self), try $0.decode("source", as: String.self)) }
     }
 
     /// Takes one call from the connection's budget, counted against the catalog's documented
@@ -319,7 +338,8 @@ public struct QueueStore: Sendable {
     /// provider's headers taught it otherwise. Returns when the budget opens again if it was
     /// already spent (the call must not be sent), nil when the call may go.
     func takeQuota(connector: String, connection: UUID, limit: Int, windowEnd: Date) async throws -> (until: Date, source: String)? {
-        let row = try await pool.query("""
+        let row = try await pool.query(
+            """
             INSERT INTO connector_quotas AS q (connector, connection_id, remaining, resets_at, source)
             VALUES (\(connector), \(connection), \(limit - 1), \(windowEnd), 'catalog')
             ON CONFLICT (connector, connection_id) DO UPDATE
@@ -328,14 +348,16 @@ public struct QueueStore: Sendable {
                 resets_at = CASE WHEN q.resets_at <= now() THEN \(windowEnd) ELSE q.resets_at END,
                 updated_at = now()
             RETURNING remaining, resets_at, source
-            """).first
+            """
+        ).first
         guard let row, try row.decode("remaining", as: Int.self) < 0 else { return nil }
         return (try row.decode("resets_at", as: Date.self), try row.decode("source", as: String.self))
     }
 
     /// Records what a provider said about the connection's budget: nothing left until `resetsAt`.
     func learnQuota(connector: String, connection: UUID, remaining: Int?, resetsAt: Date, source: String) async throws {
-        try await pool.execute("""
+        try await pool.execute(
+            """
             INSERT INTO connector_quotas (connector, connection_id, remaining, resets_at, source) VALUES
                 (\(connector), \(connection), \(remaining), \(resetsAt), \(source))
             ON CONFLICT (connector, connection_id) DO UPDATE

@@ -51,8 +51,10 @@ public final class QueueWorkers: Sendable {
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let inFlight = Atomic<Int>(0)
 
-    init(store: QueueStore, handlers: [JobKind: any JobHandler], settings: Settings, connectionString: String,
-         metrics: NeonHubMetrics, logger: Logger) {
+    init(
+        store: QueueStore, handlers: [JobKind: any JobHandler], settings: Settings, connectionString: String,
+        metrics: NeonHubMetrics, logger: Logger
+    ) {
         self.store = store
         self.handlers = handlers
         self.settings = settings
@@ -83,12 +85,13 @@ public final class QueueWorkers: Sendable {
             for index in 0..<settings.count {
                 tasks.append(Task { [self] in await workLoop(worker: "\(processID)#\(index)") })
             }
-            tasks.append(Task { [self] in
-                while !stopping.load(ordering: .relaxed) {
-                    await readGauges()
-                    try? await Task.sleep(for: settings.gaugeInterval)
-                }
-            })
+            tasks.append(
+                Task { [self] in
+                    while !stopping.load(ordering: .relaxed) {
+                        await readGauges()
+                        try? await Task.sleep(for: settings.gaugeInterval)
+                    }
+                })
         }
     }
 
@@ -101,7 +104,11 @@ public final class QueueWorkers: Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         let left = inFlight.load(ordering: .relaxed)
-        if left > 0 { logger.warning("queue workers stopped with jobs still running; their leases will expire and others will reclaim them", metadata: ["running": "\(left)"]) }
+        if left > 0 {
+            logger.warning(
+                "queue workers stopped with jobs still running; their leases will expire and others will reclaim them",
+                metadata: ["running": "\(left)"])
+        }
         tasks.withLock { tasks in
             for task in tasks { task.cancel() }
             tasks.removeAll()
@@ -168,8 +175,10 @@ public final class QueueWorkers: Sendable {
         if let handler = handlers[job.kind] {
             transition = await decide(claim, handler: handler)
         } else {
-            transition = .init(status: .dlq, attemptOutcome: "permanent", failure: JobFailure(code: "noHandler", message: "No handler for \(job.kind.rawValue) jobs"),
-                               dlqReason: "no_handler")
+            transition = .init(
+                status: .dlq, attemptOutcome: "permanent",
+                failure: JobFailure(code: "noHandler", message: "No handler for \(job.kind.rawValue) jobs"),
+                dlqReason: "no_handler")
         }
         do {
             let written = try await finisher.finish(QueueStore.finishStatement(claim, worker: worker, transition: transition, startedAt: started))
@@ -179,10 +188,14 @@ public final class QueueWorkers: Sendable {
             }
             if transition.status.isFinal { metrics.recordJobCompleted(kind: job.kind.rawValue, outcome: transition.status.rawValue) }
             if transition.status == .dlq {
-                logger.warning("job moved to the dead-letter queue", metadata: ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "reason": "\(transition.dlqReason ?? "")"])
+                logger.warning(
+                    "job moved to the dead-letter queue",
+                    metadata: ["job": "\(job.id)", "kind": "\(job.kind.rawValue)", "reason": "\(transition.dlqReason ?? "")"])
             }
         } catch {
-            logger.error("could not record a job's outcome; its lease will expire and it will be reclaimed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            logger.error(
+                "could not record a job's outcome; its lease will expire and it will be reclaimed",
+                metadata: ["job": "\(job.id)", "error": "\(error)"])
         }
     }
 
@@ -196,15 +209,25 @@ public final class QueueWorkers: Sendable {
             case .missing:
                 return .init(status: .queued, attemptOutcome: "reconciled_missing", runAfter: Date(), waitReason: nil)
             case .unsupported:
-                return .init(status: .dlq, attemptOutcome: "unknown",
-                             failure: JobFailure(code: "outcomeUnknown", message: "\(job.connector ?? "The connector") cannot look its posts up; a person must check whether it was published"),
-                             dlqReason: "outcome_unknown")
+                return .init(
+                    status: .dlq, attemptOutcome: "unknown",
+                    failure: JobFailure(
+                        code: "outcomeUnknown",
+                        message: "\(job.connector ?? "The connector") cannot look its posts up; a person must check whether it was published"),
+                    dlqReason: "outcome_unknown")
             case .inconclusive:
-                return .init(status: .dlq, attemptOutcome: "unknown",
-                             failure: JobFailure(code: "outcomeUnknown", message: "The post was not among the account's posts that could be read since the job started, and there were more; a person must check whether it was published"),
-                             dlqReason: "outcome_unknown")
+                return .init(
+                    status: .dlq, attemptOutcome: "unknown",
+                    failure: JobFailure(
+                        code: "outcomeUnknown",
+                        message:
+                            "The post was not among the account's posts that could be read since the job started, and there were more; a person must check whether it was published"
+                    ),
+                    dlqReason: "outcome_unknown")
             case .unavailable:
-                return policy.transition(for: .unknown(JobFailure(code: "reconcileUnavailable", message: "The platform could not be asked whether the post exists")), job: job)
+                return policy.transition(
+                    for: .unknown(JobFailure(code: "reconcileUnavailable", message: "The platform could not be asked whether the post exists")),
+                    job: job)
             }
         }
         return policy.transition(for: await handler.run(job), job: job)

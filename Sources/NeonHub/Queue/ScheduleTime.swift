@@ -37,9 +37,10 @@ enum ScheduleTime {
             return range.reduce(0) { $0 * 10 + Int(scalars[$1] - 0x30) }
         }
         guard scalars.count >= 16, scalars[4] == UInt8(ascii: "-"), scalars[7] == UInt8(ascii: "-"),
-              scalars[10] == UInt8(ascii: "T") || scalars[10] == UInt8(ascii: " "), scalars[13] == UInt8(ascii: ":"),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60 else { return nil }
+            scalars[10] == UInt8(ascii: "T") || scalars[10] == UInt8(ascii: " "), scalars[13] == UInt8(ascii: ":"),
+            let year = number(0..<4), let month = number(5..<7), let day = number(8..<10), let hour = number(11..<13), let minute = number(14..<16),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60
+        else { return nil }
         var index = 16
         var second = 0.0
         if index < scalars.count, scalars[index] == UInt8(ascii: ":") {
@@ -62,7 +63,8 @@ enum ScheduleTime {
             if scalars[index] == UInt8(ascii: "Z"), index == scalars.count - 1 {
                 offset = 0
             } else if scalars[index] == UInt8(ascii: "+") || scalars[index] == UInt8(ascii: "-"), scalars.count == index + 6,
-                      scalars[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6) {
+                scalars[index + 3] == UInt8(ascii: ":"), let hours = number(index + 1..<index + 3), let minutes = number(index + 4..<index + 6)
+            {
                 offset = (scalars[index] == UInt8(ascii: "-") ? -1 : 1) * (hours * 3600 + minutes * 60)
             } else {
                 return nil
@@ -71,7 +73,8 @@ enum ScheduleTime {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute)),
-              calendar.component(.day, from: date) == day else { return nil }
+            calendar.component(.day, from: date) == day
+        else { return nil }
         return (date.timeIntervalSince1970 + second, offset)
     }
 }

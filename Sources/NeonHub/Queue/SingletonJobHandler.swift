@@ -18,7 +18,8 @@ struct SingletonJobHandler: JobHandler {
         let trace = TraceContext.current  // the job's; the connection's thread below has no task-locals
         do {
             let result = try await pool.withConnection { connection -> JSONValue? in
-                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass)::int, \(lockKey)::int) AS got").first?.decode("got", as: Bool.self)
+                let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass)::int, \(lockKey)::int) AS got").first?.decode(
+                    "got", as: Bool.self)
                 guard got == true else { return nil }
                 defer { _ = try? connection.execute("SELECT pg_advisory_unlock(\(Self.lockClass)::int, \(lockKey)::int)") }
                 return try waitForAsync(trace: trace) { try await work() }
@@ -54,8 +55,9 @@ struct RecurringJobs: Sendable {
     func enqueueDue(now: Date = Date()) async {
         for schedule in Self.schedules {
             let period = Int(now.timeIntervalSince1970 / schedule.every)
-            let job = QueueStore.NewJob(tenantID: Self.systemTenant, kind: schedule.kind, idempotencyKey: "schedule:\(schedule.kind.rawValue):\(period)",
-                                        runAfter: Date(timeIntervalSince1970: Double(period) * schedule.every), maxAttempts: 3, priority: -1)
+            let job = QueueStore.NewJob(
+                tenantID: Self.systemTenant, kind: schedule.kind, idempotencyKey: "schedule:\(schedule.kind.rawValue):\(period)",
+                runAfter: Date(timeIntervalSince1970: Double(period) * schedule.every), maxAttempts: 3, priority: -1)
             if let added = try? await store.enqueue(job), added.created { metrics.recordJobAdded(kind: schedule.kind.rawValue) }
         }
     }

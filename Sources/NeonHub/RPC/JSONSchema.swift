@@ -1,4 +1,5 @@
 import Foundation
+
 /// A JSON Schema (2020-12 subset) describing a procedure's input or output. The same value
 /// validates incoming JSON (with field paths in the issues) and is published in OpenAPI.
 public indirect enum JSONSchema: Sendable {
@@ -41,7 +42,7 @@ public indirect enum JSONSchema: Sendable {
     /// The schema as a JSON-compatible dictionary.
     public var jsonObject: [String: Any] {
         switch self {
-        case let .string(minLength, maxLength, enumValues, format, pattern):
+        case .string(let minLength, let maxLength, let enumValues, let format, let pattern):
             var o: [String: Any] = ["type": "string"]
             if let minLength { o["minLength"] = minLength }
             if let maxLength { o["maxLength"] = maxLength }
@@ -49,20 +50,20 @@ public indirect enum JSONSchema: Sendable {
             if let format { o["format"] = format }
             if let pattern { o["pattern"] = pattern } else if enumValues == nil, format == nil { o["pattern"] = Self.noNULPattern }
             return o
-        case let .integer(minimum, maximum):
+        case .integer(let minimum, let maximum):
             return ["type": "integer", "minimum": minimum ?? -Self.maxSafeInteger, "maximum": maximum ?? Self.maxSafeInteger]
-        case let .number(minimum, maximum):
+        case .number(let minimum, let maximum):
             var o: [String: Any] = ["type": "number"]
             if let minimum { o["minimum"] = minimum }
             if let maximum { o["maximum"] = maximum }
             return o
         case .boolean:
             return ["type": "boolean"]
-        case let .array(items, maxItems):
+        case .array(let items, let maxItems):
             var o: [String: Any] = ["type": "array", "items": items.jsonObject]
             if let maxItems { o["maxItems"] = maxItems }
             return o
-        case let .object(properties, required, additional):
+        case .object(let properties, let required, let additional):
             var props: [String: Any] = [:]
             // Validation reads `null` as absent, so an optional property also takes `null`
             // (as tRPC clients send an unset cursor).
@@ -74,9 +75,9 @@ public indirect enum JSONSchema: Sendable {
             return ["type": "object"]
         case .any:
             return [:]
-        case let .nullable(inner):
+        case .nullable(let inner):
             return ["anyOf": [inner.jsonObject, ["type": "null"]]]
-        case let .requiringAnyOf(fields, inner):
+        case .requiringAnyOf(let fields, let inner):
             var o = inner.jsonObject
             o["anyOf"] = fields.map { ["required": [$0], "properties": [$0: ["not": ["type": "null"]]]] }
             return o
@@ -116,7 +117,7 @@ extension JSONSchema {
             return issue("Required")
         }
         switch self {
-        case let .string(minLength, maxLength, enumValues, format, pattern):
+        case .string(let minLength, let maxLength, let enumValues, let format, let pattern):
             guard case .string(let s) = value else { return issue("Expected string") }
             // PostgreSQL text cannot hold NUL; refuse it here rather than fail later.
             if s.utf8.contains(0) { return issue("Must not contain NUL characters") }
@@ -126,16 +127,19 @@ extension JSONSchema {
             if let enumValues, !enumValues.contains(s) { return issue("Must be one of: \(enumValues.joined(separator: ", "))") }
             if format == "uuid", UUID(uuidString: s) == nil { return issue("Invalid uuid") }
             if format == "date-time", (try? Date(s, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) == nil,
-               (try? Date(s, strategy: Date.ISO8601FormatStyle())) == nil { return issue("Invalid ISO 8601 date-time") }
+                (try? Date(s, strategy: Date.ISO8601FormatStyle())) == nil
+            {
+                return issue("Invalid ISO 8601 date-time")
+            }
             if let pattern, s.range(of: pattern, options: .regularExpression) == nil { return issue("Must match \(pattern)") }
             return []
-        case let .integer(minimum, maximum):
+        case .integer(let minimum, let maximum):
             guard case .number(let n) = value, n == n.rounded() else { return issue("Expected integer") }
             if abs(n) > Double(Self.maxSafeInteger) { return issue("Must be between -\(Self.maxSafeInteger) and \(Self.maxSafeInteger)") }
             if let minimum, n < Double(minimum) { return issue("Must be >= \(minimum)") }
             if let maximum, n > Double(maximum) { return issue("Must be <= \(maximum)") }
             return []
-        case let .number(minimum, maximum):
+        case .number(let minimum, let maximum):
             guard case .number(let n) = value else { return issue("Expected number") }
             if let minimum, n < minimum { return issue("Must be >= \(minimum)") }
             if let maximum, n > maximum { return issue("Must be <= \(maximum)") }
@@ -143,11 +147,11 @@ extension JSONSchema {
         case .boolean:
             guard case .bool = value else { return issue("Expected boolean") }
             return []
-        case let .array(items, maxItems):
+        case .array(let items, let maxItems):
             guard case .array(let a) = value else { return issue("Expected array") }
             if let maxItems, a.count > maxItems { return issue("Must have at most \(maxItems) items") }
             return a.enumerated().flatMap { items.validate($0.element, path: path + [String($0.offset)]) }
-        case let .object(properties, required, additional):
+        case .object(let properties, let required, let additional):
             guard case .object(let o) = value else { return issue("Expected object") }
             var issues: [ValidationIssue] = []
             for (name, schema) in properties {
@@ -169,9 +173,9 @@ extension JSONSchema {
             return issue("Expected object")
         case .any:
             return []
-        case let .nullable(inner):
+        case .nullable(let inner):
             return inner.validate(value, path: path)
-        case let .requiringAnyOf(fields, inner):
+        case .requiringAnyOf(let fields, let inner):
             var issues = inner.validate(value, path: path)
             if case .object(let o) = value, !fields.contains(where: { o[$0].map { $0 != .null } ?? false }) {
                 issues.append(ValidationIssue(path: path, message: "Give one of: \(fields.joined(separator: ", "))"))

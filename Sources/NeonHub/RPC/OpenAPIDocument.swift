@@ -1,4 +1,5 @@
 import Foundation
+
 /// Builds the OpenAPI 3.1 document of every procedure from the registry: queries as GET with
 /// a JSON `input` query parameter, mutations as POST with a JSON body, subscriptions as GET
 /// answering `text/event-stream`, success envelopes with the output schema, the shared error
@@ -7,8 +8,10 @@ import Foundation
 public enum OpenAPIDocument {
     /// The document as JSON bytes.
     public static func json(registry: ProcedureRegistry, version: String) -> [UInt8] {
-        let data = (try? JSONSerialization.data(withJSONObject: document(registry: registry, version: version),
-                                                options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(
+                withJSONObject: document(registry: registry, version: version),
+                options: [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted])) ?? Data()
         return [UInt8](data)
     }
 
@@ -20,8 +23,11 @@ public enum OpenAPIDocument {
         }
         return [
             "openapi": "3.1.0",
-            "info": ["title": "NeonHub API", "version": version,
-                     "description": "tRPC-compatible procedures. Queries: GET /trpc/<name>?input=<JSON>; mutations: POST /trpc/<name> with a JSON body; subscriptions: GET as Server-Sent Events. Batches: comma-separated names with batch=1."],
+            "info": [
+                "title": "NeonHub API", "version": version,
+                "description":
+                    "tRPC-compatible procedures. Queries: GET /trpc/<name>?input=<JSON>; mutations: POST /trpc/<name> with a JSON body; subscriptions: GET as Server-Sent Events. Batches: comma-separated names with batch=1.",
+            ],
             "paths": paths,
             "components": [
                 "securitySchemes": ["bearer": ["type": "http", "scheme": "bearer", "bearerFormat": "JWT"]],
@@ -29,11 +35,17 @@ public enum OpenAPIDocument {
                 "responses": [
                     "Error": errorResponse("Error envelope"),
                     "BadRequest": errorResponse("Malformed or invalid input (BAD_REQUEST, with the failing field paths in data.issues)"),
-                    "Unauthorized": errorResponse("Missing, malformed or invalid bearer token (UNAUTHORIZED)", headers: [
-                        "WWW-Authenticate": ["description": "Bearer error=\"invalid_token\"", "schema": ["type": "string"]]]),
+                    "Unauthorized": errorResponse(
+                        "Missing, malformed or invalid bearer token (UNAUTHORIZED)",
+                        headers: [
+                            "WWW-Authenticate": ["description": "Bearer error=\"invalid_token\"", "schema": ["type": "string"]]
+                        ]),
                     "Forbidden": errorResponse("The caller's role may not call this procedure (FORBIDDEN)"),
-                    "TooManyRequests": errorResponse("Rate limit exceeded (TOO_MANY_REQUESTS)", headers: [
-                        "Retry-After": ["description": "Seconds until a call is accepted again", "schema": ["type": "integer", "minimum": 1]]]),
+                    "TooManyRequests": errorResponse(
+                        "Rate limit exceeded (TOO_MANY_REQUESTS)",
+                        headers: [
+                            "Retry-After": ["description": "Seconds until a call is accepted again", "schema": ["type": "integer", "minimum": 1]]
+                        ]),
                 ],
             ],
         ]
@@ -67,11 +79,13 @@ public enum OpenAPIDocument {
         let required = !p.inputSchema.acceptsNoInput
         switch p.kind {
         case .query, .subscription:
-            operation["parameters"] = [[
-                "name": "input", "in": "query", "required": required,
-                "description": required ? "The input as URL-encoded JSON" : "The input as URL-encoded JSON (absent: no input)",
-                "content": ["application/json": ["schema": input]],
-            ]]
+            operation["parameters"] = [
+                [
+                    "name": "input", "in": "query", "required": required,
+                    "description": required ? "The input as URL-encoded JSON" : "The input as URL-encoded JSON (absent: no input)",
+                    "content": ["application/json": ["schema": input]],
+                ]
+            ]
         case .mutation:
             // tRPC refuses a POST without a JSON content type (415), so the body is always
             // sent; `{}` is the empty input.
@@ -84,8 +98,11 @@ public enum OpenAPIDocument {
     /// `data:` line one event of the output schema, `event: ping` every 10 s).
     static func success(_ p: Procedure) -> [String: Any] {
         if p.kind == .subscription {
-            return ["description": "Server-Sent Events as tRPC v11 httpSubscriptionLink reads them: `event: connected`, one message per event (its JSON in `data`, with `id` when resumable), `event: ping` every 10 s, then `event: return` or `event: serialized-error` (the error shape)",
-                    "content": ["text/event-stream": ["schema": serverSentEventSchema(p.outputSchema)]]]
+            return [
+                "description":
+                    "Server-Sent Events as tRPC v11 httpSubscriptionLink reads them: `event: connected`, one message per event (its JSON in `data`, with `id` when resumable), `event: ping` every 10 s, then `event: return` or `event: serialized-error` (the error shape)",
+                "content": ["text/event-stream": ["schema": serverSentEventSchema(p.outputSchema)]],
+            ]
         }
         return ["description": "Success envelope", "content": ["application/json": ["schema": successSchema(p.outputSchema)]]]
     }
@@ -97,8 +114,10 @@ public enum OpenAPIDocument {
         let errorShape = (errorSchema["properties"] as? [String: Any])?["error"] ?? [:]
         return [
             "type": "object", "required": ["event", "data"],
-            "properties": ["event": ["type": "string", "enum": ["connected", "message", "ping", "return", "serialized-error"]],
-                           "data": ["type": "string"], "id": ["type": "string"], "retry": ["type": "integer"]],
+            "properties": [
+                "event": ["type": "string", "enum": ["connected", "message", "ping", "return", "serialized-error"]],
+                "data": ["type": "string"], "id": ["type": "string"], "retry": ["type": "integer"],
+            ],
             "oneOf": [
                 ["properties": ["event": ["const": "message"], "data": json(event?.jsonObject ?? [:])]],
                 ["properties": ["event": ["const": "serialized-error"], "data": json(errorShape as? [String: Any] ?? [:])]],
@@ -108,8 +127,10 @@ public enum OpenAPIDocument {
     }
 
     static func errorResponse(_ description: String, headers: [String: Any]? = nil) -> [String: Any] {
-        var response: [String: Any] = ["description": description,
-                                       "content": ["application/json": ["schema": ["$ref": "#/components/schemas/ErrorEnvelope"]]]]
+        var response: [String: Any] = [
+            "description": description,
+            "content": ["application/json": ["schema": ["$ref": "#/components/schemas/ErrorEnvelope"]]],
+        ]
         if let headers { response["headers"] = headers }
         return response
     }
@@ -123,24 +144,35 @@ public enum OpenAPIDocument {
         return ["type": "object", "properties": ["result": result], "required": ["result"]]
     }
 
-    static var errorSchema: [String: Any] { [
-        "type": "object", "required": ["error"],
-        "properties": ["error": [
-            "type": "object", "required": ["message", "code", "data"],
+    static var errorSchema: [String: Any] {
+        [
+            "type": "object", "required": ["error"],
             "properties": [
-                "message": ["type": "string"],
-                "code": ["type": "integer"],
-                "data": [
-                    "type": "object", "required": ["code", "httpStatus"],
+                "error": [
+                    "type": "object", "required": ["message", "code", "data"],
                     "properties": [
-                        "code": ["type": "string", "enum": RPCErrorCode.allCases.map(\.rawValue)],
-                        "httpStatus": ["type": "integer"],
-                        "path": ["type": "string"],
-                        "issues": ["type": "array", "items": ["type": "object", "properties": [
-                            "path": ["type": "array", "items": ["type": "string"]], "message": ["type": "string"]]]],
+                        "message": ["type": "string"],
+                        "code": ["type": "integer"],
+                        "data": [
+                            "type": "object", "required": ["code", "httpStatus"],
+                            "properties": [
+                                "code": ["type": "string", "enum": RPCErrorCode.allCases.map(\.rawValue)],
+                                "httpStatus": ["type": "integer"],
+                                "path": ["type": "string"],
+                                "issues": [
+                                    "type": "array",
+                                    "items": [
+                                        "type": "object",
+                                        "properties": [
+                                            "path": ["type": "array", "items": ["type": "string"]], "message": ["type": "string"],
+                                        ],
+                                    ],
+                                ],
+                            ],
+                        ],
                     ],
-                ],
+                ]
             ],
-        ]],
-    ] }
+        ]
+    }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// One declared procedure: name, kind, auth level, schemas and the type-erased body that
 /// validates, decodes, runs and encodes. Everything else (routing, validation, OpenAPI,
 /// metric labels, the audit of what exists) is derived from this value. A class: every call
@@ -26,10 +27,12 @@ public final class Procedure: Sendable {
     /// event id the client saw, for resumption).
     let subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)?
 
-    init(name: String, kind: ProcedureKind, auth: AuthLevel, summary: String, inputSchema: JSONSchema, outputSchema: JSONSchema?,
-         invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8],
-         invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8])? = nil,
-         subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)? = nil) {
+    init(
+        name: String, kind: ProcedureKind, auth: AuthLevel, summary: String, inputSchema: JSONSchema, outputSchema: JSONSchema?,
+        invoke: @escaping @Sendable (JSONValue?, ProcedureContext) async throws -> [UInt8],
+        invokeInline: (@Sendable (JSONValue?, ProcedureContext) throws -> [UInt8])? = nil,
+        subscribe: (@Sendable (JSONValue?, ProcedureContext, String?) async throws -> AsyncThrowingStream<SubscriptionEvent, any Error>)? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.auth = auth
@@ -47,11 +50,13 @@ public final class Procedure: Sendable {
         input: I.Type, output: O.Type,
         _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O
     ) -> Procedure {
-        Procedure(name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
-                  outputSchema: O.self == NoOutput.self ? nil : O.schema, invoke: { raw, context in
-            let input = try decodeInput(I.self, raw)
-            return try resultEnvelope(try await body(input, context))
-        })
+        Procedure(
+            name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
+            outputSchema: O.self == NoOutput.self ? nil : O.schema,
+            invoke: { raw, context in
+                let input = try decodeInput(I.self, raw)
+                return try resultEnvelope(try await body(input, context))
+            })
     }
 
     /// Declares a procedure whose body never suspends (pure computation on its input): it runs
@@ -64,9 +69,10 @@ public final class Procedure: Sendable {
         let inline: @Sendable (JSONValue?, ProcedureContext) throws -> [UInt8] = { raw, context in
             try resultEnvelope(try body(try decodeInput(I.self, raw), context))
         }
-        return Procedure(name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
-                         outputSchema: O.self == NoOutput.self ? nil : O.schema,
-                         invoke: { raw, context in try inline(raw, context) }, invokeInline: inline)
+        return Procedure(
+            name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,
+            outputSchema: O.self == NoOutput.self ? nil : O.schema,
+            invoke: { raw, context in try inline(raw, context) }, invokeInline: inline)
     }
 
     /// Declares a subscription: each event of the stream is sent as one SSE message.
@@ -74,25 +80,26 @@ public final class Procedure: Sendable {
         _ name: String, auth: AuthLevel, summary: String, input: I.Type, event: E.Type,
         _ body: @escaping @Sendable (I, ProcedureContext, String?) async throws -> AsyncThrowingStream<(id: String?, event: E), any Error>
     ) -> Procedure {
-        Procedure(name: name, kind: .subscription, auth: auth, summary: summary, inputSchema: I.schema, outputSchema: E.schema,
-                  invoke: { _, _ in throw RPCError(.methodNotSupported, "\(name) is a subscription: open it as Server-Sent Events") },
-                  subscribe: { raw, context, lastEventID in
-            let input = try decodeInput(I.self, raw)
-            let events = try await body(input, context, lastEventID)
-            return AsyncThrowingStream { continuation in
-                let task = Task {
-                    do {
-                        for try await item in events {
-                            continuation.yield(SubscriptionEvent(id: item.id, data: Data(try FastJSONEncoder.encode(item.event))))
+        Procedure(
+            name: name, kind: .subscription, auth: auth, summary: summary, inputSchema: I.schema, outputSchema: E.schema,
+            invoke: { _, _ in throw RPCError(.methodNotSupported, "\(name) is a subscription: open it as Server-Sent Events") },
+            subscribe: { raw, context, lastEventID in
+                let input = try decodeInput(I.self, raw)
+                let events = try await body(input, context, lastEventID)
+                return AsyncThrowingStream { continuation in
+                    let task = Task {
+                        do {
+                            for try await item in events {
+                                continuation.yield(SubscriptionEvent(id: item.id, data: Data(try FastJSONEncoder.encode(item.event))))
+                            }
+                            continuation.finish()
+                        } catch {
+                            continuation.finish(throwing: error)
                         }
-                        continuation.finish()
-                    } catch {
-                        continuation.finish(throwing: error)
                     }
+                    continuation.onTermination = { _ in task.cancel() }
                 }
-                continuation.onTermination = { _ in task.cancel() }
-            }
-        })
+            })
     }
 
     private static let resultPrefix = Array(#"{"result":{"data":"#.utf8)

@@ -13,33 +13,43 @@ public final class ProcedureRegistry: @unchecked Sendable {
     }
 
     /// Declares a query (GET).
-    public func query<I: RPCInput, O: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
-                                                _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O) {
+    public func query<I: RPCInput, O: RPCOutput>(
+        _ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
+        _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O
+    ) {
         register(.make(name, kind: .query, auth: auth, summary: summary, input: input, output: output, body))
     }
 
     /// Declares a mutation (POST).
-    public func mutation<I: RPCInput, O: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
-                                                   _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O) {
+    public func mutation<I: RPCInput, O: RPCOutput>(
+        _ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
+        _ body: @escaping @Sendable (I, ProcedureContext) async throws -> O
+    ) {
         register(.make(name, kind: .mutation, auth: auth, summary: summary, input: input, output: output, body))
     }
 
     /// Declares a query whose body never suspends: it runs inline on the connection's event
     /// loop, without a `Task` (for cheap, pure computations such as `system.ping`).
-    public func inlineQuery<I: RPCInput, O: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
-                                                      _ body: @escaping @Sendable (I, ProcedureContext) throws -> O) {
+    public func inlineQuery<I: RPCInput, O: RPCOutput>(
+        _ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
+        _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
+    ) {
         register(.makeInline(name, kind: .query, auth: auth, summary: summary, input: input, output: output, body))
     }
 
     /// Declares a mutation whose body never suspends (see `inlineQuery`).
-    public func inlineMutation<I: RPCInput, O: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
-                                                         _ body: @escaping @Sendable (I, ProcedureContext) throws -> O) {
+    public func inlineMutation<I: RPCInput, O: RPCOutput>(
+        _ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
+        _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
+    ) {
         register(.makeInline(name, kind: .mutation, auth: auth, summary: summary, input: input, output: output, body))
     }
 
     /// Declares a subscription (GET as Server-Sent Events, tRPC v11 `httpSubscriptionLink`).
-    public func subscription<I: RPCInput, E: RPCOutput>(_ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, event: E.Type = E.self,
-                                                       _ body: @escaping @Sendable (I, ProcedureContext, String?) async throws -> AsyncThrowingStream<(id: String?, event: E), any Error>) {
+    public func subscription<I: RPCInput, E: RPCOutput>(
+        _ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, event: E.Type = E.self,
+        _ body: @escaping @Sendable (I, ProcedureContext, String?) async throws -> AsyncThrowingStream<(id: String?, event: E), any Error>
+    ) {
         register(.makeSubscription(name, auth: auth, summary: summary, input: input, event: event, body))
     }
 

@@ -10,8 +10,9 @@ enum RPCErrorMapper {
         if let known = wire(error) {
             if case let e as PostgresError = error {
                 if e.isCommitOutcomeUnknown {
-                    logger.warning("database connection lost during commit; outcome unknown",
-                                   metadata: ["procedure": "\(procedure)", "error": "\(e)", "outcome": "unknown"])
+                    logger.warning(
+                        "database connection lost during commit; outcome unknown",
+                        metadata: ["procedure": "\(procedure)", "error": "\(e)", "outcome": "unknown"])
                 } else {
                     logger.warning("database error", metadata: ["procedure": "\(procedure)", "error": "\(e)"])
                 }
@@ -37,8 +38,9 @@ enum RPCErrorMapper {
         case let e as DraftError:
             return RPCError(code(for: e.code), e.code == .notStored ? "Internal server error" : e.message)
         case let e as ConnectorError:
-            return RPCError(code(for: e.code), e.code == .invalidDefinition ? "Internal server error" : e.message,
-                            retryAfter: e.retryAfterSeconds)
+            return RPCError(
+                code(for: e.code), e.code == .invalidDefinition ? "Internal server error" : e.message,
+                retryAfter: e.retryAfterSeconds)
         case let e as WebhookError:
             return RPCError(code(for: e.code), e.code == .invalidTriggers ? "Internal server error" : e.message)
         case let e as QueueError:
@@ -93,7 +95,8 @@ enum RPCErrorMapper {
         case .invalidInput: .badRequest
         // The connection or the server's setup needs a person: reconnect, configure, restore a key.
         case .connectorDisabled, .connectionNeedsAttention, .connectionRevoked, .missingAppCredentials, .providerAuth,
-             .vaultUnreadable, .vaultNotConfigured: .preconditionFailed
+            .vaultUnreadable, .vaultNotConfigured:
+            .preconditionFailed
         case .providerRateLimited: .tooManyRequests
         case .providerRejected: .unprocessableContent
         case .providerUnavailable: .badGateway

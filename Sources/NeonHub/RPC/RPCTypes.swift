@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+
 /// A procedure's input: decodable, with the JSON Schema that validates it.
 public protocol RPCInput: Decodable, Sendable {
     /// Validates the raw JSON before decoding and documents the input in OpenAPI.

@@ -10,7 +10,8 @@ enum MetaHandshake {
     static func answer(query: [String: String], verifyToken expected: String?) -> WebhookReply {
         guard let expected, !expected.isEmpty else { return .text("META_WEBHOOK_VERIFY_TOKEN is not set\n", status: 404) }
         guard query["hub.mode"] == "subscribe", let challenge = query["hub.challenge"], !challenge.isEmpty, challenge.utf8.count <= 256,
-              let token = query["hub.verify_token"], constantTimeEquals(Array(token.utf8), Array(expected.utf8)) else {
+            let token = query["hub.verify_token"], constantTimeEquals(Array(token.utf8), Array(expected.utf8))
+        else {
             return .text("verification refused\n", status: 403)
         }
         return .text(challenge)

@@ -21,13 +21,16 @@ struct PublishStatusUpdate: Sendable, Equatable {
         case .meta:
             guard eventType == "feed", let value = payload["value"], let postID = JSONPath.text(value["post_id"]) else { return nil }
             let published = JSONPath.text(value["published"]).map { $0 != "0" } ?? true
-            return PublishStatusUpdate(remoteID: postID, confirmed: JSONPath.text(value["verb"]) == "add" && published,
-                                       remoteURL: JSONPath.text(value["link"]))
+            return PublishStatusUpdate(
+                remoteID: postID, confirmed: JSONPath.text(value["verb"]) == "add" && published,
+                remoteURL: JSONPath.text(value["link"]))
         case .tiktok:
             guard let type = eventType, type.hasPrefix("post.publish."),
-                  let publishID = JSONPath.text(JSONPath.value(at: "content.publish_id", in: payload)) else { return nil }
-            return PublishStatusUpdate(remoteID: publishID,
-                                       confirmed: type == "post.publish.complete" || type == "post.publish.publicly_available", remoteURL: nil)
+                let publishID = JSONPath.text(JSONPath.value(at: "content.publish_id", in: payload))
+            else { return nil }
+            return PublishStatusUpdate(
+                remoteID: publishID,
+                confirmed: type == "post.publish.complete" || type == "post.publish.publicly_available", remoteURL: nil)
         case .whatsapp:
             return WhatsAppWebhookEvents.statusUpdate(eventType: eventType, payload: payload)
         case .linkedin:

@@ -21,7 +21,8 @@ public struct SlackSignature: WebhookSignatureScheme {
 
     public func verify(_ request: WebhookRequest, now: Date) throws(WebhookError) {
         guard let header = request.header("X-Slack-Signature"), header.hasPrefix("v0="),
-              let t = request.header("X-Slack-Request-Timestamp"), let timestamp = Int64(t) else {
+            let t = request.header("X-Slack-Request-Timestamp"), let timestamp = Int64(t)
+        else {
             throw WebhookError(.missingSignature, "X-Slack-Signature (v0=<hex>) or X-Slack-Request-Timestamp is missing")
         }
         let expected = HMACSHA256.authenticate(message: Array("v0:\(t):".utf8) + request.body, key: signingSecret)

@@ -25,7 +25,8 @@ public struct TikTokSignature: WebhookSignatureScheme {
         }
         let items = WebhookEncoding.keyValueList(header)
         guard let t = items.first(where: { $0.key == "t" })?.value, let timestamp = Int64(t),
-              let s = items.first(where: { $0.key == "s" })?.value else {
+            let s = items.first(where: { $0.key == "s" })?.value
+        else {
             throw WebhookError(.missingSignature, "TikTok-Signature has no t= or no s=")
         }
         let expected = HMACSHA256.authenticate(message: Array("\(t).".utf8) + request.body, key: clientSecret)

@@ -101,8 +101,10 @@ public struct TriggerCatalog: Sendable {
             }
             let input = item["input"] ?? .object([:])
             guard case .object = input else { throw WebhookError(.invalidTriggers, "\(place).input: expected an object") }
-            triggers.append(Trigger(connector: connector, eventType: eventType, agent: agent, intent: intent,
-                                    when: try condition(item["when"], place: place + ".when"), input: input))
+            triggers.append(
+                Trigger(
+                    connector: connector, eventType: eventType, agent: agent, intent: intent,
+                    when: try condition(item["when"], place: place + ".when"), input: input))
         }
         return TriggerCatalog(triggers)
     }
@@ -117,7 +119,8 @@ public struct TriggerCatalog: Sendable {
             default: throw WebhookError(.invalidTriggers, "\(place).\(key): expected a number")
             }
         }
-        let condition = Condition(path: path, equals: value["equals"], lessThanOrEqual: try number("lessThanOrEqual"), greaterThan: try number("greaterThan"))
+        let condition = Condition(
+            path: path, equals: value["equals"], lessThanOrEqual: try number("lessThanOrEqual"), greaterThan: try number("greaterThan"))
         guard condition.equals != nil || condition.lessThanOrEqual != nil || condition.greaterThan != nil else {
             throw WebhookError(.invalidTriggers, "\(place): give equals, lessThanOrEqual or greaterThan")
         }

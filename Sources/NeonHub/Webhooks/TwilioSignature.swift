@@ -41,7 +41,8 @@ public struct TwilioSignature: WebhookSignatureScheme {
             throw WebhookError(.invalidSignature, "X-Twilio-Signature does not match the URL and parameters")
         }
         if let bodyHash = request.queryParameters["bodySHA256"],
-           !WebhookEncoding.matches(WebhookEncoding.unhex(bodyHash), SHA256Digest.digest(request.body)) {
+            !WebhookEncoding.matches(WebhookEncoding.unhex(bodyHash), SHA256Digest.digest(request.body))
+        {
             throw WebhookError(.invalidSignature, "bodySHA256 does not match the body")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Finds the events in a verified delivery, with each one's id, type and account, per
 /// provider. Pure: the body and headers in, values out.
 enum WebhookEventParser {
@@ -18,9 +19,12 @@ enum WebhookEventParser {
         case .whatsapp:
             return WhatsAppWebhookEvents.events(json, bodyHash: bodyHash)
         case .shopify:
-            return [ParsedWebhookEvent(eventID: bounded(request.header("X-Shopify-Webhook-Id")) ?? bodyHash,
-                                       eventType: request.header("X-Shopify-Topic"),
-                                       accountID: request.header("X-Shopify-Shop-Domain"), payload: json)]
+            return [
+                ParsedWebhookEvent(
+                    eventID: bounded(request.header("X-Shopify-Webhook-Id")) ?? bodyHash,
+                    eventType: request.header("X-Shopify-Topic"),
+                    accountID: request.header("X-Shopify-Shop-Domain"), payload: json)
+            ]
         case .stripe:
             return [event(json, id: "id", type: "type", account: "account", bodyHash: bodyHash)]
         case .slack:
@@ -55,7 +59,9 @@ enum WebhookEventParser {
             if case .array(let messaging)? = entry["messaging"] { items += messaging.map { ("messages", $0) } }
             if items.isEmpty { items = [(JSONPath.text(json["object"]), entry)] }
             for item in items {
-                var payload: [String: JSONValue] = ["object": json["object"] ?? .null, "entryId": entry["id"] ?? .null, "time": entry["time"] ?? .null]
+                var payload: [String: JSONValue] = [
+                    "object": json["object"] ?? .null, "entryId": entry["id"] ?? .null, "time": entry["time"] ?? .null,
+                ]
                 if case .object(let members) = item.value, item.type != "messages" {
                     payload["field"] = members["field"] ?? .null
                     payload["value"] = members["value"] ?? .null
@@ -63,8 +69,10 @@ enum WebhookEventParser {
                     payload["value"] = item.value
                 }
                 let canonical = JSONValue.object(payload)
-                events.append(ParsedWebhookEvent(eventID: SHA256Digest.hex(Array(canonical.jsonText.utf8)), eventType: item.type,
-                                                 accountID: accountID, payload: canonical))
+                events.append(
+                    ParsedWebhookEvent(
+                        eventID: SHA256Digest.hex(Array(canonical.jsonText.utf8)), eventType: item.type,
+                        accountID: accountID, payload: canonical))
             }
         }
         return events
@@ -75,12 +83,14 @@ enum WebhookEventParser {
     static func tiktok(_ json: JSONValue, bodyHash: String) -> ParsedWebhookEvent {
         var payload = json
         if case .object(var members) = json, case .string(let content)? = members["content"],
-           let parsed = try? JSONValue.parse(Array(content.utf8)) {
+            let parsed = try? JSONValue.parse(Array(content.utf8))
+        {
             members["content"] = parsed
             payload = .object(members)
         }
-        return ParsedWebhookEvent(eventID: bodyHash, eventType: JSONPath.text(json["event"]), accountID: JSONPath.text(json["user_openid"]),
-                                  payload: payload)
+        return ParsedWebhookEvent(
+            eventID: bodyHash, eventType: JSONPath.text(json["event"]), accountID: JSONPath.text(json["user_openid"]),
+            payload: payload)
     }
 
     /// Twilio form posts: the SID names the message or call; the account is `AccountSid`.
@@ -91,31 +101,37 @@ enum WebhookEventParser {
         let kind = form["CallSid"] != nil && form["MessageSid"] == nil ? "call" : "message"
         // A status callback repeats the SID with a new status: the pair is the event.
         let id = sid.map { sid in status.map { "\(sid):\($0)" } ?? sid }
-        return ParsedWebhookEvent(eventID: bounded(id) ?? SHA256Digest.hex(request.body), eventType: status.map { "\(kind).\($0)" } ?? kind,
-                                  accountID: form["AccountSid"], payload: .object(form.mapValues { .string($0) }))
+        return ParsedWebhookEvent(
+            eventID: bounded(id) ?? SHA256Digest.hex(request.body), eventType: status.map { "\(kind).\($0)" } ?? kind,
+            accountID: form["AccountSid"], payload: .object(form.mapValues { .string($0) }))
     }
 
     /// Mailchimp form posts `type=subscribe&fired_at=…&data[list_id]=…`: routed by audience id.
     static func mailchimp(_ request: WebhookRequest) -> ParsedWebhookEvent {
         let form = FormBody.object(request.body)
-        return ParsedWebhookEvent(eventID: SHA256Digest.hex(request.body), eventType: form["type"], accountID: form["data[list_id]"],
-                                  payload: .object(form.mapValues { .string($0) }))
+        return ParsedWebhookEvent(
+            eventID: SHA256Digest.hex(request.body), eventType: form["type"], accountID: form["data[list_id]"],
+            payload: .object(form.mapValues { .string($0) }))
     }
 
     /// Slack interactivity posts `payload=<JSON>` as a form.
     static func slackForm(_ request: WebhookRequest) -> ParsedWebhookEvent {
         let form = FormBody.object(request.body)
         let json = form["payload"].flatMap { try? JSONValue.parse(Array($0.utf8)) } ?? .object(form.mapValues { .string($0) })
-        return ParsedWebhookEvent(eventID: SHA256Digest.hex(request.body), eventType: JSONPath.text(json["type"]) ?? form["command"],
-                                  accountID: JSONPath.text(JSONPath.value(at: "team.id", in: json)) ?? form["team_id"], payload: json)
+        return ParsedWebhookEvent(
+            eventID: SHA256Digest.hex(request.body), eventType: JSONPath.text(json["type"]) ?? form["command"],
+            accountID: JSONPath.text(JSONPath.value(at: "team.id", in: json)) ?? form["team_id"], payload: json)
     }
 
     /// One event read from paths of a JSON body (the id falls back to the body's SHA-256).
-    static func event(_ json: JSONValue, id: String?, type: String, account: String?, bodyHash: String, fallbackType: String? = nil) -> ParsedWebhookEvent {
+    static func event(_ json: JSONValue, id: String?, type: String, account: String?, bodyHash: String, fallbackType: String? = nil)
+        -> ParsedWebhookEvent
+    {
         let eventID = id.flatMap { bounded(JSONPath.text(JSONPath.value(at: $0, in: json))) } ?? bodyHash
         let eventType = JSONPath.text(JSONPath.value(at: type, in: json)) ?? fallbackType.flatMap { JSONPath.text(JSONPath.value(at: $0, in: json)) }
-        return ParsedWebhookEvent(eventID: eventID, eventType: eventType,
-                                  accountID: account.flatMap { JSONPath.text(JSONPath.value(at: $0, in: json)) }, payload: json)
+        return ParsedWebhookEvent(
+            eventID: eventID, eventType: eventType,
+            accountID: account.flatMap { JSONPath.text(JSONPath.value(at: $0, in: json)) }, payload: json)
     }
 
     static func parseJSON(_ body: [UInt8]) throws(WebhookError) -> JSONValue {

@@ -33,30 +33,35 @@ public final class WebhookEventProcessor: Sendable {
             throw WebhookError(.eventNotFound, "no webhook event \(eventRowID)")
         }
         guard event.status == "received" || event.status == "failed", let tenant = event.tenantID,
-              let connector = WebhookConnector(rawValue: event.connector) else { return }
+            let connector = WebhookConnector(rawValue: event.connector)
+        else { return }
         var touchedJobs = 0
         if let update = PublishStatusUpdate.from(connector: connector, eventType: event.eventType, payload: event.payload) {
             touchedJobs = try await store.applyPublishStatus(update, tenant: tenant, connector: event.connector, payload: event.payload)
         }
         guard let trigger = try await resolveTrigger(event, tenant: tenant),
-              trigger.when?.holds(for: event.payload) ?? true else {
+            trigger.when?.holds(for: event.payload) ?? true
+        else {
             try await store.finish(id: event.id, status: touchedJobs > 0 ? "processed" : "ignored", runID: nil, error: nil)
             return
         }
         let input = Self.input(trigger, event: event)
         let result: Orchestrator.Result
         do {
-            result = try await orchestrator.run(tenant: tenant, agent: trigger.agent, intent: trigger.intent, input: input,
-                                                idempotencyKey: "webhook:\(event.connector):\(event.eventID)")
+            result = try await orchestrator.run(
+                tenant: tenant, agent: trigger.agent, intent: trigger.intent, input: input,
+                idempotencyKey: "webhook:\(event.connector):\(event.eventID)")
         } catch {
             let message = Self.safeMessage(error)
-            logger.warning("webhook event processing failed", metadata: ["eventRowId": "\(event.id)", "connector": "\(event.connector)", "error": "\(message)"])
+            logger.warning(
+                "webhook event processing failed", metadata: ["eventRowId": "\(event.id)", "connector": "\(event.connector)", "error": "\(message)"])
             try? await store.finish(id: event.id, status: "failed", runID: nil, error: message)
             throw error
         }
         let succeeded = result.status == "succeeded"
-        try await store.finish(id: event.id, status: succeeded ? "processed" : "failed", runID: result.runID,
-                               error: succeeded ? nil : "the \(trigger.agent) agent's run \(result.runID) failed")
+        try await store.finish(
+            id: event.id, status: succeeded ? "processed" : "failed", runID: result.runID,
+            error: succeeded ? nil : "the \(trigger.agent) agent's run \(result.runID) failed")
     }
 
     /// The file's trigger with the tenant's override applied; nil when there is none or it is disabled.
@@ -66,9 +71,10 @@ public final class WebhookEventProcessor: Sendable {
         guard let override = try await store.override(tenant: tenant, connector: event.connector, eventType: eventType) else { return base }
         guard override.enabled else { return nil }
         guard let agent = override.agent ?? base?.agent else { return nil }
-        return TriggerCatalog.Trigger(connector: event.connector, eventType: eventType, agent: agent,
-                                      intent: override.intent ?? (override.agent == nil ? base?.intent : nil),
-                                      when: base?.when, input: base?.input ?? .object([:]))
+        return TriggerCatalog.Trigger(
+            connector: event.connector, eventType: eventType, agent: agent,
+            intent: override.intent ?? (override.agent == nil ? base?.intent : nil),
+            when: base?.when, input: base?.input ?? .object([:]))
     }
 
     /// The run's input: the rendered template plus `webhookEvent` (so the run records which event caused it).

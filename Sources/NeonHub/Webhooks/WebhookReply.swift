@@ -26,6 +26,7 @@ public struct WebhookReply: Sendable, Equatable {
     }
 
     /// Twilio's empty TwiML answer: acknowledged, no reply message.
-    static let emptyTwiML = WebhookReply(status: 200, contentType: "text/xml",
-                                         body: Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>".utf8))
+    static let emptyTwiML = WebhookReply(
+        status: 200, contentType: "text/xml",
+        body: Array("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response></Response>".utf8))
 }

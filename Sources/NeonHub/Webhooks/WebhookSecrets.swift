@@ -1,4 +1,5 @@
 import Foundation
+
 /// The provider secrets that authenticate webhook deliveries (DESIGN §6), read from the
 /// environment by `AppConfig`. Never logged: `description` names only which are set.
 public struct WebhookSecrets: Sendable, CustomStringConvertible {

@@ -18,8 +18,10 @@ public final class WebhookService: Sendable {
 
     /// A service over the configured secrets and the database. `publicURL` is the server's
     /// public base (Twilio signs full URLs); `clock` is injectable for tests.
-    public init(secrets: WebhookSecrets, metaVerifyToken: String?, publicURL: @escaping @Sendable () -> String, pool: PostgresPool,
-                metrics: NeonHubMetrics, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        secrets: WebhookSecrets, metaVerifyToken: String?, publicURL: @escaping @Sendable () -> String, pool: PostgresPool,
+        metrics: NeonHubMetrics, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.secrets = secrets
         self.metaVerifyToken = metaVerifyToken
         self.publicURL = publicURL
@@ -40,7 +42,8 @@ public final class WebhookService: Sendable {
     /// The verifier of a connector whose secret is set, or `notConfigured`.
     func scheme(_ connector: WebhookConnector) throws(WebhookError) -> any WebhookSignatureScheme {
         guard let scheme = connector.scheme(secrets: secrets, publicURL: publicURL()) else {
-            throw WebhookError(.notConfigured, "Webhooks for \(connector.rawValue) are not configured on this server (set \(connector.secretVariable))")
+            throw WebhookError(
+                .notConfigured, "Webhooks for \(connector.rawValue) are not configured on this server (set \(connector.secretVariable))")
         }
         return scheme
     }
@@ -69,12 +72,13 @@ public final class WebhookService: Sendable {
             if outcome == .accepted { metrics.recordJobAdded(kind: "webhook_event") }
         }
         if connector == .twilio { return .emptyTwiML }
-        return .json(.object([
-            "received": .number(Double(outcomes.count)),
-            "accepted": .number(Double(outcomes.filter { $0 == .accepted }.count)),
-            "duplicates": .number(Double(outcomes.filter { $0 == .duplicate }.count)),
-            "unmatched": .number(Double(outcomes.filter { $0 == .unmatched }.count)),
-        ]))
+        return .json(
+            .object([
+                "received": .number(Double(outcomes.count)),
+                "accepted": .number(Double(outcomes.filter { $0 == .accepted }.count)),
+                "duplicates": .number(Double(outcomes.filter { $0 == .duplicate }.count)),
+                "unmatched": .number(Double(outcomes.filter { $0 == .unmatched }.count)),
+            ]))
     }
 
     /// A `GET`: Meta's `hub.challenge` (with `META_WEBHOOK_VERIFY_TOKEN`), LinkedIn's
@@ -104,7 +108,8 @@ public final class WebhookService: Sendable {
     /// Slack's `{"type": "url_verification", "challenge": …}`, if this is one.
     static func slackChallenge(_ body: [UInt8]) -> String? {
         guard WebhookEventParser.isJSON(body), let json = try? JSONValue.parse(body),
-              JSONPath.text(json["type"]) == "url_verification", let challenge = JSONPath.text(json["challenge"]) else { return nil }
+            JSONPath.text(json["type"]) == "url_verification", let challenge = JSONPath.text(json["challenge"])
+        else { return nil }
         return String(challenge.prefix(512))
     }
 

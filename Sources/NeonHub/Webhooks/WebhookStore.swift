@@ -23,7 +23,8 @@ struct WebhookStore: Sendable {
         try await pool.withTransaction { connection in
             try events.map { event in
                 let route = try event.accountID.flatMap { try Self.route(connector: connector, accountID: $0, on: connection) }
-                let inserted = try connection.query("""
+                let inserted = try connection.query(
+                    """
                     INSERT INTO webhook_events (connector, event_id, event_type, account_id, tenant_id, connection_id, status, payload, headers)
                     VALUES (\(connector), \(event.eventID), \(event.eventType), \(event.accountID), \(route?.tenant), \(route?.connectionID),
                             \(route == nil ? "unmatched" : "received"), \(event.payload), \(headers))
@@ -33,7 +34,8 @@ struct WebhookStore: Sendable {
                 guard let row = inserted.first else { return .duplicate }
                 guard let route else { return .unmatched }
                 let rowID = try row.decode("id", as: UUID.self)
-                try connection.execute("""
+                try connection.execute(
+                    """
                     INSERT INTO publish_jobs (tenant_id, kind, status, webhook_event_id, connector, connection_id, idempotency_key, max_attempts)
                     VALUES (\(route.tenant), 'webhook_event', 'queued', \(rowID), \(connector), \(route.connectionID),
                             'webhook:' || \(connector) || ':' || \(event.eventID), 5)
@@ -48,7 +50,8 @@ struct WebhookStore: Sendable {
     /// `accounts` with that `id`, (Shopify) the `shop` variable with or without
     /// `.myshopify.com`, or (Twilio) the `accountSid` variable. Active connections first, then the newest.
     static func route(connector: String, accountID: String, on connection: PostgresConnection) throws -> (tenant: String, connectionID: UUID)? {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT id, tenant_id FROM connections
             WHERE connector = \(connector) AND status <> 'revoked'
               AND (external_account_id = \(accountID)
@@ -57,7 +60,8 @@ struct WebhookStore: Sendable {
                    OR variables->>'accountSid' = \(accountID))
             ORDER BY (status = 'active') DESC, created_at DESC, id DESC
             LIMIT 1
-            """).first.map { (try $0.decode("tenant_id", as: String.self), try $0.decode("id", as: UUID.self)) }
+            """
+        ).first.map { (try $0.decode("tenant_id", as: String.self), try $0.decode("id", as: UUID.self)) }
     }
 
     /// A stored event, as the processor reads it.
@@ -75,32 +79,39 @@ struct WebhookStore: Sendable {
 
     /// The event with this row id, or nil.
     func event(id: UUID) async throws -> StoredEvent? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT id, connector, event_id, event_type, account_id, tenant_id, connection_id, status, payload
             FROM webhook_events WHERE id = \(id)
-            """).first.map { row in
-            StoredEvent(id: try row.decode("id", as: UUID.self), connector: try row.decode("connector", as: String.self),
-                        eventID: try row.decode("event_id", as: String.self), eventType: try row.decode("event_type", as: String?.self),
-                        accountID: try row.decode("account_id", as: String?.self), tenantID: try row.decode("tenant_id", as: String?.self),
-                        connectionID: try row.decode("connection_id", as: UUID?.self), status: try row.decode("status", as: String.self),
-                        payload: try row.decodeJSON("payload", as: JSONValue.self))
+            """
+        ).first.map { row in
+            StoredEvent(
+                id: try row.decode("id", as: UUID.self), connector: try row.decode("connector", as: String.self),
+                eventID: try row.decode("event_id", as: String.self), eventType: try row.decode("event_type", as: String?.self),
+                accountID: try row.decode("account_id", as: String?.self), tenantID: try row.decode("tenant_id", as: String?.self),
+                connectionID: try row.decode("connection_id", as: UUID?.self), status: try row.decode("status", as: String.self),
+                payload: try row.decodeJSON("payload", as: JSONValue.self))
         }
     }
 
     /// A tenant's override of a trigger (`webhook_triggers`), or nil.
     func override(tenant: String, connector: String, eventType: String) async throws -> TriggerOverride? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT agent, intent, enabled FROM webhook_triggers
             WHERE tenant_id = \(tenant) AND connector = \(connector) AND event_type = \(eventType)
-            """).first.map { row in
-            TriggerOverride(agent: try row.decode("agent", as: String?.self), intent: try row.decode("intent", as: String?.self),
-                            enabled: try row.decode("enabled", as: Bool.self))
+            """
+        ).first.map { row in
+            TriggerOverride(
+                agent: try row.decode("agent", as: String?.self), intent: try row.decode("intent", as: String?.self),
+                enabled: try row.decode("enabled", as: Bool.self))
         }
     }
 
     /// Records how processing ended.
     func finish(id: UUID, status: String, runID: UUID?, error: String?) async throws {
-        try await pool.execute("""
+        try await pool.execute(
+            """
             UPDATE webhook_events SET status = \(status), run_id = \(runID), error = \(error), processed_at = now() WHERE id = \(id)
             """)
     }
@@ -109,7 +120,8 @@ struct WebhookStore: Sendable {
     /// event goes into `result.webhook`, a URL into `remote_url`, and a confirmed publication
     /// makes the job `succeeded` (unless it already is, or was cancelled). Returns the jobs touched.
     func applyPublishStatus(_ update: PublishStatusUpdate, tenant: String, connector: String, payload: JSONValue) async throws -> Int {
-        try await pool.execute("""
+        try await pool.execute(
+            """
             UPDATE publish_jobs
             SET result = coalesce(result, '{}'::jsonb) || jsonb_build_object('webhook', \(payload)::jsonb),
                 remote_url = coalesce(\(update.remoteURL)::text, remote_url),

@@ -23,9 +23,13 @@ enum WhatsAppWebhookEvents {
             for change in changes {
                 let field = JSONPath.text(change["field"])
                 guard field == "messages", case .object(let value)? = change["value"] else {
-                    events += WebhookEventParser.meta(.object(["object": json["object"] ?? .null, "entry": .array([
-                        .object(["id": entry["id"] ?? .null, "time": entry["time"] ?? .null, "changes": .array([change])]),
-                    ])]), bodyHash: bodyHash)
+                    events += WebhookEventParser.meta(
+                        .object([
+                            "object": json["object"] ?? .null,
+                            "entry": .array([
+                                .object(["id": entry["id"] ?? .null, "time": entry["time"] ?? .null, "changes": .array([change])])
+                            ]),
+                        ]), bodyHash: bodyHash)
                     continue
                 }
                 let account = JSONPath.text(JSONPath.value(at: "metadata.phone_number_id", in: .object(value))) ?? JSONPath.text(entry["id"])
@@ -35,10 +39,13 @@ enum WhatsAppWebhookEvents {
                 func event(id: String?, type: String, key: String, item: JSONValue) -> ParsedWebhookEvent {
                     var own = shared
                     own[key] = .array([item])
-                    let payload: JSONValue = .object(["object": json["object"] ?? .null, "entryId": entry["id"] ?? .null,
-                                                      "field": .string("messages"), "value": .object(own)])
+                    let payload: JSONValue = .object([
+                        "object": json["object"] ?? .null, "entryId": entry["id"] ?? .null,
+                        "field": .string("messages"), "value": .object(own),
+                    ])
                     let fallback = SHA256Digest.hex(Array(payload.jsonText.utf8))
-                    return ParsedWebhookEvent(eventID: id.flatMap { $0.count <= 200 ? $0 : nil } ?? fallback, eventType: type, accountID: account, payload: payload)
+                    return ParsedWebhookEvent(
+                        eventID: id.flatMap { $0.count <= 200 ? $0 : nil } ?? fallback, eventType: type, accountID: account, payload: payload)
                 }
                 if case .array(let messages)? = value["messages"] {
                     events += messages.map { event(id: JSONPath.text($0["id"]), type: "messages", key: "messages", item: $0) }
@@ -58,7 +65,8 @@ enum WhatsAppWebhookEvents {
     /// answered): `sent`, `delivered` and `read` confirm it; `failed` is recorded, not confirmed.
     static func statusUpdate(eventType: String?, payload: JSONValue) -> PublishStatusUpdate? {
         guard eventType == "message.status", let status = JSONPath.value(at: "value.statuses.0", in: payload),
-              let wamid = JSONPath.text(status["id"]) else { return nil }
+            let wamid = JSONPath.text(status["id"])
+        else { return nil }
         let state = JSONPath.text(status["status"]) ?? ""
         return PublishStatusUpdate(remoteID: wamid, confirmed: ["sent", "delivered", "read"].contains(state), remoteURL: nil)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HTTPCore
 
 /// `ConnectionStateMachine`s in a given state for the state machine tests, each reached

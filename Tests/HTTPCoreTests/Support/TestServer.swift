@@ -1,6 +1,7 @@
 import Foundation
-@testable import HTTPCore
 import HTTPFields
+
+@testable import HTTPCore
 
 /// A handler with a few routes that exercise the server: echo, slow (answered later from
 /// another thread), big (compressible), stream (chunked) and a default that names the request.

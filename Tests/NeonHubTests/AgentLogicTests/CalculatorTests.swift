@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -7,19 +8,19 @@ extension AgentLogicTests {
         let calc = Calculator()
 
         @Test(arguments: [
-            ("2+3*4^2/8", 8.0),          // 4^2 = 16; 3*16 = 48; 48/8 = 6; 2+6 = 8
+            ("2+3*4^2/8", 8.0),  // 4^2 = 16; 3*16 = 48; 48/8 = 6; 2+6 = 8
             ("-(2^2)", -4),
-            ("-2^2", -4),                // unary minus binds looser than ^
-            ("2^3^2", 512),              // right-associative: 2^(3^2)
+            ("-2^2", -4),  // unary minus binds looser than ^
+            ("2^3^2", 512),  // right-associative: 2^(3^2)
             ("(2^3)^2", 64),
             ("2^-1", 0.5),
-            ("10-4-3", 3),               // left-associative
+            ("10-4-3", 3),  // left-associative
             ("100/10/5", 2),
             ("7 % 3", 1),
-            ("-7 % 3", -1),              // truncating remainder, like most languages
+            ("-7 % 3", -1),  // truncating remainder, like most languages
             ("2 * (3 + 4)", 14),
             ("1.5 + .25", 1.75),
-            ("3 × 4 ÷ 2 − 1", 5),        // Unicode operators
+            ("3 × 4 ÷ 2 − 1", 5),  // Unicode operators
             ("--3", 3),
             ("1e3 + 1", 1001),
         ])
@@ -37,7 +38,7 @@ extension AgentLogicTests {
             #expect(try calc.evaluate("log(8, 2)") == 3)
             #expect(abs(try calc.evaluate("ln(e^2)") - 2) < 1e-12)
             #expect(abs(try calc.evaluate("2*pi") - 2 * Double.pi) < 1e-12)
-            #expect(try calc.evaluate("SQRT(9)") == 3) // names are case-insensitive
+            #expect(try calc.evaluate("SQRT(9)") == 3)  // names are case-insensitive
         }
 
         @Test func errorsNameTheProblemAndPosition() {
@@ -49,8 +50,12 @@ extension AgentLogicTests {
             #expect(throws: CalculatorError(.unexpectedCharacter("$"), at: 2)) { try calc.evaluate("2 $ 3") }
             #expect(throws: CalculatorError(.empty, at: 0)) { try calc.evaluate("   ") }
             #expect(throws: CalculatorError(.missingArguments(function: "sqrt"), at: 0)) { try calc.evaluate("sqrt 4") }
-            #expect(throws: CalculatorError(.wrongArgumentCount(function: "sqrt", expected: "1", found: 2), at: 0)) { try calc.evaluate("sqrt(4, 2)") }
-            #expect(throws: CalculatorError(.domain(function: "sqrt", detail: "argument must not be negative"), at: 0)) { try calc.evaluate("sqrt(-1)") }
+            #expect(throws: CalculatorError(.wrongArgumentCount(function: "sqrt", expected: "1", found: 2), at: 0)) {
+                try calc.evaluate("sqrt(4, 2)")
+            }
+            #expect(throws: CalculatorError(.domain(function: "sqrt", detail: "argument must not be negative"), at: 0)) {
+                try calc.evaluate("sqrt(-1)")
+            }
             #expect(throws: CalculatorError(.notFinite, at: 2)) { try calc.evaluate("10^400") }
         }
 
@@ -78,7 +83,7 @@ extension AgentLogicTests {
             let fiftyOne = "(" + fifty + ")"
             #expect(throws: CalculatorError.self) { try calc.evaluate(fiftyOne) }
             do { _ = try calc.evaluate(fiftyOne) } catch { #expect(error.kind == .nestingTooDeep(limit: 50)) }
-            let long = Array(repeating: "1", count: 251).joined(separator: "+") // 501 characters
+            let long = Array(repeating: "1", count: 251).joined(separator: "+")  // 501 characters
             #expect(throws: CalculatorError(.inputTooLong(limit: 500), at: 500)) { try calc.evaluate(long) }
         }
 

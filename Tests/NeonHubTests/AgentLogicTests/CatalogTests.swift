@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -13,7 +14,7 @@ extension AgentLogicTests {
             #expect(AgentCatalog.agent(forIntent: "post")?.name == "content")
             #expect(AgentCatalog.agent(forIntent: "dance") == nil)
             let intents = AgentCatalog.all.flatMap(\.intents)
-            #expect(Set(intents).count == intents.count) // no intent is ambiguous
+            #expect(Set(intents).count == intents.count)  // no intent is ambiguous
             #expect(AgentCatalog.all.allSatisfy { !$0.description.isEmpty })
         }
 

@@ -1,10 +1,12 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
     /// The ASCII fast paths answer exactly what `Character`'s Unicode properties answer.
     @Suite struct CharacterClassTests {
-        static let samples: [Character] = (0..<128).map { Character(Unicode.Scalar(UInt8($0))) }
+        static let samples: [Character] =
+            (0..<128).map { Character(Unicode.Scalar(UInt8($0))) }
             + ["\r\n", "\u{85}", "\u{A0}", "\u{2003}", "\u{2028}", "é", "ß", "Ж", "中", "٣", "½", "🚀", "e\u{301}", "’", "—"]
 
         @Test func matchesTheUnicodeProperties() {

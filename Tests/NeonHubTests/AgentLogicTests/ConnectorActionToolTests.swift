@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import NeonHub
 
 /// A connector registry double: knows `slack.postMessage`, remembers what it performed, and can
@@ -41,12 +42,18 @@ extension AgentLogicTests {
         @Test func performsTheActionForTheRunsTenant() async throws {
             let actions = FakeConnectorActions()
             let toolbox = RecordingToolbox(tenantID: "tenant-7")
-            let input: JSONValue = .object(["connector": .string("slack"), "action": .string("postMessage"),
-                                            "input": .object(["channel": .string("#launch"), "text": .string("We are live")])])
+            let input: JSONValue = .object([
+                "connector": .string("slack"), "action": .string("postMessage"),
+                "input": .object(["channel": .string("#launch"), "text": .string("We are live")]),
+            ])
             let output = try await ConnectorActionTool(actions: actions, timeout: .seconds(5)).invoke(input, toolbox: toolbox)
             #expect(output["ok"] == .bool(true))
-            #expect(actions.performed == [.init(connector: "slack", action: "postMessage",
-                                                input: .object(["channel": .string("#launch"), "text": .string("We are live")]), tenant: "tenant-7")])
+            #expect(
+                actions.performed == [
+                    .init(
+                        connector: "slack", action: "postMessage",
+                        input: .object(["channel": .string("#launch"), "text": .string("We are live")]), tenant: "tenant-7")
+                ])
             #expect(toolbox.calls.map(\.tool) == ["connector.action"])
             #expect(toolbox.calls.first?.timeout == .seconds(5))
             #expect(toolbox.calls.first?.input == input)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -15,8 +16,11 @@ extension AgentLogicTests {
 
         func run(_ answer: String, fields: [String: JSONValue]? = nil, intent: String = "article") async throws -> (JSONValue, RecordingToolbox) {
             let toolbox = RecordingToolbox(model: "gpt-test", answers: [answer])
-            let input = fields ?? ["topic": .string("Email marketing for small teams"), "primaryKeyword": .string("email marketing"),
-                                   "tone": .string("friendly"), "audience": .string("founders"), "wordCount": .number(600)]
+            let input =
+                fields ?? [
+                    "topic": .string("Email marketing for small teams"), "primaryKeyword": .string("email marketing"),
+                    "tone": .string("friendly"), "audience": .string("founders"), "wordCount": .number(600),
+                ]
             let output = try await ContentAgent().run(.object(input), intent: intent, toolbox: toolbox)
             return (output, toolbox)
         }
@@ -29,8 +33,12 @@ extension AgentLogicTests {
             #expect(request.model == "")
             #expect(request.messages.map(\.role) == ["system", "user"])
             #expect(request.messages[1].content.contains("Primary keyword: email marketing"))
-            #expect(request.task == .article(ArticleBrief(topic: "Email marketing for small teams", primaryKeyword: "email marketing",
-                                                          tone: "friendly", audience: "founders", wordCount: 600)))
+            #expect(
+                request.task
+                    == .article(
+                        ArticleBrief(
+                            topic: "Email marketing for small teams", primaryKeyword: "email marketing",
+                            tone: "friendly", audience: "founders", wordCount: 600)))
 
             #expect(out["title"] == .string("Email Marketing Basics for Busy Teams"))
             #expect(out["metaDescription"] == .string("A short guide to email marketing for busy teams."))
@@ -38,19 +46,20 @@ extension AgentLogicTests {
             #expect(out["model"] == .string("gpt-test"))
             #expect(out["format"] == .string("json"))
             let content = try #require(out["content"]?.testString)
-            #expect(content == """
-                # Email Marketing Basics for Busy Teams
+            #expect(
+                content == """
+                    # Email Marketing Basics for Busy Teams
 
-                ## Why it works
+                    ## Why it works
 
-                Email marketing reaches people who asked to hear from you. It is cheap and easy to measure.
+                    Email marketing reaches people who asked to hear from you. It is cheap and easy to measure.
 
-                ## Getting started
+                    ## Getting started
 
-                Pick one goal.
+                    Pick one goal.
 
-                Write one clear message a week.
-                """)
+                    Write one clear message a week.
+                    """)
             // 6 (title) + 3 + 17 + 2 + 3 + 6 = 37 words
             #expect(out["wordCount"] == .number(37))
             #expect(toolbox.metrics == [RecordingToolbox.Metric(name: "words", value: 37, unit: "count")])

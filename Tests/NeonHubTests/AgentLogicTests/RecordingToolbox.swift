@@ -1,4 +1,5 @@
 import Synchronization
+
 @testable import NeonHub
 
 /// A toolbox test double: runs tool bodies, records every call (name, input, output or error),
@@ -41,8 +42,10 @@ final class RecordingToolbox: AgentToolbox {
     var requests: [LLMRequest] { state.withLock { $0.requests } }
     var metrics: [Metric] { state.withLock { $0.metrics } }
 
-    func call(_ tool: String, input: JSONValue, timeout: Duration,
-              _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
+    func call(
+        _ tool: String, input: JSONValue, timeout: Duration,
+        _ body: @escaping @Sendable () async throws -> JSONValue
+    ) async throws -> JSONValue {
         do {
             let output = try await body()
             state.withLock { $0.calls.append(Call(tool: tool, input: input, output: output, error: nil, timeout: timeout)) }
@@ -58,11 +61,14 @@ final class RecordingToolbox: AgentToolbox {
             s.requests.append(request)
             return s.answers.count > 1 ? s.answers.removeFirst() : (s.answers.first ?? "")
         }
-        let response = LLMResponse(content: content, model: model,
-                                   usage: LLMUsage(inputTokens: 100, outputTokens: content.count / 4), finishReason: "stop")
+        let response = LLMResponse(
+            content: content, model: model,
+            usage: LLMUsage(inputTokens: 100, outputTokens: content.count / 4), finishReason: "stop")
         state.withLock {
-            $0.calls.append(Call(tool: "llm.complete", input: .string(request.messages.last?.content ?? ""),
-                                 output: .string(content), error: nil, timeout: .seconds(60)))
+            $0.calls.append(
+                Call(
+                    tool: "llm.complete", input: .string(request.messages.last?.content ?? ""),
+                    output: .string(content), error: nil, timeout: .seconds(60)))
         }
         return response
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -40,7 +41,8 @@ extension AgentLogicTests {
             then all at once, so be patient and keep sending useful mail.
             """
 
-        static let meta = "Learn email marketing for small businesses: build a list, plan a simple schedule and measure what matters, with tips you can use this week."
+        static let meta =
+            "Learn email marketing for small businesses: build a list, plan a simple schedule and measure what matters, with tips you can use this week."
 
         func run(_ fields: [String: JSONValue]) async throws -> (JSONValue, RecordingToolbox) {
             let toolbox = RecordingToolbox()
@@ -55,11 +57,11 @@ extension AgentLogicTests {
             ])
             #expect(toolbox.toolNames == ["text.analyze"])
             let keyword = try #require(out["keyword"])
-            #expect(keyword["inTitle"] == .bool(true))          // title taken from the H1
+            #expect(keyword["inTitle"] == .bool(true))  // title taken from the H1
             #expect(keyword["inFirstParagraph"] == .bool(true))
             #expect(keyword["inHeadings"] == .bool(true))
             #expect(keyword["inMetaDescription"] == .bool(true))
-            #expect(keyword["occurrences"] == .number(4))        // H1, first paragraph, H2, last paragraph
+            #expect(keyword["occurrences"] == .number(4))  // H1, first paragraph, H2, last paragraph
             let words = try #require(out["wordCount"]?.testInt)
             #expect(words > 300)
             let density = try #require(keyword["density"]?.testNumber)
@@ -85,7 +87,7 @@ extension AgentLogicTests {
             #expect(suggestions.contains("Add the primary keyword \"email marketing\" to the title."))
             #expect(suggestions.contains { $0.hasPrefix("Shorten the title to 60 characters or fewer (it has 69)") })
             #expect(suggestions.contains { $0.hasPrefix("Write a meta description") })
-            #expect(try #require(out["score"]?.testInt) <= 70) // −15 title keyword, −5 title length, −15 meta
+            #expect(try #require(out["score"]?.testInt) <= 70)  // −15 title keyword, −5 title length, −15 meta
         }
 
         @Test func thinStuffedContentGetsEveryRelevantSuggestion() async throws {
@@ -94,8 +96,10 @@ extension AgentLogicTests {
 
                 More text about running here without the word.
                 """
-            let (out, _) = try await run(["content": .string(content), "primaryKeyword": .string("Shoes"),
-                                          "title": .string("Shoes"), "metaDescription": .string("Shoes.")])
+            let (out, _) = try await run([
+                "content": .string(content), "primaryKeyword": .string("Shoes"),
+                "title": .string("Shoes"), "metaDescription": .string("Shoes."),
+            ])
             let suggestions = out["suggestions"]?.testStrings ?? []
             #expect(suggestions.contains { $0.hasPrefix("Keyword density is") && $0.contains("above 2.5%") })
             #expect(suggestions.contains { $0.hasPrefix("Add H2 subheadings") })
@@ -106,8 +110,9 @@ extension AgentLogicTests {
         }
 
         @Test func lowDensityAndHardReadingAreFlagged() async throws {
-            let sentence = "Organizational transformation initiatives necessitate comprehensive stakeholder communication, " +
-                "cross-functional alignment, and continuous measurement of quantifiable performance indicators throughout implementation."
+            let sentence =
+                "Organizational transformation initiatives necessitate comprehensive stakeholder communication, "
+                + "cross-functional alignment, and continuous measurement of quantifiable performance indicators throughout implementation."
             let content = "# Marketing analytics\n\n" + Array(repeating: sentence, count: 30).joined(separator: " ")
             let (out, _) = try await run(["content": .string(content), "primaryKeyword": .string("marketing analytics")])
             let suggestions = out["suggestions"]?.testStrings ?? []
@@ -121,8 +126,9 @@ extension AgentLogicTests {
             await #expect(throws: AgentInputError.self) { _ = try await run(["content": .string("Hello")]) }
             await #expect(throws: AgentInputError.self) { _ = try await run(["primaryKeyword": .string("x")]) }
             await #expect(throws: AgentInputError.self) {
-                _ = try await SEOAgent().run(.object(["content": .string("x"), "primaryKeyword": .string("x")]),
-                                             intent: "compose", toolbox: RecordingToolbox())
+                _ = try await SEOAgent().run(
+                    .object(["content": .string("x"), "primaryKeyword": .string("x")]),
+                    intent: "compose", toolbox: RecordingToolbox())
             }
         }
     }

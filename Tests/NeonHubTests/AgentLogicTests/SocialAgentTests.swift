@@ -1,17 +1,20 @@
-import Testing
-@testable import NeonHub
 import FoundationEssentials
+import Testing
+
+@testable import NeonHub
 
 extension AgentLogicTests {
     @Suite struct SocialAgentTests {
         /// A long brief (~2,700 characters) that overflows X, Instagram and TikTok.
-        static let longBrief = Array(repeating: """
-            NeonHub Analytics launches today: a marketing dashboard that pulls your email, social \
-            and paid campaigns into one view, explains what changed this week in plain words, and \
-            suggests the next three experiments to run. Marketing teams at small agencies told us \
-            they spend Monday mornings copying numbers between spreadsheets; NeonHub Analytics does \
-            that for them in seconds.
-            """, count: 7).joined(separator: "\n\n")
+        static let longBrief = Array(
+            repeating: """
+                NeonHub Analytics launches today: a marketing dashboard that pulls your email, social \
+                and paid campaigns into one view, explains what changed this week in plain words, and \
+                suggests the next three experiments to run. Marketing teams at small agencies told us \
+                they spend Monday mornings copying numbers between spreadsheets; NeonHub Analytics does \
+                that for them in seconds.
+                """, count: 7
+        ).joined(separator: "\n\n")
 
         func run(_ fields: [String: JSONValue], answers: [String] = ["ignored"]) async throws -> (JSONValue, RecordingToolbox) {
             let toolbox = RecordingToolbox(answers: answers)
@@ -24,10 +27,11 @@ extension AgentLogicTests {
         }
 
         @Test func everyPlatformStaysWithinItsLimit() async throws {
-            let link = "https://neonhub.example.com/blog/analytics-launch-with-a-very-long-campaign-tracking-path?utm_source=social&utm_medium=organic"
+            let link =
+                "https://neonhub.example.com/blog/analytics-launch-with-a-very-long-campaign-tracking-path?utm_source=social&utm_medium=organic"
             let (out, toolbox) = try await run(["brief": .string(Self.longBrief), "link": .string(link)])
             #expect(toolbox.toolNames == ["text.analyze"])
-            #expect(toolbox.requests.isEmpty) // no LLM unless asked
+            #expect(toolbox.requests.isEmpty)  // no LLM unless asked
             let byPlatform = posts(out)
             #expect(Set(byPlatform.keys) == ["x", "linkedin", "instagram", "facebook", "tiktok"])
             for platform in SocialPlatform.allCases {
@@ -64,7 +68,7 @@ extension AgentLogicTests {
             let url = "https://example.com/" + String(repeating: "a", count: 200)
             #expect(SocialPlatform.x.length(of: "Read this \(url)") == 10 + 23)
             #expect(SocialPlatform.x.length(of: "café") == 4)
-            #expect(SocialPlatform.x.length(of: "🚀 launch") == 2 + 7) // emoji weigh 2
+            #expect(SocialPlatform.x.length(of: "🚀 launch") == 2 + 7)  // emoji weigh 2
             #expect(SocialPlatform.linkedin.length(of: "Read this \(url)") == 10 + url.count)
         }
 
@@ -73,20 +77,22 @@ extension AgentLogicTests {
             let (out, _) = try await run(["brief": .string(Self.longBrief), "link": .string(url), "platforms": .array([.string("x")])])
             let post = try #require(out["posts"]?.testArray.first)
             let text = try #require(post["text"]?.testString)
-            #expect(text.count > 280)                         // raw characters exceed 280…
-            #expect(SocialPlatform.x.length(of: text) <= 280) // …but X counts the link as 23
+            #expect(text.count > 280)  // raw characters exceed 280…
+            #expect(SocialPlatform.x.length(of: text) <= 280)  // …but X counts the link as 23
             #expect(SocialPlatform.x.length(of: text) > 250)  // and the body fills the room
         }
 
         @Test func instagramKeepsAtMost30Hashtags() async throws {
             let tags = (1...45).map { JSONValue.string("tag number \($0)") }
-            let (out, _) = try await run(["brief": .string("Spring sale on all plants."), "hashtags": .array(tags + [.string("#TagNumber1")]),
-                                          "platforms": .array([.string("instagram"), .string("x")])])
+            let (out, _) = try await run([
+                "brief": .string("Spring sale on all plants."), "hashtags": .array(tags + [.string("#TagNumber1")]),
+                "platforms": .array([.string("instagram"), .string("x")]),
+            ])
             let byPlatform = posts(out)
             let instagram = try #require(byPlatform["instagram"]?["hashtags"]?.testStrings)
             #expect(instagram.count == 30)
             #expect(instagram.first == "#TagNumber1")
-            #expect(Set(instagram.map { $0.lowercased() }).count == 30) // deduplicated
+            #expect(Set(instagram.map { $0.lowercased() }).count == 30)  // deduplicated
             let instagramText = try #require(byPlatform["instagram"]?["text"]?.testString)
             #expect(instagramText.split(whereSeparator: \.isWhitespace).filter { $0.hasPrefix("#") }.count == 30)
             // X keeps at most 5, and only as many as fit in 280.

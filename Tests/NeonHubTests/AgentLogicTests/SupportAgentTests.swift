@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -64,7 +65,7 @@ extension AgentLogicTests {
             let chat = try #require(outage["reply"]?.testString)
             #expect(chat.hasPrefix("Hi there,"))
             #expect(chat.contains("on-call engineers"))
-            #expect(!chat.contains("\n")) // short form on chat
+            #expect(!chat.contains("\n"))  // short form on chat
 
             let (access, _) = try await run("I'm locked out of my account", name: "Sam")
             #expect(access["reply"]?.testString?.contains("Forgot password") == true)

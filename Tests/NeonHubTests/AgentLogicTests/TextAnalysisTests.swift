@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -37,7 +38,7 @@ extension AgentLogicTests {
             #expect(report.syllables == 32)
             #expect(abs(report.fleschReadingEase - 90.088667) < 0.000_001)
             #expect(report.paragraphs == 1)
-            #expect(report.readingTimeSeconds == 7) // 25 words at 238 wpm = 6.3 s, rounded up
+            #expect(report.readingTimeSeconds == 7)  // 25 words at 238 wpm = 6.3 s, rounded up
         }
 
         @Test func markdownStructureAndKeywords() {
@@ -62,7 +63,7 @@ extension AgentLogicTests {
             let report = tool.analyze(text, keywords: ["content marketing", "CONTENT", "missing phrase"])
             #expect(report.headings.map(\.level) == [1, 2, 3])
             #expect(report.headings.first?.text == "Content Marketing Guide")
-            #expect(report.paragraphs == 3) // two paragraphs and one list; code is skipped
+            #expect(report.paragraphs == 3)  // two paragraphs and one list; code is skipped
             // Words: 3 (h1) + 9 + 4 (h2) + 12 ("e.g" is one) + 3 + 3 + 2 (h3) = 36
             #expect(report.words == 36)
             // Sentences: h1, 2, h2, 2 ("e.g." does not end one), 1 per list item ×2, h3 = 9
@@ -71,7 +72,7 @@ extension AgentLogicTests {
             // "Content marketers" is another phrase, so neither counts.
             #expect(report.keywords[0].occurrences == 3)
             #expect(abs(report.keywords[0].density - 3.0 / 36 * 100) < 1e-9)
-            #expect(report.keywords[1].occurrences == 4) // content ×4 as a whole word
+            #expect(report.keywords[1].occurrences == 4)  // content ×4 as a whole word
             #expect(report.keywords[2].occurrences == 0)
         }
 
@@ -81,7 +82,7 @@ extension AgentLogicTests {
             let output = try await tool.invoke(.object(["text": .string(words), "keywords": .array([.string("word")])]), toolbox: toolbox)
             #expect(toolbox.toolNames == ["text.analyze"])
             #expect(output["words"] == .number(476))
-            #expect(output["readingTimeMinutes"] == .number(2)) // 476 / 238 = 2 minutes exactly
+            #expect(output["readingTimeMinutes"] == .number(2))  // 476 / 238 = 2 minutes exactly
             #expect(output["readingTimeSeconds"] == .number(120))
             #expect(output["keywords"]?.testArray.first?["density"] == .number(100))
             #expect(output["headingCounts"]?["h2"] == .number(0))
@@ -90,7 +91,7 @@ extension AgentLogicTests {
 
         @Test func linkTargetsAreNotWords() {
             let report = tool.analyze("Read [our guide](https://example.com/how-to-grow) and ![a chart](chart.png) today [1].")
-            #expect(report.words == 8) // Read our guide and a chart today 1
+            #expect(report.words == 8)  // Read our guide and a chart today 1
             #expect(report.sentences == 1)
         }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AgentLogicTests {
@@ -34,8 +35,11 @@ extension AgentLogicTests {
         }
 
         @Test func assistantAgentReportsSteps() async throws {
-            let toolbox = RecordingToolbox(answers: [#"{"tool":"datetime","input":{"operation":"addBusinessDays","date":"2026-11-20","days":1}}"#, #"{"final":"Monday"}"#])
-            let output = try await AssistantAgent().run(.object(["question": .string("Next business day after Friday 2026-11-20?")]), intent: "ask", toolbox: toolbox)
+            let toolbox = RecordingToolbox(answers: [
+                #"{"tool":"datetime","input":{"operation":"addBusinessDays","date":"2026-11-20","days":1}}"#, #"{"final":"Monday"}"#,
+            ])
+            let output = try await AssistantAgent().run(
+                .object(["question": .string("Next business day after Friday 2026-11-20?")]), intent: "ask", toolbox: toolbox)
             #expect(output["answer"] == .string("Monday"))
             #expect(output["steps"] == .number(2))
             #expect(toolbox.toolNames.contains("datetime"))

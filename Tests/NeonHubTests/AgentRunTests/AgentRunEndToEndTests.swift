@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// `agents.*` over real HTTP against a real PostgreSQL: rows verified with SQL.
 @Suite struct AgentRunEndToEndTests {
@@ -49,8 +50,14 @@ import TestSupport
 
     @Test func seoRunIsRecordedWithToolsAndMetrics() async throws {
         try await withAgentApp { server, client in
-            let content = "# Email marketing automation guide\n\nEmail marketing automation saves teams hours every week. This guide shows how.\n\n## Why automate\n\nAutomated journeys respond to what customers do."
-            let (status, envelope) = try await client.mutation("agents.run", ["agent": "seo", "input": ["content": content, "primaryKeyword": "email marketing automation", "title": "Email marketing automation guide"]])
+            let content =
+                "# Email marketing automation guide\n\nEmail marketing automation saves teams hours every week. This guide shows how.\n\n## Why automate\n\nAutomated journeys respond to what customers do."
+            let (status, envelope) = try await client.mutation(
+                "agents.run",
+                [
+                    "agent": "seo",
+                    "input": ["content": content, "primaryKeyword": "email marketing automation", "title": "Email marketing automation guide"],
+                ])
             #expect(status == 200)
             let result = try #require(resultData(envelope))
             #expect(result["status"] as? String == "succeeded")
@@ -58,7 +65,8 @@ import TestSupport
             #expect(((result["output"] as? [String: Any])?["score"] as? Double) != nil)
 
             let pool = try #require(server.database?.pool)
-            let run = try await pool.query("SELECT status, agent, intent, finished_at IS NOT NULL AS done FROM agent_runs WHERE id = \(UUID(uuidString: runID)!)")
+            let run = try await pool.query(
+                "SELECT status, agent, intent, finished_at IS NOT NULL AS done FROM agent_runs WHERE id = \(UUID(uuidString: runID)!)")
             #expect(try run.first?.decode("status", as: String.self) == "succeeded")
             #expect(try run.first?.decode("intent", as: String.self) == "analyze")
             #expect(try run.first?.decode("done", as: Bool.self) == true)
@@ -84,18 +92,28 @@ import TestSupport
 
     @Test func secretsNeverReachAColumnOrAResponse() async throws {
         try await withAgentApp { server, client in
-            let secrets = ["supersecret-value-42", "sk-live-TOOLOUTPUT123456", "abcdefghijklmnop123", "hunter2hunter2", "eyJhbGciOiJIUzI1NiJ9", "sk-proj-INPUTKEY987654"]
+            let secrets = [
+                "supersecret-value-42", "sk-live-TOOLOUTPUT123456", "abcdefghijklmnop123", "hunter2hunter2", "eyJhbGciOiJIUzI1NiJ9",
+                "sk-proj-INPUTKEY987654",
+            ]
             var runIDs: [String] = []
             for fail in [false, true] {
-                let (_, envelope) = try await client.mutation("agents.run", ["agent": "leaky", "input": [
-                    "password": "supersecret-value-42", "nested": ["deep": ["apiKey": "sk-proj-INPUTKEY987654"]], "fail": fail]])
+                let (_, envelope) = try await client.mutation(
+                    "agents.run",
+                    [
+                        "agent": "leaky",
+                        "input": [
+                            "password": "supersecret-value-42", "nested": ["deep": ["apiKey": "sk-proj-INPUTKEY987654"]], "fail": fail,
+                        ],
+                    ])
                 let result = try #require(resultData(envelope))
                 runIDs.append(try #require(result["runId"] as? String))
                 let text = String(decoding: try JSONSerialization.data(withJSONObject: envelope), as: UTF8.self)
                 for secret in secrets { #expect(!text.contains(secret), "agents.run answer leaks \(secret)") }
             }
             let pool = try #require(server.database?.pool)
-            let dump = try await pool.query("""
+            let dump = try await pool.query(
+                """
                 SELECT coalesce(string_agg(r.input::text || ' ' || coalesce(r.output::text,'') || ' ' || coalesce(r.error::text,''), ' '), '') AS runs,
                        (SELECT coalesce(string_agg(t.input::text || ' ' || coalesce(t.output::text,'') || ' ' || coalesce(t.error::text,''), ' '), '') FROM tool_executions t) AS tools
                 FROM agent_runs r
@@ -104,8 +122,9 @@ import TestSupport
             #expect(stored.contains("[REDACTED]"))
             for secret in secrets { #expect(!stored.contains(secret), "a column holds \(secret)") }
             for id in runIDs {
-                let reply = try await client.get("/trpc/agents.getRun?input=" + "{\"id\":\"\(id)\"}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
-                                                 headers: ["Authorization": "Bearer \(signedToken())"])
+                let reply = try await client.get(
+                    "/trpc/agents.getRun?input=" + "{\"id\":\"\(id)\"}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!,
+                    headers: ["Authorization": "Bearer \(signedToken())"])
                 for secret in secrets { #expect(!reply.text.contains(secret), "agents.getRun leaks \(secret)") }
             }
         }
@@ -113,7 +132,9 @@ import TestSupport
 
     @Test func idempotencyKeyReturnsTheSameRunAndOtherTenantsSeeNothing() async throws {
         try await withAgentApp { server, client in
-            let input: [String: Any] = ["agent": "support", "idempotencyKey": "key-1", "input": ["message": "I was charged twice this month, please refund"]]
+            let input: [String: Any] = [
+                "agent": "support", "idempotencyKey": "key-1", "input": ["message": "I was charged twice this month, please refund"],
+            ]
             let (_, first) = try await client.mutation("agents.run", input)
             let (_, second) = try await client.mutation("agents.run", input)
             let id = try #require(resultData(first)?["runId"] as? String)
@@ -146,7 +167,9 @@ import TestSupport
 
     @Test func budgetStopsARun() async throws {
         try await withAgentApp(budgetTokens: 50) { _, client in
-            let brief: [String: Any] = ["agent": "content", "input": ["topic": "Spring launch checklist", "primaryKeyword": "launch checklist", "wordCount": 400]]
+            let brief: [String: Any] = [
+                "agent": "content", "input": ["topic": "Spring launch checklist", "primaryKeyword": "launch checklist", "wordCount": 400],
+            ]
             let (_, first) = try await client.mutation("agents.run", brief)
             #expect(resultData(first)?["status"] as? String == "succeeded")
             let (_, second) = try await client.mutation("agents.run", brief)
@@ -157,7 +180,8 @@ import TestSupport
 
     @Test func runEventsStreamInOrder() async throws {
         try await withAgentApp { _, client in
-            let (_, envelope) = try await client.mutation("agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
+            let (_, envelope) = try await client.mutation(
+                "agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
             let id = try #require(resultData(envelope)?["runId"] as? String)
             let input = "{\"runId\":\"\(id)\"}".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             let reply = try await client.get("/trpc/agents.onRunEvent?input=\(input)", headers: ["Authorization": "Bearer \(signedToken())"])
@@ -179,7 +203,8 @@ import TestSupport
         try await withTestApp({
             $0.useDatabase = true; $0.databaseURL = url; $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
         }) { server, _ in
-            _ = try await server.database!.pool.execute("""
+            _ = try await server.database!.pool.execute(
+                """
                 INSERT INTO agent_runs (tenant_id, agent, intent, status, input, started_at, runner_id)
                 VALUES ('tenant-a', 'seo', 'analyze', 'running', '{}', now() - interval '1 minute', 424242)
                 """)
@@ -217,11 +242,13 @@ import TestSupport
                 """,
             ])
 
-            let (status, envelope) = try await client.mutation("agents.run", ["agent": "echo", "idempotencyKey": "orphan-key", "input": ["text": "a b"]])
+            let (status, envelope) = try await client.mutation(
+                "agents.run", ["agent": "echo", "idempotencyKey": "orphan-key", "input": ["text": "a b"]])
             #expect(status == 200)
             #expect((resultData(envelope)?["runId"] as? String)?.lowercased() == orphan.uuidString.lowercased())
             #expect(resultData(envelope)?["status"] as? String == "succeeded")
-            let resumed = try await pool.query("""
+            let resumed = try await pool.query(
+                """
                 SELECT status, (SELECT count(*)::int FROM tool_executions WHERE run_id = \(orphan)) AS tools,
                        (SELECT count(*)::int FROM agent_runs WHERE idempotency_key = 'orphan-key') AS rows
                 FROM agent_runs WHERE id = \(orphan)

@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// When a run's row is written: a run that only computes is committed once, whole, with its
 /// tool and metric rows; a run that waits on a call (a model, a connector) is visible as
@@ -36,7 +37,8 @@ import TestSupport
     /// rows were already there) through a trigger, so tests can see how a row came to be.
     func logRunWrites(_ pool: PostgresPool) async throws {
         _ = try await pool.withConnection { connection in
-            try connection.executeScript("""
+            try connection.executeScript(
+                """
                 CREATE TABLE test_run_writes (seq serial, run_id uuid, op text, status text, tools_present int);
                 CREATE FUNCTION test_log_run_write() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
@@ -51,7 +53,9 @@ import TestSupport
 
     /// The writes of one run's row, in order: "INSERT running", "UPDATE succeeded", …
     func runWrites(_ pool: PostgresPool, run id: UUID) async throws -> [String] {
-        try await pool.query("SELECT op || ' ' || status AS w FROM test_run_writes WHERE run_id = \(id) ORDER BY seq").map { try $0.decode("w", as: String.self) }
+        try await pool.query("SELECT op || ' ' || status AS w FROM test_run_writes WHERE run_id = \(id) ORDER BY seq").map {
+            try $0.decode("w", as: String.self)
+        }
     }
 
     @Test func aComputingRunIsCommittedOnceWhole() async throws {
@@ -62,7 +66,8 @@ import TestSupport
             #expect(status == 200)
             let id = try #require(runID(envelope))
             #expect(try await runWrites(pool, run: id) == ["INSERT succeeded"])  // no `running` row first
-            let row = try await pool.query("""
+            let row = try await pool.query(
+                """
                 SELECT status, started_at <= finished_at AS ordered, created_at = started_at AS created_at_start, runner_id IS NOT NULL AS owned,
                        (SELECT count(*)::int FROM agent_run_metrics WHERE run_id = \(id)) AS metrics
                 FROM agent_runs WHERE id = \(id)
@@ -102,8 +107,11 @@ import TestSupport
             var seenRunning: UUID?
             for _ in 0..<200 where seenRunning == nil {
                 let rows = try await pool.query("SELECT id, status FROM agent_runs WHERE agent = \("waiter")")
-                if let row = rows.first, try row.decode("status", as: String.self) == "running" { seenRunning = try row.decode("id", as: UUID.self) }
-                else { try await Task.sleep(for: .milliseconds(10)) }
+                if let row = rows.first, try row.decode("status", as: String.self) == "running" {
+                    seenRunning = try row.decode("id", as: UUID.self)
+                } else {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
             }
             gate.open()
             let answered = try await call.value
@@ -119,10 +127,12 @@ import TestSupport
         try await withDatabaseApp { server, client in
             let pool = try #require(server.database?.pool)
             try await logRunWrites(pool)
-            let (_, envelope) = try await client.mutation("agents.run", ["agent": "echo", "input": ["text": "Keyed run."], "idempotencyKey": "key-1"])
+            let (_, envelope) = try await client.mutation(
+                "agents.run", ["agent": "echo", "input": ["text": "Keyed run."], "idempotencyKey": "key-1"])
             let id = try #require(runID(envelope))
             // The keyed row came first, before any tool row; the final state updated it.
-            let rows = try await pool.query("SELECT op || ' ' || status || ' ' || tools_present AS w FROM test_run_writes WHERE run_id = \(id) ORDER BY seq")
+            let rows = try await pool.query(
+                "SELECT op || ' ' || status || ' ' || tools_present AS w FROM test_run_writes WHERE run_id = \(id) ORDER BY seq")
             #expect(try rows.map { try $0.decode("w", as: String.self) } == ["INSERT running 0", "UPDATE succeeded 0"])
         }
     }
@@ -156,7 +166,8 @@ import TestSupport
         try await withDatabaseApp(agents: [WaitingAgent(gate: gate)], { $0.agentBreakerThreshold = 1 }) { server, client in
             let pool = try #require(server.database?.pool)
             _ = try await pool.withConnection { connection in
-                try connection.executeScript("""
+                try connection.executeScript(
+                    """
                     CREATE FUNCTION test_refuse_running() RETURNS trigger LANGUAGE plpgsql AS $$
                     BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
                     CREATE TRIGGER test_refuse_running BEFORE INSERT ON agent_runs FOR EACH ROW
@@ -198,7 +209,8 @@ import TestSupport
             #expect(resultData(envelope)?["status"] as? String == "succeeded")
             let id = try #require(runID(envelope))
             #expect(try await runWrites(pool, run: id) == ["INSERT running", "UPDATE succeeded"])  // a provider call is a wait
-            let tools = try await pool.query("SELECT tool, status, input->>'connector' AS connector, output::text AS output FROM tool_executions WHERE run_id = \(id)")
+            let tools = try await pool.query(
+                "SELECT tool, status, input->>'connector' AS connector, output::text AS output FROM tool_executions WHERE run_id = \(id)")
             #expect(try tools.map { try $0.decode("tool", as: String.self) } == ["connector.action"])
             #expect(try tools.first?.decode("status", as: String.self) == "succeeded")
             #expect(try tools.first?.decode("connector", as: String.self) == "slack")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 @Suite struct CircuitBreakerTests {
@@ -13,9 +14,9 @@ import Testing
         #expect(!breaker.allowRun())
         clock.advance(10)
         #expect(breaker.state == .halfOpen)
-        #expect(breaker.allowRun())       // the one probe
-        #expect(!breaker.allowRun())      // no second probe while it runs
-        breaker.recordFailure()           // the probe failed: open again
+        #expect(breaker.allowRun())  // the one probe
+        #expect(!breaker.allowRun())  // no second probe while it runs
+        breaker.recordFailure()  // the probe failed: open again
         #expect(breaker.state == .open)
         clock.advance(10)
         #expect(breaker.allowRun())
@@ -30,7 +31,7 @@ import Testing
         clock.advance(1)
         #expect(breaker.allowRun())
         #expect(!breaker.allowRun())
-        breaker.releaseProbe()            // e.g. the run row could not be inserted
+        breaker.releaseProbe()  // e.g. the run row could not be inserted
         #expect(breaker.allowRun())
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// The in-process run event bus: bounded history for resumption, filtering by tenant,

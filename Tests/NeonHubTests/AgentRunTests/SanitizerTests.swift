@@ -1,9 +1,12 @@
 import Testing
+
 @testable import NeonHub
 
 /// Redaction by key name and by value shape, at any depth.
 @Suite struct SanitizerTests {
-    @Test(arguments: ["password", "client_secret", "refresh_token", "apiKey", "X-Api-Key", "Authorization", "cookie", "accessToken", "privateKey", "session_id"])
+    @Test(arguments: [
+        "password", "client_secret", "refresh_token", "apiKey", "X-Api-Key", "Authorization", "cookie", "accessToken", "privateKey", "session_id",
+    ])
     func sensitiveKeysAreRedacted(key: String) {
         let value = JSONValue.object(["outer": .array([.object([key: .string("s3cr3t-value-xyz")])])])
         let clean = Sanitizer.sanitize(value)
@@ -11,8 +14,10 @@ import Testing
     }
 
     @Test func countsAndOrdinaryKeysStay() {
-        let value = JSONValue.object(["tokensIn": .number(12), "max_tokens": .number(100), "inputTokens": .number(5), "topic": .string("Keyword research"),
-                                      "tokenCount": .number(3)])
+        let value = JSONValue.object([
+            "tokensIn": .number(12), "max_tokens": .number(100), "inputTokens": .number(5), "topic": .string("Keyword research"),
+            "tokenCount": .number(3),
+        ])
         #expect(Sanitizer.sanitize(value) == value)
     }
 
@@ -36,8 +41,10 @@ import Testing
     }
 
     @Test func secretsUnderTokenKeysAndBasicCredentialsAreRedacted() {
-        let value = JSONValue.object(["tokens": .object(["access": .string("ya29.a0AfH6SMBx")]), "oauthTokens": .array([.string("ya29.zzz")]), "tokensIn": .number(10),
-                                      "header": .string("Authorization: Basic dXNlcjpwYXNzd29yZA==")])
+        let value = JSONValue.object([
+            "tokens": .object(["access": .string("ya29.a0AfH6SMBx")]), "oauthTokens": .array([.string("ya29.zzz")]), "tokensIn": .number(10),
+            "header": .string("Authorization: Basic dXNlcjpwYXNzd29yZA=="),
+        ])
         let clean = Sanitizer.sanitize(value)
         #expect(clean["tokens"] == .string(Sanitizer.redacted))
         #expect(clean["oauthTokens"] == .string(Sanitizer.redacted))

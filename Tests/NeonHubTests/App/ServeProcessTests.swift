@@ -3,8 +3,8 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
-import TestSupport
+    import Glibc
+    import TestSupport
 #endif
 
 /// The real `neonhub` binary: bad configuration stops start-up; SIGTERM drains and exits 0;
@@ -86,8 +86,9 @@ import TestSupport
     @Test func anInvalidConnectorDefinitionStopsStartUpNamingFileAndPath() throws {
         let folder = try makeTemporaryDirectory("neonhub-bad-catalog")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: Self.connectors.appendingPathComponent("connector.schema.json"),
-                                         to: folder.appendingPathComponent("connector.schema.json"))
+        try FileManager.default.copyItem(
+            at: Self.connectors.appendingPathComponent("connector.schema.json"),
+            to: folder.appendingPathComponent("connector.schema.json"))
         let meta = try String(contentsOf: Self.connectors.appendingPathComponent("meta.json"), encoding: .utf8)
         try meta.replacingOccurrences(of: #""availability": "stable""#, with: #""availability": "beta""#)
             .write(to: folder.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)

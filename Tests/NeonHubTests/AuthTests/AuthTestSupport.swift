@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// Parent suite of every auth test, so `swift test --filter AuthTests` selects them all.

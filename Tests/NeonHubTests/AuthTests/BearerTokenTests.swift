@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AuthTests {
@@ -11,8 +12,10 @@ extension AuthTests {
             #expect(bearerToken(fromAuthorizationHeader: header) == token)
         }
 
-        @Test(arguments: ["", "Bearer", "Bearer ", "Bearer    ", "Bearerabc", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b", "abc",
-                                 "Bearer a\u{00A0}b", "Bearer tok\u{7F}en", "Bearer jörg", "Bearer a\nb", "Bëarer abc", "Bearer\u{00A0}abc"])
+        @Test(arguments: [
+            "", "Bearer", "Bearer ", "Bearer    ", "Bearerabc", "Basic dXNlcjpwYXNz", "Token abc", "Bearer a b", "abc",
+            "Bearer a\u{00A0}b", "Bearer tok\u{7F}en", "Bearer jörg", "Bearer a\nb", "Bëarer abc", "Bearer\u{00A0}abc",
+        ])
         func refusesOtherSchemesAndEmptyTokens(header: String) {
             #expect(bearerToken(fromAuthorizationHeader: header) == nil)
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension AuthTests {
@@ -11,8 +12,9 @@ extension AuthTests {
         }
 
         @Test func hmacSHA256WithEmptyKeyAndMessage() {
-            #expect(HMACSHA256.authenticate(message: [], key: [])
-                == hex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"))
+            #expect(
+                HMACSHA256.authenticate(message: [], key: [])
+                    == hex("b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad"))
         }
 
         @Test func hkdfSHA256MatchesRFC5869TestCase1() {
@@ -48,8 +50,9 @@ extension AuthTests {
             #expect(sealed.ciphertext.count == plaintext.count)
             #expect(sealed.ciphertext != plaintext)
             #expect(sealed.tag.count == 16)
-            #expect(try AESGCM.open(ciphertext: sealed.ciphertext, key: key, nonce: nonce, aad: aad, tag: sealed.tag)
-                == plaintext)
+            #expect(
+                try AESGCM.open(ciphertext: sealed.ciphertext, key: key, nonce: nonce, aad: aad, tag: sealed.tag)
+                    == plaintext)
 
             var badTag = sealed.tag
             badTag[0] ^= 0x01
@@ -65,8 +68,9 @@ extension AuthTests {
                 try AESGCM.open(ciphertext: sealed.ciphertext, key: key, nonce: nonce, aad: [], tag: sealed.tag)
             }
             #expect(throws: CryptoError.authenticationFailed) {
-                try AESGCM.open(ciphertext: sealed.ciphertext, key: SecureRandom.bytes(32), nonce: nonce, aad: aad,
-                                tag: sealed.tag)
+                try AESGCM.open(
+                    ciphertext: sealed.ciphertext, key: SecureRandom.bytes(32), nonce: nonce, aad: aad,
+                    tag: sealed.tag)
             }
         }
 
@@ -78,8 +82,9 @@ extension AuthTests {
                 try AESGCM.seal(plaintext: [1], key: [UInt8](repeating: 0, count: 32), nonce: [UInt8](repeating: 0, count: 16))
             }
             #expect(throws: CryptoError.invalidTagSize) {
-                try AESGCM.open(ciphertext: [1], key: [UInt8](repeating: 0, count: 32),
-                                nonce: [UInt8](repeating: 0, count: 12), tag: [0, 1, 2])
+                try AESGCM.open(
+                    ciphertext: [1], key: [UInt8](repeating: 0, count: 32),
+                    nonce: [UInt8](repeating: 0, count: 12), tag: [0, 1, 2])
             }
         }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension AuthTests {
@@ -57,8 +58,9 @@ extension AuthTests {
         }
 
         @Test func typOtherThanJWTIsRefusedButAbsentTypIsFine() throws {
-            #expect(authError { try verifier.verify(AuthFixtures.signed(header: #"{"alg":"HS256","typ":"JWE"}"#)) }
-                == .unsupportedType)
+            #expect(
+                authError { try verifier.verify(AuthFixtures.signed(header: #"{"alg":"HS256","typ":"JWE"}"#)) }
+                    == .unsupportedType)
             #expect(try verifier.verify(AuthFixtures.signed(header: #"{"alg":"HS256"}"#)).subject == "user-1")
         }
 
@@ -123,7 +125,8 @@ extension AuthTests {
 
         @Test(arguments: [
             ("role", #""superuser""#), ("role", "1"), ("sub", #""""#), ("sub", "42"), ("tenantId", "null"),
-            ("tenantId", #""""#), ("tenantId", #""_system""#), ("tenantId", #""_anything""#), ("exp", #""9999999999""#), ("exp", "true"), ("nbf", #""0""#), ("iat", #""now""#),
+            ("tenantId", #""""#), ("tenantId", #""_system""#), ("tenantId", #""_anything""#), ("exp", #""9999999999""#), ("exp", "true"),
+            ("nbf", #""0""#), ("iat", #""now""#),
         ])
         func wronglyTypedClaimsAreRefused(claim: String, value: String) {
             let token = AuthFixtures.signed(claims: AuthFixtures.claims(overriding: [claim: value]))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension AuthTests {
@@ -14,13 +15,15 @@ extension AuthTests {
         }
 
         @Test func fixtureWithTenantAndRoleIsAccepted() throws {
-            #expect(try verifier.verify(fixture.withTenant.token)
-                == AuthIdentity(subject: "user-42", tenantID: "tenant-7", role: .admin))
+            #expect(
+                try verifier.verify(fixture.withTenant.token)
+                    == AuthIdentity(subject: "user-42", tenantID: "tenant-7", role: .admin))
         }
 
         @Test func fixtureWithoutTenantFallsBackToSubjectAndUserRole() throws {
-            #expect(try verifier.verify(fixture.withoutTenant.token)
-                == AuthIdentity(subject: "user-43", tenantID: "user-43", role: .user))
+            #expect(
+                try verifier.verify(fixture.withoutTenant.token)
+                    == AuthIdentity(subject: "user-43", tenantID: "user-43", role: .user))
         }
 
         @Test func sessionTokensWorkWithoutJWTSecret() throws {

@@ -1,8 +1,9 @@
+import ArgumentParser
 import Foundation
 import Testing
+
 @testable import NeonHub
 @testable import NeonHubCLI
-import ArgumentParser
 
 extension AuthTests {
     /// `neonhub token`: option parsing and minting (the process-level exit code is covered once the
@@ -38,7 +39,9 @@ extension AuthTests {
             #expect(TokenCommand.configErrorExitCode == 78)
         }
 
-        @Test(arguments: [[String](), ["--tenant", "t", "--role", "root"], ["--tenant", "t", "--ttl", "0"], ["--tenant", ""], ["--tenant", "_system"]])
+        @Test(arguments: [
+            [String](), ["--tenant", "t", "--role", "root"], ["--tenant", "t", "--ttl", "0"], ["--tenant", ""], ["--tenant", "_system"],
+        ])
         func invalidArgumentsAreRejected(arguments: [String]) {
             #expect(throws: (any Error).self) { try TokenCommand.parse(arguments) }
         }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 @Suite struct AppConfigTests {
@@ -34,8 +35,10 @@ import Testing
     @Test func everyProblemIsReportedOnItsOwnLineWithoutSecrets() {
         let secret = "short-secret-value"
         do {
-            _ = try AppConfig.load(from: ["PORT": "http", "JWT_SECRET": secret, "TOKEN_VAULT_KEY": "nope", "LOG_FORMAT": "xml",
-                                          "LLM_PROVIDER": "openai", "MAX_BODY_BYTES": "-1", "USE_MOCK_CONNECTORS": "maybe"])
+            _ = try AppConfig.load(from: [
+                "PORT": "http", "JWT_SECRET": secret, "TOKEN_VAULT_KEY": "nope", "LOG_FORMAT": "xml",
+                "LLM_PROVIDER": "openai", "MAX_BODY_BYTES": "-1", "USE_MOCK_CONNECTORS": "maybe",
+            ])
             Issue.record("expected problems")
         } catch {
             #expect(error.lines.count == 7)

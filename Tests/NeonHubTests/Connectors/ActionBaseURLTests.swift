@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// An action's own base URL (`request.baseUrl`, for providers split over hosts like GA4's Admin
@@ -24,8 +25,9 @@ import TestSupport
     static func catalog(_ definition: String) throws -> ConnectorCatalog {
         let folder = try makeTemporaryDirectory("neonhub-action-base")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
-                                         to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
+        try FileManager.default.copyItem(
+            at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
+            to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         try definition.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)
         return try ConnectorCatalog.load(directory: folder)
     }
@@ -38,9 +40,10 @@ import TestSupport
         try admin.start()
         defer { data.stop(); admin.stop() }
         let catalog = try Self.catalog(Self.definition(actionBase: "https://admin.acme.example"))
-        let runtime = ConnectorRuntime(catalog: catalog, client: OutboundClient(logger: Logger(label: "test")),
-                                       baseURLOverrides: ["acme": data.baseURL + "/v1"],
-                                       actionBaseURLOverrides: ["acme": ["https://admin.acme.example": admin.baseURL]])
+        let runtime = ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(logger: Logger(label: "test")),
+            baseURLOverrides: ["acme": data.baseURL + "/v1"],
+            actionBaseURLOverrides: ["acme": ["https://admin.acme.example": admin.baseURL]])
         _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "reports.run")) { _ in .token("tok-1") }
         _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "accounts.list")) { _ in .token("tok-1") }
         #expect(data.requests.map(\.path) == ["/v1/reports"])
@@ -69,7 +72,8 @@ import TestSupport
         definition.actions[1].request = template
         let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: nil)
         let refused = #expect(throws: ConnectorError.self) {
-            try builder.build(template, renderer: TemplateRenderer(scope: ["vars": .object(["host": .string("evil.example")])]), credentials: .token("t"))
+            try builder.build(
+                template, renderer: TemplateRenderer(scope: ["vars": .object(["host": .string("evil.example")])]), credentials: .token("t"))
         }
         #expect(refused?.code == .invalidDefinition)
     }
@@ -78,7 +82,8 @@ import TestSupport
         let folder = try makeTemporaryDirectory("neonhub-endpoints")
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("endpoints.json")
-        try #"{"ga4":{"baseUrl":"http://127.0.0.1:4001","baseUrls":{"https://analyticsadmin.googleapis.com":"http://127.0.0.1:4002"}},"meta":{"baseUrl":"http://127.0.0.1:4003"}}"#
+        try
+            #"{"ga4":{"baseUrl":"http://127.0.0.1:4001","baseUrls":{"https://analyticsadmin.googleapis.com":"http://127.0.0.1:4002"}},"meta":{"baseUrl":"http://127.0.0.1:4003"}}"#
             .write(to: file, atomically: true, encoding: .utf8)
         let endpoints = try ConnectorAssembly.endpointOverrides(file.path)
         #expect(endpoints["ga4"]?.baseUrl == "http://127.0.0.1:4001")

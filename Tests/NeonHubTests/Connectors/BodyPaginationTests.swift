@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// Offset pagination carried in a JSON body (`{{page.offset}}`: GA4 `offset`/`limit`, Search
@@ -36,7 +37,8 @@ import TestSupport
 
     static func run(_ definition: String, _ fake: FakeProviderServer, input: JSONValue = .object([:])) async throws -> ConnectorResult {
         let catalog = try ActionBaseURLTests.catalog(definition)
-        let runtime = ConnectorRuntime(catalog: catalog, client: OutboundClient(logger: Logger(label: "test")), baseURLOverrides: ["acme": fake.baseURL])
+        let runtime = ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(logger: Logger(label: "test")), baseURLOverrides: ["acme": fake.baseURL])
         return try await runtime.execute(ConnectorCall(connector: "acme", action: "rows.query", input: input)) { _ in .token("t") }
     }
 
@@ -49,8 +51,10 @@ import TestSupport
         let fake = Self.provider(total: 5, reportTotal: true)
         try fake.start()
         defer { fake.stop() }
-        let result = try await Self.run(Self.definition(pagination: #"{"style":"offset","itemsPath":"rows","totalPath":"total","limitParam":"size"}"#,
-                                                        keep: #"{"total":"total","quota":"quota"}"#), fake)
+        let result = try await Self.run(
+            Self.definition(
+                pagination: #"{"style":"offset","itemsPath":"rows","totalPath":"total","limitParam":"size"}"#,
+                keep: #"{"total":"total","quota":"quota"}"#), fake)
         #expect(Self.numbers(result.output) == ["0", "1", "2", "3", "4"])
         #expect(result.pages == 3, "5 rows by 2: the third page reaches the total, no fourth request")
         #expect(fake.requests.map { ($0.json as? [String: Any])?["from"] as? Int } == [nil, 2, 4], "the first request leaves the offset out")
@@ -63,8 +67,9 @@ import TestSupport
         let fake = Self.provider(total: 5, reportTotal: true)
         try fake.start()
         defer { fake.stop() }
-        let result = try await Self.run(Self.definition(pagination: #"{"style":"offset","itemsPath":"rows","totalPath":"total"}"#), fake,
-                                        input: .object(["limit": .number(3)]))
+        let result = try await Self.run(
+            Self.definition(pagination: #"{"style":"offset","itemsPath":"rows","totalPath":"total"}"#), fake,
+            input: .object(["limit": .number(3)]))
         #expect(Self.numbers(result.output) == ["0", "1", "2"])
         #expect(result.output["truncated"] == .bool(true), "the total says two more rows exist")
     }
@@ -73,8 +78,9 @@ import TestSupport
         let fake = Self.provider(total: 5, reportTotal: false)
         try fake.start()
         defer { fake.stop() }
-        let result = try await Self.run(Self.definition(pagination: #"{"style":"offset","itemsPath":"rows","limitParam":"size"}"#), fake,
-                                        input: .object(["size": .number(3)]))
+        let result = try await Self.run(
+            Self.definition(pagination: #"{"style":"offset","itemsPath":"rows","limitParam":"size"}"#), fake,
+            input: .object(["size": .number(3)]))
         #expect(Self.numbers(result.output) == ["0", "1", "2", "3", "4"])
         #expect(result.pages == 2, "3 rows then 2 (< 3): no third request")
         #expect(fake.requests.count == 2)
@@ -82,21 +88,30 @@ import TestSupport
 
     @Test func mockFixturesAnswerTheSecondPageByTheBodysOffset() async throws {
         let (runtime, _) = try MockModeTests.mockRuntime()
-        let report: JSONValue = .object(["dateRanges": .array([.object(["startDate": .string("7daysAgo"), "endDate": .string("yesterday")])]),
-                                         "metrics": .array([.object(["name": .string("sessions")])])])
-        let ga4 = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: report, accountID: "300000001")) { _ in .none }
+        let report: JSONValue = .object([
+            "dateRanges": .array([.object(["startDate": .string("7daysAgo"), "endDate": .string("yesterday")])]),
+            "metrics": .array([.object(["name": .string("sessions")])]),
+        ])
+        let ga4 = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: report, accountID: "300000001")) { _ in .none
+        }
         #expect(ga4.pages == 2, "rowCount 3, two rows on the first page")
         #expect(GoogleConnectorTestSupport.items(ga4.output).count == 3)
         #expect(ga4.output["propertyQuota"]?["tokensPerHour"]?["remaining"] == .number(39_976), "the last page's quota")
         let query: JSONValue = .object(["startDate": .string("2026-11-01"), "endDate": .string("2026-11-28"), "rowLimit": .number(2)])
-        let sc = try await runtime.execute(ConnectorCall(connector: "search-console", action: "searchAnalytics.query", input: query,
-                                                         accountID: "sc-domain:example.com")) { _ in .none }
+        let sc = try await runtime.execute(
+            ConnectorCall(
+                connector: "search-console", action: "searchAnalytics.query", input: query,
+                accountID: "sc-domain:example.com")
+        ) { _ in .none }
         #expect(sc.pages == 2)
-        #expect(GoogleConnectorTestSupport.items(sc.output).compactMap { JSONPath.text(JSONPath.value(at: "keys.0", in: $0)) }.last == "coffee subscription")
+        #expect(
+            GoogleConnectorTestSupport.items(sc.output).compactMap { JSONPath.text(JSONPath.value(at: "keys.0", in: $0)) }.last
+                == "coffee subscription")
     }
 
     @Test func mockRoutesMatchEncodedSegmentsAndCustomMethods() throws {
-        let encoded = try #require(URL(string: "https://x.example/webmasters/v3/sites/https%3A%2F%2Fexample.com%2F/sitemaps/https%3A%2F%2Fexample.com%2Fs.xml"))
+        let encoded = try #require(
+            URL(string: "https://x.example/webmasters/v3/sites/https%3A%2F%2Fexample.com%2F/sitemaps/https%3A%2F%2Fexample.com%2Fs.xml"))
         let segments = MockTransport.pathSegments(encoded)
         #expect(segments.count == 7, "an encoded site URL stays one segment")
         #expect(segments[4] == "https://example.com/")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `neonhub connectors audit` and `phases`: what stands between each connector and `stable`.
@@ -46,7 +47,8 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let entries = SmokeConfig.connectorIDs(in: CatalogAudit.smokeExample(catalogDirectory: ConnectorCatalogTests.directory))
         #expect(entries.isSuperset(of: CatalogAudit.testedAgainstProviderFakes))
-        let audit = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
+        let audit = CatalogAudit(
+            catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })
         let hubspot = try #require(audit.entries.first { $0.id == "hubspot" })
@@ -55,16 +57,18 @@ import TestSupport
         #expect(hubspot.isWired, "a missing smoke entry is a testing gap, not a wiring one")
         #expect(audit.countsByKind["no_smoke_entry"] == catalog.definitions.count - entries.count)
         // Without an entry, a connector that is otherwise ready cannot claim stable.
-        let withoutMeta = CatalogAudit(catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"),
-                                       smokeEntries: entries.subtracting(["meta"]))
+        let withoutMeta = CatalogAudit(
+            catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"),
+            smokeEntries: entries.subtracting(["meta"]))
         #expect(withoutMeta.entries.first { $0.id == "meta" }?.findings.contains { $0.kind == "no_smoke_entry" } == true)
     }
 
     @Test func aConnectorMarkedStableThatIsNotFailsTheAudit() throws {
         let folder = try makeTemporaryDirectory("neonhub-audit")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
-                                         to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
+        try FileManager.default.copyItem(
+            at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
+            to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         let stable = ConnectorCatalogTests.minimal.replacingOccurrences(of: #""availability":"experimental""#, with: #""availability":"stable""#)
             .replacingOccurrences(of: "https://api.acme.example", with: "https://api.example.com")
         try stable.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)

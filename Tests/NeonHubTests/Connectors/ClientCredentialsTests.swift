@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 // A stand-in for Microsoft Entra ID's token endpoint and Dataverse's WhoAmI, as documented:
@@ -28,7 +29,12 @@ import TestSupport
         fake.on("POST", "/\(tenant)/oauth2/v2.0/token") { request in
             let form = request.formItems
             guard form["grant_type"] == ["client_credentials"], form["scope"] == ["https://contoso.crm.dynamics.com/.default"] else {
-                return .json(400, object: ["error": "invalid_request", "error_description": "AADSTS900144: The request body must contain the following parameter: 'scope'."])
+                return .json(
+                    400,
+                    object: [
+                        "error": "invalid_request",
+                        "error_description": "AADSTS900144: The request body must contain the following parameter: 'scope'.",
+                    ])
             }
             guard form["client_id"] == [app.clientID], form["client_secret"] == [app.clientSecret] else {
                 return .json(401, object: ["error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."])
@@ -41,26 +47,36 @@ import TestSupport
             guard let bearer = request.header("Authorization"), issued.tokens.withLock({ $0.contains { "Bearer \($0)" == bearer } }) else {
                 return .json(401, object: ["error": ["code": "", "message": "Authentication failed"]])
             }
-            return .json(200, object: ["@odata.context": "https://contoso.crm.dynamics.com/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
-                                       "BusinessUnitId": "6f202e6c-e471-ec11-8941-000d3a3c2e6b", "UserId": "88e7a4d0-e871-ec11-8941-000d3a3c2e6b",
-                                       "OrganizationId": "883278f5-07af-45eb-a0bc-3fea67caa544"])
+            return .json(
+                200,
+                object: [
+                    "@odata.context": "https://contoso.crm.dynamics.com/api/data/v9.2/$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse",
+                    "BusinessUnitId": "6f202e6c-e471-ec11-8941-000d3a3c2e6b", "UserId": "88e7a4d0-e871-ec11-8941-000d3a3c2e6b",
+                    "OrganizationId": "883278f5-07af-45eb-a0bc-3fea67caa544",
+                ])
         }
     }
 
     static func connect(_ client: HTTPTestClient) async throws -> HTTPTestClient.Reply {
-        try await client.request("POST", "/trpc/connectors.connect", headers: [
-            "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
-        ], body: try JSONSerialization.data(withJSONObject: [
-            "connector": "dynamics-365", "credentials": [String: String](), "variables": ["tenantId": tenant, "orgHost": "contoso.crm.dynamics.com"],
-        ]))
+        try await client.request(
+            "POST", "/trpc/connectors.connect",
+            headers: [
+                "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
+            ],
+            body: try JSONSerialization.data(withJSONObject: [
+                "connector": "dynamics-365", "credentials": [String: String](),
+                "variables": ["tenantId": tenant, "orgHost": "contoso.crm.dynamics.com"],
+            ]))
     }
 
     @Test func dynamicsConnectsWithTheAppsOwnGrantAndRenewsItOnSchedule() async throws {
         let issued = Issued()
         try await withFakeProvider({ Self.entra($0, issued: issued) }) { fake in
-            let endpoints = try OAuthTestSupport.endpointsFile(["dynamics-365": [
-                "baseUrl": "\(fake.baseURL)/api/data/v9.2", "tokenUrl": "\(fake.baseURL)/{{vars.tenantId}}/oauth2/v2.0/token",
-            ]])
+            let endpoints = try OAuthTestSupport.endpointsFile([
+                "dynamics-365": [
+                    "baseUrl": "\(fake.baseURL)/api/data/v9.2", "tokenUrl": "\(fake.baseURL)/{{vars.tenantId}}/oauth2/v2.0/token",
+                ]
+            ])
             try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["DYNAMICS_365": Self.app]) }) { server, client in
                 let reply = try await Self.connect(client)
                 #expect(reply.status == 200)
@@ -71,7 +87,8 @@ import TestSupport
                 #expect(fake.requests("GET", "/api/data/v9.2/WhoAmI").count == 1)  // tested before it was stored
 
                 let pool = try #require(server.database?.pool)
-                let lead = try await pool.query("SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
+                let lead = try await pool.query(
+                    "SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
                 #expect(try lead.first?.decode("s", as: Int.self) == 300)  // PT5M before expiry
                 try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
                 #expect(await server.tokenScheduler.sweep() == 1)
@@ -91,9 +108,11 @@ import TestSupport
     @Test func aRefusedAppSecretStoresNothingAndNamesTheVariables() async throws {
         let issued = Issued()
         try await withFakeProvider({ Self.entra($0, issued: issued) }) { fake in
-            let endpoints = try OAuthTestSupport.endpointsFile(["dynamics-365": [
-                "baseUrl": "\(fake.baseURL)/api/data/v9.2", "tokenUrl": "\(fake.baseURL)/{{vars.tenantId}}/oauth2/v2.0/token",
-            ]])
+            let endpoints = try OAuthTestSupport.endpointsFile([
+                "dynamics-365": [
+                    "baseUrl": "\(fake.baseURL)/api/data/v9.2", "tokenUrl": "\(fake.baseURL)/{{vars.tenantId}}/oauth2/v2.0/token",
+                ]
+            ])
             let wrong = FakeOAuthApp(clientID: Self.app.clientID, clientSecret: "not-the-secret", redirectURI: "")
             try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["DYNAMICS_365": wrong]) }) { server, client in
                 let reply = try await Self.connect(client)

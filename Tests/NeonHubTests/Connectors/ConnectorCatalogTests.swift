@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The catalog of `configs/connectors`: every connector the product names, each definition
@@ -25,9 +26,12 @@ import TestSupport
             #expect(!definition.actions.isEmpty, "\(definition.id)")
             #expect(definition.docs.hasPrefix("https://"), "\(definition.id)")
             // Nothing is stable until implemented and tested against a provider fake (the audit's list).
-            #expect(definition.availability == (CatalogAudit.testedAgainstProviderFakes.contains(definition.id) ? "stable" : "experimental"), "\(definition.id)")
-            #expect(FileManager.default.fileExists(atPath: Self.directory.appendingPathComponent("fixtures/\(definition.id).json").path),
-                    "\(definition.id) has mock fixtures")
+            #expect(
+                definition.availability == (CatalogAudit.testedAgainstProviderFakes.contains(definition.id) ? "stable" : "experimental"),
+                "\(definition.id)")
+            #expect(
+                FileManager.default.fileExists(atPath: Self.directory.appendingPathComponent("fixtures/\(definition.id).json").path),
+                "\(definition.id) has mock fixtures")
         }
         #expect(catalog["meta"]?.definition.auth.refresh?.before == ["P7D", "P1D"])
         #expect(catalog["linkedin"]?.definition.headers?["X-Restli-Protocol-Version"] == "2.0.0")
@@ -36,8 +40,9 @@ import TestSupport
     /// A catalog folder holding the real schema and the given files.
     private func catalogFolder(_ files: [String: String]) throws -> URL {
         let folder = try makeTemporaryDirectory("neonhub-catalog")
-        try FileManager.default.copyItem(at: Self.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
-                                         to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
+        try FileManager.default.copyItem(
+            at: Self.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
+            to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         for (name, text) in files { try text.write(to: folder.appendingPathComponent(name), atomically: true, encoding: .utf8) }
         return folder
     }
@@ -54,17 +59,20 @@ import TestSupport
         let broken = Self.minimal
             .replacingOccurrences(of: #""kind":"read""#, with: #""kind":"remove""#)
             .replacingOccurrences(of: #""docs":"https://acme.example/docs""#, with: #""docs":"http://acme.example/docs""#)
-        let folder = try catalogFolder(["acme.json": Self.minimal, "broken.json": broken.replacingOccurrences(of: #""id":"acme""#, with: #""id":"broken""#),
-                                        "notjson.json": "{"])
+        let folder = try catalogFolder([
+            "acme.json": Self.minimal, "broken.json": broken.replacingOccurrences(of: #""id":"acme""#, with: #""id":"broken""#),
+            "notjson.json": "{",
+        ])
         defer { try? FileManager.default.removeItem(at: folder) }
         let error = #expect(throws: ConnectorError.self) { try ConnectorCatalog.load(directory: folder) }
         #expect(error?.code == .invalidDefinition)
         let name = folder.lastPathComponent
         #expect(error?.details.count == 3)
-        #expect(error?.details.prefix(2) == [
-            "\(name)/broken.json: $.actions[0].kind: must be one of \"read\", \"write\"",
-            "\(name)/broken.json: $.docs: does not match ^https://",
-        ])
+        #expect(
+            error?.details.prefix(2) == [
+                "\(name)/broken.json: $.actions[0].kind: must be one of \"read\", \"write\"",
+                "\(name)/broken.json: $.docs: does not match ^https://",
+            ])
         #expect(error?.details.last?.hasPrefix("\(name)/notjson.json: $: not valid JSON") == true)
         #expect(error?.message.hasSuffix("(and 2 more)") == true)
     }
@@ -72,7 +80,9 @@ import TestSupport
     @Test func rulesTheSchemaCannotSay() throws {
         let wrongName = Self.minimal
         let duplicate = Self.minimal.replacingOccurrences(of: #""id":"acme""#, with: #""id":"dup""#)
-            .replacingOccurrences(of: #""actions":["#, with: #""actions":[{"id":"contacts.list","name":"Again","kind":"write","inputSchema":{},"handler":"dup.x"},"#)
+            .replacingOccurrences(
+                of: #""actions":["#, with: #""actions":[{"id":"contacts.list","name":"Again","kind":"write","inputSchema":{},"handler":"dup.x"},"#
+            )
             .replacingOccurrences(of: #""triggers":[]"#, with: #""triggers":[],"smoke":{"action":"nope"},"accounts":{"action":"contacts.list"}"#)
         let badInput = Self.minimal.replacingOccurrences(of: #""id":"acme""#, with: #""id":"badinput""#)
             .replacingOccurrences(of: #""inputSchema":{"type":"object"}"#, with: #""inputSchema":{"type":"object","dependentRequired":{}}"#)

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The connector registry against a real database: the catalog synced at start and served
@@ -12,13 +13,15 @@ import TestSupport
             let pool = try #require(server.database?.pool)
             let rows = try await pool.query("SELECT id, availability, checksum, definition->>'name' AS name FROM connector_platforms ORDER BY id")
             #expect(rows.count == server.connectorCatalog.entries.count)
-            #expect(try rows.first { try $0.decode("id", as: String.self) == "meta" }?.decode("checksum", as: String.self)
+            #expect(
+                try rows.first { try $0.decode("id", as: String.self) == "meta" }?.decode("checksum", as: String.self)
                     == server.connectorCatalog["meta"]?.checksum)
 
             let (status, envelope) = try await client.query("connectors.catalog", ["wave": "marketing"])
             #expect(status == 200)
             let items = try #require((envelope["result"] as? [String: Any])?["data"] as? [[String: Any]])
-            #expect(Set(items.compactMap { $0["id"] as? String }) == Set(server.connectorCatalog.definitions.filter { $0.wave == "marketing" }.map(\.id)))
+            #expect(
+                Set(items.compactMap { $0["id"] as? String }) == Set(server.connectorCatalog.definitions.filter { $0.wave == "marketing" }.map(\.id)))
             let meta = try #require(items.first { $0["id"] as? String == "meta" })
             #expect((meta["auth"] as? [String: Any])?["type"] as? String == "oauth2")
             #expect(((meta["actions"] as? [[String: Any]])?.first?["inputSchema"]) is [String: Any])
@@ -35,25 +38,32 @@ import TestSupport
     @Test func plantedSecretsAppearInNoColumnOfAnyTable() async throws {
         try await withDatabaseApp { server, _ in
             let pool = try #require(server.database?.pool)
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 INSERT INTO connections (tenant_id, connector, name) VALUES ('tenant-a', 'meta', 'Acme Page') RETURNING id
                 """)
             let connection = try #require(rows.first).decode("id", as: UUID.self)
             let key = try VaultKeyring.Key(SecureRandom.bytes(32))
             let store = SecretStore(pool: pool, vault: TokenVault(keyring: VaultKeyring(current: key)))
-            let planted = ["access_token": "EAAPLANTEDaccess7c1f9d2e", "refresh_token": "PLANTEDrefresh-0a9b8c7d", "api_key": "sk_live_PLANTED51f0c3"]
+            let planted = [
+                "access_token": "EAAPLANTEDaccess7c1f9d2e", "refresh_token": "PLANTEDrefresh-0a9b8c7d", "api_key": "sk_live_PLANTED51f0c3",
+            ]
             for (kind, secret) in planted { try await store.put(secret, kind: kind, connection: connection) }
             for (kind, secret) in planted { #expect(try await store.get(kind: kind, connection: connection) == secret) }
 
-            let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
-                .map { try $0.decode("table_name", as: String.self) }
+            let tables = try await pool.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
+            .map { try $0.decode("table_name", as: String.self) }
             #expect(tables.contains("encrypted_secrets"))
             for table in tables {
                 for secret in planted.values {
                     let hex = secret.utf8.map { String(format: "%02x", $0) }.joined()  // as bytea prints it
-                    let found = try await pool.query(PostgresQuery(unsafeSQL: """
-                        SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1 OR t::text LIKE $2
-                        """, binds: [PostgresBind.text("%\(secret)%", type: .text), PostgresBind.text("%\(hex)%", type: .text)]))
+                    let found = try await pool.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1 OR t::text LIKE $2
+                                """, binds: [PostgresBind.text("%\(secret)%", type: .text), PostgresBind.text("%\(hex)%", type: .text)]))
                     #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds a planted secret")
                 }
             }

@@ -1,11 +1,12 @@
 import Foundation
 import HTTPCore
+import HTTPFields
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
-import HTTPFields
 
 /// The runtime against a loopback provider: requests built from templates, every auth
 /// placement, every pagination style bounded, responses mapped, failures classified.
@@ -14,8 +15,9 @@ import HTTPFields
     static func runtime(_ definition: String, fake: FakeProviderServer, appSettings: [String: [String: String]] = [:]) throws -> ConnectorRuntime {
         let folder = try makeTemporaryDirectory("neonhub-runtime")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
-                                         to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
+        try FileManager.default.copyItem(
+            at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
+            to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         try definition.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)
         let catalog = try ConnectorCatalog.load(directory: folder)
         var configuration = OutboundConfiguration()
@@ -24,8 +26,10 @@ import HTTPFields
         return ConnectorRuntime(catalog: catalog, client: client, appSettings: appSettings, baseURLOverrides: ["acme": fake.baseURL + "/v2"])
     }
 
-    static func definition(auth: String = #"{"type":"api_key","credentials":[{"name":"apiKey","secret":true}]}"#, errors: String = "{}",
-                           actions: String) -> String {
+    static func definition(
+        auth: String = #"{"type":"api_key","credentials":[{"name":"apiKey","secret":true}]}"#, errors: String = "{}",
+        actions: String
+    ) -> String {
         """
         {"id":"acme","name":"Acme","category":"crm","wave":"A","availability":"experimental","docs":"https://acme.example/docs",
          "auth":\(auth),"baseUrl":"https://api.acme.example/v2","headers":{"Acme-Version":"2026-01"},
@@ -45,12 +49,14 @@ import HTTPFields
 
     @Test func aWriteIsBuiltFromItsTemplate() async throws {
         let fake = FakeProviderServer()
-        fake.on("POST", "/v2/accounts/*/contacts", reply: .json(201, #"{"data":{"id":"c_1","email":"a@b.co"}}"#, headers: ["Location": "/contacts/c_1"]))
+        fake.on(
+            "POST", "/v2/accounts/*/contacts", reply: .json(201, #"{"data":{"id":"c_1","email":"a@b.co"}}"#, headers: ["Location": "/contacts/c_1"]))
         try fake.start()
         defer { fake.stop() }
         let runtime = try Self.runtime(Self.definition(actions: Self.createContact), fake: fake, appSettings: ["acme": ["developerToken": "dev-tok"]])
-        let call = ConnectorCall(connector: "acme", action: "contacts.create", input: .object(["email": .string("a@b.co"), "tags": .array([.string("vip")])]),
-                                 accountID: "org/42", variables: ["team": "growth"], idempotencyKey: "key-1")
+        let call = ConnectorCall(
+            connector: "acme", action: "contacts.create", input: .object(["email": .string("a@b.co"), "tags": .array([.string("vip")])]),
+            accountID: "org/42", variables: ["team": "growth"], idempotencyKey: "key-1")
         let result = try await runtime.execute(call) { _ in .token("sk_test_SECRET") }
         #expect(result.output == .object(["id": .string("c_1"), "location": .string("/contacts/c_1")]))
         let seen = try #require(fake.requests.first)
@@ -62,7 +68,8 @@ import HTTPFields
         #expect(seen.header("Idempotency-Key") == "key-1")
         #expect(seen.header("User-Agent")?.hasPrefix("NeonHub/") == true)
         #expect(seen.header("Content-Type") == "application/json")
-        #expect(try JSONValue.parse(seen.body) == .object(["email": .string("a@b.co"), "tags": .array([.string("vip")]), "token": .string("dev-tok")]))
+        #expect(
+            try JSONValue.parse(seen.body) == .object(["email": .string("a@b.co"), "tags": .array([.string("vip")]), "token": .string("dev-tok")]))
     }
 
     @Test func schemaDefaultsFillWhatTheCallerLeftOut() async throws {
@@ -84,9 +91,14 @@ import HTTPFields
              "pagination":{"style":"offset","itemsPath":"items","offsetParam":"start","limitParam":"count","pageSize":10}}
             """#
         let runtime = try Self.runtime(Self.definition(actions: actions), fake: fake)
-        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.create", input: .object(["text": .string("hi")]))) { _ in .token("t") }
-        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.create",
-                                                    input: .object(["text": .string("yo"), "visibility": .string("CONNECTIONS")]))) { _ in .token("t") }
+        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.create", input: .object(["text": .string("hi")]))) { _ in
+            .token("t")
+        }
+        _ = try await runtime.execute(
+            ConnectorCall(
+                connector: "acme", action: "posts.create",
+                input: .object(["text": .string("yo"), "visibility": .string("CONNECTIONS")]))
+        ) { _ in .token("t") }
         let sent = fake.requests("POST", "/v2/posts")
         #expect(try JSONValue.parse(sent[0].body) == .object(["text": .string("hi"), "visibility": .string("PUBLIC")]))  // no default: left out
         #expect(sent[0].queryItems["mode"] == ["PUBLIC"])
@@ -103,7 +115,9 @@ import HTTPFields
         defer { fake.stop() }
         let runtime = try Self.runtime(Self.definition(actions: Self.createContact), fake: fake)
         let error = await #expect(throws: ConnectorError.self) {
-            try await runtime.execute(ConnectorCall(connector: "acme", action: "contacts.create", input: .object(["email": .string("nope"), "x": .number(1)]))) { _ in .token("t") }
+            try await runtime.execute(
+                ConnectorCall(connector: "acme", action: "contacts.create", input: .object(["email": .string("nope"), "x": .number(1)]))
+            ) { _ in .token("t") }
         }
         #expect(error?.code == .invalidInput)
         #expect(error?.details == ["$.email: is not a valid email", "$.x: unknown property"])
@@ -118,9 +132,11 @@ import HTTPFields
         try fake.start()
         defer { fake.stop() }
         let read = #"{"id":"me","name":"Me","kind":"read","inputSchema":{"type":"object"},"request":{"method":"GET","path":"/me"}}"#
-        let header = try Self.runtime(Self.definition(auth: #"{"type":"api_key","placement":{"in":"header","name":"X-Api-Key"}}"#, actions: read), fake: fake)
+        let header = try Self.runtime(
+            Self.definition(auth: #"{"type":"api_key","placement":{"in":"header","name":"X-Api-Key"}}"#, actions: read), fake: fake)
         _ = try await header.execute(ConnectorCall(connector: "acme", action: "me")) { _ in .token("k-1") }
-        let query = try Self.runtime(Self.definition(auth: #"{"type":"api_key","placement":{"in":"query","name":"api_key"}}"#, actions: read), fake: fake)
+        let query = try Self.runtime(
+            Self.definition(auth: #"{"type":"api_key","placement":{"in":"query","name":"api_key"}}"#, actions: read), fake: fake)
         _ = try await query.execute(ConnectorCall(connector: "acme", action: "me")) { _ in .token("k-2") }
         let basic = try Self.runtime(Self.definition(auth: #"{"type":"basic"}"#, actions: read), fake: fake)
         _ = try await basic.execute(ConnectorCall(connector: "acme", action: "me")) { _ in .basic(user: "AC123", password: "pw") }
@@ -135,7 +151,9 @@ import HTTPFields
             + #""request":{"method":"GET","path":"/items","query":\#(query)},"pagination":\#(pagination),"response":{"fields":{"id":"id"}}}"#
     }
 
-    func readAll(_ pagination: String, query: String = "{}", limit: Int? = nil, install: (FakeProviderServer) -> Void) async throws -> (JSONValue, [FakeProviderServer.RecordedRequest]) {
+    func readAll(_ pagination: String, query: String = "{}", limit: Int? = nil, install: (FakeProviderServer) -> Void) async throws -> (
+        JSONValue, [FakeProviderServer.RecordedRequest]
+    ) {
         let fake = FakeProviderServer()
         install(fake)
         try fake.start()
@@ -152,7 +170,9 @@ import HTTPFields
     }
 
     @Test func cursorPagesFollowTheCursorUntilHasMoreIsFalse() async throws {
-        let (output, seen) = try await readAll(#"{"style":"cursor","itemsPath":"data","cursorPath":"data.-1.id","cursorParam":"starting_after","hasMorePath":"has_more"}"#) { fake in
+        let (output, seen) = try await readAll(
+            #"{"style":"cursor","itemsPath":"data","cursorPath":"data.-1.id","cursorParam":"starting_after","hasMorePath":"has_more"}"#
+        ) { fake in
             fake.on("GET", "/v2/items") { request in
                 switch request.queryItems["starting_after"]?.first {
                 case nil: .json(200, #"{"data":[{"id":"a"},{"id":"b"}],"has_more":true}"#)
@@ -167,9 +187,12 @@ import HTTPFields
     }
 
     @Test func offsetAndPagePaginationStopOnAShortPage() async throws {
-        let (offset, offsetSeen) = try await readAll(#"{"style":"offset","itemsPath":"members","offsetParam":"offset","limitParam":"count","pageSize":2}"#) { fake in
+        let (offset, offsetSeen) = try await readAll(
+            #"{"style":"offset","itemsPath":"members","offsetParam":"offset","limitParam":"count","pageSize":2}"#
+        ) { fake in
             fake.on("GET", "/v2/items") { request in
-                request.queryItems["offset"]?.first == "2" ? .json(200, #"{"members":[{"id":"3"}]}"#) : .json(200, #"{"members":[{"id":"1"},{"id":"2"}]}"#)
+                request.queryItems["offset"]?.first == "2"
+                    ? .json(200, #"{"members":[{"id":"3"}]}"#) : .json(200, #"{"members":[{"id":"1"},{"id":"2"}]}"#)
             }
         }
         #expect(Self.ids(offset) == ["1", "2", "3"])
@@ -201,8 +224,10 @@ import HTTPFields
     }
 
     @Test func graphQLPageInfoAndTheLimitBoundTheRead() async throws {
-        let (graph, seen) = try await readAll(#"{"style":"graphql","itemsPath":"data.items.nodes","pageInfoPath":"data.items.pageInfo"}"#,
-                                              query: #"{"after":"{{page.cursor}}"}"#) { fake in
+        let (graph, seen) = try await readAll(
+            #"{"style":"graphql","itemsPath":"data.items.nodes","pageInfoPath":"data.items.pageInfo"}"#,
+            query: #"{"after":"{{page.cursor}}"}"#
+        ) { fake in
             fake.on("GET", "/v2/items") { request in
                 request.queryItems["after"] == nil
                     ? .json(200, #"{"data":{"items":{"nodes":[{"id":"g1"}],"pageInfo":{"hasNextPage":true,"endCursor":"Y3Vy"}}}}"#)
@@ -212,7 +237,8 @@ import HTTPFields
         #expect(Self.ids(graph) == ["g1", "g2"])
         #expect(seen.map { $0.queryItems["after"] } == [nil, ["Y3Vy"]])
         // A provider that would page for ever stops at the caller's limit.
-        let (bounded, boundedSeen) = try await readAll(#"{"style":"cursor","itemsPath":"data","cursorPath":"next","cursorParam":"c"}"#, limit: 5) { fake in
+        let (bounded, boundedSeen) = try await readAll(#"{"style":"cursor","itemsPath":"data","cursorPath":"next","cursorParam":"c"}"#, limit: 5) {
+            fake in
             fake.on("GET", "/v2/items", reply: .json(200, #"{"data":[{"id":"1"},{"id":"2"}],"next":"again"}"#))
         }
         #expect(Self.ids(bounded).count == 5)
@@ -220,11 +246,13 @@ import HTTPFields
         #expect(boundedSeen.count == 3)
     }
 
-    static let metaErrors = #"{"codePath":"error.code","messagePath":"error.message","authCodes":[190],"rateLimitCodes":[4,17,32,613],"permanentCodes":[100,368]}"#
+    static let metaErrors =
+        #"{"codePath":"error.code","messagePath":"error.message","authCodes":[190],"rateLimitCodes":[4,17,32,613],"permanentCodes":[100,368]}"#
 
     @Test func providerCodesRefineTheHTTPClassAndTheCredentialIsRefreshedOnce() async throws {
         let fake = FakeProviderServer()
-        let expired = #"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463}}"#
+        let expired =
+            #"{"error":{"message":"Error validating access token: Session has expired","type":"OAuthException","code":190,"error_subcode":463}}"#
         fake.on("GET", "/v2/me") { request in
             request.header("Authorization") == "Bearer fresh" ? .json(200, #"{"id":"1"}"#) : .json(400, expired)
         }
@@ -251,7 +279,10 @@ import HTTPFields
 
     @Test func rateLimitsPermanentErrorsAndErrorsInsideA200() async throws {
         let fake = FakeProviderServer()
-        fake.on("POST", "/v2/limited", reply: .json(400, #"{"error":{"message":"(#4) Application request limit reached","code":4}}"#, headers: ["X-App-Usage": #"{"call_count":100}"#]))
+        fake.on(
+            "POST", "/v2/limited",
+            reply: .json(
+                400, #"{"error":{"message":"(#4) Application request limit reached","code":4}}"#, headers: ["X-App-Usage": #"{"call_count":100}"#]))
         fake.on("POST", "/v2/throttled", reply: .json(429, #"{"error":{"message":"slow down"}}"#, headers: ["Retry-After": "120"]))
         fake.on("POST", "/v2/invalid", reply: .json(400, #"{"error":{"message":"(#100) Invalid parameter","code":100}}"#))
         fake.on("POST", "/v2/slack", reply: .json(200, #"{"ok":false,"error":"channel_not_found"}"#))
@@ -260,9 +291,13 @@ import HTTPFields
         func action(_ id: String) -> String {
             #"{"id":"\#(id)","name":"x","kind":"write","inputSchema":{"type":"object"},"request":{"method":"POST","path":"/\#(id)"}}"#
         }
-        let runtime = try Self.runtime(Self.definition(errors: Self.metaErrors, actions: [action("limited"), action("throttled"), action("invalid")].joined(separator: ",")), fake: fake)
+        let runtime = try Self.runtime(
+            Self.definition(errors: Self.metaErrors, actions: [action("limited"), action("throttled"), action("invalid")].joined(separator: ",")),
+            fake: fake)
         func failure(_ runtime: ConnectorRuntime, _ id: String) async -> ConnectorError? {
-            await #expect(throws: ConnectorError.self) { try await runtime.execute(ConnectorCall(connector: "acme", action: id)) { _ in .token("t") } }
+            await #expect(throws: ConnectorError.self) {
+                try await runtime.execute(ConnectorCall(connector: "acme", action: id)) { _ in .token("t") }
+            }
         }
         let limited = await failure(runtime, "limited")
         #expect(limited?.code == .providerRateLimited)
@@ -275,7 +310,8 @@ import HTTPFields
         #expect(fake.requests("POST", "/v2/throttled").count == 1)  // past the cap: not waited for, handed back
         let invalid = await failure(runtime, "invalid")
         #expect(invalid?.code == .providerRejected && invalid?.providerCode == "100")
-        let slack = try Self.runtime(Self.definition(errors: #"{"okPath":"ok","codePath":"error","rateLimitCodes":["ratelimited"]}"#, actions: action("slack")), fake: fake)
+        let slack = try Self.runtime(
+            Self.definition(errors: #"{"okPath":"ok","codePath":"error","rateLimitCodes":["ratelimited"]}"#, actions: action("slack")), fake: fake)
         let notFound = await failure(slack, "slack")
         #expect(notFound?.code == .providerRejected && notFound?.providerCode == "channel_not_found")
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `neonhub connectors smoke` against provider fakes reached through `CONNECTOR_ENDPOINTS_FILE`:
@@ -23,8 +24,10 @@ import TestSupport
         }
 
         func endpointsFile() throws -> String {
-            try OAuthTestSupport.endpointsFile(["meta": ["baseUrl": meta.apiBaseURL], "linkedin": ["baseUrl": linkedin.baseURL],
-                                                "mailchimp": ["baseUrl": mailchimp.baseURL]])
+            try OAuthTestSupport.endpointsFile([
+                "meta": ["baseUrl": meta.apiBaseURL], "linkedin": ["baseUrl": linkedin.baseURL],
+                "mailchimp": ["baseUrl": mailchimp.baseURL],
+            ])
         }
 
         func stop() async {
@@ -57,14 +60,19 @@ import TestSupport
         // Meta: the smoke action and the configured read pass, and really reached the fake.
         #expect(result("meta", "testConnection")?.outcome == .pass)
         #expect(result("meta", "testConnection")?.action == "me.get")
-        #expect(result("meta", "read") == SmokeResult(connector: "meta", check: "read", action: "pages.list", outcome: .pass,
-                                                        latencyMs: result("meta", "read")?.latencyMs, message: "ok, 2 items"))
+        #expect(
+            result("meta", "read")
+                == SmokeResult(
+                    connector: "meta", check: "read", action: "pages.list", outcome: .pass,
+                    latencyMs: result("meta", "read")?.latencyMs, message: "ok, 2 items"))
         #expect(providers.meta.requests.contains { $0.path.hasSuffix("/me/accounts") })
         // LinkedIn: the refused token fails both checks with LinkedIn's own reason; the read defaults to the accounts listing.
         let refused = try #require(result("linkedin", "testConnection"))
         #expect(refused.outcome == .fail)
         #expect(refused.message.hasPrefix("providerAuth: "), "\(refused.message)")
-        #expect(refused.message.contains("Invalid access token") || refused.message.contains("INVALID_ACCESS_TOKEN") || refused.message.contains("401"), "\(refused.message)")
+        #expect(
+            refused.message.contains("Invalid access token") || refused.message.contains("INVALID_ACCESS_TOKEN") || refused.message.contains("401"),
+            "\(refused.message)")
         #expect(result("linkedin", "read")?.action == "organizations.list")
         #expect(result("linkedin", "read")?.outcome == .fail)
         // Mailchimp: the provider answers after 8 s; the check gives up at 0.5 s (the deadline's
@@ -85,12 +93,15 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         // Nothing leaves the machine: LinkedIn's smoke call goes to a closed loopback port.
         let endpoints = try OAuthTestSupport.endpointsFile(["linkedin": ["baseUrl": "http://127.0.0.1:9"]])
-        let runtime = try ConnectorSmoke.runtime(config: try AppConfig.load(from: ["CONNECTOR_ENDPOINTS_FILE": endpoints]), catalog: catalog,
-                                                 logger: Logger(label: "smoke"))
-        let config = try SmokeConfig.parse(Array("""
-            {"nosuch": {}, "meta": {}, "mailchimp": {"credentials": {"apiKey": "k-us21"}},
-             "linkedin": {"credentials": {"accessToken": "t"}, "read": {"action": "posts.delete"}}}
-            """.utf8))
+        let runtime = try ConnectorSmoke.runtime(
+            config: try AppConfig.load(from: ["CONNECTOR_ENDPOINTS_FILE": endpoints]), catalog: catalog,
+            logger: Logger(label: "smoke"))
+        let config = try SmokeConfig.parse(
+            Array(
+                """
+                {"nosuch": {}, "meta": {}, "mailchimp": {"credentials": {"apiKey": "k-us21"}},
+                 "linkedin": {"credentials": {"accessToken": "t"}, "read": {"action": "posts.delete"}}}
+                """.utf8))
         let results = await ConnectorSmoke(catalog: catalog, runtime: runtime, timeout: .milliseconds(200)).run(config)
         func result(_ connector: String, _ check: String) -> SmokeResult? { results.first { $0.connector == connector && $0.check == check } }
         #expect(result("nosuch", "config")?.message == "no connector nosuch in the catalog")
@@ -123,8 +134,10 @@ import TestSupport
             .write(to: configFile, atomically: true, encoding: .utf8)
         let jsonOut = folder.appendingPathComponent("out/smoke.json")
         let run = try await VaultRotateCommandTests.neonhub(
-            ["connectors", "smoke", "--directory", ConnectorCatalogTests.directory.path, "--config", configFile.path, "--timeout", "0.5",
-             "--json-out", jsonOut.path],
+            [
+                "connectors", "smoke", "--directory", ConnectorCatalogTests.directory.path, "--config", configFile.path, "--timeout", "0.5",
+                "--json-out", jsonOut.path,
+            ],
             environment: ["CONNECTOR_ENDPOINTS_FILE": try providers.endpointsFile()])
         await providers.stop()
         #expect(run.status == 1, "mailchimp timed out: \(run.out) \(run.err)")
@@ -132,7 +145,8 @@ import TestSupport
         #expect(lines.first?.hasPrefix("connector") == true)
         #expect(lines.contains { $0.hasPrefix("linkedin ") && $0.contains("read (organizations.list)") && $0.contains(" pass ") })
         #expect(lines.contains { $0.hasPrefix("mailchimp ") && $0.contains(" fail ") && $0.contains("timed out") })
-        #expect(run.out.contains("pass 5, fail 1, skip \(try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory).definitions.count - 3)"))
+        #expect(
+            run.out.contains("pass 5, fail 1, skip \(try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory).definitions.count - 3)"))
         #expect(!run.out.contains(metaToken) && !run.err.contains(metaToken))
         let written = try JSONValue.parse(Array(try Data(contentsOf: jsonOut)))
         #expect(written["summary"]?["fail"] == .number(1))

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The request's trace reaches the providers a real connector flow calls (Entra ID's token
@@ -19,19 +20,25 @@ import TestSupport
     @Test func connectorCallsTokenRefreshesAndRunsCarryTheTraceThatCausedThem() async throws {
         let issued = ClientCredentialsTests.Issued()
         try await withFakeProvider({ ClientCredentialsTests.entra($0, issued: issued) }) { fake in
-            let endpoints = try OAuthTestSupport.endpointsFile(["dynamics-365": [
-                "baseUrl": "\(fake.baseURL)/api/data/v9.2", "tokenUrl": "\(fake.baseURL)/{{vars.tenantId}}/oauth2/v2.0/token",
-            ]])
-            try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["DYNAMICS_365": ClientCredentialsTests.app]) }) { server, client in
+            let endpoints = try OAuthTestSupport.endpointsFile([
+                "dynamics-365": [
+                    "baseUrl": "\(fake.baseURL)/api/data/v9.2", "tokenUrl": "\(fake.baseURL)/{{vars.tenantId}}/oauth2/v2.0/token",
+                ]
+            ])
+            try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["DYNAMICS_365": ClientCredentialsTests.app]) }) {
+                server, client in
                 let tokenPath = "/\(ClientCredentialsTests.tenant)/oauth2/v2.0/token"
                 // connectors.connect: the grant and the test call both belong to the request's trace.
-                let connect = try await client.request("POST", "/trpc/connectors.connect", headers: [
-                    "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
-                    "traceparent": "00-\(Self.connectTrace)-b7ad6b7169203331-01",
-                ], body: try JSONSerialization.data(withJSONObject: [
-                    "connector": "dynamics-365", "credentials": [String: String](),
-                    "variables": ["tenantId": ClientCredentialsTests.tenant, "orgHost": "contoso.crm.dynamics.com"],
-                ]))
+                let connect = try await client.request(
+                    "POST", "/trpc/connectors.connect",
+                    headers: [
+                        "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
+                        "traceparent": "00-\(Self.connectTrace)-b7ad6b7169203331-01",
+                    ],
+                    body: try JSONSerialization.data(withJSONObject: [
+                        "connector": "dynamics-365", "credentials": [String: String](),
+                        "variables": ["tenantId": ClientCredentialsTests.tenant, "orgHost": "contoso.crm.dynamics.com"],
+                    ]))
                 #expect(connect.status == 200)
                 #expect(connect.header("traceparent").flatMap(TraceParent.init)?.traceID == Self.connectTrace)
                 #expect(Self.traceIDs(fake.requests("POST", tokenPath)) == [Self.connectTrace])
@@ -39,10 +46,12 @@ import TestSupport
                 let id = try #require((resultData(try connect.json())?["id"] as? String).flatMap(UUID.init(uuidString:)))
 
                 // connectors.executeAction under another trace.
-                let action = try await client.request("POST", "/trpc/connectors.executeAction", headers: [
-                    "Content-Type": "application/json", "Authorization": "Bearer \(signedToken())",
-                    "traceparent": "00-\(Self.actionTrace)-00f067aa0ba902b7-01",
-                ], body: try JSONSerialization.data(withJSONObject: ["connectionId": id.uuidString, "action": "whoAmI"]))
+                let action = try await client.request(
+                    "POST", "/trpc/connectors.executeAction",
+                    headers: [
+                        "Content-Type": "application/json", "Authorization": "Bearer \(signedToken())",
+                        "traceparent": "00-\(Self.actionTrace)-00f067aa0ba902b7-01",
+                    ], body: try JSONSerialization.data(withJSONObject: ["connectionId": id.uuidString, "action": "whoAmI"]))
                 #expect(action.status == 200)
                 #expect(Self.traceIDs(fake.requests("GET", "/api/data/v9.2/WhoAmI")).last == Self.actionTrace)
 
@@ -55,12 +64,19 @@ import TestSupport
                 #expect(Self.traceIDs(fake.requests("POST", tokenPath)).last == job.traceID)
 
                 // An agent run records the trace of the request that started it.
-                let run = try await client.request("POST", "/trpc/agents.run", headers: [
-                    "Content-Type": "application/json", "Authorization": "Bearer \(signedToken())",
-                    "traceparent": "00-\(Self.actionTrace)-00f067aa0ba902b7-01",
-                ], body: try JSONSerialization.data(withJSONObject: ["agent": "seo", "input": [
-                    "content": "# Email automation\n\nEmail automation saves hours.", "primaryKeyword": "email automation", "title": "Email automation",
-                ]]))
+                let run = try await client.request(
+                    "POST", "/trpc/agents.run",
+                    headers: [
+                        "Content-Type": "application/json", "Authorization": "Bearer \(signedToken())",
+                        "traceparent": "00-\(Self.actionTrace)-00f067aa0ba902b7-01",
+                    ],
+                    body: try JSONSerialization.data(withJSONObject: [
+                        "agent": "seo",
+                        "input": [
+                            "content": "# Email automation\n\nEmail automation saves hours.", "primaryKeyword": "email automation",
+                            "title": "Email automation",
+                        ],
+                    ]))
                 #expect(run.status == 200)
                 let runID = try #require(resultData(try run.json())?["runId"] as? String)
                 let (status, detail) = try await client.query("agents.getRun", ["id": runID])

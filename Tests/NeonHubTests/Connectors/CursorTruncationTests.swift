@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// A cursor read stopped by the caller's limit says `truncated` when the provider named a next

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The GA4 definition run by the real runtime against the GA4 fake (Admin and Data APIs on two
@@ -40,10 +41,15 @@ import TestSupport
             #expect(catalog["ga4"]?.definition.accounts?.action == "properties.list")
             let listed = try await runtime.execute(ConnectorCall(connector: "ga4", action: "properties.list")) { _ in .token(tokens.accessToken) }
             let items = GoogleConnectorTestSupport.items(listed.output)
-            #expect(items.compactMap { JSONPath.text($0["id"]) } == ["300000001", "300000002", "300000003"], "numeric ids: the Data API paths take them")
-            #expect(items[1] == .object(["id": .string("300000002"), "property": .string("properties/300000002"), "name": .string("example.com - GA4"),
-                                         "propertyType": .string("PROPERTY_TYPE_ORDINARY"), "account": .string("accounts/200000002"),
-                                         "accountName": .string("Example Coffee")]))
+            #expect(
+                items.compactMap { JSONPath.text($0["id"]) } == ["300000001", "300000002", "300000003"], "numeric ids: the Data API paths take them")
+            #expect(
+                items[1]
+                    == .object([
+                        "id": .string("300000002"), "property": .string("properties/300000002"), "name": .string("example.com - GA4"),
+                        "propertyType": .string("PROPERTY_TYPE_ORDINARY"), "account": .string("accounts/200000002"),
+                        "accountName": .string("Example Coffee"),
+                    ]))
             // On the Admin host only, with the token and the schema's page size.
             #expect(fake.data.requests.isEmpty)
             let sent = try #require(fake.admin.requests.last)
@@ -52,14 +58,20 @@ import TestSupport
             #expect(sent.header("Authorization") == "Bearer \(tokens.accessToken)")
 
             // Paged by pageToken: every page read, the other parameters repeated as Google requires.
-            let paged = try await runtime.execute(ConnectorCall(connector: "ga4", action: "accountSummaries.list", input: .object(["pageSize": .number(1)]))) { _ in
+            let paged = try await runtime.execute(
+                ConnectorCall(connector: "ga4", action: "accountSummaries.list", input: .object(["pageSize": .number(1)]))
+            ) { _ in
                 .token(tokens.accessToken)
             }
-            #expect(GoogleConnectorTestSupport.items(paged.output).compactMap { JSONPath.text($0["account"]) }
+            #expect(
+                GoogleConnectorTestSupport.items(paged.output).compactMap { JSONPath.text($0["account"]) }
                     == ["accounts/200000001", "accounts/200000002", "accounts/200000003"])
             #expect(paged.pages == 3)
-            #expect(fake.admin.requests.suffix(3).map { $0.queryItems } == [["pageSize": ["1"]], ["pageSize": ["1"], "pageToken": ["AS.1.1"]],
-                                                                             ["pageSize": ["1"], "pageToken": ["AS.2.1"]]])
+            #expect(
+                fake.admin.requests.suffix(3).map { $0.queryItems } == [
+                    ["pageSize": ["1"]], ["pageSize": ["1"], "pageToken": ["AS.1.1"]],
+                    ["pageSize": ["1"], "pageToken": ["AS.2.1"]],
+                ])
         }
     }
 
@@ -68,17 +80,23 @@ import TestSupport
             guard case .object(var input) = Self.report else { return }
             input["orderBys"] = .array([.object(["metric": .object(["metricName": .string("sessions")]), "desc": .bool(true)])])
             input["pageSize"] = .number(2)
-            let result = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: .object(input), accountID: "300000002")) { _ in
+            let result = try await runtime.execute(
+                ConnectorCall(connector: "ga4", action: "runReport", input: .object(input), accountID: "300000002")
+            ) { _ in
                 .token(tokens.accessToken)
             }
             let sent = fake.data.requests
             #expect(sent.count == 3, "5 rows by 2: offsets 0, 2, 4, then rowCount is reached")
             #expect(sent.allSatisfy { $0.method == "POST" && $0.path == "/v1beta/properties/300000002:runReport" })
-            #expect(sent.allSatisfy { $0.header("Content-Type") == "application/json" && $0.header("Authorization") == "Bearer \(tokens.accessToken)" })
-            #expect(try JSONValue.parse(sent[0].body) == .object([
-                "dateRanges": input["dateRanges"]!, "dimensions": input["dimensions"]!, "metrics": input["metrics"]!, "orderBys": input["orderBys"]!,
-                "limit": .number(2), "returnPropertyQuota": .bool(true),
-            ]), "no offset on the first request, no empty optional members")
+            #expect(
+                sent.allSatisfy { $0.header("Content-Type") == "application/json" && $0.header("Authorization") == "Bearer \(tokens.accessToken)" })
+            #expect(
+                try JSONValue.parse(sent[0].body)
+                    == .object([
+                        "dateRanges": input["dateRanges"]!, "dimensions": input["dimensions"]!, "metrics": input["metrics"]!,
+                        "orderBys": input["orderBys"]!,
+                        "limit": .number(2), "returnPropertyQuota": .bool(true),
+                    ]), "no offset on the first request, no empty optional members")
             #expect(try sent.map { try JSONValue.parse($0.body)["offset"] } == [nil, .number(2), .number(4)])
 
             let rows = GoogleConnectorTestSupport.items(result.output)
@@ -90,8 +108,12 @@ import TestSupport
             #expect(sessions == sessions.sorted(by: >), "ordered as orderBys asked, across pages")
             #expect(result.output["rowCount"] == .number(5))
             #expect(result.output["truncated"] == .bool(false))
-            #expect(result.output["metricHeaders"] == .array([.object(["name": .string("sessions"), "type": .string("TYPE_INTEGER")]),
-                                                             .object(["name": .string("activeUsers"), "type": .string("TYPE_INTEGER")])]))
+            #expect(
+                result.output["metricHeaders"]
+                    == .array([
+                        .object(["name": .string("sessions"), "type": .string("TYPE_INTEGER")]),
+                        .object(["name": .string("activeUsers"), "type": .string("TYPE_INTEGER")]),
+                    ]))
             // The quota Google reports with returnPropertyQuota, as of the last page.
             let quota = try #require(result.output["propertyQuota"])
             #expect(quota["tokensPerHour"]?["remaining"] == .number(Double(40_000 - 3 * GA4Fake.tokensPerReport)))
@@ -99,8 +121,11 @@ import TestSupport
             #expect(fake.tokensConsumed(property: "300000002") == 3 * GA4Fake.tokensPerReport)
 
             // A caller's limit stops the read and says rows remain.
-            let first = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport",
-                                                                input: .object(input.merging(["limit": .number(3)]) { $1 }), accountID: "300000002")) { _ in
+            let first = try await runtime.execute(
+                ConnectorCall(
+                    connector: "ga4", action: "runReport",
+                    input: .object(input.merging(["limit": .number(3)]) { $1 }), accountID: "300000002")
+            ) { _ in
                 .token(tokens.accessToken)
             }
             #expect(GoogleConnectorTestSupport.items(first.output).count == 3)
@@ -110,25 +135,32 @@ import TestSupport
 
     @Test func realtimeReportsAndMetadataAreReadWithTheQuota() async throws {
         try await withGA4 { fake, runtime, tokens in
-            let input: JSONValue = .object(["dimensions": .array([.object(["name": .string("country")])]),
-                                            "metrics": .array([.object(["name": .string("activeUsers")])]),
-                                            "minuteRanges": .array([.object(["startMinutesAgo": .number(29), "endMinutesAgo": .number(0)])]),
-                                            "limit": .number(3)])
-            let result = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runRealtimeReport", input: input, accountID: "300000001")) { _ in
+            let input: JSONValue = .object([
+                "dimensions": .array([.object(["name": .string("country")])]),
+                "metrics": .array([.object(["name": .string("activeUsers")])]),
+                "minuteRanges": .array([.object(["startMinutesAgo": .number(29), "endMinutesAgo": .number(0)])]),
+                "limit": .number(3),
+            ])
+            let result = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runRealtimeReport", input: input, accountID: "300000001"))
+            { _ in
                 .token(tokens.accessToken)
             }
             let sent = try #require(fake.data.requests.last)
             #expect(sent.path == "/v1beta/properties/300000001:runRealtimeReport")
-            #expect(try JSONValue.parse(sent.body) == .object([
-                "dimensions": input["dimensions"]!, "metrics": input["metrics"]!, "minuteRanges": input["minuteRanges"]!,
-                "limit": .number(3), "returnPropertyQuota": .bool(true),
-            ]))
+            #expect(
+                try JSONValue.parse(sent.body)
+                    == .object([
+                        "dimensions": input["dimensions"]!, "metrics": input["metrics"]!, "minuteRanges": input["minuteRanges"]!,
+                        "limit": .number(3), "returnPropertyQuota": .bool(true),
+                    ]))
             guard case .array(let rows)? = result.output["rows"] else { Issue.record("no rows"); return }
             #expect(rows.count == 3)
             #expect(result.output["rowCount"] == .number(5))
             #expect(result.output["propertyQuota"]?["concurrentRequests"]?["remaining"] == .number(10))
 
-            let metadata = try await runtime.execute(ConnectorCall(connector: "ga4", action: "metadata.get", accountID: "300000001")) { _ in .token(tokens.accessToken) }
+            let metadata = try await runtime.execute(ConnectorCall(connector: "ga4", action: "metadata.get", accountID: "300000001")) { _ in
+                .token(tokens.accessToken)
+            }
             #expect(metadata.output["name"] == .string("properties/300000001/metadata"))
             guard case .array(let metrics)? = metadata.output["metrics"] else { Issue.record("no metrics"); return }
             #expect(metrics.compactMap { JSONPath.text($0["apiName"]) }.contains("sessions"))
@@ -140,7 +172,8 @@ import TestSupport
         try await withGA4 { fake, runtime, tokens in
             fake.oauth.expire(accessToken: tokens.accessToken)
             let source = try GoogleConnectorTestSupport.credentials("ga4", oauth: fake.oauth, tokens: tokens)
-            let result = try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: Self.report, accountID: "300000001"), credentials: source)
+            let result = try await runtime.execute(
+                ConnectorCall(connector: "ga4", action: "runReport", input: Self.report, accountID: "300000001"), credentials: source)
             #expect(GoogleConnectorTestSupport.items(result.output).count == 5)
             #expect(fake.oauth.refreshCount == 1)
             let sent = fake.data.requests
@@ -165,7 +198,9 @@ import TestSupport
         try await withGA4 { fake, runtime, tokens in
             func run(_ input: JSONValue = GA4RuntimeTests.report, property: String = "300000001", token: String? = nil) async -> ConnectorError? {
                 await #expect(throws: ConnectorError.self) {
-                    try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: input, accountID: property)) { _ in .token(token ?? tokens.accessToken) }
+                    try await runtime.execute(ConnectorCall(connector: "ga4", action: "runReport", input: input, accountID: property)) { _ in
+                        .token(token ?? tokens.accessToken)
+                    }
                 }
             }
             // 400 INVALID_ARGUMENT: a metric GA4 does not know.
@@ -196,7 +231,9 @@ import TestSupport
             #expect(limited?.message.contains("tokens per hour") == true)
             // 503 UNAVAILABLE on a read: retried until it answers.
             fake.failNext(.unavailable)
-            let recovered = try await runtime.execute(ConnectorCall(connector: "ga4", action: "metadata.get", accountID: "300000001")) { _ in .token(tokens.accessToken) }
+            let recovered = try await runtime.execute(ConnectorCall(connector: "ga4", action: "metadata.get", accountID: "300000001")) { _ in
+                .token(tokens.accessToken)
+            }
             #expect(recovered.attempts >= 2)
         }
     }
@@ -204,12 +241,15 @@ import TestSupport
     @Test func anAgentRunReadsAReportThroughTheConnectorActionTool() async throws {
         try await withGA4 { fake, runtime, tokens in
             let actions = RuntimeConnectorActions(runtime: runtime, token: tokens.accessToken, connector: "ga4")
-            let toolbox = RecordingToolbox(tenantID: "tenant-ga4", answers: [
-                #"{"tool":"connector.action","input":{"connector":"ga4","action":"runReport","accountId":"300000001","input":{"dateRanges":[{"startDate":"7daysAgo","endDate":"yesterday"}],"metrics":[{"name":"sessions"}],"pageSize":5}}}"#,
-                #"{"final":"Sessions are steady this week."}"#,
-            ])
+            let toolbox = RecordingToolbox(
+                tenantID: "tenant-ga4",
+                answers: [
+                    #"{"tool":"connector.action","input":{"connector":"ga4","action":"runReport","accountId":"300000001","input":{"dateRanges":[{"startDate":"7daysAgo","endDate":"yesterday"}],"metrics":[{"name":"sessions"}],"pageSize":5}}}"#,
+                    #"{"final":"Sessions are steady this week."}"#,
+                ])
             let assistant = try #require(AgentCatalog.agents(connectorActions: actions).first { $0 is AssistantAgent })
-            let answer = try await assistant.run(.object(["question": .string("How many sessions did we have last week?")]), intent: "ask", toolbox: toolbox)
+            let answer = try await assistant.run(
+                .object(["question": .string("How many sessions did we have last week?")]), intent: "ask", toolbox: toolbox)
             #expect(answer["answer"] == .string("Sessions are steady this week."))
             let call = try #require(toolbox.calls.first { $0.tool == "connector.action" })
             let actionCalls = toolbox.calls.filter { $0.tool == "connector.action" }

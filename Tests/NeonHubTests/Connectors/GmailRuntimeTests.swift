@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The Gmail definition and its flows (`gmail.send`, `gmail.draft`) run by the real runtime
@@ -16,8 +17,9 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "gmail")),
-                                baseURLOverrides: ["gmail": fake.apiBaseURL])
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "gmail")),
+            baseURLOverrides: ["gmail": fake.apiBaseURL])
     }
 
     /// Runs `body` with a started Gmail fake (and its Google OAuth fake) and a runtime pointed at it.
@@ -65,16 +67,24 @@ import TestSupport
         try await withGmail { fake, runtime in
             let token = fake.oauth.issueTokens(scopes: [Self.send]).accessToken  // gmail.send only: sending needs no read scope
             let pdf = Data("%PDF-1.4 fake report\n".utf8) + Data((0..<200).map { UInt8($0) })
-            let result = try await runtime.execute(Self.call("messages.send", [
-                "to": .array([.string("ada@example.com"), .object(["address": .string("bo@example.org"), "name": .string("Bø Lindqvist")])]),
-                "cc": .array([.string("team@example.com")]), "bcc": .array([.string("audit@example.com")]),
-                "fromName": .string("Avery Ü"),
-                "subject": .string("Café crème — your December report"),
-                "text": .string("Hi Ada,\nThe report is attached.\n— Avery"),
-                "html": .string("<p>Hi Ada,</p><p>The report is attached.</p>"),
-                "attachments": .array([.object(["filename": .string("Décembre report.pdf"), "contentType": .string("application/pdf"),
-                                                "contentBase64": .string(pdf.base64EncodedString())])]),
-            ], account: fake.emailAddress)) { _ in .token(token) }
+            let result = try await runtime.execute(
+                Self.call(
+                    "messages.send",
+                    [
+                        "to": .array([.string("ada@example.com"), .object(["address": .string("bo@example.org"), "name": .string("Bø Lindqvist")])]),
+                        "cc": .array([.string("team@example.com")]), "bcc": .array([.string("audit@example.com")]),
+                        "fromName": .string("Avery Ü"),
+                        "subject": .string("Café crème — your December report"),
+                        "text": .string("Hi Ada,\nThe report is attached.\n— Avery"),
+                        "html": .string("<p>Hi Ada,</p><p>The report is attached.</p>"),
+                        "attachments": .array([
+                            .object([
+                                "filename": .string("Décembre report.pdf"), "contentType": .string("application/pdf"),
+                                "contentBase64": .string(pdf.base64EncodedString()),
+                            ])
+                        ]),
+                    ], account: fake.emailAddress)
+            ) { _ in .token(token) }
 
             let stored = try #require(fake.sent.last)
             #expect(result.output["id"] == .string(stored.id))
@@ -120,11 +130,24 @@ import TestSupport
             let token = fake.oauth.issueTokens(scopes: [Self.send]).accessToken
             let attempts: [[String: JSONValue]] = [
                 ["to": .array([.string("ada@example.com")]), "subject": .string("Hello\r\nBcc: victim@example.com"), "text": .string("x")],
-                ["to": .array([.string("ada@example.com")]), "subject": .string("Hello"), "text": .string("x"), "fromName": .string("Avery\nBcc: victim@example.com")],
-                ["to": .array([.object(["address": .string("ada@example.com"), "name": .string("Ada\r\nX-Evil: 1")])]), "subject": .string("Hi"), "text": .string("x")],
-                ["to": .array([.string("ada@example.com")]), "subject": .string("Hi"), "text": .string("x"), "inReplyTo": .string("<a@b>\r\nBcc: victim@example.com")],
-                ["to": .array([.string("ada@example.com")]), "subject": .string("Hi"), "text": .string("x"),
-                 "attachments": .array([.object(["filename": .string("a.txt\r\nX-Evil: 1"), "contentType": .string("text/plain"), "contentBase64": .string("eA==")])])],
+                [
+                    "to": .array([.string("ada@example.com")]), "subject": .string("Hello"), "text": .string("x"),
+                    "fromName": .string("Avery\nBcc: victim@example.com"),
+                ],
+                [
+                    "to": .array([.object(["address": .string("ada@example.com"), "name": .string("Ada\r\nX-Evil: 1")])]), "subject": .string("Hi"),
+                    "text": .string("x"),
+                ],
+                [
+                    "to": .array([.string("ada@example.com")]), "subject": .string("Hi"), "text": .string("x"),
+                    "inReplyTo": .string("<a@b>\r\nBcc: victim@example.com"),
+                ],
+                [
+                    "to": .array([.string("ada@example.com")]), "subject": .string("Hi"), "text": .string("x"),
+                    "attachments": .array([
+                        .object(["filename": .string("a.txt\r\nX-Evil: 1"), "contentType": .string("text/plain"), "contentBase64": .string("eA==")])
+                    ]),
+                ],
             ]
             for input in attempts {
                 let error = await #expect(throws: ConnectorError.self) {
@@ -151,10 +174,15 @@ import TestSupport
             guard case .array(let headers)? = message.output["headers"] else { Issue.record("no headers"); return }
             let messageID = try #require(headers.first { JSONPath.text($0["name"]) == "Message-ID" }.flatMap { JSONPath.text($0["value"]) })
 
-            let reply = try await runtime.execute(Self.call("messages.send", [
-                "to": .array([.string("sam.buyer@example.com")]), "subject": .string("Re: Wholesale pricing"), "text": .string("Thursday it is."),
-                "threadId": .string(thread), "inReplyTo": .string(messageID),
-            ], account: fake.emailAddress)) { _ in .token(sender) }
+            let reply = try await runtime.execute(
+                Self.call(
+                    "messages.send",
+                    [
+                        "to": .array([.string("sam.buyer@example.com")]), "subject": .string("Re: Wholesale pricing"),
+                        "text": .string("Thursday it is."),
+                        "threadId": .string(thread), "inReplyTo": .string(messageID),
+                    ], account: fake.emailAddress)
+            ) { _ in .token(sender) }
             #expect(reply.output["threadId"] == .string(thread))
             let sent = try #require(fake.sent.last)
             #expect(sent.mime.header("In-Reply-To") == messageID)
@@ -173,9 +201,13 @@ import TestSupport
     @Test func draftsAreCreatedListedAndSent() async throws {
         try await withGmail { fake, runtime in
             let token = fake.oauth.issueTokens(scopes: [Self.compose]).accessToken
-            let created = try await runtime.execute(Self.call("drafts.create", [
-                "to": .array([.string("ada@example.com")]), "subject": .string("Draft: launch"), "html": .string("<b>Soon</b>"),
-            ], account: fake.emailAddress)) { _ in .token(token) }
+            let created = try await runtime.execute(
+                Self.call(
+                    "drafts.create",
+                    [
+                        "to": .array([.string("ada@example.com")]), "subject": .string("Draft: launch"), "html": .string("<b>Soon</b>"),
+                    ], account: fake.emailAddress)
+            ) { _ in .token(token) }
             let draftID = try #require(JSONPath.text(created.output["id"]))
             #expect(fake.drafts[draftID]?.mime.mediaType == "text/html")
             #expect(created.output["messageId"] == .string(try #require(fake.drafts[draftID]?.id)))
@@ -188,7 +220,9 @@ import TestSupport
 
             let sent = try await runtime.execute(Self.call("drafts.send", ["draftId": .string(draftID)])) { _ in .token(token) }
             #expect(sent.output["labelIds"] == .array([.string("SENT")]))
-            #expect(try JSONValue.parse(try #require(fake.server.requests("POST", "/gmail/v1/users/me/drafts/send").last).body) == .object(["id": .string(draftID)]))
+            #expect(
+                try JSONValue.parse(try #require(fake.server.requests("POST", "/gmail/v1/users/me/drafts/send").last).body)
+                    == .object(["id": .string(draftID)]))
             #expect(fake.drafts.isEmpty)
             #expect(fake.sent.last?.id == JSONPath.text(sent.output["id"]))
         }
@@ -197,7 +231,9 @@ import TestSupport
     @Test func searchesPageWithQAndPageToken() async throws {
         try await withGmail { fake, runtime in
             let token = fake.oauth.issueTokens(scopes: [Self.readonly]).accessToken
-            let result = try await runtime.execute(Self.call("messages.list", ["q": .string("from:sam.buyer@example.com"), "maxResults": .number(1)])) { _ in .token(token) }
+            let result = try await runtime.execute(
+                Self.call("messages.list", ["q": .string("from:sam.buyer@example.com"), "maxResults": .number(1)])
+            ) { _ in .token(token) }
             #expect(Self.items(result.output).count == 2)
             #expect(result.pages == 2)
             let pages = fake.server.requests("GET", "/gmail/v1/users/me/messages")
@@ -207,7 +243,8 @@ import TestSupport
             #expect(pages[1].queryItems["pageToken"] == ["p1"])
             #expect(pages[0].queryItems["includeSpamTrash"] == ["false"])
 
-            let bounded = try await runtime.execute(Self.call("messages.list", ["maxResults": .number(1), "limit": .number(1)])) { _ in .token(token) }
+            let bounded = try await runtime.execute(Self.call("messages.list", ["maxResults": .number(1), "limit": .number(1)])) { _ in .token(token)
+            }
             #expect(Self.items(bounded.output).count == 1)
             #expect(bounded.output["truncated"] == .bool(true))
 
@@ -217,10 +254,15 @@ import TestSupport
             let list = Self.items(labels.output)
             #expect(labels.pages == 1)
             #expect(list.contains(.object(["id": .string("Label_1"), "name": .string("Leads"), "type": .string("user")])))
-            let watch = try await runtime.execute(Self.call("watch.start", ["topicName": .string("projects/neonhub-test/topics/gmail")])) { _ in .token(token) }
+            let watch = try await runtime.execute(Self.call("watch.start", ["topicName": .string("projects/neonhub-test/topics/gmail")])) { _ in
+                .token(token)
+            }
             #expect(watch.output["historyId"] != nil)
-            #expect(try JSONValue.parse(try #require(fake.requests.last).body) == .object([
-                "topicName": .string("projects/neonhub-test/topics/gmail"), "labelFilterBehavior": .string("include")]))
+            #expect(
+                try JSONValue.parse(try #require(fake.requests.last).body)
+                    == .object([
+                        "topicName": .string("projects/neonhub-test/topics/gmail"), "labelFilterBehavior": .string("include"),
+                    ]))
         }
     }
 
@@ -229,8 +271,11 @@ import TestSupport
             let reader = fake.oauth.issueTokens(scopes: [Self.readonly]).accessToken
             // Sending with a read-only token: 403 insufficientPermissions, permanent, naming the scope.
             let scope = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call("messages.send", ["to": .array([.string("ada@example.com")]), "subject": .string("x"), "text": .string("y")],
-                                                    account: fake.emailAddress)) { _ in .token(reader) }
+                try await runtime.execute(
+                    Self.call(
+                        "messages.send", ["to": .array([.string("ada@example.com")]), "subject": .string("x"), "text": .string("y")],
+                        account: fake.emailAddress)
+                ) { _ in .token(reader) }
             }
             #expect(scope?.code == .providerRejected)
             #expect(scope?.providerCode == "insufficientPermissions")
@@ -258,8 +303,11 @@ import TestSupport
             let before = fake.requests.count
             fake.injectRateLimit(calls: 1)
             let limited = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call("messages.send", ["to": .array([.string("ada@example.com")]), "subject": .string("x"), "text": .string("y")],
-                                                    account: fake.emailAddress)) { _ in .token(sender) }
+                try await runtime.execute(
+                    Self.call(
+                        "messages.send", ["to": .array([.string("ada@example.com")]), "subject": .string("x"), "text": .string("y")],
+                        account: fake.emailAddress)
+                ) { _ in .token(sender) }
             }
             #expect(limited?.code == .providerRateLimited)
             #expect(limited?.providerCode == "rateLimitExceeded")
@@ -297,9 +345,10 @@ import TestSupport
             let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
             let definition = try #require(catalog["gmail"]?.definition)
             let app = GoogleOAuthFake.defaultApp
-            let oauthClient = OAuthTokenClient(client: OutboundClient(configuration: OutboundConfiguration(), logger: Logger(label: "oauth")),
-                                               environment: ["GMAIL_CLIENT_ID": app.clientID, "GMAIL_CLIENT_SECRET": app.clientSecret],
-                                               endpoints: ["gmail": ConnectorEndpoints(tokenUrl: fake.oauth.tokenURL)])
+            let oauthClient = OAuthTokenClient(
+                client: OutboundClient(configuration: OutboundConfiguration(), logger: Logger(label: "oauth")),
+                environment: ["GMAIL_CLIENT_ID": app.clientID, "GMAIL_CLIENT_SECRET": app.clientSecret],
+                endpoints: ["gmail": ConnectorEndpoints(tokenUrl: fake.oauth.tokenURL)])
             let profile = try await runtime.execute(Self.call("profile.get")) { refresh in
                 guard refresh else { return .token(tokens.accessToken, canRefresh: true) }
                 let renewed = try await oauthClient.refresh(refreshToken: refreshToken, definition: definition, variables: [:])

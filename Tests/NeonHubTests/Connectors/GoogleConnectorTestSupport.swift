@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import TestSupport
+
 @testable import NeonHub
 
 /// What the GA4 and Search Console runtime tests share: a runtime pointed at the fakes, the
@@ -12,8 +13,9 @@ enum GoogleConnectorTestSupport {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: connector)),
-                                baseURLOverrides: [connector: base], actionBaseURLOverrides: hosts.isEmpty ? [:] : [connector: hosts])
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: connector)),
+            baseURLOverrides: [connector: base], actionBaseURLOverrides: hosts.isEmpty ? [:] : [connector: hosts])
     }
 
     /// A credential source holding `tokens`: the access token first, and with `refresh: true`
@@ -25,9 +27,10 @@ enum GoogleConnectorTestSupport {
             throw ConnectorError(.invalidDefinition, "no \(connector) definition or refresh token")
         }
         let prefix = definition.environmentPrefix
-        let client = OAuthTokenClient(client: OutboundClient(logger: Logger(label: "oauth")),
-                                      environment: ["\(prefix)_CLIENT_ID": oauth.app.clientID, "\(prefix)_CLIENT_SECRET": oauth.app.clientSecret],
-                                      endpoints: [connector: ConnectorEndpoints(tokenUrl: oauth.tokenURL)])
+        let client = OAuthTokenClient(
+            client: OutboundClient(logger: Logger(label: "oauth")),
+            environment: ["\(prefix)_CLIENT_ID": oauth.app.clientID, "\(prefix)_CLIENT_SECRET": oauth.app.clientSecret],
+            endpoints: [connector: ConnectorEndpoints(tokenUrl: oauth.tokenURL)])
         let access = tokens.accessToken
         return { refresh in
             guard refresh else { return .token(access, canRefresh: true) }
@@ -56,7 +59,10 @@ struct RuntimeConnectorActions: ConnectorActions {
 
     func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue {
         let token = self.token
-        return try await runtime.execute(ConnectorCall(connector: request.connector, action: request.action, input: request.input,
-                                                       accountID: request.accountID)) { _ in .token(token) }.output
+        return try await runtime.execute(
+            ConnectorCall(
+                connector: request.connector, action: request.action, input: request.input,
+                accountID: request.accountID)
+        ) { _ in .token(token) }.output
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `instagram.publish` (the `meta.instagramPublish` flow) run by the real runtime against the
@@ -16,13 +17,16 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "meta")),
-                                baseURLOverrides: ["meta": fake.apiBaseURL],
-                                flows: ConnectorFlowRegistry([InstagramPublishFlow(maxPolls: maxPolls, pollInterval: interval)]))
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "meta")),
+            baseURLOverrides: ["meta": fake.apiBaseURL],
+            flows: ConnectorFlowRegistry([InstagramPublishFlow(maxPolls: maxPolls, pollInterval: interval)]))
     }
 
     static func publish(_ runtime: ConnectorRuntime, _ input: [String: JSONValue], token: String) async throws -> ConnectorResult {
-        try await runtime.execute(ConnectorCall(connector: "meta", action: "instagram.publish", input: .object(input), accountID: igUser)) { _ in .token(token) }
+        try await runtime.execute(ConnectorCall(connector: "meta", action: "instagram.publish", input: .object(input), accountID: igUser)) { _ in
+            .token(token)
+        }
     }
 
     @Test func anImageContainerIsPublishedOnceItIsFinished() async throws {
@@ -31,19 +35,24 @@ import TestSupport
         defer { fake.stop() }
         fake.setContainerPolls(2)  // two reads answer IN_PROGRESS, the third FINISHED
         let token = fake.issueUserToken()
-        let result = try await Self.publish(try Self.runtime(fake), ["mediaType": .string("IMAGE"), "imageUrl": .string("https://cdn.example.com/roast.jpg"),
-                                                                     "caption": .string("Spring roast #coffee")], token: token)
+        let result = try await Self.publish(
+            try Self.runtime(fake),
+            [
+                "mediaType": .string("IMAGE"), "imageUrl": .string("https://cdn.example.com/roast.jpg"),
+                "caption": .string("Spring roast #coffee"),
+            ], token: token)
         let mediaID = try #require(JSONPath.text(result.output["id"]))
         #expect(fake.mediaIDs == [mediaID])
         let containerID = try #require(JSONPath.text(result.output["containerId"]))
         #expect(result.attempts == 5)
 
         let sent = fake.requests
-        #expect(sent.map { "\($0.method) \($0.path)" } == [
-            "POST /v25.0/\(Self.igUser)/media",
-            "GET /v25.0/\(containerID)", "GET /v25.0/\(containerID)", "GET /v25.0/\(containerID)",
-            "POST /v25.0/\(Self.igUser)/media_publish",
-        ])
+        #expect(
+            sent.map { "\($0.method) \($0.path)" } == [
+                "POST /v25.0/\(Self.igUser)/media",
+                "GET /v25.0/\(containerID)", "GET /v25.0/\(containerID)", "GET /v25.0/\(containerID)",
+                "POST /v25.0/\(Self.igUser)/media_publish",
+            ])
         let create = sent[0]
         #expect(create.formItems["image_url"] == ["https://cdn.example.com/roast.jpg"])
         #expect(create.formItems["caption"] == ["Spring roast #coffee"])
@@ -62,8 +71,12 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         fake.setContainerPolls(1)
-        let result = try await Self.publish(try Self.runtime(fake), ["mediaType": .string("REELS"), "videoUrl": .string("https://cdn.example.com/reel.mp4"),
-                                                                     "caption": .string("Behind the scenes"), "shareToFeed": .bool(true)], token: fake.issueUserToken())
+        let result = try await Self.publish(
+            try Self.runtime(fake),
+            [
+                "mediaType": .string("REELS"), "videoUrl": .string("https://cdn.example.com/reel.mp4"),
+                "caption": .string("Behind the scenes"), "shareToFeed": .bool(true),
+            ], token: fake.issueUserToken())
         let mediaID = try #require(JSONPath.text(result.output["id"]))
         #expect(fake.mediaIDs == [mediaID])
         let create = try #require(fake.server.requests("POST", "/v25.0/\(Self.igUser)/media").first)
@@ -72,7 +85,8 @@ import TestSupport
         #expect(create.formItems["share_to_feed"] == ["true"])
         #expect(create.formItems["image_url"] == nil)
         // The published reel is listed as a video.
-        let listed = try await Self.runtime(fake).execute(ConnectorCall(connector: "meta", action: "instagram.listMedia", accountID: Self.igUser)) { _ in
+        let listed = try await Self.runtime(fake).execute(ConnectorCall(connector: "meta", action: "instagram.listMedia", accountID: Self.igUser)) {
+            _ in
             .token(fake.issueUserToken())
         }
         guard case .array(let media)? = listed.output["items"] else { Issue.record("no items"); return }
@@ -86,7 +100,9 @@ import TestSupport
             defer { fake.stop() }
             fake.setContainerPolls(1, outcome: outcome)
             let thrown = await #expect(throws: ConnectorError.self) {
-                try await Self.publish(try Self.runtime(fake), ["mediaType": .string("IMAGE"), "imageUrl": .string("https://cdn.example.com/broken.jpg")], token: fake.issueUserToken())
+                try await Self.publish(
+                    try Self.runtime(fake), ["mediaType": .string("IMAGE"), "imageUrl": .string("https://cdn.example.com/broken.jpg")],
+                    token: fake.issueUserToken())
             }
             #expect(thrown?.code == .providerRejected)
             #expect(thrown?.providerCode == outcome.rawValue)
@@ -119,13 +135,19 @@ import TestSupport
         // Resumed with the plain actions the error names.
         var status = ""
         for _ in 0..<5 where status != "FINISHED" {
-            let read = try await runtime.execute(ConnectorCall(connector: "meta", action: "instagram.containerStatus",
-                                                               input: .object(["containerId": .string(containerID)]), accountID: Self.igUser)) { _ in .token(token) }
+            let read = try await runtime.execute(
+                ConnectorCall(
+                    connector: "meta", action: "instagram.containerStatus",
+                    input: .object(["containerId": .string(containerID)]), accountID: Self.igUser)
+            ) { _ in .token(token) }
             status = JSONPath.text(read.output["statusCode"]) ?? ""
         }
         #expect(status == "FINISHED")
-        let published = try await runtime.execute(ConnectorCall(connector: "meta", action: "instagram.publishContainer",
-                                                                input: .object(["containerId": .string(containerID)]), accountID: Self.igUser)) { _ in .token(token) }
+        let published = try await runtime.execute(
+            ConnectorCall(
+                connector: "meta", action: "instagram.publishContainer",
+                input: .object(["containerId": .string(containerID)]), accountID: Self.igUser)
+        ) { _ in .token(token) }
         #expect(fake.mediaIDs == [try #require(JSONPath.text(published.output["id"]))])
     }
 
@@ -139,8 +161,11 @@ import TestSupport
         fake.expire(token: stale)
         let refreshes = Atomic<Int>(0)
         let result = try await Self.runtime(fake).execute(
-            ConnectorCall(connector: "meta", action: "instagram.publish", input: .object(["mediaType": .string("IMAGE"), "imageUrl": .string("https://cdn.example.com/a.jpg")]),
-                          accountID: Self.igUser)) { refresh in
+            ConnectorCall(
+                connector: "meta", action: "instagram.publish",
+                input: .object(["mediaType": .string("IMAGE"), "imageUrl": .string("https://cdn.example.com/a.jpg")]),
+                accountID: Self.igUser)
+        ) { refresh in
             guard refresh else { return .token(stale, canRefresh: true) }
             refreshes.add(1, ordering: .relaxed)
             return .token(fresh)

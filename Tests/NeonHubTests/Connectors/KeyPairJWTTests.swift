@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// Key-pair (Snowflake JWT) auth, the platform piece: the JWT our signer makes is checked with
@@ -24,9 +25,13 @@ import TestSupport
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         #expect(parts.count == 3)
         let signature = try #require(Base64URL.decode(parts[2]))
-        #expect(try await OpenSSLCommand.verifyRS256(message: Data("\(parts[0]).\(parts[1])".utf8), signature: Data(signature), publicKey: Self.key.publicKey))
+        #expect(
+            try await OpenSSLCommand.verifyRS256(
+                message: Data("\(parts[0]).\(parts[1])".utf8), signature: Data(signature), publicKey: Self.key.publicKey))
         // One changed byte of the signed text no longer verifies.
-        #expect(try await OpenSSLCommand.verifyRS256(message: Data("\(parts[0]).\(parts[1])x".utf8), signature: Data(signature), publicKey: Self.key.publicKey) == false)
+        #expect(
+            try await OpenSSLCommand.verifyRS256(
+                message: Data("\(parts[0]).\(parts[1])x".utf8), signature: Data(signature), publicKey: Self.key.publicKey) == false)
 
         let header = try Self.decode(parts[0])
         #expect(header["alg"] as? String == "RS256")
@@ -68,7 +73,8 @@ import TestSupport
 
     @Test func keysThatCannotSignAreRefusedByNameWithoutTheirContent() async throws {
         await OpenSSLCommand.warmTestKeys()
-        let encrypted: Data = try await OpenSSLCommand.run(["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:secret"], input: Data(Self.key.privateKey.utf8))
+        let encrypted: Data = try await OpenSSLCommand.run(
+            ["pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:secret"], input: Data(Self.key.privateKey.utf8))
         let short: Data = try await OpenSSLCommand.run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"])
         let truncated = String(Self.key.privateKey.prefix(200)) + "\n-----END PRIVATE KEY-----\n"
         let cases: [(String, RSAPrivateKey.ReadError)] = [
@@ -91,7 +97,8 @@ import TestSupport
         #expect(error?.code == .invalidInput)
         #expect(error?.message.contains("privateKey") == true)
         #expect(error?.message.contains("MII") == false)
-        let good = try ConnectorService.credential(definition, ["accountIdentifier": "myorg-marketing", "user": "svc", "privateKey": Self.key.privateKey])
+        let good = try ConnectorService.credential(
+            definition, ["accountIdentifier": "myorg-marketing", "user": "svc", "privateKey": Self.key.privateKey])
         guard case .keyPair(let signer) = good.credentials else { Issue.record("snowflake connects with a key pair"); return }
         #expect(signer.subject == "MYORG-MARKETING.SVC")
         #expect(!good.canRefresh)

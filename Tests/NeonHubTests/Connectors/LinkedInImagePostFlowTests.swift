@@ -1,8 +1,9 @@
 import Foundation
 import HTTPFields
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `posts.createImage` (the `linkedin.imagePost` flow) run by the real runtime against the
@@ -18,15 +19,18 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "linkedin")),
-                                baseURLOverrides: ["linkedin": fake.baseURL],
-                                flows: ConnectorFlowRegistry([LinkedInImagePostFlow(maxImageBytes: maxImageBytes)]),
-                                allowPrivateMediaHosts: allowPrivateMediaHosts)
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "linkedin")),
+            baseURLOverrides: ["linkedin": fake.baseURL],
+            flows: ConnectorFlowRegistry([LinkedInImagePostFlow(maxImageBytes: maxImageBytes)]),
+            allowPrivateMediaHosts: allowPrivateMediaHosts)
     }
 
     /// Runs `body` with a started LinkedIn fake and a media host serving `image` at `/media/photo`.
-    func withFakes(image: [UInt8] = Array(png), contentType: String = "image/png",
-                   _ body: (LinkedInFake, FakeProviderServer) async throws -> Void) async throws {
+    func withFakes(
+        image: [UInt8] = Array(png), contentType: String = "image/png",
+        _ body: (LinkedInFake, FakeProviderServer) async throws -> Void
+    ) async throws {
         let fake = LinkedInFake(organizations: LinkedInRuntimeTests.organizations)
         try fake.start()
         let media = FakeProviderServer()
@@ -43,15 +47,20 @@ import TestSupport
     }
 
     static func createImage(_ runtime: ConnectorRuntime, _ input: [String: JSONValue], token: String) async throws -> ConnectorResult {
-        try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.createImage", input: .object(input), accountID: author)) { _ in .token(token) }
+        try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.createImage", input: .object(input), accountID: author)) { _ in
+            .token(token)
+        }
     }
 
     @Test func anImagePostUploadsTheBytesThenReferencesTheImageURN() async throws {
         try await withFakes { fake, media in
             let token = fake.issueAccessToken()
-            let result = try await Self.createImage(try Self.runtime(fake), [
-                "commentary": .string("Fresh from the roaster"), "imageUrl": .string("\(media.baseURL)/media/photo"), "altText": .string("Beans cooling"),
-            ], token: token)
+            let result = try await Self.createImage(
+                try Self.runtime(fake),
+                [
+                    "commentary": .string("Fresh from the roaster"), "imageUrl": .string("\(media.baseURL)/media/photo"),
+                    "altText": .string("Beans cooling"),
+                ], token: token)
             let postURN = try #require(JSONPath.text(result.output["id"]))
             let image = try #require(JSONPath.text(result.output["image"]))
             #expect(image.hasPrefix("urn:li:image:"))
@@ -68,9 +77,10 @@ import TestSupport
             #expect(post["lifecycleState"] as? String == "PUBLISHED")
 
             let sent = fake.requests
-            #expect(sent.map { "\($0.method) \($0.path)" } == [
-                "POST /rest/images", "PUT \(sent[1].path)", "POST /rest/posts",
-            ])
+            #expect(
+                sent.map { "\($0.method) \($0.path)" } == [
+                    "POST /rest/images", "PUT \(sent[1].path)", "POST /rest/posts",
+                ])
             let initialize = sent[0]
             #expect(initialize.queryItems["action"] == ["initializeUpload"])
             #expect(((initialize.json as? [String: Any])?["initializeUploadRequest"] as? [String: Any])?["owner"] as? String == Self.author)
@@ -94,16 +104,18 @@ import TestSupport
     @Test func mediaThatIsNotAnImageOrTooLargeCreatesNothingAtLinkedIn() async throws {
         try await withFakes(image: Array("<html>not an image</html>".utf8), contentType: "text/html") { fake, media in
             let thrown = await #expect(throws: ConnectorError.self) {
-                try await Self.createImage(try Self.runtime(fake), ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)/media/photo")],
-                                           token: fake.issueAccessToken())
+                try await Self.createImage(
+                    try Self.runtime(fake), ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)/media/photo")],
+                    token: fake.issueAccessToken())
             }
             #expect(thrown?.code == .invalidInput)
             #expect(fake.requests.isEmpty)
         }
         try await withFakes(image: Array(Self.png) + Array(repeating: 0, count: 4096)) { fake, media in
             let thrown = await #expect(throws: ConnectorError.self) {
-                try await Self.createImage(try Self.runtime(fake, maxImageBytes: 1024), ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)/media/photo")],
-                                           token: fake.issueAccessToken())
+                try await Self.createImage(
+                    try Self.runtime(fake, maxImageBytes: 1024), ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)/media/photo")],
+                    token: fake.issueAccessToken())
             }
             #expect(thrown?.code == .invalidInput)
             #expect(thrown?.message.contains("1024") == true)
@@ -114,14 +126,16 @@ import TestSupport
     @Test func aMediaURLOnTheServersOwnNetworkIsRefused() async throws {
         try await withFakes { fake, media in
             let thrown = await #expect(throws: ConnectorError.self) {
-                try await Self.createImage(try Self.runtime(fake, allowPrivateMediaHosts: false),
-                                           ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)/media/photo")], token: fake.issueAccessToken())
+                try await Self.createImage(
+                    try Self.runtime(fake, allowPrivateMediaHosts: false),
+                    ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)/media/photo")], token: fake.issueAccessToken())
             }
             #expect(thrown?.code == .invalidInput)
             #expect(media.requests.isEmpty)
             #expect(fake.requests.isEmpty)
         }
-        #expect(MediaHost.isPrivate("127.0.0.1") && MediaHost.isPrivate("10.1.2.3") && MediaHost.isPrivate("169.254.169.254")
+        #expect(
+            MediaHost.isPrivate("127.0.0.1") && MediaHost.isPrivate("10.1.2.3") && MediaHost.isPrivate("169.254.169.254")
                 && MediaHost.isPrivate("localhost") && MediaHost.isPrivate("[::1]") && MediaHost.isPrivate("192.168.0.10"))
         #expect(!MediaHost.isPrivate("cdn.example.com") && !MediaHost.isPrivate("8.8.8.8"))
     }
@@ -132,9 +146,14 @@ import TestSupport
             try elsewhere.start()
             defer { elsewhere.stop() }
             let thrown = await #expect(throws: ConnectorError.self) {
-                try await Self.runtime(fake).execute(ConnectorCall(connector: "linkedin", action: "images.upload", input: .object([
-                    "uploadUrl": .string("\(elsewhere.baseURL)/dms-uploads/sp/v2/x/uploaded-image/0"), "data": .string(Self.png.base64EncodedString()),
-                ]), accountID: Self.author)) { _ in .token(fake.issueAccessToken()) }
+                try await Self.runtime(fake).execute(
+                    ConnectorCall(
+                        connector: "linkedin", action: "images.upload",
+                        input: .object([
+                            "uploadUrl": .string("\(elsewhere.baseURL)/dms-uploads/sp/v2/x/uploaded-image/0"),
+                            "data": .string(Self.png.base64EncodedString()),
+                        ]), accountID: Self.author)
+                ) { _ in .token(fake.issueAccessToken()) }
             }
             #expect(thrown?.code == .invalidInput)
             #expect(elsewhere.requests.isEmpty)

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The LinkedIn definition run by the real runtime against the LinkedIn fake (which follows the
@@ -13,8 +14,9 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "linkedin")),
-                                baseURLOverrides: ["linkedin": fake.baseURL])
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "linkedin")),
+            baseURLOverrides: ["linkedin": fake.baseURL])
     }
 
     static let organizations = [
@@ -46,8 +48,12 @@ import TestSupport
         try await withLinkedIn { fake, runtime in
             let token = fake.issueAccessToken()
             let me = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "me.get")) { _ in .token(token) }
-            #expect(me.output == .object(["id": .string(fake.member.sub), "name": .string("Avery Example"), "email": .string(fake.member.email),
-                                          "picture": .string("https://media.licdn.com/dms/image/fake/profile.jpg")]))
+            #expect(
+                me.output
+                    == .object([
+                        "id": .string(fake.member.sub), "name": .string("Avery Example"), "email": .string(fake.member.email),
+                        "picture": .string("https://media.licdn.com/dms/image/fake/profile.jpg"),
+                    ]))
             let userinfo = try #require(fake.requests.last)
             #expect(userinfo.path == "/v2/userinfo")
             #expect(userinfo.header("Authorization") == "Bearer \(token)")
@@ -56,12 +62,18 @@ import TestSupport
             let accountsAction = try #require(catalog["linkedin"]?.definition.accounts?.action)
             let pages = try await runtime.execute(ConnectorCall(connector: "linkedin", action: accountsAction)) { _ in .token(token) }
             // Only Pages where the member is an approved administrator: not the analyst role, not a pending request.
-            #expect(Self.items(pages.output) == [
-                .object(["id": .string("urn:li:organization:1001"), "name": .string("NeonHub Demo"), "vanityName": .string("neonhub-demo"),
-                         "role": .string("ADMINISTRATOR"), "state": .string("APPROVED")]),
-                .object(["id": .string("urn:li:organization:1002"), "name": .string("Example Coffee Roasters"), "vanityName": .string("example-coffee"),
-                         "role": .string("ADMINISTRATOR"), "state": .string("APPROVED")]),
-            ])
+            #expect(
+                Self.items(pages.output) == [
+                    .object([
+                        "id": .string("urn:li:organization:1001"), "name": .string("NeonHub Demo"), "vanityName": .string("neonhub-demo"),
+                        "role": .string("ADMINISTRATOR"), "state": .string("APPROVED"),
+                    ]),
+                    .object([
+                        "id": .string("urn:li:organization:1002"), "name": .string("Example Coffee Roasters"),
+                        "vanityName": .string("example-coffee"),
+                        "role": .string("ADMINISTRATOR"), "state": .string("APPROVED"),
+                    ]),
+                ])
             let acls = try #require(fake.requests.last)
             #expect(acls.path == "/rest/organizationAcls")
             #expect(acls.queryItems["q"] == ["roleAssignee"])
@@ -73,7 +85,8 @@ import TestSupport
             #expect(acls.header("X-Restli-Protocol-Version") == "2.0.0")
 
             // A smaller page than the definition's pageSize still reads every page.
-            let paged = try await runtime.execute(ConnectorCall(connector: "linkedin", action: accountsAction, input: .object(["count": .number(1)]))) { _ in .token(token) }
+            let paged = try await runtime.execute(ConnectorCall(connector: "linkedin", action: accountsAction, input: .object(["count": .number(1)])))
+            { _ in .token(token) }
             #expect(Self.items(paged.output).compactMap { JSONPath.text($0["id"]) } == ["urn:li:organization:1001", "urn:li:organization:1002"])
             #expect(paged.pages == 3)  // the third page is empty: the offset style stops on it
             #expect(fake.server.requests("GET", "/rest/organizationAcls").suffix(3).map { $0.queryItems["start"] } == [nil, ["1"], ["2"]])
@@ -86,8 +99,11 @@ import TestSupport
             let me = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "me.get")) { _ in .token(token) }
             let person = "urn:li:person:\(try #require(JSONPath.text(me.output["id"])))"
 
-            let asMember = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.create",
-                                                                   input: .object(["commentary": .string("Hello from NeonHub")]), accountID: person)) { _ in .token(token) }
+            let asMember = try await runtime.execute(
+                ConnectorCall(
+                    connector: "linkedin", action: "posts.create",
+                    input: .object(["commentary": .string("Hello from NeonHub")]), accountID: person)
+            ) { _ in .token(token) }
             let memberPost = try #require(JSONPath.text(asMember.output["id"]))
             #expect(memberPost.hasPrefix("urn:li:share:"))
             #expect(fake.postURNs == [memberPost])
@@ -97,29 +113,40 @@ import TestSupport
             #expect(sent.header("Content-Type") == "application/json")
             // The Posts API requires visibility, distribution and lifecycleState; the caller gave
             // only the commentary, so the schema's documented defaults are sent.
-            #expect(try JSONValue.parse(sent.body) == .object([
-                "author": .string(person),
-                "commentary": .string("Hello from NeonHub"),
-                "visibility": .string("PUBLIC"),
-                "distribution": .object(["feedDistribution": .string("MAIN_FEED"), "targetEntities": .array([]), "thirdPartyDistributionChannels": .array([])]),
-                "lifecycleState": .string("PUBLISHED"),
-                "isReshareDisabledByAuthor": .bool(false),
-            ]))
+            #expect(
+                try JSONValue.parse(sent.body)
+                    == .object([
+                        "author": .string(person),
+                        "commentary": .string("Hello from NeonHub"),
+                        "visibility": .string("PUBLIC"),
+                        "distribution": .object([
+                            "feedDistribution": .string("MAIN_FEED"), "targetEntities": .array([]), "thirdPartyDistributionChannels": .array([]),
+                        ]),
+                        "lifecycleState": .string("PUBLISHED"),
+                        "isReshareDisabledByAuthor": .bool(false),
+                    ]))
 
             let page = Self.organizations[0].urn
-            let asPage = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.create",
-                                                                 input: .object(["commentary": .string("Spring roast is out"), "visibility": .string("LOGGED_IN")]),
-                                                                 accountID: page)) { _ in .token(token) }
+            let asPage = try await runtime.execute(
+                ConnectorCall(
+                    connector: "linkedin", action: "posts.create",
+                    input: .object(["commentary": .string("Spring roast is out"), "visibility": .string("LOGGED_IN")]),
+                    accountID: page)
+            ) { _ in .token(token) }
             let pagePost = try #require(JSONPath.text(asPage.output["id"]))
             let stored = try #require(fake.post(pagePost))
             #expect(stored["author"] as? String == page)
             #expect(stored["visibility"] as? String == "LOGGED_IN", "the caller's visibility wins over the default")
             #expect(stored["lifecycleState"] as? String == "PUBLISHED")
 
-            let read = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.get", input: .object(["postUrn": .string(pagePost)]))) { _ in .token(token) }
+            let read = try await runtime.execute(
+                ConnectorCall(connector: "linkedin", action: "posts.get", input: .object(["postUrn": .string(pagePost)]))
+            ) { _ in .token(token) }
             #expect(read.output["author"] == .string(page))
             #expect(read.output["commentary"] == .string("Spring roast is out"))
-            #expect(fake.requests.last?.path == "/rest/posts/\(pagePost.replacingOccurrences(of: ":", with: "%3A"))", "the URN key is encoded (Rest.li 2.0)")
+            #expect(
+                fake.requests.last?.path == "/rest/posts/\(pagePost.replacingOccurrences(of: ":", with: "%3A"))",
+                "the URN key is encoded (Rest.li 2.0)")
 
             let listed = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.list", accountID: page)) { _ in .token(token) }
             #expect(Self.items(listed.output).compactMap { JSONPath.text($0["id"]) } == [pagePost])
@@ -134,20 +161,32 @@ import TestSupport
         try await withLinkedIn { fake, runtime in
             let token = fake.issueAccessToken()
             let page = Self.organizations[1].urn
-            let input: JSONValue = .object(["commentary": .string("How we roast"), "articleUrl": .string("https://www.example.com/blog/how-we-roast"),
-                                            "articleTitle": .string("How we roast")])
-            let created = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.createArticle", input: input, accountID: page)) { _ in .token(token) }
+            let input: JSONValue = .object([
+                "commentary": .string("How we roast"), "articleUrl": .string("https://www.example.com/blog/how-we-roast"),
+                "articleTitle": .string("How we roast"),
+            ])
+            let created = try await runtime.execute(
+                ConnectorCall(connector: "linkedin", action: "posts.createArticle", input: input, accountID: page)
+            ) { _ in .token(token) }
             let urn = try #require(JSONPath.text(created.output["id"]))
             let body = try JSONValue.parse(try #require(fake.server.requests("POST", "/rest/posts").last).body)
             // No description given: the optional field is left out, never sent empty.
-            #expect(body["content"] == .object(["article": .object(["source": .string("https://www.example.com/blog/how-we-roast"),
-                                                                    "title": .string("How we roast")])]))
+            #expect(
+                body["content"]
+                    == .object([
+                        "article": .object([
+                            "source": .string("https://www.example.com/blog/how-we-roast"),
+                            "title": .string("How we roast"),
+                        ])
+                    ]))
             #expect(body["visibility"] == .string("PUBLIC"))
             #expect(body["lifecycleState"] == .string("PUBLISHED"))
             let article = try #require((fake.post(urn)?["content"] as? [String: Any])?["article"] as? [String: Any])
             #expect(article["title"] as? String == "How we roast")
 
-            let deleted = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.delete", input: .object(["postUrn": .string(urn)]), accountID: page)) { _ in .token(token) }
+            let deleted = try await runtime.execute(
+                ConnectorCall(connector: "linkedin", action: "posts.delete", input: .object(["postUrn": .string(urn)]), accountID: page)
+            ) { _ in .token(token) }
             #expect(deleted.output == .null)
             #expect(fake.postURNs.isEmpty)
             let delete = try #require(fake.requests.last)
@@ -155,7 +194,9 @@ import TestSupport
             #expect(delete.header("X-RestLi-Method") == "DELETE")
 
             let gone = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.get", input: .object(["postUrn": .string(urn)]))) { _ in .token(token) }
+                try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.get", input: .object(["postUrn": .string(urn)]))) { _ in
+                    .token(token)
+                }
             }
             #expect(gone?.code == .providerRejected)
         }
@@ -167,8 +208,11 @@ import TestSupport
             let page = Self.organizations[0].urn
             func post(_ commentary: String, as author: String = page, with credential: String? = nil) async -> ConnectorError? {
                 await #expect(throws: ConnectorError.self) {
-                    try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.create",
-                                                            input: .object(["commentary": .string(commentary)]), accountID: author)) { _ in .token(credential ?? token) }
+                    try await runtime.execute(
+                        ConnectorCall(
+                            connector: "linkedin", action: "posts.create",
+                            input: .object(["commentary": .string(commentary)]), accountID: author)
+                    ) { _ in .token(credential ?? token) }
                 }
             }
 
@@ -194,7 +238,9 @@ import TestSupport
             #expect(analyst?.code == .providerRejected)
 
             // 422: a duplicate (no documented code: classified by its status) and an injected validation error.
-            _ = try await runtime.execute(ConnectorCall(connector: "linkedin", action: "posts.create", input: .object(["commentary": .string("Once")]), accountID: page)) { _ in .token(token) }
+            _ = try await runtime.execute(
+                ConnectorCall(connector: "linkedin", action: "posts.create", input: .object(["commentary": .string("Once")]), accountID: page)
+            ) { _ in .token(token) }
             let duplicate = await post("Once")
             #expect(duplicate?.code == .providerRejected)
             #expect(duplicate?.providerCode == nil)

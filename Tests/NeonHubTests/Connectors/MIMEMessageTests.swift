@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// Our RFC 5322 / MIME builder, read back by the independent `MIMEReader` of the test support
@@ -16,17 +17,21 @@ import TestSupport
 
     static func counter() -> () -> String {
         var n = 0
-        return { n += 1; return "b\(n)" }
+        return {
+            n += 1; return "b\(n)"
+        }
     }
 
     @Test func aPlainASCIIMessageIsOneSevenBitPartWithEveryLineEndingInCRLF() throws {
         let data = try Self.message(text: "Line one\nLine two\r\nLine three\rEnd").render()
         let text = String(decoding: data, as: UTF8.self)
-        #expect(text == [
-            "From: Avery Example <avery@example.com>", "To: ada@example.com", "Subject: Hello", "Date: Wed, 18 Nov 2026 11:06:40 +0000",
-            "MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: 7bit", "",
-            "Line one", "Line two", "Line three", "End",
-        ].joined(separator: "\r\n"))
+        #expect(
+            text
+                == [
+                    "From: Avery Example <avery@example.com>", "To: ada@example.com", "Subject: Hello", "Date: Wed, 18 Nov 2026 11:06:40 +0000",
+                    "MIME-Version: 1.0", "Content-Type: text/plain; charset=UTF-8", "Content-Transfer-Encoding: 7bit", "",
+                    "Line one", "Line two", "Line three", "End",
+                ].joined(separator: "\r\n"))
         let parsed = try MIMEReader.parse(data)
         #expect(parsed.text == "Line one\r\nLine two\r\nLine three\r\nEnd")
     }
@@ -50,8 +55,10 @@ import TestSupport
     @Test func textAndHTMLAreAlternativesAndAttachmentsMixedWithBase64Bodies() throws {
         var message = try Self.message(text: "Plain ✓", html: "<p>Rich</p>")
         let bytes = Data((0..<300).map { UInt8($0 % 256) })
-        message.attachments = [MIMEMessage.Attachment(filename: "report.pdf", contentType: "application/pdf", data: bytes),
-                               MIMEMessage.Attachment(filename: "ünï.txt", contentType: "text/plain", data: Data("x".utf8))]
+        message.attachments = [
+            MIMEMessage.Attachment(filename: "report.pdf", contentType: "application/pdf", data: bytes),
+            MIMEMessage.Attachment(filename: "ünï.txt", contentType: "text/plain", data: Data("x".utf8)),
+        ]
         let data = try message.render(boundary: Self.counter())
         let parsed = try MIMEReader.parse(data)
         #expect(parsed.mediaType == "multipart/mixed")
@@ -114,9 +121,15 @@ import TestSupport
         let parsed = try MIMEReader.parse(decoded)
         #expect(parsed.addresses("From") == ["avery@example.com"])
         #expect(parsed.text == "ÿÿÿ~~~???")
-        let big: JSONValue = .object(["to": .array([.string("ada@example.com")]), "subject": .string("Big"), "text": .string("x"),
-                                      "attachments": .array([.object(["filename": .string("big.bin"), "contentType": .string("application/octet-stream"),
-                                                                      "contentBase64": .string(Data(count: 20_000).base64EncodedString())])])])
+        let big: JSONValue = .object([
+            "to": .array([.string("ada@example.com")]), "subject": .string("Big"), "text": .string("x"),
+            "attachments": .array([
+                .object([
+                    "filename": .string("big.bin"), "contentType": .string("application/octet-stream"),
+                    "contentBase64": .string(Data(count: 20_000).base64EncodedString()),
+                ])
+            ]),
+        ])
         let error = #expect(throws: ConnectorError.self) { try GmailComposer.raw(big, account: nil, maxBytes: 10_000) }
         #expect(error?.code == .invalidInput)
     }

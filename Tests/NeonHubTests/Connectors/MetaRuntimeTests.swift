@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The Meta definition run by the real runtime against the Meta Graph fake (which follows
@@ -11,8 +12,9 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "meta")),
-                                baseURLOverrides: ["meta": fake.apiBaseURL])
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "meta")),
+            baseURLOverrides: ["meta": fake.apiBaseURL])
     }
 
     @Test func pagesArePagedAndAPagePostIsCreatedWithThePageToken() async throws {
@@ -21,7 +23,9 @@ import TestSupport
         defer { fake.stop() }
         let runtime = try Self.runtime(fake)
         let user = fake.issueUserToken()
-        let pages = try await runtime.execute(ConnectorCall(connector: "meta", action: "pages.list", input: .object(["limit": .number(1)]))) { _ in .token(user) }
+        let pages = try await runtime.execute(ConnectorCall(connector: "meta", action: "pages.list", input: .object(["limit": .number(1)]))) { _ in
+            .token(user)
+        }
         guard case .array(let first)? = pages.output["items"] else { Issue.record("no items"); return }
         #expect(first.count == 1)  // the caller's limit bounds the read
         #expect(pages.output["truncated"] == .bool(true))
@@ -31,8 +35,11 @@ import TestSupport
 
         let page = MetaGraphFake.Page.defaults[0].id
         let pageToken = try #require(fake.pageToken(for: page, userToken: user))
-        let post = try await runtime.execute(ConnectorCall(connector: "meta", action: "page.createPost", input: .object(["message": .string("Launch day")]),
-                                                          accountID: page)) { _ in .token(pageToken) }
+        let post = try await runtime.execute(
+            ConnectorCall(
+                connector: "meta", action: "page.createPost", input: .object(["message": .string("Launch day")]),
+                accountID: page)
+        ) { _ in .token(pageToken) }
         let id = try #require(JSONPath.text(post.output["id"]))
         #expect(fake.postIDs.contains(id))
         let sent = try #require(fake.requests.last)

@@ -1,5 +1,6 @@
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// Meta's webhook verification handshake over a real socket: the challenge comes back only

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// Mock mode (`USE_MOCK_CONNECTORS=true`): every action of every catalog entry answers
@@ -70,9 +71,11 @@ import TestSupport
 
     /// A few patterns the catalog uses, with a value that matches each.
     static func patternExample(_ pattern: String) -> String? {
-        let candidates = ["urn:li:organization:123", "urn:li:person:abc", "123456789", "2026-12-01", "act_123", "sc-domain:example.com",
-                          "https://example.com/", "abc", "+14155550123", "US", "a@b.co", "1234567890", "customers/123", "locations/123",
-                          "accounts/123", "properties/123", "r/test", "t3_abc", "C0123456789", "cus_123", "price_123", "ABC"]
+        let candidates = [
+            "urn:li:organization:123", "urn:li:person:abc", "123456789", "2026-12-01", "act_123", "sc-domain:example.com",
+            "https://example.com/", "abc", "+14155550123", "US", "a@b.co", "1234567890", "customers/123", "locations/123",
+            "accounts/123", "properties/123", "r/test", "t3_abc", "C0123456789", "cus_123", "price_123", "ABC",
+        ]
         guard let regex = NSRegularExpressionBox(pattern) else { return nil }
         return candidates.first { regex.matches($0) }
     }
@@ -83,8 +86,9 @@ import TestSupport
         for definition in catalog.definitions {
             for action in definition.actions {
                 let input = Self.sample(action.inputSchema)
-                let call = ConnectorCall(connector: definition.id, action: action.id, input: input, accountID: "mock-account",
-                                         variables: Dictionary(uniqueKeysWithValues: (definition.variables ?? []).map { ($0.name, $0.example ?? "mock") }))
+                let call = ConnectorCall(
+                    connector: definition.id, action: action.id, input: input, accountID: "mock-account",
+                    variables: Dictionary(uniqueKeysWithValues: (definition.variables ?? []).map { ($0.name, $0.example ?? "mock") }))
                 do {
                     let result = try await runtime.execute(call) { _ in .none }
                     #expect(result.output != .null || action.kind == "write", "\(definition.id).\(action.id)")
@@ -115,11 +119,13 @@ import TestSupport
             let action = try #require(definition.action(read))
             for error in errors {
                 let name = JSONPath.text(error["name"]) ?? ""
-                let call = ConnectorCall(connector: definition.id, action: read, input: Self.sample(action.inputSchema), accountID: "mock-account",
-                                         variables: Dictionary(uniqueKeysWithValues: (definition.variables ?? []).map { ($0.name, $0.example ?? "mock") }),
-                                         mockError: name)
+                let call = ConnectorCall(
+                    connector: definition.id, action: read, input: Self.sample(action.inputSchema), accountID: "mock-account",
+                    variables: Dictionary(uniqueKeysWithValues: (definition.variables ?? []).map { ($0.name, $0.example ?? "mock") }),
+                    mockError: name)
                 let thrown = await #expect(throws: ConnectorError.self, "\(definition.id) \(name)") { try await runtime.execute(call) { _ in .none } }
-                #expect([.providerAuth, .providerRateLimited, .providerRejected, .providerUnavailable].contains(thrown?.code), "\(definition.id) \(name)")
+                #expect(
+                    [.providerAuth, .providerRateLimited, .providerRejected, .providerUnavailable].contains(thrown?.code), "\(definition.id) \(name)")
                 if error["status"] == .number(429) { #expect(thrown?.code == .providerRateLimited, "\(definition.id) \(name)") }
                 if error["status"] == .number(401) { #expect(thrown?.code == .providerAuth, "\(definition.id) \(name)") }
             }
@@ -129,14 +135,16 @@ import TestSupport
     @Test func connectActTestAndDisconnectWithNoProvider() async throws {
         try await withDatabaseApp({ $0.useMockConnectors = true }) { server, client in
             let admin = ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))"]
-            let connect = try await client.request("POST", "/trpc/connectors.connect", headers: admin,
-                                                   body: try JSONSerialization.data(withJSONObject: ["connector": "slack", "credentials": [:], "name": "Team Slack"]))
+            let connect = try await client.request(
+                "POST", "/trpc/connectors.connect", headers: admin,
+                body: try JSONSerialization.data(withJSONObject: ["connector": "slack", "credentials": [:], "name": "Team Slack"]))
             #expect(connect.status == 200)
             let connection = try #require(resultData(try connect.json()))
             let id = try #require(connection["id"] as? String)
             #expect(connection["status"] as? String == "active")
 
-            let (status, envelope) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": "conversations.list", "input": [:]])
+            let (status, envelope) = try await client.mutation(
+                "connectors.executeAction", ["connectionId": id, "action": "conversations.list", "input": [:]])
             #expect(status == 200)
             let data = try #require(resultData(envelope))
             #expect(((data["output"] as? [String: Any])?["items"] as? [Any])?.isEmpty == false)
@@ -157,10 +165,12 @@ import TestSupport
             let (otherStatus, _) = try await client.query("connectors.getConnection", ["id": id], tenant: "tenant-b")
             #expect(otherStatus == 404)
 
-            let disconnect = try await client.request("POST", "/trpc/connectors.disconnect", headers: admin,
-                                                      body: try JSONSerialization.data(withJSONObject: ["connectionId": id]))
+            let disconnect = try await client.request(
+                "POST", "/trpc/connectors.disconnect", headers: admin,
+                body: try JSONSerialization.data(withJSONObject: ["connectionId": id]))
             #expect(disconnect.status == 200)
-            let (after, refused) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": "conversations.list", "input": [:]])
+            let (after, refused) = try await client.mutation(
+                "connectors.executeAction", ["connectionId": id, "action": "conversations.list", "input": [:]])
             #expect(after == 412)
             #expect(errorCode(refused) == "PRECONDITION_FAILED")
             // A user (not admin) may not connect.

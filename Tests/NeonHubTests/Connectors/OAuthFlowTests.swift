@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The OAuth authorization-code flow end to end over real sockets: `connectors.authorizeUrl`,
@@ -19,7 +20,9 @@ import TestSupport
         defer { fake.stop() }
         let endpoints = try Self.metaEndpoints(fake)
         let capture = LogCapture()
-        try await withDatabaseApp(logger: capture.logger(), { OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }) { server, client in
+        try await withDatabaseApp(
+            logger: capture.logger(), { OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }
+        ) { server, client in
             let started = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
             #expect(started.status == 200)
             let consent = try #require(URLComponents(string: started.url))
@@ -59,9 +62,11 @@ import TestSupport
 
             // The Page's own token, opened from the vault, publishes as the Page.
             let page = MetaGraphFake.Page.defaults[0].id
-            let (posted, result) = try await client.mutation("connectors.executeAction", [
-                "connectionId": connectionID, "action": "page.createPost", "input": ["message": "Hello from OAuth"], "accountId": page,
-            ])
+            let (posted, result) = try await client.mutation(
+                "connectors.executeAction",
+                [
+                    "connectionId": connectionID, "action": "page.createPost", "input": ["message": "Hello from OAuth"], "accountId": page,
+                ])
             #expect(posted == 200)
             let postID = try #require((resultData(result)?["output"] as? [String: Any])?["id"] as? String)
             #expect(fake.postIDs.contains(postID))
@@ -75,14 +80,20 @@ import TestSupport
 
             // Every token the fake issued exists only sealed: no table, no log line.
             let pool = try #require(server.database?.pool)
-            let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
-                .map { try $0.decode("table_name", as: String.self) }
+            let tables = try await pool.query(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
+            .map { try $0.decode("table_name", as: String.self) }
             for table in tables {
-                let found = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE '%EAAFake%' OR t::text LIKE '%AQD-fake-code%'", binds: []))
+                let found = try await pool.query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE '%EAAFake%' OR t::text LIKE '%AQD-fake-code%'",
+                        binds: []))
                 #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds a token or code in plaintext")
             }
             #expect(capture.count > 0)
-            #expect(!capture.text.contains("EAAFake") && !capture.text.contains(code) && !capture.text.contains(MetaGraphFake.defaultApp.clientSecret))
+            #expect(
+                !capture.text.contains("EAAFake") && !capture.text.contains(code) && !capture.text.contains(MetaGraphFake.defaultApp.clientSecret))
         }
     }
 
@@ -91,14 +102,19 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let endpoints = try Self.metaEndpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp, "LINKEDIN": LinkedInFake.defaultApp]) }) { server, client in
+        try await withDatabaseApp({
+            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp, "LINKEDIN": LinkedInFake.defaultApp])
+        }) { server, client in
             func reason(_ reply: HTTPTestClient.Reply) -> String? { reply.header("Location").map(OAuthTestSupport.query)?["reason"] }
 
             // The user said no at the provider: shown, not swallowed.
             let denied = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
-            let refusal = try await OAuthTestSupport.callback(client, connector: "meta", [
-                ("error", "access_denied"), ("error_reason", "user_denied"), ("error_description", "Permissions error"), ("state", denied.query["state"] ?? ""),
-            ])
+            let refusal = try await OAuthTestSupport.callback(
+                client, connector: "meta",
+                [
+                    ("error", "access_denied"), ("error_reason", "user_denied"), ("error_description", "Permissions error"),
+                    ("state", denied.query["state"] ?? ""),
+                ])
             #expect(reason(refusal) == "access_denied")
             #expect(refusal.header("Location").map(OAuthTestSupport.query)?["message"] == "Permissions error")
 
@@ -113,7 +129,8 @@ import TestSupport
             let late = try await OAuthTestSupport.authorize(client, ["connector": "meta"])
             let pool = try #require(server.database?.pool)
             try await pool.execute("UPDATE oauth_states SET expires_at = now() - interval '1 second' WHERE state = \(late.query["state"] ?? "")")
-            let expired = try await OAuthTestSupport.callback(client, connector: "meta", [("code", fake.authorize()), ("state", late.query["state"] ?? "")])
+            let expired = try await OAuthTestSupport.callback(
+                client, connector: "meta", [("code", fake.authorize()), ("state", late.query["state"] ?? "")])
             #expect(reason(expired) == "state_expired")
 
             // A state nobody issued, and none at all.
@@ -192,7 +209,8 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let endpoints = try OAuthTestSupport.endpointsFile(["linkedin": ["baseUrl": fake.baseURL, "tokenUrl": fake.tokenURL]])
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) { _, client in
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
+            _, client in
             let started = try await OAuthTestSupport.authorize(client, ["connector": "linkedin"])
             #expect(started.query["scope"]?.split(separator: " ").contains("w_member_social") == true)
             let code = fake.authorize(redirectURI: started.query["redirect_uri"])
@@ -208,12 +226,17 @@ import TestSupport
             #expect(person["kind"] as? String == "person")
             let personURN = try #require(person["id"] as? String)
             #expect(personURN == "urn:li:person:\(LinkedInFake.Member().sub)")
-            #expect(accounts.dropFirst().allSatisfy { $0["kind"] as? String == "organization" && ($0["id"] as? String)?.hasPrefix("urn:li:organization:") == true })
+            #expect(
+                accounts.dropFirst().allSatisfy {
+                    $0["kind"] as? String == "organization" && ($0["id"] as? String)?.hasPrefix("urn:li:organization:") == true
+                })
             #expect(accounts.count > 1)
 
-            let (status, result) = try await client.mutation("connectors.executeAction", [
-                "connectionId": id, "action": "posts.create", "input": ["commentary": "Hello from the member"], "accountId": personURN,
-            ])
+            let (status, result) = try await client.mutation(
+                "connectors.executeAction",
+                [
+                    "connectionId": id, "action": "posts.create", "input": ["commentary": "Hello from the member"], "accountId": personURN,
+                ])
             #expect(status == 200)
             let urn = try #require((resultData(result)?["output"] as? [String: Any])?["id"] as? String)
             #expect(fake.post(urn)?["author"] as? String == personURN)
@@ -225,10 +248,12 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let endpoints = try Self.metaEndpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }) { server, client in
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp]) }) {
+            server, client in
             let id = try await OAuthTestSupport.connect(client, connector: "meta") { fake.authorize(redirectURI: $0["redirect_uri"]) }
             let pool = try #require(server.database?.pool)
-            let lead = try await pool.query("SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
+            let lead = try await pool.query(
+                "SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
             #expect(try lead.first?.decode("s", as: Int.self) == 7 * 86_400)  // Meta: T-7d
 
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
@@ -238,10 +263,10 @@ import TestSupport
             let renewal = try #require(grants.last)
             #expect(renewal.formItems["grant_type"] == ["fb_exchange_token"])
             #expect(renewal.formItems["fb_exchange_token"]?.first?.hasPrefix("EAAFakeLongUser") == true)  // the stored long-lived token
-            let row = try await pool.query("SELECT refresh_version, token_expires_at > now() + interval '50 days' AS long FROM connections WHERE id = \(id)")
+            let row = try await pool.query(
+                "SELECT refresh_version, token_expires_at > now() + interval '50 days' AS long FROM connections WHERE id = \(id)")
             #expect(try row.first?.decode("refresh_version", as: Int64.self) == 1)
             #expect(try row.first?.decode("long", as: Bool.self) == true)
         }
     }
 }
-

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// PKCE (RFC 7636, S256) and automatic recovery, against Google's OAuth server as the Google
@@ -9,9 +10,11 @@ import TestSupport
 @Suite struct OAuthPKCETests {
     /// Google Business Profile pointed at the fake, with the fake's app credentials.
     static func configuration(_ fake: GoogleOAuthFake) throws -> (inout AppConfig) -> Void {
-        let endpoints = try OAuthTestSupport.endpointsFile(["google-business-profile": [
-            "baseUrl": fake.baseURL, "tokenUrl": fake.tokenURL, "authorizeUrl": fake.authorizeURL, "revokeUrl": fake.revokeURL,
-        ]])
+        let endpoints = try OAuthTestSupport.endpointsFile([
+            "google-business-profile": [
+                "baseUrl": fake.baseURL, "tokenUrl": fake.tokenURL, "authorizeUrl": fake.authorizeURL, "revokeUrl": fake.revokeURL,
+            ]
+        ])
         return { OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["GOOGLE_BUSINESS_PROFILE": GoogleOAuthFake.defaultApp]) }
     }
 
@@ -20,8 +23,9 @@ import TestSupport
     /// Connects Google Business Profile through the fake's consent with PKCE S256.
     static func connect(_ client: HTTPTestClient, _ fake: GoogleOAuthFake) async throws -> UUID {
         try await OAuthTestSupport.connect(client, connector: "google-business-profile") { query in
-            fake.authorize(scopes: scopes, redirectURI: query["redirect_uri"], codeChallenge: query["code_challenge"],
-                           codeChallengeMethod: "S256", prompt: "consent")
+            fake.authorize(
+                scopes: scopes, redirectURI: query["redirect_uri"], codeChallenge: query["code_challenge"],
+                codeChallengeMethod: "S256", prompt: "consent")
         }
     }
 
@@ -37,21 +41,25 @@ import TestSupport
             #expect(challenge.count == 43 && !challenge.contains("="))  // base64url of 32 bytes, no padding
             #expect(first.query["access_type"] == "offline" && first.query["prompt"] == "consent")
             let pool = try #require(server.database?.pool)
-            let stored = try #require(try await pool.query("SELECT verifier_key_id, verifier_sealed FROM oauth_states WHERE state = \(first.query["state"] ?? "")").first)
+            let stored = try #require(
+                try await pool.query("SELECT verifier_key_id, verifier_sealed FROM oauth_states WHERE state = \(first.query["state"] ?? "")").first)
             #expect(try stored.decode("verifier_key_id", as: String?.self) != nil)  // sealed, never plain
 
             // A code bound to the first authorization's challenge, presented with a second
             // authorization's state: our verifier for the second does not match, Google refuses.
             let second = try await OAuthTestSupport.authorize(client, ["connector": "google-business-profile"])
             #expect(second.query["code_challenge"] != challenge)
-            let code = fake.authorize(scopes: Self.scopes, redirectURI: first.query["redirect_uri"], codeChallenge: challenge, codeChallengeMethod: "S256",
-                                      prompt: "consent")
-            let crossed = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", second.query["state"] ?? "")])
+            let code = fake.authorize(
+                scopes: Self.scopes, redirectURI: first.query["redirect_uri"], codeChallenge: challenge, codeChallengeMethod: "S256",
+                prompt: "consent")
+            let crossed = try await OAuthTestSupport.callback(
+                client, connector: "google-business-profile", [("code", code), ("state", second.query["state"] ?? "")])
             #expect(crossed.header("Location").map(OAuthTestSupport.query)?["reason"] == "authorization_refused")
             #expect(fake.exchangeCount == 0)
 
             // The right pairing connects (a failed attempt does not use Google's code up).
-            let back = try await OAuthTestSupport.callback(client, connector: "google-business-profile", [("code", code), ("state", first.query["state"] ?? "")])
+            let back = try await OAuthTestSupport.callback(
+                client, connector: "google-business-profile", [("code", code), ("state", first.query["state"] ?? "")])
             let outcome = OAuthTestSupport.query(try #require(back.header("Location")))
             #expect(outcome["status"] == "connected")
             #expect(fake.exchangeCount == 1)
@@ -71,12 +79,16 @@ import TestSupport
         try await withDatabaseApp(try Self.configuration(fake)) { server, client in
             let id = try await Self.connect(client, fake)
             let pool = try #require(server.database?.pool)
-            let lead = try await pool.query("SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
+            let lead = try await pool.query(
+                "SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
             #expect(try lead.first?.decode("s", as: Int.self) == 50 * 60)  // Google: T-50 min
 
             func status() async throws -> (String, String?, Int) {
                 let row = try #require(try await pool.query("SELECT status, last_error, refresh_failures FROM connections WHERE id = \(id)").first)
-                return (try row.decode("status", as: String.self), try row.decode("last_error", as: String?.self), try row.decode("refresh_failures", as: Int.self))
+                return (
+                    try row.decode("status", as: String.self), try row.decode("last_error", as: String?.self),
+                    try row.decode("refresh_failures", as: Int.self)
+                )
             }
             fake.failNext(.expiredOrRevoked)
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
@@ -102,9 +114,11 @@ import TestSupport
         try await withDatabaseApp(try Self.configuration(fake)) { server, client in
             let id = try await Self.connect(client, fake).uuidString.lowercased()
 
-            let reply = try await client.request("POST", "/trpc/connectors.disconnect", headers: [
-                "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
-            ], body: Data(#"{"connectionId":"\#(id)"}"#.utf8))
+            let reply = try await client.request(
+                "POST", "/trpc/connectors.disconnect",
+                headers: [
+                    "Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))",
+                ], body: Data(#"{"connectionId":"\#(id)"}"#.utf8))
             #expect(reply.status == 200)
             let revoke = try #require(fake.requests.last { $0.path == "/revoke" })
             let revoked = try #require(revoke.formItems["token"]?.first)
@@ -141,4 +155,3 @@ import TestSupport
         }
     }
 }
-

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// What OAuth tests share: a server pointed at provider fakes through
@@ -58,4 +59,3 @@ enum OAuthTestSupport {
         return try #require(query(location)["connectionId"].flatMap(UUID.init(uuidString:)), "not connected: \(location)")
     }
 }
-

@@ -1,13 +1,15 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// `errors.explanations`: a definition's sentence for a provider code is added to the error's
 /// message (after the provider's own), without changing the class the code puts it in.
 @Suite struct ProviderErrorExplanationTests {
-    static let rules = ProviderErrorRules(rules: ConnectorDefinition.ErrorRules(
-        codePath: "error.code", messagePath: "error.message", permanentCodes: [.number(131047)],
-        explanations: ["131047": "More than 24 hours since the customer's last message: send an approved template instead."]),
+    static let rules = ProviderErrorRules(
+        rules: ConnectorDefinition.ErrorRules(
+            codePath: "error.code", messagePath: "error.message", permanentCodes: [.number(131047)],
+            explanations: ["131047": "More than 24 hours since the customer's last message: send an approved template instead."]),
         connector: "whatsapp")
 
     @Test func anExplainedCodeCarriesItsSentenceAndKeepsItsClass() {
@@ -15,7 +17,8 @@ import Testing
         let error = Self.rules.error(from: failure)
         #expect(error.code == .providerRejected)
         #expect(error.providerCode == "131047")
-        #expect(error.message == "whatsapp refused the request (HTTP 400): (#131047) Re-engagement message"
+        #expect(
+            error.message == "whatsapp refused the request (HTTP 400): (#131047) Re-engagement message"
                 + " — More than 24 hours since the customer's last message: send an approved template instead.")
     }
 

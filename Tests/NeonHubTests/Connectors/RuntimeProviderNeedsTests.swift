@@ -1,7 +1,8 @@
 import Foundation
 import HTTPFields
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The definition's rate-limit reader (`errors.retryAfterPath`, `rateLimit.resetAfterHeader`,
@@ -23,8 +24,10 @@ import TestSupport
 
     /// The error of one 429 (or other `status`), and whether its reset time is `wait` seconds
     /// after the answer: between the fake's receiving the request and the call returning.
-    static func limited(_ definition: String, status: Int = 429, headers: HTTPHeaders, body: String,
-                        wait: Double = 0) async throws -> (ConnectorError?, Bool) {
+    static func limited(
+        _ definition: String, status: Int = 429, headers: HTTPHeaders, body: String,
+        wait: Double = 0
+    ) async throws -> (ConnectorError?, Bool) {
         try await withFakeProvider({ $0.on("POST", "/v2/notes", reply: .json(status, body, headers: headers)) }) { fake in
             let runtime = try ConnectorRuntimeTests.runtime(definition, fake: fake)
             let error = await #expect(throws: ConnectorError.self) {
@@ -37,9 +40,13 @@ import TestSupport
     }
 
     @Test func theBodysPreciseWaitWinsOverTheRoundedRetryAfterAndTheScopeIsNamed() async throws {
-        let (error, onTime) = try await Self.limited(Self.definition(), headers: ["Retry-After": "65", "X-RateLimit-Reset-After": "64.57",
-                                                                                  "X-RateLimit-Scope": "global", "X-RateLimit-Global": "true"],
-                                                     body: #"{"message":"You are being rate limited.","retry_after":2.5,"global":true}"#, wait: 2.5)
+        let (error, onTime) = try await Self.limited(
+            Self.definition(),
+            headers: [
+                "Retry-After": "65", "X-RateLimit-Reset-After": "64.57",
+                "X-RateLimit-Scope": "global", "X-RateLimit-Global": "true",
+            ],
+            body: #"{"message":"You are being rate limited.","retry_after":2.5,"global":true}"#, wait: 2.5)
         #expect(error?.code == .providerRateLimited)
         #expect(onTime)
         #expect(error?.retryAfterSeconds == 3)
@@ -48,24 +55,28 @@ import TestSupport
     }
 
     @Test func withoutABodyWaitRetryAfterThenTheResetAfterHeaderGiveTheResetTime() async throws {
-        let (header, headerOnTime) = try await Self.limited(Self.definition(), headers: ["Retry-After": "7", "X-RateLimit-Reset-After": "1.2"],
-                                                            body: #"{"message":"slow down"}"#, wait: 7)
+        let (header, headerOnTime) = try await Self.limited(
+            Self.definition(), headers: ["Retry-After": "7", "X-RateLimit-Reset-After": "1.2"],
+            body: #"{"message":"slow down"}"#, wait: 7)
         #expect(headerOnTime)
         #expect(header?.rateLimitScope == nil)
-        let (reset, resetOnTime) = try await Self.limited(Self.definition(), headers: ["X-RateLimit-Reset-After": "4.25", "X-RateLimit-Scope": "shared"],
-                                                          body: "{}", wait: 4.25)
+        let (reset, resetOnTime) = try await Self.limited(
+            Self.definition(), headers: ["X-RateLimit-Reset-After": "4.25", "X-RateLimit-Scope": "shared"],
+            body: "{}", wait: 4.25)
         #expect(resetOnTime)
         #expect(reset?.retryAfterSeconds == 5)
         #expect(reset?.rateLimitScope == "shared")
     }
 
     @Test func aDefinitionWithoutTheFieldsKeepsRetryAfterAndAnotherStatusIsNotRead() async throws {
-        let (plain, _) = try await Self.limited(Self.definition(retryAfterPath: false, headers: false),
-                                                headers: ["Retry-After": "9", "X-RateLimit-Scope": "user"], body: #"{"retry_after":1.5}"#)
+        let (plain, _) = try await Self.limited(
+            Self.definition(retryAfterPath: false, headers: false),
+            headers: ["Retry-After": "9", "X-RateLimit-Scope": "user"], body: #"{"retry_after":1.5}"#)
         #expect(plain?.retryAfterSeconds == 9)
         #expect(plain?.rateLimitScope == nil)
-        let (forbidden, _) = try await Self.limited(Self.definition(), status: 403, headers: ["X-RateLimit-Scope": "user"],
-                                                    body: #"{"message":"Missing Permissions","code":50013,"retry_after":3}"#)
+        let (forbidden, _) = try await Self.limited(
+            Self.definition(), status: 403, headers: ["X-RateLimit-Scope": "user"],
+            body: #"{"message":"Missing Permissions","code":50013,"retry_after":3}"#)
         #expect(forbidden?.code == .providerAuth)
         #expect(forbidden?.resetAt == nil && forbidden?.rateLimitScope == nil)
     }
@@ -75,12 +86,17 @@ import TestSupport
 /// `fields` apply to each element instead of to the array.
 @Suite struct ArrayAnswerMappingTests {
     @Test func eachElementOfAnArrayAnswerIsMapped() async throws {
-        let definition = ConnectorRuntimeTests.definition(actions: #"""
-            {"id":"tags.list","name":"Tags","kind":"read","inputSchema":{"type":"object"},
-             "request":{"method":"GET","path":"/tags"},"response":{"fields":{"id":"id","label":"name"}}}
-            """#)
-        let output = try await withFakeProvider({ $0.on("GET", "/v2/tags", reply: .json(200, #"[{"id":"1","name":"a","x":0},{"id":"2","name":"b"}]"#)) }) { fake in
-            try await ConnectorRuntimeTests.runtime(definition, fake: fake).execute(ConnectorCall(connector: "acme", action: "tags.list")) { _ in .token("k") }.output
+        let definition = ConnectorRuntimeTests.definition(
+            actions: #"""
+                {"id":"tags.list","name":"Tags","kind":"read","inputSchema":{"type":"object"},
+                 "request":{"method":"GET","path":"/tags"},"response":{"fields":{"id":"id","label":"name"}}}
+                """#)
+        let output = try await withFakeProvider({
+            $0.on("GET", "/v2/tags", reply: .json(200, #"[{"id":"1","name":"a","x":0},{"id":"2","name":"b"}]"#))
+        }) { fake in
+            try await ConnectorRuntimeTests.runtime(definition, fake: fake).execute(ConnectorCall(connector: "acme", action: "tags.list")) { _ in
+                .token("k")
+            }.output
         }
         #expect(output == .array([.object(["id": .string("1"), "label": .string("a")]), .object(["id": .string("2"), "label": .string("b")])]))
     }
@@ -91,12 +107,15 @@ import TestSupport
 @Suite struct JSONContentTypeTests {
     static func sentType(_ header: String?) async throws -> String? {
         let headers = header.map { #","headers":{"Content-Type":"\#($0)"}"# } ?? ""
-        let definition = ConnectorRuntimeTests.definition(actions: """
-            {"id":"notes.create","name":"Create","kind":"write","inputSchema":{"type":"object"},
-             "request":{"method":"POST","path":"/notes"\(headers),"body":{"encoding":"json","template":{"a":1}}}}
-            """)
+        let definition = ConnectorRuntimeTests.definition(
+            actions: """
+                {"id":"notes.create","name":"Create","kind":"write","inputSchema":{"type":"object"},
+                 "request":{"method":"POST","path":"/notes"\(headers),"body":{"encoding":"json","template":{"a":1}}}}
+                """)
         return try await withFakeProvider({ $0.on("POST", "/v2/notes", reply: .json(200, "{}")) }) { fake in
-            _ = try await ConnectorRuntimeTests.runtime(definition, fake: fake).execute(ConnectorCall(connector: "acme", action: "notes.create")) { _ in .token("k") }
+            _ = try await ConnectorRuntimeTests.runtime(definition, fake: fake).execute(ConnectorCall(connector: "acme", action: "notes.create")) {
+                _ in .token("k")
+            }
             return fake.requests.last?.header("Content-Type")
         }
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// What the runtime gained for Stripe and Twilio, on a neutral definition against a loopback
@@ -13,13 +14,16 @@ import TestSupport
     static func runtime(_ definition: String, fake: FakeProviderServer, publicURL: String? = nil) throws -> ConnectorRuntime {
         let folder = try makeTemporaryDirectory("neonhub-runtime-additions")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.copyItem(at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
-                                         to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
+        try FileManager.default.copyItem(
+            at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
+            to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         try definition.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: try ConnectorCatalog.load(directory: folder), client: OutboundClient(configuration: configuration, logger: Logger(label: "test")),
-                                baseURLOverrides: ["acme": fake.baseURL], publicURL: publicURL)
+        return ConnectorRuntime(
+            catalog: try ConnectorCatalog.load(directory: folder),
+            client: OutboundClient(configuration: configuration, logger: Logger(label: "test")),
+            baseURLOverrides: ["acme": fake.baseURL], publicURL: publicURL)
     }
 
     static let definition = #"""
@@ -44,13 +48,17 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let runtime = try Self.runtime(Self.definition, fake: fake)
-        let result = try await runtime.execute(ConnectorCall(connector: "acme", action: "things.create", input: .object(["name": .string("a")]))) { _ in .token("k") }
+        let result = try await runtime.execute(ConnectorCall(connector: "acme", action: "things.create", input: .object(["name": .string("a")]))) {
+            _ in .token("k")
+        }
         #expect(result.attempts == 2)  // a POST retried: safe because it carries a key
         let keys = fake.requests.map { $0.header("Idempotency-Key") }
         #expect(keys.count == 2 && keys[0] != nil && keys[0] == keys[1])
         _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "things.create", input: .object([:]))) { _ in .token("k") }
         #expect(fake.requests.last?.header("Idempotency-Key") != keys[0], "a new call, a new key")
-        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "things.create", input: .object([:]), idempotencyKey: "job-1")) { _ in .token("k") }
+        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "things.create", input: .object([:]), idempotencyKey: "job-1")) { _ in
+            .token("k")
+        }
         #expect(fake.requests.last?.header("Idempotency-Key") == "job-1")
         _ = try? await runtime.execute(ConnectorCall(connector: "acme", action: "things.get")) { _ in .token("k") }
         #expect(fake.requests.last?.header("Idempotency-Key") == nil)
@@ -62,7 +70,9 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let runtime = try Self.runtime(Self.definition, fake: fake)
-        _ = try await runtime.execute(ConnectorCall(connector: "acme", action: "things.get", input: .object(["expand": .array([.string("owner"), .string("tags")])]))) { _ in .token("k") }
+        _ = try await runtime.execute(
+            ConnectorCall(connector: "acme", action: "things.get", input: .object(["expand": .array([.string("owner"), .string("tags")])]))
+        ) { _ in .token("k") }
         let first = try #require(fake.requests.last)
         #expect(first.header("Acme-Account") == nil)
         #expect(first.header("Acme-Version") == "2026-01")
@@ -74,8 +84,12 @@ import TestSupport
 
     @Test func theErrorCodeIsTheFirstPathThatHoldsOne() async throws {
         let fake = FakeProviderServer()
-        fake.on("POST", "/things", replies: [.json(400, #"{"error":{"type":"conflict_error","message":"no code, a type"}}"#),
-                                             .json(400, #"{"error":{"code":"busy","type":"conflict_error","message":"both"}}"#)])
+        fake.on(
+            "POST", "/things",
+            replies: [
+                .json(400, #"{"error":{"type":"conflict_error","message":"no code, a type"}}"#),
+                .json(400, #"{"error":{"code":"busy","type":"conflict_error","message":"both"}}"#),
+            ])
         try fake.start()
         defer { fake.stop() }
         let runtime = try Self.runtime(Self.definition, fake: fake)
@@ -97,10 +111,12 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         _ = try await Self.runtime(Self.definition, fake: fake, publicURL: "https://hub.example.test/").execute(
-            ConnectorCall(connector: "acme", action: "things.create", input: .object(["name": .string("a")]))) { _ in .token("k") }
+            ConnectorCall(connector: "acme", action: "things.create", input: .object(["name": .string("a")]))
+        ) { _ in .token("k") }
         #expect(fake.requests.last?.formItems == ["name": ["a"], "callback": ["https://hub.example.test/webhooks/acme"]])
         _ = try await Self.runtime(Self.definition, fake: fake).execute(
-            ConnectorCall(connector: "acme", action: "things.create", input: .object(["name": .string("a")]))) { _ in .token("k") }
+            ConnectorCall(connector: "acme", action: "things.create", input: .object(["name": .string("a")]))
+        ) { _ in .token("k") }
         #expect(fake.requests.last?.formItems == ["name": ["a"]])
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The Slack definition run by the real runtime against the Slack fake (which follows the Web
@@ -15,8 +16,9 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "slack")),
-                                baseURLOverrides: ["slack": fake.baseURL + "/api"])
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "slack")),
+            baseURLOverrides: ["slack": fake.baseURL + "/api"])
     }
 
     /// Runs `body` with a started fake and a runtime pointed at it.
@@ -46,8 +48,12 @@ import TestSupport
         try await withSlack(SlackFake(channels: SlackFake.Channel.defaults + many)) { fake, runtime in
             let token = fake.issueBotToken()
             let smoke = try await runtime.execute(Self.call("auth.test")) { _ in .token(token) }
-            #expect(smoke.output == .object(["teamId": .string(SlackFake.teamID), "team": .string("NeonHub Demo"), "userId": .string(SlackFake.botUserID),
-                                             "botId": .string(SlackFake.botID), "url": .string("https://neonhub-demo.slack.com/")]))
+            #expect(
+                smoke.output
+                    == .object([
+                        "teamId": .string(SlackFake.teamID), "team": .string("NeonHub Demo"), "userId": .string(SlackFake.botUserID),
+                        "botId": .string(SlackFake.botID), "url": .string("https://neonhub-demo.slack.com/"),
+                    ]))
             let test = try #require(fake.requests("auth.test").last)
             #expect(test.method == "POST")
             #expect(test.header("Authorization") == "Bearer \(token)")
@@ -59,8 +65,12 @@ import TestSupport
             // Public and private channels the bot sees, archived ones left out: 4 of the defaults and the 246.
             #expect(channels.count == 250)
             #expect(listed.pages == 2)
-            #expect(channels.first == .object(["id": .string("C012AB3CD"), "name": .string("general"), "isPrivate": .bool(false), "isMember": .bool(true),
-                                               "members": .number(12), "topic": .string("Company-wide announcements")]))
+            #expect(
+                channels.first
+                    == .object([
+                        "id": .string("C012AB3CD"), "name": .string("general"), "isPrivate": .bool(false), "isMember": .bool(true),
+                        "members": .number(12), "topic": .string("Company-wide announcements"),
+                    ]))
             #expect(channels.contains { $0["id"] == .string("G0PRIVATE") })
             #expect(!channels.contains { $0["id"] == .string("C0ARCHIVE") })
             let pages = fake.requests("conversations.list")
@@ -76,28 +86,48 @@ import TestSupport
     @Test func aMessageWithBlocksIsPostedAsJSONAndUpdatedAndDeleted() async throws {
         try await withSlack { fake, runtime in
             let token = fake.issueBotToken()
-            let blocks: JSONValue = .array([.object(["type": .string("section"), "text": .object(["type": .string("mrkdwn"), "text": .string("*Spring launch* is ready")])])])
-            let posted = try await runtime.execute(Self.call("chat.postMessage", ["channel": .string("C061FA5PB"), "text": .string("Spring launch is ready"),
-                                                                                  "blocks": blocks, "unfurl_links": .bool(false)])) { _ in .token(token) }
+            let blocks: JSONValue = .array([
+                .object(["type": .string("section"), "text": .object(["type": .string("mrkdwn"), "text": .string("*Spring launch* is ready")])])
+            ])
+            let posted = try await runtime.execute(
+                Self.call(
+                    "chat.postMessage",
+                    [
+                        "channel": .string("C061FA5PB"), "text": .string("Spring launch is ready"),
+                        "blocks": blocks, "unfurl_links": .bool(false),
+                    ])
+            ) { _ in .token(token) }
             let ts = try #require(JSONPath.text(posted.output["ts"]))
-            #expect(posted.output == .object(["channel": .string("C061FA5PB"), "ts": .string(ts), "id": .string(ts), "text": .string("Spring launch is ready")]))
+            #expect(
+                posted.output
+                    == .object(["channel": .string("C061FA5PB"), "ts": .string(ts), "id": .string(ts), "text": .string("Spring launch is ready")]))
             let sent = try #require(fake.requests("chat.postMessage").last)
             #expect(sent.method == "POST")
             #expect(sent.header("Content-Type") == "application/json; charset=utf-8")
             #expect(sent.header("Authorization") == "Bearer \(token)")
             // Only what was given, plus the schema's mrkdwn default; nothing empty.
-            #expect(try JSONValue.parse(sent.body) == .object(["channel": .string("C061FA5PB"), "text": .string("Spring launch is ready"), "blocks": blocks,
-                                                               "unfurl_links": .bool(false), "mrkdwn": .bool(true)]))
+            #expect(
+                try JSONValue.parse(sent.body)
+                    == .object([
+                        "channel": .string("C061FA5PB"), "text": .string("Spring launch is ready"), "blocks": blocks,
+                        "unfurl_links": .bool(false), "mrkdwn": .bool(true),
+                    ]))
             #expect(fake.messages(in: "C061FA5PB").first?.ts == ts)
             #expect((fake.messages(in: "C061FA5PB").first?.blocks as? [[String: Any]])?.first?["type"] as? String == "section")
 
-            let updated = try await runtime.execute(Self.call("chat.update", ["channel": .string("C061FA5PB"), "ts": .string(ts), "text": .string("Spring launch is live")])) { _ in .token(token) }
+            let updated = try await runtime.execute(
+                Self.call("chat.update", ["channel": .string("C061FA5PB"), "ts": .string(ts), "text": .string("Spring launch is live")])
+            ) { _ in .token(token) }
             #expect(updated.output == .object(["channel": .string("C061FA5PB"), "ts": .string(ts), "text": .string("Spring launch is live")]))
-            #expect(try JSONValue.parse(try #require(fake.requests("chat.update").last).body) == .object(["channel": .string("C061FA5PB"), "ts": .string(ts), "text": .string("Spring launch is live")]))
+            #expect(
+                try JSONValue.parse(try #require(fake.requests("chat.update").last).body)
+                    == .object(["channel": .string("C061FA5PB"), "ts": .string(ts), "text": .string("Spring launch is live")]))
             #expect(fake.messages(in: "C061FA5PB").first?.text == "Spring launch is live")
 
             _ = try await runtime.execute(Self.call("chat.delete", ["channel": .string("C061FA5PB"), "ts": .string(ts)])) { _ in .token(token) }
-            #expect(try JSONValue.parse(try #require(fake.requests("chat.delete").last).body) == .object(["channel": .string("C061FA5PB"), "ts": .string(ts)]))
+            #expect(
+                try JSONValue.parse(try #require(fake.requests("chat.delete").last).body)
+                    == .object(["channel": .string("C061FA5PB"), "ts": .string(ts)]))
             #expect(fake.messages(in: "C061FA5PB").isEmpty)
 
             // Neither text nor blocks: refused by the schema before Slack is asked.
@@ -114,25 +144,42 @@ import TestSupport
         try await withSlack { fake, runtime in
             let token = fake.issueBotToken()
             let postAt = Int(Date().timeIntervalSince1970) + 86_400
-            let scheduled = try await runtime.execute(Self.call("chat.scheduleMessage", ["channel": .string("C012AB3CD"), "post_at": .number(Double(postAt)),
-                                                                                         "text": .string("Launch day!")])) { _ in .token(token) }
+            let scheduled = try await runtime.execute(
+                Self.call(
+                    "chat.scheduleMessage",
+                    [
+                        "channel": .string("C012AB3CD"), "post_at": .number(Double(postAt)),
+                        "text": .string("Launch day!"),
+                    ])
+            ) { _ in .token(token) }
             let id = try #require(JSONPath.text(scheduled.output["id"]))
             #expect(scheduled.output == .object(["id": .string(id), "channel": .string("C012AB3CD"), "postAt": .number(Double(postAt))]))
-            #expect(try JSONValue.parse(try #require(fake.requests("chat.scheduleMessage").last).body)
+            #expect(
+                try JSONValue.parse(try #require(fake.requests("chat.scheduleMessage").last).body)
                     == .object(["channel": .string("C012AB3CD"), "post_at": .number(Double(postAt)), "text": .string("Launch day!")]))
             #expect(fake.scheduledMessageIDs == [id])
 
             let tooFar = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call("chat.scheduleMessage", ["channel": .string("C012AB3CD"), "post_at": .number(Double(postAt + 200 * 86_400)),
-                                                                             "text": .string("Later")])) { _ in .token(token) }
+                try await runtime.execute(
+                    Self.call(
+                        "chat.scheduleMessage",
+                        [
+                            "channel": .string("C012AB3CD"), "post_at": .number(Double(postAt + 200 * 86_400)),
+                            "text": .string("Later"),
+                        ])
+                ) { _ in .token(token) }
             }
             #expect(tooFar?.code == .providerRejected)
             #expect(tooFar?.providerCode == "time_too_far")
 
-            _ = try await runtime.execute(Self.call("chat.deleteScheduledMessage", ["channel": .string("C012AB3CD"), "scheduled_message_id": .string(id)])) { _ in .token(token) }
+            _ = try await runtime.execute(
+                Self.call("chat.deleteScheduledMessage", ["channel": .string("C012AB3CD"), "scheduled_message_id": .string(id)])
+            ) { _ in .token(token) }
             #expect(fake.scheduledMessageIDs.isEmpty)
             let gone = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call("chat.deleteScheduledMessage", ["channel": .string("C012AB3CD"), "scheduled_message_id": .string(id)])) { _ in .token(token) }
+                try await runtime.execute(
+                    Self.call("chat.deleteScheduledMessage", ["channel": .string("C012AB3CD"), "scheduled_message_id": .string(id)])
+                ) { _ in .token(token) }
             }
             #expect(gone?.providerCode == "invalid_scheduled_message_id")
         }
@@ -149,9 +196,14 @@ import TestSupport
             #expect(fake.requests("conversations.history").last?.queryItems == ["channel": ["C012AB3CD"], "limit": ["100"]])
 
             let user = try await runtime.execute(Self.call("users.info", ["user": .string("U0456FGHIJ")])) { _ in .token(token) }
-            #expect(user.output == .object(["id": .string("U0456FGHIJ"), "teamId": .string(SlackFake.teamID), "name": .string("avery"), "realName": .string("Avery Example"),
-                                            "displayName": .string("avery"), "email": .string("avery@example.com"), "tz": .string("Europe/Berlin"),
-                                            "isBot": .bool(false), "deleted": .bool(false)]))
+            #expect(
+                user.output
+                    == .object([
+                        "id": .string("U0456FGHIJ"), "teamId": .string(SlackFake.teamID), "name": .string("avery"),
+                        "realName": .string("Avery Example"),
+                        "displayName": .string("avery"), "email": .string("avery@example.com"), "tz": .string("Europe/Berlin"),
+                        "isBot": .bool(false), "deleted": .bool(false),
+                    ]))
             #expect(fake.requests("users.info").last?.queryItems == ["user": ["U0456FGHIJ"]])
             let found = try await runtime.execute(Self.call("users.lookupByEmail", ["email": .string("sam@example.com")])) { _ in .token(token) }
             #expect(found.output["id"] == .string("U0999ZZZZZ"))
@@ -176,7 +228,9 @@ import TestSupport
             let token = fake.issueBotToken()
             func post(_ credential: String, channel: String = "C012AB3CD") async -> ConnectorError? {
                 await #expect(throws: ConnectorError.self) {
-                    try await runtime.execute(Self.call("chat.postMessage", ["channel": .string(channel), "text": .string("Hi")])) { _ in .token(credential) }
+                    try await runtime.execute(Self.call("chat.postMessage", ["channel": .string(channel), "text": .string("Hi")])) { _ in
+                        .token(credential)
+                    }
                 }
             }
             let invalid = await post("xoxb-not-issued-by-slack")
@@ -240,10 +294,12 @@ import TestSupport
             // oauth.v2.access through the token client: client credentials by HTTP Basic (the definition's choice), the bot token at access_token.
             let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
             let definition = try #require(catalog["slack"]?.definition)
-            let tokens = OAuthTokenClient(client: OutboundClient(logger: Logger(label: "slack-oauth")),
-                                          environment: ["SLACK_CLIENT_ID": fake.app.clientID, "SLACK_CLIENT_SECRET": fake.app.clientSecret],
-                                          endpoints: ["slack": ConnectorEndpoints(tokenUrl: fake.baseURL + "/api/oauth.v2.access")])
-            let set = try await tokens.exchange(code: fake.authorize(), verifier: nil, redirectURI: fake.app.redirectURI, definition: definition, variables: [:])
+            let tokens = OAuthTokenClient(
+                client: OutboundClient(logger: Logger(label: "slack-oauth")),
+                environment: ["SLACK_CLIENT_ID": fake.app.clientID, "SLACK_CLIENT_SECRET": fake.app.clientSecret],
+                endpoints: ["slack": ConnectorEndpoints(tokenUrl: fake.baseURL + "/api/oauth.v2.access")])
+            let set = try await tokens.exchange(
+                code: fake.authorize(), verifier: nil, redirectURI: fake.app.redirectURI, definition: definition, variables: [:])
             #expect(set.accessToken.hasPrefix("xoxb-"))
             #expect(set.refreshToken == nil && set.expiresIn == nil)  // rotation off: the bot token does not expire
             #expect(set.extras["bot_user_id"] == SlackFake.botUserID)
@@ -255,7 +311,8 @@ import TestSupport
 
             // A used code: HTTP 200 with ok false, refused all the same.
             let reused = await #expect(throws: ConnectorError.self) {
-                _ = try await tokens.exchange(code: "1111111111.999.fakecode", verifier: nil, redirectURI: fake.app.redirectURI, definition: definition, variables: [:])
+                _ = try await tokens.exchange(
+                    code: "1111111111.999.fakecode", verifier: nil, redirectURI: fake.app.redirectURI, definition: definition, variables: [:])
             }
             #expect(reused?.providerCode == "invalid_code")
         }
@@ -269,10 +326,15 @@ import TestSupport
         let actions = FixedTokenConnectorActions(runtime: try Self.runtime(fake), token: token)
         try await withDatabaseApp(agents: [SupportChatReplyAgent(actions: actions, replyField: "text")]) { server, client in
             let pool = try #require(server.database?.pool)
-            let (_, envelope) = try await client.mutation("agents.run", ["agent": "support-reply", "input": [
-                "message": "I was charged twice for my subscription this month", "customerName": "Sam",
-                "connector": "slack", "action": "chat.postMessage", "input": ["channel": "C012AB3CD"],
-            ]])
+            let (_, envelope) = try await client.mutation(
+                "agents.run",
+                [
+                    "agent": "support-reply",
+                    "input": [
+                        "message": "I was charged twice for my subscription this month", "customerName": "Sam",
+                        "connector": "slack", "action": "chat.postMessage", "input": ["channel": "C012AB3CD"],
+                    ],
+                ])
             #expect(resultData(envelope)?["status"] as? String == "succeeded")
             let runID = try #require((resultData(envelope)?["runId"] as? String).flatMap { UUID(uuidString: $0) })
             // The reply reached Slack as the message text.
@@ -281,7 +343,8 @@ import TestSupport
             #expect(posted.text.contains("billing"))
             #expect(fake.requests("chat.postMessage").last?.header("Authorization") == "Bearer \(token)")
             // And the run recorded the call: tool, connector, action, the Slack answer, no token.
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 SELECT tool, status, input->>'connector' AS connector, input->>'action' AS action, output::text AS output
                 FROM tool_executions WHERE run_id = \(runID) AND tool = 'connector.action'
                 """)

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// A Snowflake connection end to end, on a real database and the real server, pointed at the
@@ -13,11 +14,13 @@ import TestSupport
     static let admin = ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))"]
 
     static func connect(_ client: HTTPTestClient, privateKey: String) async throws -> HTTPTestClient.Reply {
-        try await client.request("POST", "/trpc/connectors.connect", headers: admin, body: try JSONSerialization.data(withJSONObject: [
-            "connector": "snowflake",
-            "credentials": ["user": "neonhub_svc", "privateKey": privateKey, "role": "ANALYST_RO", "warehouse": "REPORTING_WH"],
-            "variables": ["accountIdentifier": "myorg-marketing"],
-        ]))
+        try await client.request(
+            "POST", "/trpc/connectors.connect", headers: admin,
+            body: try JSONSerialization.data(withJSONObject: [
+                "connector": "snowflake",
+                "credentials": ["user": "neonhub_svc", "privateKey": privateKey, "role": "ANALYST_RO", "warehouse": "REPORTING_WH"],
+                "variables": ["accountIdentifier": "myorg-marketing"],
+            ]))
     }
 
     /// Distinctive pieces of a PEM key: its base64 lines (no header), each long enough to be unique.
@@ -29,7 +32,9 @@ import TestSupport
         await OpenSSLCommand.warmTestKeys()
         let keys = SnowflakeRuntimeTests.keys.registered
         let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.publicKey])
-        fake.script("SELECT channel, sessions FROM sessions", .rows(SnowflakeRuntimeTests.columns, partitions: [[["email", "18234"]], [["referral", "4410"]]]))
+        fake.script(
+            "SELECT channel, sessions FROM sessions",
+            .rows(SnowflakeRuntimeTests.columns, partitions: [[["email", "18234"]], [["referral", "4410"]]]))
         try fake.start()
         let logs = LogCapture()
         do {
@@ -47,9 +52,11 @@ import TestSupport
                 #expect(variables?["privateKey"] == nil)
                 if let variables { #expect(variables["user"] as? String == "neonhub_svc") }
 
-                let (status, envelope) = try await client.mutation("connectors.executeAction", [
-                    "connectionId": id, "action": "statements.execute", "input": ["statement": "SELECT channel, sessions FROM sessions"],
-                ])
+                let (status, envelope) = try await client.mutation(
+                    "connectors.executeAction",
+                    [
+                        "connectionId": id, "action": "statements.execute", "input": ["statement": "SELECT channel, sessions FROM sessions"],
+                    ])
                 #expect(status == 200)
                 let output = try #require(resultData(envelope)?["output"] as? [String: Any])
                 #expect(output["rows"] as? [[String]] == [["email", "18234"], ["referral", "4410"]])
@@ -72,18 +79,24 @@ import TestSupport
                 #expect(try tools.first?.decode("action", as: String.self) == "statements.execute")
 
                 let (_, fetched) = try await client.query("connectors.getConnection", ["id": id])
-                let responses = [connected.text, String(decoding: try JSONSerialization.data(withJSONObject: envelope), as: UTF8.self),
-                                 String(decoding: try JSONSerialization.data(withJSONObject: fetched), as: UTF8.self)]
+                let responses = [
+                    connected.text, String(decoding: try JSONSerialization.data(withJSONObject: envelope), as: UTF8.self),
+                    String(decoding: try JSONSerialization.data(withJSONObject: fetched), as: UTF8.self),
+                ]
 
                 // Planted secrets: the key's own lines and every JWT Snowflake accepted.
                 let planted = Self.keyPieces(keys.privateKey) + fake.acceptedTokens + fake.acceptedTokens.map { String($0.split(separator: ".")[2]) }
                 #expect(fake.acceptedTokens.count >= 2 && planted.count > fake.acceptedTokens.count * 2)
-                let tables = try await pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
-                    .map { try $0.decode("table_name", as: String.self) }
+                let tables = try await pool.query(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+                )
+                .map { try $0.decode("table_name", as: String.self) }
                 for table in tables {
                     for secret in planted {
-                        let found = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1",
-                                                                       binds: [PostgresBind.text("%\(secret)%", type: .text)]))
+                        let found = try await pool.query(
+                            PostgresQuery(
+                                unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1",
+                                binds: [PostgresBind.text("%\(secret)%", type: .text)]))
                         #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds a secret")
                     }
                 }

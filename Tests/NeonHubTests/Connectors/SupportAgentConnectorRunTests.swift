@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The support agent acting through real connections: a run of the support agent's own triage
@@ -69,23 +70,34 @@ import TestSupport
         let agent = SupportReplyAgent(name: "support-sms", actions: actions, connector: "twilio", action: "messages.send") { input, triage in
             .object(["to": input["phone"] ?? .null, "from": .string(TwilioFake.numbers[0]), "body": triage["reply"] ?? .null])
         }
-        try await withDatabaseApp(agents: [agent], {
-            $0.tokenVaultKey = OAuthTestSupport.fixedVaultKey
-            $0.connectorEndpointsFile = endpoints
-            $0.publicURL = "https://hub.example.test"
-        }) { server, client in
+        try await withDatabaseApp(
+            agents: [agent],
+            {
+                $0.tokenVaultKey = OAuthTestSupport.fixedVaultKey
+                $0.connectorEndpointsFile = endpoints
+                $0.publicURL = "https://hub.example.test"
+            }
+        ) { server, client in
             actions.bind(try Self.service(of: server))
-            let connect = try await client.request("POST", "/trpc/connectors.connect", headers: Self.admin(), body: try JSONSerialization.data(withJSONObject: [
-                "connector": "twilio", "credentials": ["username": TwilioFake.apiKeySid, "password": TwilioFake.apiKeySecret],
-                "variables": ["accountSid": TwilioFake.accountSid],
-            ]))
+            let connect = try await client.request(
+                "POST", "/trpc/connectors.connect", headers: Self.admin(),
+                body: try JSONSerialization.data(withJSONObject: [
+                    "connector": "twilio", "credentials": ["username": TwilioFake.apiKeySid, "password": TwilioFake.apiKeySecret],
+                    "variables": ["accountSid": TwilioFake.accountSid],
+                ]))
             #expect(connect.status == 200, "\(connect.text)")
             // The credentials were tested with the smoke action before they were stored.
             #expect(fake.server.requests("GET", "/2010-04-01/Accounts/*").count == 1)
 
-            let (status, envelope) = try await client.mutation("agents.run", ["agent": "support-sms", "intent": "reply", "input": [
-                "message": "I was charged twice for my order and need a refund please", "customerName": "Ada", "channel": "sms", "phone": "+14155550199",
-            ]])
+            let (status, envelope) = try await client.mutation(
+                "agents.run",
+                [
+                    "agent": "support-sms", "intent": "reply",
+                    "input": [
+                        "message": "I was charged twice for my order and need a refund please", "customerName": "Ada", "channel": "sms",
+                        "phone": "+14155550199",
+                    ],
+                ])
             #expect(status == 200)
             let result = try #require(resultData(envelope))
             #expect(result["status"] as? String == "succeeded", "\(envelope)")
@@ -98,14 +110,16 @@ import TestSupport
             #expect(sent.body.hasPrefix("Hi Ada,") && sent.body.contains("billing"))
             #expect(sent.statusCallback == "https://hub.example.test/webhooks/twilio")
             let request = try #require(fake.server.requests("POST", "/2010-04-01/Accounts/*/Messages.json").last)
-            #expect(request.header("Authorization") == "Basic " + Data("\(TwilioFake.apiKeySid):\(TwilioFake.apiKeySecret)".utf8).base64EncodedString())
+            #expect(
+                request.header("Authorization") == "Basic " + Data("\(TwilioFake.apiKeySid):\(TwilioFake.apiKeySecret)".utf8).base64EncodedString())
 
             let output = try #require(result["output"] as? [String: Any])
             #expect((output["triage"] as? [String: Any])?["intent"] as? String == "billing")
             #expect((output["sent"] as? [String: Any])?["id"] as? String == sent.sid)
 
             let pool = try #require(server.database?.pool)
-            let tools = try await pool.query("""
+            let tools = try await pool.query(
+                """
                 SELECT tool, status, input->>'connector' AS connector, input->>'action' AS action, output::text AS output
                 FROM tool_executions WHERE run_id = \(runID) AND tool = 'connector.action'
                 """)
@@ -114,7 +128,8 @@ import TestSupport
             #expect(try tools.first?.decode("connector", as: String.self) == "twilio")
             #expect(try tools.first?.decode("action", as: String.self) == "messages.send")
             #expect(try tools.first?.decode("output", as: String.self).contains(sent.sid) == true)
-            let stored = try await pool.query("SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND output::text LIKE \("%" + TwilioFake.apiKeySecret + "%")")
+            let stored = try await pool.query(
+                "SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND output::text LIKE \("%" + TwilioFake.apiKeySecret + "%")")
             #expect(try stored.first?.decode("n", as: Int.self) == 0)
             let run = try await pool.query("SELECT agent, status FROM agent_runs WHERE id = \(runID)")
             #expect(try run.first?.decode("agent", as: String.self) == "support-sms")
@@ -131,20 +146,31 @@ import TestSupport
         let agent = SupportReplyAgent(name: "support-billing", actions: actions, connector: "stripe", action: "paymentIntents.get") { input, _ in
             .object(["id": input["paymentIntent"] ?? .null, "expand": .array([.string("latest_charge")])])
         }
-        try await withDatabaseApp(agents: [agent], {
-            $0.tokenVaultKey = OAuthTestSupport.fixedVaultKey
-            $0.connectorEndpointsFile = endpoints
-        }) { server, client in
+        try await withDatabaseApp(
+            agents: [agent],
+            {
+                $0.tokenVaultKey = OAuthTestSupport.fixedVaultKey
+                $0.connectorEndpointsFile = endpoints
+            }
+        ) { server, client in
             actions.bind(try Self.service(of: server))
-            let connect = try await client.request("POST", "/trpc/connectors.connect", headers: Self.admin(), body: try JSONSerialization.data(withJSONObject: [
-                "connector": "stripe", "credentials": ["apiKey": StripeFake.readOnlyKey],
-            ]))
+            let connect = try await client.request(
+                "POST", "/trpc/connectors.connect", headers: Self.admin(),
+                body: try JSONSerialization.data(withJSONObject: [
+                    "connector": "stripe", "credentials": ["apiKey": StripeFake.readOnlyKey],
+                ]))
             #expect(connect.status == 200, "\(connect.text)")
             #expect(fake.server.requests("GET", "/v1/balance").count == 1)  // the smoke read tested the key first
 
-            let (status, envelope) = try await client.mutation("agents.run", ["agent": "support-billing", "intent": "reply", "input": [
-                "message": "I was charged twice for my order, please check the payment", "customerName": "Jenny", "paymentIntent": StripeFake.paidIntent,
-            ]])
+            let (status, envelope) = try await client.mutation(
+                "agents.run",
+                [
+                    "agent": "support-billing", "intent": "reply",
+                    "input": [
+                        "message": "I was charged twice for my order, please check the payment", "customerName": "Jenny",
+                        "paymentIntent": StripeFake.paidIntent,
+                    ],
+                ])
             #expect(status == 200)
             let result = try #require(resultData(envelope))
             #expect(result["status"] as? String == "succeeded", "\(envelope)")
@@ -162,7 +188,8 @@ import TestSupport
             #expect(read.header("Stripe-Version") == "2026-02-25.clover")
 
             let pool = try #require(server.database?.pool)
-            let tools = try await pool.query("""
+            let tools = try await pool.query(
+                """
                 SELECT status, input->>'connector' AS connector, input->>'action' AS action FROM tool_executions
                 WHERE run_id = \(runID) AND tool = 'connector.action'
                 """)
@@ -170,7 +197,9 @@ import TestSupport
             #expect(try tools.first?.decode("connector", as: String.self) == "stripe")
             #expect(try tools.first?.decode("action", as: String.self) == "paymentIntents.get")
             #expect(try tools.first?.decode("status", as: String.self) == "succeeded")
-            let leaked = try await pool.query("SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND (input::text || coalesce(output::text, '')) LIKE \("%" + StripeFake.readOnlyKey + "%")")
+            let leaked = try await pool.query(
+                "SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND (input::text || coalesce(output::text, '')) LIKE \("%" + StripeFake.readOnlyKey + "%")"
+            )
             #expect(try leaked.first?.decode("n", as: Int.self) == 0)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// The agents' connector registry over the real runtime with one fixed credential: what the
@@ -12,8 +13,9 @@ struct FixedTokenConnectorActions: ConnectorActions {
     func available(tenant: String) async -> [String] { [] }
 
     func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue {
-        let call = ConnectorCall(connector: request.connector, action: request.action, input: request.input, accountID: request.accountID,
-                                 idempotencyKey: request.idempotencyKey)
+        let call = ConnectorCall(
+            connector: request.connector, action: request.action, input: request.input, accountID: request.accountID,
+            idempotencyKey: request.idempotencyKey)
         let token = self.token
         return try await runtime.execute(call) { _ in .token(token) }.output
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The registry the connector service stands for, over the real runtime with a fake provider's
@@ -16,8 +17,9 @@ struct AccountScopedConnectorActions: ConnectorActions {
     func available(tenant: String) async -> [String] { ["gmail.messages.send", "whatsapp.messages.sendText"] }
 
     func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue {
-        let call = ConnectorCall(connector: request.connector, action: request.action, input: request.input,
-                                 accountID: request.accountID ?? account[request.connector], variables: variables[request.connector] ?? [:])
+        let call = ConnectorCall(
+            connector: request.connector, action: request.action, input: request.input,
+            accountID: request.accountID ?? account[request.connector], variables: variables[request.connector] ?? [:])
         let token = self.token
         return try await runtime.execute(call) { _ in .token(token) }.output
     }
@@ -36,11 +38,15 @@ struct SupportReplyAgent: Agent {
         let reply = triage["reply"] ?? .string("")
         let send: JSONValue
         if input["channel"] == .string("whatsapp") {
-            send = .object(["connector": .string("whatsapp"), "action": .string("messages.sendText"),
-                            "input": .object(["to": input["phone"] ?? .null, "text": reply])])
+            send = .object([
+                "connector": .string("whatsapp"), "action": .string("messages.sendText"),
+                "input": .object(["to": input["phone"] ?? .null, "text": reply]),
+            ])
         } else {
-            send = .object(["connector": .string("gmail"), "action": .string("messages.send"),
-                            "input": .object(["to": .array([input["email"] ?? .null]), "subject": .string("Re: your message"), "text": reply])])
+            send = .object([
+                "connector": .string("gmail"), "action": .string("messages.send"),
+                "input": .object(["to": .array([input["email"] ?? .null]), "subject": .string("Re: your message"), "text": reply]),
+            ])
         }
         let sent = try await ConnectorActionTool(actions: actions).invoke(send, toolbox: toolbox)
         return .object(["intent": triage["intent"] ?? .null, "reply": reply, "sent": sent])
@@ -58,8 +64,9 @@ struct SupportReplyAgent: Agent {
         try gmail.start()
         defer { gmail.stop() }
         let token = oauth.issueTokens(scopes: ["https://www.googleapis.com/auth/gmail.send"]).accessToken
-        let actions = AccountScopedConnectorActions(runtime: try GmailRuntimeTests.runtime(gmail), token: token,
-                                              account: ["gmail": gmail.emailAddress], variables: [:])
+        let actions = AccountScopedConnectorActions(
+            runtime: try GmailRuntimeTests.runtime(gmail), token: token,
+            account: ["gmail": gmail.emailAddress], variables: [:])
         let toolbox = RecordingToolbox(tenantID: "tenant-support")
         let output = try await SupportReplyAgent(actions: actions).run(
             .object(["message": .string(Self.complaint), "customerName": .string("Sam"), "email": .string("sam.buyer@example.com")]),
@@ -83,15 +90,24 @@ struct SupportReplyAgent: Agent {
         defer { whatsapp.stop() }
         let token = whatsapp.issueToken()
         whatsapp.customerMessaged(waID: "16505551234")
-        let actions = AccountScopedConnectorActions(runtime: try WhatsAppRuntimeTests.runtime(whatsapp), token: token,
-                                              account: ["whatsapp": whatsapp.phoneNumbers[0].id], variables: ["whatsapp": ["wabaId": whatsapp.wabaID]])
+        let actions = AccountScopedConnectorActions(
+            runtime: try WhatsAppRuntimeTests.runtime(whatsapp), token: token,
+            account: ["whatsapp": whatsapp.phoneNumbers[0].id], variables: ["whatsapp": ["wabaId": whatsapp.wabaID]])
         try await withDatabaseApp(agents: [SupportReplyAgent(actions: actions)]) { server, client in
             let pool = try #require(server.database?.pool)
-            let (_, envelope) = try await client.mutation("agents.run", ["agent": "support-reply", "input": [
-                "message": "Where is my order? It was supposed to arrive yesterday.", "channel": "whatsapp", "phone": "16505551234"]])
+            let (_, envelope) = try await client.mutation(
+                "agents.run",
+                [
+                    "agent": "support-reply",
+                    "input": [
+                        "message": "Where is my order? It was supposed to arrive yesterday.", "channel": "whatsapp", "phone": "16505551234",
+                    ],
+                ])
             #expect(resultData(envelope)?["status"] as? String == "succeeded")
             let run = try #require((resultData(envelope)?["runId"] as? String).flatMap { UUID(uuidString: $0) })
-            let tools = try await pool.query("SELECT tool, status, input->>'connector' AS connector, output::text AS output FROM tool_executions WHERE run_id = \(run) AND tool = 'connector.action'")
+            let tools = try await pool.query(
+                "SELECT tool, status, input->>'connector' AS connector, output::text AS output FROM tool_executions WHERE run_id = \(run) AND tool = 'connector.action'"
+            )
             #expect(tools.count == 1)
             #expect(try tools.first?.decode("status", as: String.self) == "succeeded")
             #expect(try tools.first?.decode("connector", as: String.self) == "whatsapp")

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The token lifecycle against LinkedIn's fake token endpoint: refresh on a refused token,
@@ -33,7 +34,9 @@ import TestSupport
         defer { fake.stop() }
         let endpoints = try Self.endpoints(fake)
         let database = try ThrowawayPostgres.freshDatabase()
-        let configure: (inout AppConfig) -> Void = { OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }
+        let configure: (inout AppConfig) -> Void = {
+            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp])
+        }
         try await withDatabaseApp(databaseURL: database, configure) { first, firstClient in
             try await withDatabaseApp(databaseURL: database, configure) { _, secondClient in
                 let (id, token) = try await Self.connect(firstClient, fake)
@@ -50,7 +53,10 @@ import TestSupport
                 #expect(statuses == Array(repeating: 200, count: 10))
                 #expect(Self.refreshGrants(fake) == 1)
                 let pool = try #require(first.database?.pool)
-                let row = try #require(try await pool.query("SELECT refresh_version, status, token_expires_at > now() + interval '50 days' AS long FROM connections WHERE id = \(UUID(uuidString: id))").first)
+                let row = try #require(
+                    try await pool.query(
+                        "SELECT refresh_version, status, token_expires_at > now() + interval '50 days' AS long FROM connections WHERE id = \(UUID(uuidString: id))"
+                    ).first)
                 #expect(try row.decode("refresh_version", as: Int64.self) == 1)
                 #expect(try row.decode("status", as: String.self) == "active")
                 #expect(try row.decode("long", as: Bool.self))
@@ -65,21 +71,28 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) { server, client in
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
+            server, client in
             let (id, _) = try await Self.connect(client, fake)
             let pool = try #require(server.database?.pool)
             let connectionID = try #require(UUID(uuidString: id))
             // Scheduled at T-7d of a 60-day token.
-            let scheduled = try #require(try await pool.query("""
-                SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS lead FROM connections WHERE id = \(connectionID)
-                """).first)
+            let scheduled = try #require(
+                try await pool.query(
+                    """
+                    SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS lead FROM connections WHERE id = \(connectionID)
+                    """
+                ).first)
             #expect(try scheduled.decode("lead", as: Int.self) == 7 * 86_400)
             #expect(await server.tokenScheduler.sweep() == 0)  // nothing due yet
 
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(connectionID)")
             #expect(await server.tokenScheduler.sweep() == 1)
             #expect(Self.refreshGrants(fake) == 1)
-            let after = try #require(try await pool.query("SELECT refresh_version, next_refresh_at > now() + interval '50 days' AS later FROM connections WHERE id = \(connectionID)").first)
+            let after = try #require(
+                try await pool.query(
+                    "SELECT refresh_version, next_refresh_at > now() + interval '50 days' AS later FROM connections WHERE id = \(connectionID)"
+                ).first)
             #expect(try after.decode("refresh_version", as: Int64.self) == 1)
             #expect(try after.decode("later", as: Bool.self))
             let metrics = try await client.get("/metrics").text
@@ -92,7 +105,8 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) { server, client in
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
+            server, client in
             let (id, token) = try await Self.connect(client, fake)
             let refresh = try #require(fake.issuedRefreshTokens.last)
             fake.invalidate(refreshToken: refresh)

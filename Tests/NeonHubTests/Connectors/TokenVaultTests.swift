@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// The token vault: AES-256-GCM with a fresh IV per secret, bound to its connection and

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The Twilio definition run by the real runtime against the Twilio fake (which follows the
@@ -14,8 +15,9 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "twilio")),
-                                baseURLOverrides: ["twilio": fake.apiBaseURL], publicURL: publicURL)
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "twilio")),
+            baseURLOverrides: ["twilio": fake.apiBaseURL], publicURL: publicURL)
     }
 
     /// Runs `body` with a started fake and a runtime pointed at it.
@@ -46,7 +48,11 @@ import TestSupport
     @Test func theAccountAndItsNumbersAreReadWithBasicAuthEitherWay() async throws {
         try await withTwilio { fake, runtime in
             let account = try await runtime.execute(Self.call("account.get")) { _ in Self.token }
-            #expect(account.output == .object(["id": .string(TwilioFake.accountSid), "name": .string("NeonHub Demo"), "status": .string("active"), "type": .string("Full")]))
+            #expect(
+                account.output
+                    == .object([
+                        "id": .string(TwilioFake.accountSid), "name": .string("NeonHub Demo"), "status": .string("active"), "type": .string("Full"),
+                    ]))
             let sent = try #require(fake.requests.last)
             #expect(sent.method == "GET" && sent.path == "/2010-04-01/Accounts/\(TwilioFake.accountSid).json")
             #expect(sent.header("Authorization") == "Basic " + Data("\(TwilioFake.accountSid):\(TwilioFake.authToken)".utf8).base64EncodedString())
@@ -68,8 +74,14 @@ import TestSupport
 
     @Test func anSMSIsSentAsTwilioDocumentsItWithTheStatusCallbackOnOurWebhookRoute() async throws {
         try await withTwilio { fake, runtime in
-            let sent = try await runtime.execute(Self.call("messages.send", ["to": .string("+14155550199"), "from": .string(TwilioFake.numbers[0]),
-                                                                             "body": .string("Your order #1001 has shipped!")])) { _ in Self.token }
+            let sent = try await runtime.execute(
+                Self.call(
+                    "messages.send",
+                    [
+                        "to": .string("+14155550199"), "from": .string(TwilioFake.numbers[0]),
+                        "body": .string("Your order #1001 has shipped!"),
+                    ])
+            ) { _ in Self.token }
             let sid = try #require(JSONPath.text(sent.output["id"]))
             #expect(sent.output["status"] == .string("queued"))
             #expect(sent.output["numSegments"] == .string("1"))
@@ -79,24 +91,35 @@ import TestSupport
             #expect(request.header("Content-Type") == "application/x-www-form-urlencoded")
             #expect(request.header("Idempotency-Key") == nil)  // Twilio's Messages resource takes none
             // Exactly the documented parameters: optional ones left out, not sent empty.
-            #expect(request.formItems == ["To": ["+14155550199"], "From": ["+14155550100"], "Body": ["Your order #1001 has shipped!"],
-                                          "StatusCallback": ["https://hub.example.test/webhooks/twilio"]])
+            #expect(
+                request.formItems == [
+                    "To": ["+14155550199"], "From": ["+14155550100"], "Body": ["Your order #1001 has shipped!"],
+                    "StatusCallback": ["https://hub.example.test/webhooks/twilio"],
+                ])
             #expect(request.bodyText.contains("To=%2B14155550199"))
             #expect(fake.message(sid)?.statusCallback == "https://hub.example.test/webhooks/twilio")
 
             // The callback Twilio then posts is one our webhook parser reads as message.<status> of the account.
             let callback = try #require(fake.deliver(sid))
             let body = callback.parameters.map { "\($0.0)=\(TemplateRenderer.encodeQueryComponent($0.1))" }.joined(separator: "&")
-            let parsed = WebhookEventParser.twilio(WebhookRequest(connector: "twilio", method: "POST", body: Array(body.utf8),
-                                                                       headers: [("Content-Type", "application/x-www-form-urlencoded")], path: "/webhooks/twilio", query: nil))
+            let parsed = WebhookEventParser.twilio(
+                WebhookRequest(
+                    connector: "twilio", method: "POST", body: Array(body.utf8),
+                    headers: [("Content-Type", "application/x-www-form-urlencoded")], path: "/webhooks/twilio", query: nil))
             #expect(parsed.eventType == "message.delivered")
             #expect(parsed.eventID == "\(sid):delivered")
             #expect(parsed.accountID == TwilioFake.accountSid)
 
             // Through a Messaging Service, with media and shortened links.
             let service = "MG" + String(repeating: "d", count: 32)
-            _ = try await runtime.execute(Self.call("messages.send", ["to": .string("+14155550199"), "messagingServiceSid": .string(service),
-                                                                      "mediaUrl": .string("https://cdn.example.test/a.png"), "shortenUrls": .bool(true)])) { _ in Self.token }
+            _ = try await runtime.execute(
+                Self.call(
+                    "messages.send",
+                    [
+                        "to": .string("+14155550199"), "messagingServiceSid": .string(service),
+                        "mediaUrl": .string("https://cdn.example.test/a.png"), "shortenUrls": .bool(true),
+                    ])
+            ) { _ in Self.token }
             let viaService = try #require(fake.requests.last)
             #expect(viaService.formItems["MessagingServiceSid"] == [service])
             #expect(viaService.formItems["MediaUrl"] == ["https://cdn.example.test/a.png"])
@@ -107,8 +130,14 @@ import TestSupport
 
     @Test func withoutAPublicURLNoStatusCallbackIsSent() async throws {
         try await withTwilio(publicURL: nil) { fake, runtime in
-            _ = try await runtime.execute(Self.call("messages.send", ["to": .string("+14155550199"), "from": .string(TwilioFake.numbers[1]),
-                                                                      "body": .string("Hi")])) { _ in Self.token }
+            _ = try await runtime.execute(
+                Self.call(
+                    "messages.send",
+                    [
+                        "to": .string("+14155550199"), "from": .string(TwilioFake.numbers[1]),
+                        "body": .string("Hi"),
+                    ])
+            ) { _ in Self.token }
             let request = try #require(fake.requests.last)
             #expect(request.formItems["StatusCallback"] == nil)
             #expect(request.formItems["From"] == [TwilioFake.numbers[1]])
@@ -118,19 +147,32 @@ import TestSupport
     @Test func whatsAppMessagesCarryTheChannelPrefixAndTemplatesTheirVariables() async throws {
         try await withTwilio { fake, runtime in
             let template = "HX" + String(repeating: "e", count: 32)
-            let sent = try await runtime.execute(Self.call("messages.sendWhatsApp", [
-                "to": .string("+14155550199"), "from": .string(TwilioFake.whatsAppSender), "contentSid": .string(template),
-                "contentVariables": .string(#"{"1":"Ada","2":"10:00"}"#),
-            ])) { _ in Self.token }
+            let sent = try await runtime.execute(
+                Self.call(
+                    "messages.sendWhatsApp",
+                    [
+                        "to": .string("+14155550199"), "from": .string(TwilioFake.whatsAppSender), "contentSid": .string(template),
+                        "contentVariables": .string(#"{"1":"Ada","2":"10:00"}"#),
+                    ])
+            ) { _ in Self.token }
             let request = try #require(fake.requests.last)
-            #expect(request.formItems == ["To": ["whatsapp:+14155550199"], "From": ["whatsapp:+14155238886"], "ContentSid": [template],
-                                          "ContentVariables": [#"{"1":"Ada","2":"10:00"}"#], "StatusCallback": ["https://hub.example.test/webhooks/twilio"]])
+            #expect(
+                request.formItems == [
+                    "To": ["whatsapp:+14155550199"], "From": ["whatsapp:+14155238886"], "ContentSid": [template],
+                    "ContentVariables": [#"{"1":"Ada","2":"10:00"}"#], "StatusCallback": ["https://hub.example.test/webhooks/twilio"],
+                ])
             #expect(sent.output["to"] == .string("whatsapp:+14155550199"))
 
             // A free-form message outside the 24-hour window is accepted, then fails with 63016:
             // the send succeeds and the lookup (or the status callback) reports the rule.
-            let freeForm = try await runtime.execute(Self.call("messages.sendWhatsApp", ["to": .string("+14155550199"), "from": .string(TwilioFake.whatsAppSender),
-                                                                                         "body": .string("Are you there?")])) { _ in Self.token }
+            let freeForm = try await runtime.execute(
+                Self.call(
+                    "messages.sendWhatsApp",
+                    [
+                        "to": .string("+14155550199"), "from": .string(TwilioFake.whatsAppSender),
+                        "body": .string("Are you there?"),
+                    ])
+            ) { _ in Self.token }
             let sid = try #require(JSONPath.text(freeForm.output["id"]))
             let lookup = try await runtime.execute(Self.call("messages.get", ["sid": .string(sid)])) { _ in Self.token }
             #expect(lookup.output["status"] == .string("failed"))
@@ -143,11 +185,23 @@ import TestSupport
     @Test func messagesAreListedNewestFirstAcrossPagesWithTheirFilters() async throws {
         try await withTwilio { fake, runtime in
             for index in 0..<5 {
-                _ = try await runtime.execute(Self.call("messages.send", ["to": .string(index < 3 ? "+14155550199" : "+14155550188"),
-                                                                          "from": .string(TwilioFake.numbers[0]), "body": .string("n\(index)")])) { _ in Self.token }
+                _ = try await runtime.execute(
+                    Self.call(
+                        "messages.send",
+                        [
+                            "to": .string(index < 3 ? "+14155550199" : "+14155550188"),
+                            "from": .string(TwilioFake.numbers[0]), "body": .string("n\(index)"),
+                        ])
+                ) { _ in Self.token }
             }
-            let listed = try await runtime.execute(Self.call("messages.list", ["to": .string("+14155550199"), "pageSize": .number(2),
-                                                                               "dateSentAfter": .string("2020-01-01")])) { _ in Self.token }
+            let listed = try await runtime.execute(
+                Self.call(
+                    "messages.list",
+                    [
+                        "to": .string("+14155550199"), "pageSize": .number(2),
+                        "dateSentAfter": .string("2020-01-01"),
+                    ])
+            ) { _ in Self.token }
             #expect(Self.items(listed.output).compactMap { JSONPath.text($0["body"]) } == ["n2", "n1", "n0"])
             #expect(listed.pages == 2)
             #expect(listed.output["truncated"] == .bool(false))

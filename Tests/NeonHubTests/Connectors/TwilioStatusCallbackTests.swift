@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The whole loop of a Twilio send: `connectors.executeAction` sends an SMS through a stored
@@ -22,15 +23,19 @@ import TestSupport
             $0.webhookSecrets = WebhookSecrets.load { $0 == "TWILIO_AUTH_TOKEN" ? TwilioFake.authToken : nil }
         }) { server, client in
             let admin = ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))"]
-            let connect = try await client.request("POST", "/trpc/connectors.connect", headers: admin, body: try JSONSerialization.data(withJSONObject: [
-                "connector": "twilio", "credentials": ["username": TwilioFake.accountSid, "password": TwilioFake.authToken],
-                "variables": ["accountSid": TwilioFake.accountSid],
-            ]))
+            let connect = try await client.request(
+                "POST", "/trpc/connectors.connect", headers: admin,
+                body: try JSONSerialization.data(withJSONObject: [
+                    "connector": "twilio", "credentials": ["username": TwilioFake.accountSid, "password": TwilioFake.authToken],
+                    "variables": ["accountSid": TwilioFake.accountSid],
+                ]))
             let connectionID = try #require((resultData(try connect.json())?["id"] as? String).flatMap(UUID.init(uuidString:)), "\(connect.text)")
-            let (status, envelope) = try await client.mutation("connectors.executeAction", [
-                "connectionId": connectionID.uuidString, "action": "messages.send",
-                "input": ["to": "+14155550199", "from": TwilioFake.numbers[0], "body": "Your order has shipped"],
-            ])
+            let (status, envelope) = try await client.mutation(
+                "connectors.executeAction",
+                [
+                    "connectionId": connectionID.uuidString, "action": "messages.send",
+                    "input": ["to": "+14155550199", "from": TwilioFake.numbers[0], "body": "Your order has shipped"],
+                ])
             #expect(status == 200, "\(envelope)")
             let sid = try #require(fake.messages.first?.sid)
 
@@ -47,7 +52,8 @@ import TestSupport
             #expect(forged.status == 401)
 
             let pool = try #require(server.database?.pool)
-            let rows = try await pool.query("SELECT event_id, event_type, account_id, status, connection_id FROM webhook_events WHERE connector = 'twilio'")
+            let rows = try await pool.query(
+                "SELECT event_id, event_type, account_id, status, connection_id FROM webhook_events WHERE connector = 'twilio'")
             #expect(rows.count == 1)
             #expect(try rows.first?.decode("event_id", as: String.self) == "\(sid):delivered")
             #expect(try rows.first?.decode("event_type", as: String.self) == "message.delivered")

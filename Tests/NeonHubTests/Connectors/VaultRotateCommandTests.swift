@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 @testable import NeonHubCLI
 
@@ -39,8 +40,10 @@ import TestSupport
         let unknown = try VaultKeyring.Key([UInt8](repeating: 0xD4, count: 32))
         let stray = try TokenVault(keyring: VaultKeyring(current: unknown)).seal("PLANTED-under-unknown", connection: connections[0], kind: "api_key")
         _ = try await fixture.pool.execute(SecretStore.upsert(stray, kind: "api_key", connection: connections[0]))
-        let environment = ["DATABASE_URL": fixture.url, "TOKEN_VAULT_KEY": Self.base64(0xB2),
-                           "TOKEN_VAULT_PREVIOUS_KEYS": "\(VaultRotatorTests.keyA.id):\(Self.base64(0xA1))"]
+        let environment = [
+            "DATABASE_URL": fixture.url, "TOKEN_VAULT_KEY": Self.base64(0xB2),
+            "TOKEN_VAULT_PREVIOUS_KEYS": "\(VaultRotatorTests.keyA.id):\(Self.base64(0xA1))",
+        ]
         let planted = fixture.secrets.values.flatMap(\.values) + [fixture.verifier, "PLANTED-under-unknown"]
 
         let dry = try await Self.neonhub(["vault", "rotate", "--dry-run"], environment: environment)
@@ -54,7 +57,10 @@ import TestSupport
         let run = try await Self.neonhub(["vault", "rotate", "--batch-size", "2"], environment: environment)
         #expect(run.status == 1)
         #expect(run.err.contains("rotated 2/8\n") && run.err.contains("rotated 8/8\n"), "\(run.err)")
-        #expect(run.err.contains("cannot rotate connection \(connections[0].uuidString.lowercased()) api_key (key \(unknown.id)): key \(unknown.id) is not configured"))
+        #expect(
+            run.err.contains(
+                "cannot rotate connection \(connections[0].uuidString.lowercased()) api_key (key \(unknown.id)): key \(unknown.id) is not configured")
+        )
         #expect(run.err.contains("1 left under old keys: 1 unreadable"))
         #expect(run.out.contains("re-encrypted 7 under key \(VaultRotatorTests.keyB.id); 1 left under old keys"))
         for secret in planted { #expect(!run.out.contains(secret) && !run.err.contains(secret)) }

@@ -3,8 +3,9 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `neonhub vault rotate`'s engine against a real database: secrets and OAuth verifiers
@@ -36,29 +37,36 @@ import TestSupport
                 _ = try Migrator(directory: ThrowawayPostgres.migrationsDirectory, logger: ThrowawayPostgres.logger).migrate(on: connection)
             }
             pool = PostgresPool(connectionString: url, configuration: .init(size: 3), logger: ThrowawayPostgres.logger)
-            _ = try await pool.execute("""
+            _ = try await pool.execute(
+                """
                 INSERT INTO connector_platforms (id, name, category, wave, availability, auth_type, definition, checksum)
                 VALUES ('meta', 'Meta', 'social', 'marketing', 'experimental', 'oauth2', '{}', 'x')
                 """)
             let store = SecretStore(pool: pool, vault: VaultRotatorTests.underA)
             for index in 0..<connections {
-                let id = try #require(try await pool.query("""
-                    INSERT INTO connections (tenant_id, connector, name) VALUES ('t', 'meta', \("Page \(index)")) RETURNING id
-                    """).first).decode("id", as: UUID.self)
+                let id = try #require(
+                    try await pool.query(
+                        """
+                        INSERT INTO connections (tenant_id, connector, name) VALUES ('t', 'meta', \("Page \(index)")) RETURNING id
+                        """
+                    ).first
+                ).decode("id", as: UUID.self)
                 let planted = ["access_token": "EAAPLANTED-access-\(index)-\(UUID().uuidString)", "refresh_token": "PLANTED-refresh-\(index)"]
                 for (kind, secret) in planted { try await store.put(secret, kind: kind, connection: id) }
                 secrets[id] = planted
             }
             let sealed = try VaultRotatorTests.underA.seal(verifier, boundTo: OAuthStateStore.binding(state))
-            try await OAuthStateStore(pool: pool).insert(.init(
-                state: state, tenantID: "t", userID: "u", connector: "meta", verifier: sealed, variables: [:], redirectTo: nil,
-                connectionID: nil, expiresAt: Date().addingTimeInterval(600)))
+            try await OAuthStateStore(pool: pool).insert(
+                .init(
+                    state: state, tenantID: "t", userID: "u", connector: "meta", verifier: sealed, variables: [:], redirectTo: nil,
+                    connectionID: nil, expiresAt: Date().addingTimeInterval(600)))
         }
 
         var rowCount: Int { secrets.values.reduce(0) { $0 + $1.count } + 1 }
 
         func keyIDs() async throws -> [String: Int] {
-            let rows = try await pool.query("""
+            let rows = try await pool.query(
+                """
                 SELECT key_id, count(*)::int AS n FROM (SELECT key_id FROM encrypted_secrets
                 UNION ALL SELECT verifier_key_id FROM oauth_states WHERE verifier_key_id IS NOT NULL) k GROUP BY key_id
                 """)
@@ -97,14 +105,18 @@ import TestSupport
         try await fixture.expectAllOpen(TokenVault(keyring: VaultKeyring(current: Self.keyB)))
 
         // No plaintext anywhere, in any column of any table.
-        let tables = try await fixture.pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'")
-            .map { try $0.decode("table_name", as: String.self) }
+        let tables = try await fixture.pool.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+        )
+        .map { try $0.decode("table_name", as: String.self) }
         let planted = fixture.secrets.values.flatMap(\.values) + [fixture.verifier]
         for table in tables {
             for secret in planted {
                 let hex = secret.utf8.map { String(format: "%02x", $0) }.joined()
-                let found = try await fixture.pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1 OR t::text LIKE $2",
-                                                                       binds: [.text("%\(secret)%", type: .text), .text("%\(hex)%", type: .text)]))
+                let found = try await fixture.pool.query(
+                    PostgresQuery(
+                        unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1 OR t::text LIKE $2",
+                        binds: [.text("%\(secret)%", type: .text), .text("%\(hex)%", type: .text)]))
                 #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds a planted secret")
             }
         }
@@ -135,19 +147,34 @@ import TestSupport
         let connections = Array(fixture.secrets.keys).sorted { $0.uuidString < $1.uuidString }
         // One secret under a key that is not configured (sealed for real with it).
         let unknown = try VaultKeyring.Key([UInt8](repeating: 0xD4, count: 32))
-        let underUnknown = try TokenVault(keyring: VaultKeyring(current: unknown)).seal("sealed-under-D", connection: connections[0], kind: "access_token")
+        let underUnknown = try TokenVault(keyring: VaultKeyring(current: unknown)).seal(
+            "sealed-under-D", connection: connections[0], kind: "access_token")
         _ = try await fixture.pool.execute(SecretStore.upsert(underUnknown, kind: "access_token", connection: connections[0]))
-        _ = try await fixture.pool.execute("UPDATE encrypted_secrets SET rotated_at = NULL WHERE connection_id = \(connections[0]) AND kind = 'access_token'")
+        _ = try await fixture.pool.execute(
+            "UPDATE encrypted_secrets SET rotated_at = NULL WHERE connection_id = \(connections[0]) AND kind = 'access_token'")
         // Tampered rows: a flipped bit in the ciphertext, the IV, the tag; a key id changed to another configured key.
         let tampers: [(UUID, PostgresQuery)] = [
-            (connections[1], "UPDATE encrypted_secrets SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE connection_id = \(connections[1]) AND kind = 'access_token'"),
-            (connections[2], "UPDATE encrypted_secrets SET iv = set_byte(iv, 5, get_byte(iv, 5) # 128) WHERE connection_id = \(connections[2]) AND kind = 'access_token'"),
-            (connections[3], "UPDATE encrypted_secrets SET auth_tag = set_byte(auth_tag, 15, get_byte(auth_tag, 15) # 1) WHERE connection_id = \(connections[3]) AND kind = 'access_token'"),
-            (connections[4], "UPDATE encrypted_secrets SET key_id = \(Self.keyC.id) WHERE connection_id = \(connections[4]) AND kind = 'access_token'"),
+            (
+                connections[1],
+                "UPDATE encrypted_secrets SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE connection_id = \(connections[1]) AND kind = 'access_token'"
+            ),
+            (
+                connections[2],
+                "UPDATE encrypted_secrets SET iv = set_byte(iv, 5, get_byte(iv, 5) # 128) WHERE connection_id = \(connections[2]) AND kind = 'access_token'"
+            ),
+            (
+                connections[3],
+                "UPDATE encrypted_secrets SET auth_tag = set_byte(auth_tag, 15, get_byte(auth_tag, 15) # 1) WHERE connection_id = \(connections[3]) AND kind = 'access_token'"
+            ),
+            (
+                connections[4],
+                "UPDATE encrypted_secrets SET key_id = \(Self.keyC.id) WHERE connection_id = \(connections[4]) AND kind = 'access_token'"
+            ),
         ]
         for (_, tamper) in tampers { #expect(try await fixture.pool.execute(tamper) == 1) }
         // A tampered verifier.
-        _ = try await fixture.pool.execute("UPDATE oauth_states SET verifier_sealed = set_byte(verifier_sealed, 13, get_byte(verifier_sealed, 13) # 1)")
+        _ = try await fixture.pool.execute(
+            "UPDATE oauth_states SET verifier_sealed = set_byte(verifier_sealed, 13, get_byte(verifier_sealed, 13) # 1)")
 
         let outcome = try await VaultRotator(pool: fixture.pool, vault: Self.rotating, batchSize: 2).rotate()
         #expect(outcome.rotated == 12 - 5)
@@ -168,8 +195,9 @@ import TestSupport
         for problem in outcome.problems { for secret in planted { #expect(!problem.description.contains(secret)) } }
         // The untouched connection rotated; the reported rows are unchanged, still under their keys.
         fixture.secrets = fixture.secrets.filter { $0.key == connections[5] }
-        #expect(try await SecretStore(pool: fixture.pool, vault: TokenVault(keyring: VaultKeyring(current: Self.keyB)))
-            .get(kind: "access_token", connection: connections[5]) == fixture.secrets[connections[5]]?["access_token"])
+        #expect(
+            try await SecretStore(pool: fixture.pool, vault: TokenVault(keyring: VaultKeyring(current: Self.keyB)))
+                .get(kind: "access_token", connection: connections[5]) == fixture.secrets[connections[5]]?["access_token"])
         #expect(try await fixture.pool.query("SELECT 1 FROM encrypted_secrets WHERE key_id = \(unknown.id)").count == 1)
         // Running again reports the same rows once each and rotates nothing more.
         let again = try await VaultRotator(pool: fixture.pool, vault: Self.rotating, batchSize: 2).rotate()

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The WhatsApp definition run by the real runtime against the WhatsApp Cloud API fake (which
@@ -13,8 +14,9 @@ import TestSupport
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         var configuration = OutboundConfiguration()
         configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        return ConnectorRuntime(catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "whatsapp")),
-                                baseURLOverrides: ["whatsapp": fake.apiBaseURL])
+        return ConnectorRuntime(
+            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "whatsapp")),
+            baseURLOverrides: ["whatsapp": fake.apiBaseURL])
     }
 
     func withWhatsApp(_ body: (WhatsAppCloudFake, ConnectorRuntime) async throws -> Void) async throws {
@@ -37,8 +39,9 @@ import TestSupport
     }
 
     static func call(_ fake: WhatsAppCloudFake, _ action: String, _ input: [String: JSONValue] = [:], phone: Int? = 0) -> ConnectorCall {
-        ConnectorCall(connector: "whatsapp", action: action, input: .object(input), accountID: phone.map { fake.phoneNumbers[$0].id },
-                      variables: ["wabaId": fake.wabaID])
+        ConnectorCall(
+            connector: "whatsapp", action: action, input: .object(input), accountID: phone.map { fake.phoneNumbers[$0].id },
+            variables: ["wabaId": fake.wabaID])
     }
 
     @Test func phoneNumbersAreTheAccountsAndTemplatesArePagedWithGraphCursors() async throws {
@@ -52,7 +55,9 @@ import TestSupport
             let listing = try #require(fake.requests.last)
             #expect(listing.path == "/v25.0/\(fake.wabaID)/phone_numbers")
             #expect(listing.header("Authorization") == "Bearer \(token)")
-            #expect(listing.queryItems["fields"] == ["id,display_phone_number,verified_name,quality_rating,code_verification_status,messaging_limit_tier"])
+            #expect(
+                listing.queryItems["fields"] == ["id,display_phone_number,verified_name,quality_rating,code_verification_status,messaging_limit_tier"]
+            )
 
             let templates = try await runtime.execute(Self.call(fake, "templates.list", ["pageSize": .number(2)], phone: nil)) { _ in .token(token) }
             #expect(Self.items(templates.output).compactMap { JSONPath.text($0["name"]) } == fake.templates.map(\.name))
@@ -64,7 +69,9 @@ import TestSupport
             #expect(pages.allSatisfy { $0.queryItems["fields"] == ["id,name,language,status,category,components"] })
             #expect(Self.items(templates.output).first?["components"] != nil, "components show each template's placeholders")
 
-            let approved = try await runtime.execute(Self.call(fake, "templates.list", ["status": .string("APPROVED"), "limit": .number(2)], phone: nil)) { _ in .token(token) }
+            let approved = try await runtime.execute(
+                Self.call(fake, "templates.list", ["status": .string("APPROVED"), "limit": .number(2)], phone: nil)
+            ) { _ in .token(token) }
             #expect(Self.items(approved.output).count == 2)
             #expect(approved.output["truncated"] == .bool(true))
             #expect(fake.requests.last?.queryItems["status"] == ["APPROVED"])
@@ -76,7 +83,9 @@ import TestSupport
             let token = fake.issueToken()
             let before = fake.requests.count
             let closed = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call(fake, "messages.sendText", ["to": .string(Self.customer), "text": .string("Your order ships tomorrow")])) { _ in .token(token) }
+                try await runtime.execute(
+                    Self.call(fake, "messages.sendText", ["to": .string(Self.customer), "text": .string("Your order ships tomorrow")])
+                ) { _ in .token(token) }
             }
             #expect(closed?.code == .providerRejected)
             #expect(closed?.providerCode == "131047")
@@ -86,52 +95,88 @@ import TestSupport
             #expect(fake.sent.isEmpty)
 
             fake.customerMessaged(waID: Self.customer)
-            let sent = try await runtime.execute(Self.call(fake, "messages.sendText", ["to": .string(Self.customer), "text": .string("Your order ships tomorrow")])) { _ in .token(token) }
+            let sent = try await runtime.execute(
+                Self.call(fake, "messages.sendText", ["to": .string(Self.customer), "text": .string("Your order ships tomorrow")])
+            ) { _ in .token(token) }
             let wamid = try #require(JSONPath.text(sent.output["id"]))
             #expect(wamid == fake.sent.last?.id)
             #expect(sent.output["waId"] == .string(Self.customer))
             let request = try #require(fake.server.requests("POST", "/v25.0/\(fake.phoneNumbers[0].id)/messages").last)
             #expect(request.header("Content-Type") == "application/json")
             #expect(request.header("Authorization") == "Bearer \(token)")
-            #expect(try JSONValue.parse(request.body) == .object([
-                "messaging_product": .string("whatsapp"), "recipient_type": .string("individual"), "to": .string(Self.customer),
-                "type": .string("text"), "text": .object(["preview_url": .bool(false), "body": .string("Your order ships tomorrow")]),
-            ]))
+            #expect(
+                try JSONValue.parse(request.body)
+                    == .object([
+                        "messaging_product": .string("whatsapp"), "recipient_type": .string("individual"), "to": .string(Self.customer),
+                        "type": .string("text"), "text": .object(["preview_url": .bool(false), "body": .string("Your order ships tomorrow")]),
+                    ]))
         }
     }
 
     @Test func templateMessagesCarryTheirComponentsAndAreCheckedByMeta() async throws {
         try await withWhatsApp { fake, runtime in
             let token = fake.issueToken()
-            let components: JSONValue = .array([.object(["type": .string("body"), "parameters": .array([
-                .object(["type": .string("text"), "text": .string("#1042")]), .object(["type": .string("text"), "text": .string("Friday")]),
-            ])])])
-            let sent = try await runtime.execute(Self.call(fake, "messages.sendTemplate", [
-                "to": .string("+447700900123"), "templateName": .string("order_shipped"), "languageCode": .string("en_US"), "components": components,
-            ], phone: 1)) { _ in .token(token) }
+            let components: JSONValue = .array([
+                .object([
+                    "type": .string("body"),
+                    "parameters": .array([
+                        .object(["type": .string("text"), "text": .string("#1042")]), .object(["type": .string("text"), "text": .string("Friday")]),
+                    ]),
+                ])
+            ])
+            let sent = try await runtime.execute(
+                Self.call(
+                    fake, "messages.sendTemplate",
+                    [
+                        "to": .string("+447700900123"), "templateName": .string("order_shipped"), "languageCode": .string("en_US"),
+                        "components": components,
+                    ], phone: 1)
+            ) { _ in .token(token) }
             #expect(sent.output["status"] == .string("accepted"))
             #expect(fake.sent.last?.from == fake.phoneNumbers[1].id, "sent from the account's phone number id")
             let request = try #require(fake.requests.last)
             #expect(request.path == "/v25.0/\(fake.phoneNumbers[1].id)/messages")
-            #expect(try JSONValue.parse(request.body) == .object([
-                "messaging_product": .string("whatsapp"), "recipient_type": .string("individual"), "to": .string("+447700900123"), "type": .string("template"),
-                "template": .object(["name": .string("order_shipped"), "language": .object(["code": .string("en_US")]), "components": components]),
-            ]))
+            #expect(
+                try JSONValue.parse(request.body)
+                    == .object([
+                        "messaging_product": .string("whatsapp"), "recipient_type": .string("individual"), "to": .string("+447700900123"),
+                        "type": .string("template"),
+                        "template": .object([
+                            "name": .string("order_shipped"), "language": .object(["code": .string("en_US")]), "components": components,
+                        ]),
+                    ]))
 
-            let hello = try await runtime.execute(Self.call(fake, "messages.sendTemplate", [
-                "to": .string(Self.customer), "templateName": .string("hello_world"), "languageCode": .string("en_US")])) { _ in .token(token) }
+            let hello = try await runtime.execute(
+                Self.call(
+                    fake, "messages.sendTemplate",
+                    [
+                        "to": .string(Self.customer), "templateName": .string("hello_world"), "languageCode": .string("en_US"),
+                    ])
+            ) { _ in .token(token) }
             #expect(hello.output["status"] == .string("accepted"))
             #expect(try JSONValue.parse(try #require(fake.requests.last).body)["template"]?["components"] == nil, "no components: none sent")
 
             let mismatch = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call(fake, "messages.sendTemplate", ["to": .string(Self.customer), "templateName": .string("order_shipped"),
-                                                                                  "languageCode": .string("en_US")])) { _ in .token(token) }
+                try await runtime.execute(
+                    Self.call(
+                        fake, "messages.sendTemplate",
+                        [
+                            "to": .string(Self.customer), "templateName": .string("order_shipped"),
+                            "languageCode": .string("en_US"),
+                        ])
+                ) { _ in .token(token) }
             }
             #expect(mismatch?.code == .providerRejected)
             #expect(mismatch?.providerCode == "132000")
             let unknown = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call(fake, "messages.sendTemplate", ["to": .string(Self.customer), "templateName": .string("order_shiped"),
-                                                                                  "languageCode": .string("en_US")])) { _ in .token(token) }
+                try await runtime.execute(
+                    Self.call(
+                        fake, "messages.sendTemplate",
+                        [
+                            "to": .string(Self.customer), "templateName": .string("order_shiped"),
+                            "languageCode": .string("en_US"),
+                        ])
+                ) { _ in .token(token) }
             }
             #expect(unknown?.code == .providerRejected)
             #expect(unknown?.providerCode == "132001")
@@ -142,11 +187,21 @@ import TestSupport
         try await withWhatsApp { fake, runtime in
             let token = fake.issueToken()
             let inbound = fake.customerMessaged(waID: Self.customer)
-            _ = try await runtime.execute(Self.call(fake, "messages.sendImage", ["to": .string(Self.customer), "link": .string("https://www.example.com/roast.jpg"),
-                                                                                "caption": .string("Spring roast")])) { _ in .token(token) }
-            #expect(try JSONValue.parse(try #require(fake.requests.last).body)["image"] == .object(["link": .string("https://www.example.com/roast.jpg"), "caption": .string("Spring roast")]))
+            _ = try await runtime.execute(
+                Self.call(
+                    fake, "messages.sendImage",
+                    [
+                        "to": .string(Self.customer), "link": .string("https://www.example.com/roast.jpg"),
+                        "caption": .string("Spring roast"),
+                    ])
+            ) { _ in .token(token) }
+            #expect(
+                try JSONValue.parse(try #require(fake.requests.last).body)["image"]
+                    == .object(["link": .string("https://www.example.com/roast.jpg"), "caption": .string("Spring roast")]))
             fake.registerMedia(id: "1013859600285441")
-            _ = try await runtime.execute(Self.call(fake, "messages.sendImage", ["to": .string(Self.customer), "mediaId": .string("1013859600285441")])) { _ in .token(token) }
+            _ = try await runtime.execute(
+                Self.call(fake, "messages.sendImage", ["to": .string(Self.customer), "mediaId": .string("1013859600285441")])
+            ) { _ in .token(token) }
             #expect(try JSONValue.parse(try #require(fake.requests.last).body)["image"] == .object(["id": .string("1013859600285441")]))
             #expect(fake.sent.count == 2)
             // Both or neither is refused by the schema before anything is sent.
@@ -158,8 +213,11 @@ import TestSupport
 
             let read = try await runtime.execute(Self.call(fake, "messages.markRead", ["messageId": .string(inbound)])) { _ in .token(token) }
             #expect(read.output == .object(["success": .bool(true)]))
-            #expect(try JSONValue.parse(try #require(fake.requests.last).body) == .object([
-                "messaging_product": .string("whatsapp"), "status": .string("read"), "message_id": .string(inbound)]))
+            #expect(
+                try JSONValue.parse(try #require(fake.requests.last).body)
+                    == .object([
+                        "messaging_product": .string("whatsapp"), "status": .string("read"), "message_id": .string(inbound),
+                    ]))
         }
     }
 
@@ -178,7 +236,9 @@ import TestSupport
             fake.customerMessaged(waID: Self.customer)
             func text() async -> ConnectorError? {
                 await #expect(throws: ConnectorError.self) {
-                    try await runtime.execute(Self.call(fake, "messages.sendText", ["to": .string(Self.customer), "text": .string("Hi")])) { _ in .token(token) }
+                    try await runtime.execute(Self.call(fake, "messages.sendText", ["to": .string(Self.customer), "text": .string("Hi")])) { _ in
+                        .token(token)
+                    }
                 }
             }
             // Throughput and pair limits come as HTTP 400: classified by code, not retried, no reset given.
@@ -213,7 +273,9 @@ import TestSupport
 
             // Meta's validation answer for a parameter it refuses.
             let invalid = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call(fake, "messages.sendImage", ["to": .string(Self.customer), "mediaId": .string("404")])) { _ in .token(token) }
+                try await runtime.execute(Self.call(fake, "messages.sendImage", ["to": .string(Self.customer), "mediaId": .string("404")])) { _ in
+                    .token(token)
+                }
             }
             #expect(invalid?.code == .providerRejected)
             #expect(invalid?.providerCode == "131009")

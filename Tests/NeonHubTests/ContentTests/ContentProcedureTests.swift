@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// `content.*` over real HTTP against a real PostgreSQL, with the offline template provider.
 @Suite struct ContentProcedureTests {
@@ -12,8 +13,9 @@ import TestSupport
 
     @Test func generateArticleRecordsARunAndStoresADraft() async throws {
         try await withContentApp { server, client in
-            let (status, envelope) = try await client.mutation("content.generateArticle",
-                                                    ["topic": "How small teams plan a product launch", "primaryKeyword": "product launch", "tone": "friendly", "wordCount": 600])
+            let (status, envelope) = try await client.mutation(
+                "content.generateArticle",
+                ["topic": "How small teams plan a product launch", "primaryKeyword": "product launch", "tone": "friendly", "wordCount": 600])
             #expect(status == 200)
             let result = try #require(resultData(envelope))
             let title = try #require(result["title"] as? String)
@@ -31,7 +33,8 @@ import TestSupport
             let run = try await pool.query("SELECT agent, status FROM agent_runs WHERE id = \(UUID(uuidString: runID)!)")
             #expect(try run.first?.decode("agent", as: String.self) == "content")
             #expect(try run.first?.decode("status", as: String.self) == "succeeded")
-            let usage = try await pool.query("SELECT model, input_tokens, output_tokens, cost_usd FROM llm_usage WHERE run_id = \(UUID(uuidString: runID)!)")
+            let usage = try await pool.query(
+                "SELECT model, input_tokens, output_tokens, cost_usd FROM llm_usage WHERE run_id = \(UUID(uuidString: runID)!)")
             #expect(try usage.first?.decode("model", as: String.self) == "template-v1")
             #expect(try usage.first?.decode("output_tokens", as: Int.self) ?? 0 > 100)
             #expect(try usage.first?.decode("cost_usd", as: Double?.self) == 0, "template-v1 is a known, free model")
@@ -51,10 +54,12 @@ import TestSupport
 
     @Test func lifecycleAndOptimisticVersioning() async throws {
         try await withContentApp { _, client in
-            let (_, created) = try await client.mutation("content.generateArticle", ["topic": "Choosing a CRM for a five-person agency", "primaryKeyword": "agency CRM"])
+            let (_, created) = try await client.mutation(
+                "content.generateArticle", ["topic": "Choosing a CRM for a five-person agency", "primaryKeyword": "agency CRM"])
             let id = try #require(resultData(created)?["draftId"] as? String)
 
-            let (s1, e1) = try await client.mutation("content.updateDraft", ["id": id, "version": 1, "title": "Agency CRM: a buyer's guide", "status": "in_review"])
+            let (s1, e1) = try await client.mutation(
+                "content.updateDraft", ["id": id, "version": 1, "title": "Agency CRM: a buyer's guide", "status": "in_review"])
             #expect(s1 == 200)
             #expect(resultData(e1)?["version"] as? Int == 2)
             #expect(resultData(e1)?["status"] as? String == "in_review")
@@ -102,7 +107,8 @@ import TestSupport
 
     @Test func invalidBriefIsBadRequest() async throws {
         try await withContentApp { _, client in
-            let (status, envelope) = try await client.mutation("content.generateArticle", ["topic": "ok topic", "primaryKeyword": "k", "wordCount": 50])
+            let (status, envelope) = try await client.mutation(
+                "content.generateArticle", ["topic": "ok topic", "primaryKeyword": "k", "wordCount": 50])
             #expect(status == 400)
             let issues = ((envelope["error"] as? [String: Any])?["data"] as? [String: Any])?["issues"] as? [[String: Any]]
             #expect(Set(issues?.compactMap { ($0["path"] as? [String])?.first } ?? []) == ["primaryKeyword", "wordCount"])

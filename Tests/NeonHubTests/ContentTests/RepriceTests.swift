@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// `neonhub content reprice` against a real database: `llm_usage` costs and the runs'
 /// cost metrics follow a new price table; unknown models stay unknown.
@@ -12,16 +13,21 @@ import TestSupport
         let url = try ThrowawayPostgres.freshDatabase()
         let connection = try PostgresConnection(connectionString: url)
         defer { connection.close() }
-        _ = try Migrator(directory: URL(fileURLWithPath: ThrowawayPostgres.migrationsDirectory.path), logger: Logger(label: "test")).migrate(on: connection)
+        _ = try Migrator(directory: URL(fileURLWithPath: ThrowawayPostgres.migrationsDirectory.path), logger: Logger(label: "test")).migrate(
+            on: connection)
         let run = UUID()
-        _ = try connection.execute("INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input) VALUES (\(run), 't', 'content', 'article', 'succeeded', '{}')")
-        _ = try connection.execute("""
+        _ = try connection.execute(
+            "INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input) VALUES (\(run), 't', 'content', 'article', 'succeeded', '{}')")
+        _ = try connection.execute(
+            """
             INSERT INTO llm_usage (run_id, tenant_id, provider, model, input_tokens, output_tokens, cached_tokens, cost_usd, occurred_at) VALUES
               (\(run), 't', 'openai', 'gpt-4o-mini', 1000000, 1000000, 0, NULL, '2026-06-01T00:00:00Z'),
               (\(run), 't', 'openai', 'mystery-model', 10, 10, 0, NULL, '2026-06-01T00:00:00Z'),
               (\(run), 't', 'openai', 'gpt-4o-mini', 1000, 1000, 0, 123, '2025-01-01T00:00:00Z')
             """)
-        let table = try PriceTable(prices: [ModelPrice(model: "gpt-4o-mini", match: .exact, effectiveFrom: "2024-07-18", inputPerMillion: 0.15, outputPerMillion: 0.60)])
+        let table = try PriceTable(prices: [
+            ModelPrice(model: "gpt-4o-mini", match: .exact, effectiveFrom: "2024-07-18", inputPerMillion: 0.15, outputPerMillion: 0.60)
+        ])
         let pool = PostgresPool(connectionString: url, configuration: .init(size: 2), logger: Logger(label: "test"))
         defer { pool.shutdown() }
         let store = LLMUsageCostStore(pool: pool)

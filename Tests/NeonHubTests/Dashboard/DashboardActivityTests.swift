@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `dashboard.publishPerformance`, `dlq`, `connectorReadiness` and `analyticsSummary` over the
@@ -34,7 +35,8 @@ import TestSupport
             let all = try await dashboardRows(client, server, "dashboard.publishPerformance", ["connector": "meta"])
             #expect(all.count == 2 && all.last?["day"] as? String == seed.d3)
             #expect(all.first?["dlq"] as? Int == 1 && number(all.first?["successRate"]) == 0)
-            let oneDay = try await dashboardRows(client, server, "dashboard.publishPerformance", ["from": "\(seed.d2)T00:00:00Z", "to": "\(seed.d2)T12:00:00Z"])
+            let oneDay = try await dashboardRows(
+                client, server, "dashboard.publishPerformance", ["from": "\(seed.d2)T00:00:00Z", "to": "\(seed.d2)T12:00:00Z"])
             #expect(oneDay.map { $0["connector"] as? String } == ["linkedin"])
 
             let b = try await dashboardRows(client, server, "dashboard.publishPerformance", Self.seededDays(seed), tenant: "tenant-b")
@@ -46,9 +48,13 @@ import TestSupport
     @Test func dlqListsDeadLetteredJobsWithTheirRedactedExchange() async throws {
         try await DashboardSeed.withSeededApp { server, client, seed in
             let rows = try await dashboardRows(client, server, "dashboard.dlq")
-            #expect(rows.map { ($0["jobId"] as? String)?.lowercased() } == ["aaaaaaaa-0000-0000-0001-000000000008", "aaaaaaaa-0000-0000-0001-000000000003"])
+            #expect(
+                rows.map { ($0["jobId"] as? String)?.lowercased() } == [
+                    "aaaaaaaa-0000-0000-0001-000000000008", "aaaaaaaa-0000-0000-0001-000000000003",
+                ])
             let latest = rows[0]
-            #expect(latest["kind"] as? String == "publish" && latest["connector"] as? String == "meta" && latest["action"] as? String == "publishPost")
+            #expect(
+                latest["kind"] as? String == "publish" && latest["connector"] as? String == "meta" && latest["action"] as? String == "publishPost")
             #expect(latest["connectionName"] as? String == "Acme Page" && latest["attempts"] as? Int == 2 && latest["maxAttempts"] as? Int == 2)
             #expect(latest["dlqReason"] as? String == "permanent_error" && latest["idempotencyKey"] as? String == "idem-a8")
             #expect((latest["lastError"] as? [String: Any])?["message"] as? String == "duplicate content")
@@ -57,7 +63,9 @@ import TestSupport
             let age = try #require(latest["ageSeconds"] as? Int)
             #expect(age >= 6 * 3600 && age < 6 * 3600 + 300)
             let older = rows[1]
-            #expect(older["connectionName"] as? String == "Acme Instagram" && older["attempts"] as? Int == 3 && older["dlqReason"] as? String == "max_attempts")
+            #expect(
+                older["connectionName"] as? String == "Acme Instagram" && older["attempts"] as? Int == 3
+                    && older["dlqReason"] as? String == "max_attempts")
             #expect(instant(older["deadLetteredAt"]).map { ISO8601DateFormatter().string(from: $0) } == "\(seed.d3)T14:05:00Z")
 
             #expect(try await dashboardRows(client, server, "dashboard.dlq", ["connector": "linkedin"]).isEmpty)
@@ -85,7 +93,8 @@ import TestSupport
             #expect(linkedin["connectionsActive"] as? Int == 2 && linkedin["ready"] as? Bool == true && linkedin["lastSuccessfulPublishAt"] == nil)
             // Connected, but disabled in the catalog: not ready.
             let slack = try #require(byID["slack"])
-            #expect(slack["availability"] as? String == "disabled" && slack["hasActiveConnection"] as? Bool == true && slack["ready"] as? Bool == false)
+            #expect(
+                slack["availability"] as? String == "disabled" && slack["hasActiveConnection"] as? Bool == true && slack["ready"] as? Bool == false)
             #expect(rows.filter { $0["ready"] as? Bool == true }.count == 2)
 
             let stable = try await dashboardRows(client, server, "dashboard.connectorReadiness", ["availability": "stable"])
@@ -100,7 +109,9 @@ import TestSupport
             #expect(instant(b[0]["lastSuccessfulPublishAt"]).map { ISO8601DateFormatter().string(from: $0) } == "\(seed.d3)T23:00:00Z")
             // A tenant with no connection sees every connector, none connected.
             let nobody = try await dashboardRows(client, server, "dashboard.connectorReadiness", ["limit": 500], tenant: "tenant-c")
-            #expect(nobody.count == ids.count && nobody.allSatisfy { $0["hasActiveConnection"] as? Bool == false && $0["connectionsActive"] as? Int == 0 })
+            #expect(
+                nobody.count == ids.count && nobody.allSatisfy { $0["hasActiveConnection"] as? Bool == false && $0["connectionsActive"] as? Int == 0 }
+            )
         }
     }
 

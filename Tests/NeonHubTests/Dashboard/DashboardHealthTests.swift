@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `dashboard.connectorHealth`, `recentErrors`, `tokenHealth` and `healthCheckTrends` over the
@@ -43,18 +44,21 @@ import TestSupport
     @Test func recentErrorsMergeTheThreeSourcesMostRecentFirst() async throws {
         try await DashboardSeed.withSeededApp { server, client, seed in
             let rows = try await dashboardRows(client, server, "dashboard.recentErrors")
-            #expect(rows.map { $0["code"] as? String } == [
-                "needs_attention", "rate_limited", "health_check_failed", "permanent", "retryable", "health_check_failed",
-                "permanent", "retryable", "retryable", "retryable",
-            ])
-            #expect(rows.map { $0["message"] as? String } == [
-                "Refresh refused: invalid_grant", "rate limited", "HTTP 500 from graph.facebook.com", "duplicate content",
-                "timeout after send", "token expired", "invalid media", "bad gateway", "bad gateway", "HTTP 503 from graph.facebook.com",
-            ])
-            #expect(rows.map { $0["source"] as? String } == [
-                "connection", "publish_attempt", "health_check", "publish_attempt", "publish_attempt", "health_check",
-                "publish_attempt", "publish_attempt", "publish_attempt", "publish_attempt",
-            ])
+            #expect(
+                rows.map { $0["code"] as? String } == [
+                    "needs_attention", "rate_limited", "health_check_failed", "permanent", "retryable", "health_check_failed",
+                    "permanent", "retryable", "retryable", "retryable",
+                ])
+            #expect(
+                rows.map { $0["message"] as? String } == [
+                    "Refresh refused: invalid_grant", "rate limited", "HTTP 500 from graph.facebook.com", "duplicate content",
+                    "timeout after send", "token expired", "invalid media", "bad gateway", "bad gateway", "HTTP 503 from graph.facebook.com",
+                ])
+            #expect(
+                rows.map { $0["source"] as? String } == [
+                    "connection", "publish_attempt", "health_check", "publish_attempt", "publish_attempt", "health_check",
+                    "publish_attempt", "publish_attempt", "publish_attempt", "publish_attempt",
+                ])
             #expect(rows[0]["id"] as? String == "connection:aaaaaaaa-0000-0000-0000-000000000002")
             #expect((rows[0]["connectionId"] as? String)?.lowercased() == "aaaaaaaa-0000-0000-0000-000000000002")
             #expect((rows[1]["jobId"] as? String)?.lowercased() == "aaaaaaaa-0000-0000-0001-000000000007")
@@ -86,7 +90,10 @@ import TestSupport
         try await DashboardSeed.withSeededApp { server, client, _ in
             let rows = try await dashboardRows(client, server, "dashboard.tokenHealth")
             // The revoked Old LinkedIn is not listed; the two without expiry come last, by name.
-            #expect(rows.map { $0["name"] as? String } == ["Acme Instagram", "Acme LinkedIn Org", "Acme LinkedIn", "Acme Page", "Meta Business", "Slack Workspace"])
+            #expect(
+                rows.map { $0["name"] as? String } == [
+                    "Acme Instagram", "Acme LinkedIn Org", "Acme LinkedIn", "Acme Page", "Meta Business", "Slack Workspace",
+                ])
             #expect(rows.map { $0["state"] as? String } == ["attention", "expired", "expiring", "ok", "no_expiry", "no_expiry"])
             #expect(rows.map { $0["hasRefreshToken"] as? Bool } == [false, false, false, true, false, false])
             #expect(rows.map { $0["refreshFailures"] as? Int } == [3, 1, 0, 0, 0, 0])

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The rows of `Fixtures/dashboard/seed.sql`, written into a fresh, migrated database of a
@@ -21,10 +22,13 @@ struct DashboardSeed {
     /// anchors and every seeded row agree even across a midnight or an hour boundary.
     static func plant(in server: NeonHubServer) async throws -> DashboardSeed {
         let pool = try #require(server.database?.pool)
-        let anchors = try #require(try await pool.query("""
-            SELECT now()::text AS now, ((now() AT TIME ZONE 'UTC')::date - 3)::text AS d3, ((now() AT TIME ZONE 'UTC')::date - 2)::text AS d2,
-                   date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour
-            """).first)
+        let anchors = try #require(
+            try await pool.query(
+                """
+                SELECT now()::text AS now, ((now() AT TIME ZONE 'UTC')::date - 3)::text AS d3, ((now() AT TIME ZONE 'UTC')::date - 2)::text AS d2,
+                       date_trunc('hour', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS hour
+                """
+            ).first)
         let now = "'\(try anchors.decode("now", as: String.self))'::timestamptz"
         let script = try String(contentsOf: file, encoding: .utf8)
             .replacingOccurrences(of: "{D3}", with: "(((now() AT TIME ZONE 'UTC')::date - 3)::timestamp AT TIME ZONE 'UTC')")
@@ -45,11 +49,14 @@ struct DashboardSeed {
 
 /// A `dashboard.*` call as the frontend makes it, checked against the procedure's declared
 /// output schema (every field declared, nothing undeclared), returning `items`.
-func dashboardRows(_ client: HTTPTestClient, _ server: NeonHubServer, _ procedure: String, _ input: [String: Any] = [:],
-                   tenant: String = "tenant-a", sourceLocation: SourceLocation = #_sourceLocation) async throws -> [[String: Any]] {
+func dashboardRows(
+    _ client: HTTPTestClient, _ server: NeonHubServer, _ procedure: String, _ input: [String: Any] = [:],
+    tenant: String = "tenant-a", sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> [[String: Any]] {
     let json = String(decoding: try JSONSerialization.data(withJSONObject: input), as: UTF8.self)
-    let reply = try await client.get("/trpc/\(procedure)?input=\(json.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
-                                     headers: ["Authorization": "Bearer \(signedToken(tenant: tenant))"])
+    let reply = try await client.get(
+        "/trpc/\(procedure)?input=\(json.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+        headers: ["Authorization": "Bearer \(signedToken(tenant: tenant))"])
     #expect(reply.status == 200, "\(procedure): \(String(decoding: reply.body, as: UTF8.self))", sourceLocation: sourceLocation)
     let envelope = try JSONParser.parse(Array(reply.body))
     guard case .object(let top) = envelope, case .object(let result)? = top["result"], let data = result["data"] else {

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// What holds for all eight views at once: each exists with a `tenant_id` column (what the
@@ -19,10 +20,12 @@ import TestSupport
     @Test func everyViewHasATenantAndNoSecret() async throws {
         try await DashboardSeed.withSeededApp { server, client, _ in
             let pool = try #require(server.database?.pool)
-            let columns = try await pool.query("""
+            let columns = try await pool.query(
+                """
                 SELECT table_name, column_name FROM information_schema.columns
                 WHERE table_schema = 'public' AND table_name LIKE 'api\\_%' ORDER BY table_name, ordinal_position
-                """).map { (try $0.decode("table_name", as: String.self), try $0.decode("column_name", as: String.self)) }
+                """
+            ).map { (try $0.decode("table_name", as: String.self), try $0.decode("column_name", as: String.self)) }
             #expect(Set(columns.map(\.0)) == Set(Self.views))
             for view in Self.views {
                 #expect(columns.contains { $0 == (view, "tenant_id") }, "\(view) has no tenant_id")
@@ -31,7 +34,8 @@ import TestSupport
             #expect(secretish.isEmpty, "\(secretish)")
             // The seeded ciphertext (DEADBEEF) shows in no row of any view, in any form.
             for view in Self.views {
-                let found = try await pool.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(view) v WHERE v::text ILIKE '%deadbeef%'"))
+                let found = try await pool.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*)::int AS n FROM \(view) v WHERE v::text ILIKE '%deadbeef%'"))
                 #expect(try found.first?.decode("n", as: Int.self) == 0, "\(view) shows a secret")
             }
             for procedure in Self.procedures {

@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The server against a real (throwaway) PostgreSQL: migrations at start and `/health`
@@ -29,7 +30,9 @@ import TestSupport
             $0.migrationsDirectory = Self.migrations
         }) { server, client in
             let database = try #require(server.database)
-            let tables = try await database.pool.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('agent_runs','tool_executions','agent_run_metrics','content_drafts')")
+            let tables = try await database.pool.query(
+                "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name IN ('agent_runs','tool_executions','agent_run_metrics','content_drafts')"
+            )
             #expect(try tables[0].decode("n", as: Int.self) == 4)
             let healthy = try await client.get("/health")
             #expect(healthy.status == 200)

@@ -2,12 +2,13 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The operator's test of issue #19: `agents.run` under concurrent load while the database is
@@ -68,8 +69,11 @@ import Glibc
                         // Every other call carries an idempotency key.
                         let key = call % 2 == 0 ? "kill-\(worker)-\(call)" : nil
                         let outcome = try await Self.run(client, key: key, text: "hello \(worker) \(call)")
-                        if outcome.status == 200 { progress.successes.wrappingAdd(1, ordering: .relaxed) }
-                        else { try await Task.sleep(for: .milliseconds(10)) }  // keep the 503 flood (and its log) small
+                        if outcome.status == 200 {
+                            progress.successes.wrappingAdd(1, ordering: .relaxed)
+                        } else {
+                            try await Task.sleep(for: .milliseconds(10))
+                        }  // keep the 503 flood (and its log) small
                         seen.append(outcome)
                         call += 1
                     }
@@ -88,7 +92,9 @@ import Glibc
                 (try? await client.get("/health").status) == 200
             }
             let afterRecovery = progress.successes.load(ordering: .relaxed)
-            try await waitUntil("runs succeed after recovery", timeout: .seconds(20)) { progress.successes.load(ordering: .relaxed) >= afterRecovery + 40 }
+            try await waitUntil("runs succeed after recovery", timeout: .seconds(20)) {
+                progress.successes.load(ordering: .relaxed) >= afterRecovery + 40
+            }
             progress.stop.store(true, ordering: .relaxed)
             var all: [Outcome] = []
             for try await part in group { all += part }
@@ -128,7 +134,8 @@ import Glibc
             } else {
                 ranAfresh += 1
             }
-            let stored = try await pool.query("SELECT count(*)::int AS n FROM agent_runs WHERE tenant_id = \(Self.tenant) AND idempotency_key = \(key)")
+            let stored = try await pool.query(
+                "SELECT count(*)::int AS n FROM agent_runs WHERE tenant_id = \(Self.tenant) AND idempotency_key = \(key)")
             #expect(try stored.first?.decode("n", as: Int.self) == 1)
         }
         // And a retry of an answered keyed call returns the same run.
@@ -138,7 +145,8 @@ import Glibc
         }
 
         // No half-written run: every run is final, with the echo agent's 2 tool rows and 3 metric rows.
-        let incomplete = try await pool.query("""
+        let incomplete = try await pool.query(
+            """
             SELECT count(*)::int AS n FROM agent_runs r
             WHERE r.status <> 'succeeded'
                OR (SELECT count(*) FROM tool_executions t WHERE t.run_id = r.id) <> 2
@@ -148,7 +156,8 @@ import Glibc
         let stored = try await pool.query("SELECT count(*)::int AS n FROM agent_runs").first?.decode("n", as: Int.self) ?? -1
         #expect(stored >= Set(answered).count)
 
-        print("""
+        print(
+            """
             database kill: calls=\(outcomes.count) succeeded=\(outcomes.count - failures.count) \
             503=\(failures.filter { $0.status == 503 }.count) 500=\(outcomes.filter { $0.status == 500 }.count) \
             runsStored=\(stored) keyedRetries=\(foundOriginal + resumed + ranAfresh) \
@@ -164,8 +173,9 @@ import Glibc
             headers: ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(tenant: Self.tenant))"],
             body: try JSONSerialization.data(withJSONObject: input))
         let envelope = (try? reply.json()) ?? [:]
-        return Outcome(key: key, status: reply.status, code: errorCode(envelope), retryAfter: reply.header("Retry-After"),
-                       runID: resultData(envelope)?["runId"] as? String)
+        return Outcome(
+            key: key, status: reply.status, code: errorCode(envelope), retryAfter: reply.header("Retry-After"),
+            runID: resultData(envelope)?["runId"] as? String)
     }
 
     private func waitUntil(_ what: String, timeout: Duration, _ condition: () async -> Bool) async throws {
@@ -202,7 +212,9 @@ import Glibc
     static func children(of parent: pid_t) -> [pid_t] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { pid_t($0) }.filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else { return false }
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let end = stat.lastIndex(of: ")") else {
+                return false
+            }
             let fields = stat[stat.index(after: end)...].split(separator: " ")
             return fields.count > 1 && pid_t(fields[1]) == parent
         }
@@ -211,7 +223,8 @@ import Glibc
     /// Alive and not a zombie.
     static func isRunning(_ pid: pid_t) -> Bool {
         guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return false }
+            let end = stat.lastIndex(of: ")")
+        else { return false }
         return !stat[stat.index(after: end)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
-import Testing
-import TestSupport
-
 import NeonHub
+import TestSupport
+import Testing
+
 @testable import NeonHubCLI
 @testable import Postgres
 
@@ -33,8 +33,9 @@ import NeonHub
         let output = out.fileHandleForReading.readDataToEndOfFile()
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-                       errors: String(decoding: errors, as: UTF8.self))
+        return Outcome(
+            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+            errors: String(decoding: errors, as: UTF8.self))
     }
 
     @Test func validateFailsOnPendingAndDriftAndPassesWhenClean() async throws {
@@ -80,11 +81,15 @@ import NeonHub
     }
 
     @Test func reportRendersEveryStateAndExitCodes() {
-        let files = [Migration(version: 1, name: "a", sql: "A"), Migration(version: 2, name: "b", sql: "B"),
-                     Migration(version: 3, name: "c", sql: "C")]
-        let status = MigrationStatus(files: files, applied: [
-            (1, "a", files[0].checksum, Date(timeIntervalSince1970: 86_400)), (2, "b", "0123456789abcdef", nil), (9, "gone", "ff", nil),
-        ])
+        let files = [
+            Migration(version: 1, name: "a", sql: "A"), Migration(version: 2, name: "b", sql: "B"),
+            Migration(version: 3, name: "c", sql: "C"),
+        ]
+        let status = MigrationStatus(
+            files: files,
+            applied: [
+                (1, "a", files[0].checksum, Date(timeIntervalSince1970: 86_400)), (2, "b", "0123456789abcdef", nil), (9, "gone", "ff", nil),
+            ])
         #expect(MigrationReport.exitCode(status) == 1)
         #expect(MigrationReport.exitCode(MigrationStatus(files: [files[0]], applied: [(1, "a", files[0].checksum, nil)])) == 0)
         let table = MigrationReport.table(status)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// Page cursors: every string of the published shape names a position (so a schema-valid

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// The fast encoder must say what `JSONEncoder` says (as JSON values), streaming the common
@@ -30,10 +31,11 @@ import Testing
     }
 
     @Test func matchesFoundation() throws {
-        let value = Outer(id: UUID(uuidString: "3F2504E0-4F89-11D3-9A0C-0305E82C3301")!, at: Date(timeIntervalSince1970: 1_735_689_600.25), count: 42, ratio: 0.125,
-                          flag: true, missing: nil, inner: Inner(name: "a \"quoted\" name\n", tags: ["x", "y"], score: nil),
-                          list: [Inner(name: "b", tags: [], score: 2.5)], nested: [[1, 2], []], raw: .object(["k": .array([.null, .bool(false)])]),
-                          map: ["z": 1, "a": 2])
+        let value = Outer(
+            id: UUID(uuidString: "3F2504E0-4F89-11D3-9A0C-0305E82C3301")!, at: Date(timeIntervalSince1970: 1_735_689_600.25), count: 42, ratio: 0.125,
+            flag: true, missing: nil, inner: Inner(name: "a \"quoted\" name\n", tags: ["x", "y"], score: nil),
+            list: [Inner(name: "b", tags: [], score: 2.5)], nested: [[1, 2], []], raw: .object(["k": .array([.null, .bool(false)])]),
+            map: ["z": 1, "a": 2])
         let fast = try JSONValue.parse(try FastJSONEncoder.encode(value))
         #expect(fast == (try Self.foundationJSON(value)))
         #expect(fast["at"] == .string("2025-01-01T00:00:00.250Z"))
@@ -79,8 +81,9 @@ import Testing
     }
 
     @Test func streamsCommonShapesWithoutTheTree() throws {
-        let value = Outer(id: UUID(uuidString: "3F2504E0-4F89-11D3-9A0C-0305E82C3301")!, at: Date(timeIntervalSince1970: 0), count: -3, ratio: 1e300,
-                          flag: false, missing: "here", inner: Inner(name: "", tags: [], score: -0.5), list: [], nested: [[]], raw: .null, map: [:])
+        let value = Outer(
+            id: UUID(uuidString: "3F2504E0-4F89-11D3-9A0C-0305E82C3301")!, at: Date(timeIntervalSince1970: 0), count: -3, ratio: 1e300,
+            flag: false, missing: "here", inner: Inner(name: "", tags: [], score: -0.5), list: [], nested: [[]], raw: .null, map: [:])
         let streamed = try JSONStreamEncoder.encode(value)  // throws Unsupported if it fell back
         #expect(try JSONValue.parse(streamed) == Self.foundationJSON(value))
     }
@@ -96,7 +99,9 @@ import Testing
         #expect(text == #"{"s":"quote\" backslash\\ newline\n tab\t cr\r bell\u0007 nul-free é 🚀 end"}"#)
         #expect(try JSONValue.parse(Array(text.utf8))["s"] == .string(tricky))
         #expect(JSONValue.object(["s": .string(tricky)]).jsonText == text)  // one escaper for both writers
-        #expect(JSONValue.array([.number(3), .number(-0.5), .number(1e300), .number(.infinity), .bool(true), .null]).jsonText == "[3,-0.5,1e+300,null,true,null]")
+        #expect(
+            JSONValue.array([.number(3), .number(-0.5), .number(1e300), .number(.infinity), .bool(true), .null]).jsonText
+                == "[3,-0.5,1e+300,null,true,null]")
     }
 
     @Test func shapesAStreamCannotFollowFallBackToTheTree() throws {

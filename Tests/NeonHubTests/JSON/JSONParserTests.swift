@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// The strict parser must agree with Foundation on valid JSON and reject everything RFC 8259
@@ -38,12 +39,14 @@ import Testing
         #expect(try JSONValue.parse(Array(#""\uD83D\uDE80x""#.utf8)) == .string("🚀x"))
 
         guard case .array(let numbers) = try JSONValue.parse(Array(Self.corpus[5].utf8)) else { Issue.record("not an array"); return }
-        let expected: [Double] = [0, -0.0, 1000, 1000, 1000, 0.001, 0.015, -1.25, 0.1, 123456789012, -9007199254740992, 9007199254740992]
+        let expected: [Double] = [
+            0, -0.0, 1000, 1000, 1000, 0.001, 0.015, -1.25, 0.1, 123_456_789_012, -9_007_199_254_740_992, 9_007_199_254_740_992,
+        ]
         #expect(numbers == expected.map { .number($0) })
         guard case .number(let negativeZero) = numbers[1] else { Issue.record("not a number"); return }
         #expect(negativeZero.sign == .minus)
-        #expect(try JSONValue.parse(Array("9007199254740991".utf8)) == .number(9007199254740991))
-        #expect(try JSONValue.parse(Array("-123456789012345678".utf8)) == .number(Double(-123456789012345678 as Int64)))
+        #expect(try JSONValue.parse(Array("9007199254740991".utf8)) == .number(9_007_199_254_740_991))
+        #expect(try JSONValue.parse(Array("-123456789012345678".utf8)) == .number(Double(-123_456_789_012_345_678 as Int64)))
         #expect(try JSONValue.parse(Array("0.1".utf8)) == .number(0.1))
         #expect(try JSONValue.parse(Array("1e-400".utf8)) == .number(0))
         // Duplicate keys: the last one wins (Foundation keeps the first).
@@ -53,15 +56,16 @@ import Testing
         #expect(try JSONValue.parse("[1]".utf8) == .array([.number(1)]))
     }
 
-    static let malformed: [[UInt8]] = [
-        "01", "-01", "+1", "1.", ".5", "1e", "1e+", "1E-", "-", "--1", "0x10", "1.e3", "[1,]", "[,1]", "[1 2]", #"{"a":1,}"#, "{a:1}",
-        #"{"a" 1}"#, #"{"a":}"#, #"{,"a":1}"#, #"{"a":1 "b":2}"#, "'x'", #""\x""#, #""\u12""#, #""\u12G4""#, #""\ud800""#,
-        #""\ud800x""#, #""\ud800\u0041""#, #""\udc00""#, #""\ude80\ud83d""#, "\"a\nb\"", "\"a\tb\"", "\"\u{1F}\"", "nul", "truex", "True",
-        "nulll", "[1] 2", "{} {}", "", " \n\t\r ", "[", "{", "[1", #"{"a":1"#, #"{"a""#, #""abc"#, #""abc\""#, "]", "}", "NaN",
-        "Infinity", "-Infinity", "1e400", "-1e400", "\u{FEFF}1", "\u{0B}1", "\u{0C}1", "\u{A0}1", "[1]\u{0}",
-    ].map { Array($0.utf8) } + [
-        [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x5B, 0x80, 0x5D],
-    ]
+    static let malformed: [[UInt8]] =
+        [
+            "01", "-01", "+1", "1.", ".5", "1e", "1e+", "1E-", "-", "--1", "0x10", "1.e3", "[1,]", "[,1]", "[1 2]", #"{"a":1,}"#, "{a:1}",
+            #"{"a" 1}"#, #"{"a":}"#, #"{,"a":1}"#, #"{"a":1 "b":2}"#, "'x'", #""\x""#, #""\u12""#, #""\u12G4""#, #""\ud800""#,
+            #""\ud800x""#, #""\ud800\u0041""#, #""\udc00""#, #""\ude80\ud83d""#, "\"a\nb\"", "\"a\tb\"", "\"\u{1F}\"", "nul", "truex", "True",
+            "nulll", "[1] 2", "{} {}", "", " \n\t\r ", "[", "{", "[1", #"{"a":1"#, #"{"a""#, #""abc"#, #""abc\""#, "]", "}", "NaN",
+            "Infinity", "-Infinity", "1e400", "-1e400", "\u{FEFF}1", "\u{0B}1", "\u{0C}1", "\u{A0}1", "[1]\u{0}",
+        ].map { Array($0.utf8) } + [
+            [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0xC0, 0xAF, 0x22], [0x5B, 0x80, 0x5D],
+        ]
 
     @Test(arguments: malformed.indices)
     func rejectsMalformed(index: Int) {
@@ -110,7 +114,9 @@ import Testing
     }
 
     @Test func jsonTextEscapesLikeJSON() throws {
-        let value = JSONValue.object(["b": .string("quote \" backslash \\ newline \n tab \t bell \u{7} é 🚀"), "a": .array([.number(1.5), .number(2), .bool(true), .null])])
+        let value = JSONValue.object([
+            "b": .string("quote \" backslash \\ newline \n tab \t bell \u{7} é 🚀"), "a": .array([.number(1.5), .number(2), .bool(true), .null]),
+        ])
         let text = value.jsonText
         #expect(text.hasPrefix(#"{"a":[1.5,2,true,null],"b":"#))
         #expect(try JSONValue.parse(Array(text.utf8)) == value)
@@ -159,13 +165,13 @@ import Testing
     }
 
     static let payloadJSON = #"""
-    {"id":"3F2504E0-4F89-11D3-9A0C-0305E82C3301","at":"2025-01-01T00:00:00.250Z","atWhole":"2025-06-30T12:34:56Z",
-     "count":-42,"big":9007199254740991,"small":255,"ratio":0.125,"single":1.5,"flag":true,"explicitNull":null,
-     "inner":{"name":"a \"q\"","tags":["x","y"],"score":null},"optionalInner":{"name":"o","tags":[]},
-     "list":[{"name":"b","tags":[],"score":2.5}],"nested":[[1,2],[]],"raw":{"k":[null,false,1.5,"s"]},"rawList":[1,"two",{}],
-     "map":{"z":1,"a":2},"byID":{"1":"one","22":"twenty-two"},"url":"https://example.com/a?b=c","color":"green",
-     "maybe":["a",null,"c"],"ignored":{"deep":[1]}}
-    """#
+        {"id":"3F2504E0-4F89-11D3-9A0C-0305E82C3301","at":"2025-01-01T00:00:00.250Z","atWhole":"2025-06-30T12:34:56Z",
+         "count":-42,"big":9007199254740991,"small":255,"ratio":0.125,"single":1.5,"flag":true,"explicitNull":null,
+         "inner":{"name":"a \"q\"","tags":["x","y"],"score":null},"optionalInner":{"name":"o","tags":[]},
+         "list":[{"name":"b","tags":[],"score":2.5}],"nested":[[1,2],[]],"raw":{"k":[null,false,1.5,"s"]},"rawList":[1,"two",{}],
+         "map":{"z":1,"a":2},"byID":{"1":"one","22":"twenty-two"},"url":"https://example.com/a?b=c","color":"green",
+         "maybe":["a",null,"c"],"ignored":{"deep":[1]}}
+        """#
 
     @Test func decodesLikeJSONDecoder() throws {
         let tree = try JSONValue.parse(Array(Self.payloadJSON.utf8))
@@ -247,12 +253,17 @@ import Testing
     struct Numbers: Decodable { let count: Int?; let small: UInt8?; let flag: Bool?; let when: Date?; let text: String?; let leaf: Leaf? }
     struct Required: Decodable { let count: Int; let leaf: Leaf }
 
-    enum Kind: Equatable { case keyNotFound(String), typeMismatch, valueNotFound, dataCorrupted }
+    enum Kind: Equatable {
+        case keyNotFound(String)
+        case typeMismatch, valueNotFound, dataCorrupted
+    }
 
     /// The error kind and its full path (the missing key appended, as `describe` does).
     static func failure<T: Decodable>(_ type: T.Type, _ text: String, foundation: Bool = false) -> (Kind, String)? {
         do {
-            if foundation { _ = try foundationDecoder.decode(type, from: Data(text.utf8)) } else {
+            if foundation {
+                _ = try foundationDecoder.decode(type, from: Data(text.utf8))
+            } else {
                 _ = try JSONValueDecoder.decode(type, from: try JSONValue.parse(Array(text.utf8)))
             }
             return nil
@@ -317,7 +328,8 @@ import Testing
     }
 
     @Test func acceptsIntegralNumbersAndNullForOptionals() throws {
-        let value = try JSONValueDecoder.decode(Numbers.self, from: try JSONValue.parse(Array(#"{"count":3.0,"small":0,"flag":false,"text":null}"#.utf8)))
+        let value = try JSONValueDecoder.decode(
+            Numbers.self, from: try JSONValue.parse(Array(#"{"count":3.0,"small":0,"flag":false,"text":null}"#.utf8)))
         #expect(value.count == 3 && value.small == 0 && value.flag == false && value.text == nil && value.leaf == nil)
         #expect(Self.failure(Required.self, #"{"count":null,"leaf":{"name":"x"}}"#)! == (.valueNotFound, "count"))
         #expect(Self.failure(Required.self, #"{"count":1,"leaf":null}"#)! == (.valueNotFound, "leaf"))
@@ -331,7 +343,9 @@ import Testing
 
     @Test func decodeInputDescribesDecodingErrors() {
         func message(_ value: JSONValue) -> String? {
-            do { _ = try Procedure.decodeInput(Input.self, value); return nil } catch let error as RPCError { return error.message } catch { return "\(error)" }
+            do { _ = try Procedure.decodeInput(Input.self, value); return nil } catch let error as RPCError { return error.message } catch {
+                return "\(error)"
+            }
         }
         #expect(message(.object(["inner": .object([:]), "count": .number(1)])) == "Invalid input: inner.name: Required")
         #expect(message(.object(["inner": .object(["name": .string("n")])])) == "Invalid input: count: Required")

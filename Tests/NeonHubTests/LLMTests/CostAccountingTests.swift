@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension LLMTests {
@@ -13,8 +14,11 @@ extension LLMTests {
 
         static let table = try! PriceTable(prices: [
             ModelPrice(model: "gpt-4o", match: .prefix, effectiveFrom: "2024-05-13", inputPerMillion: 5, outputPerMillion: 15),
-            ModelPrice(model: "gpt-4o", match: .prefix, effectiveFrom: "2024-10-02", inputPerMillion: 2.5, outputPerMillion: 10, cachedInputPerMillion: 1.25),
-            ModelPrice(model: "gpt-4o-mini", match: .prefix, effectiveFrom: "2024-07-18", inputPerMillion: 0.15, outputPerMillion: 0.6, cachedInputPerMillion: 0.075),
+            ModelPrice(
+                model: "gpt-4o", match: .prefix, effectiveFrom: "2024-10-02", inputPerMillion: 2.5, outputPerMillion: 10, cachedInputPerMillion: 1.25),
+            ModelPrice(
+                model: "gpt-4o-mini", match: .prefix, effectiveFrom: "2024-07-18", inputPerMillion: 0.15, outputPerMillion: 0.6,
+                cachedInputPerMillion: 0.075),
             ModelPrice(model: "gpt-4o-2024-05-13", match: .exact, effectiveFrom: "2024-05-13", inputPerMillion: 5, outputPerMillion: 15),
             ModelPrice(model: "template-v1", match: .exact, effectiveFrom: "2024-01-01", inputPerMillion: 0, outputPerMillion: 0),
         ])
@@ -88,7 +92,9 @@ extension LLMTests {
             let badDate = row.replacingOccurrences(of: "2024-01-01", with: "2024-13-01")
             guard case .invalidEntry(index: 0, _) = load(#"{"version":1,"prices":[\#(badDate)]}"#) else { Issue.record("bad date accepted"); return }
             let negative = row.replacingOccurrences(of: #""inputPerMillion":1"#, with: #""inputPerMillion":-1"#)
-            guard case .invalidEntry(index: 0, _) = load(#"{"version":1,"prices":[\#(negative)]}"#) else { Issue.record("negative price accepted"); return }
+            guard case .invalidEntry(index: 0, _) = load(#"{"version":1,"prices":[\#(negative)]}"#) else {
+                Issue.record("negative price accepted"); return
+            }
             let badMatch = row.replacingOccurrences(of: "exact", with: "regex")
             guard case .invalidJSON = load(#"{"version":1,"prices":[\#(badMatch)]}"#) else { Issue.record("unknown match kind accepted"); return }
             var missing: PriceTableError?

@@ -1,12 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPCore
+import HTTPFields
 import Synchronization
 import TestSupport
+
 @testable import NeonHub
-import HTTPFields
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// An OpenAI-compatible chat-completions endpoint on loopback, following the API reference
 /// (https://platform.openai.com/docs/api-reference/chat/create and
@@ -34,8 +36,10 @@ final class FakeOpenAIServer: HTTPHandler, Sendable {
     /// What every request must carry.
     struct Expectation: Sendable {
         var model = "gpt-4o-mini"
-        var messages = [LLMMessage(role: "system", content: "You are a marketing assistant."),
-                        LLMMessage(role: "user", content: "Write a tagline for NeonHub.")]
+        var messages = [
+            LLMMessage(role: "system", content: "You are a marketing assistant."),
+            LLMMessage(role: "user", content: "Write a tagline for NeonHub."),
+        ]
         var jsonOutput = false
         var temperature: Double?
         var maxTokens: Int?
@@ -77,18 +81,26 @@ final class FakeOpenAIServer: HTTPHandler, Sendable {
 
     private func answer(_ step: Step, request: HTTPRequest, responder: HTTPResponder) {
         switch step {
-        case let .completion(content):
-            responder.respond(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(Self.completionBody(content, model: expectation.model).utf8)))
-        case let .status(code, retryAfter, message):
+        case .completion(let content):
+            responder.respond(
+                HTTPResponse(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: Array(Self.completionBody(content, model: expectation.model).utf8)))
+        case .status(let code, let retryAfter, let message):
             var response = Self.errorResponse(code, message)
             if let retryAfter { response.headers.add(name: "Retry-After", value: retryAfter) }
             responder.respond(response)
         case .malformed:
-            responder.respond(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Array(#"{"id":"chatcmpl-9x","object":"chat.completion","choices":[{"index":0,"mess"#.utf8)))
+            responder.respond(
+                HTTPResponse(
+                    status: 200, headers: ["Content-Type": "application/json"],
+                    body: Array(#"{"id":"chatcmpl-9x","object":"chat.completion","choices":[{"index":0,"mess"#.utf8)))
         case .echoAuthorization:
             let received = request.headers["authorization"] ?? ""
-            responder.respond(Self.errorResponse(401, "Incorrect API key provided: \(received). You can find your API key at https://platform.openai.com/account/api-keys."))
-        case let .delayed(milliseconds, inner):
+            responder.respond(
+                Self.errorResponse(
+                    401, "Incorrect API key provided: \(received). You can find your API key at https://platform.openai.com/account/api-keys."))
+        case .delayed(let milliseconds, let inner):
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
                 self.answer(inner, request: request, responder: responder)
             }
@@ -125,15 +137,15 @@ final class FakeOpenAIServer: HTTPHandler, Sendable {
     static func completionBody(_ content: String, model: String) -> String {
         let encoded = String(decoding: try! JSONEncoder().encode(content), as: UTF8.self)
         return """
-        {"id":"chatcmpl-AzK3v9GqL0a8Hn2","object":"chat.completion","created":1735689600,\
-        "model":"\(model)-2024-07-18","choices":[{"index":0,"message":{"role":"assistant",\
-        "content":\(encoded),"refusal":null},"logprobs":null,"finish_reason":"stop"}],\
-        "usage":{"prompt_tokens":42,"completion_tokens":17,"total_tokens":59,\
-        "prompt_tokens_details":{"cached_tokens":8,"audio_tokens":0},\
-        "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,\
-        "accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},\
-        "service_tier":"default","system_fingerprint":"fp_0ba0d124f1"}
-        """
+            {"id":"chatcmpl-AzK3v9GqL0a8Hn2","object":"chat.completion","created":1735689600,\
+            "model":"\(model)-2024-07-18","choices":[{"index":0,"message":{"role":"assistant",\
+            "content":\(encoded),"refusal":null},"logprobs":null,"finish_reason":"stop"}],\
+            "usage":{"prompt_tokens":42,"completion_tokens":17,"total_tokens":59,\
+            "prompt_tokens_details":{"cached_tokens":8,"audio_tokens":0},\
+            "completion_tokens_details":{"reasoning_tokens":0,"audio_tokens":0,\
+            "accepted_prediction_tokens":0,"rejected_prediction_tokens":0}},\
+            "service_tier":"default","system_fingerprint":"fp_0ba0d124f1"}
+            """
     }
 
     /// An OpenAI-style error response.

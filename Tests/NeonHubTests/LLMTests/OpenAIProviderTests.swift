@@ -1,9 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Testing
+
 @testable import NeonHub
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension LLMTests {
     /// `OpenAIProvider` against the checking fake server: request shape, parsing, retries,
@@ -13,10 +15,13 @@ extension LLMTests {
 
         static let messages = Fake.Expectation().messages
 
-        func provider(_ baseURL: String, _ session: URLSession, timeout: Duration = .seconds(10),
-                      maxRetries: Int = 3, baseDelay: Duration = .milliseconds(20)) -> OpenAIProvider {
-            OpenAIProvider(baseURL: baseURL + "/", apiKey: Fake.apiKey, timeout: timeout,
-                           maxRetries: maxRetries, retryBaseDelay: baseDelay, session: session)
+        func provider(
+            _ baseURL: String, _ session: URLSession, timeout: Duration = .seconds(10),
+            maxRetries: Int = 3, baseDelay: Duration = .milliseconds(20)
+        ) -> OpenAIProvider {
+            OpenAIProvider(
+                baseURL: baseURL + "/", apiKey: Fake.apiKey, timeout: timeout,
+                maxRetries: maxRetries, retryBaseDelay: baseDelay, session: session)
         }
 
         /// The error `body` throws, with the key-hygiene check every error must pass.
@@ -38,8 +43,9 @@ extension LLMTests {
         @Test func sendsAWellFormedRequestAndParsesTheCompletion() async throws {
             let expectation = Fake.Expectation(jsonOutput: true, temperature: 0.2, maxTokens: 500)
             try await withFakeOpenAI(expectation, script: [.completion(#"{"tagline":"Marketing on autopilot"}"#)]) { fake, url, session in
-                let response = try await provider(url, session).complete(LLMRequest(
-                    model: "gpt-4o-mini", messages: Self.messages, temperature: 0.2, maxTokens: 500, jsonOutput: true))
+                let response = try await provider(url, session).complete(
+                    LLMRequest(
+                        model: "gpt-4o-mini", messages: Self.messages, temperature: 0.2, maxTokens: 500, jsonOutput: true))
                 #expect(response.content == #"{"tagline":"Marketing on autopilot"}"#)
                 #expect(response.model == "gpt-4o-mini-2024-07-18")
                 #expect(response.usage == LLMUsage(inputTokens: 42, outputTokens: 17, cachedTokens: 8))
@@ -78,8 +84,9 @@ extension LLMTests {
         @Test func reasoningModelsGetMaxCompletionTokensAndNoTemperature() async throws {
             let expectation = Fake.Expectation(model: "o3-mini", maxTokens: 300, maxTokensField: "max_completion_tokens")
             try await withFakeOpenAI(expectation, script: []) { fake, url, session in
-                _ = try await provider(url, session).complete(LLMRequest(
-                    model: "o3-mini", messages: Self.messages, temperature: 0.7, maxTokens: 300))
+                _ = try await provider(url, session).complete(
+                    LLMRequest(
+                        model: "o3-mini", messages: Self.messages, temperature: 0.7, maxTokens: 300))
                 #expect(fake.seen.map(\.problems) == [[]])
             }
         }
@@ -89,7 +96,7 @@ extension LLMTests {
                 let error = await llmError {
                     try await provider(url, session).complete(LLMRequest(model: "gpt-4o", messages: Self.messages, jsonOutput: true))
                 }
-                guard case let .http(status, message) = error else { Issue.record("got \(String(describing: error))"); return }
+                guard case .http(let status, let message) = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(status == 400)
                 #expect(message.contains("model gpt-4o"))
                 #expect(message.contains("response_format"))
@@ -98,7 +105,9 @@ extension LLMTests {
         }
 
         @Test func a429WithRetryAfterIsRetriedAfterTheAnnouncedDelay() async throws {
-            try await withFakeOpenAI(script: [.status(429, retryAfter: "1", message: "Rate limit reached for gpt-4o-mini"), .completion("ok after 429")]) { fake, url, session in
+            try await withFakeOpenAI(script: [
+                .status(429, retryAfter: "1", message: "Rate limit reached for gpt-4o-mini"), .completion("ok after 429"),
+            ]) { fake, url, session in
                 let started = ContinuousClock.now
                 let response = try await provider(url, session, baseDelay: .milliseconds(10)).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
@@ -134,7 +143,8 @@ extension LLMTests {
         }
 
         @Test func persistent5xxEndsAsAnHTTPErrorWithTheServerMessage() async throws {
-            try await withFakeOpenAI(script: Array(repeating: .status(503, message: "The engine is currently overloaded"), count: 3)) { fake, url, session in
+            try await withFakeOpenAI(script: Array(repeating: .status(503, message: "The engine is currently overloaded"), count: 3)) {
+                fake, url, session in
                 let error = await llmError {
                     try await provider(url, session, maxRetries: 1).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
@@ -180,7 +190,8 @@ extension LLMTests {
         }
 
         @Test func aTimeoutIsRetried() async throws {
-            try await withFakeOpenAI(script: [.delayed(milliseconds: 1500, .completion("too late")), .completion("second try")]) { fake, url, session in
+            try await withFakeOpenAI(script: [.delayed(milliseconds: 1500, .completion("too late")), .completion("second try")]) {
+                fake, url, session in
                 let response = try await provider(url, session, timeout: .milliseconds(300), maxRetries: 1).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 #expect(response.content == "second try")
@@ -193,7 +204,7 @@ extension LLMTests {
                 let error = await llmError {
                     try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
-                guard case let .http(status, message) = error else { Issue.record("got \(String(describing: error))"); return }
+                guard case .http(let status, let message) = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(status == 401)
                 #expect(message.contains("Incorrect API key provided"))
                 #expect(message.contains("[redacted]"))

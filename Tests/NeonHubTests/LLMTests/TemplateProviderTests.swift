@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension LLMTests {
@@ -20,14 +21,17 @@ extension LLMTests {
 
         static let tones = ["friendly", "professional", "authoritative", "playful", "informative"]
 
-        func brief(_ words: Int = 800, tone: String = "professional", topic: String = "Growing a B2B newsletter audience",
-                   keyword: String = "newsletter growth", audience: String = "B2B marketers") -> ArticleBrief {
+        func brief(
+            _ words: Int = 800, tone: String = "professional", topic: String = "Growing a B2B newsletter audience",
+            keyword: String = "newsletter growth", audience: String = "B2B marketers"
+        ) -> ArticleBrief {
             ArticleBrief(topic: topic, primaryKeyword: keyword, tone: tone, audience: audience, wordCount: words)
         }
 
         func article(_ brief: ArticleBrief) async throws -> (ArticleJSON, LLMResponse) {
-            let request = LLMRequest(model: "template-v1", messages: [LLMMessage(role: "user", content: "Write about \(brief.topic)")],
-                                     jsonOutput: true, task: .article(brief))
+            let request = LLMRequest(
+                model: "template-v1", messages: [LLMMessage(role: "user", content: "Write about \(brief.topic)")],
+                jsonOutput: true, task: .article(brief))
             let response = try await TemplateProvider().complete(request)
             return (try JSONDecoder().decode(ArticleJSON.self, from: Data(response.content.utf8)), response)
         }
@@ -91,7 +95,8 @@ extension LLMTests {
             let maskedA = a.bodyText.replacingOccurrences(of: "podcast marketing", with: "X")
             let maskedB = b.bodyText.replacingOccurrences(of: "review management", with: "X")
             #expect(maskedA != maskedB)
-            #expect(a.outline.map { $0.replacingOccurrences(of: "Podcast Marketing", with: "X") }
+            #expect(
+                a.outline.map { $0.replacingOccurrences(of: "Podcast Marketing", with: "X") }
                     != b.outline.map { $0.replacingOccurrences(of: "Review Management", with: "X") })
         }
 
@@ -110,8 +115,10 @@ extension LLMTests {
 
         @Test func longKeywordsAndAudiencesStillFitTheMetaDescription() async throws {
             let keyword = "account-based marketing for enterprise cybersecurity vendors"
-            let (article, response) = try await article(brief(600, tone: "friendly", keyword: keyword,
-                audience: "demand generation leaders at mid-market and enterprise \"security\" companies"))
+            let (article, response) = try await article(
+                brief(
+                    600, tone: "friendly", keyword: keyword,
+                    audience: "demand generation leaders at mid-market and enterprise \"security\" companies"))
             #expect(article.metaDescription.count <= 160)
             #expect(article.metaDescription.lowercased().contains(keyword))
             #expect(article.title.lowercased().contains(keyword))
@@ -135,9 +142,13 @@ extension LLMTests {
         @Test func textTasksGetAShortDeterministicReply() async throws {
             let provider = TemplateProvider()
             func ask(_ text: String, json: Bool = false) async throws -> String {
-                try await provider.complete(LLMRequest(model: "template-v1", messages: [
-                    LLMMessage(role: "system", content: "You are helpful."), LLMMessage(role: "user", content: text),
-                ], jsonOutput: json)).content
+                try await provider.complete(
+                    LLMRequest(
+                        model: "template-v1",
+                        messages: [
+                            LLMMessage(role: "system", content: "You are helpful."), LLMMessage(role: "user", content: text),
+                        ], jsonOutput: json)
+                ).content
             }
             let a = try await ask("How should we price our webinar sponsorships?")
             #expect(a == (try await ask("How should we price our webinar sponsorships?")))
@@ -150,7 +161,7 @@ extension LLMTests {
         }
 
         @Test func usageIsEstimatedAtFourCharactersPerToken() async throws {
-            let messages = [LLMMessage(role: "system", content: "12345"), LLMMessage(role: "user", content: "abcd")] // 9 chars
+            let messages = [LLMMessage(role: "system", content: "12345"), LLMMessage(role: "user", content: "abcd")]  // 9 chars
             let response = try await TemplateProvider().complete(LLMRequest(model: "gpt-4o-mini", messages: messages))
             #expect(response.usage.inputTokens == 3)
             #expect(response.usage.outputTokens == (response.content.count + 3) / 4)

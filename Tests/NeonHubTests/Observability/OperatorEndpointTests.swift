@@ -1,9 +1,10 @@
 import Foundation
-import Testing
-@testable import NeonHub
-import TestSupport
 import HTTPCore
 import HTTPFields
+import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// `/health`, `/metrics`, request ids and the error envelope, over real HTTP.
 @Suite struct OperatorEndpointTests {
@@ -76,11 +77,13 @@ import HTTPFields
             #expect(reply.status == 200)
             #expect(reply.header("content-type") == "text/plain; version=0.0.4; charset=utf-8")
             let text = reply.text
-            for family in ["neonhub_agent_runs_total", "neonhub_agent_run_duration_seconds", "neonhub_circuit_breaker_failures_total",
-                           "neonhub_http_requests_total", "neonhub_http_request_duration_seconds", "neonhub_db_query_duration_seconds",
-                           "neonhub_queue_jobs_added_total", "neonhub_connector_requests_total", "neonhub_rate_limit_hits_total",
-                           "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_max_fds",
-                           "process_start_time_seconds"] {
+            for family in [
+                "neonhub_agent_runs_total", "neonhub_agent_run_duration_seconds", "neonhub_circuit_breaker_failures_total",
+                "neonhub_http_requests_total", "neonhub_http_request_duration_seconds", "neonhub_db_query_duration_seconds",
+                "neonhub_queue_jobs_added_total", "neonhub_connector_requests_total", "neonhub_rate_limit_hits_total",
+                "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds", "process_max_fds",
+                "process_start_time_seconds",
+            ] {
                 #expect(text.contains("# HELP \(family) "), "HELP for \(family)")
                 #expect(text.contains("# TYPE \(family) "), "TYPE for \(family)")
             }

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// W3C trace context over real HTTP: a request's `traceparent` is continued (or a trace
@@ -23,8 +24,10 @@ import TestSupport
                 context.logger.info("procedure started")
                 service.info("service working")
                 let url = URL(string: provider.baseURL + "/v1/things")!
-                _ = try await client.send(OutboundRequest(method: "GET", url: url, urlTemplate: "/v1/things",
-                                                          labels: OutboundLabels(connector: "acme", action: "things.list")))
+                _ = try await client.send(
+                    OutboundRequest(
+                        method: "GET", url: url, urlTemplate: "/v1/things",
+                        labels: OutboundLabels(connector: "acme", action: "things.list")))
                 service.info("service done")
                 return NoOutput()
             }
@@ -41,9 +44,11 @@ import TestSupport
         try await withFakeProvider({ $0.on("GET", "/v1/things", replies: [.json(503, "{}"), .json(200, #"{"data":[]}"#)]) }) { provider in
             try await withTestApp(procedures: Self.procedures(provider: provider, service: logger), logger: logger) { _, client in
                 let before = capture.count
-                let reply = try await client.request("POST", "/trpc/test.callProvider", headers: [
-                    "Content-Type": "application/json", "traceparent": Self.caller, "X-Request-Id": "req-trace-1",
-                ], body: Data("{}".utf8))
+                let reply = try await client.request(
+                    "POST", "/trpc/test.callProvider",
+                    headers: [
+                        "Content-Type": "application/json", "traceparent": Self.caller, "X-Request-Id": "req-trace-1",
+                    ], body: Data("{}".utf8))
                 #expect(reply.status == 200)
                 #expect(reply.header("x-request-id") == "req-trace-1")
 

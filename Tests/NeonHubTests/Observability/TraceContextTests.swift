@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+
 @testable import NeonHub
 
 /// The task-local trace: how a request's context is made, how a job continues a stored one,
@@ -16,8 +17,10 @@ import Testing
         #expect(continued.spanID != "00f067aa0ba902b7")
         #expect(continued.traceparent == "00-4bf92f3577b34da6a3ce929d0e0e4736-\(continued.spanID)-01")
         #expect(continued.requestID == "req-1")
-        for bad in [nil, "", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                    "00-00000000000000000000000000000000-00f067aa0ba902b7-01", String(Self.caller.dropLast())] {
+        for bad in [
+            nil, "", "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", String(Self.caller.dropLast()),
+        ] {
             let fresh = TraceContext.continuing(traceparent: bad)
             #expect(fresh.traceID != "4bf92f3577b34da6a3ce929d0e0e4736")
             #expect(fresh.parentSpanID == nil)
@@ -44,10 +47,11 @@ import Testing
         let trace = TraceContext.started(requestID: "req-2")
         try await TraceContext.$current.withValue(trace) {
             #expect(await Task { TraceContext.current }.value == trace)
-            #expect(await withTaskGroup(of: TraceContext?.self) { group in
-                group.addTask { TraceContext.current }
-                return await group.next() ?? nil
-            } == trace)
+            #expect(
+                await withTaskGroup(of: TraceContext?.self) { group in
+                    group.addTask { TraceContext.current }
+                    return await group.next() ?? nil
+                } == trace)
             // A thread (a database connection's) has no task-locals: `waitForAsync` binds what it is given.
             let captured = TraceContext.current
             let lost = try await runOnOwnThread { try waitForAsync(trace: nil) { TraceContext.current } }

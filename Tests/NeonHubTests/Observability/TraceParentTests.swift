@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// W3C `traceparent` values (https://www.w3.org/TR/trace-context/#traceparent-header):
@@ -27,17 +28,19 @@ import Testing
     }
 
     @Test func malformedValuesAreRefused() {
-        for bad in ["", "00", Self.example + "-",  // version 00 is exactly 55 characters
-                    "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // version ff is invalid
-                    "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-                    "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // all-zero trace id
-                    "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // all-zero parent id
-                    "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
-                    "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",   // short trace id
-                    "00-4bf92f3577b34da6a3ce929d0e0e47366-0f067aa0ba902b7-01",  // dash misplaced
-                    "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
-                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x",
-                    "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x"] {  // later version: 56th must be a dash
+        for bad in [
+            "", "00", Self.example + "-",  // version 00 is exactly 55 characters
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // version ff is invalid
+            "0g-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // all-zero trace id
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // all-zero parent id
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
+            "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01",  // short trace id
+            "00-4bf92f3577b34da6a3ce929d0e0e47366-0f067aa0ba902b7-01",  // dash misplaced
+            "00_4bf92f3577b34da6a3ce929d0e0e4736_00f067aa0ba902b7_01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0x",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x",
+        ] {  // later version: 56th must be a dash
             #expect(TraceParent(bad) == nil, "\(bad)")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 extension OutboundTests {
@@ -32,9 +33,10 @@ extension OutboundTests {
 
         @Test func stepsDoubleUpToTheMaximum() {
             let backoff = Backoff(base: .milliseconds(250), maximum: .seconds(5), jitter: .none)
-            #expect((0..<7).map { backoff.delay(beforeRetry: $0) } == [
-                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5),
-            ])
+            #expect(
+                (0..<7).map { backoff.delay(beforeRetry: $0) } == [
+                    .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(5), .seconds(5),
+                ])
             #expect(backoff.step(beforeRetry: 1_000) == .seconds(5))
             #expect(backoff.step(beforeRetry: -1) == .milliseconds(250))
         }

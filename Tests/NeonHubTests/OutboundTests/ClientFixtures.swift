@@ -1,10 +1,11 @@
 import Foundation
+import HTTPCore
+import HTTPFields
 import Logging
 import Synchronization
 import Testing
+
 @testable import NeonHub
-import HTTPCore
-import HTTPFields
 
 /// Builders shared by the live client suites.
 enum ClientFixtures {

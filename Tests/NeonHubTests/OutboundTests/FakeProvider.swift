@@ -1,12 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import HTTPCore
+import HTTPFields
 import Synchronization
 import TestSupport
+
 @testable import NeonHub
-import HTTPFields
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A provider API on loopback that plays a script of answers and records every request as it
 /// arrived. It encodes no single provider: statuses, `Retry-After` forms and error bodies are
@@ -53,14 +55,15 @@ final class FakeProvider: HTTPHandler, Sendable {
 
     private func answer(_ step: Step, request: HTTPRequest, responder: HTTPResponder) {
         switch step {
-        case let .answer(status, headers, body):
+        case .answer(let status, let headers, let body):
             var response = HTTPResponse(status: status, contentType: "application/json", body: body)
             for (name, value) in headers { response.headers.add(name: name, value: value) }
             responder.respond(response)
-        case let .echo(status):
-            let body = #"{"error":{"message":"Invalid OAuth access token: \#(request.headers["authorization"] ?? "") for \#(request.target) with \#(String(decoding: request.body, as: UTF8.self))","type":"OAuthException","code":190}}"#
+        case .echo(let status):
+            let body =
+                #"{"error":{"message":"Invalid OAuth access token: \#(request.headers["authorization"] ?? "") for \#(request.target) with \#(String(decoding: request.body, as: UTF8.self))","type":"OAuthException","code":190}}"#
             responder.respond(HTTPResponse(status: status, contentType: "application/json", body: body))
-        case let .delayed(milliseconds, inner):
+        case .delayed(let milliseconds, let inner):
             DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) {
                 self.answer(inner, request: request, responder: responder)
             }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import HTTPCore
 import HTTPFields
+import Testing
+
+@testable import NeonHub
 
 extension OutboundTests {
     /// What the client sends (default headers) and what it leaves behind: hook records, log
@@ -43,10 +44,11 @@ extension OutboundTests {
             #expect(records.map(\.errorCode) == [.retryable, .rateLimited, nil])
             #expect(records.map { $0.retryDelay != nil } == [true, true, false])
             #expect(records[1].retryDelay == .zero)
-            #expect(records.allSatisfy {
-                $0.labels == OutboundLabels(connector: "stripe", action: "listCustomers")
-                    && $0.method == "GET" && $0.urlTemplate == "/v1/customers" && $0.duration > .zero
-            })
+            #expect(
+                records.allSatisfy {
+                    $0.labels == OutboundLabels(connector: "stripe", action: "listCustomers")
+                        && $0.method == "GET" && $0.urlTemplate == "/v1/customers" && $0.duration > .zero
+                })
         }
 
         @Test func aRequestsOwnHookSeesOnlyItsAttemptsAndTheClientsSeesAll() async throws {
@@ -96,8 +98,10 @@ extension OutboundTests {
                 #expect(fake.seen.count == 3)
                 let error = try #require(thrown)
                 #expect(error.code == .permanent)
-                let texts = [String(describing: error), String(reflecting: error), error.message ?? "",
-                             error.bodyExcerpt ?? "", error.localizedDescription, logs.text]
+                let texts = [
+                    String(describing: error), String(reflecting: error), error.message ?? "",
+                    error.bodyExcerpt ?? "", error.localizedDescription, logs.text,
+                ]
                 for secret in [bearer, queryToken, planted] {
                     for text in texts { #expect(!text.contains(secret), "\(secret) leaked into: \(text)") }
                 }

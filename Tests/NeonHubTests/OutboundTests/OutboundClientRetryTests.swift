@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import HTTPCore
 import HTTPFields
+import Testing
+
+@testable import NeonHub
 
 extension OutboundTests {
     /// `Retry-After` (seconds, date, cap), backoff pauses, deadlines and which methods retry,

@@ -1,11 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import Testing
-@testable import NeonHub
 import HTTPCore
 import HTTPFields
+import Testing
+
+@testable import NeonHub
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension OutboundTests {
     /// Each error class, produced by a real exchange with a loopback provider.
@@ -24,7 +26,8 @@ extension OutboundTests {
         }
 
         @Test func persistentServerErrorsAreRetryableAfterTheRetries() async throws {
-            try await withFakeProvider(script: [.answer(500), .answer(502), .answer(503, body: #"{"error":{"message":"overloaded"}}"#)]) { fake, url, transport in
+            try await withFakeProvider(script: [.answer(500), .answer(502), .answer(503, body: #"{"error":{"message":"overloaded"}}"#)]) {
+                fake, url, transport in
                 let error = await F.outboundError { try await F.client(transport, maxRetries: 2).send(F.request(url)) }
                 #expect(error?.code == .retryable)
                 #expect(error?.status == 503)
@@ -63,7 +66,8 @@ extension OutboundTests {
 
         @Test(arguments: [401, 403])
         func refusedCredentialsAreAuthAndNotRetried(status: Int) async throws {
-            try await withFakeProvider(script: [.answer(status, body: #"{"error":{"message":"Invalid API Key provided"}}"#), .answer(200)]) { fake, url, transport in
+            try await withFakeProvider(script: [.answer(status, body: #"{"error":{"message":"Invalid API Key provided"}}"#), .answer(200)]) {
+                fake, url, transport in
                 let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
                 #expect(error?.code == .auth)
                 #expect(error?.status == status)
@@ -73,7 +77,8 @@ extension OutboundTests {
         }
 
         @Test func otherClientErrorsArePermanentWithTheProvidersStatusAndBody() async throws {
-            let body = #"{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: 'cus_NffrFeUfNV2Hib'","param":"id"}}"#
+            let body =
+                #"{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: 'cus_NffrFeUfNV2Hib'","param":"id"}}"#
             try await withFakeProvider(script: [.answer(404, body: body), .answer(200)]) { fake, url, transport in
                 let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
                 #expect(error?.code == .permanent)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension OutboundTests {
@@ -21,9 +22,10 @@ extension OutboundTests {
         }
 
         @Test func theDescriptionNamesTheClassButNotTheProviderText() {
-            let error = OutboundError(code: .rateLimited, status: 429, retryAfter: .milliseconds(1500),
-                                      message: "user alice@example.com is over quota", bodyExcerpt: "{…}",
-                                      attempts: 2, method: "POST", urlTemplate: "/v1/messages")
+            let error = OutboundError(
+                code: .rateLimited, status: 429, retryAfter: .milliseconds(1500),
+                message: "user alice@example.com is over quota", bodyExcerpt: "{…}",
+                attempts: 2, method: "POST", urlTemplate: "/v1/messages")
             #expect(error.description == "outbound POST /v1/messages failed: rateLimited (HTTP 429) after 2 attempts; retry after 2 s")
             #expect(error.debugDescription.contains("alice@example.com"))
             #expect(OutboundError.Code.allCases.map(\.rawValue) == ["retryable", "rateLimited", "auth", "permanent", "timeout", "network"])

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension OutboundTests {
     /// `Retry-After` as delta-seconds and as each HTTP-date form.
     @Suite struct RetryAfterTests {
-        let now = Date(timeIntervalSince1970: 1_700_000_000) // Tue, 14 Nov 2023 22:13:20 GMT
+        let now = Date(timeIntervalSince1970: 1_700_000_000)  // Tue, 14 Nov 2023 22:13:20 GMT
 
         @Test func secondsAreReadAsADelay() {
             #expect(RetryAfter.parse("1") == .seconds(1))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 extension OutboundTests {
@@ -8,8 +9,10 @@ extension OutboundTests {
     @Suite struct RetryPolicyTests {
         var generator = SystemRandomNumberGenerator()
 
-        mutating func decide(_ policy: RetryPolicy, _ failure: RetryPolicy.Failure, retriesDone: Int = 0,
-                             mayRetry: Bool = true, remaining: Duration? = nil) -> RetryPolicy.Decision {
+        mutating func decide(
+            _ policy: RetryPolicy, _ failure: RetryPolicy.Failure, retriesDone: Int = 0,
+            mayRetry: Bool = true, remaining: Duration? = nil
+        ) -> RetryPolicy.Decision {
             policy.decide(after: failure, retriesDone: retriesDone, mayRetry: mayRetry, remaining: remaining, using: &generator)
         }
 

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import HTTPCore
 import HTTPFields
+import Testing
+
+@testable import NeonHub
 
 extension OutboundTests {
     /// Registered secrets and secret shapes leave every text the client logs or throws.
@@ -20,7 +21,8 @@ extension OutboundTests {
         @Test func queryAndFormCredentialsAreRemovedByName() {
             let redactor = SecretRedactor(secrets: [])
             let cleaned = redactor.clean(
-                "GET /me?fields=id&access_token=EAAB1234xyz&appsecret_proof=9f8e7d HTTP/1.1 body: client_secret=cs_live_1&code=AQD9&key=AIzaSy0 page=2")
+                "GET /me?fields=id&access_token=EAAB1234xyz&appsecret_proof=9f8e7d HTTP/1.1 body: client_secret=cs_live_1&code=AQD9&key=AIzaSy0 page=2"
+            )
             for leaked in ["EAAB1234xyz", "9f8e7d", "cs_live_1", "AQD9", "AIzaSy0"] {
                 #expect(!cleaned.contains(leaked), "\(leaked)")
             }
@@ -31,7 +33,8 @@ extension OutboundTests {
 
         @Test func jsonCredentialsAndAuthSchemesAreRemoved() {
             let cleaned = SecretRedactor(secrets: []).clean(
-                #"{"refresh_token":"rt-\"quoted\"-1","name":"Acme","code":"resource_missing"} key sk_live_4eC39HqLyjWDarjtT1zdp7dc Authorization: Bearer ya29.a0AfH6SM basic: Basic dXNlcjpwYXNz"#)
+                #"{"refresh_token":"rt-\"quoted\"-1","name":"Acme","code":"resource_missing"} key sk_live_4eC39HqLyjWDarjtT1zdp7dc Authorization: Bearer ya29.a0AfH6SM basic: Basic dXNlcjpwYXNz"#
+            )
             #expect(!cleaned.contains("rt-"))
             #expect(!cleaned.contains("ya29"))
             #expect(!cleaned.contains("dXNlcjpwYXNz"))

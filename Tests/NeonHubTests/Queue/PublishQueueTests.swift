@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The publish queue end to end: `publish.schedule` over HTTP, workers in the server, the Meta
@@ -14,13 +15,16 @@ import TestSupport
         defer { fake.stop() }
         try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
             let draft = UUID()
-            _ = try await server.database!.pool.execute("""
+            _ = try await server.database!.pool.execute(
+                """
                 INSERT INTO content_drafts (id, tenant_id, title, content, status) VALUES (\(draft), 'tenant-a', 'Launch', 'Launch day is here', 'approved')
                 """)
-            let (status, envelope) = try await client.mutation("publish.schedule", [
-                "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
-                "input": [String: Any](), "draftId": draft.uuidString,
-            ])
+            let (status, envelope) = try await client.mutation(
+                "publish.schedule",
+                [
+                    "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
+                    "input": [String: Any](), "draftId": draft.uuidString,
+                ])
             #expect(status == 200)
             #expect(resultData(envelope)?["created"] as? Bool == true)
             let id = try #require(QueueTestSupport.jobID(envelope))
@@ -32,15 +36,18 @@ import TestSupport
             #expect(QueueTestSupport.outcomes(done) == ["succeeded"])
             // The draft's text was the post's message, and the draft now says where it went.
             #expect(fake.requests.last { $0.method == "POST" }?.formItems["message"] == ["Launch day is here"])
-            let row = try #require(try await server.database!.pool.query("SELECT status, published_url FROM content_drafts WHERE id = \(draft)").first)
+            let row = try #require(
+                try await server.database!.pool.query("SELECT status, published_url FROM content_drafts WHERE id = \(draft)").first)
             #expect(try row.decode("status", as: String.self) == "published")
             #expect(try row.decode("published_url", as: String?.self) == "https://www.facebook.com/\(fake.postIDs[0])")
 
             // The same request again is the same job, not a second post.
-            let (_, again) = try await client.mutation("publish.schedule", [
-                "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
-                "input": [String: Any](), "draftId": draft.uuidString,
-            ])
+            let (_, again) = try await client.mutation(
+                "publish.schedule",
+                [
+                    "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
+                    "input": [String: Any](), "draftId": draft.uuidString,
+                ])
             #expect(QueueTestSupport.jobID(again) == id)
             #expect(resultData(again)?["created"] as? Bool == false)
             try await Task.sleep(for: .milliseconds(200))
@@ -91,9 +98,10 @@ import TestSupport
             let pageToken = try #require(fake.pageToken(for: QueueTestSupport.page, userToken: fake.issueUserToken()))
             let graph = HTTPTestClient(baseURL: fake.baseURL)
             for index in 1...60 {
-                let reply = try await graph.request("POST", "/\(fake.version)/\(QueueTestSupport.page)/feed",
-                                                    headers: ["Authorization": "Bearer \(pageToken)", "Content-Type": "application/x-www-form-urlencoded"],
-                                                    body: Data("message=Someone%20else%20\(index)".utf8))
+                let reply = try await graph.request(
+                    "POST", "/\(fake.version)/\(QueueTestSupport.page)/feed",
+                    headers: ["Authorization": "Bearer \(pageToken)", "Content-Type": "application/x-www-form-urlencoded"],
+                    body: Data("message=Someone%20else%20\(index)".utf8))
                 #expect(reply.status == 200)
             }
             try await QueueTestSupport.makeDue(server, id)
@@ -190,8 +198,9 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         try await QueueTestSupport.withMetaQueue(fake) { _, client, connection in
-            let (status, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Next spring",
-                                                                             extra: ["runAt": "2031-03-30T02:30:00", "timeZone": "Europe/Paris"])
+            let (status, envelope) = try await QueueTestSupport.schedulePost(
+                client, connection: connection, message: "Next spring",
+                extra: ["runAt": "2031-03-30T02:30:00", "timeZone": "Europe/Paris"])
             #expect(status == 200)
             let job = try #require(resultData(envelope)?["job"] as? [String: Any])
             #expect(job["status"] as? String == "scheduled")
@@ -205,8 +214,9 @@ import TestSupport
             // Another tenant sees nothing of it.
             let (missing, _) = try await client.query("publish.getJob", ["id": id], tenant: "tenant-b")
             #expect(missing == 404)
-            let (badZone, zoneError) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "x",
-                                                                               extra: ["runAt": "2031-03-30T02:30:00", "timeZone": "Mars/Olympus"])
+            let (badZone, zoneError) = try await QueueTestSupport.schedulePost(
+                client, connection: connection, message: "x",
+                extra: ["runAt": "2031-03-30T02:30:00", "timeZone": "Mars/Olympus"])
             #expect(badZone == 400)
             #expect(((zoneError["error"] as? [String: Any])?["message"] as? String)?.contains("Mars/Olympus") == true)
             #expect(fake.postIDs.isEmpty)

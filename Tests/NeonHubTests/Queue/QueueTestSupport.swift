@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// What queue tests share: a server on a fresh database with queue workers, connected to the
@@ -11,20 +12,25 @@ enum QueueTestSupport {
 
     /// A database app with `workers` workers, Meta pointed at `fake`, connector calls timing
     /// out after `timeout`; `body` gets the server, the client and the Meta connection id.
-    static func withMetaQueue(_ fake: MetaGraphFake, workers: Int = 2, timeout: Duration = .milliseconds(600),
-                              databaseURL: String? = nil, _ configure: @escaping (inout AppConfig) -> Void = { _ in },
-                              _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void) async throws {
+    static func withMetaQueue(
+        _ fake: MetaGraphFake, workers: Int = 2, timeout: Duration = .milliseconds(600),
+        databaseURL: String? = nil, _ configure: @escaping (inout AppConfig) -> Void = { _ in },
+        _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
+    ) async throws {
         let endpoints = try OAuthTestSupport.endpointsFile(["meta": ["baseUrl": fake.apiBaseURL, "tokenUrl": fake.tokenURL]])
-        try await withDatabaseApp(databaseURL: databaseURL, {
-            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp])
-            $0.workers = workers
-            $0.connectorTimeout = timeout
-            $0.queueSchedules = false  // the fake's scripted faults are for the jobs under test
-            // A job stays `retrying` / `unknown` until a test makes it due (`makeDue`): a 1–2 s
-            // backoff can pass between two polls on a loaded machine.
-            $0.queueBackoffBase = .seconds(60)
-            configure(&$0)
-        }) { server, client in
+        try await withDatabaseApp(
+            databaseURL: databaseURL,
+            {
+                OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["META": MetaGraphFake.defaultApp])
+                $0.workers = workers
+                $0.connectorTimeout = timeout
+                $0.queueSchedules = false  // the fake's scripted faults are for the jobs under test
+                // A job stays `retrying` / `unknown` until a test makes it due (`makeDue`): a 1–2 s
+                // backoff can pass between two polls on a loaded machine.
+                $0.queueBackoffBase = .seconds(60)
+                configure(&$0)
+            }
+        ) { server, client in
             let id = try await OAuthTestSupport.connect(client, connector: "meta") { fake.authorize(redirectURI: $0["redirect_uri"]) }
             try await body(server, client, id)
         }
@@ -32,8 +38,10 @@ enum QueueTestSupport {
 
     /// Polls `publish.getJob` until `done` holds (or 20 s pass); the last reading.
     @discardableResult
-    static func waitForJob(_ client: HTTPTestClient, _ id: String, tenant: String = "tenant-a",
-                           until done: ([String: Any]) -> Bool) async throws -> [String: Any] {
+    static func waitForJob(
+        _ client: HTTPTestClient, _ id: String, tenant: String = "tenant-a",
+        until done: ([String: Any]) -> Bool
+    ) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + .seconds(20)
         var last: [String: Any] = [:]
         while ContinuousClock.now < deadline {
@@ -61,9 +69,13 @@ enum QueueTestSupport {
     }
 
     /// Schedules `page.createPost` with `message` (and more input) on the Meta connection.
-    static func schedulePost(_ client: HTTPTestClient, connection: UUID, message: String, extra: [String: Any] = [:]) async throws -> (Int, [String: Any]) {
-        var input: [String: Any] = ["connectionId": connection.uuidString, "action": "page.createPost", "accountId": page,
-                                    "input": ["message": message]]
+    static func schedulePost(_ client: HTTPTestClient, connection: UUID, message: String, extra: [String: Any] = [:]) async throws -> (
+        Int, [String: Any]
+    ) {
+        var input: [String: Any] = [
+            "connectionId": connection.uuidString, "action": "page.createPost", "accountId": page,
+            "input": ["message": message],
+        ]
         input.merge(extra) { $1 }
         return try await client.mutation("publish.schedule", input)
     }

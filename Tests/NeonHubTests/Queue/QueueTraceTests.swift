@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// A job runs in the trace of the request that scheduled it: `publish_jobs.trace_parent` is
@@ -15,13 +16,16 @@ import TestSupport
         try fake.start()
         defer { fake.stop() }
         try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
-            let reply = try await client.request("POST", "/trpc/publish.schedule", headers: [
-                "Content-Type": "application/json", "Authorization": "Bearer \(signedToken())",
-                "traceparent": "00-\(Self.trace)-00f067aa0ba902b7-01",
-            ], body: try JSONSerialization.data(withJSONObject: [
-                "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
-                "input": ["message": "Traced launch"],
-            ]))
+            let reply = try await client.request(
+                "POST", "/trpc/publish.schedule",
+                headers: [
+                    "Content-Type": "application/json", "Authorization": "Bearer \(signedToken())",
+                    "traceparent": "00-\(Self.trace)-00f067aa0ba902b7-01",
+                ],
+                body: try JSONSerialization.data(withJSONObject: [
+                    "connectionId": connection.uuidString, "action": "page.createPost", "accountId": QueueTestSupport.page,
+                    "input": ["message": "Traced launch"],
+                ]))
             #expect(reply.status == 200)
             let requestSpan = try #require(reply.header("traceparent").flatMap(TraceParent.init))
             let id = try #require(QueueTestSupport.jobID(try reply.json()))

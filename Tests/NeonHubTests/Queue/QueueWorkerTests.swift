@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// A handler that records every run and answers what it is told, for the worker's own
@@ -14,8 +15,10 @@ final class RecordingHandler: JobHandler {
     let outcome: @Sendable (QueueJob) -> JobOutcome
     let reconcileResult: ReconcileResult
 
-    init(delay: Duration = .zero, reconcile: ReconcileResult = .missing,
-         outcome: @escaping @Sendable (QueueJob) -> JobOutcome = { _ in .succeeded(result: nil, remoteID: nil, remoteURL: nil) }) {
+    init(
+        delay: Duration = .zero, reconcile: ReconcileResult = .missing,
+        outcome: @escaping @Sendable (QueueJob) -> JobOutcome = { _ in .succeeded(result: nil, remoteID: nil, remoteURL: nil) }
+    ) {
         self.delay = delay
         self.outcome = outcome
         reconcileResult = reconcile
@@ -37,8 +40,10 @@ final class RecordingHandler: JobHandler {
     static func add(_ server: NeonHubServer, kind: JobKind = .action, count: Int, maxAttempts: Int = 3) async throws -> [UUID] {
         var ids: [UUID] = []
         for index in 0..<count {
-            let added = try await server.queue.store.enqueue(QueueStore.NewJob(tenantID: "tenant-a", kind: kind, idempotencyKey: "test-\(kind.rawValue)-\(index)",
-                                                                               maxAttempts: maxAttempts))
+            let added = try await server.queue.store.enqueue(
+                QueueStore.NewJob(
+                    tenantID: "tenant-a", kind: kind, idempotencyKey: "test-\(kind.rawValue)-\(index)",
+                    maxAttempts: maxAttempts))
             ids.append(added.job.id)
         }
         return ids
@@ -59,22 +64,26 @@ final class RecordingHandler: JobHandler {
         let database = try ThrowawayPostgres.freshDatabase()
         let first = RecordingHandler(delay: .milliseconds(2)), second = RecordingHandler(delay: .milliseconds(2))
         let app = { (handler: RecordingHandler) in
-            try await NeonHubServer.launch(config: {
-                var config = AppConfig()
-                config.host = "127.0.0.1"; config.port = 0; config.useDatabase = true; config.databaseURL = database; config.workers = 3
-                config.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
-                return config
-            }(), additions: .init(jobHandlers: [.action: handler]), logger: .init(label: "queue"))
+            try await NeonHubServer.launch(
+                config: {
+                    var config = AppConfig()
+                    config.host = "127.0.0.1"; config.port = 0; config.useDatabase = true; config.databaseURL = database; config.workers = 3
+                    config.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
+                    return config
+                }(), additions: .init(jobHandlers: [.action: handler]), logger: .init(label: "queue"))
         }
         let a = try await app(first)
         let b = try await app(second)
         let ids = try await Self.add(a, count: 120)
-        let done = try await Self.waitUntil(a, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'", equals: ids.count)
+        let done = try await Self.waitUntil(
+            a, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'", equals: ids.count)
         #expect(done == ids.count)
         #expect(first.totalRuns + second.totalRuns == ids.count)
         #expect(first.totalRuns > 0 && second.totalRuns > 0)  // both processes took work
         #expect(max(first.maxRunsOfOneJob, second.maxRunsOfOneJob) == 1)
-        let attempts = try await a.database!.pool.query("SELECT count(*)::int FROM publish_attempts a JOIN publish_jobs j ON j.id = a.job_id WHERE j.kind = 'action' AND a.outcome = 'succeeded'").first?.decode(0, as: Int.self)
+        let attempts = try await a.database!.pool.query(
+            "SELECT count(*)::int FROM publish_attempts a JOIN publish_jobs j ON j.id = a.job_id WHERE j.kind = 'action' AND a.outcome = 'succeeded'"
+        ).first?.decode(0, as: Int.self)
         #expect(attempts == ids.count)
         await a.stop()
         await b.stop()
@@ -86,18 +95,22 @@ final class RecordingHandler: JobHandler {
             let ids = try await Self.add(server, count: 60)
             var settings = QueueWorkers.Settings(count: 2)
             settings.claimBatch = 8
-            let workers = QueueWorkers(store: server.queue.store, handlers: [.action: handler], settings: settings,
-                                       connectionString: server.database!.connectionString, logger: Logger(label: "batch"))
+            let workers = QueueWorkers(
+                store: server.queue.store, handlers: [.action: handler], settings: settings,
+                connectionString: server.database!.connectionString, logger: Logger(label: "batch"))
             workers.start()
-            let done = try await Self.waitUntil(server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'", equals: ids.count)
+            let done = try await Self.waitUntil(
+                server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'", equals: ids.count)
             await workers.stop(grace: .seconds(2))
             #expect(done == ids.count)
             #expect(handler.totalRuns == ids.count)
             #expect(handler.maxRunsOfOneJob == 1)
-            let row = try await server.database!.pool.query("""
+            let row = try await server.database!.pool.query(
+                """
                 SELECT (SELECT count(*)::int FROM publish_attempts WHERE outcome = 'succeeded' AND duration_ms IS NOT NULL) AS attempts,
                        (SELECT count(DISTINCT remote_id)::int FROM publish_jobs WHERE lower(remote_id) = 'post-' || id::text) AS remote_ids
-                """).first
+                """
+            ).first
             #expect(try row?.decode("attempts", as: Int.self) == ids.count)
             #expect(try row?.decode("remote_ids", as: Int.self) == ids.count)
         }
@@ -117,13 +130,15 @@ final class RecordingHandler: JobHandler {
             #expect(reclaimed.first?.previousStatus == .running)
             #expect(reclaimed.first?.job.attempts == 2)
             // The first worker comes back from the dead: its outcome is not written.
-            let stale = try await store.finish(claimed[0], worker: "w1", transition: .init(status: .succeeded, attemptOutcome: "succeeded"),
-                                               startedAt: .now)
+            let stale = try await store.finish(
+                claimed[0], worker: "w1", transition: .init(status: .succeeded, attemptOutcome: "succeeded"),
+                startedAt: .now)
             #expect(stale == false)
             #expect(try await store.heartbeat(job: ids[0], worker: "w1", lease: .seconds(30)) == false)
             #expect(try await store.heartbeat(job: ids[0], worker: "w2", lease: .seconds(30)) == true)
-            let written = try await store.finish(reclaimed[0], worker: "w2", transition: .init(status: .succeeded, attemptOutcome: "succeeded"),
-                                                 startedAt: .now)
+            let written = try await store.finish(
+                reclaimed[0], worker: "w2", transition: .init(status: .succeeded, attemptOutcome: "succeeded"),
+                startedAt: .now)
             #expect(written)
             let attempts = try await store.attempts(tenant: "tenant-a", job: ids[0])
             #expect(attempts.map(\.outcome) == ["abandoned", "succeeded"])
@@ -165,10 +180,13 @@ final class RecordingHandler: JobHandler {
 
     @Test func retriesStopAtMaxAttemptsInTheDLQ() async throws {
         let handler = RecordingHandler { _ in .retry(JobFailure(code: "providerUnavailable", message: "503")) }
-        try await withDatabaseApp(jobHandlers: [.action: handler], {
-            $0.workers = 1
-            $0.queueBackoffBase = .seconds(60)  // `retrying` until made due, however slow the polls
-        }) { server, client in
+        try await withDatabaseApp(
+            jobHandlers: [.action: handler],
+            {
+                $0.workers = 1
+                $0.queueBackoffBase = .seconds(60)  // `retrying` until made due, however slow the polls
+            }
+        ) { server, client in
             let id = try await Self.add(server, count: 1, maxAttempts: 2)[0].uuidString
             _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
             try await QueueTestSupport.makeDue(server, id)
@@ -185,10 +203,13 @@ final class RecordingHandler: JobHandler {
             _ = try await Self.add(server, count: 3)
             _ = try await Self.waitUntil(server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
             await server.queue.workers.stop(grace: .seconds(5))
-            let succeeded = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'").first?.decode(0, as: Int.self)
-            let queued = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'queued'").first?.decode(0, as: Int.self)
+            let succeeded = try await server.database!.pool.query(
+                "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'"
+            ).first?.decode(0, as: Int.self)
+            let queued = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'queued'")
+                .first?.decode(0, as: Int.self)
             #expect(succeeded == 1)  // the running one finished
-            #expect(queued == 2)     // the others were left for another worker
+            #expect(queued == 2)  // the others were left for another worker
         }
     }
 
@@ -199,14 +220,18 @@ final class RecordingHandler: JobHandler {
         try await withDatabaseApp({ $0.workers = 1 }) { server, _ in
             await server.queue.recurring.enqueueDue()
             let expected = RecurringJobs.schedules.count
-            let succeeded = try await Self.waitUntil(server, """
+            let succeeded = try await Self.waitUntil(
+                server,
+                """
                 SELECT count(*)::int FROM publish_jobs WHERE tenant_id = '_system' AND status = 'succeeded' AND NOT (result ? 'skipped')
                 """, equals: expected)
             #expect(succeeded == expected)
-            let failed = try await server.database!.pool.query("""
+            let failed = try await server.database!.pool.query(
+                """
                 SELECT count(*)::int FROM publish_attempts a JOIN publish_jobs j ON j.id = a.job_id
                 WHERE j.tenant_id = '_system' AND a.outcome <> 'succeeded'
-                """).first?.decode(0, as: Int.self)
+                """
+            ).first?.decode(0, as: Int.self)
             #expect(failed == 0)
         }
     }

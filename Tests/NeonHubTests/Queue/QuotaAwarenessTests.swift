@@ -1,8 +1,9 @@
 import Foundation
 import HTTPFields
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// Per-connection budgets: learned from providers' usage and rate-limit headers, from their
@@ -28,10 +29,14 @@ import TestSupport
         #expect(high.resetsAt == Self.now.addingTimeInterval(RateLimitReading.recheckAfter))
 
         // Several business use cases: the one Meta says to wait for wins, whatever its share.
-        let buc = #"{"1234":[{"type":"pages","call_count":20,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":0}],"# +
-            #""5678":[{"type":"instagram","call_count":70,"total_cputime":9,"total_time":9,"estimated_time_to_regain_access":17}]}"#
+        let buc =
+            #"{"1234":[{"type":"pages","call_count":20,"total_cputime":5,"total_time":5,"estimated_time_to_regain_access":0}],"#
+            + #""5678":[{"type":"instagram","call_count":70,"total_cputime":9,"total_time":9,"estimated_time_to_regain_access":17}]}"#
         let regain = try #require(RateLimitReading(headers: ["X-Business-Use-Case-Usage": buc], now: Self.now))
-        #expect(regain == RateLimitReading(remaining: 30, resetsAt: Self.now.addingTimeInterval(17 * 60), isSpent: true, source: "x-business-use-case-usage"))
+        #expect(
+            regain
+                == RateLimitReading(remaining: 30, resetsAt: Self.now.addingTimeInterval(17 * 60), isSpent: true, source: "x-business-use-case-usage")
+        )
 
         #expect(RateLimitReading(headers: ["X-App-Usage": "not json"], now: Self.now) == nil)
         #expect(RateLimitReading(headers: ["Content-Type": "application/json"], now: Self.now) == nil)
@@ -39,17 +44,23 @@ import TestSupport
 
     @Test func countedLimitHeadersReadResetsAsSecondsOrEpochs() throws {
         // Discord: seconds (with a fraction) until the bucket resets.
-        let discord = try #require(RateLimitReading(headers: ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "1.5",
-                                                              "X-RateLimit-Reset": "1800000001.5"], now: Self.now))
+        let discord = try #require(
+            RateLimitReading(
+                headers: [
+                    "X-RateLimit-Remaining": "0", "X-RateLimit-Reset-After": "1.5",
+                    "X-RateLimit-Reset": "1800000001.5",
+                ], now: Self.now))
         #expect(discord == RateLimitReading(remaining: 0, resetsAt: Self.now.addingTimeInterval(1.5), isSpent: true, source: "x-ratelimit-remaining"))
         // GitHub and X: an epoch.
         let github = try #require(RateLimitReading(headers: ["x-ratelimit-remaining": "4999", "x-ratelimit-reset": "1800003600"], now: Self.now))
-        #expect(github == RateLimitReading(remaining: 4999, resetsAt: Self.now.addingTimeInterval(3600), isSpent: false, source: "x-ratelimit-remaining"))
+        #expect(
+            github == RateLimitReading(remaining: 4999, resetsAt: Self.now.addingTimeInterval(3600), isSpent: false, source: "x-ratelimit-remaining"))
         let x = try #require(RateLimitReading(headers: ["x-rate-limit-remaining": "0", "x-rate-limit-reset": "1800000900"], now: Self.now))
         #expect(x.isSpent && x.resetsAt == Self.now.addingTimeInterval(900) && x.source == "x-rate-limit-remaining")
         // Reddit: fractional remaining, seconds until the reset.
         let reddit = try #require(RateLimitReading(headers: ["X-Ratelimit-Remaining": "598.0", "X-Ratelimit-Reset": "42"], now: Self.now))
-        #expect(reddit == RateLimitReading(remaining: 598, resetsAt: Self.now.addingTimeInterval(42), isSpent: false, source: "x-ratelimit-remaining"))
+        #expect(
+            reddit == RateLimitReading(remaining: 598, resetsAt: Self.now.addingTimeInterval(42), isSpent: false, source: "x-ratelimit-remaining"))
         // Nothing left but no reset: not spent, since nobody can say until when.
         let unknown = try #require(RateLimitReading(headers: ["RateLimit-Remaining": "0"], now: Self.now))
         #expect(!unknown.isSpent && unknown.resetsAt == nil)
@@ -127,9 +138,12 @@ import TestSupport
             let (connection, _) = try await TokenRefreshTests.connect(client, fake)
             fake.injectRateLimit(calls: 1)
             func schedule(_ text: String) async throws -> String {
-                let (status, envelope) = try await client.mutation("publish.schedule", [
-                    "connectionId": connection, "action": "posts.create", "accountId": LinkedInFake.Organization.defaults[0].urn,
-                    "input": ["commentary": text]])
+                let (status, envelope) = try await client.mutation(
+                    "publish.schedule",
+                    [
+                        "connectionId": connection, "action": "posts.create", "accountId": LinkedInFake.Organization.defaults[0].urn,
+                        "input": ["commentary": text],
+                    ])
                 #expect(status == 200)
                 return try #require(QueueTestSupport.jobID(envelope))
             }

@@ -1,8 +1,9 @@
 import Foundation
 import Postgres
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// The recurring jobs on the queue: one job per schedule and period however often (and by
@@ -22,7 +23,9 @@ import TestSupport
             let keys = try await pool.query("SELECT idempotency_key FROM publish_jobs WHERE idempotency_key LIKE 'schedule:cleanup:%'")
                 .map { try $0.decode(0, as: String.self) }
             #expect(keys.filter { $0 == "schedule:cleanup:\(period)" }.count == 1)
-            let health = try await QueueWorkerTests.waitUntil(server, """
+            let health = try await QueueWorkerTests.waitUntil(
+                server,
+                """
                 SELECT count(*)::int FROM connection_health_log WHERE connection_id = \(connection) AND status = 'ok'
                 """, equals: 1)
             #expect(health == 1)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// `runAt` in an IANA zone across DST changes. Expected instants are from the tz database:
@@ -12,24 +13,27 @@ import Testing
         return formatter.string(from: date)
     }
 
-    @Test(arguments: [
-        ("2026-01-15T09:00:00", "Europe/Paris", "2026-01-15T08:00:00Z"),        // winter, +01:00
-        ("2026-07-15T09:00:00", "Europe/Paris", "2026-07-15T07:00:00Z"),        // summer, +02:00
-        ("2026-03-29T02:30:00", "Europe/Paris", "2026-03-29T01:30:00Z"),        // in the spring gap: 03:30 CEST
-        ("2026-10-25T02:30:00", "Europe/Paris", "2026-10-25T00:30:00Z"),        // twice in autumn: the first (CEST)
-        ("2026-03-08T02:15", "America/New_York", "2026-03-08T07:15:00Z"),       // gap: 03:15 EDT
-        ("2026-03-08T01:59:59", "America/New_York", "2026-03-08T06:59:59Z"),    // just before the change, EST
-        ("2026-06-01T12:00:00Z", "Asia/Tokyo", "2026-06-01T12:00:00Z"),         // an explicit offset wins
-        ("2026-06-01T12:00:00+05:30", nil, "2026-06-01T06:30:00Z"),
-        ("2026-06-01T12:00:00", nil, "2026-06-01T12:00:00Z"),                   // no zone: UTC
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("2026-01-15T09:00:00", "Europe/Paris", "2026-01-15T08:00:00Z"),  // winter, +01:00
+            ("2026-07-15T09:00:00", "Europe/Paris", "2026-07-15T07:00:00Z"),  // summer, +02:00
+            ("2026-03-29T02:30:00", "Europe/Paris", "2026-03-29T01:30:00Z"),  // in the spring gap: 03:30 CEST
+            ("2026-10-25T02:30:00", "Europe/Paris", "2026-10-25T00:30:00Z"),  // twice in autumn: the first (CEST)
+            ("2026-03-08T02:15", "America/New_York", "2026-03-08T07:15:00Z"),  // gap: 03:15 EDT
+            ("2026-03-08T01:59:59", "America/New_York", "2026-03-08T06:59:59Z"),  // just before the change, EST
+            ("2026-06-01T12:00:00Z", "Asia/Tokyo", "2026-06-01T12:00:00Z"),  // an explicit offset wins
+            ("2026-06-01T12:00:00+05:30", nil, "2026-06-01T06:30:00Z"),
+            ("2026-06-01T12:00:00", nil, "2026-06-01T12:00:00Z"),  // no zone: UTC
+        ] as [(String, String?, String)])
     func localTimesResolveToTheRightInstant(runAt: String, zone: String?, expected: String) throws {
         #expect(Self.iso(try ScheduleTime.resolve(runAt: runAt, timeZone: zone)) == expected)
     }
 
     @Test func badInputIsAnInvalidScheduleNamingTheProblem() {
-        for (runAt, zone) in [("2026-02-30T10:00:00", "UTC"), ("tomorrow", "UTC"), ("2026-06-01T25:00:00", "UTC"),
-                              ("2026-06-01T10:00:00+5", "UTC"), ("2026-06-01T10:00:00", "Europe/Atlantis")] {
+        for (runAt, zone) in [
+            ("2026-02-30T10:00:00", "UTC"), ("tomorrow", "UTC"), ("2026-06-01T25:00:00", "UTC"),
+            ("2026-06-01T10:00:00+5", "UTC"), ("2026-06-01T10:00:00", "Europe/Atlantis"),
+        ] {
             let error = #expect(throws: QueueError.self) { try ScheduleTime.resolve(runAt: runAt, timeZone: zone) }
             #expect(error?.code == .invalidSchedule, "\(runAt) \(zone)")
         }
@@ -53,9 +57,12 @@ import Testing
     @Test func retryAfterIsHonouredAndALongOneRequeuesWithoutSpendingAnAttempt() throws {
         let policy = QueueRetryPolicy(base: .seconds(2), retryAfterCap: .seconds(60), random: { 0 })
         let now = Date(timeIntervalSince1970: 1_000_000)
-        let short = policy.transition(for: .retry(JobFailure(code: "providerRateLimited", message: "429", retryAfterSeconds: 30)), job: try Self.job(attempts: 1), now: now)
-        #expect(short.status == .retrying && short.runAfter == now.addingTimeInterval(30) && short.waitReason == "retry_after" && !short.refundAttempt)
-        let long = policy.transition(for: .retry(JobFailure(code: "providerRateLimited", message: "429", retryAfterSeconds: 3600)), job: try Self.job(attempts: 5), now: now)
+        let short = policy.transition(
+            for: .retry(JobFailure(code: "providerRateLimited", message: "429", retryAfterSeconds: 30)), job: try Self.job(attempts: 1), now: now)
+        #expect(
+            short.status == .retrying && short.runAfter == now.addingTimeInterval(30) && short.waitReason == "retry_after" && !short.refundAttempt)
+        let long = policy.transition(
+            for: .retry(JobFailure(code: "providerRateLimited", message: "429", retryAfterSeconds: 3600)), job: try Self.job(attempts: 5), now: now)
         #expect(long.status == .queued && long.runAfter == now.addingTimeInterval(3600) && long.refundAttempt)  // even at the last attempt
         let plain = policy.transition(for: .retry(JobFailure(code: "providerUnavailable", message: "503")), job: try Self.job(attempts: 3), now: now)
         #expect(plain.status == .retrying && plain.runAfter == now.addingTimeInterval(4) && plain.waitReason == "backoff")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// tRPC v11 `connectionParams` as `httpSubscriptionLink` sends them.

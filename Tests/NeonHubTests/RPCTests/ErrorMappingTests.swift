@@ -1,10 +1,10 @@
 import Foundation
+import HTTPCore
 import Logging
 import Postgres
 import Testing
 
 @testable import NeonHub
-import HTTPCore
 
 /// The one error mapper, as a table: every code of every room's error → its tRPC code and
 /// HTTP status. A code added to a room without a row here fails `everyCodeHasARow`.
@@ -51,7 +51,8 @@ import HTTPCore
     @Test func webhookErrors() {
         for (code, expected) in Self.webhookTable { expectMapped(WebhookError(code, "m"), expected) }
         // A broken trigger file is the server's problem: its path and field stay in the log.
-        let invalid = RPCErrorMapper.map(WebhookError(.invalidTriggers, "configs/triggers.json: triggers[0].agent"), logger: Logger(label: "t"), procedure: "p")
+        let invalid = RPCErrorMapper.map(
+            WebhookError(.invalidTriggers, "configs/triggers.json: triggers[0].agent"), logger: Logger(label: "t"), procedure: "p")
         #expect(invalid.message == "Internal server error")
     }
 
@@ -76,9 +77,11 @@ import HTTPCore
 
     @Test func connectorErrors() {
         for (code, expected) in Self.connectorTable { expectMapped(ConnectorError(code, "m"), expected) }
-        let limited = RPCErrorMapper.map(ConnectorError(.providerRateLimited, "slow down", retryAfterSeconds: 42), logger: Logger(label: "t"), procedure: "p")
+        let limited = RPCErrorMapper.map(
+            ConnectorError(.providerRateLimited, "slow down", retryAfterSeconds: 42), logger: Logger(label: "t"), procedure: "p")
         #expect(limited.retryAfter == 42)
-        let invalid = RPCErrorMapper.map(ConnectorError(.invalidDefinition, "configs/connectors/x.json: $.id"), logger: Logger(label: "t"), procedure: "p")
+        let invalid = RPCErrorMapper.map(
+            ConnectorError(.invalidDefinition, "configs/connectors/x.json: $.id"), logger: Logger(label: "t"), procedure: "p")
         #expect(invalid.message == "Internal server error")
     }
 
@@ -88,7 +91,8 @@ import HTTPCore
         let budget = RPCErrorMapper.map(RunFailure(.budgetExceeded, message: "spent", runID: run), logger: Logger(label: "t"), procedure: "p")
         #expect(budget.retryAfter == 3600)
         #expect(budget.message.contains(run.uuidString))
-        let failed = RunFailure(runID: run, error: .object(["code": .string("TOOL_TIMEOUT"), "message": .string("slow")]), activity: "Article generation")
+        let failed = RunFailure(
+            runID: run, error: .object(["code": .string("TOOL_TIMEOUT"), "message": .string("slow")]), activity: "Article generation")
         #expect(failed.code == .toolTimeout)
         #expect(RPCErrorMapper.map(failed, logger: Logger(label: "t"), procedure: "p").message == "Article generation failed (run \(run)): slow")
         #expect(RunFailure(runID: run, error: .object(["code": .string("SOMETHING_NEW")])).code == .agentError)

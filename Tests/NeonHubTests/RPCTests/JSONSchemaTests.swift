@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// What validation enforces is what the published schema says (issue 17): the schema-valid

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// The OpenAPI document promises what the server enforces (issue 17), derived from the
 /// procedure declarations.
@@ -58,7 +59,8 @@ import TestSupport
             #expect(content["application/json"] == nil)
             let event = try #require((content["text/event-stream"] as? [String: Any])?["schema"] as? [String: Any])
             let variants = try #require(event["oneOf"] as? [[String: Any]])
-            let message = try #require(variants.first { (($0["properties"] as? [String: Any])?["event"] as? [String: Any])?["const"] as? String == "message" })
+            let message = try #require(
+                variants.first { (($0["properties"] as? [String: Any])?["event"] as? [String: Any])?["const"] as? String == "message" })
             let data = try #require((message["properties"] as? [String: Any])?["data"] as? [String: Any])
             #expect(data["contentMediaType"] as? String == "application/json")
             #expect(((data["contentSchema"] as? [String: Any])?["required"] as? [String])?.contains("runId") == true)

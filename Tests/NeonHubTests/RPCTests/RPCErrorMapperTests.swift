@@ -1,6 +1,7 @@
 import Logging
 import Postgres
 import Testing
+
 @testable import NeonHub
 
 /// How database errors reach the wire: a database that is away is 503 with `Retry-After`,
@@ -10,8 +11,9 @@ import Testing
 
     @Test func lostOrUnavailableDatabaseIsServiceUnavailable() {
         for kind in [PostgresError.Kind.connectionLost, .unavailable] {
-            let mapped = RPCErrorMapper.map(PostgresError(kind: kind, message: "server closed the connection unexpectedly"),
-                                            logger: logger, procedure: "agents.run")
+            let mapped = RPCErrorMapper.map(
+                PostgresError(kind: kind, message: "server closed the connection unexpectedly"),
+                logger: logger, procedure: "agents.run")
             #expect(mapped.code == .serviceUnavailable)
             #expect(mapped.retryAfter == 2)
             #expect(!mapped.message.contains("may or may not"))

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// The three wire defects schemathesis found (issue 17), over a real socket: `+` in a query
 /// string, the order of the checks, and `Allow` on 405.
@@ -39,7 +40,9 @@ import TestSupport
             let literal = try await client.get("/trpc/test.echoQuery?input=%7B%22message%22%3A%22a%2Bb%22%7D")
             #expect(try data(literal)?["message"] as? String == "a+b")
             // Batch flag and batch input are read the same way.
-            let batch = try await client.get("/trpc/test.echoQuery,test.echoQuery?batch=1&input=%7B%220%22%3A+%7B%22message%22%3A+%22x+y%22%7D%2C+%221%22%3A%7B%22message%22%3A%22z%22%7D%7D")
+            let batch = try await client.get(
+                "/trpc/test.echoQuery,test.echoQuery?batch=1&input=%7B%220%22%3A+%7B%22message%22%3A+%22x+y%22%7D%2C+%221%22%3A%7B%22message%22%3A%22z%22%7D%7D"
+            )
             #expect(batch.status == 200)
             let array = try #require(try JSONSerialization.jsonObject(with: batch.body) as? [[String: Any]])
             #expect(array.compactMap { (($0["result"] as? [String: Any])?["data"] as? [String: Any])?["message"] as? String } == ["x y", "z"])
@@ -61,9 +64,11 @@ import TestSupport
             #expect(anonymous.status == 401)
             #expect(try errorCode(anonymous) == "UNAUTHORIZED")
             #expect(anonymous.header("www-authenticate") == "Bearer error=\"invalid_token\"")
-            let forged = try await client.get("/trpc/test.userEcho?input=%7Bnot-json", headers: ["Authorization": "Bearer \(signedToken().dropLast(2))xx"])
+            let forged = try await client.get(
+                "/trpc/test.userEcho?input=%7Bnot-json", headers: ["Authorization": "Bearer \(signedToken().dropLast(2))xx"])
             #expect(forged.status == 401)
-            let anonymousMutation = try await client.request("POST", "/trpc/agents.run", headers: ["Content-Type": "application/json"], body: Data("{nope".utf8))
+            let anonymousMutation = try await client.request(
+                "POST", "/trpc/agents.run", headers: ["Content-Type": "application/json"], body: Data("{nope".utf8))
             #expect(anonymousMutation.status == 401)
             // With a valid token the same input is what is wrong.
             let signedIn = try await client.get("/trpc/test.userEcho?input=%7Bnot-json", headers: ["Authorization": "Bearer \(signedToken())"])
@@ -80,7 +85,8 @@ import TestSupport
             #expect(queryAsPost.status == 405)
             #expect(try errorCode(queryAsPost) == "METHOD_NOT_SUPPORTED")
             #expect(queryAsPost.header("allow") == "GET, HEAD")
-            let queryAsTextPost = try await client.request("POST", "/trpc/test.echoQuery", headers: ["Content-Type": "text/plain"], body: Data("x".utf8))
+            let queryAsTextPost = try await client.request(
+                "POST", "/trpc/test.echoQuery", headers: ["Content-Type": "text/plain"], body: Data("x".utf8))
             #expect(queryAsTextPost.status == 405)
             let mutationAsGet = try await client.get("/trpc/system.echo?input=%7Bnot-json")
             #expect(mutationAsGet.status == 405)
@@ -118,8 +124,11 @@ import TestSupport
 
     @Test func aCORSPreflightIsStillAnsweredAsCORSRequires() async throws {
         try await withTestApp({ $0.corsOrigins = ["http://localhost:3000"] }) { _, client in
-            let preflight = try await client.request("OPTIONS", "/trpc/agents.run", headers: [
-                "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST"])
+            let preflight = try await client.request(
+                "OPTIONS", "/trpc/agents.run",
+                headers: [
+                    "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                ])
             #expect(preflight.status == 204)
             #expect(preflight.header("access-control-allow-origin") == "http://localhost:3000")
             #expect(preflight.header("access-control-allow-methods")?.contains("POST") == true)

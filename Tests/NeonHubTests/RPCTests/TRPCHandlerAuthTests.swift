@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// Every way a request authenticates (header, `connectionParams`, the NextAuth session cookie)
 /// and every way it is refused, over a real socket — as a browser's `EventSource` under
@@ -42,8 +43,10 @@ import TestSupport
     }
 
     /// The subscription URL `httpSubscriptionLink` builds: `connectionParams` first, then `input`.
-    static func subscriptionPath(_ procedure: String = "test.whoamiEvents", params: [String: String]? = nil, rawParams: String? = nil,
-                                 input: String? = nil) throws -> String {
+    static func subscriptionPath(
+        _ procedure: String = "test.whoamiEvents", params: [String: String]? = nil, rawParams: String? = nil,
+        input: String? = nil
+    ) throws -> String {
         var query: [String] = []
         if let params {
             let json = String(decoding: try JSONSerialization.data(withJSONObject: params, options: .sortedKeys), as: UTF8.self)
@@ -129,14 +132,16 @@ import TestSupport
 
     @Test func sessionCookieAuthenticatesASubscriptionFromAListedOrigin() async throws {
         try await withTestApp(configure, procedures: register) { _, client in
-            let reply = try await client.get(try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(nextAuth.withTenant.token)"))
+            let reply = try await client.get(
+                try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(nextAuth.withTenant.token)"))
             #expect(reply.status == 200)
             #expect(Self.who(reply)?["tenantId"] as? String == "tenant-7")
             #expect(reply.header("access-control-allow-origin") == Self.appOrigin)
             #expect(reply.header("access-control-allow-credentials") == "true")
             #expect(reply.header("cache-control") == "private, no-store, no-transform")
             // A query is read-only too; so is the secure cookie name.
-            let query = try await client.get("/trpc/system.whoami", headers: Self.cookieHeaders("__Secure-next-auth.session-token=\(nextAuth.withTenant.token)"))
+            let query = try await client.get(
+                "/trpc/system.whoami", headers: Self.cookieHeaders("__Secure-next-auth.session-token=\(nextAuth.withTenant.token)"))
             #expect(query.status == 200)
             #expect((resultData(try query.json())?["tenantId"] as? String) == "tenant-7")
         }
@@ -144,7 +149,8 @@ import TestSupport
 
     @Test func chunkedSessionCookieAuthenticates() async throws {
         // Big enough that NextAuth splits it (3 933 characters a chunk).
-        let claims = #"{"sub":"user-big","tenantId":"tenant-big","exp":\#(Self.nowSeconds() + 600),"picture":"\#(String(repeating: "p", count: 6000))"}"#
+        let claims =
+            #"{"sub":"user-big","tenantId":"tenant-big","exp":\#(Self.nowSeconds() + 600),"picture":"\#(String(repeating: "p", count: 6000))"}"#
         let token = try AuthFixtures.sessionToken(claims: claims, secret: nextAuth.secret)
         var chunks: [String] = []
         var rest = Substring(token)
@@ -165,12 +171,15 @@ import TestSupport
         let session = try AuthFixtures.sessionToken(
             claims: #"{"sub":"user-1","tenantId":"tenant-a","name":"Ada","exp":\#(Self.nowSeconds() + 600)}"#, secret: nextAuth.secret)
         try await withDatabaseApp({ configure(&$0) }) { _, client in
-            let (_, envelope) = try await client.mutation("agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
+            let (_, envelope) = try await client.mutation(
+                "agents.run", ["agent": "seo", "input": ["content": "Short text about pricing pages.", "primaryKeyword": "pricing"]])
             let runID = try #require(resultData(envelope)?["runId"] as? String)
             let input = #"{"runId":"\#(runID)"}"#
-            let viaParams = try await client.get(try Self.subscriptionPath("agents.onRunEvent", params: ["token": signedToken(tenant: "tenant-a")], input: input))
-            let viaCookie = try await client.get(try Self.subscriptionPath("agents.onRunEvent", input: input),
-                                                 headers: Self.cookieHeaders("next-auth.session-token=\(session)"))
+            let viaParams = try await client.get(
+                try Self.subscriptionPath("agents.onRunEvent", params: ["token": signedToken(tenant: "tenant-a")], input: input))
+            let viaCookie = try await client.get(
+                try Self.subscriptionPath("agents.onRunEvent", input: input),
+                headers: Self.cookieHeaders("next-auth.session-token=\(session)"))
             for reply in [viaParams, viaCookie] {
                 #expect(reply.status == 200)
                 let events = reply.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: {\"") }
@@ -194,18 +203,22 @@ import TestSupport
             #expect(try Self.expectRefused(viaToken).contains("expired"))
             let viaAuthorization = try await client.get(try Self.subscriptionPath(params: ["authorization": "Bearer \(expiredSession)"]))
             #expect(try Self.expectRefused(viaAuthorization).contains("expired"))
-            let viaCookie = try await client.get(try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(expiredSession)"))
+            let viaCookie = try await client.get(
+                try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(expiredSession)"))
             #expect(try Self.expectRefused(viaCookie).contains("expired"))
         }
     }
 
     @Test func wrongSignaturesAreRefusedEveryWay() async throws {
         let forged = Self.hs256(claims: Self.userClaims(), secret: "another-secret-that-is-32-bytes-long!!")
-        let otherSession = try AuthFixtures.sessionToken(claims: #"{"sub":"u","exp":\#(Self.nowSeconds() + 600)}"#,
-                                                         secret: "a-different-nextauth-secret-0123456789")
+        let otherSession = try AuthFixtures.sessionToken(
+            claims: #"{"sub":"u","exp":\#(Self.nowSeconds() + 600)}"#,
+            secret: "a-different-nextauth-secret-0123456789")
         try await withTestApp(configure, procedures: register) { _, client in
             #expect(try Self.expectRefused(try await client.get(try Self.subscriptionPath(params: ["token": forged]))).contains("invalid signature"))
-            #expect(try Self.expectRefused(try await client.get(try Self.subscriptionPath(params: ["token": otherSession]))).contains("decryption failed"))
+            #expect(
+                try Self.expectRefused(try await client.get(try Self.subscriptionPath(params: ["token": otherSession]))).contains("decryption failed")
+            )
             let cookie = try await client.get(try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(otherSession)"))
             #expect(try Self.expectRefused(cookie).contains("decryption failed"))
         }
@@ -214,7 +227,8 @@ import TestSupport
     @Test func algNoneIsRefusedEveryWay() async throws {
         let none = Self.unsignedAlgNone()
         try await withTestApp(configure, procedures: register) { _, client in
-            #expect(try Self.expectRefused(try await client.get(try Self.subscriptionPath(params: ["token": none]))).contains("unsupported algorithm"))
+            #expect(
+                try Self.expectRefused(try await client.get(try Self.subscriptionPath(params: ["token": none]))).contains("unsupported algorithm"))
             let authorization = try await client.get(try Self.subscriptionPath(params: ["authorization": "Bearer \(none)"]))
             #expect(try Self.expectRefused(authorization).contains("unsupported algorithm"))
             let cookie = try await client.get(try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(none)"))
@@ -229,7 +243,9 @@ import TestSupport
             let write = try await client.request("POST", "/trpc/test.touch", headers: headers, body: Data("{}".utf8))
             #expect(try Self.expectRefused(write) == "Authentication required")
             // The same cookie on a read is good, and the same write with the header is too.
-            #expect(try await client.get("/trpc/system.whoami", headers: Self.cookieHeaders("next-auth.session-token=\(nextAuth.withTenant.token)")).status == 200)
+            #expect(
+                try await client.get("/trpc/system.whoami", headers: Self.cookieHeaders("next-auth.session-token=\(nextAuth.withTenant.token)"))
+                    .status == 200)
             headers["Authorization"] = "Bearer \(nextAuth.withTenant.token)"
             #expect(try await client.request("POST", "/trpc/test.touch", headers: headers, body: Data("{}".utf8)).status == 200)
         }
@@ -248,15 +264,24 @@ import TestSupport
             #expect(try await client.get(path, headers: Self.cookieHeaders(cookie, origin: "http://other.test")).status == 200)
         }
         // `*` lets any origin read with a header, never with a cookie.
-        try await withTestApp({ configure(&$0); $0.corsOrigins = ["*"] }, procedures: register) { _, client in
+        try await withTestApp(
+            {
+                configure(&$0); $0.corsOrigins = ["*"]
+            }, procedures: register
+        ) { _, client in
             let reply = try await client.get(try Self.subscriptionPath(), headers: Self.cookieHeaders(cookie))
             try Self.expectRefused(reply)
         }
     }
 
     @Test func withoutNextAuthSecretTheCookieIsIgnored() async throws {
-        try await withTestApp({ configure(&$0); $0.nextAuthSecret = nil }, procedures: register) { _, client in
-            let reply = try await client.get(try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(nextAuth.withTenant.token)"))
+        try await withTestApp(
+            {
+                configure(&$0); $0.nextAuthSecret = nil
+            }, procedures: register
+        ) { _, client in
+            let reply = try await client.get(
+                try Self.subscriptionPath(), headers: Self.cookieHeaders("next-auth.session-token=\(nextAuth.withTenant.token)"))
             #expect(try Self.expectRefused(reply) == "Authentication required")
         }
     }
@@ -310,8 +335,11 @@ import TestSupport
             bodies.append(try await client.get(try Self.subscriptionPath(params: ["authorization": "Bearer \(forged)"])).text)
             bodies.append(try await client.get(try Self.subscriptionPath(rawParams: #"{"token":"\#(secrets[3])""#)).text)  // malformed
             bodies.append(try await client.get(try Self.subscriptionPath(rawParams: #"{"token":"\#(secrets[3])","n":1}"#)).text)
-            bodies.append(try await client.get(try Self.subscriptionPath(params: ["token": nextAuth.withTenant.token]),
-                                               headers: ["Authorization": "Bearer \(good)"]).text)  // twice
+            bodies.append(
+                try await client.get(
+                    try Self.subscriptionPath(params: ["token": nextAuth.withTenant.token]),
+                    headers: ["Authorization": "Bearer \(good)"]
+                ).text)  // twice
             bodies.append(try await client.get("/trpc/no.such?connectionParams=" + Self.encodeURIComponent(#"{"token":"\#(good)"}"#)).text)
             bodies.append(try await client.get("/nowhere?connectionParams=" + Self.encodeURIComponent(#"{"token":"\#(good)"}"#)).text)
             let metrics = try await client.get("/metrics").text

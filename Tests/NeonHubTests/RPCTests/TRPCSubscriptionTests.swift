@@ -1,12 +1,14 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// Subscriptions as Server-Sent Events in tRPC v11 `httpSubscriptionLink` format.
 @Suite struct TRPCSubscriptionTests {
     struct TickInput: RPCInput {
-        static let schema = JSONSchema.object([("count", .integer(minimum: 1, maximum: 10)), ("fail", .boolean), ("lastEventId", .string())], required: ["count"])
+        static let schema = JSONSchema.object(
+            [("count", .integer(minimum: 1, maximum: 10)), ("fail", .boolean), ("lastEventId", .string())], required: ["count"])
         let count: Int
         let fail: Bool?
     }

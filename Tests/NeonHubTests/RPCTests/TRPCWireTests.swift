@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeonHub
 import TestSupport
+import Testing
+
+@testable import NeonHub
 
 /// The tRPC wire format over real HTTP, with the bytes a stock tRPC v11 client sends.
 @Suite struct TRPCWireTests {
@@ -43,7 +44,8 @@ import TestSupport
     @Test func batchedMutationsOverPost() async throws {
         try await withTestApp { _, client in
             let body = Data(#"{"0":{"message":"a"},"1":{"message":"b","times":2}}"#.utf8)
-            let reply = try await client.request("POST", "/trpc/system.echo,system.echo?batch=1", headers: ["Content-Type": "application/json"], body: body)
+            let reply = try await client.request(
+                "POST", "/trpc/system.echo,system.echo?batch=1", headers: ["Content-Type": "application/json"], body: body)
             #expect(reply.status == 200)
             let array = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
             let messages = array.compactMap { (($0["result"] as? [String: Any])?["data"] as? [String: Any])?["message"] as? String }
@@ -65,8 +67,9 @@ import TestSupport
             }
         }) { _, client in
             let body = Data(#"{"0":{"message":"a"},"1":{"message":"b"},"3":{"message":"d","times":2}}"#.utf8)
-            let reply = try await client.request("POST", "/trpc/test.slowEcho,system.echo,test.slowFail,system.echo?batch=1",
-                                                 headers: ["Content-Type": "application/json"], body: body)
+            let reply = try await client.request(
+                "POST", "/trpc/test.slowEcho,system.echo,test.slowFail,system.echo?batch=1",
+                headers: ["Content-Type": "application/json"], body: body)
             #expect(reply.status == 207)
             let array = try #require(try JSONSerialization.jsonObject(with: reply.body) as? [[String: Any]])
             let messages = array.map { (($0["result"] as? [String: Any])?["data"] as? [String: Any])?["message"] as? String }
@@ -80,9 +83,10 @@ import TestSupport
         try await withTestApp { _, client in
             let input = #"{"0":{"message":"hi"}}"#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
             _ = input
-            let reply = try await client.request("POST", "/trpc/system.echo,system.nope?batch=1",
-                                                 headers: ["Content-Type": "application/json", "trpc-accept": "application/jsonl"],
-                                                 body: Data(#"{"0":{"message":"hi"}}"#.utf8))
+            let reply = try await client.request(
+                "POST", "/trpc/system.echo,system.nope?batch=1",
+                headers: ["Content-Type": "application/json", "trpc-accept": "application/jsonl"],
+                body: Data(#"{"0":{"message":"hi"}}"#.utf8))
             #expect(reply.status == 200)
             #expect(reply.header("content-type") == "application/jsonl")
             let lines = reply.text.split(separator: "\n")
@@ -100,7 +104,8 @@ import TestSupport
             let mutationAsGet = try await client.get("/trpc/system.echo?input=%7B%22message%22%3A%22x%22%7D")
             #expect(mutationAsGet.status == 405)
             #expect(errorData(try envelope(mutationAsGet))?["code"] as? String == "METHOD_NOT_SUPPORTED")
-            let queryAsPost = try await client.request("POST", "/trpc/system.ping", headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
+            let queryAsPost = try await client.request(
+                "POST", "/trpc/system.ping", headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
             #expect(queryAsPost.status == 405)
             let head = try await client.request("HEAD", "/trpc/system.ping")
             #expect(head.status == 204)
@@ -115,12 +120,14 @@ import TestSupport
 
     @Test func malformedAndInvalidInputIsBadRequestWithIssues() async throws {
         try await withTestApp { _, client in
-            let malformed = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"], body: Data("{nope".utf8))
+            let malformed = try await client.request(
+                "POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"], body: Data("{nope".utf8))
             #expect(malformed.status == 400)
             #expect(errorData(try envelope(malformed))?["code"] as? String == "BAD_REQUEST")
 
-            let invalid = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
-                                                   body: Data(#"{"times":9,"extra":true}"#.utf8))
+            let invalid = try await client.request(
+                "POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
+                body: Data(#"{"times":9,"extra":true}"#.utf8))
             #expect(invalid.status == 400)
             let object = try envelope(invalid)
             #expect((object["error"] as? [String: Any])?["code"] as? Int == -32600)
@@ -128,14 +135,16 @@ import TestSupport
             let paths = Set(issues.compactMap { ($0["path"] as? [String])?.joined(separator: ".") })
             #expect(paths == ["message", "times", "extra"])
 
-            let wrongType = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
-                                                     body: Data(#"{"message":42}"#.utf8))
+            let wrongType = try await client.request(
+                "POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
+                body: Data(#"{"message":42}"#.utf8))
             #expect(wrongType.status == 400)
             let emptyBody = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"])
             #expect(emptyBody.status == 400)
             // Found by schemathesis: NUL cannot be stored in PostgreSQL text; refused up front.
-            let nul = try await client.request("POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
-                                               body: Data(#"{"message":"a\u0000b"}"#.utf8))
+            let nul = try await client.request(
+                "POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
+                body: Data(#"{"message":"a\u0000b"}"#.utf8))
             #expect(nul.status == 400)
             #expect(nul.text.contains("NUL"))
         }
@@ -162,9 +171,12 @@ import TestSupport
     }
 
     @Test func adminProceduresRefuseUsers() async throws {
-        try await withTestApp({ $0.jwtSecret = testJWTSecret }, procedures: { registry in
-            registry.query("test.adminOnly", auth: .admin, summary: "test", input: NoInput.self) { _, _ in NoOutput() }
-        }) { _, client in
+        try await withTestApp(
+            { $0.jwtSecret = testJWTSecret },
+            procedures: { registry in
+                registry.query("test.adminOnly", auth: .admin, summary: "test", input: NoInput.self) { _, _ in NoOutput() }
+            }
+        ) { _, client in
             let user = try await client.get("/trpc/test.adminOnly", headers: ["Authorization": "Bearer \(signedToken(role: .user))"])
             #expect(user.status == 403)
             let admin = try await client.get("/trpc/test.adminOnly", headers: ["Authorization": "Bearer \(signedToken(role: .admin))"])
@@ -200,13 +212,18 @@ import TestSupport
 
     @Test func corsPreflightAndHeaders() async throws {
         try await withTestApp({ $0.corsOrigins = ["http://localhost:3000"] }) { _, client in
-            let preflight = try await client.request("OPTIONS", "/trpc/system.ping", headers: [
-                "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type, authorization"])
+            let preflight = try await client.request(
+                "OPTIONS", "/trpc/system.ping",
+                headers: [
+                    "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": "content-type, authorization",
+                ])
             #expect(preflight.status == 204)
             #expect(preflight.header("access-control-allow-origin") == "http://localhost:3000")
             #expect(preflight.header("access-control-allow-credentials") == "true")
             #expect(preflight.header("access-control-allow-headers") == "content-type, authorization")
-            let denied = try await client.request("OPTIONS", "/trpc/system.ping", headers: ["Origin": "http://evil.example", "Access-Control-Request-Method": "GET"])
+            let denied = try await client.request(
+                "OPTIONS", "/trpc/system.ping", headers: ["Origin": "http://evil.example", "Access-Control-Request-Method": "GET"])
             #expect(denied.status == 403)
             let normal = try await client.get("/trpc/system.ping", headers: ["Origin": "http://localhost:3000"])
             #expect(normal.header("access-control-allow-origin") == "http://localhost:3000")
@@ -226,7 +243,9 @@ import TestSupport
                 #expect(item[procedure.kind == .mutation ? "post" : "get"] != nil)
             }
             let echo = try #require((paths["/trpc/system.echo"] as? [String: Any])?["post"] as? [String: Any])
-            let schema = try #require((((echo["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: Any])
+            let schema = try #require(
+                (((echo["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"]
+                    as? [String: Any])
             #expect(schema["required"] as? [String] == ["message"])
         }
     }

@@ -1,13 +1,16 @@
 import Foundation
 import Logging
 import Synchronization
-@testable import NeonHub
 import TestSupport
 
+@testable import NeonHub
+
 /// Starts a NeonHub server on an ephemeral loopback port for one test.
-func withTestApp<T>(_ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [], jobHandlers: [JobKind: any JobHandler] = [:],
-                   procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in }, logger: Logger = Logger(label: "test"),
-                   _ body: (NeonHubServer, HTTPTestClient) async throws -> T) async throws -> T {
+func withTestApp<T>(
+    _ configure: (inout AppConfig) -> Void = { _ in }, agents: [any Agent] = [], jobHandlers: [JobKind: any JobHandler] = [:],
+    procedures: @escaping @Sendable (ProcedureRegistry) -> Void = { _ in }, logger: Logger = Logger(label: "test"),
+    _ body: (NeonHubServer, HTTPTestClient) async throws -> T
+) async throws -> T {
     var config = AppConfig()
     config.host = "127.0.0.1"
     config.port = 0
@@ -36,17 +39,20 @@ func signedToken(tenant: String = "tenant-a", role: Role = .user, subject: Strin
 }
 
 /// Like `withTestApp`, on a fresh database of the test cluster, migrated, with bearer auth on.
-func withDatabaseApp(agents: [any Agent] = [], jobHandlers: [JobKind: any JobHandler] = [:], databaseURL: String? = nil, logger: Logger = Logger(label: "test"),
-                     _ configure: @escaping (inout AppConfig) -> Void = { _ in },
-                     _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+func withDatabaseApp(
+    agents: [any Agent] = [], jobHandlers: [JobKind: any JobHandler] = [:], databaseURL: String? = nil, logger: Logger = Logger(label: "test"),
+    _ configure: @escaping (inout AppConfig) -> Void = { _ in },
+    _ body: (NeonHubServer, HTTPTestClient) async throws -> Void
+) async throws {
     let url = try databaseURL ?? ThrowawayPostgres.freshDatabase()
-    try await withTestApp({
-        $0.useDatabase = true
-        $0.databaseURL = url
-        $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
-        $0.jwtSecret = testJWTSecret
-        configure(&$0)
-    }, agents: agents, jobHandlers: jobHandlers, logger: logger, body)
+    try await withTestApp(
+        {
+            $0.useDatabase = true
+            $0.databaseURL = url
+            $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
+            $0.jwtSecret = testJWTSecret
+            configure(&$0)
+        }, agents: agents, jobHandlers: jobHandlers, logger: logger, body)
 }
 
 /// A clock for time-based state machines, advanced by hand.

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// `X-DocuSign-Signature-1` (and `-2`… per Connect key): base64 HMAC-SHA256 of the body.
@@ -9,12 +10,20 @@ import Testing
 
     @Test func aValidSignatureIsAcceptedInAnyNumberedHeader() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-DocuSign-Signature-1", Self.expected)])) == nil)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-DocuSign-Signature-1", "AAAA"), ("X-DocuSign-Signature-2", Self.expected)])) == nil)
+        #expect(
+            WebhookVectors.outcome(
+                scheme, WebhookVectors.request(headers: [("X-DocuSign-Signature-1", "AAAA"), ("X-DocuSign-Signature-2", Self.expected)])) == nil)
     }
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-DocuSign-Signature-1", Self.expected)])) == .invalidSignature)
-        #expect(WebhookVectors.outcome(DocuSignSignature(secrets: ["other"]), WebhookVectors.request(headers: [("X-DocuSign-Signature-1", Self.expected)])) == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-DocuSign-Signature-1", Self.expected)]))
+                == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                DocuSignSignature(secrets: ["other"]), WebhookVectors.request(headers: [("X-DocuSign-Signature-1", Self.expected)]))
+                == .invalidSignature)
     }
 
     @Test func aMissingHeaderIsRefused() {

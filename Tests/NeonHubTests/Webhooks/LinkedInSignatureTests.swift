@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// `X-LI-Signature: hmacsha256=<hex>` over the body, and the `challengeCode` answer.
@@ -13,8 +14,14 @@ import Testing
     }
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-LI-Signature", "hmacsha256=" + Self.expected)])) == .invalidSignature)
-        #expect(WebhookVectors.outcome(LinkedInSignature(clientSecret: "other"), WebhookVectors.request(headers: [("X-LI-Signature", "hmacsha256=" + Self.expected)])) == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-LI-Signature", "hmacsha256=" + Self.expected)]))
+                == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                LinkedInSignature(clientSecret: "other"), WebhookVectors.request(headers: [("X-LI-Signature", "hmacsha256=" + Self.expected)]))
+                == .invalidSignature)
     }
 
     @Test func aMissingHeaderIsRefused() {
@@ -24,6 +31,7 @@ import Testing
     @Test func theChallengeResponseIsTheHexHMACOfTheCode() {
         // The code is the example of LinkedIn's webhook-validation page.
         // python3 -c 'import hmac,hashlib;print(hmac.new(b"linkedin-client-test",b"890e4665-4dfe-4ab1-b689-ed553bceeed0",hashlib.sha256).hexdigest())'
-        #expect(scheme.challengeResponse("890e4665-4dfe-4ab1-b689-ed553bceeed0") == "e27031cc6ad6c11ebc1239553fd339dfc7f841a5e0f35c6a9c92421c96dab838")
+        #expect(
+            scheme.challengeResponse("890e4665-4dfe-4ab1-b689-ed553bceeed0") == "e27031cc6ad6c11ebc1239553fd339dfc7f841a5e0f35c6a9c92421c96dab838")
     }
 }

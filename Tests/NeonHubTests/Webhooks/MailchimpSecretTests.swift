@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// Mailchimp is unsigned: the URL's `?secret=` must equal `MAILCHIMP_WEBHOOK_SECRET`.

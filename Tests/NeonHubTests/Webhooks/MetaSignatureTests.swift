@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// `X-Hub-Signature-256: sha256=<hex>` over the raw body with the app secret.
@@ -10,17 +11,26 @@ import Testing
     @Test func aValidSignatureIsAccepted() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Hub-Signature-256", Self.expected)])) == nil)
         // Header names are case-insensitive; hex digits may be upper-case.
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("x-hub-signature-256", "sha256=" + Self.expected.dropFirst(7).uppercased())])) == nil)
+        #expect(
+            WebhookVectors.outcome(
+                scheme, WebhookVectors.request(headers: [("x-hub-signature-256", "sha256=" + Self.expected.dropFirst(7).uppercased())])) == nil)
     }
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-Hub-Signature-256", Self.expected)])) == .invalidSignature)
-        #expect(WebhookVectors.outcome(MetaSignature(appSecret: "another-secret"), WebhookVectors.request(headers: [("X-Hub-Signature-256", Self.expected)])) == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-Hub-Signature-256", Self.expected)]))
+                == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                MetaSignature(appSecret: "another-secret"), WebhookVectors.request(headers: [("X-Hub-Signature-256", Self.expected)]))
+                == .invalidSignature)
     }
 
     @Test func aMissingOrMalformedHeaderIsRefused() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [])) == .missingSignature)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Hub-Signature-256", String(Self.expected.dropFirst(7)))])) == .missingSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Hub-Signature-256", String(Self.expected.dropFirst(7)))]))
+                == .missingSignature)
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Hub-Signature-256", "sha256=zz")])) == .invalidSignature)
     }
 }

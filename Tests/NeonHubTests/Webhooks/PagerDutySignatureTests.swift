@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>]` over the body.
@@ -9,14 +10,25 @@ import Testing
 
     @Test func aValidSignatureIsAcceptedAlsoAmongOthers() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")])) == nil)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(String(repeating: "0", count: 64)),v1=\(Self.expected)")])) == nil)
-        #expect(WebhookVectors.outcome(PagerDutySignature(secrets: ["old", "pagerduty-secret-test"]),
-                                       WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")])) == nil)
+        #expect(
+            WebhookVectors.outcome(
+                scheme, WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(String(repeating: "0", count: 64)),v1=\(Self.expected)")]))
+                == nil)
+        #expect(
+            WebhookVectors.outcome(
+                PagerDutySignature(secrets: ["old", "pagerduty-secret-test"]),
+                WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")])) == nil)
     }
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")])) == .invalidSignature)
-        #expect(WebhookVectors.outcome(PagerDutySignature(secrets: ["other"]), WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")])) == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")]))
+                == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(
+                PagerDutySignature(secrets: ["other"]), WebhookVectors.request(headers: [("X-PagerDuty-Signature", "v1=\(Self.expected)")]))
+                == .invalidSignature)
     }
 
     @Test func aMissingHeaderIsRefused() {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// `X-Shopify-Hmac-Sha256: <base64>` over the raw body with the app secret.
@@ -12,8 +13,12 @@ import Testing
     }
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-Shopify-Hmac-Sha256", Self.expected)])) == .invalidSignature)
-        #expect(WebhookVectors.outcome(ShopifySignature(apiSecret: "other"), WebhookVectors.request(headers: [("X-Shopify-Hmac-Sha256", Self.expected)])) == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: [("X-Shopify-Hmac-Sha256", Self.expected)]))
+                == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(ShopifySignature(apiSecret: "other"), WebhookVectors.request(headers: [("X-Shopify-Hmac-Sha256", Self.expected)]))
+                == .invalidSignature)
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Shopify-Hmac-Sha256", "not base64!")])) == .invalidSignature)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// `X-Slack-Signature: v0=<hex>` over `v0:<timestamp>:<body>`, five-minute window.
@@ -11,11 +12,15 @@ import Testing
 
     @Test func aValidSignatureIsAccepted() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers)) == nil)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers), at: WebhookVectors.signedDate.addingTimeInterval(299)) == nil)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers), at: WebhookVectors.signedDate.addingTimeInterval(299))
+                == nil)
     }
 
     @Test func aStaleTimestampIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers), at: WebhookVectors.signedDate.addingTimeInterval(301)) == .staleTimestamp)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers), at: WebhookVectors.signedDate.addingTimeInterval(301))
+                == .staleTimestamp)
     }
 
     @Test func aTamperedBodyAnotherSecretOrAnotherTimestampIsRefused() {
@@ -28,6 +33,8 @@ import Testing
     @Test func aMissingHeaderIsRefused() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [])) == .missingSignature)
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Slack-Signature", Self.expected)])) == .missingSignature)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Slack-Request-Timestamp", "\(WebhookVectors.signedAt)")])) == .missingSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("X-Slack-Request-Timestamp", "\(WebhookVectors.signedAt)")]))
+                == .missingSignature)
     }
 }

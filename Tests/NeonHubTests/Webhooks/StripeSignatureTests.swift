@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// `Stripe-Signature: t=…,v1=…` over `"<t>.<body>"`, 300 s tolerance, several v1 values and
@@ -31,8 +32,12 @@ import Testing
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {
         let scheme = StripeSignature(secrets: ["whsec_test_a"])
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: Self.header(Self.signedWithA))) == .invalidSignature)
-        #expect(WebhookVectors.outcome(StripeSignature(secrets: ["whsec_other"]), WebhookVectors.request(headers: Self.header(Self.signedWithA))) == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(body: WebhookVectors.tampered, headers: Self.header(Self.signedWithA)))
+                == .invalidSignature)
+        #expect(
+            WebhookVectors.outcome(StripeSignature(secrets: ["whsec_other"]), WebhookVectors.request(headers: Self.header(Self.signedWithA)))
+                == .invalidSignature)
         // The timestamp is signed too: changing it breaks the signature.
         let moved = [("Stripe-Signature", "t=\(WebhookVectors.signedAt + 1),v1=\(Self.signedWithA)")]
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: moved)) == .invalidSignature)
@@ -58,7 +63,10 @@ import Testing
     @Test func aMissingOrIncompleteHeaderIsRefused() {
         let scheme = StripeSignature(secrets: ["whsec_test_a"])
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [])) == .missingSignature)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("Stripe-Signature", "v1=\(Self.signedWithA)")])) == .missingSignature)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("Stripe-Signature", "t=\(WebhookVectors.signedAt)")])) == .missingSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("Stripe-Signature", "v1=\(Self.signedWithA)")])) == .missingSignature)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("Stripe-Signature", "t=\(WebhookVectors.signedAt)")]))
+                == .missingSignature)
     }
 }

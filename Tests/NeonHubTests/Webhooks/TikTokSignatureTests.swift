@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// `TikTok-Signature: t=…,s=<hex>` over `"<t>.<body>"` with the client secret.
@@ -11,11 +12,15 @@ import Testing
 
     @Test func aValidSignatureIsAccepted() {
         #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers)) == nil)
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("Tiktok-Signature", "t=\(WebhookVectors.signedAt),s=\(Self.expected)")])) == nil)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: [("Tiktok-Signature", "t=\(WebhookVectors.signedAt),s=\(Self.expected)")]))
+                == nil)
     }
 
     @Test func aStaleTimestampIsRefused() {
-        #expect(WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers), at: WebhookVectors.signedDate.addingTimeInterval(301)) == .staleTimestamp)
+        #expect(
+            WebhookVectors.outcome(scheme, WebhookVectors.request(headers: Self.headers), at: WebhookVectors.signedDate.addingTimeInterval(301))
+                == .staleTimestamp)
     }
 
     @Test func aTamperedBodyOrAnotherSecretIsRefused() {

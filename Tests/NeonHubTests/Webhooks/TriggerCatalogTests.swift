@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeonHub
 
 /// `configs/triggers.json`: the shipped file is valid against the built-in agents, an invalid
@@ -9,8 +10,10 @@ import Testing
 
     @Test func theShippedFileLoads() throws {
         let catalog = try TriggerCatalog.load(path: "configs/triggers.json", agents: Self.agents)
-        for (connector, type) in [("shopify", "inventory_levels/update"), ("shopify", "orders/create"), ("stripe", "payment_intent.succeeded"),
-                                  ("stripe", "invoice.payment_failed"), ("stripe", "charge.refunded"), ("meta", "feed")] {
+        for (connector, type) in [
+            ("shopify", "inventory_levels/update"), ("shopify", "orders/create"), ("stripe", "payment_intent.succeeded"),
+            ("stripe", "invoice.payment_failed"), ("stripe", "charge.refunded"), ("meta", "feed"),
+        ] {
             #expect(catalog.trigger(connector: connector, eventType: type) != nil, "\(connector) \(type)")
         }
     }
@@ -25,11 +28,21 @@ import Testing
                 return error.code == .invalidTriggers ? error.message : "wrong code"
             }
         }
-        #expect(problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "nobody"}]}"#) == "t.json: triggers[0].agent: no agent named nobody")
-        #expect(problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "support", "intent": "dance"}]}"#)?.contains("does not handle dance") == true)
-        #expect(problem(#"{"triggers": [{"connector": "myspace", "eventType": "x", "agent": "support"}]}"#)?.contains("triggers[0].connector") == true)
-        #expect(problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "support"}, {"connector": "stripe", "eventType": "x", "agent": "email"}]}"#)?.contains("triggers[1]") == true)
-        #expect(problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "support", "when": {"path": "a"}}]}"#)?.contains("when") == true)
+        #expect(
+            problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "nobody"}]}"#)
+                == "t.json: triggers[0].agent: no agent named nobody")
+        #expect(
+            problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "support", "intent": "dance"}]}"#)?.contains(
+                "does not handle dance") == true)
+        #expect(
+            problem(#"{"triggers": [{"connector": "myspace", "eventType": "x", "agent": "support"}]}"#)?.contains("triggers[0].connector") == true)
+        #expect(
+            problem(
+                #"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "support"}, {"connector": "stripe", "eventType": "x", "agent": "email"}]}"#
+            )?.contains("triggers[1]") == true)
+        #expect(
+            problem(#"{"triggers": [{"connector": "stripe", "eventType": "x", "agent": "support", "when": {"path": "a"}}]}"#)?.contains("when")
+                == true)
         #expect(problem(#"{"rules": []}"#)?.contains("\"triggers\" array") == true)
         #expect(problem(#"{"triggers": []}"#) == nil)
     }
@@ -47,8 +60,11 @@ import Testing
 
     @Test func templatesAndConditionsReadThePayload() {
         let payload: JSONValue = .object(["available": .number(3), "name": .string("#1001"), "data": .object(["items": .array([.string("a")])])])
-        let rendered = TriggerCatalog.render(.object(["text": .string("Order {{name}} has {{ available }} left, {{missing}}."),
-                                                     "items": .string("{{data.items}}"), "fixed": .number(1)]), payload: payload)
+        let rendered = TriggerCatalog.render(
+            .object([
+                "text": .string("Order {{name}} has {{ available }} left, {{missing}}."),
+                "items": .string("{{data.items}}"), "fixed": .number(1),
+            ]), payload: payload)
         #expect(rendered == .object(["text": .string("Order #1001 has 3 left, ."), "items": .array([.string("a")]), "fixed": .number(1)]))
         #expect(TriggerCatalog.Condition(path: "available", lessThanOrEqual: 5).holds(for: payload))
         #expect(!TriggerCatalog.Condition(path: "available", lessThanOrEqual: 2).holds(for: payload))

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `/webhooks/*` over real sockets against a real Postgres: signed deliveries stored once,
@@ -33,9 +34,12 @@ import TestSupport
     static let order = ##"{"id":4501,"name":"#1001","email":"jon@example.com","total_price":"199.00","currency":"USD"}"##
     static let orderSignature = "rxmnrA76WywPnksHZK/bPNCDa/HKwQepQ4GlpYv3Iuw="
 
-    static func shopifyHeaders(webhookID: String, shop: String = "neonhub-demo.myshopify.com", signature: String = orderSignature) -> [String: String] {
-        ["Content-Type": "application/json", "X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": shop,
-         "X-Shopify-Webhook-Id": webhookID, "X-Shopify-Hmac-Sha256": signature]
+    static func shopifyHeaders(webhookID: String, shop: String = "neonhub-demo.myshopify.com", signature: String = orderSignature) -> [String: String]
+    {
+        [
+            "Content-Type": "application/json", "X-Shopify-Topic": "orders/create", "X-Shopify-Shop-Domain": shop,
+            "X-Shopify-Webhook-Id": webhookID, "X-Shopify-Hmac-Sha256": signature,
+        ]
     }
 
     static func count(_ pool: PostgresPool, _ sql: PostgresQuery) async throws -> Int {
@@ -44,7 +48,8 @@ import TestSupport
 
     /// A Shopify connection of tenant-a for the shop `neonhub-demo` (routed by its `shop` variable).
     static func connectShop(_ pool: PostgresPool, tenant: String = "tenant-a") async throws -> UUID {
-        try await pool.query("""
+        try await pool.query(
+            """
             INSERT INTO connections (tenant_id, connector, name, variables) VALUES (\(tenant), 'shopify', 'Demo shop', '{"shop": "neonhub-demo"}')
             RETURNING id
             """)[0].decode("id", as: UUID.self)
@@ -70,7 +75,8 @@ import TestSupport
             let headers = try rows[0].decodeJSON("headers", as: JSONValue.self)
             #expect(headers["x-shopify-hmac-sha256"] == nil && headers["x-shopify-topic"] == .string("orders/create"))
             let rowID = try rows[0].decode("id", as: UUID.self)
-            let jobs = try await pool.query("SELECT kind, status, tenant_id, connection_id, idempotency_key, max_attempts FROM publish_jobs WHERE webhook_event_id = \(rowID)")
+            let jobs = try await pool.query(
+                "SELECT kind, status, tenant_id, connection_id, idempotency_key, max_attempts FROM publish_jobs WHERE webhook_event_id = \(rowID)")
             try #require(jobs.count == 1)
             #expect(try jobs[0].decode("kind", as: String.self) == "webhook_event")
             #expect(try jobs[0].decode("status", as: String.self) == "queued")
@@ -85,8 +91,9 @@ import TestSupport
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM publish_jobs") == 1)
 
             // A shop nobody connected: stored as unmatched, acknowledged, nothing queued.
-            let stranger = try await client.request("POST", "/webhooks/shopify",
-                                                    headers: Self.shopifyHeaders(webhookID: "b54557e4-0002", shop: "elsewhere.myshopify.com"), body: body)
+            let stranger = try await client.request(
+                "POST", "/webhooks/shopify",
+                headers: Self.shopifyHeaders(webhookID: "b54557e4-0002", shop: "elsewhere.myshopify.com"), body: body)
             #expect(stranger.status == 200)
             let unmatched = try await pool.query("SELECT status, tenant_id FROM webhook_events WHERE event_id = 'b54557e4-0002'")
             #expect(try unmatched.first?.decode("status", as: String.self) == "unmatched")
@@ -95,10 +102,12 @@ import TestSupport
 
             // Mailchimp's secret travels in the URL: accepted with it, refused without, logged nowhere.
             let form = Data("type=subscribe&fired_at=2026-01-01+00%3A00%3A00&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=ada%40example.com".utf8)
-            let mailchimp = try await client.request("POST", "/webhooks/mailchimp?secret=mailchimp-secret-e2e-47d0",
-                                                     headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
+            let mailchimp = try await client.request(
+                "POST", "/webhooks/mailchimp?secret=mailchimp-secret-e2e-47d0",
+                headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
             #expect(mailchimp.status == 200)
-            let wrongSecret = try await client.request("POST", "/webhooks/mailchimp?secret=guess", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
+            let wrongSecret = try await client.request(
+                "POST", "/webhooks/mailchimp?secret=guess", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
             #expect(wrongSecret.status == 401)
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events WHERE connector = 'mailchimp'") == 1)
 
@@ -118,9 +127,10 @@ import TestSupport
         try await withDatabaseApp(logger: capture.logger(), Self.plant) { server, client in
             let pool = try #require(server.database?.pool)
             _ = try await Self.connectShop(pool)
-            let forged = try await client.request("POST", "/webhooks/shopify",
-                                                  headers: Self.shopifyHeaders(webhookID: "forged-1", signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
-                                                  body: Data(Self.order.utf8))
+            let forged = try await client.request(
+                "POST", "/webhooks/shopify",
+                headers: Self.shopifyHeaders(webhookID: "forged-1", signature: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+                body: Data(Self.order.utf8))
             #expect(forged.status == 401)
             let error = try #require(try forged.json()["error"] as? [String: Any])
             let data = try #require(error["data"] as? [String: Any])
@@ -130,8 +140,9 @@ import TestSupport
             let missing = try await client.request("POST", "/webhooks/shopify", headers: unsigned, body: Data(Self.order.utf8))
             #expect(missing.status == 401)
             // A signed body whose bytes changed in transit.
-            let tampered = try await client.request("POST", "/webhooks/shopify", headers: Self.shopifyHeaders(webhookID: "forged-3"),
-                                                    body: Data(Self.order.replacingOccurrences(of: "199.00", with: "1.00").utf8))
+            let tampered = try await client.request(
+                "POST", "/webhooks/shopify", headers: Self.shopifyHeaders(webhookID: "forged-3"),
+                body: Data(Self.order.replacingOccurrences(of: "199.00", with: "1.00").utf8))
             #expect(tampered.status == 401)
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events") == 0)
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM publish_jobs") == 0)
@@ -158,16 +169,21 @@ import TestSupport
     @Test func aStripeEventSignedWithTheRotatedSecretIsAccepted() async throws {
         try await withDatabaseApp(Self.plant) { server, client in
             let pool = try #require(server.database?.pool)
-            _ = try await pool.execute("INSERT INTO connections (tenant_id, connector, name, external_account_id) VALUES ('tenant-a', 'stripe', 'Stripe', 'acct_1Test')")
-            let body = #"{"id":"evt_1Test","object":"event","type":"invoice.payment_failed","account":"acct_1Test","data":{"object":{"id":"in_1","number":"INV-7","amount_due":4900,"currency":"usd","customer_name":"Ada"}}}"#
+            _ = try await pool.execute(
+                "INSERT INTO connections (tenant_id, connector, name, external_account_id) VALUES ('tenant-a', 'stripe', 'Stripe', 'acct_1Test')")
+            let body =
+                #"{"id":"evt_1Test","object":"event","type":"invoice.payment_failed","account":"acct_1Test","data":{"object":{"id":"in_1","number":"INV-7","amount_due":4900,"currency":"usd","customer_name":"Ada"}}}"#
             let t = Int(Date().timeIntervalSince1970)
             let signature = WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("\(t).\(body)".utf8), key: Array("whsec_e2e_new_2b90".utf8)))
-            let reply = try await client.request("POST", "/webhooks/stripe", headers: ["Stripe-Signature": "t=\(t),v1=\(signature)"], body: Data(body.utf8))
+            let reply = try await client.request(
+                "POST", "/webhooks/stripe", headers: ["Stripe-Signature": "t=\(t),v1=\(signature)"], body: Data(body.utf8))
             #expect(reply.status == 200)
             let rows = try await pool.query("SELECT status, event_id, event_type, tenant_id FROM webhook_events")
             #expect(try rows.first?.decode("event_id", as: String.self) == "evt_1Test")
             #expect(try rows.first?.decode("status", as: String.self) == "received")
-            let stale = "t=\(t - 3600),v1=" + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("\(t - 3600).\(body)".utf8), key: Array("whsec_e2e_new_2b90".utf8)))
+            let stale =
+                "t=\(t - 3600),v1="
+                + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("\(t - 3600).\(body)".utf8), key: Array("whsec_e2e_new_2b90".utf8)))
             #expect(try await client.request("POST", "/webhooks/stripe", headers: ["Stripe-Signature": stale], body: Data(body.utf8)).status == 401)
         }
     }
@@ -175,11 +191,14 @@ import TestSupport
     @Test func aMetaBatchStoresOneEventPerChange() async throws {
         try await withDatabaseApp(Self.plant) { server, client in
             let pool = try #require(server.database?.pool)
-            _ = try await pool.execute("""
+            _ = try await pool.execute(
+                """
                 INSERT INTO connections (tenant_id, connector, name, accounts) VALUES ('tenant-a', 'meta', 'Pages', '[{"id": "1040", "name": "Page", "kind": "page"}]')
                 """)
-            let body = #"{"object":"page","entry":[{"id":"1040","time":1767225600,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","message":"Love it","post_id":"1040_1"}},{"field":"feed","value":{"item":"reaction","verb":"add","post_id":"1040_1"}}]},{"id":"2050","time":1767225601,"changes":[{"field":"feed","value":{"item":"status","verb":"add"}}]}]}"#
-            let signature = "sha256=" + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array(body.utf8), key: Array("meta-secret-e2e-91ab".utf8)))
+            let body =
+                #"{"object":"page","entry":[{"id":"1040","time":1767225600,"changes":[{"field":"feed","value":{"item":"comment","verb":"add","message":"Love it","post_id":"1040_1"}},{"field":"feed","value":{"item":"reaction","verb":"add","post_id":"1040_1"}}]},{"id":"2050","time":1767225601,"changes":[{"field":"feed","value":{"item":"status","verb":"add"}}]}]}"#
+            let signature =
+                "sha256=" + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array(body.utf8), key: Array("meta-secret-e2e-91ab".utf8)))
             let reply = try await client.request("POST", "/webhooks/meta", headers: ["X-Hub-Signature-256": signature], body: Data(body.utf8))
             #expect(reply.status == 200)
             #expect(try reply.json()["received"] as? Int == 3)
@@ -193,13 +212,16 @@ import TestSupport
         try await withDatabaseApp(Self.plant) { server, client in
             let body = #"{"token":"unused","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}"#
             let t = Int(Date().timeIntervalSince1970)
-            let signature = "v0=" + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("v0:\(t):\(body)".utf8), key: Array("slack-secret-e2e-0c4d".utf8)))
-            let good = try await client.request("POST", "/webhooks/slack", headers: ["X-Slack-Signature": signature, "X-Slack-Request-Timestamp": "\(t)"],
-                                                body: Data(body.utf8))
+            let signature =
+                "v0=" + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("v0:\(t):\(body)".utf8), key: Array("slack-secret-e2e-0c4d".utf8)))
+            let good = try await client.request(
+                "POST", "/webhooks/slack", headers: ["X-Slack-Signature": signature, "X-Slack-Request-Timestamp": "\(t)"],
+                body: Data(body.utf8))
             #expect(good.status == 200)
             #expect(try good.json()["challenge"] as? String == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
-            let forged = try await client.request("POST", "/webhooks/slack", headers: ["X-Slack-Signature": "v0=00", "X-Slack-Request-Timestamp": "\(t)"],
-                                                  body: Data(body.utf8))
+            let forged = try await client.request(
+                "POST", "/webhooks/slack", headers: ["X-Slack-Signature": "v0=00", "X-Slack-Request-Timestamp": "\(t)"],
+                body: Data(body.utf8))
             #expect(forged.status == 401 && !forged.text.contains("3eZbrw1a"))
             let pool = try #require(server.database?.pool)
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events") == 0)
@@ -227,13 +249,20 @@ import TestSupport
     }
 
     @Test func aTwilioMessageIsVerifiedAgainstThePublicURL() async throws {
-        try await withDatabaseApp({ Self.plant(&$0); $0.publicURL = "https://hub.example.com" }) { server, client in
+        try await withDatabaseApp({
+            Self.plant(&$0); $0.publicURL = "https://hub.example.com"
+        }) { server, client in
             let form = "To=%2B15550002&From=%2B15550001&Body=Hello+world&MessageSid=SM0001&AccountSid=AC0001&MessageStatus=received"
-            let signature = Data(HMACSHA1.authenticate(
-                message: Array("https://hub.example.com/webhooks/twilio?tenant=aAccountSidAC0001BodyHello worldFrom+15550001MessageSidSM0001MessageStatusreceivedTo+15550002".utf8),
-                key: Array("twilio-token-e2e-8f15".utf8))).base64EncodedString()
-            let reply = try await client.request("POST", "/webhooks/twilio?tenant=a", headers: ["Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature],
-                                                 body: Data(form.utf8))
+            let signature = Data(
+                HMACSHA1.authenticate(
+                    message: Array(
+                        "https://hub.example.com/webhooks/twilio?tenant=aAccountSidAC0001BodyHello worldFrom+15550001MessageSidSM0001MessageStatusreceivedTo+15550002"
+                            .utf8),
+                    key: Array("twilio-token-e2e-8f15".utf8))
+            ).base64EncodedString()
+            let reply = try await client.request(
+                "POST", "/webhooks/twilio?tenant=a", headers: ["Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": signature],
+                body: Data(form.utf8))
             #expect(reply.status == 200 && reply.text.contains("<Response>"))
             let pool = try #require(server.database?.pool)
             let row = try await pool.query("SELECT event_id, event_type, account_id, status FROM webhook_events")
@@ -245,7 +274,8 @@ import TestSupport
 
     /// No planted secret in any stored event or job.
     static func expectNoSecretStored(_ pool: PostgresPool) async throws {
-        let text = try await pool.query("""
+        let text = try await pool.query(
+            """
             SELECT coalesce((SELECT string_agg(row_to_json(e)::text, ' ') FROM webhook_events e), '')
                 || coalesce((SELECT string_agg(row_to_json(j)::text, ' ') FROM publish_jobs j), '') AS t
             """)[0].decode("t", as: String.self)

@@ -1,7 +1,8 @@
 import Foundation
 import Postgres
-import Testing
 import TestSupport
+import Testing
+
 @testable import NeonHub
 
 /// `WebhookEventProcessor` against a real database: the trigger's agent runs with the event
@@ -10,8 +11,9 @@ import TestSupport
 @Suite struct WebhookEventProcessorTests {
     /// Posts the suite's signed Shopify order with `webhookID` and returns its row id.
     static func deliverOrder(_ client: HTTPTestClient, _ pool: PostgresPool, webhookID: String) async throws -> UUID {
-        let reply = try await client.request("POST", "/webhooks/shopify", headers: WebhookEndToEndTests.shopifyHeaders(webhookID: webhookID),
-                                             body: Data(WebhookEndToEndTests.order.utf8))
+        let reply = try await client.request(
+            "POST", "/webhooks/shopify", headers: WebhookEndToEndTests.shopifyHeaders(webhookID: webhookID),
+            body: Data(WebhookEndToEndTests.order.utf8))
         #expect(reply.status == 200)
         return try await pool.query("SELECT id FROM webhook_events WHERE event_id = \(webhookID)")[0].decode("id", as: UUID.self)
     }
@@ -46,7 +48,9 @@ import TestSupport
     }
 
     @Test func theQueueWorkersRunWebhookEventJobs() async throws {
-        try await withDatabaseApp({ WebhookEndToEndTests.plant(&$0); $0.workers = 1 }) { server, client in
+        try await withDatabaseApp({
+            WebhookEndToEndTests.plant(&$0); $0.workers = 1
+        }) { server, client in
             let pool = try #require(server.database?.pool)
             _ = try await WebhookEndToEndTests.connectShop(pool)
             let rowID = try await Self.deliverOrder(client, pool, webhookID: "order-evt-queued")
@@ -55,7 +59,8 @@ import TestSupport
             // The event is marked processed inside the job; the job's own state is written just after.
             while ContinuousClock.now < deadline {
                 status = try await pool.query("SELECT status FROM webhook_events WHERE id = \(rowID)")[0].decode("status", as: String.self)
-                jobStatus = try await pool.query("SELECT status FROM publish_jobs WHERE webhook_event_id = \(rowID)")[0].decode("status", as: String.self)
+                jobStatus = try await pool.query("SELECT status FROM publish_jobs WHERE webhook_event_id = \(rowID)")[0].decode(
+                    "status", as: String.self)
                 if status != "received", jobStatus != "queued", jobStatus != "running" { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -69,7 +74,8 @@ import TestSupport
         try await withDatabaseApp(WebhookEndToEndTests.plant) { server, client in
             let pool = try #require(server.database?.pool)
             _ = try await WebhookEndToEndTests.connectShop(pool)
-            _ = try await pool.execute("INSERT INTO webhook_triggers (tenant_id, connector, event_type, enabled) VALUES ('tenant-a', 'shopify', 'orders/create', false)")
+            _ = try await pool.execute(
+                "INSERT INTO webhook_triggers (tenant_id, connector, event_type, enabled) VALUES ('tenant-a', 'shopify', 'orders/create', false)")
             let rowID = try await Self.deliverOrder(client, pool, webhookID: "order-evt-2")
 
             try await server.webhookProcessor.process(eventRowID: rowID)
@@ -99,24 +105,30 @@ import TestSupport
     @Test func aTikTokPublishCompleteConfirmsThePublishJob() async throws {
         try await withDatabaseApp(WebhookEndToEndTests.plant) { server, client in
             let pool = try #require(server.database?.pool)
-            let connectionID = try await pool.query("""
+            let connectionID = try await pool.query(
+                """
                 INSERT INTO connections (tenant_id, connector, name, external_account_id) VALUES ('tenant-a', 'tiktok', 'TikTok', 'openid-7') RETURNING id
                 """)[0].decode("id", as: UUID.self)
-            _ = try await pool.execute("""
+            _ = try await pool.execute(
+                """
                 INSERT INTO publish_jobs (tenant_id, kind, status, connection_id, connector, idempotency_key, max_attempts, remote_id)
                 VALUES ('tenant-a', 'publish', 'unknown', \(connectionID), 'tiktok', 'post-1', 8, 'v_pub_file~v2-1.7')
                 """)
-            let body = #"{"client_key":"awtest","event":"post.publish.complete","create_time":1767225600,"user_openid":"openid-7","content":"{\"publish_id\":\"v_pub_file~v2-1.7\",\"publish_type\":\"DIRECT_PUBLISH\"}"}"#
+            let body =
+                #"{"client_key":"awtest","event":"post.publish.complete","create_time":1767225600,"user_openid":"openid-7","content":"{\"publish_id\":\"v_pub_file~v2-1.7\",\"publish_type\":\"DIRECT_PUBLISH\"}"}"#
             let t = Int(Date().timeIntervalSince1970)
             let s = WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("\(t).\(body)".utf8), key: Array("tiktok-secret-e2e-6e3a".utf8)))
-            #expect(try await client.request("POST", "/webhooks/tiktok", headers: ["TikTok-Signature": "t=\(t),s=\(s)"], body: Data(body.utf8)).status == 200)
+            #expect(
+                try await client.request("POST", "/webhooks/tiktok", headers: ["TikTok-Signature": "t=\(t),s=\(s)"], body: Data(body.utf8)).status
+                    == 200)
             let rowID = try await pool.query("SELECT id FROM webhook_events")[0].decode("id", as: UUID.self)
 
             try await server.webhookProcessor.process(eventRowID: rowID)
 
             let job = try await pool.query("SELECT status, result FROM publish_jobs WHERE idempotency_key = 'post-1'")[0]
             #expect(try job.decode("status", as: String.self) == "succeeded")
-            #expect(JSONPath.text(JSONPath.value(at: "webhook.event", in: try job.decodeJSON("result", as: JSONValue.self))) == "post.publish.complete")
+            #expect(
+                JSONPath.text(JSONPath.value(at: "webhook.event", in: try job.decodeJSON("result", as: JSONValue.self))) == "post.publish.complete")
             #expect(try await pool.query("SELECT status FROM webhook_events WHERE id = \(rowID)")[0].decode("status", as: String.self) == "processed")
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeonHub
 
 /// The webhook secrets and `TRIGGERS_FILE` come from the environment (DESIGN §6), and

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import NeonHub
 
 /// Fixed inputs of the signature tests. Every expected signature in the tests was computed
@@ -17,10 +18,13 @@ enum WebhookVectors {
     static var signedDate: Date { Date(timeIntervalSince1970: TimeInterval(signedAt)) }
 
     /// A delivery to `connector` with `headers`.
-    static func request(_ connector: String = "test", body: String = body, headers: [(String, String)], path: String = "/webhooks/test",
-                        query: String? = nil) -> WebhookRequest {
-        WebhookRequest(connector: connector, method: "POST", body: Array(body.utf8), headers: headers.map { (name: $0.0, value: $0.1) },
-                       path: path, query: query)
+    static func request(
+        _ connector: String = "test", body: String = body, headers: [(String, String)], path: String = "/webhooks/test",
+        query: String? = nil
+    ) -> WebhookRequest {
+        WebhookRequest(
+            connector: connector, method: "POST", body: Array(body.utf8), headers: headers.map { (name: $0.0, value: $0.1) },
+            path: path, query: query)
     }
 
     /// The error code `verify` throws, or nil when it accepts.

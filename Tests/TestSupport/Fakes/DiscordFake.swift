@@ -98,18 +98,23 @@ public final class DiscordFake: Sendable {
     }
 
     /// Three guilds (the bot in two), five channels, one webhook.
-    public static let defaultGuilds = [Guild(id: "1200000000000000001", name: "NeonHub Community"),
-                                       Guild(id: "1200000000000000002", name: "Example Coffee"),
-                                       Guild(id: "1200000000000000003", name: "Not Ours", botIsMember: false)]
+    public static let defaultGuilds = [
+        Guild(id: "1200000000000000001", name: "NeonHub Community"),
+        Guild(id: "1200000000000000002", name: "Example Coffee"),
+        Guild(id: "1200000000000000003", name: "Not Ours", botIsMember: false),
+    ]
     /// The channels of `defaultGuilds`.
-    public static let defaultChannels = [Channel(id: "1300000000000000001", guildID: "1200000000000000001", name: "general"),
-                                         Channel(id: "1300000000000000002", guildID: "1200000000000000001", name: "announcements", type: 5),
-                                         Channel(id: "1300000000000000003", guildID: "1200000000000000001", name: "read-only", botCanSend: false),
-                                         Channel(id: "1300000000000000004", guildID: "1200000000000000002", name: "roastery"),
-                                         Channel(id: "1300000000000000005", guildID: "1200000000000000003", name: "elsewhere")]
+    public static let defaultChannels = [
+        Channel(id: "1300000000000000001", guildID: "1200000000000000001", name: "general"),
+        Channel(id: "1300000000000000002", guildID: "1200000000000000001", name: "announcements", type: 5),
+        Channel(id: "1300000000000000003", guildID: "1200000000000000001", name: "read-only", botCanSend: false),
+        Channel(id: "1300000000000000004", guildID: "1200000000000000002", name: "roastery"),
+        Channel(id: "1300000000000000005", guildID: "1200000000000000003", name: "elsewhere"),
+    ]
     /// The webhook of `defaultChannels[1]`.
-    public static let defaultWebhook = Webhook(id: "1500000000000000001", token: "fakeWebhookToken_abcdefghijklmnopqrstuvwxyz0123456789",
-                                               channelID: "1300000000000000002", name: "Announcer")
+    public static let defaultWebhook = Webhook(
+        id: "1500000000000000001", token: "fakeWebhookToken_abcdefghijklmnopqrstuvwxyz0123456789",
+        channelID: "1300000000000000002", name: "Announcer")
     /// The bot user's id.
     public static let botUserID = "1100000000000000001"
 
@@ -158,8 +163,10 @@ public final class DiscordFake: Sendable {
     private let state = Mutex(State())
 
     /// A fake Discord.
-    public init(guilds: [Guild] = defaultGuilds, channels: [Channel] = defaultChannels, webhooks: [Webhook] = [defaultWebhook],
-                routeLimit: Int = 50, routeWindow: Double = 5) {
+    public init(
+        guilds: [Guild] = defaultGuilds, channels: [Channel] = defaultChannels, webhooks: [Webhook] = [defaultWebhook],
+        routeLimit: Int = 50, routeWindow: Double = 5
+    ) {
         self.guilds = guilds
         self.channels = channels
         self.webhooks = webhooks
@@ -216,7 +223,8 @@ public final class DiscordFake: Sendable {
     public func seedMessage(channelID: String, content: String, authorID: String = "1100000000000000999") -> String {
         state.withLock { state in
             let id = Self.snowflake(&state)
-            state.messages.append(Message(id: id, channelID: channelID, content: content, embeds: Data("[]".utf8), authorID: authorID, username: "someone"))
+            state.messages.append(
+                Message(id: id, channelID: channelID, content: content, embeds: Data("[]".utf8), authorID: authorID, username: "someone"))
             return id
         }
     }
@@ -248,7 +256,8 @@ public final class DiscordFake: Sendable {
         let isWebhook = resource.first == "webhooks"
         if !isWebhook {
             guard let header = request.header("Authorization"), header.hasPrefix("Bot "),
-                  state.withLock({ $0.tokens.contains(String(header.dropFirst(4))) }) else {
+                state.withLock({ $0.tokens.contains(String(header.dropFirst(4))) })
+            else {
                 return error(Failure(status: 401, code: 0, message: "401: Unauthorized"), headers: HTTPHeaders())
             }
         }
@@ -265,8 +274,13 @@ public final class DiscordFake: Sendable {
         let outcome: Result<Reply, Failure>
         switch (request.method, resource.count, resource.first) {
         case ("GET", 2, "users"?) where resource[1] == "@me":
-            outcome = .success(.json(200, object: ["id": Self.botUserID, "username": "NeonHub", "avatar": NSNull(), "discriminator": "0",
-                                                   "global_name": NSNull(), "bot": true, "verified": true, "flags": 0]))
+            outcome = .success(
+                .json(
+                    200,
+                    object: [
+                        "id": Self.botUserID, "username": "NeonHub", "avatar": NSNull(), "discriminator": "0",
+                        "global_name": NSNull(), "bot": true, "verified": true, "flags": 0,
+                    ]))
         case ("GET", 3, "users"?) where resource[1] == "@me" && resource[2] == "guilds":
             outcome = listGuilds(request)
         case ("GET", 3, "guilds"?) where resource[2] == "channels":
@@ -296,7 +310,9 @@ public final class DiscordFake: Sendable {
     private func listGuilds(_ request: Request) -> Result<Reply, Failure> {
         let query = Self.query(request)
         let limit = Int(query["limit"] ?? "200") ?? -1
-        guard (1...200).contains(limit) else { return .failure(Self.formError("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 200.")) }
+        guard (1...200).contains(limit) else {
+            return .failure(Self.formError("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 200."))
+        }
         var mine = guilds.filter(\.botIsMember).sorted { $0.id < $1.id }
         if let after = query["after"] { mine = mine.filter { Self.less(after, $0.id) } }
         if let before = query["before"] { mine = mine.filter { Self.less($0.id, before) } }
@@ -307,19 +323,27 @@ public final class DiscordFake: Sendable {
     }
 
     private func guildChannels(_ guildID: String) -> Result<Reply, Failure> {
-        guard let guild = guilds.first(where: { $0.id == guildID }) else { return .failure(Failure(status: 404, code: 10004, message: "Unknown Guild")) }
+        guard let guild = guilds.first(where: { $0.id == guildID }) else {
+            return .failure(Failure(status: 404, code: 10004, message: "Unknown Guild"))
+        }
         guard guild.botIsMember else { return .failure(Failure(status: 403, code: 50001, message: "Missing Access")) }
         let list = channels.filter { $0.guildID == guildID }.enumerated().map { index, channel -> [String: Any] in
-            ["id": channel.id, "type": channel.type, "guild_id": guildID, "name": channel.name, "position": index, "parent_id": NSNull(),
-             "nsfw": false, "topic": channel.type == 0 ? "Talk about \(channel.name)" : NSNull(), "permission_overwrites": [Any]()]
+            [
+                "id": channel.id, "type": channel.type, "guild_id": guildID, "name": channel.name, "position": index, "parent_id": NSNull(),
+                "nsfw": false, "topic": channel.type == 0 ? "Talk about \(channel.name)" : NSNull(), "permission_overwrites": [Any](),
+            ]
         }
         return .success(.json(200, object: list))
     }
 
     /// The channel the bot may read or write, or Discord's refusal.
     private func channel(_ id: String, write: Bool) -> Result<Channel, Failure> {
-        guard let channel = channels.first(where: { $0.id == id }) else { return .failure(Failure(status: 404, code: 10003, message: "Unknown Channel")) }
-        guard guilds.first(where: { $0.id == channel.guildID })?.botIsMember == true else { return .failure(Failure(status: 403, code: 50001, message: "Missing Access")) }
+        guard let channel = channels.first(where: { $0.id == id }) else {
+            return .failure(Failure(status: 404, code: 10003, message: "Unknown Channel"))
+        }
+        guard guilds.first(where: { $0.id == channel.guildID })?.botIsMember == true else {
+            return .failure(Failure(status: 403, code: 50001, message: "Missing Access"))
+        }
         if write && !channel.botCanSend { return .failure(Failure(status: 403, code: 50013, message: "Missing Permissions")) }
         return .success(channel)
     }
@@ -348,8 +372,9 @@ public final class DiscordFake: Sendable {
             }
             let reference = (body["message_reference"] as? [String: Any])?["message_id"] as? String
             let message = state.withLock { state -> Message in
-                let message = Message(id: Self.snowflake(&state), channelID: target.id, content: content, embeds: embeds, authorID: Self.botUserID,
-                                      username: "NeonHub", referenceID: reference)
+                let message = Message(
+                    id: Self.snowflake(&state), channelID: target.id, content: content, embeds: embeds, authorID: Self.botUserID,
+                    username: "NeonHub", referenceID: reference)
                 state.messages.append(message)
                 return message
             }
@@ -369,22 +394,33 @@ public final class DiscordFake: Sendable {
         var total = 0
         for (index, embed) in embeds.enumerated() {
             let title = embed["title"] as? String ?? "", description = embed["description"] as? String ?? ""
-            if title.count > 256 { return .failure(Self.formError("embeds.\(index).title", "BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length.")) }
-            if description.count > 4096 { return .failure(Self.formError("embeds.\(index).description", "BASE_TYPE_MAX_LENGTH", "Must be 4096 or fewer in length.")) }
+            if title.count > 256 {
+                return .failure(Self.formError("embeds.\(index).title", "BASE_TYPE_MAX_LENGTH", "Must be 256 or fewer in length."))
+            }
+            if description.count > 4096 {
+                return .failure(Self.formError("embeds.\(index).description", "BASE_TYPE_MAX_LENGTH", "Must be 4096 or fewer in length."))
+            }
             let fields = embed["fields"] as? [[String: Any]] ?? []
-            if fields.count > 25 { return .failure(Self.formError("embeds.\(index).fields", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")) }
-            total += title.count + description.count + fields.reduce(0) { $0 + (($1["name"] as? String)?.count ?? 0) + (($1["value"] as? String)?.count ?? 0) }
+            if fields.count > 25 {
+                return .failure(Self.formError("embeds.\(index).fields", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."))
+            }
+            total +=
+                title.count + description.count
+                + fields.reduce(0) { $0 + (($1["name"] as? String)?.count ?? 0) + (($1["value"] as? String)?.count ?? 0) }
             total += ((embed["footer"] as? [String: Any])?["text"] as? String)?.count ?? 0
             total += ((embed["author"] as? [String: Any])?["name"] as? String)?.count ?? 0
         }
         guard total <= 6000 else { return .failure(Self.formError("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")) }
         if let mentions = body["allowed_mentions"] {
-            guard let object = mentions as? [String: Any], (object["parse"] as? [String] ?? []).allSatisfy(["roles", "users", "everyone"].contains) else {
+            guard let object = mentions as? [String: Any], (object["parse"] as? [String] ?? []).allSatisfy(["roles", "users", "everyone"].contains)
+            else {
                 return .failure(Self.formError("allowed_mentions", "ALLOWED_MENTIONS_PARSE_INVALID", "Invalid allowed_mentions"))
             }
         }
         guard !content.isEmpty || !embeds.isEmpty else { return .failure(Failure(status: 400, code: 50006, message: "Cannot send an empty message")) }
-        let data = (try? JSONSerialization.data(withJSONObject: embeds.map { $0.merging(["type": "rich"]) { old, _ in old } }, options: [.sortedKeys])) ?? Data("[]".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: embeds.map { $0.merging(["type": "rich"]) { old, _ in old } }, options: [.sortedKeys]))
+            ?? Data("[]".utf8)
         return .success((content, data))
     }
 
@@ -392,7 +428,9 @@ public final class DiscordFake: Sendable {
         if case .failure(let failure) = channel(channelID, write: false) { return .failure(failure) }
         let query = Self.query(request)
         let limit = Int(query["limit"] ?? "50") ?? -1
-        guard (1...100).contains(limit) else { return .failure(Self.formError("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100.")) }
+        guard (1...100).contains(limit) else {
+            return .failure(Self.formError("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 100."))
+        }
         var list = state.withLock { state in Array(state.messages.filter { $0.channelID == channelID }.reversed()) }
         if let before = query["before"] { list = list.filter { Self.less($0.id, before) } }
         if let after = query["after"] { list = list.filter { Self.less(after, $0.id) } }
@@ -406,14 +444,18 @@ public final class DiscordFake: Sendable {
                 return .failure(Failure(status: 404, code: 10008, message: "Unknown Message"))
             }
             // Without Manage Messages a bot deletes only its own messages.
-            guard state.messages[index].authorID == Self.botUserID else { return .failure(Failure(status: 403, code: 50013, message: "Missing Permissions")) }
+            guard state.messages[index].authorID == Self.botUserID else {
+                return .failure(Failure(status: 403, code: 50013, message: "Missing Permissions"))
+            }
             state.messages.remove(at: index)
             return .success(Reply(status: 204))
         }
     }
 
     private func executeWebhook(_ request: Request, id: String, token: String) -> Result<Reply, Failure> {
-        guard let webhook = webhooks.first(where: { $0.id == id }) else { return .failure(Failure(status: 404, code: 10015, message: "Unknown Webhook")) }
+        guard let webhook = webhooks.first(where: { $0.id == id }) else {
+            return .failure(Failure(status: 404, code: 10015, message: "Unknown Webhook"))
+        }
         guard webhook.token == token else { return .failure(Failure(status: 401, code: 50027, message: "Invalid Webhook Token")) }
         let body: [String: Any]
         switch Self.jsonBody(request) {
@@ -429,8 +471,9 @@ public final class DiscordFake: Sendable {
         return validated(body).flatMap { pair -> Result<Reply, Failure> in
             let (content, embeds) = pair
             let message = state.withLock { state -> Message in
-                let message = Message(id: Self.snowflake(&state), channelID: webhook.channelID, content: content, embeds: embeds, authorID: webhook.id,
-                                      webhookID: webhook.id, username: body["username"] as? String ?? webhook.name)
+                let message = Message(
+                    id: Self.snowflake(&state), channelID: webhook.channelID, content: content, embeds: embeds, authorID: webhook.id,
+                    webhookID: webhook.id, username: body["username"] as? String ?? webhook.name)
                 state.messages.append(message)
                 return message
             }
@@ -467,13 +510,16 @@ public final class DiscordFake: Sendable {
     /// A 429 as the rate-limit page shows it: Retry-After in whole seconds, the precise wait in
     /// the body, the scope, and for a global limit X-RateLimit-Global instead of route headers.
     private func rateLimited(route: String, scope: String, retryAfter: Double) -> Reply {
-        var headers = scope == "global" ? HTTPHeaders()
+        var headers =
+            scope == "global"
+            ? HTTPHeaders()
             : Self.rateHeaders(route: route, limit: routeLimit, remaining: 0, resetAt: Date().addingTimeInterval(retryAfter))
         headers.replaceOrAdd(name: "Retry-After", value: String(Int(retryAfter.rounded(.up))))
         if scope == "global" { headers.replaceOrAdd(name: "X-RateLimit-Global", value: "true") }
         headers.replaceOrAdd(name: "X-RateLimit-Scope", value: scope)
         let message = scope == "shared" ? "The resource is being rate limited." : "You are being rate limited."
-        return .json(429, object: ["message": message, "retry_after": (retryAfter * 1000).rounded() / 1000, "global": scope == "global"], headers: headers)
+        return .json(
+            429, object: ["message": message, "retry_after": (retryAfter * 1000).rounded() / 1000, "global": scope == "global"], headers: headers)
     }
 
     private static func rateHeaders(route: String, limit: Int, remaining: Int, resetAt: Date) -> HTTPHeaders {
@@ -518,11 +564,13 @@ public final class DiscordFake: Sendable {
     private func render(_ message: Message) -> [String: Any] {
         var author: [String: Any] = ["id": message.authorID, "username": message.username, "avatar": NSNull(), "discriminator": "0"]
         if message.authorID == Self.botUserID || message.webhookID != nil { author["bot"] = true }
-        var object: [String: Any] = ["id": message.id, "type": message.referenceID == nil ? 0 : 19, "channel_id": message.channelID,
-                                     "content": message.content, "author": author, "attachments": [Any](), "mentions": [Any](),
-                                     "mention_roles": [Any](), "pinned": false, "mention_everyone": false, "tts": false,
-                                     "timestamp": "2026-03-01T15:00:00.000000+00:00", "edited_timestamp": NSNull(), "flags": 0, "components": [Any](),
-                                     "embeds": (try? JSONSerialization.jsonObject(with: message.embeds)) ?? [Any]()]
+        var object: [String: Any] = [
+            "id": message.id, "type": message.referenceID == nil ? 0 : 19, "channel_id": message.channelID,
+            "content": message.content, "author": author, "attachments": [Any](), "mentions": [Any](),
+            "mention_roles": [Any](), "pinned": false, "mention_everyone": false, "tts": false,
+            "timestamp": "2026-03-01T15:00:00.000000+00:00", "edited_timestamp": NSNull(), "flags": 0, "components": [Any](),
+            "embeds": (try? JSONSerialization.jsonObject(with: message.embeds)) ?? [Any](),
+        ]
         if let webhook = message.webhookID { object["webhook_id"] = webhook }
         if let reference = message.referenceID {
             object["message_reference"] = ["type": 0, "message_id": reference, "channel_id": message.channelID]
@@ -540,7 +588,8 @@ public final class DiscordFake: Sendable {
     private static func formError(_ field: String, _ code: String, _ message: String) -> Failure {
         var tree: [String: Any] = ["_errors": [["code": code, "message": message]]]
         for key in field.split(separator: ".").reversed() { tree = [String(key): tree] }
-        return Failure(status: 400, code: 50035, message: "Invalid Form Body", errors: try? JSONSerialization.data(withJSONObject: tree, options: [.sortedKeys]))
+        return Failure(
+            status: 400, code: 50035, message: "Invalid Form Body", errors: try? JSONSerialization.data(withJSONObject: tree, options: [.sortedKeys]))
     }
 
     /// A JSON object body sent as `application/json`, or 50035 (the code also covers a wrong Content-Type).
@@ -548,7 +597,9 @@ public final class DiscordFake: Sendable {
         guard request.header("Content-Type")?.lowercased().hasPrefix("application/json") == true else {
             return .failure(Failure(status: 400, code: 50035, message: "Invalid Form Body"))
         }
-        guard let object = request.json as? [String: Any] else { return .failure(Failure(status: 400, code: 50109, message: "The request body contains invalid JSON.")) }
+        guard let object = request.json as? [String: Any] else {
+            return .failure(Failure(status: 400, code: 50109, message: "The request body contains invalid JSON."))
+        }
         return .success(object)
     }
 

@@ -75,26 +75,34 @@ public final class GA4Fake: Sendable {
         /// Three accounts, four properties.
         public static let defaults: [Account] = [
             Account(id: "200000001", displayName: "NeonHub Demo", properties: [Property(id: "300000001", displayName: "neonhub-demo - GA4")]),
-            Account(id: "200000002", displayName: "Example Coffee", properties: [
-                Property(id: "300000002", displayName: "example.com - GA4"),
-                Property(id: "300000003", displayName: "shop.example.com - GA4", propertyType: "PROPERTY_TYPE_SUBPROPERTY"),
-            ]),
+            Account(
+                id: "200000002", displayName: "Example Coffee",
+                properties: [
+                    Property(id: "300000002", displayName: "example.com - GA4"),
+                    Property(id: "300000003", displayName: "shop.example.com - GA4", propertyType: "PROPERTY_TYPE_SUBPROPERTY"),
+                ]),
             Account(id: "200000003", displayName: "Empty Account", properties: []),
         ]
     }
 
     /// The dimensions and metrics every property knows (a part of the API schema).
-    public static let dimensions: Set<String> = ["date", "country", "city", "deviceCategory", "pagePath", "sessionSource", "sessionDefaultChannelGroup", "eventName", "unifiedScreenName"]
+    public static let dimensions: Set<String> = [
+        "date", "country", "city", "deviceCategory", "pagePath", "sessionSource", "sessionDefaultChannelGroup", "eventName", "unifiedScreenName",
+    ]
     /// Metrics, with their `metricHeaders[].type`.
-    public static let metrics: [String: String] = ["sessions": "TYPE_INTEGER", "activeUsers": "TYPE_INTEGER", "screenPageViews": "TYPE_INTEGER",
-                                                   "eventCount": "TYPE_INTEGER", "bounceRate": "TYPE_FLOAT", "totalRevenue": "TYPE_CURRENCY",
-                                                   "averageSessionDuration": "TYPE_SECONDS", "newUsers": "TYPE_INTEGER"]
+    public static let metrics: [String: String] = [
+        "sessions": "TYPE_INTEGER", "activeUsers": "TYPE_INTEGER", "screenPageViews": "TYPE_INTEGER",
+        "eventCount": "TYPE_INTEGER", "bounceRate": "TYPE_FLOAT", "totalRevenue": "TYPE_CURRENCY",
+        "averageSessionDuration": "TYPE_SECONDS", "newUsers": "TYPE_INTEGER",
+    ]
     /// Tokens a report costs here (Google's cost depends on complexity; most requests cost under 10).
     public static let tokensPerReport = 10
     /// Standard-property quota sizes.
-    public static let quota: [String: Int] = ["tokensPerDay": 200_000, "tokensPerHour": 40_000, "concurrentRequests": 10,
-                                              "serverErrorsPerProjectPerHour": 10, "potentiallyThresholdedRequestsPerHour": 120,
-                                              "tokensPerProjectPerHour": 14_000]
+    public static let quota: [String: Int] = [
+        "tokensPerDay": 200_000, "tokensPerHour": 40_000, "concurrentRequests": 10,
+        "serverErrorsPerProjectPerHour": 10, "potentiallyThresholdedRequestsPerHour": 120,
+        "tokensPerProjectPerHour": 14_000,
+    ]
 
     private struct State: Sendable {
         var consumed: [String: Int] = [:]
@@ -172,15 +180,21 @@ public final class GA4Fake: Sendable {
     private func handleAdmin(_ request: Request) -> Reply {
         guard request.path == "/v1beta/accountSummaries" else { return GoogleAPIError.notFound("Method not found.").reply }
         guard request.method == "GET" else { return GoogleAPIError.notFound("Method not found.").reply }
-        if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: Self.readScopes, service: "analyticsadmin.googleapis.com") { return refused.reply }
+        if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: Self.readScopes, service: "analyticsadmin.googleapis.com") {
+            return refused.reply
+        }
         if let fault = takeFault() { return fault.reply }
         return accountSummaries(request)
     }
 
     private func handleData(_ request: Request) -> Reply {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
-        guard segments.count >= 3, segments[0] == "v1beta", segments[1] == "properties" else { return GoogleAPIError.notFound("Method not found.").reply }
-        if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: Self.readScopes, service: "analyticsdata.googleapis.com") { return refused.reply }
+        guard segments.count >= 3, segments[0] == "v1beta", segments[1] == "properties" else {
+            return GoogleAPIError.notFound("Method not found.").reply
+        }
+        if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: Self.readScopes, service: "analyticsdata.googleapis.com") {
+            return refused.reply
+        }
         if let fault = takeFault() { return fault.reply }
         if segments.count == 4, segments[3] == "metadata", request.method == "GET" {
             return withProperty(segments[2]) { metadata($0) }
@@ -199,7 +213,9 @@ public final class GA4Fake: Sendable {
     /// A property the user can read, or 403 as the Data API answers for any other id.
     private func withProperty(_ id: String, _ body: (Property) -> Reply) -> Reply {
         guard let property = accounts.flatMap(\.properties).first(where: { $0.id == id }) else {
-            return GoogleAPIError.permissionDenied("User does not have sufficient permissions for this property. To learn more about Property ID, see https://developers.google.com/analytics/devguides/reporting/data/v1/property-id.").reply
+            return GoogleAPIError.permissionDenied(
+                "User does not have sufficient permissions for this property. To learn more about Property ID, see https://developers.google.com/analytics/devguides/reporting/data/v1/property-id."
+            ).reply
         }
         return body(property)
     }
@@ -227,10 +243,15 @@ public final class GA4Fake: Sendable {
         var body: [String: Any] = [:]
         if !page.isEmpty {
             body["accountSummaries"] = page.map { account -> [String: Any] in
-                var summary: [String: Any] = ["name": "accountSummaries/\(account.id)", "account": "accounts/\(account.id)", "displayName": account.displayName]
+                var summary: [String: Any] = [
+                    "name": "accountSummaries/\(account.id)", "account": "accounts/\(account.id)", "displayName": account.displayName,
+                ]
                 if !account.properties.isEmpty {
                     summary["propertySummaries"] = account.properties.map {
-                        ["property": "properties/\($0.id)", "displayName": $0.displayName, "propertyType": $0.propertyType, "parent": "accounts/\(account.id)"]
+                        [
+                            "property": "properties/\($0.id)", "displayName": $0.displayName, "propertyType": $0.propertyType,
+                            "parent": "accounts/\(account.id)",
+                        ]
                     }
                 }
                 return summary
@@ -242,11 +263,15 @@ public final class GA4Fake: Sendable {
 
     // MARK: - Data API
 
-    private static let reportFields: Set<String> = ["dimensions", "metrics", "dateRanges", "dimensionFilter", "metricFilter", "offset", "limit",
-                                                    "metricAggregations", "orderBys", "currencyCode", "cohortSpec", "keepEmptyRows",
-                                                    "returnPropertyQuota", "comparisons", "property"]
-    private static let realtimeFields: Set<String> = ["dimensions", "metrics", "dimensionFilter", "metricFilter", "limit", "metricAggregations",
-                                                      "orderBys", "returnPropertyQuota", "minuteRanges"]
+    private static let reportFields: Set<String> = [
+        "dimensions", "metrics", "dateRanges", "dimensionFilter", "metricFilter", "offset", "limit",
+        "metricAggregations", "orderBys", "currencyCode", "cohortSpec", "keepEmptyRows",
+        "returnPropertyQuota", "comparisons", "property",
+    ]
+    private static let realtimeFields: Set<String> = [
+        "dimensions", "metrics", "dimensionFilter", "metricFilter", "limit", "metricAggregations",
+        "orderBys", "returnPropertyQuota", "minuteRanges",
+    ]
 
     private func report(_ request: Request, property: Property, realtime: Bool) -> Reply {
         let body: [String: Any]
@@ -259,15 +284,23 @@ public final class GA4Fake: Sendable {
         let metrics = (body["metrics"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         guard dimensions.count <= 9 else { return GoogleAPIError.invalidArgument("Requests can have at most 9 dimensions.").reply }
         guard metrics.count <= 10 else { return GoogleAPIError.invalidArgument("Requests can have at most 10 metrics.").reply }
-        guard !metrics.isEmpty || !dimensions.isEmpty else { return GoogleAPIError.invalidArgument("Requests must have at least one dimension or metric.").reply }
+        guard !metrics.isEmpty || !dimensions.isEmpty else {
+            return GoogleAPIError.invalidArgument("Requests must have at least one dimension or metric.").reply
+        }
         for name in dimensions where !Self.dimensions.contains(name) {
-            return GoogleAPIError.invalidArgument("Field \(name) is not a valid dimension. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema ").reply
+            return GoogleAPIError.invalidArgument(
+                "Field \(name) is not a valid dimension. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema "
+            ).reply
         }
         for name in metrics where Self.metrics[name] == nil {
-            return GoogleAPIError.invalidArgument("Field \(name) is not a valid metric. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema ").reply
+            return GoogleAPIError.invalidArgument(
+                "Field \(name) is not a valid metric. For a list of valid dimensions and metrics, see https://developers.google.com/analytics/devguides/reporting/data/v1/api-schema "
+            ).reply
         }
         if realtime {
-            if dimensions.contains("date") { return GoogleAPIError.invalidArgument("Field date is not a valid dimension for realtime reports.").reply }
+            if dimensions.contains("date") {
+                return GoogleAPIError.invalidArgument("Field date is not a valid dimension for realtime reports.").reply
+            }
             let ranges = body["minuteRanges"] as? [[String: Any]] ?? []
             guard ranges.count <= 2 else { return GoogleAPIError.invalidArgument("Requests can have at most 2 minute ranges.").reply }
             for range in ranges {
@@ -297,7 +330,9 @@ public final class GA4Fake: Sendable {
             limit = min(asked, 250_000)  // at most 250,000 rows per request, whatever is asked
         }
         if body["offset"] != nil {
-            guard let given = Self.integer(body["offset"]), given >= 0 else { return GoogleAPIError.invalidArgument("offset must be non-negative.").reply }
+            guard let given = Self.integer(body["offset"]), given >= 0 else {
+                return GoogleAPIError.invalidArgument("offset must be non-negative.").reply
+            }
             offset = given
         }
         let exhausted = state.withLock { state -> String? in
@@ -306,12 +341,17 @@ public final class GA4Fake: Sendable {
             return nil
         }
         if let quota = exhausted {
-            return GoogleAPIError.resourceExhausted(quota == "tokensPerDay"
-                ? "Exhausted property tokens per day for this property. Try again tomorrow."
-                : "Exhausted property tokens per hour for this property. Try again later.").reply
+            return GoogleAPIError.resourceExhausted(
+                quota == "tokensPerDay"
+                    ? "Exhausted property tokens per day for this property. Try again tomorrow."
+                    : "Exhausted property tokens per hour for this property. Try again later."
+            ).reply
         }
         var rows = (0..<reportRowCount).map { index -> (dimensions: [String], metrics: [Double]) in
-            (dimensions.map { Self.dimensionValue($0, index) }, metrics.enumerated().map { Double((index + 1) * 10 + ($0.offset + 1) * 3 + (index * 7) % 5) })
+            (
+                dimensions.map { Self.dimensionValue($0, index) },
+                metrics.enumerated().map { Double((index + 1) * 10 + ($0.offset + 1) * 3 + (index * 7) % 5) }
+            )
         }
         for order in (body["orderBys"] as? [[String: Any]] ?? []).reversed() {
             let descending = order["desc"] as? Bool ?? false
@@ -350,11 +390,17 @@ public final class GA4Fake: Sendable {
     }
 
     private func metadata(_ property: Property) -> Reply {
-        .json(200, object: [
-            "name": "properties/\(property.id)/metadata",
-            "dimensions": Self.dimensions.sorted().map { ["apiName": $0, "uiName": $0, "description": "The \($0) dimension.", "category": "General"] },
-            "metrics": Self.metrics.keys.sorted().map { ["apiName": $0, "uiName": $0, "description": "The \($0) metric.", "type": Self.metrics[$0]!, "category": "General"] },
-        ])
+        .json(
+            200,
+            object: [
+                "name": "properties/\(property.id)/metadata",
+                "dimensions": Self.dimensions.sorted().map {
+                    ["apiName": $0, "uiName": $0, "description": "The \($0) dimension.", "category": "General"]
+                },
+                "metrics": Self.metrics.keys.sorted().map {
+                    ["apiName": $0, "uiName": $0, "description": "The \($0) metric.", "type": Self.metrics[$0]!, "category": "General"]
+                },
+            ])
     }
 
     static func dimensionValue(_ name: String, _ index: Int) -> String {

@@ -82,12 +82,14 @@ public final class GmailFake: Sendable {
         }
 
         /// 401 authError "Invalid Credentials" (documented).
-        public static let invalidCredentials = GmailError(status: 401, reason: "authError", message: "Invalid Credentials",
-                                                          headers: ["WWW-Authenticate": "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""])
+        public static let invalidCredentials = GmailError(
+            status: 401, reason: "authError", message: "Invalid Credentials",
+            headers: ["WWW-Authenticate": "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""])
         /// 429 rateLimitExceeded (documented).
         public static let rateLimited = GmailError(status: 429, reason: "rateLimitExceeded", domain: "usageLimits", message: "Rate Limit Exceeded")
         /// 403 userRateLimitExceeded (documented).
-        public static let userRateLimited = GmailError(status: 403, reason: "userRateLimitExceeded", domain: "usageLimits", message: "User Rate Limit Exceeded")
+        public static let userRateLimited = GmailError(
+            status: 403, reason: "userRateLimitExceeded", domain: "usageLimits", message: "User Rate Limit Exceeded")
         /// 500 backendError (documented).
         public static let backendError = GmailError(status: 500, reason: "backendError", message: "Backend Error")
     }
@@ -96,9 +98,13 @@ public final class GmailFake: Sendable {
     /// Each method's documented scopes (any one suffices).
     static let sendScopes = ["https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.compose", scopePrefix + "gmail.send"]
     static let composeScopes = ["https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.compose"]
-    static let readScopes = ["https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.readonly", scopePrefix + "gmail.metadata"]
+    static let readScopes = [
+        "https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.readonly", scopePrefix + "gmail.metadata",
+    ]
     static let profileScopes = readScopes + [scopePrefix + "gmail.compose"]
-    static let draftReadScopes = ["https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.compose", scopePrefix + "gmail.readonly"]
+    static let draftReadScopes = [
+        "https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.compose", scopePrefix + "gmail.readonly",
+    ]
 
     private struct Fault: Sendable {
         var remaining: Int
@@ -147,13 +153,19 @@ public final class GmailFake: Sendable {
     /// Adds a message received from `from` (newest first in lists).
     @discardableResult
     public func seedInbound(from: String, subject: String, text: String, unread: Bool = true) -> String {
-        let raw = Data("From: \(from)\r\nTo: \(emailAddress)\r\nSubject: \(subject)\r\nMessage-ID: <seed\(state.withLock { $0.sequence })@mail.example.com>\r\nDate: Sun, 01 Mar 2026 15:46:40 +0000\r\n\r\n\(text)\r\n".utf8)
+        let raw = Data(
+            "From: \(from)\r\nTo: \(emailAddress)\r\nSubject: \(subject)\r\nMessage-ID: <seed\(state.withLock { $0.sequence })@mail.example.com>\r\nDate: Sun, 01 Mar 2026 15:46:40 +0000\r\n\r\n\(text)\r\n"
+                .utf8)
         let mime = (try? MIMEReader.parse(raw)) ?? MIMEEntity(headers: [], mediaType: "text/plain", parameters: [:], body: Data(text.utf8), parts: [])
         return state.withLock { state in
             let id = Self.nextID(&state)
-            let thread = state.order.compactMap { state.messages[$0] }.first { Self.baseSubject($0.mime.decodedHeader("Subject")) == Self.baseSubject(subject) }?.threadId ?? id
-            state.messages[id] = Message(id: id, threadId: thread, labelIds: ["INBOX"] + (unread ? ["UNREAD"] : []), mime: mime, raw: raw,
-                                         internalDate: 1_772_380_000_000 + state.sequence, snippet: String(text.prefix(100)))
+            let thread =
+                state.order.compactMap { state.messages[$0] }.first {
+                    Self.baseSubject($0.mime.decodedHeader("Subject")) == Self.baseSubject(subject)
+                }?.threadId ?? id
+            state.messages[id] = Message(
+                id: id, threadId: thread, labelIds: ["INBOX"] + (unread ? ["UNREAD"] : []), mime: mime, raw: raw,
+                internalDate: 1_772_380_000_000 + state.sequence, snippet: String(text.prefix(100)))
             state.order.insert(id, at: 0)
             return id
         }
@@ -246,18 +258,26 @@ public final class GmailFake: Sendable {
 
     private func profile() -> Reply {
         state.withLock { state in
-            .json(200, object: ["emailAddress": emailAddress, "messagesTotal": state.messages.count,
-                                "threadsTotal": Set(state.messages.values.map(\.threadId)).count, "historyId": String(state.historyId)])
+            .json(
+                200,
+                object: [
+                    "emailAddress": emailAddress, "messagesTotal": state.messages.count,
+                    "threadsTotal": Set(state.messages.values.map(\.threadId)).count, "historyId": String(state.historyId),
+                ])
         }
     }
 
     /// `{raw, threadId?}` → the stored message, or the documented validation errors.
     private func readMessage(_ body: [String: Any]?, request: Request) -> Result<(MIMEEntity, Data, String?), GmailError> {
         guard request.header("Content-Type")?.lowercased().hasPrefix("application/json") == true else {
-            return .failure(GmailError(status: 400, reason: "badRequest", message: "Invalid JSON payload received. Content-Type must be application/json."))
+            return .failure(
+                GmailError(status: 400, reason: "badRequest", message: "Invalid JSON payload received. Content-Type must be application/json."))
         }
         guard let body, let raw = body["raw"] as? String, !raw.isEmpty else {
-            return .failure(GmailError(status: 400, reason: "invalidArgument", message: "'raw' RFC822 payload message string or uploading message via /upload/* URL required"))
+            return .failure(
+                GmailError(
+                    status: 400, reason: "invalidArgument",
+                    message: "'raw' RFC822 payload message string or uploading message via /upload/* URL required"))
         }
         guard raw.range(of: "^[A-Za-z0-9_-]+=*$", options: .regularExpression) != nil, let data = Data(base64URLText: raw) else {
             return .failure(GmailError(status: 400, reason: "invalidArgument", message: "Invalid value for ByteString: \(raw.prefix(20))"))
@@ -284,8 +304,9 @@ public final class GmailFake: Sendable {
             let id = Self.nextID(&state)
             state.historyId += 1
             let text = mime.leaves.first { $0.mediaType == "text/plain" }?.text ?? mime.leaves.first?.text ?? ""
-            let message = Message(id: id, threadId: thread ?? id, labelIds: labels, mime: mime, raw: raw,
-                                  internalDate: 1_772_390_000_000 + state.sequence, snippet: String(text.prefix(100)))
+            let message = Message(
+                id: id, threadId: thread ?? id, labelIds: labels, mime: mime, raw: raw,
+                internalDate: 1_772_390_000_000 + state.sequence, snippet: String(text.prefix(100)))
             state.messages[id] = message
             state.order.insert(id, at: 0)
             return message
@@ -324,7 +345,8 @@ public final class GmailFake: Sendable {
 
     private func sendDraft(_ request: Request) -> Reply {
         guard request.header("Content-Type")?.lowercased().hasPrefix("application/json") == true,
-              let id = (request.json as? [String: Any])?["id"] as? String else {
+            let id = (request.json as? [String: Any])?["id"] as? String
+        else {
             return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Missing draft ID"))
         }
         let sent: Message? = state.withLock { state in
@@ -348,7 +370,9 @@ public final class GmailFake: Sendable {
     private func listDrafts(_ request: Request) -> Reply {
         let query = request.queryItems
         let all: [[String: Any]] = state.withLock { state in
-            state.draftOrder.compactMap { id in state.drafts[id].flatMap { state.messages[$0] }.map { ["id": id, "message": ["id": $0.id, "threadId": $0.threadId]] } }
+            state.draftOrder.compactMap { id in
+                state.drafts[id].flatMap { state.messages[$0] }.map { ["id": id, "message": ["id": $0.id, "threadId": $0.threadId]] }
+            }
         }
         return page(all, key: "drafts", query: query)
     }
@@ -412,7 +436,8 @@ public final class GmailFake: Sendable {
             case ("in", "sent"): holds = message.labelIds.contains("SENT")
             case ("in", "inbox"): holds = message.labelIds.contains("INBOX")
             case ("label", let v): holds = message.labelIds.map { $0.lowercased() }.contains(v)
-            case ("has", "attachment"): holds = message.mime.leaves.contains { $0.header("Content-Disposition")?.lowercased().hasPrefix("attachment") == true }
+            case ("has", "attachment"):
+                holds = message.mime.leaves.contains { $0.header("Content-Disposition")?.lowercased().hasPrefix("attachment") == true }
             case ("", let word): holds = subject.contains(word) || message.snippet.lowercased().contains(word)
             default: holds = false
             }
@@ -422,9 +447,11 @@ public final class GmailFake: Sendable {
     }
 
     private func representation(_ message: Message, format: String, metadataHeaders: [String]) -> [String: Any] {
-        var body: [String: Any] = ["id": message.id, "threadId": message.threadId, "labelIds": message.labelIds,
-                                   "snippet": message.snippet, "historyId": "4820300", "internalDate": String(message.internalDate),
-                                   "sizeEstimate": message.raw.count]
+        var body: [String: Any] = [
+            "id": message.id, "threadId": message.threadId, "labelIds": message.labelIds,
+            "snippet": message.snippet, "historyId": "4820300", "internalDate": String(message.internalDate),
+            "sizeEstimate": message.raw.count,
+        ]
         switch format {
         case "minimal": break
         case "raw": body["raw"] = message.raw.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
@@ -432,8 +459,10 @@ public final class GmailFake: Sendable {
             let headers = message.mime.headers.filter { header in
                 format == "full" || metadataHeaders.isEmpty || metadataHeaders.contains { $0.caseInsensitiveCompare(header.name) == .orderedSame }
             }
-            body["payload"] = ["partId": "", "mimeType": message.mime.mediaType, "filename": "",
-                               "headers": headers.map { ["name": $0.name, "value": $0.value] }]
+            body["payload"] = [
+                "partId": "", "mimeType": message.mime.mediaType, "filename": "",
+                "headers": headers.map { ["name": $0.name, "value": $0.value] },
+            ]
         }
         return body
     }
@@ -444,17 +473,27 @@ public final class GmailFake: Sendable {
     }
 
     private func getMessage(_ id: String, _ request: Request) -> Reply {
-        guard let format = format(request) else { return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid value for format")) }
-        guard let message = message(id) else { return Self.error(GmailError(status: 404, reason: "notFound", message: "Requested entity was not found.")) }
+        guard let format = format(request) else {
+            return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid value for format"))
+        }
+        guard let message = message(id) else {
+            return Self.error(GmailError(status: 404, reason: "notFound", message: "Requested entity was not found."))
+        }
         return .json(200, object: representation(message, format: format, metadataHeaders: request.queryItems["metadataHeaders"] ?? []))
     }
 
     private func getThread(_ id: String, _ request: Request) -> Reply {
-        guard let format = format(request), format != "raw" else { return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid value for format")) }
-        let messages = state.withLock { state in state.order.reversed().compactMap { state.messages[$0] }.filter { $0.threadId == id && $0.labelIds != ["DRAFT"] } }
+        guard let format = format(request), format != "raw" else {
+            return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid value for format"))
+        }
+        let messages = state.withLock { state in
+            state.order.reversed().compactMap { state.messages[$0] }.filter { $0.threadId == id && $0.labelIds != ["DRAFT"] }
+        }
         guard !messages.isEmpty else { return Self.error(GmailError(status: 404, reason: "notFound", message: "Requested entity was not found.")) }
         let headers = request.queryItems["metadataHeaders"] ?? []
-        return .json(200, object: ["id": id, "historyId": "4820300", "messages": messages.map { representation($0, format: format, metadataHeaders: headers) }])
+        return .json(
+            200,
+            object: ["id": id, "historyId": "4820300", "messages": messages.map { representation($0, format: format, metadataHeaders: headers) }])
     }
 
     private func labels() -> Reply {
@@ -466,10 +505,14 @@ public final class GmailFake: Sendable {
 
     private func watch(_ request: Request) -> Reply {
         guard let body = request.json as? [String: Any], let topic = body["topicName"] as? String else {
-            return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC"))
+            return Self.error(
+                GmailError(
+                    status: 400, reason: "invalidArgument", message: "Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC"))
         }
         guard topic.range(of: "^projects/[^/]+/topics/[^/]+$", options: .regularExpression) != nil else {
-            return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC"))
+            return Self.error(
+                GmailError(
+                    status: 400, reason: "invalidArgument", message: "Invalid topicName does not match projects/SOME-PROJECT/topics/SOME-TOPIC"))
         }
         if let behavior = body["labelFilterBehavior"] as? String, !["include", "exclude"].contains(behavior) {
             return Self.error(GmailError(status: 400, reason: "invalidArgument", message: "Invalid value at 'label_filter_behavior'"))
@@ -493,9 +536,15 @@ public final class GmailFake: Sendable {
     private static func error(_ error: GmailError) -> Reply {
         var headers = HTTPHeaders()
         for (name, value) in error.headers { headers.add(name: name, value: value) }
-        return .json(error.status, object: ["error": ["code": error.status, "message": error.message,
-                                                      "errors": [["domain": error.domain, "reason": error.reason, "message": error.message]]]],
-                     headers: headers)
+        return .json(
+            error.status,
+            object: [
+                "error": [
+                    "code": error.status, "message": error.message,
+                    "errors": [["domain": error.domain, "reason": error.reason, "message": error.message]],
+                ]
+            ],
+            headers: headers)
     }
 }
 

@@ -81,24 +81,31 @@ public struct GoogleAPIError: Error, Sendable, Equatable {
 
     /// Checks the request's `Authorization: Bearer` token against `oauth` (Google's token
     /// server) and `scopes` (any one suffices); nil when it may proceed.
-    public static func authenticate(_ request: FakeProviderServer.RecordedRequest, oauth: GoogleOAuthFake, scopes: Set<String>,
-                                    service: String) -> GoogleAPIError? {
+    public static func authenticate(
+        _ request: FakeProviderServer.RecordedRequest, oauth: GoogleOAuthFake, scopes: Set<String>,
+        service: String
+    ) -> GoogleAPIError? {
         let challenge = ["WWW-Authenticate": #"Bearer realm="https://accounts.google.com/", error="invalid_token""#]
         guard let header = request.header("Authorization"), header.hasPrefix("Bearer "), header.count > 7 else {
-            return GoogleAPIError(code: 401, status: "UNAUTHENTICATED",
-                                  message: "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
-                                  reason: "CREDENTIALS_MISSING", service: service, headers: ["WWW-Authenticate": #"Bearer realm="https://accounts.google.com/""#])
+            return GoogleAPIError(
+                code: 401, status: "UNAUTHENTICATED",
+                message:
+                    "Request is missing required authentication credential. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+                reason: "CREDENTIALS_MISSING", service: service, headers: ["WWW-Authenticate": #"Bearer realm="https://accounts.google.com/""#])
         }
         let token = String(header.dropFirst(7))
         guard oauth.isValid(accessToken: token), let granted = oauth.grantedScopes(accessToken: token) else {
-            return GoogleAPIError(code: 401, status: "UNAUTHENTICATED",
-                                  message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
-                                  reason: "ACCESS_TOKEN_EXPIRED", service: service, headers: challenge)
+            return GoogleAPIError(
+                code: 401, status: "UNAUTHENTICATED",
+                message:
+                    "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
+                reason: "ACCESS_TOKEN_EXPIRED", service: service, headers: challenge)
         }
         guard !scopes.isDisjoint(with: granted) else {
-            return GoogleAPIError(code: 403, status: "PERMISSION_DENIED", message: "Request had insufficient authentication scopes.",
-                                  reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT", service: service,
-                                  headers: ["WWW-Authenticate": #"Bearer realm="https://accounts.google.com/", error="insufficient_scope""#])
+            return GoogleAPIError(
+                code: 403, status: "PERMISSION_DENIED", message: "Request had insufficient authentication scopes.",
+                reason: "ACCESS_TOKEN_SCOPE_INSUFFICIENT", service: service,
+                headers: ["WWW-Authenticate": #"Bearer realm="https://accounts.google.com/", error="insufficient_scope""#])
         }
         return nil
     }

@@ -28,8 +28,8 @@
 
 import Foundation
 import HTTPCore
-import Synchronization
 import HTTPFields
+import Synchronization
 
 /// Google's OAuth 2.0 server on loopback: the consent redirect, the token endpoint
 /// (authorization_code with or without PKCE, refresh_token), revocation, tokeninfo and
@@ -61,7 +61,9 @@ public final class GoogleOAuthFake: Sendable {
         public var familyName: String
 
         /// A user.
-        public init(sub: String = "110169484474386276334", email: String = "avery@example.com", givenName: String = "Avery", familyName: String = "Example") {
+        public init(
+            sub: String = "110169484474386276334", email: String = "avery@example.com", givenName: String = "Avery", familyName: String = "Example"
+        ) {
             self.sub = sub
             self.email = email
             self.givenName = givenName
@@ -98,7 +100,8 @@ public final class GoogleOAuthFake: Sendable {
         /// 401 `invalid_client`: the client secret is wrong (as observed).
         public static let invalidClient = OAuthError(status: 401, error: "invalid_client", description: "Unauthorized")
         /// 503: Google's side is unavailable (RFC 6749 §5.2 `temporarily_unavailable`, sent with 503).
-        public static let unavailable = OAuthError(status: 503, error: "temporarily_unavailable", description: "The service is currently unavailable.")
+        public static let unavailable = OAuthError(
+            status: 503, error: "temporarily_unavailable", description: "The service is currently unavailable.")
     }
 
     /// `access_type` at authorization.
@@ -165,8 +168,10 @@ public final class GoogleOAuthFake: Sendable {
     /// Access tokens live one hour; Google answers `expires_in` 3599.
     public static let accessTokenLifetime = 3599
     /// What `email` and `profile` are granted as in the token response's `scope`.
-    public static let scopeAliases = ["email": "https://www.googleapis.com/auth/userinfo.email",
-                                      "profile": "https://www.googleapis.com/auth/userinfo.profile"]
+    public static let scopeAliases = [
+        "email": "https://www.googleapis.com/auth/userinfo.email",
+        "profile": "https://www.googleapis.com/auth/userinfo.profile",
+    ]
 
     private let state = Mutex(State())
 
@@ -208,13 +213,18 @@ public final class GoogleOAuthFake: Sendable {
     /// `redirectURI` and, with PKCE, to `codeChallenge` (`codeChallengeMethod` defaults to
     /// `plain` when a challenge is given without one, as RFC 7636 §4.3 says). A refresh token
     /// comes with it only for `offline` access on the first consent, or with `prompt: "consent"`.
-    public func authorize(scopes: [String] = ["openid", "email", "profile"], redirectURI: String? = nil,
-                          codeChallenge: String? = nil, codeChallengeMethod: String? = nil,
-                          accessType: AccessType = .offline, prompt: String? = nil) -> String {
+    public func authorize(
+        scopes: [String] = ["openid", "email", "profile"], redirectURI: String? = nil,
+        codeChallenge: String? = nil, codeChallengeMethod: String? = nil,
+        accessType: AccessType = .offline, prompt: String? = nil
+    ) -> String {
         state.withLock { state in
-            Self.grant(&state, Grant(scopes: scopes, redirectURI: redirectURI ?? app.redirectURI, challenge: codeChallenge,
-                                     challengeMethod: codeChallenge == nil ? nil : (codeChallengeMethod ?? "plain"),
-                                     issuesRefreshToken: false), accessType: accessType, prompt: prompt)
+            Self.grant(
+                &state,
+                Grant(
+                    scopes: scopes, redirectURI: redirectURI ?? app.redirectURI, challenge: codeChallenge,
+                    challengeMethod: codeChallenge == nil ? nil : (codeChallengeMethod ?? "plain"),
+                    issuesRefreshToken: false), accessType: accessType, prompt: prompt)
         }
     }
 
@@ -324,8 +334,9 @@ public final class GoogleOAuthFake: Sendable {
         }
         let accessType = AccessType(rawValue: query["access_type"] ?? "online") ?? .online
         let scopes = scope.split(separator: " ").map(String.init)
-        let code = authorize(scopes: scopes, redirectURI: redirect, codeChallenge: query["code_challenge"],
-                             codeChallengeMethod: method, accessType: accessType, prompt: query["prompt"])
+        let code = authorize(
+            scopes: scopes, redirectURI: redirect, codeChallenge: query["code_challenge"],
+            codeChallengeMethod: method, accessType: accessType, prompt: query["prompt"])
         return back([("code", code), ("scope", Self.granted(scopes))])
     }
 
@@ -339,7 +350,8 @@ public final class GoogleOAuthFake: Sendable {
     /// `POST /token`, form body: `authorization_code` (+ `code_verifier` after PKCE) or `refresh_token`.
     private func token(_ request: Request) -> Reply {
         guard request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
-            return oauthError(OAuthError(status: 400, error: "invalid_request", description: "Content-Type must be application/x-www-form-urlencoded"))
+            return oauthError(
+                OAuthError(status: 400, error: "invalid_request", description: "Content-Type must be application/x-www-form-urlencoded"))
         }
         if let fault = takeFault() { return oauthError(fault) }
         let form = Self.single(request.formItems)
@@ -347,7 +359,10 @@ public final class GoogleOAuthFake: Sendable {
         var clientID = form["client_id"]
         var clientSecret = form["client_secret"]
         if let basic = request.header("Authorization"), basic.lowercased().hasPrefix("basic "),
-           let decoded = Data(base64Encoded: String(basic.dropFirst(6)).trimmingCharacters(in: .whitespaces)).map({ String(decoding: $0, as: UTF8.self) }) {
+            let decoded = Data(base64Encoded: String(basic.dropFirst(6)).trimmingCharacters(in: .whitespaces)).map({
+                String(decoding: $0, as: UTF8.self)
+            })
+        {
             let parts = decoded.split(separator: ":", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
             clientID = parts.first
             clientSecret = parts.count > 1 ? parts[1] : nil
@@ -470,7 +485,8 @@ public final class GoogleOAuthFake: Sendable {
     private func tokenInfo(_ request: Request) -> Reply {
         let query = Self.single(request.queryItems).merging(Self.single(request.formItems)) { $1 }
         guard let token = query["access_token"], let access = state.withLock({ $0.access[token] }),
-              !access.revoked, access.expiresAt > Date() else {
+            !access.revoked, access.expiresAt > Date()
+        else {
             return .json(400, object: ["error": "invalid_token", "error_description": "Invalid Value"])
         }
         var body: [String: Any] = [
@@ -494,13 +510,15 @@ public final class GoogleOAuthFake: Sendable {
         let token = header.lowercased().hasPrefix("bearer ") ? String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces) : ""
         guard let access = state.withLock({ $0.access[token] }), !access.revoked, access.expiresAt > Date() else {
             // Observed: 401 with a WWW-Authenticate challenge (RFC 6750 §3) and this body.
-            return .json(401, object: ["error": "invalid_request", "error_description": "Invalid Credentials"],
-                         headers: ["WWW-Authenticate": "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""])
+            return .json(
+                401, object: ["error": "invalid_request", "error_description": "Invalid Credentials"],
+                headers: ["WWW-Authenticate": "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\""])
         }
         // A token for other APIs only: RFC 6750 §3.1 insufficient_scope.
         guard !Set(access.scopes).isDisjoint(with: ["openid", "email", "profile"]) else {
-            return .json(403, object: ["error": "insufficient_scope", "error_description": "Insufficient Permission"],
-                         headers: ["WWW-Authenticate": "Bearer realm=\"https://accounts.google.com/\", error=\"insufficient_scope\""])
+            return .json(
+                403, object: ["error": "insufficient_scope", "error_description": "Insufficient Permission"],
+                headers: ["WWW-Authenticate": "Bearer realm=\"https://accounts.google.com/\", error=\"insufficient_scope\""])
         }
         var body: [String: Any] = ["sub": user.sub]
         if access.scopes.contains("profile") {
@@ -567,8 +585,10 @@ public final class GoogleOAuthFake: Sendable {
             PKCE.base64URL(Array((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()))
         }
         let now = Int(Date().timeIntervalSince1970)
-        var claims: [String: Any] = ["iss": "https://accounts.google.com", "azp": app.clientID, "aud": app.clientID,
-                                     "sub": user.sub, "iat": now, "exp": now + 3600]
+        var claims: [String: Any] = [
+            "iss": "https://accounts.google.com", "azp": app.clientID, "aud": app.clientID,
+            "sub": user.sub, "iat": now, "exp": now + 3600,
+        ]
         if scopes.contains("email") {
             claims["email"] = user.email
             claims["email_verified"] = true
@@ -587,6 +607,7 @@ public final class GoogleOAuthFake: Sendable {
     }
 
     private static func encode(_ value: String) -> String {
-        value.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? value
+        value.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? value
     }
 }

@@ -29,8 +29,8 @@
 
 import Foundation
 import HTTPCore
-import Synchronization
 import HTTPFields
+import Synchronization
 
 /// LinkedIn on loopback: the OAuth token endpoint (authorization code and refresh token
 /// grants), `/v2/userinfo`, `/rest/organizationAcls`, `/rest/posts` (create, get, find by
@@ -45,7 +45,8 @@ public final class LinkedInFake: Sendable {
     public typealias App = FakeOAuthApp
 
     /// The app these tests register by default.
-    public static let defaultApp = FakeOAuthApp(clientID: "86fakeclientid", clientSecret: "fake-linkedin-secret", redirectURI: "http://127.0.0.1/oauth/linkedin/callback")
+    public static let defaultApp = FakeOAuthApp(
+        clientID: "86fakeclientid", clientSecret: "fake-linkedin-secret", redirectURI: "http://127.0.0.1/oauth/linkedin/callback")
 
     /// The member who grants access.
     public struct Member: Sendable {
@@ -211,8 +212,10 @@ public final class LinkedInFake: Sendable {
     private let state = Mutex(State())
 
     /// A fake for `app` and `member` administering `organizations`.
-    public init(app: App = defaultApp, member: Member = Member(), organizations: [Organization] = Organization.defaults,
-                activeVersions: Set<String> = ["202603", "202602", "202601"]) {
+    public init(
+        app: App = defaultApp, member: Member = Member(), organizations: [Organization] = Organization.defaults,
+        activeVersions: Set<String> = ["202603", "202602", "202601"]
+    ) {
         self.app = app
         self.member = member
         self.organizations = organizations
@@ -277,8 +280,9 @@ public final class LinkedInFake: Sendable {
     /// The next `calls` API calls (not the OAuth endpoint) answer 429 TOO_MANY_REQUESTS. LinkedIn
     /// documents no `Retry-After`; pass `retryAfter` to add one anyway.
     public func injectRateLimit(calls: Int = 1, retryAfter: Int? = nil) {
-        var error = LinkedInError(status: 429, serviceErrorCode: 101, code: "TOO_MANY_REQUESTS",
-                                  message: "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
+        var error = LinkedInError(
+            status: 429, serviceErrorCode: 101, code: "TOO_MANY_REQUESTS",
+            message: "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
         if let retryAfter { error.headers["Retry-After"] = String(retryAfter) }
         state.withLock { $0.faults.append(Fault(remaining: calls, error: error)) }
     }
@@ -338,8 +342,10 @@ public final class LinkedInFake: Sendable {
         }
         // Versioned APIs need LinkedIn-Version; an inactive or sunset version is 426.
         guard let version = request.header("LinkedIn-Version"), !version.isEmpty else {
-            return error(LinkedInError(status: 400, code: "VERSION_MISSING",
-                                       message: "A version must be present. Please specify a version by adding the LinkedIn-Version header."))
+            return error(
+                LinkedInError(
+                    status: 400, code: "VERSION_MISSING",
+                    message: "A version must be present. Please specify a version by adding the LinkedIn-Version header."))
         }
         guard activeVersions.contains(version) else {
             return error(LinkedInError(status: 426, code: "NONEXISTENT_VERSION", message: "Requested version \(version) is not active"))
@@ -418,8 +424,10 @@ public final class LinkedInFake: Sendable {
                 return body
             }
             guard let outcome else {
-                return oauthError(400, "invalid_request",
-                                  "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired. Or external member binding exists")
+                return oauthError(
+                    400, "invalid_request",
+                    "Unable to retrieve access token: appid/redirect uri/code verifier does not match authorization code. Or authorization code expired. Or external member binding exists"
+                )
             }
             return .json(200, object: outcome)
         case "refresh_token":
@@ -456,9 +464,11 @@ public final class LinkedInFake: Sendable {
                 .replacingOccurrences(of: "=", with: "")
         }
         let now = Int(Date().timeIntervalSince1970)
-        let claims: [String: Any] = ["iss": "https://www.linkedin.com/oauth", "aud": app.clientID, "sub": member.sub,
-                                     "iat": now, "exp": now + 3600, "email": member.email, "email_verified": true,
-                                     "name": "\(member.givenName) \(member.familyName)"]
+        let claims: [String: Any] = [
+            "iss": "https://www.linkedin.com/oauth", "aud": app.clientID, "sub": member.sub,
+            "iat": now, "exp": now + 3600, "email": member.email, "email_verified": true,
+            "name": "\(member.givenName) \(member.familyName)",
+        ]
         return encode(["alg": "RS256", "kid": "fake", "typ": "JWT"]) + "." + encode(claims) + ".ZmFrZS1zaWduYXR1cmU"
     }
 
@@ -485,9 +495,14 @@ public final class LinkedInFake: Sendable {
         switch token.state {
         case .valid: return .success(token)
         case .expired:
-            return .failure(LinkedInError(status: 401, serviceErrorCode: 65602, code: "EXPIRED_ACCESS_TOKEN", message: "The token used in the request has expired"))
+            return .failure(
+                LinkedInError(
+                    status: 401, serviceErrorCode: 65602, code: "EXPIRED_ACCESS_TOKEN", message: "The token used in the request has expired"))
         case .revoked:
-            return .failure(LinkedInError(status: 401, serviceErrorCode: 65601, code: "REVOKED_ACCESS_TOKEN", message: "The token used in the request has been revoked by the user"))
+            return .failure(
+                LinkedInError(
+                    status: 401, serviceErrorCode: 65601, code: "REVOKED_ACCESS_TOKEN",
+                    message: "The token used in the request has been revoked by the user"))
         }
     }
 
@@ -527,8 +542,12 @@ public final class LinkedInFake: Sendable {
             if decorate { element["organization~"] = ["id": org.id, "localizedName": org.localizedName, "vanityName": org.vanityName] }
             return element
         }
-        return .json(200, object: ["paging": paging(path: "/rest/organizationAcls", query: query, start: start, count: count, total: matching.count),
-                                   "elements": elements])
+        return .json(
+            200,
+            object: [
+                "paging": paging(path: "/rest/organizationAcls", query: query, start: start, count: count, total: matching.count),
+                "elements": elements,
+            ])
     }
 
     private func paging(path: String, query: [String: String], start: Int, count: Int, total: Int) -> [String: Any] {
@@ -560,7 +579,8 @@ public final class LinkedInFake: Sendable {
             return error(LinkedInError(status: 415, message: "Content-Type must be application/json"))
         }
         guard let object = request.json as? [String: Any],
-              case .object(let tree)? = try? JSONDecoder().decode(JSONScalarOrTree.self, from: Data(request.body)) else {
+            case .object(let tree)? = try? JSONDecoder().decode(JSONScalarOrTree.self, from: Data(request.body))
+        else {
             return error(LinkedInError(status: 400, message: "Unable to parse the request body as JSON"))
         }
         func missing(_ field: String) -> Reply {
@@ -660,7 +680,9 @@ public final class LinkedInFake: Sendable {
             return error(LinkedInError(status: 400, message: "X-RestLi-Method \(method) does not match FINDER"))
         }
         let query = Self.query(request)
-        guard query["q"] == "author" else { return error(LinkedInError(status: 400, message: "Invalid query parameter q: \(query["q"] ?? "missing")")) }
+        guard query["q"] == "author" else {
+            return error(LinkedInError(status: 400, message: "Invalid query parameter q: \(query["q"] ?? "missing")"))
+        }
         guard let author = query["author"] else { return error(LinkedInError(status: 400, message: "Missing required query parameter author")) }
         guard mayAct(as: author, token: token, write: false) else { return error(.accessDenied("partnerApiPostsExternal.FINDER-author.20260301")) }
         let start = Int(query["start"] ?? "0") ?? -1
@@ -670,7 +692,8 @@ public final class LinkedInFake: Sendable {
             state.postOrder.reversed().compactMap { state.posts[$0] }.filter { !$0.deleted && $0.author == author }.map(Self.render)
         }
         let page = Array(posts.dropFirst(start).prefix(count))
-        return .json(200, object: ["paging": paging(path: "/rest/posts", query: query, start: start, count: count, total: posts.count), "elements": page])
+        return .json(
+            200, object: ["paging": paging(path: "/rest/posts", query: query, start: start, count: count, total: posts.count), "elements": page])
     }
 
     private func getPost(_ urn: String, token: Token) -> Reply {
@@ -712,11 +735,15 @@ public final class LinkedInFake: Sendable {
             return image
         }
         let expires = Int(Date().timeIntervalSince1970 * 1000) + 86_400_000
-        return .json(200, object: ["value": [
-            "uploadUrlExpiresAt": expires,
-            "uploadUrl": "\(baseURL)/dms-uploads/sp/v2/\(image.uploadToken)/uploaded-image/0?ca=vector_feedshare&cn=uploads&v=beta",
-            "image": image.urn,
-        ]])
+        return .json(
+            200,
+            object: [
+                "value": [
+                    "uploadUrlExpiresAt": expires,
+                    "uploadUrl": "\(baseURL)/dms-uploads/sp/v2/\(image.uploadToken)/uploaded-image/0?ca=vector_feedshare&cn=uploads&v=beta",
+                    "image": image.urn,
+                ]
+            ])
     }
 
     /// `PUT {uploadUrl}` with the bytes and the bearer token → 201.

@@ -102,7 +102,9 @@ public enum MIMEReader {
             }
             headers.append((name, String(line[line.index(after: colon)...]).trimmingCharacters(in: .whitespaces)))
         }
-        if isMessage, !headers.contains(where: { $0.name.lowercased() == "mime-version" }), headers.contains(where: { $0.name.lowercased() == "content-type" }) {
+        if isMessage, !headers.contains(where: { $0.name.lowercased() == "mime-version" }),
+            headers.contains(where: { $0.name.lowercased() == "content-type" })
+        {
             throw Violation(description: "a MIME message without MIME-Version")
         }
         let typeHeader = headers.first { $0.name.lowercased() == "content-type" }?.value ?? "text/plain; charset=us-ascii"
@@ -112,11 +114,13 @@ public enum MIMEReader {
             guard let boundary = parameters["boundary"], !boundary.isEmpty, boundary.count <= 70 else {
                 throw Violation(description: "\(mediaType) without a boundary of 1 to 70 characters")
             }
-            return MIMEEntity(headers: headers, mediaType: mediaType, parameters: parameters, body: Data(),
-                              parts: try multipart(String(body), boundary: boundary))
+            return MIMEEntity(
+                headers: headers, mediaType: mediaType, parameters: parameters, body: Data(),
+                parts: try multipart(String(body), boundary: boundary))
         }
         let encoding = headers.first { $0.name.lowercased() == "content-transfer-encoding" }?.value.lowercased() ?? "7bit"
-        return MIMEEntity(headers: headers, mediaType: mediaType, parameters: parameters, body: try decode(String(body), encoding: encoding), parts: [])
+        return MIMEEntity(
+            headers: headers, mediaType: mediaType, parameters: parameters, body: try decode(String(body), encoding: encoding), parts: [])
     }
 
     static func multipart(_ body: String, boundary: String) throws -> [MIMEEntity] {
@@ -154,9 +158,13 @@ public enum MIMEReader {
                 if bytes.last == UInt8(ascii: "=") { soft = true; bytes = bytes.dropLast() }
                 var i = bytes.startIndex
                 while i < bytes.endIndex {
-                    if bytes[i] == UInt8(ascii: "="), i + 2 < bytes.endIndex + 0, let value = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16) {
+                    if bytes[i] == UInt8(ascii: "="), i + 2 < bytes.endIndex + 0,
+                        let value = UInt8(String(decoding: bytes[(i + 1)...(i + 2)], as: UTF8.self), radix: 16)
+                    {
                         out.append(value); i += 3
-                    } else { out.append(bytes[i]); i += 1 }
+                    } else {
+                        out.append(bytes[i]); i += 1
+                    }
                 }
                 if !soft && index < lines.count - 1 { out += [0x0D, 0x0A] }
             }
@@ -212,8 +220,15 @@ public enum MIMEReader {
                 var chars = Array(text.utf8)[...]
                 while let c = chars.first {
                     chars = chars.dropFirst()
-                    if c == UInt8(ascii: "_") { bytes.append(0x20) } else if c == UInt8(ascii: "="), chars.count >= 2,
-                              let v = UInt8(String(decoding: chars.prefix(2), as: UTF8.self), radix: 16) { bytes.append(v); chars = chars.dropFirst(2) } else { bytes.append(c) }
+                    if c == UInt8(ascii: "_") {
+                        bytes.append(0x20)
+                    } else if c == UInt8(ascii: "="), chars.count >= 2,
+                        let v = UInt8(String(decoding: chars.prefix(2), as: UTF8.self), radix: 16)
+                    {
+                        bytes.append(v); chars = chars.dropFirst(2)
+                    } else {
+                        bytes.append(c)
+                    }
                 }
                 output += String(decoding: bytes, as: UTF8.self)
             }

@@ -33,8 +33,8 @@
 
 import Foundation
 import HTTPCore
-import Synchronization
 import HTTPFields
+import Synchronization
 
 /// Meta's Graph API on loopback: OAuth code and long-lived exchanges, `/me/accounts` with Page
 /// tokens and cursor paging, Page feed and photo posts, Instagram containers (polled until
@@ -48,7 +48,8 @@ public final class MetaGraphFake: Sendable {
     public typealias App = FakeOAuthApp
 
     /// The app these tests register by default.
-    public static let defaultApp = FakeOAuthApp(clientID: "1234567890123456", clientSecret: "fake-meta-app-secret", redirectURI: "http://127.0.0.1/oauth/meta/callback")
+    public static let defaultApp = FakeOAuthApp(
+        clientID: "1234567890123456", clientSecret: "fake-meta-app-secret", redirectURI: "http://127.0.0.1/oauth/meta/callback")
 
     /// A Facebook Page the user can act on, optionally linked to an Instagram professional account.
     public struct Page: Sendable {
@@ -64,8 +65,10 @@ public final class MetaGraphFake: Sendable {
         public var instagramUsername: String?
 
         /// A Page.
-        public init(id: String, name: String, category: String = "Shopping & retail",
-                    instagramUserID: String? = nil, instagramUsername: String? = nil) {
+        public init(
+            id: String, name: String, category: String = "Shopping & retail",
+            instagramUserID: String? = nil, instagramUsername: String? = nil
+        ) {
             self.id = id
             self.name = name
             self.category = category
@@ -98,8 +101,10 @@ public final class MetaGraphFake: Sendable {
         public var headers: [String: String]
 
         /// An error.
-        public init(status: Int = 400, message: String, type: String = "OAuthException", code: Int, subcode: Int? = nil,
-                    isTransient: Bool? = nil, headers: [String: String] = [:]) {
+        public init(
+            status: Int = 400, message: String, type: String = "OAuthException", code: Int, subcode: Int? = nil,
+            isTransient: Bool? = nil, headers: [String: String] = [:]
+        ) {
             self.status = status
             self.message = message
             self.type = type
@@ -116,7 +121,7 @@ public final class MetaGraphFake: Sendable {
 
         /// Code 368: temporarily blocked for policy violations.
         public static let blocked = GraphError(
-            message: "(#368) The action attempted has been deemed abusive or is otherwise disallowed", code: 368, subcode: 1390008)
+            message: "(#368) The action attempted has been deemed abusive or is otherwise disallowed", code: 368, subcode: 1_390_008)
 
         /// Code 506: a duplicate post.
         public static let duplicatePost = GraphError(message: "(#506) Duplicate status message", code: 506)
@@ -358,15 +363,23 @@ public final class MetaGraphFake: Sendable {
             }
             return error(GraphError(message: "An access token is required to request this resource.", code: 104))
         }
-        let lookup = state.withLock { state -> Token? in state.callCount += 1; return state.tokens[tokenString] }
+        let lookup = state.withLock { state -> Token? in
+            state.callCount += 1; return state.tokens[tokenString]
+        }
         guard let token = lookup else {
             return tokenError(GraphError(message: "Invalid OAuth access token - Cannot parse access token", code: 190))
         }
         switch token.state {
         case .expired:
-            return tokenError(GraphError(message: "Error validating access token: Session has expired on Sunday, 01-Mar-26 10:00:00 PST. The current time is Sunday, 01-Mar-26 11:00:00 PST.", code: 190, subcode: 463))
+            return tokenError(
+                GraphError(
+                    message:
+                        "Error validating access token: Session has expired on Sunday, 01-Mar-26 10:00:00 PST. The current time is Sunday, 01-Mar-26 11:00:00 PST.",
+                    code: 190, subcode: 463))
         case .revoked:
-            return tokenError(GraphError(message: "Error validating access token: The user has not authorized application \(app.clientID).", code: 190, subcode: 458))
+            return tokenError(
+                GraphError(
+                    message: "Error validating access token: The user has not authorized application \(app.clientID).", code: 190, subcode: 458))
         case .valid:
             break
         }
@@ -471,9 +484,10 @@ public final class MetaGraphFake: Sendable {
                 return .failure(.invalidParameter("This authorization code has been used.", subcode: 36009))
             }
             guard grant.redirectURI == redirect else {
-                return .failure(.invalidParameter(
-                    "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
-                    subcode: 36008))
+                return .failure(
+                    .invalidParameter(
+                        "Error validating verification code. Please make sure your redirect_uri is identical to the one you used in the OAuth dialog request",
+                        subcode: 36008))
             }
             state.grants[code]?.used = true
             return .success(Self.mint(&state, kind: .user(longLived: false), scopes: grant.scopes))
@@ -527,8 +541,9 @@ public final class MetaGraphFake: Sendable {
             }
         }
         let defaults: Set<String> = ["id", "name", "category", "category_list", "access_token", "tasks"]
-        return paged(items.map { Self.select($0, fields: params["fields"], defaults: defaults) },
-                     params: params, limit: limit, path: "me/accounts", token: token)
+        return paged(
+            items.map { Self.select($0, fields: params["fields"], defaults: defaults) },
+            params: params, limit: limit, path: "me/accounts", token: token)
     }
 
     private func readNode(_ id: String, params: [String: String], info: Token) -> Reply {
@@ -559,20 +574,28 @@ public final class MetaGraphFake: Sendable {
                 return .json(200, object: Self.select(Self.render(post), fields: params["fields"], defaults: ["id", "message", "created_time"]))
             }
             if let media = state.media[id] {
-                let full: [String: Any] = ["id": media.id, "caption": media.caption ?? "", "media_type": media.mediaType,
-                                           "media_product_type": media.productType, "timestamp": media.timestamp,
-                                           "permalink": "https://www.instagram.com/p/\(media.id)/", "like_count": 0, "comments_count": 0]
+                let full: [String: Any] = [
+                    "id": media.id, "caption": media.caption ?? "", "media_type": media.mediaType,
+                    "media_product_type": media.productType, "timestamp": media.timestamp,
+                    "permalink": "https://www.instagram.com/p/\(media.id)/", "like_count": 0, "comments_count": 0,
+                ]
                 return .json(200, object: Self.select(full, fields: params["fields"], defaults: ["id"]))
             }
             return nil
         }
         if let found { return found }
         if let page = pages.first(where: { $0.id == id }) {
-            return .json(200, object: Self.select(["id": page.id, "name": page.name, "category": page.category], fields: params["fields"], defaults: ["id", "name"]))
+            return .json(
+                200,
+                object: Self.select(
+                    ["id": page.id, "name": page.name, "category": page.category], fields: params["fields"], defaults: ["id", "name"]))
         }
         if let page = pages.first(where: { $0.instagramUserID == id }) {
-            return .json(200, object: Self.select(["id": id, "username": page.instagramUsername ?? "", "name": page.name],
-                                                  fields: params["fields"], defaults: ["id"]))
+            return .json(
+                200,
+                object: Self.select(
+                    ["id": id, "username": page.instagramUsername ?? "", "name": page.name],
+                    fields: params["fields"], defaults: ["id"]))
         }
         return error(Self.unsupported("get", id))
     }
@@ -600,7 +623,10 @@ public final class MetaGraphFake: Sendable {
         guard pages.contains(where: { $0.id == pageID }) else { return Self.unsupported("post", pageID) }
         guard info.kind == .page(id: pageID) else {
             // Publishing and reading Page edges need a Page access token, not the user token.
-            return GraphError(message: "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission", code: 200)
+            return GraphError(
+                message:
+                    "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission",
+                code: 200)
         }
         for scope in scopes where !info.scopes.contains(scope) {
             return GraphError(message: "(#200) Requires \(scope) permission to manage the object", code: 200)
@@ -654,8 +680,9 @@ public final class MetaGraphFake: Sendable {
         let items = state.withLock { state in
             state.postOrder.reversed().compactMap { state.posts[$0] }.filter { $0.pageID == pageID && $0.published }.map(Self.render)
         }
-        return paged(items.map { Self.select($0, fields: params["fields"], defaults: ["id", "message", "created_time"]) },
-                     params: params, limit: limit, path: "\(pageID)/\(edge)", token: token)
+        return paged(
+            items.map { Self.select($0, fields: params["fields"], defaults: ["id", "message", "created_time"]) },
+            params: params, limit: limit, path: "\(pageID)/\(edge)", token: token)
     }
 
     /// `POST /{page-id}/photos` with `url` (and `caption`) → `{"id","post_id"}`.
@@ -675,7 +702,8 @@ public final class MetaGraphFake: Sendable {
         let (photoID, postID) = state.withLock { state in
             let photo = String(Self.nextID(&state, base: 122_100_000_000_001_000))
             let post = "\(pageID)_\(Self.nextID(&state, base: 122_100_000_000_000_000))"
-            state.posts[post] = Post(id: post, pageID: pageID, message: params["caption"], link: nil, photoID: photo, published: published, createdTime: Self.now())
+            state.posts[post] = Post(
+                id: post, pageID: pageID, message: params["caption"], link: nil, photoID: photo, published: published, createdTime: Self.now())
             state.postOrder.append(post)
             return (photo, post)
         }
@@ -717,17 +745,18 @@ public final class MetaGraphFake: Sendable {
             type = "STORIES"
         case "VIDEO"?:
             // VIDEO containers were retired in favour of REELS.
-            return error(.invalidParameter("(#100) The media_type VIDEO is no longer supported. Please use REELS instead.", subcode: 2207067))
+            return error(.invalidParameter("(#100) The media_type VIDEO is no longer supported. Please use REELS instead.", subcode: 2_207_067))
         case let other?:
             return error(.invalidParameter("(#100) Param media_type must be one of {CAROUSEL, REELS, STORIES, IMAGE} - got \"\(other)\"."))
         }
         if let caption = params["caption"], caption.count > 2200 {
-            return error(.invalidParameter("(#100) The caption is too long.", subcode: 2207010))
+            return error(.invalidParameter("(#100) The caption is too long.", subcode: 2_207_010))
         }
         let id = state.withLock { state in
             let id = String(Self.nextID(&state, base: 17_889_455_560_051_000))
-            state.containers[id] = Container(id: id, igUserID: igUserID, mediaType: type, caption: params["caption"],
-                                             pollsLeft: state.containerPolls, outcome: state.containerOutcome)
+            state.containers[id] = Container(
+                id: id, igUserID: igUserID, mediaType: type, caption: params["caption"],
+                pollsLeft: state.containerPolls, outcome: state.containerOutcome)
             return id
         }
         return .json(200, object: ["id": id])
@@ -741,24 +770,25 @@ public final class MetaGraphFake: Sendable {
         }
         let outcome = state.withLock { state -> Result<String, GraphError> in
             guard var container = state.containers[creationID], container.igUserID == igUserID else {
-                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2207006))
+                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2_207_006))
             }
             if container.mediaID != nil {
-                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2207006))
+                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2_207_006))
             }
             guard container.pollsLeft == 0 else {
-                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2207027))
+                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2_207_027))
             }
             guard container.outcome == .finished else {
-                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2207006))
+                return .failure(GraphError(message: "Media ID is not available", code: 9007, subcode: 2_207_006))
             }
             let mediaID = String(Self.nextID(&state, base: 17_920_238_422_030_000))
             container.mediaID = mediaID
             state.containers[creationID] = container
-            state.media[mediaID] = Media(id: mediaID, igUserID: igUserID, caption: container.caption,
-                                         mediaType: container.mediaType == "REELS" ? "VIDEO" : "IMAGE",
-                                         productType: container.mediaType == "REELS" ? "REELS" : container.mediaType == "STORIES" ? "STORY" : "FEED",
-                                         timestamp: Self.now())
+            state.media[mediaID] = Media(
+                id: mediaID, igUserID: igUserID, caption: container.caption,
+                mediaType: container.mediaType == "REELS" ? "VIDEO" : "IMAGE",
+                productType: container.mediaType == "REELS" ? "REELS" : container.mediaType == "STORIES" ? "STORY" : "FEED",
+                timestamp: Self.now())
             state.mediaOrder.append(mediaID)
             return .success(mediaID)
         }
@@ -777,12 +807,15 @@ public final class MetaGraphFake: Sendable {
         }
         let items: [[String: Any]] = state.withLock { state in
             state.mediaOrder.reversed().compactMap { state.media[$0] }.filter { $0.igUserID == igUserID }.map { media in
-                ["id": media.id, "caption": media.caption ?? "", "media_type": media.mediaType, "media_product_type": media.productType,
-                 "timestamp": media.timestamp, "permalink": "https://www.instagram.com/p/\(media.id)/"]
+                [
+                    "id": media.id, "caption": media.caption ?? "", "media_type": media.mediaType, "media_product_type": media.productType,
+                    "timestamp": media.timestamp, "permalink": "https://www.instagram.com/p/\(media.id)/",
+                ]
             }
         }
-        return paged(items.map { Self.select($0, fields: params["fields"], defaults: ["id"]) },
-                     params: params, limit: limit, path: "\(igUserID)/media", token: token)
+        return paged(
+            items.map { Self.select($0, fields: params["fields"], defaults: ["id"]) },
+            params: params, limit: limit, path: "\(igUserID)/media", token: token)
     }
 
     private func publishingLimit(igUserID: String, info: Token) -> Reply {
@@ -831,8 +864,10 @@ public final class MetaGraphFake: Sendable {
             return error(.invalidParameter("(#100) The value must be a valid insights metric"))
         }
         let metrics = metricList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        for metric in metrics where metric.isEmpty || Self.retiredMetrics.contains(metric)
-            || !metric.allSatisfy({ $0.isLowercase || $0 == "_" || $0.isNumber }) {
+        for metric in metrics
+        where metric.isEmpty || Self.retiredMetrics.contains(metric)
+            || !metric.allSatisfy({ $0.isLowercase || $0 == "_" || $0.isNumber })
+        {
             return error(.invalidParameter("(#100) The value must be a valid insights metric"))
         }
         let period: String
@@ -851,8 +886,10 @@ public final class MetaGraphFake: Sendable {
             } else if period == "lifetime" {
                 entry["values"] = [["value": 42 + index]]
             } else {
-                entry["values"] = [["value": 42 + index, "end_time": "2026-03-01T08:00:00+0000"],
-                                   ["value": 57 + index, "end_time": "2026-03-02T08:00:00+0000"]]
+                entry["values"] = [
+                    ["value": 42 + index, "end_time": "2026-03-01T08:00:00+0000"],
+                    ["value": 57 + index, "end_time": "2026-03-02T08:00:00+0000"],
+                ]
             }
             return entry
         }
@@ -866,8 +903,10 @@ public final class MetaGraphFake: Sendable {
     }
 
     private static func unsupported(_ verb: String, _ id: String) -> GraphError {
-        GraphError(message: "Unsupported \(verb) request. Object with ID '\(id)' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
-                   type: "GraphMethodException", code: 100, subcode: 33)
+        GraphError(
+            message:
+                "Unsupported \(verb) request. Object with ID '\(id)' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
+            type: "GraphMethodException", code: 100, subcode: 33)
     }
 
     private func takeFault() -> Fault? {
@@ -898,8 +937,10 @@ public final class MetaGraphFake: Sendable {
             type = "instagram"
         }
         let regain = exhausted ? 17 : 0
-        return ["X-Business-Use-Case-Usage":
-            #"{"\#(objectID)":[{"type":"\#(type)","call_count":\#(count),"total_cputime":\#(exhausted ? 12 : 1),"total_time":\#(exhausted ? 20 : 1),"estimated_time_to_regain_access":\#(regain)}]}"#]
+        return [
+            "X-Business-Use-Case-Usage":
+                #"{"\#(objectID)":[{"type":"\#(type)","call_count":\#(count),"total_cputime":\#(exhausted ? 12 : 1),"total_time":\#(exhausted ? 20 : 1),"estimated_time_to_regain_access":\#(regain)}]}"#
+        ]
     }
 
     private func paged(_ items: [[String: Any]], params: [String: String], limit: Int, path: String, token: String) -> Reply {
@@ -969,9 +1010,11 @@ public final class MetaGraphFake: Sendable {
     }
 
     private static func render(_ post: Post) -> [String: Any] {
-        var item: [String: Any] = ["id": post.id, "created_time": post.createdTime, "is_published": post.published,
-                                   "permalink_url": "https://www.facebook.com/\(post.pageID)/posts/\(post.id.split(separator: "_").last ?? "")",
-                                   "status_type": post.photoID != nil ? "added_photos" : "mobile_status_update"]
+        var item: [String: Any] = [
+            "id": post.id, "created_time": post.createdTime, "is_published": post.published,
+            "permalink_url": "https://www.facebook.com/\(post.pageID)/posts/\(post.id.split(separator: "_").last ?? "")",
+            "status_type": post.photoID != nil ? "added_photos" : "mobile_status_update",
+        ]
         if let message = post.message { item["message"] = message }
         if let link = post.link { item["link"] = link }
         return item
@@ -1017,7 +1060,9 @@ public final class MetaGraphFake: Sendable {
     private static func decodeCursor(_ cursor: String) -> Int? {
         var text = cursor
         while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("cursor:") else { return nil }
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix("cursor:") else {
+            return nil
+        }
         return Int(decoded.dropFirst("cursor:".count))
     }
 

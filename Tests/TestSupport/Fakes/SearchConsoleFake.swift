@@ -162,14 +162,18 @@ public final class SearchConsoleFake: Sendable {
         let scopes: Set<String> = isWrite ? [Self.fullScope] : [Self.fullScope, Self.readonlyScope]
         if segments == ["v1", "urlInspection", "index:inspect"] {
             guard request.method == "POST" else { return GoogleAPIError.notFound("Method not found.").reply }
-            if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: scopes, service: "searchconsole.googleapis.com") { return refused.reply }
+            if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: scopes, service: "searchconsole.googleapis.com") {
+                return refused.reply
+            }
             if let fault = takeFault() { return fault.reply }
             return inspect(request)
         }
         guard segments.count >= 3, segments[0] == "webmasters", segments[1] == "v3", segments[2] == "sites" else {
             return GoogleAPIError.notFound("Method not found.").reply
         }
-        if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: scopes, service: "searchconsole.googleapis.com") { return refused.reply }
+        if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: scopes, service: "searchconsole.googleapis.com") {
+            return refused.reply
+        }
         if let fault = takeFault() { return fault.reply }
         if segments.count == 3 {
             guard request.method == "GET" else { return GoogleAPIError.notFound("Method not found.").reply }
@@ -177,7 +181,9 @@ public final class SearchConsoleFake: Sendable {
         }
         guard let siteURL = segments[3].removingPercentEncoding else { return GoogleAPIError.invalidArgument("Invalid site URL.").reply }
         guard let site = sites.first(where: { $0.url == siteURL }), site.permissionLevel != "siteUnverifiedUser" else {
-            return GoogleAPIError.permissionDenied("User does not have sufficient permission for site '\(siteURL)'. See also: https://support.google.com/webmasters/answer/2451999.").reply
+            return GoogleAPIError.permissionDenied(
+                "User does not have sufficient permission for site '\(siteURL)'. See also: https://support.google.com/webmasters/answer/2451999."
+            ).reply
         }
         let rest = Array(segments.dropFirst(4))
         switch (request.method, rest.count, rest.first) {
@@ -188,7 +194,9 @@ public final class SearchConsoleFake: Sendable {
         case ("PUT", 2, "sitemaps"?), ("DELETE", 2, "sitemaps"?):
             guard request.body.isEmpty else { return GoogleAPIError.invalidArgument("This method takes no request body.").reply }
             guard site.permissionLevel == "siteOwner" || site.permissionLevel == "siteFullUser" else {
-                return GoogleAPIError.permissionDenied("User does not have sufficient permission for site '\(siteURL)'. See also: https://support.google.com/webmasters/answer/2451999.").reply
+                return GoogleAPIError.permissionDenied(
+                    "User does not have sufficient permission for site '\(siteURL)'. See also: https://support.google.com/webmasters/answer/2451999."
+                ).reply
             }
             guard let feedpath = rest[1].removingPercentEncoding, feedpath.hasPrefix("http") else {
                 return GoogleAPIError.invalidArgument("Invalid sitemap URL.").reply
@@ -201,8 +209,10 @@ public final class SearchConsoleFake: Sendable {
 
     // MARK: - Search Analytics
 
-    private static let queryFields: Set<String> = ["startDate", "endDate", "dimensions", "type", "searchType", "dimensionFilterGroups",
-                                                   "aggregationType", "rowLimit", "startRow", "dataState"]
+    private static let queryFields: Set<String> = [
+        "startDate", "endDate", "dimensions", "type", "searchType", "dimensionFilterGroups",
+        "aggregationType", "rowLimit", "startRow", "dataState",
+    ]
     private static let dimensions: Set<String> = ["date", "query", "page", "country", "device", "searchAppearance", "hour"]
 
     private func query(_ request: Request, site: Site) -> Reply {
@@ -221,9 +231,13 @@ public final class SearchConsoleFake: Sendable {
         for name in dimensions where !Self.dimensions.contains(name) {
             return GoogleAPIError.invalidArgument("Invalid value at 'dimensions' (\(name)).").reply
         }
-        for (key, allowed) in [("type", ["web", "image", "video", "news", "discover", "googleNews"]), ("dataState", ["final", "all", "hourly_all"]),
-                               ("aggregationType", ["auto", "byPage", "byProperty", "byNewsShowcasePanel"])] {
-            if let value = body[key], !allowed.contains(value as? String ?? "") { return GoogleAPIError.invalidArgument("Invalid value at '\(key)'.").reply }
+        for (key, allowed) in [
+            ("type", ["web", "image", "video", "news", "discover", "googleNews"]), ("dataState", ["final", "all", "hourly_all"]),
+            ("aggregationType", ["auto", "byPage", "byProperty", "byNewsShowcasePanel"]),
+        ] {
+            if let value = body[key], !allowed.contains(value as? String ?? "") {
+                return GoogleAPIError.invalidArgument("Invalid value at '\(key)'.").reply
+            }
         }
         var rowLimit = 1_000, startRow = 0
         if body["rowLimit"] != nil {
@@ -233,15 +247,19 @@ public final class SearchConsoleFake: Sendable {
             rowLimit = asked
         }
         if body["startRow"] != nil {
-            guard let given = GA4Fake.integer(body["startRow"]), given >= 0 else { return GoogleAPIError.invalidArgument("startRow must be non-negative.").reply }
+            guard let given = GA4Fake.integer(body["startRow"]), given >= 0 else {
+                return GoogleAPIError.invalidArgument("startRow must be non-negative.").reply
+            }
             startRow = given
         }
         let total = rowCount
         let rows: [[String: Any]] = (0..<total).map { index in
             let clicks = (total - index) * 12
             let impressions = clicks * 30 + index
-            return ["keys": dimensions.map { $0 == "date" ? Self.date(index) : "\($0) \(index + 1)" }, "clicks": clicks, "impressions": impressions,
-                    "ctr": Double(clicks) / Double(impressions), "position": 3.5 + Double(index)]
+            return [
+                "keys": dimensions.map { $0 == "date" ? Self.date(index) : "\($0) \(index + 1)" }, "clicks": clicks, "impressions": impressions,
+                "ctr": Double(clicks) / Double(impressions), "position": 3.5 + Double(index),
+            ]
         }
         let page = Array(rows.dropFirst(startRow).prefix(rowLimit))
         var answer: [String: Any] = ["responseAggregationType": dimensions.contains("page") ? "byPage" : "byProperty"]
@@ -260,15 +278,23 @@ public final class SearchConsoleFake: Sendable {
         let index = request.queryItems["sitemapIndex"]?.last
         let listed = state.withLock { $0.sitemaps[site.url] ?? [] }.filter { index == nil || $0.path == index }
         guard !listed.isEmpty else { return .json(200, object: [:]) }
-        return .json(200, object: ["sitemap": listed.map { sitemap -> [String: Any] in
-            ["path": sitemap.path, "lastSubmitted": sitemap.submitted, "isPending": false, "isSitemapsIndex": false, "type": "sitemap",
-             "lastDownloaded": "2026-11-03T04:12:00.000Z", "warnings": "0", "errors": "0",
-             "contents": [["type": "web", "submitted": "128", "indexed": "0"]]]
-        }])
+        return .json(
+            200,
+            object: [
+                "sitemap": listed.map { sitemap -> [String: Any] in
+                    [
+                        "path": sitemap.path, "lastSubmitted": sitemap.submitted, "isPending": false, "isSitemapsIndex": false, "type": "sitemap",
+                        "lastDownloaded": "2026-11-03T04:12:00.000Z", "warnings": "0", "errors": "0",
+                        "contents": [["type": "web", "submitted": "128", "indexed": "0"]],
+                    ]
+                }
+            ])
     }
 
     private func submit(_ feedpath: String, site: Site) -> Reply {
-        guard site.contains(feedpath) else { return GoogleAPIError.invalidArgument("The sitemap URL \(feedpath) is not under the property \(site.url).").reply }
+        guard site.contains(feedpath) else {
+            return GoogleAPIError.invalidArgument("The sitemap URL \(feedpath) is not under the property \(site.url).").reply
+        }
         state.withLock { state in
             var list = state.sitemaps[site.url] ?? []
             list.removeAll { $0.path == feedpath }
@@ -296,7 +322,9 @@ public final class SearchConsoleFake: Sendable {
         case .success(let object): body = object
         }
         if let unknown = GoogleAPIError.unknownFields(body, allowed: ["inspectionUrl", "siteUrl", "languageCode"]) { return unknown.reply }
-        guard let url = body["inspectionUrl"] as? String, !url.isEmpty else { return GoogleAPIError.invalidArgument("inspectionUrl is required.").reply }
+        guard let url = body["inspectionUrl"] as? String, !url.isEmpty else {
+            return GoogleAPIError.invalidArgument("inspectionUrl is required.").reply
+        }
         guard let siteURL = body["siteUrl"] as? String, !siteURL.isEmpty else { return GoogleAPIError.invalidArgument("siteUrl is required.").reply }
         guard let site = sites.first(where: { $0.url == siteURL }), site.permissionLevel != "siteUnverifiedUser" else {
             return GoogleAPIError.permissionDenied("You do not own this site, or the inspected URL is not part of this property.").reply
@@ -309,16 +337,23 @@ public final class SearchConsoleFake: Sendable {
             state.inspections[site.url, default: 0] += 1
             return true
         }
-        guard allowed else { return GoogleAPIError.resourceExhausted("Quota exceeded for quota metric 'URL inspections' and limit 'URL inspections per day per site'.").reply }
+        guard allowed else {
+            return GoogleAPIError.resourceExhausted("Quota exceeded for quota metric 'URL inspections' and limit 'URL inspections per day per site'.")
+                .reply
+        }
         let known = sitemaps(of: site.url)
-        return .json(200, object: ["inspectionResult": [
-            "inspectionResultLink": "https://search.google.com/search-console/inspect?resource_id=\(siteURL)&id=fake",
-            "indexStatusResult": [
-                "verdict": "PASS", "coverageState": "Submitted and indexed", "robotsTxtState": "ALLOWED", "indexingState": "INDEXING_ALLOWED",
-                "lastCrawlTime": "2026-11-27T11:02:53Z", "pageFetchState": "SUCCESSFUL", "googleCanonical": url, "userCanonical": url,
-                "sitemap": known, "referringUrls": [], "crawledAs": "MOBILE",
-            ] as [String: Any],
-            "richResultsResult": ["verdict": "PASS", "detectedItems": [] as [Any]] as [String: Any],
-        ] as [String: Any]])
+        return .json(
+            200,
+            object: [
+                "inspectionResult": [
+                    "inspectionResultLink": "https://search.google.com/search-console/inspect?resource_id=\(siteURL)&id=fake",
+                    "indexStatusResult": [
+                        "verdict": "PASS", "coverageState": "Submitted and indexed", "robotsTxtState": "ALLOWED", "indexingState": "INDEXING_ALLOWED",
+                        "lastCrawlTime": "2026-11-27T11:02:53Z", "pageFetchState": "SUCCESSFUL", "googleCanonical": url, "userCanonical": url,
+                        "sitemap": known, "referringUrls": [], "crawledAs": "MOBILE",
+                    ] as [String: Any],
+                    "richResultsResult": ["verdict": "PASS", "detectedItems": [] as [Any]] as [String: Any],
+                ] as [String: Any]
+            ])
     }
 }

@@ -50,11 +50,14 @@ import Synchronization
 /// `failNext(method:error:)`.
 public final class SlackFake: Sendable {
     /// The app registered with Slack.
-    public static let defaultApp = FakeOAuthApp(clientID: "1111111111.2222222222", clientSecret: "fake-slack-client-secret",
-                                                redirectURI: "http://127.0.0.1/oauth/callback/slack")
+    public static let defaultApp = FakeOAuthApp(
+        clientID: "1111111111.2222222222", clientSecret: "fake-slack-client-secret",
+        redirectURI: "http://127.0.0.1/oauth/callback/slack")
     /// The bot scopes a token gets unless told otherwise (those of `configs/connectors/slack.json`).
-    public static let defaultScopes: Set<String> = ["chat:write", "chat:write.public", "channels:read", "groups:read", "im:read", "mpim:read",
-                                                    "channels:history", "users:read", "users:read.email", "team:read"]
+    public static let defaultScopes: Set<String> = [
+        "chat:write", "chat:write.public", "channels:read", "groups:read", "im:read", "mpim:read",
+        "channels:history", "users:read", "users:read.email", "team:read",
+    ]
     /// The workspace.
     public static let teamID = "T0123ABCDE"
     /// The bot's user id.
@@ -246,7 +249,9 @@ public final class SlackFake: Sendable {
     /// The messages in `channel`, newest first, as `(ts, text, blocks JSON)`.
     public func messages(in channel: String) -> [(ts: String, text: String, blocks: Any?)] {
         state.withLock { state in
-            state.messages.filter { $0.channel == channel }.reversed().map { ($0.ts, $0.text, $0.blocks.flatMap { try? JSONSerialization.jsonObject(with: $0) }) }
+            state.messages.filter { $0.channel == channel }.reversed().map {
+                ($0.ts, $0.text, $0.blocks.flatMap { try? JSONSerialization.jsonObject(with: $0) })
+            }
         }
     }
 
@@ -270,8 +275,10 @@ public final class SlackFake: Sendable {
         guard request.path.hasPrefix("/api/") else { return .json(404, object: ["ok": false, "error": "unknown_method"]) }
         let method = String(request.path.dropFirst("/api/".count))
         if method == "oauth.v2.access" { return oauthAccess(request) }
-        let known = ["auth.test", "chat.postMessage", "chat.scheduleMessage", "chat.deleteScheduledMessage", "chat.update", "chat.delete",
-                     "conversations.list", "conversations.history", "users.info", "users.lookupByEmail"]
+        let known = [
+            "auth.test", "chat.postMessage", "chat.scheduleMessage", "chat.deleteScheduledMessage", "chat.update", "chat.delete",
+            "conversations.list", "conversations.history", "users.info", "users.lookupByEmail",
+        ]
         guard known.contains(method) else { return .json(404, object: ["ok": false, "error": "unknown_method", "req_method": method]) }
         guard request.method == "GET" || request.method == "POST" else { return slackError("method_not_supported_for_channel_type") }
 
@@ -348,8 +355,9 @@ public final class SlackFake: Sendable {
         for (name, values) in request.formItems { form[name] = values.last }
         var clientID = form["client_id"], clientSecret = form["client_secret"]
         if let basic = request.header("Authorization"), basic.hasPrefix("Basic "),
-           let decoded = Data(base64Encoded: String(basic.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-           let colon = decoded.firstIndex(of: ":") {
+            let decoded = Data(base64Encoded: String(basic.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":")
+        {
             clientID = String(decoded[..<colon]).removingPercentEncoding
             clientSecret = String(decoded[decoded.index(after: colon)...]).removingPercentEncoding
         }
@@ -361,9 +369,11 @@ public final class SlackFake: Sendable {
             if let redirect = form["redirect_uri"], redirect != grant.redirectURI { return .failure(SlackCode(code: "bad_redirect_uri")) }
             state.grants[code]?.used = true
             let token = Self.mint(&state, scopes: grant.scopes)
-            return .success(["ok": true, "access_token": token, "token_type": "bot", "scope": grant.scopes.sorted().joined(separator: ","),
-                             "bot_user_id": Self.botUserID, "app_id": "A0FAKEAPP1", "team": ["name": "NeonHub Demo", "id": Self.teamID],
-                             "enterprise": NSNull(), "authed_user": ["id": "U0456FGHIJ"], "is_enterprise_install": false])
+            return .success([
+                "ok": true, "access_token": token, "token_type": "bot", "scope": grant.scopes.sorted().joined(separator: ","),
+                "bot_user_id": Self.botUserID, "app_id": "A0FAKEAPP1", "team": ["name": "NeonHub Demo", "id": Self.teamID],
+                "enterprise": NSNull(), "authed_user": ["id": "U0456FGHIJ"], "is_enterprise_install": false,
+            ])
         }
         switch outcome {
         case .success(let body): return .json(200, object: body)
@@ -374,8 +384,10 @@ public final class SlackFake: Sendable {
     // MARK: - Methods
 
     private func authTest() -> [String: Any] {
-        ["ok": true, "url": "https://neonhub-demo.slack.com/", "team": "NeonHub Demo", "user": "neonhub", "team_id": Self.teamID,
-         "user_id": Self.botUserID, "bot_id": Self.botID, "is_enterprise_install": false]
+        [
+            "ok": true, "url": "https://neonhub-demo.slack.com/", "team": "NeonHub Demo", "user": "neonhub", "team_id": Self.teamID,
+            "user_id": Self.botUserID, "bot_id": Self.botID, "is_enterprise_install": false,
+        ]
     }
 
     /// The channel a write may post to, or the documented error.
@@ -401,7 +413,8 @@ public final class SlackFake: Sendable {
             // Blocks come as a JSON array (or, in a form, as its JSON text).
             let parsed: Any? = (raw as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) } ?? raw
             guard let array = parsed as? [Any], !array.isEmpty, array.count <= 50,
-                  array.allSatisfy({ ($0 as? [String: Any])?["type"] is String }) else { return .failure(SlackCode(code: "invalid_blocks")) }
+                array.allSatisfy({ ($0 as? [String: Any])?["type"] is String })
+            else { return .failure(SlackCode(code: "invalid_blocks")) }
             blocks = try? JSONSerialization.data(withJSONObject: array, options: [.sortedKeys])
         }
         if text.isEmpty && blocks == nil { return .failure(SlackCode(code: "no_text")) }
@@ -422,8 +435,9 @@ public final class SlackFake: Sendable {
         }
         let message = state.withLock { state -> Message in
             state.clock += 1
-            let message = Message(channel: channel.id, ts: "\(state.clock).000200", text: body.text, blocks: body.blocks,
-                                  threadTS: Self.text(args["thread_ts"]), user: Self.botUserID, botID: Self.botID)
+            let message = Message(
+                channel: channel.id, ts: "\(state.clock).000200", text: body.text, blocks: body.blocks,
+                threadTS: Self.text(args["thread_ts"]), user: Self.botUserID, botID: Self.botID)
             state.messages.append(message)
             return message
         }
@@ -450,18 +464,23 @@ public final class SlackFake: Sendable {
             let recent = state.scheduled.values.filter { $0.channel == channel.id && Date().timeIntervalSince($0.createdAt) < 300 }
             guard recent.count < 30 else { return nil }
             state.sequence += 1
-            let scheduled = Scheduled(id: "Q\(1_298_393_284 + state.sequence)", channel: channel.id, postAt: postAt, text: body.text, createdAt: Date())
+            let scheduled = Scheduled(
+                id: "Q\(1_298_393_284 + state.sequence)", channel: channel.id, postAt: postAt, text: body.text, createdAt: Date())
             state.scheduled[scheduled.id] = scheduled
             return scheduled
         }
         guard let scheduled = outcome else { return failure("restricted_too_many", token: token) }
-        return ["ok": true, "channel": channel.id, "scheduled_message_id": scheduled.id, "post_at": postAt,
-                "message": ["text": body.text, "type": "delayed_message", "user": Self.botUserID, "bot_id": Self.botID]]
+        return [
+            "ok": true, "channel": channel.id, "scheduled_message_id": scheduled.id, "post_at": postAt,
+            "message": ["text": body.text, "type": "delayed_message", "user": Self.botUserID, "bot_id": Self.botID],
+        ]
     }
 
     private func deleteScheduled(_ args: [String: Any], token: Token) -> [String: Any] {
         guard token.scopes.contains("chat:write") else { return failure("missing_scope", token: token, needed: "chat:write") }
-        guard let channel = Self.text(args["channel"]), channels.contains(where: { $0.id == channel }) else { return failure("channel_not_found", token: token) }
+        guard let channel = Self.text(args["channel"]), channels.contains(where: { $0.id == channel }) else {
+            return failure("channel_not_found", token: token)
+        }
         guard let id = Self.text(args["scheduled_message_id"]) else { return failure("invalid_scheduled_message_id", token: token) }
         let removed = state.withLock { state -> Bool in
             guard state.scheduled[id]?.channel == channel else { return false }
@@ -474,10 +493,14 @@ public final class SlackFake: Sendable {
     /// The message `ts` in `channel` the bot may change, or the documented error.
     private func ownMessage(_ args: [String: Any], token: Token, refusal: String) -> Result<Int, SlackCode> {
         guard token.scopes.contains("chat:write") else { return .failure(SlackCode(code: "missing_scope")) }
-        guard let channel = Self.text(args["channel"]), channels.contains(where: { $0.id == channel }) else { return .failure(SlackCode(code: "channel_not_found")) }
+        guard let channel = Self.text(args["channel"]), channels.contains(where: { $0.id == channel }) else {
+            return .failure(SlackCode(code: "channel_not_found"))
+        }
         guard let ts = Self.text(args["ts"]) else { return .failure(SlackCode(code: "message_not_found")) }
         return state.withLock { state in
-            guard let index = state.messages.firstIndex(where: { $0.channel == channel && $0.ts == ts }) else { return .failure(SlackCode(code: "message_not_found")) }
+            guard let index = state.messages.firstIndex(where: { $0.channel == channel && $0.ts == ts }) else {
+                return .failure(SlackCode(code: "message_not_found"))
+            }
             guard state.messages[index].botID == Self.botID else { return .failure(SlackCode(code: refusal)) }
             return .success(index)
         }
@@ -499,7 +522,9 @@ public final class SlackFake: Sendable {
             if body.blocks != nil { state.messages[index].blocks = body.blocks }
             return state.messages[index]
         }
-        return ["ok": true, "channel": message.channel, "ts": message.ts, "text": message.text, "message": ["text": message.text, "user": message.user]]
+        return [
+            "ok": true, "channel": message.channel, "ts": message.ts, "text": message.text, "message": ["text": message.text, "user": message.user],
+        ]
     }
 
     private func delete(_ args: [String: Any], token: Token) -> [String: Any] {
@@ -516,8 +541,12 @@ public final class SlackFake: Sendable {
         let types = (Self.text(args["types"]) ?? "public_channel").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         let known: Set<String> = ["public_channel", "private_channel", "mpim", "im"]
         guard types.allSatisfy(known.contains) else { return failure("invalid_types", token: token) }
-        if types.contains("public_channel") && !token.scopes.contains("channels:read") { return failure("missing_scope", token: token, needed: "channels:read") }
-        if types.contains("private_channel") && !token.scopes.contains("groups:read") { return failure("missing_scope", token: token, needed: "groups:read") }
+        if types.contains("public_channel") && !token.scopes.contains("channels:read") {
+            return failure("missing_scope", token: token, needed: "channels:read")
+        }
+        if types.contains("private_channel") && !token.scopes.contains("groups:read") {
+            return failure("missing_scope", token: token, needed: "groups:read")
+        }
         let limit = Self.text(args["limit"]).flatMap { Int($0) } ?? 100
         guard (1...1000).contains(limit) else { return failure("invalid_limit", token: token) }
         let excludeArchived = Self.text(args["exclude_archived"]) == "true" || Self.text(args["exclude_archived"]) == "1"
@@ -536,7 +565,9 @@ public final class SlackFake: Sendable {
     }
 
     private func history(_ args: [String: Any], token: Token) -> [String: Any] {
-        guard let id = Self.text(args["channel"]), let channel = channels.first(where: { $0.id == id }) else { return failure("channel_not_found", token: token) }
+        guard let id = Self.text(args["channel"]), let channel = channels.first(where: { $0.id == id }) else {
+            return failure("channel_not_found", token: token)
+        }
         let scope = channel.isPrivate ? "groups:history" : "channels:history"
         guard token.scopes.contains(scope) else { return failure("missing_scope", token: token, needed: scope) }
         guard channel.isMember else { return failure("not_in_channel", token: token) }
@@ -553,8 +584,10 @@ public final class SlackFake: Sendable {
         }
         let page = Array(all.dropFirst(start).prefix(limit))
         let more = start + page.count < all.count
-        return ["ok": true, "messages": page.map(render), "has_more": more, "pin_count": 0,
-                "response_metadata": ["next_cursor": more ? Self.encodeCursor("history:\(start + page.count)") : ""]]
+        return [
+            "ok": true, "messages": page.map(render), "has_more": more, "pin_count": 0,
+            "response_metadata": ["next_cursor": more ? Self.encodeCursor("history:\(start + page.count)") : ""],
+        ]
     }
 
     private func userInfo(_ args: [String: Any], token: Token) -> [String: Any] {
@@ -584,17 +617,24 @@ public final class SlackFake: Sendable {
     }
 
     private func render(_ channel: Channel) -> [String: Any] {
-        ["id": channel.id, "name": channel.name, "is_channel": true, "is_group": false, "is_im": false, "is_private": channel.isPrivate,
-         "is_archived": channel.isArchived, "is_general": channel.name == "general", "is_member": channel.isMember, "created": 1_449_252_889,
-         "topic": ["value": channel.topic, "creator": "", "last_set": 0], "purpose": ["value": "", "creator": "", "last_set": 0], "num_members": 12]
+        [
+            "id": channel.id, "name": channel.name, "is_channel": true, "is_group": false, "is_im": false, "is_private": channel.isPrivate,
+            "is_archived": channel.isArchived, "is_general": channel.name == "general", "is_member": channel.isMember, "created": 1_449_252_889,
+            "topic": ["value": channel.topic, "creator": "", "last_set": 0], "purpose": ["value": "", "creator": "", "last_set": 0],
+            "num_members": 12,
+        ]
     }
 
     private func render(_ user: User, withEmail: Bool) -> [String: Any] {
-        var profile: [String: Any] = ["real_name": user.realName, "display_name": user.name, "team": Self.teamID,
-                                      "image_72": "https://a.slack-edge.com/placeholder-72.png"]
+        var profile: [String: Any] = [
+            "real_name": user.realName, "display_name": user.name, "team": Self.teamID,
+            "image_72": "https://a.slack-edge.com/placeholder-72.png",
+        ]
         if withEmail { profile["email"] = user.email }
-        return ["id": user.id, "team_id": Self.teamID, "name": user.name, "deleted": false, "real_name": user.realName, "tz": user.tz,
-                "is_bot": false, "is_admin": false, "profile": profile]
+        return [
+            "id": user.id, "team_id": Self.teamID, "name": user.name, "deleted": false, "real_name": user.realName, "tz": user.tz,
+            "is_bot": false, "is_admin": false, "profile": profile,
+        ]
     }
 
     /// `{"ok": false, "error": code}`; `missing_scope` also names the scope needed and the ones the token has.
@@ -640,7 +680,8 @@ public final class SlackFake: Sendable {
     private static func decodeCursor(_ raw: Any?, prefix: String) -> Result<Int, SlackCode> {
         guard let cursor = text(raw) else { return .success(0) }
         guard let data = Data(base64Encoded: cursor), let decoded = String(data: data, encoding: .utf8), decoded.hasPrefix(prefix),
-              let offset = Int(decoded.dropFirst(prefix.count)), offset >= 0 else { return .failure(SlackCode(code: "invalid_cursor")) }
+            let offset = Int(decoded.dropFirst(prefix.count)), offset >= 0
+        else { return .failure(SlackCode(code: "invalid_cursor")) }
         return .success(offset)
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import COpenSSL
+import Foundation
 import HTTPFields
 import Synchronization
 
@@ -156,11 +156,15 @@ public final class SnowflakeFake: Sendable {
         }
         let accept = request.header("Accept")?.lowercased() ?? ""
         guard accept.contains("application/json") || accept.contains("*/*") else {
-            return .json(400, object: ["code": "390142", "message": "Incoming request does not contain a valid payload. (Accept must include application/json)"])
+            return .json(
+                400,
+                object: ["code": "390142", "message": "Incoming request does not contain a valid payload. (Accept must include application/json)"])
         }
         let agent = request.header("User-Agent") ?? ""
         guard agent.range(of: #"^[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+"#, options: .regularExpression) != nil else {
-            return .json(400, object: ["code": "390142", "message": "Incoming request does not contain a valid payload. (User-Agent must be application/version)"])
+            return .json(
+                400,
+                object: ["code": "390142", "message": "Incoming request does not contain a valid payload. (User-Agent must be application/version)"])
         }
         return nil
     }
@@ -177,9 +181,11 @@ public final class SnowflakeFake: Sendable {
         guard let authorization = request.header("Authorization"), authorization.hasPrefix("Bearer ") else { return refuse("MISSING_AUTHORIZATION") }
         let token = String(authorization.dropFirst(7))
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let headerBytes = Self.base64URL(parts[0]), let claimBytes = Self.base64URL(parts[1]), let signature = Self.base64URL(parts[2]),
-              let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any],
-              let claims = try? JSONSerialization.jsonObject(with: claimBytes) as? [String: Any] else {
+        guard parts.count == 3, let headerBytes = Self.base64URL(parts[0]), let claimBytes = Self.base64URL(parts[1]),
+            let signature = Self.base64URL(parts[2]),
+            let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any],
+            let claims = try? JSONSerialization.jsonObject(with: claimBytes) as? [String: Any]
+        else {
             return refuse("JWT_TOKEN_INVALID")
         }
         guard header["alg"] as? String == "RS256" else { return refuse("JWT_TOKEN_INVALID_ALGORITHM") }
@@ -260,8 +266,11 @@ public final class SnowflakeFake: Sendable {
         if query["nullable"] != nil, query["nullable"] != ["true"], query["nullable"] != ["false"] { return Self.badPayload("nullable") }
         let requestID = query["requestId"]?.first
         if let requestID, UUID(uuidString: requestID) == nil { return Self.badPayload("requestId is not a UUID") }
-        guard let body = request.json as? [String: Any], let text = body["statement"] as? String, !text.isEmpty else { return Self.badPayload("statement") }
-        if let timeout = body["timeout"], !((timeout as? NSNumber).map { $0.doubleValue >= 0 && $0.doubleValue == $0.doubleValue.rounded() } ?? false) {
+        guard let body = request.json as? [String: Any], let text = body["statement"] as? String, !text.isEmpty else {
+            return Self.badPayload("statement")
+        }
+        if let timeout = body["timeout"], !((timeout as? NSNumber).map { $0.doubleValue >= 0 && $0.doubleValue == $0.doubleValue.rounded() } ?? false)
+        {
             return Self.badPayload("timeout")
         }
         for name in ["database", "schema", "warehouse", "role"] where body[name] != nil && !(body[name] is String) { return Self.badPayload(name) }
@@ -269,7 +278,8 @@ public final class SnowflakeFake: Sendable {
             guard let bindings = bindings as? [String: Any] else { return Self.badPayload("bindings") }
             for (position, binding) in bindings {
                 guard Int(position) != nil, let binding = binding as? [String: Any], binding["type"] is String,
-                      binding["value"] is String || binding["value"] is NSNull else { return Self.badPayload("bindings") }
+                    binding["value"] is String || binding["value"] is NSNull
+                else { return Self.badPayload("bindings") }
             }
         }
         let retry = query["retry"] == ["true"]
@@ -277,7 +287,9 @@ public final class SnowflakeFake: Sendable {
             // The same requestId with retry=true: the statement that request started, not run again.
             if retry, let requestID, let handle = state.byRequestID[requestID], let known = state.statements[handle] { return (known, false) }
             let handle = Self.handle()
-            let script = state.scripts[text] ?? .fails(code: "002003", message: "SQL compilation error:\nObject does not exist or not authorized.", sqlState: "42S02")
+            let script =
+                state.scripts[text]
+                ?? .fails(code: "002003", message: "SQL compilation error:\nObject does not exist or not authorized.", sqlState: "42S02")
             let statement = Statement(handle: handle, text: text, script: script)
             state.statements[handle] = statement
             if let requestID { state.byRequestID[requestID] = handle }
@@ -312,19 +324,29 @@ public final class SnowflakeFake: Sendable {
         }
         guard let statement = current else { return Self.notFound(handle) }
         if statement.canceled {
-            return .json(422, object: ["code": "000604", "message": "SQL execution canceled", "sqlState": "57014", "statementHandle": handle,
-                                       "statementStatusUrl": "/api/v2/statements/\(handle)"])
+            return .json(
+                422,
+                object: [
+                    "code": "000604", "message": "SQL execution canceled", "sqlState": "57014", "statementHandle": handle,
+                    "statementStatusUrl": "/api/v2/statements/\(handle)",
+                ])
         }
         switch statement.script {
         case .running:
-            return .json(202, object: [
-                "code": "333334",
-                "message": "Asynchronous execution in progress. Use provided query id to perform query monitoring and management.",
-                "statementHandle": handle, "statementStatusUrl": "/api/v2/statements/\(handle)",
-            ])
+            return .json(
+                202,
+                object: [
+                    "code": "333334",
+                    "message": "Asynchronous execution in progress. Use provided query id to perform query monitoring and management.",
+                    "statementHandle": handle, "statementStatusUrl": "/api/v2/statements/\(handle)",
+                ])
         case .fails(let code, let message, let sqlState):
-            return .json(422, object: ["code": code, "message": message, "sqlState": sqlState, "statementHandle": handle,
-                                       "statementStatusUrl": "/api/v2/statements/\(handle)"])
+            return .json(
+                422,
+                object: [
+                    "code": code, "message": message, "sqlState": sqlState, "statementHandle": handle,
+                    "statementStatusUrl": "/api/v2/statements/\(handle)",
+                ])
         case .rows(let columns, let partitions):
             guard partition < max(partitions.count, 1) else { return Self.badPayload("partition \(partition) does not exist") }
             return resultSet(handle, columns: columns, partitions: partitions, partition: partition)
@@ -338,10 +360,12 @@ public final class SnowflakeFake: Sendable {
                 "numRows": partitions.reduce(0) { $0 + $1.count },
                 "format": "jsonv2",
                 "rowType": columns.map { column -> [String: Any] in
-                    ["name": column.name, "database": "", "schema": "", "table": "", "type": column.type, "nullable": true,
-                     "scale": column.type == "fixed" ? 0 : NSNull(), "precision": column.type == "fixed" ? 38 : NSNull(),
-                     "length": column.type == "text" ? 16_777_216 : NSNull(), "byteLength": column.type == "text" ? 16_777_216 : NSNull(),
-                     "collation": NSNull()]
+                    [
+                        "name": column.name, "database": "", "schema": "", "table": "", "type": column.type, "nullable": true,
+                        "scale": column.type == "fixed" ? 0 : NSNull(), "precision": column.type == "fixed" ? 38 : NSNull(),
+                        "length": column.type == "text" ? 16_777_216 : NSNull(), "byteLength": column.type == "text" ? 16_777_216 : NSNull(),
+                        "collation": NSNull(),
+                    ]
                 },
                 "partitionInfo": partitions.map { ["rowCount": $0.count, "uncompressedSize": 40 * $0.count + 2] },
             ],
@@ -370,8 +394,12 @@ public final class SnowflakeFake: Sendable {
             return true
         }
         guard found else { return Self.notFound(handle) }
-        return .json(200, object: ["code": "000604", "sqlState": "57014", "message": "SQL execution canceled", "statementHandle": handle,
-                                   "statementStatusUrl": "/api/v2/statements/\(handle)"])
+        return .json(
+            200,
+            object: [
+                "code": "000604", "sqlState": "57014", "message": "SQL execution canceled", "statementHandle": handle,
+                "statementStatusUrl": "/api/v2/statements/\(handle)",
+            ])
     }
 
     private static func notFound(_ handle: String) -> FakeProviderServer.Reply {

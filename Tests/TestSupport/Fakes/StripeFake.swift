@@ -92,14 +92,23 @@ public final class StripeFake: Sendable {
     public init() {
         state.withLock { state in
             var ledger = Ledger()
-            let customer: [String: Any] = Self.customerJSON(id: Self.seededCustomer, email: "jenny.rosen@example.com", name: "Jenny Rosen", created: 1_680_893_993)
+            let customer: [String: Any] = Self.customerJSON(
+                id: Self.seededCustomer, email: "jenny.rosen@example.com", name: "Jenny Rosen", created: 1_680_893_993)
             Self.put(&ledger, "customer", Self.seededCustomer, customer)
-            Self.put(&ledger, "payment_intent", Self.openIntent, Self.intentJSON(id: Self.openIntent, amount: 1500, status: "requires_payment_method", charge: nil, created: 1_680_800_000))
-            Self.put(&ledger, "payment_intent", Self.paidIntent, Self.intentJSON(id: Self.paidIntent, amount: 2000, status: "succeeded", charge: "ch_3MtwBwLkdIwHu7ix28a3tqPa", created: 1_680_802_258))
-            Self.put(&ledger, "charge", "ch_3MtwBwLkdIwHu7ix28a3tqPa", [
-                "id": "ch_3MtwBwLkdIwHu7ix28a3tqPa", "object": "charge", "amount": 2000, "amount_refunded": 0, "currency": "usd",
-                "customer": Self.seededCustomer, "paid": true, "payment_intent": Self.paidIntent, "refunded": false, "status": "succeeded", "livemode": false,
-            ])
+            Self.put(
+                &ledger, "payment_intent", Self.openIntent,
+                Self.intentJSON(id: Self.openIntent, amount: 1500, status: "requires_payment_method", charge: nil, created: 1_680_800_000))
+            Self.put(
+                &ledger, "payment_intent", Self.paidIntent,
+                Self.intentJSON(id: Self.paidIntent, amount: 2000, status: "succeeded", charge: "ch_3MtwBwLkdIwHu7ix28a3tqPa", created: 1_680_802_258)
+            )
+            Self.put(
+                &ledger, "charge", "ch_3MtwBwLkdIwHu7ix28a3tqPa",
+                [
+                    "id": "ch_3MtwBwLkdIwHu7ix28a3tqPa", "object": "charge", "amount": 2000, "amount_refunded": 0, "currency": "usd",
+                    "customer": Self.seededCustomer, "paid": true, "payment_intent": Self.paidIntent, "refunded": false, "status": "succeeded",
+                    "livemode": false,
+                ])
             state.ledgers[Self.platformAccount] = ledger
             state.ledgers[Self.connectedAccount] = Ledger()
         }
@@ -129,8 +138,9 @@ public final class StripeFake: Sendable {
 
     /// The next `calls` requests answer 429 with code rate_limit and Stripe-Rate-Limited-Reason.
     public func injectRateLimit(calls: Int = 1, reason: String = "global-rate") {
-        let body = Self.errorBody(type: "invalid_request_error", code: "rate_limit",
-                                  message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.")
+        let body = Self.errorBody(
+            type: "invalid_request_error", code: "rate_limit",
+            message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.")
         state.withLock { $0.faults.append(Fault(remaining: calls, status: 429, body: body, headers: ["Stripe-Rate-Limited-Reason": reason])) }
     }
 
@@ -147,7 +157,9 @@ public final class StripeFake: Sendable {
     /// Adds `count` customers to `account` (`bulk-<n>@example.com`), for reads that page.
     public func addCustomers(_ count: Int, account: String = StripeFake.platformAccount) {
         for index in 0..<count {
-            save("customer", Self.customerJSON(id: nextID("cus"), email: "bulk-\(index)@example.com", name: "Bulk \(index)", created: Self.now), account: account)
+            save(
+                "customer", Self.customerJSON(id: nextID("cus"), email: "bulk-\(index)@example.com", name: "Bulk \(index)", created: Self.now),
+                account: account)
         }
     }
 
@@ -190,7 +202,9 @@ public final class StripeFake: Sendable {
 
     static func errorBody(type: String, code: String? = nil, message: String, param: String? = nil, declineCode: String? = nil) -> [UInt8] {
         var error: [String: Any] = ["type": type, "message": message]
-        if let code { error["code"] = code; error["doc_url"] = "https://stripe.com/docs/error-codes/\(code.replacingOccurrences(of: "_", with: "-"))" }
+        if let code {
+            error["code"] = code; error["doc_url"] = "https://stripe.com/docs/error-codes/\(code.replacingOccurrences(of: "_", with: "-"))"
+        }
         if let param { error["param"] = param }
         if let declineCode { error["decline_code"] = declineCode }
         return Array((try? JSONSerialization.data(withJSONObject: ["error": error], options: [.sortedKeys])) ?? Data())
@@ -200,16 +214,24 @@ public final class StripeFake: Sendable {
         var headers = HTTPHeaders()
         headers.replaceOrAdd(name: "Content-Type", value: "application/json")
         headers.replaceOrAdd(name: "Request-Id", value: "req_fake")
-        return Reply(status: failure.status, headers: headers,
-                     body: errorBody(type: failure.type, code: failure.code, message: failure.message, param: failure.param))
+        return Reply(
+            status: failure.status, headers: headers,
+            body: errorBody(type: failure.type, code: failure.code, message: failure.message, param: failure.param))
     }
 
-    private static func redact(_ key: String) -> String { String(key.prefix(8)) + String(repeating: "*", count: max(0, key.count - 12)) + String(key.suffix(4)) }
+    private static func redact(_ key: String) -> String {
+        String(key.prefix(8)) + String(repeating: "*", count: max(0, key.count - 12)) + String(key.suffix(4))
+    }
 
     private func handle(_ request: Request) -> Reply {
         // Authentication: the key as a Bearer token (the documented form of the curl examples' -u key:).
         guard let header = request.header("Authorization"), header.hasPrefix("Bearer ") else {
-            return Self.reply(Failure(status: 401, message: "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."))
+            return Self.reply(
+                Failure(
+                    status: 401,
+                    message:
+                        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+                ))
         }
         let key = String(header.dropFirst(7))
         guard key == Self.secretKey || key == Self.readOnlyKey else {
@@ -225,8 +247,12 @@ public final class StripeFake: Sendable {
         if let connected = request.header("Stripe-Account") {
             // account_invalid: "The account ID provided as a value for the Stripe-Account header is invalid" (status assumed 403).
             guard connected == Self.connectedAccount else {
-                return Self.reply(Failure(status: 403, code: "account_invalid",
-                                          message: "The provided key '\(Self.redact(key))' does not have access to account '\(connected)' (or that account does not exist). Application access may have been revoked."))
+                return Self.reply(
+                    Failure(
+                        status: 403, code: "account_invalid",
+                        message:
+                            "The provided key '\(Self.redact(key))' does not have access to account '\(connected)' (or that account does not exist). Application access may have been revoked."
+                    ))
             }
             account = connected
         }
@@ -238,7 +264,12 @@ public final class StripeFake: Sendable {
         }
         if request.method == "POST" {
             if key == Self.readOnlyKey {
-                return Self.reply(Failure(status: 403, message: "The provided key '\(Self.redact(key))' does not have the required permissions for this endpoint on account '\(account)'."))
+                return Self.reply(
+                    Failure(
+                        status: 403,
+                        message:
+                            "The provided key '\(Self.redact(key))' does not have the required permissions for this endpoint on account '\(account)'."
+                    ))
             }
             if !request.body.isEmpty, !(request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") ?? false) {
                 return Self.reply(Failure(status: 400, message: "Invalid request: the body must be application/x-www-form-urlencoded"))
@@ -263,11 +294,17 @@ public final class StripeFake: Sendable {
         let signature = request.method + " " + request.path + "?" + request.bodyText.split(separator: "&").sorted().joined(separator: "&")
         let key = request.header("Idempotency-Key").flatMap { $0.isEmpty ? nil : $0 }
         if let key {
-            guard key.count <= 255 else { return Self.reply(Failure(status: 400, message: "Idempotency keys must be at most 255 characters", param: "Idempotency-Key")) }
+            guard key.count <= 255 else {
+                return Self.reply(Failure(status: 400, message: "Idempotency keys must be at most 255 characters", param: "Idempotency-Key"))
+            }
             if let stored = state.withLock({ $0.ledgers[account]?.idempotency[key] }) {
                 guard stored.signature == signature else {
-                    return Self.reply(Failure(status: 400, type: "idempotency_error",
-                                              message: "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request."))
+                    return Self.reply(
+                        Failure(
+                            status: 400, type: "idempotency_error",
+                            message:
+                                "Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '\(key)' if you meant to execute a different request."
+                        ))
                 }
                 var headers = HTTPHeaders()
                 headers.replaceOrAdd(name: "Content-Type", value: "application/json")
@@ -282,7 +319,9 @@ public final class StripeFake: Sendable {
             state.withLock { $0.ledgers[account]?.idempotency[key] = stored }
             reply.headers.replaceOrAdd(name: "Idempotency-Key", value: key)
         }
-        if state.withLock({ state in defer { state.loseNext = false }; return state.loseNext }) {
+        if state.withLock({ state in
+            defer { state.loseNext = false }; return state.loseNext
+        }) {
             return Self.reply(Failure(status: 500, type: "api_error", message: "An unknown error occurred"))
         }
         return reply
@@ -290,7 +329,9 @@ public final class StripeFake: Sendable {
 
     private func answer(_ request: Request, account: String, params: [String: Any]) -> Reply {
         let segments = request.path.split(separator: "/").map(String.init)
-        guard segments.first == "v1" else { return Self.reply(Failure(status: 404, message: "Unrecognized request URL (\(request.method): \(request.path)).")) }
+        guard segments.first == "v1" else {
+            return Self.reply(Failure(status: 404, message: "Unrecognized request URL (\(request.method): \(request.path))."))
+        }
         let route = Array(segments.dropFirst())
         do {
             let object: Any
@@ -364,7 +405,9 @@ public final class StripeFake: Sendable {
 
     private static func integer(_ params: [String: Any], _ name: String) throws -> Int? {
         guard let text = params[name] as? String else { return nil }
-        guard let value = Int(text) else { throw Failure(status: 400, code: "parameter_invalid_integer", message: "Invalid integer: \(text)", param: name) }
+        guard let value = Int(text) else {
+            throw Failure(status: 400, code: "parameter_invalid_integer", message: "Invalid integer: \(text)", param: name)
+        }
         return value
     }
 
@@ -376,7 +419,9 @@ public final class StripeFake: Sendable {
 
     private static func oneOf(_ params: [String: Any], _ name: String, _ values: [String]) throws -> String? {
         guard let text = params[name] as? String else { return nil }
-        guard values.contains(text) else { throw Failure(status: 400, message: "Invalid \(name): must be one of \(values.joined(separator: ", "))", param: name) }
+        guard values.contains(text) else {
+            throw Failure(status: 400, message: "Invalid \(name): must be one of \(values.joined(separator: ", "))", param: name)
+        }
         return text
     }
 
@@ -386,9 +431,13 @@ public final class StripeFake: Sendable {
         guard let pairs = given as? [String: Any] else { throw Failure(status: 400, message: "Invalid metadata: must be a hash", param: "metadata") }
         var result = old
         for (key, value) in pairs {
-            guard key.count <= 40 else { throw Failure(status: 400, message: "Metadata keys can have a maximum length of 40 characters.", param: "metadata[\(key)]") }
+            guard key.count <= 40 else {
+                throw Failure(status: 400, message: "Metadata keys can have a maximum length of 40 characters.", param: "metadata[\(key)]")
+            }
             guard let text = value as? String else { throw Failure(status: 400, message: "Invalid metadata value", param: "metadata[\(key)]") }
-            guard text.count <= 500 else { throw Failure(status: 400, message: "Metadata values can have a maximum length of 500 characters.", param: "metadata[\(key)]") }
+            guard text.count <= 500 else {
+                throw Failure(status: 400, message: "Metadata values can have a maximum length of 500 characters.", param: "metadata[\(key)]")
+            }
             result[key] = text.isEmpty ? nil : text  // an empty value unsets the key
         }
         guard result.count <= 50 else { throw Failure(status: 400, message: "You can only specify up to 50 metadata keys.", param: "metadata") }
@@ -437,7 +486,9 @@ public final class StripeFake: Sendable {
         let type = entry.type, filters = entry.filters
         try Self.check(params, allowed: Set(filters + ["limit", "starting_after", "ending_before", "expand"]))
         let limit = try Self.integer(params, "limit") ?? 10
-        guard (1...100).contains(limit) else { throw Failure(status: 400, message: "This value must be less than or equal to 100 and greater than or equal to 1.", param: "limit") }
+        guard (1...100).contains(limit) else {
+            throw Failure(status: 400, message: "This value must be less than or equal to 100 and greater than or equal to 1.", param: "limit")
+        }
         var all = state.withLock { state -> [[String: Any]] in
             guard let ledger = state.ledgers[account] else { return [] }
             return (ledger.order[type] ?? []).reversed().compactMap { ledger.objects[$0]?.value as? [String: Any] }
@@ -446,7 +497,9 @@ public final class StripeFake: Sendable {
             guard let wanted = params[name] else { continue }
             if name == "created", let range = wanted as? [String: Any] {
                 if let gte = range["gte"] as? String {
-                    guard let bound = Int(gte) else { throw Failure(status: 400, code: "parameter_invalid_integer", message: "Invalid integer: \(gte)", param: "created[gte]") }
+                    guard let bound = Int(gte) else {
+                        throw Failure(status: 400, code: "parameter_invalid_integer", message: "Invalid integer: \(gte)", param: "created[gte]")
+                    }
                     all = all.filter { ($0["created"] as? Int ?? 0) >= bound }
                 }
                 continue
@@ -462,7 +515,9 @@ public final class StripeFake: Sendable {
         }
         var start = 0
         if let after = params["starting_after"] as? String {
-            guard let index = all.firstIndex(where: { $0["id"] as? String == after }) else { throw Failure.noSuch(type, after, param: "starting_after") }
+            guard let index = all.firstIndex(where: { $0["id"] as? String == after }) else {
+                throw Failure.noSuch(type, after, param: "starting_after")
+            }
             start = index + 1
         }
         let page = Array(all.dropFirst(start).prefix(limit))
@@ -470,7 +525,9 @@ public final class StripeFake: Sendable {
     }
 
     private func retrieve(_ resource: String, _ id: String, account: String, params: [String: Any]) throws -> [String: Any] {
-        guard let type = Self.resources[resource]?.type else { throw Failure(status: 404, message: "Unrecognized request URL (GET: /v1/\(resource)/\(id)).") }
+        guard let type = Self.resources[resource]?.type else {
+            throw Failure(status: 404, message: "Unrecognized request URL (GET: /v1/\(resource)/\(id)).")
+        }
         try Self.check(params, allowed: ["expand"])
         guard var object = stored(id, account: account), object["object"] as? String == type else { throw Failure.noSuch(type, id) }
         for path in params["expand"] as? [String] ?? [] {
@@ -498,8 +555,9 @@ public final class StripeFake: Sendable {
             var defaultPrice: Any = NSNull()
             if let data = params["default_price_data"] as? [String: Any] {
                 try Self.check(data, allowed: ["unit_amount", "currency", "recurring"], required: ["currency"])
-                let price = try makePrice(product: id, amount: try Self.integer(data, "unit_amount"), currency: data["currency"] as? String ?? "",
-                                          recurring: data["recurring"], nickname: nil, metadata: [:], param: "default_price_data")
+                let price = try makePrice(
+                    product: id, amount: try Self.integer(data, "unit_amount"), currency: data["currency"] as? String ?? "",
+                    recurring: data["recurring"], nickname: nil, metadata: [:], param: "default_price_data")
                 save("price", price, account: account)
                 defaultPrice = price["id"] ?? NSNull()
             }
@@ -507,18 +565,24 @@ public final class StripeFake: Sendable {
             let productMetadata = try Self.metadata(params)
             let product: [String: Any] = [
                 "id": id, "object": "product", "active": active, "created": Self.now, "default_price": defaultPrice,
-                "description": params["description"] as? String ?? NSNull(), "images": [String](), "livemode": false, "marketing_features": [String](),
+                "description": params["description"] as? String ?? NSNull(), "images": [String](), "livemode": false,
+                "marketing_features": [String](),
                 "metadata": productMetadata, "name": params["name"] as? String ?? "", "package_dimensions": NSNull(), "shippable": NSNull(),
                 "statement_descriptor": NSNull(), "tax_code": NSNull(), "unit_label": NSNull(), "updated": Self.now, "url": NSNull(),
             ]
             save("product", product, account: account)
             return product
         case "prices":
-            try Self.check(params, allowed: ["product", "unit_amount", "currency", "recurring", "nickname", "metadata", "active", "expand"], required: ["currency"])
+            try Self.check(
+                params, allowed: ["product", "unit_amount", "currency", "recurring", "nickname", "metadata", "active", "expand"],
+                required: ["currency"])
             guard let product = params["product"] as? String else { throw Failure.missing("product") }
-            guard stored(product, account: account)?["object"] as? String == "product" else { throw Failure.noSuch("product", product, param: "product") }
-            let price = try makePrice(product: product, amount: try Self.integer(params, "unit_amount"), currency: params["currency"] as? String ?? "",
-                                      recurring: params["recurring"], nickname: params["nickname"] as? String, metadata: try Self.metadata(params), param: nil)
+            guard stored(product, account: account)?["object"] as? String == "product" else {
+                throw Failure.noSuch("product", product, param: "product")
+            }
+            let price = try makePrice(
+                product: product, amount: try Self.integer(params, "unit_amount"), currency: params["currency"] as? String ?? "",
+                recurring: params["recurring"], nickname: params["nickname"] as? String, metadata: try Self.metadata(params), param: nil)
             save("price", price, account: account)
             return price
         case "payment_links":
@@ -534,19 +598,24 @@ public final class StripeFake: Sendable {
         }
     }
 
-    private func makePrice(product: String, amount: Int?, currency: String, recurring: Any?, nickname: String?, metadata: [String: Any], param: String?) throws -> [String: Any] {
+    private func makePrice(
+        product: String, amount: Int?, currency: String, recurring: Any?, nickname: String?, metadata: [String: Any], param: String?
+    ) throws -> [String: Any] {
         let prefix = param.map { "\($0)[" } ?? ""
         let suffix = param == nil ? "" : "]"
         guard currency.count == 3, currency == currency.lowercased() else {
             throw Failure(status: 400, message: "Invalid currency: \(currency)", param: prefix + "currency" + suffix)
         }
         guard let amount else { throw Failure.missing(prefix + "unit_amount" + suffix) }
-        guard amount >= 0 else { throw Failure(status: 400, message: "This value must be greater than or equal to 0.", param: prefix + "unit_amount" + suffix) }
+        guard amount >= 0 else {
+            throw Failure(status: 400, message: "This value must be greater than or equal to 0.", param: prefix + "unit_amount" + suffix)
+        }
         var recurrence: Any = NSNull()
         if let recurring = recurring as? [String: Any] {
             guard let interval = recurring["interval"] as? String else { throw Failure.missing(prefix + "recurring" + suffix + "[interval]") }
             guard ["day", "week", "month", "year"].contains(interval) else {
-                throw Failure(status: 400, message: "Invalid recurring[interval]: must be one of day, week, month, or year", param: "recurring[interval]")
+                throw Failure(
+                    status: 400, message: "Invalid recurring[interval]: must be one of day, week, month, or year", param: "recurring[interval]")
             }
             recurrence = ["interval": interval, "interval_count": 1, "usage_type": "licensed", "meter": NSNull(), "aggregate_usage": NSNull()]
         }
@@ -561,14 +630,20 @@ public final class StripeFake: Sendable {
     private func createPaymentLink(account: String, params: [String: Any]) throws -> [String: Any] {
         try Self.check(params, allowed: ["line_items", "after_completion", "allow_promotion_codes", "metadata", "expand"])
         guard params["line_items"] != nil else { throw Failure.missing("line_items") }
-        guard let lines = Self.items(params["line_items"]), !lines.isEmpty else { throw Failure(status: 400, message: "Invalid array", param: "line_items") }
+        guard let lines = Self.items(params["line_items"]), !lines.isEmpty else {
+            throw Failure(status: 400, message: "Invalid array", param: "line_items")
+        }
         var currency = ""
         for (index, line) in lines.enumerated() {
             try Self.check(line, allowed: ["price", "quantity", "adjustable_quantity"])
             guard let price = line["price"] as? String else { throw Failure.missing("line_items[\(index)][price]") }
-            guard let priceObject = stored(price, account: account), priceObject["object"] as? String == "price" else { throw Failure.noSuch("price", price, param: "line_items[\(index)][price]") }
+            guard let priceObject = stored(price, account: account), priceObject["object"] as? String == "price" else {
+                throw Failure.noSuch("price", price, param: "line_items[\(index)][price]")
+            }
             guard let quantity = try Self.integer(line, "quantity") else { throw Failure.missing("line_items[\(index)][quantity]") }
-            guard quantity >= 1 else { throw Failure(status: 400, message: "This value must be greater than or equal to 1.", param: "line_items[\(index)][quantity]") }
+            guard quantity >= 1 else {
+                throw Failure(status: 400, message: "This value must be greater than or equal to 1.", param: "line_items[\(index)][quantity]")
+            }
             currency = priceObject["currency"] as? String ?? currency
         }
         var afterCompletion: [String: Any] = ["type": "hosted_confirmation", "hosted_confirmation": ["custom_message": NSNull()]]
@@ -576,7 +651,9 @@ public final class StripeFake: Sendable {
             let type = try Self.oneOf(after, "type", ["redirect", "hosted_confirmation"])
             guard let type else { throw Failure.missing("after_completion[type]") }
             if type == "redirect" {
-                guard let url = (after["redirect"] as? [String: Any])?["url"] as? String else { throw Failure.missing("after_completion[redirect][url]") }
+                guard let url = (after["redirect"] as? [String: Any])?["url"] as? String else {
+                    throw Failure.missing("after_completion[redirect][url]")
+                }
                 guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
                     throw Failure(status: 400, code: "url_invalid", message: "Not a valid URL", param: "after_completion[redirect][url]")
                 }
@@ -597,17 +674,26 @@ public final class StripeFake: Sendable {
     }
 
     private func createInvoice(account: String, params: [String: Any]) throws -> [String: Any] {
-        try Self.check(params, allowed: ["customer", "collection_method", "days_until_due", "description", "auto_advance", "metadata",
-                                         "pending_invoice_items_behavior", "due_date", "expand"])
+        try Self.check(
+            params,
+            allowed: [
+                "customer", "collection_method", "days_until_due", "description", "auto_advance", "metadata",
+                "pending_invoice_items_behavior", "due_date", "expand",
+            ])
         guard let customer = params["customer"] as? String else { throw Failure.missing("customer") }
-        guard stored(customer, account: account)?["object"] as? String == "customer" else { throw Failure.noSuch("customer", customer, param: "customer") }
+        guard stored(customer, account: account)?["object"] as? String == "customer" else {
+            throw Failure.noSuch("customer", customer, param: "customer")
+        }
         let method = try Self.oneOf(params, "collection_method", ["charge_automatically", "send_invoice"]) ?? "charge_automatically"
         let days = try Self.integer(params, "days_until_due")
         if method == "send_invoice", days == nil, params["due_date"] == nil {
-            throw Failure(status: 400, message: "Invoices with `collection_method=send_invoice` require `days_until_due` or `due_date`.", param: "days_until_due")
+            throw Failure(
+                status: 400, message: "Invoices with `collection_method=send_invoice` require `days_until_due` or `due_date`.",
+                param: "days_until_due")
         }
         if method == "charge_automatically", days != nil {
-            throw Failure(status: 400, message: "You cannot set `days_until_due` when `collection_method=charge_automatically`.", param: "days_until_due")
+            throw Failure(
+                status: 400, message: "You cannot set `days_until_due` when `collection_method=charge_automatically`.", param: "days_until_due")
         }
         let autoAdvance = try Self.boolean(params, "auto_advance") ?? false
         let invoiceMetadata = try Self.metadata(params)
@@ -624,19 +710,25 @@ public final class StripeFake: Sendable {
     }
 
     private func createInvoiceItem(account: String, params: [String: Any]) throws -> [String: Any] {
-        try Self.check(params, allowed: ["customer", "invoice", "amount", "currency", "description", "metadata", "quantity", "expand"], required: ["customer"])
+        try Self.check(
+            params, allowed: ["customer", "invoice", "amount", "currency", "description", "metadata", "quantity", "expand"], required: ["customer"])
         let customer = params["customer"] as? String ?? ""
-        guard stored(customer, account: account)?["object"] as? String == "customer" else { throw Failure.noSuch("customer", customer, param: "customer") }
+        guard stored(customer, account: account)?["object"] as? String == "customer" else {
+            throw Failure.noSuch("customer", customer, param: "customer")
+        }
         guard let amount = try Self.integer(params, "amount") else { throw Failure.missing("amount") }
         guard let currency = params["currency"] as? String else { throw Failure.missing("currency") }
         var invoiceID: Any = NSNull()
         if let id = params["invoice"] as? String {
-            guard var invoice = stored(id, account: account), invoice["object"] as? String == "invoice" else { throw Failure.noSuch("invoice", id, param: "invoice") }
+            guard var invoice = stored(id, account: account), invoice["object"] as? String == "invoice" else {
+                throw Failure.noSuch("invoice", id, param: "invoice")
+            }
             guard invoice["customer"] as? String == customer else {
                 throw Failure(status: 400, message: "The invoice \(id) belongs to another customer.", param: "invoice")
             }
             guard invoice["status"] as? String == "draft" else {
-                throw Failure(status: 400, code: "invoice_not_editable", message: "You can only add invoice items to draft invoices.", param: "invoice")
+                throw Failure(
+                    status: 400, code: "invoice_not_editable", message: "You can only add invoice items to draft invoices.", param: "invoice")
             }
             let total = (invoice["total"] as? Int ?? 0) + amount
             for field in ["total", "subtotal", "amount_due", "amount_remaining"] { invoice[field] = total }
@@ -665,7 +757,9 @@ public final class StripeFake: Sendable {
         case "finalize":
             try Self.check(params, allowed: ["auto_advance", "expand"])
             guard invoice["status"] as? String == "draft" else {
-                throw Failure(status: 400, code: "invoice_not_editable", message: "This invoice is already finalized, you can't re-finalize a non-draft invoice.")
+                throw Failure(
+                    status: 400, code: "invoice_not_editable",
+                    message: "This invoice is already finalized, you can't re-finalize a non-draft invoice.")
             }
             let count = objects("invoice", account: account).filter { $0["number"] is String }.count
             invoice["status"] = (invoice["amount_due"] as? Int ?? 0) == 0 ? "paid" : "open"
@@ -692,15 +786,23 @@ public final class StripeFake: Sendable {
         guard let intent = stored(intentID, account: account), intent["object"] as? String == "payment_intent" else {
             throw Failure.noSuch("payment_intent", intentID, param: "payment_intent")
         }
-        guard intent["status"] as? String == "succeeded", let chargeID = intent["latest_charge"] as? String, var charge = stored(chargeID, account: account) else {
-            throw Failure(status: 400, message: "This PaymentIntent (\(intentID)) does not have a successful charge to refund.", param: "payment_intent")
+        guard intent["status"] as? String == "succeeded", let chargeID = intent["latest_charge"] as? String,
+            var charge = stored(chargeID, account: account)
+        else {
+            throw Failure(
+                status: 400, message: "This PaymentIntent (\(intentID)) does not have a successful charge to refund.", param: "payment_intent")
         }
         let total = charge["amount"] as? Int ?? 0, refunded = charge["amount_refunded"] as? Int ?? 0
-        guard refunded < total else { throw Failure(status: 400, code: "charge_already_refunded", message: "Charge \(chargeID) has already been refunded.") }
+        guard refunded < total else {
+            throw Failure(status: 400, code: "charge_already_refunded", message: "Charge \(chargeID) has already been refunded.")
+        }
         let amount = try Self.integer(params, "amount") ?? (total - refunded)
         guard amount >= 1 else { throw Failure(status: 400, code: "amount_too_small", message: "Refund amount must be at least 1.", param: "amount") }
         guard amount <= total - refunded else {
-            throw Failure(status: 400, code: "amount_too_large", message: "Refund amount ($\(Double(amount) / 100)) is greater than unrefunded amount on charge ($\(Double(total - refunded) / 100))", param: "amount")
+            throw Failure(
+                status: 400, code: "amount_too_large",
+                message: "Refund amount ($\(Double(amount) / 100)) is greater than unrefunded amount on charge ($\(Double(total - refunded) / 100))",
+                param: "amount")
         }
         let reason = try Self.oneOf(params, "reason", ["duplicate", "fraudulent", "requested_by_customer"])
         charge["amount_refunded"] = refunded + amount
@@ -710,7 +812,8 @@ public final class StripeFake: Sendable {
         let refund: [String: Any] = [
             "id": nextID("re"), "object": "refund", "amount": amount, "balance_transaction": "txn_fake", "charge": chargeID, "created": Self.now,
             "currency": charge["currency"] ?? "usd", "metadata": refundMetadata, "payment_intent": intentID,
-            "reason": reason ?? NSNull(), "receipt_number": NSNull(), "source_transfer_reversal": NSNull(), "status": "succeeded", "transfer_reversal": NSNull(),
+            "reason": reason ?? NSNull(), "receipt_number": NSNull(), "source_transfer_reversal": NSNull(), "status": "succeeded",
+            "transfer_reversal": NSNull(),
         ]
         save("refund", refund, account: account)
         return refund
@@ -731,7 +834,8 @@ public final class StripeFake: Sendable {
         try Self.check(params, allowed: ["expand"])
         let connected = account == Self.connectedAccount
         return [
-            "id": account, "object": "account", "business_profile": ["name": connected ? "Example Coffee Roasters" : "NeonHub Demo", "url": "https://example.com"],
+            "id": account, "object": "account",
+            "business_profile": ["name": connected ? "Example Coffee Roasters" : "NeonHub Demo", "url": "https://example.com"],
             "business_type": "company", "charges_enabled": true, "country": "US", "default_currency": "usd", "email": "owner@example.com",
             "payouts_enabled": true, "type": connected ? "express" : "standard", "details_submitted": true,
         ]
@@ -739,16 +843,19 @@ public final class StripeFake: Sendable {
 
     private func balance(_ params: [String: Any]) throws -> [String: Any] {
         try Self.check(params, allowed: ["expand"])
-        return ["object": "balance", "livemode": false,
-                "available": [["amount": 666_670, "currency": "usd", "source_types": ["card": 666_670]]],
-                "pending": [["amount": 61_414, "currency": "usd", "source_types": ["card": 61_414]]],
-                "connect_reserved": [["amount": 0, "currency": "usd"]]]
+        return [
+            "object": "balance", "livemode": false,
+            "available": [["amount": 666_670, "currency": "usd", "source_types": ["card": 666_670]]],
+            "pending": [["amount": 61_414, "currency": "usd", "source_types": ["card": 61_414]]],
+            "connect_reserved": [["amount": 0, "currency": "usd"]],
+        ]
     }
 
     private static func customerJSON(id: String, email: String?, name: String?, created: Int) -> [String: Any] {
         [
             "id": id, "object": "customer", "address": NSNull(), "balance": 0, "created": created, "currency": NSNull(), "default_source": NSNull(),
-            "delinquent": false, "description": NSNull(), "email": email ?? NSNull(), "invoice_prefix": "NH" + id.suffix(6).uppercased(), "livemode": false,
+            "delinquent": false, "description": NSNull(), "email": email ?? NSNull(), "invoice_prefix": "NH" + id.suffix(6).uppercased(),
+            "livemode": false,
             "metadata": [String: Any](), "name": name ?? NSNull(), "phone": NSNull(), "preferred_locales": [String](), "shipping": NSNull(),
             "tax_exempt": "none", "test_clock": NSNull(),
         ]

@@ -158,9 +158,11 @@ public final class TwilioFake: Sendable {
             if message.status != "failed" { message.status = "delivered"; message.sentAt = Date() }
             state.messages[sid] = message
             guard let url = message.statusCallback else { return nil }
-            var parameters = [("AccountSid", Self.accountSid), ("ApiVersion", "2010-04-01"), ("From", message.from),
-                              ("MessageSid", message.sid), ("MessageStatus", message.status), ("SmsSid", message.sid),
-                              ("SmsStatus", message.status), ("To", message.to)]
+            var parameters = [
+                ("AccountSid", Self.accountSid), ("ApiVersion", "2010-04-01"), ("From", message.from),
+                ("MessageSid", message.sid), ("MessageStatus", message.status), ("SmsSid", message.sid),
+                ("SmsStatus", message.status), ("To", message.to),
+            ]
             if let code = message.errorCode { parameters.append(("ErrorCode", String(code))) }
             return (url, parameters)
         }
@@ -175,8 +177,9 @@ public final class TwilioFake: Sendable {
     static func error(_ status: Int, _ code: Int, _ message: String, headers: [String: String] = [:]) -> FakeProviderServer.Reply {
         var fields = HTTPHeaders()
         for (name, value) in headers { fields.replaceOrAdd(name: name, value: value) }
-        return .json(status, object: ["code": code, "message": message, "more_info": "https://www.twilio.com/docs/errors/\(code)", "status": status],
-                     headers: fields)
+        return .json(
+            status, object: ["code": code, "message": message, "more_info": "https://www.twilio.com/docs/errors/\(code)", "status": status],
+            headers: fields)
     }
 
     private func handle(_ request: Request) -> Reply {
@@ -194,8 +197,9 @@ public final class TwilioFake: Sendable {
         let method = request.method
         if method == "GET", rest.isEmpty, segments[2].hasSuffix(".json") { return .json(200, object: accountJSON()) }
         if method == "GET", rest == ["IncomingPhoneNumbers.json"] {
-            return page(request, key: "incoming_phone_numbers", resource: "IncomingPhoneNumbers.json",
-                        items: Self.numbers.enumerated().map { Self.numberJSON($0.element, index: $0.offset) }, filters: [])
+            return page(
+                request, key: "incoming_phone_numbers", resource: "IncomingPhoneNumbers.json",
+                items: Self.numbers.enumerated().map { Self.numberJSON($0.element, index: $0.offset) }, filters: [])
         }
         if method == "POST", rest == ["Messages.json"] { return create(request) }
         if method == "GET", rest == ["Messages.json"] { return list(request) }
@@ -210,8 +214,9 @@ public final class TwilioFake: Sendable {
 
     private func authenticated(_ request: Request) -> Bool {
         guard let header = request.header("Authorization"), header.hasPrefix("Basic "),
-              let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-              let colon = decoded.firstIndex(of: ":") else { return false }
+            let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let colon = decoded.firstIndex(of: ":")
+        else { return false }
         let user = String(decoded[..<colon]), password = String(decoded[decoded.index(after: colon)...])
         if user == Self.accountSid { return password == Self.authToken }
         if user == Self.apiKeySid { return password == Self.apiKeySecret && state.withLock { $0.apiKeyActive } }
@@ -259,12 +264,15 @@ public final class TwilioFake: Sendable {
                     return Self.error(400, 63007, "Twilio could not find a Channel with the specified From address")
                 }
             } else if !Self.numbers.contains(from) {
-                return Self.error(400, 21606, "The From phone number \(from) is not a valid, SMS-capable inbound phone number or short code for your account.")
+                return Self.error(
+                    400, 21606, "The From phone number \(from) is not a valid, SMS-capable inbound phone number or short code for your account.")
             }
         }
         if let callback = value("StatusCallback") {
             // A URL with a valid host name and no underscores (Message resource: StatusCallback); 21609 answers otherwise.
-            guard let url = URL(string: callback), ["http", "https"].contains(url.scheme ?? ""), let host = url.host, !host.isEmpty, !callback.contains("_") else {
+            guard let url = URL(string: callback), ["http", "https"].contains(url.scheme ?? ""), let host = url.host, !host.isEmpty,
+                !callback.contains("_")
+            else {
                 return Self.error(400, 21609, "Invalid StatusCallback url: \(callback)")
             }
         }
@@ -282,13 +290,18 @@ public final class TwilioFake: Sendable {
             // Outside the 24-hour window a free-form WhatsApp message is accepted, then fails (63016).
             let failsLater = whatsApp && content == nil && !windowOpen
             let segments = body.count <= 160 ? 1 : (body.count + 152) / 153
-            let created = Message(sid: sid, to: to, from: from ?? "", body: body, status: service != nil && from == nil ? "accepted" : "queued",
-                                  direction: "outbound-api", errorCode: failsLater ? 63016 : nil,
-                                  errorMessage: nil, messagingServiceSid: service, statusCallback: value("StatusCallback"), mediaURL: media,
-                                  contentSid: content, contentVariables: value("ContentVariables"), numMedia: media == nil ? 0 : 1,
-                                  numSegments: whatsApp ? 1 : segments, createdAt: Date(), sentAt: nil)
+            let created = Message(
+                sid: sid, to: to, from: from ?? "", body: body, status: service != nil && from == nil ? "accepted" : "queued",
+                direction: "outbound-api", errorCode: failsLater ? 63016 : nil,
+                errorMessage: nil, messagingServiceSid: service, statusCallback: value("StatusCallback"), mediaURL: media,
+                contentSid: content, contentVariables: value("ContentVariables"), numMedia: media == nil ? 0 : 1,
+                numSegments: whatsApp ? 1 : segments, createdAt: Date(), sentAt: nil)
             var stored = created
-            if failsLater { stored.status = "failed"; stored.errorMessage = "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template." }
+            if failsLater {
+                stored.status = "failed";
+                stored.errorMessage =
+                    "Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template."
+            }
             state.messages[sid] = stored
             state.order.append(sid)
             return created
@@ -338,19 +351,26 @@ public final class TwilioFake: Sendable {
             return base + "?" + all.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
         }
         let hasNext = start + size < items.count
-        let next = Self.orNull(hasNext ? uri([("PageSize", String(size)), ("Page", String(number + 1)),
-                                              ("PageToken", "PA" + (slice.last?["sid"] as? String ?? ""))]) : nil)
+        let next = Self.orNull(
+            hasNext
+                ? uri([
+                    ("PageSize", String(size)), ("Page", String(number + 1)),
+                    ("PageToken", "PA" + (slice.last?["sid"] as? String ?? "")),
+                ]) : nil)
         let previous = Self.orNull(number > 0 ? uri([("PageSize", String(size)), ("Page", String(number - 1))]) : nil)
-        return .json(200, object: [
-            key: slice, "page": number, "page_size": size, "start": start, "end": start + max(slice.count - 1, 0),
-            "uri": uri([("PageSize", String(size)), ("Page", String(number))]),
-            "first_page_uri": uri([("PageSize", String(size)), ("Page", "0")]),
-            "next_page_uri": next, "previous_page_uri": previous,
-        ])
+        return .json(
+            200,
+            object: [
+                key: slice, "page": number, "page_size": size, "start": start, "end": start + max(slice.count - 1, 0),
+                "uri": uri([("PageSize", String(size)), ("Page", String(number))]),
+                "first_page_uri": uri([("PageSize", String(size)), ("Page", "0")]),
+                "next_page_uri": next, "previous_page_uri": previous,
+            ])
     }
 
     private static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
+        text.addingPercentEncoding(
+            withAllowedCharacters: CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
     }
 
     // MARK: - JSON

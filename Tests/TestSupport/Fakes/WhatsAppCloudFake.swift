@@ -78,7 +78,10 @@ public final class WhatsAppCloudFake: Sendable {
         public var body: String
 
         /// A template.
-        public init(id: String, name: String, language: String = "en_US", status: String = "APPROVED", category: String = "UTILITY", header: String? = nil, body: String) {
+        public init(
+            id: String, name: String, language: String = "en_US", status: String = "APPROVED", category: String = "UTILITY", header: String? = nil,
+            body: String
+        ) {
             self.id = id
             self.name = name
             self.language = language
@@ -92,7 +95,9 @@ public final class WhatsAppCloudFake: Sendable {
         public static let defaults = [
             Template(id: "1234567890123450", name: "hello_world", body: "Hello World"),
             Template(id: "1234567890123451", name: "order_shipped", body: "Your order {{1}} has shipped and arrives {{2}}."),
-            Template(id: "1234567890123452", name: "spring_promo", category: "MARKETING", header: "Spring is here, {{1}}", body: "Hi {{1}}, our spring blend is back!"),
+            Template(
+                id: "1234567890123452", name: "spring_promo", category: "MARKETING", header: "Spring is here, {{1}}",
+                body: "Hi {{1}}, our spring blend is back!"),
             Template(id: "1234567890123453", name: "old_offer", status: "PAUSED", category: "MARKETING", body: "Last chance!"),
             Template(id: "1234567890123454", name: "draft_terms", status: "REJECTED", body: "Terms {{1}}"),
         ]
@@ -100,7 +105,11 @@ public final class WhatsAppCloudFake: Sendable {
         /// Number of distinct `{{n}}` placeholders in `text`.
         static func placeholders(_ text: String?) -> Int {
             guard let text, let regex = try? NSRegularExpression(pattern: "\\{\\{[0-9]+\\}\\}") else { return 0 }
-            return Set(regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap { Range($0.range, in: text).map { String(text[$0]) } }).count
+            return Set(
+                regex.matches(in: text, range: NSRange(text.startIndex..., in: text)).compactMap {
+                    Range($0.range, in: text).map { String(text[$0]) }
+                }
+            ).count
         }
     }
 
@@ -136,12 +145,15 @@ public final class WhatsAppCloudFake: Sendable {
         }
 
         /// 130429: the number's throughput.
-        public static let throughput = CloudError(status: 400, code: 130429, message: "(#130429) Rate limit hit", details: "Cloud API message throughput has been reached.")
+        public static let throughput = CloudError(
+            status: 400, code: 130429, message: "(#130429) Rate limit hit", details: "Cloud API message throughput has been reached.")
         /// 131056: too many messages to one customer.
-        public static let pairRateLimit = CloudError(status: 400, code: 131056, message: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
-                                                     details: "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.")
+        public static let pairRateLimit = CloudError(
+            status: 400, code: 131056, message: "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+            details: "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.")
         /// 131000: something went wrong at Meta.
-        public static let generic = CloudError(status: 500, code: 131000, message: "(#131000) Something went wrong", details: "Message failed to send due to an unknown error.")
+        public static let generic = CloudError(
+            status: 500, code: 131000, message: "(#131000) Something went wrong", details: "Message failed to send due to an unknown error.")
     }
 
     private struct State: Sendable {
@@ -219,9 +231,13 @@ public final class WhatsAppCloudFake: Sendable {
         switch code {
         case 131056: failNext(.pairRateLimit, calls: calls)
         case 80007:
-            let usage = #"{"\#(wabaID)":[{"type":"whatsapp_business_management","call_count":100,"total_cputime":2,"total_time":3,"estimated_time_to_regain_access":\#(regainAccessMinutes)}]}"#
-            failNext(CloudError(status: 400, code: 80007, message: "(#80007) Rate limit issues", details: "The WhatsApp Business Account has reached its rate limit.",
-                                headers: ["X-Business-Use-Case-Usage": usage]), calls: calls)
+            let usage =
+                #"{"\#(wabaID)":[{"type":"whatsapp_business_management","call_count":100,"total_cputime":2,"total_time":3,"estimated_time_to_regain_access":\#(regainAccessMinutes)}]}"#
+            failNext(
+                CloudError(
+                    status: 400, code: 80007, message: "(#80007) Rate limit issues",
+                    details: "The WhatsApp Business Account has reached its rate limit.",
+                    headers: ["X-Business-Use-Case-Usage": usage]), calls: calls)
         default: failNext(.throughput, calls: calls)
         }
     }
@@ -230,24 +246,45 @@ public final class WhatsAppCloudFake: Sendable {
     public var sent: [Sent] { state.withLock { $0.sent } }
 
     /// A status webhook body as Meta posts it for `wamid` (`failed` carries `errorCode`).
-    public func statusWebhook(_ statuses: [(wamid: String, status: String, errorCode: Int?)], phoneNumberID: String? = nil, recipient: String = "16505551234") -> String {
+    public func statusWebhook(
+        _ statuses: [(wamid: String, status: String, errorCode: Int?)], phoneNumberID: String? = nil, recipient: String = "16505551234"
+    ) -> String {
         let phone = phoneNumbers.first { $0.id == phoneNumberID } ?? phoneNumbers[0]
         let items: [[String: Any]] = statuses.map { item in
             var status: [String: Any] = ["id": item.wamid, "status": item.status, "timestamp": "1772380000", "recipient_id": recipient]
             if let code = item.errorCode {
-                status["errors"] = [["code": code, "title": code == 131047 ? "Re-engagement message" : "Message undeliverable",
-                                     "message": code == 131047 ? "Re-engagement message" : "Message undeliverable",
-                                     "error_data": ["details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."]]]
+                status["errors"] = [
+                    [
+                        "code": code, "title": code == 131047 ? "Re-engagement message" : "Message undeliverable",
+                        "message": code == 131047 ? "Re-engagement message" : "Message undeliverable",
+                        "error_data": [
+                            "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+                        ],
+                    ]
+                ]
             } else {
                 status["pricing"] = ["billable": true, "pricing_model": "PMP", "category": "utility"]
             }
             return status
         }
-        let body: [String: Any] = ["object": "whatsapp_business_account", "entry": [[
-            "id": wabaID, "changes": [["field": "messages", "value": [
-                "messaging_product": "whatsapp",
-                "metadata": ["display_phone_number": phone.display.filter(\.isNumber), "phone_number_id": phone.id],
-                "statuses": items]]]]]]
+        let body: [String: Any] = [
+            "object": "whatsapp_business_account",
+            "entry": [
+                [
+                    "id": wabaID,
+                    "changes": [
+                        [
+                            "field": "messages",
+                            "value": [
+                                "messaging_product": "whatsapp",
+                                "metadata": ["display_phone_number": phone.display.filter(\.isNumber), "phone_number_id": phone.id],
+                                "statuses": items,
+                            ],
+                        ]
+                    ],
+                ]
+            ],
+        ]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -260,7 +297,8 @@ public final class WhatsAppCloudFake: Sendable {
     private func handle(_ request: Request) -> Reply {
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.count == 3, segments[0] == version else {
-            return Self.error(CloudError(status: 400, code: 2635, message: "(#2635) You are calling a deprecated or unknown version of the Graph API."))
+            return Self.error(
+                CloudError(status: 400, code: 2635, message: "(#2635) You are calling a deprecated or unknown version of the Graph API."))
         }
         if let failure = authorize(request) { return Self.error(failure) }
         let (node, edge) = (segments[1], segments[2])
@@ -272,20 +310,28 @@ public final class WhatsAppCloudFake: Sendable {
         case ("GET", "phone_numbers"):
             guard node == wabaID else { return Self.unsupported(request.method, node) }
             if let fault = takeFault() { return Self.error(fault) }
-            return page(phoneNumbers.map { ["id": $0.id, "display_phone_number": $0.display, "verified_name": $0.verifiedName,
-                                            "quality_rating": "GREEN", "code_verification_status": "VERIFIED", "messaging_limit_tier": "TIER_1K"] },
-                        request: request, defaultLimit: 25)
+            return page(
+                phoneNumbers.map {
+                    [
+                        "id": $0.id, "display_phone_number": $0.display, "verified_name": $0.verifiedName,
+                        "quality_rating": "GREEN", "code_verification_status": "VERIFIED", "messaging_limit_tier": "TIER_1K",
+                    ]
+                },
+                request: request, defaultLimit: 25)
         case ("GET", "message_templates"):
             guard node == wabaID else { return Self.unsupported(request.method, node) }
             if let fault = takeFault() { return Self.error(fault) }
             let query = request.queryItems
             let status = query["status"]?.last, name = query["name"]?.last
-            let items: [[String: Any]] = templates.filter { (status == nil || $0.status == status) && (name == nil || $0.name.contains(name!)) }.map { template in
+            let items: [[String: Any]] = templates.filter { (status == nil || $0.status == status) && (name == nil || $0.name.contains(name!)) }.map {
+                template in
                 var components: [[String: Any]] = []
                 if let header = template.header { components.append(["type": "HEADER", "format": "TEXT", "text": header]) }
                 components.append(["type": "BODY", "text": template.body])
-                return ["id": template.id, "name": template.name, "language": template.language, "status": template.status,
-                        "category": template.category, "components": components]
+                return [
+                    "id": template.id, "name": template.name, "language": template.language, "status": template.status,
+                    "category": template.category, "components": components,
+                ]
             }
             return page(items, request: request, defaultLimit: 25)
         default:
@@ -302,7 +348,9 @@ public final class WhatsAppCloudFake: Sendable {
         switch state.withLock({ $0.tokens[token] }) {
         case true?: return nil
         case false?:
-            return CloudError(status: 401, code: 190, subcode: 463, message: "Error validating access token: Session has expired on Sunday, 01-Mar-26 10:00:00 PST.")
+            return CloudError(
+                status: 401, code: 190, subcode: 463, message: "Error validating access token: Session has expired on Sunday, 01-Mar-26 10:00:00 PST."
+            )
         case nil:
             return CloudError(status: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
         }
@@ -357,8 +405,12 @@ public final class WhatsAppCloudFake: Sendable {
 
     private func send(from phone: String, _ request: Request) -> Reply {
         guard request.header("Content-Type")?.lowercased().hasPrefix("application/json") == true,
-              let fields = request.json as? [String: Any] else {
-            return Self.error(CloudError(status: 400, code: 100, message: "(#100) Invalid parameter", details: "The request body must be JSON (Content-Type: application/json)."))
+            let fields = request.json as? [String: Any]
+        else {
+            return Self.error(
+                CloudError(
+                    status: 400, code: 100, message: "(#100) Invalid parameter",
+                    details: "The request body must be JSON (Content-Type: application/json)."))
         }
         guard fields["messaging_product"] as? String == "whatsapp" else {
             return Self.error(CloudError(status: 400, code: 100, message: "(#100) The parameter messaging_product is required."))
@@ -372,10 +424,15 @@ public final class WhatsAppCloudFake: Sendable {
         guard let to = fields["to"] as? String else { return Self.missing("to") }
         let waID = to.hasPrefix("+") ? String(to.dropFirst()) : to
         guard waID.count >= 6, waID.count <= 15, waID.allSatisfy(\.isNumber) else {
-            return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Invalid recipient phone number: \(to.prefix(20))"))
+            return Self.error(
+                CloudError(
+                    status: 400, code: 131009, message: "(#131009) Parameter value is not valid",
+                    details: "Invalid recipient phone number: \(to.prefix(20))"))
         }
         if let kind = fields["recipient_type"] as? String, kind != "individual" {
-            return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "recipient_type must be individual"))
+            return Self.error(
+                CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "recipient_type must be individual")
+            )
         }
         guard let type = fields["type"] as? String else { return Self.missing("type") }
         var messageStatus: String?
@@ -383,36 +440,55 @@ public final class WhatsAppCloudFake: Sendable {
         case "text":
             guard let text = Self.value("text.body", in: fields) as? String, !text.isEmpty else { return Self.missing("text['body']") }
             guard text.count <= 4096 else {
-                return Self.error(CloudError(status: 400, code: 100, message: "(#100) Invalid parameter", details: "Message text length exceeds 4096 characters."))
+                return Self.error(
+                    CloudError(status: 400, code: 100, message: "(#100) Invalid parameter", details: "Message text length exceeds 4096 characters."))
             }
-            if request.bodyText.contains("\"preview_url\""), request.bodyText.range(of: "\"preview_url\"\\s*:\\s*(true|false)", options: .regularExpression) == nil {
+            if request.bodyText.contains("\"preview_url\""),
+                request.bodyText.range(of: "\"preview_url\"\\s*:\\s*(true|false)", options: .regularExpression) == nil
+            {
                 return Self.error(CloudError(status: 400, code: 100, message: "(#100) Invalid parameter", details: "preview_url must be a boolean"))
             }
             if let closed = windowClosed(waID) { return Self.error(closed) }
         case "image":
             let link = Self.value("image.link", in: fields) as? String, id = Self.value("image.id", in: fields) as? String
             guard (link == nil) != (id == nil) else {
-                return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Exactly one of image.link or image.id is required."))
+                return Self.error(
+                    CloudError(
+                        status: 400, code: 131009, message: "(#131009) Parameter value is not valid",
+                        details: "Exactly one of image.link or image.id is required."))
             }
             if let link, !link.hasPrefix("https://") {
-                return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Media link must be an HTTPS URL."))
+                return Self.error(
+                    CloudError(
+                        status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Media link must be an HTTPS URL."))
             }
             if let id, !state.withLock({ $0.media.contains(id) }) {
-                return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Invalid media id \(id.prefix(30))"))
+                return Self.error(
+                    CloudError(
+                        status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Invalid media id \(id.prefix(30))"))
             }
             if let caption = Self.value("image.caption", in: fields) as? String, caption.count > 1024 {
-                return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Caption exceeds 1024 characters."))
+                return Self.error(
+                    CloudError(
+                        status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Caption exceeds 1024 characters."))
             }
             if let closed = windowClosed(waID) { return Self.error(closed) }
         case "template":
             guard let name = Self.value("template.name", in: fields) as? String else { return Self.missing("template['name']") }
-            guard let language = Self.value("template.language.code", in: fields) as? String else { return Self.missing("template['language']['code']") }
-            if let error = checkTemplate(name: name, language: language, components: Self.value("template.components", in: fields) as? [[String: Any]]) {
+            guard let language = Self.value("template.language.code", in: fields) as? String else {
+                return Self.missing("template['language']['code']")
+            }
+            if let error = checkTemplate(
+                name: name, language: language, components: Self.value("template.components", in: fields) as? [[String: Any]])
+            {
                 return Self.error(error)
             }
             messageStatus = "accepted"
         default:
-            return Self.error(CloudError(status: 400, code: 131009, message: "(#131009) Parameter value is not valid", details: "Unsupported message type \(type.prefix(30))"))
+            return Self.error(
+                CloudError(
+                    status: 400, code: 131009, message: "(#131009) Parameter value is not valid",
+                    details: "Unsupported message type \(type.prefix(30))"))
         }
         let wamid = state.withLock { state -> String in
             state.sequence += 1
@@ -429,30 +505,38 @@ public final class WhatsAppCloudFake: Sendable {
     private func windowClosed(_ waID: String) -> CloudError? {
         let last = state.withLock { $0.lastInbound[waID] }
         if let last, Date().timeIntervalSince(last) < 24 * 3600 { return nil }
-        return CloudError(status: 400, code: 131047, message: "(#131047) Re-engagement message",
-                          details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
+        return CloudError(
+            status: 400, code: 131047, message: "(#131047) Re-engagement message",
+            details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number.")
     }
 
     private func checkTemplate(name: String, language: String, components: [[String: Any]]?) -> CloudError? {
         guard let template = templates.first(where: { $0.name == name && $0.language == language }), template.status != "REJECTED" else {
-            return CloudError(status: 404, code: 132001, message: "(#132001) Template name does not exist in the translation",
-                              details: "template name (\(name.prefix(60))) does not exist in \(language.prefix(10))")
+            return CloudError(
+                status: 404, code: 132001, message: "(#132001) Template name does not exist in the translation",
+                details: "template name (\(name.prefix(60))) does not exist in \(language.prefix(10))")
         }
         if template.status == "PAUSED" {
-            return CloudError(status: 400, code: 132015, message: "(#132015) Template is Paused", details: "Template is paused due to low quality so it cannot be sent in a template message.")
+            return CloudError(
+                status: 400, code: 132015, message: "(#132015) Template is Paused",
+                details: "Template is paused due to low quality so it cannot be sent in a template message.")
         }
         var given: [String: Int] = [:]
         for component in components ?? [] {
             guard let type = (component["type"] as? String)?.lowercased() else {
-                return CloudError(status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter template['components'][]['type'] is required.")
+                return CloudError(
+                    status: 400, code: 131008, message: "(#131008) Required parameter is missing",
+                    details: "The parameter template['components'][]['type'] is required.")
             }
             let parameters = component["parameters"] as? [[String: Any]] ?? []
             for parameter in parameters {
                 guard let kind = parameter["type"] as? String else {
-                    return CloudError(status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter type is required.")
+                    return CloudError(
+                        status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter type is required.")
                 }
                 if kind == "text", !(parameter["text"] is String) {
-                    return CloudError(status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter text is required.")
+                    return CloudError(
+                        status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter text is required.")
                 }
             }
             given[type, default: 0] += parameters.count
@@ -460,8 +544,11 @@ public final class WhatsAppCloudFake: Sendable {
         for (type, text) in [("header", template.header), ("body", template.body)] {
             let expected = Template.placeholders(text)
             if given[type, default: 0] != expected {
-                return CloudError(status: 400, code: 132000, message: "(#132000) Number of parameters does not match the expected number of params",
-                                  details: "\(type): number of localizable_params (\(given[type, default: 0])) does not match the expected number of params (\(expected))")
+                return CloudError(
+                    status: 400, code: 132000, message: "(#132000) Number of parameters does not match the expected number of params",
+                    details:
+                        "\(type): number of localizable_params (\(given[type, default: 0])) does not match the expected number of params (\(expected))"
+                )
             }
         }
         return nil
@@ -470,11 +557,18 @@ public final class WhatsAppCloudFake: Sendable {
     // MARK: - Errors
 
     private static func missing(_ parameter: String) -> Reply {
-        error(CloudError(status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter \(parameter) is required."))
+        error(
+            CloudError(
+                status: 400, code: 131008, message: "(#131008) Required parameter is missing", details: "The parameter \(parameter) is required."))
     }
 
     private static func unsupported(_ method: String, _ node: String) -> Reply {
-        error(CloudError(status: 400, code: 100, subcode: 33, message: "Unsupported \(method.lowercased()) request. Object with ID '\(node.prefix(40))' does not exist, cannot be loaded due to missing permissions, or does not support this operation."))
+        error(
+            CloudError(
+                status: 400, code: 100, subcode: 33,
+                message:
+                    "Unsupported \(method.lowercased()) request. Object with ID '\(node.prefix(40))' does not exist, cannot be loaded due to missing permissions, or does not support this operation."
+            ))
     }
 
     private static func error(_ error: CloudError) -> Reply {

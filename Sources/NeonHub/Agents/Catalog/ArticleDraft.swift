@@ -55,7 +55,8 @@ struct ArticleDraft: Sendable, Equatable {
             outline = items.compactMap { if case .string(let s) = $0 { stripHashes(s) } else { nil } }.filter { !$0.isEmpty }
         }
         if outline.isEmpty { outline = sections.map(\.heading).filter { !$0.isEmpty } }
-        let meta = string(object["metaDescription"]).flatMap { $0.isEmpty ? nil : $0 }
+        let meta =
+            string(object["metaDescription"]).flatMap { $0.isEmpty ? nil : $0 }
             ?? deriveMeta(MarkdownDocument(markdown).firstParagraph ?? finalTitle)
         return ArticleDraft(title: finalTitle, metaDescription: meta, outline: outline, markdown: markdown, format: "json")
     }
@@ -80,7 +81,8 @@ struct ArticleDraft: Sendable, Equatable {
     private static func jsonObject(_ text: String) -> [String: JSONValue]? {
         if case .object(let o)? = try? JSONValue.parse(Array(text.utf8)) { return o }
         guard let open = text.firstIndex(of: "{"), let close = text.lastIndex(of: "}"), open < close,
-              case .object(let o)? = try? JSONValue.parse(Array(text[open...close].utf8)) else { return nil }
+            case .object(let o)? = try? JSONValue.parse(Array(text[open...close].utf8))
+        else { return nil }
         return o
     }
 

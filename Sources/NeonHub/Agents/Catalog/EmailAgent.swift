@@ -30,7 +30,8 @@ public struct EmailAgent: Agent {
         var warnings: [String] = []
         let campaignAnalysis = try await AnalyzedText.analyze(campaign, toolbox: toolbox)
         if campaignAnalysis.words < 5 {
-            warnings.append("The campaign description is very short (\(campaignAnalysis.words) words); describe the goal, offer and audience for better copy.")
+            warnings.append(
+                "The campaign description is very short (\(campaignAnalysis.words) words); describe the goal, offer and audience for better copy.")
         }
 
         let subjects = given.flatMap { $0.isEmpty ? nil : $0 } ?? (1...variants).map(copy.subject)
@@ -38,11 +39,12 @@ public struct EmailAgent: Agent {
         for subject in subjects {
             let check = Self.checkSubject(subject)
             warnings += check.warnings
-            subjectLines.append(.object([
-                "text": .string(subject), "length": JSONOut.int(check.length),
-                "spamTriggers": JSONOut.strings(check.triggers), "score": JSONOut.int(check.score),
-                "lengthFlag": .string(check.lengthFlag),
-            ]))
+            subjectLines.append(
+                .object([
+                    "text": .string(subject), "length": JSONOut.int(check.length),
+                    "spamTriggers": JSONOut.strings(check.triggers), "score": JSONOut.int(check.score),
+                    "lengthFlag": .string(check.lengthFlag),
+                ]))
         }
 
         var bodies: [JSONValue] = []
@@ -55,12 +57,14 @@ public struct EmailAgent: Agent {
                     warnings.append("Body \(variant) contains spam triggers: \(triggers.joined(separator: ", ")).")
                 }
                 if analysis.fleschReadingEase < 50 {
-                    warnings.append("Body \(variant) is hard to read (Flesch \(JSONOut.format(analysis.fleschReadingEase))); use shorter sentences and words.")
+                    warnings.append(
+                        "Body \(variant) is hard to read (Flesch \(JSONOut.format(analysis.fleschReadingEase))); use shorter sentences and words.")
                 }
-                bodies.append(.object([
-                    "variant": JSONOut.int(variant), "preheader": .string(copy.preheader(variant)),
-                    "body": .string(body), "wordCount": JSONOut.int(analysis.words),
-                ]))
+                bodies.append(
+                    .object([
+                        "variant": JSONOut.int(variant), "preheader": .string(copy.preheader(variant)),
+                        "body": .string(body), "wordCount": JSONOut.int(analysis.words),
+                    ]))
             }
         }
         return .object(["subjectLines": .array(subjectLines), "bodies": .array(bodies), "warnings": JSONOut.strings(warnings)])

@@ -10,8 +10,10 @@ struct EmailCopy: Sendable {
     var phrase: String {
         let clause = campaign.split(whereSeparator: { ".!?;:,\n".contains($0) }).first.map(String.init) ?? campaign
         var words = clause.split(separator: " ").map(String.init)
-        let lead = ["promote", "promoting", "announce", "announcing", "launch", "launching", "introduce",
-                    "introducing", "launch of", "announcement of", "promotion of", "campaign for"]
+        let lead = [
+            "promote", "promoting", "announce", "announcing", "launch", "launching", "introduce",
+            "introducing", "launch of", "announcement of", "promotion of", "campaign for",
+        ]
         for prefix in lead.sorted(by: { $0.count > $1.count }) {
             let parts = prefix.split(separator: " ").map(String.init)
             if words.count > parts.count, words.prefix(parts.count).map({ $0.lowercased() }) == parts {

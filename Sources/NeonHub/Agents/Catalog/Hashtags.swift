@@ -43,7 +43,8 @@ enum Hashtags {
                 add(word.lowercased(), word, 2 + (acronym || (i > 0 && capitalized) ? 1 : 0), position)
                 // Two-word names: both capitalised, nothing between them ("NeonHub Analytics").
                 if i + 1 < tokens.count, !token.breaks, capitalized, tokens[i + 1].word.first?.isUppercase == true,
-                   isSignificant(tokens[i + 1].word) {
+                    isSignificant(tokens[i + 1].word)
+                {
                     let next = tokens[i + 1].word
                     add(word.lowercased() + " " + next.lowercased(), word + " " + next, 1, position)
                 }
@@ -68,7 +69,8 @@ enum Hashtags {
 
     private static func isSignificant(_ word: String) -> Bool {
         guard word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "'" }),
-              word.contains(where: \.isLetter) else { return false }
+            word.contains(where: \.isLetter)
+        else { return false }
         let acronym = word.count >= 2 && word.allSatisfy { $0.isUppercase || $0.isNumber }
         return acronym || (word.count >= 4 && !stopWords.contains(word.lowercased()))
     }

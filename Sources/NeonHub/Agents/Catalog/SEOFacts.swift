@@ -96,10 +96,14 @@ struct SEOFacts: Sendable {
         let percent = JSONOut.format(density)
         if density < Self.densityRange.lowerBound, words > 0 {
             let target = max(1, Int((Double(words) * Self.densityRange.lowerBound / 100).rounded(.up)))
-            out.append("Keyword density is \(percent)% (\(occurrences) in \(words) words), below 0.5%; use \(kw) about \(target - occurrences) more time(s).")
+            out.append(
+                "Keyword density is \(percent)% (\(occurrences) in \(words) words), below 0.5%; use \(kw) about \(target - occurrences) more time(s)."
+            )
         } else if density > Self.densityRange.upperBound {
             let allowed = Int((Double(words) * Self.densityRange.upperBound / 100).rounded(.down))
-            out.append("Keyword density is \(percent)% (\(occurrences) in \(words) words), above 2.5%, which reads as keyword stuffing; remove about \(max(1, occurrences - allowed)) occurrence(s).")
+            out.append(
+                "Keyword density is \(percent)% (\(occurrences) in \(words) words), above 2.5%, which reads as keyword stuffing; remove about \(max(1, occurrences - allowed)) occurrence(s)."
+            )
         }
         if h2 == 0 {
             out.append("Add H2 subheadings (## …) to structure the article, one of them with \(kw).")
@@ -112,7 +116,9 @@ struct SEOFacts: Sendable {
         }
         if flesch < 50, words > 0 {
             let average = sentences == 0 ? 0 : Double(words) / Double(sentences)
-            out.append("Improve readability (Flesch \(JSONOut.format(flesch)), \(Self.readingLevel(flesch))): shorten sentences (average \(JSONOut.format(average)) words) and prefer shorter words.")
+            out.append(
+                "Improve readability (Flesch \(JSONOut.format(flesch)), \(Self.readingLevel(flesch))): shorten sentences (average \(JSONOut.format(average)) words) and prefer shorter words."
+            )
         }
         return out
     }

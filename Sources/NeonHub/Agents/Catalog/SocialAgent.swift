@@ -1,4 +1,5 @@
 import Foundation
+
 /// The `social` agent: turns a brief into one post per platform within that platform's limits,
 /// with hashtags (given, or derived from the brief) and a link strategy (inline, or "link in
 /// bio" where captions cannot link). The optional hook line can come from the LLM
@@ -11,7 +12,9 @@ import Foundation
 /// queue as a recorded `publish.schedule` call, and the output lists the jobs.
 public struct SocialAgent: Agent {
     public var name: String { "social" }
-    public var description: String { "Writes per-platform social posts (X, LinkedIn, Instagram, Facebook, TikTok) within limits, with hashtags and links." }
+    public var description: String {
+        "Writes per-platform social posts (X, LinkedIn, Instagram, Facebook, TikTok) within limits, with hashtags and links."
+    }
     public var intents: [String] { ["compose", "posts"] }
 
     /// Longest brief accepted.
@@ -44,13 +47,18 @@ public struct SocialAgent: Agent {
         let analysis = try await AnalyzedText.analyze(brief, toolbox: toolbox)
         var hook = try fields.string("hook", maxLength: 1_000).map(Self.cleanHook) ?? ""
         if hook.isEmpty, try fields.bool("generateHook") == true {
-            let response = try await toolbox.complete(LLMRequest(
-                model: "",
-                messages: [
-                    LLMMessage(role: "system", content: "You write the opening line of social media posts. Answer with one line of at most \(Self.maxHookLength) characters, no hashtags, no quotes."),
-                    LLMMessage(role: "user", content: "Tone: \(tone)\nBrief: \(brief)"),
-                ],
-                temperature: 0.7, maxTokens: 60, task: .text))
+            let response = try await toolbox.complete(
+                LLMRequest(
+                    model: "",
+                    messages: [
+                        LLMMessage(
+                            role: "system",
+                            content:
+                                "You write the opening line of social media posts. Answer with one line of at most \(Self.maxHookLength) characters, no hashtags, no quotes."
+                        ),
+                        LLMMessage(role: "user", content: "Tone: \(tone)\nBrief: \(brief)"),
+                    ],
+                    temperature: 0.7, maxTokens: 60, task: .text))
             hook = Self.cleanHook(response.content)
         }
 
@@ -87,12 +95,15 @@ public struct SocialAgent: Agent {
             guard let platform = SocialPlatform(rawValue: name), publishable.contains(platform) else {
                 throw AgentInputError("publish[\(index)].platform: the queue publishes to facebook and linkedin")
             }
-            guard platforms.contains(platform) else { throw AgentInputError("publish[\(index)].platform: \(name) is not among the platforms written") }
+            guard platforms.contains(platform) else {
+                throw AgentInputError("publish[\(index)].platform: \(name) is not among the platforms written")
+            }
             guard let connection = UUID(uuidString: try fields.requiredString("connectionId", maxLength: 36)) else {
                 throw AgentInputError("publish[\(index)].connectionId: expected a UUID")
             }
-            return ScheduledPost(platform: name, connectionID: connection, accountID: try fields.string("accountId", maxLength: 256), text: "",
-                                 runAt: try fields.string("runAt", maxLength: 40), timeZone: try fields.string("timeZone", maxLength: 64))
+            return ScheduledPost(
+                platform: name, connectionID: connection, accountID: try fields.string("accountId", maxLength: 256), text: "",
+                runAt: try fields.string("runAt", maxLength: 40), timeZone: try fields.string("timeZone", maxLength: 64))
         }
     }
 
@@ -114,7 +125,8 @@ public struct SocialAgent: Agent {
     /// One clean line from arbitrary model output: first non-empty line, without list or
     /// heading markers, quotes, hashtags and URLs, at most `maxHookLength` characters.
     static func cleanHook(_ text: String) -> String {
-        let line = text.split(whereSeparator: \.isNewline)
+        let line =
+            text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .first { !$0.isEmpty } ?? ""
         var words = line.split(whereSeparator: \.isWhitespace).map(String.init)

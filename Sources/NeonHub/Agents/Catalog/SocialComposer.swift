@@ -35,7 +35,8 @@ struct SocialComposer: Sendable {
     /// The post for `platform`.
     func post(for platform: SocialPlatform) -> Post {
         let limit = platform.characterLimit
-        var tags = givenTags.map { Array($0.prefix(platform.maxHashtags)) }
+        var tags =
+            givenTags.map { Array($0.prefix(platform.maxHashtags)) }
             ?? Array(derivedTags.prefix(platform.suggestedHashtags))
         var hook = hook
         let cta = callToAction(for: platform)
@@ -52,7 +53,7 @@ struct SocialComposer: Sendable {
         }
         let fitted = Self.fit(fullBody, within: max(0, room), measure: platform.length(of:))
         var text = assemble(fitted)
-        while platform.length(of: text) > limit { text.removeLast() } // unreachable in practice; a hard guarantee
+        while platform.length(of: text) > limit { text.removeLast() }  // unreachable in practice; a hard guarantee
         let placement = link == nil ? "none" : platform.linkPlacement
         return Post(platform: platform, text: text, hashtags: tags, linkPlacement: placement, truncated: fitted != fullBody)
     }
@@ -84,7 +85,7 @@ struct SocialComposer: Sendable {
         func candidate(_ end: String.Index) -> String {
             var head = String(text[..<end])
             while let last = head.last, last.isWhitespace || ",;:-–—".contains(last) { head.removeLast() }
-            return head.last.map { ".!?".contains($0) } == true ? head : head + "…" // a whole sentence needs no ellipsis
+            return head.last.map { ".!?".contains($0) } == true ? head : head + "…"  // a whole sentence needs no ellipsis
         }
         var low = 0, high = boundaries.count - 1, best: String?
         while low <= high {

@@ -22,7 +22,8 @@ public enum SpamCheck {
         for word in WordTokenizer.words(text) {
             let letters = word.filter(\.isLetter)
             guard letters.count >= 4, letters.allSatisfy(\.isUppercase), !acronyms.contains(word),
-                  seen.insert(word).inserted else { continue }
+                seen.insert(word).inserted
+            else { continue }
             found.append("ALL CAPS: \(word)")
         }
         return found

@@ -13,24 +13,54 @@ struct SupportClassifier: Sendable {
 
     /// Intents in tie-break order, with weighted phrases.
     static let intentRules: [(intent: String, phrases: [(String, Double)])] = [
-        ("account_access", [("log in", 3), ("login", 3), ("sign in", 3), ("log into", 3), ("logged out", 2), ("locked out", 3),
-                            ("password", 3), ("reset", 1), ("2fa", 3), ("two-factor", 3), ("verification code", 3),
-                            ("can't access", 3), ("cannot access", 3), ("access my account", 3)]),
-        ("cancellation", [("cancel", 3), ("cancellation", 3), ("close my account", 4), ("delete my account", 4),
-                          ("terminate", 2), ("stop my subscription", 4), ("end my subscription", 4), ("switching to", 2),
-                          ("unsubscribe", 2)]),
-        ("billing", [("charged twice", 4), ("double charged", 4), ("charged", 2), ("charge", 2), ("invoice", 3), ("refund", 3),
-                     ("payment", 2), ("billing", 3), ("billed", 3), ("credit card", 2), ("receipt", 2), ("overcharged", 4),
-                     ("subscription", 1), ("pricing", 1), ("price", 1), ("plan", 1)]),
-        ("bug_report", [("bug", 3), ("error", 2), ("crash", 3), ("crashes", 3), ("crashed", 3), ("broken", 2),
-                        ("not working", 3), ("doesn't work", 3), ("does not work", 3), ("isn't working", 3), ("down", 2),
-                        ("outage", 3), ("500", 2), ("exception", 2), ("fails", 2), ("failed", 2), ("glitch", 2),
-                        ("blank page", 3), ("won't load", 3), ("not loading", 3)]),
-        ("feature_request", [("feature request", 4), ("would be great", 3), ("would love", 3), ("wish", 2), ("could you add", 4),
-                             ("please add", 4), ("it would be nice", 3), ("support for", 2), ("roadmap", 2),
-                             ("integration with", 2), ("any plans", 3), ("suggestion", 2)]),
-        ("praise", [("love", 1.5), ("great", 1), ("amazing", 1.5), ("awesome", 1.5), ("fantastic", 1.5), ("excellent", 1.5),
-                    ("thank you", 1), ("thanks", 0.5), ("well done", 1.5), ("kudos", 2), ("impressed", 1.5)]),
+        (
+            "account_access",
+            [
+                ("log in", 3), ("login", 3), ("sign in", 3), ("log into", 3), ("logged out", 2), ("locked out", 3),
+                ("password", 3), ("reset", 1), ("2fa", 3), ("two-factor", 3), ("verification code", 3),
+                ("can't access", 3), ("cannot access", 3), ("access my account", 3),
+            ]
+        ),
+        (
+            "cancellation",
+            [
+                ("cancel", 3), ("cancellation", 3), ("close my account", 4), ("delete my account", 4),
+                ("terminate", 2), ("stop my subscription", 4), ("end my subscription", 4), ("switching to", 2),
+                ("unsubscribe", 2),
+            ]
+        ),
+        (
+            "billing",
+            [
+                ("charged twice", 4), ("double charged", 4), ("charged", 2), ("charge", 2), ("invoice", 3), ("refund", 3),
+                ("payment", 2), ("billing", 3), ("billed", 3), ("credit card", 2), ("receipt", 2), ("overcharged", 4),
+                ("subscription", 1), ("pricing", 1), ("price", 1), ("plan", 1),
+            ]
+        ),
+        (
+            "bug_report",
+            [
+                ("bug", 3), ("error", 2), ("crash", 3), ("crashes", 3), ("crashed", 3), ("broken", 2),
+                ("not working", 3), ("doesn't work", 3), ("does not work", 3), ("isn't working", 3), ("down", 2),
+                ("outage", 3), ("500", 2), ("exception", 2), ("fails", 2), ("failed", 2), ("glitch", 2),
+                ("blank page", 3), ("won't load", 3), ("not loading", 3),
+            ]
+        ),
+        (
+            "feature_request",
+            [
+                ("feature request", 4), ("would be great", 3), ("would love", 3), ("wish", 2), ("could you add", 4),
+                ("please add", 4), ("it would be nice", 3), ("support for", 2), ("roadmap", 2),
+                ("integration with", 2), ("any plans", 3), ("suggestion", 2),
+            ]
+        ),
+        (
+            "praise",
+            [
+                ("love", 1.5), ("great", 1), ("amazing", 1.5), ("awesome", 1.5), ("fantastic", 1.5), ("excellent", 1.5),
+                ("thank you", 1), ("thanks", 0.5), ("well done", 1.5), ("kudos", 2), ("impressed", 1.5),
+            ]
+        ),
     ]
 
     /// Urgency signals with weights: ≥ 5 is urgent, ≥ 2 high.
@@ -44,12 +74,16 @@ struct SupportClassifier: Sendable {
     ]
 
     /// Sentiment words: positive minus negative decides.
-    static let positiveWords = ["love", "great", "amazing", "awesome", "fantastic", "excellent", "thank you", "thanks",
-                                "happy", "helpful", "well done", "kudos", "impressed", "appreciate"]
-    static let negativeWords = ["angry", "frustrated", "frustrating", "terrible", "awful", "unacceptable", "disappointed",
-                                "worst", "ridiculous", "annoyed", "hate", "useless", "broken", "not working", "down",
-                                "charged twice", "double charged", "can't", "cannot", "problem", "issue", "still",
-                                "outage", "error", "cancel", "refund", "wrong"]
+    static let positiveWords = [
+        "love", "great", "amazing", "awesome", "fantastic", "excellent", "thank you", "thanks",
+        "happy", "helpful", "well done", "kudos", "impressed", "appreciate",
+    ]
+    static let negativeWords = [
+        "angry", "frustrated", "frustrating", "terrible", "awful", "unacceptable", "disappointed",
+        "worst", "ridiculous", "annoyed", "hate", "useless", "broken", "not working", "down",
+        "charged twice", "double charged", "can't", "cannot", "problem", "issue", "still",
+        "outage", "error", "cancel", "refund", "wrong",
+    ]
 
     /// Classifies `message`.
     func classify(_ message: String) -> Result {
@@ -80,9 +114,12 @@ struct SupportClassifier: Sendable {
             return letters.count >= 3 && letters.allSatisfy(\.isUppercase)
         }
         if shouting.count >= 2 { urgencyScore += 2; signals.append("urgency:all caps") }
-        let urgency = urgencyScore >= 5 ? "urgent"
-            : urgencyScore >= 2 ? "high"
-            : ["praise", "feature_request"].contains(intent) ? "low" : "normal"
+        let urgency =
+            urgencyScore >= 5
+            ? "urgent"
+            : urgencyScore >= 2
+                ? "high"
+                : ["praise", "feature_request"].contains(intent) ? "low" : "normal"
 
         let positive = Self.positiveWords.filter(has)
         let negative = Self.negativeWords.filter(has)

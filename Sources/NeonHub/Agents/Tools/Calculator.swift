@@ -22,7 +22,7 @@ public struct Calculator: LocalTool {
         }
         var parser = CalculatorParser(tokens: try CalculatorLexer.tokens(expression), maxDepth: Self.maxDepth)
         let value = try parser.evaluate()
-        return value == 0 ? 0 : value // no "-0" in answers
+        return value == 0 ? 0 : value  // no "-0" in answers
     }
 
     /// Runs the tool on `{"expression": String}`.

@@ -18,7 +18,9 @@ enum CalculatorFunctions {
     static func apply(_ name: String, _ args: [Double], at position: Int) throws(CalculatorError) -> Double {
         guard let range = arity[name] else { throw CalculatorError(.unknownIdentifier(name), at: position) }
         guard range.contains(args.count) else {
-            let expected = range.count == 1 ? "\(range.lowerBound)"
+            let expected =
+                range.count == 1
+                ? "\(range.lowerBound)"
                 : range.upperBound >= 100 ? "at least \(range.lowerBound)" : "\(range.lowerBound)–\(range.upperBound)"
             throw CalculatorError(.wrongArgumentCount(function: name, expected: expected, found: args.count), at: position)
         }
@@ -39,7 +41,7 @@ enum CalculatorFunctions {
         case "ln":
             guard x > 0 else { throw domain("argument must be positive") }
             return Foundation.log(x)
-        default: // log
+        default:  // log
             guard x > 0 else { throw domain("argument must be positive") }
             guard args.count == 2 else { return Foundation.log10(x) }
             guard args[1] > 0, args[1] != 1 else { throw domain("base must be positive and not 1") }

@@ -49,13 +49,14 @@ enum CalculatorLexer {
                 tokens.append(CalculatorToken(kind: .identifier(String(chars[start..<i]).lowercased()), position: start))
                 continue
             }
-            let symbol: Character? = switch c {
-            case "+", "-", "*", "/", "%", "^", "(", ")", ",": c
-            case "−", "–": "-"
-            case "×", "·": "*"
-            case "÷": "/"
-            default: nil
-            }
+            let symbol: Character? =
+                switch c {
+                case "+", "-", "*", "/", "%", "^", "(", ")", ",": c
+                case "−", "–": "-"
+                case "×", "·": "*"
+                case "÷": "/"
+                default: nil
+                }
             guard let symbol else { throw CalculatorError(.unexpectedCharacter(c), at: i) }
             tokens.append(CalculatorToken(kind: .symbol(symbol), position: i))
             i += 1

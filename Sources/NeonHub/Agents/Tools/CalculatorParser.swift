@@ -117,7 +117,9 @@ struct CalculatorParser {
         case .identifier(let name):
             advance()
             if let constant = CalculatorFunctions.constants[name] {
-                if isSymbol("(") { throw CalculatorError(.unexpectedToken(found: "'('", expected: "an operator after constant \(name)"), at: current.position) }
+                if isSymbol("(") {
+                    throw CalculatorError(.unexpectedToken(found: "'('", expected: "an operator after constant \(name)"), at: current.position)
+                }
                 return constant
             }
             guard CalculatorFunctions.isFunction(name) else { throw CalculatorError(.unknownIdentifier(name), at: token.position) }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// What the connector registry offers agents: named actions on a tenant's connected accounts
 /// (e.g. `slack` / `postMessage`). The connector service implements it; agents reach it only
 /// through `ConnectorActionTool`, so every action is a recorded, time-limited tool call.
@@ -26,8 +27,10 @@ public struct ConnectorActionRequest: Sendable {
     public var idempotencyKey: String?
 
     /// Creates a request.
-    public init(connector: String, action: String, input: JSONValue = .object([:]), connectionID: UUID? = nil,
-                accountID: String? = nil, idempotencyKey: String? = nil) {
+    public init(
+        connector: String, action: String, input: JSONValue = .object([:]), connectionID: UUID? = nil,
+        accountID: String? = nil, idempotencyKey: String? = nil
+    ) {
         self.connector = connector
         self.action = action
         self.input = input
@@ -75,8 +78,10 @@ public struct ConnectorActionTool: AgentTool {
         }
         let actions = self.actions, tenant = toolbox.tenantID
         return try await toolbox.call(name, input: input, timeout: timeout) {
-            try await actions.perform(ConnectorActionRequest(connector: connector, action: action, input: parameters, connectionID: connectionID,
-                                                             accountID: accountID, idempotencyKey: idempotencyKey), tenant: tenant)
+            try await actions.perform(
+                ConnectorActionRequest(
+                    connector: connector, action: action, input: parameters, connectionID: connectionID,
+                    accountID: accountID, idempotencyKey: idempotencyKey), tenant: tenant)
         }
     }
 }

@@ -65,7 +65,7 @@ public struct DateTimeTool: LocalTool {
         let offset = zone.secondsFromGMT(for: date)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
-        let weekday = calendar.component(.weekday, from: date) // 1 = Sunday
+        let weekday = calendar.component(.weekday, from: date)  // 1 = Sunday
         return .object([
             "local": .string(ISO8601.format(date, offsetSeconds: offset)),
             "utc": .string(ISO8601.format(date, offsetSeconds: 0)),

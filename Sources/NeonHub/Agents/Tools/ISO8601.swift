@@ -42,8 +42,9 @@ enum ISO8601 {
             return true
         }
         guard let year = number(4), take("-"), let month = number(2), take("-"), let day = number(2),
-              take("T") || take("t") || take(" "),
-              let hour = number(2), take(":"), let minute = number(2) else { return nil }
+            take("T") || take("t") || take(" "),
+            let hour = number(2), take(":"), let minute = number(2)
+        else { return nil }
         var second = 0, fraction = 0.0
         if take(":") {
             guard let s = number(2) else { return nil }
@@ -71,7 +72,8 @@ enum ISO8601 {
             return nil
         }
         guard i == chars.count, (1...12).contains(month), (1...daysIn(month, year)).contains(day),
-              hour <= 23, minute <= 59, second <= 60 else { return nil }
+            hour <= 23, minute <= 59, second <= 60
+        else { return nil }
         let days = daysFromEpoch(Day(year: year, month: month, day: day))
         let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offset) + fraction
         return Timestamp(date: Date(timeIntervalSince1970: seconds), offsetSeconds: offset)
@@ -81,9 +83,10 @@ enum ISO8601 {
     static func parseDay(_ text: String) -> Day? {
         let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), (1...daysIn(m, y)).contains(d) else { return nil }
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+            (1...12).contains(m), (1...daysIn(m, y)).contains(d)
+        else { return nil }
         return Day(year: y, month: m, day: d)
     }
 
@@ -116,7 +119,7 @@ enum ISO8601 {
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     static func weekday(_ d: Day) -> Int {
-        let days = daysFromEpoch(d) // 1970-01-01 was a Thursday (4)
+        let days = daysFromEpoch(d)  // 1970-01-01 was a Thursday (4)
         return ((days % 7) + 7 + 3) % 7 + 1
     }
 

@@ -46,9 +46,9 @@ struct MarkdownDocument: Sendable {
                 blocks.append(Block(kind: .listItem(startsList: !inList), text: Self.inline(item)))
                 inList = true
             } else if content.allSatisfy({ "-*_= ".contains($0) }) {
-                flush(); inList = false // horizontal rule or setext underline
+                flush(); inList = false  // horizontal rule or setext underline
             } else if inList, line.first == " " || line.first == "\t", let last = blocks.indices.last {
-                blocks[last].text += " " + Self.inline(String(content)) // continuation of a list item
+                blocks[last].text += " " + Self.inline(String(content))  // continuation of a list item
             } else {
                 inList = false
                 pending.append(String(content))
@@ -92,7 +92,7 @@ struct MarkdownDocument: Sendable {
         let after = rest.dropFirst(hashes)
         guard after.isEmpty || after.first == " " || after.first == "\t" else { return nil }
         var text = after.trimmingSpaces()
-        let closing = text.reversed().prefix { $0 == "#" }.count // optional closing ###
+        let closing = text.reversed().prefix { $0 == "#" }.count  // optional closing ###
         if closing > 0, closing == text.count || text.dropLast(closing).last == " " {
             text = text.dropLast(closing).trimmingSpaces()
         }
@@ -121,7 +121,8 @@ struct MarkdownDocument: Sendable {
             if chars[i] == "[" || bang {
                 let open = bang ? i + 1 : i
                 if let close = chars[(open + 1)...].firstIndex(of: "]"), close + 1 < chars.count, chars[close + 1] == "(",
-                   let end = chars[(close + 2)...].firstIndex(of: ")") {
+                    let end = chars[(close + 2)...].firstIndex(of: ")")
+                {
                     out += String(chars[(open + 1)..<close])
                     i = end + 1
                     continue

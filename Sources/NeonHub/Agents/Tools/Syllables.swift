@@ -50,10 +50,10 @@ public enum Syllables {
         let pair = String([w[i - 1], w[i]])
         let before: Character? = i >= 2 ? w[i - 2] : nil
         switch pair {
-        case "ia": return before.map { !"ct".contains($0) } ?? true // me-di-a, but so-cial, ini-tial
-        case "io": return before.map { !"ctsx".contains($0) } ?? true // ra-di-o, but na-tion, vi-sion
-        case "ua": return before.map { !"qg".contains($0) } ?? true // ac-tu-al, but e-qual, guard
-        case "iu", "uo": return true // me-di-um, du-o
+        case "ia": return before.map { !"ct".contains($0) } ?? true  // me-di-a, but so-cial, ini-tial
+        case "io": return before.map { !"ctsx".contains($0) } ?? true  // ra-di-o, but na-tion, vi-sion
+        case "ua": return before.map { !"qg".contains($0) } ?? true  // ac-tu-al, but e-qual, guard
+        case "iu", "uo": return true  // me-di-um, du-o
         default: return false
         }
     }

@@ -35,7 +35,9 @@ public struct TextAnalysis: LocalTool {
                 keywordCounts[k] += KeywordMatcher.occurrences(of: needle, inWords: normalized)
             }
         }
-        let flesch = words == 0 || sentences == 0 ? 0
+        let flesch =
+            words == 0 || sentences == 0
+            ? 0
             : 206.835 - 1.015 * (Double(words) / Double(sentences)) - 84.6 * (Double(syllables) / Double(words))
         let wpm = Double(max(1, wordsPerMinute))
         return TextAnalysisReport(
@@ -44,8 +46,9 @@ public struct TextAnalysis: LocalTool {
             headings: document.headings.map { TextAnalysisReport.Heading(level: $0.level, text: $0.text) },
             fleschReadingEase: flesch,
             keywords: zip(keywords, keywordCounts).map { keyword, count in
-                TextAnalysisReport.Keyword(keyword: keyword, occurrences: count,
-                                           density: words == 0 ? 0 : Double(count) / Double(words) * 100)
+                TextAnalysisReport.Keyword(
+                    keyword: keyword, occurrences: count,
+                    density: words == 0 ? 0 : Double(count) / Double(words) * 100)
             },
             readingTimeSeconds: Int((Double(words) / wpm * 60).rounded(.up)))
     }

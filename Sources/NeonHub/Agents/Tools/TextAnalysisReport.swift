@@ -52,12 +52,17 @@ public struct TextAnalysisReport: Sendable, Equatable {
             "averageWordsPerSentence": JSONOut.rounded(sentences == 0 ? 0 : Double(words) / Double(sentences)),
             "averageSyllablesPerWord": JSONOut.rounded(words == 0 ? 0 : Double(syllables) / Double(words)),
             "headings": .array(headings.map { .object(["level": JSONOut.int($0.level), "text": .string($0.text)]) }),
-            "headingCounts": .object(["h1": JSONOut.int(headingCount(level: 1)), "h2": JSONOut.int(headingCount(level: 2)),
-                                      "h3": JSONOut.int(headingCount(level: 3))]),
-            "keywords": .array(keywords.map {
-                .object(["keyword": .string($0.keyword), "occurrences": JSONOut.int($0.occurrences),
-                         "density": JSONOut.rounded($0.density)])
-            }),
+            "headingCounts": .object([
+                "h1": JSONOut.int(headingCount(level: 1)), "h2": JSONOut.int(headingCount(level: 2)),
+                "h3": JSONOut.int(headingCount(level: 3)),
+            ]),
+            "keywords": .array(
+                keywords.map {
+                    .object([
+                        "keyword": .string($0.keyword), "occurrences": JSONOut.int($0.occurrences),
+                        "density": JSONOut.rounded($0.density),
+                    ])
+                }),
             "readingTimeSeconds": JSONOut.int(readingTimeSeconds),
             "readingTimeMinutes": JSONOut.int(words == 0 ? 0 : max(1, (readingTimeSeconds + 59) / 60)),
         ])

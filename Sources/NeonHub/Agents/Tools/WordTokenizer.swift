@@ -25,7 +25,8 @@ public enum WordTokenizer {
     /// A raw token without leading/trailing punctuation, or nil when nothing is left.
     static func trim(_ raw: Substring) -> Substring? {
         guard let start = raw.firstIndex(where: isWordCharacter),
-              let end = raw.lastIndex(where: isWordCharacter) else { return nil }
+            let end = raw.lastIndex(where: isWordCharacter)
+        else { return nil }
         return raw[start...end]
     }
 

@@ -70,8 +70,9 @@ public struct CatalogAudit: Sendable {
             if !Self.testedAgainstProviderFakes.contains(definition.id) {
                 findings.append(Finding(kind: "untested", hint: "no runtime tests against a provider fake yet"))
             }
-            return Entry(id: definition.id, wave: definition.wave, availability: definition.availability,
-                         actions: definition.actions.count, findings: findings)
+            return Entry(
+                id: definition.id, wave: definition.wave, availability: definition.availability,
+                actions: definition.actions.count, findings: findings)
         }
     }
 
@@ -90,10 +91,15 @@ public struct CatalogAudit: Sendable {
 
     /// The report as text.
     public func text() -> String {
-        var lines = ["connectors: \(entries.count) (" + countsByAvailability.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")",
-                     "fully wired (every action runs, fixtures, smoke action): \(entries.filter(\.isWired).count)",
-                     "findings: " + countsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")]
-        let attention = entries.filter { !$0.findings.isEmpty }.sorted { ($0.isFalselyStable ? 0 : 1, $0.findings.count, $0.id) < ($1.isFalselyStable ? 0 : 1, $1.findings.count, $1.id) }
+        var lines = [
+            "connectors: \(entries.count) (" + countsByAvailability.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                + ")",
+            "fully wired (every action runs, fixtures, smoke action): \(entries.filter(\.isWired).count)",
+            "findings: " + countsByKind.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+        ]
+        let attention = entries.filter { !$0.findings.isEmpty }.sorted {
+            ($0.isFalselyStable ? 0 : 1, $0.findings.count, $0.id) < ($1.isFalselyStable ? 0 : 1, $1.findings.count, $1.id)
+        }
         if !attention.isEmpty { lines.append("needs attention:") }
         for entry in attention {
             let mark = entry.isFalselyStable ? " (marked stable!)" : ""
@@ -110,11 +116,14 @@ public struct CatalogAudit: Sendable {
             "fullyWired": .number(Double(entries.filter(\.isWired).count)),
             "findingsByKind": .object(countsByKind.mapValues { .number(Double($0)) }),
             "passes": .bool(passes),
-            "entries": .array(entries.map { entry in
-                .object(["id": .string(entry.id), "wave": .string(entry.wave), "availability": .string(entry.availability),
-                         "actions": .number(Double(entry.actions)), "wired": .bool(entry.isWired),
-                         "findings": .array(entry.findings.map { .object(["kind": .string($0.kind), "hint": .string($0.hint)]) })])
-            }),
+            "entries": .array(
+                entries.map { entry in
+                    .object([
+                        "id": .string(entry.id), "wave": .string(entry.wave), "availability": .string(entry.availability),
+                        "actions": .number(Double(entry.actions)), "wired": .bool(entry.isWired),
+                        "findings": .array(entry.findings.map { .object(["kind": .string($0.kind), "hint": .string($0.hint)]) }),
+                    ])
+                }),
         ])
     }
 

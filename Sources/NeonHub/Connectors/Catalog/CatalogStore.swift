@@ -1,5 +1,6 @@
 import Foundation
 public import Postgres
+
 /// SQL for `connector_platforms`: the catalog as the database sees it, synced at start so
 /// that connections can reference their connector and the dashboard views can join on it.
 public struct CatalogStore: Sendable {
@@ -20,7 +21,8 @@ public struct CatalogStore: Sendable {
                 """
         }
         let ids = catalog.entries.map(\.definition.id)  // kebab ids: never a comma
-        statements.append("""
+        statements.append(
+            """
             UPDATE connector_platforms SET availability = 'disabled', synced_at = now()
             WHERE NOT (id = ANY(string_to_array(\(ids.joined(separator: ",")), ','))) AND availability <> 'disabled'
             """)

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Every connector definition of `configs/connectors/`, validated: each file against
 /// `connector.schema.json` (problems named by file and JSON path), then the rules a schema
 /// cannot say (the file is named after the id, action ids are unique, the accounts and smoke
@@ -65,13 +66,17 @@ public struct ConnectorCatalog: Sendable {
             }
         }
         guard problems.isEmpty else {
-            throw ConnectorError(.invalidDefinition, problems[0] + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""),
-                                 details: problems)
+            throw ConnectorError(
+                .invalidDefinition, problems[0] + (problems.count > 1 ? " (and \(problems.count - 1) more)" : ""),
+                details: problems)
         }
         return ConnectorCatalog(entries: entries)
     }
 
-    private enum Loaded { case success(Entry), failure([String]) }
+    private enum Loaded {
+        case success(Entry)
+        case failure([String])
+    }
 
     private static func loadEntry(_ url: URL, schema: JSONSchemaDocument) -> Loaded {
         let bytes: [UInt8]

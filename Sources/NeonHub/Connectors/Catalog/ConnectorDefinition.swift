@@ -1,4 +1,5 @@
 import Foundation
+
 /// One connector as `configs/connectors/<id>.json` defines it (the format is
 /// `configs/connectors/connector.schema.json`; every file is validated against it before it
 /// is decoded into this value).

@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+
 /// SQL for `connections` and `connection_health_log`, always scoped by tenant. Secrets are
 /// written with the connection in one transaction, sealed (see `SecretStore`).
 public struct ConnectionStore: Sendable {
@@ -43,14 +44,18 @@ public struct ConnectionStore: Sendable {
         """
 
     /// Inserts a connection and its sealed secrets in one transaction.
-    func insert(id: UUID, tenant: String, connector: String, name: String, variables: [String: String], scopes: [String],
-                accounts: JSONValue, tokenExpiresAt: Date?, nextRefreshAt: Date? = nil,
-                secrets: [(kind: String, sealed: TokenVault.Sealed)]) async throws -> Connection {
-        var statements: [PostgresQuery] = ["""
+    func insert(
+        id: UUID, tenant: String, connector: String, name: String, variables: [String: String], scopes: [String],
+        accounts: JSONValue, tokenExpiresAt: Date?, nextRefreshAt: Date? = nil,
+        secrets: [(kind: String, sealed: TokenVault.Sealed)]
+    ) async throws -> Connection {
+        var statements: [PostgresQuery] = [
+            """
             INSERT INTO connections (id, tenant_id, connector, name, variables, scopes, accounts, token_expires_at, next_refresh_at)
             VALUES (\(id), \(tenant), \(connector), \(name), \(JSONValue.object(variables.mapValues { .string($0) })),
                     string_to_array(\(scopes.joined(separator: " ")), ' '), \(accounts), \(tokenExpiresAt), \(nextRefreshAt))
-            """]
+            """
+        ]
         statements += secrets.map { SecretStore.upsert($0.sealed, kind: $0.kind, connection: id) }
         _ = try await pool.pipelineTransaction(statements)
         guard let connection = try await get(tenant: tenant, id: id) else {
@@ -63,13 +68,16 @@ public struct ConnectionStore: Sendable {
     /// connection with its tokens, accounts and scopes replaced, back to `active`, its version
     /// bumped (so a refresh racing the re-authorization cannot overwrite it). The secrets are
     /// written in the same transaction; account tokens left from before are deleted.
-    func storeAuthorized(id: UUID, renewing: Bool, tenant: String, connector: String, name: String, variables: [String: String],
-                         scopes: [String], accounts: JSONValue, tokenExpiresAt: Date?, nextRefreshAt: Date?,
-                         secrets: [(kind: String, sealed: TokenVault.Sealed)]) async throws -> Connection {
+    func storeAuthorized(
+        id: UUID, renewing: Bool, tenant: String, connector: String, name: String, variables: [String: String],
+        scopes: [String], accounts: JSONValue, tokenExpiresAt: Date?, nextRefreshAt: Date?,
+        secrets: [(kind: String, sealed: TokenVault.Sealed)]
+    ) async throws -> Connection {
         var statements: [PostgresQuery]
         let variablesJSON = JSONValue.object(variables.mapValues { .string($0) })
         if renewing {
-            statements = ["""
+            statements = [
+                """
                 UPDATE connections
                 SET status = 'active', variables = \(variablesJSON), scopes = string_to_array(\(scopes.joined(separator: " ")), ' '),
                     accounts = \(accounts), token_expires_at = \(tokenExpiresAt), next_refresh_at = \(nextRefreshAt),
@@ -79,11 +87,13 @@ public struct ConnectionStore: Sendable {
                 "DELETE FROM encrypted_secrets WHERE connection_id = \(id)",
             ]
         } else {
-            statements = ["""
+            statements = [
+                """
                 INSERT INTO connections (id, tenant_id, connector, name, variables, scopes, accounts, token_expires_at, next_refresh_at, last_refresh_at)
                 VALUES (\(id), \(tenant), \(connector), \(name), \(variablesJSON), string_to_array(\(scopes.joined(separator: " ")), ' '),
                         \(accounts), \(tokenExpiresAt), \(nextRefreshAt), now())
-                """]
+                """
+            ]
         }
         statements += secrets.map { SecretStore.upsert($0.sealed, kind: $0.kind, connection: id) }
         _ = try await pool.pipelineTransaction(statements)
@@ -102,11 +112,13 @@ public struct ConnectionStore: Sendable {
 
     /// Connections whose scheduled refresh is due, oldest first, with the version seen.
     func dueForRefresh(limit: Int) async throws -> [(id: UUID, version: Int64)] {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT id, refresh_version FROM connections
             WHERE status <> 'revoked' AND next_refresh_at IS NOT NULL AND next_refresh_at <= now()
             ORDER BY next_refresh_at LIMIT \(limit)
-            """).map { (try $0.decode("id", as: UUID.self), try $0.decode("refresh_version", as: Int64.self)) }
+            """
+        ).map { (try $0.decode("id", as: UUID.self), try $0.decode("refresh_version", as: Int64.self)) }
     }
 
     /// One connection, or nil (also for other tenants' connections).
@@ -118,7 +130,8 @@ public struct ConnectionStore: Sendable {
     /// A page of a tenant's connections, newest first.
     public func list(tenant: String, connector: String?, status: String?, limit: Int, cursor: String?) async throws -> Page<Connection> {
         let after = try cursor.map(PageCursor.decode)
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
             WHERE c.tenant_id = \(tenant) AND (\(connector)::text IS NULL OR c.connector = \(connector))
               AND (\(status)::text IS NULL OR c.status = \(status))
@@ -130,11 +143,13 @@ public struct ConnectionStore: Sendable {
 
     /// The tenant's newest active connection to `connector` (what an agent's action uses).
     func firstActive(tenant: String, connector: String) async throws -> Connection? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from)
             WHERE c.tenant_id = \(tenant) AND c.connector = \(connector) AND c.status = 'active'
             ORDER BY c.created_at DESC, c.id DESC LIMIT 1
-            """).first.map(Self.connection)
+            """
+        ).first.map(Self.connection)
     }
 
     /// The connectors the tenant has active connections to.
@@ -169,7 +184,8 @@ public struct ConnectionStore: Sendable {
 
     /// Sets the connection's status and last error (`attention` when its credential failed).
     func setStatus(tenant: String, id: UUID, status: String, error: String?) async throws {
-        _ = try await pool.execute("""
+        _ = try await pool.execute(
+            """
             UPDATE connections SET status = \(status), last_error = \(error), updated_at = now() WHERE id = \(id) AND tenant_id = \(tenant)
             """)
     }
@@ -192,7 +208,8 @@ public struct ConnectionStore: Sendable {
             refreshVersion: try row.decode("refresh_version", as: Int64.self),
             lastError: try row.decode("last_error", as: String?.self), healthStatus: try row.decode("health_status", as: String?.self),
             lastHealthCheck: try row.decode("last_health_check", as: Date?.self),
-            lastHealthLatencyMs: try row.decode("health_latency_ms", as: Int?.self), lastHealthError: try row.decode("health_error", as: String?.self),
+            lastHealthLatencyMs: try row.decode("health_latency_ms", as: Int?.self),
+            lastHealthError: try row.decode("health_error", as: String?.self),
             createdAt: try row.decode("created_at", as: Date.self))
     }
 }

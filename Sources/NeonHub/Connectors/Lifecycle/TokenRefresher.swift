@@ -76,10 +76,14 @@ public final class TokenRefresher: Sendable {
             let (outcome, connector): (Outcome, String) = try await pool.withConnection { connection in
                 try connection.withTransaction { connection -> (Outcome, String) in
                     _ = try connection.query("SELECT pg_advisory_xact_lock(\(Self.lockNamespace), hashtext(\(connectionID.uuidString.lowercased())))")
-                    guard let row = try connection.query("""
-                        SELECT connector, tenant_id, status, variables, refresh_version, token_expires_at, refresh_failures
-                        FROM connections WHERE id = \(connectionID)
-                        """).first else { throw ConnectorError(.connectionNotFound, "Connection not found") }
+                    guard
+                        let row = try connection.query(
+                            """
+                            SELECT connector, tenant_id, status, variables, refresh_version, token_expires_at, refresh_failures
+                            FROM connections WHERE id = \(connectionID)
+                            """
+                        ).first
+                    else { throw ConnectorError(.connectionNotFound, "Connection not found") }
                     let locked = try Self.locked(row)
                     if let seenVersion, locked.version != seenVersion { return (.alreadyRefreshed(version: locked.version), locked.connector) }
                     guard locked.status != "revoked" else { throw ConnectorError(.connectionRevoked, "This connection was disconnected") }
@@ -87,9 +91,13 @@ public final class TokenRefresher: Sendable {
                         throw ConnectorError(.providerAuth, "\(locked.connector) tokens cannot be refreshed: reconnect the account")
                     }
                     func secret(_ kind: String) throws -> String? {
-                        guard let row = try connection.query("""
-                            SELECT key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connectionID) AND kind = \(kind)
-                            """).first else { return nil }
+                        guard
+                            let row = try connection.query(
+                                """
+                                SELECT key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connectionID) AND kind = \(kind)
+                                """
+                            ).first
+                        else { return nil }
                         return try vault.open(try SecretStore.sealed(row), connection: connectionID, kind: kind)
                     }
                     let strategy = definition.auth.refresh?.strategy ?? "none"
@@ -100,25 +108,34 @@ public final class TokenRefresher: Sendable {
                         guard let refreshToken = try secret("refresh_token") else {
                             throw ConnectorError(.providerAuth, "This connection has no refresh token: reconnect the account")
                         }
-                        fresh = try waitForAsync(trace: trace) { try await tokens.refresh(refreshToken: refreshToken, definition: definition, variables: variables) }
+                        fresh = try waitForAsync(trace: trace) {
+                            try await tokens.refresh(refreshToken: refreshToken, definition: definition, variables: variables)
+                        }
                     case "long_lived_exchange":
                         guard let accessToken = try secret("access_token") else {
                             throw ConnectorError(.providerAuth, "This connection has no token to renew: reconnect the account")
                         }
-                        fresh = try waitForAsync(trace: trace) { try await tokens.exchangeLongLived(accessToken: accessToken, definition: definition, variables: variables) }
+                        fresh = try waitForAsync(trace: trace) {
+                            try await tokens.exchangeLongLived(accessToken: accessToken, definition: definition, variables: variables)
+                        }
                     default:
                         fresh = try waitForAsync(trace: trace) { try await tokens.clientCredentials(definition: definition, variables: variables) }
                     }
                     let now = Date()
                     let expiresAt = fresh.expiresAt(from: now)
                     let next = RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: expiresAt, refreshedAt: now, now: now)
-                    _ = try connection.execute(SecretStore.upsert(try vault.seal(fresh.accessToken, connection: connectionID, kind: "access_token"),
-                                                                  kind: "access_token", connection: connectionID))
+                    _ = try connection.execute(
+                        SecretStore.upsert(
+                            try vault.seal(fresh.accessToken, connection: connectionID, kind: "access_token"),
+                            kind: "access_token", connection: connectionID))
                     if let rotated = fresh.refreshToken {
-                        _ = try connection.execute(SecretStore.upsert(try vault.seal(rotated, connection: connectionID, kind: "refresh_token"),
-                                                                      kind: "refresh_token", connection: connectionID))
+                        _ = try connection.execute(
+                            SecretStore.upsert(
+                                try vault.seal(rotated, connection: connectionID, kind: "refresh_token"),
+                                kind: "refresh_token", connection: connectionID))
                     }
-                    let updated = try connection.execute("""
+                    let updated = try connection.execute(
+                        """
                         UPDATE connections
                         SET refresh_version = refresh_version + 1, token_expires_at = \(expiresAt), next_refresh_at = \(next),
                             last_refresh_at = now(), refresh_failures = 0, last_error = NULL, updated_at = now(),
@@ -155,23 +172,30 @@ public final class TokenRefresher: Sendable {
     /// After a failed refresh: the back-off, the reason, and `attention` when a person must act.
     private func recordFailure(connectionID: UUID, error: ConnectorError) async throws -> String? {
         let needsPerson = [.providerAuth, .providerRejected, .missingAppCredentials, .vaultUnreadable].contains(error.code)
-        guard let row = try await pool.query("""
-            SELECT connector, tenant_id, status, variables, refresh_version, token_expires_at, refresh_failures FROM connections WHERE id = \(connectionID)
-            """).first else { return nil }
+        guard
+            let row = try await pool.query(
+                """
+                SELECT connector, tenant_id, status, variables, refresh_version, token_expires_at, refresh_failures FROM connections WHERE id = \(connectionID)
+                """
+            ).first
+        else { return nil }
         let locked = try Self.locked(row)
         let schedule = RefreshSchedule(refresh: catalog[locked.connector]?.definition.auth.refresh)
         let retry = schedule.retry(failures: locked.failures + 1, expiresAt: locked.expiresAt)
         let reason = "Token refresh failed: \(error.message)"
-        _ = try await pool.execute("""
+        _ = try await pool.execute(
+            """
             UPDATE connections
             SET refresh_failures = refresh_failures + 1, next_refresh_at = \(retry), last_error = \(reason), updated_at = now(),
                 status = CASE WHEN \(needsPerson) AND status = 'active' THEN 'attention' ELSE status END
             WHERE id = \(connectionID)
             """)
-        logger.warning("token refresh failed", metadata: [
-            "connector": "\(locked.connector)", "connectionId": "\(connectionID)", "code": "\(error.code.rawValue)",
-            "attention": "\(needsPerson)", "nextAttempt": "\(retry)",
-        ])
+        logger.warning(
+            "token refresh failed",
+            metadata: [
+                "connector": "\(locked.connector)", "connectionId": "\(connectionID)", "code": "\(error.code.rawValue)",
+                "attention": "\(needsPerson)", "nextAttempt": "\(retry)",
+            ])
         return locked.connector
     }
 
@@ -182,9 +206,10 @@ public final class TokenRefresher: Sendable {
 
     private static func locked(_ row: PostgresRow) throws -> Locked {
         let variables = try ConnectionStore.variables(row)
-        return Locked(connector: try row.decode("connector", as: String.self), tenantID: try row.decode("tenant_id", as: String.self),
-                      status: try row.decode("status", as: String.self), variables: variables,
-                      version: try row.decode("refresh_version", as: Int64.self), expiresAt: try row.decode("token_expires_at", as: Date?.self),
-                      failures: try row.decode("refresh_failures", as: Int.self))
+        return Locked(
+            connector: try row.decode("connector", as: String.self), tenantID: try row.decode("tenant_id", as: String.self),
+            status: try row.decode("status", as: String.self), variables: variables,
+            version: try row.decode("refresh_version", as: Int64.self), expiresAt: try row.decode("token_expires_at", as: Date?.self),
+            failures: try row.decode("refresh_failures", as: Int.self))
     }
 }

@@ -15,8 +15,10 @@ public struct ConnectorEndpoints: Sendable, Equatable {
     public var baseUrls: [String: String]?
 
     /// Overrides, each optional.
-    public init(baseUrl: String? = nil, authorizeUrl: String? = nil, tokenUrl: String? = nil, revokeUrl: String? = nil,
-                baseUrls: [String: String]? = nil) {
+    public init(
+        baseUrl: String? = nil, authorizeUrl: String? = nil, tokenUrl: String? = nil, revokeUrl: String? = nil,
+        baseUrls: [String: String]? = nil
+    ) {
         self.baseUrl = baseUrl
         self.baseUrls = baseUrls
         self.authorizeUrl = authorizeUrl

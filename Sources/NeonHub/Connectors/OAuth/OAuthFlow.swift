@@ -24,8 +24,10 @@ public final class OAuthFlow: Sendable {
     let appURL: String?
     let logger: Logger
 
-    init(catalog: ConnectorCatalog, states: OAuthStateStore, tokens: OAuthTokenClient, service: ConnectorService, isMock: Bool,
-         publicURL: @escaping @Sendable () -> String, appURL: String?, logger: Logger) {
+    init(
+        catalog: ConnectorCatalog, states: OAuthStateStore, tokens: OAuthTokenClient, service: ConnectorService, isMock: Bool,
+        publicURL: @escaping @Sendable () -> String, appURL: String?, logger: Logger
+    ) {
         self.catalog = catalog
         self.states = states
         self.tokens = tokens
@@ -50,8 +52,10 @@ public final class OAuthFlow: Sendable {
     public func redirectURI(for connector: String) -> String { "\(publicURL())/oauth/callback/\(connector)" }
 
     /// Starts an authorization of `connector` for the tenant (renewing `connectionID` when given).
-    public func authorize(tenant: String, user: String, connector: String, redirectTo: String?, variables: [String: String],
-                          connectionID: UUID?) async throws -> Authorization {
+    public func authorize(
+        tenant: String, user: String, connector: String, redirectTo: String?, variables: [String: String],
+        connectionID: UUID?
+    ) async throws -> Authorization {
         guard let definition = catalog[connector]?.definition else {
             throw ConnectorError(.unknownConnector, "No connector named \(connector.prefix(64))")
         }
@@ -85,17 +89,24 @@ public final class OAuthFlow: Sendable {
             sealed = try vault.seal(made, boundTo: OAuthStateStore.binding(state))
         }
         let expiresAt = Date().addingTimeInterval(OAuthStateStore.lifetime)
-        try await states.insert(OAuthStateStore.Pending(state: state, tenantID: tenant, userID: user, connector: connector, verifier: sealed,
-                                                        variables: variables, redirectTo: redirectTo, connectionID: connectionID, expiresAt: expiresAt))
-        var query: [(String, String)] = [("response_type", "code"), (definition.auth.clientIdParam ?? "client_id", app.id),
-                                         ("redirect_uri", redirectURI(for: connector))]
-        if let scopes = definition.auth.scopes, !scopes.isEmpty { query.append(("scope", scopes.joined(separator: definition.auth.scopeSeparator ?? " "))) }
+        try await states.insert(
+            OAuthStateStore.Pending(
+                state: state, tenantID: tenant, userID: user, connector: connector, verifier: sealed,
+                variables: variables, redirectTo: redirectTo, connectionID: connectionID, expiresAt: expiresAt))
+        var query: [(String, String)] = [
+            ("response_type", "code"), (definition.auth.clientIdParam ?? "client_id", app.id),
+            ("redirect_uri", redirectURI(for: connector)),
+        ]
+        if let scopes = definition.auth.scopes, !scopes.isEmpty {
+            query.append(("scope", scopes.joined(separator: definition.auth.scopeSeparator ?? " ")))
+        }
         query.append(("state", state))
         if let verifier {
             query.append(("code_challenge", PKCE.challenge(of: verifier)))
             query.append(("code_challenge_method", "S256"))
         }
-        for (name, value) in (definition.auth.extraAuthorizeParams ?? [:]).sorted(by: { $0.key < $1.key }) where !query.contains(where: { $0.0 == name }) {
+        for (name, value) in (definition.auth.extraAuthorizeParams ?? [:]).sorted(by: { $0.key < $1.key })
+        where !query.contains(where: { $0.0 == name }) {
             query.append((name, value))
         }
         let base = isMock ? "\(publicURL())/oauth/mock/\(connector)" : try tokens.authorizeURL(definition, variables: variables).absoluteString
@@ -106,7 +117,8 @@ public final class OAuthFlow: Sendable {
     /// `redirectTo` must stay inside the UI: an open redirect would hand a phishing page our origin.
     func checkRedirect(_ redirectTo: String) throws {
         guard let appURL, let app = URL(string: appURL), let target = URL(string: redirectTo),
-              target.scheme == app.scheme, target.host == app.host, target.port == app.port else {
+            target.scheme == app.scheme, target.host == app.host, target.port == app.port
+        else {
             throw ConnectorError(.invalidInput, "redirectTo must be a page of APP_URL" + (appURL.map { " (\($0))" } ?? " (APP_URL is not set)"))
         }
     }
@@ -129,8 +141,9 @@ public final class OAuthFlow: Sendable {
     /// something to show the user.
     public func complete(connector: String, query: [String: String]) async -> Completion {
         guard let state = query["state"], !state.isEmpty else {
-            return finish(connector: connector, pending: nil, status: "error", reason: "missing_state",
-                          message: "The provider's answer carried no state; start connecting again.")
+            return finish(
+                connector: connector, pending: nil, status: "error", reason: "missing_state",
+                message: "The provider's answer carried no state; start connecting again.")
         }
         let pending: OAuthStateStore.Pending
         do {
@@ -141,16 +154,19 @@ public final class OAuthFlow: Sendable {
                 return finish(connector: connector, pending: nil, status: "error", reason: refusal.rawValue, message: Self.explain(refusal))
             }
         } catch {
-            return finish(connector: connector, pending: nil, status: "error", reason: "unavailable",
-                          message: "The connection could not be completed right now; try again.")
+            return finish(
+                connector: connector, pending: nil, status: "error", reason: "unavailable",
+                message: "The connection could not be completed right now; try again.")
         }
         if let error = query["error"], !error.isEmpty {
             let description = query["error_description"].map { String($0.prefix(300)) }
-            return finish(connector: connector, pending: pending, status: "error", reason: String(error.prefix(64)),
-                          message: description ?? (error == "access_denied" ? "Access was not granted." : "The provider refused: \(error.prefix(64))"))
+            return finish(
+                connector: connector, pending: pending, status: "error", reason: String(error.prefix(64)),
+                message: description ?? (error == "access_denied" ? "Access was not granted." : "The provider refused: \(error.prefix(64))"))
         }
         guard let code = query["code"], !code.isEmpty else {
-            return finish(connector: connector, pending: pending, status: "error", reason: "missing_code", message: "The provider's answer carried no code.")
+            return finish(
+                connector: connector, pending: pending, status: "error", reason: "missing_code", message: "The provider's answer carried no code.")
         }
         do {
             let connection = try await connect(code: code, pending: pending)
@@ -161,8 +177,9 @@ public final class OAuthFlow: Sendable {
             return finish(connector: connector, pending: pending, status: "error", reason: Self.reason(error), message: error.message)
         } catch {
             logger.error("oauth completion failed", metadata: ["connector": "\(connector)", "error": "\(type(of: error))"])
-            return finish(connector: connector, pending: pending, status: "error", reason: "unavailable",
-                          message: "The connection could not be stored; try again.")
+            return finish(
+                connector: connector, pending: pending, status: "error", reason: "unavailable",
+                message: "The connection could not be stored; try again.")
         }
     }
 
@@ -173,26 +190,33 @@ public final class OAuthFlow: Sendable {
         }
         var set: OAuthTokenSet
         if isMock {
-            guard code.hasPrefix("mock-") else { throw ConnectorError(.providerAuth, "The mock provider did not issue this code", providerCode: "invalid_grant") }
-            set = OAuthTokenSet(accessToken: "mock-access-" + Base64URL.encode(SecureRandom.bytes(12)),
-                                refreshToken: "mock-refresh-" + Base64URL.encode(SecureRandom.bytes(12)), expiresIn: 3600,
-                                scopes: definition.auth.scopes, extras: [:])
+            guard code.hasPrefix("mock-") else {
+                throw ConnectorError(.providerAuth, "The mock provider did not issue this code", providerCode: "invalid_grant")
+            }
+            set = OAuthTokenSet(
+                accessToken: "mock-access-" + Base64URL.encode(SecureRandom.bytes(12)),
+                refreshToken: "mock-refresh-" + Base64URL.encode(SecureRandom.bytes(12)), expiresIn: 3600,
+                scopes: definition.auth.scopes, extras: [:])
         } else {
             guard let vault = service.vault else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set") }
             let verifier = try pending.verifier.map { try vault.open($0, boundTo: OAuthStateStore.binding(pending.state), kind: "PKCE verifier") }
-            set = try await tokens.exchange(code: code, verifier: verifier, redirectURI: redirectURI(for: pending.connector),
-                                            definition: definition, variables: pending.variables)
+            set = try await tokens.exchange(
+                code: code, verifier: verifier, redirectURI: redirectURI(for: pending.connector),
+                definition: definition, variables: pending.variables)
             if definition.auth.refresh?.strategy == "long_lived_exchange" {
                 let longLived = try await tokens.exchangeLongLived(accessToken: set.accessToken, definition: definition, variables: pending.variables)
-                set = OAuthTokenSet(accessToken: longLived.accessToken, refreshToken: longLived.refreshToken ?? set.refreshToken,
-                                    expiresIn: longLived.expiresIn, scopes: set.scopes, extras: set.extras.merging(longLived.extras) { $1 })
+                set = OAuthTokenSet(
+                    accessToken: longLived.accessToken, refreshToken: longLived.refreshToken ?? set.refreshToken,
+                    expiresIn: longLived.expiresIn, scopes: set.scopes, extras: set.extras.merging(longLived.extras) { $1 })
             }
         }
         return try await service.storeAuthorized(set, pending: pending, definition: definition)
     }
 
-    private func finish(connector: String, pending: OAuthStateStore.Pending?, status: String, reason: String?, message: String,
-                        connectionID: UUID? = nil) -> Completion {
+    private func finish(
+        connector: String, pending: OAuthStateStore.Pending?, status: String, reason: String?, message: String,
+        connectionID: UUID? = nil
+    ) -> Completion {
         var location: String?
         if let base = pending?.redirectTo ?? appURL.map({ "\($0)/connections" }) {
             var items = [("connector", connector), ("status", status)]

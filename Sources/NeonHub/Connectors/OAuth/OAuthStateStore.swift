@@ -42,7 +42,8 @@ struct OAuthStateStore: Sendable {
 
     func insert(_ pending: Pending) async throws {
         let sealed = pending.verifier.map { $0.iv + $0.ciphertext + $0.tag }
-        _ = try await pool.execute("""
+        _ = try await pool.execute(
+            """
             INSERT INTO oauth_states (state, tenant_id, user_id, connector, verifier_key_id, verifier_sealed, variables, redirect_to,
                                       connection_id, expires_at)
             VALUES (\(pending.state), \(pending.tenantID), \(pending.userID), \(pending.connector), \(pending.verifier?.keyID), \(sealed),
@@ -55,7 +56,8 @@ struct OAuthStateStore: Sendable {
     /// consumed even when it is refused for being late or for another connector: a state is
     /// presented once, whatever happens.
     func consume(state: String, connector: String) async throws -> Result<Pending, Refusal> {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             UPDATE oauth_states SET used_at = now() WHERE state = \(state) AND used_at IS NULL
             RETURNING state, tenant_id, user_id, connector, verifier_key_id, verifier_sealed, variables, redirect_to, connection_id, expires_at,
                       expires_at < now() AS expired
@@ -73,23 +75,28 @@ struct OAuthStateStore: Sendable {
     /// The state row for a callback that cannot be trusted yet (to know where to send the
     /// browser after a refusal); it does not consume anything.
     func peek(state: String) async throws -> Pending? {
-        try await pool.query("""
+        try await pool.query(
+            """
             SELECT state, tenant_id, user_id, connector, verifier_key_id, verifier_sealed, variables, redirect_to, connection_id, expires_at
             FROM oauth_states WHERE state = \(state)
-            """).first.map(Self.pending)
+            """
+        ).first.map(Self.pending)
     }
 
     static func pending(_ row: PostgresRow) throws -> Pending {
         var verifier: TokenVault.Sealed?
         if let keyID = try row.decode("verifier_key_id", as: String?.self), let bytes = try row.decode("verifier_sealed", as: [UInt8]?.self),
-           bytes.count > 28 {
-            verifier = TokenVault.Sealed(keyID: keyID, iv: Array(bytes.prefix(12)), ciphertext: Array(bytes.dropFirst(12).dropLast(16)),
-                                         tag: Array(bytes.suffix(16)))
+            bytes.count > 28
+        {
+            verifier = TokenVault.Sealed(
+                keyID: keyID, iv: Array(bytes.prefix(12)), ciphertext: Array(bytes.dropFirst(12).dropLast(16)),
+                tag: Array(bytes.suffix(16)))
         }
         let variables = try ConnectionStore.variables(row)
-        return Pending(state: try row.decode("state", as: String.self), tenantID: try row.decode("tenant_id", as: String.self),
-                       userID: try row.decode("user_id", as: String.self), connector: try row.decode("connector", as: String.self),
-                       verifier: verifier, variables: variables, redirectTo: try row.decode("redirect_to", as: String?.self),
-                       connectionID: try row.decode("connection_id", as: UUID?.self), expiresAt: try row.decode("expires_at", as: Date.self))
+        return Pending(
+            state: try row.decode("state", as: String.self), tenantID: try row.decode("tenant_id", as: String.self),
+            userID: try row.decode("user_id", as: String.self), connector: try row.decode("connector", as: String.self),
+            verifier: verifier, variables: variables, redirectTo: try row.decode("redirect_to", as: String?.self),
+            connectionID: try row.decode("connection_id", as: UUID?.self), expiresAt: try row.decode("expires_at", as: Date.self))
     }
 }

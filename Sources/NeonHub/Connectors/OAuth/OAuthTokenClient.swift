@@ -19,8 +19,10 @@ struct OAuthTokenClient: Sendable {
         let idName = "\(prefix)_CLIENT_ID", secretName = "\(prefix)_CLIENT_SECRET"
         let missing = [idName, secretName].filter { environment[$0]?.isEmpty ?? true }
         guard missing.isEmpty, let id = environment[idName], let secret = environment[secretName] else {
-            throw ConnectorError(.missingAppCredentials, "\(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not set: "
-                                 + "\(definition.name) cannot be connected or refreshed without its app credentials")
+            throw ConnectorError(
+                .missingAppCredentials,
+                "\(missing.joined(separator: " and ")) \(missing.count == 1 ? "is" : "are") not set: "
+                    + "\(definition.name) cannot be connected or refreshed without its app credentials")
         }
         return (id, secret)
     }
@@ -32,12 +34,15 @@ struct OAuthTokenClient: Sendable {
 
     /// The authorization endpoint of `definition` with the connection's variables filled in.
     func authorizeURL(_ definition: ConnectorDefinition, variables: [String: String]) throws -> URL {
-        try url(endpoints[definition.id]?.authorizeUrl ?? definition.auth.authorizeUrl, definition: definition, variables: variables, what: "authorization")
+        try url(
+            endpoints[definition.id]?.authorizeUrl ?? definition.auth.authorizeUrl, definition: definition, variables: variables,
+            what: "authorization")
     }
 
     private func url(_ template: String?, definition: ConnectorDefinition, variables: [String: String], what: String) throws -> URL {
         guard let template else { throw ConnectorError(.invalidDefinition, "\(definition.id) declares no \(what) URL") }
-        let text = TemplateRenderer(scope: ["vars": .object(variables.mapValues { .string($0) })]).render(template, encode: TemplateRenderer.encodePathSegment)
+        let text = TemplateRenderer(scope: ["vars": .object(variables.mapValues { .string($0) })]).render(
+            template, encode: TemplateRenderer.encodePathSegment)
         guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http", url.host != nil else {
             throw ConnectorError(.invalidInput, "The \(definition.id) \(what) URL is not valid (check the connection's variables)")
         }
@@ -45,27 +50,32 @@ struct OAuthTokenClient: Sendable {
     }
 
     /// Exchanges an authorization code (RFC 6749 §4.1.3; RFC 7636 §4.5 with `verifier`).
-    func exchange(code: String, verifier: String?, redirectURI: String, definition: ConnectorDefinition,
-                  variables: [String: String]) async throws -> OAuthTokenSet {
+    func exchange(
+        code: String, verifier: String?, redirectURI: String, definition: ConnectorDefinition,
+        variables: [String: String]
+    ) async throws -> OAuthTokenSet {
         var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)]
         if let verifier { form.append(("code_verifier", verifier)) }
-        return try await post(form, definition: definition, variables: variables, action: "oauth.exchange",
-                              secrets: [code] + (verifier.map { [$0] } ?? []), retry: .never)
+        return try await post(
+            form, definition: definition, variables: variables, action: "oauth.exchange",
+            secrets: [code] + (verifier.map { [$0] } ?? []), retry: .never)
     }
 
     /// A refresh-token grant (RFC 6749 §6). Never repeated when the provider rotates refresh
     /// tokens: a lost answer would leave only a dead token to repeat with.
     func refresh(refreshToken: String, definition: ConnectorDefinition, variables: [String: String]) async throws -> OAuthTokenSet {
         let rotates = definition.auth.refresh?.rotatesRefreshToken ?? false
-        return try await post([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], definition: definition,
-                              variables: variables, action: "oauth.refresh", secrets: [refreshToken], retry: rotates ? .never : .safe)
+        return try await post(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken)], definition: definition,
+            variables: variables, action: "oauth.refresh", secrets: [refreshToken], retry: rotates ? .never : .safe)
     }
 
     /// Meta's exchange of a user token for a long-lived one (`grant_type=fb_exchange_token`),
     /// which is also how a long-lived token is renewed before it expires.
     func exchangeLongLived(accessToken: String, definition: ConnectorDefinition, variables: [String: String]) async throws -> OAuthTokenSet {
-        try await post([("grant_type", "fb_exchange_token"), ("fb_exchange_token", accessToken)], definition: definition,
-                       variables: variables, action: "oauth.exchangeLongLived", secrets: [accessToken], retry: .safe)
+        try await post(
+            [("grant_type", "fb_exchange_token"), ("fb_exchange_token", accessToken)], definition: definition,
+            variables: variables, action: "oauth.exchangeLongLived", secrets: [accessToken], retry: .safe)
     }
 
     /// A client-credentials grant (RFC 6749 §4.4), with the definition's scopes.
@@ -82,28 +92,33 @@ struct OAuthTokenClient: Sendable {
     /// Revokes `token` where the provider has a revocation endpoint (RFC 7009); best effort.
     func revoke(token: String, definition: ConnectorDefinition, variables: [String: String]) async -> Bool {
         guard let template = endpoints[definition.id]?.revokeUrl ?? definition.auth.revokeUrl,
-              let url = try? url(template, definition: definition, variables: variables, what: "revocation"),
-              let app = try? app(definition) else { return false }
+            let url = try? url(template, definition: definition, variables: variables, what: "revocation"),
+            let app = try? app(definition)
+        else { return false }
         let labels = OutboundLabels(connector: definition.id, action: "oauth.revoke")
         if url.path.hasSuffix("/me/permissions") {
             // Graph: `DELETE /me/permissions` with the user's token removes the app's grant.
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: "Authorization", value: "Bearer \(token)")
-            let request = OutboundRequest(method: "DELETE", url: url, urlTemplate: url.path, labels: labels, headers: headers, retry: .safe, secrets: [token])
+            let request = OutboundRequest(
+                method: "DELETE", url: url, urlTemplate: url.path, labels: labels, headers: headers, retry: .safe, secrets: [token])
             return (try? await client.send(request)) != nil
         }
         var form = [("token", token)]
         var headers = HTTPHeaders()
         clientAuthentication(definition, app: app, form: &form, headers: &headers)
         headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let request = OutboundRequest(method: "POST", url: url, urlTemplate: url.path, labels: labels,
-                                      headers: headers, body: Data(Self.formEncode(form).utf8), retry: .safe, secrets: [token, app.secret])
+        let request = OutboundRequest(
+            method: "POST", url: url, urlTemplate: url.path, labels: labels,
+            headers: headers, body: Data(Self.formEncode(form).utf8), retry: .safe, secrets: [token, app.secret])
         return (try? await client.send(request)) != nil
     }
 
     /// Client authentication (RFC 6749 §2.3.1): HTTP basic, or the id and secret in the form.
-    private func clientAuthentication(_ definition: ConnectorDefinition, app: (id: String, secret: String), form: inout [(String, String)],
-                                      headers: inout HTTPHeaders) {
+    private func clientAuthentication(
+        _ definition: ConnectorDefinition, app: (id: String, secret: String), form: inout [(String, String)],
+        headers: inout HTTPHeaders
+    ) {
         let idParam = definition.auth.clientIdParam ?? "client_id"
         if definition.auth.clientAuthentication == "basic" {
             let pair = Self.formComponent(app.id) + ":" + Self.formComponent(app.secret)
@@ -116,8 +131,10 @@ struct OAuthTokenClient: Sendable {
         }
     }
 
-    private func post(_ fields: [(String, String)], definition: ConnectorDefinition, variables: [String: String], action: String,
-                      secrets: [String], retry: OutboundRequest.RetrySafety) async throws -> OAuthTokenSet {
+    private func post(
+        _ fields: [(String, String)], definition: ConnectorDefinition, variables: [String: String], action: String,
+        secrets: [String], retry: OutboundRequest.RetrySafety
+    ) async throws -> OAuthTokenSet {
         let app = try app(definition)
         let url = try tokenURL(definition, variables: variables)
         var form = fields
@@ -126,9 +143,10 @@ struct OAuthTokenClient: Sendable {
         headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
         headers.replaceOrAdd(name: "Accept", value: "application/json")
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
-        let request = OutboundRequest(method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: definition.id, action: action),
-                                      headers: headers, body: Data(Self.formEncode(form).utf8), retry: retry,
-                                      secrets: secrets + [app.secret], messageReader: Self.messageReader(rules))
+        let request = OutboundRequest(
+            method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: definition.id, action: action),
+            headers: headers, body: Data(Self.formEncode(form).utf8), retry: retry,
+            secrets: secrets + [app.secret], messageReader: Self.messageReader(rules))
         let response: OutboundResponse
         do {
             response = try await client.send(request)
@@ -138,8 +156,9 @@ struct OAuthTokenClient: Sendable {
         let body = (try? JSONValue.parse([UInt8](response.body))) ?? .null
         if rules.isErrorDespiteSuccess(body) {
             let (code, message) = rules.read(body)
-            throw ConnectorError(code.map { Self.oauthAuthCodes.contains($0) } == true ? .providerAuth : .providerRejected,
-                                 "\(definition.id) refused the token request: \(message ?? code ?? "error")", providerCode: code)
+            throw ConnectorError(
+                code.map { Self.oauthAuthCodes.contains($0) } == true ? .providerAuth : .providerRejected,
+                "\(definition.id) refused the token request: \(message ?? code ?? "error")", providerCode: code)
         }
         guard let tokens = OAuthTokenSet.parse(body) else {
             throw ConnectorError(.providerRejected, "\(definition.id) answered the token request without an access_token")
@@ -169,8 +188,10 @@ struct OAuthTokenClient: Sendable {
         let (code, message) = ProviderErrorRules.split(failure.message)
         let said = message.map { ": \($0)" } ?? ""
         if code == "invalid_client" {
-            return ConnectorError(.providerRejected, "\(definition.id) refused the app credentials (check \(definition.environmentPrefix)_CLIENT_ID and "
-                                  + "\(definition.environmentPrefix)_CLIENT_SECRET)\(said)", providerCode: code)
+            return ConnectorError(
+                .providerRejected,
+                "\(definition.id) refused the app credentials (check \(definition.environmentPrefix)_CLIENT_ID and "
+                    + "\(definition.environmentPrefix)_CLIENT_SECRET)\(said)", providerCode: code)
         }
         if let code, oauthAuthCodes.contains(code) {
             return ConnectorError(.providerAuth, "\(definition.id) refused the authorization\(said)", providerCode: code)

@@ -24,9 +24,10 @@ struct OAuthTokenSet: Sendable {
         }
         let expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.map { Int($0) }
         let scope = JSONPath.text(members["scope"])
-        return OAuthTokenSet(accessToken: access, refreshToken: JSONPath.text(members["refresh_token"]).flatMap { $0.isEmpty ? nil : $0 },
-                             expiresIn: expires.flatMap { $0 > 0 ? $0 : nil },
-                             scopes: scope.map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }, extras: extras)
+        return OAuthTokenSet(
+            accessToken: access, refreshToken: JSONPath.text(members["refresh_token"]).flatMap { $0.isEmpty ? nil : $0 },
+            expiresIn: expires.flatMap { $0 > 0 ? $0 : nil },
+            scopes: scope.map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }, extras: extras)
     }
 
     /// When the access token expires, counted from `now`.

@@ -1,4 +1,5 @@
 import Foundation
+
 /// One action to perform: which connector and action, with what input, as which account of
 /// which connection (its variables and credentials), under which idempotency key.
 public struct ConnectorCall: Sendable {
@@ -18,8 +19,10 @@ public struct ConnectorCall: Sendable {
     public var mockError: String?
 
     /// Creates a call.
-    public init(connector: String, action: String, input: JSONValue = .object([:]), accountID: String? = nil,
-                variables: [String: String] = [:], idempotencyKey: String? = nil, mockError: String? = nil) {
+    public init(
+        connector: String, action: String, input: JSONValue = .object([:]), accountID: String? = nil,
+        variables: [String: String] = [:], idempotencyKey: String? = nil, mockError: String? = nil
+    ) {
         self.connector = connector
         self.action = action
         self.input = input

@@ -67,8 +67,9 @@ public struct ConnectorFlowContext: Sendable {
     /// provider refuses it, it is refreshed once (where the connection can) and the step is
     /// repeated; a second refusal is final. A step may not itself be a flow.
     public func perform(_ action: String, input: JSONValue) async throws -> JSONValue {
-        let step = ConnectorCall(connector: call.connector, action: action, input: input, accountID: call.accountID,
-                                 variables: call.variables, mockError: call.mockError)
+        let step = ConnectorCall(
+            connector: call.connector, action: action, input: input, accountID: call.accountID,
+            variables: call.variables, mockError: call.mockError)
         let (entry, definition) = try runtime.resolve(step)
         guard let template = definition.request else {
             throw ConnectorError(.invalidDefinition, "\(call.connector).\(action) is a flow and cannot be a step of \(call.action)")
@@ -99,20 +100,24 @@ public struct ConnectorFlowContext: Sendable {
     public func fetchMedia(_ url: String, maxBytes: Int) async throws -> (data: Data, contentType: String?) {
         if isMock { return (Self.mockPNG, "image/png") }
         guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "https" || scheme == "http",
-              let host = target.host, !host.isEmpty else {
+            let host = target.host, !host.isEmpty
+        else {
             throw ConnectorError(.invalidInput, "\(call.action): the media URL must be an http(s) URL")
         }
         if !runtime.allowPrivateMediaHosts && MediaHost.isPrivate(host) {
             throw ConnectorError(.invalidInput, "\(call.action): the media URL may not point at a loopback or private address")
         }
-        let request = OutboundRequest(method: "GET", url: target, urlTemplate: "{media}",
-                                      labels: OutboundLabels(connector: call.connector, action: call.action + ".media"),
-                                      retry: .safe)
+        let request = OutboundRequest(
+            method: "GET", url: target, urlTemplate: "{media}",
+            labels: OutboundLabels(connector: call.connector, action: call.action + ".media"),
+            retry: .safe)
         let response: OutboundResponse
         do {
             response = try await runtime.client.send(request)
         } catch let failure as OutboundError {
-            let kind: ConnectorError.Code = failure.code == .timeout ? .providerTimeout : failure.status.map { (400..<500).contains($0) } == true ? .invalidInput : .providerUnavailable
+            let kind: ConnectorError.Code =
+                failure.code == .timeout
+                ? .providerTimeout : failure.status.map { (400..<500).contains($0) } == true ? .invalidInput : .providerUnavailable
             throw ConnectorError(kind, "\(call.action): could not fetch the media (\(failure.status.map { "HTTP \($0)" } ?? failure.code.rawValue))")
         }
         tally.add(response.attempts)
@@ -189,7 +194,8 @@ enum MediaHost {
                 || (a == 192 && b == 168) || (a == 100 && (64...127).contains(b))
         }
         if name.contains(":") {
-            return name == "::" || name == "::1" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80") || name.hasPrefix("::ffff:")
+            return name == "::" || name == "::1" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80")
+                || name.hasPrefix("::ffff:")
         }
         return false
     }

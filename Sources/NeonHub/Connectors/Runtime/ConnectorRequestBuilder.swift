@@ -22,8 +22,10 @@ struct ConnectorRequestBuilder: Sendable {
     /// Overrides of actions' own base URLs, by the URL the definition declares.
     var actionBaseURLOverrides: [String: String] = [:]
 
-    func build(_ template: ConnectorDefinition.RequestTemplate, renderer: TemplateRenderer,
-               credentials: ConnectorCredentials, extraQuery: [(String, String)] = []) throws -> Built {
+    func build(
+        _ template: ConnectorDefinition.RequestTemplate, renderer: TemplateRenderer,
+        credentials: ConnectorCredentials, extraQuery: [(String, String)] = []
+    ) throws -> Built {
         let base: String
         if let own = template.baseUrl {
             // Declared literally: a templated host could send the credential anywhere.
@@ -86,8 +88,10 @@ struct ConnectorRequestBuilder: Sendable {
                 body = Data(rendered.jsonBytes)
             }
         }
-        let queryText = query.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(preEncoded[$0.0] ?? TemplateRenderer.encodeQueryComponent($0.1))" }
-            .joined(separator: "&")
+        let queryText = query.map {
+            "\(TemplateRenderer.encodeQueryComponent($0.0))=\(preEncoded[$0.0] ?? TemplateRenderer.encodeQueryComponent($0.1))"
+        }
+        .joined(separator: "&")
         var text = (base.hasSuffix("/") && path.hasPrefix("/") ? String(base.dropLast()) : base) + path + (queryText.isEmpty ? "" : "?" + queryText)
         if template.absoluteUrl == true {
             let given = renderer.render(template.path)
@@ -107,7 +111,8 @@ struct ConnectorRequestBuilder: Sendable {
     /// (`www.linkedin.com` for `api.linkedin.com`; an address only when it is the base's).
     static func mayReceiveCredential(_ target: URL, base: URL?) -> Bool {
         guard let base, let host = target.host?.lowercased(), let baseHost = base.host?.lowercased(),
-              let scheme = target.scheme?.lowercased(), scheme == "https" || scheme == base.scheme?.lowercased() else { return false }
+            let scheme = target.scheme?.lowercased(), scheme == "https" || scheme == base.scheme?.lowercased()
+        else { return false }
         if host == baseHost { return target.port == base.port || scheme == "https" }
         let labels = baseHost.split(separator: ".")
         guard labels.count >= 2, !labels.allSatisfy({ $0.allSatisfy(\.isNumber) }), scheme == "https" else { return false }

@@ -38,10 +38,12 @@ public struct ConnectorRuntime: Sendable {
     static let defaultMaxItems = 500
 
     /// A runtime over `catalog` sending through `client` (whose transport is the mock one in mock mode).
-    public init(catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
-                appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:],
-                actionBaseURLOverrides: [String: [String: String]] = [:],
-                flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false, publicURL: String? = nil) {
+    public init(
+        catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
+        appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:],
+        actionBaseURLOverrides: [String: [String: String]] = [:],
+        flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false, publicURL: String? = nil
+    ) {
         self.actionBaseURLOverrides = actionBaseURLOverrides
         self.catalog = catalog
         self.publicURL = publicURL.flatMap { $0.isEmpty ? nil : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) }
@@ -73,9 +75,11 @@ public struct ConnectorRuntime: Sendable {
         guard let schema = entry.inputSchemas[call.action] else { return }
         let violations = schema.validate(call.input)
         guard violations.isEmpty else {
-            throw ConnectorError(.invalidInput, "Invalid input for \(call.connector).\(call.action): "
-                                 + violations.prefix(5).map(\.description).joined(separator: "; "),
-                                 details: violations.map(\.description))
+            throw ConnectorError(
+                .invalidInput,
+                "Invalid input for \(call.connector).\(call.action): "
+                    + violations.prefix(5).map(\.description).joined(separator: "; "),
+                details: violations.map(\.description))
         }
     }
 
@@ -121,26 +125,32 @@ public struct ConnectorRuntime: Sendable {
     }
 
     /// Runs a registered flow: its steps perform the connector's own actions through `run`.
-    private func perform(_ flow: any ConnectorFlow, call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
-                         credentials: CredentialSource) async throws -> ConnectorResult {
+    private func perform(
+        _ flow: any ConnectorFlow, call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
+        credentials: CredentialSource
+    ) async throws -> ConnectorResult {
         var call = call
         call.input = Self.applyingDefaults(to: call.input, schema: action.inputSchema)
         // The context lives only while the flow runs: the credential source does not outlive the call.
         return try await withoutActuallyEscaping(credentials) { credentials in
             let context = ConnectorFlowContext(call: call, runtime: self, credentials: credentials)
             let answer = try await flow.run(call, context: context)
-            return ConnectorResult(output: map(answer, headers: HTTPHeaders(), fields: action.response?.fields),
-                                   attempts: max(1, context.attempts), pages: 1)
+            return ConnectorResult(
+                output: map(answer, headers: HTTPHeaders(), fields: action.response?.fields),
+                attempts: max(1, context.attempts), pages: 1)
         }
     }
 
     /// Sends one template action (every page of it) with `credential`.
-    func run(_ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
-                     template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue) async throws -> ConnectorResult {
+    func run(
+        _ call: ConnectorCall, entry: ConnectorCatalog.Entry, action: ConnectorDefinition.Action,
+        template: ConnectorDefinition.RequestTemplate, credential: ConnectorCredentialsValue
+    ) async throws -> ConnectorResult {
         let definition = entry.definition
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id, rateLimit: definition.rateLimit)
-        let builder = ConnectorRequestBuilder(definition: definition, baseURLOverride: baseURLOverrides[definition.id],
-                                              actionBaseURLOverrides: actionBaseURLOverrides[definition.id] ?? [:])
+        let builder = ConnectorRequestBuilder(
+            definition: definition, baseURLOverride: baseURLOverrides[definition.id],
+            actionBaseURLOverrides: actionBaseURLOverrides[definition.id] ?? [:])
         var scope: [String: JSONValue] = [
             "input": Self.applyingDefaults(to: call.input, schema: action.inputSchema),
             "vars": .object(call.variables.mapValues { .string($0) }),
@@ -199,7 +209,9 @@ public struct ConnectorRuntime: Sendable {
             } catch let failure as OutboundError {
                 throw rules.error(from: failure)
             }
-            let body = response.body.isEmpty ? JSONValue.null : ((try? JSONValue.parse([UInt8](response.body))) ?? .string(String(decoding: response.body, as: UTF8.self)))
+            let body =
+                response.body.isEmpty
+                ? JSONValue.null : ((try? JSONValue.parse([UInt8](response.body))) ?? .string(String(decoding: response.body, as: UTF8.self)))
             if rules.isErrorDespiteSuccess(body) {
                 let (code, message) = rules.read(body)
                 let kind = rules.classify(providerCode: code) ?? .providerRejected
@@ -210,10 +222,15 @@ public struct ConnectorRuntime: Sendable {
             lastHeaders = response.headers
             guard let pagination else { break }
             let pageItems: [JSONValue]
-            if let path = pagination.itemsPath, case .array(let found)? = JSONPath.value(at: path, in: body) { pageItems = found } else { pageItems = [] }
+            if let path = pagination.itemsPath, case .array(let found)? = JSONPath.value(at: path, in: body) {
+                pageItems = found
+            } else {
+                pageItems = []
+            }
             items += pageItems
             if items.count >= limit {
-                truncated = items.count > limit || hasMore(pagination, body: body, headers: response.headers, count: pageItems.count, seen: items.count)
+                truncated =
+                    items.count > limit || hasMore(pagination, body: body, headers: response.headers, count: pageItems.count, seen: items.count)
                 items = Array(items.prefix(limit))
                 break
             }
@@ -224,8 +241,11 @@ public struct ConnectorRuntime: Sendable {
                 URLComponents(url: built.url, resolvingAgainstBaseURL: false)?.queryItems?.last { $0.name == name }?.value.flatMap { Int($0) }
                     ?? built.body.flatMap { try? JSONValue.parse([UInt8]($0)) }.flatMap { JSONPath.text($0[name]) }.flatMap { Int($0) }
             }
-            guard !pageItems.isEmpty, let advanced = advance(pagination, body: body, headers: response.headers, count: pageItems.count,
-                                                             pageSize: asked ?? pagination.pageSize, scope: &scope, base: built.url) else { break }
+            guard !pageItems.isEmpty,
+                let advanced = advance(
+                    pagination, body: body, headers: response.headers, count: pageItems.count,
+                    pageSize: asked ?? pagination.pageSize, scope: &scope, base: built.url)
+            else { break }
             nextURL = advanced.url
             guard pages < 100 else { truncated = true; break }  // a provider that never stops paging
         }
@@ -300,20 +320,25 @@ public struct ConnectorRuntime: Sendable {
     }
 
     /// Moves the paging state on; nil when there is no next page.
-    private func advance(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int,
-                         pageSize: Int?, scope: inout [String: JSONValue], base: URL) -> Advance? {
+    private func advance(
+        _ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int,
+        pageSize: Int?, scope: inout [String: JSONValue], base: URL
+    ) -> Advance? {
         var page: [String: JSONValue] = [:]
         if case .object(let current)? = scope["page"] { page = current }
         switch pagination.style {
         case "cursor":
             if let path = pagination.hasMorePath, JSONPath.value(at: path, in: body) != .bool(true) { return nil }
-            guard let path = pagination.cursorPath, let cursor = JSONPath.text(JSONPath.value(at: path, in: body)), !cursor.isEmpty else { return nil }
+            guard let path = pagination.cursorPath, let cursor = JSONPath.text(JSONPath.value(at: path, in: body)), !cursor.isEmpty else {
+                return nil
+            }
             page["cursor"] = .string(cursor)
             scope["page"] = .object(page)
             return Advance(url: nil)
         case "graphql":
             guard let path = pagination.pageInfoPath, let info = JSONPath.value(at: path, in: body),
-                  info["hasNextPage"] == .bool(true), let cursor = JSONPath.text(info["endCursor"]) else { return nil }
+                info["hasNextPage"] == .bool(true), let cursor = JSONPath.text(info["endCursor"])
+            else { return nil }
             page["cursor"] = .string(cursor)
             scope["page"] = .object(page)
             return Advance(url: nil)
@@ -327,7 +352,9 @@ public struct ConnectorRuntime: Sendable {
             let offset = (JSONPath.text(page["offset"]).flatMap(Int.init) ?? 0) + count
             if let path = pagination.totalPath, let total = JSONPath.text(JSONPath.value(at: path, in: body)).flatMap(Int.init) {
                 if offset >= total { return nil }  // the provider said how many there are
-            } else if let size = pageSize, count < size { return nil }
+            } else if let size = pageSize, count < size {
+                return nil
+            }
             page["offset"] = .number(Double(offset))
             scope["page"] = .object(page)
             return Advance(url: nil)
@@ -336,7 +363,8 @@ public struct ConnectorRuntime: Sendable {
             return Advance(url: url)
         case "next_url":
             guard let path = pagination.nextUrlPath, let next = JSONPath.text(JSONPath.value(at: path, in: body)), !next.isEmpty,
-                  let url = URL(string: next, relativeTo: base)?.absoluteURL else { return nil }
+                let url = URL(string: next, relativeTo: base)?.absoluteURL
+            else { return nil }
             return Advance(url: url)
         default:
             return nil
@@ -349,7 +377,9 @@ public struct ConnectorRuntime: Sendable {
         for part in header.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let target = pieces.first, target.hasPrefix("<"), target.hasSuffix(">") else { continue }
-            if pieces.dropFirst().contains(where: { $0.replacingOccurrences(of: " ", with: "").lowercased() == "rel=\"next\"" || $0.lowercased() == "rel=next" }) {
+            if pieces.dropFirst().contains(where: {
+                $0.replacingOccurrences(of: " ", with: "").lowercased() == "rel=\"next\"" || $0.lowercased() == "rel=next"
+            }) {
                 return String(target.dropFirst().dropLast())
             }
         }

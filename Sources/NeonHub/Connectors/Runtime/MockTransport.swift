@@ -1,5 +1,6 @@
 public import Foundation
 import HTTPFields
+
 /// The transport of mock mode (`USE_MOCK_CONNECTORS=true`): answers every request from the
 /// connector's fixtures (`configs/connectors/fixtures/<id>.json`) instead of the network,
 /// below the same outbound client, so templating, retries, error classes, pagination and
@@ -103,14 +104,17 @@ public struct MockTransport: OutboundTransport {
             let path = JSONPath.text(value["path"]) ?? "/"
             var members: [String: JSONValue] = [:]
             if case .object(let constraints)? = value["bodyMatch"] { members = constraints }
-            return Route(name: JSONPath.text(value["name"]) ?? "", method: method, segments: path.split(separator: "/", omittingEmptySubsequences: false),
-                         query: query, bodyMatch: members, status: Int(status), headers: headers, body: body)
+            return Route(
+                name: JSONPath.text(value["name"]) ?? "", method: method, segments: path.split(separator: "/", omittingEmptySubsequences: false),
+                query: query, bodyMatch: members, status: Int(status), headers: headers, body: body)
         }
         var routes: [Route] = []
         if case .array(let items)? = json["routes"] { routes = items.compactMap(route) }
         // Routes constrained by query or body values first: the first match wins.
-        routes = routes.enumerated().sorted { ($0.element.query.count + $0.element.bodyMatch.count, -$0.offset) > ($1.element.query.count + $1.element.bodyMatch.count, -$1.offset) }
-            .map(\.element)
+        routes = routes.enumerated().sorted {
+            ($0.element.query.count + $0.element.bodyMatch.count, -$0.offset) > ($1.element.query.count + $1.element.bodyMatch.count, -$1.offset)
+        }
+        .map(\.element)
         var errors: [String: Route] = [:]
         if case .array(let items)? = json["errors"] {
             for item in items { if let name = JSONPath.text(item["name"]), let r = route(item) { errors[name] = r } }

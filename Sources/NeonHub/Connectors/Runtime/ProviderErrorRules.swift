@@ -47,24 +47,30 @@ struct ProviderErrorRules: Sendable {
     /// provider's code where the rules know it.
     func error(from failure: OutboundError) -> ConnectorError {
         let (code, message) = Self.split(failure.message)
-        let retryAfter = failure.resetAt.map { max(1, Int($0.timeIntervalSinceNow.rounded(.up))) }
+        let retryAfter =
+            failure.resetAt.map { max(1, Int($0.timeIntervalSinceNow.rounded(.up))) }
             ?? failure.retryAfter.map { Int($0.components.seconds) }
         let said = (message.map { ": \($0)" } ?? "") + (explanation(of: code).map { " — \($0)" } ?? "")
         let status = failure.status.map { " (HTTP \($0))" } ?? ""
         if let refined = classify(providerCode: code) {
-            return limited(ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code), failure)
+            return limited(
+                ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code),
+                failure)
         }
         switch failure.code {
         case .auth:
             return ConnectorError(.providerAuth, "\(connector) refused the credentials\(status)\(said)", providerCode: code)
         case .rateLimited:
             let scope = failure.rateLimitScope.map { " (\($0.prefix(32)) limit)" } ?? ""
-            return limited(ConnectorError(.providerRateLimited, "\(connector) is rate-limiting these calls\(status)\(scope)\(said)",
-                                          retryAfterSeconds: retryAfter, providerCode: code), failure)
+            return limited(
+                ConnectorError(
+                    .providerRateLimited, "\(connector) is rate-limiting these calls\(status)\(scope)\(said)",
+                    retryAfterSeconds: retryAfter, providerCode: code), failure)
         case .permanent:
             return ConnectorError(.providerRejected, "\(connector) refused the request\(status)\(said)", providerCode: code)
         case .retryable, .network:
-            return ConnectorError(.providerUnavailable, "\(connector) is unavailable\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
+            return ConnectorError(
+                .providerUnavailable, "\(connector) is unavailable\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
         case .timeout:
             return ConnectorError(.providerTimeout, "\(connector) did not answer in time; a write may or may not have happened", providerCode: code)
         }

@@ -23,17 +23,20 @@ public struct ConnectorSmoke: Sendable {
     /// The runtime the server would build from `config` (outbound client, mock transport in
     /// mock mode, app settings, `CONNECTOR_ENDPOINTS_FILE`), without a database.
     public static func runtime(config: AppConfig, catalog: ConnectorCatalog, logger: Logger) throws -> ConnectorRuntime {
-        let mock = config.useMockConnectors
-            ? try MockTransport(catalogDirectory: URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true),
-                                latency: config.mockConnectorLatencyMs.map { .milliseconds($0) })
+        let mock =
+            config.useMockConnectors
+            ? try MockTransport(
+                catalogDirectory: URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true),
+                latency: config.mockConnectorLatencyMs.map { .milliseconds($0) })
             : nil
         var outbound = OutboundConfiguration()
         outbound.retry.retryAfterCap = config.retryAfterCap
         let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger)
         let endpoints = try ConnectorAssembly.endpointOverrides(config.connectorEndpointsFile)
-        return ConnectorRuntime(catalog: catalog, client: client, mock: mock,
-                                appSettings: ConnectorAssembly.appSettings(catalog, config.connectorEnvironment),
-                                baseURLOverrides: endpoints.compactMapValues(\.baseUrl), actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls))
+        return ConnectorRuntime(
+            catalog: catalog, client: client, mock: mock,
+            appSettings: ConnectorAssembly.appSettings(catalog, config.connectorEnvironment),
+            baseURLOverrides: endpoints.compactMapValues(\.baseUrl), actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls))
     }
 
     /// Every connector of the catalog: the checks of the configured ones, a skip for the rest,
@@ -41,12 +44,16 @@ public struct ConnectorSmoke: Sendable {
     public func run(_ config: SmokeConfig) async -> [SmokeResult] {
         var results: [SmokeResult] = []
         for id in config.entries.keys.sorted() where catalog[id] == nil {
-            results.append(SmokeResult(connector: id, check: "config", action: nil, outcome: .fail, latencyMs: nil,
-                                       message: "no connector \(id) in the catalog"))
+            results.append(
+                SmokeResult(
+                    connector: id, check: "config", action: nil, outcome: .fail, latencyMs: nil,
+                    message: "no connector \(id) in the catalog"))
         }
         for definition in catalog.definitions where config.entries[definition.id] == nil {
-            results.append(SmokeResult(connector: definition.id, check: "testConnection", action: definition.smoke?.action, outcome: .skip,
-                                       latencyMs: nil, message: "no entry in the smoke config"))
+            results.append(
+                SmokeResult(
+                    connector: definition.id, check: "testConnection", action: definition.smoke?.action, outcome: .skip,
+                    latencyMs: nil, message: "no entry in the smoke config"))
         }
         let configured = catalog.definitions.compactMap { definition in config.entries[definition.id].map { (definition, $0) } }
         await withTaskGroup(of: [SmokeResult].self) { group in
@@ -77,43 +84,58 @@ public struct ConnectorSmoke: Sendable {
         }
         var results: [SmokeResult] = []
         if let smoke = definition.smoke {
-            results.append(await timed(id, "testConnection", ConnectorCall(connector: id, action: smoke.action, input: smoke.input ?? .object([:]),
-                                                                            variables: variables), credential, entry))
+            results.append(
+                await timed(
+                    id, "testConnection",
+                    ConnectorCall(
+                        connector: id, action: smoke.action, input: smoke.input ?? .object([:]),
+                        variables: variables), credential, entry))
         } else {
-            results.append(SmokeResult(connector: id, check: "testConnection", action: nil, outcome: .skip, latencyMs: nil,
-                                       message: "the definition declares no smoke action"))
+            results.append(
+                SmokeResult(
+                    connector: id, check: "testConnection", action: nil, outcome: .skip, latencyMs: nil,
+                    message: "the definition declares no smoke action"))
         }
         guard let read = entry.readAction ?? definition.accounts?.action else {
-            results.append(SmokeResult(connector: id, check: "read", action: nil, outcome: .skip, latencyMs: nil,
-                                       message: "no read action (set read.action in the smoke config)"))
+            results.append(
+                SmokeResult(
+                    connector: id, check: "read", action: nil, outcome: .skip, latencyMs: nil,
+                    message: "no read action (set read.action in the smoke config)"))
             return results
         }
         if let action = definition.action(read), action.kind != "read" {
-            results.append(SmokeResult(connector: id, check: "read", action: read, outcome: .fail, latencyMs: nil,
-                                       message: "\(read) is a \(action.kind) action; the smoke test runs reads only"))
+            results.append(
+                SmokeResult(
+                    connector: id, check: "read", action: read, outcome: .fail, latencyMs: nil,
+                    message: "\(read) is a \(action.kind) action; the smoke test runs reads only"))
             return results
         }
-        results.append(await timed(id, "read", ConnectorCall(connector: id, action: read, input: entry.readInput, variables: variables), credential, entry))
+        results.append(
+            await timed(id, "read", ConnectorCall(connector: id, action: read, input: entry.readInput, variables: variables), credential, entry))
         return results
     }
 
     /// Runs one call under the timeout.
-    private func timed(_ connector: String, _ check: String, _ call: ConnectorCall, _ credential: ConnectorCredentialsValue,
-                       _ entry: SmokeConfig.Entry) async -> SmokeResult {
+    private func timed(
+        _ connector: String, _ check: String, _ call: ConnectorCall, _ credential: ConnectorCredentialsValue,
+        _ entry: SmokeConfig.Entry
+    ) async -> SmokeResult {
         let runtime = runtime
         let started = ContinuousClock.now
         let outcome = await Deadline.run(timeout) { try await runtime.execute(call) { _ in credential } }
         let latency = (ContinuousClock.now - started).inMilliseconds
         switch outcome {
         case .none:
-            return SmokeResult(connector: connector, check: check, action: call.action, outcome: .fail, latencyMs: latency,
-                               message: "timed out after \(String(format: "%g", Double(timeout.inMilliseconds) / 1000)) s")
+            return SmokeResult(
+                connector: connector, check: check, action: call.action, outcome: .fail, latencyMs: latency,
+                message: "timed out after \(String(format: "%g", Double(timeout.inMilliseconds) / 1000)) s")
         case .success(let result)?:
             var summary = "ok"
             if case .array(let items)? = result.output["items"] { summary = "ok, \(items.count) item\(items.count == 1 ? "" : "s")" }
             return SmokeResult(connector: connector, check: check, action: call.action, outcome: .pass, latencyMs: latency, message: summary)
         case .failure(let error)?:
-            return SmokeResult(connector: connector, check: check, action: call.action, outcome: .fail, latencyMs: latency, message: message(error, entry))
+            return SmokeResult(
+                connector: connector, check: check, action: call.action, outcome: .fail, latencyMs: latency, message: message(error, entry))
         }
     }
 

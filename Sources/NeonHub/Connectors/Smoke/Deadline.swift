@@ -27,6 +27,10 @@ enum Deadline {
     final class Slot<Value: Sendable>: Sendable {
         private let continuation = Mutex<CheckedContinuation<Value, Never>?>(nil)
         func fill(_ value: CheckedContinuation<Value, Never>) { continuation.withLock { $0 = value } }
-        func resume(_ value: Value) { continuation.withLock { slot in defer { slot = nil }; return slot }?.resume(returning: value) }
+        func resume(_ value: Value) {
+            continuation.withLock { slot in
+                defer { slot = nil }; return slot
+            }?.resume(returning: value)
+        }
     }
 }

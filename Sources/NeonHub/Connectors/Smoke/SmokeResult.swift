@@ -20,9 +20,14 @@ public struct SmokeResult: Sendable, Equatable {
 
     /// The results as an aligned text table.
     public static func table(_ results: [SmokeResult]) -> String {
-        let rows = [["connector", "check", "outcome", "latency", "message"]] + results.map {
-            [$0.connector, $0.check + ($0.action.map { " (\($0))" } ?? ""), $0.outcome.rawValue, $0.latencyMs.map { "\($0) ms" } ?? "-", $0.message]
-        }
+        let rows =
+            [["connector", "check", "outcome", "latency", "message"]]
+            + results.map {
+                [
+                    $0.connector, $0.check + ($0.action.map { " (\($0))" } ?? ""), $0.outcome.rawValue, $0.latencyMs.map { "\($0) ms" } ?? "-",
+                    $0.message,
+                ]
+            }
         let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
             (0..<4).map { row[$0] + String(repeating: " ", count: widths[$0] - row[$0].count) }.joined(separator: "  ") + "  " + row[4]
@@ -37,11 +42,15 @@ public struct SmokeResult: Sendable, Equatable {
         }
         return .object([
             "summary": .object(summary),
-            "results": .array(results.map { result in
-                .object(["connector": .string(result.connector), "check": .string(result.check), "action": result.action.map(JSONValue.string) ?? .null,
-                         "outcome": .string(result.outcome.rawValue), "latencyMs": result.latencyMs.map { .number(Double($0)) } ?? .null,
-                         "message": .string(result.message)])
-            }),
+            "results": .array(
+                results.map { result in
+                    .object([
+                        "connector": .string(result.connector), "check": .string(result.check),
+                        "action": result.action.map(JSONValue.string) ?? .null,
+                        "outcome": .string(result.outcome.rawValue), "latencyMs": result.latencyMs.map { .number(Double($0)) } ?? .null,
+                        "message": .string(result.message),
+                    ])
+                }),
         ])
     }
 }

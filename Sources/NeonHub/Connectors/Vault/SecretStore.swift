@@ -1,5 +1,6 @@
 public import Foundation
 public import Postgres
+
 /// SQL for `encrypted_secrets`: sealed values only, one per (connection, kind). The vault
 /// seals before a write and opens after a read; no plaintext ever reaches this type.
 public struct SecretStore: Sendable {
@@ -31,9 +32,13 @@ public struct SecretStore: Sendable {
 
     /// Opens `kind` of `connection`, or nil when there is none.
     public func get(kind: String, connection: UUID) async throws -> String? {
-        guard let row = try await pool.query("""
-            SELECT key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connection) AND kind = \(kind)
-            """).first else { return nil }
+        guard
+            let row = try await pool.query(
+                """
+                SELECT key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connection) AND kind = \(kind)
+                """
+            ).first
+        else { return nil }
         return try vault.open(try Self.sealed(row), connection: connection, kind: kind)
     }
 
@@ -41,9 +46,11 @@ public struct SecretStore: Sendable {
     /// call needs its credential fields, the access token and an account's token at once).
     public func get(kinds: Set<String>, connection: UUID) async throws -> [String: String] {
         var opened: [String: String] = [:]
-        for row in try await pool.query("""
+        for row in try await pool.query(
+            """
             SELECT kind, key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connection)
-            """) {
+            """)
+        {
             let kind = try row.decode("kind", as: String.self)
             guard kinds.contains(kind) else { continue }
             opened[kind] = try vault.open(try Self.sealed(row), connection: connection, kind: kind)
@@ -57,7 +64,8 @@ public struct SecretStore: Sendable {
     }
 
     static func sealed(_ row: PostgresRow) throws -> TokenVault.Sealed {
-        TokenVault.Sealed(keyID: try row.decode("key_id", as: String.self), iv: try row.decode("iv", as: [UInt8].self),
-                          ciphertext: try row.decode("ciphertext", as: [UInt8].self), tag: try row.decode("auth_tag", as: [UInt8].self))
+        TokenVault.Sealed(
+            keyID: try row.decode("key_id", as: String.self), iv: try row.decode("iv", as: [UInt8].self),
+            ciphertext: try row.decode("ciphertext", as: [UInt8].self), tag: try row.decode("auth_tag", as: [UInt8].self))
     }
 }

@@ -1,4 +1,5 @@
 public import Foundation
+
 /// Encrypts and decrypts connection secrets with AES-256-GCM: a random 96-bit IV per
 /// secret, the key id beside every ciphertext, and the connection id and secret kind bound
 /// in as additional data, so a ciphertext moved to another row or kind fails to open.
@@ -57,7 +58,10 @@ public struct TokenVault: Sendable {
     /// Decrypts a secret sealed with `seal(_:boundTo:)` for the same `context`.
     public func open(_ sealed: Sealed, boundTo context: [UInt8], kind: String) throws(ConnectorError) -> String {
         guard let key = keyring.key(id: sealed.keyID) else {
-            throw ConnectorError(.vaultUnreadable, "the \(kind) of this connection was encrypted with key \(sealed.keyID.prefix(16)), which is not configured (add it to TOKEN_VAULT_PREVIOUS_KEYS)")
+            throw ConnectorError(
+                .vaultUnreadable,
+                "the \(kind) of this connection was encrypted with key \(sealed.keyID.prefix(16)), which is not configured (add it to TOKEN_VAULT_PREVIOUS_KEYS)"
+            )
         }
         do {
             let plaintext = try AESGCM.open(ciphertext: sealed.ciphertext, key: key.bytes, nonce: sealed.iv, aad: context, tag: sealed.tag)

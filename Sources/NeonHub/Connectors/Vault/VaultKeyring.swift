@@ -1,4 +1,5 @@
 import Foundation
+
 /// The token vault's keys: the current one, which encrypts, and previous ones that still
 /// decrypt (`TOKEN_VAULT_PREVIOUS_KEYS`) until `neonhub vault rotate` has re-encrypted every
 /// secret. Each key has an id stored beside every ciphertext; the id is a fingerprint

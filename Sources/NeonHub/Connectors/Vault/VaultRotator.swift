@@ -76,7 +76,8 @@ public struct VaultRotator: Sendable {
 
     /// The key id of every stored sealed value, with counts, current key first.
     public func census() async throws -> [Census] {
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT key_id, sum(secrets)::int AS secrets, sum(verifiers)::int AS verifiers FROM (
                 SELECT key_id, count(*) AS secrets, 0 AS verifiers FROM encrypted_secrets GROUP BY key_id
                 UNION ALL
@@ -84,15 +85,17 @@ public struct VaultRotator: Sendable {
             ) counts GROUP BY key_id ORDER BY key_id <> \(vault.keyring.current.id), key_id
             """)
         return try rows.map {
-            Census(keyID: try $0.decode("key_id", as: String.self), secrets: try $0.decode("secrets", as: Int.self),
-                   verifiers: try $0.decode("verifiers", as: Int.self))
+            Census(
+                keyID: try $0.decode("key_id", as: String.self), secrets: try $0.decode("secrets", as: Int.self),
+                verifiers: try $0.decode("verifiers", as: Int.self))
         }
     }
 
     /// Rows under any key other than the current one.
     public func remaining() async throws -> Int {
         let current = vault.keyring.current.id
-        let rows = try await pool.query("""
+        let rows = try await pool.query(
+            """
             SELECT (SELECT count(*) FROM encrypted_secrets WHERE key_id <> \(current))::int
                  + (SELECT count(*) FROM oauth_states WHERE verifier_key_id IS NOT NULL AND verifier_key_id <> \(current))::int AS n
             """)
@@ -142,7 +145,8 @@ public struct VaultRotator: Sendable {
     }
 
     private static func rotateSecrets(_ connection: PostgresConnection, vault: TokenVault, skipping skipped: [String], size: Int) throws -> Batch {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT id, connection_id, kind, key_id, iv, ciphertext, auth_tag FROM encrypted_secrets
             WHERE key_id <> \(vault.keyring.current.id) AND NOT (id = ANY(\(arrayLiteral(skipped))::uuid[]))
             ORDER BY id LIMIT \(size) FOR UPDATE SKIP LOCKED
@@ -156,22 +160,26 @@ public struct VaultRotator: Sendable {
             do {
                 let plaintext = try vault.open(old, connection: owner, kind: kind)
                 let new = try vault.seal(plaintext, connection: owner, kind: kind)
-                _ = try connection.execute("""
+                _ = try connection.execute(
+                    """
                     UPDATE encrypted_secrets SET key_id = \(new.keyID), iv = \(new.iv), ciphertext = \(new.ciphertext), auth_tag = \(new.tag),
                            rotated_at = now()
                     WHERE id = \(id)
                     """)
                 batch.rotated += 1
             } catch {
-                batch.problems.append(Problem(connectionID: owner, rowKey: id.uuidString.lowercased(), kind: kind, keyID: old.keyID,
-                                              reason: reason(error, keyID: old.keyID, vault: vault)))
+                batch.problems.append(
+                    Problem(
+                        connectionID: owner, rowKey: id.uuidString.lowercased(), kind: kind, keyID: old.keyID,
+                        reason: reason(error, keyID: old.keyID, vault: vault)))
             }
         }
         return batch
     }
 
     private static func rotateVerifiers(_ connection: PostgresConnection, vault: TokenVault, skipping skipped: [String], size: Int) throws -> Batch {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT state, verifier_key_id, verifier_sealed FROM oauth_states
             WHERE verifier_key_id IS NOT NULL AND verifier_key_id <> \(vault.keyring.current.id)
               AND NOT (state = ANY(\(arrayLiteral(skipped))::text[]))
@@ -187,18 +195,22 @@ public struct VaultRotator: Sendable {
                 guard bytes.count > AESGCM.nonceSize + AESGCM.tagSize else {
                     throw ConnectorError(.vaultUnreadable, "the sealed verifier is truncated")
                 }
-                let old = TokenVault.Sealed(keyID: keyID, iv: Array(bytes.prefix(AESGCM.nonceSize)),
-                                            ciphertext: Array(bytes.dropFirst(AESGCM.nonceSize).dropLast(AESGCM.tagSize)),
-                                            tag: Array(bytes.suffix(AESGCM.tagSize)))
+                let old = TokenVault.Sealed(
+                    keyID: keyID, iv: Array(bytes.prefix(AESGCM.nonceSize)),
+                    ciphertext: Array(bytes.dropFirst(AESGCM.nonceSize).dropLast(AESGCM.tagSize)),
+                    tag: Array(bytes.suffix(AESGCM.tagSize)))
                 let new = try vault.seal(try vault.open(old, boundTo: binding, kind: "pkce_verifier"), boundTo: binding)
-                _ = try connection.execute("""
+                _ = try connection.execute(
+                    """
                     UPDATE oauth_states SET verifier_key_id = \(new.keyID), verifier_sealed = \(new.iv + new.ciphertext + new.tag)
                     WHERE state = \(state)
                     """)
                 batch.rotated += 1
             } catch {
-                batch.problems.append(Problem(connectionID: nil, statePrefix: String(state.prefix(8)), rowKey: state, kind: "pkce_verifier",
-                                              keyID: keyID, reason: reason(error, keyID: keyID, vault: vault)))
+                batch.problems.append(
+                    Problem(
+                        connectionID: nil, statePrefix: String(state.prefix(8)), rowKey: state, kind: "pkce_verifier",
+                        keyID: keyID, reason: reason(error, keyID: keyID, vault: vault)))
             }
         }
         return batch
@@ -215,7 +227,8 @@ public struct VaultRotator: Sendable {
 
     /// A PostgreSQL array literal of `values`, every element quoted.
     static func arrayLiteral(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        "{"
+            + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
             .joined(separator: ",") + "}"
     }
 }

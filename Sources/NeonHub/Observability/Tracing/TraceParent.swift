@@ -14,7 +14,9 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
 
     /// 32 lower-case hex digits, not all zero.
     public var traceID: String {
-        Self.render(count: 32) { Self.writeHex(traceHigh, to: $0, at: 0); Self.writeHex(traceLow, to: $0, at: 16) }
+        Self.render(count: 32) {
+            Self.writeHex(traceHigh, to: $0, at: 0); Self.writeHex(traceLow, to: $0, at: 16)
+        }
     }
     /// 16 lower-case hex digits, not all zero.
     public var parentID: String { Self.hex(span) }
@@ -76,12 +78,14 @@ public struct TraceParent: Sendable, Hashable, CustomStringConvertible {
 
     private static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> TraceParent? {
         guard bytes.count >= 55, bytes[2] == 0x2D, bytes[35] == 0x2D, bytes[52] == 0x2D,
-              let version = hexValue(bytes, from: 0, count: 2), version != 0xFF else { return nil }
+            let version = hexValue(bytes, from: 0, count: 2), version != 0xFF
+        else { return nil }
         // Version 00 is exactly 55 characters; a later one may carry more after a dash.
         if version == 0 ? bytes.count != 55 : (bytes.count > 55 && bytes[55] != 0x2D) { return nil }
         guard let high = hexValue(bytes, from: 3, count: 16), let low = hexValue(bytes, from: 19, count: 16),
-              let span = hexValue(bytes, from: 36, count: 16), let flags = hexValue(bytes, from: 53, count: 2),
-              high | low != 0, span != 0 else { return nil }
+            let span = hexValue(bytes, from: 36, count: 16), let flags = hexValue(bytes, from: 53, count: 2),
+            high | low != 0, span != 0
+        else { return nil }
         return TraceParent(traceHigh: high, traceLow: low, span: span, flagBits: UInt8(version == 0 ? flags : flags & 1))
     }
 

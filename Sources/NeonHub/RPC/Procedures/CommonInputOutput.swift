@@ -1,4 +1,5 @@
 public import Foundation
+
 /// `{id}`: the input of every procedure that reads or acts on one row.
 public struct IDInput: RPCInput {
     public static let schema = JSONSchema.object([("id", .uuid)], required: ["id"])
@@ -27,7 +28,9 @@ public struct PageOutput<Item: RPCOutput>: RPCOutput {
 /// `cursor` (a `nextCursor` from an earlier page; any string of its published shape is a position).
 public enum PageInput {
     /// The schema fields, to append to a list input's own filters.
-    public static let fields: [(String, JSONSchema)] = [("limit", .integer(minimum: 1, maximum: 100)), ("cursor", .string(pattern: PageCursor.pattern))]
+    public static let fields: [(String, JSONSchema)] = [
+        ("limit", .integer(minimum: 1, maximum: 100)), ("cursor", .string(pattern: PageCursor.pattern)),
+    ]
     /// The page size when `limit` is absent.
     public static let defaultLimit = 20
 }

@@ -11,14 +11,22 @@ enum ConnectionProcedures {
     }
 
     struct ConnectionOutput: RPCOutput {
-        static let schema = JSONSchema.object([
-            ("id", .uuid), ("connector", .string()), ("name", .string()), ("status", .string(enumValues: ["active", "attention", "revoked"])),
-            ("accounts", .array(.object([("id", .string()), ("name", .string()), ("kind", .string())], required: ["id"]))),
-            ("scopes", .array(.string())), ("tokenExpiresAt", .nullable(.dateTime)), ("lastError", .nullable(.string())),
-            ("lastHealthCheck", .nullable(.object([("status", .string()), ("latencyMs", .nullable(.integer())), ("at", .dateTime),
-                                                   ("error", .nullable(.string()))], required: ["status", "at"]))),
-            ("createdAt", .dateTime),
-        ], required: ["id", "connector", "name", "status", "accounts", "scopes", "createdAt"])
+        static let schema = JSONSchema.object(
+            [
+                ("id", .uuid), ("connector", .string()), ("name", .string()), ("status", .string(enumValues: ["active", "attention", "revoked"])),
+                ("accounts", .array(.object([("id", .string()), ("name", .string()), ("kind", .string())], required: ["id"]))),
+                ("scopes", .array(.string())), ("tokenExpiresAt", .nullable(.dateTime)), ("lastError", .nullable(.string())),
+                (
+                    "lastHealthCheck",
+                    .nullable(
+                        .object(
+                            [
+                                ("status", .string()), ("latencyMs", .nullable(.integer())), ("at", .dateTime),
+                                ("error", .nullable(.string())),
+                            ], required: ["status", "at"]))
+                ),
+                ("createdAt", .dateTime),
+            ], required: ["id", "connector", "name", "status", "accounts", "scopes", "createdAt"])
         let id: UUID
         let connector: String
         let name: String
@@ -33,14 +41,17 @@ enum ConnectionProcedures {
         init(_ c: ConnectionStore.Connection) {
             id = c.id; connector = c.connector; name = c.name; status = c.status; accounts = c.accounts; scopes = c.scopes
             tokenExpiresAt = c.tokenExpiresAt; lastError = c.lastError; createdAt = c.createdAt
-            lastHealthCheck = c.lastHealthCheck.map { HealthOutput(status: c.healthStatus ?? "unknown", latencyMs: c.lastHealthLatencyMs, at: $0, error: c.lastHealthError) }
+            lastHealthCheck = c.lastHealthCheck.map {
+                HealthOutput(status: c.healthStatus ?? "unknown", latencyMs: c.lastHealthLatencyMs, at: $0, error: c.lastHealthError)
+            }
         }
     }
 
     struct ListInput: RPCInput {
-        static let schema = JSONSchema.object([
-            ("connector", .string(maxLength: 64)), ("status", .string(enumValues: ["active", "attention", "revoked"])),
-        ] + PageInput.fields, required: [])
+        static let schema = JSONSchema.object(
+            [
+                ("connector", .string(maxLength: 64)), ("status", .string(enumValues: ["active", "attention", "revoked"])),
+            ] + PageInput.fields, required: [])
         let connector: String?
         let status: String?
         let limit: Int?
@@ -62,18 +73,20 @@ enum ConnectionProcedures {
     }
 
     struct TestOutput: RPCOutput {
-        static let schema = JSONSchema.object([("status", .string(enumValues: ["ok", "error"])), ("latencyMs", .integer()), ("error", .nullable(.string()))],
-                                              required: ["status", "latencyMs"])
+        static let schema = JSONSchema.object(
+            [("status", .string(enumValues: ["ok", "error"])), ("latencyMs", .integer()), ("error", .nullable(.string()))],
+            required: ["status", "latencyMs"])
         let status: String
         let latencyMs: Int
         let error: String?
     }
 
     struct ConnectInput: RPCInput {
-        static let schema = JSONSchema.object([
-            ("connector", .string(minLength: 1, maxLength: 64)), ("credentials", .anyObject), ("variables", .anyObject),
-            ("name", .string(minLength: 1, maxLength: 200)),
-        ], required: ["connector", "credentials"])
+        static let schema = JSONSchema.object(
+            [
+                ("connector", .string(minLength: 1, maxLength: 64)), ("credentials", .anyObject), ("variables", .anyObject),
+                ("name", .string(minLength: 1, maxLength: 200)),
+            ], required: ["connector", "credentials"])
         let connector: String
         let credentials: JSONValue
         let variables: JSONValue?
@@ -81,10 +94,11 @@ enum ConnectionProcedures {
     }
 
     struct ExecuteInput: RPCInput {
-        static let schema = JSONSchema.object([
-            ("connectionId", .uuid), ("action", .string(minLength: 1, maxLength: 64)), ("input", .anyObject),
-            ("accountId", .string(minLength: 1, maxLength: 256)), ("idempotencyKey", .string(minLength: 1, maxLength: 200)),
-        ], required: ["connectionId", "action"])
+        static let schema = JSONSchema.object(
+            [
+                ("connectionId", .uuid), ("action", .string(minLength: 1, maxLength: 64)), ("input", .anyObject),
+                ("accountId", .string(minLength: 1, maxLength: 256)), ("idempotencyKey", .string(minLength: 1, maxLength: 200)),
+            ], required: ["connectionId", "action"])
         let connectionId: UUID
         let action: String
         let input: JSONValue?
@@ -104,30 +118,40 @@ enum ConnectionProcedures {
     }
 
     static func register(in registry: ProcedureRegistry, service: ConnectorService, orchestrator: Orchestrator) {
-        registry.query("connectors.listConnections", auth: .user, summary: "The tenant's connections, newest first (never a secret)") { (input: ListInput, context) in
-            let page = try await service.connections.list(tenant: try context.tenantID(), connector: input.connector, status: input.status,
-                                                          limit: input.limit ?? PageInput.defaultLimit, cursor: input.cursor)
+        registry.query("connectors.listConnections", auth: .user, summary: "The tenant's connections, newest first (never a secret)") {
+            (input: ListInput, context) in
+            let page = try await service.connections.list(
+                tenant: try context.tenantID(), connector: input.connector, status: input.status,
+                limit: input.limit ?? PageInput.defaultLimit, cursor: input.cursor)
             return PageOutput(page, ConnectionOutput.init)
         }
         registry.query("connectors.getConnection", auth: .user, summary: "One connection (never a secret)") { (input: IDInput, context) in
             ConnectionOutput(try await service.connection(tenant: try context.tenantID(), id: input.id))
         }
-        registry.query("connectors.listAccounts", auth: .user, summary: "The publishable accounts behind a connection") { (input: ConnectionIDInput, context) in
+        registry.query("connectors.listAccounts", auth: .user, summary: "The publishable accounts behind a connection") {
+            (input: ConnectionIDInput, context) in
             AccountsOutput(accounts: try await service.connection(tenant: try context.tenantID(), id: input.connectionId).accounts)
         }
-        registry.mutation("connectors.testConnection", auth: .user, summary: "Runs the connector's test action; recorded in connection_health_log") { (input: ConnectionIDInput, context) in
+        registry.mutation("connectors.testConnection", auth: .user, summary: "Runs the connector's test action; recorded in connection_health_log") {
+            (input: ConnectionIDInput, context) in
             let result = try await service.test(tenant: try context.tenantID(), id: input.connectionId)
             return TestOutput(status: result.ok ? "ok" : "error", latencyMs: result.latencyMs, error: result.error)
         }
-        registry.mutation("connectors.connect", auth: .admin, summary: "Connects an API-key, basic or token connector; credentials are tested, then stored sealed") { (input: ConnectInput, context) in
-            ConnectionOutput(try await service.connect(tenant: try context.tenantID(), connector: input.connector, credentials: strings(input.credentials),
-                                                       variables: strings(input.variables), name: input.name))
+        registry.mutation(
+            "connectors.connect", auth: .admin, summary: "Connects an API-key, basic or token connector; credentials are tested, then stored sealed"
+        ) { (input: ConnectInput, context) in
+            ConnectionOutput(
+                try await service.connect(
+                    tenant: try context.tenantID(), connector: input.connector, credentials: strings(input.credentials),
+                    variables: strings(input.variables), name: input.name))
         }
-        registry.mutation("connectors.disconnect", auth: .admin, summary: "Revokes a connection and deletes its secrets; its history stays") { (input: ConnectionIDInput, context) in
+        registry.mutation("connectors.disconnect", auth: .admin, summary: "Revokes a connection and deletes its secrets; its history stays") {
+            (input: ConnectionIDInput, context) in
             try await service.disconnect(tenant: try context.tenantID(), id: input.connectionId)
             return NoOutput()
         }
-        registry.mutation("connectors.executeAction", auth: .user, summary: "Performs one action on a connection as a recorded run") { (input: ExecuteInput, context) in
+        registry.mutation("connectors.executeAction", auth: .user, summary: "Performs one action on a connection as a recorded run") {
+            (input: ExecuteInput, context) in
             let tenant = try context.tenantID()
             let connection = try await service.connection(tenant: tenant, id: input.connectionId)
             var request: [String: JSONValue] = [
@@ -136,8 +160,9 @@ enum ConnectionProcedures {
             ]
             if let account = input.accountId { request["accountId"] = .string(account) }
             if let key = input.idempotencyKey { request["idempotencyKey"] = .string(key) }
-            let run = try await orchestrator.run(tenant: tenant, agent: "connector", intent: "execute_action", input: .object(request),
-                                                 idempotencyKey: input.idempotencyKey.map { "connector-action:\($0)" })
+            let run = try await orchestrator.run(
+                tenant: tenant, agent: "connector", intent: "execute_action", input: .object(request),
+                idempotencyKey: input.idempotencyKey.map { "connector-action:\($0)" })
             if run.status != "succeeded" {
                 throw RunFailure.connectorError(in: run.error) ?? RunFailure(runID: run.runID, error: run.error, activity: "The action")
             }

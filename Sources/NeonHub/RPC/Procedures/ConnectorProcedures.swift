@@ -3,11 +3,12 @@ import Foundation
 /// The `connectors.*` procedures (DESIGN §4).
 enum ConnectorProcedures {
     struct CatalogInput: RPCInput {
-        static let schema = JSONSchema.object([
-            ("category", .string(maxLength: 64)),
-            ("availability", .string(enumValues: ["stable", "experimental", "disabled"])),
-            ("wave", .string(maxLength: 32)),
-        ], required: [])
+        static let schema = JSONSchema.object(
+            [
+                ("category", .string(maxLength: 64)),
+                ("availability", .string(enumValues: ["stable", "experimental", "disabled"])),
+                ("wave", .string(maxLength: 32)),
+            ], required: [])
         let category: String?
         let availability: String?
         let wave: String?
@@ -33,13 +34,19 @@ enum ConnectorProcedures {
     }
 
     struct ConnectorOutput: RPCOutput {
-        static let schema = JSONSchema.object([
-            ("id", .string()), ("name", .string()), ("category", .string()), ("wave", .string()), ("availability", .string()),
-            ("auth", .object([("type", .string()), ("scopes", .array(.string()))], required: ["type", "scopes"])),
-            ("actions", .array(.object([("id", .string()), ("name", .string()), ("kind", .string(enumValues: ["read", "write"])), ("inputSchema", .any)],
-                                       required: ["id", "name", "kind", "inputSchema"]))),
-            ("triggers", .array(.any)),
-        ], required: ["id", "name", "category", "wave", "availability", "auth", "actions", "triggers"])
+        static let schema = JSONSchema.object(
+            [
+                ("id", .string()), ("name", .string()), ("category", .string()), ("wave", .string()), ("availability", .string()),
+                ("auth", .object([("type", .string()), ("scopes", .array(.string()))], required: ["type", "scopes"])),
+                (
+                    "actions",
+                    .array(
+                        .object(
+                            [("id", .string()), ("name", .string()), ("kind", .string(enumValues: ["read", "write"])), ("inputSchema", .any)],
+                            required: ["id", "name", "kind", "inputSchema"]))
+                ),
+                ("triggers", .array(.any)),
+            ], required: ["id", "name", "category", "wave", "availability", "auth", "actions", "triggers"])
         let id: String
         let name: String
         let category: String
@@ -68,12 +75,14 @@ enum ConnectorProcedures {
 
     static func register(in registry: ProcedureRegistry, catalog: ConnectorCatalog) {
         let all = catalog.definitions.map(ConnectorOutput.init)
-        registry.inlineQuery("connectors.catalog", auth: .user, summary: "The connector catalog, filtered by category, availability or wave") { (input: CatalogInput, _) in
-            CatalogOutput(items: all.filter { connector in
-                (input.category.map { $0 == connector.category } ?? true)
-                    && (input.availability.map { $0 == connector.availability } ?? true)
-                    && (input.wave.map { $0 == connector.wave } ?? true)
-            })
+        registry.inlineQuery("connectors.catalog", auth: .user, summary: "The connector catalog, filtered by category, availability or wave") {
+            (input: CatalogInput, _) in
+            CatalogOutput(
+                items: all.filter { connector in
+                    (input.category.map { $0 == connector.category } ?? true)
+                        && (input.availability.map { $0 == connector.availability } ?? true)
+                        && (input.wave.map { $0 == connector.wave } ?? true)
+                })
         }
     }
 }

@@ -33,8 +33,9 @@ enum DashboardProcedures {
 
     /// `{connector?, source?, from?, to?, limit?}`.
     struct RecentErrorsInput: RPCInput {
-        static let schema = JSONSchema.object([connectorField, ("source", .string(enumValues: ["publish_attempt", "health_check", "connection"]))]
-                                              + rangeFields + [limitField], required: [])
+        static let schema = JSONSchema.object(
+            [connectorField, ("source", .string(enumValues: ["publish_attempt", "health_check", "connection"]))]
+                + rangeFields + [limitField], required: [])
         let connector: String?
         let source: String?
         let from: Date?
@@ -44,8 +45,11 @@ enum DashboardProcedures {
 
     /// `{connector?, state?, limit?}`.
     struct TokenHealthInput: RPCInput {
-        static let schema = JSONSchema.object([connectorField, ("state", .string(enumValues: ["ok", "expiring", "expired", "attention", "no_expiry"])),
-                                               limitField], required: [])
+        static let schema = JSONSchema.object(
+            [
+                connectorField, ("state", .string(enumValues: ["ok", "expiring", "expired", "attention", "no_expiry"])),
+                limitField,
+            ], required: [])
         let connector: String?
         let state: String?
         let limit: Int?
@@ -53,8 +57,11 @@ enum DashboardProcedures {
 
     /// `{connector?, availability?, limit?}`.
     struct ReadinessInput: RPCInput {
-        static let schema = JSONSchema.object([connectorField, ("availability", .string(enumValues: ["stable", "experimental", "disabled"])),
-                                               limitField], required: [])
+        static let schema = JSONSchema.object(
+            [
+                connectorField, ("availability", .string(enumValues: ["stable", "experimental", "disabled"])),
+                limitField,
+            ], required: [])
         let connector: String?
         let availability: String?
         let limit: Int?
@@ -69,21 +76,32 @@ enum DashboardProcedures {
     }
 
     static func register(in registry: ProcedureRegistry, store: DashboardStore) {
-        registry.query("dashboard.connectorHealth", auth: .user, summary: "Connections per connector and their health over 24 h (api_connector_health_summary)") {
+        registry.query(
+            "dashboard.connectorHealth", auth: .user, summary: "Connections per connector and their health over 24 h (api_connector_health_summary)"
+        ) {
             (input: ConnectorInput, context) in
             Rows(items: try await store.connectorHealth(tenant: try context.tenantID(), filter: input.filter))
         }
-        registry.query("dashboard.recentErrors", auth: .user, summary: "The latest failed publish attempts, failed health checks and connections needing attention (api_recent_errors)") {
+        registry.query(
+            "dashboard.recentErrors", auth: .user,
+            summary: "The latest failed publish attempts, failed health checks and connections needing attention (api_recent_errors)"
+        ) {
             (input: RecentErrorsInput, context) in
-            Rows(items: try await store.recentErrors(tenant: try context.tenantID(), source: input.source,
-                                                     filter: DashboardFilter(connector: input.connector, from: input.from, to: input.to, limit: input.limit)))
+            Rows(
+                items: try await store.recentErrors(
+                    tenant: try context.tenantID(), source: input.source,
+                    filter: DashboardFilter(connector: input.connector, from: input.from, to: input.to, limit: input.limit)))
         }
         registry.query("dashboard.tokenHealth", auth: .user, summary: "Token expiry and refresh state per connection (api_token_health)") {
             (input: TokenHealthInput, context) in
-            Rows(items: try await store.tokenHealth(tenant: try context.tenantID(), state: input.state,
-                                                    filter: DashboardFilter(connector: input.connector, limit: input.limit)))
+            Rows(
+                items: try await store.tokenHealth(
+                    tenant: try context.tenantID(), state: input.state,
+                    filter: DashboardFilter(connector: input.connector, limit: input.limit)))
         }
-        registry.query("dashboard.publishPerformance", auth: .user, summary: "Publish and action jobs per connector and UTC day (api_publish_performance)") {
+        registry.query(
+            "dashboard.publishPerformance", auth: .user, summary: "Publish and action jobs per connector and UTC day (api_publish_performance)"
+        ) {
             (input: RangeInput, context) in
             Rows(items: try await store.publishPerformance(tenant: try context.tenantID(), filter: input.filter))
         }
@@ -91,18 +109,30 @@ enum DashboardProcedures {
             (input: RangeInput, context) in
             Rows(items: try await store.deadLetters(tenant: try context.tenantID(), filter: input.filter))
         }
-        registry.query("dashboard.healthCheckTrends", auth: .user, summary: "Health checks per connector and UTC hour over 7 days (api_health_check_trends)") {
+        registry.query(
+            "dashboard.healthCheckTrends", auth: .user, summary: "Health checks per connector and UTC hour over 7 days (api_health_check_trends)"
+        ) {
             (input: RangeInput, context) in
             Rows(items: try await store.healthCheckTrends(tenant: try context.tenantID(), filter: input.filter))
         }
-        registry.query("dashboard.connectorReadiness", auth: .user, summary: "Every catalog connector and whether the tenant can use it now (api_connector_readiness)") {
+        registry.query(
+            "dashboard.connectorReadiness", auth: .user,
+            summary: "Every catalog connector and whether the tenant can use it now (api_connector_readiness)"
+        ) {
             (input: ReadinessInput, context) in
-            Rows(items: try await store.connectorReadiness(tenant: try context.tenantID(), availability: input.availability,
-                                                           filter: DashboardFilter(connector: input.connector, limit: input.limit)))
+            Rows(
+                items: try await store.connectorReadiness(
+                    tenant: try context.tenantID(), availability: input.availability,
+                    filter: DashboardFilter(connector: input.connector, limit: input.limit)))
         }
-        registry.query("dashboard.analyticsSummary", auth: .user, summary: "Agent runs, model usage, publishes and webhook events per UTC day (api_analytics_summary)") {
+        registry.query(
+            "dashboard.analyticsSummary", auth: .user,
+            summary: "Agent runs, model usage, publishes and webhook events per UTC day (api_analytics_summary)"
+        ) {
             (input: AnalyticsInput, context) in
-            Rows(items: try await store.analyticsSummary(tenant: try context.tenantID(), filter: DashboardFilter(from: input.from, to: input.to, limit: input.limit)))
+            Rows(
+                items: try await store.analyticsSummary(
+                    tenant: try context.tenantID(), filter: DashboardFilter(from: input.from, to: input.to, limit: input.limit)))
         }
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 public enum SystemProcedures {
     /// `system.ping` output.
     public struct Pong: RPCOutput {
-        public static let schema = JSONSchema.object([("ok", .boolean), ("version", .string()), ("time", .dateTime)], required: ["ok", "version", "time"])
+        public static let schema = JSONSchema.object(
+            [("ok", .boolean), ("version", .string()), ("time", .dateTime)], required: ["ok", "version", "time"])
         let ok: Bool
         let version: String
         /// ISO 8601, to the second (rendered once a second: ping is the cheapest call there is).
@@ -18,8 +19,9 @@ public enum SystemProcedures {
 
     /// `system.whoami` output.
     public struct WhoAmI: RPCOutput {
-        public static let schema = JSONSchema.object([("subject", .string()), ("tenantId", .string()), ("role", .string(enumValues: ["user", "admin"]))],
-                                                     required: ["subject", "tenantId", "role"])
+        public static let schema = JSONSchema.object(
+            [("subject", .string()), ("tenantId", .string()), ("role", .string(enumValues: ["user", "admin"]))],
+            required: ["subject", "tenantId", "role"])
         let subject: String
         let tenantId: String
         let role: String
@@ -27,8 +29,9 @@ public enum SystemProcedures {
 
     /// `system.echo` input.
     public struct EchoInput: RPCInput {
-        public static let schema = JSONSchema.object([("message", .string(minLength: 1, maxLength: 1000)), ("times", .integer(minimum: 1, maximum: 5))],
-                                                     required: ["message"])
+        public static let schema = JSONSchema.object(
+            [("message", .string(minLength: 1, maxLength: 1000)), ("times", .integer(minimum: 1, maximum: 5))],
+            required: ["message"])
         let message: String
         let times: Int?
     }

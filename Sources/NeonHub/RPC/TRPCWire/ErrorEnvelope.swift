@@ -1,6 +1,7 @@
 import Foundation
 public import HTTPCore
 public import HTTPFields
+
 /// The JSON error body every non-success answer uses, in tRPC's shape:
 /// `{"error":{"message":…,"code":-32004,"data":{"code":"NOT_FOUND","httpStatus":404,"path":…,"issues":[…]}}}`.
 public enum ErrorEnvelope {
@@ -45,8 +46,9 @@ public enum ErrorEnvelope {
 
     /// The router's answer for a method the route does not accept (405, with `Allow`).
     @Sendable public static func methodNotAllowed(_ request: HTTPRequest, allowed: [String]) -> HTTPResponse {
-        response(RPCError(.methodNotSupported, "\(request.method) is not allowed here"),
-                 headers: ["Allow": allowed.joined(separator: ", ")])
+        response(
+            RPCError(.methodNotSupported, "\(request.method) is not allowed here"),
+            headers: ["Allow": allowed.joined(separator: ", ")])
     }
 
     private static func encode(_ object: [String: Any]) -> [UInt8] {

@@ -21,7 +21,8 @@ struct TRPCCallParser {
     static func target(_ request: HTTPRequest, prefix: String) -> Result<Target, RPCError> {
         let rawPath = String(Substring(request.path.utf8.dropFirst(prefix.utf8.count)))
         // The common case, one plain name (`system.ping`), skips the split and the decoding.
-        let names = rawPath.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "%") })
+        let names =
+            rawPath.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "%") })
             ? rawPath.split(separator: ",", omittingEmptySubsequences: false).map { percentDecoded(String($0)) }
             : [rawPath]
         let params = QueryString.parameters(request.query)

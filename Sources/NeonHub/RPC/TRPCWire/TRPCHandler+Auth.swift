@@ -50,12 +50,12 @@ extension TRPCHandler {
         }
         if let explicit { return verify(explicit).map(Credential.token) }
         if sessionCookies.admits(request),
-           let cookie = NextAuthSessionCookie.token(fromCookieHeaders: request.headers.values(for: "cookie")) {
+            let cookie = NextAuthSessionCookie.token(fromCookieHeaders: request.headers.values(for: "cookie"))
+        {
             return verify(cookie).map(Credential.sessionCookie)
         }
         return .success(.anonymous)
     }
-
 
     private func verify(_ token: String) -> Result<AuthIdentity, RPCError> {
         do {

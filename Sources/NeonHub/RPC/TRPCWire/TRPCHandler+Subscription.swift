@@ -12,7 +12,9 @@ extension TRPCHandler {
         if let denied = Self.authorizationError(procedure, context.identity) {
             var headers = Self.baseHeaders
             if denied.code == .unauthorized { headers.add(name: "WWW-Authenticate", value: "Bearer error=\"invalid_token\"") }
-            sink.send(HTTPResponse(status: denied.code.httpStatus, headers: headers, body: failure(denied, path: procedure.name).envelope), route: procedure.name)
+            sink.send(
+                HTTPResponse(status: denied.code.httpStatus, headers: headers, body: failure(denied, path: procedure.name).envelope),
+                route: procedure.name)
             return
         }
         let lastEventID: String? = {
@@ -27,13 +29,17 @@ extension TRPCHandler {
                 events = try await subscribe(input, context, lastEventID)
             } catch {
                 let mapped = RPCErrorMapper.map(error, logger: context.logger, procedure: procedure.name)
-                sink.send(HTTPResponse(status: mapped.code.httpStatus, headers: Self.baseHeaders,
-                                       body: failure(mapped, path: procedure.name).envelope), route: procedure.name)
+                sink.send(
+                    HTTPResponse(
+                        status: mapped.code.httpStatus, headers: Self.baseHeaders,
+                        body: failure(mapped, path: procedure.name).envelope), route: procedure.name)
                 return
             }
-            let stream = sink.startStream(status: 200, headers: [
-                "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no",
-            ], route: procedure.name)
+            let stream = sink.startStream(
+                status: 200,
+                headers: [
+                    "Content-Type": "text/event-stream", "Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no",
+                ], route: procedure.name)
             stream.write(Array("event: connected\ndata: {}\n\n".utf8))
             let consumer = Task {
                 do {

@@ -1,8 +1,9 @@
 import Foundation
 public import HTTPCore
+import HTTPFields
 import Logging
 import Prometheus
-import HTTPFields
+
 /// Serves the tRPC wire format at `/trpc/` (DESIGN §4): single and batched calls over GET
 /// and POST, JSON Lines streaming for `trpc-accept: application/jsonl`, auth, rate limits,
 /// and the error envelope with consistent `data.code` / `data.httpStatus` / `data.path`.
@@ -17,8 +18,10 @@ public final class TRPCHandler: Sendable {
     private let metrics: NeonHubMetrics
 
     /// Creates the handler over a filled registry.
-    public init(registry: ProcedureRegistry, verifier: TokenVerifier, sessionCookies: SessionCookiePolicy = .disabled,
-                limiter: RateLimiter, metrics: NeonHubMetrics) {
+    public init(
+        registry: ProcedureRegistry, verifier: TokenVerifier, sessionCookies: SessionCookiePolicy = .disabled,
+        limiter: RateLimiter, metrics: NeonHubMetrics
+    ) {
         self.registry = registry
         self.verifier = verifier
         self.sessionCookies = sessionCookies
@@ -57,8 +60,9 @@ public final class TRPCHandler: Sendable {
         let route = procedures.count == 1 ? (procedures[0] != nil ? target.names[0] : "unmatched") : "batch"
         guard method == "GET" || method == "POST" else {
             if !isBatch, procedures[0] == nil {
-                send([failure(RPCError(.notFound, "No procedure named \(target.names[0].prefix(100))"), path: target.names[0])],
-                     isBatch: false, allow: nil, sink: sink, route: route)
+                send(
+                    [failure(RPCError(.notFound, "No procedure named \(target.names[0].prefix(100))"), path: target.names[0])],
+                    isBatch: false, allow: nil, sink: sink, route: route)
             } else {
                 sink.send(requestError(RPCError(.methodNotSupported, "Unsupported method \(method)"), headers: ["Allow": allow]))
             }

@@ -8,8 +8,9 @@ enum GmailComposer {
     /// The message from `input`, sent as `account` (an address; nil leaves From to Gmail).
     static func message(_ input: JSONValue, account: String?, date: Date = Date()) throws -> MIMEMessage {
         guard let subject = JSONPath.text(input["subject"]) else { throw ConnectorError(.invalidInput, "the message needs a subject") }
-        var message = MIMEMessage(to: try addresses(input["to"], field: "to"), subject: subject,
-                                  text: JSONPath.text(input["text"]), html: JSONPath.text(input["html"]), date: date)
+        var message = MIMEMessage(
+            to: try addresses(input["to"], field: "to"), subject: subject,
+            text: JSONPath.text(input["text"]), html: JSONPath.text(input["html"]), date: date)
         message.cc = try addresses(input["cc"], field: "cc")
         message.bcc = try addresses(input["bcc"], field: "bcc")
         if let account, account.contains("@") {
@@ -21,7 +22,8 @@ enum GmailComposer {
         if case .array(let files)? = input["attachments"] {
             message.attachments = try files.enumerated().map { index, file in
                 guard let filename = JSONPath.text(file["filename"]), let type = JSONPath.text(file["contentType"]),
-                      let encoded = JSONPath.text(file["contentBase64"]) else {
+                    let encoded = JSONPath.text(file["contentBase64"])
+                else {
                     throw ConnectorError(.invalidInput, "attachments[\(index)] needs filename, contentType and contentBase64")
                 }
                 guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) ?? Data(base64URL: encoded) else {
@@ -37,7 +39,8 @@ enum GmailComposer {
     static func raw(_ input: JSONValue, account: String?, maxBytes: Int, date: Date = Date()) throws -> String {
         let bytes = try message(input, account: account, date: date).render()
         guard bytes.count <= maxBytes else {
-            throw ConnectorError(.invalidInput, "the message is \(bytes.count) bytes with its attachments, more than the \(maxBytes) sent in one request")
+            throw ConnectorError(
+                .invalidInput, "the message is \(bytes.count) bytes with its attachments, more than the \(maxBytes) sent in one request")
         }
         return base64URL(bytes)
     }

@@ -96,17 +96,18 @@ public struct MIMEMessage: Sendable {
 
     private func bodyPart(boundary: () -> String) throws -> Part {
         switch (text, html) {
-        case let (text?, html?):
+        case (let text?, let html?):
             return Self.multipart("alternative", [Self.textPart(text, subtype: "plain"), Self.textPart(html, subtype: "html")], boundary: boundary)
-        case let (text?, nil): return Self.textPart(text, subtype: "plain")
-        case let (nil, html?): return Self.textPart(html, subtype: "html")
+        case (let text?, nil): return Self.textPart(text, subtype: "plain")
+        case (nil, let html?): return Self.textPart(html, subtype: "html")
         case (nil, nil): throw ConnectorError(.invalidInput, "the message needs a text or an HTML body")
         }
     }
 
     static func textPart(_ text: String, subtype: String) -> Part {
         let normalized = MIMEHeader.crlfLines(text)
-        let sevenBit = normalized.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\0" }
+        let sevenBit =
+            normalized.unicodeScalars.allSatisfy { $0.isASCII && $0 != "\0" }
             && normalized.components(separatedBy: MIMEHeader.crlf).allSatisfy { $0.utf8.count <= 998 }
         let type = ("Content-Type", "text/\(subtype); charset=UTF-8")
         if sevenBit { return Part(headers: [type, ("Content-Transfer-Encoding", "7bit")], content: normalized) }
@@ -117,16 +118,21 @@ public struct MIMEMessage: Sendable {
         try MIMEHeader.refuseLineBreaks(attachment.filename, field: "attachment filename")
         let token = "[A-Za-z0-9!#$&^_.+-]+"
         guard attachment.contentType.range(of: "^\(token)/\(token)$", options: .regularExpression) != nil else {
-            throw ConnectorError(.invalidInput, "attachment \(MIMEHeader.preview(attachment.filename)): \(MIMEHeader.preview(attachment.contentType)) is not a media type (type/subtype)")
+            throw ConnectorError(
+                .invalidInput,
+                "attachment \(MIMEHeader.preview(attachment.filename)): \(MIMEHeader.preview(attachment.contentType)) is not a media type (type/subtype)"
+            )
         }
-        let name = MIMEHeader.isPrintableASCII(attachment.filename)
+        let name =
+            MIMEHeader.isPrintableASCII(attachment.filename)
             ? MIMEHeader.parameter("name", attachment.filename)
             : "name=" + MIMEHeader.quoted(MIMEHeader.encodedWords(attachment.filename).joined(separator: " "))
-        return Part(headers: [
-            ("Content-Type", "\(attachment.contentType.lowercased()); \(name)"),
-            ("Content-Disposition", "attachment; " + MIMEHeader.parameter("filename", attachment.filename)),
-            ("Content-Transfer-Encoding", "base64"),
-        ], content: MIMEHeader.base64Lines(attachment.data))
+        return Part(
+            headers: [
+                ("Content-Type", "\(attachment.contentType.lowercased()); \(name)"),
+                ("Content-Disposition", "attachment; " + MIMEHeader.parameter("filename", attachment.filename)),
+                ("Content-Transfer-Encoding", "base64"),
+            ], content: MIMEHeader.base64Lines(attachment.data))
     }
 
     /// A `multipart/<subtype>` part of `parts`, with a boundary that occurs in none of them.
@@ -140,8 +146,9 @@ public struct MIMEMessage: Sendable {
         if rendered.contains(where: { $0.contains(boundary) }) { boundary = randomBoundary() }
         let delimiter = MIMEHeader.crlf + "--" + boundary
         let content = rendered.map { delimiter + MIMEHeader.crlf + $0 }.joined() + delimiter + "--" + MIMEHeader.crlf
-        return Part(headers: [("Content-Type", "multipart/\(subtype); boundary=\"\(boundary)\"")],
-                    content: "This is a multi-part message in MIME format." + content)
+        return Part(
+            headers: [("Content-Type", "multipart/\(subtype); boundary=\"\(boundary)\"")],
+            content: "This is a multi-part message in MIME format." + content)
     }
 
     /// A Message-ID as `<id-left@id-right>` (angle brackets added when missing).

@@ -30,15 +30,18 @@ public struct LinkedInImagePostFlow: ConnectorFlow {
         guard let uploadURL = JSONPath.text(upload["uploadUrl"]), let image = JSONPath.text(upload["image"]) else {
             throw ConnectorError(.providerUnavailable, "LinkedIn's initializeUpload answered no uploadUrl or image URN")
         }
-        _ = try await context.perform("images.upload", input: .object([
-            "uploadUrl": .string(uploadURL), "data": .string(media.data.base64EncodedString()),
-        ]))
+        _ = try await context.perform(
+            "images.upload",
+            input: .object([
+                "uploadUrl": .string(uploadURL), "data": .string(media.data.base64EncodedString()),
+            ]))
         var post: [String: JSONValue] = ["imageUrn": .string(image)]
         for name in ["commentary", "altText", "visibility", "lifecycleState"] { if let value = call.input[name] { post[name] = value } }
         let created = try await context.perform("posts.createWithImage", input: .object(post))
         guard let postURN = JSONPath.text(created["id"]) else {
-            throw ConnectorError(.providerUnavailable, "LinkedIn created the post without naming it (no x-restli-id); image \(image) was uploaded for \(author)",
-                                 details: ["image: \(image)"])
+            throw ConnectorError(
+                .providerUnavailable, "LinkedIn created the post without naming it (no x-restli-id); image \(image) was uploaded for \(author)",
+                details: ["image: \(image)"])
         }
         return .object(["id": .string(postURN), "image": .string(image)])
     }

@@ -66,8 +66,10 @@ public struct InstagramPublishFlow: ConnectorFlow {
         try await waitUntilFinished(containerID, context: context)
         let published = try await step(context, "instagram.publishContainer", .object(["containerId": .string(containerID)]))
         guard let mediaID = JSONPath.text(published["id"]), !mediaID.isEmpty else {
-            throw ConnectorError(.providerUnavailable, "Instagram answered media_publish without a media id; read container \(containerID) to see whether it was published",
-                                 details: ["containerId: \(containerID)"])
+            throw ConnectorError(
+                .providerUnavailable,
+                "Instagram answered media_publish without a media id; read container \(containerID) to see whether it was published",
+                details: ["containerId: \(containerID)"])
         }
         return .object(["id": .string(mediaID), "containerId": .string(containerID)])
     }
@@ -82,17 +84,20 @@ public struct InstagramPublishFlow: ConnectorFlow {
             case "FINISHED":
                 return
             case "ERROR", "EXPIRED", "PUBLISHED":
-                let what = code == "PUBLISHED" ? "was already published" : code == "EXPIRED" ? "expired before it was published" : "could not be processed"
-                throw ConnectorError(.providerRejected, "Instagram media container \(containerID) \(what): \(code)\(detail)",
-                                     providerCode: code, details: ["containerId: \(containerID)"])
+                let what =
+                    code == "PUBLISHED" ? "was already published" : code == "EXPIRED" ? "expired before it was published" : "could not be processed"
+                throw ConnectorError(
+                    .providerRejected, "Instagram media container \(containerID) \(what): \(code)\(detail)",
+                    providerCode: code, details: ["containerId: \(containerID)"])
             default:
                 if poll < maxPolls { try await context.sleep(for: pollInterval) }
             }
         }
-        throw ConnectorError(.providerTimeout,
-                             "Instagram is still processing media container \(containerID) after \(maxPolls) status checks; "
-                             + "publish it later with instagram.containerStatus and instagram.publishContainer (containerId \(containerID)) before it expires 24 hours after creation",
-                             providerCode: "IN_PROGRESS", details: ["containerId: \(containerID)"])
+        throw ConnectorError(
+            .providerTimeout,
+            "Instagram is still processing media container \(containerID) after \(maxPolls) status checks; "
+                + "publish it later with instagram.containerStatus and instagram.publishContainer (containerId \(containerID)) before it expires 24 hours after creation",
+            providerCode: "IN_PROGRESS", details: ["containerId: \(containerID)"])
     }
 
     /// One step; Instagram's publishing quota error (code 9, subcode 2207042) is a rate limit.
@@ -100,7 +105,8 @@ public struct InstagramPublishFlow: ConnectorFlow {
         do {
             return try await context.perform(action, input: input)
         } catch let error as ConnectorError where error.providerCode == "9" && error.code == .providerRejected {
-            throw ConnectorError(.providerRateLimited, error.message, retryAfterSeconds: error.retryAfterSeconds, providerCode: "9", details: error.details)
+            throw ConnectorError(
+                .providerRateLimited, error.message, retryAfterSeconds: error.retryAfterSeconds, providerCode: "9", details: error.details)
         }
     }
 }

@@ -37,8 +37,10 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
     static let runningCode = "333334"
 
     /// A flow with production pauses: 0.5 s doubling to 8 s, for at most 15 minutes.
-    public init(firstPause: Duration = .milliseconds(500), maxPause: Duration = .seconds(8), maxWait: Duration = .seconds(900),
-                grace: Duration = .seconds(5)) {
+    public init(
+        firstPause: Duration = .milliseconds(500), maxPause: Duration = .seconds(8), maxWait: Duration = .seconds(900),
+        grace: Duration = .seconds(5)
+    ) {
         self.firstPause = firstPause
         self.maxPause = maxPause
         self.maxWait = maxWait
@@ -52,10 +54,16 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
         // The caller's idempotency key is the request id when it is a UUID, so a queued retry
         // of the whole call is recognised by Snowflake too.
         let requestID = call.idempotencyKey.flatMap(UUID.init(uuidString:))?.uuidString.lowercased() ?? UUID().uuidString.lowercased()
-        var submit: [String: JSONValue] = ["statement": input["statement"] ?? .null, "requestId": .string(requestID), "timeout": .number(Double(timeout))]
+        var submit: [String: JSONValue] = [
+            "statement": input["statement"] ?? .null, "requestId": .string(requestID), "timeout": .number(Double(timeout)),
+        ]
         for name in ["database", "schema", "bindings"] { if let value = input[name] { submit[name] = value } }
         for name in ["warehouse", "role"] {
-            if let value = input[name] { submit[name] = value } else if let value = call.variables[name], !value.isEmpty { submit[name] = .string(value) }
+            if let value = input[name] {
+                submit[name] = value
+            } else if let value = call.variables[name], !value.isEmpty {
+                submit[name] = .string(value)
+            }
         }
 
         let started = ContinuousClock.now
@@ -78,8 +86,10 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
         while JSONPath.text(answer["code"]) == Self.runningCode {
             let waited = ContinuousClock.now - started
             guard waited + pause <= budget else {
-                throw ConnectorError(.providerTimeout, "Snowflake statement \(handle) is still running after \(waited.components.seconds) s: "
-                                     + "read it later with statements.get or stop it with statements.cancel", providerCode: Self.runningCode)
+                throw ConnectorError(
+                    .providerTimeout,
+                    "Snowflake statement \(handle) is still running after \(waited.components.seconds) s: "
+                        + "read it later with statements.get or stop it with statements.cancel", providerCode: Self.runningCode)
             }
             try await context.sleep(for: pause)
             pause = min(pause * 2, maxPause)
@@ -92,7 +102,8 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
         var rows = Self.array(answer["rows"] ?? answer["data"])
         var next = 1
         while next < partitions.count, rows.count < maxRows {
-            let page = try await context.perform("statements.get", input: .object(["statementHandle": .string(handle), "partition": .number(Double(next))]))
+            let page = try await context.perform(
+                "statements.get", input: .object(["statementHandle": .string(handle), "partition": .number(Double(next))]))
             rows += Self.array(page["rows"])
             next += 1
         }
