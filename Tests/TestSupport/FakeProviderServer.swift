@@ -181,6 +181,19 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         await stopOffThePool(http)
     }
 
+    /// Runs `body` against the started server, then stops it (without blocking the cooperative
+    /// pool) whether `body` returned or threw.
+    public func serving<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            let value = try await body()
+            await stopWithoutBlocking()
+            return value
+        } catch {
+            await stopWithoutBlocking()
+            throw error
+        }
+    }
+
     private func takeServer() -> HTTPServer? {
         server.withLock { current -> HTTPServer? in
             defer { current = nil }; return current

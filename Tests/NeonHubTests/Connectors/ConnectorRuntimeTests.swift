@@ -20,9 +20,7 @@ import Testing
             to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         try definition.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)
         let catalog = try ConnectorCatalog.load(directory: folder)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
-        let client = OutboundClient(configuration: configuration, logger: Logger(label: "test"))
+        let client = OutboundClient.quickRetries(label: "test")
         return ConnectorRuntime(catalog: catalog, client: client, appSettings: appSettings, baseURLOverrides: ["acme": fake.baseURL + "/v2"])
     }
 

@@ -14,23 +14,15 @@ import Testing
 @Suite struct DiscordRuntimeTests {
     static func runtime(_ fake: DiscordFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "discord")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "discord"),
             baseURLOverrides: ["discord": fake.baseURL + "/api/v10"])
     }
 
     /// Runs `body` with a started fake and a runtime pointed at it.
     func withDiscord(_ fake: DiscordFake = DiscordFake(), _ body: (DiscordFake, ConnectorRuntime) async throws -> Void) async throws {
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake)) }
     }
 
     static func items(_ output: JSONValue) -> [JSONValue] {

@@ -15,10 +15,8 @@ import Testing
 
     static func runtime(_ fake: MetaGraphFake, maxPolls: Int = 4) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "meta")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "meta"),
             baseURLOverrides: ["meta": fake.apiBaseURL],
             flows: ConnectorFlowRegistry([InstagramPublishFlow(maxPolls: maxPolls, pollInterval: interval)]))
     }

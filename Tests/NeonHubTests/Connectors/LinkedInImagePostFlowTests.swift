@@ -17,10 +17,8 @@ import Testing
 
     static func runtime(_ fake: LinkedInFake, maxImageBytes: Int = 1 << 20, allowPrivateMediaHosts: Bool = true) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "linkedin")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "linkedin"),
             baseURLOverrides: ["linkedin": fake.baseURL],
             flows: ConnectorFlowRegistry([LinkedInImagePostFlow(maxImageBytes: maxImageBytes)]),
             allowPrivateMediaHosts: allowPrivateMediaHosts)
@@ -37,13 +35,7 @@ import Testing
         media.on("GET", "/media/photo", reply: FakeProviderServer.Reply(status: 200, headers: ["Content-Type": contentType], body: image))
         try media.start()
         defer { media.stop() }
-        do {
-            try await body(fake, media)
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, media) }
     }
 
     static func createImage(_ runtime: ConnectorRuntime, _ input: [String: JSONValue], token: String) async throws -> ConnectorResult {

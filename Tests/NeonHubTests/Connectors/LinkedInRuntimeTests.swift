@@ -12,10 +12,8 @@ import Testing
 @Suite struct LinkedInRuntimeTests {
     static func runtime(_ fake: LinkedInFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "linkedin")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "linkedin"),
             baseURLOverrides: ["linkedin": fake.baseURL])
     }
 
@@ -30,13 +28,7 @@ import Testing
     func withLinkedIn(_ body: (LinkedInFake, ConnectorRuntime) async throws -> Void) async throws {
         let fake = LinkedInFake(organizations: Self.organizations)
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake)) }
     }
 
     static func items(_ output: JSONValue) -> [JSONValue] {

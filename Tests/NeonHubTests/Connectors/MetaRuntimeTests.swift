@@ -10,10 +10,8 @@ import Testing
 @Suite struct MetaRuntimeTests {
     static func runtime(_ fake: MetaGraphFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "meta")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "meta"),
             baseURLOverrides: ["meta": fake.apiBaseURL])
     }
 

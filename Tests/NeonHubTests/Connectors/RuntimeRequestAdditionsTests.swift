@@ -18,11 +18,9 @@ import Testing
             at: ConnectorCatalogTests.directory.appendingPathComponent(ConnectorCatalog.schemaFileName),
             to: folder.appendingPathComponent(ConnectorCatalog.schemaFileName))
         try definition.write(to: folder.appendingPathComponent("acme.json"), atomically: true, encoding: .utf8)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
             catalog: try ConnectorCatalog.load(directory: folder),
-            client: OutboundClient(configuration: configuration, logger: Logger(label: "test")),
+            client: OutboundClient.quickRetries(label: "test"),
             baseURLOverrides: ["acme": fake.baseURL], publicURL: publicURL)
     }
 

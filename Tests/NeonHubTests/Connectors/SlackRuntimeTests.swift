@@ -14,23 +14,15 @@ import Testing
 @Suite struct SlackRuntimeTests {
     static func runtime(_ fake: SlackFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "slack")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "slack"),
             baseURLOverrides: ["slack": fake.baseURL + "/api"])
     }
 
     /// Runs `body` with a started fake and a runtime pointed at it.
     func withSlack(_ fake: SlackFake = SlackFake(), _ body: (SlackFake, ConnectorRuntime) async throws -> Void) async throws {
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake)) }
     }
 
     static func items(_ output: JSONValue) -> [JSONValue] {

@@ -18,15 +18,13 @@ import Testing
     /// A runtime pointed at `fake`, with the flow's pauses shortened for tests.
     static func runtime(_ fake: SnowflakeFake, maxWait: Duration = .seconds(120)) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         let flows = ConnectorFlowRegistry([
             SnowflakeStatementFlow(
                 firstPause: .milliseconds(10), maxPause: .milliseconds(40), maxWait: maxWait,
                 grace: .milliseconds(10))
         ])
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "snowflake")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "snowflake"),
             baseURLOverrides: ["snowflake": fake.baseURL], flows: flows)
     }
 
@@ -38,13 +36,7 @@ import Testing
         await OpenSSLCommand.warmTestKeys()
         let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": Self.keys.registered.publicKey])
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake, maxWait: maxWait))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake, maxWait: maxWait)) }
     }
 
     static func execute(

@@ -11,10 +11,8 @@ import Testing
 @Suite struct StripeRuntimeTests {
     static func runtime(_ fake: StripeFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "stripe")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "stripe"),
             baseURLOverrides: ["stripe": fake.baseURL])
     }
 
@@ -22,13 +20,7 @@ import Testing
     func withStripe(_ body: (StripeFake, ConnectorRuntime) async throws -> Void) async throws {
         let fake = StripeFake()
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake)) }
     }
 
     static let key = ConnectorCredentialsValue.token(StripeFake.secretKey)

@@ -13,10 +13,8 @@ import Testing
 
     static func runtime(_ fake: TwilioFake, publicURL: String? = TwilioRuntimeTests.publicURL) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "twilio")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "twilio"),
             baseURLOverrides: ["twilio": fake.apiBaseURL], publicURL: publicURL)
     }
 
@@ -24,13 +22,7 @@ import Testing
     func withTwilio(publicURL: String? = TwilioRuntimeTests.publicURL, _ body: (TwilioFake, ConnectorRuntime) async throws -> Void) async throws {
         let fake = TwilioFake()
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake, publicURL: publicURL))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake, publicURL: publicURL)) }
     }
 
     static let variables = ["accountSid": TwilioFake.accountSid]

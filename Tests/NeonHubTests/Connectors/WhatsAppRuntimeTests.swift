@@ -12,23 +12,15 @@ import Testing
 @Suite struct WhatsAppRuntimeTests {
     static func runtime(_ fake: WhatsAppCloudFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        var configuration = OutboundConfiguration()
-        configuration.retry.backoff = Backoff(base: .milliseconds(5), maximum: .milliseconds(20))
         return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient(configuration: configuration, logger: Logger(label: "whatsapp")),
+            catalog: catalog, client: OutboundClient.quickRetries(label: "whatsapp"),
             baseURLOverrides: ["whatsapp": fake.apiBaseURL])
     }
 
     func withWhatsApp(_ body: (WhatsAppCloudFake, ConnectorRuntime) async throws -> Void) async throws {
         let fake = WhatsAppCloudFake()
         try fake.start()
-        do {
-            try await body(fake, try Self.runtime(fake))
-            await fake.server.stopWithoutBlocking()
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.server.serving { try await body(fake, try Self.runtime(fake)) }
     }
 
     static let customer = "16505551234"
