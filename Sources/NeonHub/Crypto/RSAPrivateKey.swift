@@ -21,7 +21,7 @@ public final class RSAPrivateKey: @unchecked Sendable {
 
         public var description: String {
             switch self {
-            case .notAPrivateKey: "not a PEM private key (expected -----BEGIN PRIVATE KEY-----, PKCS#8)"
+            case .notAPrivateKey: "not a PEM private key (expected an unencrypted PKCS#8 PEM, as openssl pkcs8 -topk8 -nocrypt writes it)"
             case .encrypted: "an encrypted private key; decrypt it first (openssl pkcs8 -topk8 -nocrypt)"
             case .notRSA: "not an RSA key"
             case .tooShort(let bits): "an RSA key of \(bits) bits; at least 2048 are needed"
