@@ -22,12 +22,28 @@ public enum ProcessRunner {
     }
 
     /// Runs `executable` with `arguments` in `currentDirectory` (nil: this process's), with
-    /// `input` on its standard input (nil: /dev/null), and waits for it. Blocking.
-    public static func run(_ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, input: Data? = nil) throws -> Output {
+    /// `environment` (nil: this process's), with `input` on its standard input (nil: /dev/null),
+    /// and waits for it. Blocking.
+    public static func run(
+        _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil,
+        input: Data? = nil
+    ) throws -> Output {
+        let child = try spawn(executable, arguments, currentDirectory: currentDirectory, environment: environment, input: input)
+        let status = try child.waitUntilExit()
+        return Output(status: status, standardOutputData: child.standardOutputData, standardErrorData: child.standardErrorData)
+    }
+
+    /// Starts `executable` with `arguments` and returns without waiting: the child's output
+    /// collects in files the returned value reads. Same parameters as `run`.
+    public static func spawn(
+        _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil,
+        input: Data? = nil
+    ) throws -> SpawnedProcess {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("neonhub-process-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: scratch) }
+        var spawned = false
+        defer { if !spawned { try? FileManager.default.removeItem(at: scratch) } }
         let outPath = scratch.appendingPathComponent("stdout").path
         let errPath = scratch.appendingPathComponent("stderr").path
         var inPath = "/dev/null"
@@ -58,29 +74,41 @@ public enum ProcessRunner {
             _ = changeDirectory(&actions, currentDirectory.path)
         }
 
+        // The child starts with every signal at its default action and none blocked: this
+        // process ignores SIGTERM and SIGPIPE (its handlers run from dispatch sources), and
+        // ignored dispositions and the signal mask would otherwise pass through exec.
+        var attributes = posix_spawnattr_t()
+        guard posix_spawnattr_init(&attributes) == 0 else {
+            throw EmbeddedClusterError("could not prepare to run \(executable.path)")
+        }
+        defer { posix_spawnattr_destroy(&attributes) }
+        var allSignals = sigset_t(), noSignals = sigset_t()
+        sigfillset(&allSignals)
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable.path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        let envp: [UnsafeMutablePointer<CChar>?]? = environment.map { variables in
+            variables.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        }
+        defer { for pointer in envp ?? [] { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable.path, &actions, nil, argv, environ)
-        guard spawned == 0 else {
-            throw EmbeddedClusterError("could not run \(executable.path): \(String(cString: strerror(spawned)))")
+        let result =
+            envp.map { posix_spawn(&pid, executable.path, &actions, &attributes, argv, $0) }
+            ?? posix_spawn(&pid, executable.path, &actions, &attributes, argv, environ)
+        guard result == 0 else {
+            throw EmbeddedClusterError("could not run \(executable.path): \(String(cString: strerror(result)))")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else {
-                throw EmbeddedClusterError("could not wait for \(executable.path): \(String(cString: strerror(errno)))")
-            }
-        }
-        // WIFEXITED / WEXITSTATUS, spelled out (the C macros are not imported).
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let standardOutput = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
-        let standardError = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
-        return Output(status: exitStatus, standardOutputData: standardOutput, standardErrorData: standardError)
+        spawned = true
+        return SpawnedProcess(processIdentifier: pid, executable: executable.path, scratch: scratch, outPath: outPath, errPath: errPath)
     }
 
     /// The process's open descriptors (fallback when `addclosefrom_np` is missing).
     private static func openDescriptors() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { Int32($0) }
+        OpenDescriptors.list()
     }
 }
 

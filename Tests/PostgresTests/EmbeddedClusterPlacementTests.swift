@@ -142,16 +142,12 @@ import Testing
     }
 
     /// A `sleep` running as the user the cluster runs as (`postgres` when we are root).
-    static func processOfTheClusterUser() throws -> Process {
-        let process = Process()
-        if isRoot {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=postgres", "--regid=postgres", "--clear-groups", "/bin/sleep", "60"]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/bin/sleep")
-            process.arguments = ["60"]
-        }
-        try process.run()
+    static func processOfTheClusterUser() throws -> SpawnedProcess {
+        let process =
+            isRoot
+            ? try ProcessRunner.spawn(
+                URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=postgres", "--regid=postgres", "--clear-groups", "/bin/sleep", "60"])
+            : try ProcessRunner.spawn(URL(fileURLWithPath: "/bin/sleep"), ["60"])
         Thread.sleep(forTimeInterval: 0.1)  // exec'd as the user
         return process
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 
 /// The standard `process_*` metrics, read from `/proc/self` at scrape time.
 enum ProcessMetrics {
@@ -26,9 +27,8 @@ enum ProcessMetrics {
                 }
             }
         }
-        if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-            metric("process_open_fds", "gauge", "Number of open file descriptors.", Double(fds.count))
-        }
+        let fds = OpenDescriptors.count
+        if fds > 0 { metric("process_open_fds", "gauge", "Number of open file descriptors.", Double(fds)) }
         var limit = rlimit()
         if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
             metric("process_max_fds", "gauge", "Maximum number of open file descriptors.", Double(limit.rlim_cur))

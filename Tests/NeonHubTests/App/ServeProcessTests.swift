@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Synchronization
 import Testing
 
@@ -20,32 +21,23 @@ import Testing
     /// The repository's connector catalog.
     static let connectors = migrations.deletingLastPathComponent().appendingPathComponent("configs/connectors")
 
-    /// A running `neonhub` process whose standard error is collected as it arrives.
+    /// A running `neonhub` process (spawned with `ProcessRunner`, not Foundation's `Process`,
+    /// whose `run` is not safe while other tests launch commands); its standard error collects
+    /// in a file read as it grows.
     final class ServerProcess: Sendable {
-        let process: Process
-        private let errors = TextBuffer()
+        let process: SpawnedProcess
 
         init(arguments: [String] = ["serve"], environment env: [String: String], directory: URL? = nil) throws {
-            process = Process()
-            process.executableURL = ServeProcessTests.binary
-            process.arguments = arguments
-            if let directory { process.currentDirectoryURL = directory }
             var environment = ProcessInfo.processInfo.environment
             environment.removeValue(forKey: "DATABASE_URL")
             environment["LOG_FORMAT"] = "json"
             for (k, v) in env { environment[k] = v }
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardError = pipe
-            process.standardOutput = FileHandle.nullDevice
-            pipe.fileHandleForReading.readabilityHandler = { [errors] handle in
-                errors.append(handle.availableData)
-            }
-            try process.run()
+            process = try ProcessRunner.spawn(
+                ServeProcessTests.binary, arguments, currentDirectory: directory, environment: environment)
         }
 
         /// Everything written to standard error so far.
-        var standardError: String { errors.text }
+        var standardError: String { process.standardError }
 
         /// The port from the `listening` log line, once the server has bound it.
         func waitForPort(seconds: Double = 60) -> Int? {
@@ -61,14 +53,10 @@ import Testing
             return nil
         }
 
-        func terminate() { if process.isRunning { process.terminate() } }
-    }
+        /// Exit status once the process ends (blocking).
+        func waitUntilExit() throws -> Int32 { try process.waitUntilExit() }
 
-    /// Text appended from a pipe's reader thread and read from the test.
-    final class TextBuffer: Sendable {
-        private let storage = Mutex("")
-        func append(_ data: Data) { storage.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        var text: String { storage.withLock { $0 } }
+        func terminate() { process.terminate() }
     }
 
     static func health(port: Int) -> String? {
@@ -77,8 +65,7 @@ import Testing
 
     @Test func invalidConfigurationStopsStartUpWithOneLinePerProblem() throws {
         let server = try ServerProcess(environment: ["PORT": "x", "LOG_FORMAT": "xml"])
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 78)
+        #expect(try server.waitUntilExit() == 78)
         Thread.sleep(forTimeInterval: 0.1)
         #expect(server.standardError.split(separator: "\n").filter { $0.hasPrefix("config error: ") }.count == 2)
     }
@@ -93,8 +80,7 @@ import Testing
         try meta.replacingOccurrences(of: #""availability": "stable""#, with: #""availability": "beta""#)
             .write(to: folder.appendingPathComponent("meta.json"), atomically: true, encoding: .utf8)
         let server = try ServerProcess(environment: ["CONNECTORS_DIR": folder.path, "PORT": "0", "DATABASE_URL": "host=/nonexistent"])
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 1)
+        #expect(try server.waitUntilExit() == 1)
         Thread.sleep(forTimeInterval: 0.1)
         #expect(server.standardError.contains("invalid connector definition: \(folder.lastPathComponent)/meta.json: $.availability: must be one of"))
     }
@@ -111,8 +97,7 @@ import Testing
         #expect(Self.health(port: port)?.contains("\"database\":\"ok\"") == true)
         let started = Date()
         kill(server.process.processIdentifier, SIGTERM)
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+        #expect(try server.waitUntilExit() == 0)
         #expect(Date().timeIntervalSince(started) < 3)
     }
 
@@ -128,7 +113,7 @@ import Testing
         defer {
             // `neonhub db reset` removes the relocated cluster and the pointer.
             let reset = try? ServerProcess(arguments: ["db", "reset", "--yes"], environment: [:], directory: project)
-            reset?.process.waitUntilExit()
+            _ = try? reset?.waitUntilExit()
         }
 
         let server = try ServerProcess(
@@ -145,8 +130,7 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: pidFile))
 
         kill(server.process.processIdentifier, SIGTERM)
-        server.process.waitUntilExit()
-        #expect(server.process.terminationStatus == 0)
+        #expect(try server.waitUntilExit() == 0)
         #expect(!FileManager.default.fileExists(atPath: pidFile), "the cluster is stopped on exit")
     }
 }

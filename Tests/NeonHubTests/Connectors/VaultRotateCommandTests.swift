@@ -13,21 +13,11 @@ import Testing
     /// Runs the `neonhub` binary to completion; standard output and error are collected.
     static func neonhub(_ arguments: [String], environment env: [String: String]) async throws -> (status: Int32, out: String, err: String) {
         try await blocking {
-            let process = Process()
-            process.executableURL = ServeProcessTests.binary
-            process.arguments = arguments
             var environment = ProcessInfo.processInfo.environment
             for name in ["DATABASE_URL", "TOKEN_VAULT_KEY", "TOKEN_VAULT_PREVIOUS_KEYS"] { environment.removeValue(forKey: name) }
             for (k, v) in env { environment[k] = v }
-            process.environment = environment
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let output = out.fileHandleForReading.readDataToEndOfFile()
-            let errors = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+            let result = try ProcessRunner.run(ServeProcessTests.binary, arguments, environment: environment)
+            return (result.status, result.standardOutput, result.standardError)
         }
     }
 

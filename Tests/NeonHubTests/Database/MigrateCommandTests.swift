@@ -18,24 +18,12 @@ import Testing
 
     /// Runs `neonhub <arguments>` with `DATABASE_URL` and `MIGRATIONS_DIR` set.
     static func run(_ arguments: [String], database: String, migrations: URL) throws -> Outcome {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = database
         environment["MIGRATIONS_DIR"] = migrations.path
         environment["LOG_FORMAT"] = "json"
-        process.environment = environment
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
-            errors: String(decoding: errors, as: UTF8.self))
+        let result = try ProcessRunner.run(binary, arguments, environment: environment)
+        return Outcome(status: result.status, output: result.standardOutput, errors: result.standardError)
     }
 
     @Test func validateFailsOnPendingAndDriftAndPassesWhenClean() async throws {
