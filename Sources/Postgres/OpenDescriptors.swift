@@ -13,11 +13,14 @@ public enum OpenDescriptors {
         guard let directory = opendir("/proc/self/fd") else { return [] }
         defer { closedir(directory) }
         let own = dirfd(directory)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
         var numbers: [Int32] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // The name is read in place, up to its terminating zero. Loading `d_name` as a
+            // value would copy all 256 bytes of the declared array, past the end of a short
+            // record; at the end of the stream's buffer that read can cross into an unmapped
+            // page (CI's test process died of SIGSEGV in exactly that copy).
+            let name = String(cString: UnsafeRawPointer(entry).advanced(by: nameOffset).assumingMemoryBound(to: CChar.self))
             if let number = Int32(name), number != own { numbers.append(number) }
         }
         return numbers

@@ -56,6 +56,20 @@ import Testing
         #expect(descriptors.allSatisfy { $0 <= 3 })  // 0–2 and the one `ls` reads the folder with
     }
 
+    @Test func theListingNamesEveryOpenDescriptorWhenThousandsAreOpen() throws {
+        var extra: [Int32] = []
+        defer { for descriptor in extra { close(descriptor) } }
+        for _ in 0..<1_200 {
+            let descriptor = dup(2)
+            guard descriptor >= 0 else { break }
+            extra.append(descriptor)
+        }
+        try #require(extra.count > 500)  // four-digit names even under a 1,024 soft limit
+        let listed = Set(OpenDescriptors.list())
+        #expect(extra.allSatisfy(listed.contains))
+        #expect([0, 1, 2].allSatisfy(listed.contains))
+    }
+
     @Test func manyThreadsRunCommandsAtOnce() async throws {
         let statuses = try await withThrowingTaskGroup(of: Int32.self) { group in
             for index in 0..<16 {
