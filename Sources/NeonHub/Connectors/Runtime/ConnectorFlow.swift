@@ -40,6 +40,8 @@ public struct ConnectorFlowRegistry: Sendable {
         GmailSendFlow(),
         GmailDraftFlow(),
         SnowflakeStatementFlow(),
+        TikTokVideoPublishFlow(mode: .directPost),
+        TikTokVideoPublishFlow(mode: .inbox),
     ])
 }
 
