@@ -108,11 +108,14 @@ import Testing
             let (token, _) = fake.issueTokens()
             func initPost(_ post: [String: Any], _ source: [String: Any]) async throws -> HTTPTestClient.Reply {
                 try await client.request(
-                    "POST", "/v2/post/publish/video/init/", headers: Self.json(token), body: try Self.body(["post_info": post, "source_info": source]))
+                    "POST", "/v2/post/publish/video/init/", headers: Self.json(token),
+                    body: try Self.body(["post_info": post, "source_info": source]))
             }
-            let mismatch = try await initPost(["privacy_level": "FOLLOWER_OF_CREATOR"], ["source": "PULL_FROM_URL", "video_url": "https://www.example.com/media/a.mp4"])
+            let mismatch = try await initPost(
+                ["privacy_level": "FOLLOWER_OF_CREATOR"], ["source": "PULL_FROM_URL", "video_url": "https://www.example.com/media/a.mp4"])
             #expect(try Self.errorCode(mismatch) == "privacy_level_option_mismatch")
-            let unverified = try await initPost(["privacy_level": "SELF_ONLY"], ["source": "PULL_FROM_URL", "video_url": "https://elsewhere.example/a.mp4"])
+            let unverified = try await initPost(
+                ["privacy_level": "SELF_ONLY"], ["source": "PULL_FROM_URL", "video_url": "https://elsewhere.example/a.mp4"])
             #expect(unverified.status == 403)
             #expect(try Self.errorCode(unverified) == "url_ownership_unverified")
             let missing = try await initPost([:], ["source": "PULL_FROM_URL", "video_url": "https://www.example.com/media/a.mp4"])

@@ -139,7 +139,10 @@ import Testing
                 let result = try #require(resultData(envelope))
                 #expect(result["status"] as? String == "succeeded", "\(envelope)")
                 let runID = try #require((result["runId"] as? String).flatMap(UUID.init(uuidString:)))
-                #expect((result["output"] as? [String: Any])?["privacyLevelOptions"] as? [String] == ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"])
+                #expect(
+                    (result["output"] as? [String: Any])?["privacyLevelOptions"] as? [String] == [
+                        "PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY",
+                    ])
                 let query = try #require(fake.server.requests("POST", "/v2/post/publish/creator_info/query/").last)
                 #expect(query.header("Authorization")?.hasPrefix("Bearer act.fake") == true)
                 let pool = try #require(server.database?.pool)
@@ -153,7 +156,8 @@ import Testing
                 #expect(try tools.first?.decode("connector", as: String.self) == "tiktok")
                 #expect(try tools.first?.decode("action", as: String.self) == "creator.info")
                 #expect(try tools.first?.decode("output", as: String.self).contains("SELF_ONLY") == true)
-                let leaked = try await pool.query("SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND output::text LIKE '%act.fake%'")
+                let leaked = try await pool.query(
+                    "SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND output::text LIKE '%act.fake%'")
                 #expect(try leaked.first?.decode("n", as: Int.self) == 0)
             }
         }

@@ -50,7 +50,8 @@ import Testing
             #expect(info.queryItems["fields"]?.first?.split(separator: ",").contains("open_id") == true)
 
             let creator = try await runtime.execute(Self.call("creator.info")) { _ in .token(token) }
-            #expect(creator.output["privacyLevelOptions"] == .array(["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"].map(JSONValue.string)))
+            #expect(
+                creator.output["privacyLevelOptions"] == .array(["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"].map(JSONValue.string)))
             let query = try #require(fake.requests.last)
             #expect(query.method == "POST" && query.path == "/v2/post/publish/creator_info/query/")
             #expect(query.header("Content-Type") == "application/json; charset=UTF-8")
@@ -90,13 +91,15 @@ import Testing
             let publishID = try #require(JSONPath.text(result.output["publishId"]))
             #expect(result.output["id"] == .string(publishID))
             #expect(publishID.hasPrefix("v_pub_file~"))
-            #expect(fake.requests.map(\.path) == [
-                "/v2/post/publish/creator_info/query/", "/v2/post/publish/video/init/", "/v2/post/publish/status/fetch/",
-                "/v2/post/publish/status/fetch/",
-            ])
+            #expect(
+                fake.requests.map(\.path) == [
+                    "/v2/post/publish/creator_info/query/", "/v2/post/publish/video/init/", "/v2/post/publish/status/fetch/",
+                    "/v2/post/publish/status/fetch/",
+                ])
             let sent = try Self.json(fake.server.requests("POST", "/v2/post/publish/video/init/").first)
             #expect(
-                sent["source_info"] == .object(["source": .string("PULL_FROM_URL"), "video_url": .string("https://www.example.com/media/spring.mp4")]))
+                sent["source_info"]
+                    == .object(["source": .string("PULL_FROM_URL"), "video_url": .string("https://www.example.com/media/spring.mp4")]))
             // The creator turned stitching off: it is sent disabled whatever the input said.
             #expect(
                 sent["post_info"]
@@ -254,7 +257,10 @@ import Testing
                 _ = try await runtime.execute(
                     Self.call(
                         "photo.publish",
-                        ["privacyLevel": .string("SELF_ONLY"), "photoUrls": .array([.string("https://www.example.com/media/a.jpg")]), "photoCoverIndex": .number(3)])
+                        [
+                            "privacyLevel": .string("SELF_ONLY"), "photoUrls": .array([.string("https://www.example.com/media/a.jpg")]),
+                            "photoCoverIndex": .number(3),
+                        ])
                 ) { _ in .token(token) }
             }
             #expect(invalid?.code == .providerRejected)

@@ -121,7 +121,7 @@ public final class TikTokFake: Sendable {
     }
 
     /// The server underneath: every request is recorded there.
-    public let server = FakeProviderServer()
+    public let server = FakeProviderServer(maxBodyBytes: 72 * 1_048_576)
     /// The app.
     public let app: FakeOAuthApp
     /// URL prefixes verified for PULL_FROM_URL.
@@ -304,7 +304,8 @@ public final class TikTokFake: Sendable {
                 return (access, old)
             }
             guard let minted else { return oauthError("invalid_grant", "Refresh token is invalid or expired.") }
-            return tokenReply(access: minted.access, refresh: minted.refresh, scopes: ["user.info.basic", "video.publish", "video.upload", "video.list"])
+            return tokenReply(
+                access: minted.access, refresh: minted.refresh, scopes: ["user.info.basic", "video.publish", "video.upload", "video.list"])
         default:
             return oauthError("unsupported_grant_type", "The grant type is not supported.")
         }

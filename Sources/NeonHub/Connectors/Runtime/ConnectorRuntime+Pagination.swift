@@ -31,7 +31,11 @@ extension ConnectorRuntime {
                 return nil
             }
             // A numeric cursor keeps its type: sent back in a JSON body it stays a number (TikTok's int64).
-            if case .number(let value)? = JSONPath.value(at: path, in: body) { page["cursor"] = .number(value) } else { page["cursor"] = .string(cursor) }
+            if case .number(let value)? = JSONPath.value(at: path, in: body) {
+                page["cursor"] = .number(value)
+            } else {
+                page["cursor"] = .string(cursor)
+            }
             scope["page"] = .object(page)
             return Advance(url: nil)
         case "graphql":

@@ -134,7 +134,8 @@ public struct TikTokVideoPublishFlow: ConnectorFlow {
         }
         guard let upload else { return publishID }
         guard let uploadURL = JSONPath.text(started["uploadUrl"]), !uploadURL.isEmpty else {
-            throw ConnectorError(.providerUnavailable, "TikTok answered the FILE_UPLOAD init without an upload_url", details: ["publishId: \(publishID)"])
+            throw ConnectorError(
+                .providerUnavailable, "TikTok answered the FILE_UPLOAD init without an upload_url", details: ["publishId: \(publishID)"])
         }
         let base = upload.data.startIndex
         for range in upload.plan.ranges {
