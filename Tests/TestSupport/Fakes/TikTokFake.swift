@@ -113,6 +113,7 @@ public final class TikTokFake: Sendable {
         var processingPolls = 1
         var privacyLevelOptions = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
         var rotatesRefreshTokens = true
+        var frozenNow: Date?
         var sequence = 0
         var videos: [(id: String, title: String, createTime: Int)] = [
             ("7340000000000000001", "Spring drop #coffee", 1_772_380_000), ("7330000000000000002", "Latte art in 10s", 1_771_000_000),
@@ -193,6 +194,10 @@ public final class TikTokFake: Sendable {
     /// The requests per minute `path` takes per token.
     public func setLimit(path: String, perMinute: Int) { state.withLock { $0.limits[path] = perMinute } }
 
+    /// Stops the rate-limit windows' clock now (false: the wall clock again), so a test counts
+    /// requests in one window however slowly a loaded machine sends them.
+    public func freezeClock(_ frozen: Bool = true) { state.withLock { $0.frozenNow = frozen ? Date() : nil } }
+
     /// The creator's privacy_level_options.
     public func setPrivacyLevelOptions(_ options: [String]) { state.withLock { $0.privacyLevelOptions = options } }
 
@@ -260,7 +265,7 @@ public final class TikTokFake: Sendable {
     /// One-minute sliding window per endpoint and token.
     private func limited(path: String, token: String) -> Bool {
         state.withLock { state in
-            let now = Date(), key = token + " " + path
+            let now = state.frozenNow ?? Date(), key = token + " " + path
             let recent = (state.calls[key] ?? []).filter { now.timeIntervalSince($0) < 60 }
             guard recent.count < state.limits[path, default: 600] else {
                 state.calls[key] = recent
