@@ -27,6 +27,7 @@ import Testing
                 $0.connectorFlows = ConnectorFlowRegistry([
                     TikTokVideoPublishFlow(mode: .directPost, pollsPerRun: 2, pollInterval: .milliseconds(5), resumeAfter: .milliseconds(200)),
                     TikTokVideoPublishFlow(mode: .inbox, pollsPerRun: 2, pollInterval: .milliseconds(5), resumeAfter: .milliseconds(200)),
+                    TikTokVideoPublishFlow(mode: .photo, pollsPerRun: 2, pollInterval: .milliseconds(5), resumeAfter: .milliseconds(200)),
                 ])
             }
         ) { server, client in

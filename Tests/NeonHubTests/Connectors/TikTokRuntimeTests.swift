@@ -14,6 +14,7 @@ import Testing
         ConnectorFlowRegistry([
             TikTokVideoPublishFlow(mode: .directPost, chunkSize: chunkSize, pollsPerRun: polls, pollInterval: .milliseconds(5)),
             TikTokVideoPublishFlow(mode: .inbox, chunkSize: chunkSize, pollsPerRun: polls, pollInterval: .milliseconds(5)),
+            TikTokVideoPublishFlow(mode: .photo, pollsPerRun: polls, pollInterval: .milliseconds(5)),
         ])
     }
 
@@ -175,6 +176,16 @@ import Testing
             #expect(error?.providerCode == "privacy_level_option_mismatch")
             #expect(error?.message.contains("FOLLOWER_OF_CREATOR") == true)
             #expect(fake.requests.map(\.path) == ["/v2/post/publish/creator_info/query/"], "nothing was initialized")
+            // The same check before a photo post.
+            let photo = await #expect(throws: ConnectorError.self) {
+                _ = try await runtime.execute(
+                    Self.call(
+                        "photo.publish",
+                        ["privacyLevel": .string("PUBLIC_TO_EVERYONE"), "photoUrls": .array([.string("https://www.example.com/media/1.jpg")])])
+                ) { _ in .token(token) }
+            }
+            #expect(photo?.code == .invalidInput)
+            #expect(fake.server.requests("POST", "/v2/post/publish/content/init/").isEmpty)
         }
     }
 
@@ -221,7 +232,7 @@ import Testing
             let capped = await #expect(throws: ConnectorError.self) {
                 _ = try await runtime.execute(
                     Self.call(
-                        "photo.publish",
+                        "photo.init",
                         ["privacyLevel": .string("SELF_ONLY"), "photoUrls": .array([.string("https://www.example.com/media/a.jpg")])])
                 ) { _ in .token(token) }
             }
@@ -291,6 +302,8 @@ import Testing
                     ])
             ) { _ in .token(token) }
             #expect(JSONPath.text(result.output["publishId"])?.hasPrefix("p_pub_url~") == true)
+            #expect(result.output["status"] == .string("PUBLISH_COMPLETE"))
+            #expect(fake.requests.first?.path == "/v2/post/publish/creator_info/query/", "the creator's options are read first")
             let sent = try Self.json(fake.server.requests("POST", "/v2/post/publish/content/init/").first)
             #expect(sent["media_type"] == .string("PHOTO"))
             #expect(sent["post_mode"] == .string("DIRECT_POST"))

@@ -42,6 +42,7 @@ public struct ConnectorFlowRegistry: Sendable {
         SnowflakeStatementFlow(),
         TikTokVideoPublishFlow(mode: .directPost),
         TikTokVideoPublishFlow(mode: .inbox),
+        TikTokVideoPublishFlow(mode: .photo),
     ])
 }
 

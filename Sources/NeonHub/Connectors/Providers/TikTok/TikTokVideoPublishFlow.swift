@@ -1,7 +1,8 @@
 import Foundation
 
-/// `tiktok.videoPublish` (direct post) and `tiktok.videoUpload` (upload to the creator's inbox):
-/// TikTok's Content Posting API as the connector's own actions.
+/// `tiktok.videoPublish` (direct post), `tiktok.videoUpload` (upload to the creator's inbox) and
+/// `tiktok.photoPublish` (photo post, `photo.init`; the same creator check for `DIRECT_POST` and
+/// the same polling): TikTok's Content Posting API as the connector's own actions.
 ///
 /// - Direct post (https://developers.tiktok.com/doc/content-posting-api-reference-direct-post):
 ///   `creator.info` first — the input's privacy level must be one of the creator's
@@ -23,8 +24,9 @@ import Foundation
 /// TikTok's spelling) are 64-bit integers that JSON numbers here (doubles) cannot carry exactly
 /// beyond 2^53, so they are reported as given in `postIds` and not used as the remote id.
 public struct TikTokVideoPublishFlow: ConnectorFlow {
-    /// Which of TikTok's two video flows.
-    public enum Mode: Sendable { case directPost, inbox }
+    /// Which of TikTok's publish flows: a video posted directly, a video sent to the inbox, or
+    /// a photo post (`photo.init`, https://developers.tiktok.com/doc/content-posting-api-reference-photo-post).
+    public enum Mode: Sendable { case directPost, inbox, photo }
 
     public let id: String
     /// Direct post or upload to the inbox.
@@ -50,7 +52,11 @@ public struct TikTokVideoPublishFlow: ConnectorFlow {
         pollInterval: Duration = .seconds(5), resumeAfter: Duration = .seconds(30), maxStatusChecks: Int = 60
     ) {
         self.mode = mode
-        self.id = mode == .directPost ? "tiktok.videoPublish" : "tiktok.videoUpload"
+        switch mode {
+        case .directPost: self.id = "tiktok.videoPublish"
+        case .inbox: self.id = "tiktok.videoUpload"
+        case .photo: self.id = "tiktok.photoPublish"
+        }
         self.chunkSize = chunkSize
         self.maxVideoBytes = maxVideoBytes
         self.pollsPerRun = max(1, pollsPerRun)
@@ -65,6 +71,8 @@ public struct TikTokVideoPublishFlow: ConnectorFlow {
         let publishID: String
         if let resumed = JSONPath.text(input["publishId"]), !resumed.isEmpty {
             publishID = resumed
+        } else if mode == .photo {
+            publishID = try await startPhoto(input, context: context)
         } else {
             publishID = try await start(input, context: context)
         }
@@ -146,6 +154,23 @@ public struct TikTokVideoPublishFlow: ConnectorFlow {
                     "uploadUrl": .string(uploadURL), "contentRange": .string(upload.plan.contentRange(range)),
                     "chunk": .string(chunk.base64EncodedString()),
                 ]))
+        }
+        return publishID
+    }
+
+    /// A photo post: the creator's options first for `DIRECT_POST`, then `photo.init` with the
+    /// input (the privacy level and interaction settings as checked).
+    private func startPhoto(_ input: JSONValue, context: ConnectorFlowContext) async throws -> String {
+        guard case .object(var step) = input else { throw ConnectorError(.invalidInput, "\(context.call.action): the input must be an object") }
+        step["publishId"] = nil
+        step["statusChecks"] = nil
+        if JSONPath.text(input["postMode"]) ?? "DIRECT_POST" == "DIRECT_POST" {
+            let info = try await postInfo(input, context: context)
+            step["disableComment"] = info["disable_comment"]
+        }
+        let started = try await context.perform("photo.init", input: .object(step))
+        guard let publishID = JSONPath.text(started["publishId"]), !publishID.isEmpty else {
+            throw ConnectorError(.providerUnavailable, "TikTok answered the photo init without a publish_id")
         }
         return publishID
     }
