@@ -120,8 +120,12 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
     private let state = Mutex(State())
     private let server = Mutex<HTTPServer?>(nil)
 
-    /// A fake with no routes; add them with `on`, then `start()`.
-    public init() {}
+    /// The largest request body accepted (nil: the server's default); upload fakes raise it.
+    private let maxBodyBytes: Int?
+
+    /// A fake with no routes; add them with `on`, then `start()`. `maxBodyBytes` raises the
+    /// server's body limit for providers that take large uploads (TikTok's 5–64 MB chunks).
+    public init(maxBodyBytes: Int? = nil) { self.maxBodyBytes = maxBodyBytes }
 
     /// Answers `method pattern` with `reply`, every time.
     public func on(_ method: String, _ pattern: String, reply: Reply) {
@@ -160,7 +164,9 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
 
     /// Starts listening on an ephemeral loopback port.
     public func start() throws {
-        let http = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1), handler: self)
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1)
+        if let maxBodyBytes { configuration.limits.maxBodyBytes = maxBodyBytes }
+        let http = HTTPServer(configuration: configuration, handler: self)
         try http.start()
         server.withLock { $0 = http }
     }

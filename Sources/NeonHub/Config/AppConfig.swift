@@ -23,6 +23,9 @@ public struct AppConfig: Sendable {
     /// How long one connector HTTP attempt may take (`CONNECTOR_TIMEOUT`, seconds, default 30);
     /// a write that times out has an unknown outcome (the queue reconciles it).
     public var connectorTimeout: Duration = .seconds(30)
+    /// The code behind `handler` actions (not from the environment: tests swap in flows with
+    /// short waits, such as TikTok's status polling).
+    public var connectorFlows: ConnectorFlowRegistry = .standard
     /// Queue workers inside `serve` (`WORKERS`, default 4; 0 = none: run `neonhub worker` instead).
     public var workers = 4
     /// Whether this process enqueues the recurring jobs (token refresh, health checks,

@@ -32,6 +32,9 @@ public struct ConnectorError: Error, CustomStringConvertible, Sendable {
         case providerUnavailable
         /// The provider did not answer in time; the outcome of a write is unknown.
         case providerTimeout
+        /// The provider accepted the work and is still processing it (TikTok's publish status):
+        /// nothing failed; ask again at `resumeAt`, from `checkpoint`, without redoing what was sent.
+        case providerPending
         /// A stored secret could not be decrypted (wrong or missing key, tampered row).
         case vaultUnreadable
         /// The token vault is not configured (`TOKEN_VAULT_KEY`).
@@ -54,6 +57,11 @@ public struct ConnectorError: Error, CustomStringConvertible, Sendable {
     public var resetAt: Date?
     /// For `providerRateLimited`: which limit was hit, as the provider names it (Discord `global`, `user`, `shared`).
     public var rateLimitScope: String?
+    /// For `providerPending`: when asking again makes sense.
+    public var resumeAt: Date?
+    /// For `providerPending`: input members that let the same action resume instead of
+    /// starting over (TikTok's `publish_id`); the queue merges them into the job's input.
+    public var checkpoint: [String: JSONValue]?
 
     /// Creates an error.
     public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, providerCode: String? = nil, details: [String] = []) {

@@ -56,6 +56,11 @@ struct ConnectorJobHandler: JobHandler {
                 return job.kind == .publish ? .unknown(failure) : .retry(failure)
             case .providerUnavailable:
                 return .retry(failure)
+            case .providerPending:
+                // Accepted and still processing at the provider: wait without holding a worker,
+                // keeping what lets the action resume (never redo an upload).
+                let until = error.resumeAt ?? Date().addingTimeInterval(60)
+                return .deferred(until: until, reason: "pending: \(error.message)", checkpoint: error.checkpoint)
             case .providerRateLimited:
                 // The provider's own reset wins; without one, the catalog's documented window
                 // (LinkedIn's daily quotas reset at midnight UTC); without that, a minute.

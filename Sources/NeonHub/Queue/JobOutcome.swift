@@ -12,9 +12,10 @@ public enum JobOutcome: Sendable {
     case unknown(JobFailure)
     /// Will not get better by retrying: straight to the dead-letter queue.
     case permanent(JobFailure)
-    /// Not attempted: waits until `until` (a quota window, a long `Retry-After`); not counted
-    /// as an attempt.
-    case deferred(until: Date, reason: String)
+    /// Not attempted: waits until `until` (a quota window, a long `Retry-After`), or started and
+    /// waiting for the provider to finish (`checkpoint`: members merged into the job's input so
+    /// the next run resumes instead of starting over); not counted as an attempt.
+    case deferred(until: Date, reason: String, checkpoint: [String: JSONValue]? = nil)
 }
 
 /// A failed attempt as stored: safe, redacted fields only.

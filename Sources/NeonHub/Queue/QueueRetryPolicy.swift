@@ -27,8 +27,9 @@ struct QueueRetryPolicy: Sendable {
             return .init(status: .succeeded, attemptOutcome: "succeeded", result: result, remoteID: remoteID, remoteURL: remoteURL)
         case .permanent(let failure):
             return .init(status: .dlq, attemptOutcome: "permanent", failure: failure, dlqReason: "permanent: \(failure.code)")
-        case .deferred(let until, let reason):
-            return .init(status: .queued, attemptOutcome: "deferred", runAfter: until, waitReason: reason, refundAttempt: true)
+        case .deferred(let until, let reason, let checkpoint):
+            return .init(
+                status: .queued, attemptOutcome: "deferred", runAfter: until, waitReason: reason, refundAttempt: true, checkpoint: checkpoint)
         case .unknown(let failure):
             if job.attempts >= job.maxAttempts {
                 return .init(status: .dlq, attemptOutcome: "unknown", failure: failure, dlqReason: "outcome_unknown")

@@ -225,6 +225,9 @@ public struct QueueStore: Sendable {
         var remoteURL: String?
         /// Deferred: the claim does not count as an attempt.
         var refundAttempt = false
+        /// Deferred while the provider processes: members merged into the job's `payload.input`
+        /// in the same statement, so the next run resumes (never redoes an upload).
+        var checkpoint: [String: JSONValue]? = nil
     }
 
     /// Applies `transition` to a claimed job if `worker` still holds its lease (false
@@ -269,12 +272,15 @@ public struct QueueStore: Sendable {
         let job = claim.job
         let final = t.status.isFinal
         let publishesDraft = t.status == .succeeded && job.draftID != nil
+        let checkpoint = t.checkpoint.map { JSONValue.object($0) }
         return """
             WITH job AS (
                 UPDATE publish_jobs
                 SET status = \(t.status.rawValue), locked_by = NULL, locked_until = NULL, updated_at = now(),
                     run_after = coalesce(\(t.runAfter)::timestamptz, run_after), wait_reason = \(t.waitReason),
                     attempts = attempts - \(t.refundAttempt ? 1 : 0),
+                    payload = CASE WHEN \(checkpoint)::jsonb IS NULL THEN payload
+                                   ELSE jsonb_set(payload, '{input}', coalesce(payload->'input', '{}'::jsonb) || \(checkpoint)::jsonb) END,
                     last_error = coalesce(\(t.failure?.json)::jsonb, last_error),
                     last_request = coalesce(\(t.failure?.request)::jsonb, last_request),
                     last_response = coalesce(\(t.failure?.response)::jsonb, last_response),

@@ -100,7 +100,7 @@ enum RPCErrorMapper {
         case .providerRateLimited: .tooManyRequests
         case .providerRejected: .unprocessableContent
         case .providerUnavailable: .badGateway
-        case .providerTimeout: .gatewayTimeout
+        case .providerTimeout, .providerPending: .gatewayTimeout
         case .invalidDefinition: .internalServerError
         }
     }

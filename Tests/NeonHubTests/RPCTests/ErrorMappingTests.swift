@@ -30,7 +30,8 @@ import Testing
         .missingAppCredentials: (.preconditionFailed, 412), .providerAuth: (.preconditionFailed, 412),
         .vaultUnreadable: (.preconditionFailed, 412), .vaultNotConfigured: (.preconditionFailed, 412),
         .providerRateLimited: (.tooManyRequests, 429), .providerRejected: (.unprocessableContent, 422),
-        .providerUnavailable: (.badGateway, 502), .providerTimeout: (.gatewayTimeout, 504), .invalidDefinition: (.internalServerError, 500),
+        .providerUnavailable: (.badGateway, 502), .providerTimeout: (.gatewayTimeout, 504), .providerPending: (.gatewayTimeout, 504),
+        .invalidDefinition: (.internalServerError, 500),
     ]
     static let databaseTable: [DatabaseError.Code: (RPCErrorCode, Int)] = [.invalidCursor: (.badRequest, 400)]
     static let webhookTable: [WebhookError.Code: (RPCErrorCode, Int)] = [

@@ -119,6 +119,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var codePath: String?
         public var messagePath: String?
         public var okPath: String?
+        /// Where every answer carries a code at `codePath` (TikTok's `error.code`): the codes
+        /// that mean success. A 2xx body with any other code is an error.
+        public var successCodes: [String]?
         /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
         /// preferred over `Retry-After`, which providers round.
         public var retryAfterPath: String?

@@ -40,6 +40,9 @@ public struct ConnectorFlowRegistry: Sendable {
         GmailSendFlow(),
         GmailDraftFlow(),
         SnowflakeStatementFlow(),
+        TikTokVideoPublishFlow(mode: .directPost),
+        TikTokVideoPublishFlow(mode: .inbox),
+        TikTokVideoPublishFlow(mode: .photo),
     ])
 }
 

@@ -30,7 +30,12 @@ extension ConnectorRuntime {
             guard let path = pagination.cursorPath, let cursor = JSONPath.text(JSONPath.value(at: path, in: body)), !cursor.isEmpty else {
                 return nil
             }
-            page["cursor"] = .string(cursor)
+            // A numeric cursor keeps its type: sent back in a JSON body it stays a number (TikTok's int64).
+            if case .number(let value)? = JSONPath.value(at: path, in: body) {
+                page["cursor"] = .number(value)
+            } else {
+                page["cursor"] = .string(cursor)
+            }
             scope["page"] = .object(page)
             return Advance(url: nil)
         case "graphql":

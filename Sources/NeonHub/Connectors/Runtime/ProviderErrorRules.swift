@@ -20,10 +20,12 @@ struct ProviderErrorRules: Sendable {
         return (code, message)
     }
 
-    /// A 2xx body that is an error all the same (`ok: false`).
+    /// A 2xx body that is an error all the same (`ok: false`; a code other than the
+    /// `successCodes`, such as TikTok's `error.code` other than `ok`).
     func isErrorDespiteSuccess(_ body: JSONValue) -> Bool {
-        guard let okPath = rules?.okPath else { return false }
-        return JSONPath.value(at: okPath, in: body) == .bool(false)
+        if let okPath = rules?.okPath, JSONPath.value(at: okPath, in: body) == .bool(false) { return true }
+        if let success = rules?.successCodes, !success.isEmpty, let code = read(body).code { return !success.contains(code) }
+        return false
     }
 
     /// The class a provider code puts an error in, if the rules name it.
