@@ -73,7 +73,8 @@ import Testing
             #expect(fake.posts.map(\.title) == ["Hello"])
 
             let generic = try await client.request(
-                "POST", "/api/submit", headers: Self.form(token, agent: "NeonHub/1.0"), body: Data("api_type=json&sr=NeonHubDemo&kind=self&title=x".utf8))
+                "POST", "/api/submit", headers: Self.form(token, agent: "NeonHub/1.0"),
+                body: Data("api_type=json&sr=NeonHubDemo&kind=self&title=x".utf8))
             #expect(generic.status == 429)
             #expect(fake.posts.count == 1)
 

@@ -32,13 +32,15 @@ import Testing
                 return try await client.request("POST", "/2/oauth2/token", headers: headers, body: Data(form.utf8))
             }
             let redirect = XFake.defaultApp.redirectURI.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-            let noBasic = try await exchange("grant_type=authorization_code&code=\(code)&redirect_uri=\(redirect)&code_verifier=\(verifier)", auth: nil)
+            let noBasic = try await exchange(
+                "grant_type=authorization_code&code=\(code)&redirect_uri=\(redirect)&code_verifier=\(verifier)", auth: nil)
             #expect(noBasic.status == 401)
             #expect(try noBasic.json()["error"] as? String == "unauthorized_client")
             let wrongVerifier = try await exchange(
                 "grant_type=authorization_code&code=\(code)&redirect_uri=\(redirect)&code_verifier=\(String(repeating: "w", count: 43))", auth: basic)
             #expect(wrongVerifier.status == 400)
-            let good = try await exchange("grant_type=authorization_code&code=\(code)&redirect_uri=\(redirect)&code_verifier=\(verifier)", auth: basic)
+            let good = try await exchange(
+                "grant_type=authorization_code&code=\(code)&redirect_uri=\(redirect)&code_verifier=\(verifier)", auth: basic)
             #expect(good.status == 200)
             let tokens = try good.json()
             #expect(tokens["token_type"] as? String == "bearer")
@@ -47,7 +49,9 @@ import Testing
             let renewed = try await exchange("grant_type=refresh_token&refresh_token=\(refresh)", auth: basic)
             #expect(renewed.status == 200)
             #expect(try renewed.json()["refresh_token"] as? String != refresh)
-            #expect(try await exchange("grant_type=refresh_token&refresh_token=\(refresh)", auth: basic).status == 400, "a used refresh token stops working")
+            #expect(
+                try await exchange("grant_type=refresh_token&refresh_token=\(refresh)", auth: basic).status == 400,
+                "a used refresh token stops working")
         }
     }
 

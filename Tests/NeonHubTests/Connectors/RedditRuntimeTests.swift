@@ -34,7 +34,8 @@ import Testing
         try await withReddit(RedditFake(extraSubreddits: 150)) { fake, runtime in
             let token = fake.issueAccessToken()
             let me = try await runtime.execute(ConnectorCall(connector: "reddit", action: "me.get")) { _ in .token(token) }
-            #expect(me.output == .object(["id": .string("abc12"), "name": .string("neonhub"), "karma": .number(1534), "created": .number(1_600_000_000)]))
+            #expect(
+                me.output == .object(["id": .string("abc12"), "name": .string("neonhub"), "karma": .number(1534), "created": .number(1_600_000_000)]))
             let read = try #require(fake.requests.last)
             #expect(read.path == "/api/v1/me" && read.queryItems["raw_json"] == ["1"])
             #expect(read.header("User-Agent") == RedditFake.userAgent)
@@ -119,7 +120,8 @@ import Testing
             let token = fake.issueAccessToken()
             func submit(to subreddit: String, _ input: [String: JSONValue]) async -> ConnectorError? {
                 await #expect(throws: ConnectorError.self) {
-                    try await runtime.execute(ConnectorCall(connector: "reddit", action: "posts.submit", input: .object(input), accountID: subreddit)) {
+                    try await runtime.execute(ConnectorCall(connector: "reddit", action: "posts.submit", input: .object(input), accountID: subreddit))
+                    {
                         _ in .token(token)
                     }
                 }
@@ -134,7 +136,9 @@ import Testing
             let noURL = await submit(to: "NeonHubDemo", ["kind": .string("link"), "title": .string("A link without one")])
             #expect(noURL?.providerCode == "NO_URL")
 
-            fake.injectSubmitErrors([["RATELIMIT", "Looks like you've been doing that a lot. Take a break for 5 minutes before trying again.", "ratelimit"]])
+            fake.injectSubmitErrors([
+                ["RATELIMIT", "Looks like you've been doing that a lot. Take a break for 5 minutes before trying again.", "ratelimit"]
+            ])
             let tooMuch = await submit(to: "NeonHubDemo", ["kind": .string("self"), "title": .string("Again")])
             #expect(tooMuch?.code == .providerRateLimited)
             #expect(tooMuch?.providerCode == "RATELIMIT")
@@ -170,7 +174,8 @@ import Testing
 
             let readOnly = fake.issueAccessToken(scopes: ["identity"])
             let noScope = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(ConnectorCall(connector: "reddit", action: "posts.delete", input: .object(["id": .string("t3_abc")]))) { _ in
+                try await runtime.execute(ConnectorCall(connector: "reddit", action: "posts.delete", input: .object(["id": .string("t3_abc")]))) {
+                    _ in
                     .token(readOnly)
                 }
             }

@@ -87,7 +87,8 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         let actions = SupportAgentConnectorRunTests.LateConnectorActions()
-        let agent = XRedditSocialAgent(name: "social-reddit", actions: actions, connector: "reddit", action: "posts.submit", accountID: "Coffee") { composed in
+        let agent = XRedditSocialAgent(name: "social-reddit", actions: actions, connector: "reddit", action: "posts.submit", accountID: "Coffee") {
+            composed in
             .object(["kind": .string("self"), "title": .string("Spring blend is back"), "text": Self.firstPostText(composed)])
         }
         try await XRedditQueueSupport.withRedditQueue(fake, workers: 0, agents: [agent]) { server, client, _ in

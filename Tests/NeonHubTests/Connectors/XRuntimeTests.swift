@@ -188,8 +188,9 @@ import Testing
                         == .object(["media_type": .string("video/mp4"), "total_bytes": .number(10), "media_category": .string("tweet_video")]))
                 let appends = fake.server.requests("POST", "/2/media/upload/*/append")
                 #expect(appends.allSatisfy { $0.path == "/2/media/upload/\(id)/append" })
-                #expect(appends.map { XFake.multipart($0.body, boundary: String($0.header("Content-Type")?.split(separator: "=").last ?? "")) }
-                    .map { String(decoding: $0["segment_index"] ?? [], as: UTF8.self) } == ["0", "1", "2"])
+                #expect(
+                    appends.map { XFake.multipart($0.body, boundary: String($0.header("Content-Type")?.split(separator: "=").last ?? "")) }
+                        .map { String(decoding: $0["segment_index"] ?? [], as: UTF8.self) } == ["0", "1", "2"])
                 #expect(fake.segments(of: id) == [0: 4, 1: 4, 2: 2])
                 #expect(fake.server.requests("POST", "/2/media/upload/*/finalize").count == 1)
                 let polls = fake.server.requests("GET", "/2/media/upload")
@@ -208,10 +209,14 @@ import Testing
     }
 
     @Test func failedProcessingIsRejectedAndDefaultSegmentsStayWithinFiveMegabytes() async throws {
-        try await withX { fake, runtime in
+        // The production segment size is within X's 5 MB APPEND limit; the fake's loopback server
+        // takes bodies up to 1 MiB, so the upload below uses 512 KiB segments.
+        #expect(XMediaUploadFlow().segmentBytes == 4 * 1024 * 1024)
+        #expect(XMediaUploadFlow().segmentBytes <= XFake.maxSegmentBytes)
+        let flows = ConnectorFlowRegistry([XMediaUploadFlow(segmentBytes: 512 * 1024)])
+        try await withX(flows: flows) { fake, runtime in
             let token = fake.issueAccessToken()
-            // Six MiB with the production flow: two segments, each within X's 5 MB APPEND limit.
-            let image = [UInt8](repeating: 0xAB, count: 6 * 1024 * 1024)
+            let image = [UInt8](repeating: 0xAB, count: 1_200_000)
             let host = try Self.mediaHost(image, path: "/big.png", type: "image/png")
             try await host.serving {
                 let uploaded = try await runtime.execute(
@@ -220,7 +225,7 @@ import Testing
                         input: .object(["mediaUrl": .string("\(host.baseURL)/big.png"), "mediaType": .string("image/png")]))
                 ) { _ in .token(token) }
                 let id = try #require(JSONPath.text(uploaded.output["id"]))
-                #expect(fake.segments(of: id) == [0: 4 * 1024 * 1024, 1: 2 * 1024 * 1024])
+                #expect(fake.segments(of: id) == [0: 524_288, 1: 524_288, 2: 151_424])
                 #expect(fake.server.requests("GET", "/2/media/upload").isEmpty, "an image needs no processing")
 
                 fake.setProcessing(reads: 0, fails: true)

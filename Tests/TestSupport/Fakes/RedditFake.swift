@@ -364,7 +364,9 @@ public final class RedditFake: Sendable {
         guard let subreddit = subreddits.first(where: { $0.name.lowercased() == sr.lowercased() }) else {
             return failed([["SUBREDDIT_NOEXIST", "that subreddit doesn't exist", "sr"]])
         }
-        guard let kind = form["kind"], ["self", "link"].contains(kind) else { return failed([["INVALID_OPTION", "that option is not valid", "kind"]]) }
+        guard let kind = form["kind"], ["self", "link"].contains(kind) else {
+            return failed([["INVALID_OPTION", "that option is not valid", "kind"]])
+        }
         guard let title = form["title"], !title.isEmpty else { return failed([["NO_TEXT", "we need something here", "title"]]) }
         guard title.count <= 300 else { return failed([["TOO_LONG", "this is too long (max: 300)", "title"]]) }
         if kind == "self", subreddit.type == "link" { return failed([["NO_SELFS", "that subreddit doesn't allow text posts", "sr"]]) }
@@ -391,7 +393,8 @@ public final class RedditFake: Sendable {
                 "json": [
                     "errors": [] as [Any],
                     "data": [
-                        "url": "https://www.reddit.com/r/\(created.subreddit)/comments/\(created.id)/\(title.lowercased().replacingOccurrences(of: " ", with: "_").prefix(30))/",
+                        "url":
+                            "https://www.reddit.com/r/\(created.subreddit)/comments/\(created.id)/\(title.lowercased().replacingOccurrences(of: " ", with: "_").prefix(30))/",
                         "drafts_count": 0, "id": created.id, "name": created.fullname,
                     ],
                 ]
@@ -423,7 +426,10 @@ public final class RedditFake: Sendable {
     // MARK: - Answers
 
     private func rateHeaders(used: Int) -> [String: String] {
-        ["X-Ratelimit-Used": String(used), "X-Ratelimit-Remaining": String(format: "%.1f", Double(max(0, 100 - used))), "X-Ratelimit-Reset": String(windowSeconds)]
+        [
+            "X-Ratelimit-Used": String(used), "X-Ratelimit-Remaining": String(format: "%.1f", Double(max(0, 100 - used))),
+            "X-Ratelimit-Reset": String(windowSeconds),
+        ]
     }
 
     private func unauthorized() -> Reply {

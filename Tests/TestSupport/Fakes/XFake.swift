@@ -434,7 +434,8 @@ public final class XFake: Sendable {
         let query = request.queryItems.compactMapValues(\.last)
         let size = Int(query["max_results"] ?? "10") ?? -1
         guard (5...100).contains(size) else {
-            return invalid(["max_results": [query["max_results"] ?? ""]], "The `max_results` query parameter value [\(size)] is not between 5 and 100")
+            return invalid(
+                ["max_results": [query["max_results"] ?? ""]], "The `max_results` query parameter value [\(size)] is not between 5 and 100")
         }
         var since: Date?
         if let start = query["start_time"] {
@@ -532,7 +533,9 @@ public final class XFake: Sendable {
 
     private func finalize(_ id: String) -> Reply {
         let outcome = state.withLock { state -> Result<Upload, XFakeProblem> in
-            guard var upload = state.uploads[id], !upload.finalized else { return .failure(XFakeProblem("The media id is invalid or already finalized")) }
+            guard var upload = state.uploads[id], !upload.finalized else {
+                return .failure(XFakeProblem("The media id is invalid or already finalized"))
+            }
             let indexes = upload.segments.keys.sorted()
             guard indexes == Array(0..<indexes.count), upload.segments.values.reduce(0, +) == upload.totalBytes else {
                 return .failure(XFakeProblem("Segments do not add up to provided total file size."))

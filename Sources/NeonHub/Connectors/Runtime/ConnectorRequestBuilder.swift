@@ -175,7 +175,9 @@ struct ConnectorRequestBuilder: Sendable {
                     body.append(Data("\r\n".utf8))
                 } else {
                     body.append(
-                        Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(TemplateRenderer.text(members[name]))\r\n".utf8))
+                        Data(
+                            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(TemplateRenderer.text(members[name]))\r\n"
+                                .utf8))
                 }
             }
         }
