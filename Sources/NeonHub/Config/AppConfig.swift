@@ -182,7 +182,9 @@ public struct AppConfig: Sendable {
         }
         c.connectorEnvironment = env.filter { name, value in
             !value.isEmpty
-                && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID"].contains { name.hasSuffix($0) }
+                && ["_CLIENT_ID", "_CLIENT_SECRET", "_DEVELOPER_TOKEN", "_API_KEY", "_APP_ID", "_LOGIN_CUSTOMER_ID", "_USER_AGENT"].contains {
+                    name.hasSuffix($0)
+                }
         }
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
         c.metaWebhookVerifyToken = value("META_WEBHOOK_VERIFY_TOKEN")

@@ -120,6 +120,8 @@ struct ConnectorJobHandler: JobHandler {
         switch connector {
         case "meta": return "https://www.facebook.com/\(id)"
         case "linkedin": return "https://www.linkedin.com/feed/update/\(id)/"
+        case "x": return "https://x.com/i/web/status/\(id)"
+        case "reddit": return id.hasPrefix("t3_") ? "https://www.reddit.com/comments/\(id.dropFirst(3))/" : nil
         default: return nil
         }
     }

@@ -38,6 +38,13 @@ struct PostReconciler: Sendable {
             publishActions: ["posts.create", "posts.createArticle"], listAction: "posts.list",
             listInput: { _ in .object(["count": .number(50), "sortBy": .string("CREATED")]) },
             textField: "commentary", itemText: "commentary", itemID: "id", itemURL: nil),
+        // GET /2/users/{id}/tweets?start_time=… (X API v2 user posts timeline), each with its text.
+        // X shortens links to t.co in the stored text: a post with a link is not found by its text
+        // and goes to the dead-letter queue as outcome_unknown rather than being posted twice.
+        "x": Rule(
+            publishActions: ["posts.create"], listAction: "users.posts",
+            listInput: { .object(["start_time": .string(ISO8601DateFormatter().string(from: $0))]) },
+            textField: "text", itemText: "text", itemID: "id", itemURL: nil),
     ]
 
     /// Whether `connector`'s `action` can be reconciled.

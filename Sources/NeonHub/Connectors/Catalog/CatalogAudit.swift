@@ -33,6 +33,7 @@ public struct CatalogAudit: Sendable {
     public static let testedAgainstProviderFakes: Set<String> = [
         "meta", "linkedin", "stripe", "twilio", "ga4", "search-console", "gmail", "whatsapp", "slack", "discord", "snowflake",
         "tiktok",
+        "x", "reddit",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

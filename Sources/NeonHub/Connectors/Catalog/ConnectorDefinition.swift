@@ -112,6 +112,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var resetAfterHeader: String?
         /// A header naming which limit a 429 hit (Discord `X-RateLimit-Scope`: user, global, shared).
         public var scopeHeader: String?
+        /// A header with the epoch second at which the limit resets, read on a 429 that has no
+        /// `Retry-After` (X `x-rate-limit-reset`).
+        public var resetAtHeader: String?
     }
 
     /// How the provider reports errors beyond the HTTP status.
@@ -122,6 +125,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// Where every answer carries a code at `codePath` (TikTok's `error.code`): the codes
         /// that mean success. A 2xx body with any other code is an error.
         public var successCodes: [String]?
+        /// An array that, non-empty in a 2xx body, means the request failed (Reddit's
+        /// `json.errors` of `api_type=json` endpoints: `[[CODE, message, field], …]`).
+        public var errorListPath: String?
         /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
         /// preferred over `Retry-After`, which providers round.
         public var retryAfterPath: String?
@@ -190,6 +196,9 @@ public struct ConnectorDefinition: Codable, Sendable {
             /// base64, sent decoded as `application/octet-stream`).
             public var encoding: String
             public var template: JSONValue
+            /// `multipart` members whose value is base64, sent decoded as file parts
+            /// (`application/octet-stream`; X's media `append` takes the chunk as `media`).
+            public var fileParts: [String]?
         }
     }
 

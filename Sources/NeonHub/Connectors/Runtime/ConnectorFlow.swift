@@ -43,6 +43,7 @@ public struct ConnectorFlowRegistry: Sendable {
         TikTokVideoPublishFlow(mode: .directPost),
         TikTokVideoPublishFlow(mode: .inbox),
         TikTokVideoPublishFlow(mode: .photo),
+        XMediaUploadFlow(),
     ])
 }
 

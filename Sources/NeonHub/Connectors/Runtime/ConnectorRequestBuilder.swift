@@ -79,7 +79,7 @@ struct ConnectorRequestBuilder: Sendable {
             case "multipart":
                 let boundary = "neonhub-" + UUID().uuidString.lowercased()
                 headers.replaceOrAdd(name: "Content-Type", value: "multipart/form-data; boundary=\(boundary)")
-                body = Self.multipart(rendered, boundary: boundary)
+                body = try Self.multipart(rendered, boundary: boundary, fileParts: Set(bodyTemplate.fileParts ?? []))
             default:
                 // A JSON type the template names with its parameters (Slack: `application/json; charset=utf-8`) is kept.
                 if headers["Content-Type"]?.lowercased().hasPrefix("application/json") != true {
@@ -156,15 +156,32 @@ struct ConnectorRequestBuilder: Sendable {
         return pairs.map { "\(TemplateRenderer.encodeQueryComponent($0.0))=\(TemplateRenderer.encodeQueryComponent($0.1))" }.joined(separator: "&")
     }
 
-    /// `multipart/form-data`: one text part per member (objects and arrays as JSON).
-    static func multipart(_ value: JSONValue, boundary: String) -> Data {
-        var body = ""
+    /// A `multipart/form-data` body (RFC 7578): one text part per member (objects and arrays
+    /// as JSON), in name order; the
+    /// members named in `fileParts` hold base64 and are sent decoded as file parts.
+    static func multipart(_ value: JSONValue, boundary: String, fileParts: Set<String> = []) throws -> Data {
+        var body = Data()
         if case .object(let members) = value {
             for name in members.keys.sorted() {
-                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(TemplateRenderer.text(members[name]))\r\n"
+                if fileParts.contains(name) {
+                    guard let bytes = JSONPath.text(members[name]).flatMap({ Data(base64Encoded: $0) }) else {
+                        throw ConnectorError(.invalidInput, "the multipart part \(name) must be base64")
+                    }
+                    body.append(
+                        Data(
+                            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(name)\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                                .utf8))
+                    body.append(bytes)
+                    body.append(Data("\r\n".utf8))
+                } else {
+                    body.append(
+                        Data(
+                            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(TemplateRenderer.text(members[name]))\r\n"
+                                .utf8))
+                }
             }
         }
-        body += "--\(boundary)--\r\n"
-        return Data(body.utf8)
+        body.append(Data("--\(boundary)--\r\n".utf8))
+        return body
     }
 }

@@ -21,10 +21,14 @@ struct ProviderErrorRules: Sendable {
     }
 
     /// A 2xx body that is an error all the same (`ok: false`; a code other than the
-    /// `successCodes`, such as TikTok's `error.code` other than `ok`).
+    /// `successCodes`, such as TikTok's `error.code` other than `ok`; a non-empty
+    /// `errorListPath`, such as Reddit's `json.errors`).
     func isErrorDespiteSuccess(_ body: JSONValue) -> Bool {
         if let okPath = rules?.okPath, JSONPath.value(at: okPath, in: body) == .bool(false) { return true }
         if let success = rules?.successCodes, !success.isEmpty, let code = read(body).code { return !success.contains(code) }
+        if let listPath = rules?.errorListPath, case .array(let errors)? = JSONPath.value(at: listPath, in: body), !errors.isEmpty {
+            return true
+        }
         return false
     }
 
@@ -93,7 +97,8 @@ struct ProviderErrorRules: Sendable {
     /// names none of them (the client reads `Retry-After` itself).
     var rateLimitReader: OutboundRequest.RateLimitReader? {
         let bodyPath = rules?.retryAfterPath, resetHeader = rateLimit?.resetAfterHeader, scopeHeader = rateLimit?.scopeHeader
-        guard bodyPath != nil || resetHeader != nil || scopeHeader != nil else { return nil }
+        let resetAtHeader = rateLimit?.resetAtHeader
+        guard bodyPath != nil || resetHeader != nil || scopeHeader != nil || resetAtHeader != nil else { return nil }
         return { headers, data in
             func seconds(_ value: Double?) -> Duration? {
                 guard let value, value.isFinite, value >= 0 else { return nil }
@@ -105,6 +110,9 @@ struct ProviderErrorRules: Sendable {
             }
             if wait == nil { wait = RetryAfter.parse(headers["Retry-After"]) }
             if wait == nil, let resetHeader { wait = seconds(headers[resetHeader].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }) }
+            if wait == nil, let resetAtHeader, let epoch = headers[resetAtHeader].flatMap({ Double($0.trimmingCharacters(in: .whitespaces)) }) {
+                wait = seconds(max(0, epoch - Date().timeIntervalSince1970))
+            }
             let scope = scopeHeader.flatMap { headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
             return RateLimitSignal(retryAfter: wait, scope: scope)
         }
