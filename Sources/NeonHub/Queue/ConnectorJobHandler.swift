@@ -115,6 +115,7 @@ struct ConnectorJobHandler: JobHandler {
         switch connector {
         case "meta": return "https://www.facebook.com/\(id)"
         case "linkedin": return "https://www.linkedin.com/feed/update/\(id)/"
+        case "google-ads": return nil  // the id is the resource name; the Ads UI addresses campaigns by an internal ocid, not by it
         default: return nil
         }
     }

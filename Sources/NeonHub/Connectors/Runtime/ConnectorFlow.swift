@@ -40,6 +40,9 @@ public struct ConnectorFlowRegistry: Sendable {
         GmailSendFlow(),
         GmailDraftFlow(),
         SnowflakeStatementFlow(),
+        GoogleAdsCustomersFlow(),
+        GoogleAdsMutateFlow.campaignStatus,
+        GoogleAdsMutateFlow.campaignBudget,
     ])
 }
 
