@@ -94,17 +94,21 @@ import Testing
             let row = try #require((page["results"] as? [[String: Any]])?.first?["campaign"] as? [String: Any])
             #expect(row["resourceName"] as? String == "customers/1234567890/campaigns/20000000001")
             let next = try #require(page["nextPageToken"] as? String)
-            let second = try await Self.post(client, "/customers/1234567890/googleAds:search", ["query": query, "pageToken": next], Self.headers(token))
+            let second = try await Self.post(
+                client, "/customers/1234567890/googleAds:search", ["query": query, "pageToken": next], Self.headers(token))
             #expect(try second.json()["nextPageToken"] == nil)
             let other = try await Self.post(
-                client, "/customers/1234567890/googleAds:search", ["query": "SELECT campaign.name FROM campaign", "pageToken": next], Self.headers(token))
+                client, "/customers/1234567890/googleAds:search", ["query": "SELECT campaign.name FROM campaign", "pageToken": next],
+                Self.headers(token))
             #expect(try Self.errorCode(other) == ["requestError": "INVALID_PAGE_TOKEN"])
             let sized = try await Self.post(client, "/customers/1234567890/googleAds:search", ["query": query, "pageSize": 5], Self.headers(token))
             #expect(try Self.errorCode(sized) == ["requestError": "PAGE_SIZE_NOT_SUPPORTED"])
-            let bad = try await Self.post(client, "/customers/1234567890/googleAds:search", ["query": "SELECT campaign.nme FROM campaign"], Self.headers(token))
+            let bad = try await Self.post(
+                client, "/customers/1234567890/googleAds:search", ["query": "SELECT campaign.nme FROM campaign"], Self.headers(token))
             #expect(try Self.errorCode(bad) == ["queryError": "UNRECOGNIZED_FIELD"])
             let open = try await Self.post(
-                client, "/customers/1234567890/googleAds:search", ["query": "SELECT segments.date, metrics.clicks FROM campaign"], Self.headers(token))
+                client, "/customers/1234567890/googleAds:search", ["query": "SELECT segments.date, metrics.clicks FROM campaign"], Self.headers(token)
+            )
             #expect(try Self.errorCode(open) == ["queryError": "EXPECTED_FILTERS_ON_DATE_RANGE"])
         }
     }
@@ -121,7 +125,10 @@ import Testing
             #expect(batches.allSatisfy { $0["fieldMask"] as? String == "campaign.id,segments.date,metrics.clicks,metrics.costMicros" })
             #expect(batches.allSatisfy { $0["requestId"] != nil })
             let rows = batches.flatMap { $0["results"] as? [[String: Any]] ?? [] }
-            #expect(rows.compactMap { ($0["segments"] as? [String: Any])?["date"] as? String } == ["2026-11-01", "2026-11-02", "2026-11-01", "2026-11-02"])
+            #expect(
+                rows.compactMap { ($0["segments"] as? [String: Any])?["date"] as? String } == [
+                    "2026-11-01", "2026-11-02", "2026-11-01", "2026-11-02",
+                ])
             #expect(rows.allSatisfy { (($0["metrics"] as? [String: Any])?["costMicros"] as? String).flatMap(Int.init) != nil })
         }
     }
@@ -159,7 +166,14 @@ import Testing
 
             let budget = try await Self.post(
                 client, "/customers/1234567890/campaignBudgets:mutate",
-                ["operations": [["updateMask": "amountMicros", "update": ["resourceName": "customers/1234567890/campaignBudgets/30000000001", "amountMicros": "12345"]]]],
+                [
+                    "operations": [
+                        [
+                            "updateMask": "amountMicros",
+                            "update": ["resourceName": "customers/1234567890/campaignBudgets/30000000001", "amountMicros": "12345"],
+                        ]
+                    ]
+                ],
                 Self.headers(token))
             #expect(try Self.errorCode(budget) == ["campaignBudgetError": "NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT"])
         }

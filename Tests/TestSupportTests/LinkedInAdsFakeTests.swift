@@ -24,7 +24,8 @@ import Testing
         let second = try await client.get(
             "/rest/adAccounts?q=search&search=(status:(values:List(ACTIVE)))&pageSize=100&pageToken=\(next)", headers: Self.headers(token))
         #expect(((try second.json()["metadata"]) as? [String: Any])?["nextPageToken"] == nil)
-        let encoded = try await client.get("/rest/adAccounts?q=search&search=%28status%3A%28values%3AList%28ACTIVE%29%29%29", headers: Self.headers(token))
+        let encoded = try await client.get(
+            "/rest/adAccounts?q=search&search=%28status%3A%28values%3AList%28ACTIVE%29%29%29", headers: Self.headers(token))
         #expect(encoded.status == 400, "Rest.li structure must stay unencoded")
         var noVersion = Self.headers(token)
         noVersion["LinkedIn-Version"] = nil

@@ -72,7 +72,9 @@ import Testing
                         "resourceName": .string("customers/1234567890/campaigns/20000000001"),
                     ]))
             let sent = fake.requests
-            #expect(sent.count == 2 && sent.allSatisfy { $0.method == "POST" && $0.path == "/v26/customers/1234567890/googleAds:search" && $0.query == nil })
+            #expect(
+                sent.count == 2
+                    && sent.allSatisfy { $0.method == "POST" && $0.path == "/v26/customers/1234567890/googleAds:search" && $0.query == nil })
             let first = try Support.body(sent[0]), second = try Support.body(sent[1])
             #expect(first["pageToken"] == nil && first["pageSize"] == nil)
             #expect(second["query"] == first["query"])
@@ -154,7 +156,8 @@ import Testing
                 try Support.body(sent)
                     == .object([
                         "operations": .array(
-                            [("20000000001", "PAUSED"), ("29999999999", "PAUSED"), ("20000000002", "ENABLED")].map { (id: String, status: String) -> JSONValue in
+                            [("20000000001", "PAUSED"), ("29999999999", "PAUSED"), ("20000000002", "ENABLED")].map {
+                                (id: String, status: String) -> JSONValue in
                                 .object([
                                     "updateMask": .string("status"),
                                     "update": .object(["resourceName": .string("customers/1234567890/campaigns/\(id)"), "status": .string(status)]),
@@ -189,7 +192,10 @@ import Testing
             let validated = try await runtime.execute(
                 Support.call(
                     "campaigns.setStatus",
-                    .object(["changes": .array([.object(["campaignId": .string("20000000001"), "status": .string("ENABLED")])]), "validateOnly": .bool(true)])
+                    .object([
+                        "changes": .array([.object(["campaignId": .string("20000000001"), "status": .string("ENABLED")])]),
+                        "validateOnly": .bool(true),
+                    ])
                 )
             ) { _ in .token(tokens.accessToken) }
             #expect(validated.output["validateOnly"] == .bool(true) && validated.output["failed"] == .number(0))

@@ -35,9 +35,11 @@ import Testing
             #expect(sent[0].method == "GET" && sent[0].path == "/rest/adAccounts")
             #expect(sent[0].query == "pageSize=100&q=search&search=(status:(values:List(ACTIVE)))")
             #expect(sent[1].query == "pageSize=100&pageToken=acct-1&q=search&search=(status:(values:List(ACTIVE)))")
-            #expect(sent.allSatisfy {
-                $0.header("LinkedIn-Version") == "202603" && $0.header("X-Restli-Protocol-Version") == "2.0.0" && $0.header("Authorization") == "Bearer \(token)"
-            })
+            #expect(
+                sent.allSatisfy {
+                    $0.header("LinkedIn-Version") == "202603" && $0.header("X-Restli-Protocol-Version") == "2.0.0"
+                        && $0.header("Authorization") == "Bearer \(token)"
+                })
 
             let paused = try await runtime.execute(
                 Self.call("campaigns.search", .object(["adAccountId": .string("507404993"), "status": .string("PAUSED")]))
@@ -61,7 +63,8 @@ import Testing
             let id = try #require(JSONPath.text(created.output["id"]).flatMap(Int.init))
             #expect(fake.campaign(id)?.status == "DRAFT")
             let sent = try #require(fake.requests.last)
-            #expect(sent.method == "POST" && sent.path == "/rest/adAccounts/507404993/adCampaigns" && sent.header("Content-Type") == "application/json")
+            #expect(
+                sent.method == "POST" && sent.path == "/rest/adAccounts/507404993/adCampaigns" && sent.header("Content-Type") == "application/json")
             #expect(
                 try JSONValue.parse(sent.body)
                     == .object([
@@ -74,7 +77,9 @@ import Testing
                         "runSchedule": .object(["start": .number(1_798_761_600_000)]),
                         "targetingCriteria": .object([
                             "include": .object([
-                                "and": .array([.object(["or": .object(["urn:li:adTargetingFacet:locations": .array([.string("urn:li:geo:103644278")])])])])
+                                "and": .array([
+                                    .object(["or": .object(["urn:li:adTargetingFacet:locations": .array([.string("urn:li:geo:103644278")])])])
+                                ])
                             ])
                         ]),
                         "offsiteDeliveryEnabled": .bool(false), "politicalIntent": .string("NOT_POLITICAL"), "status": .string("DRAFT"),
@@ -97,7 +102,9 @@ import Testing
             // A campaign of another account is LinkedIn's 404, permanent.
             let missing = await #expect(throws: ConnectorError.self) {
                 try await runtime.execute(
-                    Self.call("campaigns.setStatus", .object(["adAccountId": .string("507404994"), "campaignId": .string("403257443"), "status": .string("PAUSED")]))
+                    Self.call(
+                        "campaigns.setStatus",
+                        .object(["adAccountId": .string("507404994"), "campaignId": .string("403257443"), "status": .string("PAUSED")]))
                 ) { _ in .token(token) }
             }
             #expect(missing?.code == .providerRejected)
@@ -157,7 +164,9 @@ import Testing
                     message: "Resource level throttle APPLICATION DAY limit for calls to this resource is reached."))
             let limited = await #expect(throws: ConnectorError.self) {
                 try await runtime.execute(
-                    Self.call("campaigns.setStatus", .object(["adAccountId": .string("507404993"), "campaignId": .string("403257443"), "status": .string("PAUSED")]))
+                    Self.call(
+                        "campaigns.setStatus",
+                        .object(["adAccountId": .string("507404993"), "campaignId": .string("403257443"), "status": .string("PAUSED")]))
                 ) { _ in .token(token) }
             }
             #expect(limited?.code == .providerRateLimited && limited?.providerCode == "TOO_MANY_REQUESTS")

@@ -51,7 +51,9 @@ public struct GoogleAdsError: Error, Sendable, Equatable {
             entry["location"] = ["fieldPathElements": [first] + fieldPath.map { ["fieldName": $0] }]
         }
         if let retryDelay {
-            entry["details"] = ["quotaErrorDetails": ["rateScope": "DEVELOPER", "rateName": "Requests per developer token", "retryDelay": retryDelay]]
+            entry["details"] = [
+                "quotaErrorDetails": ["rateScope": "DEVELOPER", "rateName": "Requests per developer token", "retryDelay": retryDelay]
+            ]
         }
         return entry
     }
@@ -99,7 +101,8 @@ public struct GoogleAdsFailure: Error, Sendable {
     public static func unauthenticated(_ code: String, _ message: String) -> GoogleAdsFailure {
         GoogleAdsFailure(
             httpStatus: 401, status: "UNAUTHENTICATED",
-            message: "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+            message:
+                "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
             errors: [GoogleAdsError(family: "authenticationError", code: code, message: message)])
     }
 

@@ -13,7 +13,8 @@ extension GoogleAdsFake {
         if let unknown = GoogleAPIError.unknownFields(body, allowed: Self.searchFields) { return unknown.reply }
         if body["pageSize"] != nil {
             return GoogleAdsFailure.invalidArgument([
-                GoogleAdsError(family: "requestError", code: "PAGE_SIZE_NOT_SUPPORTED", message: "Page size is not supported; pages are a fixed 10,000 rows.")
+                GoogleAdsError(
+                    family: "requestError", code: "PAGE_SIZE_NOT_SUPPORTED", message: "Page size is not supported; pages are a fixed 10,000 rows.")
             ]).reply
         }
         let found: (query: GoogleAdsQuery, rows: [[String: Any]])
@@ -30,8 +31,10 @@ extension GoogleAdsFake {
             guard parts.count == 3, parts[0] == "GA", let offset = Int(parts[1]), parts[2] == Self.hash(query.fields.joined() + query.resource),
                 offset <= rows.count
             else {
-                return GoogleAdsFailure.invalidArgument([GoogleAdsError(family: "requestError", code: "INVALID_PAGE_TOKEN", message: "Page token is invalid.")])
-                    .reply
+                return GoogleAdsFailure.invalidArgument([
+                    GoogleAdsError(family: "requestError", code: "INVALID_PAGE_TOKEN", message: "Page token is invalid.")
+                ])
+                .reply
             }
             start = offset
         }
@@ -160,11 +163,15 @@ extension GoogleAdsFake {
     func mutate(_ body: [String: Any], customerID: String, collection: String) -> Reply {
         if let unknown = GoogleAPIError.unknownFields(body, allowed: Self.mutateFields) { return unknown.reply }
         guard let operations = body["operations"] as? [[String: Any]], !operations.isEmpty else {
-            return GoogleAdsFailure.invalidArgument([GoogleAdsError(family: "fieldError", code: "REQUIRED", message: "The required field was not present.", fieldPath: ["operations"])])
-                .reply
+            return GoogleAdsFailure.invalidArgument([
+                GoogleAdsError(family: "fieldError", code: "REQUIRED", message: "The required field was not present.", fieldPath: ["operations"])
+            ])
+            .reply
         }
         if let content = body["responseContentType"] as? String, !["RESOURCE_NAME_ONLY", "MUTABLE_RESOURCE"].contains(content) {
-            return GoogleAPIError.invalidArgument("Invalid value at 'response_content_type' (type.googleapis.com/google.ads.googleads.v26.enums.ResponseContentTypeEnum.ResponseContentType), \"\(content)\"").reply
+            return GoogleAPIError.invalidArgument(
+                "Invalid value at 'response_content_type' (type.googleapis.com/google.ads.googleads.v26.enums.ResponseContentTypeEnum.ResponseContentType), \"\(content)\""
+            ).reply
         }
         let partial = body["partialFailure"] as? Bool ?? false
         let validateOnly = body["validateOnly"] as? Bool ?? false
@@ -184,7 +191,9 @@ extension GoogleAdsFake {
         if !validateOnly {
             state.withLock { state in
                 for change in applies {
-                    if collection == "campaigns", let i = state.campaigns.firstIndex(where: { $0.id == change.id }), let status = change.value as? String {
+                    if collection == "campaigns", let i = state.campaigns.firstIndex(where: { $0.id == change.id }),
+                        let status = change.value as? String
+                    {
                         state.campaigns[i].status = status
                     } else if collection == "campaignBudgets", let amount = change.value as? Int64 {
                         state.budgets[change.id] = amount
@@ -204,7 +213,9 @@ extension GoogleAdsFake {
             let first = errors[0]
             answer["partialFailureError"] = [
                 "code": 3,
-                "message": errors.count == 1 ? "\(first.message), at operations[\(first.operation ?? 0)]" : "Multiple errors in ‘details’. First error: \(first.message), at operations[\(first.operation ?? 0)]",
+                "message": errors.count == 1
+                    ? "\(first.message), at operations[\(first.operation ?? 0)]"
+                    : "Multiple errors in ‘details’. First error: \(first.message), at operations[\(first.operation ?? 0)]",
                 "details": [GoogleAdsFailure.invalidArgument(errors).detail],
             ]
         }
@@ -212,7 +223,9 @@ extension GoogleAdsFake {
     }
 
     /// One update operation checked: the resource id and the new value, or its error.
-    private func check(_ operation: [String: Any], index: Int, customerID: String, collection: String) -> Result<(id: String, value: Any), GoogleAdsError> {
+    private func check(_ operation: [String: Any], index: Int, customerID: String, collection: String) -> Result<
+        (id: String, value: Any), GoogleAdsError
+    > {
         func error(_ family: String, _ code: String, _ message: String, _ path: [String]) -> Result<(id: String, value: Any), GoogleAdsError> {
             .failure(GoogleAdsError(family: family, code: code, message: message, operation: index, fieldPath: path))
         }
@@ -235,7 +248,9 @@ extension GoogleAdsFake {
             guard paths == ["status"] else {
                 return error("fieldMaskError", "FIELD_NOT_FOUND", "The field mask names fields this fake does not change: \(mask).", ["update_mask"])
             }
-            guard campaign(id) != nil else { return error("mutateError", "RESOURCE_NOT_FOUND", "Resource was not found.", ["update", "resource_name"]) }
+            guard campaign(id) != nil else {
+                return error("mutateError", "RESOURCE_NOT_FOUND", "Resource was not found.", ["update", "resource_name"])
+            }
             guard let status = update["status"] as? String else {
                 return error("fieldError", "REQUIRED", "The required field was not present.", ["update", "status"])
             }
@@ -260,7 +275,8 @@ extension GoogleAdsFake {
         guard amount > 0 else { return error("rangeError", "TOO_LOW", "Too low.", ["update", "amount_micros"]) }
         guard amount % 10_000 == 0 else {
             return error(
-                "campaignBudgetError", "NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT", "The budget amount must be a multiple of the currency's minimum unit.",
+                "campaignBudgetError", "NON_MULTIPLE_OF_MINIMUM_CURRENCY_UNIT",
+                "The budget amount must be a multiple of the currency's minimum unit.",
                 ["update", "amount_micros"])
         }
         return .success((id, amount))

@@ -241,11 +241,15 @@ public final class GoogleAdsFake: Sendable {
         guard scopes.contains(Self.scope) else {
             return GoogleAdsFailure(
                 httpStatus: 403, status: "PERMISSION_DENIED", message: "Request had insufficient authentication scopes.",
-                errors: [GoogleAdsError(family: "authenticationError", code: "OAUTH_TOKEN_INVALID", message: "The OAuth token lacks the adwords scope.")])
+                errors: [
+                    GoogleAdsError(family: "authenticationError", code: "OAUTH_TOKEN_INVALID", message: "The OAuth token lacks the adwords scope.")
+                ])
         }
         guard let developer = request.header("developer-token"), !developer.isEmpty else {
             return .invalidArgument([
-                GoogleAdsError(family: "requestError", code: "DEVELOPER_TOKEN_PARAMETER_MISSING", message: "The developer-token parameter is required for all requests.")
+                GoogleAdsError(
+                    family: "requestError", code: "DEVELOPER_TOKEN_PARAMETER_MISSING",
+                    message: "The developer-token parameter is required for all requests.")
             ])
         }
         guard developer == developerToken else {

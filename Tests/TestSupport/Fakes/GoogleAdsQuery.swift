@@ -101,7 +101,9 @@ public struct GoogleAdsQuery: Sendable, Equatable {
                 guard let start = unquote(words[2]), let end = unquote(words[4]), isDate(start), isDate(end) else {
                     return fail("INVALID_VALUE_WITH_BETWEEN_OPERATOR", "Error in query: BETWEEN takes two dates YYYY-MM-DD.")
                 }
-                guard start <= end else { return fail("INVALID_VALUE_WITH_BETWEEN_OPERATOR", "Error in query: the start date is after the end date.") }
+                guard start <= end else {
+                    return fail("INVALID_VALUE_WITH_BETWEEN_OPERATOR", "Error in query: the start date is after the end date.")
+                }
                 parsed.dateRange = start...end
             } else if words.count == 3, words[1] == "!=", knownFields.contains(words[0]), let value = unquote(words[2]) {
                 parsed.exclusions[words[0]] = value

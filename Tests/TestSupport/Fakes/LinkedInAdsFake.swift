@@ -116,10 +116,14 @@ public final class LinkedInAdsFake: Sendable {
         guard let header = request.header("Authorization"), header.hasPrefix("Bearer "),
             let scopes = state.withLock({ $0.tokens[String(header.dropFirst(7))] })
         else {
-            return Self.reply(LinkedInFake.LinkedInError(status: 401, serviceErrorCode: 65600, code: "INVALID_ACCESS_TOKEN", message: "Invalid access token"))
+            return Self.reply(
+                LinkedInFake.LinkedInError(status: 401, serviceErrorCode: 65600, code: "INVALID_ACCESS_TOKEN", message: "Invalid access token"))
         }
         guard let version = request.header("LinkedIn-Version"), version.count == 6, version.allSatisfy(\.isNumber) else {
-            return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "VERSION_MISSING", message: "A version must be present. Please specify a version by adding the LinkedIn-Version header."))
+            return Self.reply(
+                LinkedInFake.LinkedInError(
+                    status: 400, code: "VERSION_MISSING",
+                    message: "A version must be present. Please specify a version by adding the LinkedIn-Version header."))
         }
         guard request.header("X-Restli-Protocol-Version") == "2.0.0" else {
             return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "Rest.li protocol version 2.0.0 is required."))
@@ -163,7 +167,9 @@ public final class LinkedInAdsFake: Sendable {
 
     private func page(_ elements: [[String: Any]], _ request: Request, prefix: String) -> Reply {
         let query = Self.rawQuery(request)
-        guard query["q"] == "search" else { return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "Missing finder q=search")) }
+        guard query["q"] == "search" else {
+            return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "Missing finder q=search"))
+        }
         var size = 1000
         if let text = query["pageSize"] {
             guard let asked = Int(text), (1...1000).contains(asked) else {
@@ -190,7 +196,10 @@ public final class LinkedInAdsFake: Sendable {
             return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "Invalid Rest.li search parameter"))
         }
         let elements: [[String: Any]] = Self.accounts.filter { _ in statuses.contains("ACTIVE") }.map {
-            ["id": $0.id, "name": $0.name, "currency": "USD", "status": "ACTIVE", "type": "BUSINESS", "reference": "urn:li:organization:2414183", "test": false]
+            [
+                "id": $0.id, "name": $0.name, "currency": "USD", "status": "ACTIVE", "type": "BUSINESS", "reference": "urn:li:organization:2414183",
+                "test": false,
+            ]
         }
         return page(elements, request, prefix: "acct-")
     }
@@ -209,7 +218,9 @@ public final class LinkedInAdsFake: Sendable {
         return page(elements, request, prefix: "camp-")
     }
 
-    static let required = ["account", "campaignGroup", "name", "type", "costType", "unitCost", "dailyBudget", "locale", "runSchedule", "targetingCriteria"]
+    static let required = [
+        "account", "campaignGroup", "name", "type", "costType", "unitCost", "dailyBudget", "locale", "runSchedule", "targetingCriteria",
+    ]
 
     private func create(_ request: Request, account: String) -> Reply {
         guard request.header("Content-Type")?.hasPrefix("application/json") == true, let body = request.json as? [String: Any] else {
@@ -225,7 +236,9 @@ public final class LinkedInAdsFake: Sendable {
             return Self.reply(.unprocessable("ERROR :: /status :: invalid value \(status)"))
         }
         for money in ["unitCost", "dailyBudget"] {
-            guard let value = body[money] as? [String: Any], let amount = value["amount"] as? String, Double(amount) != nil, value["currencyCode"] is String else {
+            guard let value = body[money] as? [String: Any], let amount = value["amount"] as? String, Double(amount) != nil,
+                value["currencyCode"] is String
+            else {
                 return Self.reply(.unprocessable("ERROR :: /\(money) :: amount must be a decimal string with a currencyCode"))
             }
         }
@@ -235,7 +248,8 @@ public final class LinkedInAdsFake: Sendable {
         let id = state.withLock { state -> Int in
             state.nextID += 1
             state.campaigns.append(
-                Campaign(id: state.nextID, account: Int(account) ?? 0, name: body["name"] as? String ?? "", status: body["status"] as? String ?? "DRAFT"))
+                Campaign(
+                    id: state.nextID, account: Int(account) ?? 0, name: body["name"] as? String ?? "", status: body["status"] as? String ?? "DRAFT"))
             state.created.append(Data(request.body))
             return state.nextID
         }
@@ -247,7 +261,8 @@ public final class LinkedInAdsFake: Sendable {
 
     private func update(_ request: Request, account: String, id: String) -> Reply {
         guard request.header("X-RestLi-Method") == "PARTIAL_UPDATE" else {
-            return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "POST on an entity needs X-RestLi-Method: PARTIAL_UPDATE"))
+            return Self.reply(
+                LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "POST on an entity needs X-RestLi-Method: PARTIAL_UPDATE"))
         }
         guard let body = request.json as? [String: Any], let patch = body["patch"] as? [String: Any], let set = patch["$set"] as? [String: Any] else {
             return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "The body must be {\"patch\":{\"$set\":{…}}}"))
@@ -271,7 +286,8 @@ public final class LinkedInAdsFake: Sendable {
         guard query["q"] == "analytics", let pivot = query["pivot"], ["CAMPAIGN", "ACCOUNT", "CREATIVE"].contains(pivot),
             let granularity = query["timeGranularity"], ["DAILY", "MONTHLY", "ALL"].contains(granularity)
         else {
-            return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "q=analytics, pivot and timeGranularity are required"))
+            return Self.reply(
+                LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "q=analytics, pivot and timeGranularity are required"))
         }
         guard let range = query["dateRange"], let bounds = Self.dateRange(range) else {
             return Self.reply(LinkedInFake.LinkedInError(status: 400, code: "BAD_REQUEST", message: "Invalid Rest.li dateRange"))
