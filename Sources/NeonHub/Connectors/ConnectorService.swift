@@ -311,6 +311,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
     func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String]) throws {
         for variable in definition.variables ?? [] {
             guard let value = variables[variable.name], !value.isEmpty else {
+                if variable.optional == true { continue }
                 throw ConnectorError(.invalidInput, "Missing variable \(variable.name): \(variable.description)")
             }
             if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {

@@ -34,6 +34,7 @@ public struct CatalogAudit: Sendable {
         "meta", "linkedin", "stripe", "twilio", "ga4", "search-console", "gmail", "whatsapp", "slack", "discord", "snowflake",
         "tiktok",
         "x", "reddit",
+        "google-ads",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -96,6 +96,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var description: String
         public var pattern: String?
         public var example: String?
+        /// A variable a connection may leave out (Google Ads' `loginCustomerId`, needed only
+        /// through a manager account); a header or value naming it is then not sent.
+        public var optional: Bool?
     }
 
     /// The provider's documented limits.

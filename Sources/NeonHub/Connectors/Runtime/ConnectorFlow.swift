@@ -44,6 +44,9 @@ public struct ConnectorFlowRegistry: Sendable {
         TikTokVideoPublishFlow(mode: .inbox),
         TikTokVideoPublishFlow(mode: .photo),
         XMediaUploadFlow(),
+        GoogleAdsCustomersFlow(),
+        GoogleAdsMutateFlow.campaignStatus,
+        GoogleAdsMutateFlow.campaignBudget,
     ])
 }
 

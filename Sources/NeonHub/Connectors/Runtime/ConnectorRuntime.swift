@@ -199,7 +199,8 @@ public struct ConnectorRuntime: Sendable {
                 method: built.method, url: built.url, urlTemplate: built.urlTemplate,
                 labels: OutboundLabels(connector: definition.id, action: action.id), headers: built.headers, body: built.body,
                 retry: action.kind == "read" || call.idempotencyKey != nil && action.idempotencyHeader != nil ? .safe : .byMethod,
-                secrets: sent.secrets + Self.secretInputs(call.input, schema: action.inputSchema), messageReader: rules.messageReader,
+                secrets: sent.secrets + Self.secretInputs(call.input, schema: action.inputSchema) + appSecrets(definition.id),
+                messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
             request.rateLimitReader = rules.rateLimitReader
             let response: OutboundResponse
@@ -263,6 +264,12 @@ public struct ConnectorRuntime: Sendable {
             output = map(value, headers: lastHeaders, fields: action.response?.fields)
         }
         return ConnectorResult(output: output, attempts: attempts, pages: pages, rateLimit: RateLimitReading(headers: lastHeaders))
+    }
+
+    /// App-level settings sent with the requests (Google Ads' `developer-token`): redacted
+    /// from logs and errors like the connection's own credential.
+    func appSecrets(_ connector: String) -> [String] {
+        (appSettings[connector] ?? [:]).values.filter { !$0.isEmpty }.sorted()
     }
 
     /// The input as the templates see it: every top-level property the caller left out that

@@ -1,11 +1,29 @@
 /// Dot paths into JSON as connector definitions write them: `data`, `paging.next`,
 /// `error.code`, `data.-1.id` (a negative index counts from the end), and `error..tag`
-/// (an empty segment joins the next one with a dot: the key `.tag`).
+/// (an empty segment joins the next one with a dot: the key `.tag`), and `*.results` (`*` on
+/// a list: the rest of the path in every element, lists joined into one — Google Ads'
+/// `searchStream` answers a list of batches, each with its `results`).
 enum JSONPath {
     /// The value at `path` in `value`, or nil.
     static func value(at path: String, in value: JSONValue) -> JSONValue? {
+        Self.value(at: segments(path)[...], in: value)
+    }
+
+    private static func value(at keys: ArraySlice<String>, in value: JSONValue) -> JSONValue? {
         var current: JSONValue? = value
-        for key in segments(path) {
+        for (offset, key) in zip(keys.indices, keys) {
+            if key == "*", case .array(let items)? = current {
+                let rest = keys[(offset + 1)...]
+                var joined: [JSONValue] = []
+                for item in items {
+                    switch rest.isEmpty ? item : Self.value(at: rest, in: item) {
+                    case .array(let inner)?: joined += inner
+                    case nil, .null?: continue
+                    case let single?: joined.append(single)
+                    }
+                }
+                return .array(joined)
+            }
             switch current {
             case .object(let members)?: current = members[key]
             case .array(let items)?:

@@ -14,10 +14,21 @@ struct ProviderErrorRules: Sendable {
     func read(_ body: JSONValue) -> (code: String?, message: String?) {
         // `error.code|error.type`: the first path that holds a value (Stripe sends no code on some errors, always a type).
         let code = rules?.codePath.flatMap { paths in
+            paths.split(separator: "|").lazy.compactMap { Self.codeText(JSONPath.value(at: String($0), in: body)) }.first
+        }
+        let message = rules?.messagePath.flatMap { paths in
             paths.split(separator: "|").lazy.compactMap { JSONPath.text(JSONPath.value(at: String($0), in: body)) }.first
         }
-        let message = rules?.messagePath.flatMap { JSONPath.text(JSONPath.value(at: $0, in: body)) }
         return (code, message)
+    }
+
+    /// A code's text: a scalar as it is; an object of one member naming a family and its code
+    /// (Google Ads' `errorCode`, `{"quotaError": "RESOURCE_EXHAUSTED"}`) as `family.CODE`.
+    static func codeText(_ value: JSONValue?) -> String? {
+        if case .object(let members)? = value, members.count == 1, let (family, code) = members.first, let text = JSONPath.text(code) {
+            return "\(family).\(text)"
+        }
+        return JSONPath.text(value)
     }
 
     /// A 2xx body that is an error all the same (`ok: false`; a code other than the
@@ -35,7 +46,13 @@ struct ProviderErrorRules: Sendable {
     /// The class a provider code puts an error in, if the rules name it.
     func classify(providerCode code: String?) -> ConnectorError.Code? {
         guard let code else { return nil }
-        func contains(_ list: [JSONValue]?) -> Bool { list?.contains { JSONPath.text($0) == code } ?? false }
+        // `family.*` names every code of a family (`quotaError.*`).
+        func contains(_ list: [JSONValue]?) -> Bool {
+            list?.contains {
+                guard let entry = JSONPath.text($0) else { return false }
+                return entry == code || entry.hasSuffix(".*") && code.hasPrefix(entry.dropLast())
+            } ?? false
+        }
         if contains(rules?.authCodes) { return .providerAuth }
         if contains(rules?.rateLimitCodes) { return .providerRateLimited }
         if contains(rules?.retryableCodes) { return .providerUnavailable }
@@ -105,8 +122,13 @@ struct ProviderErrorRules: Sendable {
                 return .milliseconds(Int64((min(value, RetryAfter.longest) * 1000).rounded(.up)))
             }
             var wait: Duration?
-            if let bodyPath, let body = try? JSONValue.parse([UInt8](data)), case .number(let value)? = JSONPath.value(at: bodyPath, in: body) {
-                wait = seconds(value)
+            if let bodyPath, let body = try? JSONValue.parse([UInt8](data)) {
+                switch JSONPath.value(at: bodyPath, in: body) {
+                case .number(let value)?: wait = seconds(value)
+                // A protobuf Duration in JSON (Google's `retryDelay`: "30s", "1.5s").
+                case .string(let text)? where text.hasSuffix("s"): wait = seconds(Double(text.dropLast()))
+                default: break
+                }
             }
             if wait == nil { wait = RetryAfter.parse(headers["Retry-After"]) }
             if wait == nil, let resetHeader { wait = seconds(headers[resetHeader].flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }) }

@@ -76,7 +76,7 @@ public struct ConnectorSmoke: Sendable {
         let credential: ConnectorCredentialsValue
         do {
             credential = try Self.credential(definition, entry)
-            for variable in definition.variables ?? [] where (variables[variable.name] ?? "").isEmpty {
+            for variable in definition.variables ?? [] where variable.optional != true && (variables[variable.name] ?? "").isEmpty {
                 throw ConnectorError(.invalidInput, "missing variable \(variable.name): \(variable.description)")
             }
         } catch {
