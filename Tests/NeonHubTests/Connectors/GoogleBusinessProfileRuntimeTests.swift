@@ -268,6 +268,7 @@ import Testing
             let token = fake.oauth.issueTokens(scopes: [GoogleBusinessProfileFake.scope]).accessToken
             // 429 RESOURCE_EXHAUSTED after the location's edits per minute: rate limited, no reset time invented.
             fake.editsPerMinute = 1
+            fake.editWindowSeconds = 3600  // the limit must not depend on how fast a loaded machine runs the calls
             _ = try await run(runtime, "localPosts.create", Self.ids.merging(["summary": .string("One")]) { $1 }, token: token)
             let limited = await failure(runtime, "localPosts.create", Self.ids.merging(["summary": .string("Two")]) { $1 }, token: token)
             #expect(limited?.code == .providerRateLimited)

@@ -124,6 +124,7 @@ public final class GoogleBusinessProfileFake: Sendable {
         var latePosts: [(create: Bool, delay: Duration)] = []
         var edits: [String: [Date]] = [:]
         var editsPerMinute = 10
+        var editWindow: TimeInterval = 60
         var dataDelayDays = 2
     }
 
@@ -195,6 +196,13 @@ public final class GoogleBusinessProfileFake: Sendable {
     public var editsPerMinute: Int {
         get { state.withLock { $0.editsPerMinute } }
         set { state.withLock { $0.editsPerMinute = newValue } }
+    }
+
+    /// The window `editsPerMinute` counts in, in seconds (Google: 60). Tests lengthen it so a
+    /// loaded machine cannot let the window pass between two calls.
+    public var editWindowSeconds: Double {
+        get { state.withLock { $0.editWindow } }
+        set { state.withLock { $0.editWindow = newValue } }
     }
 
     /// The latest days, up to `today`, whose metrics have not settled yet (no value).
@@ -416,7 +424,7 @@ public final class GoogleBusinessProfileFake: Sendable {
     private func edit(_ location: String) -> Reply? {
         state.withLock { state in
             let now = Date()
-            let recent = (state.edits[location] ?? []).filter { now.timeIntervalSince($0) < 60 }
+            let recent = (state.edits[location] ?? []).filter { now.timeIntervalSince($0) < state.editWindow }
             guard recent.count < state.editsPerMinute else {
                 state.edits[location] = recent
                 return GoogleAPIError.resourceExhausted(
