@@ -24,6 +24,9 @@ struct PostReconciler: Sendable {
         var itemText: String
         var itemID: String
         var itemURL: String?
+        /// Publish input fields copied into the list input (Business Profile: the account and
+        /// location ids its list path takes).
+        var carriedFields: [String] = []
     }
 
     static let rules: [String: Rule] = [
@@ -45,6 +48,10 @@ struct PostReconciler: Sendable {
             publishActions: ["posts.create"], listAction: "users.posts",
             listInput: { .object(["start_time": .string(ISO8601DateFormatter().string(from: $0))]) },
             textField: "text", itemText: "text", itemID: "id", itemURL: nil),
+        // GET /v4/accounts/{a}/locations/{l}/localPosts (My Business API v4), newest first, each with summary and searchUrl.
+        "google-business-profile": Rule(
+            publishActions: ["localPosts.create"], listAction: "localPosts.list", listInput: { _ in .object([:]) },
+            textField: "summary", itemText: "summary", itemID: "id", itemURL: "url", carriedFields: ["accountId", "locationId"]),
     ]
 
     /// Whether `connector`'s `action` can be reconciled.
@@ -61,7 +68,12 @@ struct PostReconciler: Sendable {
         do {
             guard let connection = try await service.connections.get(tenant: job.tenantID, id: connectionID) else { return .unsupported }
             let since = (job.startedAt ?? job.createdAt).addingTimeInterval(-300)
-            let call = ConnectorCall(connector: connector, action: rule.listAction, input: rule.listInput(since), accountID: job.accountID)
+            var input = rule.listInput(since)
+            if case .object(var members) = input {
+                for field in rule.carriedFields { members[field] = job.payload["input"]?[field] }
+                input = .object(members)
+            }
+            let call = ConnectorCall(connector: connector, action: rule.listAction, input: input, accountID: job.accountID)
             let listed = try await service.perform(call, connection: connection).output
             let items: [JSONValue]
             if case .array(let array)? = listed["items"] {

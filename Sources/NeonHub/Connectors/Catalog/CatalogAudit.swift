@@ -35,6 +35,7 @@ public struct CatalogAudit: Sendable {
         "tiktok",
         "x", "reddit",
         "google-ads",
+        "google-business-profile",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -47,6 +47,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GoogleAdsCustomersFlow(),
         GoogleAdsMutateFlow.campaignStatus,
         GoogleAdsMutateFlow.campaignBudget,
+        GBPLocationsFlow(),
     ])
 }
 
