@@ -96,6 +96,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var description: String
         public var pattern: String?
         public var example: String?
+        /// A credential whose text after its last `-` is this variable when the caller gives
+        /// none (Mailchimp's data centre: an API key `…-us21` lives on `us21`).
+        public var fromCredentialSuffix: String?
     }
 
     /// The provider's documented limits.
