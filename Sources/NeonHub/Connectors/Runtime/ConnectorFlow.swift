@@ -40,6 +40,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GmailSendFlow(),
         GmailDraftFlow(),
         SnowflakeStatementFlow(),
+        MailchimpUpsertMemberFlow(),
     ])
 }
 
