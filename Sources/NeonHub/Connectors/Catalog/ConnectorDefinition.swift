@@ -122,6 +122,10 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var codePath: String?
         public var messagePath: String?
         public var okPath: String?
+        /// Lists that make a 2xx body an error when one of them is not empty: GraphQL's
+        /// top-level `errors`, Shopify's `data.*.userErrors` (`*` is any member). Each entry's
+        /// code is its `extensions.code` or `code`, its message `message`.
+        public var errorListPaths: [String]?
         /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
         /// preferred over `Retry-After`, which providers round.
         public var retryAfterPath: String?
