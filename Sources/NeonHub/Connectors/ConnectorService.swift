@@ -55,6 +55,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
         guard let entry = catalog[connector] else { throw ConnectorError(.unknownConnector, "No connector named \(connector.prefix(64))") }
         let definition = entry.definition
         guard definition.availability != "disabled" else { throw ConnectorError(.connectorDisabled, "The \(connector) connector is disabled") }
+        let variables = Self.derivingVariables(definition, variables, credentials: credentials)
         try checkVariables(definition, variables)
         let id = UUID()
         var sealed: [(kind: String, sealed: TokenVault.Sealed)] = []
@@ -306,6 +307,20 @@ public final class ConnectorService: ConnectorActions, Sendable {
     }
 
     // MARK: - Helpers
+
+    /// `variables` with every variable the caller left out that the definition derives from a
+    /// credential (`fromCredentialSuffix`: the text after the credential's last `-`) filled in.
+    /// Only the suffix is kept, never the credential itself.
+    static func derivingVariables(_ definition: ConnectorDefinition, _ variables: [String: String], credentials: [String: String]) -> [String: String]
+    {
+        var filled = variables
+        for variable in definition.variables ?? [] where filled[variable.name]?.isEmpty ?? true {
+            guard let source = variable.fromCredentialSuffix, let secret = credentials[source], let dash = secret.lastIndex(of: "-") else { continue }
+            let suffix = String(secret[secret.index(after: dash)...])
+            if !suffix.isEmpty { filled[variable.name] = suffix }
+        }
+        return filled
+    }
 
     /// Every declared variable must be given and match its pattern.
     func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String]) throws {

@@ -40,6 +40,7 @@ import Testing
         #expect(audit.json()["passes"] == .bool(true))
         let marketing = catalog.definitions.filter { $0.wave == "marketing" }
         #expect(audit.phases().contains("wave marketing: \(marketing.filter { stable.contains($0.id) }.count)/\(marketing.count) stable"))
+        #expect(marketing.filter { stable.contains($0.id) }.count >= 3)  // meta, linkedin, mailchimp
         let messaging = catalog.definitions.filter { $0.wave == "messaging" }
         #expect(audit.phases().contains("wave messaging: \(messaging.filter { stable.contains($0.id) }.count)/\(messaging.count) stable"))
         for id in stable.sorted() {

@@ -36,6 +36,7 @@ public struct CatalogAudit: Sendable {
         "x", "reddit",
         "google-ads",
         "google-business-profile",
+        "mailchimp",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -99,6 +99,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// A variable a connection may leave out (Google Ads' `loginCustomerId`, needed only
         /// through a manager account); a header or value naming it is then not sent.
         public var optional: Bool?
+        /// A credential whose text after its last `-` is this variable when the caller gives
+        /// none (Mailchimp's data centre: an API key `…-us21` lives on `us21`).
+        public var fromCredentialSuffix: String?
     }
 
     /// The provider's documented limits.
@@ -131,6 +134,10 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// An array that, non-empty in a 2xx body, means the request failed (Reddit's
         /// `json.errors` of `api_type=json` endpoints: `[[CODE, message, field], …]`).
         public var errorListPath: String?
+        /// Lists that make a 2xx body an error when one of them is not empty: GraphQL's
+        /// top-level `errors`, Shopify's `data.*.userErrors` (`*` is any member). Each entry's
+        /// code is its `extensions.code` or `code`, its message `message`.
+        public var errorListPaths: [String]?
         /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
         /// preferred over `Retry-After`, which providers round.
         public var retryAfterPath: String?

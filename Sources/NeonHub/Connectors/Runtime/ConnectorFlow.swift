@@ -48,6 +48,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GoogleAdsMutateFlow.campaignStatus,
         GoogleAdsMutateFlow.campaignBudget,
         GBPLocationsFlow(),
+        MailchimpUpsertMemberFlow(),
     ])
 }
 

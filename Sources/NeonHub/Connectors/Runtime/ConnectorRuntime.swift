@@ -218,6 +218,11 @@ public struct ConnectorRuntime: Sendable {
                 let kind = rules.classify(providerCode: code) ?? .providerRejected
                 throw ConnectorError(kind, "\(definition.id) refused the request: \(message ?? code ?? "error")", providerCode: code)
             }
+            if let listed = rules.listedError(body) {
+                let kind = rules.classify(providerCode: listed.code) ?? .providerRejected
+                throw ConnectorError(
+                    kind, "\(definition.id) refused the request: \(listed.message ?? listed.code ?? "error")", providerCode: listed.code)
+            }
             pages += 1
             lastBody = body
             lastHeaders = response.headers

@@ -43,6 +43,30 @@ struct ProviderErrorRules: Sendable {
         return false
     }
 
+    /// The error a 2xx body lists (`errors.errorListPaths`): the first non-empty list's first
+    /// entry's code (`extensions.code`, else `code`) and the messages of its first three entries.
+    func listedError(_ body: JSONValue) -> (code: String?, message: String?)? {
+        for path in rules?.errorListPaths ?? [] {
+            for case .array(let entries) in Self.values(at: JSONPath.segments(path)[...], in: body) {
+                guard let first = entries.first else { continue }
+                let code = JSONPath.text(JSONPath.value(at: "extensions.code", in: first)) ?? JSONPath.text(first["code"])
+                let messages = entries.prefix(3).compactMap { JSONPath.text($0["message"]) }
+                return (code, messages.isEmpty ? nil : messages.joined(separator: "; "))
+            }
+        }
+        return nil
+    }
+
+    /// Every value at `segments` under `value`; a `*` segment stands for each member of an object.
+    static func values(at segments: ArraySlice<String>, in value: JSONValue) -> [JSONValue] {
+        guard let key = segments.first else { return [value] }
+        if key == "*", case .object(let members) = value {
+            return members.sorted { $0.key < $1.key }.flatMap { values(at: segments.dropFirst(), in: $0.value) }
+        }
+        guard let next = JSONPath.value(at: key, in: value) else { return [] }
+        return values(at: segments.dropFirst(), in: next)
+    }
+
     /// The class a provider code puts an error in, if the rules name it.
     func classify(providerCode code: String?) -> ConnectorError.Code? {
         guard let code else { return nil }
