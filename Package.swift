@@ -24,6 +24,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        // Outbound HTTP (connector and LLM calls): pooled keep-alive connections, HTTP/2, and
+        // TLS client certificates per request, which URLSession on Linux cannot do.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C libraries, found through pkg-config; Debian names the packages that provide them.
@@ -67,6 +72,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             resources: [],
             swiftSettings: strictSettings),
@@ -120,7 +129,12 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "NeonHubTests",
-            dependencies: ["NeonHub", "HTTPCore", "HTTPFields", "Postgres", "CivilCalendar", "NeonHubCLI", "TestSupport"],
+            dependencies: [
+                "NeonHub", "HTTPCore", "HTTPFields", "Postgres", "CivilCalendar", "NeonHubCLI", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: strictSettings),
     ],

@@ -22,7 +22,7 @@ public struct OutboundClient: Sendable {
     /// `OutboundHook`), before the request's own hook.
     public init(
         configuration: OutboundConfiguration = OutboundConfiguration(),
-        transport: any OutboundTransport = URLSessionTransport(),
+        transport: any OutboundTransport = AsyncHTTPClientTransport(),
         logger: Logger, hook: OutboundHook? = nil
     ) {
         self.configuration = configuration
@@ -46,7 +46,7 @@ public struct OutboundClient: Sendable {
         let redactor = SecretRedactor(for: request, maxLength: configuration.bodyExcerptLength)
         let wire = TransportRequest(
             method: request.method, url: request.url,
-            headers: headersToSend(request, span: span), body: request.body)
+            headers: headersToSend(request, span: span), body: request.body, clientIdentity: request.clientIdentity)
         let policy = configuration.retry
         let mayRetry = policy.allowsRetry(
             method: request.method, safety: request.retry,

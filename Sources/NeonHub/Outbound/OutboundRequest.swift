@@ -52,6 +52,8 @@ public struct OutboundRequest: Sendable {
     /// Called for each attempt of this request only (e.g. to build the run's tool-execution
     /// record), after the client's own hook (metrics).
     public var hook: OutboundHook?
+    /// The TLS client certificate to present (mutual TLS); its key is also redacted.
+    public var clientIdentity: TLSClientIdentity?
 
     /// Creates a request.
     public init(

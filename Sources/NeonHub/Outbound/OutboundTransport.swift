@@ -2,7 +2,8 @@ public import Foundation
 public import HTTPFields
 
 /// Sends one HTTP request and returns the answer, whatever its status: the replaceable
-/// bottom of `OutboundClient` (URLSession today; our own sockets could be another).
+/// bottom of `OutboundClient`: `AsyncHTTPClientTransport` in the server, `URLSessionTransport`
+/// still available, the mock transport in mock mode.
 public protocol OutboundTransport: Sendable {
     /// Sends `request`, giving up after `timeout`. Throws `OutboundTransportError` for a
     /// timeout or a delivery failure and `CancellationError` when the calling task is cancelled.
@@ -19,14 +20,35 @@ public struct TransportRequest: Sendable {
     public var headers: HTTPHeaders
     /// The body, if any.
     public var body: Data?
+    /// The TLS client certificate to present (mutual TLS), if the provider asks for one.
+    public var clientIdentity: TLSClientIdentity?
 
     /// Creates a request.
-    public init(method: String, url: URL, headers: HTTPHeaders, body: Data?) {
+    public init(method: String, url: URL, headers: HTTPHeaders, body: Data?, clientIdentity: TLSClientIdentity? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
+        self.clientIdentity = clientIdentity
     }
+}
+
+/// A TLS client certificate and its private key, PEM-encoded, for providers that authenticate
+/// the caller by mutual TLS (ADP). Both come from the vault; neither is ever printed.
+public struct TLSClientIdentity: Sendable, Equatable, CustomStringConvertible {
+    /// The client certificate, then any intermediates, as PEM.
+    public var certificateChainPEM: String
+    /// The certificate's private key as PEM.
+    public var privateKeyPEM: String
+
+    /// Creates an identity.
+    public init(certificateChainPEM: String, privateKeyPEM: String) {
+        self.certificateChainPEM = certificateChainPEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+
+    /// Never the key: a log line or error that prints the identity shows this.
+    public var description: String { "TLSClientIdentity(redacted)" }
 }
 
 /// An answer as it came back from the wire.

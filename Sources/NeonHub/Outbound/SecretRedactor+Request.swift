@@ -7,6 +7,7 @@ extension SecretRedactor {
     /// without their scheme) and of secret-named query parameters.
     init(for request: OutboundRequest, maxLength: Int?) {
         var secrets = request.secrets
+        if let identity = request.clientIdentity { secrets.append(identity.privateKeyPEM) }
         for field in request.headers where Self.isSecretHeader(field.name) {
             secrets.append(field.value)
             if let space = field.value.firstIndex(of: " ") {

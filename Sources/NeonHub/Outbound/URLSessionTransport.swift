@@ -32,6 +32,9 @@ public struct URLSessionTransport: OutboundTransport {
 
     /// Sends `request` through the session, cancelling its data task after `timeout`.
     public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
+        guard request.clientIdentity == nil else {
+            throw OutboundTransportError(.network, detail: "URLSession cannot present a TLS client certificate: use AsyncHTTPClientTransport")
+        }
         let urlRequest = Self.urlRequest(request, timeout: timeout)
         let state = CallState()
         return try await withTaskCancellationHandler {

@@ -11,7 +11,7 @@ import Testing
 enum ClientFixtures {
     /// A client over `transport` with short pauses, so that retry tests run fast.
     static func client(
-        _ transport: URLSessionTransport, maxRetries: Int = 2, backoff: Backoff = Backoff(base: .milliseconds(10)),
+        _ transport: any OutboundTransport, maxRetries: Int = 2, backoff: Backoff = Backoff(base: .milliseconds(10)),
         retryAfterCap: Duration = .seconds(60), attemptTimeout: Duration = .seconds(5), deadline: Duration? = .seconds(20),
         logger: Logger = Logger(label: "test.outbound"), hook: OutboundHook? = nil
     ) -> OutboundClient {

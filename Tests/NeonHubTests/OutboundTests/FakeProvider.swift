@@ -1,8 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPCore
 import HTTPFields
 import Synchronization
 import TestSupport
+import Testing
 
 @testable import NeonHub
 
@@ -71,12 +73,37 @@ final class FakeProvider: HTTPHandler, Sendable {
     }
 }
 
-/// Runs `body` against a fake provider on an ephemeral loopback port, with a fresh session.
+/// The transports the live client suites run over: AsyncHTTPClient is the server's, URLSession
+/// is kept as the fallback; both must honour the same contract (statuses, timeouts, cancellation).
+enum TransportKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case asyncHTTPClient, urlSession
+
+    var testDescription: String { rawValue }
+}
+
+/// Runs `body` against a fake provider on an ephemeral loopback port, with a fresh transport
+/// of `kind` (a fresh URLSession, or a fresh AsyncHTTPClient shut down afterwards).
 func withFakeProvider<T>(
-    script: [FakeProvider.Step], _ body: (FakeProvider, _ baseURL: String, URLSessionTransport) async throws -> T
+    script: [FakeProvider.Step], transport kind: TransportKind = .asyncHTTPClient,
+    _ body: (FakeProvider, _ baseURL: String, any OutboundTransport) async throws -> T
 ) async throws -> T {
     let fake = FakeProvider(script: script)
-    let session = URLSession(configuration: .ephemeral)
-    defer { session.invalidateAndCancel() }
-    return try await withLoopbackServer(fake) { baseURL in try await body(fake, baseURL, URLSessionTransport(session: session)) }
+    switch kind {
+    case .urlSession:
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.invalidateAndCancel() }
+        return try await withLoopbackServer(fake) { baseURL in try await body(fake, baseURL, URLSessionTransport(session: session)) }
+    case .asyncHTTPClient:
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: AsyncHTTPClientTransport.configuration)
+        do {
+            let result = try await withLoopbackServer(fake) { baseURL in
+                try await body(fake, baseURL, AsyncHTTPClientTransport(client: client))
+            }
+            try await client.shutdown()
+            return result
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
 }

@@ -34,14 +34,17 @@ extension OutboundTests {
             formatter.locale = Locale(identifier: "en_US_POSIX")
             formatter.timeZone = TimeZone(identifier: "GMT")
             formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            // Two seconds ahead, truncated to the second by the format: a wait of 1 to 2 s.
-            let date = formatter.string(from: Date().addingTimeInterval(2))
+            // Three seconds ahead, truncated to the second by the format. The retry must not
+            // arrive before that moment, however long the first exchange took.
+            let date = formatter.string(from: Date().addingTimeInterval(3))
+            let notBefore = ContinuousClock.now + .milliseconds(Int(try #require(formatter.date(from: date)).timeIntervalSinceNow * 1000))
             try await withFakeProvider(script: [.answer(503, headers: [("Retry-After", date)]), .answer(200)]) { fake, url, transport in
                 let response = try await F.client(transport).send(F.request(url))
                 #expect(response.attempts == 2)
-                let gaps = gaps(fake)
-                #expect(gaps.count == 1)
-                #expect(gaps.allSatisfy { $0 >= .milliseconds(900) && $0 < .seconds(10) })
+                let arrivals = fake.seen.map(\.at)
+                #expect(arrivals.count == 2)
+                #expect(arrivals.last.map { $0 >= notBefore - .milliseconds(50) } == true)
+                #expect(gaps(fake).allSatisfy { $0 < .seconds(10) })
             }
         }
 

@@ -14,8 +14,9 @@ extension OutboundTests {
     @Suite(.serialized) struct OutboundClientTests {
         typealias F = ClientFixtures
 
-        @Test func aSuccessReturnsTheBodyAfterOneAttempt() async throws {
-            try await withFakeProvider(script: [.answer(200, headers: [("X-Request-Id", "req_1")], body: #"{"data":[]}"#)]) { fake, url, transport in
+        @Test(arguments: TransportKind.allCases) func aSuccessReturnsTheBodyAfterOneAttempt(_ kind: TransportKind) async throws {
+            try await withFakeProvider(script: [.answer(200, headers: [("X-Request-Id", "req_1")], body: #"{"data":[]}"#)], transport: kind) {
+                fake, url, transport in
                 let response = try await F.client(transport).send(F.request(url))
                 #expect(response.status == 200)
                 #expect(String(decoding: response.body, as: UTF8.self) == #"{"data":[]}"#)
@@ -25,8 +26,10 @@ extension OutboundTests {
             }
         }
 
-        @Test func persistentServerErrorsAreRetryableAfterTheRetries() async throws {
-            try await withFakeProvider(script: [.answer(500), .answer(502), .answer(503, body: #"{"error":{"message":"overloaded"}}"#)]) {
+        @Test(arguments: TransportKind.allCases) func persistentServerErrorsAreRetryableAfterTheRetries(_ kind: TransportKind) async throws {
+            try await withFakeProvider(
+                script: [.answer(500), .answer(502), .answer(503, body: #"{"error":{"message":"overloaded"}}"#)], transport: kind
+            ) {
                 fake, url, transport in
                 let error = await F.outboundError { try await F.client(transport, maxRetries: 2).send(F.request(url)) }
                 #expect(error?.code == .retryable)
@@ -38,21 +41,22 @@ extension OutboundTests {
             }
         }
 
-        @Test func a408IsRetryableAndRetried() async throws {
-            try await withFakeProvider(script: [.answer(408), .answer(200)]) { fake, url, transport in
+        @Test(arguments: TransportKind.allCases) func a408IsRetryableAndRetried(_ kind: TransportKind) async throws {
+            try await withFakeProvider(script: [.answer(408), .answer(200)], transport: kind) { fake, url, transport in
                 let response = try await F.client(transport).send(F.request(url))
                 #expect(response.attempts == 2)
                 #expect(fake.seen.count == 2)
             }
-            try await withFakeProvider(script: [.answer(408)]) { _, url, transport in
+            try await withFakeProvider(script: [.answer(408)], transport: kind) { _, url, transport in
                 let error = await F.outboundError { try await F.client(transport, maxRetries: 0).send(F.request(url)) }
                 #expect(error?.code == .retryable)
                 #expect(error?.status == 408)
             }
         }
 
-        @Test func a429IsRateLimitedWithTheResetTime() async throws {
-            try await withFakeProvider(script: Array(repeating: .answer(429, headers: [("Retry-After", "0")]), count: 3)) { fake, url, transport in
+        @Test(arguments: TransportKind.allCases) func a429IsRateLimitedWithTheResetTime(_ kind: TransportKind) async throws {
+            try await withFakeProvider(script: Array(repeating: .answer(429, headers: [("Retry-After", "0")]), count: 3), transport: kind) {
+                fake, url, transport in
                 let before = Date()
                 let error = await F.outboundError { try await F.client(transport, maxRetries: 2).send(F.request(url)) }
                 #expect(error?.code == .rateLimited)
@@ -76,10 +80,10 @@ extension OutboundTests {
             }
         }
 
-        @Test func otherClientErrorsArePermanentWithTheProvidersStatusAndBody() async throws {
+        @Test(arguments: TransportKind.allCases) func otherClientErrorsArePermanentWithTheProvidersStatusAndBody(_ kind: TransportKind) async throws {
             let body =
                 #"{"error":{"type":"invalid_request_error","code":"resource_missing","message":"No such customer: 'cus_NffrFeUfNV2Hib'","param":"id"}}"#
-            try await withFakeProvider(script: [.answer(404, body: body), .answer(200)]) { fake, url, transport in
+            try await withFakeProvider(script: [.answer(404, body: body), .answer(200)], transport: kind) { fake, url, transport in
                 let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
                 #expect(error?.code == .permanent)
                 #expect(error?.status == 404)
@@ -90,16 +94,16 @@ extension OutboundTests {
             }
         }
 
-        @Test func theBodyExcerptIsBounded() async throws {
-            try await withFakeProvider(script: [.answer(422, body: String(repeating: "y", count: 5000))]) { _, url, transport in
+        @Test(arguments: TransportKind.allCases) func theBodyExcerptIsBounded(_ kind: TransportKind) async throws {
+            try await withFakeProvider(script: [.answer(422, body: String(repeating: "y", count: 5000))], transport: kind) { _, url, transport in
                 let error = await F.outboundError { try await F.client(transport).send(F.request(url)) }
                 #expect(error?.code == .permanent)
                 #expect(error?.bodyExcerpt?.count == 301)
             }
         }
 
-        @Test func aSlowProviderIsATimeout() async throws {
-            try await withFakeProvider(script: [.delayed(milliseconds: 2000, .answer(200))]) { fake, url, transport in
+        @Test(arguments: TransportKind.allCases) func aSlowProviderIsATimeout(_ kind: TransportKind) async throws {
+            try await withFakeProvider(script: [.delayed(milliseconds: 2000, .answer(200))], transport: kind) { fake, url, transport in
                 let started = ContinuousClock.now
                 let error = await F.outboundError {
                     try await F.client(transport, maxRetries: 0, attemptTimeout: .milliseconds(300)).send(F.request(url))
@@ -113,14 +117,12 @@ extension OutboundTests {
             }
         }
 
-        @Test func anUnreachableProviderIsANetworkErrorAfterRetries() async throws {
+        @Test(arguments: TransportKind.allCases) func anUnreachableProviderIsANetworkErrorAfterRetries(_ kind: TransportKind) async throws {
             // A port that was just bound and released: nothing listens there.
-            let url = try await withFakeProvider(script: []) { _, url, _ in url }
-            let session = URLSession(configuration: .ephemeral)
-            defer { session.invalidateAndCancel() }
+            let url = try await withFakeProvider(script: [], transport: kind) { _, url, _ in url }
             let recorder = AttemptRecorder()
-            let error = await F.outboundError {
-                try await F.client(URLSessionTransport(session: session), maxRetries: 1, hook: recorder.hook).send(F.request(url))
+            let error = try await withFakeProvider(script: [], transport: kind) { _, _, transport in
+                await F.outboundError { try await F.client(transport, maxRetries: 1, hook: recorder.hook).send(F.request(url)) }
             }
             #expect(error?.code == .network)
             #expect(error?.attempts == 2)
@@ -128,8 +130,8 @@ extension OutboundTests {
             #expect(recorder.all.map(\.errorCode) == [.network, .network])
         }
 
-        @Test func cancellingTheCallerCancelsTheCall() async throws {
-            try await withFakeProvider(script: [.delayed(milliseconds: 3000, .answer(200))]) { _, url, transport in
+        @Test(arguments: TransportKind.allCases) func cancellingTheCallerCancelsTheCall(_ kind: TransportKind) async throws {
+            try await withFakeProvider(script: [.delayed(milliseconds: 3000, .answer(200))], transport: kind) { _, url, transport in
                 let client = F.client(transport)
                 let task = Task { try await client.send(F.request(url)) }
                 try await Task.sleep(for: .milliseconds(200))

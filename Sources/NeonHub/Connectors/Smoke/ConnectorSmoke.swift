@@ -31,7 +31,7 @@ public struct ConnectorSmoke: Sendable {
             : nil
         var outbound = OutboundConfiguration()
         outbound.retry.retryAfterCap = config.retryAfterCap
-        let client = OutboundClient(configuration: outbound, transport: mock ?? URLSessionTransport(), logger: logger)
+        let client = OutboundClient(configuration: outbound, transport: mock ?? AsyncHTTPClientTransport(), logger: logger)
         let endpoints = try ConnectorAssembly.endpointOverrides(config.connectorEndpointsFile)
         return ConnectorRuntime(
             catalog: catalog, client: client, mock: mock,

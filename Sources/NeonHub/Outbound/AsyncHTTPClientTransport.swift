@@ -1,0 +1,133 @@
+public import AsyncHTTPClient
+import Foundation
+import HTTPFields
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import TimeUnits
+
+/// `OutboundTransport` over AsyncHTTPClient (SwiftNIO): a pool of keep-alive connections per
+/// host, HTTP/2 where the provider offers it, and a TLS client certificate per request (ADP's
+/// mutual TLS). The whole exchange, body included, must finish within the timeout
+/// (→ `.timeout`); a cancelled calling task cancels the request (→ `CancellationError`).
+/// Nothing here blocks the cooperative pool: the I/O runs on NIO's event loops.
+public struct AsyncHTTPClientTransport: OutboundTransport {
+    /// The configuration for server-side calls: no cookies, no cache; redirects followed (at
+    /// most 5, no cycles), as URLSession did; up to 64 connections per host. A connection that
+    /// cannot be established fails the attempt at once (`retryConnectionEstablishment` off):
+    /// `OutboundClient` retries network failures with its own backoff, and a refused connection
+    /// must read as a network failure, not wait out the attempt as a timeout.
+    public static var configuration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout = .init(connect: .seconds(10))
+        return configuration
+    }
+
+    /// The process's client, with `configuration`.
+    public static let shared = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+
+    /// The default for the largest response body accepted.
+    public static let defaultMaxResponseBytes = 64 * 1024 * 1024
+
+    /// The client every request goes through.
+    public let client: HTTPClient
+    /// The largest response body accepted (a provider answering more is a delivery failure).
+    public let maxResponseBytes: Int
+
+    /// Creates a transport over `client`.
+    public init(client: HTTPClient = AsyncHTTPClientTransport.shared, maxResponseBytes: Int = AsyncHTTPClientTransport.defaultMaxResponseBytes) {
+        self.client = client
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    /// Sends `request`, racing it against `timeout`.
+    public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
+        let prepared = try Self.clientRequest(request)
+        let client = self.client
+        let limit = maxResponseBytes
+        do {
+            return try await withThrowingTaskGroup(of: TransportResponse?.self) { group in
+                group.addTask {
+                    // AsyncHTTPClient's own deadline covers the head only; the race covers the body.
+                    let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout.inNanoseconds) + 1_000_000_000))
+                    let body = try await response.body.collect(upTo: limit)
+                    let data = Data(body.readableBytesView)
+                    return TransportResponse(status: Int(response.status.code), headers: Self.headers(response.headers), body: data)
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw OutboundTransportError(.timeout, detail: "no answer within the timeout")
+                }
+                return response
+            }
+        } catch let error as OutboundTransportError {
+            throw error
+        } catch {
+            throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit)
+        }
+    }
+
+    /// The AsyncHTTPClient request for `request`: framing headers are left to the client.
+    static func clientRequest(_ request: TransportRequest) throws -> HTTPClientRequest {
+        var prepared = HTTPClientRequest(url: request.url.absoluteString)
+        prepared.method = HTTPMethod(rawValue: request.method)
+        for field in request.headers {
+            switch field.name.lowercased() {
+            case "content-length", "transfer-encoding", "connection", "host": continue
+            default: prepared.headers.add(name: field.name, value: field.value)
+            }
+        }
+        if let body = request.body {
+            prepared.body = .bytes(ByteBuffer(bytes: body))
+        }
+        if let identity = request.clientIdentity {
+            prepared.tlsConfiguration = try Self.tlsConfiguration(identity)
+        }
+        return prepared
+    }
+
+    /// The default client TLS configuration plus `identity`'s certificate chain and key.
+    static func tlsConfiguration(_ identity: TLSClientIdentity) throws -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        do {
+            let chain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificateChainPEM.utf8))
+            guard !chain.isEmpty else { throw OutboundTransportError(.network, detail: "the client certificate chain is empty") }
+            configuration.certificateChain = chain.map { .certificate($0) }
+            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem))
+        } catch let error as OutboundTransportError {
+            throw error
+        } catch {
+            // NIOSSL's error names the problem, never the key.
+            throw OutboundTransportError(.network, detail: "the client certificate or key could not be read (\(type(of: error)))")
+        }
+        return configuration
+    }
+
+    private static func headers(_ fields: NIOHTTP1.HTTPHeaders) -> HTTPFields.HTTPHeaders {
+        var headers = HTTPFields.HTTPHeaders()
+        for (name, value) in fields { headers.add(name: name, value: value) }
+        return headers
+    }
+
+    /// Delivery failures: the deadline (head not received) is a timeout, anything else
+    /// (refused, reset, DNS, TLS, a body over the limit) a network failure.
+    private static func classify(_ error: any Error, limit: Int) -> OutboundTransportError {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {
+                return OutboundTransportError(.timeout, detail: "HTTPClientError \(error)")
+            }
+            return OutboundTransportError(.network, detail: "HTTPClientError \(error)")
+        }
+        if error is NIOTooManyBytesError {
+            return OutboundTransportError(.network, detail: "the response was larger than \(limit) bytes")
+        }
+        return OutboundTransportError(.network, detail: "\(type(of: error))")
+    }
+}
