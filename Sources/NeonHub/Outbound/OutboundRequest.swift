@@ -52,6 +52,9 @@ public struct OutboundRequest: Sendable {
     /// Called for each attempt of this request only (e.g. to build the run's tool-execution
     /// record), after the client's own hook (metrics).
     public var hook: OutboundHook?
+    /// Statuses outside 2xx that this request takes as answers rather than failures (Google's
+    /// resumable uploads answer `308 Resume Incomplete` with a `Range` header). Empty: only 2xx.
+    public var acceptedStatuses: Set<Int> = []
 
     /// Creates a request.
     public init(
