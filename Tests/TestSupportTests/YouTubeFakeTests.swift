@@ -92,7 +92,9 @@ import Testing
             #expect(try Self.reason(category) == "invalidCategoryId")
             let scheduled = try await Self.open(
                 client, token: token, total: 10,
-                metadata: ["snippet": ["title": "A", "categoryId": "22"], "status": ["privacyStatus": "public", "publishAt": "2030-01-01T00:00:00Z"]])
+                metadata: [
+                    "snippet": ["title": "A", "categoryId": "22"], "status": ["privacyStatus": "public", "publishAt": "2030-01-01T00:00:00Z"],
+                ])
             #expect(try Self.reason(scheduled) == "invalidPublishAt")
             let unsized = try await client.request(
                 "POST", "/upload/youtube/v3/videos?uploadType=resumable&part=snippet",

@@ -75,7 +75,10 @@ import Testing
 
             let updated = try await run(
                 runtime, "videos.update",
-                ["id": .string("dQw4w9WgXcQ"), "title": .string("Spring blend (2026)"), "categoryId": .string("26"), "privacyStatus": .string("private")],
+                [
+                    "id": .string("dQw4w9WgXcQ"), "title": .string("Spring blend (2026)"), "categoryId": .string("26"),
+                    "privacyStatus": .string("private"),
+                ],
                 token: token)
             #expect(updated.output["title"] == .string("Spring blend (2026)"))
             #expect(updated.output["privacyStatus"] == .string("private"))
@@ -92,7 +95,9 @@ import Testing
             let delete = try #require(fake.api.requests("DELETE", "/youtube/v3/videos").first)
             #expect(delete.queryItems == ["id": ["aBcDeFgHiJk"]] && delete.body.isEmpty)
             #expect(!fake.videos.contains { $0.id == "aBcDeFgHiJk" })
-            let missing = await #expect(throws: ConnectorError.self) { try await run(runtime, "videos.delete", ["id": .string("aBcDeFgHiJk")], token: token) }
+            let missing = await #expect(throws: ConnectorError.self) {
+                try await run(runtime, "videos.delete", ["id": .string("aBcDeFgHiJk")], token: token)
+            }
             #expect(missing?.code == .providerRejected)
             #expect(missing?.providerCode == "videoNotFound")
             #expect(fake.unitsUsed == 1 + 50 + 50 + 50, "the cost table: list 1, update and delete 50")
@@ -128,7 +133,8 @@ import Testing
             oauth.expire(accessToken: tokens.accessToken)
             let runtime = try YouTubeTestSupport.runtime(fake)
             let credentials = try GoogleConnectorTestSupport.credentials(Self.connector, oauth: oauth, tokens: tokens)
-            let result = try await runtime.execute(ConnectorCall(connector: Self.connector, action: "channels.mine", input: .object([:])), credentials: credentials)
+            let result = try await runtime.execute(
+                ConnectorCall(connector: Self.connector, action: "channels.mine", input: .object([:])), credentials: credentials)
             guard case .array(let channels) = result.output else {
                 Issue.record("channels.mine answers a list")
                 return

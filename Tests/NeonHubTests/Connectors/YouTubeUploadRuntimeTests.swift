@@ -174,4 +174,25 @@ import Testing
             #expect(fake.bytes(of: id) == file)
         }
     }
+
+    @Test func theRangeHeaderAndTheUploadTypeAreReadAsTheGuideSays() {
+        #expect(YouTubeUploadSession.received("bytes=0-262143") == 262_144)
+        #expect(YouTubeUploadSession.received(nil) == 0, "no Range: nothing stored")
+        #expect(YouTubeUploadSession.received("garbage") == 0)
+        #expect(YouTubeResumableUploadFlow.uploadType("video/mp4; codecs=avc1") == "video/mp4")
+        #expect(YouTubeResumableUploadFlow.uploadType("image/png") == "application/octet-stream")
+        #expect(YouTubeResumableUploadFlow.uploadType(nil) == "application/octet-stream")
+    }
+
+    @Test func inMockModeTheUploadRunsItsStepsFromTheFixtures() async throws {
+        let (runtime, _) = try MockModeTests.mockRuntime()
+        let result = try await runtime.execute(
+            ConnectorCall(
+                connector: "youtube", action: "videos.upload",
+                input: .object(["title": .string("Mock"), "videoUrl": .string("https://media.example.org/a.mp4")]))
+        ) { _ in .none }
+        #expect(result.output["id"] == .string("dQw4w9WgXcQ"))
+        #expect(result.output["status"] == .string("uploaded"))
+        #expect(result.output["resumes"] == .number(0))
+    }
 }

@@ -141,7 +141,8 @@ import Testing
                 #expect(try tools.first?.decode("output", as: String.self).contains("dQw4w9WgXcQ") == true)
                 let token = String(try #require(update.header("Authorization")?.dropFirst(7)))
                 let leaked = try await pool.query(
-                    "SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND (input::text || output::text) LIKE \("%" + token + "%")")
+                    "SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID) AND (input::text || output::text) LIKE \("%" + token + "%")"
+                )
                 #expect(try leaked.first?.decode("n", as: Int.self) == 0)
             }
         }

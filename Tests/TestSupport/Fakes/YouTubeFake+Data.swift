@@ -35,7 +35,8 @@ extension YouTubeFake {
                 guard request.queryItems["mine"] == ["true"] || request.queryItems["id"] != nil else {
                     return YouTubeAPIError(
                         code: 400, reason: "missingRequiredParameter", domain: "youtube.parameter",
-                        message: "No filter selected. Expected one of: forHandle, forUsername, id, managedByMe, mine").reply
+                        message: "No filter selected. Expected one of: forHandle, forUsername, id, managedByMe, mine"
+                    ).reply
                 }
                 var channel: [String: Any] = ["kind": "youtube#channel", "etag": "etag-channel", "id": Self.channelID]
                 if parts.contains("snippet") {
@@ -69,7 +70,8 @@ extension YouTubeFake {
                 guard let ids = request.queryItems["id"]?.first?.split(separator: ",").map(String.init), !ids.isEmpty else {
                     return YouTubeAPIError(
                         code: 400, reason: "missingRequiredParameter", domain: "youtube.parameter",
-                        message: "No filter selected. Expected one of: chart, id, myRating").reply
+                        message: "No filter selected. Expected one of: chart, id, myRating"
+                    ).reply
                 }
                 let stored = videos
                 let items = ids.compactMap { id in stored.first { $0.id == id } }.map { Self.resource($0, parts: parts) }
@@ -160,7 +162,8 @@ extension YouTubeFake {
         guard let playlist = request.queryItems["playlistId"]?.first ?? request.queryItems["id"]?.first else {
             return YouTubeAPIError(
                 code: 400, reason: "missingRequiredParameter", domain: "youtube.parameter",
-                message: "No filter selected. Expected one of: id, playlistId").reply
+                message: "No filter selected. Expected one of: id, playlistId"
+            ).reply
         }
         guard playlist == Self.uploadsPlaylist else {
             return YouTubeAPIError(

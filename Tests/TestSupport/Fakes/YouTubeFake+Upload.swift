@@ -22,8 +22,10 @@ extension YouTubeFake {
     /// Step 1: the metadata and the file's size and type; the session URI in `Location`.
     private func startSession(_ request: Recorded) -> Reply {
         guard request.queryItems["uploadType"] == ["resumable"] else {
-            return YouTubeAPIError(code: 400, reason: "badRequest", domain: "global", message: "Invalid upload request: uploadType must be resumable.")
-                .reply
+            return YouTubeAPIError(
+                code: 400, reason: "badRequest", domain: "global", message: "Invalid upload request: uploadType must be resumable."
+            )
+            .reply
         }
         let parts: Set<String>
         switch Self.parts(request) {
@@ -35,7 +37,8 @@ extension YouTubeFake {
         }
         guard let type = request.header("X-Upload-Content-Type"), type.hasPrefix("video/") || type == "application/octet-stream" else {
             return YouTubeAPIError(
-                code: 400, reason: "badRequest", domain: "global", message: "Media type of the upload is not supported: expected video/* or application/octet-stream."
+                code: 400, reason: "badRequest", domain: "global",
+                message: "Media type of the upload is not supported: expected video/* or application/octet-stream."
             ).reply
         }
         let body: [String: Any]
@@ -101,14 +104,17 @@ extension YouTubeFake {
         guard first == session.received.count, session.videoID == nil else {
             return YouTubeAPIError(
                 code: 400, reason: "badRequest", domain: "global",
-                message: "The upload must continue at byte \(session.received.count), not \(first).").reply
+                message: "The upload must continue at byte \(session.received.count), not \(first)."
+            ).reply
         }
         let fault = state.withLock { state -> Fault? in state.faults.isEmpty ? nil : state.faults.removeFirst() }
         let arriving = fault.map { Array(request.body.prefix($0.keep)) } ?? request.body
         state.withLock { $0.sessions[id]?.received += arriving }
         if let fault {
             guard let status = fault.status else { return answer(id).delayed(dropFor) }  // never seen by the client
-            return (status == 503 ? YouTubeAPIError.backendError : YouTubeAPIError(code: status, reason: "backendError", domain: "global", message: "Backend Error"))
+            return
+                (status == 503
+                ? YouTubeAPIError.backendError : YouTubeAPIError(code: status, reason: "backendError", domain: "global", message: "Backend Error"))
                 .reply
         }
         return answer(id)

@@ -205,14 +205,18 @@ public final class YouTubeFake: Sendable {
             return .badRequest(
                 "invalidTitle", "The request metadata specifies an invalid or empty video title.", location: "body.snippet.title")
         }
-        if let description = snippet["description"] as? String, description.utf8.count > 5000 || description.contains(where: { $0 == "<" || $0 == ">" }) {
-            return .badRequest("invalidDescription", "The request metadata specifies an invalid video description.", location: "body.snippet.description")
+        if let description = snippet["description"] as? String,
+            description.utf8.count > 5000 || description.contains(where: { $0 == "<" || $0 == ">" })
+        {
+            return .badRequest(
+                "invalidDescription", "The request metadata specifies an invalid video description.", location: "body.snippet.description")
         }
         if let tags = snippet["tags"] as? [String], tags.reduce(0, { $0 + $1.count }) > 500 {
             return .badRequest("invalidTags", "The request metadata specifies invalid video keywords.", location: "body.snippet.tags")
         }
         guard let category = snippet["categoryId"] as? String, categories.contains(category) else {
-            return .badRequest("invalidCategoryId", "The <code>snippet.categoryId</code> property specifies an invalid category ID.",
+            return .badRequest(
+                "invalidCategoryId", "The <code>snippet.categoryId</code> property specifies an invalid category ID.",
                 location: "body.snippet.categoryId")
         }
         let privacy = status["privacyStatus"] as? String ?? "public"
@@ -221,7 +225,8 @@ public final class YouTubeFake: Sendable {
         }
         if let publishAt = status["publishAt"] as? String {
             guard privacy == "private", let date = ISO8601DateFormatter().date(from: publishAt), date > Date() else {
-                return .badRequest("invalidPublishAt", "The request metadata specifies an invalid scheduled publishing time.",
+                return .badRequest(
+                    "invalidPublishAt", "The request metadata specifies an invalid scheduled publishing time.",
                     location: "body.status.publishAt")
             }
         }
@@ -250,19 +255,24 @@ public final class YouTubeFake: Sendable {
         }
         if parts.contains("statistics") {
             let views = video.bytes.isEmpty ? 1000 * (video.title.count % 7 + 1) : 0
-            resource["statistics"] = ["viewCount": String(views), "likeCount": String(views / 20), "favoriteCount": "0", "commentCount": String(views / 100)]
+            resource["statistics"] = [
+                "viewCount": String(views), "likeCount": String(views / 20), "favoriteCount": "0", "commentCount": String(views / 100),
+            ]
         }
         return resource
     }
 
     /// Three processed videos, newest first.
     static let seeded: [Video] = [
-        Video(id: "dQw4w9WgXcQ", title: "Spring blend: how we roast", description: "Behind the scenes.", tags: ["coffee", "roasting"],
+        Video(
+            id: "dQw4w9WgXcQ", title: "Spring blend: how we roast", description: "Behind the scenes.", tags: ["coffee", "roasting"],
             categoryId: "22", privacyStatus: "public", publishAt: nil, madeForKids: false, publishedAt: "2026-03-01T15:00:00Z",
             uploadStatus: "processed", bytes: []),
-        Video(id: "aBcDeFgHiJk", title: "Latte art in 10s", description: nil, tags: nil, categoryId: "26", privacyStatus: "public",
+        Video(
+            id: "aBcDeFgHiJk", title: "Latte art in 10s", description: nil, tags: nil, categoryId: "26", privacyStatus: "public",
             publishAt: nil, madeForKids: false, publishedAt: "2026-02-10T12:00:00Z", uploadStatus: "processed", bytes: []),
-        Video(id: "Zx9_Yw8-Vu7", title: "Cupping notes", description: "Unlisted for the team.", tags: nil, categoryId: "22",
+        Video(
+            id: "Zx9_Yw8-Vu7", title: "Cupping notes", description: "Unlisted for the team.", tags: nil, categoryId: "22",
             privacyStatus: "unlisted", publishAt: nil, madeForKids: false, publishedAt: "2026-01-20T09:30:00Z", uploadStatus: "processed",
             bytes: []),
     ]
