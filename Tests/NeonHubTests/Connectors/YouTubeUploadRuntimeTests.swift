@@ -195,4 +195,29 @@ import Testing
         #expect(result.output["status"] == .string("uploaded"))
         #expect(result.output["resumes"] == .number(0))
     }
+
+    @Test func aTokenThatExpiresDuringTheBytesIsRefreshedAndTheUploadResumed() async throws {
+        try await YouTubeTestSupport.withFakes { fake, oauth in
+            let tokens = oauth.issueTokens(scopes: [YouTubeFake.uploadScope])
+            let file = YouTubeTestSupport.file(70_000)
+            let media = try YouTubeTestSupport.mediaHost(file)
+            fake.failNextUpload(after: 0, status: 401)
+            let credentials = try GoogleConnectorTestSupport.credentials("youtube", oauth: oauth, tokens: tokens)
+            let result = try await YouTubeTestSupport.runtime(fake).execute(
+                ConnectorCall(
+                    connector: "youtube", action: "videos.upload",
+                    input: .object(["title": .string("Long upload"), "videoUrl": .string("\(media.baseURL)/clip.mp4")])),
+                credentials: credentials)
+            await media.stopWithoutBlocking()
+            let puts = Self.puts(fake)
+            #expect(puts.map { $0.header("Content-Range") } == [nil, "bytes */70000", nil], "nothing arrived: the whole file again")
+            #expect(puts[0].header("Authorization") == "Bearer \(tokens.accessToken)")
+            let renewed = try #require(puts[1].header("Authorization"))
+            #expect(renewed != puts[0].header("Authorization") && puts[2].header("Authorization") == renewed)
+            #expect(oauth.requests.filter { $0.path == "/token" }.count == 1, "refreshed once")
+            let id = try #require(JSONPath.text(result.output["id"]))
+            #expect(fake.bytes(of: id) == file)
+            #expect(fake.sessions == 1)
+        }
+    }
 }

@@ -112,10 +112,11 @@ extension YouTubeFake {
         state.withLock { $0.sessions[id]?.received += arriving }
         if let fault {
             guard let status = fault.status else { return answer(id).delayed(dropFor) }  // never seen by the client
-            return
-                (status == 503
-                ? YouTubeAPIError.backendError : YouTubeAPIError(code: status, reason: "backendError", domain: "global", message: "Backend Error"))
-                .reply
+            switch status {
+            case 401: return YouTubeAPIError.authError.reply  // the token expired during the upload
+            case 503: return YouTubeAPIError.backendError.reply
+            default: return YouTubeAPIError(code: status, reason: "backendError", domain: "global", message: "Backend Error").reply
+            }
         }
         return answer(id)
     }

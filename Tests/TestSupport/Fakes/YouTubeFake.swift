@@ -145,7 +145,8 @@ public final class YouTubeFake: Sendable {
     /// The next bytes PUT stores its first `keep` bytes and is never answered (a dropped connection).
     public func dropNextUpload(after keep: Int) { state.withLock { $0.faults.append(Fault(keep: keep, status: nil)) } }
 
-    /// The next bytes PUT stores its first `keep` bytes and is answered `status` (503 backendError).
+    /// The next bytes PUT stores its first `keep` bytes and is answered `status` (503 backendError;
+    /// 401 authError, as when the token expires during the upload).
     public func failNextUpload(after keep: Int, status: Int = 503) { state.withLock { $0.faults.append(Fault(keep: keep, status: status)) } }
 
     /// The daily budgets (units for everything but videos.insert; videos.insert calls).

@@ -72,6 +72,7 @@ public struct YouTubeResumableUploadFlow: ConnectorFlow {
         var offset = 0
         while true {
             var reply = try await session.put(media.data, from: offset)
+            var asked = false
             // Settle what the server holds: a 308 says it; an interruption is asked about.
             while case .interrupted(let error) = reply {
                 interruptions += 1
@@ -83,6 +84,7 @@ public struct YouTubeResumableUploadFlow: ConnectorFlow {
                 }
                 try await context.sleep(for: min(pause * (1 << min(interruptions - 1, 5)), .seconds(32)))
                 reply = try await session.status()
+                asked = true
             }
             switch reply {
             case .complete(let video):
@@ -94,8 +96,9 @@ public struct YouTubeResumableUploadFlow: ConnectorFlow {
                 guard received <= media.data.count else {
                     throw ConnectorError(.providerUnavailable, "YouTube reports more bytes (\(received)) than the file has (\(media.data.count))")
                 }
-                if received <= offset {
-                    // No progress since the last PUT: an interruption of its own kind.
+                if received <= offset, !asked {
+                    // A PUT answered 308 without progress: an interruption of its own kind (one
+                    // after a status check was counted already).
                     interruptions += 1
                     guard interruptions <= maxInterruptions else {
                         throw ConnectorError(.providerTimeout, "The YouTube upload made no progress after \(interruptions) attempts")
