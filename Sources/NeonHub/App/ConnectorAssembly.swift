@@ -38,7 +38,8 @@ enum ConnectorAssembly {
             catalog: catalog, client: client, mock: mock,
             appSettings: appSettings(catalog, config.connectorEnvironment),
             baseURLOverrides: endpoints.compactMapValues(\.baseUrl),
-            actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), flows: config.connectorFlows, publicURL: config.publicURL)
+            actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), flows: config.connectorFlows,
+            allowPrivateMediaHosts: config.connectorMediaFromPrivateHosts, publicURL: config.publicURL)
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(

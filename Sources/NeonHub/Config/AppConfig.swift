@@ -26,6 +26,9 @@ public struct AppConfig: Sendable {
     /// The code behind `handler` actions (not from the environment: tests swap in flows with
     /// short waits, such as TikTok's status polling).
     public var connectorFlows: ConnectorFlowRegistry = .standard
+    /// Whether flows may fetch media from loopback or private addresses (not from the
+    /// environment: tests serve the media a user names by URL on loopback).
+    public var connectorMediaFromPrivateHosts = false
     /// Queue workers inside `serve` (`WORKERS`, default 4; 0 = none: run `neonhub worker` instead).
     public var workers = 4
     /// Whether this process enqueues the recurring jobs (token refresh, health checks,

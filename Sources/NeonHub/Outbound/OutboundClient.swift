@@ -31,7 +31,7 @@ public struct OutboundClient: Sendable {
         self.hook = hook
     }
 
-    /// Sends `request` and returns the 2xx answer. Throws `OutboundError` when every allowed
+    /// Sends `request` and returns the 2xx answer (or one of its `acceptedStatuses`). Throws `OutboundError` when every allowed
     /// attempt failed, and `CancellationError` when the calling task is cancelled. When the
     /// next pause would pass the overall deadline, no pause is taken: the last failure is
     /// thrown as it was (an attempt cut short by the deadline is a `timeout`).
@@ -66,7 +66,7 @@ public struct OutboundClient: Sendable {
             var failure: OutboundError
             switch outcome {
             case .answered(let response):
-                guard let code = OutboundError.code(forStatus: response.status) else {
+                guard let code = OutboundError.code(forStatus: response.status), !request.acceptedStatuses.contains(response.status) else {
                     report(request, number: number, status: response.status, duration: duration, code: nil, pause: nil)
                     return OutboundResponse(
                         status: response.status, headers: response.headers,

@@ -54,6 +54,9 @@ public struct OutboundRequest: Sendable {
     public var hook: OutboundHook?
     /// The TLS client certificate to present (mutual TLS); its key is also redacted.
     public var clientIdentity: TLSClientIdentity?
+    /// Statuses outside 2xx that this request takes as answers rather than failures (Google's
+    /// resumable uploads answer `308 Resume Incomplete` with a `Range` header). Empty: only 2xx.
+    public var acceptedStatuses: Set<Int> = []
 
     /// Creates a request.
     public init(

@@ -1,7 +1,7 @@
 public import Foundation
 public import HTTPFields
 
-/// A successful (2xx) answer to an outbound request.
+/// A successful (2xx, or a status the request accepts) answer to an outbound request.
 public struct OutboundResponse: Sendable {
     /// The HTTP status.
     public var status: Int

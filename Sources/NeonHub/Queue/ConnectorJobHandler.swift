@@ -122,6 +122,7 @@ struct ConnectorJobHandler: JobHandler {
         case "linkedin": return "https://www.linkedin.com/feed/update/\(id)/"
         case "x": return "https://x.com/i/web/status/\(id)"
         case "reddit": return id.hasPrefix("t3_") ? "https://www.reddit.com/comments/\(id.dropFirst(3))/" : nil
+        case "youtube": return "https://www.youtube.com/watch?v=\(id)"
         case "google-ads": return nil  // the id is the resource name; the Ads UI addresses campaigns by an internal ocid, not by it
         default: return nil
         }

@@ -49,6 +49,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GoogleAdsMutateFlow.campaignBudget,
         GBPLocationsFlow(),
         MailchimpUpsertMemberFlow(),
+        YouTubeResumableUploadFlow(),
     ])
 }
 
