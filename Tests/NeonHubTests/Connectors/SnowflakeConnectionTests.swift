@@ -31,7 +31,7 @@ import Testing
     @Test func connectTestsTheKeyPairThenActionsAreRecordedRunsAndNoSecretLeaks() async throws {
         await OpenSSLCommand.warmTestKeys()
         let keys = SnowflakeRuntimeTests.keys.registered
-        let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.publicKey])
+        let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.publicKey], issueTimeTolerance: 900)
         fake.script(
             "SELECT channel, sessions FROM sessions",
             .rows(SnowflakeRuntimeTests.columns, partitions: [[["email", "18234"]], [["referral", "4410"]]]))
@@ -117,7 +117,7 @@ import Testing
     @Test func aKeyThatCannotSignIsRefusedAtConnectNamingTheFieldAndNothingIsStored() async throws {
         await OpenSSLCommand.warmTestKeys()
         let keys = SnowflakeRuntimeTests.keys
-        let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.registered.publicKey])
+        let fake = SnowflakeFake(account: "MYORG-MARKETING", users: ["NEONHUB_SVC": keys.registered.publicKey], issueTimeTolerance: 900)
         try fake.start()
         do {
             let endpoints = try OAuthTestSupport.endpointsFile(["snowflake": ["baseUrl": fake.baseURL]])

@@ -73,11 +73,17 @@ public final class SnowflakeFake: Sendable {
     /// The account as the JWT names it (upper case, no region).
     public let account: String
     private let publicKeys: [String: String]
+    /// How long after `iat` a JWT is still accepted (Snowflake: 60 s).
+    private let issueTimeTolerance: TimeInterval
     private let state = Mutex(State())
 
     /// The account `account` whose users (any case) have the public keys `users` (PEM).
-    public init(account: String, users: [String: String]) {
+    /// `issueTimeTolerance` is Snowflake's 60 s unless a test that is not about issue times
+    /// widens it, so that a starved machine (a JWT signed, then its request scheduled a minute
+    /// later) does not read as a refused signature.
+    public init(account: String, users: [String: String], issueTimeTolerance: TimeInterval = 60) {
         self.account = account.uppercased()
+        self.issueTimeTolerance = issueTimeTolerance
         var keys: [String: String] = [:]
         for (user, key) in users { keys[user.uppercased()] = key }
         publicKeys = keys
@@ -208,7 +214,7 @@ public final class SnowflakeFake: Sendable {
         }
         let now = Date().timeIntervalSince1970
         state.withLock { $0.lifetimes.append(Int(exp - iat)) }
-        guard iat <= now + 60, now - iat <= 60 else { return refuse("JWT_TOKEN_INVALID_ISSUE_TIME") }
+        guard iat <= now + 60, now - iat <= issueTimeTolerance else { return refuse("JWT_TOKEN_INVALID_ISSUE_TIME") }
         // Honoured for at most one hour after iat, whatever exp says.
         guard now < min(exp, iat + 3600) else { return refuse("JWT_TOKEN_INVALID_EXPIRATION_TIME") }
         state.withLock { $0.tokens.append(token) }
