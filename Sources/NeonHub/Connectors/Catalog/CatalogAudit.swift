@@ -37,6 +37,7 @@ public struct CatalogAudit: Sendable {
         "google-ads",
         "google-business-profile",
         "mailchimp",
+        "shopify",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.
