@@ -123,7 +123,8 @@ struct ConnectorJobHandler: JobHandler {
         case "x": return "https://x.com/i/web/status/\(id)"
         case "reddit": return id.hasPrefix("t3_") ? "https://www.reddit.com/comments/\(id.dropFirst(3))/" : nil
         case "google-ads": return nil  // the id is the resource name; the Ads UI addresses campaigns by an internal ocid, not by it
-        case "shopify": return JSONPath.text(output["previewUrl"]).flatMap { $0.hasPrefix("https://") ? $0 : nil }  // a product's GID names no shop: its online-store preview
+        // A product's GID names no shop: its online-store preview URL does.
+        case "shopify": return JSONPath.text(output["previewUrl"]).flatMap { $0.hasPrefix("https://") ? $0 : nil }
         default: return nil
         }
     }

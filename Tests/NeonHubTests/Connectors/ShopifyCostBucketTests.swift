@@ -87,8 +87,9 @@ import Testing
             #expect(limited?.code == .providerRateLimited && limited?.providerCode == "THROTTLED")
             // 52 points (2 + 50 orders) at 2 a second: 26 s, more than the 10 s bound, so no wait and no retry.
             #expect((25...27).contains(limited?.retryAfterSeconds ?? 0))
-            #expect(abs((limited?.resetAt?.timeIntervalSince(started) ?? 0) - 26) < 2)
-            #expect(Date().timeIntervalSince(started) < 5)
+            let finished = Date()
+            #expect(abs((limited?.resetAt?.timeIntervalSince(finished) ?? 0) - 26) < 2)
+            #expect(finished.timeIntervalSince(started) < 20)  // it did not sit out the 26 s (a loaded machine may be slow)
             #expect(fake.graphQLRequests.count == 1)
         }
     }

@@ -204,6 +204,22 @@ import Testing
         }
     }
 
+    @Test func mockModeAnswersEveryActionFromItsOwnOperationsFixture() async throws {
+        // The fixtures match on each action's GraphQL query (and the cursor): each action gets its own answer, lists two pages.
+        let (runtime, catalog) = try MockModeTests.mockRuntime()
+        let definition = try #require(catalog["shopify"]?.definition)
+        for action in definition.actions {
+            let call = ConnectorCall(
+                connector: "shopify", action: action.id, input: MockModeTests.sample(action.inputSchema), variables: ["shop": ShopifyFake.shop])
+            let result = try await runtime.execute(call) { _ in .none }
+            if action.pagination != nil {
+                #expect(result.pages == 2 && Self.items(result.output).count == 2, "\(action.id)")
+            } else {
+                #expect(JSONPath.text(result.output["id"])?.hasPrefix("gid://shopify/") == true, "\(action.id)")
+            }
+        }
+    }
+
     @Test func aRefusedTokenIsShopifys401AndNeverLeaks() async throws {
         try await withShopify { fake, runtime, _ in
             let refused = await #expect(throws: ConnectorError.self) {
