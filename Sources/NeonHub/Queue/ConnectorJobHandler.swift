@@ -124,6 +124,8 @@ struct ConnectorJobHandler: JobHandler {
         case "reddit": return id.hasPrefix("t3_") ? "https://www.reddit.com/comments/\(id.dropFirst(3))/" : nil
         case "youtube": return "https://www.youtube.com/watch?v=\(id)"
         case "google-ads": return nil  // the id is the resource name; the Ads UI addresses campaigns by an internal ocid, not by it
+        // A product's GID names no shop: its online-store preview URL does.
+        case "shopify": return JSONPath.text(output["previewUrl"]).flatMap { $0.hasPrefix("https://") ? $0 : nil }
         default: return nil
         }
     }

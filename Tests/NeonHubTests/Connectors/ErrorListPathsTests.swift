@@ -38,7 +38,7 @@ import Testing
 
     @Test func aThrottledQueryIsRateLimitedAndAnEmptyListIsSuccess() async throws {
         let throttled =
-            #"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{"requestedQueryCost":202,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":100,"restoreRate":100}}}}"#
+            #"{"errors":[{"message":"Throttled","extensions":{"code":"THROTTLED"}}],"extensions":{"cost":{"requestedQueryCost":202,"actualQueryCost":null,"throttleStatus":{"maximumAvailable":2000,"currentlyAvailable":100,"restoreRate":5}}}}"#
         let created = #"{"data":{"productCreate":{"product":{"id":"gid://shopify/Product/1","handle":"x","status":"DRAFT"},"userErrors":[]}}}"#
         try await withFakeProvider({ $0.on("POST", Self.graphql, replies: [.json(200, throttled), .json(200, created)]) }) { server in
             let runtime = try Self.runtime(server)
@@ -47,6 +47,8 @@ import Testing
             }
             #expect(limited?.code == .providerRateLimited)
             #expect(limited?.providerCode == "THROTTLED")
+            #expect(limited?.retryAfterSeconds == 21)  // (202 - 100) / 5 points a second: beyond the 10 s the runtime waits
+            #expect(server.requests.count == 1)
             let ok = try await runtime.execute(Self.call("products.create", ["title": .string("x")])) { _ in .token("shpat_placeholder") }
             #expect(ok.output["id"] == .string("gid://shopify/Product/1"))
         }

@@ -38,6 +38,7 @@ public struct CatalogAudit: Sendable {
         "google-business-profile",
         "mailchimp",
         "youtube",
+        "shopify",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -50,6 +50,18 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var placement: Placement?
         /// For `key_pair`: the signing scheme and where its inputs are.
         public var keyPair: KeyPair?
+        /// A signature in the authorization callback's query (Shopify's `hmac`).
+        public var callbackSignature: CallbackSignature?
+        /// Variables the authorization callback's query names (Shopify's `shop`).
+        public var callbackVariables: [String]?
+    }
+
+    /// How the provider signs its authorization callback.
+    public struct CallbackSignature: Codable, Sendable {
+        /// The query parameter holding the signature (`hmac`).
+        public var param: String
+        /// `hmac_sha256_hex_sorted_query`.
+        public var scheme: String
     }
 
     /// How a `key_pair` connection signs its requests.
@@ -121,6 +133,20 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// A header with the epoch second at which the limit resets, read on a 429 that has no
         /// `Retry-After` (X `x-rate-limit-reset`).
         public var resetAtHeader: String?
+        /// A calculated-cost bucket every answer reports (Shopify's `extensions.cost`).
+        public var costBucket: CostBucket?
+    }
+
+    /// Where a cost-bucket provider reports the bucket, and how long the runtime may wait for it.
+    public struct CostBucket: Codable, Sendable {
+        /// The points the request asked for (`extensions.cost.requestedQueryCost`).
+        public var requestedPath: String
+        /// The points in the bucket (`extensions.cost.throttleStatus.currentlyAvailable`).
+        public var availablePath: String
+        /// Points restored per second (`extensions.cost.throttleStatus.restoreRate`).
+        public var restoreRatePath: String
+        /// The longest wait for points before a call fails as rate-limited instead.
+        public var maxWaitSeconds: Double
     }
 
     /// How the provider reports errors beyond the HTTP status.

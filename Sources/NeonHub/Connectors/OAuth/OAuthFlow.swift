@@ -114,6 +114,16 @@ public final class OAuthFlow: Sendable {
         return Authorization(url: url, state: state, expiresAt: expiresAt)
     }
 
+    /// Why the callback's signature (`auth.callbackSignature`) is refused, if it is; nil when
+    /// the definition asks for none, in mock mode, and when it is valid.
+    func signatureRefusal(connector: String, query: [String: String]) -> OAuthCallbackCheck.Refusal? {
+        guard !isMock, let definition = catalog[connector]?.definition, let signature = definition.auth.callbackSignature else { return nil }
+        guard let app = try? tokens.app(definition), OAuthCallbackCheck.signatureIsValid(signature, query: query, secret: app.secret) else {
+            return .invalidSignature
+        }
+        return nil
+    }
+
     /// `redirectTo` must stay inside the UI: an open redirect would hand a phishing page our origin.
     func checkRedirect(_ redirectTo: String) throws {
         guard let appURL, let app = URL(string: appURL), let target = URL(string: redirectTo),
@@ -145,7 +155,14 @@ public final class OAuthFlow: Sendable {
                 connector: connector, pending: nil, status: "error", reason: "missing_state",
                 message: "The provider's answer carried no state; start connecting again.")
         }
-        let pending: OAuthStateStore.Pending
+        if let refusal = signatureRefusal(connector: connector, query: query) {
+            // A forged or altered redirect: refused before its state is spent.
+            logger.warning("oauth callback refused", metadata: ["connector": "\(connector)", "reason": "\(refusal.rawValue)"])
+            return finish(
+                connector: connector, pending: nil, status: "error", reason: refusal.rawValue,
+                message: "The provider's answer is not signed as it should be; start connecting again.")
+        }
+        var pending: OAuthStateStore.Pending
         do {
             switch try await states.consume(state: state, connector: connector) {
             case .success(let found): pending = found
@@ -163,6 +180,15 @@ public final class OAuthFlow: Sendable {
             return finish(
                 connector: connector, pending: pending, status: "error", reason: String(error.prefix(64)),
                 message: description ?? (error == "access_denied" ? "Access was not granted." : "The provider refused: \(error.prefix(64))"))
+        }
+        if !isMock, let definition = catalog[connector]?.definition {
+            do throws(OAuthCallbackCheck.Refusal) {
+                pending.variables = try OAuthCallbackCheck.variables(definition, query: query, started: pending.variables)
+            } catch {
+                return finish(
+                    connector: connector, pending: pending, status: "error", reason: error.rawValue,
+                    message: "The provider's answer names another account than the one this connection was started for.")
+            }
         }
         guard let code = query["code"], !code.isEmpty else {
             return finish(

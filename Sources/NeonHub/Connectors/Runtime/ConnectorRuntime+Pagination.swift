@@ -11,6 +11,9 @@ extension ConnectorRuntime {
         if let path = pagination.hasMorePath { return JSONPath.value(at: path, in: body) == .bool(true) }
         if let path = pagination.nextUrlPath { return JSONPath.text(JSONPath.value(at: path, in: body)) != nil }
         if pagination.style == "link_header" { return Self.nextLink(headers["link"]) != nil }
+        if pagination.style == "graphql", let path = pagination.pageInfoPath {
+            return JSONPath.value(at: path + ".hasNextPage", in: body) == .bool(true)
+        }
         if pagination.style == "cursor" || pagination.style == "graphql", let path = pagination.cursorPath {
             return JSONPath.text(JSONPath.value(at: path, in: body)).map { !$0.isEmpty } ?? false
         }

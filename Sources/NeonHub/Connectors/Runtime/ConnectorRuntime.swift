@@ -112,7 +112,7 @@ public struct ConnectorRuntime: Sendable {
     /// job key), or one generated for this call, so a write the provider deduplicates by key is
     /// safe to retry and every retry carries the same key.
     static func withIdempotencyKey(_ call: ConnectorCall, action: ConnectorDefinition.Action) -> ConnectorCall {
-        guard action.idempotencyHeader != nil, call.idempotencyKey?.isEmpty ?? true else { return call }
+        guard action.idempotencyHeader != nil || action.sendsIdempotencyKeyInTemplate, call.idempotencyKey?.isEmpty ?? true else { return call }
         var keyed = call
         keyed.idempotencyKey = "neonhub-" + UUID().uuidString.lowercased()
         return keyed
@@ -157,6 +157,7 @@ public struct ConnectorRuntime: Sendable {
             "account": .object(call.accountID.map { ["id": .string($0)] } ?? [:]),
             "app": .object((appSettings[definition.id] ?? [:]).mapValues { .string($0) }),
             "server": serverScope(definition.id),
+            "call": .object(call.idempotencyKey.map { ["idempotencyKey": .string($0)] } ?? [:]),
         ]
         let pagination = action.pagination.flatMap { $0.style == "none" ? nil : $0 }
         var limit = Self.defaultMaxItems
@@ -170,6 +171,8 @@ public struct ConnectorRuntime: Sendable {
         var truncated = false
         var lastBody: JSONValue = .null
         var lastHeaders = HTTPHeaders()
+        let costBucket = definition.rateLimit.costBucket.map(CostBucketRule.init)
+        var waitedForCost = false
         while true {
             var extraQuery: [(String, String)] = []
             if let pagination, nextURL == nil, let name = pagination.limitParam, let size = pagination.pageSize, template.query?[name] == nil {
@@ -198,7 +201,9 @@ public struct ConnectorRuntime: Sendable {
             var request = OutboundRequest(
                 method: built.method, url: built.url, urlTemplate: built.urlTemplate,
                 labels: OutboundLabels(connector: definition.id, action: action.id), headers: built.headers, body: built.body,
-                retry: action.kind == "read" || call.idempotencyKey != nil && action.idempotencyHeader != nil ? .safe : .byMethod,
+                retry: action.kind == "read"
+                    || call.idempotencyKey != nil && (action.idempotencyHeader != nil || action.sendsIdempotencyKeyInTemplate)
+                    ? .safe : .byMethod,
                 secrets: sent.secrets + Self.secretInputs(call.input, schema: action.inputSchema) + appSecrets(definition.id),
                 messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
@@ -220,6 +225,15 @@ public struct ConnectorRuntime: Sendable {
             }
             if let listed = rules.listedError(body) {
                 let kind = rules.classify(providerCode: listed.code) ?? .providerRejected
+                if kind == .providerRateLimited, let costBucket, let wait = costBucket.wait(after: body) {
+                    // A throttled query: wait for the bucket once (not in mock mode), then the same page again.
+                    guard wait.withinBound, !waitedForCost, !isMock else {
+                        throw CostBucketRule.limited(definition.id, seconds: wait.seconds, code: listed.code, message: listed.message)
+                    }
+                    waitedForCost = true
+                    try await CostBucketRule.sleep(wait.seconds)
+                    continue
+                }
                 throw ConnectorError(
                     kind, "\(definition.id) refused the request: \(listed.message ?? listed.code ?? "error")", providerCode: listed.code)
             }
@@ -254,6 +268,9 @@ public struct ConnectorRuntime: Sendable {
             else { break }
             nextURL = advanced.url
             guard pages < 100 else { truncated = true; break }  // a provider that never stops paging
+            // The next page costs what this one asked for: wait for the bucket to hold it first.
+            if let wait = costBucket?.wait(after: body), wait.withinBound, !isMock { try await CostBucketRule.sleep(wait.seconds) }
+            waitedForCost = false
         }
         let output: JSONValue
         if pagination != nil {

@@ -15,7 +15,8 @@ public struct MockTransport: OutboundTransport {
         var method: String
         var segments: [Substring]
         var query: [String: String]
-        /// Top-level members a JSON request body must have (a page asked for by a body offset).
+        /// Members a JSON request body must have (a page asked for by a body offset); a dotted
+        /// name is a path (`variables.after`: a GraphQL cursor).
         var bodyMatch: [String: JSONValue] = [:]
         var status: Int
         var headers: HTTPHeaders
@@ -71,7 +72,9 @@ public struct MockTransport: OutboundTransport {
             route.method == request.method && route.segments.count == segments.count
                 && zip(route.segments, segments).allSatisfy { Self.segment($0, matches: $1) }
                 && route.query.allSatisfy { query[$0.key] == $0.value }
-                && route.bodyMatch.allSatisfy { sent?[$0.key] == $0.value }
+                && route.bodyMatch.allSatisfy { member in
+                    (sent?[member.key] ?? sent.flatMap { JSONPath.value(at: member.key, in: $0) }) == member.value
+                }
         }
         guard let match else {
             return Self.response(404, #"{"error":"no mock fixture for this request"}"#)

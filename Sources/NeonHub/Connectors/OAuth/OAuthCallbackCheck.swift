@@ -1,0 +1,79 @@
+import Foundation
+
+/// What an authorization callback must show beyond its state, where the definition asks
+/// (`auth.callbackSignature`, `auth.callbackVariables`). Shopify signs its redirect with `hmac`,
+/// the HMAC-SHA256 (hex) of the other query parameters sorted by name and joined as
+/// `name=value&…`, keyed with the app's client secret, and names the shop the merchant
+/// approved in `shop` ("Verify the installation request" and "Security checks" of
+/// https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/authorization-code-grant).
+enum OAuthCallbackCheck {
+    /// Why a callback is refused.
+    enum Refusal: String, Error, Sendable {
+        /// The signature parameter is missing or does not match.
+        case invalidSignature = "invalid_callback_signature"
+        /// A callback variable is missing, malformed, or names another account than the one the authorization started for.
+        case variableMismatch = "callback_variable_mismatch"
+    }
+
+    /// Whether `query` carries a valid `signature` made with `secret`.
+    static func signatureIsValid(_ signature: ConnectorDefinition.CallbackSignature, query: [String: String], secret: String) -> Bool {
+        guard signature.scheme == "hmac_sha256_hex_sorted_query", let given = query[signature.param], !given.isEmpty,
+            let givenBytes = hexBytes(given)
+        else { return false }
+        let message = signedMessage(query, without: [signature.param, "signature"])
+        return constantTimeEquals(HMACSHA256.authenticate(message: Array(message.utf8), key: Array(secret.utf8)), givenBytes)
+    }
+
+    /// The text Shopify signs: every other parameter sorted by name, `name=value` joined by `&`,
+    /// with `%` and `&` (and `=` in names) escaped as the documentation says.
+    static func signedMessage(_ query: [String: String], without excluded: Set<String>) -> String {
+        func escape(_ text: String, name: Bool) -> String {
+            var escaped = text.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "&", with: "%26")
+            if name { escaped = escaped.replacingOccurrences(of: "=", with: "%3D") }
+            return escaped
+        }
+        return query.filter { !excluded.contains($0.key) }.sorted { $0.key < $1.key }
+            .map { "\(escape($0.key, name: true))=\(escape($0.value, name: false))" }.joined(separator: "&")
+    }
+
+    /// The connection's variables after the callback: each `callbackVariables` name must be in
+    /// `query`, match the variable's pattern, and equal (case-insensitively) the value the
+    /// authorization started with, if it started with one; the callback's value is kept.
+    static func variables(
+        _ definition: ConnectorDefinition, query: [String: String], started: [String: String]
+    ) throws(Refusal) -> [String: String] {
+        var variables = started
+        for name in definition.auth.callbackVariables ?? [] {
+            guard let value = query[name], !value.isEmpty, value.count <= 255 else { throw .variableMismatch }
+            let pattern = definition.variables?.first { $0.name == name }?.pattern
+            if let pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) { throw .variableMismatch }
+            if let before = started[name], before.lowercased() != value.lowercased() { throw .variableMismatch }
+            variables[name] = value
+        }
+        return variables
+    }
+
+    /// The bytes of a hex string, or nil when it is not one.
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count.isMultiple(of: 2) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        var index = 0
+        while index < digits.count {
+            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
