@@ -81,7 +81,7 @@ public final class SnowflakeFake: Sendable {
     /// `issueTimeTolerance` is Snowflake's 60 s unless a test that is not about issue times
     /// widens it, so that a starved machine (a JWT signed, then its request scheduled a minute
     /// later) does not read as a refused signature.
-    public init(account: String, users: [String: String], issueTimeTolerance: TimeInterval = 60) {
+    public init(account: String, users: [String: String], issueTimeTolerance: Double = 60) {
         self.account = account.uppercased()
         self.issueTimeTolerance = issueTimeTolerance
         var keys: [String: String] = [:]
