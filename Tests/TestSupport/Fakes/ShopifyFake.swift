@@ -82,6 +82,7 @@ public final class ShopifyFake: Sendable {
         var restoreRate = 100.0
         var bucketAvailable = 2000.0
         var bucketAt = Date()
+        var drainBeforeNextCharge: Double?
         var sequence = 1000
         var lateMutations: [Duration] = []
     }
@@ -161,12 +162,10 @@ public final class ShopifyFake: Sendable {
         }
     }
 
-    /// Other clients of the app spent the bucket: `leaving` points are left now.
+    /// Other clients of the app spend the bucket just before the next GraphQL request: it
+    /// finds `leaving` points, however long a loaded machine takes to send it.
     public func drainBucket(leaving: Double) {
-        state.withLock {
-            $0.bucketAvailable = leaving
-            $0.bucketAt = Date()
-        }
+        state.withLock { $0.drainBeforeNextCharge = leaving }
     }
 
     /// The next mutation is applied but answered only after `delay` (a lost answer).
@@ -275,6 +274,10 @@ public final class ShopifyFake: Sendable {
             let now = Date()
             state.bucketAvailable = min(state.bucketMaximum, state.bucketAvailable + now.timeIntervalSince(state.bucketAt) * state.restoreRate)
             state.bucketAt = now
+            if let leaving = state.drainBeforeNextCharge {
+                state.bucketAvailable = leaving
+                state.drainBeforeNextCharge = nil
+            }
             guard requested <= state.bucketAvailable else { return (false, state.bucketAvailable) }
             state.bucketAvailable -= requested
             return (true, state.bucketAvailable)
