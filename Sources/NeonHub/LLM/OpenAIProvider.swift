@@ -3,8 +3,9 @@ import HTTPFields
 public import Logging
 
 #if canImport(FoundationNetworking)
-    public import FoundationNetworking
+    import FoundationNetworking
 #endif
+
 /// An OpenAI-compatible chat-completions client (OpenAI itself, or any local server that
 /// speaks its API): `POST {baseURL}/chat/completions` with a bearer key, through
 /// `OutboundClient`.
@@ -29,7 +30,7 @@ public struct OpenAIProvider: LLMProvider {
     public init(
         baseURL: String, apiKey: String, defaultModel: String = "gpt-4o-mini",
         timeout: Duration = .seconds(60), maxRetries: Int = 3,
-        retryBaseDelay: Duration = .milliseconds(500), session: URLSession = URLSessionTransport.serverSession,
+        retryBaseDelay: Duration = .milliseconds(500), transport: any OutboundTransport = AsyncHTTPClientTransport(),
         logger: Logger = Logger(label: "neonhub.llm.openai")
     ) {
         var base = baseURL
@@ -45,7 +46,7 @@ public struct OpenAIProvider: LLMProvider {
             retryAfterCap: .seconds(30))
         self.client = OutboundClient(
             configuration: OutboundConfiguration(attemptTimeout: timeout, deadline: nil, retry: retry),
-            transport: URLSessionTransport(session: session), logger: logger)
+            transport: transport, logger: logger)
     }
 
     /// Sends one completion request, retrying as described on the type.

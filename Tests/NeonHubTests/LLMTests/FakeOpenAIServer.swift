@@ -157,13 +157,11 @@ final class FakeOpenAIServer: HTTPHandler, Sendable {
     }
 }
 
-/// Runs `body` against a fake server on an ephemeral loopback port, with a fresh URL session.
+/// Runs `body` against a fake server on an ephemeral loopback port.
 func withFakeOpenAI<T>(
     _ expectation: FakeOpenAIServer.Expectation = .init(), script: [FakeOpenAIServer.Step],
-    _ body: (FakeOpenAIServer, _ baseURL: String, URLSession) async throws -> T
+    _ body: (FakeOpenAIServer, _ baseURL: String) async throws -> T
 ) async throws -> T {
     let fake = FakeOpenAIServer(expectation: expectation, script: script)
-    let session = URLSession(configuration: .ephemeral)
-    defer { session.invalidateAndCancel() }
-    return try await withLoopbackServer(fake) { baseURL in try await body(fake, baseURL, session) }
+    return try await withLoopbackServer(fake) { baseURL in try await body(fake, baseURL) }
 }

@@ -16,12 +16,12 @@ extension LLMTests {
         static let messages = Fake.Expectation().messages
 
         func provider(
-            _ baseURL: String, _ session: URLSession, timeout: Duration = .seconds(10),
+            _ baseURL: String, timeout: Duration = .seconds(10),
             maxRetries: Int = 3, baseDelay: Duration = .milliseconds(20)
         ) -> OpenAIProvider {
             OpenAIProvider(
                 baseURL: baseURL + "/", apiKey: Fake.apiKey, timeout: timeout,
-                maxRetries: maxRetries, retryBaseDelay: baseDelay, session: session)
+                maxRetries: maxRetries, retryBaseDelay: baseDelay)
         }
 
         /// The error `body` throws, with the key-hygiene check every error must pass.
@@ -42,8 +42,8 @@ extension LLMTests {
 
         @Test func sendsAWellFormedRequestAndParsesTheCompletion() async throws {
             let expectation = Fake.Expectation(jsonOutput: true, temperature: 0.2, maxTokens: 500)
-            try await withFakeOpenAI(expectation, script: [.completion(#"{"tagline":"Marketing on autopilot"}"#)]) { fake, url, session in
-                let response = try await provider(url, session).complete(
+            try await withFakeOpenAI(expectation, script: [.completion(#"{"tagline":"Marketing on autopilot"}"#)]) { fake, url in
+                let response = try await provider(url).complete(
                     LLMRequest(
                         model: "gpt-4o-mini", messages: Self.messages, temperature: 0.2, maxTokens: 500, jsonOutput: true))
                 #expect(response.content == #"{"tagline":"Marketing on autopilot"}"#)
@@ -58,8 +58,8 @@ extension LLMTests {
         /// Each completion is a child span of the request or job that asked for it (DESIGN §7).
         @Test func aCompletionCarriesTheCurrentTraceWithItsOwnSpan() async throws {
             let trace = TraceContext.continuing(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
-            try await withFakeOpenAI(script: [.status(500), .completion("ok"), .completion("again")]) { fake, url, session in
-                let llm = provider(url, session)
+            try await withFakeOpenAI(script: [.status(500), .completion("ok"), .completion("again")]) { fake, url in
+                let llm = provider(url)
                 try await TraceContext.$current.withValue(trace) {
                     _ = try await llm.complete(LLMRequest(model: "", messages: Self.messages))
                     _ = try await llm.complete(LLMRequest(model: "", messages: Self.messages))
@@ -74,8 +74,8 @@ extension LLMTests {
         }
 
         @Test func plainTextRequestsCarryNoResponseFormatAndUseTheDefaultModel() async throws {
-            try await withFakeOpenAI(script: []) { fake, url, session in
-                let response = try await provider(url, session).complete(LLMRequest(model: "", messages: Self.messages))
+            try await withFakeOpenAI(script: []) { fake, url in
+                let response = try await provider(url).complete(LLMRequest(model: "", messages: Self.messages))
                 #expect(response.content == "NeonHub: marketing that runs itself.")
                 #expect(fake.seen.map(\.problems) == [[]])
             }
@@ -83,8 +83,8 @@ extension LLMTests {
 
         @Test func reasoningModelsGetMaxCompletionTokensAndNoTemperature() async throws {
             let expectation = Fake.Expectation(model: "o3-mini", maxTokens: 300, maxTokensField: "max_completion_tokens")
-            try await withFakeOpenAI(expectation, script: []) { fake, url, session in
-                _ = try await provider(url, session).complete(
+            try await withFakeOpenAI(expectation, script: []) { fake, url in
+                _ = try await provider(url).complete(
                     LLMRequest(
                         model: "o3-mini", messages: Self.messages, temperature: 0.7, maxTokens: 300))
                 #expect(fake.seen.map(\.problems) == [[]])
@@ -92,9 +92,9 @@ extension LLMTests {
         }
 
         @Test func theFakeRefusesARequestThatDoesNotMatch() async throws {
-            try await withFakeOpenAI(script: []) { fake, url, session in
+            try await withFakeOpenAI(script: []) { fake, url in
                 let error = await llmError {
-                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o", messages: Self.messages, jsonOutput: true))
+                    try await provider(url).complete(LLMRequest(model: "gpt-4o", messages: Self.messages, jsonOutput: true))
                 }
                 guard case .http(let status, let message) = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(status == 400)
@@ -107,9 +107,9 @@ extension LLMTests {
         @Test func a429WithRetryAfterIsRetriedAfterTheAnnouncedDelay() async throws {
             try await withFakeOpenAI(script: [
                 .status(429, retryAfter: "1", message: "Rate limit reached for gpt-4o-mini"), .completion("ok after 429"),
-            ]) { fake, url, session in
+            ]) { fake, url in
                 let started = ContinuousClock.now
-                let response = try await provider(url, session, baseDelay: .milliseconds(10)).complete(
+                let response = try await provider(url, baseDelay: .milliseconds(10)).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 #expect(response.content == "ok after 429")
                 let seen = fake.seen
@@ -122,9 +122,9 @@ extension LLMTests {
         }
 
         @Test func persistent429EndsAsRateLimitedAfterTheRetries() async throws {
-            try await withFakeOpenAI(script: Array(repeating: .status(429, retryAfter: "0"), count: 5)) { fake, url, session in
+            try await withFakeOpenAI(script: Array(repeating: .status(429, retryAfter: "0"), count: 5)) { fake, url in
                 let error = await llmError {
-                    try await provider(url, session, maxRetries: 2).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                    try await provider(url, maxRetries: 2).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 #expect(error == .rateLimited(retryAfter: .zero))
                 #expect(fake.seen.count == 3)
@@ -132,8 +132,8 @@ extension LLMTests {
         }
 
         @Test func a500IsRetriedWithBackoff() async throws {
-            try await withFakeOpenAI(script: [.status(500), .completion("ok after 500")]) { fake, url, session in
-                let response = try await provider(url, session, baseDelay: .milliseconds(100)).complete(
+            try await withFakeOpenAI(script: [.status(500), .completion("ok after 500")]) { fake, url in
+                let response = try await provider(url, baseDelay: .milliseconds(100)).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 #expect(response.content == "ok after 500")
                 let seen = fake.seen
@@ -144,9 +144,9 @@ extension LLMTests {
 
         @Test func persistent5xxEndsAsAnHTTPErrorWithTheServerMessage() async throws {
             try await withFakeOpenAI(script: Array(repeating: .status(503, message: "The engine is currently overloaded"), count: 3)) {
-                fake, url, session in
+                fake, url in
                 let error = await llmError {
-                    try await provider(url, session, maxRetries: 1).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                    try await provider(url, maxRetries: 1).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 #expect(error == .http(status: 503, message: "The engine is currently overloaded"))
                 #expect(fake.seen.count == 2)
@@ -155,9 +155,9 @@ extension LLMTests {
 
         @Test func a400IsNotRetried() async throws {
             let message = "Invalid value for 'messages': expected an array of objects."
-            try await withFakeOpenAI(script: [.status(400, message: message), .completion("never")]) { fake, url, session in
+            try await withFakeOpenAI(script: [.status(400, message: message), .completion("never")]) { fake, url in
                 let error = await llmError {
-                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                    try await provider(url).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 #expect(error == .http(status: 400, message: message))
                 #expect(fake.seen.count == 1)
@@ -165,9 +165,9 @@ extension LLMTests {
         }
 
         @Test func aMalformedBodyIsReportedWithoutRetrying() async throws {
-            try await withFakeOpenAI(script: [.malformed, .completion("never")]) { fake, url, session in
+            try await withFakeOpenAI(script: [.malformed, .completion("never")]) { fake, url in
                 let error = await llmError {
-                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                    try await provider(url).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 guard case .malformedResponse = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(fake.seen.count == 1)
@@ -175,10 +175,10 @@ extension LLMTests {
         }
 
         @Test func aSlowServerTimesOut() async throws {
-            try await withFakeOpenAI(script: [.delayed(milliseconds: 2000, .completion("too late"))]) { fake, url, session in
+            try await withFakeOpenAI(script: [.delayed(milliseconds: 2000, .completion("too late"))]) { fake, url in
                 let started = ContinuousClock.now
                 let error = await llmError {
-                    try await provider(url, session, timeout: .milliseconds(300), maxRetries: 0).complete(
+                    try await provider(url, timeout: .milliseconds(300), maxRetries: 0).complete(
                         LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 let elapsed = ContinuousClock.now - started
@@ -191,8 +191,8 @@ extension LLMTests {
 
         @Test func aTimeoutIsRetried() async throws {
             try await withFakeOpenAI(script: [.delayed(milliseconds: 1500, .completion("too late")), .completion("second try")]) {
-                fake, url, session in
-                let response = try await provider(url, session, timeout: .milliseconds(300), maxRetries: 1).complete(
+                fake, url in
+                let response = try await provider(url, timeout: .milliseconds(300), maxRetries: 1).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 #expect(response.content == "second try")
                 #expect(fake.seen.count == 2)
@@ -200,9 +200,9 @@ extension LLMTests {
         }
 
         @Test func theKeyNeverAppearsInErrorsEvenWhenTheServerEchoesIt() async throws {
-            try await withFakeOpenAI(script: [.echoAuthorization]) { fake, url, session in
+            try await withFakeOpenAI(script: [.echoAuthorization]) { fake, url in
                 let error = await llmError {
-                    try await provider(url, session).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
+                    try await provider(url).complete(LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 guard case .http(let status, let message) = error else { Issue.record("got \(String(describing: error))"); return }
                 #expect(status == 401)
@@ -214,11 +214,9 @@ extension LLMTests {
 
         @Test func anUnreachableEndpointIsATransportErrorAfterRetries() async throws {
             // A port that was just bound and released: nothing listens there.
-            let url = try await withFakeOpenAI(script: []) { _, url, _ in url }
-            let session = URLSession(configuration: .ephemeral)
-            defer { session.invalidateAndCancel() }
+            let url = try await withFakeOpenAI(script: []) { _, url in url }
             let error = await llmError {
-                try await provider(url, session, maxRetries: 1, baseDelay: .milliseconds(10)).complete(
+                try await provider(url, maxRetries: 1, baseDelay: .milliseconds(10)).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
             }
             guard case .transport = error else { Issue.record("got \(String(describing: error))"); return }
