@@ -12,8 +12,8 @@ import NeonHub
 /// `neonhub bench-outbound`: what one outbound call costs. Starts our own HTTP server on a
 /// loopback port (one event loop, a 200 answer with a small JSON body), then measures, each for
 /// `--seconds`: wrk against it (the server's own CPU per request and the loopback ceiling), and
-/// `OutboundClient` and the bare `URLSessionTransport` with 1 and `--concurrency` requests in
-/// flight. CPU is the whole process's (`getrusage`), so a client's own cost per request is its
+/// `OutboundClient` over each transport (AsyncHTTPClient, the one connectors use, and
+/// URLSession) and each bare transport, with 1 and `--concurrency` requests in flight. CPU is the whole process's (`getrusage`), so a client's own cost per request is its
 /// phase's CPU per request minus the server's, measured under wrk.
 ///
 /// To measure the client in a process of its own (and other clients against the same
@@ -22,7 +22,7 @@ import NeonHub
 struct BenchOutboundCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-outbound",
-        abstract: "Benchmark the outbound HTTP client (URLSession) against a loopback server, beside wrk.")
+        abstract: "Benchmark the outbound HTTP client (AsyncHTTPClient and URLSession) against a loopback server, beside wrk.")
 
     @Option(help: "Requests in flight for the concurrent phases.")
     var concurrency: Int = 32
@@ -81,13 +81,18 @@ struct BenchOutboundCommand: AsyncParsableCommand {
         var logger = Logger(label: "neonhub.bench-outbound")
         logger.logLevel = .error
         let transport = URLSessionTransport(session: session)
-        let client = OutboundClient(configuration: OutboundConfiguration(), transport: transport, logger: logger)
+        let overURLSession = OutboundClient(configuration: OutboundConfiguration(), transport: transport, logger: logger)
+        let pooled = AsyncHTTPClientTransport()
+        let client = OutboundClient(configuration: OutboundConfiguration(), transport: pooled, logger: logger)
         let phase = Duration.seconds(seconds)
 
         print("endpoint \(url), \(seconds) s per phase, \(ProcessInfo.processInfo.activeProcessorCount) cores")
         _ = try await Load.run(concurrency: 4, for: .seconds(1)) { try await Self.call(client, url) }  // warm-up
+        _ = try await Load.run(concurrency: 4, for: .seconds(1)) { try await Self.call(overURLSession, url) }
         let phases: [(String, @Sendable () async throws -> Void)] = [
-            ("OutboundClient", { @Sendable in try await Self.call(client, url) }),
+            ("OutboundClient (AHC)", { @Sendable in try await Self.call(client, url) }),
+            ("AsyncHTTPClientTransport", { @Sendable in try await Self.call(pooled, url) }),
+            ("OutboundClient (URLSession)", { @Sendable in try await Self.call(overURLSession, url) }),
             ("URLSessionTransport only", { @Sendable in try await Self.call(transport, url) }),
         ]
         for (name, call) in phases {
@@ -106,7 +111,7 @@ struct BenchOutboundCommand: AsyncParsableCommand {
         _ = try await client.send(request)
     }
 
-    private static func call(_ transport: URLSessionTransport, _ url: String) async throws {
+    private static func call(_ transport: any OutboundTransport, _ url: String) async throws {
         let request = TransportRequest(method: "GET", url: URL(string: url)!, headers: ["User-Agent": "NeonHub/bench"], body: nil)
         let response = try await transport.send(request, timeout: .seconds(30))
         guard response.status == 200 else { throw ValidationError("unexpected status \(response.status)") }
@@ -123,7 +128,7 @@ struct BenchOutboundCommand: AsyncParsableCommand {
 
     private static func line(_ name: String, _ inFlight: Int, _ rps: Double, _ cpu: Double, _ clientCPU: Double?, _ p50: Double?) -> String {
         var text =
-            "\(name.padding(toLength: 26, withPad: " ", startingAt: 0)) in-flight=\(inFlight) req/s=\(format(rps)) process-cpu-us/req=\(format(cpu))"
+            "\(name.padding(toLength: 28, withPad: " ", startingAt: 0)) in-flight=\(inFlight) req/s=\(format(rps)) process-cpu-us/req=\(format(cpu))"
         if let clientCPU { text += " client-cpu-us/req=\(format(clientCPU))" }
         if let p50 { text += " p50-us=\(format(p50))" }
         return text

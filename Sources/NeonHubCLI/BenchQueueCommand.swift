@@ -23,7 +23,7 @@ struct BenchCommand: AsyncParsableCommand {
 ///
 /// - `noop`: `action` jobs whose handler does nothing and succeeds.
 /// - `publish`: `publish` jobs whose handler POSTs to `--fake-url` through `OutboundClient`
-///   (URLSession, as connector calls do) and returns the `id` of the answer as the remote id,
+///   (AsyncHTTPClient, as connector calls do) and returns the `id` of the answer as the remote id,
 ///   which `finish` stores with the success in the same transaction. After the run the
 ///   bookkeeping is checked: one succeeded attempt per job, a distinct remote id on each.
 ///
@@ -247,15 +247,10 @@ struct BenchQueueCommand: AsyncParsableCommand {
             remoteIDs: try row.decode("remote_ids", as: Int.self), distinctRemoteIDs: try row.decode("distinct_remote_ids", as: Int.self))
     }
 
-    /// The outbound client publish jobs use: URLSession allowing `connections` to the fake.
+    /// The outbound client publish jobs use: the transport every connector call uses
+    /// (AsyncHTTPClient's shared pool, 64 connections per host, more than `connections`).
     private static func client(connections: Int, logger: Logger) -> OutboundClient {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        configuration.httpMaximumConnectionsPerHost = max(connections, 1)
-        return OutboundClient(
-            configuration: OutboundConfiguration(), transport: URLSessionTransport(session: URLSession(configuration: configuration)),
-            logger: logger)
+        OutboundClient(configuration: OutboundConfiguration(), transport: AsyncHTTPClientTransport(), logger: logger)
     }
 
     static func format(_ value: Double) -> String { String(format: "%.2f", value) }
