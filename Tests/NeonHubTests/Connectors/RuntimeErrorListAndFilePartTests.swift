@@ -4,8 +4,8 @@ import Testing
 
 @testable import NeonHub
 
-/// Three runtime features any definition can use (added for Reddit and X): `errors.errorListPath`
-/// (a non-empty list in a 2xx body is an error), `rateLimit.resetAtHeader` (a 429's reset as an
+/// Three runtime features any definition can use (added for Reddit and X): `errors.errorListPaths`
+/// with Reddit's array entries (a non-empty list in a 2xx body is an error), `rateLimit.resetAtHeader` (a 429's reset as an
 /// epoch second) and multipart `fileParts` (base64 input sent as a binary file part).
 @Suite struct RuntimeErrorListAndFilePartTests {
     static func rules(_ json: String, rateLimit: String? = nil) throws -> ProviderErrorRules {
@@ -15,18 +15,22 @@ import Testing
     }
 
     @Test func aNonEmptyErrorListInASuccessfulAnswerIsAnErrorWithItsCode() throws {
-        let rules = try Self.rules(
-            #"{"errorListPath": "json.errors", "codePath": "json.errors.0.0", "messagePath": "json.errors.0.1", "rateLimitCodes": ["RATELIMIT"]}"#)
-        let failed = try JSONValue.parse(Array(#"{"json": {"errors": [["RATELIMIT", "you are doing that too much", "ratelimit"]]}}"#.utf8))
-        #expect(rules.isErrorDespiteSuccess(failed))
-        #expect(rules.read(failed).code == "RATELIMIT")
-        #expect(rules.read(failed).message == "you are doing that too much")
+        let rules = try Self.rules(#"{"errorListPaths": ["json.errors"], "rateLimitCodes": ["RATELIMIT"]}"#)
+        let failed = try JSONValue.parse(
+            Array(
+                #"{"json": {"errors": [["RATELIMIT", "you are doing that too much", "ratelimit"], ["TOO_LONG", "this is too long", "title"]]}}"#.utf8)
+        )
+        let listed = try #require(rules.listedError(failed))
+        #expect(listed.code == "RATELIMIT")
+        #expect(listed.message == "you are doing that too much; this is too long")
         #expect(rules.classify(providerCode: "RATELIMIT") == .providerRateLimited)
         let succeeded = try JSONValue.parse(Array(#"{"json": {"errors": [], "data": {"name": "t3_abc"}}}"#.utf8))
-        #expect(!rules.isErrorDespiteSuccess(succeeded))
-        #expect(!rules.isErrorDespiteSuccess(try JSONValue.parse(Array(#"{"data": 1}"#.utf8))))
+        #expect(rules.listedError(succeeded) == nil)
+        #expect(rules.listedError(try JSONValue.parse(Array(#"{"data": 1}"#.utf8))) == nil)
+        // A status-field rule does not read lists: the same body is not an error to it.
+        #expect(!rules.isErrorDespiteSuccess(failed))
         // Without the path nothing changes: the same body is a success.
-        #expect(try !Self.rules("{}").isErrorDespiteSuccess(failed))
+        #expect(try Self.rules("{}").listedError(failed) == nil)
     }
 
     @Test func aResetEpochHeaderGivesTheWaitOfA429() throws {

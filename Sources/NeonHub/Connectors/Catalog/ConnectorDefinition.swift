@@ -157,12 +157,10 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// Where every answer carries a code at `codePath` (TikTok's `error.code`): the codes
         /// that mean success. A 2xx body with any other code is an error.
         public var successCodes: [String]?
-        /// An array that, non-empty in a 2xx body, means the request failed (Reddit's
-        /// `json.errors` of `api_type=json` endpoints: `[[CODE, message, field], …]`).
-        public var errorListPath: String?
         /// Lists that make a 2xx body an error when one of them is not empty: GraphQL's
-        /// top-level `errors`, Shopify's `data.*.userErrors` (`*` is any member). Each entry's
-        /// code is its `extensions.code` or `code`, its message `message`.
+        /// top-level `errors`, Shopify's `data.*.userErrors` (`*` is any member), Reddit's
+        /// `json.errors`. An object entry's code is its `extensions.code` or `code`, its message
+        /// `message`; an array entry (Reddit's `[CODE, message, field]`) gives both in order.
         public var errorListPaths: [String]?
         /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
         /// preferred over `Retry-After`, which providers round.

@@ -31,30 +31,36 @@ struct ProviderErrorRules: Sendable {
         return JSONPath.text(value)
     }
 
-    /// A 2xx body that is an error all the same (`ok: false`; a code other than the
-    /// `successCodes`, such as TikTok's `error.code` other than `ok`; a non-empty
-    /// `errorListPath`, such as Reddit's `json.errors`).
+    /// A 2xx body whose status field says it failed: `ok: false` (Slack), or a code other
+    /// than the `successCodes` (TikTok's `error.code` other than `ok`). Bodies that list their
+    /// errors are the other rule, `listedError`.
     func isErrorDespiteSuccess(_ body: JSONValue) -> Bool {
         if let okPath = rules?.okPath, JSONPath.value(at: okPath, in: body) == .bool(false) { return true }
         if let success = rules?.successCodes, !success.isEmpty, let code = read(body).code { return !success.contains(code) }
-        if let listPath = rules?.errorListPath, case .array(let errors)? = JSONPath.value(at: listPath, in: body), !errors.isEmpty {
-            return true
-        }
         return false
     }
 
     /// The error a 2xx body lists (`errors.errorListPaths`): the first non-empty list's first
-    /// entry's code (`extensions.code`, else `code`) and the messages of its first three entries.
+    /// entry's code and the messages of its first three entries. An object entry's code is its
+    /// `extensions.code` (GraphQL) or `code`, its message `message`; an array entry is
+    /// `[code, message, …]` (Reddit's `json.errors`).
     func listedError(_ body: JSONValue) -> (code: String?, message: String?)? {
         for path in rules?.errorListPaths ?? [] {
             for case .array(let entries) in Self.values(at: JSONPath.segments(path)[...], in: body) {
                 guard let first = entries.first else { continue }
-                let code = JSONPath.text(JSONPath.value(at: "extensions.code", in: first)) ?? JSONPath.text(first["code"])
-                let messages = entries.prefix(3).compactMap { JSONPath.text($0["message"]) }
-                return (code, messages.isEmpty ? nil : messages.joined(separator: "; "))
+                let messages = entries.prefix(3).compactMap { Self.listed($0).message }
+                return (Self.listed(first).code, messages.isEmpty ? nil : messages.joined(separator: "; "))
             }
         }
         return nil
+    }
+
+    /// One entry of an error list: its code and message.
+    private static func listed(_ entry: JSONValue) -> (code: String?, message: String?) {
+        if case .array(let items) = entry {
+            return (items.first.flatMap(JSONPath.text), items.count > 1 ? JSONPath.text(items[1]) : nil)
+        }
+        return (JSONPath.text(JSONPath.value(at: "extensions.code", in: entry)) ?? JSONPath.text(entry["code"]), JSONPath.text(entry["message"]))
     }
 
     /// Every value at `segments` under `value`; a `*` segment stands for each member of an object.
