@@ -18,7 +18,7 @@ enum OAuthCallbackCheck {
     /// Whether `query` carries a valid `signature` made with `secret`.
     static func signatureIsValid(_ signature: ConnectorDefinition.CallbackSignature, query: [String: String], secret: String) -> Bool {
         guard signature.scheme == "hmac_sha256_hex_sorted_query", let given = query[signature.param], !given.isEmpty,
-            let givenBytes = hexBytes(given)
+            let givenBytes = WebhookEncoding.unhex(given)
         else { return false }
         let message = signedMessage(query, without: [signature.param, "signature"])
         return constantTimeEquals(HMACSHA256.authenticate(message: Array(message.utf8), key: Array(secret.utf8)), givenBytes)
@@ -51,29 +51,5 @@ enum OAuthCallbackCheck {
             variables[name] = value
         }
         return variables
-    }
-
-    /// The bytes of a hex string, or nil when it is not one.
-    static func hexBytes(_ text: String) -> [UInt8]? {
-        let digits = Array(text.utf8)
-        guard digits.count.isMultiple(of: 2) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
-        return bytes
-    }
-
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
