@@ -202,7 +202,9 @@ final class RecordingHandler: JobHandler {
         try await withDatabaseApp(jobHandlers: [.action: handler], { $0.workers = 1 }) { server, _ in
             _ = try await Self.add(server, count: 3)
             _ = try await Self.waitUntil(server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
-            await server.queue.workers.stop(grace: .seconds(5))
+            // Stop returns as soon as the running job is done; a long grace only matters on a
+            // machine the whole suite starves (CI saw an 800 ms job miss a 5 s grace).
+            await server.queue.workers.stop(grace: .seconds(60))
             let succeeded = try await server.database!.pool.query(
                 "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'"
             ).first?.decode(0, as: Int.self)
