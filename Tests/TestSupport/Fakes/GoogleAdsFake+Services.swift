@@ -1,5 +1,10 @@
 // GoogleAdsService.Search / SearchStream and the campaign and budget mutates of the Google
-// Ads fake; the documentation each follows is cited in GoogleAdsFake.swift.
+// Ads fake, as documented at
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.googleAds/search,
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.googleAds/searchStream,
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.campaigns/mutate and
+//   https://developers.google.com/google-ads/api/rest/reference/rest/v26/customers.campaignBudgets/mutate
+// (the rest of what it follows is cited in GoogleAdsFake.swift).
 
 import Foundation
 import Synchronization

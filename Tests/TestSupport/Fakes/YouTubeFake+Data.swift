@@ -2,8 +2,11 @@ import Foundation
 import HTTPFields
 import Synchronization
 
-// The Data API reads and writes and the Analytics report of `YouTubeFake` (see its header for
-// the documentation each route follows).
+// The Data API reads and writes and the Analytics report of `YouTubeFake`, as documented at
+//   https://developers.google.com/youtube/v3/docs (channels.list, videos.list/update/delete,
+//   playlistItems.list) and
+//   https://developers.google.com/youtube/analytics/reference/reports/query
+// (YouTubeFake.swift's header cites the page of each route).
 extension YouTubeFake {
     typealias Recorded = FakeProviderServer.RecordedRequest
     typealias Reply = FakeProviderServer.Reply
