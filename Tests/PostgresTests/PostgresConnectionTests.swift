@@ -49,9 +49,9 @@ import Testing
         try await TestDatabase.with { db in
             let connection = try db.connect(.init(statementTimeout: .milliseconds(200)))
             let start = ContinuousClock.now
-            let error = #expect(throws: PostgresError.self) { try connection.query("SELECT pg_sleep(5)") }
+            let error = #expect(throws: PostgresError.self) { try connection.query("SELECT pg_sleep(30)") }
             #expect(error?.isQueryCanceled == true)
-            #expect(ContinuousClock.now - start < .milliseconds(4500), "cancelled well before pg_sleep(5) ends")
+            #expect(ContinuousClock.now - start < .seconds(20), "cancelled well before pg_sleep(30) ends")
             let setting = try connection.query("SHOW statement_timeout").first?.decode(0, as: String.self)
             #expect(setting == "200ms")
         }

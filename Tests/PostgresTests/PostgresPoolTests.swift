@@ -79,7 +79,7 @@ import Testing
             let waited = ContinuousClock.now - start
             #expect(error?.kind == .unavailable)
             #expect(waited >= .milliseconds(250))
-            #expect(waited < .seconds(5), "bounded by the acquire timeout, not by the holder")
+            #expect(waited < .seconds(30), "bounded by the acquire timeout, not by the holder (who waits for the test)")
             release.signal()
             #expect(try await holder.value == 1)
             // Free again: the next borrow succeeds.
@@ -89,7 +89,7 @@ import Testing
 
     @Test func cancelledWaiterStopsWaiting() async throws {
         try await TestDatabase.with { db in
-            let pool = db.pool(.init(size: 1, acquireTimeout: .seconds(10)))
+            let pool = db.pool(.init(size: 1, acquireTimeout: .seconds(120)))
             defer { pool.shutdown() }
             let release = DispatchSemaphore(value: 0)
             let started = DispatchSemaphore(value: 0)
@@ -105,7 +105,7 @@ import Testing
             let start = ContinuousClock.now
             waiter.cancel()
             await #expect(throws: CancellationError.self) { try await waiter.value }
-            #expect(ContinuousClock.now - start < .seconds(8), "well before the 10 s acquire timeout")
+            #expect(ContinuousClock.now - start < .seconds(60), "well before the 120 s acquire timeout")
             release.signal()
             try await holder.value
             #expect(try await pool.query("SELECT 1").count == 1)
@@ -114,7 +114,7 @@ import Testing
 
     @Test func waitersAreServedWhenAConnectionFreesUp() async throws {
         try await TestDatabase.with { db in
-            let pool = db.pool(.init(size: 2, acquireTimeout: .seconds(5)))
+            let pool = db.pool(.init(size: 2, acquireTimeout: .seconds(120)))
             defer { pool.shutdown() }
             let total = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<8 {

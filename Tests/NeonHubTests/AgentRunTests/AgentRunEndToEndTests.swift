@@ -15,7 +15,7 @@ import Testing
         let intents = ["fail"]
         struct Boom: Error {}
         func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
-            _ = try await toolbox.call("noop", input: .object([:]), timeout: .seconds(1)) { .null }
+            _ = try await toolbox.call("noop", input: .object([:]), timeout: .seconds(30)) { .null }
             throw Boom()
         }
     }
@@ -26,7 +26,7 @@ import Testing
         let description = "echoes its input through a tool"
         let intents = ["leak"]
         func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
-            let echoed = try await toolbox.call("echo", input: input, timeout: .seconds(1)) {
+            let echoed = try await toolbox.call("echo", input: input, timeout: .seconds(30)) {
                 .object(["api_key": .string("sk-live-TOOLOUTPUT123456"), "note": .string("Authorization: Bearer abcdefghijklmnop123")])
             }
             if input["fail"] == .bool(true) { throw AgentInputError("password=hunter2hunter2 was rejected") }

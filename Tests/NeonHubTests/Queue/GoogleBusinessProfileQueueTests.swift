@@ -16,7 +16,7 @@ import Testing
     /// `oauth`, connector calls timing out after `timeout`; `body` gets the server, the client
     /// and the connection id.
     static func withGBPQueue(
-        _ fake: GoogleBusinessProfileFake, oauth: GoogleOAuthFake, timeout: Duration = .milliseconds(600),
+        _ fake: GoogleBusinessProfileFake, oauth: GoogleOAuthFake, timeout: Duration = .seconds(2),
         _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-gbp-\(UUID().uuidString).json")
@@ -86,7 +86,7 @@ import Testing
         defer { oauth.stop() }
         do {
             try await Self.withGBPQueue(fake, oauth: oauth) { server, client, connection in
-                fake.answerNextPostLate(after: .seconds(3), create: true)
+                fake.answerNextPostLate(after: .seconds(6), create: true)
                 let id = try #require(try await Self.schedule(client, connection: connection, summary: "Sent, answer lost"))
                 let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
                 #expect(((unknown["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("reconcile") == true)

@@ -13,7 +13,7 @@ enum QueueTestSupport {
     /// A database app with `workers` workers, Meta pointed at `fake`, connector calls timing
     /// out after `timeout`; `body` gets the server, the client and the Meta connection id.
     static func withMetaQueue(
-        _ fake: MetaGraphFake, workers: Int = 2, timeout: Duration = .milliseconds(600),
+        _ fake: MetaGraphFake, workers: Int = 2, timeout: Duration = .seconds(2),
         databaseURL: String? = nil, _ configure: @escaping (inout AppConfig) -> Void = { _ in },
         _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {

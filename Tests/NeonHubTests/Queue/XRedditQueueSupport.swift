@@ -11,7 +11,7 @@ enum XRedditQueueSupport {
     /// A database app with `workers` workers, X pointed at `fake`, connector calls timing out
     /// after `timeout`; `body` gets the server, the client and the X connection id.
     static func withXQueue(
-        _ fake: XFake, workers: Int = 2, timeout: Duration = .milliseconds(600), agents: [any Agent] = [],
+        _ fake: XFake, workers: Int = 2, timeout: Duration = .seconds(2), agents: [any Agent] = [],
         _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {
         let endpoints = try OAuthTestSupport.endpointsFile(["x": ["baseUrl": fake.baseURL, "tokenUrl": fake.tokenURL]])
@@ -32,7 +32,7 @@ enum XRedditQueueSupport {
 
     /// The same for Reddit, with `REDDIT_USER_AGENT` set to the fake's descriptive agent.
     static func withRedditQueue(
-        _ fake: RedditFake, workers: Int = 2, timeout: Duration = .milliseconds(600), agents: [any Agent] = [],
+        _ fake: RedditFake, workers: Int = 2, timeout: Duration = .seconds(2), agents: [any Agent] = [],
         _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {
         let endpoints = try OAuthTestSupport.endpointsFile(["reddit": ["baseUrl": fake.baseURL, "tokenUrl": fake.tokenURL]])
