@@ -119,6 +119,18 @@ public final class ConnectorService: ConnectorActions, Sendable {
         return connection
     }
 
+    /// Reads a connection with its sealed secrets, in one round trip, for the action `body`
+    /// performs on it: the action (`perform(_:tenant:)`) finds both already read.
+    func withConnectionRead<T: Sendable>(
+        tenant: String, id: UUID, _ body: (ConnectionStore.Connection) async throws -> T
+    ) async throws -> T {
+        guard let read = try await connections.getWithSecrets(tenant: tenant, id: id) else {
+            throw ConnectorError(.connectionNotFound, "Connection not found")
+        }
+        let prefetched = PrefetchedConnection(connection: read.connection, sealed: read.sealed)
+        return try await PrefetchedConnection.$current.withValue(prefetched) { try await body(read.connection) }
+    }
+
     /// Runs the connector's smoke action and records the outcome in `connection_health_log`.
     public func test(tenant: String, id: UUID) async throws -> (ok: Bool, latencyMs: Int, error: String?) {
         let connection = try await connection(tenant: tenant, id: id)
@@ -166,6 +178,14 @@ public final class ConnectorService: ConnectorActions, Sendable {
 
     /// Performs `call` on `connection` (which must be active), with its credentials.
     public func perform(_ call: ConnectorCall, connection: ConnectionStore.Connection) async throws -> ConnectorResult {
+        try await perform(call, connection: connection, sealed: nil)
+    }
+
+    /// `perform(_:connection:)` with the connection's sealed secrets already read (`sealed`),
+    /// used unless the token is refreshed first (then the new one is read).
+    func perform(_ call: ConnectorCall, connection: ConnectionStore.Connection, sealed: [String: TokenVault.Sealed]?) async throws
+        -> ConnectorResult
+    {
         switch connection.status {
         case "revoked": throw ConnectorError(.connectionRevoked, "This connection was disconnected")
         case "attention":
@@ -186,7 +206,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 guard let secrets else { throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set") }
                 // A refused token is refreshed once; one about to expire is refreshed before it is sent.
                 let expiring = connection.tokenExpiresAt.map { $0.timeIntervalSinceNow < Self.expirySkew } ?? false
+                var refreshed = false
                 if let refresher, refresh || expiring {
+                    refreshed = true
                     do {
                         _ = try await refresher.refresh(connectionID: connection.id, seenVersion: connection.refreshVersion)
                     } catch let error as ConnectorError where !refresh && error.code != .providerAuth {
@@ -196,8 +218,13 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 var values: [String: String] = connection.variables
                 let secretFields = (definition.auth.credentials ?? []).filter(\.secret).map(\.name)
                 let accountKind = accountID.map(Self.accountTokenKind)
-                let opened = try await secrets.get(
-                    kinds: Set(secretFields + ["access_token"] + (accountKind.map { [$0] } ?? [])), connection: connection.id)
+                let kinds = Set(secretFields + ["access_token"] + (accountKind.map { [$0] } ?? []))
+                let opened: [String: String]
+                if let sealed, !refreshed {
+                    opened = try secrets.open(kinds: kinds, from: sealed, connection: connection.id)
+                } else {
+                    opened = try await secrets.get(kinds: kinds, connection: connection.id)
+                }
                 for name in secretFields { values[name] = opened[name] }
                 if let token = opened["access_token"] { values["accessToken"] = token }
                 if let accountKind, let token = opened[accountKind] { values["accessToken"] = token }
@@ -293,7 +320,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
 
     public func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue {
         let connection: ConnectionStore.Connection
-        if let id = request.connectionID {
+        var sealed: [String: TokenVault.Sealed]?
+        if let id = request.connectionID, let read = PrefetchedConnection.current?.take(tenant: tenant, id: id) {
+            (connection, sealed) = (read.connection, read.sealed)
+        } else if let id = request.connectionID {
             connection = try await self.connection(tenant: tenant, id: id)
         } else if let found = try await connections.firstActive(tenant: tenant, connector: request.connector) {
             connection = found
@@ -303,7 +333,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
         let call = ConnectorCall(
             connector: request.connector.isEmpty ? connection.connector : request.connector, action: request.action,
             input: request.input, accountID: request.accountID, idempotencyKey: request.idempotencyKey)
-        return try await perform(call, connection: connection).output
+        return try await perform(call, connection: connection, sealed: sealed).output
     }
 
     // MARK: - Helpers

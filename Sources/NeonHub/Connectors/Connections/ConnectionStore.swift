@@ -127,6 +127,24 @@ public struct ConnectionStore: Sendable {
             .first.map(Self.connection)
     }
 
+    /// A connection with its sealed secrets by kind, in one round trip (what performing an
+    /// action needs); nil when the tenant has no such connection.
+    func getWithSecrets(tenant: String, id: UUID) async throws -> (connection: Connection, sealed: [String: TokenVault.Sealed])? {
+        let rows = try await pool.query(
+            """
+            SELECT \(unescaped: Self.columns), s.kind AS secret_kind, s.key_id, s.iv, s.ciphertext, s.auth_tag
+            FROM \(unescaped: Self.from) LEFT JOIN encrypted_secrets s ON s.connection_id = c.id
+            WHERE c.id = \(id) AND c.tenant_id = \(tenant)
+            """)
+        guard let first = rows.first else { return nil }
+        var sealed: [String: TokenVault.Sealed] = [:]
+        for row in rows {
+            guard let kind = try row.decode("secret_kind", as: String?.self) else { continue }
+            sealed[kind] = try SecretStore.sealed(row)
+        }
+        return (try Self.connection(first), sealed)
+    }
+
     /// A page of a tenant's connections, newest first.
     public func list(tenant: String, connector: String?, status: String?, limit: Int, cursor: String?) async throws -> Page<Connection> {
         let after = try cursor.map(PageCursor.decode)

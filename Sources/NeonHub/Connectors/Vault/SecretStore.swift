@@ -45,15 +45,24 @@ public struct SecretStore: Sendable {
     /// Opens the secrets of `connection` whose kinds are in `kinds`, in one round trip (a
     /// call needs its credential fields, the access token and an account's token at once).
     public func get(kinds: Set<String>, connection: UUID) async throws -> [String: String] {
-        var opened: [String: String] = [:]
+        var sealed: [String: TokenVault.Sealed] = [:]
         for row in try await pool.query(
             """
             SELECT kind, key_id, iv, ciphertext, auth_tag FROM encrypted_secrets WHERE connection_id = \(connection)
             """)
         {
             let kind = try row.decode("kind", as: String.self)
-            guard kinds.contains(kind) else { continue }
-            opened[kind] = try vault.open(try Self.sealed(row), connection: connection, kind: kind)
+            if kinds.contains(kind) { sealed[kind] = try Self.sealed(row) }
+        }
+        return try open(kinds: kinds, from: sealed, connection: connection)
+    }
+
+    /// Opens the secrets in `sealed` whose kinds are in `kinds` (secrets read together with
+    /// their connection, see `ConnectionStore.getWithSecrets`).
+    public func open(kinds: Set<String>, from sealed: [String: TokenVault.Sealed], connection: UUID) throws -> [String: String] {
+        var opened: [String: String] = [:]
+        for (kind, value) in sealed where kinds.contains(kind) {
+            opened[kind] = try vault.open(value, connection: connection, kind: kind)
         }
         return opened
     }

@@ -153,16 +153,18 @@ enum ConnectionProcedures {
         registry.mutation("connectors.executeAction", auth: .user, summary: "Performs one action on a connection as a recorded run") {
             (input: ExecuteInput, context) in
             let tenant = try context.tenantID()
-            let connection = try await service.connection(tenant: tenant, id: input.connectionId)
-            var request: [String: JSONValue] = [
-                "connector": .string(connection.connector), "action": .string(input.action), "input": input.input ?? .object([:]),
-                "connectionId": .string(connection.id.uuidString),
-            ]
-            if let account = input.accountId { request["accountId"] = .string(account) }
-            if let key = input.idempotencyKey { request["idempotencyKey"] = .string(key) }
-            let run = try await orchestrator.run(
-                tenant: tenant, agent: "connector", intent: "execute_action", input: .object(request),
-                idempotencyKey: input.idempotencyKey.map { "connector-action:\($0)" })
+            // The connection and its secrets are read once, here; the run's action uses them.
+            let run = try await service.withConnectionRead(tenant: tenant, id: input.connectionId) { connection in
+                var request: [String: JSONValue] = [
+                    "connector": .string(connection.connector), "action": .string(input.action), "input": input.input ?? .object([:]),
+                    "connectionId": .string(connection.id.uuidString),
+                ]
+                if let account = input.accountId { request["accountId"] = .string(account) }
+                if let key = input.idempotencyKey { request["idempotencyKey"] = .string(key) }
+                return try await orchestrator.run(
+                    tenant: tenant, agent: "connector", intent: "execute_action", input: .object(request),
+                    idempotencyKey: input.idempotencyKey.map { "connector-action:\($0)" })
+            }
             if run.status != "succeeded" {
                 throw RunFailure.connectorError(in: run.error) ?? RunFailure(runID: run.runID, error: run.error, activity: "The action")
             }
