@@ -174,15 +174,15 @@ public struct AgentRunStore: Sendable {
             "SELECT name, value, unit FROM agent_run_metrics WHERE run_id = \(id) AND tenant_id = \(tenant) ORDER BY created_at, name")
         return RunDetail(
             summary: try Self.summary(run),
-            input: try run.decodeJSON("input", as: JSONValue.self),
-            output: try run.decodeJSON("output", as: JSONValue?.self),
-            error: try run.decodeJSON("error", as: JSONValue?.self),
+            input: try run.decode("input", as: JSONValue.self),
+            output: try run.decode("output", as: JSONValue?.self),
+            error: try run.decode("error", as: JSONValue?.self),
             tools: try tools.map { t in
                 ToolExecutionRecord(
                     id: try t.decode("id", as: UUID.self), tool: try t.decode("tool", as: String.self),
                     status: try t.decode("status", as: String.self),
-                    input: try t.decodeJSON("input", as: JSONValue?.self) ?? .null, output: try t.decodeJSON("output", as: JSONValue?.self),
-                    error: try t.decodeJSON("error", as: JSONValue?.self), startedAt: try t.decode("started_at", as: Date.self),
+                    input: try t.decode("input", as: JSONValue?.self) ?? .null, output: try t.decode("output", as: JSONValue?.self),
+                    error: try t.decode("error", as: JSONValue?.self), startedAt: try t.decode("started_at", as: Date.self),
                     durationMs: try t.decode("duration_ms", as: Int?.self) ?? 0, attempt: try t.decode("attempt", as: Int.self))
             },
             metrics: try metrics.map {

@@ -78,7 +78,7 @@ public struct DraftStore: Sendable {
         Draft(
             id: try row.decode("id", as: UUID.self), runID: try row.decode("run_id", as: UUID?.self), title: try row.decode("title", as: String.self),
             content: try row.decode("content", as: String.self), status: try row.decode("status", as: String.self),
-            version: try row.decode("version", as: Int.self), metadata: try row.decodeJSON("metadata", as: JSONValue.self),
+            version: try row.decode("version", as: Int.self), metadata: try row.decode("metadata", as: JSONValue.self),
             createdAt: try row.decode("created_at", as: Date.self), updatedAt: try row.decode("updated_at", as: Date.self))
     }
 }

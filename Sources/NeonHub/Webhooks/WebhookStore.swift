@@ -90,7 +90,7 @@ struct WebhookStore: Sendable {
                 eventID: try row.decode("event_id", as: String.self), eventType: try row.decode("event_type", as: String?.self),
                 accountID: try row.decode("account_id", as: String?.self), tenantID: try row.decode("tenant_id", as: String?.self),
                 connectionID: try row.decode("connection_id", as: UUID?.self), status: try row.decode("status", as: String.self),
-                payload: try row.decodeJSON("payload", as: JSONValue.self))
+                payload: try row.decode("payload", as: JSONValue.self))
         }
     }
 

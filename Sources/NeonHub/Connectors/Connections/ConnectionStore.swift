@@ -211,7 +211,7 @@ public struct ConnectionStore: Sendable {
     /// A row's `variables` column (jsonb object) as text values: one reading for connections,
     /// OAuth states and the refresher.
     static func variables(_ row: PostgresRow) throws -> [String: String] {
-        guard case .object(let members) = try row.decodeJSON("variables", as: JSONValue.self) else { return [:] }
+        guard case .object(let members) = try row.decode("variables", as: JSONValue.self) else { return [:] }
         return members.mapValues { JSONPath.text($0) ?? "" }
     }
 
@@ -222,7 +222,7 @@ public struct ConnectionStore: Sendable {
             id: try row.decode("id", as: UUID.self), tenantID: try row.decode("tenant_id", as: String.self),
             connector: try row.decode("connector", as: String.self), name: try row.decode("name", as: String.self),
             status: try row.decode("status", as: String.self), variables: variables, scopes: scopes,
-            accounts: try row.decodeJSON("accounts", as: JSONValue.self), tokenExpiresAt: try row.decode("token_expires_at", as: Date?.self),
+            accounts: try row.decode("accounts", as: JSONValue.self), tokenExpiresAt: try row.decode("token_expires_at", as: Date?.self),
             refreshVersion: try row.decode("refresh_version", as: Int64.self),
             lastError: try row.decode("last_error", as: String?.self), healthStatus: try row.decode("health_status", as: String?.self),
             lastHealthCheck: try row.decode("last_health_check", as: Date?.self),

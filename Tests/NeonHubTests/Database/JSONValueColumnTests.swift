@@ -1,0 +1,29 @@
+import Logging
+import Postgres
+import TestSupport
+import Testing
+
+@testable import NeonHub
+
+/// `json` and `jsonb` columns decode into `JSONValue` through our parser: every JSON type,
+/// NULL only where optional, and text that is not JSON as an error.
+@Suite struct JSONValueColumnTests {
+    @Test func jsonAndJsonbColumnsDecodeToTheSameValue() async throws {
+        let pool = PostgresPool(
+            connectionString: try await blocking { try ThrowawayPostgres.freshDatabase() }, configuration: .init(size: 1),
+            logger: Logger(label: "test"))
+        defer { pool.shutdown() }
+        let document = #"{"name": "Zoë \u2603", "n": -1.5e2, "ok": true, "none": null, "list": [1, "two", {"three": 3}]}"#
+        let row = try #require(
+            try await pool.query("SELECT \(document)::jsonb AS b, \(document)::json AS j, NULL::jsonb AS missing, 'not json'::text AS bad").first)
+        let expected: JSONValue = .object([
+            "name": .string("Zoë ☃"), "n": .number(-150), "ok": .bool(true), "none": .null,
+            "list": .array([.number(1), .string("two"), .object(["three": .number(3)])]),
+        ])
+        #expect(try row.decode("b", as: JSONValue.self) == expected)
+        #expect(try row.decode("j", as: JSONValue.self) == expected)
+        #expect(try row.decode("missing", as: JSONValue?.self) == nil)
+        #expect(throws: PostgresDecodingError.self) { try row.decode("missing", as: JSONValue.self) }
+        #expect(throws: PostgresDecodingError.self) { try row.decode("bad", as: JSONValue.self) }
+    }
+}
