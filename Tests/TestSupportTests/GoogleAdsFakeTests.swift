@@ -16,9 +16,9 @@ import Testing
         do {
             let token = oauth.issueTokens(scopes: [GoogleAdsFake.scope]).accessToken
             try await body(fake, HTTPTestClient(baseURL: fake.server.baseURL), token)
-            await fake.stop()
+            await fake.stopWithoutBlocking()
         } catch {
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             throw error
         }
     }

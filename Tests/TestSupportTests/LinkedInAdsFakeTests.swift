@@ -38,7 +38,7 @@ import Testing
             body: Data(#"{"patch":{"$set":{"status":"PAUSED"}}}"#.utf8))
         #expect(refused.status == 403)
         #expect(fake.campaign(403_257_443)?.status == "ACTIVE")
-        await fake.stop()
+        await fake.stopWithoutBlocking()
     }
 
     @Test func createNeedsTheDocumentedFieldsAndUpdatesArePartial() async throws {
@@ -61,6 +61,6 @@ import Testing
         let elements = try #require(try analytics.json()["elements"] as? [[String: Any]])
         #expect(elements.count == 3)
         #expect(elements.allSatisfy { Set($0.keys) == ["impressions", "dateRange"] }, "only the fields asked for")
-        await fake.stop()
+        await fake.stopWithoutBlocking()
     }
 }

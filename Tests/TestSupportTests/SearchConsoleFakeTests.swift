@@ -15,9 +15,9 @@ import Testing
         try fake.start()
         do {
             try await body(fake, HTTPTestClient(baseURL: fake.baseURL), oauth.issueTokens(scopes: [SearchConsoleFake.fullScope]).accessToken)
-            await fake.stop()
+            await fake.stopWithoutBlocking()
         } catch {
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             throw error
         }
     }

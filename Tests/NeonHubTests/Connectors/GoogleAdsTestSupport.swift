@@ -34,10 +34,10 @@ enum GoogleAdsTestSupport {
         try fake.start()
         do {
             try await body(fake, try runtime(fake), oauth.issueTokens(scopes: [GoogleAdsFake.scope]))
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             await oauth.server.stopWithoutBlocking()
         } catch {
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             await oauth.server.stopWithoutBlocking()
             throw error
         }

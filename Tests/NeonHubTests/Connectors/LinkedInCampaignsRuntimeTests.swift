@@ -14,9 +14,9 @@ import Testing
         try fake.start()
         do {
             try await body(fake, try GoogleConnectorTestSupport.runtime("linkedin", base: fake.baseURL), fake.issue())
-            await fake.stop()
+            await fake.stopWithoutBlocking()
         } catch {
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             throw error
         }
     }

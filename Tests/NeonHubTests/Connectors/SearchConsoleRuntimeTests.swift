@@ -19,10 +19,10 @@ import Testing
         do {
             let runtime = try GoogleConnectorTestSupport.runtime("search-console", base: fake.baseURL)
             try await body(fake, runtime, oauth.issueTokens(scopes: [SearchConsoleFake.fullScope]))
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             await oauth.server.stopWithoutBlocking()
         } catch {
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             await oauth.server.stopWithoutBlocking()
             throw error
         }

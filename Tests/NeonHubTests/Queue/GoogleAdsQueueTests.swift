@@ -73,9 +73,9 @@ import Testing
                 #expect(fake.mutateRequests.count == 1)
             }
         } catch {
-            await fake.stop()
+            await fake.stopWithoutBlocking()
             throw error
         }
-        await fake.stop()
+        await fake.stopWithoutBlocking()
     }
 }

@@ -36,7 +36,7 @@ import Synchronization
 /// are listed newest first and deletable by their author, each route and top-level resource
 /// (channel, guild, webhook) has its own bucket of `routeLimit` requests per `routeWindow`.
 /// Knobs: `invalidate(token:)`, `injectRateLimit(scope:retryAfter:calls:)`, `exhaust(channel:)`.
-public final class DiscordFake: Sendable {
+public final class DiscordFake: ServedFake {
     /// A guild (server) the bot may be in.
     public struct Guild: Sendable {
         /// Snowflake.
@@ -179,17 +179,8 @@ public final class DiscordFake: Sendable {
 
     // MARK: - Lifecycle and knobs
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://discord.com` (the API under `/api/v10`).
     public var baseURL: String { server.baseURL }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// A bot token (what the developer portal shows once).
     public func issueBotToken() -> String {

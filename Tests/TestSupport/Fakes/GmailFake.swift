@@ -40,7 +40,7 @@ import Synchronization
 /// Gmail on loopback: `/gmail/v1/users/me/…` for profile, messages (send, list with `q` and
 /// `pageToken`, get), drafts (create, list, send), threads (list, get), labels and watch.
 /// Knobs: `seedInbound`, `injectRateLimit`, `failNext`; what was sent: `sent`, `drafts`.
-public final class GmailFake: Sendable {
+public final class GmailFake: ServedFake {
     /// A message in the mailbox, with its decoded MIME.
     public struct Message: Sendable {
         /// The message id (16 hex digits).
@@ -139,14 +139,8 @@ public final class GmailFake: Sendable {
         server.onEveryRequest { [self] request in handle(request) }
     }
 
-    /// Starts listening.
-    public func start() throws { try server.start() }
-    /// Stops listening.
-    public func stop() { server.stop() }
     /// The API base (`…/gmail/v1`): the definition's `baseUrl` override.
     public var apiBaseURL: String { server.baseURL + "/gmail/v1" }
-    /// Every request received.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs and state
 

@@ -45,7 +45,7 @@ import Synchronization
 /// The Google Ads API on loopback. Knobs: `searchPageSize`, `streamBatchSize`,
 /// `failNext(_:calls:)`, `dailyOperations`; readings: `campaign(_:)`, `budget(_:)`,
 /// `mutateRequests`, `operationsUsed`.
-public final class GoogleAdsFake: Sendable {
+public final class GoogleAdsFake: ServedFake {
     /// A Google Ads account.
     public struct Customer: Sendable {
         /// The 10-digit id.
@@ -139,14 +139,8 @@ public final class GoogleAdsFake: Sendable {
         server.onEveryRequest { [weak self] in self?.handle($0) ?? GoogleAdsFailure.internalError.reply }
     }
 
-    /// Starts the server.
-    public func start() throws { try server.start() }
-    /// Stops it without blocking the cooperative pool.
-    public func stop() async { await server.stopWithoutBlocking() }
     /// `https://googleads.googleapis.com/v26` on loopback.
     public var baseURL: String { "\(server.baseURL)/\(Self.version)" }
-    /// Every request received.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// Rows per page of `search` (10,000 at Google).
     public var searchPageSize: Int {

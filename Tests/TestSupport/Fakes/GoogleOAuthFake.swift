@@ -40,7 +40,7 @@ import Synchronization
 /// `prompt=consent`), and revoking either token of a grant revokes both. Knobs: `authorize(…)`,
 /// `issueTokens()`, `expire(accessToken:)`, `invalidate(refreshToken:)`, `failNext(_:calls:)`,
 /// `rotateRefreshTokens`; counters `refreshCount`, `exchangeCount`.
-public final class GoogleOAuthFake: Sendable {
+public final class GoogleOAuthFake: ServedFake {
     /// The app registered with the provider (what an authorization's client and redirect must match).
     public typealias App = FakeOAuthApp
 
@@ -186,12 +186,6 @@ public final class GoogleOAuthFake: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for accounts.google.com, oauth2.googleapis.com and
     /// openidconnect.googleapis.com (paths as on the real hosts).
     public var baseURL: String { server.baseURL }
@@ -203,9 +197,6 @@ public final class GoogleOAuthFake: Sendable {
     public var revokeURL: String { "\(baseURL)/revoke" }
     /// `https://openidconnect.googleapis.com/v1/userinfo`.
     public var userinfoURL: String { "\(baseURL)/v1/userinfo" }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

@@ -31,7 +31,7 @@ import Synchronization
 
 /// LinkedIn's ad accounts, campaigns and ads reporting on loopback. Knobs: `pageSize`,
 /// `failNext(_:)`; readings: `campaign(_:)`, `createdCampaigns`.
-public final class LinkedInAdsFake: Sendable {
+public final class LinkedInAdsFake: ServedFake {
     /// A campaign as the fake keeps it.
     public struct Campaign: Sendable, Equatable {
         /// Its id.
@@ -69,14 +69,8 @@ public final class LinkedInAdsFake: Sendable {
         server.onEveryRequest { [weak self] in self?.handle($0) ?? .json(500, object: ["status": 500]) }
     }
 
-    /// Starts the server.
-    public func start() throws { try server.start() }
-    /// Stops it without blocking the cooperative pool.
-    public func stop() async { await server.stopWithoutBlocking() }
     /// `https://api.linkedin.com` on loopback.
     public var baseURL: String { server.baseURL }
-    /// Every request.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// A token with `scopes`.
     public func issue(scopes: Set<String> = ["r_ads", "rw_ads", "r_ads_reporting"]) -> String {

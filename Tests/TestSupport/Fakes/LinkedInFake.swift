@@ -40,7 +40,7 @@ import Synchronization
 /// created are listed and deletable, images must be uploaded before a post can use them.
 /// Knobs: `expire(token:)`, `revoke(token:)`, `injectRateLimit(calls:retryAfter:)`,
 /// `failNext(_:error:)`, `issuesRefreshTokens`.
-public final class LinkedInFake: Sendable {
+public final class LinkedInFake: ServedFake {
     /// The app registered with the provider (what an authorization's client and redirect must match).
     public typealias App = FakeOAuthApp
 
@@ -227,21 +227,12 @@ public final class LinkedInFake: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for both `https://api.linkedin.com` and
     /// `https://www.linkedin.com` (paths as on the real hosts).
     public var baseURL: String { server.baseURL }
 
     /// The token endpoint, `…/oauth/v2/accessToken`.
     public var tokenURL: String { "\(baseURL)/oauth/v2/accessToken" }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

@@ -40,7 +40,7 @@ import Synchronization
 /// list), campaigns (create, list, content, test, schedule, unschedule, send, cancel-send,
 /// delete), reports and list webhooks, with state like the real thing. Knobs:
 /// `limitConnections(calls:)`, `failNext(status:title:detail:)`, `setPro(_:)`, `disableUser()`.
-public final class MailchimpFake: Sendable {
+public final class MailchimpFake: ServedFake {
     /// The data centre the fake stands for.
     public static let dc = "us21"
     /// An API key of the account (placeholder): it ends in `-us21`.
@@ -133,20 +133,11 @@ public final class MailchimpFake: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://us21.api.mailchimp.com`.
     public var baseURL: String { server.baseURL }
 
     /// `…/3.0`: what the connector's base URL is overridden with.
     public var apiBaseURL: String { baseURL + "/3.0" }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

@@ -43,7 +43,7 @@ import Synchronization
 /// It keeps state like the real thing: the tokens it issued are the only ones it accepts, posts
 /// it created are listed and deletable, and a deleted post is gone. Knobs: `expire(token:)`,
 /// `revoke(token:)`, `injectRateLimit(code:calls:)`, `failNext(_:error:)`, `containerPolls`.
-public final class MetaGraphFake: Sendable {
+public final class MetaGraphFake: ServedFake {
     /// The app registered with the provider (what an authorization's client and redirect must match).
     public typealias App = FakeOAuthApp
 
@@ -241,12 +241,6 @@ public final class MetaGraphFake: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://graph.facebook.com`.
     public var baseURL: String { server.baseURL }
 
@@ -255,9 +249,6 @@ public final class MetaGraphFake: Sendable {
 
     /// The token endpoint (the definition's `auth.tokenUrl`).
     public var tokenURL: String { "\(apiBaseURL)/oauth/access_token" }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

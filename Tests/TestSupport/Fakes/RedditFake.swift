@@ -28,7 +28,7 @@ import Synchronization
 /// the user's submissions. Tokens it issued are the only ones accepted; posts it created are
 /// listed and deletable. Every API request must carry a Reddit-style User-Agent. Knobs:
 /// `expire(token:)`, `injectRateLimit(calls:)`, `injectSubmitErrors(_:)`, `answerNextSubmitLate(after:)`.
-public final class RedditFake: Sendable {
+public final class RedditFake: ServedFake {
     /// The app registered with Reddit (a "web app").
     public static let defaultApp = FakeOAuthApp(
         clientID: "p-jcoLKBynTLew", clientSecret: "gko_LXELoV07ZBNUXrvWZfzE3aI", redirectURI: "http://127.0.0.1/oauth/reddit/callback")
@@ -118,16 +118,10 @@ public final class RedditFake: Sendable {
         }
     }
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-    /// Stops listening.
-    public func stop() { server.stop() }
     /// `http://127.0.0.1:<port>`: stands for both `https://oauth.reddit.com` and `https://www.reddit.com`.
     public var baseURL: String { server.baseURL }
     /// The token endpoint.
     public var tokenURL: String { "\(baseURL)/api/v1/access_token" }
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

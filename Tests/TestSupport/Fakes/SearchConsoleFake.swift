@@ -38,7 +38,7 @@ import Synchronization
 /// Search Console on loopback: sites, Search Analytics, sitemaps and URL inspection, with the
 /// state a user would see (sitemaps submitted are listed, deleted ones are gone). Knobs:
 /// `rowCount`, `urlInspectionDailyQuota`, `failNext(_:calls:)`.
-public final class SearchConsoleFake: Sendable {
+public final class SearchConsoleFake: ServedFake {
     /// A property and the user's permission on it.
     public struct Site: Sendable {
         /// `https://www.example.com/` or `sc-domain:example.com`.
@@ -110,17 +110,8 @@ public final class SearchConsoleFake: Sendable {
         server.onEveryRequest { [weak self] in self?.handle($0) ?? GoogleAPIError.unavailable.reply }
     }
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening without blocking the cooperative pool.
-    public func stop() async { await server.stopWithoutBlocking() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://searchconsole.googleapis.com`.
     public var baseURL: String { server.baseURL }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// The rows every Search Analytics query has in all.
     public var rowCount: Int {

@@ -39,7 +39,7 @@ import Synchronization
 /// One Shopify shop on loopback: OAuth (consent, signed callback, token exchange) and the
 /// Admin GraphQL API of version `ShopifyFake.apiVersion` with a real leaky bucket. Knobs:
 /// `setBucket(maximum:restoreRate:)`, `drainBucket(leaving:)`, `revoke(token:)`, `answerNextMutationLate(after:)`.
-public final class ShopifyFake: Sendable {
+public final class ShopifyFake: ServedFake {
     /// The Admin API version the fake serves (a request to another answers 404).
     public static let apiVersion = "2026-10"
     /// The shop it stands for.
@@ -118,10 +118,6 @@ public final class ShopifyFake: Sendable {
 
     // MARK: - Lifecycle and addresses
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-    /// Stops listening.
-    public func stop() { server.stop() }
     /// `http://127.0.0.1:<port>`: stands for `https://neonhub-demo.myshopify.com`.
     public var baseURL: String { server.baseURL }
     /// The versioned Admin API base (`…/admin/api/2026-10`).
@@ -132,8 +128,6 @@ public final class ShopifyFake: Sendable {
     public var tokenURL: String { "\(baseURL)/admin/oauth/access_token" }
     /// The consent screen.
     public var authorizeURL: String { "\(baseURL)/admin/oauth/authorize" }
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
     /// The GraphQL requests received, in order.
     public var graphQLRequests: [FakeProviderServer.RecordedRequest] { server.requests("POST", Self.graphQLPath) }
 

@@ -48,7 +48,7 @@ import Synchronization
 /// the history and can be edited or deleted by the bot that posted them, scheduled messages
 /// can be cancelled. Knobs: `expire(token:)`, `revoke(token:)`, `injectRateLimit(method:calls:retryAfter:)`,
 /// `failNext(method:error:)`.
-public final class SlackFake: Sendable {
+public final class SlackFake: ServedFake {
     /// The app registered with Slack.
     public static let defaultApp = FakeOAuthApp(
         clientID: "1111111111.2222222222", clientSecret: "fake-slack-client-secret",
@@ -194,17 +194,8 @@ public final class SlackFake: Sendable {
 
     // MARK: - Lifecycle and knobs
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://slack.com` (methods under `/api`).
     public var baseURL: String { server.baseURL }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// The requests made to one Web API method.
     public func requests(_ method: String) -> [FakeProviderServer.RecordedRequest] {

@@ -30,7 +30,7 @@ import Synchronization
 /// statements it knows are scripted: rows in partitions, statements that keep running for N
 /// reads, failures. Signatures are verified with libcrypto's EVP_DigestVerify and the
 /// fingerprint with this package's own SHA-256, never with the signer under test.
-public final class SnowflakeFake: Sendable {
+public final class SnowflakeFake: ServedFake {
     /// A column of a result (`resultSetMetaData.rowType`).
     public struct Column: Sendable {
         public var name: String
@@ -93,14 +93,8 @@ public final class SnowflakeFake: Sendable {
         server.onEveryRequest { [weak self] request in self?.answer(request) ?? FakeProviderServer.Reply(status: 503) }
     }
 
-    /// Starts listening.
-    public func start() throws { try server.start() }
-
     /// The base URL of the API (`…/api/v2`), for `CONNECTOR_ENDPOINTS_FILE` or base URL overrides.
     public var baseURL: String { server.baseURL + "/api/v2" }
-
-    /// Every request received.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// Scripts what `statement` (exact text) does.
     public func script(_ statement: String, _ script: Script) { state.withLock { $0.scripts[statement] = script } }

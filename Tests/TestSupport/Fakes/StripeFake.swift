@@ -39,7 +39,7 @@ import Synchronization
 /// amounts of their items, refunds reduce what is left to refund, idempotency keys replay the
 /// first answer. Knobs: `expire(key:)`, `injectRateLimit(calls:)`, `failNext(status:type:code:message:)`,
 /// `loseNextAnswer()` (the request is processed but answered 500, as when a response is lost).
-public final class StripeFake: Sendable {
+public final class StripeFake: ServedFake {
     /// A secret key of the platform account.
     public static let secretKey = "sk_test_51NeonHubFakeSecretKey0123456789"
     /// A restricted key that may only read.
@@ -119,17 +119,8 @@ public final class StripeFake: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://api.stripe.com`.
     public var baseURL: String { server.baseURL }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

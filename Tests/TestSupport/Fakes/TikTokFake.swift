@@ -46,7 +46,7 @@ import Synchronization
 /// every chunk in order, and a publish's status moves from processing to complete after
 /// `processingPolls` status reads. Knobs: `expire(token:)`, `failNext(_:code:message:)`,
 /// `failPublish(reason:)`, `setLimit(path:perMinute:)`, `processingPolls`, `privacyLevelOptions`.
-public final class TikTokFake: Sendable {
+public final class TikTokFake: ServedFake {
     /// The app registered at TikTok for Developers (`client_key` is TikTok's client id).
     public static let defaultApp = FakeOAuthApp(
         clientID: "awfakeclientkey1", clientSecret: "fake-tiktok-secret", redirectURI: "http://127.0.0.1/oauth/tiktok/callback")
@@ -140,17 +140,11 @@ public final class TikTokFake: Sendable {
 
     // MARK: - Lifecycle and knobs
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://open.tiktokapis.com` and the upload host.
     public var baseURL: String { server.baseURL }
 
     /// The token endpoint.
     public var tokenURL: String { "\(baseURL)/v2/oauth/token/" }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     /// What the consent screen would do: an authorization code for `scopes`.
     public func authorize(

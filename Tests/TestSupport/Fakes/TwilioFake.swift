@@ -38,7 +38,7 @@ import Synchronization
 /// fetched, recipients who replied STOP are refused, WhatsApp free-form messages outside the
 /// 24-hour window fail after they are queued. Knobs: `optOut(_:)`, `openWhatsAppWindow(with:)`,
 /// `deleteAPIKey()`, `injectRateLimit(calls:)`, `failNext(status:code:message:)`, `deliver(_:)`.
-public final class TwilioFake: Sendable {
+public final class TwilioFake: ServedFake {
     /// The account the fake serves.
     public static let accountSid = "AC" + String(repeating: "a1", count: 16)
     /// Its Auth Token.
@@ -104,20 +104,11 @@ public final class TwilioFake: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-
-    /// Stops listening.
-    public func stop() { server.stop() }
-
     /// `http://127.0.0.1:<port>`: stands for `https://api.twilio.com`.
     public var baseURL: String { server.baseURL }
 
     /// `…/2010-04-01`: what the connector's base URL is overridden with.
     public var apiBaseURL: String { baseURL + "/2010-04-01" }
-
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

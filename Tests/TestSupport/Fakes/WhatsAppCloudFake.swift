@@ -42,7 +42,7 @@ import Synchronization
 /// read receipts) with the 24-hour window, `/{waba-id}/phone_numbers` and
 /// `/{waba-id}/message_templates` with Graph cursor paging. Knobs: `customerMessaged`,
 /// `expire(token:)`, `injectRateLimit`, `failNext`; what was sent: `sent`.
-public final class WhatsAppCloudFake: Sendable {
+public final class WhatsAppCloudFake: ServedFake {
     /// A business phone number of the account.
     public struct PhoneNumber: Sendable {
         /// The phone number id (what messages are sent from).
@@ -184,11 +184,8 @@ public final class WhatsAppCloudFake: Sendable {
         server.onEveryRequest { [self] request in handle(request) }
     }
 
-    public func start() throws { try server.start() }
-    public func stop() { server.stop() }
     /// `…/v25.0`: the definition's `baseUrl` override.
     public var apiBaseURL: String { "\(server.baseURL)/\(version)" }
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

@@ -36,7 +36,7 @@ import Synchronization
 /// accepts; posts it created are listed and deletable; media must be uploaded completely and
 /// processed before a post can carry it. Knobs: `expire(token:)`, `injectRateLimit(calls:)`,
 /// `answerNextPostLate(after:create:)`, `setProcessing(reads:fails:)`.
-public final class XFake: Sendable {
+public final class XFake: ServedFake {
     /// The app registered with X.
     public static let defaultApp = FakeOAuthApp(
         clientID: "eC1mYWtlLWNsaWVudC1pZA", clientSecret: "x-fake-client-secret-0123456789", redirectURI: "http://127.0.0.1/oauth/x/callback")
@@ -123,16 +123,10 @@ public final class XFake: Sendable {
         }
     }
 
-    /// Starts listening on an ephemeral loopback port.
-    public func start() throws { try server.start() }
-    /// Stops listening.
-    public func stop() { server.stop() }
     /// `http://127.0.0.1:<port>`: stands for `https://api.x.com`.
     public var baseURL: String { server.baseURL }
     /// The token endpoint.
     public var tokenURL: String { "\(baseURL)/2/oauth2/token" }
-    /// Every request received, in order.
-    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
 
     // MARK: - Knobs
 

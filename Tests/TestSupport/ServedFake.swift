@@ -1,0 +1,21 @@
+/// A provider fake answered by its own `FakeProviderServer`: starting it, stopping it and the
+/// requests it saw are the server's. A fake conforms and keeps only what is its own (its routes,
+/// state and knobs, and the `baseURL` naming the host it stands for).
+public protocol ServedFake: AnyObject, Sendable {
+    /// The loopback server that answers as the provider.
+    var server: FakeProviderServer { get }
+}
+
+extension ServedFake {
+    /// Starts listening on an ephemeral loopback port.
+    public func start() throws { try server.start() }
+
+    /// Stops listening and waits until every connection is closed.
+    public func stop() { server.stop() }
+
+    /// Like `stop()`, without blocking the cooperative pool while waiting.
+    public func stopWithoutBlocking() async { await server.stopWithoutBlocking() }
+
+    /// Every request received, in order.
+    public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
+}
