@@ -60,7 +60,7 @@ import Testing
         }
     }
 
-    @Test func exhaustedPoolFailsAfterAcquireTimeout() async throws {
+    @Test(.timeLimit(.minutes(1))) func exhaustedPoolFailsAfterAcquireTimeout() async throws {
         try await TestDatabase.with { db in
             let pool = db.pool(.init(size: 1, acquireTimeout: .milliseconds(300)))
             defer { pool.shutdown() }
@@ -87,7 +87,7 @@ import Testing
         }
     }
 
-    @Test func cancelledWaiterStopsWaiting() async throws {
+    @Test(.timeLimit(.minutes(1))) func cancelledWaiterStopsWaiting() async throws {
         try await TestDatabase.with { db in
             let pool = db.pool(.init(size: 1, acquireTimeout: .seconds(120)))
             defer { pool.shutdown() }

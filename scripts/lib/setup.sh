@@ -58,7 +58,7 @@ free_port() {
 
 # Swift Testing starts every test at once by default: about 1,000 of them on CI's 2 cores, so a
 # test's own timeouts measure the queue, not the code. Twelve at a time runs the suite as fast
-# (117 s against 133–170 s) and keeps each test's clock honest. Override by exporting it.
+# (about 120 s against 133–170 s) and keeps each test's clock honest. Override by exporting it.
 export SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH=${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-12}
 
 neonhub_setup() {

@@ -15,7 +15,9 @@ import Testing
         defer { pool.shutdown() }
         let document = #"{"name": "Zoë \u2603", "n": -1.5e2, "ok": true, "none": null, "list": [1, "two", {"three": 3}]}"#
         let row = try #require(
-            try await pool.query("SELECT \(document)::jsonb AS b, \(document)::json AS j, NULL::jsonb AS missing, 'not json'::text AS bad").first)
+            try await pool.query(
+                "SELECT \(document)::jsonb AS b, \(document)::json AS j, NULL::jsonb AS missing, 'null'::jsonb AS json_null, 'not json'::text AS bad"
+            ).first)
         let expected: JSONValue = .object([
             "name": .string("Zoë ☃"), "n": .number(-150), "ok": .bool(true), "none": .null,
             "list": .array([.number(1), .string("two"), .object(["three": .number(3)])]),
@@ -23,6 +25,8 @@ import Testing
         #expect(try row.decode("b", as: JSONValue.self) == expected)
         #expect(try row.decode("j", as: JSONValue.self) == expected)
         #expect(try row.decode("missing", as: JSONValue?.self) == nil)
+        // JSON's own null is a value, not SQL NULL: a stored `null` output reads back as `null`.
+        #expect(try row.decode("json_null", as: JSONValue?.self) == .some(.null))
         #expect(throws: PostgresDecodingError.self) { try row.decode("missing", as: JSONValue.self) }
         #expect(throws: PostgresDecodingError.self) { try row.decode("bad", as: JSONValue.self) }
     }

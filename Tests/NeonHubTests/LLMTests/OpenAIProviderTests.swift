@@ -192,7 +192,7 @@ extension LLMTests {
         @Test func aTimeoutIsRetried() async throws {
             try await withFakeOpenAI(script: [.delayed(milliseconds: 15_000, .completion("too late")), .completion("second try")]) {
                 fake, url in
-                let response = try await provider(url, timeout: .seconds(3), maxRetries: 1).complete(
+                let response = try await provider(url, timeout: .seconds(1), maxRetries: 1).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 #expect(response.content == "second try")
                 #expect(fake.seen.count == 2)

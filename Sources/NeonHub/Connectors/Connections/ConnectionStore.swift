@@ -128,21 +128,21 @@ public struct ConnectionStore: Sendable {
     }
 
     /// A connection with its sealed secrets by kind, in one round trip (what performing an
-    /// action needs); nil when the tenant has no such connection.
+    /// action needs); nil when the tenant has no such connection. Two statements in one
+    /// pipeline, not a join: a Meta connection holds a token per Page, and a join would repeat
+    /// the whole connection row (its account list included) for each of them.
     func getWithSecrets(tenant: String, id: UUID) async throws -> (connection: Connection, sealed: [String: TokenVault.Sealed])? {
-        let rows = try await pool.query(
+        let results = try await pool.pipeline([
+            "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE c.id = \(id) AND c.tenant_id = \(tenant)",
             """
-            SELECT \(unescaped: Self.columns), s.kind AS secret_kind, s.key_id, s.iv, s.ciphertext, s.auth_tag
-            FROM \(unescaped: Self.from) LEFT JOIN encrypted_secrets s ON s.connection_id = c.id
-            WHERE c.id = \(id) AND c.tenant_id = \(tenant)
-            """)
-        guard let first = rows.first else { return nil }
+            SELECT s.kind, s.key_id, s.iv, s.ciphertext, s.auth_tag FROM encrypted_secrets s JOIN connections c ON c.id = s.connection_id
+            WHERE s.connection_id = \(id) AND c.tenant_id = \(tenant)
+            """,
+        ])
+        guard let row = results[0].rows.first else { return nil }
         var sealed: [String: TokenVault.Sealed] = [:]
-        for row in rows {
-            guard let kind = try row.decode("secret_kind", as: String?.self) else { continue }
-            sealed[kind] = try SecretStore.sealed(row)
-        }
-        return (try Self.connection(first), sealed)
+        for secret in results[1].rows { sealed[try secret.decode("kind", as: String.self)] = try SecretStore.sealed(secret) }
+        return (try Self.connection(row), sealed)
     }
 
     /// A page of a tenant's connections, newest first.
