@@ -49,8 +49,8 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
 
     public func run(_ call: ConnectorCall, context: ConnectorFlowContext) async throws -> JSONValue {
         let input = call.input
-        let timeout = Int(Self.number(input["timeout"]) ?? 60)
-        let maxRows = max(1, Int(Self.number(input["maxRows"]) ?? 1000))
+        let timeout = Int(input["timeout"]?.numberValue ?? 60)
+        let maxRows = max(1, Int(input["maxRows"]?.numberValue ?? 1000))
         // The caller's idempotency key is the request id when it is a UUID, so a queued retry
         // of the whole call is recognised by Snowflake too.
         let requestID = call.idempotencyKey.flatMap(UUID.init(uuidString:))?.uuidString.lowercased() ?? UUID().uuidString.lowercased()
@@ -98,13 +98,13 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
 
         // The submit step answers the raw ResultSet, a get step its mapped fields.
         let metadata = answer["resultSetMetaData"]
-        let partitions = Self.array(answer["partitions"] ?? metadata?["partitionInfo"])
-        var rows = Self.array(answer["rows"] ?? answer["data"])
+        let partitions = (answer["partitions"] ?? metadata?["partitionInfo"])?.arrayItems ?? []
+        var rows = (answer["rows"] ?? answer["data"])?.arrayItems ?? []
         var next = 1
         while next < partitions.count, rows.count < maxRows {
             let page = try await context.perform(
                 "statements.get", input: .object(["statementHandle": .string(handle), "partition": .number(Double(next))]))
-            rows += Self.array(page["rows"])
+            rows += (page["rows"]?.arrayItems ?? [])
             next += 1
         }
         let truncated = rows.count > maxRows || next < partitions.count
@@ -120,15 +120,5 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
         output["rowType"] = answer["rowType"] ?? metadata?["rowType"]
         for name in ["code", "message", "statementHandles", "stats"] { if let value = answer[name] { output[name] = value } }
         return .object(output.filter { $0.value != .null })
-    }
-
-    private static func number(_ value: JSONValue?) -> Double? {
-        if case .number(let number)? = value { return number }
-        return nil
-    }
-
-    private static func array(_ value: JSONValue?) -> [JSONValue] {
-        if case .array(let items)? = value { return items }
-        return []
     }
 }
