@@ -31,7 +31,7 @@ public struct CatalogAudit: Sendable {
     /// (`Tests/TestSupport/Fakes`). The audit cannot see tests from a deployed binary, so
     /// this list is kept beside the fakes' owners: add a connector when its fake tests land.
     public static let testedAgainstProviderFakes: Set<String> = [
-        "meta", "linkedin", "stripe", "twilio", "ga4", "search-console", "gmail", "whatsapp", "slack", "discord", "snowflake",
+        "meta", "linkedin", "stripe", "twilio", "ga4", "search-console", "gmail", "whatsapp", "slack", "discord", "snowflake", "databricks",
         "tiktok",
         "x", "reddit",
         "google-ads",

@@ -40,6 +40,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GmailSendFlow(),
         GmailDraftFlow(),
         SnowflakeStatementFlow(),
+        DatabricksStatementFlow(),
         TikTokVideoPublishFlow(mode: .directPost),
         TikTokVideoPublishFlow(mode: .inbox),
         TikTokVideoPublishFlow(mode: .photo),
