@@ -1,3 +1,7 @@
+// Not a provider fake: the lifecycle the fakes share. Each conforming fake cites its own
+// provider's API reference in its header, e.g. DatabricksFake
+// (https://docs.databricks.com/api/workspace/statementexecution).
+
 /// A provider fake answered by its own `FakeProviderServer`: starting it, stopping it and the
 /// requests it saw are the server's. A fake conforms and keeps only what is its own (its routes,
 /// state and knobs, and the `baseURL` naming the host it stands for).

@@ -32,3 +32,17 @@ final class PrefetchedConnection: Sendable {
         }
     }
 }
+
+extension ConnectorService {
+    /// Reads a connection with its sealed secrets, in one round trip, for the action `body`
+    /// performs on it: the action (`perform(_:tenant:)`) finds both already read.
+    func withConnectionRead<T: Sendable>(
+        tenant: String, id: UUID, _ body: (ConnectionStore.Connection) async throws -> T
+    ) async throws -> T {
+        guard let read = try await connections.getWithSecrets(tenant: tenant, id: id) else {
+            throw ConnectorError(.connectionNotFound, "Connection not found")
+        }
+        let prefetched = PrefetchedConnection(connection: read.connection, sealed: read.sealed)
+        return try await PrefetchedConnection.$current.withValue(prefetched) { try await body(read.connection) }
+    }
+}

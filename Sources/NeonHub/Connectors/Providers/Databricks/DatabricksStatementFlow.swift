@@ -74,13 +74,13 @@ public struct DatabricksStatementFlow: ConnectorFlow {
             throw ConnectorError(.providerRejected, "Databricks statement \(statementID) ended \(state)\(reason)", providerCode: code ?? state)
         }
 
-        var rows = (answer["rows"]?.arrayItems ?? [])
+        var rows = answer["rows"]?.arrayItems ?? []
         var next = answer["nextChunkIndex"]?.numberValue.map(Int.init)
         var chunksRead = 1
         while let index = next, rows.count < maxRows {
             let chunk = try await context.perform(
                 "statements.chunk", input: .object(["statementId": .string(statementID), "chunkIndex": .number(Double(index))]))
-            rows += (chunk["rows"]?.arrayItems ?? [])
+            rows += chunk["rows"]?.arrayItems ?? []
             next = chunk["nextChunkIndex"]?.numberValue.map(Int.init)
             chunksRead += 1
         }

@@ -104,7 +104,7 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
         while next < partitions.count, rows.count < maxRows {
             let page = try await context.perform(
                 "statements.get", input: .object(["statementHandle": .string(handle), "partition": .number(Double(next))]))
-            rows += (page["rows"]?.arrayItems ?? [])
+            rows += page["rows"]?.arrayItems ?? []
             next += 1
         }
         let truncated = rows.count > maxRows || next < partitions.count
