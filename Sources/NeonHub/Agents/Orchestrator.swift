@@ -92,20 +92,46 @@ public final class Orchestrator: Sendable {
     /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key, or
     /// resumes it under its id when the request that started it lost the database before its end).
     public func run(tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?) async throws -> Result {
+        try await run(tenant: tenant, agent: name, intent: intent, input: input, idempotencyKey: idempotencyKey, startingWith: nil)
+    }
+
+    /// Runs an agent as above; a run without an idempotency key first calls `start` (when
+    /// given) with its `running` row. `start` writes that row in a round trip it makes anyway
+    /// and answers the run's input, completed from what it read (`connectors.executeAction`
+    /// reads the connection and writes the row in one transaction). If `start` throws, nothing
+    /// ran and the error is the answer.
+    func run(
+        tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?,
+        startingWith start: (@Sendable (AgentRunStore.RunningRow) async throws -> JSONValue)?
+    ) async throws -> Result {
         let (agent, intent) = try resolve(agent: name, intent: intent)
         guard let breaker = breakers[agent.name], breaker.allowRun() else {
             throw AgentError(.circuitOpen, "Agent \(agent.name) is paused after repeated failures (circuit open); retry later", retryAfterSeconds: 30)
         }
         let started = ContinuousClock.now
-        let sanitizedInput = Sanitizer.sanitize(input)
         let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
         let traceID = TraceContext.current?.traceID  // the request's or job's: the run's logs and calls carry it
+        let proposedID = UUID()
+        var input = input
+        var rowWritten = false
+        if let start, idempotencyKey == nil {
+            do {
+                input = try await start(
+                    AgentRunStore.RunningRow(
+                        id: proposedID, tenant: tenant, agent: agentName, intent: intent, input: Sanitizer.sanitize(input),
+                        runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started))
+                rowWritten = true
+            } catch {
+                breaker.releaseProbe()  // the agent never ran: no verdict
+                throw error
+            }
+        }
+        let sanitizedInput = Sanitizer.sanitize(input)
         let insertRunning: @Sendable (UUID) async throws -> (id: UUID, created: Bool) = { id in
             try await store.insertRun(
                 id: id, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
                 idempotencyKey: idempotencyKey, runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started)
         }
-        let proposedID = UUID()
         var resumedID: UUID?
         if idempotencyKey != nil { keyedRunsInFlight.withLock { _ = $0.insert(proposedID) } }
         defer {
@@ -119,7 +145,7 @@ public final class Orchestrator: Sendable {
         // With an idempotency key the row is written first: it is what makes a second request
         // with the same key find this run. Without one, the `running` row waits for the run's
         // first call that can wait (see `RunToolbox`): a run that only computes is committed
-        // once, complete, in its final transaction.
+        // once, complete, in its final transaction. A run whose `start` wrote it has it already.
         if idempotencyKey != nil {
             let earlier: UUID?
             do {
@@ -146,7 +172,8 @@ public final class Orchestrator: Sendable {
         let runID = resumedID ?? proposedID
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
         // The tenant's spend is read on the first model call only: agents without one skip the query.
-        let deferredRow: (@Sendable () async throws -> Void)? = idempotencyKey != nil ? nil : { @Sendable in _ = try await insertRunning(runID) }
+        let deferredRow: (@Sendable () async throws -> Void)? =
+            idempotencyKey != nil || rowWritten ? nil : { @Sendable in _ = try await insertRunning(runID) }
         let toolbox = RunToolbox(
             tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
             writeRunningRow: deferredRow

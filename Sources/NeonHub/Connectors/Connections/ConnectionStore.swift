@@ -131,14 +131,27 @@ public struct ConnectionStore: Sendable {
     /// action needs); nil when the tenant has no such connection. Two statements in one
     /// pipeline, not a join: a Meta connection holds a token per Page, and a join would repeat
     /// the whole connection row (its account list included) for each of them.
-    func getWithSecrets(tenant: String, id: UUID) async throws -> (connection: Connection, sealed: [String: TokenVault.Sealed])? {
-        let results = try await pool.pipeline([
+    ///
+    /// With `run`, the same round trip writes that run's `running` row, in one transaction with
+    /// the reads, and only if the connection exists (`AgentRunStore.runningRowInsert`).
+    func getWithSecrets(
+        tenant: String, id: UUID, startingRun run: AgentRunStore.RunningRow? = nil
+    ) async throws -> (connection: Connection, sealed: [String: TokenVault.Sealed])? {
+        var statements: [PostgresQuery] = [
             "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE c.id = \(id) AND c.tenant_id = \(tenant)",
             """
             SELECT s.kind, s.key_id, s.iv, s.ciphertext, s.auth_tag FROM encrypted_secrets s JOIN connections c ON c.id = s.connection_id
             WHERE s.connection_id = \(id) AND c.tenant_id = \(tenant)
             """,
-        ])
+        ]
+        let results: [PostgresQueryResult]
+        if let run {
+            assert(run.tenant == tenant, "a run is started on a connection of its own tenant")
+            statements += AgentRunStore.runningRowInsert(run, ifConnection: id)
+            results = try await pool.pipelineTransaction(statements)
+        } else {
+            results = try await pool.pipeline(statements)
+        }
         guard let row = results[0].rows.first else { return nil }
         var sealed: [String: TokenVault.Sealed] = [:]
         for secret in results[1].rows { sealed[try secret.decode("kind", as: String.self)] = try SecretStore.sealed(secret) }

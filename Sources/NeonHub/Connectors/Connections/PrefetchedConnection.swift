@@ -7,28 +7,35 @@ import Synchronization
 ///
 /// It is taken once: a second action in the same run reads the connection afresh, because the
 /// first may have refreshed its token. Secrets stay sealed here; the action opens only the
-/// kinds it sends, exactly as when it reads them itself.
+/// kinds it sends, exactly as when it reads them itself. It can be made empty and filled
+/// later, by a read that happens inside the scope it is bound to (see `startRun`).
 final class PrefetchedConnection: Sendable {
     /// The connection the current request read, if any.
     @TaskLocal static var current: PrefetchedConnection?
 
-    /// The connection row.
-    let connection: ConnectionStore.Connection
-    private let sealed: Mutex<[String: TokenVault.Sealed]?>
+    private typealias Read = (connection: ConnectionStore.Connection, sealed: [String: TokenVault.Sealed])
+    private let read: Mutex<Read?>
 
     /// A connection with its sealed secrets by kind.
     init(connection: ConnectionStore.Connection, sealed: [String: TokenVault.Sealed]) {
-        self.connection = connection
-        self.sealed = Mutex(sealed)
+        read = Mutex((connection, sealed))
+    }
+
+    /// Nothing read yet: `fill` hands the read over.
+    init() { read = Mutex(nil) }
+
+    /// Hands over what the request read.
+    func fill(connection: ConnectionStore.Connection, sealed: [String: TokenVault.Sealed]) {
+        read.withLock { $0 = (connection, sealed) }
     }
 
     /// The connection and its sealed secrets when this is `id` of `tenant` and nobody took them
     /// yet; nil otherwise (the caller reads them from the database).
     func take(tenant: String, id: UUID) -> (connection: ConnectionStore.Connection, sealed: [String: TokenVault.Sealed])? {
-        guard connection.id == id, connection.tenantID == tenant else { return nil }
-        return sealed.withLock { stored in
-            defer { stored = nil }
-            return stored.map { (connection, $0) }
+        read.withLock { stored in
+            guard let found = stored, found.connection.id == id, found.connection.tenantID == tenant else { return nil }
+            stored = nil
+            return found
         }
     }
 }
@@ -44,5 +51,19 @@ extension ConnectorService {
         }
         let prefetched = PrefetchedConnection(connection: read.connection, sealed: read.sealed)
         return try await PrefetchedConnection.$current.withValue(prefetched) { try await body(read.connection) }
+    }
+
+    /// Reads a connection with its sealed secrets and writes the `running` row of the run about
+    /// to act on it, in one round trip (one transaction): the row is written only if the
+    /// connection exists, with the connection's connector added to its input. The read goes
+    /// into `prefetched` for the run's action.
+    func startRun(
+        _ row: AgentRunStore.RunningRow, connection id: UUID, into prefetched: PrefetchedConnection
+    ) async throws -> ConnectionStore.Connection {
+        guard let read = try await connections.getWithSecrets(tenant: row.tenant, id: id, startingRun: row) else {
+            throw ConnectorError(.connectionNotFound, "Connection not found")
+        }
+        prefetched.fill(connection: read.connection, sealed: read.sealed)
+        return read.connection
     }
 }

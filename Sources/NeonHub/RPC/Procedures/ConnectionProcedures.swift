@@ -153,17 +153,36 @@ enum ConnectionProcedures {
         registry.mutation("connectors.executeAction", auth: .user, summary: "Performs one action on a connection as a recorded run") {
             (input: ExecuteInput, context) in
             let tenant = try context.tenantID()
-            // The connection and its secrets are read once, here; the run's action uses them.
-            let run = try await service.withConnectionRead(tenant: tenant, id: input.connectionId) { connection in
-                var request: [String: JSONValue] = [
-                    "connector": .string(connection.connector), "action": .string(input.action), "input": input.input ?? .object([:]),
-                    "connectionId": .string(connection.id.uuidString),
-                ]
-                if let account = input.accountId { request["accountId"] = .string(account) }
-                if let key = input.idempotencyKey { request["idempotencyKey"] = .string(key) }
-                return try await orchestrator.run(
-                    tenant: tenant, agent: "connector", intent: "execute_action", input: .object(request),
-                    idempotencyKey: input.idempotencyKey.map { "connector-action:\($0)" })
+            var request: [String: JSONValue] = [
+                "action": .string(input.action), "input": input.input ?? .object([:]), "connectionId": .string(input.connectionId.uuidString),
+            ]
+            if let account = input.accountId { request["accountId"] = .string(account) }
+            let run: Orchestrator.Result
+            if let key = input.idempotencyKey {
+                // The run's row comes first here (it is what a retry with the same key finds);
+                // the connection and its secrets are read once, before it, for its action.
+                request["idempotencyKey"] = .string(key)
+                run = try await service.withConnectionRead(tenant: tenant, id: input.connectionId) { connection in
+                    request["connector"] = .string(connection.connector)
+                    return try await orchestrator.run(
+                        tenant: tenant, agent: "connector", intent: "execute_action", input: .object(request),
+                        idempotencyKey: "connector-action:\(key)")
+                }
+            } else {
+                // One round trip reads the connection with its secrets and writes the run's
+                // `running` row (only if the connection exists); the action takes the read.
+                let prefetched = PrefetchedConnection()
+                let unstarted = request
+                run = try await PrefetchedConnection.$current.withValue(prefetched) {
+                    try await orchestrator.run(
+                        tenant: tenant, agent: "connector", intent: "execute_action", input: .object(unstarted), idempotencyKey: nil
+                    ) { row in
+                        let connection = try await service.startRun(row, connection: input.connectionId, into: prefetched)
+                        var started = unstarted
+                        started["connector"] = .string(connection.connector)
+                        return .object(started)
+                    }
+                }
             }
             if run.status != "succeeded" {
                 throw RunFailure.connectorError(in: run.error) ?? RunFailure(runID: run.runID, error: run.error, activity: "The action")
