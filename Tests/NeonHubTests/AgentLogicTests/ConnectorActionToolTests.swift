@@ -20,8 +20,15 @@ final class FakeConnectorActions: ConnectorActions {
 
     private let log = Mutex<[Performed]>([])
     let delay: Duration
+    /// The time limits the actions declare, by `connector.action`.
+    let limits: [String: Duration]
 
-    init(delay: Duration = .zero) { self.delay = delay }
+    init(delay: Duration = .zero, limits: [String: Duration] = [:]) {
+        self.delay = delay
+        self.limits = limits
+    }
+
+    func timeLimit(of request: ConnectorActionRequest) -> Duration? { limits["\(request.connector).\(request.action)"] }
 
     var performed: [Performed] { log.withLock { $0 } }
 
@@ -57,6 +64,16 @@ extension AgentLogicTests {
             #expect(toolbox.calls.map(\.tool) == ["connector.action"])
             #expect(toolbox.calls.first?.timeout == .seconds(5))
             #expect(toolbox.calls.first?.input == input)
+        }
+
+        @Test func anActionThatDeclaresALongerLimitGetsItAndNoShorterOne() async throws {
+            let actions = FakeConnectorActions(limits: ["slack.postMessage": .seconds(360)])
+            let toolbox = RecordingToolbox()
+            let call: JSONValue = .object(["connector": .string("slack"), "action": .string("postMessage")])
+            _ = try await ConnectorActionTool(actions: actions, timeout: .seconds(30)).invoke(call, toolbox: toolbox)
+            _ = try await ConnectorActionTool(actions: actions, timeout: .seconds(900)).invoke(call, toolbox: toolbox)
+            _ = try await ConnectorActionTool(actions: FakeConnectorActions(), timeout: .seconds(30)).invoke(call, toolbox: toolbox)
+            #expect(toolbox.calls.map(\.timeout) == [.seconds(360), .seconds(900), .seconds(30)])
         }
 
         @Test func refusesMalformedInputWithoutCallingTheConnector() async throws {

@@ -130,6 +130,39 @@ import Testing
         }
     }
 
+    @Test func aStatementWhoseCallerGivesUpIsCancelledAtTheWarehouse() async throws {
+        try await withDatabricks { fake, runtime in
+            let sql = "SELECT count(*) FROM clicks"
+            fake.script(sql, .succeeds([DatabricksFake.Column("n", "BIGINT")], [["1"]], pendingReads: 100_000))
+            let call = Task {
+                try await Self.execute(
+                    runtime, .object(["statement": .string(sql), "warehouseId": .string(Self.warehouse), "timeoutSeconds": .number(600)]))
+            }
+            // Once the flow polls the running statement, its caller gives up.
+            for _ in 0..<1_000 where !fake.requests.contains(where: { $0.method == "GET" }) { try await Task.sleep(for: .milliseconds(10)) }
+            call.cancel()
+            if case .success = await call.result { Issue.record("a cancelled call answered") }
+            let id = try #require(fake.executions.last?.statementID)
+            for _ in 0..<1_000 where fake.cancelled.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(fake.cancelled == [id], "the statement does not run on for nobody")
+        }
+    }
+
+    @Test func theCallIsGivenItsStatementTimeoutAsItsTimeLimit() throws {
+        let runtime = ConnectorRuntime(
+            catalog: try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory), client: OutboundClient.quickRetries(label: "limits"))
+        func limit(_ connector: String, _ action: String, _ input: [String: JSONValue] = [:]) -> Duration? {
+            runtime.timeLimit(for: ConnectorCall(connector: connector, action: action, input: .object(input)))
+        }
+        #expect(limit("databricks", "statements.execute") == .seconds(360), "300 s by default, and a minute for the cancel or the chunks")
+        #expect(limit("databricks", "statements.execute", ["timeoutSeconds": .number(1_800)]) == .seconds(1_860))
+        #expect(limit("snowflake", "statements.execute", ["timeout": .number(120)]) == .seconds(185), "its timeout, a 5 s grace, a minute")
+        #expect(limit("snowflake", "statements.execute", ["timeout": .number(0)]) == .seconds(960), "no timeout: the 15-minute wait")
+        #expect(limit("databricks", "warehouses.list") == nil, "a plain request keeps the caller's limit")
+        #expect(limit("slack", "chat.postMessage") == nil)
+        #expect(limit("nonexistent", "statements.execute") == nil)
+    }
+
     @Test func warehousesAreListedWithTheirMappedFields() async throws {
         try await withDatabricks { fake, runtime in
             let result = try await Self.execute(runtime, .object([:]), action: "warehouses.list")

@@ -146,6 +146,21 @@ import Testing
         }
     }
 
+    @Test func aStatementWhoseCallerGivesUpIsCancelled() async throws {
+        try await withSnowflake { fake, runtime in
+            fake.script("CALL rebuild_marts()", .running(reads: 100_000, then: .rows([], partitions: [[]])))
+            let call = Task { try await Self.execute(runtime, .object(["statement": .string("CALL rebuild_marts()"), "timeout": .number(600)])) }
+            // Once the flow polls the running statement, its caller gives up.
+            for _ in 0..<1_000 where !fake.requests.contains(where: { $0.method == "GET" }) { try await Task.sleep(for: .milliseconds(10)) }
+            call.cancel()
+            if case .success = await call.result { Issue.record("a cancelled call answered") }
+            let handle = try #require(fake.handles(of: "CALL rebuild_marts()").first)
+            let cancelPath = "/api/v2/statements/\(handle)/cancel"
+            for _ in 0..<1_000 where !fake.requests.contains(where: { $0.path == cancelPath }) { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(fake.requests.filter { $0.method == "POST" && $0.path == cancelPath }.count == 1, "nobody will read it: it is stopped")
+        }
+    }
+
     @Test func furtherPartitionsAreReadUntilMaxRows() async throws {
         try await withSnowflake { fake, runtime in
             let partitions: [[[String?]]] = [[["1"], ["2"]], [["3"], ["4"]], [["5"], ["6"]]]

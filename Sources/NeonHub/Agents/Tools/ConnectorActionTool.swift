@@ -9,6 +9,14 @@ public protocol ConnectorActions: Sendable {
     /// Performs one action for `tenant`; throws when the connector or action is unknown, not
     /// connected, or the provider refuses.
     func perform(_ request: ConnectorActionRequest, tenant: String) async throws -> JSONValue
+    /// The longest `request` may take, when the action bounds itself by its input (a SQL
+    /// statement's own timeout) beyond the tool's default limit; nil keeps the default.
+    func timeLimit(of request: ConnectorActionRequest) -> Duration?
+}
+
+extension ConnectorActions {
+    /// Actions that declare no limit of their own keep the tool's.
+    public func timeLimit(of request: ConnectorActionRequest) -> Duration? { nil }
 }
 
 /// One action an agent (or `connectors.executeAction`) asks for.
@@ -42,7 +50,9 @@ public struct ConnectorActionRequest: Sendable {
 
 /// The `connector.action` tool: input `{"connector": String, "action": String, "input"?: {…}}`,
 /// output whatever the action answers. Recorded through the toolbox under its timeout (the
-/// first such call of a run writes the run's `running` row: it waits on a provider).
+/// first such call of a run writes the run's `running` row: it waits on a provider). An action
+/// that bounds itself by its input (a statement's `timeoutSeconds`) gets that limit instead,
+/// when it is longer.
 public struct ConnectorActionTool: AgentTool {
     /// Where actions are performed.
     public let actions: any ConnectorActions
@@ -77,11 +87,10 @@ public struct ConnectorActionTool: AgentTool {
         default: throw ToolInputError(tool: name, "input: expected an object")
         }
         let actions = self.actions, tenant = toolbox.tenantID
-        return try await toolbox.call(name, input: input, timeout: timeout) {
-            try await actions.perform(
-                ConnectorActionRequest(
-                    connector: connector, action: action, input: parameters, connectionID: connectionID,
-                    accountID: accountID, idempotencyKey: idempotencyKey), tenant: tenant)
-        }
+        let request = ConnectorActionRequest(
+            connector: connector, action: action, input: parameters, connectionID: connectionID, accountID: accountID,
+            idempotencyKey: idempotencyKey)
+        let limit = max(timeout, actions.timeLimit(of: request) ?? timeout)
+        return try await toolbox.call(name, input: input, timeout: limit) { try await actions.perform(request, tenant: tenant) }
     }
 }

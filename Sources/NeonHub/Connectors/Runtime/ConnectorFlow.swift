@@ -13,6 +13,14 @@ public protocol ConnectorFlow: Sendable {
     /// Performs `call` (its input already validated against the action's schema); the
     /// answer is mapped through the action's `response.fields` like any action's.
     func run(_ call: ConnectorCall, context: ConnectorFlowContext) async throws -> JSONValue
+    /// The longest `call` may take, when the flow bounds itself by its input (a statement's
+    /// own timeout) rather than by the caller's default limit; nil keeps that default.
+    func timeLimit(for call: ConnectorCall) -> Duration?
+}
+
+extension ConnectorFlow {
+    /// Flows bound by their steps' own deadlines keep the caller's limit.
+    public func timeLimit(for call: ConnectorCall) -> Duration? { nil }
 }
 
 /// The flows the runtime knows, by handler id.
@@ -104,6 +112,18 @@ public struct ConnectorFlowContext: Sendable {
         try await Task.sleep(for: duration)
     }
 
+    /// Performs `action` with `input` in a task of its own, which the caller's cancellation
+    /// does not reach, and does not wait for it: what a flow sends when the work it started at
+    /// the provider must stop although its caller gave up (a statement's cancel). Best effort:
+    /// its outcome is counted and logged like any step's, and otherwise dropped.
+    public func performDetached(_ action: String, input: JSONValue) {
+        // The flow's credential source lives only while the flow runs: the step uses the
+        // credential the flow's steps used (none yet: nothing was started that needs stopping).
+        guard let credential = credentials.cached else { return }
+        let detached = ConnectorFlowContext(call: call, runtime: runtime, credentials: { _ in credential })
+        Task { _ = try? await detached.perform(action, input: input) }
+    }
+
     /// The bytes at `url` (http or https, no credential sent), at most `maxBytes`, with the
     /// `Content-Type` the server gave. In mock mode nothing is fetched: a 1×1 PNG stands for
     /// the media. Refused: other schemes, and loopback or private literal addresses unless
@@ -163,6 +183,9 @@ final class FlowCredentials: Sendable {
     private let state = Mutex<(value: ConnectorCredentialsValue?, refreshed: Bool)>((nil, false))
 
     init(source: @escaping ConnectorRuntime.CredentialSource) { self.source = source }
+
+    /// The credential in use, if a step asked for one.
+    var cached: ConnectorCredentialsValue? { state.withLock { $0.value } }
 
     func current() async throws -> ConnectorCredentialsValue {
         if let value = state.withLock({ $0.value }) { return value }

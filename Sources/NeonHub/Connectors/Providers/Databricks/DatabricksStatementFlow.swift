@@ -14,7 +14,10 @@ import Foundation
 ///    that doubles each time (up to `maxPause`), no thread held, for at most the call's
 ///    `timeoutSeconds`. Still running then: the statement is cancelled (`statements.cancel`,
 ///    best effort, so the warehouse does not keep working for nobody) and the call is a
-///    `providerTimeout` naming it.
+///    `providerTimeout` naming it. The same cancel is sent, from a task of its own, when the
+///    caller gives up first (the call's task is cancelled: a client gone, a shutdown). The
+///    call's time limit (`timeLimit(for:)`) is `timeoutSeconds` plus `margin`, so the tool
+///    running it never cuts it before its own timeout.
 /// 3. `SUCCEEDED` holds chunk 0 inline; the chunks after it are read with `statements.chunk`
 ///    (`next_chunk_index`) until `maxRows` rows are in hand.
 ///
@@ -29,6 +32,9 @@ public struct DatabricksStatementFlow: ConnectorFlow {
     /// The longest pause between two reads.
     let maxPause: Duration
 
+    /// What a call may take beyond its `timeoutSeconds`: the cancel, or the chunks after the end.
+    static let margin: Duration = .seconds(60)
+
     /// The states in which a statement is still on its way.
     static let runningStates: Set<String> = ["PENDING", "RUNNING"]
 
@@ -38,10 +44,17 @@ public struct DatabricksStatementFlow: ConnectorFlow {
         self.maxPause = maxPause
     }
 
+    /// How long the statement may run: the call's `timeoutSeconds` (at least 5, 300 when absent).
+    static func budget(_ call: ConnectorCall) -> Duration {
+        .seconds(max(5, Int(call.input["timeoutSeconds"]?.numberValue ?? 300)))
+    }
+
+    public func timeLimit(for call: ConnectorCall) -> Duration? { Self.budget(call) + Self.margin }
+
     public func run(_ call: ConnectorCall, context: ConnectorFlowContext) async throws -> JSONValue {
         let input = call.input
         let maxRows = max(1, Int(input["maxRows"]?.numberValue ?? 1000))
-        let budget = Duration.seconds(max(5, Int(input["timeoutSeconds"]?.numberValue ?? 300)))
+        let budget = Self.budget(call)
         var submit: [String: JSONValue] = [
             "statement": input["statement"] ?? .null, "warehouseId": input["warehouseId"] ?? .null,
             "rowLimit": .number(Double(maxRows)), "waitTimeout": .string("10s"), "onWaitTimeout": .string("CONTINUE"),
@@ -63,9 +76,14 @@ public struct DatabricksStatementFlow: ConnectorFlow {
                     "Databricks statement \(statementID) was still \(state) after \(waited.components.seconds) s and was cancelled",
                     providerCode: state)
             }
-            try await context.sleep(for: pause)
+            do {
+                try await context.sleep(for: pause)
+                answer = try await context.perform("statements.get", input: .object(["statementId": .string(statementID)]))
+            } catch  where Task.isCancelled {
+                context.performDetached("statements.cancel", input: .object(["statementId": .string(statementID)]))
+                throw error
+            }
             pause = min(pause * 2, maxPause)
-            answer = try await context.perform("statements.get", input: .object(["statementId": .string(statementID)]))
         }
         let state = JSONPath.text(answer["state"]) ?? "UNKNOWN"
         guard state == "SUCCEEDED" else {

@@ -14,7 +14,11 @@ import Foundation
 ///    `maxPause`), no thread held, until it answers a ResultSet — for at most the statement's
 ///    own timeout (plus a grace for Snowflake's answer), and never more than `maxWait`. Still
 ///    running then: `providerTimeout` naming the statement handle (read it later with
-///    `statements.get`, or stop it with `statements.cancel`).
+///    `statements.get`, or stop it with `statements.cancel`). When the caller gives up first
+///    (the call's task is cancelled: a client gone, a shutdown), nobody will learn the handle,
+///    so the statement is cancelled (`statements.cancel`, from a task of its own). The call's
+///    time limit (`timeLimit(for:)`) is that wait plus `margin`, so the tool running it never
+///    cuts it before Snowflake's own timeout.
 /// 3. The ResultSet holds partition 0; partitions 1… of `resultSetMetaData.partitionInfo` are
 ///    read with `statements.get ?partition=n` until `maxRows` rows are in hand.
 ///
@@ -33,6 +37,9 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
     /// Added to the statement's timeout so that Snowflake's own timeout answer is seen.
     let grace: Duration
 
+    /// What a call may take beyond its wait: the submit's retry, the partitions after the end.
+    static let margin: Duration = .seconds(60)
+
     /// The code of a QueryStatus for a statement still running.
     static let runningCode = "333334"
 
@@ -47,9 +54,20 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
         self.grace = grace
     }
 
+    /// The statement's own timeout in seconds (`timeout`, 60 when absent; 0 is none).
+    static func statementTimeout(_ call: ConnectorCall) -> Int { Int(call.input["timeout"]?.numberValue ?? 60) }
+
+    /// How long the flow waits for a statement: its timeout and a grace, never more than `maxWait`.
+    func wait(for timeout: Int) -> Duration {
+        let statementBudget: Duration = timeout == 0 ? .seconds(604_800) : .seconds(timeout)
+        return min(statementBudget + grace, maxWait)
+    }
+
+    public func timeLimit(for call: ConnectorCall) -> Duration? { wait(for: Self.statementTimeout(call)) + Self.margin }
+
     public func run(_ call: ConnectorCall, context: ConnectorFlowContext) async throws -> JSONValue {
         let input = call.input
-        let timeout = Int(input["timeout"]?.numberValue ?? 60)
+        let timeout = Self.statementTimeout(call)
         let maxRows = max(1, Int(input["maxRows"]?.numberValue ?? 1000))
         // The caller's idempotency key is the request id when it is a UUID, so a queued retry
         // of the whole call is recognised by Snowflake too.
@@ -80,8 +98,7 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
             throw ConnectorError(.providerRejected, "snowflake answered without a statement handle")
         }
 
-        let statementBudget: Duration = timeout == 0 ? .seconds(604_800) : .seconds(timeout)
-        let budget = min(statementBudget + grace, maxWait)
+        let budget = wait(for: timeout)
         var pause = firstPause
         while JSONPath.text(answer["code"]) == Self.runningCode {
             let waited = ContinuousClock.now - started
@@ -91,9 +108,14 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
                     "Snowflake statement \(handle) is still running after \(waited.components.seconds) s: "
                         + "read it later with statements.get or stop it with statements.cancel", providerCode: Self.runningCode)
             }
-            try await context.sleep(for: pause)
+            do {
+                try await context.sleep(for: pause)
+                answer = try await context.perform("statements.get", input: .object(["statementHandle": .string(handle)]))
+            } catch  where Task.isCancelled {
+                context.performDetached("statements.cancel", input: .object(["statementHandle": .string(handle)]))
+                throw error
+            }
             pause = min(pause * 2, maxPause)
-            answer = try await context.perform("statements.get", input: .object(["statementHandle": .string(handle)]))
         }
 
         // The submit step answers the raw ResultSet, a get step its mapped fields.
