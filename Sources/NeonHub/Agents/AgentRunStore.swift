@@ -76,21 +76,37 @@ public struct AgentRunStore: Sendable {
     /// transaction (one round trip, pipeline mode): an update of its `running` row, or the
     /// whole row when there is none — a deferred row never written, or one whose commit a
     /// database crash lost (`running` rows are committed without waiting for the WAL flush).
+    /// `rowExists` says a `running` row was written: it is updated in place (no tuple lock
+    /// and no conflict check first), and inserted only if the update finds none.
     func finish(
         runID: UUID, tenant: String, run r: NewRun, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
-        tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord]
+        tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord], rowExists: Bool = false
     ) async throws {
         var statements: [PostgresQuery] = []
         // Times come from the database's clock, as for rows written up front.
-        statements.append(
-            """
-            INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at, trace_id)
-            VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
-                    now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond', \(r.traceID))
-            ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
-                finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms
-            WHERE agent_runs.tenant_id = EXCLUDED.tenant_id
-            """)
+        if rowExists {
+            statements.append(
+                """
+                WITH updated AS (
+                    UPDATE agent_runs SET status = \(status), output = \(output), error = \(error), finished_at = now(), duration_ms = \(durationMs)
+                    WHERE id = \(runID) AND tenant_id = \(tenant) RETURNING id
+                )
+                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at, trace_id)
+                SELECT \(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
+                       now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond', \(r.traceID)
+                WHERE NOT EXISTS (SELECT 1 FROM updated)
+                """)
+        } else {
+            statements.append(
+                """
+                INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at, trace_id)
+                VALUES (\(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
+                        now() - \(durationMs) * interval '1 millisecond', now(), \(durationMs), \(r.runnerID), now() - \(durationMs) * interval '1 millisecond', \(r.traceID))
+                ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,
+                    finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms
+                WHERE agent_runs.tenant_id = EXCLUDED.tenant_id
+                """)
+        }
         for t in tools {
             statements.append(
                 """

@@ -227,7 +227,8 @@ public final class Orchestrator: Sendable {
             idempotencyKey: idempotencyKey, traceID: traceID)
         try await store.finish(
             runID: runID, tenant: tenant, run: row, status: status, output: output, error: errorValue,
-            durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage)
+            durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage,
+            rowExists: toolbox.runRowExists)
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
         metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
         metrics.recordLLMCost(tenant: tenant, agent: agent.name, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })

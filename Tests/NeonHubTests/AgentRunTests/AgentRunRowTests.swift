@@ -123,6 +123,35 @@ import Testing
         }
     }
 
+    @Test func aRunningRowLostBeforeTheEndIsWrittenWholeAtTheEnd() async throws {
+        let gate = Gate()
+        try await withDatabaseApp(agents: [WaitingAgent(gate: gate)]) { server, client in
+            let pool = try #require(server.database?.pool)
+            try await logRunWrites(pool)
+            let call = Task { () async throws -> String? in
+                let (_, envelope) = try await client.mutation("agents.run", ["agent": "waiter", "input": ["topic": "launch"]])
+                return resultData(envelope)?["runId"] as? String
+            }
+            var lost: UUID?
+            for _ in 0..<200 where lost == nil {
+                // A crash of the database can lose a `running` row (it is committed without
+                // waiting for the WAL flush): here it is deleted while the run waits.
+                let rows = try await pool.query("DELETE FROM agent_runs WHERE agent = \("waiter") AND status = 'running' RETURNING id")
+                if let row = rows.first { lost = try row.decode("id", as: UUID.self) } else { try await Task.sleep(for: .milliseconds(10)) }
+            }
+            gate.open()
+            let answered = try await call.value
+            let id = try #require(lost, "the run was never visible as running")
+            #expect(answered.flatMap { UUID(uuidString: $0) } == id)
+            #expect(
+                try await runWrites(pool, run: id) == ["INSERT running", "INSERT succeeded"], "the update found nothing, so the row was inserted")
+            let row = try await pool.query("SELECT status, input->>'topic' AS topic, runner_id IS NOT NULL AS owned FROM agent_runs WHERE id = \(id)")
+            #expect(try row.first?.decode("status", as: String.self) == "succeeded")
+            #expect(try row.first?.decode("topic", as: String.self) == "launch")
+            #expect(try row.first?.decode("owned", as: Bool.self) == true)
+        }
+    }
+
     @Test func aRunWithAnIdempotencyKeyIsWrittenBeforeItRuns() async throws {
         try await withDatabaseApp { server, client in
             let pool = try #require(server.database?.pool)

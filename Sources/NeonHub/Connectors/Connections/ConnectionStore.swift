@@ -37,6 +37,13 @@ public struct ConnectionStore: Sendable {
         c.token_expires_at, c.refresh_version, c.last_error, c.health_status, c.last_health_check, c.created_at, c.created_at::text AS created_text,
         h.latency_ms AS health_latency_ms, h.error AS health_error
         """
+    /// `columns` without the last health check's latency and error (an action does not need
+    /// them, and they cost a lookup in `connection_health_log`): read `FROM connections c`.
+    static let actionColumns = """
+        c.id, c.tenant_id, c.connector, c.name, c.status, c.variables, array_to_string(c.scopes, ' ') AS scopes, c.accounts,
+        c.token_expires_at, c.refresh_version, c.last_error, c.health_status, c.last_health_check, c.created_at, c.created_at::text AS created_text,
+        NULL::integer AS health_latency_ms, NULL::text AS health_error
+        """
     static let from = """
         connections c LEFT JOIN LATERAL (
             SELECT latency_ms, error FROM connection_health_log l WHERE l.connection_id = c.id ORDER BY checked_at DESC LIMIT 1
@@ -128,7 +135,8 @@ public struct ConnectionStore: Sendable {
     }
 
     /// A connection with its sealed secrets by kind, in one round trip (what performing an
-    /// action needs); nil when the tenant has no such connection. Two statements in one
+    /// action needs: the last health check's latency and error are not read); nil when the
+    /// tenant has no such connection. Two statements in one
     /// pipeline, not a join: a Meta connection holds a token per Page, and a join would repeat
     /// the whole connection row (its account list included) for each of them.
     ///
@@ -138,7 +146,7 @@ public struct ConnectionStore: Sendable {
         tenant: String, id: UUID, startingRun run: AgentRunStore.RunningRow? = nil
     ) async throws -> (connection: Connection, sealed: [String: TokenVault.Sealed])? {
         var statements: [PostgresQuery] = [
-            "SELECT \(unescaped: Self.columns) FROM \(unescaped: Self.from) WHERE c.id = \(id) AND c.tenant_id = \(tenant)",
+            "SELECT \(unescaped: Self.actionColumns) FROM connections c WHERE c.id = \(id) AND c.tenant_id = \(tenant)",
             """
             SELECT s.kind, s.key_id, s.iv, s.ciphertext, s.auth_tag FROM encrypted_secrets s JOIN connections c ON c.id = s.connection_id
             WHERE s.connection_id = \(id) AND c.tenant_id = \(tenant)
