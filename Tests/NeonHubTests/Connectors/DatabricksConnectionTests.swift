@@ -65,17 +65,7 @@ import Testing
 
                 // The planted secret (the token) is only in the vault, sealed.
                 let token = DatabricksFake.defaultToken
-                let tables = try await pool.query(
-                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-                )
-                .map { try $0.decode("table_name", as: String.self) }
-                for table in tables {
-                    let found = try await pool.query(
-                        PostgresQuery(
-                            unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE $1",
-                            binds: [PostgresBind.text("%\(token)%", type: .text)]))
-                    #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds the token")
-                }
+                #expect(try await plaintextFindings(of: [token], in: pool) == [])
                 #expect(try await pool.query("SELECT count(*)::int AS n FROM encrypted_secrets").first?.decode("n", as: Int.self) == 1)
                 let (_, fetched) = try await client.query("connectors.getConnection", ["id": id])
                 let responses = [

@@ -80,17 +80,7 @@ import Testing
 
             // Every token the fake issued exists only sealed: no table, no log line.
             let pool = try #require(server.database?.pool)
-            let tables = try await pool.query(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
-            )
-            .map { try $0.decode("table_name", as: String.self) }
-            for table in tables {
-                let found = try await pool.query(
-                    PostgresQuery(
-                        unsafeSQL: "SELECT count(*)::int AS n FROM \(table) t WHERE t::text LIKE '%EAAFake%' OR t::text LIKE '%AQD-fake-code%'",
-                        binds: []))
-                #expect(try found.first?.decode("n", as: Int.self) == 0, "\(table) holds a token or code in plaintext")
-            }
+            #expect(try await plaintextFindings(of: ["EAAFake", "AQD-fake-code"], in: pool) == [], "a token or code in plaintext")
             #expect(capture.count > 0)
             #expect(
                 !capture.text.contains("EAAFake") && !capture.text.contains(code) && !capture.text.contains(MetaGraphFake.defaultApp.clientSecret))
