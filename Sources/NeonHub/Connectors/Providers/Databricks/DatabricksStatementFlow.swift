@@ -15,7 +15,8 @@ import Foundation
 ///    `timeoutSeconds`. Still running then: the statement is cancelled (`statements.cancel`,
 ///    best effort, so the warehouse does not keep working for nobody) and the call is a
 ///    `providerTimeout` naming it. The same cancel is sent, from a task of its own, when the
-///    caller gives up first (the call's task is cancelled: a client gone, a shutdown). The
+///    caller gives up first (the call's task is cancelled: a tool's time limit, a queue worker
+///    stopped past its grace). The
 ///    call's time limit (`timeLimit(for:)`) is `timeoutSeconds` plus `margin`, so the tool
 ///    running it never cuts it before its own timeout.
 /// 3. `SUCCEEDED` holds chunk 0 inline; the chunks after it are read with `statements.chunk`

@@ -15,10 +15,10 @@ import Foundation
 ///    own timeout (plus a grace for Snowflake's answer), and never more than `maxWait`. Still
 ///    running then: `providerTimeout` naming the statement handle (read it later with
 ///    `statements.get`, or stop it with `statements.cancel`). When the caller gives up first
-///    (the call's task is cancelled: a client gone, a shutdown), nobody will learn the handle,
-///    so the statement is cancelled (`statements.cancel`, from a task of its own). The call's
-///    time limit (`timeLimit(for:)`) is that wait plus `margin`, so the tool running it never
-///    cuts it before Snowflake's own timeout.
+///    (the call's task is cancelled: a tool's time limit, a queue worker stopped past its
+///    grace), nobody learns the handle, so the statement is cancelled (`statements.cancel`,
+///    from a task of its own). The call's time limit (`timeLimit(for:)`) is that wait plus
+///    `margin`, so the tool running it never cuts it before Snowflake's own timeout.
 /// 3. The ResultSet holds partition 0; partitions 1… of `resultSetMetaData.partitionInfo` are
 ///    read with `statements.get ?partition=n` until `maxRows` rows are in hand.
 ///
