@@ -53,13 +53,14 @@ public enum Sanitizer {
         return triggers.contains { contains(lowered, $0) }
     }
 
-    /// Redacts a JSON value.
+    /// Redacts a JSON value (and replaces NUL characters in its strings and keys, see `withoutNUL`).
     public static func sanitize(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let object):
             var out: [String: JSONValue] = [:]
             out.reserveCapacity(object.count)
             for (key, inner) in object {
+                let key = withoutNUL(key)
                 if isSensitiveKey(key), !isHarmless(inner) {
                     out[key] = .string(redacted)
                 } else {
@@ -74,6 +75,14 @@ public enum Sanitizer {
         default:
             return value
         }
+    }
+
+    /// `text` with each NUL character replaced by U+FFFD: a stored record is `jsonb`, which
+    /// cannot hold `\u0000` (PostgreSQL refuses it, 22P05), and a record must not make a call
+    /// that is otherwise fine fail. The call itself still gets what the caller sent.
+    static func withoutNUL(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return text.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
     }
 
     /// Numbers, booleans and nulls under a sensitive key carry no secret (e.g. `tokenCount`).
@@ -95,6 +104,7 @@ public enum Sanitizer {
 
     /// Redacts secret-shaped substrings of free text (error messages, tool output).
     public static func sanitize(_ text: String) -> String {
+        let text = withoutNUL(text)
         guard text.utf8.count >= 8, mayHoldSecret(text) else { return text }
         var result = text
         for pattern in patterns {

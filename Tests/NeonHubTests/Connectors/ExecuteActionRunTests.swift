@@ -81,6 +81,25 @@ import Testing
         }
     }
 
+    @Test func aNULInTheInputIsNoReasonToFail() async throws {
+        try await withDatabaseApp({ $0.useMockConnectors = true }) { server, client in
+            let pool = try #require(server.database?.pool)
+            // jsonb cannot hold \u0000: the run's record gets U+FFFD instead, and the call goes on.
+            let input: [String: Any] = ["types": "public\u{0}channel", "note\u{0}": "x"]
+            let (missing, envelope) = try await client.mutation(
+                "connectors.executeAction", ["connectionId": UUID().uuidString, "action": "conversations.list", "input": input])
+            #expect(missing == 404, "an unknown connection is not found, whatever the input holds")
+            #expect(errorCode(envelope) == "NOT_FOUND")
+            let id = try await Self.connectSlack(client)
+            let (status, answer) = try await client.mutation(
+                "connectors.executeAction", ["connectionId": id, "action": "conversations.list", "input": ["types": "public_channel\u{0}"]])
+            #expect(status == 200, "\(answer)")
+            let runs = try await Self.connectorRuns(pool, tenant: "tenant-a")
+            #expect(runs.map(\.status) == ["succeeded"])
+            #expect(runs.first?.input["input"]?["types"] == .string("public_channel\u{FFFD}"))
+        }
+    }
+
     @Test func aRunWithAnIdempotencyKeyIsAnsweredAgainFromItsRow() async throws {
         try await withDatabaseApp({ $0.useMockConnectors = true }) { server, client in
             let pool = try #require(server.database?.pool)

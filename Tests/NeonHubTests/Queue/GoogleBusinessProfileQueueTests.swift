@@ -86,7 +86,7 @@ import Testing
         defer { oauth.stop() }
         do {
             try await Self.withGBPQueue(fake, oauth: oauth) { server, client, connection in
-                fake.answerNextPostLate(after: .seconds(4), create: true)
+                fake.answerNextPostLate(after: .seconds(15), create: true)
                 let id = try #require(try await Self.schedule(client, connection: connection, summary: "Sent, answer lost"))
                 let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
                 #expect(((unknown["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("reconcile") == true)

@@ -68,7 +68,7 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
-            fake.answerNextPostLate(after: .seconds(4), create: true)
+            fake.answerNextPostLate(after: .seconds(15), create: true)
             let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Sent, answer lost")
             let id = try #require(QueueTestSupport.jobID(envelope))
             let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
@@ -89,7 +89,7 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
-            fake.answerNextPostLate(after: .seconds(4), create: true)
+            fake.answerNextPostLate(after: .seconds(15), create: true)
             let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Mine, answer lost")
             let id = try #require(QueueTestSupport.jobID(envelope))
             _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
@@ -117,7 +117,7 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
-            fake.answerNextPostLate(after: .seconds(4), create: false)
+            fake.answerNextPostLate(after: .seconds(15), create: false)
             let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Never arrived")
             let id = try #require(QueueTestSupport.jobID(envelope))
             _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }

@@ -39,7 +39,7 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         try await XRedditQueueSupport.withXQueue(fake) { server, client, connection in
-            fake.answerNextPostLate(after: .seconds(4), create: true)
+            fake.answerNextPostLate(after: .seconds(15), create: true)
             let id = try await XRedditQueueSupport.schedule(
                 client, connection: connection, action: "posts.create", account: XFake.user.id, input: ["text": "Sent, answer lost"])
             _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
@@ -106,7 +106,7 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         try await XRedditQueueSupport.withRedditQueue(fake) { server, client, connection in
-            fake.answerNextSubmitLate(after: .seconds(4))
+            fake.answerNextSubmitLate(after: .seconds(15))
             let id = try await XRedditQueueSupport.schedule(
                 client, connection: connection, action: "posts.submit", account: "NeonHubDemo",
                 input: ["kind": "self", "title": "Sent, answer lost"])
