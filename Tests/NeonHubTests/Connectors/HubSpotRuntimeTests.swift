@@ -27,7 +27,7 @@ import Testing
         try await runtime.execute(ConnectorCall(connector: "hubspot", action: action, input: .object(input))) { _ in .token(token) }
     }
 
-    static func items(_ output: JSONValue) -> [JSONValue] { output["items"]?.arrayItems ?? output.arrayItems ?? [] }
+    static func items(_ output: JSONValue) -> [JSONValue] { output["items"]?.arrayItems ?? output.arrayItems }
 
     static func body(_ request: FakeProviderServer.RecordedRequest) -> JSONValue { (try? JSONValue.parse(request.body)) ?? .null }
 
