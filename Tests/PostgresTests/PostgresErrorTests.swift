@@ -52,7 +52,7 @@ import Testing
             try PostgresConnection(connectionString: "host=/tmp/neonhub-no-such-dir port=5999 user=postgres dbname=x")
         }
         #expect(error?.kind == .unavailable)
-        #expect(ContinuousClock.now - start < .seconds(10), "no hang")
+        #expect(ContinuousClock.now - start < .seconds(30), "no hang")
     }
 
     @Test func redactsQuotedValues() {

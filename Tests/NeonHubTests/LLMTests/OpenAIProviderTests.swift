@@ -117,7 +117,7 @@ extension LLMTests {
                 if seen.count == 2 {
                     #expect(seen[1].at - seen[0].at >= .milliseconds(950))
                 }
-                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(ContinuousClock.now - started < .seconds(30))  // loose: a starved CI machine adds seconds
             }
         }
 
@@ -175,7 +175,7 @@ extension LLMTests {
         }
 
         @Test func aSlowServerTimesOut() async throws {
-            try await withFakeOpenAI(script: [.delayed(milliseconds: 10_000, .completion("too late"))]) { fake, url in
+            try await withFakeOpenAI(script: [.delayed(milliseconds: 40_000, .completion("too late"))]) { fake, url in
                 let started = ContinuousClock.now
                 let error = await llmError {
                     try await provider(url, timeout: .milliseconds(300), maxRetries: 0).complete(
@@ -184,7 +184,7 @@ extension LLMTests {
                 let elapsed = ContinuousClock.now - started
                 #expect(error == .timeout)
                 #expect(elapsed >= .milliseconds(250))
-                #expect(elapsed < .seconds(8))  // unbounded: the server's 10 s
+                #expect(elapsed < .seconds(30))  // unbounded: the server's 40 s
                 #expect(fake.seen.count == 1)
             }
         }
