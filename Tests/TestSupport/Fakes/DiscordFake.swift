@@ -137,14 +137,12 @@ public final class DiscordFake: ServedFake {
     private struct Fault: Sendable {
         var scope: String
         var retryAfter: Double
-        var remaining: Int
     }
 
     private struct State: Sendable {
         var tokens: Set<String> = []
         var messages: [Message] = []
         var buckets: [String: Bucket] = [:]
-        var faults: [Fault] = []
         var sequence = 0
     }
 
@@ -161,6 +159,7 @@ public final class DiscordFake: ServedFake {
     /// A bucket's window, in seconds.
     public let routeWindow: Double
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A fake Discord.
     public init(
@@ -198,7 +197,7 @@ public final class DiscordFake: ServedFake {
     /// The next `calls` API requests answer 429 with `scope` (`global`, `shared` or `user`)
     /// and `retry_after` seconds.
     public func injectRateLimit(scope: String = "global", retryAfter: Double = 64.57, calls: Int = 1) {
-        state.withLock { $0.faults.append(Fault(scope: scope, retryAfter: retryAfter, remaining: calls)) }
+        faults.add(Fault(scope: scope, retryAfter: retryAfter), calls: calls)
     }
 
     /// The messages of a channel, newest first: `(id, content, embeds, username, referenceID)`.
@@ -254,7 +253,7 @@ public final class DiscordFake: ServedFake {
         }
         // Buckets: the route (method + path with ids replaced) and its top-level resource.
         let (route, major) = Self.route(request.method, resource)
-        if let fault = takeFault() {
+        if let fault = faults.take() {
             return rateLimited(route: route, scope: fault.scope, retryAfter: fault.retryAfter)
         }
         let bucket = take(route: route, major: major)
@@ -485,16 +484,6 @@ public final class DiscordFake: ServedFake {
             bucket.remaining -= 1
             state.buckets[key] = bucket.remaining < 0 ? Bucket(remaining: 0, resetAt: bucket.resetAt) : bucket
             return bucket
-        }
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            let fault = state.faults[index]
-            if fault.remaining == 0 { state.faults.remove(at: index) }
-            return fault
         }
     }
 

@@ -155,7 +155,6 @@ public final class HubSpotFake: ServedFake {
     }
 
     struct Fault: Sendable {
-        var remaining: Int
         var status: Int
         var category: String
         var message: String
@@ -168,7 +167,6 @@ public final class HubSpotFake: ServedFake {
         var refreshTokens: [String: Refresh] = [:]
         var contacts: [Contact]
         var deals: [Deal] = []
-        var faults: [Fault] = []
         var window: [Date] = []
         var sequence = 0
         var clock = 0
@@ -179,6 +177,7 @@ public final class HubSpotFake: ServedFake {
     /// The app.
     public let app: FakeOAuthApp
     let state: Mutex<State>
+    let faults = ScriptedFaults<Fault>()
 
     /// A fake account holding `contacts` (250 seeded ones by default) and no deals.
     public init(app: FakeOAuthApp = defaultApp, contacts: [Contact] = HubSpotFake.contacts(count: 250)) {
@@ -226,12 +225,12 @@ public final class HubSpotFake: ServedFake {
     /// and `policyName` `policy` (`TEN_SECONDLY_ROLLING`, `SECONDLY`, `DAILY`).
     public func injectRateLimit(count: Int = 1, policy: String = "TEN_SECONDLY_ROLLING") {
         let message = "You have reached your \(policy.lowercased()) limit."
-        state.withLock { $0.faults.append(Fault(remaining: count, status: 429, category: "RATE_LIMITS", message: message, policy: policy)) }
+        faults.add(Fault(status: 429, category: "RATE_LIMITS", message: message, policy: policy), calls: count)
     }
 
     /// The next `count` API calls answer `status` with HubSpot's error body of `category` and `message`.
     public func failNext(status: Int, category: String, message: String, count: Int = 1) {
-        state.withLock { $0.faults.append(Fault(remaining: count, status: status, category: category, message: message)) }
+        faults.add(Fault(status: status, category: category, message: message), calls: count)
     }
 
     /// The contacts in the store, seeded and created, in id order.
@@ -289,7 +288,7 @@ public final class HubSpotFake: ServedFake {
         let counted = { if case .searchContacts = route { return false } else { return true } }()
         if let refused = authenticate(request, scope: route.scope) { return refused }
         let headers = counted ? rateHeaders() : HTTPHeaders()
-        if let fault = takeFault() {
+        if let fault = faults.take() {
             if let policy = fault.policy {
                 var limited = headers
                 if counted { limited.replaceOrAdd(name: "X-HubSpot-RateLimit-Remaining", value: "0") }
@@ -312,16 +311,6 @@ public final class HubSpotFake: ServedFake {
         }
         for field in headers { reply.headers.replaceOrAdd(name: field.name, value: field.value) }
         return reply
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            let fault = state.faults[index]
-            if fault.remaining == 0 { state.faults.remove(at: index) }
-            return fault
-        }
     }
 
     /// Public apps: 110 requests per rolling 10 seconds per account; no daily headers for OAuth calls.

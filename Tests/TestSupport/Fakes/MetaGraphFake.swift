@@ -190,7 +190,6 @@ public final class MetaGraphFake: ServedFake {
     }
 
     private struct Fault: Sendable {
-        var remaining: Int
         var error: GraphError
         var rateLimitCode: Int?
     }
@@ -204,7 +203,6 @@ public final class MetaGraphFake: ServedFake {
         var containers: [String: Container] = [:]
         var media: [String: Media] = [:]
         var mediaOrder: [String] = []
-        var faults: [Fault] = []
         var latePosts: [(create: Bool, delay: Duration)] = []
         var containerPolls = 1
         var containerOutcome = ContainerOutcome.finished
@@ -228,6 +226,7 @@ public final class MetaGraphFake: ServedFake {
     ]
 
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A fake for `app` with `pages`, serving Graph `version`.
     public init(app: App = defaultApp, pages: [Page] = Page.defaults, version: String = "v25.0") {
@@ -295,7 +294,7 @@ public final class MetaGraphFake: ServedFake {
         default: message = "(#\(code)) There have been too many calls to this account. Wait a bit and try again."
         }
         let error = GraphError(message: message, code: code, isTransient: code == 4 || code == 17 ? true : nil)
-        state.withLock { $0.faults.append(Fault(remaining: calls, error: error, rateLimitCode: code)) }
+        faults.add(Fault(error: error, rateLimitCode: code), calls: calls)
     }
 
     /// From now on successful answers report `percent` usage in their usage header (Graph
@@ -304,7 +303,7 @@ public final class MetaGraphFake: ServedFake {
 
     /// The next `calls` API calls (not the OAuth endpoint) answer `error`.
     public func failNext(_ calls: Int = 1, error: GraphError) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, error: error, rateLimitCode: nil)) }
+        faults.add(Fault(error: error, rateLimitCode: nil), calls: calls)
     }
 
     /// The next feed post is answered only after `delay` (longer than the client waits): with
@@ -376,7 +375,7 @@ public final class MetaGraphFake: ServedFake {
         }
 
         // Scripted faults (rate limits, 368, 100 …) next.
-        if let fault = takeFault() {
+        if let fault = faults.take() {
             var failure = fault.error
             if let code = fault.rateLimitCode {
                 failure.headers.merge(usageHeaders(token: token, segments: segments, exhausted: true, code: code)) { $1 }
@@ -898,16 +897,6 @@ public final class MetaGraphFake: ServedFake {
             message:
                 "Unsupported \(verb) request. Object with ID '\(id)' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api",
             type: "GraphMethodException", code: 100, subcode: 33)
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            let fault = state.faults[index]
-            if fault.remaining == 0 { state.faults.remove(at: index) }
-            return fault
-        }
     }
 
     /// `X-App-Usage` for user tokens, `X-Business-Use-Case-Usage` for Page tokens and Instagram
