@@ -3,9 +3,9 @@ import Postgres
 import TimeUnits
 
 extension AgentRunStore {
-    /// A run's `running` row, for a caller that writes it in a round trip it makes anyway
-    /// (see `Orchestrator.run(…startingWith:)`): the row is what the run's first wait would
-    /// otherwise write on its own.
+    /// A run's `running` row: what `insertRun` writes (up front for a keyed run, else at the
+    /// run's first wait), or what a caller writes in a round trip it makes anyway (see
+    /// `Orchestrator.run(…startingWith:)` and `runningRowInsert`).
     struct RunningRow: Sendable {
         /// The run's id.
         var id: UUID

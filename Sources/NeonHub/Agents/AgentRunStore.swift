@@ -35,14 +35,12 @@ public struct AgentRunStore: Sendable {
     }
 
     /// Inserts a `running` run, or returns the existing run's id for the same tenant and
-    /// idempotency key (`created: false`).
-    /// `startedAgo` dates the run's start back from the database's clock (a deferred row is
-    /// written at the run's first wait, not at its start).
-    func insertRun(
-        id: UUID, tenant: String, agent: String, intent: String, input: JSONValue, idempotencyKey: String?, runnerID: Int64,
-        traceID: String? = nil, startedAgo: Duration = .zero
-    ) async throws -> (id: UUID, created: Bool) {
-        let startedAgoMs = startedAgo.inMilliseconds
+    /// idempotency key (`created: false`). The row's `startedAgo` dates the run's start back
+    /// from the database's clock (a deferred row is written at the run's first wait, not at
+    /// its start).
+    func insertRun(_ row: RunningRow, idempotencyKey: String?) async throws -> (id: UUID, created: Bool) {
+        let startedAgoMs = row.startedAgo.inMilliseconds
+        let tenant = row.tenant
         // The `running` row need not wait for its WAL flush: the run's final commit (synchronous)
         // flushes it too, and a run lost in a crash before that never completed anyway. This
         // keeps one durable commit per run.
@@ -50,8 +48,8 @@ public struct AgentRunStore: Sendable {
             "SET LOCAL synchronous_commit TO OFF",
             """
             INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id, created_at, trace_id)
-            VALUES (\(id), \(tenant), \(agent), \(intent), 'running', \(input), \(idempotencyKey),
-                    now() - \(startedAgoMs) * interval '1 millisecond', \(runnerID), now() - \(startedAgoMs) * interval '1 millisecond', \(traceID))
+            VALUES (\(row.id), \(tenant), \(row.agent), \(row.intent), 'running', \(row.input), \(idempotencyKey),
+                    now() - \(startedAgoMs) * interval '1 millisecond', \(row.runnerID), now() - \(startedAgoMs) * interval '1 millisecond', \(row.traceID))
             ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """,

@@ -112,14 +112,18 @@ public final class Orchestrator: Sendable {
         let store = self.store, budget = self.budget, agentName = agent.name, runnerID = self.runnerID
         let traceID = TraceContext.current?.traceID  // the request's or job's: the run's logs and calls carry it
         let proposedID = UUID()
+        // The run's `running` row as it stands now: written up front, at the run's first wait,
+        // or by `start`.
+        let runningRow: @Sendable (UUID, JSONValue) -> AgentRunStore.RunningRow = { id, input in
+            AgentRunStore.RunningRow(
+                id: id, tenant: tenant, agent: agentName, intent: intent, input: input, runnerID: runnerID, traceID: traceID,
+                startedAgo: ContinuousClock.now - started)
+        }
         var input = input
         var rowWritten = false
         if let start, idempotencyKey == nil {
             do {
-                input = try await start(
-                    AgentRunStore.RunningRow(
-                        id: proposedID, tenant: tenant, agent: agentName, intent: intent, input: Sanitizer.sanitize(input),
-                        runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started))
+                input = try await start(runningRow(proposedID, Sanitizer.sanitize(input)))
                 rowWritten = true
             } catch {
                 breaker.releaseProbe()  // the agent never ran: no verdict
@@ -128,9 +132,7 @@ public final class Orchestrator: Sendable {
         }
         let sanitizedInput = Sanitizer.sanitize(input)
         let insertRunning: @Sendable (UUID) async throws -> (id: UUID, created: Bool) = { id in
-            try await store.insertRun(
-                id: id, tenant: tenant, agent: agentName, intent: intent, input: sanitizedInput,
-                idempotencyKey: idempotencyKey, runnerID: runnerID, traceID: traceID, startedAgo: ContinuousClock.now - started)
+            try await store.insertRun(runningRow(id, sanitizedInput), idempotencyKey: idempotencyKey)
         }
         var resumedID: UUID?
         if idempotencyKey != nil { keyedRunsInFlight.withLock { _ = $0.insert(proposedID) } }
