@@ -124,6 +124,21 @@ public struct ConnectorFlowContext: Sendable {
         Task { _ = try? await detached.perform(action, input: input) }
     }
 
+    /// One read of work the flow started at the provider: after `pause` (no thread held),
+    /// performs `action` with `input`. When the caller gives up meanwhile (the task is
+    /// cancelled: a tool's time limit, a queue worker stopped past its grace), nobody will read
+    /// the work again, so `cancelAction` is sent with the same input (`performDetached`) before
+    /// the cancellation is rethrown.
+    public func poll(_ action: String, input: JSONValue, after pause: Duration, cancellingWith cancelAction: String) async throws -> JSONValue {
+        do {
+            try await sleep(for: pause)
+            return try await perform(action, input: input)
+        } catch  where Task.isCancelled {
+            performDetached(cancelAction, input: input)
+            throw error
+        }
+    }
+
     /// The bytes at `url` (http or https, no credential sent), at most `maxBytes`, with the
     /// `Content-Type` the server gave. In mock mode nothing is fetched: a 1×1 PNG stands for
     /// the media. Refused: other schemes, and loopback or private literal addresses unless

@@ -77,13 +77,8 @@ public struct DatabricksStatementFlow: ConnectorFlow {
                     "Databricks statement \(statementID) was still \(state) after \(waited.components.seconds) s and was cancelled",
                     providerCode: state)
             }
-            do {
-                try await context.sleep(for: pause)
-                answer = try await context.perform("statements.get", input: .object(["statementId": .string(statementID)]))
-            } catch  where Task.isCancelled {
-                context.performDetached("statements.cancel", input: .object(["statementId": .string(statementID)]))
-                throw error
-            }
+            answer = try await context.poll(
+                "statements.get", input: .object(["statementId": .string(statementID)]), after: pause, cancellingWith: "statements.cancel")
             pause = min(pause * 2, maxPause)
         }
         let state = JSONPath.text(answer["state"]) ?? "UNKNOWN"

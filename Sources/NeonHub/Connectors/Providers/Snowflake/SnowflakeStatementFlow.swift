@@ -108,13 +108,8 @@ public struct SnowflakeStatementFlow: ConnectorFlow {
                     "Snowflake statement \(handle) is still running after \(waited.components.seconds) s: "
                         + "read it later with statements.get or stop it with statements.cancel", providerCode: Self.runningCode)
             }
-            do {
-                try await context.sleep(for: pause)
-                answer = try await context.perform("statements.get", input: .object(["statementHandle": .string(handle)]))
-            } catch  where Task.isCancelled {
-                context.performDetached("statements.cancel", input: .object(["statementHandle": .string(handle)]))
-                throw error
-            }
+            answer = try await context.poll(
+                "statements.get", input: .object(["statementHandle": .string(handle)]), after: pause, cancellingWith: "statements.cancel")
             pause = min(pause * 2, maxPause)
         }
 
