@@ -108,7 +108,6 @@ public final class GoogleAdsFake: ServedFake {
     struct State: Sendable {
         var campaigns: [Campaign]
         var budgets: [String: Int64]
-        var faults: [(remaining: Int, failure: GoogleAdsFailure)] = []
         var searchPageSize = 10_000
         var streamBatchSize = 10_000
         var dailyOperations: Int?
@@ -124,6 +123,7 @@ public final class GoogleAdsFake: ServedFake {
     /// The accounts.
     public let customers: [Customer]
     let state: Mutex<State>
+    private let faults = ScriptedFaults<GoogleAdsFailure>()
 
     /// A fake of `customers` and `campaigns` accepting `oauth`'s tokens and `developerToken`.
     public init(
@@ -161,7 +161,7 @@ public final class GoogleAdsFake: ServedFake {
     public var operationsUsed: Int { state.withLock { $0.operationsUsed } }
 
     /// The next `calls` authenticated requests answer `failure`.
-    public func failNext(_ failure: GoogleAdsFailure, calls: Int = 1) { state.withLock { $0.faults.append((calls, failure)) } }
+    public func failNext(_ failure: GoogleAdsFailure, calls: Int = 1) { faults.add(failure, calls: calls) }
 
     /// The campaign `id` as it stands.
     public func campaign(_ id: String) -> Campaign? { state.withLock { $0.campaigns.first { $0.id == id } } }
@@ -181,15 +181,7 @@ public final class GoogleAdsFake: ServedFake {
             return GoogleAPIError.notFound("The requested URL \(request.path) was not found on this server.").reply
         }
         if let refused = authenticate(request) { return refused.reply }
-        if let fault = state.withLock({ state -> GoogleAdsFailure? in
-            guard !state.faults.isEmpty else { return nil }
-            state.faults[0].remaining -= 1
-            let failure = state.faults[0].failure
-            if state.faults[0].remaining <= 0 { state.faults.removeFirst() }
-            return failure
-        }) {
-            return fault.reply
-        }
+        if let fault = faults.take() { return fault.reply }
         let rest = String(request.path.dropFirst(prefix.count))
         if rest == ":listAccessibleCustomers" {
             guard request.method == "GET" else { return GoogleAPIError.notFound("Method not found.").reply }

@@ -120,7 +120,6 @@ public final class GoogleBusinessProfileFake: Sendable {
         var media: [String: [String]] = [:]
         var replies: [String: String] = [:]
         var nextID = 1_000_000_000_000_000_001
-        var faults: [(remaining: Int, error: GoogleAPIError)] = []
         var latePosts: [(create: Bool, delay: Duration)] = []
         var edits: [String: [Date]] = [:]
         var editsPerMinute = 10
@@ -146,6 +145,7 @@ public final class GoogleBusinessProfileFake: Sendable {
     let today = DateComponents(year: 2026, month: 3, day: 3)
 
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<GoogleAPIError>()
 
     /// A fake of `accounts`, accepting the tokens `oauth` issues.
     public init(oauth: GoogleOAuthFake, accounts: [Account] = defaultAccounts, locations: [Location] = defaultLocations) {
@@ -186,7 +186,7 @@ public final class GoogleBusinessProfileFake: Sendable {
     // MARK: - Knobs and readings
 
     /// The next `calls` authenticated requests (any host) answer `error`.
-    public func failNext(_ error: GoogleAPIError, calls: Int = 1) { state.withLock { $0.faults.append((calls, error)) } }
+    public func failNext(_ error: GoogleAPIError, calls: Int = 1) { faults.add(error, calls: calls) }
 
     /// The next local post is answered only after `delay` (a client timing out first); with
     /// `create` it is created all the same (the answer is lost, the post exists).
@@ -232,20 +232,10 @@ public final class GoogleBusinessProfileFake: Sendable {
     typealias Request = FakeProviderServer.RecordedRequest
     typealias Reply = FakeProviderServer.Reply
 
-    private func takeFault() -> GoogleAPIError? {
-        state.withLock { state in
-            guard !state.faults.isEmpty else { return nil }
-            state.faults[0].remaining -= 1
-            let error = state.faults[0].error
-            if state.faults[0].remaining <= 0 { state.faults.removeFirst() }
-            return error
-        }
-    }
-
     private func handle(_ request: Request, service: String) -> Reply {
         let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: [Self.scope], service: service) { return refused.reply }
-        if let fault = takeFault() { return fault.reply }
+        if let fault = faults.take() { return fault.reply }
         switch (service, request.method, segments.count) {
         case ("mybusinessaccountmanagement.googleapis.com", "GET", 2) where segments == ["v1", "accounts"]:
             return listAccounts(request)

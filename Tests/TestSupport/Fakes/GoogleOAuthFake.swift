@@ -141,16 +141,10 @@ public final class GoogleOAuthFake: ServedFake {
         var valid = true
     }
 
-    private struct Fault: Sendable {
-        var remaining: Int
-        var error: OAuthError
-    }
-
     private struct State: Sendable {
         var grants: [String: Grant] = [:]
         var access: [String: Access] = [:]
         var refresh: [String: Refresh] = [:]
-        var faults: [Fault] = []
         /// Whether the user has already given offline consent to the app (no new refresh token without prompt=consent).
         var consentedOffline = false
         var rotateRefreshTokens = false
@@ -174,6 +168,7 @@ public final class GoogleOAuthFake: ServedFake {
     ]
 
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<OAuthError>()
 
     /// A fake for `app` and `user`.
     public init(app: App = defaultApp, user: User = User()) {
@@ -254,7 +249,7 @@ public final class GoogleOAuthFake: ServedFake {
 
     /// The next `calls` requests to the token endpoint answer `error` (and change nothing).
     public func failNext(_ error: OAuthError, calls: Int = 1) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, error: error)) }
+        faults.add(error, calls: calls)
     }
 
     /// Whether a refresh answers a new refresh token and retires the old one (off at Google;
@@ -344,7 +339,7 @@ public final class GoogleOAuthFake: ServedFake {
             return oauthError(
                 OAuthError(status: 400, error: "invalid_request", description: "Content-Type must be application/x-www-form-urlencoded"))
         }
-        if let fault = takeFault() { return oauthError(fault) }
+        if let fault = faults.take() { return oauthError(fault) }
         let form = Self.single(request.formItems)
         // Client authentication: in the body as the page shows, or HTTP Basic (RFC 6749 §2.3.1).
         var clientID = form["client_id"]
@@ -552,16 +547,6 @@ public final class GoogleOAuthFake: ServedFake {
         let token = "1//0gfakeRefresh\(state.sequence)"
         state.refresh[token] = Refresh(scopes: scopes)
         return token
-    }
-
-    private func takeFault() -> OAuthError? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            let fault = state.faults[index]
-            if fault.remaining == 0 { state.faults.remove(at: index) }
-            return fault.error
-        }
     }
 
     private func oauthError(_ failure: OAuthError) -> Reply {

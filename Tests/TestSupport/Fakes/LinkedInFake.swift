@@ -173,11 +173,6 @@ public final class LinkedInFake: ServedFake {
         var uploaded = false
     }
 
-    private struct Fault: Sendable {
-        var remaining: Int
-        var error: LinkedInError
-    }
-
     private struct State: Sendable {
         var grants: [String: Grant] = [:]
         var tokens: [String: Token] = [:]
@@ -185,7 +180,6 @@ public final class LinkedInFake: ServedFake {
         var posts: [String: Post] = [:]
         var postOrder: [String] = []
         var images: [String: Image] = [:]
-        var faults: [Fault] = []
         var issuesRefreshTokens = true
         var sequence = 0
     }
@@ -210,6 +204,7 @@ public final class LinkedInFake: ServedFake {
     public static let refreshTokenLifetime = 31_536_000
 
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<LinkedInError>()
 
     /// A fake for `app` and `member` administering `organizations`.
     public init(
@@ -275,12 +270,12 @@ public final class LinkedInFake: ServedFake {
             status: 429, serviceErrorCode: 101, code: "TOO_MANY_REQUESTS",
             message: "Resource level throttle APPLICATION DAY limit for calls to this resource is reached.")
         if let retryAfter { error.headers["Retry-After"] = String(retryAfter) }
-        state.withLock { $0.faults.append(Fault(remaining: calls, error: error)) }
+        faults.add(error, calls: calls)
     }
 
     /// The next `calls` API calls (not the OAuth endpoint) answer `error`.
     public func failNext(_ calls: Int = 1, error: LinkedInError) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, error: error)) }
+        faults.add(error, calls: calls)
     }
 
     /// The URNs of the posts that exist (created, not deleted), newest first.
@@ -319,7 +314,7 @@ public final class LinkedInFake: ServedFake {
             switch authenticate(request) {
             case .failure(let failure): return error(failure)
             case .success(let token):
-                if let fault = takeFault() { return error(fault) }
+                if let fault = faults.take() { return error(fault) }
                 return userinfo(token)
             }
         }
@@ -346,7 +341,7 @@ public final class LinkedInFake: ServedFake {
         guard request.header("X-Restli-Protocol-Version") == "2.0.0" else {
             return error(LinkedInError(status: 400, message: "X-Restli-Protocol-Version: 2.0.0 is required by this API"))
         }
-        if let fault = takeFault() { return error(fault) }
+        if let fault = faults.take() { return error(fault) }
 
         let resource = Array(segments.dropFirst())
         switch (request.method, resource.count, resource.first) {
@@ -776,16 +771,6 @@ public final class LinkedInFake: ServedFake {
 
     private func notFound(_ urn: String) -> Reply {
         error(LinkedInError(status: 404, message: "\(urn) does not exist"))
-    }
-
-    private func takeFault() -> LinkedInError? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            let fault = state.faults[index]
-            if fault.remaining == 0 { state.faults.remove(at: index) }
-            return fault.error
-        }
     }
 
     private func error(_ failure: LinkedInError) -> Reply {

@@ -93,7 +93,6 @@ public final class MailchimpFake: ServedFake {
     }
 
     private struct Fault: Sendable {
-        var remaining: Int
         var status: Int
         var title: String
         var detail: String
@@ -105,7 +104,6 @@ public final class MailchimpFake: ServedFake {
         var campaigns: [String: Campaign] = [:]
         var campaignOrder: [String] = []
         var webhooks: [Webhook] = []
-        var faults: [Fault] = []
         var pro = true
         var userDisabled = false
         var sequence = 0
@@ -114,6 +112,7 @@ public final class MailchimpFake: ServedFake {
     /// The server underneath: every request is recorded there.
     public let server = FakeProviderServer()
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A fake account on `us21` with `MailchimpFake.lists` and three members in the first audience.
     public init() {
@@ -143,16 +142,13 @@ public final class MailchimpFake: ServedFake {
 
     /// The next `calls` requests find 10 connections already open: 429 Too Many Requests.
     public func limitConnections(calls: Int = 1) {
-        state.withLock {
-            $0.faults.append(
-                Fault(
-                    remaining: calls, status: 429, title: "Too Many Requests", detail: "You have exceeded the limit of 10 simultaneous connections."))
-        }
+        faults.add(
+            Fault(status: 429, title: "Too Many Requests", detail: "You have exceeded the limit of 10 simultaneous connections."), calls: calls)
     }
 
     /// The next `calls` authenticated requests answer `status` with the glossary `title`.
     public func failNext(_ calls: Int = 1, status: Int, title: String, detail: String) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, status: status, title: title, detail: detail)) }
+        faults.add(Fault(status: status, title: title, detail: detail), calls: calls)
     }
 
     /// Whether the account has Mailchimp Pro (cancel-send needs it); true by default.
@@ -219,7 +215,7 @@ public final class MailchimpFake: ServedFake {
         if state.withLock({ $0.userDisabled }) {
             return Self.problem(403, "User Disabled", "This account has been disabled.")
         }
-        if let fault = takeFault() { return Self.problem(fault.status, fault.title, fault.detail) }
+        if let fault = faults.take() { return Self.problem(fault.status, fault.title, fault.detail) }
         let parts = request.path.split(separator: "/").dropFirst().map(String.init)
         let method = request.method
         if ["POST", "PUT", "PATCH"].contains(method), !request.body.isEmpty, !(request.json is [String: Any]) {
@@ -255,14 +251,6 @@ public final class MailchimpFake: ServedFake {
         else { return .invalid }
         let password = String(decoded[decoded.index(after: colon)...])
         return password == Self.apiKey ? .ok : .invalid
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index]
-        }
     }
 
     // MARK: - Paging

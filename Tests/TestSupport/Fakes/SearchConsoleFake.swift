@@ -83,7 +83,6 @@ public final class SearchConsoleFake: ServedFake {
     private struct State: Sendable {
         var sitemaps: [String: [Sitemap]] = [:]
         var inspections: [String: Int] = [:]
-        var faults: [(remaining: Int, error: GoogleAPIError)] = []
         var rowCount = 5
         var urlInspectionDailyQuota = 2_000
     }
@@ -96,6 +95,7 @@ public final class SearchConsoleFake: ServedFake {
     public let sites: [Site]
 
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<GoogleAPIError>()
 
     /// A fake of `sites` accepting the tokens `oauth` issues; each site starts with one sitemap.
     public init(oauth: GoogleOAuthFake, sites: [Site] = Site.defaults) {
@@ -129,22 +129,12 @@ public final class SearchConsoleFake: ServedFake {
     public func sitemaps(of site: String) -> [String] { state.withLock { ($0.sitemaps[site] ?? []).map(\.path) } }
 
     /// The next `calls` authenticated requests answer `error`.
-    public func failNext(_ error: GoogleAPIError, calls: Int = 1) { state.withLock { $0.faults.append((calls, error)) } }
+    public func failNext(_ error: GoogleAPIError, calls: Int = 1) { faults.add(error, calls: calls) }
 
     // MARK: - Dispatch
 
     private typealias Request = FakeProviderServer.RecordedRequest
     private typealias Reply = FakeProviderServer.Reply
-
-    private func takeFault() -> GoogleAPIError? {
-        state.withLock { state in
-            guard !state.faults.isEmpty else { return nil }
-            state.faults[0].remaining -= 1
-            let error = state.faults[0].error
-            if state.faults[0].remaining <= 0 { state.faults.removeFirst() }
-            return error
-        }
-    }
 
     private func handle(_ request: Request) -> Reply {
         // The raw path: a site URL must arrive percent-encoded as one segment.
@@ -156,7 +146,7 @@ public final class SearchConsoleFake: ServedFake {
             if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: scopes, service: "searchconsole.googleapis.com") {
                 return refused.reply
             }
-            if let fault = takeFault() { return fault.reply }
+            if let fault = faults.take() { return fault.reply }
             return inspect(request)
         }
         guard segments.count >= 3, segments[0] == "webmasters", segments[1] == "v3", segments[2] == "sites" else {
@@ -165,7 +155,7 @@ public final class SearchConsoleFake: ServedFake {
         if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: scopes, service: "searchconsole.googleapis.com") {
             return refused.reply
         }
-        if let fault = takeFault() { return fault.reply }
+        if let fault = faults.take() { return fault.reply }
         if segments.count == 3 {
             guard request.method == "GET" else { return GoogleAPIError.notFound("Method not found.").reply }
             return .json(200, object: sites.isEmpty ? [:] : ["siteEntry": sites.map { ["siteUrl": $0.url, "permissionLevel": $0.permissionLevel] }])

@@ -64,7 +64,6 @@ public final class StripeFake: ServedFake {
     }
 
     private struct Fault: Sendable {
-        var remaining: Int
         var status: Int
         var body: [UInt8]
         var headers: [String: String]
@@ -79,7 +78,6 @@ public final class StripeFake: ServedFake {
     private struct State: Sendable {
         var ledgers: [String: Ledger] = [:]
         var expiredKeys: Set<String> = []
-        var faults: [Fault] = []
         var loseNext = false
         var sequence = 0
     }
@@ -87,6 +85,7 @@ public final class StripeFake: ServedFake {
     /// The server underneath: every request is recorded there.
     public let server = FakeProviderServer()
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A platform with one connected account; the platform has a customer and two payment intents.
     public init() {
@@ -132,13 +131,13 @@ public final class StripeFake: ServedFake {
         let body = Self.errorBody(
             type: "invalid_request_error", code: "rate_limit",
             message: "Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.")
-        state.withLock { $0.faults.append(Fault(remaining: calls, status: 429, body: body, headers: ["Stripe-Rate-Limited-Reason": reason])) }
+        faults.add(Fault(status: 429, body: body, headers: ["Stripe-Rate-Limited-Reason": reason]), calls: calls)
     }
 
     /// The next `calls` requests answer `status` with Stripe's error body.
     public func failNext(_ calls: Int = 1, status: Int, type: String, code: String? = nil, message: String, declineCode: String? = nil) {
         let body = Self.errorBody(type: type, code: code, message: message, declineCode: declineCode)
-        state.withLock { $0.faults.append(Fault(remaining: calls, status: status, body: body, headers: [:])) }
+        faults.add(Fault(status: status, body: body, headers: [:]), calls: calls)
     }
 
     /// The next write is processed (and its idempotency key stored) but answered 500 api_error,
@@ -247,7 +246,7 @@ public final class StripeFake: ServedFake {
             }
             account = connected
         }
-        if let fault = takeFault() {
+        if let fault = faults.take() {
             var headers = HTTPHeaders()
             headers.replaceOrAdd(name: "Content-Type", value: "application/json")
             for (name, value) in fault.headers { headers.replaceOrAdd(name: name, value: value) }
@@ -268,14 +267,6 @@ public final class StripeFake: ServedFake {
             return idempotent(request, account: account)
         }
         return answer(request, account: account, params: Self.parse(request.query ?? ""))
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index]
-        }
     }
 
     /// A POST under its Idempotency-Key: the first answer is stored (unless it is a 5xx) and

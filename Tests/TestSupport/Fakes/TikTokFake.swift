@@ -94,7 +94,6 @@ public final class TikTokFake: ServedFake {
     }
 
     private struct Fault: Sendable {
-        var remaining: Int
         var status: Int
         var code: String
         var message: String
@@ -106,7 +105,6 @@ public final class TikTokFake: ServedFake {
         var refreshTokens: [String: Bool] = [:]
         var publishes: [String: Publish] = [:]
         var uploadTokens: [String: String] = [:]
-        var faults: [Fault] = []
         var calls: [String: [Date]] = [:]
         var limits = TikTokFake.documentedLimits
         var failNextPublish: String?
@@ -128,6 +126,7 @@ public final class TikTokFake: ServedFake {
     /// URL prefixes verified for PULL_FROM_URL.
     public let verifiedPrefixes: [String]
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A fake for `app`; PULL_FROM_URL media must start with one of `verifiedPrefixes`.
     public init(app: FakeOAuthApp = defaultApp, verifiedPrefixes: [String] = ["https://www.example.com/media/"]) {
@@ -176,7 +175,7 @@ public final class TikTokFake: ServedFake {
 
     /// The next `calls` API calls answer `status` with TikTok's error `code` and `message`.
     public func failNext(_ calls: Int = 1, status: Int, code: String, message: String) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, status: status, code: code, message: message)) }
+        faults.add(Fault(status: status, code: code, message: message), calls: calls)
     }
 
     /// The next publish ends FAILED with `reason` (a documented fail_reason).
@@ -225,7 +224,7 @@ public final class TikTokFake: ServedFake {
             let token = state.withLock({ $0.tokens[String(header.dropFirst(7))] }), !token.expired
         else { return error(401, "access_token_invalid", "The access token is invalid or not found in the request.") }
         let bearer = String(header.dropFirst(7))
-        if let fault = takeFault() { return error(fault.status, fault.code, fault.message) }
+        if let fault = faults.take() { return error(fault.status, fault.code, fault.message) }
         if limited(path: request.path, token: bearer) {
             return error(429, "rate_limit_exceeded", "API rate limit was exceeded, please try again later.")
         }
@@ -245,14 +244,6 @@ public final class TikTokFake: ServedFake {
         case "/v2/post/publish/inbox/video/init/": return videoInit(body, token: token, inbox: true)
         case "/v2/post/publish/content/init/": return photoInit(body, token: token)
         default: return status(body)
-        }
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index]
         }
     }
 

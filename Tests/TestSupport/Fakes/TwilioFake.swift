@@ -74,7 +74,6 @@ public final class TwilioFake: ServedFake {
     }
 
     private struct Fault: Sendable {
-        var remaining: Int
         var status: Int
         var code: Int
         var message: String
@@ -87,13 +86,13 @@ public final class TwilioFake: ServedFake {
         var optedOut: Set<String> = []
         var whatsAppWindows: Set<String> = []
         var apiKeyActive = true
-        var faults: [Fault] = []
         var sequence = 0
     }
 
     /// The server underneath: every request is recorded there.
     public let server = FakeProviderServer()
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A fake account with `TwilioFake.numbers` and one WhatsApp sender.
     public init() {
@@ -126,12 +125,12 @@ public final class TwilioFake: ServedFake {
     public func injectRateLimit(calls: Int = 1, retryAfter: Int? = nil) {
         var headers = ["Twilio-Concurrent-Requests": "101"]
         if let retryAfter { headers["Retry-After"] = String(retryAfter) }
-        state.withLock { $0.faults.append(Fault(remaining: calls, status: 429, code: 20429, message: "Too Many Requests", headers: headers)) }
+        faults.add(Fault(status: 429, code: 20429, message: "Too Many Requests", headers: headers), calls: calls)
     }
 
     /// The next `calls` requests answer `status` with Twilio's error body for `code`.
     public func failNext(_ calls: Int = 1, status: Int, code: Int, message: String) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, status: status, code: code, message: message, headers: [:])) }
+        faults.add(Fault(status: status, code: code, message: message, headers: [:]), calls: calls)
     }
 
     /// The messages created, newest first.
@@ -183,7 +182,7 @@ public final class TwilioFake: ServedFake {
         let account = segments[2].hasSuffix(".json") ? String(segments[2].dropLast(5)) : segments[2]
         // Credentials of one account do not reach another (20003, "Using subaccount credentials to access master account").
         guard account == Self.accountSid else { return Self.error(401, 20003, "Authenticate") }
-        if let fault = takeFault() { return Self.error(fault.status, fault.code, fault.message, headers: fault.headers) }
+        if let fault = faults.take() { return Self.error(fault.status, fault.code, fault.message, headers: fault.headers) }
         let rest = Array(segments.dropFirst(3))
         let method = request.method
         if method == "GET", rest.isEmpty, segments[2].hasSuffix(".json") { return .json(200, object: accountJSON()) }
@@ -212,14 +211,6 @@ public final class TwilioFake: ServedFake {
         if user == Self.accountSid { return password == Self.authToken }
         if user == Self.apiKeySid { return password == Self.apiKeySecret && state.withLock { $0.apiKeyActive } }
         return false
-    }
-
-    private func takeFault() -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index]
-        }
     }
 
     // MARK: - Messages
