@@ -7,7 +7,10 @@ import Foundation
 /// In strings every placeholder is replaced by its text (a missing value is empty). In a
 /// JSON body template a string that is exactly one placeholder becomes the value itself,
 /// keeping its type, and is left out of its object or array when the value is missing, so
-/// optional input fields stay optional on the wire.
+/// optional input fields stay optional on the wire. A nested object whose placeholders are all
+/// missing is left out too, literals and all: an optional reference such as PagerDuty's
+/// `{"id": "{{input.policyId}}", "type": "escalation_policy_reference"}` is not sent as a
+/// half-empty object the provider refuses.
 struct TemplateRenderer: Sendable {
     /// The values placeholders name, by root (`input`, `vars`, `account`, `app`).
     var scope: [String: JSONValue]
@@ -53,20 +56,43 @@ struct TemplateRenderer: Sendable {
         return true
     }
 
-    /// A JSON template rendered; nil when the whole template is a missing placeholder.
-    func render(json template: JSONValue) -> JSONValue? {
+    /// A JSON template rendered; nil when the whole template is a missing placeholder. The
+    /// template's own top-level object is always rendered (an empty body stays `{}`).
+    func render(json template: JSONValue) -> JSONValue? { render(json: template, nested: false) }
+
+    private func render(json template: JSONValue, nested: Bool) -> JSONValue? {
         switch template {
         case .string(let text):
             if let expression = Self.soleExpression(text) { return resolve(expression) }
             return .string(render(text))
         case .array(let items):
-            return .array(items.compactMap { render(json: $0) })
+            return .array(items.compactMap { render(json: $0, nested: true) })
         case .object(let members):
+            var expressions: [String] = []
+            Self.collectExpressions(in: template, into: &expressions)
+            if nested, !expressions.isEmpty, expressions.allSatisfy({ resolve($0) == nil }) { return nil }
             var rendered: [String: JSONValue] = [:]
-            for (key, value) in members { if let v = render(json: value) { rendered[key] = v } }
+            for (key, value) in members { if let v = render(json: value, nested: true) { rendered[key] = v } }
             return .object(rendered)
         default:
             return template
+        }
+    }
+
+    /// Every placeholder expression in a JSON template, in strings at any depth.
+    private static func collectExpressions(in template: JSONValue, into expressions: inout [String]) {
+        switch template {
+        case .string(var rest):
+            while let open = rest.range(of: "{{"), let close = rest[open.upperBound...].range(of: "}}") {
+                expressions.append(String(rest[open.upperBound..<close.lowerBound]))
+                rest = String(rest[close.upperBound...])
+            }
+        case .array(let items):
+            for item in items { collectExpressions(in: item, into: &expressions) }
+        case .object(let members):
+            for value in members.values { collectExpressions(in: value, into: &expressions) }
+        default:
+            break
         }
     }
 
