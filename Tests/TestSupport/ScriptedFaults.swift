@@ -16,11 +16,19 @@ public final class ScriptedFaults<Fault: Sendable>: Sendable {
 
     /// The fault this request gets, if one is queued.
     public func take() -> Fault? {
+        take(where: { _ in true })
+    }
+
+    /// The fault this request gets among those `matches` accepts (say, faults scripted for one
+    /// API method): the first queued one that does, which then has one call fewer left. Faults
+    /// that do not match stay queued, in order, for later requests. `matches` runs under the
+    /// queue's lock, so it must not use this queue.
+    public func take(where matches: (Fault) -> Bool) -> Fault? {
         queue.withLock { queue in
-            guard !queue.isEmpty else { return nil }
-            queue[0].remaining -= 1
-            let fault = queue[0].fault
-            if queue[0].remaining == 0 { queue.removeFirst() }
+            guard let index = queue.firstIndex(where: { matches($0.fault) }) else { return nil }
+            queue[index].remaining -= 1
+            let fault = queue[index].fault
+            if queue[index].remaining == 0 { queue.remove(at: index) }
             return fault
         }
     }

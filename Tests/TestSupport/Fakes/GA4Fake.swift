@@ -107,7 +107,6 @@ public final class GA4Fake: Sendable {
     private struct State: Sendable {
         var consumed: [String: Int] = [:]
         var exhausted: [String: String] = [:]
-        var faults: [(remaining: Int, error: GoogleAPIError)] = []
         var reportRowCount = 5
     }
 
@@ -123,6 +122,7 @@ public final class GA4Fake: Sendable {
     public static let readScopes: Set<String> = ["https://www.googleapis.com/auth/analytics.readonly", "https://www.googleapis.com/auth/analytics"]
 
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<GoogleAPIError>()
 
     /// A fake of `accounts`, accepting the tokens `oauth` issues.
     public init(oauth: GoogleOAuthFake, accounts: [Account] = Account.defaults) {
@@ -157,7 +157,7 @@ public final class GA4Fake: Sendable {
     public func exhaust(_ quota: String = "tokensPerHour", property: String) { state.withLock { $0.exhausted[property] = quota } }
 
     /// The next `calls` requests (either host, after authentication) answer `error`.
-    public func failNext(_ error: GoogleAPIError, calls: Int = 1) { state.withLock { $0.faults.append((calls, error)) } }
+    public func failNext(_ error: GoogleAPIError, calls: Int = 1) { faults.add(error, calls: calls) }
 
     /// Tokens the property's reports consumed so far.
     public func tokensConsumed(property: String) -> Int { state.withLock { $0.consumed[property] ?? 0 } }
@@ -167,23 +167,13 @@ public final class GA4Fake: Sendable {
     private typealias Request = FakeProviderServer.RecordedRequest
     private typealias Reply = FakeProviderServer.Reply
 
-    private func takeFault() -> GoogleAPIError? {
-        state.withLock { state in
-            guard !state.faults.isEmpty else { return nil }
-            state.faults[0].remaining -= 1
-            let error = state.faults[0].error
-            if state.faults[0].remaining <= 0 { state.faults.removeFirst() }
-            return error
-        }
-    }
-
     private func handleAdmin(_ request: Request) -> Reply {
         guard request.path == "/v1beta/accountSummaries" else { return GoogleAPIError.notFound("Method not found.").reply }
         guard request.method == "GET" else { return GoogleAPIError.notFound("Method not found.").reply }
         if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: Self.readScopes, service: "analyticsadmin.googleapis.com") {
             return refused.reply
         }
-        if let fault = takeFault() { return fault.reply }
+        if let fault = faults.take() { return fault.reply }
         return accountSummaries(request)
     }
 
@@ -195,7 +185,7 @@ public final class GA4Fake: Sendable {
         if let refused = GoogleAPIError.authenticate(request, oauth: oauth, scopes: Self.readScopes, service: "analyticsdata.googleapis.com") {
             return refused.reply
         }
-        if let fault = takeFault() { return fault.reply }
+        if let fault = faults.take() { return fault.reply }
         if segments.count == 4, segments[3] == "metadata", request.method == "GET" {
             return withProperty(segments[2]) { metadata($0) }
         }

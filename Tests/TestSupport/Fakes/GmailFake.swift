@@ -106,17 +106,11 @@ public final class GmailFake: ServedFake {
         "https://mail.google.com/", scopePrefix + "gmail.modify", scopePrefix + "gmail.compose", scopePrefix + "gmail.readonly",
     ]
 
-    private struct Fault: Sendable {
-        var remaining: Int
-        var error: GmailError
-    }
-
     private struct State: Sendable {
         var messages: [String: Message] = [:]
         var order: [String] = []
         var drafts: [String: String] = [:]  // draft id → message id
         var draftOrder: [String] = []
-        var faults: [Fault] = []
         var sequence = 0
         var historyId = 4_820_313
     }
@@ -128,6 +122,7 @@ public final class GmailFake: ServedFake {
     /// The mailbox's address (`users/me/profile` `emailAddress`).
     public let emailAddress: String
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<GmailError>()
 
     /// A mailbox for `oauth`'s user (or `emailAddress`), with three inbound messages.
     public init(oauth: GoogleOAuthFake, emailAddress: String? = nil) {
@@ -167,7 +162,7 @@ public final class GmailFake: ServedFake {
 
     /// The next `calls` API requests answer `error`.
     public func failNext(_ error: GmailError, calls: Int = 1) {
-        state.withLock { $0.faults.append(Fault(remaining: calls, error: error)) }
+        faults.add(error, calls: calls)
     }
 
     /// The next `calls` requests are over a rate limit (429 by default; `retryAfter` adds the header, which Gmail does not document).
@@ -213,7 +208,7 @@ public final class GmailFake: ServedFake {
         default: return Self.error(GmailError(status: 404, reason: "notFound", message: "Not Found"))
         }
         if let failure = authorize(request, scopes: scopes) { return Self.error(failure) }
-        if let fault = takeFault() { return Self.error(fault) }
+        if let fault = faults.take() { return Self.error(fault) }
         switch (request.method, route.first ?? "", route.count) {
         case ("GET", "profile", _): return profile()
         case ("POST", "messages", _): return send(request)
@@ -238,14 +233,6 @@ public final class GmailFake: ServedFake {
             return GmailError(status: 403, reason: "insufficientPermissions", message: "Request had insufficient authentication scopes.")
         }
         return nil
-    }
-
-    private func takeFault() -> GmailError? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index].error
-        }
     }
 
     // MARK: - Methods

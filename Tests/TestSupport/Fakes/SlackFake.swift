@@ -156,7 +156,6 @@ public final class SlackFake: ServedFake {
 
     private struct Fault: Sendable {
         var method: String?
-        var remaining: Int
         var status: Int
         var error: String
         var headers: [String: String]
@@ -167,7 +166,6 @@ public final class SlackFake: ServedFake {
         var tokens: [String: Token] = [:]
         var messages: [Message] = []
         var scheduled: [String: Scheduled] = [:]
-        var faults: [Fault] = []
         var sequence = 0
         var clock = 1_772_380_000
     }
@@ -181,6 +179,7 @@ public final class SlackFake: ServedFake {
     /// The workspace's members.
     public let users: [User]
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<Fault>()
 
     /// A fake workspace.
     public init(app: FakeOAuthApp = defaultApp, channels: [Channel] = Channel.defaults, users: [User] = User.defaults) {
@@ -226,15 +225,13 @@ public final class SlackFake: ServedFake {
     /// The next `calls` calls to `method` (any method when nil) answer HTTP 429 with
     /// `Retry-After: retryAfter` and `{"ok": false, "error": "ratelimited"}`.
     public func injectRateLimit(method: String? = nil, calls: Int = 1, retryAfter: Int = 30) {
-        state.withLock {
-            $0.faults.append(Fault(method: method, remaining: calls, status: 429, error: "ratelimited", headers: ["Retry-After": String(retryAfter)]))
-        }
+        faults.add(Fault(method: method, status: 429, error: "ratelimited", headers: ["Retry-After": String(retryAfter)]), calls: calls)
     }
 
     /// The next `calls` calls to `method` (any when nil) answer HTTP 200 `{"ok": false, "error": error}`
     /// (`internal_error`, chat.postMessage's own `rate_limited`, …).
     public func failNext(method: String? = nil, calls: Int = 1, error: String) {
-        state.withLock { $0.faults.append(Fault(method: method, remaining: calls, status: 200, error: error, headers: [:])) }
+        faults.add(Fault(method: method, status: 200, error: error, headers: [:]), calls: calls)
     }
 
     /// The messages in `channel`, newest first, as `(ts, text, blocks JSON)`.
@@ -283,7 +280,7 @@ public final class SlackFake: ServedFake {
         case .revoked: return slackError("token_revoked")
         case .valid: break
         }
-        if let fault = takeFault(method) {
+        if let fault = faults.take(where: { $0.method == nil || $0.method == method }) {
             var headers = HTTPHeaders()
             for (name, value) in fault.headers.sorted(by: { $0.key < $1.key }) { headers.add(name: name, value: value) }
             return .json(fault.status, object: ["ok": false, "error": fault.error], headers: headers)
@@ -639,16 +636,6 @@ public final class SlackFake: ServedFake {
     }
 
     private func slackError(_ code: String) -> Reply { .json(200, object: ["ok": false, "error": code]) }
-
-    private func takeFault(_ method: String) -> Fault? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 && ($0.method == nil || $0.method == method) }) else { return nil }
-            state.faults[index].remaining -= 1
-            let fault = state.faults[index]
-            if fault.remaining == 0 { state.faults.remove(at: index) }
-            return fault
-        }
-    }
 
     private static func mint(_ state: inout State, scopes: Set<String>) -> String {
         state.sequence += 1

@@ -162,7 +162,6 @@ public final class WhatsAppCloudFake: ServedFake {
         var inbound: Set<String> = []
         var media: Set<String> = []
         var sent: [Sent] = []
-        var faults: [(remaining: Int, error: CloudError)] = []
         var sequence = 0
     }
 
@@ -175,6 +174,7 @@ public final class WhatsAppCloudFake: ServedFake {
     public let phoneNumbers: [PhoneNumber]
     public let templates: [Template]
     private let state = Mutex(State())
+    private let faults = ScriptedFaults<CloudError>()
 
     /// An account with `phoneNumbers` and `templates`.
     public init(wabaID: String = "102290129340398", phoneNumbers: [PhoneNumber] = PhoneNumber.defaults, templates: [Template] = Template.defaults) {
@@ -219,7 +219,7 @@ public final class WhatsAppCloudFake: ServedFake {
     public func registerMedia(id: String) { state.withLock { _ = $0.media.insert(id) } }
 
     /// The next `calls` message or management requests answer `error`.
-    public func failNext(_ error: CloudError, calls: Int = 1) { state.withLock { $0.faults.append((calls, error)) } }
+    public func failNext(_ error: CloudError, calls: Int = 1) { faults.add(error, calls: calls) }
 
     /// The next `calls` requests are throttled: `code` 130429 (throughput), 131056 (pair), or
     /// 80007 (WABA Business Use Case limit, with X-Business-Use-Case-Usage naming
@@ -302,11 +302,11 @@ public final class WhatsAppCloudFake: ServedFake {
         switch (request.method, edge) {
         case ("POST", "messages"):
             guard phoneNumbers.contains(where: { $0.id == node }) else { return Self.unsupported(request.method, node) }
-            if let fault = takeFault() { return Self.error(fault) }
+            if let fault = faults.take() { return Self.error(fault) }
             return send(from: node, request)
         case ("GET", "phone_numbers"):
             guard node == wabaID else { return Self.unsupported(request.method, node) }
-            if let fault = takeFault() { return Self.error(fault) }
+            if let fault = faults.take() { return Self.error(fault) }
             return page(
                 phoneNumbers.map {
                     [
@@ -317,7 +317,7 @@ public final class WhatsAppCloudFake: ServedFake {
                 request: request, defaultLimit: 25)
         case ("GET", "message_templates"):
             guard node == wabaID else { return Self.unsupported(request.method, node) }
-            if let fault = takeFault() { return Self.error(fault) }
+            if let fault = faults.take() { return Self.error(fault) }
             let query = request.queryItems
             let status = query["status"]?.last, name = query["name"]?.last
             let items: [[String: Any]] = templates.filter { (status == nil || $0.status == status) && (name == nil || $0.name.contains(name!)) }.map {
@@ -350,14 +350,6 @@ public final class WhatsAppCloudFake: ServedFake {
             )
         case nil:
             return CloudError(status: 401, code: 190, message: "Invalid OAuth access token - Cannot parse access token")
-        }
-    }
-
-    private func takeFault() -> CloudError? {
-        state.withLock { state in
-            guard let index = state.faults.firstIndex(where: { $0.remaining > 0 }) else { return nil }
-            state.faults[index].remaining -= 1
-            return state.faults[index].error
         }
     }
 
