@@ -46,8 +46,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
 
     /// Connects a connector that needs no user consent — API key, basic, personal or bot token,
     /// or the app's own client-credentials grant (`oauth2_client_credentials`): the credentials
-    /// are tested with the connector's smoke action before anything is stored, then stored
-    /// sealed with the connection in one transaction. In mock mode nothing secret is needed.
+    /// are tested with the connector's smoke action before anything is stored, the accounts
+    /// they reach are listed (the definition's `accounts` action; a listing that fails leaves
+    /// none and says why in `last_error`), then everything is stored sealed with the connection
+    /// in one transaction. In mock mode nothing secret is needed.
     public func connect(
         tenant: String, connector: String, credentials: [String: String], variables: [String: String],
         name: String?
@@ -105,10 +107,21 @@ public final class ConnectorService: ConnectorActions, Sendable {
             let tested = credential
             _ = try await runtime.execute(call) { _ in tested }
         }
-        return try await connections.insert(
+        // The accounts the credentials reach (Slack's channels, Stripe's account, Trello's boards).
+        let listing = try await listAccounts(definition, variables: allVariables, credential: credential)
+        if let vault, !isMock {
+            for (account, token) in listing.tokens {
+                let kind = Self.accountTokenKind(account)
+                sealed.append((kind, try vault.seal(token, connection: id, kind: kind)))
+            }
+        }
+        let stored = try await connections.insert(
             id: id, tenant: tenant, connector: connector, name: name ?? definition.name, variables: allVariables,
-            scopes: definition.auth.scopes ?? [], accounts: .array([]), tokenExpiresAt: tokenExpiresAt,
+            scopes: definition.auth.scopes ?? [], accounts: .array(listing.accounts), tokenExpiresAt: tokenExpiresAt,
             nextRefreshAt: nextRefreshAt, secrets: sealed)
+        guard let error = listing.error else { return stored }
+        try? await connections.setStatus(tenant: tenant, id: id, status: "active", error: error)
+        return (try? await connections.get(tenant: tenant, id: id)) ?? stored
     }
 
     /// A connection of the tenant, or `connectionNotFound`.
@@ -235,44 +248,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
     /// the stored account list. An account listing that fails leaves the connection with no
     /// accounts and the reason in `last_error`, rather than losing the authorization.
     func storeAuthorized(_ set: OAuthTokenSet, pending: OAuthStateStore.Pending, definition: ConnectorDefinition) async throws -> UUID {
-        var accounts: [JSONValue] = []
-        var accountTokens: [(String, String)] = []
-        var listingError: String?
-        if let listing = definition.accounts {
-            let call = ConnectorCall(connector: definition.id, action: listing.action, input: .object([:]), variables: pending.variables)
-            let token = set.accessToken, isMock = self.isMock
-            do {
-                if let identity = listing.identity {
-                    let me = try await runtime.execute(
-                        ConnectorCall(
-                            connector: definition.id, action: identity.action, input: .object([:]),
-                            variables: pending.variables)
-                    ) { _ in isMock ? .none : .token(token) }
-                    if let id = JSONPath.text(me.output["id"]) {
-                        var person: [String: JSONValue] = ["id": .string((identity.idPrefix ?? "") + id), "kind": .string(identity.kind)]
-                        if let name = me.output["name"] { person["name"] = name }
-                        accounts.append(.object(person))
-                    }
-                }
-                let result = try await runtime.execute(call) { _ in isMock ? .none : .token(token) }
-                let items: [JSONValue]
-                switch result.output {
-                case .array(let found): items = found
-                default: if case .array(let found)? = result.output["items"] { items = found } else { items = [result.output] }
-                }
-                for item in items {
-                    guard case .object(var fields) = item, let id = JSONPath.text(fields["id"]) else { continue }
-                    for key in ["accessToken", "access_token"] {
-                        if let secret = JSONPath.text(fields.removeValue(forKey: key)) { accountTokens.append((id, secret)) }
-                    }
-                    fields["id"] = .string(id)
-                    if fields["kind"] == nil, let kind = listing.kind { fields["kind"] = .string(kind) }
-                    accounts.append(.object(fields))
-                }
-            } catch let error as ConnectorError {
-                listingError = "Connected, but the accounts could not be listed: \(error.message)"
-            }
-        }
+        let listing = try await listAccounts(definition, variables: pending.variables, credential: isMock ? .none : .token(set.accessToken))
+        let (accounts, accountTokens, listingError) = (listing.accounts, listing.tokens, listing.error)
         let id = pending.connectionID ?? UUID()
         var sealed: [(kind: String, sealed: TokenVault.Sealed)] = []
         if !isMock {

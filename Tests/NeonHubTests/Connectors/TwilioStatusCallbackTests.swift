@@ -30,6 +30,11 @@ import Testing
                     "variables": ["accountSid": TwilioFake.accountSid],
                 ]))
             let connectionID = try #require((resultData(try connect.json())?["id"] as? String).flatMap(UUID.init(uuidString:)), "\(connect.text)")
+            // The numbers the credentials reach are the connection's accounts, listed at connect.
+            let (_, accounts) = try await client.query("connectors.listAccounts", ["connectionId": connectionID.uuidString])
+            let listed = ((accounts["result"] as? [String: Any])?["data"] as? [[String: Any]]) ?? []
+            #expect(listed.compactMap { $0["id"] as? String } == TwilioFake.numbers, "\(accounts)")
+            #expect(listed.allSatisfy { $0["kind"] as? String == "sender" })
             let (status, envelope) = try await client.mutation(
                 "connectors.executeAction",
                 [
