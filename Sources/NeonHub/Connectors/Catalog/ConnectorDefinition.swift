@@ -42,6 +42,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var scopeSeparator: String?
         public var pkce: Bool?
         public var clientAuthentication: String?
+        /// How the token endpoint's parameters are sent: `form` (RFC 6749, the default) or
+        /// `json` (an object of the same fields: Zendesk's documented format).
+        public var tokenRequestEncoding: String?
         /// The name of the client id parameter where a provider renames it (TikTok: `client_key`).
         public var clientIdParam: String?
         public var extraAuthorizeParams: [String: String]?

@@ -140,12 +140,19 @@ struct OAuthTokenClient: Sendable {
         var form = fields
         var headers = HTTPHeaders()
         clientAuthentication(definition, app: app, form: &form, headers: &headers)
-        headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let payload: Data
+        if definition.auth.tokenRequestEncoding == "json" {
+            headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            payload = Data(JSONValue.object(Dictionary(form.map { ($0.0, JSONValue.string($0.1)) }) { _, last in last }).jsonBytes)
+        } else {
+            headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            payload = Data(Self.formEncode(form).utf8)
+        }
         headers.replaceOrAdd(name: "Accept", value: "application/json")
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
         let request = OutboundRequest(
             method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: definition.id, action: action),
-            headers: headers, body: Data(Self.formEncode(form).utf8), retry: retry,
+            headers: headers, body: payload, retry: retry,
             secrets: secrets + [app.secret], messageReader: Self.messageReader(rules))
         let response: OutboundResponse
         do {
