@@ -90,6 +90,15 @@ struct ProviderErrorRules: Sendable {
         return nil
     }
 
+    /// A short plain-text error body as the provider's message (Trello's "invalid value for
+    /// idList"): the excerpt is already redacted; JSON and HTML bodies are not messages.
+    static func plainText(_ excerpt: String?) -> String? {
+        guard let text = excerpt?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty, text.count <= 200,
+            let first = text.first, !"{[<".contains(first)
+        else { return nil }
+        return text
+    }
+
     /// The definition's sentence for a provider code (`errors.explanations`), if any.
     func explanation(of code: String?) -> String? {
         guard let code else { return nil }
@@ -99,7 +108,8 @@ struct ProviderErrorRules: Sendable {
     /// The connector error for a failed outbound call: the HTTP class, refined by the
     /// provider's code where the rules know it.
     func error(from failure: OutboundError) -> ConnectorError {
-        let (code, message) = Self.split(failure.message)
+        let (code, parsed) = Self.split(failure.message)
+        let message = parsed ?? Self.plainText(failure.bodyExcerpt)
         let retryAfter =
             failure.resetAt.map { max(1, Int($0.timeIntervalSinceNow.rounded(.up))) }
             ?? failure.retryAfter.map { Int($0.components.seconds) }
