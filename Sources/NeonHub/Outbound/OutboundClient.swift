@@ -66,7 +66,9 @@ public struct OutboundClient: Sendable {
             var failure: OutboundError
             switch outcome {
             case .answered(let response):
-                guard let code = OutboundError.code(forStatus: response.status), !request.acceptedStatuses.contains(response.status) else {
+                guard let code = OutboundError.code(forStatus: response.status, headers: response.headers),
+                    !request.acceptedStatuses.contains(response.status)
+                else {
                     report(request, number: number, status: response.status, duration: duration, code: nil, pause: nil)
                     return OutboundResponse(
                         status: response.status, headers: response.headers,

@@ -1,4 +1,5 @@
 public import Foundation
+public import HTTPFields
 import TimeUnits
 
 /// Why an outbound HTTP call failed, once retries (if any) were spent.
@@ -67,6 +68,17 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
 
     /// The class of a non-success status: 408 and 5xx retryable, 429 rate limited,
     /// 401/403 auth, anything else permanent. `nil` for 2xx.
+    /// The class of a status whose headers say more: a 403 with `Retry-After` or with
+    /// `X-RateLimit-Remaining: 0` is a rate limit, not a refused credential (GitHub answers its
+    /// primary and secondary limits so:
+    /// https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+    public static func code(forStatus status: Int, headers: HTTPHeaders) -> Code? {
+        if status == 403, headers["Retry-After"] != nil || headers["X-RateLimit-Remaining"]?.trimmingCharacters(in: .whitespaces) == "0" {
+            return .rateLimited
+        }
+        return code(forStatus: status)
+    }
+
     public static func code(forStatus status: Int) -> Code? {
         switch status {
         case 200..<300: return nil
