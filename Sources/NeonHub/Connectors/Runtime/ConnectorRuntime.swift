@@ -266,6 +266,13 @@ public struct ConnectorRuntime: Sendable {
                     pagination, body: body, headers: response.headers, count: pageItems.count,
                     pageSize: asked ?? pagination.pageSize, scope: &scope, base: built.url)
             else { break }
+            // A next page on another host would receive the connection's credential: not followed.
+            if let next = advanced.url, !ConnectorRequestBuilder.mayReceiveCredential(next, base: built.url) {
+                throw ConnectorError(
+                    .providerRejected,
+                    "\(definition.id) pointed its next page at another host (\(next.host ?? "none")); it was not followed with the connection's credential"
+                )
+            }
             nextURL = advanced.url
             guard pages < 100 else { truncated = true; break }  // a provider that never stops paging
             // The next page costs what this one asked for: wait for the bucket to hold it first.
