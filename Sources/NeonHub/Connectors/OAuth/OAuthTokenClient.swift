@@ -167,6 +167,13 @@ struct OAuthTokenClient: Sendable {
                 code.map { Self.oauthAuthCodes.contains($0) } == true ? .providerAuth : .providerRejected,
                 "\(definition.id) refused the token request: \(message ?? code ?? "error")", providerCode: code)
         }
+        if JSONPath.text(body["access_token"]) == nil, let code = JSONPath.text(body["error"]) {
+            // An RFC 6749 §5.2 error with a 200 (GitHub's token endpoint answers so).
+            let said = JSONPath.text(body["error_description"]).map { ": \($0)" } ?? ""
+            let dead = Self.oauthAuthCodes.contains(code) || code == "bad_verification_code"
+            throw ConnectorError(
+                dead ? .providerAuth : .providerRejected, "\(definition.id) refused the token request (\(code))\(said)", providerCode: code)
+        }
         guard let tokens = OAuthTokenSet.parse(body) else {
             throw ConnectorError(.providerRejected, "\(definition.id) answered the token request without an access_token")
         }
