@@ -32,7 +32,7 @@ public struct CatalogAudit: Sendable {
     /// this list is kept beside the fakes' owners: add a connector when its fake tests land.
     public static let testedAgainstProviderFakes: Set<String> = [
         "meta", "linkedin", "stripe", "twilio", "ga4", "search-console", "gmail", "whatsapp", "slack", "discord", "snowflake", "databricks",
-        "hubspot", "pagerduty", "zendesk", "google-calendar",
+        "hubspot", "pagerduty", "zendesk", "google-calendar", "github", "trello",
         "tiktok",
         "x", "reddit",
         "google-ads",
