@@ -22,4 +22,11 @@ extension ServedFake {
 
     /// Every request received, in order.
     public var requests: [FakeProviderServer.RecordedRequest] { server.requests }
+
+    /// Starts the fake, runs `body` with a client of its loopback server, and stops it whether
+    /// `body` returned or threw: what a fake's own tests drive it with.
+    public func withClient<T>(_ body: (HTTPTestClient) async throws -> T) async throws -> T {
+        try start()
+        return try await server.serving { try await body(HTTPTestClient(baseURL: server.baseURL)) }
+    }
 }

@@ -9,15 +9,7 @@ import Testing
     static let agent = "DiscordBot (https://example.com/fake-test, 1.0)"
 
     private func withFake<T>(_ fake: DiscordFake = DiscordFake(), _ body: (DiscordFake, HTTPTestClient) async throws -> T) async throws -> T {
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.server.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func headers(_ token: String?, json: Bool = false) -> [String: String] {

@@ -10,15 +10,7 @@ import Testing
 /// refuses is what a client must not send.
 @Suite struct GitHubFakeTests {
     private func withFake<T>(_ fake: GitHubFake = GitHubFake(), _ body: (GitHubFake, HTTPTestClient) async throws -> T) async throws -> T {
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func headers(_ token: String) -> [String: String] {

@@ -10,15 +10,7 @@ import Testing
 /// https://developers.hubspot.com/docs/developer-tooling/platform/usage-guidelines.
 @Suite struct HubSpotFakeTests {
     private func withFake<T>(_ fake: HubSpotFake = HubSpotFake(), _ body: (HubSpotFake, HTTPTestClient) async throws -> T) async throws -> T {
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func encode(_ value: String) -> String {

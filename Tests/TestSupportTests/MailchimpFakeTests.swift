@@ -9,15 +9,7 @@ import Testing
 @Suite struct MailchimpFakeTests {
     private func withFake<T>(_ body: (MailchimpFake, HTTPTestClient) async throws -> T) async throws -> T {
         let fake = MailchimpFake()
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.server.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        return try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func basic(_ key: String = MailchimpFake.apiKey, user: String = "anystring") -> [String: String] {

@@ -13,15 +13,7 @@ import Testing
 
     private func withFake<T>(_ body: (PagerDutyFake, HTTPTestClient) async throws -> T) async throws -> T {
         let fake = PagerDutyFake()
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.stopWithoutBlocking()
-            throw error
-        }
+        return try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func error(_ reply: HTTPTestClient.Reply) throws -> [String: Any]? { try reply.json()["error"] as? [String: Any] }

@@ -8,8 +8,7 @@ import Testing
 @Suite struct RedditFakeTests {
     private func withFake<T>(_ body: (RedditFake, HTTPTestClient) async throws -> T) async throws -> T {
         let fake = RedditFake()
-        try fake.start()
-        return try await fake.server.serving { try await body(fake, HTTPTestClient(baseURL: fake.baseURL)) }
+        return try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func form(_ token: String, agent: String = RedditFake.userAgent) -> [String: String] {

@@ -10,15 +10,7 @@ import Testing
 @Suite struct ShopifyFakeTests {
     private func withFake<T>(_ body: (ShopifyFake, HTTPTestClient) async throws -> T) async throws -> T {
         let fake = ShopifyFake()
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.server.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        return try await fake.withClient { try await body(fake, $0) }
     }
 
     private func graphQL(

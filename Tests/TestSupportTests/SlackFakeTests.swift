@@ -9,15 +9,7 @@ import Testing
 /// https://docs.slack.dev/reference/methods/conversations.list.
 @Suite struct SlackFakeTests {
     private func withFake<T>(_ fake: SlackFake = SlackFake(), _ body: (SlackFake, HTTPTestClient) async throws -> T) async throws -> T {
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.server.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func post(

@@ -9,15 +9,7 @@ import Testing
 @Suite struct StripeFakeTests {
     private func withFake<T>(_ body: (StripeFake, HTTPTestClient) async throws -> T) async throws -> T {
         let fake = StripeFake()
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.server.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.server.stopWithoutBlocking()
-            throw error
-        }
+        return try await fake.withClient { try await body(fake, $0) }
     }
 
     private static func headers(_ key: String = StripeFake.secretKey, _ extra: [String: String] = [:]) -> [String: String] {

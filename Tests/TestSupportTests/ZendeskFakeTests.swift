@@ -11,15 +11,7 @@ import Testing
 /// https://developer.zendesk.com/api-reference/introduction/rate-limits/.
 @Suite struct ZendeskFakeTests {
     private func withFake<T>(_ fake: ZendeskFake = ZendeskFake(), _ body: (ZendeskFake, HTTPTestClient) async throws -> T) async throws -> T {
-        try fake.start()
-        do {
-            let result = try await body(fake, HTTPTestClient(baseURL: fake.baseURL))
-            await fake.stopWithoutBlocking()
-            return result
-        } catch {
-            await fake.stopWithoutBlocking()
-            throw error
-        }
+        try await fake.withClient { try await body(fake, $0) }
     }
 
     private static let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk-zendesk"
