@@ -66,8 +66,6 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
         self.urlTemplate = urlTemplate
     }
 
-    /// The class of a non-success status: 408 and 5xx retryable, 429 rate limited,
-    /// 401/403 auth, anything else permanent. `nil` for 2xx.
     /// The class of a status whose headers say more: a 403 with `Retry-After` or with
     /// `X-RateLimit-Remaining: 0` is a rate limit, not a refused credential (GitHub answers its
     /// primary and secondary limits so:
@@ -79,6 +77,8 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
         return code(forStatus: status)
     }
 
+    /// The class of a non-success status: 408 and 5xx retryable, 429 rate limited,
+    /// 401/403 auth, anything else permanent. `nil` for 2xx.
     public static func code(forStatus status: Int) -> Code? {
         switch status {
         case 200..<300: return nil
