@@ -88,13 +88,21 @@ public struct QueueStore: Sendable {
             .first.map(QueueJob.init(row:))
     }
 
-    /// A job's attempts, oldest first.
+    /// A job's attempts, oldest first; a running job's current attempt last, read from the job
+    /// (its row is written when it ends).
     public func attempts(tenant: String, job: UUID) async throws -> [QueueAttempt] {
         try await pool.query(
             """
-            SELECT attempt, worker, outcome, http_status, error::text AS error, request::text AS request, response::text AS response,
-                   retry_after_seconds, started_at, finished_at, duration_ms
-            FROM publish_attempts WHERE job_id = \(job) AND tenant_id = \(tenant) ORDER BY id
+            SELECT attempt, worker, outcome, http_status, error, request, response, retry_after_seconds, started_at, finished_at, duration_ms
+            FROM (
+                SELECT 0 AS part, id, attempt, worker, outcome, http_status, error::text AS error, request::text AS request,
+                       response::text AS response, retry_after_seconds, started_at, finished_at, duration_ms
+                FROM publish_attempts WHERE job_id = \(job) AND tenant_id = \(tenant)
+                UNION ALL
+                SELECT 1, 0, attempts, coalesce(locked_by, ''), 'running', NULL, NULL, NULL, NULL, NULL, updated_at, NULL, NULL
+                FROM publish_jobs WHERE id = \(job) AND tenant_id = \(tenant) AND status = 'running'
+            ) a
+            ORDER BY part, id
             """
         ).map(QueueAttempt.init(row:))
     }
@@ -144,62 +152,66 @@ public struct QueueStore: Sendable {
 
     // MARK: - Workers
 
-    /// A job claimed by a worker: the job (status `running`), the status it had before the
-    /// claim (`running` means its previous lease expired), and its attempt row.
+    /// A job claimed by a worker: the job (status `running`, `updatedAt` the claim's time) and
+    /// the status it had before the claim (`running` means its previous lease expired).
     public struct Claim: Sendable {
         public var job: QueueJob
         public var previousStatus: JobStatus
-        public var attemptID: Int64
+        /// When the attempt started: the claim's time, as the database stored it.
+        public var startedAt: Date { job.updatedAt }
     }
 
     /// Claims up to `limit` ready jobs of `kinds` for `worker` with a lease of `lease`;
-    /// includes running jobs whose lease expired (their open attempt becomes `abandoned`).
-    /// Those come first (their outcome is unknown: reconciled before anything else), then
-    /// ready jobs by priority and `run_after`. Each part walks its own index in its own order
-    /// (`publish_jobs_leased`, `publish_jobs_claim_order`) and stops after `limit` rows; one
-    /// `WHERE … OR …` with one sort over both had to read and sort every ready job per claim.
+    /// includes running jobs whose lease expired (the attempt their old worker never finished
+    /// is recorded as `abandoned`). Those come first (their outcome is unknown: reconciled
+    /// before anything else), then ready jobs by priority and `run_after`. Each part walks its
+    /// own index in its own order (`publish_jobs_leased`, `publish_jobs_claim_order`) and stops
+    /// after `limit` rows; one `WHERE … OR …` with one sort over both had to read and sort every
+    /// ready job per claim.
+    ///
+    /// A claim writes only the jobs: the attempt's row is written once, when it ends (`finish`),
+    /// and a running attempt is read from its job (`attempts`). Opening the row here and
+    /// closing it at the finish wrote two row versions per job, and the insert's foreign-key
+    /// check ran on the row the claim had just updated and locked: the claim and the finish
+    /// both took about three times as long under four concurrent workers (pgbench of both
+    /// statements, docs/PERFORMANCE.md).
     public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
         let kindList = kinds.map(\.rawValue).joined(separator: ",")
         let leaseSeconds = Double(lease.components.seconds)
         let rows = try await pool.query(
             """
             WITH expired AS (
-                SELECT id, status AS previous FROM publish_jobs
+                SELECT id, status AS previous, locked_by AS previous_worker, updated_at AS previous_start, attempts AS previous_attempt
+                FROM publish_jobs
                 WHERE status = 'running' AND locked_until < now() AND kind = ANY(string_to_array(\(kindList), ','))
                 ORDER BY locked_until
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             ), ready AS (
-                SELECT id, status AS previous FROM publish_jobs
+                SELECT id, status AS previous, NULL::text AS previous_worker, NULL::timestamptz AS previous_start, NULL::int AS previous_attempt
+                FROM publish_jobs
                 WHERE status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now()
                   AND kind = ANY(string_to_array(\(kindList), ','))
                 ORDER BY priority DESC, run_after
                 LIMIT \(limit)
                 FOR UPDATE SKIP LOCKED
             ), picked AS (
-                (SELECT id, previous FROM expired) UNION ALL (SELECT id, previous FROM ready) LIMIT \(limit)
+                (SELECT * FROM expired) UNION ALL (SELECT * FROM ready) LIMIT \(limit)
             ), claimed AS (
                 UPDATE publish_jobs j
                 SET status = 'running', locked_by = \(worker), locked_until = now() + make_interval(secs => \(leaseSeconds)),
                     attempts = j.attempts + 1, started_at = coalesce(j.started_at, now()), updated_at = now(), wait_reason = NULL
                 FROM picked WHERE j.id = picked.id
-                RETURNING j.*, picked.previous
+                RETURNING j.*, picked.previous, picked.previous_worker, picked.previous_start, picked.previous_attempt
             ), abandoned AS (
-                UPDATE publish_attempts a SET outcome = 'abandoned', finished_at = now()
-                FROM claimed WHERE a.job_id = claimed.id AND claimed.previous = 'running' AND a.outcome = 'running'
-            ), opened AS (
-                INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome)
-                SELECT id, tenant_id, attempts, \(worker), 'running' FROM claimed
-                RETURNING id AS attempt_id, job_id
+                INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome, started_at, finished_at)
+                SELECT id, tenant_id, previous_attempt, previous_worker, 'abandoned', previous_start, now()
+                FROM claimed WHERE previous = 'running'
             )
-            SELECT \(unescaped: QueueJob.columns),
-                   claimed.previous, opened.attempt_id
-            FROM claimed JOIN opened ON opened.job_id = claimed.id
+            SELECT \(unescaped: QueueJob.columns), claimed.previous FROM claimed
             """)
         return try rows.map { row in
-            Claim(
-                job: try QueueJob(row: row), previousStatus: JobStatus(rawValue: try row.decode("previous", as: String.self)) ?? .queued,
-                attemptID: try row.decode("attempt_id", as: Int64.self))
+            Claim(job: try QueueJob(row: row), previousStatus: JobStatus(rawValue: try row.decode("previous", as: String.self)) ?? .queued)
         }
     }
 
@@ -290,12 +302,11 @@ public struct QueueStore: Sendable {
                 WHERE id = \(job.id) AND locked_by = \(worker) AND status = 'running'
                 RETURNING id
             ), attempt AS (
-                UPDATE publish_attempts a
-                SET outcome = \(t.attemptOutcome), http_status = \(t.failure?.httpStatus), error = \(t.failure?.json),
-                    request = \(t.failure?.request), response = \(t.failure?.response), retry_after_seconds = \(t.failure?.retryAfterSeconds),
-                    finished_at = now(), duration_ms = \(milliseconds)
-                FROM job WHERE a.id = \(claim.attemptID)
-                RETURNING a.id
+                INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome, http_status, error, request, response,
+                                              retry_after_seconds, started_at, finished_at, duration_ms)
+                SELECT id, \(job.tenantID), \(job.attempts), \(worker), \(t.attemptOutcome), \(t.failure?.httpStatus), \(t.failure?.json),
+                       \(t.failure?.request), \(t.failure?.response), \(t.failure?.retryAfterSeconds), \(claim.startedAt), now(), \(milliseconds)
+                FROM job
             ), draft AS (
                 UPDATE content_drafts d
                 SET status = 'published', published_url = coalesce(\(t.remoteURL), published_url), published_at = now(),
