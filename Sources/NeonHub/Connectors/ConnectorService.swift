@@ -248,7 +248,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
     /// the stored account list. An account listing that fails leaves the connection with no
     /// accounts and the reason in `last_error`, rather than losing the authorization.
     func storeAuthorized(_ set: OAuthTokenSet, pending: OAuthStateStore.Pending, definition: ConnectorDefinition) async throws -> UUID {
-        let listing = try await listAccounts(definition, variables: pending.variables, credential: isMock ? .none : .token(set.accessToken))
+        let variables = try tokenVariables(pending.variables, from: set, definition: definition)
+        let listing = try await listAccounts(definition, variables: variables, credential: isMock ? .none : .token(set.accessToken))
         let (accounts, accountTokens, listingError) = (listing.accounts, listing.tokens, listing.error)
         let id = pending.connectionID ?? UUID()
         var sealed: [(kind: String, sealed: TokenVault.Sealed)] = []
@@ -268,11 +269,32 @@ public final class ConnectorService: ConnectorActions, Sendable {
         let next = isMock ? nil : RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: expiresAt, refreshedAt: now, now: now)
         let stored = try await connections.storeAuthorized(
             id: id, renewing: pending.connectionID != nil, tenant: pending.tenantID, connector: definition.id, name: definition.name,
-            variables: pending.variables.merging(set.extras.filter { Self.keptTokenExtras.contains($0.key) }) { old, _ in old },
+            variables: variables.merging(set.extras.filter { Self.keptTokenExtras.contains($0.key) }) { old, _ in old },
             scopes: set.scopes ?? definition.auth.scopes ?? [], accounts: .array(accounts), tokenExpiresAt: expiresAt, nextRefreshAt: next,
             secrets: sealed)
         if let listingError { try? await connections.setStatus(tenant: stored.tenantID, id: id, status: "active", error: listingError) }
         return id
+    }
+
+    /// `variables` with those the definition takes from the token answer (`fromToken`): the
+    /// member's host when it is a URL, else its text, checked against the variable's pattern.
+    /// A missing or unexpected value refuses the connection: the credential would be sent to
+    /// the host it names. In mock mode a missing value is the variable's example.
+    func tokenVariables(_ variables: [String: String], from set: OAuthTokenSet, definition: ConnectorDefinition) throws -> [String: String] {
+        var variables = variables
+        for variable in definition.variables ?? [] {
+            guard let member = variable.fromToken else { continue }
+            guard let text = set.extras[member] ?? (isMock ? variable.example : nil), !text.isEmpty else {
+                throw ConnectorError(.providerUnavailable, "\(definition.name) answered no \(member) with the token")
+            }
+            let value = URL(string: text).flatMap { $0.scheme == nil ? nil : $0.host } ?? text
+            if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {
+                throw ConnectorError(
+                    .providerUnavailable, "\(definition.name) answered a \(member) whose host does not match \(pattern): nothing was stored")
+            }
+            variables[variable.name] = value
+        }
+        return variables
     }
 
     /// Token-answer fields that are per-connection variables (Salesforce's instance, TikTok's user id).
@@ -318,10 +340,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
     }
 
     /// Every declared variable must be given and match its pattern.
-    func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String]) throws {
+    func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String], beforeAuthorization: Bool = false) throws {
         for variable in definition.variables ?? [] {
             guard let value = variables[variable.name], !value.isEmpty else {
-                if variable.optional == true { continue }
+                if variable.optional == true || beforeAuthorization && variable.fromToken != nil { continue }
                 throw ConnectorError(.invalidInput, "Missing variable \(variable.name): \(variable.description)")
             }
             if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {

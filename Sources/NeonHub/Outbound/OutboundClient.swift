@@ -64,6 +64,7 @@ public struct OutboundClient: Sendable {
             let outcome = await attempt(wire, timeout: max(timeout, .zero), redactor: redactor)
             let duration = clock.now - started
             var failure: OutboundError
+            var repeatable = false
             switch outcome {
             case .answered(let response):
                 guard let code = OutboundError.code(forStatus: response.status, headers: response.headers),
@@ -74,7 +75,8 @@ public struct OutboundClient: Sendable {
                         status: response.status, headers: response.headers,
                         body: response.body, attempts: number)
                 }
-                failure = makeFailure(code, response, request: request, redactor: redactor)
+                repeatable = code != .retryable && request.repeatableAnswer?(response.status, response.headers) == true
+                failure = makeFailure(repeatable ? .retryable : code, response, request: request, redactor: redactor)
             case .failed(let code, let detail):
                 failure = OutboundError(code: code, detail: detail)
             case .cancelled(let error):
@@ -84,7 +86,7 @@ public struct OutboundClient: Sendable {
             failure.method = request.method
             failure.urlTemplate = request.urlTemplate
             let decision = policy.decide(
-                after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter),
+                after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter, repeatable: repeatable),
                 retriesDone: number - 1, mayRetry: mayRetry, remaining: deadline.map { $0 - clock.now },
                 using: &generator)
             let pause: Duration? = if case .retry(let after) = decision { after } else { nil }
@@ -127,7 +129,8 @@ public struct OutboundClient: Sendable {
             // No Retry-After, but the usage headers say the budget is spent until a known time.
             retryAfter = .seconds(max(1, Int(reset.timeIntervalSince(now).rounded(.up))))
         }
-        let message = request.messageReader?(response.body).map(redactor.clean)
+        let header = request.messageHeader.flatMap { response.headers[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        let message = (request.messageReader?(response.body) ?? header).map(redactor.clean)
         let excerptBytes = response.body.prefix(configuration.bodyExcerptLength * 4)
         let excerpt = excerptBytes.isEmpty ? nil : redactor.clean(String(decoding: excerptBytes, as: UTF8.self))
         var failure = OutboundError(

@@ -20,6 +20,10 @@ public struct OutboundRequest: Sendable {
     /// Reads a provider's own rate-limit answer from a 429's headers and body.
     public typealias RateLimitReader = @Sendable (HTTPHeaders, Data) -> RateLimitSignal?
 
+    /// Whether an error answer (status and headers) is one the provider says to repeat although
+    /// its status is final (Opsgenie's 404 with `X-Opsgenie-Errortype: RequestNotProcessed`).
+    public typealias RepeatableAnswer = @Sendable (Int, HTTPHeaders) -> Bool
+
     /// `GET`, `POST`, ….
     public var method: String
     /// The full URL, query included.
@@ -49,6 +53,11 @@ public struct OutboundRequest: Sendable {
     /// Reads the wait and the limit's scope from a 429 where the provider says more than
     /// `Retry-After`; its wait replaces the header's (for the retry pause and `resetAt`).
     public var rateLimitReader: RateLimitReader?
+    /// Error answers to treat as retryable (repeated like a 5xx when the request may be).
+    public var repeatableAnswer: RepeatableAnswer?
+    /// A response header with the provider's message, read when `messageReader` finds none in
+    /// the body (BambooHR's `X-BambooHR-Error-Message`, whose error bodies are empty).
+    public var messageHeader: String?
     /// Called for each attempt of this request only (e.g. to build the run's tool-execution
     /// record), after the client's own hook (metrics).
     public var hook: OutboundHook?

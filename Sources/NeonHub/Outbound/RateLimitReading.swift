@@ -15,6 +15,10 @@ public import HTTPFields
 ///   with a reset from `X-RateLimit-Reset-After` or `RateLimit-Reset` (seconds from now) or
 ///   `X-RateLimit-Reset` / `X-Rate-Limit-Reset` (epoch seconds when the value is a plausible
 ///   epoch, as GitHub, X and Discord send it; seconds from now otherwise, as Reddit does).
+/// - Salesforce's `Sforce-Limit-Info: api-usage=<used>/<allocation>`
+///   (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm):
+///   the org's calls left in its rolling 24 hours; spent at none left, tried again after
+///   `recheckAfter`.
 public struct RateLimitReading: Sendable, Equatable {
     /// Calls (or, for percentage headers, percentage points) left in the window.
     public var remaining: Int
@@ -40,7 +44,7 @@ public struct RateLimitReading: Sendable, Equatable {
 
     /// The reading of `headers`, or nil when they say nothing about a budget.
     public init?(headers: HTTPHeaders, now: Date = Date()) {
-        if let usage = Self.metaUsage(headers, now: now) {
+        if let usage = Self.metaUsage(headers, now: now) ?? Self.salesforceUsage(headers["sforce-limit-info"], now: now) {
             self = usage
             return
         }
@@ -50,6 +54,23 @@ public struct RateLimitReading: Sendable, Equatable {
             let resetsAt = Self.reset(headers, now: now)
             self.init(remaining: remaining, resetsAt: resetsAt, isSpent: remaining == 0 && resetsAt != nil, source: name)
             return
+        }
+        return nil
+    }
+
+    /// Salesforce's org allocation from `api-usage=<used>/<allocation>` (other members of the
+    /// header, such as `per-app-api-usage`, are not read).
+    static func salesforceUsage(_ text: String?, now: Date) -> RateLimitReading? {
+        guard let text else { return nil }
+        for part in text.split(separator: ",") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            guard pair.count == 2, pair[0] == "api-usage" else { continue }
+            let numbers = pair[1].split(separator: "/").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard numbers.count == 2, numbers[1] > 0 else { return nil }
+            let remaining = max(0, numbers[1] - numbers[0])
+            return RateLimitReading(
+                remaining: remaining, resetsAt: remaining == 0 ? now.addingTimeInterval(recheckAfter) : nil, isSpent: remaining == 0,
+                source: "sforce-limit-info")
         }
         return nil
     }

@@ -57,12 +57,16 @@ public struct RetryPolicy: Sendable, Equatable {
         public var status: Int?
         /// The server's `Retry-After`, if it sent one.
         public var retryAfter: Duration?
+        /// The provider said to repeat this answer although its status is final
+        /// (`OutboundRequest.repeatableAnswer`).
+        public var repeatable = false
 
         /// Creates a failure description.
-        public init(code: OutboundError.Code, status: Int? = nil, retryAfter: Duration? = nil) {
+        public init(code: OutboundError.Code, status: Int? = nil, retryAfter: Duration? = nil, repeatable: Bool = false) {
             self.code = code
             self.status = status
             self.retryAfter = retryAfter
+            self.repeatable = repeatable
         }
     }
 
@@ -77,6 +81,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Whether this failure is worth another attempt (ignoring counts and deadlines).
     public func isRetryable(_ failure: Failure) -> Bool {
+        if failure.repeatable { return true }
         if let status = failure.status { return retryableStatuses.contains(status) }
         switch failure.code {
         case .timeout: return retriesTimeouts

@@ -189,7 +189,7 @@ import Testing
             }
             #expect(invalid?.code == .providerRejected)
             #expect(invalid?.providerCode == "Validation Failed")
-            #expect(invalid?.message.contains("Validation Failed") == true)
+            #expect(invalid?.message.contains("Validation Failed (assignees: invalid)") == true, "errors[] says which field was refused")
             #expect(fake.requests("POST", "/repos/octocat/Hello-World/issues").count == 1, "a 422 is not retried")
 
             let disabled = await #expect(throws: ConnectorError.self) {

@@ -23,7 +23,7 @@ import Testing
         #expect(incident["title"] == .string("Disk full"))
         #expect(incident["escalation_policy"] == nil)
         #expect(incident["body"] == nil)
-        #expect(incident["assignments"] == .array([]))
+        #expect(incident["assignments"] == nil, "a list of references that are all missing is left out")
         // An object without placeholders is a literal and is always sent.
         #expect(incident["service"] == .object(["id": .string("PIJ90N7"), "type": .string("service_reference")]))
     }
@@ -34,6 +34,16 @@ import Testing
         let incident = try #require(renderer.render(json: Self.incident)?["incident"])
         #expect(incident["escalation_policy"] == .object(["id": .string("PT20YPA"), "type": .string("escalation_policy_reference")]))
         #expect(incident["body"] == .object(["type": .string("incident_body"), "details": .string("93 %")]))
+    }
+
+    @Test func aLiteralListAndAListWithAValueAreSent() throws {
+        let template: JSONValue = .object([
+            "parents": .array([.string("{{input.parentId}}")]), "labels": .array([]), "kinds": .array([.string("folder")]),
+        ])
+        let without = try #require(TemplateRenderer(scope: ["input": .object([:])]).render(json: template))
+        #expect(without == .object(["labels": .array([]), "kinds": .array([.string("folder")])]))
+        let with = try #require(TemplateRenderer(scope: ["input": .object(["parentId": .string("0AJs8")])]).render(json: template))
+        #expect(with["parents"] == .array([.string("0AJs8")]))
     }
 
     @Test func theBodyItselfStaysEvenWhenEveryValueIsMissing() {

@@ -127,6 +127,9 @@ public struct ConnectorCatalog: Sendable {
                 problems.append("$.triggers[\(index)].action: no action \"\(action)\"")
             }
         }
+        for key in (definition.errors?.statusClasses ?? [:]).keys.sorted() where Int(key).map({ (400..<600).contains($0) }) != true {
+            problems.append("$.errors.statusClasses: \"\(key.prefix(16))\" is not an error status")
+        }
         if definition.auth.type == "oauth2" && (definition.auth.authorizeUrl == nil || definition.auth.tokenUrl == nil) {
             problems.append("$.auth: oauth2 needs authorizeUrl and tokenUrl")
         }

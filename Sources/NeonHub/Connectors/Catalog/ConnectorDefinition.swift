@@ -38,6 +38,10 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var authorizeUrl: String?
         public var tokenUrl: String?
         public var revokeUrl: String?
+        /// How `revokeUrl` is called: `rfc7009` (the default: the token in a form, the app
+        /// authenticated) or `bearer` (Dropbox: POST with an access token as `Authorization:
+        /// Bearer` and no body, which also revokes its refresh token).
+        public var revokeStyle: String?
         public var scopes: [String]?
         public var scopeSeparator: String?
         public var pkce: Bool?
@@ -117,6 +121,10 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// A credential whose text after its last `-` is this variable when the caller gives
         /// none (Mailchimp's data centre: an API key `…-us21` lives on `us21`).
         public var fromCredentialSuffix: String?
+        /// A member of the OAuth token answer this variable is taken from (its host, when it is
+        /// a URL), checked against `pattern`: Salesforce's `instance_url`, the org's own API host.
+        /// Not asked for before the authorization; the answer's value replaces any given.
+        public var fromToken: String?
     }
 
     /// The provider's documented limits.
@@ -165,6 +173,19 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// `json.errors`. An object entry's code is its `extensions.code` or `code`, its message
         /// `message`; an array entry (Reddit's `[CODE, message, field]`) gives both in order.
         public var errorListPaths: [String]?
+        /// A list in an error body whose entries detail its message (GitHub's 422 `errors[]`):
+        /// each entry's `message`, else its `field` and `code`, added to the message.
+        public var detailsPath: String?
+        /// A response header carrying the provider's error type where the body has no code
+        /// (Opsgenie's `X-Opsgenie-Errortype`); a type in `retryableCodes` is repeated like a 5xx.
+        public var codeHeader: String?
+        /// A response header with the provider's message where error bodies are empty
+        /// (BambooHR's `X-BambooHR-Error-Message`).
+        public var messageHeader: String?
+        /// The class of an error status where the provider's meaning differs from the usual one,
+        /// by status (`{"403": "permanent"}`: BambooHR's 403 is a missing permission of a valid
+        /// key, not a refused credential). Provider codes still come first.
+        public var statusClasses: [String: String]?
         /// Where a 429 body gives the seconds to wait, decimals allowed (Discord `retry_after`);
         /// preferred over `Retry-After`, which providers round.
         public var retryAfterPath: String?
@@ -277,6 +298,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var events: [String]?
         public var action: String?
         public var interval: String?
+        /// polling: the read action's input, or the part of it every poll shares (a subscriber
+        /// adds its own, such as a channel id).
+        public var input: JSONValue?
     }
 
     /// What `neonhub connectors smoke` runs.

@@ -63,7 +63,7 @@ public final class OAuthFlow: Sendable {
         guard definition.auth.type == "oauth2" else {
             throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.connect")
         }
-        try service.checkVariables(definition, variables)
+        try service.checkVariables(definition, variables, beforeAuthorization: true)
         if let redirectTo { try checkRedirect(redirectTo) }
         if let connectionID {
             let existing = try await service.connection(tenant: tenant, id: connectionID)

@@ -104,6 +104,17 @@ struct OAuthTokenClient: Sendable {
                 method: "DELETE", url: url, urlTemplate: url.path, labels: labels, headers: headers, retry: .safe, secrets: [token])
             return (try? await client.send(request)) != nil
         }
+        if definition.auth.revokeStyle == "bearer" {
+            // Dropbox's auth/token/revoke: the access token as Bearer, no body; it disables the
+            // refresh token it came from too. `token` is the refresh token where there is one, so
+            // a fresh access token is asked for first (the stored one may have expired).
+            let access = (try? await refresh(refreshToken: token, definition: definition, variables: variables))?.accessToken ?? token
+            var headers = HTTPHeaders()
+            headers.replaceOrAdd(name: "Authorization", value: "Bearer \(access)")
+            let request = OutboundRequest(
+                method: "POST", url: url, urlTemplate: url.path, labels: labels, headers: headers, retry: .safe, secrets: [token, access, app.secret])
+            return (try? await client.send(request)) != nil
+        }
         var form = [("token", token)]
         var headers = HTTPHeaders()
         clientAuthentication(definition, app: app, form: &form, headers: &headers)

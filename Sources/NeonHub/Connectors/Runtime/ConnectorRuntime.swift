@@ -208,6 +208,8 @@ public struct ConnectorRuntime: Sendable {
                 messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
             request.rateLimitReader = rules.rateLimitReader
+            request.repeatableAnswer = rules.repeatableAnswer
+            request.messageHeader = definition.errors?.messageHeader
             let response: OutboundResponse
             do {
                 response = try await client.send(request)

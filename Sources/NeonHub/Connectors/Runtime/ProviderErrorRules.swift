@@ -19,7 +19,28 @@ struct ProviderErrorRules: Sendable {
         let message = rules?.messagePath.flatMap { paths in
             paths.split(separator: "|").lazy.compactMap { JSONPath.text(JSONPath.value(at: String($0), in: body)) }.first
         }
-        return (code, message)
+        guard let details = details(body) else { return (code, message) }
+        return (code, message.map { "\($0) (\(details))" } ?? details)
+    }
+
+    /// What the entries at `errors.detailsPath` say, the first three joined. In a list, an
+    /// entry's `message`, else its `field` and `code` (GitHub's 422 `errors[]`:
+    /// `{resource, field, code}` says which field was refused and why, where the message only
+    /// says "Validation Failed"); in an object, each member's text (Opsgenie's 422
+    /// `errors: {message: "Message can not be empty."}`). Nil when there is nothing.
+    func details(_ body: JSONValue) -> String? {
+        guard let path = rules?.detailsPath, let found = JSONPath.value(at: path, in: body) else { return nil }
+        if case .object(let members) = found {
+            let texts = members.sorted { $0.key < $1.key }.prefix(3).compactMap { JSONPath.text($0.value) }.filter { !$0.isEmpty }
+            return texts.isEmpty ? nil : texts.joined(separator: "; ")
+        }
+        guard case .array(let entries) = found else { return nil }
+        let texts = entries.prefix(3).compactMap { entry -> String? in
+            if let message = JSONPath.text(entry["message"]), !message.isEmpty { return message }
+            let parts = [JSONPath.text(entry["field"]), JSONPath.text(entry["code"])].compactMap { $0 }
+            return parts.isEmpty ? nil : parts.joined(separator: ": ")
+        }
+        return texts.isEmpty ? nil : texts.joined(separator: "; ")
     }
 
     /// A code's text: a scalar as it is; an object of one member naming a family and its code
@@ -73,6 +94,18 @@ struct ProviderErrorRules: Sendable {
         return values(at: segments.dropFirst(), in: next)
     }
 
+    /// The class `errors.statusClasses` gives a status, if it names one.
+    func classify(status: Int?) -> ConnectorError.Code? {
+        guard let status, let named = rules?.statusClasses?[String(status)] else { return nil }
+        switch named {
+        case "auth": return .providerAuth
+        case "rate_limited": return .providerRateLimited
+        case "permanent": return .providerRejected
+        case "retryable": return .providerUnavailable
+        default: return nil
+        }
+    }
+
     /// The class a provider code puts an error in, if the rules name it.
     func classify(providerCode code: String?) -> ConnectorError.Code? {
         guard let code else { return nil }
@@ -115,7 +148,7 @@ struct ProviderErrorRules: Sendable {
             ?? failure.retryAfter.map { Int($0.components.seconds) }
         let said = (message.map { ": \($0)" } ?? "") + (explanation(of: code).map { " — \($0)" } ?? "")
         let status = failure.status.map { " (HTTP \($0))" } ?? ""
-        if let refined = classify(providerCode: code) {
+        if let refined = classify(providerCode: code) ?? classify(status: failure.status) {
             return limited(
                 ConnectorError(refined, "\(connector) refused the request\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code),
                 failure)
@@ -189,6 +222,14 @@ struct ProviderErrorRules: Sendable {
             guard code != nil || message != nil else { return nil }
             return (code ?? "") + "\u{1F}" + (message ?? "")
         }
+    }
+
+    /// Answers the definition's `codeHeader` names as retryable (Opsgenie's request status read
+    /// before the request was processed: 404 `RequestNotProcessed`); nil without such a header.
+    var repeatableAnswer: OutboundRequest.RepeatableAnswer? {
+        guard let header = rules?.codeHeader else { return nil }
+        let codes = Set((rules?.retryableCodes ?? []).compactMap(JSONPath.text))
+        return { _, headers in headers[header].map { codes.contains($0.trimmingCharacters(in: .whitespaces)) } ?? false }
     }
 
     /// Splits what `messageReader` produced.

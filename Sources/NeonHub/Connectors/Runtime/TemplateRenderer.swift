@@ -10,7 +10,8 @@ import Foundation
 /// optional input fields stay optional on the wire. A nested object whose placeholders are all
 /// missing is left out too, literals and all: an optional reference such as PagerDuty's
 /// `{"id": "{{input.policyId}}", "type": "escalation_policy_reference"}` is not sent as a
-/// half-empty object the provider refuses.
+/// half-empty object the provider refuses. A nested list whose items are all left out is left
+/// out as well (no `"parents": []` for an optional parent).
 struct TemplateRenderer: Sendable {
     /// The values placeholders name, by root (`input`, `vars`, `account`, `app`).
     var scope: [String: JSONValue]
@@ -66,7 +67,11 @@ struct TemplateRenderer: Sendable {
             if let expression = Self.soleExpression(text) { return resolve(expression) }
             return .string(render(text))
         case .array(let items):
-            return .array(items.compactMap { render(json: $0, nested: true) })
+            let rendered = items.compactMap { render(json: $0, nested: true) }
+            // A list of optional references that are all missing is left out like one reference
+            // (Drive's `parents: ["{{input.parentId}}"]` without a parent: no `parents`).
+            if nested, rendered.isEmpty, !items.isEmpty { return nil }
+            return .array(rendered)
         case .object(let members):
             var expressions: [String] = []
             Self.collectExpressions(in: template, into: &expressions)
