@@ -176,9 +176,9 @@ import Testing
     }
 
     @Test func theRangeHeaderAndTheUploadTypeAreReadAsTheGuideSays() {
-        #expect(YouTubeUploadSession.received("bytes=0-262143") == 262_144)
-        #expect(YouTubeUploadSession.received(nil) == 0, "no Range: nothing stored")
-        #expect(YouTubeUploadSession.received("garbage") == 0)
+        #expect(GoogleResumableUpload.received("bytes=0-262143") == 262_144)
+        #expect(GoogleResumableUpload.received(nil) == 0, "no Range: nothing stored")
+        #expect(GoogleResumableUpload.received("garbage") == 0)
         #expect(YouTubeResumableUploadFlow.uploadType("video/mp4; codecs=avc1") == "video/mp4")
         #expect(YouTubeResumableUploadFlow.uploadType("image/png") == "application/octet-stream")
         #expect(YouTubeResumableUploadFlow.uploadType(nil) == "application/octet-stream")

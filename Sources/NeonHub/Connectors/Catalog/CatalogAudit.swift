@@ -33,6 +33,7 @@ public struct CatalogAudit: Sendable {
     public static let testedAgainstProviderFakes: Set<String> = [
         "meta", "linkedin", "stripe", "twilio", "ga4", "search-console", "gmail", "whatsapp", "slack", "discord", "snowflake", "databricks",
         "hubspot", "pagerduty", "zendesk", "google-calendar", "github", "trello",
+        "opsgenie", "bamboohr", "salesforce", "google-drive", "dropbox",
         "tiktok",
         "x", "reddit",
         "google-ads",

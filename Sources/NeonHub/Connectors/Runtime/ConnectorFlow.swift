@@ -59,6 +59,8 @@ public struct ConnectorFlowRegistry: Sendable {
         GBPLocationsFlow(),
         MailchimpUpsertMemberFlow(),
         YouTubeResumableUploadFlow(),
+        GoogleDriveUploadFlow(),
+        DropboxUploadFlow(),
     ])
 }
 

@@ -64,52 +64,16 @@ public struct YouTubeResumableUploadFlow: ConnectorFlow {
         guard let sessionURL = JSONPath.text(opened["sessionUrl"]), !sessionURL.isEmpty else {
             throw ConnectorError(.providerUnavailable, "YouTube opened no upload session (no Location header)")
         }
-        let session = try YouTubeUploadSession(
-            sessionURL: sessionURL, total: media.data.count, contentType: contentType, context: context, putTimeout: putTimeout,
-            statusTimeout: statusTimeout)
-        var interruptions = 0
-        var resumes = 0
-        var offset = 0
-        while true {
-            var reply = try await session.put(media.data, from: offset)
-            var asked = false
-            // Settle what the server holds: a 308 says it; an interruption is asked about.
-            while case .interrupted(let error) = reply {
-                interruptions += 1
-                guard interruptions <= maxInterruptions else {
-                    throw ConnectorError(
-                        .providerTimeout,
-                        "The YouTube upload was interrupted \(interruptions) times; whether the video was created is unknown (\(error.message))",
-                        providerCode: error.providerCode)
-                }
-                try await context.sleep(for: min(pause * (1 << min(interruptions - 1, 5)), .seconds(32)))
-                reply = try await session.status()
-                asked = true
-            }
-            switch reply {
-            case .complete(let video):
-                guard case .object(var members) = video else { return video }
-                members["bytes"] = .number(Double(media.data.count))
-                members["resumes"] = .number(Double(resumes))
-                return .object(members)
-            case .incomplete(let received):
-                guard received <= media.data.count else {
-                    throw ConnectorError(.providerUnavailable, "YouTube reports more bytes (\(received)) than the file has (\(media.data.count))")
-                }
-                if received <= offset, !asked {
-                    // A PUT answered 308 without progress: an interruption of its own kind (one
-                    // after a status check was counted already).
-                    interruptions += 1
-                    guard interruptions <= maxInterruptions else {
-                        throw ConnectorError(.providerTimeout, "The YouTube upload made no progress after \(interruptions) attempts")
-                    }
-                }
-                offset = received
-                resumes += 1
-            case .interrupted:
-                continue
-            }
-        }
+        let session = try GoogleResumableUpload(
+            sessionURL: sessionURL, total: media.data.count, contentType: contentType,
+            subject: .init(provider: "YouTube", resource: "video", urlTemplate: "/upload/youtube/v3/videos?upload_id={session}"),
+            limits: .init(maxInterruptions: maxInterruptions, pause: pause, putTimeout: putTimeout, statusTimeout: statusTimeout),
+            context: context)
+        let (video, resumes) = try await session.transfer(media.data)
+        guard case .object(var members) = video else { return video }
+        members["bytes"] = .number(Double(media.data.count))
+        members["resumes"] = .number(Double(resumes))
+        return .object(members)
     }
 
     /// `X-Upload-Content-Type`: the fetched type when it is a video type, else
