@@ -9,18 +9,13 @@ import Testing
 /// permission of a valid key (`errors.statusClasses`), not a refused credential.
 @Suite struct BambooHRDefinitionTests {
     func withBambooHR(_ body: (BambooHRFake, ConnectorRuntime) async throws -> Void) async throws {
-        let fake = BambooHRFake()
-        try fake.start()
-        try await fake.server.serving { try await body(fake, try BambooHRRuntimeTests.runtime(fake)) }
+        try await BambooHRRuntimeTests().withBambooHR(body)
     }
 
-    /// `errors.messagePath: "message"` reads a JSON body, but BambooHR's error bodies are empty:
-    /// the reason is in the `X-BambooHR-Error-Message` response header
-    /// (https://documentation.bamboohr.com/docs/api-details; the OpenAPI document,
-    /// github.com/BambooHR/bhr-api-python specs/public.yaml: "The error message is returned in the
-    /// `x-bamboohr-error-message` response header; the body is empty"). A 404 for an unknown
-    /// employee should say so; today the error only says "HTTP 404". The definition has no way to
-    /// name a header (ErrorRules has only body paths): the runtime needs one, e.g. `errors.messageHeader`.
+    /// BambooHR's error bodies are empty: the reason is the `X-BambooHR-Error-Message` header
+    /// (https://documentation.bamboohr.com/docs/api-details; github.com/BambooHR/bhr-api-python
+    /// specs/public.yaml). `errors.messageHeader` makes it the error's message; with only
+    /// `messagePath` a 404 said no more than "HTTP 404".
     @Test func aRefusalCarriesBambooHRsReasonFromTheErrorHeader() async throws {
         try await withBambooHR { _, runtime in
             let key = try BambooHRRuntimeTests.key()
@@ -39,14 +34,11 @@ import Testing
         }
     }
 
-    /// A 403 from BambooHR means the key's user lacks a permission (no applicant tracking access,
-    /// a directory the company does not share), not a bad key: "The application is attempting to
-    /// perform an action it does not have privileges to access"
-    /// (https://documentation.bamboohr.com/docs/api-details; https://documentation.bamboohr.com/reference/get-job-summaries:
-    /// "The owner of the API key used must have access to ATS settings"). It should be permanent
-    /// (`providerRejected`, as PagerDuty's 2010 is) with the reason; the definition (`errors` has
-    /// no status or code rule) leaves it to the HTTP class, `providerAuth`, which sends a
-    /// connection whose key is valid to `attention`.
+    /// A 403 from BambooHR is a valid key whose user lacks a permission (applicant tracking, a
+    /// directory the company does not share; https://documentation.bamboohr.com/docs/api-details,
+    /// https://documentation.bamboohr.com/reference/get-job-summaries). `errors.statusClasses` makes it
+    /// `providerRejected`; left to the HTTP class it was `providerAuth`, refreshed nothing and put a
+    /// working connection in `attention`.
     @Test func aMissingPermissionIsPermanentNotAnAuthenticationFailure() async throws {
         try await withBambooHR { fake, runtime in
             let key = try BambooHRRuntimeTests.key(BambooHRFake.employeeKey)

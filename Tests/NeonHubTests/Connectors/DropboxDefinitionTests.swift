@@ -9,11 +9,10 @@ import Testing
 /// documented API until these tests showed it: disconnect revokes with a Bearer access token
 /// (`auth.revokeStyle`), and a 429's reason is read from `error.reason`.
 @Suite struct DropboxDefinitionTests {
-    /// `auth.revokeUrl` is Dropbox's RPC endpoint auth/token/revoke: "POST with the access token as
-    /// Bearer, no arguments" (https://www.dropbox.com/developers/documentation/http/documentation#auth-token-revoke);
-    /// the runtime's disconnect sends it an RFC 7009 request instead (a form with `token=<refresh
-    /// token>`, the app key and secret by HTTP Basic), which Dropbox refuses with a 400: the grant
-    /// stays alive at Dropbox after a disconnect.
+    /// `auth/token/revoke` is Dropbox's RPC endpoint: POST with an access token as Bearer and no
+    /// arguments (https://www.dropbox.com/developers/documentation/http/documentation#auth-token-revoke).
+    /// `auth.revokeStyle: bearer` sends that; the RFC 7009 form sent before was refused with 400 and
+    /// the grant stayed alive after a disconnect.
     @Test func disconnectingRevokesTheGrantAtDropbox() async throws {
         let fake = DropboxFake()
         try fake.start()

@@ -11,14 +11,15 @@ import Testing
 /// and Dropbox's answers — 401 AuthError, 409 endpoint errors, 429 with Retry-After, 400 plain
 /// text — must come back as the documented outcomes.
 @Suite struct DropboxRuntimeTests {
-    /// A runtime with both Dropbox hosts (api. and content.dropboxapi.com) pointed at the fake.
+    /// A runtime with both Dropbox hosts (api. and content.dropboxapi.com) pointed at the fake;
+    /// an upload may fetch its file from a loopback media host.
     static func runtime(_ fake: DropboxFake) throws -> ConnectorRuntime {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         return ConnectorRuntime(
             catalog: catalog, client: OutboundClient.quickRetries(label: "dropbox"), baseURLOverrides: ["dropbox": fake.baseURL + "/2"],
             actionBaseURLOverrides: [
                 "dropbox": ["https://content.dropboxapi.com": fake.baseURL, "https://content.dropboxapi.com/2": fake.baseURL + "/2"]
-            ])
+            ], allowPrivateMediaHosts: true)
     }
 
     func withDropbox(_ fake: DropboxFake = DropboxFake(), _ body: (DropboxFake, ConnectorRuntime) async throws -> Void) async throws {

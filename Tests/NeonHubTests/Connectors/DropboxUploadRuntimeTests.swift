@@ -12,13 +12,7 @@ import Testing
 /// `application/octet-stream` on the content host, and Dropbox's conflict and limit answers.
 @Suite struct DropboxUploadRuntimeTests {
     func withDropbox(_ body: (DropboxFake, ConnectorRuntime, String) async throws -> Void) async throws {
-        let fake = DropboxFake()
-        try fake.start()
-        let base = try DropboxRuntimeTests.runtime(fake)
-        let runtime = ConnectorRuntime(
-            catalog: base.catalog, client: OutboundClient.quickRetries(label: "dropbox"), baseURLOverrides: base.baseURLOverrides,
-            actionBaseURLOverrides: base.actionBaseURLOverrides, allowPrivateMediaHosts: true)
-        try await fake.server.serving { try await body(fake, runtime, fake.issueToken()) }
+        try await DropboxRuntimeTests().withDropbox { fake, runtime in try await body(fake, runtime, fake.issueToken()) }
     }
 
     static func upload(_ runtime: ConnectorRuntime, token: String, _ input: [String: JSONValue]) async throws -> ConnectorResult {

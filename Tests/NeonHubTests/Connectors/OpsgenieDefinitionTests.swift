@@ -12,17 +12,13 @@ import Testing
     typealias Support = OpsgenieRuntimeTests
 
     func withOpsgenie(_ body: (OpsgenieFake, ConnectorRuntime) async throws -> Void) async throws {
-        let fake = OpsgenieFake()
-        try fake.start()
-        try await fake.server.serving { try await body(fake, try Support.runtime(fake)) }
+        try await Support().withOpsgenie(body)
     }
 
-    /// `actions[0|3].inputSchema.properties.responders.items` allows only id, name and type
-    /// (additionalProperties false): a user responder is named by `username` (or id), as the
-    /// Incident and Alert API samples show (https://docs.opsgenie.com/docs/incident-api,
-    /// https://docs.opsgenie.com/docs/alert-api; Opsgenie's SDK: "For responder type user either
-    /// username or id must be provided", github.com/opsgenie/opsgenie-go-sdk-v2 incident/request.go).
-    /// Today the call is refused as invalidInput before anything is sent.
+    /// A user responder is named by `username` or `id` (https://docs.opsgenie.com/docs/incident-api,
+    /// https://docs.opsgenie.com/docs/alert-api; opsgenie-go-sdk-v2 incident/request.go): both create
+    /// actions' `responders.items` take `username` (they allowed only id, name and type, and the call
+    /// was refused as invalid input).
     @Test func aUserResponderIsNamedByUsername() async throws {
         try await withOpsgenie { fake, runtime in
             let trinity: JSONValue = .array([.object(["type": .string("user"), "username": .string("trinity@example.com")])])
@@ -37,10 +33,8 @@ import Testing
         }
     }
 
-    /// `actions[2].pagination` (incidents.list) names neither `totalPath` ("totalCount") nor
-    /// `nextUrlPath` ("paging.next"), which the list answers carry
-    /// (https://docs.opsgenie.com/docs/incident-api#list-incidents, https://docs.opsgenie.com/docs/pagination):
-    /// a read capped at 500 of 702 incidents says `truncated: false`.
+    /// Incident lists carry `totalCount` (https://docs.opsgenie.com/docs/pagination):
+    /// `pagination.totalPath` lets a read capped at 500 of 702 incidents say `truncated: true`.
     @Test func aCappedListSaysItIsTruncated() async throws {
         try await withOpsgenie { fake, runtime in
             fake.addIncidents(700)
@@ -50,13 +44,11 @@ import Testing
         }
     }
 
-    /// Creation is asynchronous and a request-status read made before Opsgenie processed the
-    /// request is 404 with `X-Opsgenie-Errortype: RequestNotProcessed`, which Opsgenie's SDK waits
-    /// out (github.com/opsgenie/opsgenie-go-sdk-v2 client/client.go `RetrieveStatus`;
-    /// https://docs.opsgenie.com/docs/incident-api#get-request-status). `errors` of the definition
-    /// has no rule for it (and the runtime reads codes from bodies only): the read fails as a
-    /// permanent providerRejected, so a caller reading the status right after creating gets
-    /// "not found" for an incident that is being created.
+    /// A request-status read made before Opsgenie processed the request is 404 with
+    /// `X-Opsgenie-Errortype: RequestNotProcessed`, which Opsgenie's SDK waits out (opsgenie-go-sdk-v2
+    /// client/client.go `RetrieveStatus`; https://docs.opsgenie.com/docs/incident-api#get-request-status).
+    /// `errors.codeHeader` with that type among `retryableCodes` repeats it like a 5xx; before, the read
+    /// failed as a permanent "not found" for an incident being created.
     @Test func aRequestNotProcessedYetIsWaitedFor() async throws {
         try await withOpsgenie { fake, runtime in
             let created = try await runtime.execute(Support.call("incidents.create", ["message": .string("Checkout down")])) { _ in Support.key }
@@ -68,10 +60,8 @@ import Testing
         }
     }
 
-    /// `actions` has no alert counterpart of incidents.requestStatus although alerts.create's own
-    /// description says it is asynchronous: `GET /v2/alerts/requests/{requestId}` answers
-    /// {data: {success, isSuccess, status, alertId, alias, processedAt…}}
-    /// (https://docs.opsgenie.com/docs/alert-api#get-request-status). Today: unknownAction.
+    /// alerts.create is asynchronous too: `alerts.requestStatus` reads
+    /// `GET /v2/alerts/requests/{requestId}` (https://docs.opsgenie.com/docs/alert-api#get-request-status).
     @Test func anAlertsRequestStatusCanBeRead() async throws {
         try await withOpsgenie { fake, runtime in
             let created = try await runtime.execute(Support.call("alerts.create", ["message": .string("Disk full"), "alias": .string("disk")])) {
@@ -84,11 +74,9 @@ import Testing
         }
     }
 
-    /// `rateLimit` lists X-RateLimit-Period-In-Sec and X-RateLimit-Reason but names neither as
-    /// `resetAfterHeader` nor `scopeHeader`, so a 429 surfaces with no wait and no scope, though
-    /// Opsgenie says which limit it was and for how long it throttles
-    /// (https://docs.opsgenie.com/docs/api-rate-limiting; github.com/opsgenie/opsgenie-oas
-    /// paths/incident.yaml: "X-RateLimit-Period-In-Sec: Time of throttle in seconds"). Minor.
+    /// A 429 says which limit it was (`X-RateLimit-Reason`) and how long it throttles
+    /// (`X-RateLimit-Period-In-Sec`; https://docs.opsgenie.com/docs/api-rate-limiting): the definition
+    /// names them as `scopeHeader` and `resetAfterHeader`, so the error carries both.
     @Test func aThrottledCallSaysHowLongAndWhichLimit() async throws {
         try await withOpsgenie { fake, runtime in
             fake.faults.add(.throttled(reason: "ACCOUNT", period: 120), calls: 4)

@@ -20,12 +20,10 @@ import Testing
         return try await runtime.execute(call) { _ in .token(token) }
     }
 
-    /// `actions[records.query].response.fields` is `{"totalSize": "totalSize"}`. On a paginated
-    /// read the runtime applies `response.fields` to every item, and a record has no `totalSize`:
-    /// every record comes back `{}` (Id, Name, Email… dropped) and the query's `totalSize` is lost.
     /// The Query resource answers `{totalSize, done, records: [{attributes, <selected fields>}]}`
     /// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm):
-    /// the records should pass through as selected, and `totalSize` be kept with `response.keep`.
+    /// records pass through as selected and `totalSize` is kept with `response.keep`. (With
+    /// `response.fields: {totalSize}`, applied to every record, each came back `{}`.)
     @Test func aQueryReturnsTheSelectedFieldsOfEachRecordAndTheTotalSize() async throws {
         let fake = SalesforceFake()
         try fake.start()
@@ -79,11 +77,9 @@ import Testing
         }
     }
 
-    /// `rateLimit.headers` declares `Sforce-Limit-Info` (`api-usage=<used>/<allocation>` on every
-    /// answer, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm),
-    /// but `RateLimitReading` reads only `x-ratelimit-*`, `ratelimit-*` and Meta's usage headers:
-    /// a Salesforce result carries no rate-limit reading, so nothing slows down before the org's
-    /// allocation is spent.
+    /// Every answer carries `Sforce-Limit-Info: api-usage=<used>/<allocation>`
+    /// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm):
+    /// `RateLimitReading` reads it as the org's remaining calls.
     @Test func theOrgsAPIUsageIsRead() async throws {
         let fake = SalesforceFake(dailyLimit: 1000)
         try fake.start()
@@ -94,12 +90,9 @@ import Testing
         }
     }
 
-    /// `triggers[leads.changed]` polls `records.query` but gives it no input, while the action
-    /// requires `soql`; and its description says "the runtime adds the watermark", but no code in
-    /// `Sources/` runs polling triggers (they are only listed by `connectors.catalog`). A poll of
-    /// Lead by SystemModstamp needs a SOQL statement such as
-    /// `SELECT Id, … FROM Lead WHERE SystemModstamp > <watermark> ORDER BY SystemModstamp`
+    /// `triggers[leads.changed]` polls `records.query`, which requires `soql`: the trigger gives it
     /// (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select.htm).
+    /// Polling triggers are not run by the server yet; the input is what a poll will send.
     @Test func thePollingTriggerCanRunItsAction() throws {
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
         let entry = try #require(catalog["salesforce"])

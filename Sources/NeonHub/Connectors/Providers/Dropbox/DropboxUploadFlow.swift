@@ -41,22 +41,6 @@ public struct DropboxUploadFlow: ConnectorFlow {
     /// surrogate pairs beyond the Basic Multilingual Plane: what Dropbox accepts in
     /// `Dropbox-API-Arg`. JSON's own escapes are left as they are.
     static func headerSafe(_ json: String) -> String {
-        var out = ""
-        out.reserveCapacity(json.utf8.count)
-        for unit in json.utf16 {
-            if unit < 0x7F {
-                out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            } else {
-                out += "\\u" + String(unit, radix: 16, uppercase: false).leftPadded(to: 4)
-            }
-        }
-        return out
-    }
-}
-
-extension String {
-    /// The string with zeros in front up to `width` characters.
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+        json.utf16.map { $0 < 0x7F ? String(UnicodeScalar(UInt8($0))) : String(format: "\\u%04x", UInt32($0)) }.joined()
     }
 }
