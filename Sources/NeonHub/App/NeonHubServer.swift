@@ -37,6 +37,8 @@ public final class NeonHubServer: Sendable {
     public let webhookProcessor: WebhookEventProcessor
     /// The publish queue: its store, the publish service, the workers of this process.
     public let queue: QueueParts
+    /// Polls the subscribed polling triggers (the recurring `trigger_poll` job runs its passes).
+    let triggerPoller: TriggerPoller
     private let queueStopping = Mutex<Task<Void, Never>?>(nil)
     private let recurringLoop = Mutex<Task<Void, Never>?>(nil)
     private let boundPort: BoundPort
@@ -105,7 +107,8 @@ public final class NeonHubServer: Sendable {
         oauth = connectors.oauth
         // `webhook_event` jobs run through the webhook processor, bound once the orchestrator exists.
         let webhookJobs = WebhookEventJobHandler()
-        let jobHandlers = additions.jobHandlers.merging([.webhookEvent: webhookJobs]) { added, _ in added }
+        let pollJobs = TriggerPollJobHandler(pool: pool)
+        let jobHandlers = additions.jobHandlers.merging([.webhookEvent: webhookJobs, .triggerPoll: pollJobs]) { added, _ in added }
         let queueParts = QueueAssembly.parts(
             config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",
             service: connectorService, scheduler: connectors.scheduler, extraHandlers: jobHandlers,
@@ -122,12 +125,14 @@ public final class NeonHubServer: Sendable {
 
         // An invalid trigger file stops start-up, like an invalid connector definition.
         let agentIntents = Dictionary(orchestrator.catalog.map { ($0.agent.name, $0.agent.intents) }, uniquingKeysWith: { $1 })
-        let triggers = try Self.loadTriggers(config.triggersFile, agents: agentIntents, logger: logger)
+        let triggers = try Self.loadTriggers(config.triggersFile, agents: agentIntents, catalog: connectorCatalog, logger: logger)
         webhooks = WebhookService(
             secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
             publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
         webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
         webhookJobs.bind(webhookProcessor)
+        triggerPoller = TriggerPoller(pool: pool, service: connectorService, triggers: triggers, metrics: metrics, logger: logger)
+        pollJobs.bind(triggerPoller)
 
         let registry = ProcedureRegistry()
         self.registry = registry
@@ -158,7 +163,7 @@ public final class NeonHubServer: Sendable {
 
     /// The webhook triggers of `TRIGGERS_FILE`, or of `configs/triggers.json` when it is unset
     /// and that file exists (a server started elsewhere runs without triggers, and says so).
-    static func loadTriggers(_ path: String?, agents: [String: [String]], logger: Logger) throws -> TriggerCatalog {
+    static func loadTriggers(_ path: String?, agents: [String: [String]], catalog: ConnectorCatalog, logger: Logger) throws -> TriggerCatalog {
         let defaultPath = "configs/triggers.json"
         guard path != nil || FileManager.default.fileExists(atPath: defaultPath) else {
             logger.warning(
@@ -166,7 +171,7 @@ public final class NeonHubServer: Sendable {
             )
             return TriggerCatalog([])
         }
-        return try TriggerCatalog.load(path: path ?? defaultPath, agents: agents)
+        return try TriggerCatalog.load(path: path ?? defaultPath, agents: agents, polling: TriggerCatalog.pollingTriggers(catalog))
     }
 
     /// The price table at `path`; without it every cost is unknown.

@@ -45,7 +45,9 @@ public final class NeonHubMetrics: Sendable {
         connections: "Connections, by connector and status (active, attention, revoked).",
         llmCost: "LLM cost of finished agent runs in USD, by tenant and agent.",
         llmBudget: "The daily LLM cost budget per tenant and agent, in USD.",
-        webhookEvents: "Webhook events and handshakes, by connector and outcome (accepted, duplicate, unmatched, rejected, handshake)."
+        webhookEvents: "Webhook events and handshakes, by connector and outcome (accepted, duplicate, unmatched, rejected, handshake).",
+        triggerPolls: "Polls of polling triggers, by connector, trigger and outcome (ok, failed).",
+        polledEvents: "Events stored from polling triggers (new or changed items), by connector and trigger."
     )
 
     static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
@@ -73,6 +75,8 @@ public final class NeonHubMetrics: Sendable {
             ("neonhub_connections", "gauge", Self.help.connections),
             ("neonhub_llm_cost_usd_total", "counter", Self.help.llmCost),
             ("neonhub_webhook_events_total", "counter", Self.help.webhookEvents),
+            ("neonhub_trigger_polls_total", "counter", Self.help.triggerPolls),
+            ("neonhub_trigger_polled_events_total", "counter", Self.help.polledEvents),
         ]
         dbQueryDuration = registry.makeValueHistogram(
             descriptor: Self.descriptor("neonhub_db_query_duration_seconds", Self.help.dbDuration), labels: [], buckets: Self.latencyBuckets)
@@ -201,6 +205,18 @@ public final class NeonHubMetrics: Sendable {
             descriptor: Self.descriptor("neonhub_webhook_events_total", Self.help.webhookEvents),
             labels: [("connector", connector), ("outcome", outcome)]
         ).increment()
+    }
+
+    /// Counts one poll of a polling trigger (`ok` or `failed`) and the events it stored.
+    public func recordTriggerPoll(connector: String, trigger: String, outcome: String, events: Int) {
+        let labels = [("connector", connector), ("trigger", trigger)]
+        registry.makeCounter(
+            descriptor: Self.descriptor("neonhub_trigger_polls_total", Self.help.triggerPolls), labels: labels + [("outcome", outcome)]
+        ).increment()
+        if events > 0 {
+            registry.makeCounter(descriptor: Self.descriptor("neonhub_trigger_polled_events_total", Self.help.polledEvents), labels: labels)
+                .increment(by: Int64(events))
+        }
     }
 
     /// Counts a token refresh of `connector` (`success`, `failure` or `skipped`).

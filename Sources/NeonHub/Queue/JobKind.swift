@@ -12,6 +12,8 @@ public enum JobKind: String, Sendable, CaseIterable, Codable {
     case webhookEvent = "webhook_event"
     /// Deletes expired OAuth states and old webhook events (recurring singleton).
     case cleanup
+    /// Polls the due polling triggers of active connections (recurring singleton).
+    case triggerPoll = "trigger_poll"
 }
 
 /// Where a job is in its life (DESIGN §10). Raw values are stored in `publish_jobs.status`.

@@ -44,6 +44,7 @@ struct RecurringJobs: Sendable {
         Schedule(kind: .tokenRefresh, every: 60),
         Schedule(kind: .healthCheck, every: 15 * 60),
         Schedule(kind: .cleanup, every: 3600),
+        Schedule(kind: .triggerPoll, every: 60),
     ]
     /// The tenant of system jobs.
     static let systemTenant = "_system"

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `configs/triggers.json` (or `TRIGGERS_FILE`): which agent runs, with which intent and
-/// input, when an event of a type arrives (DESIGN §10). Loaded and validated at start; an
+/// input, when an event of a type arrives (DESIGN §10): a webhook's event type, or the id of a
+/// connector's polling trigger (`zendesk` `tickets.updated`), whose items are polled events. Loaded and validated at start; an
 /// invalid file stops start-up with a message naming the file and the field.
 ///
 /// ```json
@@ -60,8 +61,21 @@ public struct TriggerCatalog: Sendable {
 
     static func key(_ connector: String, _ eventType: String) -> String { connector + "\u{0}" + eventType }
 
-    /// Reads and validates the file at `path`. `agents` maps each known agent to its intents.
-    public static func load(path: String, agents: [String: [String]]) throws(WebhookError) -> TriggerCatalog {
+    /// The polling trigger ids of each catalog connector (a trigger may name one as its event type).
+    public static func pollingTriggers(_ catalog: ConnectorCatalog) -> [String: Set<String>] {
+        var result: [String: Set<String>] = [:]
+        for definition in catalog.definitions {
+            let ids = definition.runnablePollingTriggers.map(\.id)
+            if !ids.isEmpty { result[definition.id] = Set(ids) }
+        }
+        return result
+    }
+
+    /// Reads and validates the file at `path`. `agents` maps each known agent to its intents;
+    /// `polling` names each connector's polling triggers, which are event types too.
+    public static func load(path: String, agents: [String: [String]], polling: [String: Set<String>] = [:]) throws(WebhookError)
+        -> TriggerCatalog
+    {
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
@@ -72,11 +86,13 @@ public struct TriggerCatalog: Sendable {
         do { json = try JSONValue.parse(bytes) } catch {
             throw WebhookError(.invalidTriggers, "TRIGGERS_FILE \(path) is not valid JSON")
         }
-        return try parse(json, file: path, agents: agents)
+        return try parse(json, file: path, agents: agents, polling: polling)
     }
 
     /// Validates a parsed file; every problem names its place (`triggers[2].agent`).
-    static func parse(_ json: JSONValue, file: String, agents: [String: [String]]) throws(WebhookError) -> TriggerCatalog {
+    static func parse(_ json: JSONValue, file: String, agents: [String: [String]], polling: [String: Set<String>] = [:]) throws(WebhookError)
+        -> TriggerCatalog
+    {
         guard case .array(let items)? = json["triggers"] else {
             throw WebhookError(.invalidTriggers, "\(file): expected an object with a \"triggers\" array")
         }
@@ -88,8 +104,10 @@ public struct TriggerCatalog: Sendable {
             guard case .object = item, let connector = text("connector"), let eventType = text("eventType"), let agent = text("agent") else {
                 throw WebhookError(.invalidTriggers, "\(place): connector, eventType and agent are required strings")
             }
-            guard WebhookConnector(rawValue: connector) != nil else {
-                throw WebhookError(.invalidTriggers, "\(place).connector: \(connector) does not receive webhooks")
+            guard WebhookConnector(rawValue: connector) != nil || polling[connector]?.contains(eventType) == true else {
+                let polled =
+                    polling[connector].map { " and has no polling trigger \(eventType) (it has \($0.sorted().joined(separator: ", ")))" } ?? ""
+                throw WebhookError(.invalidTriggers, "\(place).connector: \(connector) does not receive webhooks\(polled)")
             }
             guard let intents = agents[agent] else { throw WebhookError(.invalidTriggers, "\(place).agent: no agent named \(agent)") }
             let intent = text("intent")

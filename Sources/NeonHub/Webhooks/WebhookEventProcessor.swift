@@ -32,11 +32,11 @@ public final class WebhookEventProcessor: Sendable {
         guard let event = try await store.event(id: eventRowID) else {
             throw WebhookError(.eventNotFound, "no webhook event \(eventRowID)")
         }
-        guard event.status == "received" || event.status == "failed", let tenant = event.tenantID,
-            let connector = WebhookConnector(rawValue: event.connector)
-        else { return }
+        guard event.status == "received" || event.status == "failed", let tenant = event.tenantID else { return }
         var touchedJobs = 0
-        if let update = PublishStatusUpdate.from(connector: connector, eventType: event.eventType, payload: event.payload) {
+        if let connector = WebhookConnector(rawValue: event.connector),
+            let update = PublishStatusUpdate.from(connector: connector, eventType: event.eventType, payload: event.payload)
+        {
             touchedJobs = try await store.applyPublishStatus(update, tenant: tenant, connector: event.connector, payload: event.payload)
         }
         guard let trigger = try await resolveTrigger(event, tenant: tenant),

@@ -23,27 +23,43 @@ struct WebhookStore: Sendable {
         try await pool.withTransaction { connection in
             try events.map { event in
                 let route = try event.accountID.flatMap { try Self.route(connector: connector, accountID: $0, on: connection) }
-                let inserted = try connection.query(
-                    """
-                    INSERT INTO webhook_events (connector, event_id, event_type, account_id, tenant_id, connection_id, status, payload, headers)
-                    VALUES (\(connector), \(event.eventID), \(event.eventType), \(event.accountID), \(route?.tenant), \(route?.connectionID),
-                            \(route == nil ? "unmatched" : "received"), \(event.payload), \(headers))
-                    ON CONFLICT (connector, event_id) DO NOTHING
-                    RETURNING id
-                    """)
-                guard let row = inserted.first else { return .duplicate }
+                guard let rowID = try Self.insert(event, connector: connector, route: route, headers: headers, source: "webhook", on: connection)
+                else { return .duplicate }
                 guard let route else { return .unmatched }
-                let rowID = try row.decode("id", as: UUID.self)
-                try connection.execute(
-                    """
-                    INSERT INTO publish_jobs (tenant_id, kind, status, webhook_event_id, connector, connection_id, idempotency_key, max_attempts)
-                    VALUES (\(route.tenant), 'webhook_event', 'queued', \(rowID), \(connector), \(route.connectionID),
-                            'webhook:' || \(connector) || ':' || \(event.eventID), 5)
-                    ON CONFLICT DO NOTHING
-                    """)
+                try Self.queueProcessing(rowID, connector: connector, eventID: event.eventID, route: route, on: connection)
                 return .accepted
             }
         }
+    }
+
+    /// Inserts one event (`received` when routed, else `unmatched`) unless its connector
+    /// already has its event id; its row id, or nil for a duplicate. `source` is `webhook` or `poll`.
+    static func insert(
+        _ event: ParsedWebhookEvent, connector: String, route: (tenant: String, connectionID: UUID)?, headers: JSONValue, source: String,
+        on connection: PostgresConnection
+    ) throws -> UUID? {
+        try connection.query(
+            """
+            INSERT INTO webhook_events (connector, event_id, event_type, account_id, tenant_id, connection_id, status, payload, headers, source)
+            VALUES (\(connector), \(event.eventID), \(event.eventType), \(event.accountID), \(route?.tenant), \(route?.connectionID),
+                    \(route == nil ? "unmatched" : "received"), \(event.payload), \(headers), \(source))
+            ON CONFLICT (connector, event_id) DO NOTHING
+            RETURNING id
+            """
+        ).first.map { try $0.decode("id", as: UUID.self) }
+    }
+
+    /// Queues the `webhook_event` job that processes a routed event (in the caller's transaction).
+    static func queueProcessing(
+        _ rowID: UUID, connector: String, eventID: String, route: (tenant: String, connectionID: UUID), on connection: PostgresConnection
+    ) throws {
+        try connection.execute(
+            """
+            INSERT INTO publish_jobs (tenant_id, kind, status, webhook_event_id, connector, connection_id, idempotency_key, max_attempts)
+            VALUES (\(route.tenant), 'webhook_event', 'queued', \(rowID), \(connector), \(route.connectionID),
+                    'webhook:' || \(connector) || ':' || \(eventID), 5)
+            ON CONFLICT DO NOTHING
+            """)
     }
 
     /// The connection an account id routes to: `external_account_id`, an element of

@@ -9,10 +9,12 @@ import Testing
     static let agents = Dictionary(AgentCatalog.all.map { ($0.name, $0.intents) }, uniquingKeysWith: { $1 })
 
     @Test func theShippedFileLoads() throws {
-        let catalog = try TriggerCatalog.load(path: "configs/triggers.json", agents: Self.agents)
+        let connectors = try ConnectorCatalog.load(directory: URL(fileURLWithPath: "configs/connectors"))
+        let catalog = try TriggerCatalog.load(
+            path: "configs/triggers.json", agents: Self.agents, polling: TriggerCatalog.pollingTriggers(connectors))
         for (connector, type) in [
             ("shopify", "inventory_levels/update"), ("shopify", "orders/create"), ("stripe", "payment_intent.succeeded"),
-            ("stripe", "invoice.payment_failed"), ("stripe", "charge.refunded"), ("meta", "feed"),
+            ("stripe", "invoice.payment_failed"), ("stripe", "charge.refunded"), ("meta", "feed"), ("zendesk", "tickets.updated"),
         ] {
             #expect(catalog.trigger(connector: connector, eventType: type) != nil, "\(connector) \(type)")
         }

@@ -301,6 +301,26 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// polling: the read action's input, or the part of it every poll shares (a subscriber
         /// adds its own, such as a channel id).
         public var input: JSONValue?
+        /// polling: how the action's output becomes events (defaults when absent).
+        public var poll: Poll?
+
+        /// How a polling trigger tells what is new: where the items are in the action's output,
+        /// what identifies one, what changes when it changes, and which input narrows the next
+        /// read to what changed since the newest version seen (`TriggerPoller`).
+        public struct Poll: Codable, Sendable, Equatable {
+            /// Dot path of the item list in the output; default: the output when it is a list,
+            /// else its `items`; a path to an object makes that object the one item.
+            public var items: String?
+            /// Dot path of an item's id; default `id`. An item without one is identified by the
+            /// SHA-256 of its JSON.
+            public var id: String?
+            /// Dot path of a value that changes whenever the item does (`updated_at`), or `*`
+            /// for the item's whole JSON: with it a changed item is a new event; without it only
+            /// new ids are.
+            public var version: String?
+            /// The action input set to the newest `version` seen (a watermark).
+            public var since: String?
+        }
     }
 
     /// What `neonhub connectors smoke` runs.

@@ -1,0 +1,33 @@
+import Foundation
+
+extension ConnectorDefinition {
+    /// The polling triggers the server runs (`TriggerPoller`): those with an action and no
+    /// `pollBlocker`.
+    var runnablePollingTriggers: [Trigger] {
+        triggers.filter { $0.type == "polling" && $0.action != nil && pollBlocker($0) == nil }
+    }
+
+    /// Why the server cannot run a polling trigger yet, or nil: its action is missing, or needs
+    /// input the trigger does not give (a channel, a location, a date range) or an account of the
+    /// connection (a Trello board) — both would have to come from each subscriber, which is not
+    /// built.
+    func pollBlocker(_ trigger: Trigger) -> String? {
+        guard trigger.type == "polling" else { return "not a polling trigger" }
+        guard let id = trigger.action, let action = action(id) else { return "it names no action of \(self.id)" }
+        var given = Set<String>()
+        if case .object(let input)? = trigger.input { given = Set(input.keys) }
+        if let since = trigger.poll?.since { given.insert(since) }
+        var required: [String] = []
+        if case .array(let names)? = action.inputSchema["required"] {
+            required = names.compactMap { if case .string(let name) = $0, !given.contains(name) { name } else { nil } }
+        }
+        if !required.isEmpty { return "its action \(id) needs input per subscriber (\(required.joined(separator: ", ")))" }
+        if let request = action.request {
+            let templates =
+                [request.path, request.body?.template.jsonText ?? ""] + Array((request.query ?? [:]).values)
+                + Array((request.headers ?? [:]).values)
+            if templates.contains(where: { $0.contains("{{account.") }) { return "its action \(id) acts as one account of the connection" }
+        }
+        return nil
+    }
+}
