@@ -379,6 +379,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
         if definition.auth.type == "key_pair", let keyPair = definition.auth.keyPair {
             return try keyPairCredential(keyPair, values)
         }
+        if definition.auth.type == "basic", let password = definition.auth.basicPassword {
+            return .basic(user: fields.first.flatMap { values[$0.name] } ?? "", password: password)
+        }
         if definition.auth.type == "basic" {
             let user = fields.first { !$0.secret }.flatMap { values[$0.name] } ?? fields.first.flatMap { values[$0.name] } ?? ""
             let password = fields.last { $0.secret }.flatMap { values[$0.name] } ?? ""

@@ -41,6 +41,7 @@ public struct CatalogAudit: Sendable {
         "mailchimp",
         "youtube",
         "shopify",
+        "lever", "dropbox-sign",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -54,6 +54,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var extraAuthorizeParams: [String: String]?
         public var refresh: Refresh?
         public var credentials: [Credential]?
+        /// `basic`: the password sent beside a key that is the user name (Dropbox Sign: blank);
+        /// without it the last secret field is the password.
+        public var basicPassword: String?
         public var placement: Placement?
         /// For `key_pair`: the signing scheme and where its inputs are.
         public var keyPair: KeyPair?

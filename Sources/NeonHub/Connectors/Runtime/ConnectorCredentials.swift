@@ -13,11 +13,13 @@ enum ConnectorCredentials: Sendable {
     /// None (mock mode, or public endpoints).
     case none
 
-    /// The secret values, for redaction.
+    /// The secret values, for redaction. With a blank password the user name is the secret (a
+    /// key sent as the user: Dropbox Sign); otherwise the user may be a public id (Twilio's
+    /// Account SID) and only the password is.
     var secrets: [String] {
         switch self {
         case .token(let token): [token]
-        case .basic(let user, let password): [password, user + ":" + password]
+        case .basic(let user, let password): password.isEmpty ? [user, user + ":"] : [password, user + ":" + password]
         case .keyPair, .none: []
         }
     }
