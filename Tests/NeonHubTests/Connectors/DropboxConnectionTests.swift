@@ -12,10 +12,6 @@ import Testing
 /// no token or secret in any table, log line or response, and a disconnect that ends the
 /// connection and deletes its secrets.
 @Suite struct DropboxConnectionTests {
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     /// Both Dropbox hosts, the OAuth endpoints and the revocation endpoint on the fake.
     static func endpoints(_ fake: DropboxFake) throws -> String {
         try OAuthTestSupport.endpointsFile([
@@ -76,7 +72,7 @@ import Testing
                     "connectors.executeAction", ["connectionId": id, "action": "users.getCurrentAccount", "input": [:]])
                 #expect(read == 200, "\(account)")
                 #expect((resultData(account)?["output"] as? [String: Any])?["email"] as? String == fake.account.email)
-                let first = try #require(Self.bearer(fake.requests("POST", "/2/users/get_current_account").last))
+                let first = try #require(OAuthTestSupport.bearer(fake.requests("POST", "/2/users/get_current_account").last))
                 let (listed, envelope) = try await client.mutation(
                     "connectors.executeAction", ["connectionId": id, "action": "files.listFolder", "input": ["path": "/Marketing/Q4"]])
                 #expect(listed == 200, "\(envelope)")
@@ -99,7 +95,7 @@ import Testing
                 #expect(refresh.formItems["grant_type"] == ["refresh_token"])
                 #expect(refresh.header("Authorization") == basic)
                 let refreshToken = try #require(refresh.formItems["refresh_token"]?.first)
-                let second = try #require(Self.bearer(fake.requests("POST", "/2/users/get_current_account").last))
+                let second = try #require(OAuthTestSupport.bearer(fake.requests("POST", "/2/users/get_current_account").last))
                 #expect(second != first && fake.isValid(token: second))
                 #expect(fake.tokenRequests.count == 2)
 

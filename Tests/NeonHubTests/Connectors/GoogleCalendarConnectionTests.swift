@@ -12,10 +12,6 @@ import Testing
 /// accounts, an action as a recorded run, an expired token refreshed once, and no token or
 /// secret in any table, log line or response.
 @Suite struct GoogleCalendarConnectionTests {
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     @Test func oauthConnectsTheCalendarsActionsRunAndTokensLeakNowhere() async throws {
         let oauth = GoogleOAuthFake()
         let fake = GoogleCalendarFake(oauth: oauth)
@@ -66,7 +62,7 @@ import Testing
             let accounts = String(decoding: try JSONSerialization.data(withJSONObject: resultData(fetched)?["accounts"] ?? []), as: UTF8.self)
             #expect(accounts.contains(oauth.user.email), "the primary calendar is an account")
             #expect(accounts.contains(GoogleCalendarFake.teamCalendar))
-            let first = try #require(Self.bearer(fake.requests.last))
+            let first = try #require(OAuthTestSupport.bearer(fake.requests.last))
 
             // An action is a recorded run.
             let (listed, envelope) = try await client.mutation(
@@ -84,7 +80,7 @@ import Testing
             let refresh = try #require(oauth.requests.last { $0.path == "/token" })
             #expect(refresh.formItems["grant_type"] == ["refresh_token"])
             let refreshToken = try #require(refresh.formItems["refresh_token"]?.first)
-            let second = try #require(Self.bearer(fake.requests.last))
+            let second = try #require(OAuthTestSupport.bearer(fake.requests.last))
             #expect(second != first)
 
             // Both access tokens, the refresh token and the app secret live only sealed, or nowhere.

@@ -11,10 +11,6 @@ import Testing
 /// with the verifier and the app's secret, actions as recorded runs, an expired token refreshed
 /// once, and no token or secret in any table, log line or response.
 @Suite struct GoogleDriveConnectionTests {
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     @Test func oauthConnectsActionsAreRecordedRunsAndTokensLeakNowhere() async throws {
         let oauth = GoogleOAuthFake()
         let fake = GoogleDriveFake(oauth: oauth)
@@ -66,7 +62,7 @@ import Testing
                 "connectors.executeAction", ["connectionId": id, "action": "about.get", "input": [String: Any]()])
             #expect(read == 200, "\(envelope)")
             #expect((resultData(envelope)?["output"] as? [String: Any])?["email"] as? String == oauth.user.email)
-            let first = try #require(Self.bearer(fake.requests.last))
+            let first = try #require(OAuthTestSupport.bearer(fake.requests.last))
             #expect(first.hasPrefix("ya29."))
             let runID = try #require(UUID(uuidString: resultData(envelope)?["runId"] as? String ?? ""))
             let tools = try await pool.query("SELECT status, input->>'action' AS action FROM tool_executions WHERE run_id = \(runID)")
@@ -90,7 +86,7 @@ import Testing
             let refresh = try #require(oauth.requests.last { $0.path == "/token" })
             #expect(refresh.formItems["grant_type"] == ["refresh_token"])
             let refreshToken = try #require(refresh.formItems["refresh_token"]?.first)
-            let second = try #require(Self.bearer(fake.requests.last))
+            let second = try #require(OAuthTestSupport.bearer(fake.requests.last))
             #expect(second != first)
 
             // Both access tokens, the refresh token and the app secret live only sealed, or nowhere.

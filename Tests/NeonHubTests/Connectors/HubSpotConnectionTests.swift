@@ -11,10 +11,6 @@ import Testing
 /// account, an action as a recorded run, an expired token refreshed once with the refresh
 /// token, and no token or secret in any table, log line or response.
 @Suite struct HubSpotConnectionTests {
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     @Test func oauthConnectsThePortalActionsAreRecordedRunsAndTokensLeakNowhere() async throws {
         let fake = HubSpotFake()
         try fake.start()
@@ -50,7 +46,7 @@ import Testing
                 #expect(resultData(fetched)?["status"] as? String == "active")
                 let accounts = try JSONSerialization.data(withJSONObject: resultData(fetched)?["accounts"] ?? [])
                 #expect(String(decoding: accounts, as: UTF8.self).contains(String(HubSpotFake.portalID)), "the portal is the account")
-                let first = try #require(Self.bearer(fake.requests("GET", "/account-info/v3/details").last))
+                let first = try #require(OAuthTestSupport.bearer(fake.requests("GET", "/account-info/v3/details").last))
 
                 // An action is a recorded run.
                 let (listed, envelope) = try await client.mutation(
@@ -66,7 +62,7 @@ import Testing
                 let refresh = try #require(fake.tokenRequests.last)
                 #expect(refresh.formItems["grant_type"] == ["refresh_token"])
                 let refreshToken = try #require(refresh.formItems["refresh_token"]?.first)
-                let second = try #require(Self.bearer(fake.requests("GET", "/account-info/v3/details").last))
+                let second = try #require(OAuthTestSupport.bearer(fake.requests("GET", "/account-info/v3/details").last))
                 #expect(second != first)
 
                 // Both access tokens, the refresh token and the app secret live only sealed, or nowhere.

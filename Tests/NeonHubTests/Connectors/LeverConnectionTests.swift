@@ -12,10 +12,6 @@ import Testing
 /// runs, expired access tokens refreshed with the single-use refresh token (each refresh stores
 /// the rotated one), and no token or secret in any table, log line or response.
 @Suite struct LeverConnectionTests {
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     /// The API and the authorization server, both on the fake.
     static func endpoints(_ fake: LeverFake) throws -> String {
         try OAuthTestSupport.endpointsFile([
@@ -75,7 +71,7 @@ import Testing
                 #expect(try run.first?.decode("status", as: String.self) == "succeeded")
                 let tools = try await pool.query("SELECT input->>'action' AS action FROM tool_executions WHERE run_id = \(runID)")
                 #expect(try tools.first?.decode("action", as: String.self) == "postings.list")
-                let first = try #require(Self.bearer(fake.server.requests("GET", "/v1/postings").last))
+                let first = try #require(OAuthTestSupport.bearer(fake.server.requests("GET", "/v1/postings").last))
 
                 // Twice: the access token dies, the next action refreshes and goes on. The second
                 // refresh only works if the first stored the rotated refresh token (Lever's are
@@ -91,7 +87,7 @@ import Testing
                     answer = reply
                     #expect((resultData(reply)?["output"] as? [String: Any])?["stage"] as? String == "Phone screen")
                     #expect(Self.refreshGrants(fake).count == round)
-                    bearers.append(try #require(Self.bearer(fake.server.requests("GET", "/v1/opportunities/*").last)))
+                    bearers.append(try #require(OAuthTestSupport.bearer(fake.server.requests("GET", "/v1/opportunities/*").last)))
                 }
                 let grants = Self.refreshGrants(fake)
                 #expect(

@@ -7,6 +7,11 @@ import Testing
 /// What OAuth tests share: a server pointed at provider fakes through
 /// `CONNECTOR_ENDPOINTS_FILE`, with a vault key, the fake's app credentials and a UI URL.
 enum OAuthTestSupport {
+    /// The bearer token a recorded request carried, without its `Bearer ` prefix.
+    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
+        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
+    }
+
     static let appURL = "https://app.example.test"
 
     /// Writes `entries` as a `CONNECTOR_ENDPOINTS_FILE` and returns its path.

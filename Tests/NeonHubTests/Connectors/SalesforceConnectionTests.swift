@@ -15,10 +15,6 @@ import Testing
 @Suite struct SalesforceConnectionTests {
     static let instanceHost = "neonhub-demo.my.salesforce.com"
 
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     static func refreshes(_ fake: SalesforceFake) -> [FakeProviderServer.RecordedRequest] {
         fake.tokenRequests.filter { $0.formItems["grant_type"] == ["refresh_token"] }
     }
@@ -31,7 +27,7 @@ import Testing
         let (status, envelope) = try await client.mutation(
             "connectors.executeAction",
             ["connectionId": id, "action": "records.query", "input": ["soql": "SELECT Id, Name, Email FROM Contact", "limit": 3]])
-        return (status, envelope, Self.bearer(fake.apiRequests("GET", "/query").last))
+        return (status, envelope, OAuthTestSupport.bearer(fake.apiRequests("GET", "/query").last))
     }
 
     @Test func pkceConnectsTheOrgRefreshesWithTheSameRefreshTokenRevokesAtDisconnectAndLeaksNothing() async throws {

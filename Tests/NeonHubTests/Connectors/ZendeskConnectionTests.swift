@@ -48,10 +48,6 @@ import Testing
         return (OAuthTestSupport.query(try #require(back.header("Location"))), started.url, started.query)
     }
 
-    static func bearer(_ request: FakeProviderServer.RecordedRequest?) -> String? {
-        request?.header("Authorization").map { String($0.dropFirst("Bearer ".count)) }
-    }
-
     static func refreshes(_ fake: ZendeskFake) -> [FakeProviderServer.RecordedRequest] {
         fake.tokenRequests.filter { Self.sent($0)["grant_type"] == ["refresh_token"] }
     }
@@ -85,7 +81,7 @@ import Testing
                     "connectors.executeAction", ["connectionId": id, "action": "users.me", "input": [:]])
                 #expect(status == 200, "\(envelope)")
                 #expect((resultData(envelope)?["output"] as? [String: Any])?["id"] as? Int == ZendeskFake.meID)
-                let first = try #require(Self.bearer(fake.requests("GET", "/api/v2/users/me").last))
+                let first = try #require(OAuthTestSupport.bearer(fake.requests("GET", "/api/v2/users/me").last))
 
                 // Twice the access token expires; each call refreshes once. The second refresh only
                 // works if the first stored the refresh token Zendesk rotated (the old one is deleted).
@@ -96,7 +92,7 @@ import Testing
                         "connectors.executeAction", ["connectionId": id, "action": "tickets.get", "input": ["id": 3]])
                     #expect(again == 200, "\(answer)")
                     #expect(Self.refreshes(fake).count == round)
-                    bearers.append(try #require(Self.bearer(fake.requests("GET", "/api/v2/tickets/3").last)))
+                    bearers.append(try #require(OAuthTestSupport.bearer(fake.requests("GET", "/api/v2/tickets/3").last)))
                     #expect(!String(describing: answer).contains(bearers[bearers.count - 1]))
                 }
                 let used = Self.refreshes(fake).compactMap { Self.sent($0)["refresh_token"]?.first }
@@ -122,7 +118,7 @@ import Testing
                 #expect(fake.tokenRequests.count == 1)
                 let (ok, _) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": "users.me", "input": [:]])
                 #expect(ok == 200)
-                let token = try #require(Self.bearer(fake.requests("GET", "/api/v2/users/me").last))
+                let token = try #require(OAuthTestSupport.bearer(fake.requests("GET", "/api/v2/users/me").last))
                 fake.expire(token: token)
                 fake.revokeRefreshTokens()
 
