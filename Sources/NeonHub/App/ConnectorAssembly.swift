@@ -107,7 +107,7 @@ enum ConnectorAssembly {
         var missing: [String] = []
         for definition in catalog.definitions where definition.availability != "disabled" {
             var names = (definition.appSettings ?? [])
-            if ["oauth2", "oauth2_client_credentials"].contains(definition.auth.type) {
+            if ["oauth2", "oauth2_client_credentials"].contains(definition.auth.type) && !definition.auth.takesCustomerClient {
                 names = ["\(definition.environmentPrefix)_CLIENT_ID", "\(definition.environmentPrefix)_CLIENT_SECRET"] + names
             }
             let absent = names.filter { (environment[$0] ?? "").isEmpty }

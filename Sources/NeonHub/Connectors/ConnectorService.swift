@@ -67,19 +67,27 @@ public final class ConnectorService: ConnectorActions, Sendable {
         if !isMock, definition.auth.type == "oauth2_client_credentials" {
             // The app's own grant (Azure AD for Dynamics 365 and Power BI): the token is fetched
             // now, tested, sealed, and renewed on the connector's schedule.
-            guard definition.auth.credentials == nil else {
+            guard definition.auth.credentials == nil || definition.auth.takesCustomerClient else {
                 throw ConnectorError(.invalidInput, "\(connector) needs per-customer client certificates (mutual TLS), which are not supported yet")
+            }
+            var customer: (id: String, secret: String)?
+            if definition.auth.takesCustomerClient {
+                // The customer's own credential (Greenhouse): given here, its secret vaulted below.
+                let missing = ["clientId", "clientSecret"].filter { credentials[$0]?.isEmpty ?? true }
+                guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
+                customer = (credentials["clientId"] ?? "", credentials["clientSecret"] ?? "")
             }
             guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
             guard let vault else {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
             }
-            let set = try await tokens.clientCredentials(definition: definition, variables: variables)
+            let set = try await tokens.clientCredentials(definition: definition, variables: variables, client: customer)
             let now = Date()
             tokenExpiresAt = set.expiresAt(from: now)
             nextRefreshAt = RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: tokenExpiresAt, refreshedAt: now, now: now)
             credential = .token(set.accessToken)
             sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
+            if let customer { sealed.append(("clientSecret", try vault.seal(customer.secret, connection: id, kind: "clientSecret"))) }
         } else if !isMock {
             let keyPair = definition.auth.type == "key_pair" && definition.auth.keyPair != nil
             guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) || keyPair else {

@@ -7,10 +7,9 @@ import Testing
 /// The Greenhouse definition run by the real runtime against the Greenhouse fake, which follows
 /// Harvest v3 as documented in December 2026 (https://harvestdocs.greenhouse.io/docs/authentication,
 /// https://harvestdocs.greenhouse.io/docs/pagination, https://harvestdocs.greenhouse.io/docs/list-endpoints).
-/// As the definition stands (Harvest v1 with a Basic API key) every action reaches only the API
-/// Greenhouse removed on 31 August 2026. Pointed at v3 with a bearer token — what a fixed base URL
-/// and auth would send — the action templates that use no filter run, page through the `Link`
-/// cursor, and map what v3 still has; `GreenhouseMismatchTests` shows the rest.
+/// Every action runs on Harvest v3 with a bearer token from the client-credentials grant, pages
+/// through the `Link` cursor, and maps v3's fields; `GreenhouseDefinitionTests` holds what the
+/// v1 definition got wrong (Greenhouse removed v1 on 31 August 2026).
 @Suite struct GreenhouseRuntimeTests {
     static let connector = "greenhouse"
 
@@ -26,23 +25,11 @@ import Testing
         return ConnectorRuntime(catalog: catalog, client: OutboundClient.quickRetries(label: connector), baseURLOverrides: [connector: base])
     }
 
-    /// A runtime pointed at Harvest v3 on the fake (`https://harvest.greenhouse.io/v3`).
-    static func v3Runtime(_ fake: GreenhouseFake) throws -> ConnectorRuntime {
-        let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
-        return ConnectorRuntime(
-            catalog: catalog, client: OutboundClient.quickRetries(label: connector), baseURLOverrides: [connector: fake.harvestBaseURL])
-    }
-
     /// Runs `body` with a started fake.
     func withGreenhouse(_ body: (GreenhouseFake) async throws -> Void) async throws {
         let fake = GreenhouseFake()
         try fake.start()
         try await fake.server.serving { try await body(fake) }
-    }
-
-    /// The credential a connection with this key sends, as the connector service builds it from the definition.
-    static func key(_ key: String = GreenhouseFake.legacyAPIKey) throws -> ConnectorCredentialsValue {
-        try ConnectorService.credential(try definition(), ["apiKey": key])
     }
 
     /// A Harvest v3 access token from the fake, as the client-credentials grant issues it.
@@ -59,32 +46,9 @@ import Testing
         return []
     }
 
-    @Test func theDefinitionAsItStandsReachesOnlyTheRemovedV1API() async throws {
-        #expect(try Self.definition().baseUrl == "https://harvest.greenhouse.io/v1")
-        try await withGreenhouse { fake in
-            let runtime = try Self.runtime(fake)
-            let key = try Self.key()
-            let calls = [
-                Self.call("jobs.list"), Self.call("candidates.list"), Self.call("candidates.get", ["id": .number(5001)]),
-                Self.call("applications.list"),
-            ]
-            for call in calls {
-                let gone = await #expect(throws: ConnectorError.self) { try await runtime.execute(call) { _ in key } }
-                #expect(gone?.code == .providerRejected, "\(call.action): \(gone?.code.rawValue ?? "")")
-                #expect(gone?.message.contains("410") == true, "\(gone?.message ?? "")")
-                #expect(gone?.message.contains(GreenhouseFake.legacyAPIKey) == false)
-            }
-            #expect(fake.requests.count == 4, "a 410 is not retried")
-            #expect(fake.requests.allSatisfy { $0.path.hasPrefix("/v1/") })
-            let basic = try #require(fake.requests.first?.header("Authorization"))
-            #expect(basic.hasPrefix("Basic "), "v3 takes only bearer tokens")
-            #expect(fake.requests.first?.path == "/v1/jobs" && fake.requests.first?.queryItems["per_page"] == ["100"])
-        }
-    }
-
     @Test func jobsArePagedThroughTheLinkCursorWithFiltersOnTheFirstRequestOnly() async throws {
         try await withGreenhouse { fake in
-            let runtime = try Self.v3Runtime(fake)
+            let runtime = try Self.runtime(fake)
             let token = Self.bearer(fake)
             fake.addJobs(150)
             let open = try await runtime.execute(Self.call("jobs.list")) { _ in token }
@@ -111,7 +75,7 @@ import Testing
 
     @Test func candidatesAndApplicationsWithoutFiltersRunOnV3() async throws {
         try await withGreenhouse { fake in
-            let runtime = try Self.v3Runtime(fake)
+            let runtime = try Self.runtime(fake)
             let token = Self.bearer(fake)
             let candidates = try await runtime.execute(Self.call("candidates.list")) { _ in token }
             let people = Self.list(candidates.output)
@@ -132,22 +96,9 @@ import Testing
         }
     }
 
-    @Test func aV1FilterNameIsRefusedWithGreenhousesMessage() async throws {
-        try await withGreenhouse { fake in
-            let runtime = try Self.v3Runtime(fake)
-            let token = Self.bearer(fake)
-            let refused = await #expect(throws: ConnectorError.self) {
-                try await runtime.execute(Self.call("candidates.list", ["updatedAfter": .string("2026-11-01T00:00:00Z")])) { _ in token }
-            }
-            #expect(refused?.code == .providerRejected)
-            #expect(refused?.message.contains("Unknown query parameter: updated_after") == true, "\(refused?.message ?? "")")
-            #expect(fake.requests.count == 1, "a 422 is not retried")
-        }
-    }
-
     @Test func aThrottleIsWaitedOutByRetryAfterOrSurfacedAsARateLimit() async throws {
         try await withGreenhouse { fake in
-            let runtime = try Self.v3Runtime(fake)
+            let runtime = try Self.runtime(fake)
             let token = Self.bearer(fake)
             fake.injectRateLimit(calls: 1, retryAfter: 1)
             let retried = try await runtime.execute(Self.call("jobs.list")) { _ in token }
@@ -167,7 +118,7 @@ import Testing
 
     @Test func anExpiredTokenIsAnAuthErrorAndAMissingScopeIsRefused() async throws {
         try await withGreenhouse { fake in
-            let runtime = try Self.v3Runtime(fake)
+            let runtime = try Self.runtime(fake)
             let token = Self.bearer(fake)
             fake.expireTokens()
             let expired = await #expect(throws: ConnectorError.self) {

@@ -41,7 +41,7 @@ public struct CatalogAudit: Sendable {
         "mailchimp",
         "youtube",
         "shopify",
-        "lever", "dropbox-sign",
+        "lever", "dropbox-sign", "greenhouse",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

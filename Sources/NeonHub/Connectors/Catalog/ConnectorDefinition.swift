@@ -54,6 +54,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var extraAuthorizeParams: [String: String]?
         public var refresh: Refresh?
         public var credentials: [Credential]?
+        /// Extra fields of the token request, templates over `vars`; one whose placeholders are
+        /// missing is left out (Greenhouse's `sub`, the user the calls act as).
+        public var tokenParams: [String: String]?
         /// `basic`: the password sent beside a key that is the user name (Dropbox Sign: blank);
         /// without it the last secret field is the password.
         public var basicPassword: String?

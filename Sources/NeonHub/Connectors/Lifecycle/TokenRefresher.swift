@@ -119,7 +119,17 @@ public final class TokenRefresher: Sendable {
                             try await tokens.exchangeLongLived(accessToken: accessToken, definition: definition, variables: variables)
                         }
                     default:
-                        fresh = try waitForAsync(trace: trace) { try await tokens.clientCredentials(definition: definition, variables: variables) }
+                        var customer: (id: String, secret: String)?
+                        if definition.auth.takesCustomerClient {
+                            guard let clientID = variables["clientId"], let clientSecret = try secret("clientSecret") else {
+                                throw ConnectorError(.providerAuth, "This connection has no client credential: reconnect the account")
+                            }
+                            customer = (clientID, clientSecret)
+                        }
+                        let client = customer
+                        fresh = try waitForAsync(trace: trace) {
+                            try await tokens.clientCredentials(definition: definition, variables: variables, client: client)
+                        }
                     }
                     let now = Date()
                     let expiresAt = fresh.expiresAt(from: now)

@@ -78,15 +78,22 @@ struct OAuthTokenClient: Sendable {
             variables: variables, action: "oauth.exchangeLongLived", secrets: [accessToken], retry: .safe)
     }
 
-    /// A client-credentials grant (RFC 6749 §4.4), with the definition's scopes.
-    func clientCredentials(definition: ConnectorDefinition, variables: [String: String]) async throws -> OAuthTokenSet {
+    /// A client-credentials grant (RFC 6749 §4.4), with the definition's scopes and token
+    /// parameters, as the app, or as the customer's own `client` where the definition takes one.
+    func clientCredentials(
+        definition: ConnectorDefinition, variables: [String: String], client: (id: String, secret: String)? = nil
+    ) async throws -> OAuthTokenSet {
         var form = [("grant_type", "client_credentials")]
+        // Scopes may name the customer's host (Dynamics 365: `https://{{vars.orgHost}}/.default`).
+        let renderer = TemplateRenderer(scope: ["vars": .object(variables.mapValues { .string($0) })])
         if let scopes = definition.auth.scopes, !scopes.isEmpty {
-            // Scopes may name the customer's host (Dynamics 365: `https://{{vars.orgHost}}/.default`).
-            let renderer = TemplateRenderer(scope: ["vars": .object(variables.mapValues { .string($0) })])
             form.append(("scope", scopes.map { renderer.render($0) }.joined(separator: definition.auth.scopeSeparator ?? " ")))
         }
-        return try await post(form, definition: definition, variables: variables, action: "oauth.clientCredentials", secrets: [], retry: .safe)
+        for (name, template) in (definition.auth.tokenParams ?? [:]).sorted(by: { $0.key < $1.key }) where renderer.isComplete(template) {
+            form.append((name, renderer.render(template)))
+        }
+        return try await post(
+            form, definition: definition, variables: variables, action: "oauth.clientCredentials", secrets: [], retry: .safe, customer: client)
     }
 
     /// Revokes `token` where the provider has a revocation endpoint (RFC 7009); best effort.
@@ -144,9 +151,9 @@ struct OAuthTokenClient: Sendable {
 
     private func post(
         _ fields: [(String, String)], definition: ConnectorDefinition, variables: [String: String], action: String,
-        secrets: [String], retry: OutboundRequest.RetrySafety
+        secrets: [String], retry: OutboundRequest.RetrySafety, customer: (id: String, secret: String)? = nil
     ) async throws -> OAuthTokenSet {
-        let app = try app(definition)
+        let app = try customer ?? app(definition)
         let url = try tokenURL(definition, variables: variables)
         var form = fields
         var headers = HTTPHeaders()
@@ -212,6 +219,10 @@ struct OAuthTokenClient: Sendable {
     static func classify(_ failure: OutboundError, rules: ProviderErrorRules, definition: ConnectorDefinition) -> ConnectorError {
         let (code, message) = ProviderErrorRules.split(failure.message)
         let said = message.map { ": \($0)" } ?? ""
+        if code == "invalid_client", definition.auth.takesCustomerClient {
+            // The connection's own credential was deleted or its secret rotated: its owner must reconnect.
+            return ConnectorError(.providerAuth, "\(definition.id) refused the connection's client id and secret\(said)", providerCode: code)
+        }
         if code == "invalid_client" {
             return ConnectorError(
                 .providerRejected,

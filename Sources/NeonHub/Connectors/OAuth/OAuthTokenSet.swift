@@ -22,12 +22,24 @@ struct OAuthTokenSet: Sendable {
         for (name, value) in members where !secretFields.contains(name) {
             if let text = JSONPath.text(value), text.utf8.count <= 512 { extras[name] = text }
         }
-        let expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.map { Int($0) }
+        var expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.map { Int($0) }
+        if expires == nil, let at = JSONPath.text(members["expires_at"]).flatMap(Self.instant) {
+            // Greenhouse answers the expiry as a time, not a lifetime.
+            expires = Int(at.timeIntervalSinceNow.rounded(.down))
+        }
         let scope = JSONPath.text(members["scope"])
         return OAuthTokenSet(
             accessToken: access, refreshToken: JSONPath.text(members["refresh_token"]).flatMap { $0.isEmpty ? nil : $0 },
             expiresIn: expires.flatMap { $0 > 0 ? $0 : nil },
             scopes: scope.map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }, extras: extras)
+    }
+
+    /// An ISO 8601 time, with or without fractional seconds.
+    static func instant(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// When the access token expires, counted from `now`.
