@@ -70,13 +70,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
             guard definition.auth.credentials == nil || definition.auth.takesCustomerClient else {
                 throw ConnectorError(.invalidInput, "\(connector) needs per-customer client certificates (mutual TLS), which are not supported yet")
             }
-            var customer: (id: String, secret: String)?
-            if definition.auth.takesCustomerClient {
-                // The customer's own credential (Greenhouse): given here, its secret vaulted below.
-                let missing = ["clientId", "clientSecret"].filter { credentials[$0]?.isEmpty ?? true }
-                guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
-                customer = (credentials["clientId"] ?? "", credentials["clientSecret"] ?? "")
-            }
+            let customer = try definition.auth.customerClient(credentials)  // its secret is vaulted below
             guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
             guard let vault else {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")

@@ -8,4 +8,13 @@ extension ConnectorDefinition.Auth {
     var takesCustomerClient: Bool {
         type == "oauth2_client_credentials" && Set((credentials ?? []).map(\.name)) == ["clientId", "clientSecret"]
     }
+
+    /// The customer's client id and secret from a connection's credentials where the definition
+    /// takes them (nil otherwise); a missing one is `invalidInput` naming it.
+    func customerClient(_ credentials: [String: String]) throws -> (id: String, secret: String)? {
+        guard takesCustomerClient else { return nil }
+        let missing = ["clientId", "clientSecret"].filter { credentials[$0]?.isEmpty ?? true }
+        guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
+        return (credentials["clientId"] ?? "", credentials["clientSecret"] ?? "")
+    }
 }
