@@ -14,7 +14,8 @@ import Synchronization
 /// A route is a method and a path pattern whose `*` segments match any one segment. Its
 /// answer is a fixed reply, a sequence (each request takes the next; the last one repeats),
 /// or a closure that sees the recorded request. A request no route matches is answered 404
-/// with a JSON body naming it, and stays in `requests` so a test can see what was sent.
+/// with a JSON body naming it, and stays in `requests` so a test can see what was sent. An
+/// answer can be held at a `ReplyGate` until the test opens it (`hold`).
 public final class FakeProviderServer: HTTPHandler, Sendable {
     /// A request as it arrived.
     public struct RecordedRequest: Sendable {
@@ -115,6 +116,8 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         var requests: [RecordedRequest] = []
         /// Answers every request no route matches (a fake with its own dispatcher).
         var fallback: Responder?
+        /// Requests whose answers wait for a gate: method, path pattern, gate.
+        var holds: [(method: String, pattern: [Substring], gate: ReplyGate)] = []
     }
 
     private let state = Mutex(State())
@@ -151,6 +154,12 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
     /// themselves, keeping state across endpoints.
     public func onEveryRequest(_ responder: @escaping Responder) {
         state.withLock { $0.fallback = responder }
+    }
+
+    /// Holds the answers to `method pattern` (whatever route or fallback computes them) until
+    /// `gate` opens.
+    public func hold(_ method: String, _ pattern: String, until gate: ReplyGate) {
+        state.withLock { $0.holds.append((method, Self.segments(pattern), gate)) }
     }
 
     /// Every request received so far, in arrival order.
@@ -210,19 +219,22 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         let recorded = RecordedRequest(
             method: request.method, path: request.path, query: request.query,
             headers: request.headers, body: request.body, receivedAt: Date())
-        let responderForRoute: Responder? = state.withLock { state in
+        let (responderForRoute, gate): (Responder?, ReplyGate?) = state.withLock { state in
             state.requests.append(recorded)
+            let gate = state.holds.last(where: { $0.method == request.method && Self.matches($0.pattern, request.path) })?.gate
             guard let index = state.routes.lastIndex(where: { $0.method == request.method && Self.matches($0.pattern, request.path) }) else {
-                return state.fallback
+                return (state.fallback, gate)
             }
             let route = state.routes[index]
             state.routes[index].served += 1
-            return route.replies[min(route.served, route.replies.count - 1)]
+            return (route.replies[min(route.served, route.replies.count - 1)], gate)
         }
         let reply =
             responderForRoute?(recorded)
             ?? .json(404, object: ["error": "no scripted response for \(request.method) \(request.path)"])
-        if let delay = reply.delay {
+        if let gate {
+            gate.whenOpen { responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body)) }
+        } else if let delay = reply.delay {
             DispatchQueue.global().asyncAfter(
                 deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))
             ) {

@@ -67,4 +67,25 @@ import Testing
             #expect(Date().timeIntervalSince(started) >= 0.2)
         }
     }
+
+    @Test func aHeldAnswerWaitsForItsGateAndOthersDoNot() async throws {
+        let gate = ReplyGate()
+        try await withFakeProvider({
+            $0.on("GET", "/held", reply: .json(200, #"{"held":true}"#))
+            $0.on("GET", "/free", reply: .json(200, "{}"))
+            $0.hold("GET", "/held", until: gate)
+        }) { fake async throws in
+            let client = HTTPTestClient(baseURL: fake.baseURL)
+            let held = Task { try await client.get("/held") }
+            for _ in 0..<500 where gate.heldCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(gate.heldCount == 1)
+            #expect(try await client.get("/free").status == 200, "other routes still answer")
+            gate.open()
+            let reply = try await held.value
+            #expect(reply.status == 200)
+            #expect(try reply.json()["held"] as? Bool == true)
+            #expect(gate.heldCount == 0)
+            #expect(try await client.get("/held").status == 200, "an open gate holds nothing")
+        }
+    }
 }

@@ -7,8 +7,8 @@ import Testing
 
 /// `connectors.executeAction` is a recorded run: its `running` row is written in the same round
 /// trip that reads the connection, before the provider is called, and only when the connection
-/// exists; a run with an idempotency key is found again by its key. Mock mode stands in for the
-/// provider (its simulated latency keeps the call waiting while the test looks).
+/// exists; a run with an idempotency key is found again by its key. The Opsgenie fake (holding
+/// its answer at a gate while the test looks) or mock mode stands in for the provider.
 @Suite struct ExecuteActionRunTests {
     static func connectSlack(_ client: HTTPTestClient, tenant: String = "tenant-a") async throws -> String {
         let connect = try await client.request(
@@ -26,37 +26,47 @@ import Testing
     }
 
     @Test func theRunningRowIsWrittenBeforeTheProviderAnswersWithTheConnectorInItsInput() async throws {
-        try await withDatabaseApp({
-            $0.useMockConnectors = true
-            $0.mockConnectorLatencyMs = 3_000
-        }) { server, client in
-            let pool = try #require(server.database?.pool)
-            let id = try await Self.connectSlack(client)
-            let call = Task {
-                let (status, envelope) = try await client.mutation(
-                    "connectors.executeAction", ["connectionId": id, "action": "conversations.list", "input": [:]])
-                return (status, resultData(envelope)?["runId"] as? String)
-            }
-            // While the mock provider waits, the run is there, `running`, complete with its connector.
-            var seen: [(status: String, input: JSONValue)] = []
-            for _ in 0..<300 where seen.isEmpty {
-                seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
-                if seen.isEmpty { try await Task.sleep(for: .milliseconds(10)) }
-            }
-            #expect(seen.map(\.status) == ["running"])
-            #expect(seen.first?.input["connector"] == .string("slack"))
-            #expect(seen.first?.input["connectionId"] == .string(id))
-            #expect(seen.first?.input["action"] == .string("conversations.list"))
+        // The Opsgenie fake holds its answer to the action until the test has seen the row, so
+        // the order is checked without racing a timer.
+        let fake = OpsgenieFake()
+        try fake.start()
+        let gate = ReplyGate()
+        try await fake.server.serving {
+            let endpoints = try OAuthTestSupport.endpointsFile(["opsgenie": ["baseUrl": fake.baseURL]])
+            try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: [:]) }) { server, client in
+                let pool = try #require(server.database?.pool)
+                let connected = try await OpsgenieConnectionTests.connect(client, key: OpsgenieFake.apiKey)
+                #expect(connected.status == 200, "\(connected.text)")
+                let id = try #require(resultData(try connected.json())?["id"] as? String)
+                fake.server.hold("GET", "/v1/incidents", until: gate)
+                let call = Task {
+                    let (status, envelope) = try await client.mutation(
+                        "connectors.executeAction", ["connectionId": id, "action": "incidents.list", "input": [:]])
+                    return (status, resultData(envelope)?["runId"] as? String)
+                }
+                // While the provider holds its answer, the run is there, `running`, complete with its connector.
+                var seen: [(status: String, input: JSONValue)] = []
+                for _ in 0..<3_000 where seen.isEmpty || gate.heldCount == 0 {
+                    seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(gate.heldCount == 1, "the provider was called")
+                #expect(seen.map(\.status) == ["running"])
+                #expect(seen.first?.input["connector"] == .string("opsgenie"))
+                #expect(seen.first?.input["connectionId"] == .string(id))
+                #expect(seen.first?.input["action"] == .string("incidents.list"))
 
-            let (status, answered) = try await call.value
-            #expect(status == 200)
-            let runID = try #require(answered)
-            let runs = try await Self.connectorRuns(pool, tenant: "tenant-a")
-            #expect(runs.map(\.status) == ["succeeded"], "the running row became the final one; no second row")
-            #expect(runs.first?.input["connector"] == .string("slack"))
-            let (_, run) = try await client.query("agents.getRun", ["id": runID])
-            #expect((resultData(run)?["toolExecutions"] as? [[String: Any]])?.map { $0["tool"] as? String } == ["connector.action"])
-            #expect(resultData(run)?["status"] as? String == "succeeded")
+                gate.open()
+                let (status, answered) = try await call.value
+                #expect(status == 200)
+                let runID = try #require(answered)
+                let runs = try await Self.connectorRuns(pool, tenant: "tenant-a")
+                #expect(runs.map(\.status) == ["succeeded"], "the running row became the final one; no second row")
+                #expect(runs.first?.input["connector"] == .string("opsgenie"))
+                let (_, run) = try await client.query("agents.getRun", ["id": runID])
+                #expect((resultData(run)?["toolExecutions"] as? [[String: Any]])?.map { $0["tool"] as? String } == ["connector.action"])
+                #expect(resultData(run)?["status"] as? String == "succeeded")
+            }
         }
     }
 
