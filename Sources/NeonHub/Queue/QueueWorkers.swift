@@ -74,7 +74,7 @@ public final class QueueWorkers: Sendable {
         self.init(store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: NeonHubMetrics(), logger: logger)
     }
 
-    /// Jobs being run right now in this process.
+    /// Jobs being run right now in this process, and claims in flight that may return some.
     public var running: Int { inFlight.load(ordering: .relaxed) }
 
     /// Starts the listener, the workers and the gauge reader.
@@ -97,10 +97,10 @@ public final class QueueWorkers: Sendable {
 
     /// Stops claiming; waits up to `grace` for running jobs to finish.
     public func stop(grace: Duration) async {
-        stopping.store(true, ordering: .relaxed)
+        stopping.store(true, ordering: .sequentiallyConsistent)
         doorbell.ring()
         let deadline = ContinuousClock.now + grace
-        while inFlight.load(ordering: .relaxed) > 0, ContinuousClock.now < deadline {
+        while inFlight.load(ordering: .sequentiallyConsistent) > 0, ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
         let left = inFlight.load(ordering: .relaxed)
@@ -125,21 +125,30 @@ public final class QueueWorkers: Sendable {
 
     private func workLoop(worker: String) async {
         let kinds = Array(handlers.keys)
-        while !stopping.load(ordering: .relaxed) {
+        while true {
+            // Counted before the claim: a claim in flight may come back with a job already
+            // `running` in the table, and `stop` must wait for it rather than cancel it.
+            inFlight.add(1, ordering: .sequentiallyConsistent)
+            guard !stopping.load(ordering: .sequentiallyConsistent) else {
+                inFlight.subtract(1, ordering: .sequentiallyConsistent)
+                return
+            }
             let seen = doorbell.generation
             let claims: [QueueStore.Claim]
             do {
                 claims = try await store.claim(worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease)
             } catch {
+                inFlight.subtract(1, ordering: .sequentiallyConsistent)
                 logger.debug("queue claim failed: \(error)")
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
             guard let claim = claims.first else {
+                inFlight.subtract(1, ordering: .sequentiallyConsistent)
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
-            inFlight.add(claims.count, ordering: .relaxed)
+            inFlight.add(claims.count - 1, ordering: .sequentiallyConsistent)
             if claims.count == 1 {
                 await process(claim, worker: worker)
             } else {
@@ -147,7 +156,7 @@ public final class QueueWorkers: Sendable {
                     for claim in claims { group.addTask { await self.process(claim, worker: worker) } }
                 }
             }
-            inFlight.subtract(claims.count, ordering: .relaxed)
+            inFlight.subtract(claims.count, ordering: .sequentiallyConsistent)
         }
     }
 
