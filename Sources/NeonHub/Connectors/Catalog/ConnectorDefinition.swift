@@ -276,6 +276,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var hasMorePath: String?
         public var nextUrlPath: String?
         public var pageParam: String?
+        /// page: send `pageParam=1` on the first request too (Xero pages only when `page` is
+        /// given; without it every match comes back in one answer).
+        public var sendsFirstPage: Bool?
         public var offsetParam: String?
         public var limitParam: String?
         public var pageSize: Int?

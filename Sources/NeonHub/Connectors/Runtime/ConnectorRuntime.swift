@@ -178,7 +178,7 @@ public struct ConnectorRuntime: Sendable {
             if let pagination, nextURL == nil, let name = pagination.limitParam, let size = pagination.pageSize, template.query?[name] == nil {
                 extraQuery.append((name, String(size)))
             }
-            if let pagination, pages > 0, nextURL == nil {
+            if let pagination, nextURL == nil, pages > 0 || (pagination.style == "page" && pagination.sendsFirstPage == true) {
                 switch pagination.style {
                 case "cursor" where pagination.cursorParam != nil && !(template.query ?? [:]).values.contains(where: { $0.contains("{{page.") }):
                     extraQuery.append((pagination.cursorParam!, JSONPath.text(scope["page"]?["cursor"]) ?? ""))

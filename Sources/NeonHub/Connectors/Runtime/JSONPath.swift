@@ -1,8 +1,10 @@
 /// Dot paths into JSON as connector definitions write them: `data`, `paging.next`,
 /// `error.code`, `data.-1.id` (a negative index counts from the end), and `error..tag`
-/// (an empty segment joins the next one with a dot: the key `.tag`), and `*.results` (`*` on
-/// a list: the rest of the path in every element, lists joined into one — Google Ads'
-/// `searchStream` answers a list of batches, each with its `results`).
+/// (an empty segment joins the next one with a dot: the key `.tag`), `@odata\.nextLink` (a
+/// backslash before a dot keeps it in the key — Dataverse's top-level `@odata.nextLink`; a JSON
+/// definition writes it `"@odata\\.nextLink"`), and `*.results` (`*` on a list: the rest of the
+/// path in every element, lists joined into one — Google Ads' `searchStream` answers a list of
+/// batches, each with its `results`).
 enum JSONPath {
     /// The value at `path` in `value`, or nil.
     static func value(at path: String, in value: JSONValue) -> JSONValue? {
@@ -36,13 +38,29 @@ enum JSONPath {
         return current
     }
 
-    /// The segments of `path`; `a..b` is `["a", ".b"]`.
+    /// The segments of `path`; `a..b` is `["a", ".b"]` and `a\.b.c` is `["a.b", "c"]`.
     static func segments(_ path: String) -> [String] {
+        var parts = [""]
+        var escaping = false
+        for character in path {
+            if escaping {
+                if character != "." { parts[parts.endIndex - 1].append("\\") }
+                parts[parts.endIndex - 1].append(character)
+                escaping = false
+            } else if character == "\\" {
+                escaping = true
+            } else if character == "." {
+                parts.append("")
+            } else {
+                parts[parts.endIndex - 1].append(character)
+            }
+        }
+        if escaping { parts[parts.endIndex - 1].append("\\") }
         var result: [String] = []
         var pendingDot = false
-        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+        for part in parts {
             if part.isEmpty { pendingDot = true; continue }
-            result.append(pendingDot ? "." + part : String(part))
+            result.append(pendingDot ? "." + part : part)
             pendingDot = false
         }
         return result
