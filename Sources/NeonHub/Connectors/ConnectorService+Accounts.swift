@@ -40,7 +40,9 @@ extension ConnectorService {
             default: if case .array(let found)? = result.output["items"] { items = found } else { items = [result.output] }
             }
             for item in items {
-                guard case .object(var fields) = item, let id = JSONPath.text(fields["id"]) else { continue }
+                guard case .object(var fields) = item else { continue }
+                if let name = source.idVariable, let value = variables[name], !value.isEmpty { fields["id"] = .string(value) }
+                guard let id = JSONPath.text(fields["id"]) else { continue }
                 for key in ["accessToken", "access_token"] {
                     if let secret = JSONPath.text(fields.removeValue(forKey: key)) { listing.tokens.append((id, secret)) }
                 }

@@ -345,7 +345,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
     func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String], beforeAuthorization: Bool = false) throws {
         for variable in definition.variables ?? [] {
             guard let value = variables[variable.name], !value.isEmpty else {
-                if variable.optional == true || beforeAuthorization && variable.fromToken != nil { continue }
+                if variable.optional == true || beforeAuthorization && definition.arrivesWithAuthorization(variable.name) { continue }
                 throw ConnectorError(.invalidInput, "Missing variable \(variable.name): \(variable.description)")
             }
             if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {

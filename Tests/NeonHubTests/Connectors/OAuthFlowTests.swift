@@ -194,6 +194,26 @@ import Testing
         }
     }
 
+    /// QuickBooks' company arrives on the redirect (`auth.callbackVariables`); the mock consent
+    /// picks the variable's example, so a mock connection can call the company's actions.
+    @Test func mockModeGivesACallbackVariableItsExample() async throws {
+        try await withDatabaseApp({ config in
+            config.useMockConnectors = true
+            config.appURL = OAuthTestSupport.appURL
+        }) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "quickbooks"])
+            #expect(started.status == 200, "no realmId is asked for before the consent")
+            let path = String(started.url.dropFirst("http://localhost:\(server.port)".count))
+            let consent = try await client.get(path + "&decision=allow")
+            let back = try await client.get(String(try #require(consent.header("Location")).dropFirst("http://localhost:\(server.port)".count)))
+            let outcome = OAuthTestSupport.query(try #require(back.header("Location")))
+            #expect(outcome["status"] == "connected", "\(outcome)")
+            let (_, got) = try await client.query("connectors.getConnection", ["id": outcome["connectionId"] ?? ""])
+            let accounts = try #require(resultData(got)?["accounts"] as? [[String: Any]])
+            #expect(accounts.first?["id"] as? String == "9130347596851234", "the example realm is the account")
+        }
+    }
+
     @Test func linkedInConnectsWithTheMemberAndTheOrganizationsItAdministers() async throws {
         let fake = LinkedInFake()
         try fake.start()

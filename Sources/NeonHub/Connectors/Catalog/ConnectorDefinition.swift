@@ -39,8 +39,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var tokenUrl: String?
         public var revokeUrl: String?
         /// How `revokeUrl` is called: `rfc7009` (the default: the token in a form, the app
-        /// authenticated) or `bearer` (Dropbox: POST with an access token as `Authorization:
-        /// Bearer` and no body, which also revokes its refresh token).
+        /// authenticated), `bearer` (Dropbox: POST with an access token as `Authorization:
+        /// Bearer` and no body, which also revokes its refresh token) or `json` (Intuit:
+        /// `{"token": …}` as JSON, the app authenticated).
         public var revokeStyle: String?
         public var scopes: [String]?
         public var scopeSeparator: String?
@@ -208,6 +209,9 @@ public struct ConnectorDefinition: Codable, Sendable {
     public struct AccountsAction: Codable, Sendable {
         public var action: String
         public var kind: String?
+        /// The connection variable that is the account's id, where the action's own id is not
+        /// (QuickBooks: `CompanyInfo.Id` is "1" in every company; the company is the `realmId`).
+        public var idVariable: String?
         /// The authorizing user as an account of its own (LinkedIn's member), listed first.
         public var identity: Identity?
     }

@@ -181,7 +181,12 @@ public final class OAuthFlow: Sendable {
                 connector: connector, pending: pending, status: "error", reason: String(error.prefix(64)),
                 message: description ?? (error == "access_denied" ? "Access was not granted." : "The provider refused: \(error.prefix(64))"))
         }
-        if !isMock, let definition = catalog[connector]?.definition {
+        if isMock, let definition = catalog[connector]?.definition {
+            // The mock consent "picks" the variable's example (QuickBooks' company) when the user gave none.
+            for name in definition.auth.callbackVariables ?? [] where (pending.variables[name] ?? "").isEmpty {
+                if let example = definition.variables?.first(where: { $0.name == name })?.example { pending.variables[name] = example }
+            }
+        } else if let definition = catalog[connector]?.definition {
             do throws(OAuthCallbackCheck.Refusal) {
                 pending.variables = try OAuthCallbackCheck.variables(definition, query: query, started: pending.variables)
             } catch {

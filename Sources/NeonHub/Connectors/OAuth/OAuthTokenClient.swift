@@ -125,10 +125,20 @@ struct OAuthTokenClient: Sendable {
         var form = [("token", token)]
         var headers = HTTPHeaders()
         clientAuthentication(definition, app: app, form: &form, headers: &headers)
-        headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        let body: Data
+        if definition.auth.revokeStyle == "json" {
+            // Intuit's tokens/revoke: the same members as a JSON object.
+            headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            headers.replaceOrAdd(name: "Accept", value: "application/json")
+            body = Data(
+                JSONValue.object(Dictionary(form.map { ($0.0, JSONValue.string($0.1)) }, uniquingKeysWith: { first, _ in first })).jsonText.utf8)
+        } else {
+            headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            body = Data(Self.formEncode(form).utf8)
+        }
         let request = OutboundRequest(
             method: "POST", url: url, urlTemplate: url.path, labels: labels,
-            headers: headers, body: Data(Self.formEncode(form).utf8), retry: .safe, secrets: [token, app.secret])
+            headers: headers, body: body, retry: .safe, secrets: [token, app.secret])
         return (try? await client.send(request)) != nil
     }
 

@@ -27,9 +27,14 @@ struct ProviderErrorRules: Sendable {
     /// entry's `message`, else its `field` and `code` (GitHub's 422 `errors[]`:
     /// `{resource, field, code}` says which field was refused and why, where the message only
     /// says "Validation Failed"); in an object, each member's text (Opsgenie's 422
-    /// `errors: {message: "Message can not be empty."}`). Nil when there is nothing.
+    /// `errors: {message: "Message can not be empty."}`); a text as it is (Intuit's `Detail`
+    /// names the parameter its generic `Message` does not). `a|b`: the first path that holds
+    /// something. Nil when there is nothing.
     func details(_ body: JSONValue) -> String? {
-        guard let path = rules?.detailsPath, let found = JSONPath.value(at: path, in: body) else { return nil }
+        guard let paths = rules?.detailsPath,
+            let found = paths.split(separator: "|").lazy.compactMap({ JSONPath.value(at: String($0), in: body) }).first
+        else { return nil }
+        if let text = JSONPath.text(found) { return text.isEmpty ? nil : text }
         if case .object(let members) = found {
             let texts = members.sorted { $0.key < $1.key }.prefix(3).compactMap { JSONPath.text($0.value) }.filter { !$0.isEmpty }
             return texts.isEmpty ? nil : texts.joined(separator: "; ")
