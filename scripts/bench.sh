@@ -51,7 +51,16 @@ fi
 BIN=${BENCH_BIN:-$(swift build -c release --show-bin-path)/neonhub}
 PORT=${BENCH_PORT:-18090}
 LOG=$(mktemp -t neonhub-bench.XXXXXX.log)
-FAKE=""
+FAKE=""; SERVER=""
+# Stop what this run started however it ends: an error, Ctrl-C or a TERM from `timeout` (bash
+# runs the EXIT trap on a signal only when the signal is trapped).
+cleanup() {
+  [ -z "$SERVER" ] || { kill -TERM "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true; }
+  [ -z "$FAKE" ] || { kill -TERM "$FAKE" 2>/dev/null; wait "$FAKE" 2>/dev/null || true; }
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 FAKE_DIR=""
 if [[ ",$CASES," == *",connectors,"* || ",$CASES," == *",queue,"* ]]; then
   # The provider the connectors case calls: nginx on loopback answering Mailchimp's ping.
@@ -65,7 +74,12 @@ if [[ ",$CASES," == *",connectors,"* || ",$CASES," == *",queue,"* ]]; then
   else
     sed -e "s#@PORT@#$FAKE_PORT#g" -e "s#@RUNDIR@#$FAKE_DIR#g" scripts/bench/mailchimp-fake.nginx.conf.in > "$FAKE_DIR/nginx.conf"
   fi
-  nginx -p "$FAKE_DIR" -c "$FAKE_DIR/nginx.conf" -e "$FAKE_DIR/error.log" &
+  # Without the caller's descriptors beyond stdio: a lock the caller holds (flock on a build
+  # lock) must not outlive this run in an nginx that inherited it.
+  (
+    for fd in /proc/self/fd/*; do fd=${fd##*/}; [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-" 2>/dev/null; done
+    exec nginx -p "$FAKE_DIR" -c "$FAKE_DIR/nginx.conf" -e "$FAKE_DIR/error.log"
+  ) &
   FAKE=$!
   printf '{"mailchimp": {"baseUrl": "http://127.0.0.1:%s/3.0"}}' "$FAKE_PORT" > "$FAKE_DIR/endpoints.json"
   export CONNECTOR_ENDPOINTS_FILE="$FAKE_DIR/endpoints.json"
@@ -79,7 +93,6 @@ export JWT_SECRET=${JWT_SECRET:-bench-secret-0123456789abcdefghijklmnopqrstuv}
 PORT=$PORT HOST=127.0.0.1 LOG_LEVEL=warning RATE_LIMIT_PER_MINUTE=1000000000 DB_POOL_SIZE=32 WORKERS=$SERVER_WORKERS \
   AGENT_DAILY_TOKEN_BUDGET=1000000000000 "$BIN" serve >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill -TERM $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true; [ -z "$FAKE" ] || { kill -TERM $FAKE 2>/dev/null; wait $FAKE 2>/dev/null || true; }' EXIT
 for _ in $(seq 1 300); do
   curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" && break
   kill -0 $SERVER 2>/dev/null || die "server exited (log: $LOG)"
