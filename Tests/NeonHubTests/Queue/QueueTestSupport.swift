@@ -42,7 +42,7 @@ enum QueueTestSupport {
         _ client: HTTPTestClient, _ id: String, tenant: String = "tenant-a",
         until done: ([String: Any]) -> Bool
     ) async throws -> [String: Any] {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         var last: [String: Any] = [:]
         while ContinuousClock.now < deadline {
             let (_, envelope) = try await client.query("publish.getJob", ["id": id], tenant: tenant)
