@@ -42,7 +42,7 @@ public struct CatalogAudit: Sendable {
         "youtube",
         "shopify",
         "lever", "dropbox-sign", "greenhouse",
-        "dynamics-365", "xero", "quickbooks",
+        "dynamics-365", "xero", "quickbooks", "power-bi",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -72,7 +72,14 @@ struct ProviderErrorRules: Sendable {
     /// `[code, message, …]` (Reddit's `json.errors`).
     func listedError(_ body: JSONValue) -> (code: String?, message: String?)? {
         for path in rules?.errorListPaths ?? [] {
-            for case .array(let entries) in Self.values(at: JSONPath.segments(path)[...], in: body) {
+            for value in Self.values(at: JSONPath.segments(path)[...], in: body) {
+                // A list of errors, or one error object (Power BI's `results.0.tables.0.error` on a cut-short result).
+                let entries: [JSONValue]
+                switch value {
+                case .array(let list): entries = list
+                case .object(let members) where !members.isEmpty: entries = [value]
+                default: continue
+                }
                 guard let first = entries.first else { continue }
                 let messages = entries.prefix(3).compactMap { Self.listed($0).message }
                 return (Self.listed(first).code, messages.isEmpty ? nil : messages.joined(separator: "; "))
