@@ -84,6 +84,7 @@ public final class Dynamics365Fake: ServedFake {
     /// The app registration (client credentials; no redirect URI).
     public static let app = FakeOAuthApp(
         clientID: "6731de76-14a6-49ae-97bc-6eba6914391e", clientSecret: "Zq8~fake.entra-secret_4711", redirectURI: "")
+    static let entra = EntraClientCredentials(tenantID: tenantID, domain: tenantDomain, app: app)
     /// The seeded account `Fourth Coffee`.
     public static let fourthCoffee = "7eb682f1-ca75-e511-80d4-00155d2a68d1"
     /// The seeded account `Litware`.
@@ -199,7 +200,7 @@ public final class Dynamics365Fake: ServedFake {
         let segments = request.path.split(separator: "/").map(String.init)
         if segments.count == 4, segments[1] == "oauth2", segments[2] == "v2.0", segments[3] == "token" {
             guard request.method == "POST" else {
-                return Self.oauthError(405, "invalid_request", "AADSTS900561: The endpoint only accepts POST requests.")
+                return EntraClientCredentials.error(405, "invalid_request", "AADSTS900561: The endpoint only accepts POST requests.")
             }
             return token(request, tenant: segments[0])
         }
@@ -270,52 +271,11 @@ public final class Dynamics365Fake: ServedFake {
     // MARK: Token endpoint
 
     private func token(_ request: Request, tenant: String) -> Reply {
-        guard tenant == Self.tenantID || tenant.lowercased() == Self.tenantDomain else {
-            return Self.oauthError(
-                400, "invalid_request", "AADSTS90002: Tenant '\(tenant)' not found. Check to make sure you have the correct tenant ID.")
+        switch Self.entra.check(request, tenant: tenant) {
+        case .refused(let reply): return reply
+        case .resource(let resource):
+            return EntraClientCredentials.granted(state.withLock { Self.mint(&$0, audience: URL(string: resource)?.host ?? "") })
         }
-        guard request.header("Content-Type")?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true else {
-            return Self.oauthError(400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'grant_type'.")
-        }
-        var form: [String: String] = [:]
-        for (name, values) in request.formItems { form[name] = values.last }
-        // The client authenticates in the body or with HTTP Basic (RFC 6749 §2.3.1).
-        if let basic = request.header("Authorization"), basic.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(basic.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-            let colon = decoded.firstIndex(of: ":")
-        {
-            form["client_id"] = form["client_id"] ?? String(decoded[..<colon]).removingPercentEncoding
-            form["client_secret"] = String(decoded[decoded.index(after: colon)...]).removingPercentEncoding
-        }
-        guard let grant = form["grant_type"] else {
-            return Self.oauthError(400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'grant_type'.")
-        }
-        guard grant == "client_credentials" else {
-            return Self.oauthError(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type '\(grant)'.")
-        }
-        guard form["client_id"] == Self.app.clientID else {
-            return Self.oauthError(
-                400, "unauthorized_client",
-                "AADSTS700016: Application with identifier '\(form["client_id"] ?? "")' was not found in the directory '\(Self.tenantDomain)'.")
-        }
-        guard let scope = form["scope"], !scope.isEmpty else {
-            return Self.oauthError(400, "invalid_request", "AADSTS900144: The request body must contain the following parameter: 'scope'.")
-        }
-        guard scope.hasSuffix("/.default"), !scope.contains(" ") else {
-            return Self.oauthError(
-                400, "invalid_scope",
-                "AADSTS1002012: The provided value for scope \(scope) is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
-            )
-        }
-        guard form["client_secret"] == Self.app.clientSecret else {
-            return Self.oauthError(
-                401, "invalid_client",
-                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID."
-            )
-        }
-        let audience = URL(string: String(scope.dropLast("/.default".count)))?.host ?? ""
-        let access = state.withLock { Self.mint(&$0, audience: audience) }
-        return .json(200, object: ["token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": access])
     }
 
     static func mint(_ state: inout State, audience: String) -> String {
@@ -324,18 +284,6 @@ public final class Dynamics365Fake: ServedFake {
         state.tokens[token] = Token(audience: audience)
         state.issued.append(token)
         return token
-    }
-
-    /// Entra ID's error body.
-    static func oauthError(_ status: Int, _ error: String, _ description: String) -> Reply {
-        let code = Int(description.dropFirst(5).prefix { $0.isNumber }) ?? 0
-        return .json(
-            status,
-            object: [
-                "error": error, "error_description": description, "error_codes": [code], "timestamp": timestamp(Date()),
-                "trace_id": UUID().uuidString.lowercased(), "correlation_id": UUID().uuidString.lowercased(),
-                "error_uri": "https://login.microsoftonline.com/error?code=\(code)",
-            ])
     }
 
     // MARK: Answers

@@ -266,16 +266,10 @@ extension XeroFake {
                 elements.append(Self.json(invoice, lines: true))
             } else {
                 failed = true
-                var element = object
-                element["ValidationErrors"] = errors.map { ["Message": $0] }
-                elements.append(element)
+                elements.append(Self.refused(object, errors))
             }
         }
-        if failed && request.queryItems["summarizeErrors"]?.last != "false" {
-            return Self.apiException(400, type: "ValidationException", message: "A validation exception occurred", elements: elements)
-        }
-        state.withLock { $0.invoices[tenant, default: []] += created }
-        return Self.envelope(["Invoices": elements])
+        return batchAnswer(request, key: "Invoices", elements: elements, failed: failed) { $0.invoices[tenant, default: []] += created }
     }
 
     // MARK: - Contacts
@@ -358,15 +352,27 @@ extension XeroFake {
                 elements.append(Self.json(contact))
             } else {
                 failed = true
-                var element = object
-                element["ValidationErrors"] = errors.map { ["Message": $0] }
-                elements.append(element)
+                elements.append(Self.refused(object, errors))
             }
         }
+        return batchAnswer(request, key: "Contacts", elements: elements, failed: failed) { $0.contacts[tenant, default: []] += created }
+    }
+
+    /// A refused element as Xero echoes it: the object with its `ValidationErrors`.
+    static func refused(_ object: [String: Any], _ errors: [String]) -> [String: Any] {
+        var element = object
+        element["ValidationErrors"] = errors.map { ["Message": $0] }
+        return element
+    }
+
+    /// Xero's answer to a batch save: a 400 `ValidationException` echoing every element when one
+    /// was refused (unless `summarizeErrors=false`), else the elements under `key`, with `commit`
+    /// storing the created ones.
+    func batchAnswer(_ request: Request, key: String, elements: [[String: Any]], failed: Bool, commit: (inout State) -> Void) -> Reply {
         if failed && request.queryItems["summarizeErrors"]?.last != "false" {
             return Self.apiException(400, type: "ValidationException", message: "A validation exception occurred", elements: elements)
         }
-        state.withLock { $0.contacts[tenant, default: []] += created }
-        return Self.envelope(["Contacts": elements])
+        state.withLock { commit(&$0) }
+        return Self.envelope([key: elements])
     }
 }

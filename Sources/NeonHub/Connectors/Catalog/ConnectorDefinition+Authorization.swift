@@ -6,6 +6,6 @@ extension ConnectorDefinition {
     func arrivesWithAuthorization(_ name: String) -> Bool {
         if variables?.first(where: { $0.name == name })?.fromToken != nil { return true }
         guard auth.callbackVariables?.contains(name) == true else { return false }
-        return auth.authorizeUrl?.contains("vars.\(name)") != true
+        return auth.authorizeUrl?.contains("{{vars.\(name)}}") != true
     }
 }

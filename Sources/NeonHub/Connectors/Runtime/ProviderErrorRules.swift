@@ -13,12 +13,8 @@ struct ProviderErrorRules: Sendable {
     /// The provider's code and message in an error body, if the definition says where.
     func read(_ body: JSONValue) -> (code: String?, message: String?) {
         // `error.code|error.type`: the first path that holds a value (Stripe sends no code on some errors, always a type).
-        let code = rules?.codePath.flatMap { paths in
-            paths.split(separator: "|").lazy.compactMap { Self.codeText(JSONPath.value(at: String($0), in: body)) }.first
-        }
-        let message = rules?.messagePath.flatMap { paths in
-            paths.split(separator: "|").lazy.compactMap { JSONPath.text(JSONPath.value(at: String($0), in: body)) }.first
-        }
+        let code = Self.first(of: rules?.codePath, in: body, Self.codeText)
+        let message = Self.first(of: rules?.messagePath, in: body, JSONPath.text)
         guard let details = details(body) else { return (code, message) }
         return (code, message.map { "\($0) (\(details))" } ?? details)
     }
@@ -31,9 +27,7 @@ struct ProviderErrorRules: Sendable {
     /// names the parameter its generic `Message` does not). `a|b`: the first path that holds
     /// something. Nil when there is nothing.
     func details(_ body: JSONValue) -> String? {
-        guard let paths = rules?.detailsPath,
-            let found = paths.split(separator: "|").lazy.compactMap({ JSONPath.value(at: String($0), in: body) }).first
-        else { return nil }
+        guard let found = Self.first(of: rules?.detailsPath, in: body, { $0 }) else { return nil }
         if let text = JSONPath.text(found) { return text.isEmpty ? nil : text }
         if case .object(let members) = found {
             let texts = members.sorted { $0.key < $1.key }.prefix(3).compactMap { JSONPath.text($0.value) }.filter { !$0.isEmpty }
@@ -46,6 +40,14 @@ struct ProviderErrorRules: Sendable {
             return parts.isEmpty ? nil : parts.joined(separator: ": ")
         }
         return texts.isEmpty ? nil : texts.joined(separator: "; ")
+    }
+
+    /// The first of the `|`-separated `paths` whose value `read` makes something of.
+    static func first<T>(of paths: String?, in body: JSONValue, _ read: (JSONValue?) -> T?) -> T? {
+        for path in paths?.split(separator: "|") ?? [] {
+            if let found = read(JSONPath.value(at: String(path), in: body)) { return found }
+        }
+        return nil
     }
 
     /// A code's text: a scalar as it is; an object of one member naming a family and its code
