@@ -80,7 +80,7 @@ enum ConnectorAssembly {
         return (words.first.map(String.init) ?? "") + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …, "revokeUrl": …,
+    /// `CONNECTOR_ENDPOINTS_FILE`: `{"<connector>": {"baseUrl": …, "authorizeUrl": …, "tokenUrl": …, "revokeUrl": …, "refreshUrl": …,
     /// "baseUrls": {"<an action's declared baseUrl>": …}}}`.
     static func endpointOverrides(_ path: String?) throws -> [String: ConnectorEndpoints] {
         guard let path else { return [:] }
@@ -98,7 +98,8 @@ enum ConnectorAssembly {
             if case .object(let members)? = entry["baseUrls"] { hosts = members.compactMapValues { JSONPath.text($0) } }
             return ConnectorEndpoints(
                 baseUrl: JSONPath.text(entry["baseUrl"]), authorizeUrl: JSONPath.text(entry["authorizeUrl"]),
-                tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]), baseUrls: hosts)
+                tokenUrl: JSONPath.text(entry["tokenUrl"]), revokeUrl: JSONPath.text(entry["revokeUrl"]),
+                refreshUrl: JSONPath.text(entry["refreshUrl"]), baseUrls: hosts)
         }
     }
 

@@ -74,7 +74,11 @@ public struct CatalogAudit: Sendable {
             if let smokeEntries, !smokeEntries.contains(definition.id) {
                 findings.append(Finding(kind: "no_smoke_entry", hint: "add \(definition.id) to configs/connector-smoke.config.example.json"))
             }
-            let urls = definition.declaredBaseURLs + [definition.auth.authorizeUrl, definition.auth.tokenUrl].compactMap { $0 }
+            let urls =
+                definition.declaredBaseURLs
+                + [definition.auth.authorizeUrl, definition.auth.tokenUrl, definition.auth.refreshUrl, definition.auth.revokeUrl].compactMap {
+                    $0
+                }
             for url in urls where ["example.com", "placeholder", "todo", "changeme"].contains(where: { url.lowercased().contains($0) }) {
                 findings.append(Finding(kind: "placeholder_url", hint: "\(url) is a placeholder"))
             }

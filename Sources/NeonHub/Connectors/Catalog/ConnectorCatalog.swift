@@ -133,6 +133,11 @@ public struct ConnectorCatalog: Sendable {
         if definition.auth.type == "oauth2" && (definition.auth.authorizeUrl == nil || definition.auth.tokenUrl == nil) {
             problems.append("$.auth: oauth2 needs authorizeUrl and tokenUrl")
         }
+        for (index, variable) in (definition.variables ?? []).enumerated()
+        where (variable.fromToken != nil || variable.fromCallback != nil) && variable.pattern == nil {
+            // The connection's credential (or the app's secret) is sent to the host such a value names.
+            problems.append("$.variables[\(index)]: a variable taken from the provider's answer needs a pattern")
+        }
         return problems
     }
 

@@ -38,6 +38,8 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var authorizeUrl: String?
         public var tokenUrl: String?
         public var revokeUrl: String?
+        /// Where refresh-token grants go when not to `tokenUrl` (Acrobat Sign's `/oauth/v2/refresh`).
+        public var refreshUrl: String?
         /// How `revokeUrl` is called: `rfc7009` (the default: the token in a form, the app
         /// authenticated), `bearer` (Dropbox: POST with an access token as `Authorization:
         /// Bearer` and no body, which also revokes its refresh token) or `json` (Intuit:
@@ -132,6 +134,11 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// a URL), checked against `pattern`: Salesforce's `instance_url`, the org's own API host.
         /// Not asked for before the authorization; the answer's value replaces any given.
         public var fromToken: String?
+        /// A query parameter of the authorization callback this variable is taken from (its
+        /// host, when it is a URL), checked against `pattern` before the code is exchanged:
+        /// Acrobat Sign's `api_access_point`, the account's data-centre host, known only after
+        /// consent and needed for the token request itself.
+        public var fromCallback: String?
     }
 
     /// The provider's documented limits.

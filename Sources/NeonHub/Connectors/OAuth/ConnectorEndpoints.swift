@@ -10,6 +10,8 @@ public struct ConnectorEndpoints: Sendable, Equatable {
     public var tokenUrl: String?
     /// Replaces `auth.revokeUrl`.
     public var revokeUrl: String?
+    /// Replaces `auth.refreshUrl` where the definition declares one (else refreshes follow `tokenUrl`).
+    public var refreshUrl: String?
     /// Replaces an action's own `request.baseUrl`, keyed by the URL the definition declares
     /// (`{"https://analyticsadmin.googleapis.com": "http://127.0.0.1:4010"}`).
     public var baseUrls: [String: String]?
@@ -17,8 +19,9 @@ public struct ConnectorEndpoints: Sendable, Equatable {
     /// Overrides, each optional.
     public init(
         baseUrl: String? = nil, authorizeUrl: String? = nil, tokenUrl: String? = nil, revokeUrl: String? = nil,
-        baseUrls: [String: String]? = nil
+        refreshUrl: String? = nil, baseUrls: [String: String]? = nil
     ) {
+        self.refreshUrl = refreshUrl
         self.baseUrl = baseUrl
         self.baseUrls = baseUrls
         self.authorizeUrl = authorizeUrl

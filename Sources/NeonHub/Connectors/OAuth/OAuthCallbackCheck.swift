@@ -36,9 +36,10 @@ enum OAuthCallbackCheck {
             .map { "\(escape($0.key, name: true))=\(escape($0.value, name: false))" }.joined(separator: "&")
     }
 
-    /// The connection's variables after the callback: each `callbackVariables` name must be in
-    /// `query`, match the variable's pattern, and equal (case-insensitively) the value the
-    /// authorization started with, if it started with one; the callback's value is kept.
+    /// The connection's variables after the callback: each `callbackVariables` name (and each
+    /// variable's `fromCallback` parameter, by its host when it is a URL) must be in `query`,
+    /// match the variable's pattern, and equal (case-insensitively) the value the authorization
+    /// started with, if it started with one; the callback's value is kept.
     static func variables(
         _ definition: ConnectorDefinition, query: [String: String], started: [String: String]
     ) throws(Refusal) -> [String: String] {
@@ -49,6 +50,16 @@ enum OAuthCallbackCheck {
             if let pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) { throw .variableMismatch }
             if let before = started[name], before.lowercased() != value.lowercased() { throw .variableMismatch }
             variables[name] = value
+        }
+        // A variable named after another parameter (Acrobat Sign's `api_access_point`, a URL):
+        // its host when it is one. The client secret goes to that host next, so it must match.
+        for variable in definition.variables ?? [] {
+            guard let parameter = variable.fromCallback else { continue }
+            guard let text = query[parameter], !text.isEmpty, text.count <= 255 else { throw .variableMismatch }
+            let value = URL(string: text).flatMap { $0.scheme == nil ? nil : $0.host } ?? text
+            guard let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), regex.matches(value) else { throw .variableMismatch }
+            if let before = started[variable.name], !before.isEmpty, before.lowercased() != value.lowercased() { throw .variableMismatch }
+            variables[variable.name] = value
         }
         return variables
     }

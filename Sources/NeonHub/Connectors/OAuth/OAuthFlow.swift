@@ -183,7 +183,8 @@ public final class OAuthFlow: Sendable {
         }
         if isMock, let definition = catalog[connector]?.definition {
             // The mock consent "picks" the variable's example (QuickBooks' company) when the user gave none.
-            for name in definition.auth.callbackVariables ?? [] where (pending.variables[name] ?? "").isEmpty {
+            let fromCallback = (definition.variables ?? []).filter { $0.fromCallback != nil }.map(\.name)
+            for name in (definition.auth.callbackVariables ?? []) + fromCallback where (pending.variables[name] ?? "").isEmpty {
                 if let example = definition.variables?.first(where: { $0.name == name })?.example { pending.variables[name] = example }
             }
         } else if let definition = catalog[connector]?.definition {

@@ -32,6 +32,13 @@ struct OAuthTokenClient: Sendable {
         try url(endpoints[definition.id]?.tokenUrl ?? definition.auth.tokenUrl, definition: definition, variables: variables, what: "token")
     }
 
+    /// Where refresh-token grants go: `auth.refreshUrl` where the provider has a separate
+    /// endpoint (Acrobat Sign), else the token endpoint.
+    func refreshURL(_ definition: ConnectorDefinition, variables: [String: String]) throws -> URL {
+        guard let declared = definition.auth.refreshUrl else { return try tokenURL(definition, variables: variables) }
+        return try url(endpoints[definition.id]?.refreshUrl ?? declared, definition: definition, variables: variables, what: "refresh")
+    }
+
     /// The authorization endpoint of `definition` with the connection's variables filled in.
     func authorizeURL(_ definition: ConnectorDefinition, variables: [String: String]) throws -> URL {
         try url(
@@ -67,7 +74,8 @@ struct OAuthTokenClient: Sendable {
         let rotates = definition.auth.refresh?.rotatesRefreshToken ?? false
         return try await post(
             [("grant_type", "refresh_token"), ("refresh_token", refreshToken)], definition: definition,
-            variables: variables, action: "oauth.refresh", secrets: [refreshToken], retry: rotates ? .never : .safe)
+            variables: variables, action: "oauth.refresh", secrets: [refreshToken], retry: rotates ? .never : .safe,
+            url: try refreshURL(definition, variables: variables))
     }
 
     /// Meta's exchange of a user token for a long-lived one (`grant_type=fb_exchange_token`),
@@ -161,10 +169,10 @@ struct OAuthTokenClient: Sendable {
 
     private func post(
         _ fields: [(String, String)], definition: ConnectorDefinition, variables: [String: String], action: String,
-        secrets: [String], retry: OutboundRequest.RetrySafety, customer: (id: String, secret: String)? = nil
+        secrets: [String], retry: OutboundRequest.RetrySafety, customer: (id: String, secret: String)? = nil, url: URL? = nil
     ) async throws -> OAuthTokenSet {
         let app = try customer ?? app(definition)
-        let url = try tokenURL(definition, variables: variables)
+        let url = try url ?? tokenURL(definition, variables: variables)
         var form = fields
         var headers = HTTPHeaders()
         clientAuthentication(definition, app: app, form: &form, headers: &headers)

@@ -327,20 +327,39 @@ public struct ConnectorRuntime: Sendable {
         }
     }
 
-    /// Applies `fields` (output name → dot path, or `headers.<name>`) to a value; to each
-    /// element of a list (a `response.path` naming an array: Search Console `siteEntry`;
-    /// Discord's bare lists).
+    /// Applies `fields` (output name → dot path, or `headers.<name>`, either optionally followed
+    /// by ` | lastPathSegment`) to a value; to each element of a list (a `response.path` naming
+    /// an array: Search Console `siteEntry`; Discord's bare lists).
     func map(_ value: JSONValue, headers: HTTPHeaders, fields: [String: String]?) -> JSONValue {
         guard let fields, !fields.isEmpty else { return value }
         if case .array(let elements) = value { return .array(elements.map { map($0, headers: headers, fields: fields) }) }
         var mapped: [String: JSONValue] = [:]
-        for (name, path) in fields {
+        for (name, field) in fields {
+            let (path, lastSegment) = Self.fieldFilter(field)
+            var found: JSONValue?
             if path.hasPrefix("headers.") {
-                if let header = headers[String(path.dropFirst(8))] { mapped[name] = .string(header) }
-            } else if let found = JSONPath.value(at: path, in: value) {
-                mapped[name] = found
+                found = headers[String(path.dropFirst(8))].map { .string($0) }
+            } else {
+                found = JSONPath.value(at: path, in: value)
             }
+            if lastSegment { found = found.flatMap(Self.lastPathSegment) }
+            if let found { mapped[name] = found }
         }
         return .object(mapped)
+    }
+
+    /// A field's path and whether it ends in ` | lastPathSegment`: the text after the last `/` of
+    /// a URL or path (NetSuite answers a created record with only its `Location`, `…/customer/107`).
+    static func fieldFilter(_ field: String) -> (path: String, lastSegment: Bool) {
+        let suffix = " | lastPathSegment"
+        guard field.hasSuffix(suffix) else { return (field, false) }
+        return (String(field.dropLast(suffix.count)), true)
+    }
+
+    /// The last non-empty segment of the path of a URL (or of a bare path), query left out.
+    static func lastPathSegment(_ value: JSONValue) -> JSONValue? {
+        guard let text = JSONPath.text(value) else { return nil }
+        let path = URLComponents(string: text)?.path ?? text
+        return path.split(separator: "/").last.map { .string(String($0)) }
     }
 }
