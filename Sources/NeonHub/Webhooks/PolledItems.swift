@@ -12,13 +12,19 @@ struct PolledItems: Sendable, Equatable {
         var version: String?
         /// The item as the action's output mapped it: the event's payload.
         var payload: JSONValue
+        /// The account of the connection it was read as, for a trigger polled per account.
+        var accountID: String?
     }
 
     /// The items in output order, without repeated keys.
     var items: [Item]
 
-    /// The items of `output` under `spec` (the trigger's `poll`, or the defaults).
-    init(_ output: JSONValue, spec: ConnectorDefinition.Trigger.Poll?) {
+    /// Items already read (the accounts of a per-account poll, one after another).
+    init(items: [Item]) { self.items = items }
+
+    /// The items of `output` under `spec` (the trigger's `poll`, or the defaults); read as
+    /// `account`, each key starts with `<account>/` (one record seen in two calendars is two items).
+    init(_ output: JSONValue, spec: ConnectorDefinition.Trigger.Poll?, account: String? = nil) {
         let list: [JSONValue]
         switch spec?.items.flatMap({ JSONPath.value(at: $0, in: output) }) ?? Self.defaultItems(output) {
         case .array(let values): list = values
@@ -31,9 +37,10 @@ struct PolledItems: Sendable, Equatable {
                 path == "*" ? SHA256Digest.hex(payload.jsonBytes) : JSONPath.text(JSONPath.value(at: path, in: payload))
             }
             let id = JSONPath.text(JSONPath.value(at: spec?.id ?? "id", in: payload))
-            let key = id.map { id in version.map { "\(id)@\($0)" } ?? id } ?? "sha256:" + SHA256Digest.hex(payload.jsonBytes)
+            let own = id.map { id in version.map { "\(id)@\($0)" } ?? id } ?? "sha256:" + SHA256Digest.hex(payload.jsonBytes)
+            let key = account.map { "\($0)/\(own)" } ?? own
             guard keys.insert(key).inserted else { return nil }
-            return Item(key: key, version: version, payload: payload)
+            return Item(key: key, version: version, payload: payload, accountID: account)
         }
     }
 

@@ -77,7 +77,8 @@ struct TriggerPollStore: Sendable {
     /// Stores a good poll: each fresh item as a `poll` event of the trigger with its processing
     /// job, and the new memory; the next poll after `interval`. Returns the events stored (an
     /// item whose event exists already is not stored again).
-    func recordPoll(_ due: Due, fresh: [PolledItems.Item], memory: Memory, interval: TimeInterval) async throws -> Int {
+    /// `error` names accounts of a per-account poll that failed while others were read.
+    func recordPoll(_ due: Due, fresh: [PolledItems.Item], memory: Memory, interval: TimeInterval, error: String? = nil) async throws -> Int {
         let seen = JSONValue.array(memory.seen.map(JSONValue.string))
         return try await pool.withTransaction { connection in
             let account = try connection.query("SELECT external_account_id FROM connections WHERE id = \(due.connectionID)").first?.decode(
@@ -85,7 +86,8 @@ struct TriggerPollStore: Sendable {
             var stored = 0
             for item in fresh {
                 let eventID = "poll:\(due.triggerID):\(due.connectionID.uuidString.lowercased()):\(item.key)"
-                let event = ParsedWebhookEvent(eventID: eventID, eventType: due.triggerID, accountID: account, payload: item.payload)
+                let event = ParsedWebhookEvent(
+                    eventID: eventID, eventType: due.triggerID, accountID: item.accountID ?? account, payload: item.payload)
                 let route = (tenant: due.tenant, connectionID: due.connectionID)
                 guard
                     let rowID = try WebhookStore.insert(
@@ -99,11 +101,11 @@ struct TriggerPollStore: Sendable {
                 INSERT INTO trigger_polls (connection_id, trigger_id, tenant_id, connector, seen, watermark, learned_at, polls, events,
                                            last_polled_at, next_poll_at, last_error)
                 VALUES (\(due.connectionID), \(due.triggerID), \(due.tenant), \(due.connector), \(seen)::jsonb, \(memory.watermark), now(), 1,
-                        \(stored), now(), now() + make_interval(secs => \(interval)), NULL)
+                        \(stored), now(), now() + make_interval(secs => \(interval)), \(error))
                 ON CONFLICT (connection_id, trigger_id) DO UPDATE SET
                     seen = EXCLUDED.seen, watermark = EXCLUDED.watermark, learned_at = coalesce(trigger_polls.learned_at, now()),
                     polls = trigger_polls.polls + 1, events = trigger_polls.events + EXCLUDED.events,
-                    last_polled_at = now(), next_poll_at = EXCLUDED.next_poll_at, last_error = NULL
+                    last_polled_at = now(), next_poll_at = EXCLUDED.next_poll_at, last_error = EXCLUDED.last_error
                 """)
             return stored
         }

@@ -80,13 +80,12 @@ final class TriggerPoller: Sendable {
             let memory = try await store.memory(due)
             let input = Self.input(trigger, action: definition?.action(action), watermark: memory.watermark)
             let connection = try await service.connection(tenant: due.tenant, id: due.connectionID)
-            let output = try await service.perform(ConnectorCall(connector: due.connector, action: action, input: input), connection: connection)
-                .output
-            let items = PolledItems(output, spec: trigger.poll)
+            let read = try await read(action, input: input, trigger: trigger, connection: connection)
+            let items = read.items
             let fresh = memory.learned ? items.fresh(after: memory.seen) : []
             let next = TriggerPollStore.Memory(
                 seen: items.remembered(after: memory.seen), watermark: items.watermark(after: memory.watermark), learned: true)
-            let stored = try await store.recordPoll(due, fresh: fresh, memory: next, interval: interval)
+            let stored = try await store.recordPoll(due, fresh: fresh, memory: next, interval: interval, error: read.failures)
             metrics.recordTriggerPoll(connector: due.connector, trigger: due.triggerID, outcome: "ok", events: stored)
             return stored
         } catch {
@@ -100,6 +99,41 @@ final class TriggerPoller: Sendable {
             try? await store.recordFailure(due, reason: reason, interval: interval)
             return nil
         }
+    }
+
+    /// Accounts read per poll of a trigger that acts as one account (the rest wait for a
+    /// reconnect that lists fewer; each is one request to the provider per interval).
+    static let accountsPerPoll = 25
+
+    /// Reads the trigger's action once, or once per account of the connection when the action
+    /// acts as one (`pollsEachAccount`: Xero organisations, Trello boards), one after another.
+    /// An account that fails does not hold back the others: its reason is returned in
+    /// `failures`, and its remembered keys stay, so nothing is lost or stored twice. Only when
+    /// every account fails is the poll a failure.
+    func read(_ action: String, input: JSONValue, trigger: ConnectorDefinition.Trigger, connection: ConnectionStore.Connection) async throws
+        -> (items: PolledItems, failures: String?)
+    {
+        let call = ConnectorCall(connector: connection.connector, action: action, input: input)
+        guard service.catalog[connection.connector]?.definition.pollsEachAccount(trigger) == true else {
+            return (PolledItems(try await service.perform(call, connection: connection).output, spec: trigger.poll), nil)
+        }
+        var accounts: [String] = []
+        if case .array(let listed) = connection.accounts { accounts = listed.compactMap { JSONPath.text($0["id"]) } }
+        guard !accounts.isEmpty else { throw ConnectorError(.invalidInput, "The connection lists no accounts to poll; reconnect it") }
+        var items: [PolledItems.Item] = []
+        var failures: [(account: String, error: any Error)] = []
+        for account in accounts.prefix(Self.accountsPerPoll) {
+            var asAccount = call
+            asAccount.accountID = account
+            do {
+                items += PolledItems(try await service.perform(asAccount, connection: connection).output, spec: trigger.poll, account: account).items
+            } catch {
+                failures.append((account, error))
+            }
+        }
+        if let first = failures.first, failures.count == min(accounts.count, Self.accountsPerPoll) { throw first.error }
+        let said = failures.map { "account \($0.account.prefix(64)): \(Self.reason($0.error))" }.joined(separator: "; ")
+        return (PolledItems(items: items), failures.isEmpty ? nil : String(said.prefix(500)))
     }
 
     /// The trigger's input, with the watermark in its `since` field (a number when the action's

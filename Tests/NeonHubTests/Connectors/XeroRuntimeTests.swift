@@ -185,10 +185,10 @@ import Testing
         }
     }
 
-    @Test func theInvoicesChangedTriggerIsNotRunYetBecauseItActsAsOneTenant() throws {
+    @Test func theInvoicesChangedTriggerIsPolledOncePerTenant() throws {
         let definition = try Self.definition()
         let trigger = try #require(definition.triggers.first { $0.id == "invoices.changed" })
         #expect(trigger.type == "polling" && trigger.action == "invoices.list")
-        #expect(definition.pollBlocker(trigger)?.contains("acts as one account") == true)
+        #expect(definition.pollsEachAccount(trigger) && definition.pollBlocker(trigger) == nil, "end to end: PerAccountPollTests")
     }
 }

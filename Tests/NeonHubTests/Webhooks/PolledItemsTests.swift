@@ -75,7 +75,7 @@ import Testing
         #expect(try blocker("opsgenie", "incidents.open") == nil)
         #expect(try blocker("zendesk", "tickets.updated") == nil)
         #expect(try blocker("discord", "channel.poll")?.contains("channelId") == true)
-        #expect(try blocker("trello", "cards.changed")?.contains("account") == true)
+        #expect(try blocker("trello", "cards.changed") == nil, "read once per board (PerAccountPollTests)")
         let polling = TriggerCatalog.pollingTriggers(catalog)
         #expect(polling["opsgenie"] == ["incidents.open"] && polling["discord"] == nil)
 

@@ -7,10 +7,19 @@ extension ConnectorDefinition {
         triggers.filter { $0.type == "polling" && $0.action != nil && pollBlocker($0) == nil }
     }
 
+    /// Whether the trigger's action acts as one account of the connection (a Trello board, a
+    /// Xero organisation): the poller then reads once per account the connection lists.
+    func pollsEachAccount(_ trigger: Trigger) -> Bool {
+        guard let id = trigger.action, let request = action(id)?.request else { return false }
+        let templates =
+            [request.path, request.body?.template.jsonText ?? ""] + Array((request.query ?? [:]).values) + Array((request.headers ?? [:]).values)
+        return templates.contains { $0.contains("{{account.") }
+    }
+
     /// Why the server cannot run a polling trigger yet, or nil: its action is missing, or needs
-    /// input the trigger does not give (a channel, a location, a date range) or an account of the
-    /// connection (a Trello board) — both would have to come from each subscriber, which is not
-    /// built.
+    /// input the trigger does not give (a channel, a location, a date range) — which would have
+    /// to come from each subscriber, not built — or acts as one account and reads `since` a
+    /// watermark, which is kept per connection, not per account.
     func pollBlocker(_ trigger: Trigger) -> String? {
         guard trigger.type == "polling" else { return "not a polling trigger" }
         guard let id = trigger.action, let action = action(id) else { return "it names no action of \(self.id)" }
@@ -22,11 +31,11 @@ extension ConnectorDefinition {
             required = names.compactMap { if case .string(let name) = $0, !given.contains(name) { name } else { nil } }
         }
         if !required.isEmpty { return "its action \(id) needs input per subscriber (\(required.joined(separator: ", ")))" }
-        if let request = action.request {
-            let templates =
-                [request.path, request.body?.template.jsonText ?? ""] + Array((request.query ?? [:]).values)
-                + Array((request.headers ?? [:]).values)
-            if templates.contains(where: { $0.contains("{{account.") }) { return "its action \(id) acts as one account of the connection" }
+        if pollsEachAccount(trigger) {
+            guard accounts != nil else { return "its action \(id) acts as one account of the connection, and \(self.id) lists none" }
+            if trigger.poll?.since != nil {
+                return "its action \(id) acts as one account of the connection and reads since a watermark kept per connection"
+            }
         }
         return nil
     }
