@@ -155,7 +155,7 @@ import Testing
         try await withBambooHR { fake, runtime in
             let key = try Self.key()
             fake.addApplications(230)
-            let all = try await runtime.execute(Self.call("applications.list")) { _ in key }
+            let all = try await runtime.execute(Self.call("applications.list", ["limit": .number(500)])) { _ in key }
             let items = Self.list(all.output)
             // The active ones (new and in progress): 230 added and three seeded, not the declined or hired.
             #expect(items.count == 233)

@@ -101,10 +101,14 @@ import Testing
         #expect(try JSONValue.parse(sent[0].body) == .object(["text": .string("hi"), "visibility": .string("PUBLIC")]))  // no default: left out
         #expect(sent[0].queryItems["mode"] == ["PUBLIC"])
         #expect(try JSONValue.parse(sent[1].body)["visibility"] == .string("CONNECTIONS"))  // the caller's value wins
-        // A `limit` default is documentation for the caller; only the caller's own limit bounds a read.
+        // The `limit` default the schema documents bounds a read the caller left unbounded.
         let read = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.list")) { _ in .token("t") }
         guard case .array(let items)? = read.output["items"] else { Issue.record("no items"); return }
-        #expect(items.count == 3)
+        #expect(items.count == 1 && read.output["truncated"] == .bool(true))
+        let all = try await runtime.execute(ConnectorCall(connector: "acme", action: "posts.list", input: .object(["limit": .number(9)]))) { _ in
+            .token("t")
+        }
+        #expect(all.output["items"].flatMap { if case .array(let list) = $0 { list.count } else { nil } } == 3)
     }
 
     @Test func inputIsValidatedBeforeAnythingIsSent() async throws {

@@ -68,10 +68,12 @@ import Testing
             #expect(reads.first?.queryItems["type"] == nil, "type with affiliation is a 422")
             #expect(reads.dropFirst().first?.queryItems["page"] == ["2"], "the second page is the Link header's rel=next")
 
-            let all = try await Self.execute(runtime, "repos.list", token: token)
+            let all = try await Self.execute(runtime, "repos.list", ["limit": .number(500)], token: token)
             #expect(Self.items(all.output).count == 255)
             #expect(all.pages == 3)
             #expect(all.output["truncated"] == .bool(false))
+            let documented = try await Self.execute(runtime, "repos.list", token: token)
+            #expect(Self.items(documented.output).count == 200 && documented.output["truncated"] == .bool(true), "limit: default 200")
         }
     }
 

@@ -69,8 +69,10 @@ import Testing
             #expect(first["url"] == .string("https://hire.lever.co/candidates/\(stored.id)"))
             #expect(first["headline"] == .string("Engineer"))
 
-            // Without a limit every page is read (the schema's default of 200 does not bound the read).
-            let all = try await Self.execute(runtime, "opportunities.list", token: token)
+            // Without a limit, the schema's documented default of 200 bounds the read; with one, every page up to it.
+            let documented = try await Self.execute(runtime, "opportunities.list", token: token)
+            #expect(Self.items(documented.output).count == 200 && documented.output["truncated"] == .bool(true))
+            let all = try await Self.execute(runtime, "opportunities.list", ["limit": .number(500)], token: token)
             #expect(Self.items(all.output).count == 235 && all.pages == 3 && all.output["truncated"] == .bool(false))
         }
     }

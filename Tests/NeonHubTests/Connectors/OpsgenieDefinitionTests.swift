@@ -38,7 +38,7 @@ import Testing
     @Test func aCappedListSaysItIsTruncated() async throws {
         try await withOpsgenie { fake, runtime in
             fake.addIncidents(700)
-            let capped = try await runtime.execute(Support.call("incidents.list")) { _ in Support.key }
+            let capped = try await runtime.execute(Support.call("incidents.list", ["limit": .number(5000)])) { _ in Support.key }
             #expect(Support.items(capped.output).count == ConnectorRuntime.defaultMaxItems)
             #expect(capped.output["truncated"] == .bool(true))
         }

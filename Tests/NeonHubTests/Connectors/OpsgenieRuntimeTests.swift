@@ -122,7 +122,7 @@ import Testing
             #expect(read.header("Authorization") == "GenieKey \(OpsgenieFake.apiKey)")
 
             fake.addIncidents(130)
-            let all = try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }
+            let all = try await runtime.execute(Self.call("incidents.list", ["limit": .number(500)])) { _ in Self.key }
             #expect(Self.items(all.output).count == 132)
             #expect(all.pages == 2 && all.output["truncated"] == .bool(false))
             let reads = fake.server.requests("GET", "/v1/incidents").suffix(2)
@@ -142,10 +142,13 @@ import Testing
     @Test func aReadIsBoundedWhenTheProviderHasMoreThanTheDefaultMaximum() async throws {
         try await withOpsgenie { fake, runtime in
             fake.addIncidents(700)
-            let capped = try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }
+            let capped = try await runtime.execute(Self.call("incidents.list", ["limit": .number(5000)])) { _ in Self.key }
             #expect(Self.items(capped.output).count == ConnectorRuntime.defaultMaxItems)
             #expect(capped.pages == 5)
             #expect(fake.server.requests("GET", "/v1/incidents").count == 5, "no page past the bound is fetched")
+            // Without a limit, the documented default (100): one page.
+            let documented = try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }
+            #expect(Self.items(documented.output).count == 100 && documented.pages == 1)
             // (That the output says `truncated` here needs the definition to read `totalCount`
             // or `paging.next`: OpsgenieRuntimeTests+Mismatch.swift.disabled.)
         }

@@ -119,10 +119,12 @@ import Testing
     @Test func incidentsArePagedByOffsetNewestFirstAndFilteredWithQueryArrays() async throws {
         try await withPagerDuty { fake, runtime in
             fake.addIncidents(130)
-            let all = try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }
+            let all = try await runtime.execute(Self.call("incidents.list", ["limit": .number(500)])) { _ in Self.key }
             // The last month's: 130 added and the two of last week, not last year's.
             #expect(Self.items(all.output).count == 132)
             #expect(all.pages == 2)
+            let documented = try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }
+            #expect(Self.items(documented.output).count == 100 && documented.output["truncated"] == .bool(true), "limit: default 100")
             let numbers = Self.items(all.output).compactMap { $0["number"].flatMap(\.numberValue) }
             #expect(numbers == numbers.sorted(by: >), "created_at:desc")
             let reads = fake.server.requests("GET", "/incidents")

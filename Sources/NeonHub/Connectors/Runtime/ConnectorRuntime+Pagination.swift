@@ -6,6 +6,22 @@ import HTTPFields
 extension ConnectorRuntime {
     struct Advance { var url: URL? }
 
+    /// Items a paged read collects at most: the caller's `limit`; else the `limit` default the
+    /// input schema documents ("default 200"), unless the request sends `{{input.limit}}` to the
+    /// provider, where the default is the provider's page size (Meta's 25) and not a total; never
+    /// more than `pagination.maxItems` (or `defaultMaxItems`).
+    static func readBound(_ input: JSONValue, action: ConnectorDefinition.Action, pagination: ConnectorDefinition.Pagination?) -> Int {
+        let most = pagination?.maxItems ?? defaultMaxItems
+        if case .number(let requested)? = input["limit"], requested >= 1 { return min(most, Int(requested)) }
+        guard case .number(let documented)? = action.inputSchema["properties"]?["limit"]?["default"], documented >= 1 else { return most }
+        let request = action.request
+        let templates =
+            [request?.path ?? "", request?.body?.template.jsonText ?? ""] + Array((request?.query ?? [:]).values)
+            + Array((request?.headers ?? [:]).values)
+        guard !templates.contains(where: { $0.contains("{{input.limit}}") }) else { return most }
+        return min(most, Int(documented))
+    }
+
     func hasMore(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int, seen: Int) -> Bool {
         if let path = pagination.totalPath, let total = JSONPath.text(JSONPath.value(at: path, in: body)).flatMap(Int.init) { return total > seen }
         if let path = pagination.hasMorePath { return JSONPath.value(at: path, in: body) == .bool(true) }

@@ -160,9 +160,7 @@ public struct ConnectorRuntime: Sendable {
             "call": .object(call.idempotencyKey.map { ["idempotencyKey": .string($0)] } ?? [:]),
         ]
         let pagination = action.pagination.flatMap { $0.style == "none" ? nil : $0 }
-        var limit = Self.defaultMaxItems
-        if let max = pagination?.maxItems { limit = max }
-        if case .number(let requested)? = call.input["limit"], requested >= 1 { limit = min(limit, Int(requested)) }
+        let limit = Self.readBound(call.input, action: action, pagination: pagination)
 
         var items: [JSONValue] = []
         var pages = 0
@@ -306,8 +304,7 @@ public struct ConnectorRuntime: Sendable {
     /// The input as the templates see it: every top-level property the caller left out that
     /// the action's schema gives a `default` takes that default, so a field the provider
     /// requires (LinkedIn's `visibility`, `lifecycleState`) is sent with the value the schema
-    /// documents instead of being dropped. The read bound (`limit`) still comes from the
-    /// caller's own input only.
+    /// documents instead of being dropped. The read bound is `readBound`.
     static func applyingDefaults(to input: JSONValue, schema: JSONValue) -> JSONValue {
         guard case .object(var members) = input, case .object(let properties)? = schema["properties"] else { return input }
         for (name, property) in properties where members[name] == nil {
