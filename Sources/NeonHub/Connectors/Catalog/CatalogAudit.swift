@@ -43,6 +43,7 @@ public struct CatalogAudit: Sendable {
         "shopify",
         "lever", "dropbox-sign", "greenhouse",
         "dynamics-365", "xero", "quickbooks", "power-bi",
+        "netsuite", "adobe-sign",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.
