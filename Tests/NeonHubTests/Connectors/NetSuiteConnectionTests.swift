@@ -111,17 +111,12 @@ import Testing
         try await fake.server.serving {
             try await Self.withNetSuiteApp(fake) { _, client, _ in
                 let id = try #require(try await Self.connect(client, fake).location["connectionId"])
-                let (ok, _) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": "customers.list", "input": [:]])
-                #expect(ok == 200)
-                let token = try #require(OAuthTestSupport.bearer(fake.server.requests("GET", "/services/rest/record/v1/customer").last))
-                fake.expire(token: token)
-                fake.revokeRefreshTokens()
-                let (status, envelope) = try await client.mutation(
-                    "connectors.executeAction", ["connectionId": id, "action": "customers.list", "input": [:]])
-                #expect(status == 412, "\(envelope)")
-                #expect(Self.refreshes(fake).count == 1, "refreshed once")
-                let (_, got) = try await client.query("connectors.getConnection", ["id": id])
-                #expect(resultData(got)?["status"] as? String == "attention")
+                try await OAuthTestSupport.expectRefusedRefreshNeedsAttention(
+                    client, connection: id, action: "customers.list", refreshes: { Self.refreshes(fake).count }
+                ) {
+                    fake.expire(token: try #require(OAuthTestSupport.bearer(fake.server.requests("GET", "/services/rest/record/v1/customer").last)))
+                    fake.revokeRefreshTokens()
+                }
             }
         }
     }

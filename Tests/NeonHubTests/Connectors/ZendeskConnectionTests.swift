@@ -116,19 +116,14 @@ import Testing
             try await Self.withZendeskApp(fake) { _, client, _ in
                 let id = try #require(try await Self.connect(client, fake).location["connectionId"])
                 #expect(fake.tokenRequests.count == 1)
-                let (ok, _) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": "users.me", "input": [:]])
-                #expect(ok == 200)
-                let token = try #require(OAuthTestSupport.bearer(fake.requests("GET", "/api/v2/users/me").last))
-                fake.expire(token: token)
-                fake.revokeRefreshTokens()
-
-                let (status, envelope) = try await client.mutation(
-                    "connectors.executeAction", ["connectionId": id, "action": "users.me", "input": [:]])
-                #expect(status == 412, "\(envelope)")
-                #expect(Self.refreshes(fake).count == 1, "refreshed once")
-                let (_, got) = try await client.query("connectors.getConnection", ["id": id])
-                let connection = try #require(resultData(got))
-                #expect(connection["status"] as? String == "attention")
+                var token = ""
+                let connection = try await OAuthTestSupport.expectRefusedRefreshNeedsAttention(
+                    client, connection: id, action: "users.me", refreshes: { Self.refreshes(fake).count }
+                ) {
+                    token = try #require(OAuthTestSupport.bearer(fake.requests("GET", "/api/v2/users/me").last))
+                    fake.expire(token: token)
+                    fake.revokeRefreshTokens()
+                }
                 #expect(!(connection["lastError"] as? String ?? "").contains(token))
             }
         }

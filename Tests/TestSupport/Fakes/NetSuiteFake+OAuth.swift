@@ -79,13 +79,7 @@ extension NetSuiteFake {
     }
 
     /// Whether the request authenticates the integration by HTTP Basic `client_id:client_secret`.
-    func basicClient(_ request: Request) -> Bool {
-        guard let header = request.header("Authorization"), header.lowercased().hasPrefix("basic "),
-            let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces))
-        else { return false }
-        let pair = String(decoding: data, as: UTF8.self).split(separator: ":", maxSplits: 1).map(String.init)
-        return pair.count == 2 && pair[0] == app.clientID && pair[1] == app.clientSecret
-    }
+    func basicClient(_ request: Request) -> Bool { app.isBasicClient(request.header("Authorization")) }
 
     static func oauthError(_ status: Int, _ value: String) -> Reply {
         var reply = Reply.json(status, object: ["error": value])

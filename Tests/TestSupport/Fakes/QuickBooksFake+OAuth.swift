@@ -69,14 +69,8 @@ extension QuickBooksFake {
         return token
     }
 
-    /// The client of a Basic `Authorization` header, if it is the registered app.
-    func basicClient(_ request: Request) -> Bool {
-        guard let header = request.header("Authorization"), header.lowercased().hasPrefix("basic "),
-            let data = Data(base64Encoded: String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces))
-        else { return false }
-        let pair = String(decoding: data, as: UTF8.self).split(separator: ":", maxSplits: 1).map(String.init)
-        return pair.count == 2 && pair[0] == app.clientID && pair[1] == app.clientSecret
-    }
+    /// Whether the request authenticates the registered app by HTTP Basic.
+    func basicClient(_ request: Request) -> Bool { app.isBasicClient(request.header("Authorization")) }
 
     // MARK: - POST /oauth2/v1/tokens/bearer
 
