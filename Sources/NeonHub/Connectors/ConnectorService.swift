@@ -289,10 +289,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
             guard let text = set.extras[member] ?? (isMock ? variable.example : nil), !text.isEmpty else {
                 throw ConnectorError(.providerUnavailable, "\(definition.name) answered no \(member) with the token")
             }
-            let value = URL(string: text).flatMap { $0.scheme == nil ? nil : $0.host } ?? text
-            if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {
+            guard let value = variable.valueFromAnswer(text) else {
                 throw ConnectorError(
-                    .providerUnavailable, "\(definition.name) answered a \(member) whose host does not match \(pattern): nothing was stored")
+                    .providerUnavailable,
+                    "\(definition.name) answered a \(member) whose host does not match \(variable.pattern ?? "its pattern"): nothing was stored")
             }
             variables[variable.name] = value
         }

@@ -11,9 +11,7 @@ extension ConnectorDefinition {
     /// Xero organisation): the poller then reads once per account the connection lists.
     func pollsEachAccount(_ trigger: Trigger) -> Bool {
         guard let id = trigger.action, let request = action(id)?.request else { return false }
-        let templates =
-            [request.path, request.body?.template.jsonText ?? ""] + Array((request.query ?? [:]).values) + Array((request.headers ?? [:]).values)
-        return templates.contains { $0.contains("{{account.") }
+        return request.mentions("{{account.")
     }
 
     /// Why the server cannot run a polling trigger yet, or nil: its action is missing, or needs
@@ -38,5 +36,15 @@ extension ConnectorDefinition {
             }
         }
         return nil
+    }
+}
+
+extension ConnectorDefinition.RequestTemplate {
+    /// Whether `text` appears in any template of the request: its path, query, headers or body
+    /// (`{{account.` for an action that acts as one account, `{{input.limit}}` for a page size
+    /// sent to the provider).
+    func mentions(_ text: String) -> Bool {
+        path.contains(text) || (query ?? [:]).values.contains { $0.contains(text) } || (headers ?? [:]).values.contains { $0.contains(text) }
+            || (body?.template.jsonText.contains(text) ?? false)
     }
 }

@@ -55,9 +55,9 @@ enum OAuthCallbackCheck {
         // its host when it is one. The client secret goes to that host next, so it must match.
         for variable in definition.variables ?? [] {
             guard let parameter = variable.fromCallback else { continue }
-            guard let text = query[parameter], !text.isEmpty, text.count <= 255 else { throw .variableMismatch }
-            let value = URL(string: text).flatMap { $0.scheme == nil ? nil : $0.host } ?? text
-            guard let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), regex.matches(value) else { throw .variableMismatch }
+            guard let text = query[parameter], !text.isEmpty, text.count <= 255, let value = variable.valueFromAnswer(text) else {
+                throw .variableMismatch
+            }
             if let before = started[variable.name], !before.isEmpty, before.lowercased() != value.lowercased() { throw .variableMismatch }
             variables[variable.name] = value
         }

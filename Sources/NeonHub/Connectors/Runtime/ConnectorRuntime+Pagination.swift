@@ -14,11 +14,7 @@ extension ConnectorRuntime {
         let most = pagination?.maxItems ?? defaultMaxItems
         if case .number(let requested)? = input["limit"], requested >= 1 { return min(most, Int(requested)) }
         guard case .number(let documented)? = action.inputSchema["properties"]?["limit"]?["default"], documented >= 1 else { return most }
-        let request = action.request
-        let templates =
-            [request?.path ?? "", request?.body?.template.jsonText ?? ""] + Array((request?.query ?? [:]).values)
-            + Array((request?.headers ?? [:]).values)
-        guard !templates.contains(where: { $0.contains("{{input.limit}}") }) else { return most }
+        guard action.request?.mentions("{{input.limit}}") != true else { return most }
         return min(most, Int(documented))
     }
 
