@@ -34,14 +34,17 @@ struct ConnectorsSmokeCommand: AsyncParsableCommand {
         let (catalog, _) = try options.load()
         let smokeConfig: SmokeConfig
         let runtime: ConnectorRuntime
+        let endpoints: [String: ConnectorEndpoints]
         do {
             smokeConfig = try SmokeConfig.load(URL(fileURLWithPath: config))
             runtime = try ConnectorSmoke.runtime(config: appConfig, catalog: catalog, logger: Logger(label: "neonhub.smoke"))
+            endpoints = try ConnectorSmoke.endpoints(config: appConfig)
         } catch {
             FileHandle.standardError.write(Data("connectors smoke: \(error)\n".utf8))
             throw ExitCode(66)
         }
-        let results = await ConnectorSmoke(catalog: catalog, runtime: runtime, timeout: .milliseconds(Int(timeout * 1000))).run(smokeConfig)
+        let results = await ConnectorSmoke(catalog: catalog, runtime: runtime, timeout: .milliseconds(Int(timeout * 1000)), endpoints: endpoints)
+            .run(smokeConfig)
         print(SmokeResult.table(results))
         let counts = Dictionary(grouping: results, by: \.outcome).mapValues(\.count)
         print("pass \(counts[.pass] ?? 0), fail \(counts[.fail] ?? 0), skip \(counts[.skip] ?? 0)")

@@ -64,6 +64,14 @@ public final class ConnectorService: ConnectorActions, Sendable {
         var credential = ConnectorCredentialsValue.none
         var tokenExpiresAt: Date?
         var nextRefreshAt: Date?
+        /// A token obtained now (a client-credentials grant, a sign-in): requests carry it, sealed, renewed on schedule.
+        func adopt(_ set: OAuthTokenSet, vault: TokenVault) throws {
+            let now = Date()
+            tokenExpiresAt = set.expiresAt(from: now)
+            nextRefreshAt = RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: tokenExpiresAt, refreshedAt: now, now: now)
+            credential = .token(set.accessToken)
+            sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
+        }
         if !isMock, definition.auth.type == "oauth2_client_credentials" {
             // The app's own grant (Azure AD for Dynamics 365 and Power BI): the token is fetched
             // now, tested, sealed, and renewed on the connector's schedule.
@@ -75,12 +83,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
             guard let vault else {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
             }
-            let set = try await tokens.clientCredentials(definition: definition, variables: variables, client: customer)
-            let now = Date()
-            tokenExpiresAt = set.expiresAt(from: now)
-            nextRefreshAt = RefreshSchedule(refresh: definition.auth.refresh).next(expiresAt: tokenExpiresAt, refreshedAt: now, now: now)
-            credential = .token(set.accessToken)
-            sealed.append(("access_token", try vault.seal(set.accessToken, connection: id, kind: "access_token")))
+            try adopt(try await tokens.clientCredentials(definition: definition, variables: variables, client: customer), vault: vault)
             if let customer { sealed.append(("clientSecret", try vault.seal(customer.secret, connection: id, kind: "clientSecret"))) }
         } else if !isMock {
             let keyPair = definition.auth.type == "key_pair" && definition.auth.keyPair != nil
@@ -88,7 +91,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.authorizeUrl")
             }
             let fields = definition.auth.credentials ?? []
-            let missing = fields.filter { credentials[$0.name]?.isEmpty ?? true }.map(\.name)
+            let missing = fields.filter { $0.optional != true && credentials[$0.name]?.isEmpty ?? true }.map(\.name)
             guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
             guard let vault else {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
@@ -97,6 +100,11 @@ public final class ConnectorService: ConnectorActions, Sendable {
             credential = try Self.credential(definition, keyPair ? variables.merging(credentials) { _, given in given } : credentials)
             for field in fields where field.secret {
                 sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name)))
+            }
+            if definition.auth.signIn != nil {
+                // The credentials open a session (Tableau); requests carry the session's token.
+                guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
+                try adopt(try await tokens.signIn(definition: definition, variables: variables, credentials: credentials), vault: vault)
             }
         }
         var allVariables = variables
@@ -201,6 +209,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
         var call = call
         call.variables = connection.variables.merging(call.variables) { _, explicit in explicit }
         let definition = catalog[connection.connector]?.definition
+        if let definition { call = try Self.bindingAccount(call, definition: definition, accounts: connection.accounts, isMock: isMock) }
         let secrets = self.secrets, isMock = self.isMock, refresher = definition.flatMap { TokenRefresher.canRefresh($0) ? self.refresher : nil }
         let accountID = call.accountID
         do {
@@ -323,76 +332,5 @@ public final class ConnectorService: ConnectorActions, Sendable {
             connector: request.connector.isEmpty ? connection.connector : request.connector, action: request.action,
             input: request.input, accountID: request.accountID, idempotencyKey: request.idempotencyKey)
         return try await perform(call, connection: connection, sealed: sealed).output
-    }
-
-    // MARK: - Helpers
-
-    /// `variables` with every variable the caller left out that the definition derives from a
-    /// credential (`fromCredentialSuffix`: the text after the credential's last `-`) filled in.
-    /// Only the suffix is kept, never the credential itself.
-    static func derivingVariables(_ definition: ConnectorDefinition, _ variables: [String: String], credentials: [String: String]) -> [String: String]
-    {
-        var filled = variables
-        for variable in definition.variables ?? [] where filled[variable.name]?.isEmpty ?? true {
-            guard let source = variable.fromCredentialSuffix, let secret = credentials[source], let dash = secret.lastIndex(of: "-") else { continue }
-            let suffix = String(secret[secret.index(after: dash)...])
-            if !suffix.isEmpty { filled[variable.name] = suffix }
-        }
-        return filled
-    }
-
-    /// Every declared variable must be given and match its pattern.
-    func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String], beforeAuthorization: Bool = false) throws {
-        for variable in definition.variables ?? [] {
-            guard let value = variables[variable.name], !value.isEmpty else {
-                if variable.optional == true || beforeAuthorization && definition.arrivesWithAuthorization(variable.name) { continue }
-                throw ConnectorError(.invalidInput, "Missing variable \(variable.name): \(variable.description)")
-            }
-            if let pattern = variable.pattern, let regex = NSRegularExpressionBox(pattern), !regex.matches(value) {
-                throw ConnectorError(.invalidInput, "Variable \(variable.name) does not match \(pattern)")
-            }
-        }
-    }
-
-    /// A key-pair signer from the connection's account variable, user and private key; a key
-    /// that cannot sign is `invalidInput` naming the field (never its content).
-    static func keyPairCredential(_ keyPair: ConnectorDefinition.KeyPair, _ values: [String: String]) throws -> ConnectorCredentialsValue {
-        guard keyPair.scheme == "snowflake_jwt" else {
-            throw ConnectorError(.invalidDefinition, "Key-pair scheme \(keyPair.scheme.prefix(32)) is not supported")
-        }
-        guard let account = values[keyPair.account], !account.isEmpty else {
-            throw ConnectorError(.invalidInput, "Missing variable \(keyPair.account)")
-        }
-        guard let user = values[keyPair.user], !user.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(keyPair.user)") }
-        guard let pem = values[keyPair.privateKey], !pem.isEmpty else {
-            throw ConnectorError(.vaultUnreadable, "This connection has no stored \(keyPair.privateKey)")
-        }
-        do {
-            return .keyPair(try KeyPairJWT(account: account, user: user, privateKeyPEM: pem))
-        } catch {
-            throw ConnectorError(.invalidInput, "Invalid credential \(keyPair.privateKey): \(error.description)")
-        }
-    }
-
-    /// The request credential from the connection's fields: basic auth for `basic`, else the
-    /// first secret field (or the OAuth access token) as a token.
-    static func credential(_ definition: ConnectorDefinition, _ values: [String: String]) throws -> ConnectorCredentialsValue {
-        let fields = definition.auth.credentials ?? []
-        if definition.auth.type == "key_pair", let keyPair = definition.auth.keyPair {
-            return try keyPairCredential(keyPair, values)
-        }
-        if definition.auth.type == "basic", let password = definition.auth.basicPassword {
-            return .basic(user: fields.first.flatMap { values[$0.name] } ?? "", password: password)
-        }
-        if definition.auth.type == "basic" {
-            let user = fields.first { !$0.secret }.flatMap { values[$0.name] } ?? fields.first.flatMap { values[$0.name] } ?? ""
-            let password = fields.last { $0.secret }.flatMap { values[$0.name] } ?? ""
-            return .basic(user: user, password: password)
-        }
-        if let token = values["accessToken"] { return .token(token, canRefresh: TokenRefresher.canRefresh(definition)) }
-        guard let secret = fields.first(where: { $0.secret }).flatMap({ values[$0.name] }) else {
-            throw ConnectorError(.vaultUnreadable, "This connection has no stored credential")
-        }
-        return .token(secret)
     }
 }

@@ -32,9 +32,9 @@ import Testing
         for definition in unbuilt {
             #expect(audit.entries.first { $0.id == definition.id }?.findings.map(\.kind).contains("flow_not_built") == true, "\(definition.id)")
         }
-        let workday = try #require(audit.entries.first { $0.id == "workday" })
-        #expect(workday.findings.map(\.kind) == ["untested"])
-        #expect(workday.isWired)
+        let adp = try #require(audit.entries.first { $0.id == "adp" })
+        #expect(adp.findings.map(\.kind) == ["untested"])
+        #expect(adp.isWired)
         #expect(audit.countsByKind["untested"] == total - stable.count)
         #expect(audit.text().contains("connectors: \(total) (experimental \(total - stable.count), stable \(stable.count))"))
         #expect(audit.json()["passes"] == .bool(true))
@@ -57,10 +57,10 @@ import Testing
             catalog: catalog, fixtures: ConnectorCatalogTests.directory.appendingPathComponent("fixtures"), smokeEntries: entries)
         let meta = try #require(audit.entries.first { $0.id == "meta" })
         #expect(!meta.findings.contains { $0.kind == "no_smoke_entry" })
-        let workday = try #require(audit.entries.first { $0.id == "workday" })
-        #expect(workday.findings.map(\.kind) == ["no_smoke_entry", "untested"])
-        #expect(workday.findings.first?.hint == "add workday to configs/connector-smoke.config.example.json")
-        #expect(workday.isWired, "a missing smoke entry is a testing gap, not a wiring one")
+        let adp = try #require(audit.entries.first { $0.id == "adp" })
+        #expect(adp.findings.map(\.kind) == ["no_smoke_entry", "untested"])
+        #expect(adp.findings.first?.hint == "add adp to configs/connector-smoke.config.example.json")
+        #expect(adp.isWired, "a missing smoke entry is a testing gap, not a wiring one")
         #expect(audit.countsByKind["no_smoke_entry"] == catalog.definitions.count - entries.count)
         // Without an entry, a connector that is otherwise ready cannot claim stable.
         let withoutMeta = CatalogAudit(

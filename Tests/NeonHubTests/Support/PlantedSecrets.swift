@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Testing
 
 /// Where planted secrets show up in plaintext: every base table of the public schema is read
 /// row by row as text, looking for each secret as it is and as `bytea` prints it (hex). The
@@ -23,4 +24,17 @@ func plaintextFindings(of secrets: [String], in pool: PostgresPool) async throws
         }
     }
     return findings
+}
+
+/// Expects each of `secrets` nowhere in plaintext: in no table (`plaintextFindings`), in no
+/// captured log line, and in none of `replies` (response bodies or envelopes as text).
+func expectNowhere(
+    _ secrets: [String], pool: PostgresPool, logs: LogCapture, replies: [String], sourceLocation: SourceLocation = #_sourceLocation
+) async throws {
+    #expect(try await plaintextFindings(of: secrets, in: pool) == [], sourceLocation: sourceLocation)
+    #expect(logs.count > 0, "the logs were captured", sourceLocation: sourceLocation)
+    for secret in secrets where !secret.isEmpty {
+        #expect(!logs.text.contains(secret), "a log line holds \(secret.prefix(6))…", sourceLocation: sourceLocation)
+        for reply in replies { #expect(!reply.contains(secret), "a reply holds \(secret.prefix(6))…", sourceLocation: sourceLocation) }
+    }
 }

@@ -44,6 +44,7 @@ public struct CatalogAudit: Sendable {
         "lever", "dropbox-sign", "greenhouse",
         "dynamics-365", "xero", "quickbooks", "power-bi",
         "netsuite", "adobe-sign",
+        "tableau", "docusign", "workday",
     ]
 
     /// Flows (`handler` actions) that have a Swift implementation: the runtime's registry.

@@ -133,8 +133,15 @@ public struct ConnectorCatalog: Sendable {
         if definition.auth.type == "oauth2" && (definition.auth.authorizeUrl == nil || definition.auth.tokenUrl == nil) {
             problems.append("$.auth: oauth2 needs authorizeUrl and tokenUrl")
         }
+        if let signIn = definition.auth.signIn {
+            if definition.auth.tokenUrl == nil { problems.append("$.auth.signIn: a sign-in needs auth.tokenUrl, where it is sent") }
+            if RefreshSchedule.seconds(signIn.lifetime) == nil { problems.append("$.auth.signIn.lifetime: not an ISO 8601 duration") }
+        }
+        if definition.auth.signIn == nil && (definition.auth.refresh?.strategy == "sign_in" || definition.auth.revokeStyle == "session") {
+            problems.append("$.auth: the sign_in refresh strategy and the session revoke style need auth.signIn")
+        }
         for (index, variable) in (definition.variables ?? []).enumerated()
-        where (variable.fromToken != nil || variable.fromCallback != nil) && variable.pattern == nil {
+        where (variable.fromToken != nil || variable.fromCallback != nil || variable.fromAccount != nil) && variable.pattern == nil {
             // The connection's credential (or the app's secret) is sent to the host such a value names.
             problems.append("$.variables[\(index)]: a variable taken from the provider's answer needs a pattern")
         }

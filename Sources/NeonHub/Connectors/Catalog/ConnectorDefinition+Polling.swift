@@ -8,10 +8,11 @@ extension ConnectorDefinition {
     }
 
     /// Whether the trigger's action acts as one account of the connection (a Trello board, a
-    /// Xero organisation): the poller then reads once per account the connection lists.
+    /// Xero organisation, a DocuSign account in the base URL): the poller then reads once per
+    /// account the connection lists.
     func pollsEachAccount(_ trigger: Trigger) -> Bool {
         guard let id = trigger.action, let request = action(id)?.request else { return false }
-        return request.mentions("{{account.")
+        return request.mentions("{{account.") || (request.baseUrl ?? baseUrl).contains("{{account.")
     }
 
     /// Why the server cannot run a polling trigger yet, or nil: its action is missing, or needs

@@ -42,8 +42,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var refreshUrl: String?
         /// How `revokeUrl` is called: `rfc7009` (the default: the token in a form, the app
         /// authenticated), `bearer` (Dropbox: POST with an access token as `Authorization:
-        /// Bearer` and no body, which also revokes its refresh token) or `json` (Intuit:
-        /// `{"token": …}` as JSON, the app authenticated).
+        /// Bearer` and no body, which also revokes its refresh token), `json` (Intuit:
+        /// `{"token": …}` as JSON, the app authenticated) or `session` (Tableau: the session
+        /// signed out with its token where requests carry it).
         public var revokeStyle: String?
         public var scopes: [String]?
         public var scopeSeparator: String?
@@ -70,6 +71,20 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var callbackSignature: CallbackSignature?
         /// Variables the authorization callback's query names (Shopify's `shop`).
         public var callbackVariables: [String]?
+        /// A session the credentials sign in to (Tableau's personal access token): the
+        /// session's token is what requests carry, and signing in again is its refresh.
+        public var signIn: SignIn?
+    }
+
+    /// How a connection's credentials become a session token: a JSON `POST` to `auth.tokenUrl`
+    /// of `body` (a template over `credentials.<field>`, each declared field, `""` when not
+    /// given), whose answer holds the token at `tokenPath`. The session is assumed to last
+    /// `lifetime` (an ISO 8601 duration); a refused token signs in again before that.
+    /// `revokeStyle: "session"` signs the session out at `auth.revokeUrl` on disconnect.
+    public struct SignIn: Codable, Sendable {
+        public var body: JSONValue
+        public var tokenPath: String
+        public var lifetime: String
     }
 
     /// How the provider signs its authorization callback.
@@ -108,6 +123,8 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// Secret fields go to the vault; the others are stored as variables.
         public var secret: Bool
         public var description: String?
+        /// A field a connection may leave out or give as `""` (Tableau's site of the Default site).
+        public var optional: Bool?
     }
 
     /// Where the credential goes on each request.
@@ -139,6 +156,11 @@ public struct ConnectorDefinition: Codable, Sendable {
         /// Acrobat Sign's `api_access_point`, the account's data-centre host, known only after
         /// consent and needed for the token request itself.
         public var fromCallback: String?
+        /// A field of the account a call acts as (as the `accounts` action stored it) this
+        /// variable is taken from per call (its host, when it is a URL), checked against
+        /// `pattern`: DocuSign's `baseUri`, each account's own API host. A call naming no
+        /// account acts as the connection's default one (`isDefault`), or its only one.
+        public var fromAccount: String?
     }
 
     /// The provider's documented limits.
@@ -295,8 +317,8 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var pageSize: Int?
         public var pageInfoPath: String?
         public var maxItems: Int?
-        /// offset: where the body gives the total number of items (GA4 `rowCount`); paging
-        /// stops when the offset reaches it.
+        /// offset and page: where the body gives the total number of items (GA4 `rowCount`,
+        /// Tableau's `pagination.totalAvailable`); paging stops when the items read reach it.
         public var totalPath: String?
     }
 

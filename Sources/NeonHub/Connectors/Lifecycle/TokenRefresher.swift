@@ -42,7 +42,7 @@ public final class TokenRefresher: Sendable {
 
     /// Whether connections of `definition` can be refreshed without a person.
     static func canRefresh(_ definition: ConnectorDefinition) -> Bool {
-        ["refresh_token", "long_lived_exchange", "client_credentials"].contains(definition.auth.refresh?.strategy ?? "none")
+        ["refresh_token", "long_lived_exchange", "client_credentials", "sign_in"].contains(definition.auth.refresh?.strategy ?? "none")
     }
 
     /// Refreshes the connection's token unless it changed since `seenVersion` (nil: refresh
@@ -117,6 +117,20 @@ public final class TokenRefresher: Sendable {
                         }
                         fresh = try waitForAsync(trace: trace) {
                             try await tokens.exchangeLongLived(accessToken: accessToken, definition: definition, variables: variables)
+                        }
+                    case "sign_in":
+                        // A new session from the stored credentials (Tableau: one per PAT, so the
+                        // lock above is what keeps two processes from ending each other's).
+                        var credentials = variables
+                        for field in definition.auth.credentials ?? [] where field.secret {
+                            guard let value = try secret(field.name) else {
+                                throw ConnectorError(.vaultUnreadable, "This connection has no stored \(field.name): reconnect it")
+                            }
+                            credentials[field.name] = value
+                        }
+                        let given = credentials
+                        fresh = try waitForAsync(trace: trace) {
+                            try await tokens.signIn(definition: definition, variables: variables, credentials: given)
                         }
                     default:
                         var customer: (id: String, secret: String)?

@@ -46,7 +46,8 @@ struct OAuthTokenClient: Sendable {
             what: "authorization")
     }
 
-    private func url(_ template: String?, definition: ConnectorDefinition, variables: [String: String], what: String) throws -> URL {
+    /// `template` (a URL over `vars`) rendered for the connection, or `invalidInput` naming `what`.
+    func url(_ template: String?, definition: ConnectorDefinition, variables: [String: String], what: String) throws -> URL {
         guard let template else { throw ConnectorError(.invalidDefinition, "\(definition.id) declares no \(what) URL") }
         let text = TemplateRenderer(scope: ["vars": .object(variables.mapValues { .string($0) })]).render(
             template, encode: TemplateRenderer.encodePathSegment)
@@ -106,6 +107,7 @@ struct OAuthTokenClient: Sendable {
 
     /// Revokes `token` where the provider has a revocation endpoint (RFC 7009); best effort.
     func revoke(token: String, definition: ConnectorDefinition, variables: [String: String]) async -> Bool {
+        if definition.auth.revokeStyle == "session" { return await signOut(token: token, definition: definition, variables: variables) }
         guard let template = endpoints[definition.id]?.revokeUrl ?? definition.auth.revokeUrl,
             let url = try? url(template, definition: definition, variables: variables, what: "revocation"),
             let app = try? app(definition)

@@ -130,12 +130,11 @@ struct ConnectorRequestBuilder: Sendable {
         case .basic(let user, let password):
             headers.replaceOrAdd(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
         case .token(let token):
-            let placement = definition.auth.placement
-            let value = (placement?.prefix ?? (placement == nil ? "Bearer " : "")) + token
-            if placement?.in == "query" {
-                query.append((placement?.name ?? "access_token", value))
+            let placed = definition.auth.placed(token)
+            if placed.inQuery {
+                query.append((placed.name, placed.value))
             } else {
-                headers.replaceOrAdd(name: placement?.name ?? "Authorization", value: value)
+                headers.replaceOrAdd(name: placed.name, value: placed.value)
             }
         }
     }

@@ -62,7 +62,13 @@ extension ConnectorRuntime {
             return Advance(url: nil)
         case "page":
             if let size = pageSize, count < size { return nil }
-            let number = (JSONPath.text(page["number"]).flatMap(Int.init) ?? 1) + 1
+            let current = JSONPath.text(page["number"]).flatMap(Int.init) ?? 1
+            if let size = pageSize, let path = pagination.totalPath,
+                let total = JSONPath.text(JSONPath.value(at: path, in: body)).flatMap(Int.init), current * size >= total
+            {
+                return nil  // the last page was full: Tableau refuses a page past the end rather than answer it empty
+            }
+            let number = current + 1
             page["number"] = .number(Double(number))
             scope["page"] = .object(page)
             return Advance(url: nil)

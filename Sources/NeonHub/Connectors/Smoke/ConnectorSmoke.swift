@@ -12,12 +12,16 @@ public struct ConnectorSmoke: Sendable {
     let catalog: ConnectorCatalog
     let runtime: ConnectorRuntime
     let timeout: Duration
+    /// Signs sign-in connectors (Tableau) in and out, through the runtime's outbound client.
+    let tokens: OAuthTokenClient
 
-    /// A smoke run over `catalog` through `runtime`, `timeout` per check.
-    public init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, timeout: Duration) {
+    /// A smoke run over `catalog` through `runtime`, `timeout` per check; `endpoints` are the
+    /// deployment's URL overrides (`CONNECTOR_ENDPOINTS_FILE`), for sign-in URLs.
+    public init(catalog: ConnectorCatalog, runtime: ConnectorRuntime, timeout: Duration, endpoints: [String: ConnectorEndpoints] = [:]) {
         self.catalog = catalog
         self.runtime = runtime
         self.timeout = timeout
+        self.tokens = OAuthTokenClient(client: runtime.client, environment: [:], endpoints: endpoints)
     }
 
     /// The runtime the server would build from `config` (outbound client, mock transport in
@@ -37,6 +41,11 @@ public struct ConnectorSmoke: Sendable {
             catalog: catalog, client: client, mock: mock,
             appSettings: ConnectorAssembly.appSettings(catalog, config.connectorEnvironment),
             baseURLOverrides: endpoints.compactMapValues(\.baseUrl), actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls))
+    }
+
+    /// The deployment's connector URL overrides (`CONNECTOR_ENDPOINTS_FILE`).
+    public static func endpoints(config: AppConfig) throws -> [String: ConnectorEndpoints] {
+        try ConnectorAssembly.endpointOverrides(config.connectorEndpointsFile)
     }
 
     /// Every connector of the catalog: the checks of the configured ones, a skip for the rest,
@@ -73,23 +82,38 @@ public struct ConnectorSmoke: Sendable {
         for field in definition.auth.credentials ?? [] where !field.secret {
             if let value = entry.credentials[field.name] { variables[field.name] = value }
         }
-        let credential: ConnectorCredentialsValue
+        let prepared: Prepared
         do {
-            credential = try Self.credential(definition, entry)
-            for variable in definition.variables ?? [] where variable.optional != true && (variables[variable.name] ?? "").isEmpty {
+            let credential = try Self.credential(definition, entry)
+            for variable in definition.variables ?? []
+            where variable.optional != true && variable.fromAccount == nil && (variables[variable.name] ?? "").isEmpty {
                 throw ConnectorError(.invalidInput, "missing variable \(variable.name): \(variable.description)")
             }
+            prepared = try await prepare(definition, entry, credential: credential, variables: variables)
         } catch {
             return [SmokeResult(connector: id, check: "config", action: nil, outcome: .fail, latencyMs: nil, message: message(error, entry))]
         }
+        let results = await checks(definition, entry, variables: variables, prepared: prepared)
+        // The session signed in for the checks ends with them (a PAT holds one session at a time).
+        if let session = prepared.session { _ = await tokens.signOut(token: session, definition: definition, variables: variables) }
+        return results
+    }
+
+    /// The smoke action and the read, as the prepared credential and account.
+    private func checks(_ definition: ConnectorDefinition, _ entry: SmokeConfig.Entry, variables: [String: String], prepared: Prepared) async
+        -> [SmokeResult]
+    {
+        let id = definition.id
+        let credential = prepared.credential
         var results: [SmokeResult] = []
         if let smoke = definition.smoke {
             results.append(
                 await timed(
                     id, "testConnection",
-                    ConnectorCall(
-                        connector: id, action: smoke.action, input: smoke.input ?? .object([:]),
-                        variables: variables), credential, entry))
+                    prepared.bound(
+                        ConnectorCall(
+                            connector: id, action: smoke.action, input: smoke.input ?? .object([:]),
+                            variables: variables), definition), credential, entry))
         } else {
             results.append(
                 SmokeResult(
@@ -111,7 +135,9 @@ public struct ConnectorSmoke: Sendable {
             return results
         }
         results.append(
-            await timed(id, "read", ConnectorCall(connector: id, action: read, input: entry.readInput, variables: variables), credential, entry))
+            await timed(
+                id, "read", prepared.bound(ConnectorCall(connector: id, action: read, input: entry.readInput, variables: variables), definition),
+                credential, entry))
         return results
     }
 
@@ -149,7 +175,7 @@ public struct ConnectorSmoke: Sendable {
         }
         let fields = definition.auth.credentials ?? []
         guard !fields.isEmpty else { return .none }
-        let missing = fields.filter { (entry.credentials[$0.name] ?? "").isEmpty }.map(\.name)
+        let missing = fields.filter { $0.optional != true && (entry.credentials[$0.name] ?? "").isEmpty }.map(\.name)
         guard missing.isEmpty else { throw ConnectorError(.invalidInput, "missing credentials: \(missing.joined(separator: ", "))") }
         // A key pair also signs with the account variable.
         return try ConnectorService.credential(definition, entry.variables.merging(entry.credentials) { _, given in given }).withoutRefresh
