@@ -67,6 +67,8 @@ extension ConnectorService {
             return .basic(user: user, password: password)
         }
         if let token = values["accessToken"] { return .token(token, canRefresh: TokenRefresher.canRefresh(definition)) }
+        // A sign-in's credentials are never a request's token (Tableau's PAT secret): only its session is.
+        guard definition.auth.signIn == nil else { throw ConnectorError(.vaultUnreadable, "This connection has no session token: reconnect it") }
         guard let secret = fields.first(where: { $0.secret }).flatMap({ values[$0.name] }) else {
             throw ConnectorError(.vaultUnreadable, "This connection has no stored credential")
         }

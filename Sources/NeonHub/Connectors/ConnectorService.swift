@@ -97,7 +97,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
             }
             // A key pair also needs the account variable; a malformed key is refused here, before anything is sent.
-            credential = try Self.credential(definition, keyPair ? variables.merging(credentials) { _, given in given } : credentials)
+            if definition.auth.signIn == nil {
+                credential = try Self.credential(definition, keyPair ? variables.merging(credentials) { _, given in given } : credentials)
+            }
             for field in fields where field.secret {
                 sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name)))
             }

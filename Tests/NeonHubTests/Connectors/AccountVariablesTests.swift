@@ -82,3 +82,17 @@ import Testing
         #expect(ConnectorCatalog.rules(definition, fileStem: "acme").contains { $0.contains("needs a pattern") })
     }
 }
+
+/// A connection that signs in (Tableau) sends its session's token, never a credential it signs in with.
+@Suite struct SessionCredentialTests {
+    @Test func onlyTheSessionTokenIsEverARequestsCredential() throws {
+        let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
+        let tableau = try #require(catalog["tableau"]?.definition)
+        let values = ["patName": "neonhub", "patSecret": "pat-secret-PLANTED", "siteContentUrl": "marketing"]
+        let refused = #expect(throws: ConnectorError.self) { try ConnectorService.credential(tableau, values) }
+        #expect(refused?.code == .vaultUnreadable && refused?.message.contains("PLANTED") == false)
+        let session = try ConnectorService.credential(tableau, values.merging(["accessToken": "session-token"]) { $1 })
+        guard case .token(let token) = session.credentials else { Issue.record("not a token"); return }
+        #expect(token == "session-token" && session.canRefresh)
+    }
+}

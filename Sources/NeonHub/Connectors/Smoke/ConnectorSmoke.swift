@@ -177,6 +177,7 @@ public struct ConnectorSmoke: Sendable {
         guard !fields.isEmpty else { return .none }
         let missing = fields.filter { $0.optional != true && (entry.credentials[$0.name] ?? "").isEmpty }.map(\.name)
         guard missing.isEmpty else { throw ConnectorError(.invalidInput, "missing credentials: \(missing.joined(separator: ", "))") }
+        if definition.auth.signIn != nil { return .none }  // the session signed in for the checks replaces it
         // A key pair also signs with the account variable.
         return try ConnectorService.credential(definition, entry.variables.merging(entry.credentials) { _, given in given }).withoutRefresh
     }
