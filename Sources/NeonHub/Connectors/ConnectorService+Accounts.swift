@@ -11,6 +11,14 @@ extension ConnectorService {
         var error: String?
     }
 
+    /// The accounts in an `accounts` action's output: a list, a paged read's `items`, or one
+    /// record (Tableau's session site).
+    static func accountItems(_ output: JSONValue) -> [JSONValue] {
+        if case .array(let found) = output { return found }
+        if case .array(let found)? = output["items"] { return found }
+        return [output]
+    }
+
     /// Lists the accounts a new connection reaches — the authorizing user first when the
     /// definition names an identity action, then every item of its `accounts` action — with
     /// the credential just obtained or tested. A provider error is kept as the listing's
@@ -34,12 +42,7 @@ extension ConnectorService {
             let result = try await runtime.execute(
                 ConnectorCall(connector: definition.id, action: source.action, input: .object([:]), variables: variables)
             ) { _ in credential }
-            let items: [JSONValue]
-            switch result.output {
-            case .array(let found): items = found
-            default: if case .array(let found)? = result.output["items"] { items = found } else { items = [result.output] }
-            }
-            for item in items {
+            for item in Self.accountItems(result.output) {
                 guard case .object(var fields) = item else { continue }
                 if let name = source.idVariable, let value = variables[name], !value.isEmpty { fields["id"] = .string(value) }
                 guard let id = JSONPath.text(fields["id"]) else { continue }

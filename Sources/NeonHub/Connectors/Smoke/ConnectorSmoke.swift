@@ -93,14 +93,14 @@ public struct ConnectorSmoke: Sendable {
         } catch {
             return [SmokeResult(connector: id, check: "config", action: nil, outcome: .fail, latencyMs: nil, message: message(error, entry))]
         }
-        let results = await checks(definition, entry, variables: variables, prepared: prepared)
+        let results = await checks(definition, entry, prepared: prepared)
         // The session signed in for the checks ends with them (a PAT holds one session at a time).
         if let session = prepared.session { _ = await tokens.signOut(token: session, definition: definition, variables: variables) }
         return results
     }
 
     /// The smoke action and the read, as the prepared credential and account.
-    private func checks(_ definition: ConnectorDefinition, _ entry: SmokeConfig.Entry, variables: [String: String], prepared: Prepared) async
+    private func checks(_ definition: ConnectorDefinition, _ entry: SmokeConfig.Entry, prepared: Prepared) async
         -> [SmokeResult]
     {
         let id = definition.id
@@ -110,10 +110,7 @@ public struct ConnectorSmoke: Sendable {
             results.append(
                 await timed(
                     id, "testConnection",
-                    prepared.bound(
-                        ConnectorCall(
-                            connector: id, action: smoke.action, input: smoke.input ?? .object([:]),
-                            variables: variables), definition), credential, entry))
+                    prepared.call(definition, smoke.action, smoke.input ?? .object([:])), credential, entry))
         } else {
             results.append(
                 SmokeResult(
@@ -135,9 +132,7 @@ public struct ConnectorSmoke: Sendable {
             return results
         }
         results.append(
-            await timed(
-                id, "read", prepared.bound(ConnectorCall(connector: id, action: read, input: entry.readInput, variables: variables), definition),
-                credential, entry))
+            await timed(id, "read", prepared.call(definition, read, entry.readInput), credential, entry))
         return results
     }
 
