@@ -51,6 +51,22 @@ ensure_tool() {
   command -v "$command" >/dev/null || die "$package installed but $command is still missing"
 }
 
+# Installs a tool only some tests need when `command` is missing (as root); otherwise says
+# which suites will be skipped and how to install it, and goes on.
+ensure_test_tool() {
+  local command=$1 package=$2 needed_by=$3
+  command -v "$command" >/dev/null && return 0
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    say "warning: $command not found: $needed_by will be skipped (install it with: sudo apt-get install -y $package)"
+    return 0
+  fi
+  say "installing $package (for $command, which $needed_by need)…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends "$package" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "$package" >/dev/null; } ||
+    die "apt-get install $package failed"
+}
+
 # A free TCP port on loopback.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

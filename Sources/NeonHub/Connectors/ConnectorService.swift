@@ -87,7 +87,8 @@ public final class ConnectorService: ConnectorActions, Sendable {
             if let customer { sealed.append(("clientSecret", try vault.seal(customer.secret, connection: id, kind: "clientSecret"))) }
         } else if !isMock {
             let keyPair = definition.auth.type == "key_pair" && definition.auth.keyPair != nil
-            guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) || keyPair else {
+            let signsIn = definition.auth.signIn != nil
+            guard ["api_key", "basic", "personal_token", "bot_token"].contains(definition.auth.type) || keyPair || signsIn else {
                 throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.authorizeUrl")
             }
             let fields = definition.auth.credentials ?? []

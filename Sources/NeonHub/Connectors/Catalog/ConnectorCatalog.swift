@@ -133,9 +133,21 @@ public struct ConnectorCatalog: Sendable {
         if definition.auth.type == "oauth2" && (definition.auth.authorizeUrl == nil || definition.auth.tokenUrl == nil) {
             problems.append("$.auth: oauth2 needs authorizeUrl and tokenUrl")
         }
+        if let pattern = definition.errors?.messageCodePattern, (try? Regex(pattern)) == nil {
+            problems.append("$.errors.messageCodePattern: not a regular expression")
+        }
         if let signIn = definition.auth.signIn {
             if definition.auth.tokenUrl == nil { problems.append("$.auth.signIn: a sign-in needs auth.tokenUrl, where it is sent") }
             if RefreshSchedule.seconds(signIn.lifetime) == nil { problems.append("$.auth.signIn.lifetime: not an ISO 8601 duration") }
+            if (signIn.body == nil) == (signIn.form == nil) { problems.append("$.auth.signIn: a sign-in sends either body (JSON) or form") }
+            if let assertion = signIn.assertion {
+                if signIn.form == nil { problems.append("$.auth.signIn.assertion: an assertion is sent in form, as {{assertion}}") }
+                let field = definition.auth.credentials?.first { $0.name == assertion.privateKey }
+                if field?.secret != true { problems.append("$.auth.signIn.assertion.privateKey: not a secret credential field") }
+                if let lifetime = assertion.lifetime, RefreshSchedule.seconds(lifetime) == nil {
+                    problems.append("$.auth.signIn.assertion.lifetime: not an ISO 8601 duration")
+                }
+            }
         }
         if definition.auth.signIn == nil && (definition.auth.refresh?.strategy == "sign_in" || definition.auth.revokeStyle == "session") {
             problems.append("$.auth: the sign_in refresh strategy and the session revoke style need auth.signIn")

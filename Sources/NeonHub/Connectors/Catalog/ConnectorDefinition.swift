@@ -76,17 +76,6 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var signIn: SignIn?
     }
 
-    /// How a connection's credentials become a session token: a JSON `POST` to `auth.tokenUrl`
-    /// of `body` (a template over `credentials.<field>`, each declared field, `""` when not
-    /// given), whose answer holds the token at `tokenPath`. The session is assumed to last
-    /// `lifetime` (an ISO 8601 duration); a refused token signs in again before that.
-    /// `revokeStyle: "session"` signs the session out at `auth.revokeUrl` on disconnect.
-    public struct SignIn: Codable, Sendable {
-        public var body: JSONValue
-        public var tokenPath: String
-        public var lifetime: String
-    }
-
     /// How the provider signs its authorization callback.
     public struct CallbackSignature: Codable, Sendable {
         /// The query parameter holding the signature (`hmac`).
@@ -199,6 +188,10 @@ public struct ConnectorDefinition: Codable, Sendable {
     /// How the provider reports errors beyond the HTTP status.
     public struct ErrorRules: Codable, Sendable {
         public var codePath: String?
+        /// A regular expression whose first capture, where it matches the message, is the
+        /// error's code in place of the one at `codePath` (SuccessFactors' `[LGN0022]…`: its
+        /// login errors name their code in the message only).
+        public var messageCodePattern: String?
         public var messagePath: String?
         public var okPath: String?
         /// Where every answer carries a code at `codePath` (TikTok's `error.code`): the codes

@@ -13,10 +13,18 @@ struct ProviderErrorRules: Sendable {
     /// The provider's code and message in an error body, if the definition says where.
     func read(_ body: JSONValue) -> (code: String?, message: String?) {
         // `error.code|error.type`: the first path that holds a value (Stripe sends no code on some errors, always a type).
-        let code = Self.first(of: rules?.codePath, in: body, Self.codeText)
         let message = Self.first(of: rules?.messagePath, in: body, JSONPath.text)
+        let code = messageCode(message) ?? Self.first(of: rules?.codePath, in: body, Self.codeText)
         guard let details = details(body) else { return (code, message) }
         return (code, message.map { "\($0) (\(details))" } ?? details)
+    }
+
+    /// The code `errors.messageCodePattern` finds in `message` (its first capture), if any.
+    func messageCode(_ message: String?) -> String? {
+        guard let pattern = rules?.messageCodePattern, let message, let regex = try? Regex(pattern),
+            let match = try? regex.firstMatch(in: message), match.output.count > 1, let captured = match.output[1].substring
+        else { return nil }
+        return captured.isEmpty ? nil : String(captured)
     }
 
     /// What the entries at `errors.detailsPath` say, the first three joined. In a list, an
