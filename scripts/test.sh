@@ -7,6 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/openapi.sh"
 neonhub_setup
 # XML signatures are checked with an implementation that is not ours (SuccessFactors' SAML assertions).
 ensure_test_tool xmlsec1 xmlsec1 "the SAML assertion and SuccessFactors tests"
+# A TLS front that asks for client certificates, before ADP's fake (mutual TLS).
+ensure_test_tool socat socat "the ADP (mutual TLS) tests"
 
 say "running swift test…"
 swift test "$@"

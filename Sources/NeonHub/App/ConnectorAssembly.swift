@@ -31,7 +31,7 @@ enum ConnectorAssembly {
         outbound.retry.retryAfterCap = config.retryAfterCap
         outbound.attemptTimeout = config.connectorTimeout
         let client = OutboundClient(
-            configuration: outbound, transport: mock ?? AsyncHTTPClientTransport(), logger: logger,
+            configuration: outbound, transport: mock ?? AsyncHTTPClientTransport(additionalTrustRootsFile: config.outboundCAFile), logger: logger,
             hook: metrics.outboundHook(mock: config.useMockConnectors))
         let endpoints = try endpointOverrides(config.connectorEndpointsFile)
         let runtime = ConnectorRuntime(
@@ -44,7 +44,8 @@ enum ConnectorAssembly {
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(
             client: OutboundClient(
-                configuration: outbound, transport: AsyncHTTPClientTransport(), logger: logger, hook: metrics.outboundHook(mock: false)),
+                configuration: outbound, transport: AsyncHTTPClientTransport(additionalTrustRootsFile: config.outboundCAFile), logger: logger,
+                hook: metrics.outboundHook(mock: false)),
             environment: config.connectorEnvironment, endpoints: endpoints)
         let refresher = vault.flatMap { vault in
             config.useMockConnectors

@@ -45,6 +45,9 @@ public struct AppConfig: Sendable {
     public var queueBackoffBase: Duration = .seconds(2)
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
     public var connectorEndpointsFile: String?
+    /// `OUTBOUND_CA_FILE`: PEM certificates trusted for provider calls besides the system's (a
+    /// private CA, a TLS-inspecting proxy, a test PKI).
+    public var outboundCAFile: String?
     /// Simulated latency of mock mode in milliseconds (`MOCK_CONNECTOR_LATENCY_MS`); nil keeps each fixture file's.
     public var mockConnectorLatencyMs: Int?
     /// The environment's connector app settings (`<CONNECTOR>_CLIENT_ID`, `_CLIENT_SECRET`,
@@ -168,6 +171,7 @@ public struct AppConfig: Sendable {
         }
         if let directory = value("CONNECTORS_DIR") { c.connectorsDirectory = directory }
         c.connectorEndpointsFile = value("CONNECTOR_ENDPOINTS_FILE")
+        c.outboundCAFile = value("OUTBOUND_CA_FILE")
         seconds("RETRY_AFTER_CAP", into: &c.retryAfterCap)
         integer("WORKERS", 0...256, into: &c.workers)
         seconds("CONNECTOR_TIMEOUT", into: &c.connectorTimeout)

@@ -51,9 +51,15 @@ extension ConnectorService {
         }
     }
 
+    /// The request credential from the connection's fields, presented with the connection's
+    /// TLS client certificate where the definition declares one (ADP).
+    static func credential(_ definition: ConnectorDefinition, _ values: [String: String]) throws -> ConnectorCredentialsValue {
+        try requestCredential(definition, values).presenting(try definition.auth.clientIdentity(values))
+    }
+
     /// The request credential from the connection's fields: basic auth for `basic`, else the
     /// first secret field (or the OAuth access token) as a token.
-    static func credential(_ definition: ConnectorDefinition, _ values: [String: String]) throws -> ConnectorCredentialsValue {
+    private static func requestCredential(_ definition: ConnectorDefinition, _ values: [String: String]) throws -> ConnectorCredentialsValue {
         let fields = definition.auth.credentials ?? []
         if definition.auth.type == "key_pair", let keyPair = definition.auth.keyPair {
             return try keyPairCredential(keyPair, values)

@@ -76,15 +76,21 @@ public final class ConnectorService: ConnectorActions, Sendable {
             // The app's own grant (Azure AD for Dynamics 365 and Power BI): the token is fetched
             // now, tested, sealed, and renewed on the connector's schedule.
             guard definition.auth.credentials == nil || definition.auth.takesCustomerClient else {
-                throw ConnectorError(.invalidInput, "\(connector) needs per-customer client certificates (mutual TLS), which are not supported yet")
+                throw ConnectorError(.invalidDefinition, "\(connector) takes credentials a client-credentials grant cannot use")
             }
             let customer = try definition.auth.customerClient(credentials)  // its secret is vaulted below
+            let identity = try definition.auth.clientIdentity(credentials)  // ADP: the certificate every call presents
             guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
             guard let vault else {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
             }
-            try adopt(try await tokens.clientCredentials(definition: definition, variables: variables, client: customer), vault: vault)
+            try adopt(
+                try await tokens.clientCredentials(definition: definition, variables: variables, client: customer, identity: identity), vault: vault)
+            credential = credential.presenting(identity)
             if let customer { sealed.append(("clientSecret", try vault.seal(customer.secret, connection: id, kind: "clientSecret"))) }
+            if let key = definition.auth.clientCertificate?.privateKey, let pem = credentials[key] {
+                sealed.append((key, try vault.seal(pem, connection: id, kind: key)))
+            }
         } else if !isMock {
             let keyPair = definition.auth.type == "key_pair" && definition.auth.keyPair != nil
             let signsIn = definition.auth.signIn != nil

@@ -36,16 +36,23 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     public let client: HTTPClient
     /// The largest response body accepted (a provider answering more is a delivery failure).
     public let maxResponseBytes: Int
+    /// A PEM file of certificates trusted besides the system's (`OUTBOUND_CA_FILE`), or nil.
+    public let additionalTrustRootsFile: String?
 
-    /// Creates a transport over `client`.
-    public init(client: HTTPClient = AsyncHTTPClientTransport.shared, maxResponseBytes: Int = AsyncHTTPClientTransport.defaultMaxResponseBytes) {
+    /// Creates a transport over `client`; with `additionalTrustRootsFile`, every request also
+    /// trusts the certificates in that PEM file.
+    public init(
+        client: HTTPClient = AsyncHTTPClientTransport.shared, maxResponseBytes: Int = AsyncHTTPClientTransport.defaultMaxResponseBytes,
+        additionalTrustRootsFile: String? = nil
+    ) {
         self.client = client
         self.maxResponseBytes = maxResponseBytes
+        self.additionalTrustRootsFile = additionalTrustRootsFile
     }
 
     /// Sends `request`, racing it against `timeout`.
     public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
-        let prepared = try Self.clientRequest(request)
+        let prepared = try Self.clientRequest(request, additionalTrustRootsFile: additionalTrustRootsFile)
         let client = self.client
         let limit = maxResponseBytes
         do {
@@ -75,7 +82,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     }
 
     /// The AsyncHTTPClient request for `request`: framing headers are left to the client.
-    static func clientRequest(_ request: TransportRequest) throws -> HTTPClientRequest {
+    static func clientRequest(_ request: TransportRequest, additionalTrustRootsFile: String? = nil) throws -> HTTPClientRequest {
         var prepared = HTTPClientRequest(url: request.url.absoluteString)
         prepared.method = HTTPMethod(rawValue: request.method)
         for field in request.headers {
@@ -89,6 +96,11 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         }
         if let identity = request.clientIdentity {
             prepared.tlsConfiguration = try Self.tlsConfiguration(identity)
+        }
+        if let additionalTrustRootsFile, request.url.scheme?.lowercased() == "https" {
+            var configuration = prepared.tlsConfiguration ?? TLSConfiguration.makeClientConfiguration()
+            configuration.additionalTrustRoots = [.file(additionalTrustRootsFile)]
+            prepared.tlsConfiguration = configuration
         }
         return prepared
     }

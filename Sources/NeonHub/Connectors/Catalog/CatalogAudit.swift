@@ -42,7 +42,7 @@ public struct CatalogAudit: Sendable {
         "youtube",
         "shopify",
         "lever", "dropbox-sign", "greenhouse",
-        "dynamics-365", "xero", "quickbooks", "power-bi", "successfactors",
+        "dynamics-365", "xero", "quickbooks", "power-bi", "successfactors", "adp",
         "netsuite", "adobe-sign",
         "tableau", "docusign", "workday",
     ]

@@ -136,6 +136,11 @@ public struct ConnectorCatalog: Sendable {
         if let pattern = definition.errors?.messageCodePattern, (try? Regex(pattern)) == nil {
             problems.append("$.errors.messageCodePattern: not a regular expression")
         }
+        if let certificate = definition.auth.clientCertificate {
+            let fields = Dictionary((definition.auth.credentials ?? []).map { ($0.name, $0.secret) }) { first, _ in first }
+            if fields[certificate.certificate] == nil { problems.append("$.auth.clientCertificate.certificate: not a credential field") }
+            if fields[certificate.privateKey] != true { problems.append("$.auth.clientCertificate.privateKey: not a secret credential field") }
+        }
         if let signIn = definition.auth.signIn {
             if definition.auth.tokenUrl == nil { problems.append("$.auth.signIn: a sign-in needs auth.tokenUrl, where it is sent") }
             if RefreshSchedule.seconds(signIn.lifetime) == nil { problems.append("$.auth.signIn.lifetime: not an ISO 8601 duration") }

@@ -6,7 +6,29 @@ extension ConnectorDefinition.Auth {
     /// and `clientSecret`, the secret is vaulted with the token, and refreshes use them instead
     /// of the deployment's `<CONNECTOR>_CLIENT_ID` / `_CLIENT_SECRET`.
     var takesCustomerClient: Bool {
-        type == "oauth2_client_credentials" && Set((credentials ?? []).map(\.name)) == ["clientId", "clientSecret"]
+        let certificate = clientCertificate.map { Set([$0.certificate, $0.privateKey]) } ?? []
+        return type == "oauth2_client_credentials" && Set((credentials ?? []).map(\.name)).subtracting(certificate) == ["clientId", "clientSecret"]
+    }
+
+    /// The connection's TLS client identity where the definition declares one
+    /// (`clientCertificate`), from its fields (`values`: the variables and opened secrets); nil
+    /// otherwise. A missing field is `vaultUnreadable` (the connection must be made again); a
+    /// certificate or key that is not PEM is `invalidInput` naming the field, never its content.
+    func clientIdentity(_ values: [String: String]) throws -> TLSClientIdentity? {
+        guard let fields = clientCertificate else { return nil }
+        guard let certificate = values[fields.certificate], !certificate.isEmpty else {
+            throw ConnectorError(.vaultUnreadable, "This connection has no stored \(fields.certificate): reconnect it")
+        }
+        guard let key = values[fields.privateKey], !key.isEmpty else {
+            throw ConnectorError(.vaultUnreadable, "This connection has no stored \(fields.privateKey): reconnect it")
+        }
+        guard certificate.contains("-----BEGIN CERTIFICATE-----") else {
+            throw ConnectorError(.invalidInput, "Invalid credential \(fields.certificate): not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+        }
+        guard key.contains("PRIVATE KEY-----"), !key.contains("ENCRYPTED") else {
+            throw ConnectorError(.invalidInput, "Invalid credential \(fields.privateKey): not an unencrypted PEM private key")
+        }
+        return TLSClientIdentity(certificateChainPEM: certificate, privateKeyPEM: key)
     }
 
     /// The customer's client id and secret from a connection's credentials where the definition
@@ -16,5 +38,14 @@ extension ConnectorDefinition.Auth {
         let missing = ["clientId", "clientSecret"].filter { credentials[$0]?.isEmpty ?? true }
         guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
         return (credentials["clientId"] ?? "", credentials["clientSecret"] ?? "")
+    }
+}
+
+extension ConnectorDefinition {
+    /// Where a connection's TLS client certificate is (ADP's mutual TLS): the credential field
+    /// with the PEM certificate (chain) and the secret one with its PEM private key.
+    public struct ClientCertificate: Codable, Sendable {
+        public var certificate: String
+        public var privateKey: String
     }
 }

@@ -67,6 +67,9 @@ public struct ConnectorDefinition: Codable, Sendable {
         public var placement: Placement?
         /// For `key_pair`: the signing scheme and where its inputs are.
         public var keyPair: KeyPair?
+        /// The credential fields holding a TLS client certificate and its key, sent on every
+        /// call, token requests included (ADP's mutual TLS).
+        public var clientCertificate: ClientCertificate?
         /// A signature in the authorization callback's query (Shopify's `hmac`).
         public var callbackSignature: CallbackSignature?
         /// Variables the authorization callback's query names (Shopify's `shop`).

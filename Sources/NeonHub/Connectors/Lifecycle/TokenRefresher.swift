@@ -140,9 +140,16 @@ public final class TokenRefresher: Sendable {
                             }
                             customer = (clientID, clientSecret)
                         }
-                        let client = customer
+                        var identity: TLSClientIdentity?
+                        if let fields = definition.auth.clientCertificate {
+                            // ADP: the token request presents the connection's certificate too.
+                            var values = variables
+                            values[fields.privateKey] = try secret(fields.privateKey)
+                            identity = try definition.auth.clientIdentity(values)
+                        }
+                        let client = customer, presented = identity
                         fresh = try waitForAsync(trace: trace) {
-                            try await tokens.clientCredentials(definition: definition, variables: variables, client: client)
+                            try await tokens.clientCredentials(definition: definition, variables: variables, client: client, identity: presented)
                         }
                     }
                     let now = Date()

@@ -90,7 +90,8 @@ struct OAuthTokenClient: Sendable {
     /// A client-credentials grant (RFC 6749 §4.4), with the definition's scopes and token
     /// parameters, as the app, or as the customer's own `client` where the definition takes one.
     func clientCredentials(
-        definition: ConnectorDefinition, variables: [String: String], client: (id: String, secret: String)? = nil
+        definition: ConnectorDefinition, variables: [String: String], client: (id: String, secret: String)? = nil,
+        identity: TLSClientIdentity? = nil
     ) async throws -> OAuthTokenSet {
         var form = [("grant_type", "client_credentials")]
         // Scopes may name the customer's host (Dynamics 365: `https://{{vars.orgHost}}/.default`).
@@ -102,7 +103,8 @@ struct OAuthTokenClient: Sendable {
             form.append((name, renderer.render(template)))
         }
         return try await post(
-            form, definition: definition, variables: variables, action: "oauth.clientCredentials", secrets: [], retry: .safe, customer: client)
+            form, definition: definition, variables: variables, action: "oauth.clientCredentials", secrets: [], retry: .safe, customer: client,
+            identity: identity)
     }
 
     /// Revokes `token` where the provider has a revocation endpoint (RFC 7009); best effort.
@@ -171,7 +173,8 @@ struct OAuthTokenClient: Sendable {
 
     private func post(
         _ fields: [(String, String)], definition: ConnectorDefinition, variables: [String: String], action: String,
-        secrets: [String], retry: OutboundRequest.RetrySafety, customer: (id: String, secret: String)? = nil, url: URL? = nil
+        secrets: [String], retry: OutboundRequest.RetrySafety, customer: (id: String, secret: String)? = nil, url: URL? = nil,
+        identity: TLSClientIdentity? = nil
     ) async throws -> OAuthTokenSet {
         let app = try customer ?? app(definition)
         let url = try url ?? tokenURL(definition, variables: variables)
@@ -188,10 +191,11 @@ struct OAuthTokenClient: Sendable {
         }
         headers.replaceOrAdd(name: "Accept", value: "application/json")
         let rules = ProviderErrorRules(rules: definition.errors, connector: definition.id)
-        let request = OutboundRequest(
+        var request = OutboundRequest(
             method: "POST", url: url, urlTemplate: url.path, labels: OutboundLabels(connector: definition.id, action: action),
             headers: headers, body: payload, retry: retry,
             secrets: secrets + [app.secret], messageReader: Self.messageReader(rules))
+        request.clientIdentity = identity
         let response: OutboundResponse
         do {
             response = try await client.send(request)

@@ -5,6 +5,8 @@ public struct ConnectorCredentialsValue: Sendable {
     let credentials: ConnectorCredentials
     /// Whether asking again with `refresh: true` can produce a new credential.
     public let canRefresh: Bool
+    /// The TLS client certificate every call of the connection presents (ADP), if any.
+    public internal(set) var clientIdentity: TLSClientIdentity?
 
     /// A bearer-style token (OAuth access token, API key, personal or bot token).
     public static func token(_ token: String, canRefresh: Bool = false) -> ConnectorCredentialsValue {
@@ -22,7 +24,14 @@ public struct ConnectorCredentialsValue: Sendable {
     }
 
     /// The same credential, which asking again cannot renew.
-    public var withoutRefresh: ConnectorCredentialsValue { ConnectorCredentialsValue(credentials: credentials, canRefresh: false) }
+    public var withoutRefresh: ConnectorCredentialsValue {
+        ConnectorCredentialsValue(credentials: credentials, canRefresh: false, clientIdentity: clientIdentity)
+    }
+
+    /// The same credential, presented with `identity` on every call.
+    func presenting(_ identity: TLSClientIdentity?) -> ConnectorCredentialsValue {
+        ConnectorCredentialsValue(credentials: credentials, canRefresh: canRefresh, clientIdentity: identity)
+    }
 
     /// No credential (mock mode).
     public static let none = ConnectorCredentialsValue(credentials: .none, canRefresh: false)

@@ -205,6 +205,7 @@ public struct ConnectorRuntime: Sendable {
                 secrets: sent.secrets + Self.secretInputs(call.input, schema: action.inputSchema) + appSecrets(definition.id),
                 messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
+            request.clientIdentity = credential.clientIdentity
             request.rateLimitReader = rules.rateLimitReader
             request.repeatableAnswer = rules.repeatableAnswer
             request.messageHeader = definition.errors?.messageHeader

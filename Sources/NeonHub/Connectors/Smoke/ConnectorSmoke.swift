@@ -35,7 +35,8 @@ public struct ConnectorSmoke: Sendable {
             : nil
         var outbound = OutboundConfiguration()
         outbound.retry.retryAfterCap = config.retryAfterCap
-        let client = OutboundClient(configuration: outbound, transport: mock ?? AsyncHTTPClientTransport(), logger: logger)
+        let client = OutboundClient(
+            configuration: outbound, transport: mock ?? AsyncHTTPClientTransport(additionalTrustRootsFile: config.outboundCAFile), logger: logger)
         let endpoints = try ConnectorAssembly.endpointOverrides(config.connectorEndpointsFile)
         return ConnectorRuntime(
             catalog: catalog, client: client, mock: mock,
@@ -166,7 +167,8 @@ public struct ConnectorSmoke: Sendable {
             guard let token = entry.credentials["accessToken"], !token.isEmpty else {
                 throw ConnectorError(.invalidInput, "missing credentials.accessToken (\(definition.id) connects through OAuth)")
             }
-            return .token(token)
+            // ADP: the entry's client certificate goes with the token.
+            return .token(token).presenting(try definition.auth.clientIdentity(entry.credentials))
         }
         let fields = definition.auth.credentials ?? []
         guard !fields.isEmpty else { return .none }

@@ -1,0 +1,141 @@
+import Foundation
+import Logging
+import Postgres
+import TestSupport
+import Testing
+
+@testable import NeonHub
+
+/// An ADP Workforce Now connection end to end, on a real database and the real server, pointed
+/// at `ADPFake` behind a TLS front that refuses any handshake without a client certificate of
+/// its CA (socat, `verify=1`; `OUTBOUND_CA_FILE` trusts the test CA): the connection's
+/// certificate and key are presented on every call, the token request included; its client id
+/// and secret go as HTTP Basic; workers page by `$top`/`$skip` until ADP's 204; an expired token
+/// is renewed once; a certificate ADP's CA did not issue connects to nothing; and neither the
+/// key, the secret nor a token is in any table, log line or response.
+@Suite(.enabled(if: TLSTerminator.isAvailable && OpenSSLCommand.isAvailable, "needs the socat and openssl tools"))
+struct ADPConnectionTests {
+    static func connect(
+        _ client: HTTPTestClient, _ identity: TestPKI.Identity, secret: String = ADPFake.defaultClientSecret, key: String? = nil
+    ) async throws -> HTTPTestClient.Reply {
+        try await client.request(
+            "POST", "/trpc/connectors.connect",
+            headers: ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))"],
+            body: try JSONSerialization.data(withJSONObject: [
+                "connector": "adp",
+                "credentials": [
+                    "clientId": ADPFake.defaultClientID, "clientSecret": secret, "certificate": identity.certificatePEM,
+                    "privateKey": key ?? identity.keyPEM,
+                ],
+            ]))
+    }
+
+    static func execute(_ client: HTTPTestClient, _ id: String, _ action: String, _ input: [String: Any] = [:]) async throws -> (
+        status: Int, output: Any?, envelope: [String: Any]
+    ) {
+        let (status, envelope) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": action, "input": input])
+        return (status, resultData(envelope)?["output"], envelope)
+    }
+
+    /// Runs `body` on a served fake behind its TLS front, and an app pointed at the front.
+    static func withADP(_ logs: LogCapture? = nil, _ body: (ADPFake, TestPKI, NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+        let pki = try await TestPKI.shared()
+        let fake = ADPFake()
+        try fake.start()
+        try await fake.server.serving {
+            let front = try await TLSTerminator.start(upstream: fake.baseURL, pki: pki)
+            defer { front.stop() }
+            let endpoints = try OAuthTestSupport.endpointsFile([
+                "adp": ["baseUrl": front.baseURL, "tokenUrl": front.baseURL + ADPFake.tokenPath]
+            ])
+            try await withDatabaseApp(
+                logger: logs?.logger() ?? Logger(label: "test"),
+                {
+                    OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: [:])
+                    $0.outboundCAFile = pki.ca.certificateFile.path
+                }
+            ) { server, client in
+                try await body(fake, pki, server, client)
+            }
+        }
+    }
+
+    @Test func theCertificateGoesOnEveryCallWorkersPageToTheEndAndNothingLeaks() async throws {
+        let logs = LogCapture()
+        try await Self.withADP(logs) { fake, pki, server, client in
+            let pool = try #require(server.database?.pool)
+            let reply = try await Self.connect(client, pki.client)
+            #expect(reply.status == 200, "\(reply.text)")
+            let id = try #require(resultData(try reply.json())?["id"] as? String)
+
+            // The token came through the TLS front (so with the certificate), the client as HTTP Basic.
+            #expect(fake.grantCount == 1)
+            let grant = try #require(fake.tokenRequests.first)
+            let basic = Data("\(ADPFake.defaultClientID):\(ADPFake.defaultClientSecret)".utf8).base64EncodedString()
+            #expect(grant.header("Authorization") == "Basic \(basic)")
+            #expect(grant.formItems["grant_type"] == ["client_credentials"])
+
+            // Every worker, 100 a page, until ADP answers 204.
+            let listed = try await Self.execute(client, id, "workers.list", ["limit": 1000])
+            #expect(listed.status == 200, "\(listed.envelope)")
+            let items = ((listed.output as? [String: Any])?["items"] as? [[String: Any]]) ?? []
+            #expect(items.count == fake.workers.count && fake.workers.count == 230)
+            #expect(Set(items.compactMap { $0["id"] as? String }) == Set(fake.workers.map(\.associateOID)))
+            let first = try #require(fake.workers.first)
+            let mapped = try #require(items.first { $0["id"] as? String == first.associateOID })
+            #expect(mapped["givenName"] as? String == first.givenName && mapped["jobTitle"] as? String == first.jobTitle)
+            let pages = fake.workerRequests.filter { $0.path == ADPFake.workersPath }
+            #expect(pages.allSatisfy { $0.header("Authorization")?.hasPrefix("Bearer ") == true })
+            #expect(pages.contains { $0.queryItems["$skip"] == ["200"] && $0.queryItems["$top"] == ["100"] })
+
+            let one = try await Self.execute(client, id, "workers.get", ["aoid": first.associateOID])
+            #expect((one.output as? [String: Any])?["id"] as? String == first.associateOID, "\(one.envelope)")
+            #expect((one.output as? [String: Any])?["department"] as? String == first.department)
+            let directory = try await Self.execute(client, id, "workerDemographics.list", ["limit": 150])
+            #expect(((directory.output as? [String: Any])?["items"] as? [Any])?.count == 150, "\(directory.envelope)")
+
+            // The key, the secret and the tokens live only sealed, or nowhere.
+            let tokens = Set(
+                fake.server.requests.compactMap { $0.header("Authorization") }.filter { $0.hasPrefix("Bearer ") }.map { $0.dropFirst(7) })
+            let planted = [pki.client.keyPEM, ADPFake.defaultClientSecret, basic] + tokens.map(String.init)
+            #expect(planted.count >= 4)
+            try await expectNowhere(
+                planted, pool: pool, logs: logs, replies: [reply.text] + [listed.envelope, one.envelope].map { String(describing: $0) })
+        }
+    }
+
+    @Test func aCertificateADPsCADidNotIssueConnectsToNothing() async throws {
+        try await Self.withADP { fake, pki, server, client in
+            let pool = try #require(server.database?.pool)
+            let stranger = try await Self.connect(client, pki.stranger)
+            #expect(stranger.status != 200)
+            #expect(!stranger.text.contains("PRIVATE KEY"), "\(stranger.text)")
+            #expect(fake.server.requests.isEmpty, "the TLS handshake failed before any request")
+            let notAKey = try await Self.connect(client, pki.client, key: pki.client.certificatePEM)
+            #expect(notAKey.status == 400 && notAKey.text.contains("Invalid credential privateKey"), "\(notAKey.text)")
+            #expect(try await pool.query("SELECT count(*)::int AS n FROM connections").first?.decode("n", as: Int.self) == 0)
+        }
+    }
+
+    @Test func anExpiredTokenIsRenewedOnceWithTheCertificateAndARevokedClientNeedsAPerson() async throws {
+        try await Self.withADP { fake, pki, _, client in
+            let id = try #require(resultData(try await Self.connect(client, pki.client).json())?["id"] as? String)
+            fake.expireTokens()
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<5 { group.addTask { try await Self.execute(client, id, "workers.list", ["limit": 1]).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 5))
+            #expect(fake.grantCount == 2, "one grant at connect, one after the token expired")
+
+            let before = fake.tokenRequests.count
+            let connection = try await OAuthTestSupport.expectRefusedRefreshNeedsAttention(
+                client, connection: id, action: "workers.list", refreshes: { fake.tokenRequests.count - before },
+                spoil: {
+                    fake.expireTokens()
+                    fake.registerClient(id: ADPFake.defaultClientID, secret: "rotated-by-the-customer")
+                })
+            #expect((connection["lastError"] as? String)?.contains("client id and secret") == true, "\(connection)")
+        }
+    }
+}
