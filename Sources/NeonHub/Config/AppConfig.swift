@@ -172,6 +172,13 @@ public struct AppConfig: Sendable {
         if let directory = value("CONNECTORS_DIR") { c.connectorsDirectory = directory }
         c.connectorEndpointsFile = value("CONNECTOR_ENDPOINTS_FILE")
         c.outboundCAFile = value("OUTBOUND_CA_FILE")
+        if let file = c.outboundCAFile {
+            // Read now: a wrong path would otherwise fail every connector call as "unavailable".
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            if !text.contains("-----BEGIN CERTIFICATE-----") {
+                problems.append("OUTBOUND_CA_FILE must be a readable PEM file of CA certificates (got '\(file)')")
+            }
+        }
         seconds("RETRY_AFTER_CAP", into: &c.retryAfterCap)
         integer("WORKERS", 0...256, into: &c.workers)
         seconds("CONNECTOR_TIMEOUT", into: &c.connectorTimeout)

@@ -75,6 +75,10 @@ extension ConnectorService {
         if let token = values["accessToken"] { return .token(token, canRefresh: TokenRefresher.canRefresh(definition)) }
         // A sign-in's credentials are never a request's token (Tableau's PAT secret): only its session is.
         guard definition.auth.signIn == nil else { throw ConnectorError(.vaultUnreadable, "This connection has no session token: reconnect it") }
+        // Nor are a client-credentials grant's (ADP's client secret, its certificate's key): only its token is.
+        guard definition.auth.type != "oauth2_client_credentials" else {
+            throw ConnectorError(.vaultUnreadable, "This connection has no access token: reconnect it")
+        }
         guard let secret = fields.first(where: { $0.secret }).flatMap({ values[$0.name] }) else {
             throw ConnectorError(.vaultUnreadable, "This connection has no stored credential")
         }

@@ -78,6 +78,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
             guard definition.auth.credentials == nil || definition.auth.takesCustomerClient else {
                 throw ConnectorError(.invalidDefinition, "\(connector) takes credentials a client-credentials grant cannot use")
             }
+            let declared = definition.auth.credentials ?? []
+            let missing = declared.filter { $0.optional != true && credentials[$0.name]?.isEmpty ?? true }.map(\.name)
+            guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
             let customer = try definition.auth.customerClient(credentials)  // its secret is vaulted below
             let identity = try definition.auth.clientIdentity(credentials)  // ADP: the certificate every call presents
             guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }

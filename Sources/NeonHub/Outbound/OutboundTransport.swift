@@ -35,7 +35,7 @@ public struct TransportRequest: Sendable {
 
 /// A TLS client certificate and its private key, PEM-encoded, for providers that authenticate
 /// the caller by mutual TLS (ADP). Both come from the vault; neither is ever printed.
-public struct TLSClientIdentity: Sendable, Equatable, CustomStringConvertible {
+public struct TLSClientIdentity: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The client certificate, then any intermediates, as PEM.
     public var certificateChainPEM: String
     /// The certificate's private key as PEM.
@@ -49,6 +49,10 @@ public struct TLSClientIdentity: Sendable, Equatable, CustomStringConvertible {
 
     /// Never the key: a log line or error that prints the identity shows this.
     public var description: String { "TLSClientIdentity(redacted)" }
+    /// The same in debug output.
+    public var debugDescription: String { description }
+    /// No children: `dump` and mirrors show nothing of the key either.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 }
 
 /// An answer as it came back from the wire.

@@ -1,3 +1,5 @@
+import Foundation
+import TestSupport
 import Testing
 
 @testable import NeonHub
@@ -59,6 +61,23 @@ import Testing
                 Issue.record("QUEUE_LEASE_SECONDS=\(bad) was accepted")
             } catch {
                 #expect(error.lines.contains { $0.hasPrefix("QUEUE_LEASE_SECONDS ") })
+            }
+        }
+    }
+
+    @Test func theOutboundCAFileMustBeAReadablePEMFile() throws {
+        let folder = try makeTemporaryDirectory("neonhub-ca")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pem = folder.appendingPathComponent("ca.pem"), text = folder.appendingPathComponent("notes.txt")
+        try "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".write(to: pem, atomically: true, encoding: .utf8)
+        try "not a certificate".write(to: text, atomically: true, encoding: .utf8)
+        #expect(try AppConfig.load(from: ["OUTBOUND_CA_FILE": pem.path]).outboundCAFile == pem.path)
+        for bad in [text.path, folder.appendingPathComponent("missing.pem").path] {
+            do {
+                _ = try AppConfig.load(from: ["OUTBOUND_CA_FILE": bad])
+                Issue.record("OUTBOUND_CA_FILE=\(bad) was accepted")
+            } catch {
+                #expect(error.lines.contains { $0.hasPrefix("OUTBOUND_CA_FILE must be a readable PEM file") })
             }
         }
     }

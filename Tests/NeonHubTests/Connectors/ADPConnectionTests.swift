@@ -138,4 +138,32 @@ struct ADPConnectionTests {
             #expect((connection["lastError"] as? String)?.contains("client id and secret") == true, "\(connection)")
         }
     }
+
+    @Test func aKeyThatIsNotTheCertificatesOrAMissingCertificateIsRefusedBeforeAnythingIsSent() async throws {
+        try await Self.withADP { fake, pki, server, client in
+            let pool = try #require(server.database?.pool)
+            let mismatched = try await Self.connect(client, pki.client, key: pki.stranger.keyPEM)
+            #expect(mismatched.status == 400 && mismatched.text.contains("does not belong to the certificate"), "\(mismatched.text)")
+            #expect(!mismatched.text.contains("PRIVATE KEY"))
+            let missing = try await client.request(
+                "POST", "/trpc/connectors.connect",
+                headers: ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))"],
+                body: try JSONSerialization.data(withJSONObject: [
+                    "connector": "adp",
+                    "credentials": [
+                        "clientId": ADPFake.defaultClientID, "clientSecret": ADPFake.defaultClientSecret, "privateKey": pki.client.keyPEM,
+                    ],
+                ]))
+            #expect(missing.status == 400 && missing.text.contains("Missing credentials: certificate"), "\(missing.text)")
+            #expect(fake.server.requests.isEmpty)
+            #expect(try await pool.query("SELECT count(*)::int AS n FROM connections").first?.decode("n", as: Int.self) == 0)
+        }
+    }
+
+    @Test func theIdentityShowsNoKeyInDescriptionsOrDumps() {
+        let identity = TLSClientIdentity(certificateChainPEM: "CERT", privateKeyPEM: "-----BEGIN PRIVATE KEY-----secret")
+        var dumped = ""
+        dump(identity, to: &dumped)
+        for text in ["\(identity)", String(reflecting: identity), dumped] { #expect(!text.contains("secret"), "\(text)") }
+    }
 }

@@ -95,4 +95,26 @@ struct SAMLBearerAssertionTests {
         let ids = [first, second].compactMap { $0.firstMatch(of: /ID="(_[0-9a-f]{32})"/)?.1 }
         #expect(ids.count == 2 && ids[0] != ids[1])
     }
+
+    @Test func tabsNewlinesAndNonASCIIVerifyAndCharactersXMLCannotCarryAreRefused() async throws {
+        let keys = await OpenSSLCommand.warmTestKeys()
+        let certificate = try await OpenSSLCommand.selfSignedCertificate(privateKeyPEM: keys.registered.privateKey)
+        var saml = Self.assertion(subject: "Zoë\tO'Brien ]]> 東京\r\nline", recipient: "https://h/oauth/token?a=\t&b=\n")
+        saml.attributes.append((name: "note", value: "ü\r\n\tend"))
+        let xml = try saml.signed(with: try RSAPrivateKey(pem: keys.registered.privateKey))
+        #expect(try await XMLSecCommand.verify(xml: xml, certificatePEM: certificate))
+        #expect(SAMLBearerAssertion.isXMLText("Zoë\t\r\n東京"))
+        #expect(!SAMLBearerAssertion.isXMLText("a\u{1}b") && !SAMLBearerAssertion.isXMLText("a\u{FFFE}"))
+
+        // The sign-in refuses such a value instead of signing something else.
+        let definition = try #require(try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)["successfactors"]?.definition)
+        let template = try #require(definition.auth.signIn?.assertion)
+        let renderer = TemplateRenderer(scope: [
+            "credentials": .object(["userId": .string("sf\u{7}admin"), "clientId": .string("key")]),
+            "vars": .object(["apiHost": .string("api4.successfactors.com")]),
+        ])
+        #expect(throws: ConnectorError.self) {
+            _ = try OAuthTokenClient.signedAssertion(template, renderer: renderer, credentials: ["privateKey": keys.registered.privateKey])
+        }
+    }
 }

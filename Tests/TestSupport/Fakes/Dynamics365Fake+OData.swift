@@ -142,15 +142,7 @@ extension Dynamics365Fake {
     /// Dataverse writes them) and a `$skiptoken` with the paging cookie, its inner cookie
     /// encoded twice like the documented example.
     func nextLink(_ request: Request, _ table: Table, page: Int, first: Row, last: Row) -> String {
-        var options: [String] = []
-        for pair in (request.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            guard let name = parts.first, name != "$skiptoken" else { continue }
-            let value = parts.count > 1 ? parts[1] : ""
-            options.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: Self.linkAllowed) ?? value)")
-        }
+        var options = ODataNextLink.carriedOptions(of: request, allowed: Self.linkAllowed)
         func id(_ row: Row) -> String {
             if case .text(let id)? = row[table.key] { return id.uppercased() }
             return ""

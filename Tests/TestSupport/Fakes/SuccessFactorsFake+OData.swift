@@ -190,15 +190,7 @@ extension SuccessFactorsFake {
     /// The same query from `startRow`: the request's options (decoded, re-encoded), and a new
     /// `$skiptoken`; `+` and `/` of the Base64 percent-encoded so that form decoding keeps them.
     private func nextLink(_ entity: Entity, _ request: Request, startRow: Int, endRow: Int, snapshot: String?) -> String {
-        var options: [String] = []
-        for pair in (request.query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            guard let name = parts.first, name != "$skiptoken" else { continue }
-            let value = parts.count > 1 ? parts[1] : ""
-            options.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: Self.linkAllowed) ?? value)")
-        }
+        var options = ODataNextLink.carriedOptions(of: request, allowed: Self.linkAllowed)
         var cursor = "{\"startRow\":\(startRow),\"endRow\":\(endRow)"
         if let snapshot { cursor += ",\"snapshot\":\"\(snapshot)\"" }
         let token = Data((cursor + "}").utf8).base64EncodedString()

@@ -138,7 +138,12 @@ public struct ConnectorCatalog: Sendable {
         }
         if let certificate = definition.auth.clientCertificate {
             let fields = Dictionary((definition.auth.credentials ?? []).map { ($0.name, $0.secret) }) { first, _ in first }
-            if fields[certificate.certificate] == nil { problems.append("$.auth.clientCertificate.certificate: not a credential field") }
+            if fields[certificate.certificate] != false { problems.append("$.auth.clientCertificate.certificate: not a non-secret credential field") }
+            if !definition.auth.takesCustomerClient {
+                problems.append(
+                    "$.auth.clientCertificate: a client certificate goes with a client-credentials grant of the customer's client (clientId, clientSecret)"
+                )
+            }
             if fields[certificate.privateKey] != true { problems.append("$.auth.clientCertificate.privateKey: not a secret credential field") }
         }
         if let signIn = definition.auth.signIn {

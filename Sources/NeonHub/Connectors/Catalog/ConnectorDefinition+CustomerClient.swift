@@ -13,7 +13,9 @@ extension ConnectorDefinition.Auth {
     /// The connection's TLS client identity where the definition declares one
     /// (`clientCertificate`), from its fields (`values`: the variables and opened secrets); nil
     /// otherwise. A missing field is `vaultUnreadable` (the connection must be made again); a
-    /// certificate or key that is not PEM is `invalidInput` naming the field, never its content.
+    /// certificate that is not one, a key that is not one or not the certificate's is
+    /// `invalidInput` naming the field, never its content; an expired certificate is
+    /// `providerAuth` (a person must upload a new one: the connection needs attention).
     func clientIdentity(_ values: [String: String]) throws -> TLSClientIdentity? {
         guard let fields = clientCertificate else { return nil }
         guard let certificate = values[fields.certificate], !certificate.isEmpty else {
@@ -22,11 +24,15 @@ extension ConnectorDefinition.Auth {
         guard let key = values[fields.privateKey], !key.isEmpty else {
             throw ConnectorError(.vaultUnreadable, "This connection has no stored \(fields.privateKey): reconnect it")
         }
-        guard certificate.contains("-----BEGIN CERTIFICATE-----") else {
-            throw ConnectorError(.invalidInput, "Invalid credential \(fields.certificate): not a PEM certificate (-----BEGIN CERTIFICATE-----)")
-        }
-        guard key.contains("PRIVATE KEY-----"), !key.contains("ENCRYPTED") else {
-            throw ConnectorError(.invalidInput, "Invalid credential \(fields.privateKey): not an unencrypted PEM private key")
+        do {
+            try ClientCertificateCheck.check(certificatePEM: certificate, privateKeyPEM: key)
+        } catch let problem where problem == .notACertificate || problem == .notYetValid {
+            throw ConnectorError(.invalidInput, "Invalid credential \(fields.certificate): \(problem)")
+        } catch .expired {
+            throw ConnectorError(
+                .providerAuth, "The client certificate (\(fields.certificate)) has expired: have a new one issued and connect again")
+        } catch let problem {
+            throw ConnectorError(.invalidInput, "Invalid credential \(fields.privateKey): \(problem)")
         }
         return TLSClientIdentity(certificateChainPEM: certificate, privateKeyPEM: key)
     }

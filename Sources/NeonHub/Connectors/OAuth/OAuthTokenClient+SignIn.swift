@@ -96,6 +96,11 @@ extension OAuthTokenClient {
             audience: renderer.render(assertion.audience), recipient: renderer.render(assertion.recipient),
             attributes: (assertion.attributes ?? [:]).sorted { $0.key < $1.key }.map { (name: $0.key, value: renderer.render($0.value)) },
             lifetime: assertion.lifetime.flatMap(RefreshSchedule.seconds).map { Int($0) } ?? 600)
+        // XML 1.0 cannot carry other control characters or U+FFFE/U+FFFF: refused, never dropped.
+        let texts = [("issuer", saml.issuer), ("subject", saml.subject), ("audience", saml.audience), ("recipient", saml.recipient)]
+        for (name, text) in texts + saml.attributes.map({ ($0.name, $0.value) }) where !SAMLBearerAssertion.isXMLText(name + text) {
+            throw ConnectorError(.invalidInput, "The SAML assertion's \(name.prefix(40)) holds characters XML cannot carry")
+        }
         return Data(try saml.signed(with: key).utf8).base64EncodedString()
     }
 

@@ -98,33 +98,33 @@ struct SAMLBearerAssertion: Sendable {
     }
 
     /// Character data as canonical XML writes it (C14N 1.0 §2.3: `&`, `<`, `>`, and CR).
-    static func text(_ value: String) -> String {
-        var output = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\r": output += "&#xD;"
-            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n": continue  // not allowed in XML 1.0
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
-    }
+    static func text(_ value: String) -> String { escaped(value, inAttribute: false) }
 
     /// An attribute value as canonical XML writes it (`&`, `<`, `"`, tab, LF, CR).
-    static func attribute(_ value: String) -> String {
+    static func attribute(_ value: String) -> String { escaped(value, inAttribute: true) }
+
+    /// Whether XML 1.0 can carry `value` (its `Char` production: no control character but
+    /// tab, LF and CR; no U+FFFE or U+FFFF).
+    static func isXMLText(_ value: String) -> Bool {
+        value.unicodeScalars.allSatisfy { scalar in
+            (scalar.value >= 0x20 || scalar == "\t" || scalar == "\n" || scalar == "\r") && scalar.value != 0xFFFE && scalar.value != 0xFFFF
+        }
+    }
+
+    /// `value` escaped as C14N writes text or an attribute value; other control characters,
+    /// which XML 1.0 does not allow (`isXMLText`; the sign-in refuses them), are left out.
+    private static func escaped(_ value: String, inAttribute: Bool) -> String {
         var output = ""
         for scalar in value.unicodeScalars {
             switch scalar {
             case "&": output += "&amp;"
             case "<": output += "&lt;"
-            case "\"": output += "&quot;"
-            case "\t": output += "&#x9;"
-            case "\n": output += "&#xA;"
             case "\r": output += "&#xD;"
-            case _ where scalar.value < 0x20: continue  // not allowed in XML 1.0
+            case ">" where !inAttribute: output += "&gt;"
+            case "\"" where inAttribute: output += "&quot;"
+            case "\t" where inAttribute: output += "&#x9;"
+            case "\n" where inAttribute: output += "&#xA;"
+            case _ where scalar.value < 0x20 && scalar != "\t" && scalar != "\n": continue
             default: output.unicodeScalars.append(scalar)
             }
         }
