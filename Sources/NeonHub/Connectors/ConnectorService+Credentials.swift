@@ -17,6 +17,12 @@ extension ConnectorService {
         return filled
     }
 
+    /// Every credential field the definition declares must be given, but those marked `optional`.
+    static func requireCredentials(_ definition: ConnectorDefinition, _ credentials: [String: String]) throws {
+        let missing = (definition.auth.credentials ?? []).filter { $0.optional != true && credentials[$0.name]?.isEmpty ?? true }.map(\.name)
+        guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
+    }
+
     /// Every declared variable must be given and match its pattern, but those each call takes
     /// from its account (`fromAccount`).
     func checkVariables(_ definition: ConnectorDefinition, _ variables: [String: String], beforeAuthorization: Bool = false) throws {

@@ -78,9 +78,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
             guard definition.auth.credentials == nil || definition.auth.takesCustomerClient else {
                 throw ConnectorError(.invalidDefinition, "\(connector) takes credentials a client-credentials grant cannot use")
             }
-            let declared = definition.auth.credentials ?? []
-            let missing = declared.filter { $0.optional != true && credentials[$0.name]?.isEmpty ?? true }.map(\.name)
-            guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
+            try Self.requireCredentials(definition, credentials)
             let customer = try definition.auth.customerClient(credentials)  // its secret is vaulted below
             let identity = try definition.auth.clientIdentity(credentials)  // ADP: the certificate every call presents
             guard let tokens else { throw ConnectorError(.invalidDefinition, "No token client is configured") }
@@ -90,9 +88,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
             try adopt(
                 try await tokens.clientCredentials(definition: definition, variables: variables, client: customer, identity: identity), vault: vault)
             credential = credential.presenting(identity)
-            if let customer { sealed.append(("clientSecret", try vault.seal(customer.secret, connection: id, kind: "clientSecret"))) }
-            if let key = definition.auth.clientCertificate?.privateKey, let pem = credentials[key] {
-                sealed.append((key, try vault.seal(pem, connection: id, kind: key)))
+            // The customer's client secret (Greenhouse, ADP) and the certificate's key (ADP).
+            for field in definition.auth.credentials ?? [] where field.secret {
+                sealed.append((field.name, try vault.seal(credentials[field.name] ?? "", connection: id, kind: field.name)))
             }
         } else if !isMock {
             let keyPair = definition.auth.type == "key_pair" && definition.auth.keyPair != nil
@@ -101,8 +99,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 throw ConnectorError(.invalidInput, "\(connector) connects through \(definition.auth.type); use connectors.authorizeUrl")
             }
             let fields = definition.auth.credentials ?? []
-            let missing = fields.filter { $0.optional != true && credentials[$0.name]?.isEmpty ?? true }.map(\.name)
-            guard missing.isEmpty else { throw ConnectorError(.invalidInput, "Missing credentials: \(missing.joined(separator: ", "))") }
+            try Self.requireCredentials(definition, credentials)
             guard let vault else {
                 throw ConnectorError(.vaultNotConfigured, "TOKEN_VAULT_KEY is not set: connections with secrets cannot be stored")
             }

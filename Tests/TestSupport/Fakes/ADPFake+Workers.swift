@@ -1,9 +1,13 @@
 // HR Workers v2 of `ADPFake`: `GET /hr/v2/workers` (OData `$top`, `$skip`, `$select`, `$filter`,
-// `count=true`; 204 No Content past the end) and `GET /hr/v2/workers/{aoid}`. Sources in
-// ADPFake.swift's header: adplabs/adp-connection-NET issue #6 and JoeyRussoniello/Adp-Api-Client
-// (paging, 204, max 100), marketplace-sample-payloads (the worker's shape, the 400 and 404
-// messages), PipedreamHQ/pipedream PR #20527 (the query options, the single-worker path). The
-// `$filter` subset, the `$select` semantics and the cap on `$top` are inferred.
+// `count=true`; 204 No Content past the end) and `GET /hr/v2/workers/{aoid}`, as ADP's API
+// explorer names them (https://developers.adp.com/build/api-explorer/hcm-offrg-wfn/hcm-offrg-wfn-hr-workers-v2-workers,
+// behind a partner login). Sources in ADPFake.swift's header:
+// https://github.com/adplabs/adp-connection-NET/issues/6 and
+// https://github.com/JoeyRussoniello/Adp-Api-Client (paging, 204, max 100),
+// https://github.com/adpllc/marketplace-sample-payloads (the worker's shape, the 400 and 404
+// messages), https://github.com/PipedreamHQ/pipedream/pull/20527 (the query options, the
+// single-worker and worker-demographics paths). The `$filter` subset, the `$select` semantics,
+// the cap on `$top` and the demographics cut are inferred.
 
 import Foundation
 import Synchronization
