@@ -1,10 +1,11 @@
 import CivilCalendar
-import Foundation
+public import Foundation
 
 /// Formats and parses `timestamptz` text (ISO `DateStyle`), with microsecond precision.
-enum PostgresTimestamp {
-    /// `2026-11-22T10:00:00.123456Z` (always UTC).
-    static func format(_ date: Date) -> String {
+public enum PostgresTimestamp {
+    /// `2026-11-22T10:00:00.123456Z` (always UTC): what `timestamptz` input reads back to the
+    /// same microsecond, also inside a JSON document (`jsonb_to_recordset`).
+    public static func format(_ date: Date) -> String {
         var micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
         if !micros.isFinite { micros = 0 }
         let totalMicros = Int64(micros)

@@ -1,15 +1,14 @@
-import Postgres
 import Synchronization
 
-/// Writes the outcomes of jobs that finish at about the same time in one round trip and one
+/// Writes the outcomes of jobs that finish at about the same time in one statement and one
 /// commit (group commit, as Postgres does with WAL flushes): an outcome submitted while no
 /// write is in flight is written at once, alone; outcomes submitted while one is in flight
 /// wait for it and then go together, up to `maxBatch` per write. No outcome waits longer
 /// than the write before it, so a remote id is still stored the moment the platform
-/// confirms, give or take one round trip; each statement keeps its own lease check.
+/// confirms, give or take one round trip; each job keeps its own lease check.
 final class FinishBatcher: Sendable {
     private struct Pending: Sendable {
-        var statement: PostgresQuery
+        var end: QueueStore.Finish
         var continuation: CheckedContinuation<Result<Bool, any Error>, Never>
     }
     private struct State: Sendable {
@@ -26,12 +25,11 @@ final class FinishBatcher: Sendable {
         self.maxBatch = max(1, maxBatch)
     }
 
-    /// Writes `statement` (a `QueueStore.finishStatement`) and returns whether the lease was
-    /// still held.
-    func finish(_ statement: PostgresQuery) async throws -> Bool {
+    /// Writes `end` and returns whether the lease was still held.
+    func finish(_ end: QueueStore.Finish) async throws -> Bool {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Bool, any Error>, Never>) in
             let startWriter = state.withLock { state -> Bool in
-                state.pending.append(Pending(statement: statement, continuation: continuation))
+                state.pending.append(Pending(end: end, continuation: continuation))
                 guard !state.writing else { return false }
                 state.writing = true
                 return true
@@ -54,7 +52,7 @@ final class FinishBatcher: Sendable {
                 return taken
             }
             if batch.isEmpty { return }
-            let results = await store.finish(batch.map(\.statement))
+            let results = await store.finish(batch.map(\.end))
             for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
         }
     }

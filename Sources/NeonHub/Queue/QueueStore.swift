@@ -217,105 +217,18 @@ public struct QueueStore: Sendable {
 
     /// Extends a claim's lease; false when the worker no longer holds it.
     public func heartbeat(job: UUID, worker: String, lease: Duration) async throws -> Bool {
-        try await pool.execute(
+        try await heartbeat(jobs: [job], worker: worker, lease: lease) == 1
+    }
+
+    /// Extends the leases `worker` still holds among `jobs` (a claim's batch) in one statement;
+    /// returns how many it held. Jobs of the batch that already finished are not touched.
+    func heartbeat(jobs: [UUID], worker: String, lease: Duration) async throws -> Int {
+        let ids = jobs.map { $0.uuidString.lowercased() }.joined(separator: ",")
+        return try await pool.execute(
             """
             UPDATE publish_jobs SET locked_until = now() + make_interval(secs => \(Double(lease.components.seconds)))
-            WHERE id = \(job) AND locked_by = \(worker) AND status = 'running'
-            """) == 1
-    }
-
-    /// The job's next state after an attempt, written with the attempt in one transaction.
-    struct Transition: Sendable {
-        var status: JobStatus
-        var attemptOutcome: String
-        var runAfter: Date?
-        var waitReason: String?
-        var failure: JobFailure?
-        var dlqReason: String?
-        var result: JSONValue?
-        var remoteID: String?
-        var remoteURL: String?
-        /// Deferred: the claim does not count as an attempt.
-        var refundAttempt = false
-        /// Deferred while the provider processes: members merged into the job's `payload.input`
-        /// in the same statement, so the next run resumes (never redoes an upload).
-        var checkpoint: [String: JSONValue]? = nil
-    }
-
-    /// Applies `transition` to a claimed job if `worker` still holds its lease (false
-    /// otherwise: another worker reclaimed it and nothing is written). A succeeded job
-    /// created from a draft moves the draft to `published` with the remote URL, in the same
-    /// transaction.
-    ///
-    /// One statement, so one round trip and its own transaction: the job's update (guarded by
-    /// the lease), and — only when that matched — its attempt row and the draft, as
-    /// data-modifying CTEs joined to it. (It was `BEGIN`, two or three statements and
-    /// `COMMIT`: four or five round trips per job.)
-    func finish(_ claim: Claim, worker: String, transition: Transition, startedAt: ContinuousClock.Instant) async throws -> Bool {
-        try Self.finished(try await pool.query(Self.finishStatement(claim, worker: worker, transition: transition, startedAt: startedAt)))
-    }
-
-    /// Several `finish` statements in one round trip and one transaction (a pipeline): each
-    /// still guarded by its own lease and answered on its own. If the batch fails, every
-    /// statement is tried once more on its own, so that one bad write cannot fail the others.
-    /// (If the batch had committed before its answer was lost, the second try finds the leases
-    /// released and writes nothing: it answers false, as for a lost lease.)
-    func finish(_ statements: [PostgresQuery]) async -> [Result<Bool, any Error>] {
-        do {
-            if statements.count == 1 { return [.success(try Self.finished(try await pool.query(statements[0])))] }
-            return try await pool.pipeline(statements).map { result in Result { try Self.finished(result.rows) } }
-        } catch {
-            var results: [Result<Bool, any Error>] = []
-            for statement in statements {
-                do { results.append(.success(try Self.finished(try await pool.query(statement)))) } catch { results.append(.failure(error)) }
-            }
-            return results
-        }
-    }
-
-    private static func finished(_ rows: [PostgresRow]) throws -> Bool {
-        try rows.first?.decode("finished", as: Int.self) == 1
-    }
-
-    /// The statement of `finish`: the duration of the attempt is taken now.
-    static func finishStatement(_ claim: Claim, worker: String, transition t: Transition, startedAt: ContinuousClock.Instant) -> PostgresQuery {
-        let elapsed = ContinuousClock.now - startedAt
-        let milliseconds = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
-        let job = claim.job
-        let final = t.status.isFinal
-        let publishesDraft = t.status == .succeeded && job.draftID != nil
-        let checkpoint = t.checkpoint.map { JSONValue.object($0) }
-        return """
-            WITH job AS (
-                UPDATE publish_jobs
-                SET status = \(t.status.rawValue), locked_by = NULL, locked_until = NULL, updated_at = now(),
-                    run_after = coalesce(\(t.runAfter)::timestamptz, run_after), wait_reason = \(t.waitReason),
-                    attempts = attempts - \(t.refundAttempt ? 1 : 0),
-                    payload = CASE WHEN \(checkpoint)::jsonb IS NULL THEN payload
-                                   ELSE jsonb_set(payload, '{input}', coalesce(payload->'input', '{}'::jsonb) || \(checkpoint)::jsonb) END,
-                    last_error = coalesce(\(t.failure?.json)::jsonb, last_error),
-                    last_request = coalesce(\(t.failure?.request)::jsonb, last_request),
-                    last_response = coalesce(\(t.failure?.response)::jsonb, last_response),
-                    dlq_reason = \(t.dlqReason), result = coalesce(\(t.result)::jsonb, result),
-                    remote_id = coalesce(\(t.remoteID), remote_id), remote_url = coalesce(\(t.remoteURL), remote_url),
-                    finished_at = CASE WHEN \(final) THEN now() ELSE NULL END
-                WHERE id = \(job.id) AND locked_by = \(worker) AND status = 'running'
-                RETURNING id
-            ), attempt AS (
-                INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome, http_status, error, request, response,
-                                              retry_after_seconds, started_at, finished_at, duration_ms)
-                SELECT id, \(job.tenantID), \(job.attempts), \(worker), \(t.attemptOutcome), \(t.failure?.httpStatus), \(t.failure?.json),
-                       \(t.failure?.request), \(t.failure?.response), \(t.failure?.retryAfterSeconds), \(claim.startedAt), now(), \(milliseconds)
-                FROM job
-            ), draft AS (
-                UPDATE content_drafts d
-                SET status = 'published', published_url = coalesce(\(t.remoteURL), published_url), published_at = now(),
-                    version = version + 1, updated_at = now()
-                FROM job WHERE \(publishesDraft) AND d.id = \(job.draftID) AND d.tenant_id = \(job.tenantID) AND d.status <> 'published'
-                RETURNING d.id
-            )
-            SELECT count(*)::int AS finished FROM job
-            """
+            WHERE id = ANY(string_to_array(\(ids), ',')::uuid[]) AND locked_by = \(worker) AND status = 'running'
+            """)
     }
 
     // MARK: - Gauges and quotas

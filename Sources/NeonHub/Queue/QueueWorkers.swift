@@ -149,14 +149,30 @@ public final class QueueWorkers: Sendable {
                 continue
             }
             inFlight.add(claims.count - 1, ordering: .sequentiallyConsistent)
-            if claims.count == 1 {
-                await process(claim, worker: worker)
-            } else {
-                await withTaskGroup(of: Void.self) { group in
-                    for claim in claims { group.addTask { await self.process(claim, worker: worker) } }
-                }
-            }
+            await runBatch(claims, first: claim, worker: worker)
             inFlight.subtract(claims.count, ordering: .sequentiallyConsistent)
+        }
+    }
+
+    /// Runs a claim's jobs at once while one heartbeat keeps the leases of the whole batch (one
+    /// statement every third of a lease, whatever the batch's size; the jobs that finished are
+    /// no longer `running` and are left alone).
+    private func runBatch(_ claims: [QueueStore.Claim], first: QueueStore.Claim, worker: String) async {
+        let ids = claims.map(\.job.id)
+        let heartbeat = Task { [store, settings] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: settings.lease / 3)
+                if Task.isCancelled { return }
+                _ = try? await store.heartbeat(jobs: ids, worker: worker, lease: settings.lease)
+            }
+        }
+        defer { heartbeat.cancel() }
+        if claims.count == 1 {
+            await process(first, worker: worker)
+        } else {
+            await withTaskGroup(of: Void.self) { group in
+                for claim in claims { group.addTask { await self.process(claim, worker: worker) } }
+            }
         }
     }
 
@@ -172,14 +188,6 @@ public final class QueueWorkers: Sendable {
     private func run(_ claim: QueueStore.Claim, worker: String) async {
         let started = ContinuousClock.now
         let job = claim.job
-        let heartbeat = Task { [store, settings] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: settings.lease / 3)
-                if Task.isCancelled { return }
-                _ = try? await store.heartbeat(job: job.id, worker: worker, lease: settings.lease)
-            }
-        }
-        defer { heartbeat.cancel() }
         let transition: QueueStore.Transition
         if let handler = handlers[job.kind] {
             transition = await decide(claim, handler: handler)
@@ -190,7 +198,7 @@ public final class QueueWorkers: Sendable {
                 dlqReason: "no_handler")
         }
         do {
-            let written = try await finisher.finish(QueueStore.finishStatement(claim, worker: worker, transition: transition, startedAt: started))
+            let written = try await finisher.finish(QueueStore.Finish(claim, worker: worker, transition: transition, startedAt: started))
             guard written else {
                 logger.warning("a job's lease was lost before it finished; another worker owns it now", metadata: ["job": "\(job.id)"])
                 return
