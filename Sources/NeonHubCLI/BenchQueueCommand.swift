@@ -48,6 +48,9 @@ struct BenchQueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("claim-batch"), help: "Jobs a worker claims per round trip and runs at once (QueueWorkers.Settings.claimBatch).")
     var claimBatch: Int = 1
 
+    @Option(name: .customLong("finish-writers"), help: "Outcome writes in flight at once per process (QueueWorkers.Settings.finishWriters).")
+    var finishWriters: Int?
+
     @Option(help: "Worker processes; 0 runs the workers in this process.")
     var processes: Int = 0
 
@@ -151,6 +154,7 @@ struct BenchQueueCommand: AsyncParsableCommand {
         var settings = QueueWorkers.Settings(count: workers)
         settings.pollInterval = .milliseconds(200)
         settings.claimBatch = claimBatch
+        if let finishWriters { settings.finishWriters = finishWriters }
         return QueueWorkers(store: store, handlers: [kind: handler], settings: settings, connectionString: connectionString, logger: logger)
     }
 
@@ -208,6 +212,7 @@ struct BenchQueueCommand: AsyncParsableCommand {
             databaseURL,
         ]
         if let fakeURL { arguments += ["--fake-url", fakeURL] }
+        if let finishWriters { arguments += ["--finish-writers", "\(finishWriters)"] }
         child.arguments = arguments
         try child.run()
         return child

@@ -5,7 +5,8 @@ import Synchronization
 /// write is in flight is written at once, alone; outcomes submitted while one is in flight
 /// wait for it and then go together, up to `maxBatch` per write. No outcome waits longer
 /// than the write before it, so a remote id is still stored the moment the platform
-/// confirms, give or take one round trip; each job keeps its own lease check.
+/// confirms, give or take one round trip; each job keeps its own lease check. Up to
+/// `maxWriters` writes are in flight at once (each on its own pooled connection).
 final class FinishBatcher: Sendable {
     private struct Pending: Sendable {
         var end: QueueStore.Finish
@@ -13,16 +14,18 @@ final class FinishBatcher: Sendable {
     }
     private struct State: Sendable {
         var pending: [Pending] = []
-        var writing = false
+        var writers = 0
     }
 
     private let store: QueueStore
     private let maxBatch: Int
+    private let maxWriters: Int
     private let state = Mutex(State())
 
-    init(store: QueueStore, maxBatch: Int = 64) {
+    init(store: QueueStore, maxBatch: Int = 64, maxWriters: Int = 1) {
         self.store = store
         self.maxBatch = max(1, maxBatch)
+        self.maxWriters = max(1, maxWriters)
     }
 
     /// Writes `end` and returns whether the lease was still held.
@@ -30,8 +33,8 @@ final class FinishBatcher: Sendable {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Bool, any Error>, Never>) in
             let startWriter = state.withLock { state -> Bool in
                 state.pending.append(Pending(end: end, continuation: continuation))
-                guard !state.writing else { return false }
-                state.writing = true
+                guard state.writers < maxWriters else { return false }
+                state.writers += 1
                 return true
             }
             if startWriter { Task { await self.write() } }
@@ -44,7 +47,7 @@ final class FinishBatcher: Sendable {
         while true {
             let batch = state.withLock { state -> [Pending] in
                 guard !state.pending.isEmpty else {
-                    state.writing = false
+                    state.writers -= 1
                     return []
                 }
                 let taken = Array(state.pending.prefix(maxBatch))

@@ -27,10 +27,13 @@ public final class QueueWorkers: Sendable {
         /// The first backoff.
         public var backoffBase: Duration = .seconds(2)
         /// Jobs one worker claims in one round trip and runs at once (each under its own
-        /// lease and heartbeat); it claims again when all of them are done. So up to
-        /// `count × claimBatch` jobs run at once in this process. 1 (the default): one job
-        /// at a time per worker.
+        /// lease, one heartbeat for the batch); it claims again when all of them have run,
+        /// while their outcomes are written. So up to `count × claimBatch` jobs run at once in
+        /// this process. 1 (the default): one job at a time per worker.
         public var claimBatch: Int = 1
+        /// Writes of finished jobs' outcomes in flight at once in this process (each carries
+        /// every outcome that arrived while the others were being written).
+        public var finishWriters: Int = 2
 
         /// Settings for `count` workers.
         public init(count: Int) { self.count = count }
@@ -62,7 +65,7 @@ public final class QueueWorkers: Sendable {
         self.logger = logger
         self.connectionString = connectionString
         policy = QueueRetryPolicy(base: settings.backoffBase, retryAfterCap: settings.retryAfterCap)
-        finisher = FinishBatcher(store: store)
+        finisher = FinishBatcher(store: store, maxWriters: settings.finishWriters)
         processID = "\(ProcessInfo.processInfo.hostName.prefix(40)):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
     }
 
@@ -125,12 +128,16 @@ public final class QueueWorkers: Sendable {
 
     private func workLoop(worker: String) async {
         let kinds = Array(handlers.keys)
+        // The previous batch's outcomes, still being written while this worker claims and runs
+        // the next batch: at most one batch behind.
+        var writing: Task<Void, Never>?
         while true {
             // Counted before the claim: a claim in flight may come back with a job already
             // `running` in the table, and `stop` must wait for it rather than cancel it.
             inFlight.add(1, ordering: .sequentiallyConsistent)
             guard !stopping.load(ordering: .sequentiallyConsistent) else {
                 inFlight.subtract(1, ordering: .sequentiallyConsistent)
+                await Self.settle(writing)
                 return
             }
             let seen = doorbell.generation
@@ -143,21 +150,38 @@ public final class QueueWorkers: Sendable {
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
-            guard let claim = claims.first else {
+            guard !claims.isEmpty else {
                 inFlight.subtract(1, ordering: .sequentiallyConsistent)
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
             inFlight.add(claims.count - 1, ordering: .sequentiallyConsistent)
-            await runBatch(claims, first: claim, worker: worker)
-            inFlight.subtract(claims.count, ordering: .sequentiallyConsistent)
+            let batch = await runBatch(claims, worker: worker)
+            await Self.settle(writing)
+            writing = batch
         }
     }
 
-    /// Runs a claim's jobs at once while one heartbeat keeps the leases of the whole batch (one
-    /// statement every third of a lease, whatever the batch's size; the jobs that finished are
-    /// no longer `running` and are left alone).
-    private func runBatch(_ claims: [QueueStore.Claim], first: QueueStore.Claim, worker: String) async {
+    /// Waits for a batch's task; cancelling the wait cancels the batch.
+    private static func settle(_ batch: Task<Void, Never>?) async {
+        guard let batch else { return }
+        await withTaskCancellationHandler {
+            await batch.value
+        } onCancel: {
+            batch.cancel()
+        }
+    }
+
+    /// Runs a claim's jobs at once and returns when every one of them has run, with the task
+    /// that finishes writing their outcomes (each is written as soon as its own job has run,
+    /// not after its batch) and then releases them from `inFlight`. One heartbeat keeps the
+    /// leases of the whole batch until then (one statement every third of a lease, whatever
+    /// the batch's size; the jobs already written are no longer `running` and are left alone).
+    ///
+    /// So a worker claims its next batch while the last one's outcomes are being written, as a
+    /// database round trip takes about as long as a batch of quick jobs: waiting for the writes
+    /// first left the database idle a quarter of the time (docs/PERFORMANCE.md).
+    private func runBatch(_ claims: [QueueStore.Claim], worker: String) async -> Task<Void, Never> {
         let ids = claims.map(\.job.id)
         let heartbeat = Task { [store, settings] in
             while !Task.isCancelled {
@@ -166,26 +190,37 @@ public final class QueueWorkers: Sendable {
                 _ = try? await store.heartbeat(jobs: ids, worker: worker, lease: settings.lease)
             }
         }
-        defer { heartbeat.cancel() }
-        if claims.count == 1 {
-            await process(first, worker: worker)
-        } else {
+        let (ran, ranSignal) = AsyncStream<Void>.makeStream()
+        let batch = Task { [self] in
             await withTaskGroup(of: Void.self) { group in
-                for claim in claims { group.addTask { await self.process(claim, worker: worker) } }
+                for claim in claims { group.addTask { await self.process(claim, worker: worker, ran: { ranSignal.yield() }) } }
             }
+            ranSignal.finish()
+            heartbeat.cancel()
+            inFlight.subtract(claims.count, ordering: .sequentiallyConsistent)
         }
+        await withTaskCancellationHandler {
+            var count = 0
+            for await _ in ran {
+                count += 1
+                if count == claims.count { break }
+            }
+        } onCancel: {
+            batch.cancel()
+        }
+        return batch
     }
 
-    /// Runs one claimed job and writes its next state, in the trace of whoever enqueued it
-    /// (a new span of it; a new trace when the job has none): its log lines and outbound
-    /// calls name that trace.
-    func process(_ claim: QueueStore.Claim, worker: String) async {
+    /// Runs one claimed job, calls `ran`, and writes its next state, in the trace of whoever
+    /// enqueued it (a new span of it; a new trace when the job has none): its log lines and
+    /// outbound calls name that trace.
+    func process(_ claim: QueueStore.Claim, worker: String, ran: @Sendable () -> Void) async {
         await TraceContext.withContinued(traceparent: claim.job.traceParent) {
-            await run(claim, worker: worker)
+            await run(claim, worker: worker, ran: ran)
         }
     }
 
-    private func run(_ claim: QueueStore.Claim, worker: String) async {
+    private func run(_ claim: QueueStore.Claim, worker: String, ran: @Sendable () -> Void) async {
         let started = ContinuousClock.now
         let job = claim.job
         let transition: QueueStore.Transition
@@ -197,6 +232,7 @@ public final class QueueWorkers: Sendable {
                 failure: JobFailure(code: "noHandler", message: "No handler for \(job.kind.rawValue) jobs"),
                 dlqReason: "no_handler")
         }
+        ran()
         do {
             let written = try await finisher.finish(QueueStore.Finish(claim, worker: worker, transition: transition, startedAt: started))
             guard written else {
