@@ -1,12 +1,12 @@
 import Synchronization
 
 /// Writes the outcomes of jobs that finish at about the same time in one statement and one
-/// commit (group commit, as Postgres does with WAL flushes): an outcome submitted while no
-/// write is in flight is written at once, alone; outcomes submitted while one is in flight
-/// wait for it and then go together, up to `maxBatch` per write. No outcome waits longer
-/// than the write before it, so a remote id is still stored the moment the platform
-/// confirms, give or take one round trip; each job keeps its own lease check. Up to
-/// `maxWriters` writes are in flight at once (each on its own pooled connection).
+/// commit (group commit, as Postgres does with WAL flushes): up to `maxWriters` writes are in
+/// flight at once (each on its own pooled connection); an outcome submitted while fewer are
+/// is written at once; outcomes submitted while all are busy wait for one of them and then go
+/// together, up to `maxBatch` per write. No outcome waits longer than a write before it, so a
+/// remote id is still stored the moment the platform confirms, give or take one round trip;
+/// each job keeps its own lease check.
 final class FinishBatcher: Sendable {
     private struct Pending: Sendable {
         var end: QueueStore.Finish
@@ -22,7 +22,7 @@ final class FinishBatcher: Sendable {
     private let maxWriters: Int
     private let state = Mutex(State())
 
-    init(store: QueueStore, maxBatch: Int = 64, maxWriters: Int = 1) {
+    init(store: QueueStore, maxBatch: Int = 64, maxWriters: Int = 2) {
         self.store = store
         self.maxBatch = max(1, maxBatch)
         self.maxWriters = max(1, maxWriters)

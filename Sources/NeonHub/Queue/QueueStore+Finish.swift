@@ -21,9 +21,13 @@ extension QueueStore {
     }
 
     /// One attempt's end, ready to be written alone or with others (`finish(_:)`): the job,
-    /// the worker whose lease must still hold, and the row `jsonb_to_recordset` reads.
+    /// the claim it ends (the worker whose lease must still hold, and the attempt number that
+    /// claim gave the job), and the row `jsonb_to_recordset` reads. A JSON null in the row
+    /// reads as SQL NULL (no value), as `jsonb_to_recordset` reads every null.
     struct Finish: Sendable {
         var jobID: UUID
+        var worker: String
+        var attempt: Int
         var row: JSONValue
 
         /// The end of `claim`'s attempt by `worker`; its duration is taken now.
@@ -32,6 +36,8 @@ extension QueueStore {
             let milliseconds = Int(elapsed.components.seconds * 1000) + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
             let job = claim.job
             jobID = job.id
+            self.worker = worker
+            attempt = job.attempts
             var row: [String: JSONValue] = [
                 "id": .string(job.id.uuidString.lowercased()), "worker": .string(worker), "status": .string(t.status.rawValue),
                 "outcome": .string(t.attemptOutcome), "tenant_id": .string(job.tenantID), "attempt": .number(Double(job.attempts)),
@@ -60,7 +66,8 @@ extension QueueStore {
     /// created from a draft moves the draft to `published` with the remote URL, in the same
     /// transaction.
     func finish(_ claim: Claim, worker: String, transition: Transition, startedAt: ContinuousClock.Instant) async throws -> Bool {
-        try await write([Finish(claim, worker: worker, transition: transition, startedAt: startedAt)]).contains(claim.job.id)
+        let end = Finish(claim, worker: worker, transition: transition, startedAt: startedAt)
+        return try await write([end]).contains(end.claimKey)
     }
 
     /// Writes the ends of several attempts in one statement, so one round trip and one
@@ -72,12 +79,11 @@ extension QueueStore {
     func finish(_ batch: [Finish]) async -> [Result<Bool, any Error>] {
         do {
             let written = try await write(batch)
-            return batch.map { .success(written.contains($0.jobID)) }
+            return batch.map { .success(written.contains($0.claimKey)) }
         } catch {
-            if batch.count == 1 { return [.failure(error)] }
             var results: [Result<Bool, any Error>] = []
             for end in batch {
-                do { results.append(.success(try await write([end]).contains(end.jobID))) } catch { results.append(.failure(error)) }
+                do { results.append(.success(try await write([end]).contains(end.claimKey))) } catch { results.append(.failure(error)) }
             }
             return results
         }
@@ -86,12 +92,17 @@ extension QueueStore {
     /// The statement of `finish`: the ends arrive as one JSON array read by
     /// `jsonb_to_recordset`; the jobs' update (each guarded by its lease), and — for the jobs it
     /// matched only — their attempt rows and drafts, as data-modifying CTEs joined to it.
-    /// Returns the jobs written.
+    /// Returns the claims written (`Finish.claimKey`).
+    ///
+    /// A job's update is guarded by the claim the end belongs to: its worker and the attempt
+    /// number the claim set (every claim adds one). So when one batch carries two ends of one
+    /// job — a worker whose lease expired and the one that reclaimed it — only the current
+    /// claim's end is written, its attempt row alone is added, and the stale one answers false.
     ///
     /// One statement for a whole batch: ten ends written as ten statements in one pipelined
     /// transaction cost Postgres about 1.5 times what one statement over ten rows does
     /// (docs/PERFORMANCE.md).
-    private func write(_ batch: [Finish]) async throws -> Set<UUID> {
+    private func write(_ batch: [Finish]) async throws -> Set<String> {
         let rows = try await pool.query(
             """
             WITH o AS (
@@ -111,24 +122,36 @@ extension QueueStore {
                     result = coalesce(o.result, j.result), remote_id = coalesce(o.remote_id, j.remote_id),
                     remote_url = coalesce(o.remote_url, j.remote_url), finished_at = CASE WHEN o.is_final THEN now() ELSE NULL END
                 FROM o
-                WHERE j.id = o.id AND j.locked_by = o.worker AND j.status = 'running'
-                RETURNING j.id
+                WHERE j.id = o.id AND j.locked_by = o.worker AND j.attempts = o.attempt AND j.status = 'running'
+                RETURNING j.id, o.worker, o.attempt
             ), attempt AS (
                 INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome, http_status, error, request, response,
                                               retry_after_seconds, started_at, finished_at, duration_ms)
                 SELECT o.id, o.tenant_id, o.attempt, o.worker, o.outcome, o.http_status, o.error, o.request, o.response, o.retry_after,
                        o.started_at, now(), o.duration_ms
-                FROM o JOIN job ON job.id = o.id
+                FROM o JOIN job ON job.id = o.id AND job.worker = o.worker AND job.attempt = o.attempt
             ), draft AS (
                 UPDATE content_drafts d
                 SET status = 'published', published_url = coalesce(o.remote_url, d.published_url), published_at = now(),
                     version = d.version + 1, updated_at = now()
-                FROM o JOIN job ON job.id = o.id
+                FROM o JOIN job ON job.id = o.id AND job.worker = o.worker AND job.attempt = o.attempt
                 WHERE o.draft_id IS NOT NULL AND d.id = o.draft_id AND d.tenant_id = o.tenant_id AND d.status <> 'published'
                 RETURNING d.id
             )
-            SELECT id FROM job
+            SELECT id, worker, attempt FROM job
             """)
-        return Set(try rows.map { try $0.decode("id", as: UUID.self) })
+        return Set(
+            try rows.map {
+                Finish.claimKey(
+                    id: try $0.decode("id", as: UUID.self), worker: try $0.decode("worker", as: String.self),
+                    attempt: try $0.decode("attempt", as: Int.self))
+            })
     }
+}
+
+extension QueueStore.Finish {
+    /// The claim this end belongs to, as `write` answers it.
+    var claimKey: String { Self.claimKey(id: jobID, worker: worker, attempt: attempt) }
+
+    static func claimKey(id: UUID, worker: String, attempt: Int) -> String { "\(id.uuidString.lowercased()) \(attempt) \(worker)" }
 }

@@ -179,7 +179,8 @@ public struct QueueStore: Sendable {
     /// The kinds and the limit are written into the statement's text, not bound: with them as
     /// parameters Postgres planned the statement again at every claim (its generic plan's
     /// estimate for an unknown `LIMIT` never beat the custom plans'), which took a third of the
-    /// claim's time. A worker's text never changes, so its plan is made once per connection.
+    /// claim's time. A worker's text never changes, so from its sixth claim on a connection
+    /// Postgres keeps one generic plan.
     public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
         let kindList = "'" + kinds.map(\.rawValue).sorted().joined(separator: "','") + "'"
         let limit = "\(max(1, limit))"

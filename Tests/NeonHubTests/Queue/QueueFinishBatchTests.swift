@@ -79,6 +79,29 @@ import Testing
         }
     }
 
+    /// A worker whose lease expired and the one that reclaimed the job (another worker, or the
+    /// same one claiming it again) finish it in one batch: only the current claim's end counts.
+    @Test(arguments: ["w2", "w1"])
+    func twoEndsOfOneJobInOneBatchWriteOnlyTheCurrentClaims(_ reclaimer: String) async throws {
+        try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
+            let store = server.queue.store
+            let ids = try await QueueWorkerTests.add(server, count: 1)
+            let stale = try #require(try await store.claim(worker: "w1", kinds: [.action], limit: 1, lease: .seconds(30)).first)
+            _ = try await server.database!.pool.execute("UPDATE publish_jobs SET locked_until = now() - interval '1 second' WHERE id = \(ids[0])")
+            let current = try #require(try await store.claim(worker: reclaimer, kinds: [.action], limit: 1, lease: .seconds(30)).first)
+            let ends = [
+                QueueStore.Finish(stale, worker: "w1", transition: .init(status: .succeeded, attemptOutcome: "succeeded"), startedAt: .now),
+                QueueStore.Finish(current, worker: reclaimer, transition: .init(status: .succeeded, attemptOutcome: "succeeded"), startedAt: .now),
+            ]
+            let results = await store.finish(ends).map { try? $0.get() }
+            #expect(results == [false, true])
+            let attempts = try await store.attempts(tenant: "tenant-a", job: ids[0])
+            #expect(attempts.map(\.outcome) == ["abandoned", "succeeded"])
+            #expect(attempts.map(\.attempt) == [1, 2])
+            #expect(attempts.last?.worker == reclaimer)
+        }
+    }
+
     @Test func anEndTheDatabaseRefusesDoesNotFailTheOthersOfItsBatch() async throws {
         try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
             let store = server.queue.store
