@@ -178,9 +178,9 @@ public final class QueueWorkers: Sendable {
     /// leases of the whole batch until then (one statement every third of a lease, whatever
     /// the batch's size; the jobs already written are no longer `running` and are left alone).
     ///
-    /// So a worker claims its next batch while the last one's outcomes are being written, as a
-    /// database round trip takes about as long as a batch of quick jobs: waiting for the writes
-    /// first left the database idle a quarter of the time (docs/PERFORMANCE.md).
+    /// So a worker claims its next batch while the last one's outcomes are being written: with
+    /// quick jobs a write takes longer than the batch itself, and a worker that waited for it
+    /// before claiming again spent most of its cycle waiting (docs/PERFORMANCE.md).
     private func runBatch(_ claims: [QueueStore.Claim], worker: String) async -> Task<Void, Never> {
         let ids = claims.map(\.job.id)
         let heartbeat = Task { [store, settings] in
