@@ -34,10 +34,12 @@ public enum ProcessRunner {
     }
 
     /// Starts `executable` with `arguments` and returns without waiting: the child's output
-    /// collects in files the returned value reads. Same parameters as `run`.
+    /// collects in files the returned value reads. Same parameters as `run`; with
+    /// `newProcessGroup` the child leads a process group of its own, which
+    /// `SpawnedProcess.signalGroup` reaches with everything the child forks.
     public static func spawn(
         _ executable: URL, _ arguments: [String], currentDirectory: URL? = nil, environment: [String: String]? = nil,
-        input: Data? = nil
+        input: Data? = nil, newProcessGroup: Bool = false
     ) throws -> SpawnedProcess {
         let scratch = FileManager.default.temporaryDirectory
             .appendingPathComponent("neonhub-process-\(UUID().uuidString)")
@@ -87,7 +89,12 @@ public enum ProcessRunner {
         sigemptyset(&noSignals)
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if newProcessGroup {
+            flags |= POSIX_SPAWN_SETPGROUP
+            posix_spawnattr_setpgroup(&attributes, 0)  // a group of its own, led by the child
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable.path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }

@@ -48,6 +48,15 @@ public final class SpawnedProcess: Sendable {
         }
     }
 
+    /// Sends `signal` to the child's process group (a child spawned with `newProcessGroup`: it
+    /// and every process it forked) unless the child has been reaped, so the group id cannot
+    /// name another group yet.
+    public func signalGroup(_ number: Int32) {
+        exitStatus.withLock { status in
+            if status == nil { _ = kill(-processIdentifier, number) }
+        }
+    }
+
     /// Waits for the child to exit and returns its status (128 + signal when killed). Blocking:
     /// call it off the cooperative pool.
     @discardableResult

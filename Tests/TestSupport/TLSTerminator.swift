@@ -17,8 +17,9 @@ import Postgres
 
 /// `https://localhost:<port>` in front of a plain-HTTP loopback server, requiring a client
 /// certificate signed by `pki.ca`: a `socat` process started with `ProcessRunner.spawn`
-/// (posix_spawn, never Foundation's `Process`), waited for until its port accepts, and killed
-/// by `stop()` or when the value is released.
+/// (posix_spawn, never Foundation's `Process`) in a process group of its own, waited for until
+/// its port accepts, and killed with its per-connection children by `stop()` or when the value
+/// is released.
 public final class TLSTerminator: Sendable {
     /// socat failed to start or to listen.
     public struct Failure: Error, CustomStringConvertible {
@@ -53,24 +54,28 @@ public final class TLSTerminator: Sendable {
     public var clientKeyPEM: String { pki.client.keyPEM }
 
     /// Starts socat in front of `upstream` (`http://127.0.0.1:<port>`, a started fake's
-    /// `baseURL`) and waits up to `timeout` until it accepts connections.
-    public convenience init(upstream: String, pki: TestPKI, timeout: TimeInterval = 15) throws {
-        guard let port = URL(string: upstream)?.port else { throw Failure(description: "no port in \(upstream)") }
-        try self.init(upstreamPort: port, pki: pki, timeout: timeout)
+    /// `baseURL`) and waits up to `timeout` until it accepts connections. `clientCA` replaces
+    /// `pki.ca` as the only authority whose client certificates it accepts (a provider that
+    /// stopped trusting a certificate); `port` listens there instead of on a free port.
+    public convenience init(upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, timeout: TimeInterval = 15) throws {
+        guard let upstreamPort = URL(string: upstream)?.port else { throw Failure(description: "no port in \(upstream)") }
+        try self.init(upstreamPort: upstreamPort, pki: pki, clientCA: clientCA, port: port, timeout: timeout)
     }
 
-    /// Starts socat in front of `127.0.0.1:upstreamPort`; see `init(upstream:pki:timeout:)`.
-    public init(upstreamPort: Int, pki: TestPKI, timeout: TimeInterval = 15) throws {
+    /// Starts socat in front of `127.0.0.1:upstreamPort`; see `init(upstream:pki:clientCA:port:timeout:)`.
+    public init(upstreamPort: Int, pki: TestPKI, clientCA: URL? = nil, port fixedPort: Int? = nil, timeout: TimeInterval = 15) throws {
         self.pki = pki
         self.upstreamPort = upstreamPort
         var lastError = ""
         for _ in 0..<5 {
-            let port = try Self.freePort()
+            let port = try fixedPort ?? Self.freePort()
             let listen = [
                 "OPENSSL-LISTEN:\(port)", "bind=127.0.0.1", "reuseaddr", "fork", "cert=\(pki.server.certificateFile.path)",
-                "key=\(pki.server.keyFile.path)", "cafile=\(pki.ca.certificateFile.path)", "verify=1", "openssl-min-proto-version=TLS1.2",
+                "key=\(pki.server.keyFile.path)", "cafile=\((clientCA ?? pki.ca.certificateFile).path)", "verify=1",
+                "openssl-min-proto-version=TLS1.2",
             ].joined(separator: ",")
-            let child = try ProcessRunner.spawn(URL(fileURLWithPath: Self.path), ["-lh", listen, "TCP:127.0.0.1:\(upstreamPort)"])
+            let child = try ProcessRunner.spawn(
+                URL(fileURLWithPath: Self.path), ["-lh", listen, "TCP:127.0.0.1:\(upstreamPort)"], newProcessGroup: true)
             let deadline = Date().addingTimeInterval(timeout)
             while child.isRunning, Date() < deadline, !Self.accepts(port) { usleep(20_000) }
             if child.isRunning, Self.accepts(port) {
@@ -87,15 +92,22 @@ public final class TLSTerminator: Sendable {
 
     /// `init(upstream:pki:timeout:)` on a thread of its own: the wait for socat's port does not
     /// block the cooperative pool.
-    public static func start(upstream: String, pki: TestPKI, timeout: TimeInterval = 15) async throws -> TLSTerminator {
+    public static func start(
+        upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, timeout: TimeInterval = 15
+    ) async throws -> TLSTerminator {
         try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try TLSTerminator(upstream: upstream, pki: pki, timeout: timeout) }) }
+            Thread.detachNewThread {
+                continuation.resume(
+                    with: Result { try TLSTerminator(upstream: upstream, pki: pki, clientCA: clientCA, port: port, timeout: timeout) })
+            }
         }
     }
 
     deinit { shutDown() }
 
-    /// Kills socat (its per-connection children end with their connections).
+    /// Kills socat and its per-connection children (its process group), so that no kept-alive
+    /// connection outlives this front (a client's pooled connection then fails, as when a
+    /// provider goes away).
     public func stop() { shutDown() }
 
     /// Whether socat still runs.
@@ -106,10 +118,7 @@ public final class TLSTerminator: Sendable {
 
     private func shutDown() {
         guard process.isRunning else { return }
-        process.terminate()
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(10_000) }
-        process.signal(SIGKILL)
+        process.signalGroup(SIGKILL)  // socat and its per-connection children
         _ = try? process.waitUntilExit()
     }
 

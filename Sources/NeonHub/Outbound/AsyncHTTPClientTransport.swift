@@ -8,7 +8,7 @@ import TimeUnits
 
 /// `OutboundTransport` over AsyncHTTPClient (SwiftNIO): a pool of keep-alive connections per
 /// host, HTTP/2 where the provider offers it, and a TLS client certificate per request (ADP's
-/// mutual TLS). The whole exchange, body included, must finish within the timeout
+/// mutual TLS, over HTTP/1.1: see `sharedHTTP1`). The whole exchange, body included, must finish within the timeout
 /// (→ `.timeout`); a cancelled calling task cancels the request (→ `CancellationError`).
 /// Nothing here blocks the cooperative pool: the I/O runs on NIO's event loops.
 public struct AsyncHTTPClientTransport: OutboundTransport {
@@ -29,23 +29,38 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     /// The process's client, with `configuration`.
     public static let shared = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 
+    /// The process's client for requests that present a client certificate: `configuration`
+    /// over HTTP/1.1 only. Under TLS 1.3 a server checks the client's certificate after the
+    /// client considers the handshake done; on an HTTP/2 connection AsyncHTTPClient drops the
+    /// alert that follows and reports only a closed connection, so a refused certificate would
+    /// read as a network failure. Over HTTP/1.1 the alert reaches `classify`.
+    public static let sharedHTTP1: HTTPClient = {
+        var http1 = configuration
+        http1.httpVersion = .http1Only
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http1)
+    }()
+
     /// The default for the largest response body accepted.
     public static let defaultMaxResponseBytes = 64 * 1024 * 1024
 
-    /// The client every request goes through.
+    /// The client every request goes through, except those with a client certificate.
     public let client: HTTPClient
+    /// The client for requests that present a client certificate (see `sharedHTTP1`).
+    public let certificateClient: HTTPClient
     /// The largest response body accepted (a provider answering more is a delivery failure).
     public let maxResponseBytes: Int
     /// A PEM file of certificates trusted besides the system's (`OUTBOUND_CA_FILE`), or nil.
     public let additionalTrustRootsFile: String?
 
-    /// Creates a transport over `client`; with `additionalTrustRootsFile`, every request also
-    /// trusts the certificates in that PEM file.
+    /// Creates a transport over `client` (and `certificateClient` for requests that present a
+    /// client certificate); with `additionalTrustRootsFile`, every request also trusts the
+    /// certificates in that PEM file.
     public init(
-        client: HTTPClient = AsyncHTTPClientTransport.shared, maxResponseBytes: Int = AsyncHTTPClientTransport.defaultMaxResponseBytes,
-        additionalTrustRootsFile: String? = nil
+        client: HTTPClient = AsyncHTTPClientTransport.shared, certificateClient: HTTPClient = AsyncHTTPClientTransport.sharedHTTP1,
+        maxResponseBytes: Int = AsyncHTTPClientTransport.defaultMaxResponseBytes, additionalTrustRootsFile: String? = nil
     ) {
         self.client = client
+        self.certificateClient = certificateClient
         self.maxResponseBytes = maxResponseBytes
         self.additionalTrustRootsFile = additionalTrustRootsFile
     }
@@ -53,7 +68,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     /// Sends `request`, racing it against `timeout`.
     public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
         let prepared = try Self.clientRequest(request, additionalTrustRootsFile: additionalTrustRootsFile)
-        let client = self.client
+        let client = request.clientIdentity == nil ? self.client : certificateClient
         let limit = maxResponseBytes
         do {
             return try await withThrowingTaskGroup(of: TransportResponse?.self) { group in
@@ -77,7 +92,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         } catch let error as OutboundTransportError {
             throw error
         } catch {
-            throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit)
+            throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit, presentedCertificate: request.clientIdentity != nil)
         }
     }
 
@@ -128,9 +143,19 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         return headers
     }
 
-    /// Delivery failures: the deadline (head not received) is a timeout, anything else
-    /// (refused, reset, DNS, TLS, a body over the limit) a network failure.
-    private static func classify(_ error: any Error, limit: Int) -> OutboundTransportError {
+    /// Delivery failures: the deadline (head not received) is a timeout; a TLS alert from the
+    /// provider about our client certificate is `certificateRefused`; anything else (refused,
+    /// reset, DNS, other TLS failures, a body over the limit) a network failure, named by the
+    /// TLS library's reason when there is one.
+    private static func classify(_ error: any Error, limit: Int, presentedCertificate: Bool) -> OutboundTransportError {
+        if error is BoringSSLError || error is NIOSSLError {
+            let text = String(reflecting: error)
+            if let refusal = TLSFailure.certificateRefusal(in: text, presentedCertificate: presentedCertificate) {
+                return OutboundTransportError(.certificateRefused, detail: refusal)
+            }
+            // NIOSSL's case names (uncleanShutdown, …) carry nothing secret.
+            return OutboundTransportError(.network, detail: "TLS: \(TLSFailure.reasons(in: text) ?? String(String(describing: error).prefix(120)))")
+        }
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {
                 return OutboundTransportError(.timeout, detail: "HTTPClientError \(error)")

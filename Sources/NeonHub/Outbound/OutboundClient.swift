@@ -78,7 +78,8 @@ public struct OutboundClient: Sendable {
                 repeatable = code != .retryable && request.repeatableAnswer?(response.status, response.headers) == true
                 failure = makeFailure(repeatable ? .retryable : code, response, request: request, redactor: redactor)
             case .failed(let code, let detail):
-                failure = OutboundError(code: code, detail: detail)
+                // A refused client certificate reads as refused credentials, the alert named in the message.
+                failure = OutboundError(code: code, message: code == .auth ? detail : nil, detail: detail)
             case .cancelled(let error):
                 throw error
             }
@@ -109,7 +110,13 @@ public struct OutboundClient: Sendable {
         do {
             return .answered(try await transport.send(wire, timeout: timeout))
         } catch let error as OutboundTransportError {
-            return .failed(error.kind == .timeout ? .timeout : .network, detail: redactor.clean(error.detail))
+            let code: OutboundError.Code =
+                switch error.kind {
+                case .timeout: .timeout
+                case .network: .network
+                case .certificateRefused: .auth
+                }
+            return .failed(code, detail: redactor.clean(error.detail))
         } catch let error as CancellationError {
             return .cancelled(error)
         } catch {

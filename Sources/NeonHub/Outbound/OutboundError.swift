@@ -15,7 +15,7 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
         case retryable
         /// 429: the provider throttled us; `resetAt` says when it expects us back, if it said.
         case rateLimited
-        /// 401 or 403: the credentials were refused.
+        /// 401 or 403, or a TLS alert refusing our client certificate: the credentials were refused.
         case auth
         /// Any other non-success status: the request itself is wrong and will not get better.
         case permanent
@@ -39,7 +39,8 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
     public var message: String?
     /// The start of the response body, redacted and truncated.
     public var bodyExcerpt: String?
-    /// What the transport reported, for `timeout` and `network`, redacted.
+    /// What the transport reported when no answer came (`timeout`, `network`, and `auth` for a
+    /// refused client certificate), redacted.
     public var detail: String?
     /// Attempts made, the failing one included.
     public var attempts: Int

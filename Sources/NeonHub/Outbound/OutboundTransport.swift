@@ -74,12 +74,16 @@ public struct TransportResponse: Sendable {
 
 /// Why a transport produced no answer.
 public struct OutboundTransportError: Error, Sendable, Equatable {
-    /// `timeout` or `network`.
+    /// `timeout`, `network` or `certificateRefused`.
     public enum Kind: Sendable, Equatable {
         /// No answer within the timeout.
         case timeout
         /// Not delivered (refused, reset, DNS, TLS, …).
         case network
+        /// The provider ended the TLS handshake with an alert about our client certificate
+        /// (unknown CA, revoked, expired, …): not delivered, and sending it again will not
+        /// help until the connection's certificate changes. The detail names the alert.
+        case certificateRefused
     }
 
     /// What went wrong.

@@ -39,6 +39,13 @@ struct ADPConnectionTests {
 
     /// Runs `body` on a served fake behind its TLS front, and an app pointed at the front.
     static func withADP(_ logs: LogCapture? = nil, _ body: (ADPFake, TestPKI, NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+        try await withADPFront(logs) { fake, pki, _, server, client in try await body(fake, pki, server, client) }
+    }
+
+    /// `withADP`, with the TLS front too.
+    static func withADPFront(
+        _ logs: LogCapture? = nil, _ body: (ADPFake, TestPKI, TLSTerminator, NeonHubServer, HTTPTestClient) async throws -> Void
+    ) async throws {
         let pki = try await TestPKI.shared()
         let fake = ADPFake()
         try fake.start()
@@ -55,7 +62,7 @@ struct ADPConnectionTests {
                     $0.outboundCAFile = pki.ca.certificateFile.path
                 }
             ) { server, client in
-                try await body(fake, pki, server, client)
+                try await body(fake, pki, front, server, client)
             }
         }
     }
@@ -108,13 +115,51 @@ struct ADPConnectionTests {
         try await Self.withADP { fake, pki, server, client in
             let pool = try #require(server.database?.pool)
             let stranger = try await Self.connect(client, pki.stranger)
-            #expect(stranger.status != 200)
+            // The front's TLS alert reads as refused credentials, in words, and is not retried.
+            #expect(stranger.status == 412, "\(stranger.text)")
+            #expect(stranger.text.contains("refused the client certificate") && stranger.text.contains("unknown CA"), "\(stranger.text)")
+            let metrics = try await client.get("/metrics").text
+            #expect(Self.adpRequests(metrics, outcome: "auth_error") == 1, "\(metrics)")
+            #expect(Self.adpRequests(metrics, outcome: "network_error") == 0)
             #expect(!stranger.text.contains("PRIVATE KEY"), "\(stranger.text)")
             #expect(fake.server.requests.isEmpty, "the TLS handshake failed before any request")
             let notAKey = try await Self.connect(client, pki.client, key: pki.client.certificatePEM)
             #expect(notAKey.status == 400 && notAKey.text.contains("Invalid credential privateKey"), "\(notAKey.text)")
             #expect(try await pool.query("SELECT count(*)::int AS n FROM connections").first?.decode("n", as: Int.self) == 0)
         }
+    }
+
+    @Test func aCertificateTheProviderStopsTrustingPutsTheConnectionInAttentionInWords() async throws {
+        try await Self.withADPFront { fake, pki, front, _, client in
+            let id = try #require(resultData(try await Self.connect(client, pki.client).json())?["id"] as? String)
+            #expect(try await Self.execute(client, id, "workers.list", ["limit": 1]).status == 200)
+            let grants = fake.grantCount
+            // The provider now trusts another authority only (the same port: the same base URL).
+            front.stop()
+            let distrusting = try await TLSTerminator.start(
+                upstream: fake.baseURL, pki: pki, clientCA: pki.stranger.certificateFile, port: front.port)
+            defer { distrusting.stop() }
+            fake.expireTokens()
+
+            let refused = try await Self.execute(client, id, "workers.list", ["limit": 1])
+            #expect(refused.status == 412, "\(refused.envelope)")
+            let message = (refused.envelope["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("refused the client certificate") && message.contains("unknown CA"), "\(message)")
+            #expect(fake.grantCount == grants, "no handshake got through")
+            let (_, got) = try await client.query("connectors.getConnection", ["id": id])
+            let connection = try #require(resultData(got))
+            #expect(connection["status"] as? String == "attention", "\(connection)")
+            #expect((connection["lastError"] as? String)?.contains("client certificate") == true, "\(connection)")
+        }
+    }
+
+    /// The sum of `neonhub_connector_requests_total` for ADP with `outcome`, from `/metrics`.
+    static func adpRequests(_ metrics: String, outcome: String) -> Int {
+        metrics.split(separator: "\n").filter {
+            $0.hasPrefix("neonhub_connector_requests_total{") && $0.contains("connector=\"adp\"") && $0.contains("outcome=\"\(outcome)\"")
+        }
+        .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }
+        .reduce(0) { $0 + Int($1) }
     }
 
     @Test func anExpiredTokenIsRenewedOnceWithTheCertificateAndARevokedClientNeedsAPerson() async throws {

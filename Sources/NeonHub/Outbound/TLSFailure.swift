@@ -1,0 +1,57 @@
+import Foundation
+
+/// Reads what a TLS library's error says (BoringSSL's reason codes, as NIOSSL prints them:
+/// `error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA at …`), so that a
+/// provider refusing our client certificate is told apart from a network failure.
+///
+/// BoringSSL reports an alert *received* from the peer as `SSLV3_ALERT_<name>` or
+/// `TLSV1_ALERT_<name>` (`SSL_R_…` codes 1000 + the alert number, RFC 8446 §6.2); a failure of
+/// our own check of the provider's certificate is `CERTIFICATE_VERIFY_FAILED`, not an alert.
+enum TLSFailure {
+    /// The alerts a server sends when it refuses the client's certificate (RFC 8446 §6.2,
+    /// RFC 5246 §7.2.2), with what each tells a person.
+    private static let certificateAlerts: [(reason: String, meaning: String)] = [
+        ("TLSV1_ALERT_UNKNOWN_CA", "unknown CA: the provider does not trust the authority that issued it"),
+        ("SSLV3_ALERT_BAD_CERTIFICATE", "bad certificate"),
+        ("SSLV3_ALERT_CERTIFICATE_REVOKED", "certificate revoked"),
+        ("SSLV3_ALERT_CERTIFICATE_EXPIRED", "certificate expired"),
+        ("SSLV3_ALERT_CERTIFICATE_UNKNOWN", "certificate unknown"),
+        ("SSLV3_ALERT_UNSUPPORTED_CERTIFICATE", "unsupported certificate"),
+        ("TLSV1_ALERT_ACCESS_DENIED", "access denied"),
+        ("TLSV1_ALERT_CERTIFICATE_REQUIRED", "certificate required"),
+    ]
+
+    /// "the TLS handshake refused the client certificate (…)" when we `presentedCertificate`
+    /// and `text` carries one of the certificate alerts; nil otherwise (a server asking for a
+    /// certificate we never had is not a refusal of one).
+    static func certificateRefusal(in text: String, presentedCertificate: Bool) -> String? {
+        guard presentedCertificate, let alert = certificateAlerts.first(where: { reasonCodes(in: text).contains($0.reason) }) else {
+            return nil
+        }
+        return "the TLS handshake refused the client certificate (\(alert.meaning))"
+    }
+
+    /// The reason codes in `text`, joined with commas; nil when there is none.
+    static func reasons(in text: String) -> String? {
+        let codes = reasonCodes(in: text)
+        return codes.isEmpty ? nil : codes.joined(separator: ", ")
+    }
+
+    /// The reason field of each `error:<hex>:<library>:<function>:<REASON>` entry in `text`
+    /// (BoringSSL's `ERR_error_string_n` format), kept only if it is a code (capitals, digits,
+    /// underscores): never a path or anything from a certificate or key.
+    private static func reasonCodes(in text: String) -> [String] {
+        var codes: [String] = []
+        var rest = Substring(text)
+        while let start = rest.range(of: "error:") {
+            rest = rest[start.upperBound...]
+            let fields = rest.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
+            guard fields.count >= 4, !fields[0].isEmpty, fields[0].allSatisfy(\.isHexDigit) else { continue }
+            let reason = fields[3].prefix { !$0.isWhitespace && $0 != ":" && $0 != "]" && $0 != ")" }
+            if reason.count >= 3, reason.allSatisfy({ ($0.isUppercase && $0.isASCII) || $0.isNumber || $0 == "_" }), !codes.contains(String(reason)) {
+                codes.append(String(reason))
+            }
+        }
+        return codes
+    }
+}

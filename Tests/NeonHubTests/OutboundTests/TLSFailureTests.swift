@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+@testable import NeonHub
+
+/// Reading BoringSSL's errors as NIOSSL prints them (the texts below are what a handshake
+/// against `TLSTerminator` produced): a provider's alert about our client certificate, told
+/// apart from our own refusal of the provider's certificate.
+@Suite struct TLSFailureTests {
+    static let unknownCA =
+        "sslError([Error: 268436504 error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA at /BUILD_ROOT/CNIOBoringSSL/ssl/tls_record.cc:491])"
+
+    static func refusal(_ text: String) -> String? { TLSFailure.certificateRefusal(in: text, presentedCertificate: true) }
+
+    @Test func aCertificateAlertFromTheProviderIsARefusalInWords() {
+        #expect(Self.refusal(Self.unknownCA)?.contains("unknown CA") == true)
+        let revoked = Self.unknownCA.replacingOccurrences(of: "TLSV1_ALERT_UNKNOWN_CA", with: "SSLV3_ALERT_CERTIFICATE_REVOKED")
+        #expect(Self.refusal(revoked) == "the TLS handshake refused the client certificate (certificate revoked)")
+        let required = Self.unknownCA.replacingOccurrences(of: "TLSV1_ALERT_UNKNOWN_CA", with: "TLSV1_ALERT_CERTIFICATE_REQUIRED")
+        #expect(Self.refusal(required)?.contains("certificate required") == true)
+        // TLS 1.2: the same alert inside the handshake error.
+        #expect(Self.refusal("handshakeFailed(\(Self.unknownCA))")?.contains("unknown CA") == true)
+    }
+
+    @Test func anAlertWhenWePresentedNoCertificateIsNotARefusalOfOne() {
+        #expect(TLSFailure.certificateRefusal(in: Self.unknownCA, presentedCertificate: false) == nil)
+        #expect(TLSFailure.reasons(in: Self.unknownCA) == "TLSV1_ALERT_UNKNOWN_CA")
+    }
+
+    @Test func onlyTheReasonFieldCountsNeverThePathOrOtherText() {
+        // The alert's name in the build path or in free text is not an alert.
+        let elsewhere = "sslError([Error: 1 error:10000418:SSL routines:OPENSSL_internal:UNEXPECTED_RECORD at /TLSV1_ALERT_UNKNOWN_CA/x.cc:1])"
+        #expect(Self.refusal(elsewhere) == nil)
+        #expect(TLSFailure.reasons(in: elsewhere) == "UNEXPECTED_RECORD")
+        #expect(Self.refusal("TLSV1_ALERT_UNKNOWN_CA") == nil)
+        #expect(TLSFailure.reasons(in: Self.unknownCA)?.contains("BUILD_ROOT") == false)
+    }
+
+    @Test func ourOwnRefusalOfTheProvidersCertificateOrAnotherAlertIsNot() {
+        let verify = "handshakeFailed(sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at x.cc:1]))"
+        #expect(Self.refusal(verify) == nil)
+        #expect(TLSFailure.reasons(in: verify) == "CERTIFICATE_VERIFY_FAILED")
+        let protocolVersion = Self.unknownCA.replacingOccurrences(of: "TLSV1_ALERT_UNKNOWN_CA", with: "TLSV1_ALERT_PROTOCOL_VERSION")
+        #expect(Self.refusal(protocolVersion) == nil)
+        #expect(TLSFailure.reasons(in: protocolVersion) == "TLSV1_ALERT_PROTOCOL_VERSION")
+        #expect(TLSFailure.reasons(in: "uncleanShutdown") == nil)
+    }
+}
