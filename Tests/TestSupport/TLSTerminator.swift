@@ -90,7 +90,7 @@ public final class TLSTerminator: Sendable {
         throw Failure(description: "socat did not listen: \(lastError)")
     }
 
-    /// `init(upstream:pki:timeout:)` on a thread of its own: the wait for socat's port does not
+    /// `init(upstream:pki:clientCA:port:timeout:)` on a thread of its own: the wait for socat's port does not
     /// block the cooperative pool.
     public static func start(
         upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, timeout: TimeInterval = 15

@@ -149,12 +149,10 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     /// TLS library's reason when there is one.
     private static func classify(_ error: any Error, limit: Int, presentedCertificate: Bool) -> OutboundTransportError {
         if error is BoringSSLError || error is NIOSSLError {
-            let text = String(reflecting: error)
-            if let refusal = TLSFailure.certificateRefusal(in: text, presentedCertificate: presentedCertificate) {
-                return OutboundTransportError(.certificateRefused, detail: refusal)
-            }
+            let said = TLSFailure.read(String(reflecting: error), presentedCertificate: presentedCertificate)
+            if let refusal = said.refusal { return OutboundTransportError(.certificateRefused, detail: refusal) }
             // NIOSSL's case names (uncleanShutdown, …) carry nothing secret.
-            return OutboundTransportError(.network, detail: "TLS: \(TLSFailure.reasons(in: text) ?? String(String(describing: error).prefix(120)))")
+            return OutboundTransportError(.network, detail: "TLS: \(said.reasons ?? String(String(describing: error).prefix(120)))")
         }
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {

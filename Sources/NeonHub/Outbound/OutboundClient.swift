@@ -77,9 +77,8 @@ public struct OutboundClient: Sendable {
                 }
                 repeatable = code != .retryable && request.repeatableAnswer?(response.status, response.headers) == true
                 failure = makeFailure(repeatable ? .retryable : code, response, request: request, redactor: redactor)
-            case .failed(let code, let detail):
-                // A refused client certificate reads as refused credentials, the alert named in the message.
-                failure = OutboundError(code: code, message: code == .auth ? detail : nil, detail: detail)
+            case .failed(let code, let detail, let message):
+                failure = OutboundError(code: code, message: message, detail: detail)
             case .cancelled(let error):
                 throw error
             }
@@ -101,7 +100,7 @@ public struct OutboundClient: Sendable {
     /// How one attempt ended.
     private enum AttemptOutcome {
         case answered(TransportResponse)
-        case failed(OutboundError.Code, detail: String)
+        case failed(OutboundError.Code, detail: String, message: String? = nil)
         case cancelled(any Error)
     }
 
@@ -110,13 +109,13 @@ public struct OutboundClient: Sendable {
         do {
             return .answered(try await transport.send(wire, timeout: timeout))
         } catch let error as OutboundTransportError {
-            let code: OutboundError.Code =
-                switch error.kind {
-                case .timeout: .timeout
-                case .network: .network
-                case .certificateRefused: .auth
-                }
-            return .failed(code, detail: redactor.clean(error.detail))
+            let detail = redactor.clean(error.detail)
+            switch error.kind {
+            case .timeout: return .failed(.timeout, detail: detail)
+            case .network: return .failed(.network, detail: detail)
+            // Refused credentials, the alert named as the provider's message.
+            case .certificateRefused: return .failed(.auth, detail: detail, message: detail)
+            }
         } catch let error as CancellationError {
             return .cancelled(error)
         } catch {

@@ -21,20 +21,16 @@ enum TLSFailure {
         ("TLSV1_ALERT_CERTIFICATE_REQUIRED", "certificate required"),
     ]
 
-    /// "the TLS handshake refused the client certificate (…)" when we `presentedCertificate`
-    /// and `text` carries one of the certificate alerts; nil otherwise (a server asking for a
-    /// certificate we never had is not a refusal of one).
-    static func certificateRefusal(in text: String, presentedCertificate: Bool) -> String? {
-        guard presentedCertificate, let alert = certificateAlerts.first(where: { reasonCodes(in: text).contains($0.reason) }) else {
-            return nil
-        }
-        return "the TLS handshake refused the client certificate (\(alert.meaning))"
-    }
-
-    /// The reason codes in `text`, joined with commas; nil when there is none.
-    static func reasons(in text: String) -> String? {
+    /// What a TLS library's error `text` says: "the TLS handshake refused the client
+    /// certificate (…)" when we `presentedCertificate` and it carries one of the certificate
+    /// alerts (a server asking for a certificate we never had is not a refusal of one), else
+    /// its reason codes joined with commas (nil when there is none).
+    static func read(_ text: String, presentedCertificate: Bool) -> (refusal: String?, reasons: String?) {
         let codes = reasonCodes(in: text)
-        return codes.isEmpty ? nil : codes.joined(separator: ", ")
+        if presentedCertificate, let alert = certificateAlerts.first(where: { codes.contains($0.reason) }) {
+            return ("the TLS handshake refused the client certificate (\(alert.meaning))", nil)
+        }
+        return (nil, codes.isEmpty ? nil : codes.joined(separator: ", "))
     }
 
     /// The reason field of each `error:<hex>:<library>:<function>:<REASON>` entry in `text`

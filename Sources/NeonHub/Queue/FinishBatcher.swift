@@ -22,7 +22,7 @@ final class FinishBatcher: Sendable {
     private let maxWriters: Int
     private let state = Mutex(State())
 
-    init(store: QueueStore, maxBatch: Int = 64, maxWriters: Int = 2) {
+    init(store: QueueStore, maxWriters: Int, maxBatch: Int = 64) {
         self.store = store
         self.maxBatch = max(1, maxBatch)
         self.maxWriters = max(1, maxWriters)

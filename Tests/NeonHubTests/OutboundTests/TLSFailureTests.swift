@@ -10,7 +10,8 @@ import Testing
     static let unknownCA =
         "sslError([Error: 268436504 error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA at /BUILD_ROOT/CNIOBoringSSL/ssl/tls_record.cc:491])"
 
-    static func refusal(_ text: String) -> String? { TLSFailure.certificateRefusal(in: text, presentedCertificate: true) }
+    static func refusal(_ text: String) -> String? { TLSFailure.read(text, presentedCertificate: true).refusal }
+    static func reasons(_ text: String) -> String? { TLSFailure.read(text, presentedCertificate: false).reasons }
 
     @Test func aCertificateAlertFromTheProviderIsARefusalInWords() {
         #expect(Self.refusal(Self.unknownCA)?.contains("unknown CA") == true)
@@ -23,26 +24,26 @@ import Testing
     }
 
     @Test func anAlertWhenWePresentedNoCertificateIsNotARefusalOfOne() {
-        #expect(TLSFailure.certificateRefusal(in: Self.unknownCA, presentedCertificate: false) == nil)
-        #expect(TLSFailure.reasons(in: Self.unknownCA) == "TLSV1_ALERT_UNKNOWN_CA")
+        #expect(TLSFailure.read(Self.unknownCA, presentedCertificate: false).refusal == nil)
+        #expect(Self.reasons(Self.unknownCA) == "TLSV1_ALERT_UNKNOWN_CA")
     }
 
     @Test func onlyTheReasonFieldCountsNeverThePathOrOtherText() {
         // The alert's name in the build path or in free text is not an alert.
         let elsewhere = "sslError([Error: 1 error:10000418:SSL routines:OPENSSL_internal:UNEXPECTED_RECORD at /TLSV1_ALERT_UNKNOWN_CA/x.cc:1])"
         #expect(Self.refusal(elsewhere) == nil)
-        #expect(TLSFailure.reasons(in: elsewhere) == "UNEXPECTED_RECORD")
+        #expect(Self.reasons(elsewhere) == "UNEXPECTED_RECORD")
         #expect(Self.refusal("TLSV1_ALERT_UNKNOWN_CA") == nil)
-        #expect(TLSFailure.reasons(in: Self.unknownCA)?.contains("BUILD_ROOT") == false)
+        #expect(Self.reasons(Self.unknownCA)?.contains("BUILD_ROOT") == false)
     }
 
     @Test func ourOwnRefusalOfTheProvidersCertificateOrAnotherAlertIsNot() {
         let verify = "handshakeFailed(sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at x.cc:1]))"
         #expect(Self.refusal(verify) == nil)
-        #expect(TLSFailure.reasons(in: verify) == "CERTIFICATE_VERIFY_FAILED")
+        #expect(Self.reasons(verify) == "CERTIFICATE_VERIFY_FAILED")
         let protocolVersion = Self.unknownCA.replacingOccurrences(of: "TLSV1_ALERT_UNKNOWN_CA", with: "TLSV1_ALERT_PROTOCOL_VERSION")
         #expect(Self.refusal(protocolVersion) == nil)
-        #expect(TLSFailure.reasons(in: protocolVersion) == "TLSV1_ALERT_PROTOCOL_VERSION")
-        #expect(TLSFailure.reasons(in: "uncleanShutdown") == nil)
+        #expect(Self.reasons(protocolVersion) == "TLSV1_ALERT_PROTOCOL_VERSION")
+        #expect(Self.reasons("uncleanShutdown") == nil)
     }
 }
