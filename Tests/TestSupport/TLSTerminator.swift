@@ -56,22 +56,29 @@ public final class TLSTerminator: Sendable {
     /// Starts socat in front of `upstream` (`http://127.0.0.1:<port>`, a started fake's
     /// `baseURL`) and waits up to `timeout` until it accepts connections. `clientCA` replaces
     /// `pki.ca` as the only authority whose client certificates it accepts (a provider that
-    /// stopped trusting a certificate); `port` listens there instead of on a free port.
-    public convenience init(upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, timeout: TimeInterval = 15) throws {
+    /// stopped trusting a certificate); `port` listens there instead of on a free port;
+    /// `certificate` replaces `pki.server` as the certificate the front presents.
+    public convenience init(
+        upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, certificate: TestPKI.Identity? = nil, timeout: TimeInterval = 15
+    ) throws {
         guard let upstreamPort = URL(string: upstream)?.port else { throw Failure(description: "no port in \(upstream)") }
-        try self.init(upstreamPort: upstreamPort, pki: pki, clientCA: clientCA, port: port, timeout: timeout)
+        try self.init(upstreamPort: upstreamPort, pki: pki, clientCA: clientCA, port: port, certificate: certificate, timeout: timeout)
     }
 
-    /// Starts socat in front of `127.0.0.1:upstreamPort`; see `init(upstream:pki:clientCA:port:timeout:)`.
-    public init(upstreamPort: Int, pki: TestPKI, clientCA: URL? = nil, port fixedPort: Int? = nil, timeout: TimeInterval = 15) throws {
+    /// Starts socat in front of `127.0.0.1:upstreamPort`; see `init(upstream:pki:clientCA:port:certificate:timeout:)`.
+    public init(
+        upstreamPort: Int, pki: TestPKI, clientCA: URL? = nil, port fixedPort: Int? = nil, certificate: TestPKI.Identity? = nil,
+        timeout: TimeInterval = 15
+    ) throws {
+        let presented = certificate ?? pki.server
         self.pki = pki
         self.upstreamPort = upstreamPort
         var lastError = ""
         for _ in 0..<5 {
             let port = try fixedPort ?? Self.freePort()
             let listen = [
-                "OPENSSL-LISTEN:\(port)", "bind=127.0.0.1", "reuseaddr", "fork", "cert=\(pki.server.certificateFile.path)",
-                "key=\(pki.server.keyFile.path)", "cafile=\((clientCA ?? pki.ca.certificateFile).path)", "verify=1",
+                "OPENSSL-LISTEN:\(port)", "bind=127.0.0.1", "reuseaddr", "fork", "cert=\(presented.certificateFile.path)",
+                "key=\(presented.keyFile.path)", "cafile=\((clientCA ?? pki.ca.certificateFile).path)", "verify=1",
                 "openssl-min-proto-version=TLS1.2",
             ].joined(separator: ",")
             let child = try ProcessRunner.spawn(
@@ -90,15 +97,17 @@ public final class TLSTerminator: Sendable {
         throw Failure(description: "socat did not listen: \(lastError)")
     }
 
-    /// `init(upstream:pki:clientCA:port:timeout:)` on a thread of its own: the wait for socat's port does not
-    /// block the cooperative pool.
+    /// `init(upstream:pki:clientCA:port:certificate:timeout:)` on a thread of its own: the wait for socat's port does
+    /// not block the cooperative pool.
     public static func start(
-        upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, timeout: TimeInterval = 15
+        upstream: String, pki: TestPKI, clientCA: URL? = nil, port: Int? = nil, certificate: TestPKI.Identity? = nil, timeout: TimeInterval = 15
     ) async throws -> TLSTerminator {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(
-                    with: Result { try TLSTerminator(upstream: upstream, pki: pki, clientCA: clientCA, port: port, timeout: timeout) })
+                    with: Result {
+                        try TLSTerminator(upstream: upstream, pki: pki, clientCA: clientCA, port: port, certificate: certificate, timeout: timeout)
+                    })
             }
         }
     }

@@ -71,6 +71,20 @@ public final class TestPKI: Sendable {
         return identity
     }
 
+    /// Another server certificate signed by the CA, naming only `dnsName` (a provider's
+    /// certificate issued for another host).
+    public func issueServer(name: String, dnsName: String) throws -> Identity {
+        let identity = Identity(
+            certificateFile: folder.appendingPathComponent("\(name).pem"), keyFile: folder.appendingPathComponent("\(name)-key.pem"))
+        try issue(
+            identity, subject: "/CN=\(dnsName)",
+            extensions: [
+                "basicConstraints=CA:FALSE", "subjectAltName=DNS:\(dnsName)", "extendedKeyUsage=serverAuth",
+                "keyUsage=critical,digitalSignature,keyEncipherment",
+            ])
+        return identity
+    }
+
     /// Removes the folder.
     public func remove() { try? FileManager.default.removeItem(at: folder) }
 

@@ -92,7 +92,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         } catch let error as OutboundTransportError {
             throw error
         } catch {
-            throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit, presentedCertificate: request.clientIdentity != nil)
+            throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit, request: request)
         }
     }
 
@@ -144,15 +144,20 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     }
 
     /// Delivery failures: the deadline (head not received) is a timeout; a TLS alert from the
-    /// provider about our client certificate is `certificateRefused`; anything else (refused,
-    /// reset, DNS, other TLS failures, a body over the limit) a network failure, named by the
-    /// TLS library's reason when there is one.
-    private static func classify(_ error: any Error, limit: Int, presentedCertificate: Bool) -> OutboundTransportError {
+    /// provider about our client certificate is `certificateRefused`; our own check of the
+    /// provider's certificate failing (its issuer, its dates, its names) `certificateUnverified`;
+    /// anything else (refused, reset, DNS, other TLS failures, a body over the limit) a network
+    /// failure, named by the TLS library's reason when there is one.
+    private static func classify(_ error: any Error, limit: Int, request: TransportRequest) -> OutboundTransportError {
         if error is BoringSSLError || error is NIOSSLError {
-            let said = TLSFailure.read(String(reflecting: error), presentedCertificate: presentedCertificate)
+            let said = TLSFailure.read(String(reflecting: error), presentedCertificate: request.clientIdentity != nil)
             if let refusal = said.refusal { return OutboundTransportError(.certificateRefused, detail: refusal) }
+            if let unverified = said.unverified { return OutboundTransportError(.certificateUnverified, detail: unverified) }
             // NIOSSL's case names (uncleanShutdown, …) carry nothing secret.
             return OutboundTransportError(.network, detail: "TLS: \(said.reasons ?? String(String(describing: error).prefix(120)))")
+        }
+        if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
+            return OutboundTransportError(.certificateUnverified, detail: TLSFailure.wrongHost(request.url.host ?? "the host"))
         }
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {

@@ -65,6 +65,7 @@ public struct OutboundClient: Sendable {
             let duration = clock.now - started
             var failure: OutboundError
             var repeatable = false
+            var settled = false
             switch outcome {
             case .answered(let response):
                 guard let code = OutboundError.code(forStatus: response.status, headers: response.headers),
@@ -77,18 +78,22 @@ public struct OutboundClient: Sendable {
                 }
                 repeatable = code != .retryable && request.repeatableAnswer?(response.status, response.headers) == true
                 failure = makeFailure(repeatable ? .retryable : code, response, request: request, redactor: redactor)
-            case .failed(let code, let detail, let message):
+            case .failed(let code, let detail, let message, let final):
                 failure = OutboundError(code: code, message: message, detail: detail)
+                settled = final
             case .cancelled(let error):
                 throw error
             }
             failure.attempts = number
             failure.method = request.method
             failure.urlTemplate = request.urlTemplate
-            let decision = policy.decide(
-                after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter, repeatable: repeatable),
-                retriesDone: number - 1, mayRetry: mayRetry, remaining: deadline.map { $0 - clock.now },
-                using: &generator)
+            let decision: RetryPolicy.Decision =
+                settled
+                ? .stop
+                : policy.decide(
+                    after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter, repeatable: repeatable),
+                    retriesDone: number - 1, mayRetry: mayRetry, remaining: deadline.map { $0 - clock.now },
+                    using: &generator)
             let pause: Duration? = if case .retry(let after) = decision { after } else { nil }
             report(request, number: number, status: failure.status, duration: duration, code: failure.code, pause: pause)
             log(failure, request: request, redactor: redactor, pause: pause)
@@ -100,7 +105,8 @@ public struct OutboundClient: Sendable {
     /// How one attempt ended.
     private enum AttemptOutcome {
         case answered(TransportResponse)
-        case failed(OutboundError.Code, detail: String, message: String? = nil)
+        /// `final`: sending it again within this call cannot help (the class alone would retry).
+        case failed(OutboundError.Code, detail: String, message: String? = nil, final: Bool = false)
         case cancelled(any Error)
     }
 
@@ -115,6 +121,9 @@ public struct OutboundClient: Sendable {
             case .network: return .failed(.network, detail: detail)
             // Refused credentials, the alert named as the provider's message.
             case .certificateRefused: return .failed(.auth, detail: detail, message: detail)
+            // Unavailable to us until a certificate or our trust changes: said in words, not
+            // retried within the call (a queued job still retries later, then reaches the DLQ).
+            case .certificateUnverified: return .failed(.network, detail: detail, message: detail, final: true)
             }
         } catch let error as CancellationError {
             return .cancelled(error)

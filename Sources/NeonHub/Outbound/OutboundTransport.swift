@@ -74,7 +74,7 @@ public struct TransportResponse: Sendable {
 
 /// Why a transport produced no answer.
 public struct OutboundTransportError: Error, Sendable, Equatable {
-    /// `timeout`, `network` or `certificateRefused`.
+    /// `timeout`, `network`, `certificateRefused` or `certificateUnverified`.
     public enum Kind: Sendable, Equatable {
         /// No answer within the timeout.
         case timeout
@@ -84,6 +84,11 @@ public struct OutboundTransportError: Error, Sendable, Equatable {
         /// (unknown CA, revoked, expired, …): not delivered, and sending it again will not
         /// help until the connection's certificate changes. The detail names the alert.
         case certificateRefused
+        /// Our check of the provider's certificate failed (an issuer not trusted here, expired,
+        /// issued for another host): not delivered, and sending it again at once will not help
+        /// until the provider's certificate or our trust (`OUTBOUND_CA_FILE`) changes. The
+        /// detail says which, in words.
+        case certificateUnverified
     }
 
     /// What went wrong.

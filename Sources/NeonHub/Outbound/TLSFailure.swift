@@ -2,7 +2,8 @@ import Foundation
 
 /// Reads what a TLS library's error says (BoringSSL's reason codes, as NIOSSL prints them:
 /// `error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA at …`), so that a
-/// provider refusing our client certificate is told apart from a network failure.
+/// provider refusing our client certificate, or our refusing the provider's, is told apart
+/// from a network failure.
 ///
 /// BoringSSL reports an alert *received* from the peer as `SSLV3_ALERT_<name>` or
 /// `TLSV1_ALERT_<name>` (`SSL_R_…` codes 1000 + the alert number, RFC 8446 §6.2); a failure of
@@ -21,16 +22,31 @@ enum TLSFailure {
         ("TLSV1_ALERT_CERTIFICATE_REQUIRED", "certificate required"),
     ]
 
-    /// What a TLS library's error `text` says: "the TLS handshake refused the client
-    /// certificate (…)" when we `presentedCertificate` and it carries one of the certificate
-    /// alerts (a server asking for a certificate we never had is not a refusal of one), else
-    /// its reason codes joined with commas (nil when there is none).
-    static func read(_ text: String, presentedCertificate: Bool) -> (refusal: String?, reasons: String?) {
+    /// What our own check of the provider's certificate failing tells a person
+    /// (`CERTIFICATE_VERIFY_FAILED`: BoringSSL does not say which check failed).
+    static let unverifiedCertificate =
+        "the provider's TLS certificate could not be verified: its issuer is not trusted here, or it expired"
+        + " (behind a TLS-inspecting proxy, set OUTBOUND_CA_FILE to the proxy's CA)"
+
+    /// What a TLS library's error `text` says: `refusal` is "the TLS handshake refused the
+    /// client certificate (…)" when we `presentedCertificate` and it carries one of the
+    /// certificate alerts (a server asking for a certificate we never had is not a refusal of
+    /// one); `unverified` is `unverifiedCertificate` when our own check of the provider's
+    /// certificate failed; `reasons` the other reason codes joined with commas (nil when there
+    /// is none, or when one of the first two applies).
+    static func read(_ text: String, presentedCertificate: Bool) -> (refusal: String?, unverified: String?, reasons: String?) {
         let codes = reasonCodes(in: text)
         if presentedCertificate, let alert = certificateAlerts.first(where: { codes.contains($0.reason) }) {
-            return ("the TLS handshake refused the client certificate (\(alert.meaning))", nil)
+            return ("the TLS handshake refused the client certificate (\(alert.meaning))", nil, nil)
         }
-        return (nil, codes.isEmpty ? nil : codes.joined(separator: ", "))
+        if codes.contains("CERTIFICATE_VERIFY_FAILED") { return (nil, unverifiedCertificate, nil) }
+        return (nil, nil, codes.isEmpty ? nil : codes.joined(separator: ", "))
+    }
+
+    /// What NIOSSL's check of the provider's certificate against the request's `host` failing
+    /// tells a person (the host is the URL's, not a secret).
+    static func wrongHost(_ host: String) -> String {
+        "the provider's TLS certificate was not issued for \(host) (its names do not include the host called)"
     }
 
     /// The reason field of each `error:<hex>:<library>:<function>:<REASON>` entry in `text`

@@ -42,9 +42,11 @@ struct ADPConnectionTests {
         try await withADPFront(logs) { fake, pki, _, server, client in try await body(fake, pki, server, client) }
     }
 
-    /// `withADP`, with the TLS front too.
+    /// `withADP`, with the TLS front too; `trustingTheFront: false` leaves the test CA out of
+    /// `OUTBOUND_CA_FILE` (the front's certificate is then one we cannot verify).
     static func withADPFront(
-        _ logs: LogCapture? = nil, _ body: (ADPFake, TestPKI, TLSTerminator, NeonHubServer, HTTPTestClient) async throws -> Void
+        _ logs: LogCapture? = nil, trustingTheFront: Bool = true,
+        _ body: (ADPFake, TestPKI, TLSTerminator, NeonHubServer, HTTPTestClient) async throws -> Void
     ) async throws {
         let pki = try await TestPKI.shared()
         let fake = ADPFake()
@@ -59,7 +61,7 @@ struct ADPConnectionTests {
                 logger: logs?.logger() ?? Logger(label: "test"),
                 {
                     OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: [:])
-                    $0.outboundCAFile = pki.ca.certificateFile.path
+                    if trustingTheFront { $0.outboundCAFile = pki.ca.certificateFile.path }
                 }
             ) { server, client in
                 try await body(fake, pki, front, server, client)

@@ -5,7 +5,7 @@ import Testing
 
 /// Reading BoringSSL's errors as NIOSSL prints them (the texts below are what a handshake
 /// against `TLSTerminator` produced): a provider's alert about our client certificate, told
-/// apart from our own refusal of the provider's certificate.
+/// apart from our own refusal of the provider's certificate, which is said in words too.
 @Suite struct TLSFailureTests {
     static let unknownCA =
         "sslError([Error: 268436504 error:10000418:SSL routines:OPENSSL_internal:TLSV1_ALERT_UNKNOWN_CA at /BUILD_ROOT/CNIOBoringSSL/ssl/tls_record.cc:491])"
@@ -40,7 +40,12 @@ import Testing
     @Test func ourOwnRefusalOfTheProvidersCertificateOrAnotherAlertIsNot() {
         let verify = "handshakeFailed(sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at x.cc:1]))"
         #expect(Self.refusal(verify) == nil)
-        #expect(Self.reasons(verify) == "CERTIFICATE_VERIFY_FAILED")
+        // Ours: said in words whether or not we presented a certificate, not as a bare code.
+        for presented in [true, false] {
+            let said = TLSFailure.read(verify, presentedCertificate: presented)
+            #expect(said.unverified == TLSFailure.unverifiedCertificate && said.reasons == nil && said.refusal == nil)
+        }
+        #expect(TLSFailure.read(Self.unknownCA, presentedCertificate: true).unverified == nil)
         let protocolVersion = Self.unknownCA.replacingOccurrences(of: "TLSV1_ALERT_UNKNOWN_CA", with: "TLSV1_ALERT_PROTOCOL_VERSION")
         #expect(Self.refusal(protocolVersion) == nil)
         #expect(Self.reasons(protocolVersion) == "TLSV1_ALERT_PROTOCOL_VERSION")
