@@ -65,50 +65,49 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         self.additionalTrustRootsFile = additionalTrustRootsFile
     }
 
-    /// Sends `request`, racing it against `timeout`.
+    /// Sends `request`; the whole exchange, body included, must end within `timeout`.
+    ///
+    /// One AsyncHTTPClient task with a deadline, collected by its `ResponseAccumulator`: the
+    /// deadline covers the body too (the async API's covers the head only, so the body would
+    /// need a race of child tasks and a timer on every call), and nothing runs on the
+    /// cooperative pool until the answer is whole.
     public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
-        let prepared = try Self.clientRequest(request, additionalTrustRootsFile: additionalTrustRootsFile)
-        let client = request.clientIdentity == nil ? self.client : certificateClient
         let limit = maxResponseBytes
+        let prepared: HTTPClient.Request
         do {
-            return try await withThrowingTaskGroup(of: TransportResponse?.self) { group in
-                group.addTask {
-                    // AsyncHTTPClient's own deadline covers the head only; the race covers the body.
-                    let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(timeout.inNanoseconds) + 1_000_000_000))
-                    let body = try await response.body.collect(upTo: limit)
-                    let data = Data(body.readableBytesView)
-                    return TransportResponse(status: Int(response.status.code), headers: Self.headers(response.headers), body: data)
-                }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                guard let first = try await group.next(), let response = first else {
-                    throw OutboundTransportError(.timeout, detail: "no answer within the timeout")
-                }
-                return response
+            prepared = try Self.clientRequest(request, additionalTrustRootsFile: additionalTrustRootsFile)
+        } catch let error as HTTPClientError {
+            throw Self.classify(error, limit: limit, request: request)  // a URL it cannot call
+        }
+        let client = request.clientIdentity == nil ? self.client : certificateClient
+        let task = client.execute(
+            request: prepared, delegate: ResponseAccumulator(request: prepared, maxBodySize: limit),
+            deadline: .now() + .nanoseconds(Int64(timeout.inNanoseconds)))
+        do {
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
             }
-        } catch let error as OutboundTransportError {
-            throw error
+            let body = response.body.map { Data($0.readableBytesView) } ?? Data()
+            return TransportResponse(status: Int(response.status.code), headers: Self.headers(response.headers), body: body)
         } catch {
             throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit, request: request)
         }
     }
 
     /// The AsyncHTTPClient request for `request`: framing headers are left to the client.
-    static func clientRequest(_ request: TransportRequest, additionalTrustRootsFile: String? = nil) throws -> HTTPClientRequest {
-        var prepared = HTTPClientRequest(url: request.url.absoluteString)
-        prepared.method = HTTPMethod(rawValue: request.method)
+    static func clientRequest(_ request: TransportRequest, additionalTrustRootsFile: String? = nil) throws -> HTTPClient.Request {
+        var headers = NIOHTTP1.HTTPHeaders()
         for field in request.headers {
             switch field.name.lowercased() {
             case "content-length", "transfer-encoding", "connection", "host": continue
-            default: prepared.headers.add(name: field.name, value: field.value)
+            default: headers.add(name: field.name, value: field.value)
             }
         }
-        if let body = request.body {
-            prepared.body = .bytes(ByteBuffer(bytes: body))
-        }
+        var prepared = try HTTPClient.Request(
+            url: request.url, method: HTTPMethod(rawValue: request.method), headers: headers,
+            body: request.body.map { .byteBuffer(ByteBuffer(bytes: $0)) })
         if let identity = request.clientIdentity {
             prepared.tlsConfiguration = try Self.tlsConfiguration(identity)
         }
@@ -165,7 +164,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
             }
             return OutboundTransportError(.network, detail: "HTTPClientError \(error)")
         }
-        if error is NIOTooManyBytesError {
+        if error is ResponseAccumulator.ResponseTooBigError || error is NIOTooManyBytesError {
             return OutboundTransportError(.network, detail: "the response was larger than \(limit) bytes")
         }
         return OutboundTransportError(.network, detail: "\(type(of: error))")

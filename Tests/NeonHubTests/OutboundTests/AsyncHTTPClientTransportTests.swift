@@ -13,7 +13,7 @@ import Testing
 extension OutboundTests {
     /// What the AsyncHTTPClient transport does beyond the client contract that
     /// `OutboundClientTests` runs over both transports: framing headers left to the client, the
-    /// response-body limit, and TLS client identities (mutual TLS) that never leak their key.
+    /// response-body limit, a timeout that covers the body, and TLS client identities (mutual TLS) that never leak their key.
     @Suite struct AsyncHTTPClientTransportTests {
         static func request(
             _ url: String, method: String = "GET", headers: HTTPFields.HTTPHeaders = HTTPFields.HTTPHeaders(), identity: TLSClientIdentity? = nil
@@ -50,7 +50,7 @@ extension OutboundTests {
             request.body = Data("payload".utf8)
             let prepared = try AsyncHTTPClientTransport.clientRequest(request)
             #expect(prepared.method == NIOHTTP1.HTTPMethod.PUT)
-            #expect(prepared.url == "https://api.example.com/v2/posts?limit=3")
+            #expect(prepared.url.absoluteString == "https://api.example.com/v2/posts?limit=3")
             for name in ["content-length", "transfer-encoding", "connection", "host"] { #expect(prepared.headers[name].isEmpty, "\(name)") }
             #expect(prepared.headers["authorization"] == ["Bearer abc"])
             #expect(prepared.headers["x-restli-protocol-version"] == ["2.0.0"])
@@ -70,6 +70,18 @@ extension OutboundTests {
                 let small = try await limited.send(Self.request(url + "/v1/customers"), timeout: .seconds(10))
                 #expect(String(decoding: small.body, as: UTF8.self) == "small")
             }
+        }
+
+        @Test func aBodyThatStallsAfterTheHeadIsATimeout() async throws {
+            // The timeout covers the whole exchange, not just the head.
+            let server = try StallingHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", bodyPrefix: "0123456789")
+            defer { server.stop() }
+            let started = ContinuousClock.now
+            let error = await #expect(throws: OutboundTransportError.self) {
+                try await AsyncHTTPClientTransport().send(Self.request("http://127.0.0.1:\(server.port)/v1/stalled"), timeout: .milliseconds(400))
+            }
+            #expect(error?.kind == .timeout, "\(String(describing: error))")
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
 
         @Test func aClientIdentityBecomesTheRequestsCertificateAndKey() async throws {

@@ -1,0 +1,64 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A loopback HTTP server that answers one request with a response head and the first bytes
+/// of a longer body, then sends nothing more until it is stopped: a provider whose body stalls
+/// after its head. Plain POSIX sockets on a thread of its own (the fakes' server always
+/// finishes a response it starts).
+final class StallingHTTPServer: Sendable {
+    /// The port on 127.0.0.1.
+    let port: Int
+    private let listener: Int32
+    private let stopped = Mutex(false)
+
+    /// Listens on a free port and serves `head` + `bodyPrefix` to the first connection.
+    init(head: String, bodyPrefix: String) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw POSIXError(.EIO) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 4) == 0 else {
+            close(descriptor)
+            throw POSIXError(.EADDRINUSE)
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = descriptor
+        let answer = Array((head + bodyPrefix).utf8)
+        Thread.detachNewThread { [self] in serve(answer) }
+    }
+
+    /// Closes the listener and the held connection.
+    func stop() {
+        stopped.withLock { $0 = true }
+        shutdown(listener, Int32(SHUT_RDWR))
+    }
+
+    private func serve(_ answer: [UInt8]) {
+        defer { close(listener) }
+        let connection = accept(listener, nil, nil)
+        guard connection >= 0 else { return }
+        defer { close(connection) }
+        var request: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !request.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) {
+            let count = read(connection, &buffer, buffer.count)
+            guard count > 0 else { return }
+            request += buffer[0..<count]
+        }
+        _ = answer.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
+        while !stopped.withLock({ $0 }) { usleep(20_000) }
+    }
+}
