@@ -32,7 +32,7 @@ enum QueueAssembly {
                 .object(["checked": .number(Double(try await healthPass(pool: pool, service: service)))])
             },
             .cleanup: SingletonJobHandler(pool: pool, lockKey: 3) {
-                try await cleanupPass(pool: pool)
+                try await cleanupPass(pool: pool, retentionDays: config.queueRetentionDays)
             },
         ]
         handlers.merge(extraHandlers) { _, extra in extra }
@@ -60,8 +60,10 @@ enum QueueAssembly {
     }
 
     /// Deletes OAuth states expired more than a day ago, webhook events older than 30 days,
-    /// and finished system jobs older than a day.
-    static func cleanupPass(pool: PostgresPool) async throws -> JSONValue {
+    /// finished system jobs older than a day, and — with `retentionDays` — finished tenant
+    /// jobs (`succeeded`, `cancelled`; their attempts with them) that ended longer ago, in
+    /// batches of `retentionBatch`, at most `retentionBatches` a pass.
+    static func cleanupPass(pool: PostgresPool, retentionDays: Int? = nil) async throws -> JSONValue {
         let results = try await pool.pipeline([
             "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'",
             "DELETE FROM webhook_events WHERE received_at < now() - interval '30 days'",
@@ -70,9 +72,37 @@ enum QueueAssembly {
               AND finished_at < now() - interval '1 day'
             """,
         ])
-        return .object([
+        var summary: [String: JSONValue] = [
             "oauthStates": .number(Double(results[0].affectedRows)), "webhookEvents": .number(Double(results[1].affectedRows)),
             "systemJobs": .number(Double(results[2].affectedRows)),
-        ])
+        ]
+        if let retentionDays {
+            summary["expiredJobs"] = .number(Double(try await deleteExpiredJobs(pool: pool, olderThanDays: retentionDays)))
+        }
+        return .object(summary)
+    }
+
+    /// Rows a retention batch deletes in one transaction.
+    static let retentionBatch = 5_000
+    /// Batches one cleanup pass deletes at most (the rest waits for the next hour).
+    static let retentionBatches = 20
+
+    /// Deletes finished tenant jobs that ended more than `days` ago, batch by batch, each
+    /// batch its own transaction; returns how many.
+    private static func deleteExpiredJobs(pool: PostgresPool, olderThanDays days: Int) async throws -> Int {
+        var deleted = 0
+        for _ in 0..<retentionBatches {
+            let count = try await pool.execute(
+                """
+                DELETE FROM publish_jobs WHERE id IN (
+                    SELECT id FROM publish_jobs
+                    WHERE status IN ('succeeded', 'cancelled') AND tenant_id <> \(RecurringJobs.systemTenant)
+                      AND finished_at < now() - \(days) * interval '1 day'
+                    LIMIT \(retentionBatch))
+                """)
+            deleted += count
+            if count < retentionBatch { break }
+        }
+        return deleted
     }
 }

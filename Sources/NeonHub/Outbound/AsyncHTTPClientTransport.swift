@@ -80,6 +80,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
             throw Self.classify(error, limit: limit, request: request)  // a URL it cannot call
         }
         let client = request.clientIdentity == nil ? self.client : certificateClient
+        let started = ContinuousClock.now
         let task = client.execute(
             request: prepared, delegate: ResponseAccumulator(request: prepared, maxBodySize: limit),
             deadline: .now() + .nanoseconds(Int64(timeout.inNanoseconds)))
@@ -92,7 +93,11 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
             let body = response.body.map { Data($0.readableBytesView) } ?? Data()
             return TransportResponse(status: Int(response.status.code), headers: Self.headers(response.headers), body: body)
         } catch {
-            throw Task.isCancelled ? CancellationError() : Self.classify(error, limit: limit, request: request)
+            if Task.isCancelled { throw CancellationError() }
+            // At the deadline AsyncHTTPClient fails a request still waiting for a connection with
+            // the pool's last connection error, which may be an older call's: it is a timeout.
+            if ContinuousClock.now - started >= timeout { throw OutboundTransportError(.timeout, detail: "no answer within the timeout") }
+            throw Self.classify(error, limit: limit, request: request)
         }
     }
 
@@ -142,7 +147,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         return headers
     }
 
-    /// Delivery failures: the deadline (head not received) is a timeout; a TLS alert from the
+    /// Delivery failures: the deadline (the exchange not finished) is a timeout; a TLS alert from the
     /// provider about our client certificate is `certificateRefused`; our own check of the
     /// provider's certificate failing (its issuer, its dates, its names) `certificateUnverified`;
     /// anything else (refused, reset, DNS, other TLS failures, a body over the limit) a network
@@ -156,7 +161,8 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
             return OutboundTransportError(.network, detail: "TLS: \(said.reasons ?? String(String(describing: error).prefix(120)))")
         }
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
-            return OutboundTransportError(.certificateUnverified, detail: TLSFailure.wrongHost(request.url.host ?? "the host"))
+            return OutboundTransportError(
+                .certificateUnverified, detail: TLSFailure.wrongHost(String(describing: error), fallback: request.url.host ?? "the host"))
         }
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout || error == .writeTimeout {

@@ -25,8 +25,8 @@ enum TLSFailure {
     /// What our own check of the provider's certificate failing tells a person
     /// (`CERTIFICATE_VERIFY_FAILED`: BoringSSL does not say which check failed).
     static let unverifiedCertificate =
-        "the provider's TLS certificate could not be verified: its issuer is not trusted here, or it expired"
-        + " (behind a TLS-inspecting proxy, set OUTBOUND_CA_FILE to the proxy's CA)"
+        "the provider's TLS certificate could not be verified: not from an authority trusted here, expired or not yet"
+        + " valid, or its chain incomplete (behind a TLS-inspecting proxy, set OUTBOUND_CA_FILE to the proxy's CA)"
 
     /// What a TLS library's error `text` says: `refusal` is "the TLS handshake refused the
     /// client certificate (…)" when we `presentedCertificate` and it carries one of the
@@ -43,10 +43,16 @@ enum TLSFailure {
         return (nil, nil, codes.isEmpty ? nil : codes.joined(separator: ", "))
     }
 
-    /// What NIOSSL's check of the provider's certificate against the request's `host` failing
-    /// tells a person (the host is the URL's, not a secret).
-    static func wrongHost(_ host: String) -> String {
-        "the provider's TLS certificate was not issued for \(host) (its names do not include the host called)"
+    /// What NIOSSL's check of the provider's certificate against the host called failing tells
+    /// a person: the host NIOSSL names in `text` ("Couldn't find <host> in certificate from
+    /// peer": after a redirect, not the request's), else `fallback` (a host, not a secret).
+    static func wrongHost(_ text: String, fallback: String) -> String {
+        var host = fallback
+        if let start = text.range(of: "Couldn't find "), let end = text.range(of: " in certificate", range: start.upperBound..<text.endIndex) {
+            let named = text[start.upperBound..<end.lowerBound]
+            if !named.isEmpty, named.count <= 253, named.allSatisfy({ $0.isLetter || $0.isNumber || ".-:[]".contains($0) }) { host = String(named) }
+        }
+        return "the provider's TLS certificate was not issued for \(host) (its names do not include the host called)"
     }
 
     /// The reason field of each `error:<hex>:<library>:<function>:<REASON>` entry in `text`

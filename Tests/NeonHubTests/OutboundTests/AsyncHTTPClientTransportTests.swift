@@ -72,7 +72,7 @@ extension OutboundTests {
             }
         }
 
-        @Test func aBodyThatStallsAfterTheHeadIsATimeout() async throws {
+        @Test(.timeLimit(.minutes(1))) func aBodyThatStallsAfterTheHeadIsATimeout() async throws {
             // The timeout covers the whole exchange, not just the head.
             let server = try StallingHTTPServer(head: "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", bodyPrefix: "0123456789")
             defer { server.stop() }

@@ -40,10 +40,11 @@ final class StallingHTTPServer: Sendable {
         Thread.detachNewThread { [self] in serve(answer) }
     }
 
-    /// Closes the listener and the held connection.
+    /// Closes the listener and the held connection (the latter also after 20 s, so that a
+    /// client that never gives up does not hang its test).
     func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))  // before the flag: the serving thread closes it after
         stopped.withLock { $0 = true }
-        shutdown(listener, Int32(SHUT_RDWR))
     }
 
     private func serve(_ answer: [UInt8]) {
@@ -58,7 +59,8 @@ final class StallingHTTPServer: Sendable {
             guard count > 0 else { return }
             request += buffer[0..<count]
         }
-        _ = answer.withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
-        while !stopped.withLock({ $0 }) { usleep(20_000) }
+        _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        let giveUp = Date().addingTimeInterval(20)
+        while !stopped.withLock({ $0 }), Date() < giveUp { usleep(20_000) }
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Synchronization
 import Testing
 
 @testable import NeonHub
@@ -50,5 +52,41 @@ import Testing
         #expect(Self.refusal(protocolVersion) == nil)
         #expect(Self.reasons(protocolVersion) == "TLSV1_ALERT_PROTOCOL_VERSION")
         #expect(Self.reasons("uncleanShutdown") == nil)
+    }
+
+    @Test func theHostNIOSSLNamesIsTheOneSaidElseTheRequests() {
+        let said = TLSFailure.wrongHost(
+            "NIOSSLExtraError.failedToValidateHostname: Couldn't find api.redirected.example in certificate from peer", fallback: "api.example")
+        #expect(said.contains("not issued for api.redirected.example"))
+        #expect(TLSFailure.wrongHost("NIOSSLExtraError.failedToValidateHostname", fallback: "api.example").contains("not issued for api.example"))
+        let odd = TLSFailure.wrongHost("Couldn't find a b/c in certificate", fallback: "api.example")
+        #expect(odd.contains("not issued for api.example"), "only a host name is taken from the text")
+    }
+
+    @Test func anUnverifiedCertificateEndsTheCallAtTheFirstAttemptInWordsWhereANetworkFailureIsRetried() async throws {
+        for (kind, attempts) in [(OutboundTransportError.Kind.certificateUnverified, 1), (.network, 4)] {
+            let transport = FailingTransport(OutboundTransportError(kind, detail: TLSFailure.unverifiedCertificate))
+            let client = ClientFixtures.client(transport, maxRetries: 3)
+            let error = await ClientFixtures.outboundError { try await client.send(ClientFixtures.request("https://api.example")) }
+            #expect(error?.code == .network && error?.attempts == attempts, "\(kind)")
+            #expect(transport.calls == attempts)
+            #expect((error?.message == TLSFailure.unverifiedCertificate) == (kind == .certificateUnverified), "\(kind)")
+        }
+    }
+}
+
+/// A transport whose every call fails with one error, counting the calls.
+final class FailingTransport: OutboundTransport {
+    private let error: OutboundTransportError
+    private let count = Mutex(0)
+
+    /// How many calls were made.
+    var calls: Int { count.withLock { $0 } }
+
+    init(_ error: OutboundTransportError) { self.error = error }
+
+    func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
+        count.withLock { $0 += 1 }
+        throw error
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Postgres
+import TestSupport
+import Testing
+
+@testable import NeonHub
+
+/// `QUEUE_RETENTION_DAYS`: the hourly cleanup deletes finished tenant jobs (succeeded,
+/// cancelled) older than the retention with their attempts, and nothing else — not a `dlq`
+/// job, not a recent one, not one still to run — and without the setting deletes none.
+@Suite struct QueueRetentionTests {
+    /// Inserts a job of tenant `t1` with `status`, finished `daysAgo` days ago (nil: not
+    /// finished), with one attempt row; returns its id.
+    static func job(_ pool: PostgresPool, _ status: String, finishedDaysAgo daysAgo: Int?) async throws -> UUID {
+        let finished: String? = daysAgo.map { "\($0)" }
+        let rows = try await pool.query(
+            """
+            INSERT INTO publish_jobs (tenant_id, kind, status, idempotency_key, max_attempts, finished_at)
+            VALUES ('t1', 'publish', \(status), \(UUID().uuidString), 3, now() - (\(finished)::int * interval '1 day'))
+            RETURNING id
+            """)
+        let id = try #require(rows.first).decode("id", as: UUID.self)
+        try await pool.execute(
+            """
+            INSERT INTO publish_attempts (job_id, tenant_id, attempt, worker, outcome, finished_at)
+            VALUES (\(id), 't1', 1, 'w', 'succeeded', now())
+            """)
+        return id
+    }
+
+    static func remaining(_ pool: PostgresPool, _ ids: [UUID]) async throws -> (jobs: Set<UUID>, attempts: Int) {
+        let list = ids.map { $0.uuidString.lowercased() }.joined(separator: ",")
+        let jobs = try await pool.query("SELECT id FROM publish_jobs WHERE id = ANY(string_to_array(\(list), ',')::uuid[])")
+            .map { try $0.decode("id", as: UUID.self) }
+        let attempts = try await pool.query(
+            "SELECT count(*)::int AS n FROM publish_attempts WHERE job_id = ANY(string_to_array(\(list), ',')::uuid[])"
+        ).first?.decode("n", as: Int.self)
+        return (Set(jobs), attempts ?? -1)
+    }
+
+    @Test func finishedJobsOlderThanTheRetentionGoWithTheirAttemptsAndNothingElse() async throws {
+        try await withDatabaseApp { server, _ in
+            let pool = try #require(server.database?.pool)
+            let oldSucceeded = try await Self.job(pool, "succeeded", finishedDaysAgo: 40)
+            let oldCancelled = try await Self.job(pool, "cancelled", finishedDaysAgo: 31)
+            let oldDLQ = try await Self.job(pool, "dlq", finishedDaysAgo: 40)
+            let recent = try await Self.job(pool, "succeeded", finishedDaysAgo: 29)
+            let waiting = try await Self.job(pool, "retrying", finishedDaysAgo: nil)
+            let all = [oldSucceeded, oldCancelled, oldDLQ, recent, waiting]
+
+            // Without a retention, nothing of a tenant's goes.
+            let kept = try await QueueAssembly.cleanupPass(pool: pool)
+            #expect(kept["expiredJobs"] == nil)
+            let before = try await Self.remaining(pool, all)
+            #expect(before.jobs == Set(all) && before.attempts == 5)
+
+            let summary = try await QueueAssembly.cleanupPass(pool: pool, retentionDays: 30)
+            #expect(summary["expiredJobs"] == .number(2))
+            let left = try await Self.remaining(pool, all)
+            #expect(left.jobs == [oldDLQ, recent, waiting])
+            #expect(left.attempts == 3, "the deleted jobs' attempts went with them")
+        }
+    }
+
+    @Test func theRetentionIsReadFromTheEnvironmentWithinItsRange() throws {
+        #expect(try AppConfig.load(from: [:]).queueRetentionDays == nil)
+        #expect(try AppConfig.load(from: ["QUEUE_RETENTION_DAYS": "90"]).queueRetentionDays == 90)
+        for bad in ["0", "-1", "abc", "3651"] {
+            #expect(throws: (any Error).self, "QUEUE_RETENTION_DAYS=\(bad)") { try AppConfig.load(from: ["QUEUE_RETENTION_DAYS": bad]) }
+        }
+    }
+}
