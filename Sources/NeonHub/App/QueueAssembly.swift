@@ -62,7 +62,7 @@ enum QueueAssembly {
     /// Deletes OAuth states expired more than a day ago, webhook events older than 30 days,
     /// finished system jobs older than a day, and — with `retentionDays` — finished tenant
     /// jobs (`succeeded`, `cancelled`; their attempts with them) that ended longer ago, in
-    /// batches of `retentionBatch`, at most `retentionBatches` a pass.
+    /// batches of `retentionBatch` for up to `retentionBudget` a pass.
     static func cleanupPass(pool: PostgresPool, retentionDays: Int? = nil) async throws -> JSONValue {
         let results = try await pool.pipeline([
             "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'",
@@ -84,21 +84,24 @@ enum QueueAssembly {
 
     /// Rows a retention batch deletes in one transaction.
     static let retentionBatch = 5_000
-    /// Batches one cleanup pass deletes at most (the rest waits for the next hour).
-    static let retentionBatches = 20
+    /// How long one cleanup pass goes on deleting expired jobs (the rest waits for the next hour).
+    static let retentionBudget: Duration = .seconds(300)
 
-    /// Deletes finished tenant jobs that ended more than `days` ago, batch by batch, each
-    /// batch its own transaction; returns how many.
+    /// Deletes finished tenant jobs that ended more than `days` ago, batch by batch (each its
+    /// own transaction), until none is left or `retentionBudget` has passed; returns how many.
+    /// The values are written into the statement (code-chosen integers), so that Postgres
+    /// plans it for them rather than with a generic plan.
     private static func deleteExpiredJobs(pool: PostgresPool, olderThanDays days: Int) async throws -> Int {
+        let started = ContinuousClock.now
         var deleted = 0
-        for _ in 0..<retentionBatches {
+        while ContinuousClock.now - started < retentionBudget {
             let count = try await pool.execute(
                 """
                 DELETE FROM publish_jobs WHERE id IN (
                     SELECT id FROM publish_jobs
                     WHERE status IN ('succeeded', 'cancelled') AND tenant_id <> \(RecurringJobs.systemTenant)
-                      AND finished_at < now() - \(days) * interval '1 day'
-                    LIMIT \(retentionBatch))
+                      AND finished_at < now() - interval '\(unescaped: "\(days)") days'
+                    LIMIT \(unescaped: "\(retentionBatch)"))
                 """)
             deleted += count
             if count < retentionBatch { break }

@@ -41,8 +41,9 @@ public struct AppConfig: Sendable {
     /// whole seconds 3…3600, default 30): a crashed worker's jobs are reclaimed after it.
     public var queueLease: Duration = .seconds(30)
     /// Days a finished tenant job (`succeeded` or `cancelled`, with its attempts) is kept
-    /// before the hourly cleanup deletes it (`QUEUE_RETENTION_DAYS`, 1…3650; unset: kept for
-    /// ever). Its idempotency key is forgotten with it; `dlq` jobs are never deleted.
+    /// before the hourly cleanup deletes it (`QUEUE_RETENTION_DAYS`, 30…3650 — not below the
+    /// dashboard's 30-day window; unset: kept for ever). Its idempotency key is forgotten with
+    /// it; `dlq` jobs are never deleted.
     public var queueRetentionDays: Int?
     /// The first retry's backoff (doubling, with jitter, up to 15 minutes). Not an environment
     /// variable: tests lengthen it to look at a job between attempts.
@@ -195,7 +196,7 @@ public struct AppConfig: Sendable {
         }
         if value("QUEUE_RETENTION_DAYS") != nil {
             var days = 0
-            integer("QUEUE_RETENTION_DAYS", 1...3650, into: &days)
+            integer("QUEUE_RETENTION_DAYS", 30...3650, into: &days)
             c.queueRetentionDays = days
         }
         if value("MOCK_CONNECTOR_LATENCY_MS") != nil {

@@ -46,26 +46,28 @@ import Testing
             let oldDLQ = try await Self.job(pool, "dlq", finishedDaysAgo: 40)
             let recent = try await Self.job(pool, "succeeded", finishedDaysAgo: 29)
             let waiting = try await Self.job(pool, "retrying", finishedDaysAgo: nil)
-            let all = [oldSucceeded, oldCancelled, oldDLQ, recent, waiting]
+            let reconciling = try await Self.job(pool, "unknown", finishedDaysAgo: 40)  // only finished statuses go
+            let all = [oldSucceeded, oldCancelled, oldDLQ, recent, waiting, reconciling]
 
             // Without a retention, nothing of a tenant's goes.
             let kept = try await QueueAssembly.cleanupPass(pool: pool)
             #expect(kept["expiredJobs"] == nil)
             let before = try await Self.remaining(pool, all)
-            #expect(before.jobs == Set(all) && before.attempts == 5)
+            #expect(before.jobs == Set(all) && before.attempts == 6)
 
             let summary = try await QueueAssembly.cleanupPass(pool: pool, retentionDays: 30)
             #expect(summary["expiredJobs"] == .number(2))
             let left = try await Self.remaining(pool, all)
-            #expect(left.jobs == [oldDLQ, recent, waiting])
-            #expect(left.attempts == 3, "the deleted jobs' attempts went with them")
+            #expect(left.jobs == [oldDLQ, recent, waiting, reconciling])
+            #expect(left.attempts == 4, "the deleted jobs' attempts went with them")
         }
     }
 
     @Test func theRetentionIsReadFromTheEnvironmentWithinItsRange() throws {
         #expect(try AppConfig.load(from: [:]).queueRetentionDays == nil)
         #expect(try AppConfig.load(from: ["QUEUE_RETENTION_DAYS": "90"]).queueRetentionDays == 90)
-        for bad in ["0", "-1", "abc", "3651"] {
+        #expect(try AppConfig.load(from: ["QUEUE_RETENTION_DAYS": "30"]).queueRetentionDays == 30)
+        for bad in ["0", "29", "-1", "abc", "3651"] {
             #expect(throws: (any Error).self, "QUEUE_RETENTION_DAYS=\(bad)") { try AppConfig.load(from: ["QUEUE_RETENTION_DAYS": bad]) }
         }
     }
