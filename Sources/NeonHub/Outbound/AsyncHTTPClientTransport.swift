@@ -154,11 +154,13 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     /// failure, named by the TLS library's reason when there is one.
     private static func classify(_ error: any Error, limit: Int, request: TransportRequest) -> OutboundTransportError {
         if error is BoringSSLError || error is NIOSSLError {
-            let said = TLSFailure.read(String(reflecting: error), presentedCertificate: request.clientIdentity != nil)
-            if let refusal = said.refusal { return OutboundTransportError(.certificateRefused, detail: refusal) }
-            if let unverified = said.unverified { return OutboundTransportError(.certificateUnverified, detail: unverified) }
+            switch TLSFailure.read(String(reflecting: error), presentedCertificate: request.clientIdentity != nil) {
+            case .refusal(let words): return OutboundTransportError(.certificateRefused, detail: words)
+            case .unverified: return OutboundTransportError(.certificateUnverified, detail: TLSFailure.unverifiedCertificate)
             // NIOSSL's case names (uncleanShutdown, …) carry nothing secret.
-            return OutboundTransportError(.network, detail: "TLS: \(said.reasons ?? String(String(describing: error).prefix(120)))")
+            case .other(let reasons):
+                return OutboundTransportError(.network, detail: "TLS: \(reasons ?? String(String(describing: error).prefix(120)))")
+            }
         }
         if let error = error as? NIOSSLExtraError, error == .failedToValidateHostname {
             return OutboundTransportError(
@@ -170,7 +172,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
             }
             return OutboundTransportError(.network, detail: "HTTPClientError \(error)")
         }
-        if error is ResponseAccumulator.ResponseTooBigError || error is NIOTooManyBytesError {
+        if error is ResponseAccumulator.ResponseTooBigError {
             return OutboundTransportError(.network, detail: "the response was larger than \(limit) bytes")
         }
         return OutboundTransportError(.network, detail: "\(type(of: error))")

@@ -65,7 +65,7 @@ public struct OutboundClient: Sendable {
             let duration = clock.now - started
             var failure: OutboundError
             var repeatable = false
-            var settled = false
+            var final = false
             switch outcome {
             case .answered(let response):
                 guard let code = OutboundError.code(forStatus: response.status, headers: response.headers),
@@ -78,22 +78,19 @@ public struct OutboundClient: Sendable {
                 }
                 repeatable = code != .retryable && request.repeatableAnswer?(response.status, response.headers) == true
                 failure = makeFailure(repeatable ? .retryable : code, response, request: request, redactor: redactor)
-            case .failed(let code, let detail, let message, let final):
+            case .failed(let code, let detail, let message, let isFinal):
                 failure = OutboundError(code: code, message: message, detail: detail)
-                settled = final
+                final = isFinal
             case .cancelled(let error):
                 throw error
             }
             failure.attempts = number
             failure.method = request.method
             failure.urlTemplate = request.urlTemplate
-            let decision: RetryPolicy.Decision =
-                settled
-                ? .stop
-                : policy.decide(
-                    after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter, repeatable: repeatable),
-                    retriesDone: number - 1, mayRetry: mayRetry, remaining: deadline.map { $0 - clock.now },
-                    using: &generator)
+            let decision = policy.decide(
+                after: .init(code: failure.code, status: failure.status, retryAfter: failure.retryAfter, repeatable: repeatable, final: final),
+                retriesDone: number - 1, mayRetry: mayRetry, remaining: deadline.map { $0 - clock.now },
+                using: &generator)
             let pause: Duration? = if case .retry(let after) = decision { after } else { nil }
             report(request, number: number, status: failure.status, duration: duration, code: failure.code, pause: pause)
             log(failure, request: request, redactor: redactor, pause: pause)

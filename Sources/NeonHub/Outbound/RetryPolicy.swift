@@ -60,13 +60,19 @@ public struct RetryPolicy: Sendable, Equatable {
         /// The provider said to repeat this answer although its status is final
         /// (`OutboundRequest.repeatableAnswer`).
         public var repeatable = false
+        /// Sending it again within the call cannot help whatever its class (a provider
+        /// certificate we cannot verify): never retried.
+        public var final = false
 
         /// Creates a failure description.
-        public init(code: OutboundError.Code, status: Int? = nil, retryAfter: Duration? = nil, repeatable: Bool = false) {
+        public init(
+            code: OutboundError.Code, status: Int? = nil, retryAfter: Duration? = nil, repeatable: Bool = false, final: Bool = false
+        ) {
             self.code = code
             self.status = status
             self.retryAfter = retryAfter
             self.repeatable = repeatable
+            self.final = final
         }
     }
 
@@ -81,6 +87,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// Whether this failure is worth another attempt (ignoring counts and deadlines).
     public func isRetryable(_ failure: Failure) -> Bool {
+        if failure.final { return false }
         if failure.repeatable { return true }
         if let status = failure.status { return retryableStatuses.contains(status) }
         switch failure.code {

@@ -28,19 +28,27 @@ enum TLSFailure {
         "the provider's TLS certificate could not be verified: not from an authority trusted here, expired or not yet"
         + " valid, or its chain incomplete (behind a TLS-inspecting proxy, set OUTBOUND_CA_FILE to the proxy's CA)"
 
-    /// What a TLS library's error `text` says: `refusal` is "the TLS handshake refused the
-    /// client certificate (…)" when we `presentedCertificate` and it carries one of the
-    /// certificate alerts (a server asking for a certificate we never had is not a refusal of
-    /// one); `unverified` is `unverifiedCertificate` when our own check of the provider's
-    /// certificate failed; `reasons` the other reason codes joined with commas (nil when there
-    /// is none, or when one of the first two applies).
-    static func read(_ text: String, presentedCertificate: Bool) -> (refusal: String?, unverified: String?, reasons: String?) {
+    /// What a TLS error says, one of three things.
+    enum Reading: Equatable {
+        /// The provider refused the client certificate we presented; the words say why.
+        case refusal(String)
+        /// Our own check of the provider's certificate failed (`unverifiedCertificate`).
+        case unverified
+        /// Anything else: its reason codes joined with commas (nil when there is none).
+        case other(reasons: String?)
+    }
+
+    /// What a TLS library's error `text` says: a refusal ("the TLS handshake refused the client
+    /// certificate (…)") when we `presentedCertificate` and it carries one of the certificate
+    /// alerts (a server asking for a certificate we never had is not a refusal of one); else
+    /// `unverified` for `CERTIFICATE_VERIFY_FAILED`; else its other reason codes.
+    static func read(_ text: String, presentedCertificate: Bool) -> Reading {
         let codes = reasonCodes(in: text)
         if presentedCertificate, let alert = certificateAlerts.first(where: { codes.contains($0.reason) }) {
-            return ("the TLS handshake refused the client certificate (\(alert.meaning))", nil, nil)
+            return .refusal("the TLS handshake refused the client certificate (\(alert.meaning))")
         }
-        if codes.contains("CERTIFICATE_VERIFY_FAILED") { return (nil, unverifiedCertificate, nil) }
-        return (nil, nil, codes.isEmpty ? nil : codes.joined(separator: ", "))
+        if codes.contains("CERTIFICATE_VERIFY_FAILED") { return .unverified }
+        return .other(reasons: codes.isEmpty ? nil : codes.joined(separator: ", "))
     }
 
     /// What NIOSSL's check of the provider's certificate against the host called failing tells

@@ -16,6 +16,13 @@ extension OutboundTests {
             policy.decide(after: failure, retriesDone: retriesDone, mayRetry: mayRetry, remaining: remaining, using: &generator)
         }
 
+        @Test mutating func aFinalFailureIsNeverRetriedWhateverItsClass() {
+            let policy = RetryPolicy(maxRetries: 3, backoff: Backoff(base: .milliseconds(100)))
+            #expect(decide(policy, .init(code: .network)) != .stop)
+            #expect(decide(policy, .init(code: .network, final: true)) == .stop)
+            #expect(decide(policy, .init(code: .retryable, status: 503, repeatable: true, final: true)) == .stop)
+        }
+
         @Test mutating func serverDelaysWinUpToTheCapAndLongerOnesAreNotWaitedFor() {
             let policy = RetryPolicy(maxRetries: 3, backoff: Backoff(base: .milliseconds(100)), retryAfterCap: .seconds(30))
             #expect(decide(policy, .init(code: .rateLimited, status: 429, retryAfter: .seconds(1))) == .retry(after: .seconds(1)))

@@ -27,6 +27,7 @@ import Testing
 
     @Test func anAlertWhenWePresentedNoCertificateIsNotARefusalOfOne() {
         #expect(TLSFailure.read(Self.unknownCA, presentedCertificate: false).refusal == nil)
+        #expect(TLSFailure.read(Self.unknownCA, presentedCertificate: false) == .other(reasons: "TLSV1_ALERT_UNKNOWN_CA"))
         #expect(Self.reasons(Self.unknownCA) == "TLSV1_ALERT_UNKNOWN_CA")
     }
 
@@ -45,9 +46,9 @@ import Testing
         // Ours: said in words whether or not we presented a certificate, not as a bare code.
         for presented in [true, false] {
             let said = TLSFailure.read(verify, presentedCertificate: presented)
-            #expect(said.unverified == TLSFailure.unverifiedCertificate && said.reasons == nil && said.refusal == nil)
+            #expect(said == .unverified && said.reasons == nil && said.refusal == nil)
         }
-        #expect(TLSFailure.read(Self.unknownCA, presentedCertificate: true).unverified == nil)
+        #expect(TLSFailure.read(Self.unknownCA, presentedCertificate: true) != .unverified)
         let protocolVersion = Self.unknownCA.replacingOccurrences(of: "TLSV1_ALERT_UNKNOWN_CA", with: "TLSV1_ALERT_PROTOCOL_VERSION")
         #expect(Self.refusal(protocolVersion) == nil)
         #expect(Self.reasons(protocolVersion) == "TLSV1_ALERT_PROTOCOL_VERSION")
@@ -89,4 +90,11 @@ final class FailingTransport: OutboundTransport {
         count.withLock { $0 += 1 }
         throw error
     }
+}
+
+extension TLSFailure.Reading {
+    /// The refusal's words, if it is one.
+    var refusal: String? { if case .refusal(let words) = self { words } else { nil } }
+    /// The other reason codes, if it is neither a refusal nor an unverified certificate.
+    var reasons: String? { if case .other(let reasons) = self { reasons } else { nil } }
 }
