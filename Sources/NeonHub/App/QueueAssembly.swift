@@ -21,7 +21,7 @@ enum QueueAssembly {
         let store = QueueStore(pool: pool)
         let publish = PublishService(
             store: store, connections: service.connections, catalog: catalog, maxAttempts: config.queueMaxAttempts, metrics: metrics)
-        let connector = ConnectorJobHandler(service: service, store: store, reconciler: PostReconciler())
+        let connector = ConnectorJobHandler(service: service, store: store, reconciler: PostReconciler(), now: config.quotaClock)
         var handlers: [JobKind: any JobHandler] = [
             .publish: connector,
             .action: connector,

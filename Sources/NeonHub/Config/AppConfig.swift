@@ -48,6 +48,10 @@ public struct AppConfig: Sendable {
     /// The first retry's backoff (doubling, with jitter, up to 15 minutes). Not an environment
     /// variable: tests lengthen it to look at a job between attempts.
     public var queueBackoffBase: Duration = .seconds(2)
+    /// The wall clock a provider's documented quota reset is read against ("midnight Pacific"
+    /// after now). Not an environment variable: tests move it away from the real midnight so a
+    /// reset cannot fall inside the test.
+    var quotaClock: @Sendable () -> Date = { Date() }
     /// `CONNECTOR_ENDPOINTS_FILE`: per-connector URL overrides (sandboxes, regional hosts, fakes).
     public var connectorEndpointsFile: String?
     /// `OUTBOUND_CA_FILE`: PEM certificates trusted for provider calls besides the system's (a

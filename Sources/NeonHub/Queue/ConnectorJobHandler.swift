@@ -10,6 +10,8 @@ struct ConnectorJobHandler: JobHandler {
     let service: ConnectorService
     let store: QueueStore
     let reconciler: PostReconciler
+    /// The wall clock quota resets are computed from (`AppConfig.quotaClock`).
+    var now: @Sendable () -> Date = { Date() }
 
     func run(_ job: QueueJob) async -> JobOutcome {
         guard let connectionID = job.connectionID, let connector = job.connector, let action = job.action else {
@@ -64,7 +66,7 @@ struct ConnectorJobHandler: JobHandler {
             case .providerRateLimited:
                 // The provider's own reset wins; without one, the catalog's documented window
                 // (LinkedIn's daily quotas reset at midnight UTC); without that, a minute.
-                let now = Date()
+                let now = self.now()
                 let resetsAt =
                     error.retryAfterSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
                     ?? rateLimit?.nextReset(after: now) ?? now.addingTimeInterval(60)
@@ -84,7 +86,7 @@ struct ConnectorJobHandler: JobHandler {
     /// When the connection's budget opens again if it is spent: what providers taught it, and
     /// for connectors whose catalog documents a count per window, one call taken from it.
     private func spentBudget(connector: String, connection: UUID, rateLimit: ConnectorDefinition.RateLimit?) async -> (until: Date, source: String)? {
-        if let rateLimit, let limit = rateLimit.requests, let windowEnd = rateLimit.nextReset(after: Date()) {
+        if let rateLimit, let limit = rateLimit.requests, let windowEnd = rateLimit.nextReset(after: now()) {
             return try? await store.takeQuota(connector: connector, connection: connection, limit: limit, windowEnd: windowEnd)
         }
         return try? await store.quotaBlockedUntil(connector: connector, connection: connection)

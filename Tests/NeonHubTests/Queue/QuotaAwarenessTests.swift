@@ -126,6 +126,11 @@ import Testing
     }
 
     @Test func aLinkedIn429WithoutRetryAfterWaitsForMidnightUTC() async throws {
+        // The queue reads the reset on a clock set to noon UTC (the next real midnight plus
+        // twelve hours, running on), so the midnight it waits for is never inside the test.
+        let realMidnight = try #require(ConnectorDefinition.RateLimit.nextMidnight(after: Date(), in: TimeZone(identifier: "UTC")))
+        let offset = realMidnight.addingTimeInterval(12 * 3600).timeIntervalSinceNow
+        let clock: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
         let fake = LinkedInFake()
         try fake.start()
         defer { fake.stop() }
@@ -134,6 +139,7 @@ import Testing
             OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp])
             $0.workers = 1
             $0.queueSchedules = false
+            $0.quotaClock = clock
         }) { _, client in
             let (connection, _) = try await TokenRefreshTests.connect(client, fake)
             fake.injectRateLimit(calls: 1)
@@ -154,8 +160,9 @@ import Testing
             #expect((limited["job"] as? [String: Any])?["attempts"] as? Int == 0)  // waiting for a window is not an attempt
             let runAfterText = try #require((limited["job"] as? [String: Any])?["runAfter"] as? String)
             let runAfter = try #require(Self.parseTimestamp(runAfterText))
-            let midnight = try #require(ConnectorDefinition.RateLimit.nextMidnight(after: Date(), in: TimeZone(identifier: "UTC")))
-            #expect(abs(runAfter.timeIntervalSince(midnight)) < 60, "\(runAfter) vs \(midnight)")
+            let midnight = try #require(ConnectorDefinition.RateLimit.nextMidnight(after: clock(), in: TimeZone(identifier: "UTC")))
+            // The job waits in real time what the clock has left to its midnight.
+            #expect(abs(runAfter.addingTimeInterval(offset).timeIntervalSince(midnight)) < 60, "\(runAfter) + \(offset) s vs \(midnight)")
             let waiting = try await QueueTestSupport.waitForJob(client, try await schedule("Also waits for midnight")) {
                 (($0["job"] as? [String: Any])?["waitReason"] as? String)?.contains("documented window") == true
             }

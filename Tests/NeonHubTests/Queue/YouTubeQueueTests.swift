@@ -13,7 +13,7 @@ import Testing
     /// media host allowed on loopback; `body` gets the server, the client and the connection id.
     static func withYouTubeQueue(
         _ fake: YouTubeFake, oauth: GoogleOAuthFake, workers: Int = 2, agents: [any Agent] = [],
-        _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
+        quotaClock: @escaping @Sendable () -> Date = { Date() }, _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-youtube-\(UUID().uuidString).json")
         let entry: [String: Any] = [
@@ -31,6 +31,7 @@ import Testing
                 $0.connectorMediaFromPrivateHosts = true
                 $0.queueSchedules = false
                 $0.queueBackoffBase = .seconds(60)
+                $0.quotaClock = quotaClock
             }
         ) { server, client in
             let id = try await OAuthTestSupport.connect(client, connector: "youtube") { query in
@@ -77,11 +78,18 @@ import Testing
     }
 
     @Test func aSpentUploadQuotaWaitsForMidnightPacificWithoutUploading() async throws {
+        // The queue reads the reset on a clock set to noon Pacific (the next real midnight plus
+        // twelve hours, running on), so the midnight it waits for is never inside the test.
+        var pacific = Calendar(identifier: .gregorian)
+        pacific.timeZone = try #require(TimeZone(identifier: "America/Los_Angeles"))
+        let realMidnight = try #require(pacific.nextDate(after: Date(), matching: DateComponents(hour: 0), matchingPolicy: .nextTime))
+        let offset = realMidnight.addingTimeInterval(12 * 3600).timeIntervalSinceNow
+        let clock: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
         try await YouTubeTestSupport.withFakes { fake, oauth in
             let media = try YouTubeTestSupport.mediaHost(YouTubeTestSupport.file(1000))
             fake.setQuota(insertsPerDay: 0)
             do {
-                try await Self.withYouTubeQueue(fake, oauth: oauth, workers: 1) { _, client, connection in
+                try await Self.withYouTubeQueue(fake, oauth: oauth, workers: 1, quotaClock: clock) { _, client, connection in
                     let id = try await Self.schedule(client, connection: connection, title: "Over quota", media: media)
                     let limited = try await QueueTestSupport.waitForJob(client, id) {
                         (($0["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("rate_limited") == true
@@ -89,10 +97,9 @@ import Testing
                     #expect(QueueTestSupport.outcomes(limited) == ["rate_limited"])
                     let runAfterText = try #require((limited["job"] as? [String: Any])?["runAfter"] as? String)
                     let runAfter = try #require(QuotaAwarenessTests.parseTimestamp(runAfterText))
-                    var pacific = Calendar(identifier: .gregorian)
-                    pacific.timeZone = try #require(TimeZone(identifier: "America/Los_Angeles"))
-                    let midnight = try #require(pacific.date(byAdding: .day, value: 1, to: pacific.startOfDay(for: Date())))
-                    #expect(abs(runAfter.timeIntervalSince(midnight)) < 60, "\(runAfter) vs \(midnight)")
+                    let midnight = try #require(pacific.date(byAdding: .day, value: 1, to: pacific.startOfDay(for: clock())))
+                    // The job waits in real time what the clock has left to its midnight.
+                    #expect(abs(runAfter.addingTimeInterval(offset).timeIntervalSince(midnight)) < 60, "\(runAfter) + \(offset) s vs \(midnight)")
                     #expect(fake.api.requests("PUT", "/upload/youtube/v3/videos").isEmpty)
                     #expect(fake.videos.count == 3)
                 }
