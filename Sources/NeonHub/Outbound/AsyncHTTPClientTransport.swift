@@ -9,7 +9,9 @@ import TimeUnits
 /// `OutboundTransport` over AsyncHTTPClient (SwiftNIO): a pool of keep-alive connections per
 /// host, HTTP/2 where the provider offers it, and a TLS client certificate per request (ADP's
 /// mutual TLS, over HTTP/1.1: see `sharedHTTP1`). The whole exchange, body included, must finish within the timeout
-/// (→ `.timeout`); a cancelled calling task cancels the request (→ `CancellationError`).
+/// (→ `.timeout`, or `.network` when nothing of a request with a body was sent yet); a connection
+/// lost after the request was sent, or an answer over the size limit, is `.interrupted`; a
+/// cancelled calling task cancels the request (→ `CancellationError`).
 /// Nothing here blocks the cooperative pool: the I/O runs on NIO's event loops.
 public struct AsyncHTTPClientTransport: OutboundTransport {
     /// The configuration for server-side calls: no cookies, no cache; redirects followed (at
@@ -67,10 +69,13 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
 
     /// Sends `request`; the whole exchange, body included, must end within `timeout`.
     ///
-    /// One AsyncHTTPClient task with a deadline, collected by its `ResponseAccumulator`: the
+    /// One AsyncHTTPClient task with a deadline, collected by a `ResponseAccumulator`: the
     /// deadline covers the body too (the async API's covers the head only, so the body would
     /// need a race of child tasks and a timer on every call), and nothing runs on the
-    /// cooperative pool until the answer is whole.
+    /// cooperative pool until the answer is whole. Whether the request's head was handed to its
+    /// connection decides what a failure means: before it, nothing reached the provider
+    /// (`network`, even at the deadline when the request has a body); after it, a lost
+    /// connection or an answer too big to take is `interrupted` and the deadline a `timeout`.
     public func send(_ request: TransportRequest, timeout: Duration) async throws -> TransportResponse {
         let limit = maxResponseBytes
         let prepared: HTTPClient.Request
@@ -81,9 +86,8 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         }
         let client = request.clientIdentity == nil ? self.client : certificateClient
         let started = ContinuousClock.now
-        let task = client.execute(
-            request: prepared, delegate: ResponseAccumulator(request: prepared, maxBodySize: limit),
-            deadline: .now() + .nanoseconds(Int64(timeout.inNanoseconds)))
+        let delegate = SendTrackingAccumulator(request: prepared, maxBodySize: limit)
+        let task = client.execute(request: prepared, delegate: delegate, deadline: .now() + .nanoseconds(Int64(timeout.inNanoseconds)))
         do {
             let response = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
@@ -94,11 +98,41 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
             return TransportResponse(status: Int(response.status.code), headers: Self.headers(response.headers), body: body)
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            // At the deadline AsyncHTTPClient fails a request still waiting for a connection with
-            // the pool's last connection error, which may be an older call's: it is a timeout.
-            if ContinuousClock.now - started >= timeout { throw OutboundTransportError(.timeout, detail: "no answer within the timeout") }
-            throw Self.classify(error, limit: limit, request: request)
+            let sent = delegate.headHandedOver
+            if ContinuousClock.now - started >= timeout {
+                // At the deadline AsyncHTTPClient fails a request still waiting for a connection
+                // with the pool's last connection error, which may be an older call's. A request
+                // with a body whose head was not handed over sent nothing (the body waits for
+                // the head's report, which a failed request never gets): safe to send again.
+                // Without a body the head is the whole request, and its report may lag behind
+                // the deadline on another event loop: a timeout, as is anything sent.
+                if !sent, request.body?.isEmpty == false {
+                    throw OutboundTransportError(.network, detail: "no connection to the provider within the timeout; nothing was sent")
+                }
+                throw OutboundTransportError(.timeout, detail: "no answer within the timeout")
+            }
+            let failure = Self.classify(error, limit: limit, request: request)
+            if sent, failure.kind == .network, Self.isLostAfterSending(error) {
+                throw OutboundTransportError(.interrupted, detail: "the connection was lost after the request was sent (\(failure.detail))")
+            }
+            if sent, error is ResponseAccumulator.ResponseTooBigError {
+                throw OutboundTransportError(
+                    .interrupted, detail: "the answer was larger than \(limit) bytes; the provider may have acted on the request")
+            }
+            throw failure
         }
+    }
+
+    /// Failures that end a connection we had sent on: closed or reset by the peer (TLS
+    /// included, without its closing alert), end of file. Not a refused or unresolved
+    /// connection (a redirect's target), not a TLS alert (the provider refused the handshake,
+    /// not the request), not an HTTP/2 refusal of the stream (never processed, RFC 9113 §8.7).
+    static func isLostAfterSending(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError { return error == .remoteConnectionClosed }
+        if let error = error as? IOError { return [ECONNRESET, EPIPE, ECONNABORTED, ETIMEDOUT].contains(error.errnoCode) }
+        if let error = error as? ChannelError { return error == .eof || error == .ioOnClosedChannel || error == .outputClosed }
+        if let error = error as? NIOSSLError, case .uncleanShutdown = error { return true }
+        return false
     }
 
     /// The AsyncHTTPClient request for `request`: framing headers are left to the client.
@@ -151,7 +185,8 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     /// provider about our client certificate is `certificateRefused`; our own check of the
     /// provider's certificate failing (its issuer, its dates, its names) `certificateUnverified`;
     /// anything else (refused, reset, DNS, other TLS failures, a body over the limit) a network
-    /// failure, named by the TLS library's reason when there is one.
+    /// failure, named by the TLS library's reason when there is one. (`send` makes the losses
+    /// after the request was sent `interrupted`.)
     private static func classify(_ error: any Error, limit: Int, request: TransportRequest) -> OutboundTransportError {
         if error is BoringSSLError || error is NIOSSLError {
             switch TLSFailure.read(String(reflecting: error), presentedCertificate: request.clientIdentity != nil) {

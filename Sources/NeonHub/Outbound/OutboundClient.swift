@@ -116,6 +116,8 @@ public struct OutboundClient: Sendable {
             switch error.kind {
             case .timeout: return .failed(.timeout, detail: detail)
             case .network: return .failed(.network, detail: detail)
+            // Sent and then cut off: the provider may have acted, as after a timeout.
+            case .interrupted: return .failed(.timeout, detail: detail, message: "the connection was lost after the request was sent")
             // Refused credentials, the alert named as the provider's message.
             case .certificateRefused: return .failed(.auth, detail: detail, message: detail)
             // Unavailable to us until a certificate or our trust changes: said in words, not

@@ -19,9 +19,11 @@ public struct OutboundError: Error, Sendable, Equatable, CustomStringConvertible
         case auth
         /// Any other non-success status: the request itself is wrong and will not get better.
         case permanent
-        /// No answer within the attempt timeout or the overall deadline.
+        /// No answer within the attempt timeout or the overall deadline, or the connection lost
+        /// after the request was sent (`message` says so): the provider may have acted on it.
         case timeout
-        /// The request could not be delivered: connection refused or reset, DNS, TLS, ….
+        /// The request could not be delivered: connection refused, DNS, TLS, a connection lost
+        /// before the request went out, ….
         case network
     }
 

@@ -74,12 +74,17 @@ public struct TransportResponse: Sendable {
 
 /// Why a transport produced no answer.
 public struct OutboundTransportError: Error, Sendable, Equatable {
-    /// `timeout`, `network`, `certificateRefused` or `certificateUnverified`.
+    /// `timeout`, `network`, `interrupted`, `certificateRefused` or `certificateUnverified`.
     public enum Kind: Sendable, Equatable {
         /// No answer within the timeout.
         case timeout
-        /// Not delivered (refused, reset, DNS, TLS, …).
+        /// Not delivered (refused, DNS, TLS, a connection lost before the request went out, …).
         case network
+        /// The request, or at least its head, was sent, and the connection failed (closed,
+        /// reset) before the whole answer came, or the answer was too big to take: the
+        /// provider may have acted on it, exactly as after a timeout. A transport that cannot
+        /// tell reports `network`.
+        case interrupted
         /// The provider ended the TLS handshake with an alert about our client certificate
         /// (unknown CA, revoked, expired, …): not delivered, and sending it again will not
         /// help until the connection's certificate changes. The detail names the alert.

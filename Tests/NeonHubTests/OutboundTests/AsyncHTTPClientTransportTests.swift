@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPFields
 import Logging
+import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Synchronization
@@ -57,7 +58,7 @@ extension OutboundTests {
             #expect(prepared.tlsConfiguration == nil)
         }
 
-        @Test func aBodyOverTheLimitIsANetworkFailure() async throws {
+        @Test func aBodyOverTheLimitIsAnInterruptedCall() async throws {
             try await withFakeProvider(script: [.answer(200, body: String(repeating: "z", count: 4096)), .answer(200, body: "small")]) {
                 _, url, transport in
                 let client = try #require(transport as? AsyncHTTPClientTransport).client
@@ -65,7 +66,7 @@ extension OutboundTests {
                 let error = await #expect(throws: OutboundTransportError.self) {
                     try await limited.send(Self.request(url + "/v1/customers"), timeout: .seconds(10))
                 }
-                #expect(error?.kind == .network)
+                #expect(error?.kind == .interrupted, "an answer came: the provider may have acted on the request")
                 #expect(error?.detail.contains("1024") == true)
                 let small = try await limited.send(Self.request(url + "/v1/customers"), timeout: .seconds(10))
                 #expect(String(decoding: small.body, as: UTF8.self) == "small")
@@ -82,6 +83,57 @@ extension OutboundTests {
             }
             #expect(error?.kind == .timeout, "\(String(describing: error))")
             #expect(ContinuousClock.now - started < .seconds(10))
+        }
+
+        @Test(.timeLimit(.minutes(1))) func aConnectionLostAfterTheRequestWasSentIsInterruptedNotANetworkFailure() async throws {
+            // The provider read the request and hung up: it may have acted on it.
+            let server = try StallingHTTPServer(head: "", bodyPrefix: "", hangUp: true)
+            defer { server.stop() }
+            let error = await #expect(throws: OutboundTransportError.self) {
+                try await AsyncHTTPClientTransport().send(
+                    Self.request("http://127.0.0.1:\(server.port)/v1/posts", method: "POST"), timeout: .seconds(10))
+            }
+            #expect(server.receivedRequest)
+            #expect(error?.kind == .interrupted, "\(String(describing: error))")
+            #expect(error?.detail.contains("after the request was sent") == true)
+        }
+
+        @Test(.timeLimit(.minutes(1))) func aRequestStillWaitingForAConnectionAtTheDeadlineWasNotSent() async throws {
+            // One connection per host: the first request holds it (the provider never answers),
+            // so the second waits for it until its deadline, never sent.
+            let server = try StallingHTTPServer(head: "", bodyPrefix: "")
+            defer { server.stop() }
+            var configuration = AsyncHTTPClientTransport.configuration
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 1)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            do {
+                try await Self.secondRequestWaitsForTheFirstsConnection(AsyncHTTPClientTransport(client: client), server: server)
+            } catch {
+                try await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        }
+
+        static func secondRequestWaitsForTheFirstsConnection(_ transport: AsyncHTTPClientTransport, server: StallingHTTPServer) async throws {
+            let url = "http://127.0.0.1:\(server.port)/v1/posts"
+            var post = Self.request(url, method: "POST")
+            post.body = Data(#"{"text":"Spring blend"}"#.utf8)
+            let first = Task { [post] in try await transport.send(post, timeout: .seconds(20)) }
+            let given = ContinuousClock.now
+            while !server.receivedRequest, ContinuousClock.now - given < .seconds(10) { try await Task.sleep(for: .milliseconds(20)) }
+            try #require(server.receivedRequest, "the first request reached the server")
+            let error = await #expect(throws: OutboundTransportError.self) { try await transport.send(post, timeout: .milliseconds(300)) }
+            #expect(error?.kind == .network, "\(String(describing: error))")
+            #expect(error?.detail.contains("nothing was sent") == true)
+            // Without a body the head is the whole request: its deadline stays a timeout.
+            let bodiless = await #expect(throws: OutboundTransportError.self) {
+                try await transport.send(Self.request(url, method: "DELETE"), timeout: .milliseconds(300))
+            }
+            #expect(bodiless?.kind == .timeout, "\(String(describing: bodiless))")
+            server.stop()
+            let held = await #expect(throws: OutboundTransportError.self) { try await first.value }
+            #expect(held?.kind == .interrupted, "the held request was sent: its connection closing is not a network failure")
         }
 
         @Test func aClientIdentityBecomesTheRequestsCertificateAndKey() async throws {

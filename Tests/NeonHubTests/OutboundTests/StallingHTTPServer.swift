@@ -7,16 +7,22 @@ import Synchronization
 
 /// A loopback HTTP server that answers one request with a response head and the first bytes
 /// of a longer body, then sends nothing more until it is stopped: a provider whose body stalls
-/// after its head. Plain POSIX sockets on a thread of its own (the fakes' server always
-/// finishes a response it starts).
+/// after its head (with nothing at all: one that never answers). With `hangUp` it closes the
+/// connection instead of stalling: a connection lost after the request was sent. Plain POSIX
+/// sockets on a thread of its own (the fakes' server always finishes a response it starts).
 final class StallingHTTPServer: Sendable {
     /// The port on 127.0.0.1.
     let port: Int
     private let listener: Int32
     private let stopped = Mutex(false)
+    private let received = Mutex(0)
 
-    /// Listens on a free port and serves `head` + `bodyPrefix` to the first connection.
-    init(head: String, bodyPrefix: String) throws {
+    /// Whether the request's head has arrived.
+    var receivedRequest: Bool { received.withLock { $0 > 0 } }
+
+    /// Listens on a free port and serves `head` + `bodyPrefix` to the first connection, then
+    /// stalls, or with `hangUp` closes the connection.
+    init(head: String, bodyPrefix: String, hangUp: Bool = false) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw POSIXError(.EIO) }
         var address = sockaddr_in()
@@ -37,7 +43,7 @@ final class StallingHTTPServer: Sendable {
         port = Int(UInt16(bigEndian: address.sin_port))
         listener = descriptor
         let answer = Array((head + bodyPrefix).utf8)
-        Thread.detachNewThread { [self] in serve(answer) }
+        Thread.detachNewThread { [self] in serve(answer, hangUp: hangUp) }
     }
 
     /// Closes the listener and the held connection (the latter also after 20 s, so that a
@@ -47,19 +53,25 @@ final class StallingHTTPServer: Sendable {
         stopped.withLock { $0 = true }
     }
 
-    private func serve(_ answer: [UInt8]) {
+    private func serve(_ answer: [UInt8], hangUp: Bool) {
         defer { close(listener) }
         let connection = accept(listener, nil, nil)
         guard connection >= 0 else { return }
         defer { close(connection) }
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
-        while !request.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) {
+        let headEnd = Array("\r\n\r\n".utf8)
+        // Until the head's end has arrived (a body may follow it in the same read).
+        while !request.indices.contains(where: { request[$0...].starts(with: headEnd) }) {
             let count = read(connection, &buffer, buffer.count)
             guard count > 0 else { return }
             request += buffer[0..<count]
         }
-        _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        received.withLock { $0 += 1 }
+        if !answer.isEmpty { _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+        // Hanging up shuts the connection down; its descriptor is closed with the listener's
+        // after `stop`, which must find the listener still open (not a reused number).
+        if hangUp { shutdown(connection, Int32(SHUT_RDWR)) }
         let giveUp = Date().addingTimeInterval(20)
         while !stopped.withLock({ $0 }), Date() < giveUp { usleep(20_000) }
     }

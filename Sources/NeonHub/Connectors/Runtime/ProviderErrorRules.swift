@@ -190,7 +190,8 @@ struct ProviderErrorRules: Sendable {
             return ConnectorError(
                 .providerUnavailable, "\(connector) is unavailable\(status)\(said)", retryAfterSeconds: retryAfter, providerCode: code)
         case .timeout:
-            return ConnectorError(.providerTimeout, "\(connector) did not answer in time; a write may or may not have happened", providerCode: code)
+            let how = parsed.map { ": \($0)" } ?? " in time"
+            return ConnectorError(.providerTimeout, "\(connector) did not answer\(how); a write may or may not have happened", providerCode: code)
         }
     }
 
