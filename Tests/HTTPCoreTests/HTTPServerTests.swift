@@ -141,6 +141,18 @@ import Testing
         }
     }
 
+    @Test func anAbortedRequestClosesItsConnectionWithoutAnAnswerAndTheServerServesOn() throws {
+        try withTestServer { server in
+            let client = try TestClient(port: server.port)
+            client.setTimeout(5)
+            try client.send("POST /abort HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\npost")
+            #expect(client.isClosedByPeer(), "closed, and the answer given after the abort is not sent")
+            let next = try TestClient(port: server.port)
+            try next.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try next.readResponse().bodyText == "GET /after")
+        }
+    }
+
     /// Malformed requests and the status each must get.
     static let malformed: [(raw: String, status: Int)] = [
         ("GET /" + String(repeating: "a", count: 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414),

@@ -70,6 +70,9 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         public var body: [UInt8]
         /// Waits this long before answering (a slow provider; a timeout test).
         public var delay: Duration?
+        /// Closes the connection instead of answering (after `delay`, if any): a request the
+        /// provider acted on whose answer is lost.
+        public var hangsUp = false
 
         /// A reply with raw bytes.
         public init(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], delay: Duration? = nil) {
@@ -97,6 +100,13 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         public func delayed(_ delay: Duration) -> Reply {
             var copy = self
             copy.delay = delay
+            return copy
+        }
+
+        /// No answer: the connection closes instead.
+        public func hungUp() -> Reply {
+            var copy = self
+            copy.hangsUp = true
             return copy
         }
     }
@@ -232,16 +242,21 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
         let reply =
             responderForRoute?(recorded)
             ?? .json(404, object: ["error": "no scripted response for \(request.method) \(request.path)"])
-        if let gate {
-            gate.whenOpen { responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body)) }
-        } else if let delay = reply.delay {
-            DispatchQueue.global().asyncAfter(
-                deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000))
-            ) {
+        let answer: @Sendable () -> Void = {
+            if reply.hangsUp {
+                responder.abort()
+            } else {
                 responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body))
             }
+        }
+        if let gate {
+            gate.whenOpen(answer)
+        } else if let delay = reply.delay {
+            DispatchQueue.global().asyncAfter(
+                deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000 + delay.components.attoseconds / 1_000_000_000)),
+                execute: answer)
         } else {
-            responder.respond(HTTPResponse(status: reply.status, headers: reply.headers, body: reply.body))
+            answer()
         }
     }
 

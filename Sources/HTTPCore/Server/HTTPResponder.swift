@@ -23,6 +23,18 @@ public struct HTTPResponder: @unchecked Sendable {
         }
     }
 
+    /// Closes the connection without answering: the client sees its request go unanswered on a
+    /// lost connection (what a provider behind a failing proxy does; test fakes use it). Later
+    /// calls on this responder are ignored.
+    public func abort() {
+        let connection = self.connection
+        if connection.loop.inLoopThread {
+            connection.close()
+        } else {
+            connection.loop.execute { connection.close() }
+        }
+    }
+
     /// Sends the head of a streamed response (chunked for HTTP/1.1) and returns the stream
     /// to write the body into.
     public func startStream(status: Int, headers: HTTPHeaders) -> HTTPResponseStream {

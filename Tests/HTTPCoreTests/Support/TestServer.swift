@@ -4,7 +4,8 @@ import HTTPFields
 @testable import HTTPCore
 
 /// A handler with a few routes that exercise the server: echo, slow (answered later from
-/// another thread), big (compressible), stream (chunked) and a default that names the request.
+/// another thread), big (compressible), stream (chunked), abort (no answer: the connection
+/// closes) and a default that names the request.
 struct TestHandler: HTTPHandler {
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         switch request.path {
@@ -18,6 +19,11 @@ struct TestHandler: HTTPHandler {
         case "/big":
             let text = String(repeating: "NeonHub says hello to the compressible world. ", count: 100)
             responder.respond(HTTPResponse(status: 200, contentType: "text/plain", body: text))
+        case "/abort":
+            DispatchQueue.global().async {
+                responder.abort()
+                responder.respond(HTTPResponse(status: 200, contentType: "text/plain", body: "too late"))
+            }
         case "/stream":
             let stream = responder.startStream(status: 200, headers: ["Content-Type": "application/jsonl"])
             DispatchQueue.global().async {

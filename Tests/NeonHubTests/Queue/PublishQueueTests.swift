@@ -82,6 +82,26 @@ import Testing
         }
     }
 
+    @Test func aConnectionLostAfterThePostWasCreatedIsReconciledNotPostedTwice() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            fake.loseTheAnswerToNextPost()
+            let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Sent, connection lost")
+            let id = try #require(QueueTestSupport.jobID(envelope))
+            let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
+            let error = (unknown["job"] as? [String: Any])?["lastError"] as? [String: Any]
+            #expect((error?["message"] as? String)?.contains("the connection was lost after the request was sent") == true, "\(unknown)")
+            try await QueueTestSupport.makeDue(server, id)
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
+            #expect(fake.postIDs.count == 1)
+            #expect((done["job"] as? [String: Any])?["remoteId"] as? String == fake.postIDs.first)
+            #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/feed") }.count == 1)
+        }
+    }
+
     /// Found by scripts/queue-chaos.sh: the reconciler read only the newest 50 posts, so on a
     /// busy Page a post created by a timed-out attempt was "missing" and published again.
     @Test func aPostCreatedBeforeSixtyOthersOnABusyPageIsStillFoundNotPostedTwice() async throws {

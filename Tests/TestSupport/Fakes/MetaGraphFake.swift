@@ -203,7 +203,7 @@ public final class MetaGraphFake: ServedFake {
         var containers: [String: Container] = [:]
         var media: [String: Media] = [:]
         var mediaOrder: [String] = []
-        var latePosts: [(create: Bool, delay: Duration)] = []
+        var latePosts: [(create: Bool, delay: Duration, hangUp: Bool)] = []
         var containerPolls = 1
         var containerOutcome = ContainerOutcome.finished
         var sequence = 0
@@ -310,7 +310,13 @@ public final class MetaGraphFake: ServedFake {
     /// `create` it is created first — the write happened and the answer was lost — without,
     /// nothing is created. Either way the client sees a timeout.
     public func answerNextPostLate(after delay: Duration, create: Bool) {
-        state.withLock { $0.latePosts.append((create, delay)) }
+        state.withLock { $0.latePosts.append((create, delay, false)) }
+    }
+
+    /// The next feed post is created and its connection closed without an answer: the write
+    /// happened and the client sees the connection lost after sending.
+    public func loseTheAnswerToNextPost() {
+        state.withLock { $0.latePosts.append((true, .zero, true)) }
     }
 
     /// How many status reads a new container answers `IN_PROGRESS` before its outcome (default 1).
@@ -655,7 +661,7 @@ public final class MetaGraphFake: ServedFake {
             return id
         }
         guard let id else { return error(.duplicatePost) }
-        if let late { return Reply.json(200, object: ["id": id]).delayed(late.delay) }
+        if let late { return late.hangUp ? Reply.json(200, object: ["id": id]).hungUp() : Reply.json(200, object: ["id": id]).delayed(late.delay) }
         return .json(200, object: ["id": id])
     }
 
