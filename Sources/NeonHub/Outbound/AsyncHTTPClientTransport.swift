@@ -111,15 +111,7 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
                 }
                 throw OutboundTransportError(.timeout, detail: "no answer within the timeout")
             }
-            let failure = Self.classify(error, limit: limit, request: request)
-            if sent, failure.kind == .network, Self.isLostAfterSending(error) {
-                throw OutboundTransportError(.interrupted, detail: "the connection was lost after the request was sent (\(failure.detail))")
-            }
-            if sent, error is ResponseAccumulator.ResponseTooBigError {
-                throw OutboundTransportError(
-                    .interrupted, detail: "the answer was larger than \(limit) bytes; the provider may have acted on the request")
-            }
-            throw failure
+            throw Self.classify(error, limit: limit, request: request, sent: sent)
         }
     }
 
@@ -185,9 +177,23 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
     /// provider about our client certificate is `certificateRefused`; our own check of the
     /// provider's certificate failing (its issuer, its dates, its names) `certificateUnverified`;
     /// anything else (refused, reset, DNS, other TLS failures, a body over the limit) a network
-    /// failure, named by the TLS library's reason when there is one. (`send` makes the losses
-    /// after the request was sent `interrupted`.)
-    private static func classify(_ error: any Error, limit: Int, request: TransportRequest) -> OutboundTransportError {
+    /// failure, named by the TLS library's reason when there is one — except, once the request
+    /// was `sent`, a lost connection or a body over the limit: `interrupted`.
+    private static func classify(_ error: any Error, limit: Int, request: TransportRequest, sent: Bool = false) -> OutboundTransportError {
+        let failure = classifyDelivery(error, limit: limit, request: request)
+        guard sent, failure.kind == .network else { return failure }
+        if isLostAfterSending(error) {
+            return OutboundTransportError(.interrupted, detail: "the connection was lost after the request was sent (\(failure.detail))")
+        }
+        if error is ResponseAccumulator.ResponseTooBigError {
+            return OutboundTransportError(
+                .interrupted, detail: "the answer was larger than \(limit) bytes; the provider may have acted on the request")
+        }
+        return failure
+    }
+
+    /// `classify` for a request not (yet) sent.
+    private static func classifyDelivery(_ error: any Error, limit: Int, request: TransportRequest) -> OutboundTransportError {
         if error is BoringSSLError || error is NIOSSLError {
             switch TLSFailure.read(String(reflecting: error), presentedCertificate: request.clientIdentity != nil) {
             case .refusal(let words): return OutboundTransportError(.certificateRefused, detail: words)

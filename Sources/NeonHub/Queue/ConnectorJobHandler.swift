@@ -67,11 +67,9 @@ struct ConnectorJobHandler: JobHandler {
                 // The provider's own reset wins; without one, the catalog's documented window
                 // (LinkedIn's daily quotas reset at midnight UTC); without that, a minute.
                 let now = self.now()
-                let resetsAt =
-                    error.retryAfterSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
-                    ?? rateLimit?.nextReset(after: now) ?? now.addingTimeInterval(60)
-                let source =
-                    error.retryAfterSeconds != nil ? "retry-after" : rateLimit?.nextReset(after: now) != nil ? "429 and the documented window" : "429"
+                let documented = rateLimit?.nextReset(after: now)
+                let resetsAt = error.retryAfterSeconds.map { now.addingTimeInterval(TimeInterval($0)) } ?? documented ?? now.addingTimeInterval(60)
+                let source = error.retryAfterSeconds != nil ? "retry-after" : documented != nil ? "429 and the documented window" : "429"
                 try? await store.learnQuota(connector: connector, connection: connectionID, remaining: 0, resetsAt: resetsAt, source: source)
                 failure.retryAfterSeconds = max(1, Int(resetsAt.timeIntervalSince(now).rounded(.up)))
                 return .retry(failure)

@@ -63,6 +63,17 @@ import Testing
         }
     }
 
+    /// Makes the `unknown` job due and expects the reconciler to find its post: the job
+    /// succeeds with that post's id, and the Page has one post from one POST.
+    static func expectFoundByReconciliation(job id: String, server: NeonHubServer, client: HTTPTestClient, fake: MetaGraphFake) async throws {
+        try await QueueTestSupport.makeDue(server, id)
+        let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+        #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
+        #expect(fake.postIDs.count == 1)
+        #expect((done["job"] as? [String: Any])?["remoteId"] as? String == fake.postIDs.first)
+        #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/feed") }.count == 1)
+    }
+
     @Test func aTimeoutAfterThePostWasCreatedIsReconciledNotPostedTwice() async throws {
         let fake = MetaGraphFake()
         try fake.start()
@@ -73,12 +84,7 @@ import Testing
             let id = try #require(QueueTestSupport.jobID(envelope))
             let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
             #expect(((unknown["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("reconcile") == true)
-            try await QueueTestSupport.makeDue(server, id)
-            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
-            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
-            #expect(fake.postIDs.count == 1)
-            #expect((done["job"] as? [String: Any])?["remoteId"] as? String == fake.postIDs.first)
-            #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/feed") }.count == 1)
+            try await Self.expectFoundByReconciliation(job: id, server: server, client: client, fake: fake)
         }
     }
 
@@ -93,12 +99,7 @@ import Testing
             let unknown = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
             let error = (unknown["job"] as? [String: Any])?["lastError"] as? [String: Any]
             #expect((error?["message"] as? String)?.contains("the connection was lost after the request was sent") == true, "\(unknown)")
-            try await QueueTestSupport.makeDue(server, id)
-            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
-            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
-            #expect(fake.postIDs.count == 1)
-            #expect((done["job"] as? [String: Any])?["remoteId"] as? String == fake.postIDs.first)
-            #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/feed") }.count == 1)
+            try await Self.expectFoundByReconciliation(job: id, server: server, client: client, fake: fake)
         }
     }
 

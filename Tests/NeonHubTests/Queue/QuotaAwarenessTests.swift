@@ -125,12 +125,17 @@ import Testing
         }
     }
 
-    @Test func aLinkedIn429WithoutRetryAfterWaitsForMidnightUTC() async throws {
-        // The queue reads the reset on a clock set to noon UTC (the next real midnight plus
-        // twelve hours, running on), so the midnight it waits for is never inside the test.
-        let realMidnight = try #require(ConnectorDefinition.RateLimit.nextMidnight(after: Date(), in: TimeZone(identifier: "UTC")))
+    /// A clock for the queue's quota resets that reads noon in `zone` (the next real midnight
+    /// plus twelve hours, running on), so the midnight a test waits for is never inside it; and
+    /// how far ahead of the real clock it runs.
+    static func noonClock(in zone: String) throws -> (clock: @Sendable () -> Date, offset: TimeInterval) {
+        let realMidnight = try #require(ConnectorDefinition.RateLimit.nextMidnight(after: Date(), in: TimeZone(identifier: zone)))
         let offset = realMidnight.addingTimeInterval(12 * 3600).timeIntervalSinceNow
-        let clock: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
+        return ({ Date().addingTimeInterval(offset) }, offset)
+    }
+
+    @Test func aLinkedIn429WithoutRetryAfterWaitsForMidnightUTC() async throws {
+        let (clock, offset) = try Self.noonClock(in: "UTC")
         let fake = LinkedInFake()
         try fake.start()
         defer { fake.stop() }

@@ -78,13 +78,9 @@ import Testing
     }
 
     @Test func aSpentUploadQuotaWaitsForMidnightPacificWithoutUploading() async throws {
-        // The queue reads the reset on a clock set to noon Pacific (the next real midnight plus
-        // twelve hours, running on), so the midnight it waits for is never inside the test.
+        let (clock, offset) = try QuotaAwarenessTests.noonClock(in: "America/Los_Angeles")
         var pacific = Calendar(identifier: .gregorian)
         pacific.timeZone = try #require(TimeZone(identifier: "America/Los_Angeles"))
-        let realMidnight = try #require(pacific.nextDate(after: Date(), matching: DateComponents(hour: 0), matchingPolicy: .nextTime))
-        let offset = realMidnight.addingTimeInterval(12 * 3600).timeIntervalSinceNow
-        let clock: @Sendable () -> Date = { Date().addingTimeInterval(offset) }
         try await YouTubeTestSupport.withFakes { fake, oauth in
             let media = try YouTubeTestSupport.mediaHost(YouTubeTestSupport.file(1000))
             fake.setQuota(insertsPerDay: 0)
