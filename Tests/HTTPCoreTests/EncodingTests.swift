@@ -25,6 +25,17 @@ import Testing
         #expect(DateCache.imfFixdate(784_111_777) == "Sun, 06 Nov 1994 08:49:37 GMT")
     }
 
+    /// A value carrying CR or LF (say, a redirect target taken from a request) cannot end its
+    /// header and start one of its own.
+    @Test func aHeaderValueCannotStartAnotherHeader() {
+        var buf: [UInt8] = []
+        ResponseSerializer.appendFieldValue("/x\r\nSet-Cookie: a=b\u{0}", into: &buf)
+        #expect(String(decoding: buf, as: UTF8.self) == "/x  Set-Cookie: a=b ")
+        buf = []
+        ResponseSerializer.appendFieldValue("text/html; charset=\u{00e9}", into: &buf)
+        #expect(String(decoding: buf, as: UTF8.self) == "text/html; charset=\u{00e9}")
+    }
+
     @Test func headersAreCaseInsensitive() {
         var h: HTTPHeaders = ["Content-Type": "a", "X-List": "one, Two"]
         #expect(h["content-type"] == "a")

@@ -78,7 +78,7 @@ enum ResponseSerializer {
         for field in headers where !isServerOwned(field.name) {
             buf.append(contentsOf: field.name.utf8)
             buf.append(58); buf.append(32)
-            buf.append(contentsOf: field.value.utf8)
+            appendFieldValue(field.value, into: &buf)
             buf.append(13); buf.append(10)
         }
         buf.append(contentsOf: dateLine)
@@ -87,6 +87,17 @@ enum ResponseSerializer {
         } else if context.version == .http1_0 {
             buf.append(contentsOf: "Connection: keep-alive\r\n".utf8)
         }
+    }
+
+    /// A header value as sent: CR, LF and NUL, which would end the header early (and let a value
+    /// taken from a request write headers of its own), become spaces (RFC 9110 §5.5).
+    static func appendFieldValue(_ value: String, into buf: inout [UInt8]) {
+        let utf8 = value.utf8
+        guard utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+            buf.append(contentsOf: utf8)
+            return
+        }
+        for byte in utf8 { buf.append(byte == 13 || byte == 10 || byte == 0 ? 32 : byte) }
     }
 
     private static func appendContentLength(_ length: Int, into buf: inout [UInt8]) {

@@ -1,5 +1,6 @@
 public import Foundation
 import Logging
+import Synchronization
 import TimeUnits
 
 /// The connector registry as the product uses it: connections (connect with credentials,
@@ -221,6 +222,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
         if let definition { call = try Self.bindingAccount(call, definition: definition, accounts: connection.accounts, isMock: isMock) }
         let secrets = self.secrets, isMock = self.isMock, refresher = definition.flatMap { TokenRefresher.canRefresh($0) ? self.refresher : nil }
         let accountID = call.accountID
+        let seen = SeenVersion(connection.refreshVersion)
         do {
             return try await runtime.execute(call) { refresh in
                 guard !isMock, let definition else { return .none }
@@ -231,7 +233,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 if let refresher, refresh || expiring {
                     refreshed = true
                     do {
-                        _ = try await refresher.refresh(connectionID: connection.id, seenVersion: connection.refreshVersion)
+                        seen.update(try await refresher.refresh(connectionID: connection.id, seenVersion: seen.value).version)
                     } catch let error as ConnectorError where !refresh && error.code != .providerAuth {
                         // A provider hiccup before expiry: the current token may still be good.
                     }
@@ -254,8 +256,10 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 return credential
             }
         } catch let error as ConnectorError where error.code == .providerAuth || error.code == .vaultUnreadable {
-            // A refused or unreadable credential needs a person: the connection says so.
-            try? await connections.setStatus(tenant: connection.tenantID, id: connection.id, status: "attention", error: error.message)
+            // A refused or unreadable credential needs a person: the connection says so — unless
+            // it changed since this call read it (a reconnect, another process's refresh), whose
+            // new credential this call never tried.
+            try? await connections.markNeedsAttention(tenant: connection.tenantID, id: connection.id, reason: error.message, version: seen.value)
             throw error
         }
     }
@@ -342,4 +346,16 @@ public final class ConnectorService: ConnectorActions, Sendable {
             input: request.input, accountID: request.accountID, idempotencyKey: request.idempotencyKey)
         return try await perform(call, connection: connection, sealed: sealed).output
     }
+}
+
+/// The connection version an action's credentials came from: the one it read, or the one its
+/// own refresh left.
+private final class SeenVersion: Sendable {
+    private let version: Mutex<Int64>
+
+    init(_ version: Int64) { self.version = Mutex(version) }
+
+    var value: Int64 { version.withLock { $0 } }
+
+    func update(_ newer: Int64) { version.withLock { $0 = max($0, newer) } }
 }

@@ -157,6 +157,10 @@ import Testing
             // A redirect outside the UI would be an open redirect.
             let (open, _) = try await client.mutation("connectors.authorizeUrl", ["connector": "linkedin", "redirectTo": "https://evil.example/x"])
             #expect(open == 400)
+            // Nor a host a browser reads differently from a lenient parser (`\` is `/` to it).
+            let (backslash, _) = try await client.mutation(
+                "connectors.authorizeUrl", ["connector": "linkedin", "redirectTo": "https://evil.example\\@app.example.test/"])
+            #expect(backslash == 400)
             let (unknown, _) = try await client.mutation("connectors.authorizeUrl", ["connector": "myspace"])
             #expect(unknown == 404)
         }

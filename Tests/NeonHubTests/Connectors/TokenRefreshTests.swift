@@ -135,4 +135,41 @@ import Testing
             #expect(try await pool.query("SELECT count(*)::int AS n FROM connections").first?.decode("n", as: Int.self) == 1)
         }
     }
+
+    /// A refresh refused while the connection moved on (the user reconnected it, or another
+    /// process refreshed it, between this refresh's lock and its record) is about a credential no
+    /// longer in use: nothing is recorded, and the caller is pointed at the new version.
+    @Test func aRefreshRefusedWhileTheConnectionMovedOnRecordsNothing() async throws {
+        let fake = LinkedInFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try Self.endpoints(fake)
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
+            server, client in
+            let (id, _) = try await Self.connect(client, fake)
+            let connectionID = try #require(UUID(uuidString: id))
+            fake.invalidate(refreshToken: try #require(fake.issuedRefreshTokens.last))
+            let gate = ReplyGate()
+            fake.server.hold("POST", "/oauth/v2/accessToken", until: gate)
+            let refresher = try #require(server.oauth.service.refresher)
+            let pool = try #require(server.database?.pool)
+
+            async let outcome = refresher.refresh(connectionID: connectionID, seenVersion: 0)
+            for _ in 0..<1_000 where gate.heldCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(gate.heldCount == 1)
+            try await pool.execute("UPDATE connections SET refresh_version = refresh_version + 1 WHERE id = \(connectionID)")
+            gate.open()
+            #expect(try await outcome == .alreadyRefreshed(version: 1))
+            #expect(Self.refreshGrants(fake) == 1)  // it was refused, after the version moved
+
+            let row = try #require(
+                try await pool.query("SELECT status, refresh_failures, last_error FROM connections WHERE id = \(connectionID)").first)
+            #expect(try row.decode("status", as: String.self) == "active")
+            #expect(try row.decode("refresh_failures", as: Int.self) == 0)
+            #expect(try row.decode("last_error", as: String?.self) == nil)
+            let metrics = try await client.get("/metrics").text
+            #expect(metrics.contains("neonhub_token_refreshes_total{connector=\"linkedin\",outcome=\"skipped\"} 1"))
+            #expect(!metrics.contains("outcome=\"failure\""))
+        }
+    }
 }

@@ -84,6 +84,10 @@ public struct ConnectionStore: Sendable {
         let variablesJSON = JSONValue.object(variables.mapValues { .string($0) })
         if renewing {
             statements = [
+                // The refresher's lock first, as the refresher takes it: a reconnect and a refresh
+                // of one connection then queue instead of deadlocking (each held a row the
+                // other wanted: this update's connection, the refresher's secrets).
+                "SELECT pg_advisory_xact_lock(\(TokenRefresher.lockNamespace), hashtext(\(id.uuidString.lowercased())))",
                 """
                 UPDATE connections
                 SET status = 'active', variables = \(variablesJSON), scopes = string_to_array(\(scopes.joined(separator: " ")), ' '),
@@ -219,6 +223,17 @@ public struct ConnectionStore: Sendable {
             "DELETE FROM encrypted_secrets s USING connections c WHERE s.connection_id = c.id AND c.id = \(id) AND c.tenant_id = \(tenant)",
         ])
         return (results.first?.affectedRows ?? 0) > 0
+    }
+
+    /// Marks the connection `attention` with the reason its credential failed, if it is still at
+    /// `version` (a reconnect or a refresh since then brought a credential the failure says
+    /// nothing about) and not revoked.
+    func markNeedsAttention(tenant: String, id: UUID, reason: String, version: Int64) async throws {
+        _ = try await pool.execute(
+            """
+            UPDATE connections SET status = 'attention', last_error = \(reason), updated_at = now()
+            WHERE id = \(id) AND tenant_id = \(tenant) AND refresh_version = \(version) AND status <> 'revoked'
+            """)
     }
 
     /// Sets the connection's status and last error (`attention` when its credential failed).

@@ -126,9 +126,7 @@ public final class OAuthFlow: Sendable {
 
     /// `redirectTo` must stay inside the UI: an open redirect would hand a phishing page our origin.
     func checkRedirect(_ redirectTo: String) throws {
-        guard let appURL, let app = URL(string: appURL), let target = URL(string: redirectTo),
-            target.scheme == app.scheme, target.host == app.host, target.port == app.port
-        else {
+        guard let appURL, OAuthRedirectTarget.isInside(redirectTo, appURL: appURL) else {
             throw ConnectorError(.invalidInput, "redirectTo must be a page of APP_URL" + (appURL.map { " (\($0))" } ?? " (APP_URL is not set)"))
         }
     }
@@ -255,7 +253,7 @@ public final class OAuthFlow: Sendable {
             if let reason { items.append(("reason", reason)) }
             if status == "error" { items.append(("message", message)) }
             if let connectionID { items.append(("connectionId", connectionID.uuidString.lowercased())) }
-            location = base + (base.contains("?") ? "&" : "?") + OAuthTokenClient.formEncode(items)
+            location = OAuthRedirectTarget.appending(OAuthTokenClient.formEncode(items), to: base)
         }
         return Completion(status: status, reason: reason, message: message, connectionID: connectionID, location: location)
     }

@@ -22,7 +22,7 @@ struct OAuthTokenSet: Sendable {
         for (name, value) in members where !secretFields.contains(name) {
             if let text = JSONPath.text(value), text.utf8.count <= 512 { extras[name] = text }
         }
-        var expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.map { Int($0) }
+        var expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.flatMap(Self.lifetime)
         if expires == nil, let at = JSONPath.text(members["expires_at"]).flatMap(Self.instant) {
             // Greenhouse answers the expiry as a time, not a lifetime.
             expires = Int(at.timeIntervalSinceNow.rounded(.down))
@@ -32,6 +32,12 @@ struct OAuthTokenSet: Sendable {
             accessToken: access, refreshToken: JSONPath.text(members["refresh_token"]).flatMap { $0.isEmpty ? nil : $0 },
             expiresIn: expires.flatMap { $0 > 0 ? $0 : nil },
             scopes: scope.map { $0.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }, extras: extras)
+    }
+
+    /// A lifetime in whole seconds, or nil for one that is not a number of seconds we can hold
+    /// (NaN, infinite, negative, or beyond 30 years: `Int(1e19)` would stop the process).
+    static func lifetime(_ seconds: Double) -> Int? {
+        seconds.isFinite && seconds > 0 && seconds < 1e9 ? Int(seconds) : nil
     }
 
     /// An ISO 8601 time, with or without fractional seconds.
