@@ -59,17 +59,23 @@ enum QueueAssembly {
         return due.count
     }
 
-    /// Deletes OAuth states expired more than a day ago, webhook events older than 30 days,
-    /// finished system jobs older than a day, and — with `retentionDays` — finished tenant
+    /// Deletes OAuth states expired more than a day ago, webhook events older than 30 days (not
+    /// one a job still needs: a `dlq` job replayed later must find its event), finished system
+    /// jobs older than a day and system jobs in the dead-letter queue older than a week (a
+    /// recurring pass that failed leaves one a period), and — with `retentionDays` — finished tenant
     /// jobs (`succeeded`, `cancelled`; their attempts with them) that ended longer ago, in
     /// batches of `retentionBatch` for up to `retentionBudget` a pass.
     static func cleanupPass(pool: PostgresPool, retentionDays: Int? = nil) async throws -> JSONValue {
         let results = try await pool.pipeline([
             "DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'",
-            "DELETE FROM webhook_events WHERE received_at < now() - interval '30 days'",
             """
-            DELETE FROM publish_jobs WHERE tenant_id = \(RecurringJobs.systemTenant) AND status IN ('succeeded', 'cancelled')
-              AND finished_at < now() - interval '1 day'
+            DELETE FROM webhook_events e WHERE e.received_at < now() - interval '30 days'
+              AND NOT EXISTS (SELECT 1 FROM publish_jobs j WHERE j.webhook_event_id = e.id AND j.status NOT IN ('succeeded', 'cancelled'))
+            """,
+            """
+            DELETE FROM publish_jobs WHERE tenant_id = \(RecurringJobs.systemTenant)
+              AND ((status IN ('succeeded', 'cancelled') AND finished_at < now() - interval '1 day')
+                   OR (status = 'dlq' AND finished_at < now() - interval '7 days'))
             """,
         ])
         var summary: [String: JSONValue] = [

@@ -13,6 +13,15 @@ struct ConnectorJobHandler: JobHandler {
     /// The wall clock quota resets are computed from (`AppConfig.quotaClock`).
     var now: @Sendable () -> Date = { Date() }
 
+    /// The action's input: the job's, with what an earlier run left to resume from (its
+    /// `checkpoint`: TikTok's publish id) on top. The checkpoint is kept apart from the input so
+    /// that a replay from the dead-letter queue can start the provider's flow over.
+    static func input(of job: QueueJob) -> JSONValue {
+        guard case .object(var input) = job.payload["input"] ?? .object([:]) else { return job.payload["input"] ?? .null }
+        if case .object(let checkpoint)? = job.payload["checkpoint"] { input.merge(checkpoint) { $1 } }
+        return .object(input)
+    }
+
     func run(_ job: QueueJob) async -> JobOutcome {
         guard let connectionID = job.connectionID, let connector = job.connector, let action = job.action else {
             return .permanent(JobFailure(code: "invalidJob", message: "The job names no connection or action"))
@@ -33,7 +42,7 @@ struct ConnectorJobHandler: JobHandler {
         } catch {
             return .retry(JobFailure(code: "databaseUnavailable", message: "The connection could not be read"))
         }
-        let input = job.payload["input"] ?? .object([:])
+        let input = Self.input(of: job)
         let call = ConnectorCall(connector: connector, action: action, input: input, accountID: job.accountID, idempotencyKey: job.idempotencyKey)
         let request = Self.requestRecord(job: job, input: input)
         do {

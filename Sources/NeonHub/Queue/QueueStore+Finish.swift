@@ -116,7 +116,7 @@ extension QueueStore {
                 SET status = o.status, locked_by = NULL, locked_until = NULL, updated_at = now(),
                     run_after = coalesce(o.run_after, j.run_after), wait_reason = o.wait_reason, attempts = j.attempts - o.refund,
                     payload = CASE WHEN o.checkpoint IS NULL THEN j.payload
-                                   ELSE jsonb_set(j.payload, '{input}', coalesce(j.payload->'input', '{}'::jsonb) || o.checkpoint) END,
+                                   ELSE jsonb_set(j.payload, '{checkpoint}', coalesce(j.payload->'checkpoint', '{}'::jsonb) || o.checkpoint) END,
                     last_error = coalesce(o.error, j.last_error), last_request = coalesce(o.request, j.last_request),
                     last_response = coalesce(o.response, j.last_response), dlq_reason = o.dlq_reason,
                     result = coalesce(o.result, j.result), remote_id = coalesce(o.remote_id, j.remote_id),

@@ -67,7 +67,7 @@ public struct QueueStore: Sendable {
             throw QueueError(.idempotencyConflict, "The idempotency key is in use")
         }
         guard existing.kind == new.kind, existing.connectionID == new.connectionID, existing.action == new.action,
-            existing.contentHash == new.contentHash
+            existing.accountID == new.accountID, existing.draftID == new.draftID, existing.contentHash == new.contentHash
         else {
             throw QueueError(
                 .idempotencyConflict, "The idempotency key \(new.idempotencyKey) already belongs to job \(existing.id) with different content")
@@ -123,12 +123,20 @@ public struct QueueStore: Sendable {
     }
 
     /// Puts a job from the dead-letter queue back in line under the same idempotency key,
-    /// with its attempts reset.
+    /// with its attempts reset. A publish whose outcome was unknown goes back as `unknown`
+    /// where its connector can look its posts up, so the platform is checked before anything is
+    /// sent again (the post may have been made). One the provider refused starts its flow over:
+    /// the checkpoint of an earlier run (TikTok's publish id, whose processing failed) is dropped.
     public func retry(tenant: String, id: UUID) async throws -> QueueJob {
+        let reconcilable = PostReconciler.rules.flatMap { connector, rule in rule.publishActions.map { "\(connector)/\($0)" } }.sorted()
         let rows = try await pool.query(
             """
-            UPDATE publish_jobs SET status = 'queued', attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL,
-                   finished_at = NULL, updated_at = now()
+            UPDATE publish_jobs
+            SET status = CASE WHEN kind = 'publish' AND dlq_reason = 'outcome_unknown'
+                                   AND connector || '/' || action = ANY(string_to_array(\(reconcilable.joined(separator: ",")), ','))
+                              THEN 'unknown' ELSE 'queued' END,
+                payload = CASE WHEN dlq_reason LIKE 'permanent:%' THEN payload - 'checkpoint' ELSE payload END,
+                attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL, finished_at = NULL, updated_at = now()
             WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'dlq'
             RETURNING \(unescaped: QueueJob.columns)
             """)
@@ -137,16 +145,25 @@ public struct QueueStore: Sendable {
         throw QueueError(.invalidState, "Only a job in the dead-letter queue can be retried (this one is \(job.status.rawValue))")
     }
 
-    /// Cancels a job that has not started (or waits in the dead-letter queue).
+    /// Cancels a job that has not started (or waits in the dead-letter queue). Not one the
+    /// provider is already processing (`pending:` — TikTok publishing an uploaded video): it
+    /// would go on at the provider, and the job would say it had not.
     public func cancel(tenant: String, id: UUID) async throws -> QueueJob {
         let rows = try await pool.query(
             """
             UPDATE publish_jobs SET status = 'cancelled', finished_at = now(), updated_at = now(), wait_reason = NULL
             WHERE id = \(id) AND tenant_id = \(tenant) AND status IN ('scheduled', 'queued', 'retrying', 'dlq')
+              AND coalesce(wait_reason, '') NOT LIKE 'pending:%'
             RETURNING \(unescaped: QueueJob.columns)
             """)
         if let row = rows.first { return try QueueJob(row: row) }
         guard let job = try await job(tenant: tenant, id: id) else { throw QueueError(.jobNotFound, "Job not found") }
+        if job.waitReason?.hasPrefix("pending:") == true {
+            throw QueueError(
+                .invalidState,
+                "\(job.connector ?? "The provider") is already processing this job's post and it cannot be stopped from here; the job will end published or failed"
+            )
+        }
         throw QueueError(.invalidState, "A \(job.status.rawValue) job cannot be cancelled")
     }
 

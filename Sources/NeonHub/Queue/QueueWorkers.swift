@@ -233,6 +233,16 @@ public final class QueueWorkers: Sendable {
                 dlqReason: "no_handler")
         }
         ran()
+        // Stopped past the shutdown grace: what the handler made of its cancellation (a provider
+        // call cut off after it was sent reads as a failure to retry) is not the job's outcome.
+        // The job keeps its lease until it expires, and the worker that reclaims it reconciles a
+        // publish with the platform first, instead of sending it again.
+        if Task.isCancelled {
+            logger.warning(
+                "a job was stopped by shutdown before it finished; its lease will expire and another worker will reclaim it",
+                metadata: ["job": "\(job.id)"])
+            return
+        }
         do {
             let written = try await finisher.finish(QueueStore.Finish(claim, worker: worker, transition: transition, startedAt: started))
             guard written else {
@@ -255,10 +265,21 @@ public final class QueueWorkers: Sendable {
     private func decide(_ claim: QueueStore.Claim, handler: any JobHandler) async -> QueueStore.Transition {
         let job = claim.job
         let outcomeUnknown = claim.previousStatus == .unknown || claim.previousStatus == .running
+        // A job whose lease keeps expiring (its worker stopped, or a job that stops the process
+        // every time) is not run again past its attempts: reclaims count as attempts too.
+        let abandonedTooOften = claim.previousStatus == .running && job.attempts > job.maxAttempts
+        let abandoned = QueueStore.Transition(
+            status: .dlq, attemptOutcome: "permanent",
+            failure: JobFailure(
+                code: "abandoned", message: "The job's worker stopped before it finished, \(job.attempts - 1) times; it is not run again"),
+            dlqReason: "abandoned")
+        if abandonedTooOften && job.kind != .publish { return abandoned }
         if job.kind == .publish, outcomeUnknown {
             switch await handler.reconcile(job) {
             case .found(let remoteID, let remoteURL):
                 return .init(status: .succeeded, attemptOutcome: "reconciled_found", result: job.result, remoteID: remoteID, remoteURL: remoteURL)
+            case .missing where abandonedTooOften:
+                return abandoned
             case .missing:
                 return .init(status: .queued, attemptOutcome: "reconciled_missing", runAfter: Date(), waitReason: nil)
             case .unsupported:

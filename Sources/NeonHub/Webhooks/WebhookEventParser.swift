@@ -21,7 +21,9 @@ enum WebhookEventParser {
         case .shopify:
             return [
                 ParsedWebhookEvent(
-                    eventID: bounded(request.header("X-Shopify-Webhook-Id")) ?? bodyHash,
+                    // Shopify's "Ignore duplicate webhooks": the same `X-Shopify-Event-Id` on two
+                    // deliveries is one event (a redelivery may carry a new webhook id).
+                    eventID: bounded(request.header("X-Shopify-Event-Id")) ?? bounded(request.header("X-Shopify-Webhook-Id")) ?? bodyHash,
                     eventType: request.header("X-Shopify-Topic"),
                     accountID: request.header("X-Shopify-Shop-Domain"), payload: json)
             ]

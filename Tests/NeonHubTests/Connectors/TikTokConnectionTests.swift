@@ -101,12 +101,61 @@ import Testing
                 #expect(fake.server.requests("POST", "/v2/post/publish/video/init/").count == 1, "uploaded once")
                 #expect(fake.server.requests("POST", "/v2/post/publish/status/fetch/").count == 4)
                 #expect(fake.completedPublishes == 1)
-                // The checkpoint went into the job's input, where the second run found it.
+                // The checkpoint was kept beside the job's input, where the second run found it.
                 let uuid = try #require(UUID(uuidString: id))
                 let row = try #require(try await server.database!.pool.query("SELECT payload::text AS p FROM publish_jobs WHERE id = \(uuid)").first)
                 let payload = try JSONValue.parse(Array(try row.decode("p", as: String.self).utf8))
-                #expect(payload["input"]?["publishId"] == .string(publishID))
+                #expect(payload["checkpoint"]?["publishId"] == .string(publishID))
+                #expect(payload["input"]?["publishId"] == nil)
                 #expect(payload["input"]?["title"] == .string("Spring drop #coffee"))
+            }
+        }
+    }
+
+    /// While TikTok processes a video the job cannot be cancelled (the post would go on at
+    /// TikTok); when TikTok then fails it, a replay from the dead-letter queue uploads it again
+    /// instead of asking about the failed publish forever.
+    @Test func aVideoTikTokIsProcessingCannotBeCancelledAndAFailedOneIsUploadedAgainOnReplay() async throws {
+        let fake = TikTokFake()
+        try fake.start()
+        try await fake.server.serving {
+            try await Self.withTikTokQueue(fake) { _, client, connection, _ in
+                fake.setProcessingPolls(1_000_000)
+                let (status, envelope) = try await client.mutation(
+                    "publish.schedule",
+                    [
+                        "connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID,
+                        "input": ["title": "Autumn blend", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/autumn.mp4"],
+                    ])
+                #expect(status == 200, "\(envelope)")
+                let id = try #require(QueueTestSupport.jobID(envelope))
+                let waiting = try await QueueTestSupport.waitForJob(client, id) {
+                    (($0["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("pending:") == true
+                }
+                #expect(QueueTestSupport.outcomes(waiting).first == "deferred")
+                // (A cancel that lands while a worker polls is refused as `running`: ask again.)
+                var refusal = ""
+                for _ in 0..<40 {
+                    let (cancelStatus, refused) = try await client.mutation("publish.cancel", ["id": id])
+                    #expect(cancelStatus == 412)
+                    refusal = (refused["error"] as? [String: Any])?["message"] as? String ?? ""
+                    if !refusal.contains("running") { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(refusal.contains("already processing"), "\(refusal)")
+                let first = try #require(fake.publishes.keys.first)
+
+                fake.fail(publish: first, reason: "duration_check_failed")
+                let dead = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "dlq" }
+                #expect((dead["job"] as? [String: Any])?["dlqReason"] as? String == "permanent: providerRejected")
+
+                fake.setProcessingPolls(0)
+                let (retried, _) = try await client.mutation("publish.retry", ["id": id])
+                #expect(retried == 200)
+                let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+                #expect(fake.server.requests("POST", "/v2/post/publish/video/init/").count == 2, "uploaded again")
+                let second = try #require(fake.publishes.keys.first { $0 != first })
+                #expect((done["job"] as? [String: Any])?["remoteId"] as? String == second)
             }
         }
     }

@@ -133,6 +133,76 @@ import Testing
         }
     }
 
+    /// Replaying from the dead-letter queue a publish whose outcome was unknown: the platform is
+    /// asked first (it was sent, and the post is there), so the replay is not a second post.
+    @Test func aReplayedUnknownOutcomeIsCheckedAgainstThePlatformNotPostedTwice() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake, { $0.queueMaxAttempts = 1 }) { server, client, connection in
+            fake.answerNextPostLate(after: .seconds(15), create: true)
+            let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Sent on the last attempt")
+            let id = try #require(QueueTestSupport.jobID(envelope))
+            let dead = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "dlq" }
+            #expect((dead["job"] as? [String: Any])?["dlqReason"] as? String == "outcome_unknown")
+
+            let (status, replayed) = try await client.mutation("publish.retry", ["id": id])
+            #expect(status == 200)
+            #expect(resultData(replayed)?["status"] as? String == "unknown")
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_found"])
+            #expect(fake.postIDs.count == 1)
+            #expect((done["job"] as? [String: Any])?["remoteId"] as? String == fake.postIDs.first)
+            #expect(fake.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/feed") }.count == 1)
+        }
+    }
+
+    /// An explicit idempotency key names one publish: the same key for the same text to another
+    /// Page is a conflict, not the first Page's job answered as if it were the second's.
+    @Test func anIdempotencyKeyReusedForAnotherAccountIsAConflict() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { _, client, connection in
+            let other = MetaGraphFake.Page.defaults[1].id
+            let key = ["idempotencyKey": "launch-2026"]
+            let (firstStatus, first) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Launch", extra: key)
+            #expect(firstStatus == 200)
+            let (sameStatus, same) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Launch", extra: key)
+            #expect(sameStatus == 200 && QueueTestSupport.jobID(same) == QueueTestSupport.jobID(first))
+            let (status, envelope) = try await QueueTestSupport.schedulePost(
+                client, connection: connection, message: "Launch", extra: key.merging(["accountId": other]) { $1 })
+            #expect(status == 409, "\(envelope)")
+            #expect(errorCode(envelope) == "CONFLICT")
+        }
+    }
+
+    /// A deploy's SIGTERM past the grace period cancels a publish whose request is out: that is
+    /// not the job's outcome (it was `retrying`, so sent again 2 s later). The job keeps its
+    /// lease, to be reclaimed and reconciled.
+    @Test func aPublishStoppedPastTheShutdownGraceKeepsItsLeaseForReconciliation() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake, timeout: .seconds(30)) { server, client, connection in
+            fake.answerNextPostLate(after: .seconds(20), create: true)
+            let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Out when the deploy came")
+            let id = try #require(QueueTestSupport.jobID(envelope).flatMap(UUID.init(uuidString:)))
+            for _ in 0..<500 where !fake.requests.contains(where: { $0.method == "POST" && $0.path.hasSuffix("/feed") }) {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            await server.queue.workers.stop(grace: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(500))
+            let row = try #require(
+                try await server.database!.pool.query(
+                    "SELECT status, locked_by IS NOT NULL AS leased, last_error::text AS error FROM publish_jobs WHERE id = \(id)"
+                ).first)
+            #expect(try row.decode("status", as: String.self) == "running")
+            #expect(try row.decode("leased", as: Bool.self))
+            #expect(try row.decode("error", as: String?.self) == nil)
+        }
+    }
+
     @Test func aTimeoutWhereNothingWasCreatedIsFoundMissingAndSentOnceMore() async throws {
         let fake = MetaGraphFake()
         try fake.start()

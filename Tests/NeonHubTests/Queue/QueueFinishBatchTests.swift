@@ -61,7 +61,7 @@ import Testing
 
             let deferred = try #require(try await store.job(tenant: "tenant-a", id: ids[1]))
             #expect(deferred.status == .queued && deferred.attempts == 0 && deferred.waitReason == "processing")
-            #expect(deferred.payload["input"]?["containerId"] == .string("c-9") && deferred.payload["input"]?["text"] == .string("post 1"))
+            #expect(deferred.payload["checkpoint"]?["containerId"] == .string("c-9") && deferred.payload["input"]?["text"] == .string("post 1"))
             #expect(deferred.runAfter > Date().addingTimeInterval(30) && deferred.finishedAt == nil)
 
             let dead = try #require(try await store.job(tenant: "tenant-a", id: ids[2]))

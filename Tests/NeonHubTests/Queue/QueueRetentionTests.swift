@@ -63,6 +63,50 @@ import Testing
         }
     }
 
+    /// Old webhook events go, except one a job still needs (a `dlq` job replayed later reads
+    /// its event); failed system passes do not pile up in the dead-letter queue.
+    @Test func oldEventsGoUnlessAJobStillNeedsThemAndOldSystemDeadLettersGo() async throws {
+        try await withDatabaseApp { server, _ in
+            let pool = try #require(server.database?.pool)
+            func event(_ id: String) async throws -> UUID {
+                try #require(
+                    try await pool.query(
+                        """
+                        INSERT INTO webhook_events (connector, event_id, tenant_id, status, received_at)
+                        VALUES ('shopify', \(id), 't1', 'processed', now() - interval '40 days') RETURNING id
+                        """
+                    ).first
+                ).decode("id", as: UUID.self)
+            }
+            func job(tenant: String, kind: String, status: String, event: UUID?, finishedDaysAgo days: Int) async throws -> UUID {
+                try #require(
+                    try await pool.query(
+                        """
+                        INSERT INTO publish_jobs (tenant_id, kind, status, idempotency_key, max_attempts, webhook_event_id, finished_at)
+                        VALUES (\(tenant), \(kind), \(status), \(UUID().uuidString), 3, \(event), now() - (\(days)::int * interval '1 day'))
+                        RETURNING id
+                        """
+                    ).first
+                ).decode("id", as: UUID.self)
+            }
+            let done = try await event("done"), stuck = try await event("stuck")
+            _ = try await job(tenant: "t1", kind: "webhook_event", status: "succeeded", event: done, finishedDaysAgo: 39)
+            let dead = try await job(tenant: "t1", kind: "webhook_event", status: "dlq", event: stuck, finishedDaysAgo: 39)
+            let oldSystemDLQ = try await job(tenant: RecurringJobs.systemTenant, kind: "trigger_poll", status: "dlq", event: nil, finishedDaysAgo: 8)
+            let newSystemDLQ = try await job(tenant: RecurringJobs.systemTenant, kind: "trigger_poll", status: "dlq", event: nil, finishedDaysAgo: 2)
+
+            let summary = try await QueueAssembly.cleanupPass(pool: pool)
+            #expect(summary["webhookEvents"] == .number(1))
+            #expect(summary["systemJobs"] == .number(1))
+            let events = try await pool.query("SELECT id FROM webhook_events").map { try $0.decode("id", as: UUID.self) }
+            #expect(events == [stuck])
+            let deadEvent = try await pool.query("SELECT webhook_event_id FROM publish_jobs WHERE id = \(dead)").first
+            #expect(try deadEvent?.decode("webhook_event_id", as: UUID?.self) == stuck)
+            let left = try await Self.remaining(pool, [oldSystemDLQ, newSystemDLQ])
+            #expect(left.jobs == [newSystemDLQ])
+        }
+    }
+
     @Test func theRetentionIsReadFromTheEnvironmentWithinItsRange() throws {
         #expect(try AppConfig.load(from: [:]).queueRetentionDays == nil)
         #expect(try AppConfig.load(from: ["QUEUE_RETENTION_DAYS": "90"]).queueRetentionDays == 90)

@@ -178,6 +178,32 @@ final class RecordingHandler: JobHandler {
         }
     }
 
+    /// A job whose worker stops every time (a job that stops the process) is reclaimed as an
+    /// attempt, and past its attempts goes to the dead-letter queue instead of being run again.
+    @Test func aJobReclaimedMoreOftenThanItsAttemptsGoesToTheDLQUnrun() async throws {
+        let handler = RecordingHandler()
+        try await withDatabaseApp(jobHandlers: [.action: handler], { $0.workers = 0 }) { server, client in
+            let store = server.queue.store
+            let pool = try #require(server.database?.pool)
+            let id = try await Self.add(server, count: 1, maxAttempts: 2)[0]
+            var claim: QueueStore.Claim?
+            for worker in ["w1", "w2", "w3"] {
+                let claimed = try await store.claim(worker: worker, kinds: [.action], limit: 1, lease: .seconds(30))
+                #expect(claimed.map(\.job.id) == [id])
+                claim = claimed.first
+                // The worker dies with the job: its lease runs out.
+                if worker != "w3" { try await pool.execute("UPDATE publish_jobs SET locked_until = now() - interval '1 second' WHERE id = \(id)") }
+            }
+            let third = try #require(claim)
+            #expect(third.previousStatus == .running && third.job.attempts == 3)
+            await server.queue.workers.process(third, worker: "w3", ran: {})
+            let dead = try await QueueTestSupport.waitForJob(client, id.uuidString) { QueueTestSupport.status($0) == "dlq" }
+            #expect((dead["job"] as? [String: Any])?["dlqReason"] as? String == "abandoned")
+            #expect(QueueTestSupport.outcomes(dead) == ["abandoned", "abandoned", "permanent"])
+            #expect(handler.totalRuns == 0)
+        }
+    }
+
     @Test func retriesStopAtMaxAttemptsInTheDLQ() async throws {
         let handler = RecordingHandler { _ in .retry(JobFailure(code: "providerUnavailable", message: "503")) }
         try await withDatabaseApp(

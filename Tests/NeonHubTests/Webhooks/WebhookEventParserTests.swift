@@ -46,6 +46,11 @@ import Testing
             .shopify, #"{"id":1}"#,
             headers: [("X-Shopify-Topic", "orders/create"), ("X-Shopify-Shop-Domain", "s.myshopify.com"), ("X-Shopify-Webhook-Id", "w-1")])[0]
         #expect(event.eventID == "w-1" && event.eventType == "orders/create" && event.accountID == "s.myshopify.com")
+        // The event id, where Shopify sends one, names the event across redeliveries
+        // (https://shopify.dev/apps/build/webhooks/ignore-duplicates).
+        let redelivered = try Self.events(
+            .shopify, #"{"id":1}"#, headers: [("X-Shopify-Webhook-Id", "w-2"), ("X-Shopify-Event-Id", "e-1")])[0]
+        #expect(redelivered.eventID == "e-1")
         let noID = try Self.events(.shopify, #"{"id":1}"#)[0]
         #expect(noID.eventID == SHA256Digest.hex(Array(#"{"id":1}"#.utf8)))
     }

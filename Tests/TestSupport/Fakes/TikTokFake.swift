@@ -181,6 +181,10 @@ public final class TikTokFake: ServedFake {
     /// The next publish ends FAILED with `reason` (a documented fail_reason).
     public func failPublish(reason: String) { state.withLock { $0.failNextPublish = reason } }
 
+    /// A publish already under way ends FAILED with `reason` from its next status read (TikTok
+    /// reports failures found while processing the same way as at the start).
+    public func fail(publish id: String, reason: String) { state.withLock { $0.publishes[id]?.failReason = reason } }
+
     /// Status reads that still answer processing before a publish completes (default 1).
     public func setProcessingPolls(_ polls: Int) { state.withLock { $0.processingPolls = polls } }
 
