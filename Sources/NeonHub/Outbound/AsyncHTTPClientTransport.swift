@@ -42,6 +42,14 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http1)
     }()
 
+    /// The process's client for requests that check each redirect themselves
+    /// (`OutboundRequest.followsRedirects` off): `configuration` with redirects not followed.
+    public static let sharedNoRedirects: HTTPClient = {
+        var own = configuration
+        own.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: own)
+    }()
+
     /// The default for the largest response body accepted.
     public static let defaultMaxResponseBytes = 64 * 1024 * 1024
 
@@ -84,7 +92,8 @@ public struct AsyncHTTPClientTransport: OutboundTransport {
         } catch let error as HTTPClientError {
             throw Self.classify(error, limit: limit, request: request)  // a URL it cannot call
         }
-        let client = request.clientIdentity == nil ? self.client : certificateClient
+        let client =
+            request.clientIdentity != nil ? certificateClient : request.followsRedirects ? self.client : AsyncHTTPClientTransport.sharedNoRedirects
         let started = ContinuousClock.now
         let delegate = SendTrackingAccumulator(request: prepared, maxBodySize: limit)
         let task = client.execute(request: prepared, delegate: delegate, deadline: .now() + .nanoseconds(Int64(timeout.inNanoseconds)))

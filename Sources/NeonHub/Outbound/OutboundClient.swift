@@ -44,9 +44,10 @@ public struct OutboundClient: Sendable {
 
     private func send(_ request: OutboundRequest, span: TraceParent) async throws -> OutboundResponse {
         let redactor = SecretRedactor(for: request, maxLength: configuration.bodyExcerptLength)
-        let wire = TransportRequest(
+        var wire = TransportRequest(
             method: request.method, url: request.url,
             headers: headersToSend(request, span: span), body: request.body, clientIdentity: request.clientIdentity)
+        wire.followsRedirects = request.followsRedirects
         let policy = configuration.retry
         let mayRetry = policy.allowsRetry(
             method: request.method, safety: request.retry,

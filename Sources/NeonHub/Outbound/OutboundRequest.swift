@@ -66,6 +66,10 @@ public struct OutboundRequest: Sendable {
     /// Statuses outside 2xx that this request takes as answers rather than failures (Google's
     /// resumable uploads answer `308 Resume Incomplete` with a `Range` header). Empty: only 2xx.
     public var acceptedStatuses: Set<Int> = []
+    /// Whether the transport follows redirects itself (at most 5). Off for a fetch that must
+    /// check each hop before going there (media from a URL a user gave: a redirect to a private
+    /// address is refused); then a 3xx comes back as the answer, if it is accepted.
+    public var followsRedirects = true
 
     /// Creates a request.
     public init(

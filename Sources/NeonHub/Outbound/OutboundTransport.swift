@@ -22,6 +22,10 @@ public struct TransportRequest: Sendable {
     public var body: Data?
     /// The TLS client certificate to present (mutual TLS), if the provider asks for one.
     public var clientIdentity: TLSClientIdentity?
+    /// Whether redirects are followed by the transport (`OutboundRequest.followsRedirects`);
+    /// when not, a 3xx is the answer. (`URLSessionTransport`, kept for the outbound benchmark,
+    /// always follows.)
+    public var followsRedirects = true
 
     /// Creates a request.
     public init(method: String, url: URL, headers: HTTPHeaders, body: Data?, clientIdentity: TLSClientIdentity? = nil) {

@@ -49,7 +49,7 @@ public struct RateLimitReading: Sendable, Equatable {
             return
         }
         for name in ["x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining"] {
-            guard let text = headers[name], let value = Double(text.trimmingCharacters(in: .whitespaces)) else { continue }
+            guard let value = Self.number(headers[name], in: -1e15...1e15) else { continue }
             let remaining = max(0, Int(value.rounded(.down)))
             let resetsAt = Self.reset(headers, now: now)
             self.init(remaining: remaining, resetsAt: resetsAt, isSpent: remaining == 0 && resetsAt != nil, source: name)
@@ -66,7 +66,7 @@ public struct RateLimitReading: Sendable, Equatable {
             let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
             guard pair.count == 2, pair[0] == "api-usage" else { continue }
             let numbers = pair[1].split(separator: "/").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard numbers.count == 2, numbers[1] > 0 else { return nil }
+            guard numbers.count == 2, numbers[1] > 0, numbers[0] >= 0 else { return nil }
             let remaining = max(0, numbers[1] - numbers[0])
             return RateLimitReading(
                 remaining: remaining, resetsAt: remaining == 0 ? now.addingTimeInterval(recheckAfter) : nil, isSpent: remaining == 0,
@@ -75,17 +75,27 @@ public struct RateLimitReading: Sendable, Equatable {
         return nil
     }
 
+    /// The longest wait a header is believed for: a week (a provider's daily quota is the
+    /// longest window in the catalog).
+    static let longestWindow: TimeInterval = 7 * 86_400
+
+    /// A header's number when it is one and within `range` (Swift reads `nan`, `inf` and
+    /// `1e300` as numbers, and turning those into an `Int` stops the process).
+    static func number(_ text: String?, in range: ClosedRange<Double>) -> Double? {
+        guard let text, let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else { return nil }
+        return value
+    }
+
     /// The reset time of counted-limit headers.
     static func reset(_ headers: HTTPHeaders, now: Date) -> Date? {
         for name in ["x-ratelimit-reset-after", "ratelimit-reset"] {
-            if let text = headers[name], let seconds = Double(text.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
-                return now.addingTimeInterval(seconds)
-            }
+            if let seconds = Self.number(headers[name], in: 0...longestWindow) { return now.addingTimeInterval(seconds) }
         }
         for name in ["x-ratelimit-reset", "x-rate-limit-reset"] {
-            guard let text = headers[name], let value = Double(text.trimmingCharacters(in: .whitespaces)), value >= 0 else { continue }
+            guard let value = Self.number(headers[name], in: 0...1e11) else { continue }
             // An epoch (after 2001) or a count of seconds: no window lasts thirty years.
-            return value > 1_000_000_000 ? Date(timeIntervalSince1970: value) : now.addingTimeInterval(value)
+            let resetsAt = value > 1_000_000_000 ? Date(timeIntervalSince1970: value) : now.addingTimeInterval(value)
+            return min(resetsAt, now.addingTimeInterval(longestWindow))
         }
         return nil
     }
@@ -99,11 +109,14 @@ public struct RateLimitReading: Sendable, Equatable {
         for name in ["x-app-usage", "x-page-usage"] {
             if let text = headers[name], let usage = try? JSONValue.parse(Array(text.utf8)) { usages.append((usage, name)) }
         }
-        func number(_ value: JSONValue?) -> Double? { if case .number(let number)? = value { number } else { nil } }
+        // Percentages within 0–100 and waits within a week: `Int(1e300)` would stop the process.
+        func number(_ value: JSONValue?, _ range: ClosedRange<Double>) -> Double? {
+            if case .number(let number)? = value, number.isFinite { min(max(number, range.lowerBound), range.upperBound) } else { nil }
+        }
         let readings = usages.map { entry in
             (
-                percent: ["call_count", "total_cputime", "total_time"].compactMap { number(entry.usage[$0]) }.max() ?? 0,
-                regainMinutes: number(entry.usage["estimated_time_to_regain_access"]) ?? 0, source: entry.source
+                percent: ["call_count", "total_cputime", "total_time"].compactMap { number(entry.usage[$0], 0...100) }.max() ?? 0,
+                regainMinutes: number(entry.usage["estimated_time_to_regain_access"], 0...(longestWindow / 60)) ?? 0, source: entry.source
             )
         }
         guard let worst = readings.max(by: { ($0.regainMinutes, $0.percent) < ($1.regainMinutes, $1.percent) }) else { return nil }

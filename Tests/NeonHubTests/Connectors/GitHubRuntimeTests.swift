@@ -32,6 +32,26 @@ import Testing
 
     static func body(_ request: FakeProviderServer.RecordedRequest?) -> JSONValue { request.flatMap { try? JSONValue.parse($0.body) } ?? .null }
 
+    /// A path value of `.` or `..` would be a dot segment (`/repos/../../issues` is `/issues` to a
+    /// server that normalises paths): refused before anything is sent. `a/b?c` stays one segment.
+    /// A `limit` too big for an integer is the action's maximum, not a crash.
+    @Test func pathValuesCannotLeaveTheirSegmentAndAHugeLimitIsTheMaximum() async throws {
+        try await withGitHub { fake, runtime in
+            let token = fake.issueToken()
+            for dots in [".", ".."] {
+                let refused = await #expect(throws: ConnectorError.self) {
+                    _ = try await Self.execute(runtime, "issues.list", ["owner": .string(dots), "repo": .string("..")], token: token)
+                }
+                #expect(refused?.code == .invalidInput)
+            }
+            #expect(fake.server.requests.isEmpty)
+            _ = try? await Self.execute(runtime, "issues.list", ["owner": .string("a/b?c"), "repo": .string("r")], token: token)
+            #expect(fake.server.requests.last?.path == "/repos/a%2Fb%3Fc/r/issues")
+            let many = try await Self.execute(runtime, "repos.list", ["limit": .number(1e19)], token: token)
+            #expect(many.output["items"] != nil)
+        }
+    }
+
     @Test func theUserIsReadWithTheDocumentedHeaders() async throws {
         try await withGitHub { fake, runtime in
             let token = fake.issueToken()

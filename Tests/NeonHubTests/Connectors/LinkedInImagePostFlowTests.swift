@@ -132,6 +132,36 @@ import Testing
         #expect(!MediaHost.isPrivate("cdn.example.com") && !MediaHost.isPrivate("8.8.8.8"))
     }
 
+    /// Redirects of a media URL are followed here, each hop checked like the first URL: a
+    /// relative one is followed; one to another scheme (or, outside tests, to a private
+    /// address such as a cloud metadata endpoint) is refused before anything goes there; a
+    /// chain longer than five is refused.
+    @Test func eachRedirectOfAMediaURLIsCheckedBeforeItIsFollowed() async throws {
+        try await withFakes { fake, media in
+            let hop = { (to: String) in FakeProviderServer.Reply(status: 302, headers: ["Location": to]) }
+            media.on("GET", "/media/short", reply: hop("/media/photo"))
+            media.on("GET", "/media/file", reply: hop("file:///etc/passwd"))
+            for index in 0..<6 { media.on("GET", "/media/loop\(index)", reply: hop("/media/loop\(index + 1)")) }
+            media.on("GET", "/media/loop6", reply: hop("/media/photo"))
+            let token = fake.issueAccessToken()
+            let posted = try await Self.createImage(
+                try Self.runtime(fake), ["commentary": .string("via a short link"), "imageUrl": .string("\(media.baseURL)/media/short")],
+                token: token)
+            #expect(posted.output["id"] != nil)
+            #expect(media.requests.map(\.path) == ["/media/short", "/media/photo"])
+
+            for (path, words) in [("/media/file", "http(s) URL"), ("/media/loop0", "redirected too often")] {
+                let thrown = await #expect(throws: ConnectorError.self) {
+                    try await Self.createImage(
+                        try Self.runtime(fake), ["commentary": .string("x"), "imageUrl": .string("\(media.baseURL)\(path)")], token: token)
+                }
+                #expect(thrown?.code == .invalidInput)
+                #expect(thrown?.message.contains(words) == true, "\(thrown?.message ?? "")")
+            }
+            #expect(!media.requests.map(\.path).contains("/media/loop6"))
+        }
+    }
+
     @Test func theTokenIsOnlyEverSentToAnUploadURLOnTheProvidersDomain() async throws {
         try await withFakes { fake, _ in
             let elsewhere = FakeProviderServer()

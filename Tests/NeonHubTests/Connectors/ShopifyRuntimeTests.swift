@@ -1,4 +1,5 @@
 import Foundation
+import HTTPFields
 import TestSupport
 import Testing
 
@@ -70,6 +71,34 @@ import Testing
             #expect(sent.header("Content-Type") == "application/json")
             #expect(Self.graphQL(sent).query == (try Self.definedQuery("shop.get")))
         }
+    }
+
+    /// The access token travels in Shopify's own header, which a redirect followed by the
+    /// transport would carry to wherever it points (only `Authorization` is dropped there): the
+    /// request follows no redirect, and the token reaches nobody else.
+    @Test func aRedirectIsNotFollowedWithTheAccessTokenHeader() async throws {
+        let elsewhere = FakeProviderServer()
+        try elsewhere.start()
+        defer { elsewhere.stop() }
+        let redirector = FakeProviderServer()
+        redirector.onEveryRequest { request in
+            FakeProviderServer.Reply(status: 307, headers: ["Location": elsewhere.baseURL + request.path])
+        }
+        try redirector.start()
+        defer { redirector.stop() }
+        let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
+        let runtime = ConnectorRuntime(
+            catalog: catalog, client: OutboundClient.quickRetries(label: "shopify"), baseURLOverrides: ["shopify": redirector.baseURL],
+            publicURL: "https://hub.example.test")
+        let token = "shpat_" + String(repeating: "7", count: 32)
+        await #expect(throws: ConnectorError.self) {
+            _ = try await runtime.execute(Self.call("shop.get")) { _ in .token(token) }
+        }
+        #expect(redirector.requests.first?.header("X-Shopify-Access-Token") == token)
+        #expect(elsewhere.requests.isEmpty)
+        #expect(
+            ConnectorRuntime.carriesCredentialOutsideAuthorization(["X-Shopify-Access-Token": token], secrets: [token])
+                && !ConnectorRuntime.carriesCredentialOutsideAuthorization(["Authorization": "Bearer \(token)"], secrets: [token]))
     }
 
     @Test func listsPageByCursorThroughTheirVariables() async throws {

@@ -42,6 +42,25 @@ import Testing
         #expect(RateLimitReading(headers: ["Content-Type": "application/json"], now: Self.now) == nil)
     }
 
+    /// Swift reads `nan`, `inf` and `1e300` as numbers; a provider (or anything a media URL
+    /// points at) answering them must not stop the process where they become integers.
+    @Test func numbersNoBudgetHasAreNotBelieved() throws {
+        for odd in ["nan", "inf", "-inf", "1e300", "-1e300"] {
+            #expect(RateLimitReading(headers: ["X-RateLimit-Remaining": odd], now: Self.now) == nil, "\(odd)")
+            let reset = RateLimitReading(headers: ["X-RateLimit-Remaining": "0", "X-RateLimit-Reset": odd], now: Self.now)
+            #expect(reset?.resetsAt == nil, "\(odd)")
+        }
+        let far = try #require(RateLimitReading(headers: ["X-RateLimit-Remaining": "0", "RateLimit-Reset": "99999999"], now: Self.now))
+        #expect(far.resetsAt == nil)  // longer than any window: not a reset to wait for
+        let meta = try #require(
+            RateLimitReading(headers: ["X-App-Usage": #"{"call_count":1e300,"estimated_time_to_regain_access":1e300}"#], now: Self.now))
+        #expect(meta.isSpent && meta.remaining == 0)
+        #expect(meta.resetsAt == Self.now.addingTimeInterval(RateLimitReading.longestWindow))
+        #expect(RateLimitReading.salesforceUsage("api-usage=-9223372036854775808/5", now: Self.now) == nil)
+        let bucket = CostBucketRule.limited("shopify", seconds: 1e300, code: nil, message: nil)
+        #expect(bucket.retryAfterSeconds == Int(RateLimitReading.longestWindow))
+    }
+
     @Test func countedLimitHeadersReadResetsAsSecondsOrEpochs() throws {
         // Discord: seconds (with a fraction) until the bucket resets.
         let discord = try #require(

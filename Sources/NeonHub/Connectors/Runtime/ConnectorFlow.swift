@@ -144,29 +144,37 @@ public struct ConnectorFlowContext: Sendable {
     /// The bytes at `url` (http or https, no credential sent), at most `maxBytes`, with the
     /// `Content-Type` the server gave. In mock mode nothing is fetched: a 1×1 PNG stands for
     /// the media. Refused: other schemes, and loopback or private literal addresses unless
-    /// the runtime allows them (tests).
+    /// the runtime allows them (tests) — checked again at every redirect, which is followed
+    /// here (at most 5) rather than by the transport, so a public URL cannot bounce the fetch
+    /// to a cloud metadata address or another internal host.
     public func fetchMedia(_ url: String, maxBytes: Int) async throws -> (data: Data, contentType: String?) {
         if isMock { return (Self.mockPNG, "image/png") }
-        guard let target = URL(string: url), let scheme = target.scheme?.lowercased(), scheme == "https" || scheme == "http",
-            let host = target.host, !host.isEmpty
-        else {
-            throw ConnectorError(.invalidInput, "\(call.action): the media URL must be an http(s) URL")
-        }
-        if !runtime.allowPrivateMediaHosts && MediaHost.isPrivate(host) {
-            throw ConnectorError(.invalidInput, "\(call.action): the media URL may not point at a loopback or private address")
-        }
-        let request = OutboundRequest(
-            method: "GET", url: target, urlTemplate: "{media}",
-            labels: OutboundLabels(connector: call.connector, action: call.action + ".media"),
-            retry: .safe)
-        let response: OutboundResponse
-        do {
-            response = try await runtime.client.send(request)
-        } catch let failure as OutboundError {
-            let kind: ConnectorError.Code =
-                failure.code == .timeout
-                ? .providerTimeout : failure.status.map { (400..<500).contains($0) } == true ? .invalidInput : .providerUnavailable
-            throw ConnectorError(kind, "\(call.action): could not fetch the media (\(failure.status.map { "HTTP \($0)" } ?? failure.code.rawValue))")
+        var target = try checkedMediaURL(URL(string: url))
+        var response: OutboundResponse
+        var hops = 0
+        while true {
+            var request = OutboundRequest(
+                method: "GET", url: target, urlTemplate: "{media}",
+                labels: OutboundLabels(connector: call.connector, action: call.action + ".media"),
+                retry: .safe)
+            request.followsRedirects = false
+            request.acceptedStatuses = Self.redirectStatuses
+            do {
+                response = try await runtime.client.send(request)
+            } catch let failure as OutboundError {
+                let kind: ConnectorError.Code =
+                    failure.code == .timeout
+                    ? .providerTimeout : failure.status.map { (400..<500).contains($0) } == true ? .invalidInput : .providerUnavailable
+                throw ConnectorError(
+                    kind, "\(call.action): could not fetch the media (\(failure.status.map { "HTTP \($0)" } ?? failure.code.rawValue))")
+            }
+            guard Self.redirectStatuses.contains(response.status) else { break }
+            hops += 1
+            guard hops <= 5, let location = response.headers["Location"] else {
+                throw ConnectorError(.invalidInput, "\(call.action): the media URL redirected too often, or nowhere")
+            }
+            tally.add(response.attempts)
+            target = try checkedMediaURL(URL(string: location, relativeTo: target)?.absoluteURL)
         }
         tally.add(response.attempts)
         if let declared = response.headers["Content-Length"].flatMap(Int.init), declared > maxBytes {
@@ -177,6 +185,21 @@ public struct ConnectorFlowContext: Sendable {
         }
         guard !response.body.isEmpty else { throw ConnectorError(.invalidInput, "\(call.action): the media URL answered no bytes") }
         return (response.body, response.headers["Content-Type"])
+    }
+
+    /// The redirects `fetchMedia` follows itself.
+    static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
+
+    /// `url` if media may be fetched from it: http(s), a host, and not a loopback or private
+    /// address unless the runtime allows them.
+    func checkedMediaURL(_ url: URL?) throws -> URL {
+        guard let url, let scheme = url.scheme?.lowercased(), scheme == "https" || scheme == "http", let host = url.host, !host.isEmpty else {
+            throw ConnectorError(.invalidInput, "\(call.action): the media URL must be an http(s) URL")
+        }
+        if !runtime.allowPrivateMediaHosts && MediaHost.isPrivate(host) {
+            throw ConnectorError(.invalidInput, "\(call.action): the media URL may not point at a loopback or private address")
+        }
+        return url
     }
 
     /// HTTP requests made by the steps so far (retries included).

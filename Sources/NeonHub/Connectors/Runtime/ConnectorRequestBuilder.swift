@@ -37,6 +37,11 @@ struct ConnectorRequestBuilder: Sendable {
             base = renderer.render(baseURLOverride ?? definition.baseUrl)
         }
         let path = renderer.render(template.path, encode: TemplateRenderer.encodePathSegment)
+        // `.` and `..` are unreserved, so a value that is just that stays a dot segment, which a
+        // server normalising paths reads as "here" or "up": `/repos/../../issues` is `/issues`.
+        if path.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0 == "." || $0 == ".." }) {
+            throw ConnectorError(.invalidInput, "\(definition.id): a value in the request path cannot be \".\" or \"..\"")
+        }
         var query: [(String, String)] = []
         // Rest.li 2.0 (LinkedIn) query values keep their structure unencoded: encoded here, once.
         var preEncoded: [String: String] = [:]

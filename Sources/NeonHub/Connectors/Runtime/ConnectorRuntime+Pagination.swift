@@ -12,10 +12,11 @@ extension ConnectorRuntime {
     /// more than `pagination.maxItems` (or `defaultMaxItems`).
     static func readBound(_ input: JSONValue, action: ConnectorDefinition.Action, pagination: ConnectorDefinition.Pagination?) -> Int {
         let most = pagination?.maxItems ?? defaultMaxItems
-        if case .number(let requested)? = input["limit"], requested >= 1 { return min(most, Int(requested)) }
+        // Compared as numbers before any conversion: `Int(1e19)` would stop the process.
+        if case .number(let requested)? = input["limit"], requested >= 1 { return requested >= Double(most) ? most : Int(requested) }
         guard case .number(let documented)? = action.inputSchema["properties"]?["limit"]?["default"], documented >= 1 else { return most }
         guard action.request?.mentions("{{input.limit}}") != true else { return most }
-        return min(most, Int(documented))
+        return documented >= Double(most) ? most : Int(documented)
     }
 
     func hasMore(_ pagination: ConnectorDefinition.Pagination, body: JSONValue, headers: HTTPHeaders, count: Int, seen: Int) -> Bool {

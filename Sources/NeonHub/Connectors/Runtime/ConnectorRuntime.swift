@@ -206,6 +206,11 @@ public struct ConnectorRuntime: Sendable {
                 messageReader: rules.messageReader,
                 hook: { attempt in attemptCounter.add(attempt.number) })
             request.clientIdentity = credential.clientIdentity
+            // A redirect followed by the transport drops `Authorization` when it leaves the
+            // host, but not a credential in a header of the provider's own (Shopify's
+            // `X-Shopify-Access-Token`, Google Ads' app-wide `developer-token`): such a request
+            // follows none, and a redirect is answered as the provider's refusal.
+            request.followsRedirects = !Self.carriesCredentialOutsideAuthorization(built.headers, secrets: request.secrets)
             request.rateLimitReader = rules.rateLimitReader
             request.repeatableAnswer = rules.repeatableAnswer
             request.messageHeader = definition.errors?.messageHeader
@@ -359,5 +364,16 @@ public struct ConnectorRuntime: Sendable {
         guard let text = JSONPath.text(value) else { return nil }
         let path = URLComponents(string: text)?.path ?? text
         return path.split(separator: "/").last.map { .string(String($0)) }
+    }
+}
+
+extension ConnectorRuntime {
+    /// Whether a header other than `Authorization` carries one of `secrets`.
+    static func carriesCredentialOutsideAuthorization(_ headers: HTTPHeaders, secrets: [String]) -> Bool {
+        let secrets = secrets.filter { $0.utf8.count >= 8 }
+        guard !secrets.isEmpty else { return false }
+        return headers.contains { field in
+            !HTTPHeaders.equalsIgnoringCase(field.name, "authorization") && secrets.contains { field.value.contains($0) }
+        }
     }
 }

@@ -44,6 +44,8 @@ struct CostBucketRule: Sendable {
     /// The rate-limit error of a call whose wait is beyond the bound (or already waited once):
     /// its reset time is when the bucket will hold the points.
     static func limited(_ connector: String, seconds: Double, code: String?, message: String?) -> ConnectorError {
+        // A restore rate of 1e-300 points a second is an answer to distrust, not a wait of 1e300 s.
+        let seconds = min(seconds, RateLimitReading.longestWindow)
         var error = ConnectorError(
             .providerRateLimited,
             "\(connector) is rate-limiting these calls (query cost bucket: about \(Int(seconds.rounded(.up))) s until enough points)"
