@@ -200,6 +200,10 @@ public final class Orchestrator: Sendable {
             errorValue = RunFailure.stored(error)
             if error is AgentInputError || error is BudgetExceededError {
                 breaker.recordSuccess()  // the agent works; the request or the budget was the problem
+            } else if error is ToolInputError || error is ConnectorError {
+                // The caller's tool input, or the caller's connection and its provider: no verdict
+                // on the agent, whose breaker every tenant shares.
+                breaker.releaseProbe()
             } else {
                 metrics.recordBreakerFailure(agent: agent.name)
                 if breaker.recordFailure() { logger.warning("circuit opened", metadata: ["agent": "\(agent.name)"]) }

@@ -1,4 +1,5 @@
 public import Foundation
+import Postgres
 
 /// Why a stored run failed, as recorded in its `error` column (`{code, message}`), and the
 /// error a service throws when a run it started on a caller's behalf failed.
@@ -70,9 +71,12 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
             if let provider = connector.providerCode { value["providerCode"] = .string(Sanitizer.sanitize(String(provider.prefix(64)))) }
             return .object(value)
         }
+        // A database's words (its host, its user, the pool's size) are the operator's, not the
+        // run's reader's: they go to the log, and the run says what happened.
+        let text = error is PostgresError || error is DatabaseError ? "a database error interrupted the run" : String(describing: error)
         return .object([
             "code": .string(classify(error).rawValue),
-            "message": .string(Sanitizer.sanitize(String(String(describing: error).prefix(500)))),
+            "message": .string(Sanitizer.sanitize(String(text.prefix(500)))),
         ])
     }
 

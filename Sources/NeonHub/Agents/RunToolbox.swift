@@ -154,7 +154,11 @@ final class RunToolbox: AgentToolbox {
         if let known {
             budget = known
         } else {
-            budget = try await loadBudget()
+            do {
+                budget = try await loadBudget()
+            } catch {
+                throw RunRecordingError(underlying: error)  // the database's failure, not the agent's
+            }
             state.withLock { $0.budget = budget }
         }
         let spent = state.withLock { ($0.tokens, $0.costUSD) }

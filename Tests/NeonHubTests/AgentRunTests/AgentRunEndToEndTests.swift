@@ -34,8 +34,20 @@ import Testing
         }
     }
 
+    /// An agent whose runs fail for the caller's reasons: a tool's input, the caller's connection.
+    struct CallerTroubleAgent: Agent {
+        let name = "caller-trouble"
+        let description = "fails the way a caller's request or connection makes it fail"
+        let intents = ["act"]
+        func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
+            if input["tool"] == .bool(true) { throw ToolInputError(tool: "connector.action", "action: required") }
+            throw ConnectorError(.connectionNeedsAttention, "This connection needs attention: reconnect it")
+        }
+    }
+
     func withAgentApp(budgetTokens: Int = 2_000_000, _ body: (NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
-        try await withDatabaseApp(agents: [FailingAgent(), LeakyAgent()], { $0.agentDailyTokenBudget = budgetTokens }, body)
+        try await withDatabaseApp(
+            agents: [FailingAgent(), LeakyAgent(), CallerTroubleAgent()], { $0.agentDailyTokenBudget = budgetTokens }, body)
     }
 
     @Test func listsTheCatalogWithBreakerState() async throws {
@@ -162,6 +174,25 @@ import Testing
             let flaky = ((try list.json()["result"] as? [String: Any])?["data"] as? [[String: Any]])?.first { $0["name"] as? String == "flaky" }
             #expect(flaky?["circuit"] as? String == "open")
             #expect(try await client.get("/metrics").text.contains(#"neonhub_circuit_breaker_failures_total{agent="flaky"} 5"#))
+        }
+    }
+
+    /// The breaker is shared by every tenant: one caller's bad tool input or broken connection
+    /// must not switch the agent off for everyone.
+    @Test func failuresOfTheCallersMakingDoNotOpenTheBreaker() async throws {
+        try await withAgentApp { _, client in
+            for index in 0..<8 {
+                let (status, envelope) = try await client.mutation(
+                    "agents.run", ["agent": "caller-trouble", "input": ["tool": index.isMultiple(of: 2)]])
+                #expect(status == 200, "\(envelope)")
+                #expect(resultData(envelope)?["status"] as? String == "failed")
+            }
+            let list = try await client.get("/trpc/agents.list", headers: ["Authorization": "Bearer \(signedToken())"])
+            let agent = ((try list.json()["result"] as? [String: Any])?["data"] as? [[String: Any]])?.first {
+                $0["name"] as? String == "caller-trouble"
+            }
+            #expect(agent?["circuit"] as? String == "closed")
+            #expect(!(try await client.get("/metrics").text.contains(#"neonhub_circuit_breaker_failures_total{agent="caller-trouble"}"#)))
         }
     }
 

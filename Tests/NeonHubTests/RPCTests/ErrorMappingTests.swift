@@ -97,6 +97,13 @@ import Testing
         #expect(failed.code == .toolTimeout)
         #expect(RPCErrorMapper.map(failed, logger: Logger(label: "t"), procedure: "p").message == "Article generation failed (run \(run)): slow")
         #expect(RunFailure(runID: run, error: .object(["code": .string("SOMETHING_NEW")])).code == .agentError)
+        // A database's own words (host, user, pool) stay out of the run a user reads.
+        let database = PostgresError(
+            kind: .unavailable,
+            message: "could not connect to Postgres: connection to server at \"10.0.3.7\", port 5432 failed: FATAL: role \"neonhub_prod\"")
+        let stored = RunFailure.stored(database)
+        #expect(stored["message"] == .string("a database error interrupted the run"))
+        #expect(RunFailure.stored(DatabaseError(.invalidCursor, "pool size 10"))["message"] == .string("a database error interrupted the run"))
     }
 
     @Test func databaseAuthAndCancellation() {
