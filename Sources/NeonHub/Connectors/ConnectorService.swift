@@ -233,7 +233,9 @@ public final class ConnectorService: ConnectorActions, Sendable {
                 if let refresher, refresh || expiring {
                     refreshed = true
                     do {
-                        seen.update(try await refresher.refresh(connectionID: connection.id, seenVersion: seen.value).version)
+                        // Against the version read: a refusal after this call's own refresh
+                        // finds it done (`alreadyRefreshed`) rather than refreshing again.
+                        seen.update(try await refresher.refresh(connectionID: connection.id, seenVersion: connection.refreshVersion).version)
                     } catch let error as ConnectorError where !refresh && error.code != .providerAuth {
                         // A provider hiccup before expiry: the current token may still be good.
                     }

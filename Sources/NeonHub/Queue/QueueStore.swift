@@ -123,9 +123,11 @@ public struct QueueStore: Sendable {
     }
 
     /// Puts a job from the dead-letter queue back in line under the same idempotency key,
-    /// with its attempts reset. A publish whose outcome was unknown goes back as `unknown`
-    /// where its connector can look its posts up, so the platform is checked before anything is
-    /// sent again (the post may have been made). One the provider refused starts its flow over:
+    /// with its attempts reset. A publish whose outcome was unknown and whose platform was never
+    /// asked (its last attempts timed out) goes back as `unknown` where its connector can look its
+    /// posts up, so the platform is checked before anything is sent again (the post may have been
+    /// made); one the platform was asked about and could not tell (`outcomeUnknown`) is sent: the
+    /// person replaying it has checked. One the provider refused starts its flow over:
     /// the checkpoint of an earlier run (TikTok's publish id, whose processing failed) is dropped.
     public func retry(tenant: String, id: UUID) async throws -> QueueJob {
         let reconcilable = PostReconciler.rules.flatMap { connector, rule in rule.publishActions.map { "\(connector)/\($0)" } }.sorted()
@@ -134,6 +136,7 @@ public struct QueueStore: Sendable {
             UPDATE publish_jobs
             SET status = CASE WHEN kind = 'publish' AND dlq_reason = 'outcome_unknown'
                                    AND connector || '/' || action = ANY(string_to_array(\(reconcilable.joined(separator: ",")), ','))
+                                   AND coalesce(last_error->>'code', '') <> 'outcomeUnknown'
                               THEN 'unknown' ELSE 'queued' END,
                 payload = CASE WHEN dlq_reason LIKE 'permanent:%' THEN payload - 'checkpoint' ELSE payload END,
                 attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL, finished_at = NULL, updated_at = now()

@@ -233,11 +233,12 @@ public final class QueueWorkers: Sendable {
                 dlqReason: "no_handler")
         }
         ran()
-        // Stopped past the shutdown grace: what the handler made of its cancellation (a provider
-        // call cut off after it was sent reads as a failure to retry) is not the job's outcome.
-        // The job keeps its lease until it expires, and the worker that reclaims it reconciles a
-        // publish with the platform first, instead of sending it again.
-        if Task.isCancelled {
+        // Stopped past the shutdown grace: a failure the handler made of its cancellation (a
+        // provider call cut off after it was sent reads as one to retry) is not the job's
+        // outcome. The job keeps its lease until it expires, and the worker that reclaims it
+        // reconciles a publish with the platform first, instead of sending it again. A success
+        // or a deferral (with its checkpoint) that came back before the cancel is written.
+        if Task.isCancelled, transition.status != .succeeded, transition.attemptOutcome != "deferred" {
             logger.warning(
                 "a job was stopped by shutdown before it finished; its lease will expire and another worker will reclaim it",
                 metadata: ["job": "\(job.id)"])

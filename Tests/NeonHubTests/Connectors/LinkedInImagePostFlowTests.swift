@@ -160,6 +160,15 @@ import Testing
             }
             #expect(!media.requests.map(\.path).contains("/media/loop6"))
         }
+        // Outside tests private hosts are refused, at a redirect's target as at the first URL.
+        let fake = LinkedInFake()
+        let context = ConnectorFlowContext(
+            call: ConnectorCall(connector: "linkedin", action: "posts.createImage", input: .object([:])),
+            runtime: try Self.runtime(fake, allowPrivateMediaHosts: false), credentials: { _ in .none })
+        for target in ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.5/x", "http://localhost:8080/"] {
+            #expect(throws: ConnectorError.self) { _ = try context.checkedMediaURL(URL(string: target)) }
+        }
+        #expect(try context.checkedMediaURL(URL(string: "https://cdn.example.com/a.png")).host == "cdn.example.com")
     }
 
     @Test func theTokenIsOnlyEverSentToAnUploadURLOnTheProvidersDomain() async throws {

@@ -74,8 +74,9 @@ import Testing
     }
 
     /// The access token travels in Shopify's own header, which a redirect followed by the
-    /// transport would carry to wherever it points (only `Authorization` is dropped there): the
-    /// request follows no redirect, and the token reaches nobody else.
+    /// transport would carry to wherever it points (only `Authorization` is dropped there): a
+    /// redirect to another host is refused and the token reaches nobody else; one on the shop's
+    /// own host is followed, token and body kept (307).
     @Test func aRedirectIsNotFollowedWithTheAccessTokenHeader() async throws {
         let elsewhere = FakeProviderServer()
         try elsewhere.start()
@@ -96,6 +97,19 @@ import Testing
         }
         #expect(redirector.requests.first?.header("X-Shopify-Access-Token") == token)
         #expect(elsewhere.requests.isEmpty)
+
+        let fake = ShopifyFake()
+        try fake.start()
+        try await fake.server.serving {
+            fake.server.on(
+                "POST", "/moved/graphql.json", reply: FakeProviderServer.Reply(status: 307, headers: ["Location": fake.apiBaseURL + "/graphql.json"]))
+            let moved = ConnectorRuntime(
+                catalog: catalog, client: OutboundClient.quickRetries(label: "shopify"), baseURLOverrides: ["shopify": fake.baseURL + "/moved"],
+                publicURL: "https://hub.example.test")
+            let shop = try await moved.execute(Self.call("shop.get")) { _ in .token(fake.issueAccessToken()) }
+            #expect(shop.output["domain"] == .string(ShopifyFake.shop))
+            #expect(fake.server.requests.map(\.path) == ["/moved/graphql.json", "/admin/api/\(ShopifyFake.apiVersion)/graphql.json"])
+        }
         #expect(
             ConnectorRuntime.carriesCredentialOutsideAuthorization(["X-Shopify-Access-Token": token], secrets: [token])
                 && !ConnectorRuntime.carriesCredentialOutsideAuthorization(["Authorization": "Bearer \(token)"], secrets: [token]))

@@ -24,6 +24,19 @@ import Testing
         return (id, String(token))
     }
 
+    /// Runs `body` with a started LinkedIn fake and a database app whose LinkedIn app and
+    /// endpoints point at it.
+    static func withLinkedIn(_ body: (LinkedInFake, NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+        let fake = LinkedInFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try Self.endpoints(fake)
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
+            server, client in
+            try await body(fake, server, client)
+        }
+    }
+
     static func refreshGrants(_ fake: LinkedInFake) -> Int {
         fake.requests.filter { $0.path == "/oauth/v2/accessToken" && $0.formItems["grant_type"] == ["refresh_token"] }.count
     }
@@ -67,12 +80,7 @@ import Testing
     }
 
     @Test func aDueConnectionIsRefreshedAheadOfExpiryAndCounted() async throws {
-        let fake = LinkedInFake()
-        try fake.start()
-        defer { fake.stop() }
-        let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
-            server, client in
+        try await Self.withLinkedIn { fake, server, client in
             let (id, _) = try await Self.connect(client, fake)
             let pool = try #require(server.database?.pool)
             let connectionID = try #require(UUID(uuidString: id))
@@ -101,12 +109,7 @@ import Testing
     }
 
     @Test func aRefusedRefreshPutsTheConnectionInAttentionAndReconnectingRestoresIt() async throws {
-        let fake = LinkedInFake()
-        try fake.start()
-        defer { fake.stop() }
-        let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
-            server, client in
+        try await Self.withLinkedIn { fake, server, client in
             let (id, token) = try await Self.connect(client, fake)
             let refresh = try #require(fake.issuedRefreshTokens.last)
             fake.invalidate(refreshToken: refresh)
@@ -140,12 +143,7 @@ import Testing
     /// process refreshed it, between this refresh's lock and its record) is about a credential no
     /// longer in use: nothing is recorded, and the caller is pointed at the new version.
     @Test func aRefreshRefusedWhileTheConnectionMovedOnRecordsNothing() async throws {
-        let fake = LinkedInFake()
-        try fake.start()
-        defer { fake.stop() }
-        let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
-            server, client in
+        try await Self.withLinkedIn { fake, server, client in
             let (id, _) = try await Self.connect(client, fake)
             let connectionID = try #require(UUID(uuidString: id))
             fake.invalidate(refreshToken: try #require(fake.issuedRefreshTokens.last))
@@ -170,6 +168,24 @@ import Testing
             let metrics = try await client.get("/metrics").text
             #expect(metrics.contains("neonhub_token_refreshes_total{connector=\"linkedin\",outcome=\"skipped\"} 1"))
             #expect(!metrics.contains("outcome=\"failure\""))
+        }
+    }
+
+    /// A token about to expire is refreshed before the call; if the provider then refuses the
+    /// new one, that refusal finds the refresh already done rather than spending a second grant
+    /// (a Tableau sign-in would end the session it had just made).
+    @Test func aCallRefreshesOnceEvenWhenItsFreshTokenIsRefused() async throws {
+        try await Self.withLinkedIn { fake, server, client in
+            let (id, _) = try await Self.connect(client, fake)
+            let pool = try #require(server.database?.pool)
+            try await pool.execute("UPDATE connections SET token_expires_at = now() + interval '10 seconds' WHERE id = \(UUID(uuidString: id))")
+            fake.failNext(
+                1,
+                error: LinkedInFake.LinkedInError(status: 401, serviceErrorCode: 65600, code: "REVOKED_ACCESS_TOKEN", message: "Invalid access token")
+            )
+            let (status, envelope) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": "me.get"])
+            #expect(status == 200, "\(envelope)")
+            #expect(Self.refreshGrants(fake) == 1)
         }
     }
 }

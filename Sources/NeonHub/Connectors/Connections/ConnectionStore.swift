@@ -219,10 +219,14 @@ public struct ConnectionStore: Sendable {
     /// Marks a connection revoked and deletes its secrets (the history stays).
     func revoke(tenant: String, id: UUID) async throws -> Bool {
         let results = try await pool.pipelineTransaction([
-            "UPDATE connections SET status = 'revoked', updated_at = now() WHERE id = \(id) AND tenant_id = \(tenant)",
+            // The refresher's lock, and a new version: a refresh in flight neither deadlocks with
+            // this nor stores tokens for the revoked connection after its secrets are deleted
+            // (its compare-and-swap on the version fails).
+            "SELECT pg_advisory_xact_lock(\(TokenRefresher.lockNamespace), hashtext(\(id.uuidString.lowercased())))",
+            "UPDATE connections SET status = 'revoked', refresh_version = refresh_version + 1, updated_at = now() WHERE id = \(id) AND tenant_id = \(tenant)",
             "DELETE FROM encrypted_secrets s USING connections c WHERE s.connection_id = c.id AND c.id = \(id) AND c.tenant_id = \(tenant)",
         ])
-        return (results.first?.affectedRows ?? 0) > 0
+        return (results[1].affectedRows) > 0
     }
 
     /// Marks the connection `attention` with the reason its credential failed, if it is still at
