@@ -25,15 +25,21 @@ enum QueueAssembly {
         var handlers: [JobKind: any JobHandler] = [
             .publish: connector,
             .action: connector,
-            .tokenRefresh: SingletonJobHandler(pool: pool, lockKey: 1) {
-                .object(["refreshed": .number(Double(await scheduler.sweep()))])
-            },
-            .healthCheck: SingletonJobHandler(pool: pool, lockKey: 2) {
-                .object(["checked": .number(Double(try await healthPass(pool: pool, service: service)))])
-            },
-            .cleanup: SingletonJobHandler(pool: pool, lockKey: 3) {
-                try await cleanupPass(pool: pool, retentionDays: config.queueRetentionDays)
-            },
+            .tokenRefresh: SingletonJobHandler(
+                pool: pool, lockKey: 1,
+                work: {
+                    .object(["refreshed": .number(Double(try await scheduler.sweep()))])
+                }, logger: logger),
+            .healthCheck: SingletonJobHandler(
+                pool: pool, lockKey: 2,
+                work: {
+                    .object(["checked": .number(Double(try await healthPass(pool: pool, service: service)))])
+                }, logger: logger),
+            .cleanup: SingletonJobHandler(
+                pool: pool, lockKey: 3,
+                work: {
+                    try await cleanupPass(pool: pool, retentionDays: config.queueRetentionDays)
+                }, logger: logger),
         ]
         handlers.merge(extraHandlers) { _, extra in extra }
         var settings = QueueWorkers.Settings(count: config.workers)
@@ -42,7 +48,7 @@ enum QueueAssembly {
         settings.backoffBase = config.queueBackoffBase
         let workers = QueueWorkers(
             store: store, handlers: handlers, settings: settings, connectionString: connectionString, metrics: metrics, logger: logger)
-        return Parts(store: store, publish: publish, workers: workers, recurring: RecurringJobs(store: store, metrics: metrics))
+        return Parts(store: store, publish: publish, workers: workers, recurring: RecurringJobs(store: store, metrics: metrics, logger: logger))
     }
 
     /// Checks active connections not checked for six hours (20 per pass), into

@@ -3,8 +3,10 @@
 enum JSONBytes {
     private static let hex = Array("0123456789abcdef".utf8)
 
-    /// Appends `s` as a quoted JSON string (escaping `"`, `\` and control characters).
-    static func writeString(_ s: String, into out: inout [UInt8]) {
+    /// Appends `s` as a quoted JSON string (escaping `"`, `\` and control characters). With
+    /// `replacingNUL`, U+0000 is written as U+FFFD: Postgres refuses `\u0000` in `jsonb`, and a
+    /// provider's answer carrying one must not make a row impossible to write.
+    static func writeString(_ s: String, into out: inout [UInt8], replacingNUL: Bool = false) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { bytes in
@@ -17,6 +19,7 @@ enum JSONBytes {
                 case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
                 case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
                 case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+                case 0x00 where replacingNUL: out.append(contentsOf: [0xEF, 0xBF, 0xBD])
                 default: out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])
                 }
                 plainStart = i + 1

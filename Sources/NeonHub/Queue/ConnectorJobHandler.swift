@@ -62,6 +62,7 @@ struct ConnectorJobHandler: JobHandler {
                     "providerCode": error.providerCode.map(JSONValue.string) ?? .null,
                 ]))
             failure.httpStatus = Self.status(in: error.message)
+            failure.checkpoint = error.checkpoint
             switch error.code {
             case .providerTimeout:
                 return job.kind == .publish ? .unknown(failure) : .retry(failure)
@@ -100,7 +101,10 @@ struct ConnectorJobHandler: JobHandler {
     }
 
     func reconcile(_ job: QueueJob) async -> ReconcileResult {
-        await reconciler.reconcile(job, service: service)
+        guard let connection = job.connectionID else { return await reconciler.reconcile(job, service: service) }
+        return await reconciler.reconcile(job, service: service) { [store] ids in
+            try await store.remoteIDsHeld(ids, connection: connection, except: job.id)
+        }
     }
 
     /// What was asked, for the dead-letter queue: the action and its input, redacted.
@@ -115,7 +119,11 @@ struct ConnectorJobHandler: JobHandler {
     static func remoteID(_ output: JSONValue) -> String? {
         for key in ["id", "postId", "urn", "mediaId"] {
             if case .string(let text)? = output[key], !text.isEmpty { return text }
-            if case .number(let number)? = output[key] { return String(Int64(number)) }
+            if case .number(let number)? = output[key] {
+                // A provider's number, not ours to trust: 1e19 or NaN must not stop the process.
+                if let whole = Int64(exactly: number) { return String(whole) }
+                return number.isFinite ? String(number) : nil
+            }
         }
         return nil
     }

@@ -32,6 +32,9 @@ public struct JobFailure: Sendable {
     public var request: JSONValue?
     /// The redacted response (or its excerpt).
     public var response: JSONValue?
+    /// What lets the next attempt resume instead of starting over (TikTok's publish id when
+    /// its status could not be read): merged into the job's payload like a deferral's.
+    public var checkpoint: [String: JSONValue]?
 
     /// A failure.
     public init(

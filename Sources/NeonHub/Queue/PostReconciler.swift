@@ -7,7 +7,9 @@ import Foundation
 /// pages up to its `maxItems`), not only the newest page: on a busy account the job's post may
 /// be far down the list by the time it is reconciled, and "not on the first page" is not
 /// "missing". When the list was cut short and the post was not among what was read, the answer
-/// is `inconclusive`, never `missing`. Connectors not listed here cannot reconcile, and their
+/// is `inconclusive`, never `missing`. A post another job of the connection already holds as
+/// its own (the same text published twice on purpose, under two keys) is not this job's.
+/// Connectors not listed here cannot reconcile, and their
 /// unknown jobs go to the dead-letter queue as `outcome_unknown` for a person to decide.
 struct PostReconciler: Sendable {
     /// How one connector's posts are listed and matched.
@@ -60,7 +62,11 @@ struct PostReconciler: Sendable {
         return rule.publishActions.contains(action)
     }
 
-    func reconcile(_ job: QueueJob, service: ConnectorService) async -> ReconcileResult {
+    /// Reconciles `job`; `taken` answers which of some remote ids other jobs of the
+    /// connection already hold.
+    func reconcile(
+        _ job: QueueJob, service: ConnectorService, taken: @Sendable ([String]) async throws -> Set<String> = { _ in [] }
+    ) async -> ReconcileResult {
         guard let connector = job.connector, let action = job.action, let rule = Self.rules[connector], rule.publishActions.contains(action),
             let connectionID = job.connectionID
         else { return .unsupported }
@@ -83,8 +89,10 @@ struct PostReconciler: Sendable {
             } else {
                 items = []
             }
-            for item in items where JSONPath.text(item[rule.itemText]).map(Self.normalized) == text {
-                guard let id = JSONPath.text(item[rule.itemID]) else { continue }
+            let matching = items.filter { JSONPath.text($0[rule.itemText]).map(Self.normalized) == text }
+            let held = matching.isEmpty ? [] : try await taken(matching.compactMap { JSONPath.text($0[rule.itemID]) })
+            for item in matching {
+                guard let id = JSONPath.text(item[rule.itemID]), !held.contains(id) else { continue }
                 let url =
                     rule.itemURL.flatMap { JSONPath.text(item[$0]) }
                     ?? ConnectorJobHandler.remoteURL(.object(["id": .string(id)]), connector: connector)

@@ -244,18 +244,32 @@ public struct QueueStore: Sendable {
 
     /// Extends a claim's lease; false when the worker no longer holds it.
     public func heartbeat(job: UUID, worker: String, lease: Duration) async throws -> Bool {
-        try await heartbeat(jobs: [job], worker: worker, lease: lease) == 1
+        try await heartbeat(jobs: [job], worker: worker, lease: lease).contains(job)
     }
 
     /// Extends the leases `worker` still holds among `jobs` (a claim's batch) in one statement;
-    /// returns how many it held. Jobs of the batch that already finished are not touched.
-    func heartbeat(jobs: [UUID], worker: String, lease: Duration) async throws -> Int {
+    /// returns the jobs whose lease it held. Jobs of the batch that already finished are not
+    /// touched (and not returned).
+    func heartbeat(jobs: [UUID], worker: String, lease: Duration) async throws -> Set<UUID> {
         let ids = jobs.map { $0.uuidString.lowercased() }.joined(separator: ",")
-        return try await pool.execute(
+        let rows = try await pool.query(
             """
             UPDATE publish_jobs SET locked_until = now() + make_interval(secs => \(Double(lease.components.seconds)))
             WHERE id = ANY(string_to_array(\(ids), ',')::uuid[]) AND locked_by = \(worker) AND status = 'running'
+            RETURNING id
             """)
+        return Set(try rows.map { try $0.decode("id", as: UUID.self) })
+    }
+
+    /// Which of `ids` other jobs than `job` on `connection` already hold as their post's id.
+    func remoteIDsHeld(_ ids: [String], connection: UUID, except job: UUID) async throws -> Set<String> {
+        let rows = try await pool.query(
+            """
+            SELECT DISTINCT remote_id FROM publish_jobs
+            WHERE connection_id = \(connection) AND id <> \(job)
+              AND remote_id IN (SELECT jsonb_array_elements_text(\(JSONValue.array(ids.map(JSONValue.string)))))
+            """)
+        return Set(try rows.map { try $0.decode("remote_id", as: String.self) })
     }
 
     // MARK: - Gauges and quotas

@@ -53,6 +53,11 @@ public final class QueueWorkers: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let tasks = Mutex<[Task<Void, Never>]>([])
     private let inFlight = Atomic<Int>(0)
+    /// Whether the last claim (of any worker here) and the last gauge reading failed: a
+    /// failure is logged as a warning when it starts and once more when it ends, not at every
+    /// poll of every worker.
+    private let claimsFailing = Atomic<Bool>(false)
+    private let gaugesFailing = Atomic<Bool>(false)
 
     init(
         store: QueueStore, handlers: [JobKind: any JobHandler], settings: Settings, connectionString: String,
@@ -112,16 +117,37 @@ public final class QueueWorkers: Sendable {
                 "queue workers stopped with jobs still running; their leases will expire and others will reclaim them",
                 metadata: ["running": "\(left)"])
         }
-        tasks.withLock { tasks in
-            for task in tasks { task.cancel() }
-            tasks.removeAll()
+        let cancelled = tasks.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for task in cancelled { task.cancel() }
+        // The outcomes that came back before the cancel (a success, a deferral) are being
+        // written: wait for them a little, so the database is not closed under their writes.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in cancelled { await task.value } }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            group.cancelAll()
         }
     }
 
-    /// Reads the queue gauges once.
+    /// Reads the queue gauges once (a failure keeps the last values and is logged).
     public func readGauges() async {
-        guard let reading = try? await store.depth() else { return }
-        metrics.setQueue(depth: reading.depth, oldestReadyAge: reading.oldest, known: gauges)
+        do {
+            let reading = try await store.depth()
+            metrics.setQueue(depth: reading.depth, oldestReadyAge: reading.oldest, known: gauges)
+            if gaugesFailing.exchange(false, ordering: .relaxed) { logger.info("the queue gauges are read again") }
+        } catch {
+            if !gaugesFailing.exchange(true, ordering: .relaxed) {
+                logger.warning("the queue gauges cannot be read; they keep their last values", metadata: ["error": "\(Self.safe(error))"])
+            }
+        }
+    }
+
+    /// An error's description for a log line, without anything shaped like a secret.
+    private static func safe(_ error: any Error) -> String {
+        SecretRedactor(secrets: []).clean(String(describing: error))
     }
 
     // MARK: - Loop
@@ -142,21 +168,25 @@ public final class QueueWorkers: Sendable {
             }
             let seen = doorbell.generation
             let claims: [QueueStore.Claim]
+            let claimedAt = ContinuousClock.now
             do {
                 claims = try await store.claim(worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease)
             } catch {
                 inFlight.subtract(1, ordering: .sequentiallyConsistent)
-                logger.debug("queue claim failed: \(error)")
+                if !claimsFailing.exchange(true, ordering: .relaxed) {
+                    logger.warning("the queue's workers cannot claim jobs; they keep trying", metadata: ["error": "\(Self.safe(error))"])
+                }
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
+            if claimsFailing.exchange(false, ordering: .relaxed) { logger.info("the queue's workers claim jobs again") }
             guard !claims.isEmpty else {
                 inFlight.subtract(1, ordering: .sequentiallyConsistent)
                 await doorbell.wait(since: seen, upTo: settings.pollInterval)
                 continue
             }
             inFlight.add(claims.count - 1, ordering: .sequentiallyConsistent)
-            let batch = await runBatch(claims, worker: worker)
+            let batch = await runBatch(claims, worker: worker, claimedAt: claimedAt)
             await Self.settle(writing)
             writing = batch
         }
@@ -176,24 +206,41 @@ public final class QueueWorkers: Sendable {
     /// that finishes writing their outcomes (each is written as soon as its own job has run,
     /// not after its batch) and then releases them from `inFlight`. One heartbeat keeps the
     /// leases of the whole batch until then (one statement every third of a lease, whatever
-    /// the batch's size; the jobs already written are no longer `running` and are left alone).
+    /// the batch's size; the jobs already written are left alone). A job whose lease the heartbeat
+    /// finds gone (another worker reclaimed it after this one stalled, or no heartbeat got
+    /// through for a whole lease) is stopped: it no longer belongs to this worker.
     ///
     /// So a worker claims its next batch while the last one's outcomes are being written: with
     /// quick jobs a write takes longer than the batch itself, and a worker that waited for it
     /// before claiming again spent most of its cycle waiting (docs/PERFORMANCE.md).
-    private func runBatch(_ claims: [QueueStore.Claim], worker: String) async -> Task<Void, Never> {
-        let ids = claims.map(\.job.id)
-        let heartbeat = Task { [store, settings] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: settings.lease / 3)
-                if Task.isCancelled { return }
-                _ = try? await store.heartbeat(jobs: ids, worker: worker, lease: settings.lease)
-            }
+    private func runBatch(_ claims: [QueueStore.Claim], worker: String, claimedAt: ContinuousClock.Instant) async -> Task<Void, Never> {
+        let leases = BatchLeases(claims.map(\.job.id))
+        let heartbeat = Task { [self] in
+            await keepLeases(leases, worker: worker, renewedAt: claimedAt)
         }
         let (ran, ranSignal) = AsyncStream<Void>.makeStream()
         let batch = Task { [self] in
             await withTaskGroup(of: Void.self) { group in
-                for claim in claims { group.addTask { await self.process(claim, worker: worker, ran: { ranSignal.yield() }) } }
+                for claim in claims {
+                    group.addTask {
+                        let id = claim.job.id
+                        let job = Task {
+                            await self.process(
+                                claim, worker: worker,
+                                ran: {
+                                    leases.ran(id)
+                                    ranSignal.yield()
+                                })
+                        }
+                        leases.started(id, task: job)
+                        await withTaskCancellationHandler {
+                            await job.value
+                        } onCancel: {
+                            job.cancel()
+                        }
+                        leases.finished(id)
+                    }
+                }
             }
             ranSignal.finish()
             heartbeat.cancel()
@@ -209,6 +256,37 @@ public final class QueueWorkers: Sendable {
             batch.cancel()
         }
         return batch
+    }
+
+    /// The batch's heartbeat: every third of a lease, extends the leases of the jobs whose
+    /// outcome is not written yet, and stops those not run yet whose lease is gone. When the heartbeat itself fails (the
+    /// database is unreachable) for a whole lease, every job still running is stopped: its
+    /// lease has run out, and another worker may reclaim it as soon as the database is back.
+    private func keepLeases(_ leases: BatchLeases, worker: String, renewedAt claimedAt: ContinuousClock.Instant) async {
+        var renewed = claimedAt
+        while !Task.isCancelled {
+            try? await Task.sleep(for: settings.lease / 3)
+            if Task.isCancelled { return }
+            let pending = leases.unfinished
+            guard !pending.isEmpty else { continue }
+            let asked = ContinuousClock.now
+            do {
+                let held = try await store.heartbeat(jobs: pending, worker: worker, lease: settings.lease)
+                renewed = asked
+                let stopped = leases.lose(pending.filter { !held.contains($0) })
+                if stopped > 0 {
+                    logger.warning(
+                        "jobs lost their lease to another worker while running; they were stopped here",
+                        metadata: ["jobs": "\(stopped)", "worker": "\(worker)"])
+                }
+            } catch {
+                guard ContinuousClock.now - renewed >= settings.lease else { continue }
+                let stopped = leases.lose(pending)
+                logger.error(
+                    "no heartbeat got through for a whole lease; the jobs still running were stopped and will be reclaimed",
+                    metadata: ["jobs": "\(stopped)", "worker": "\(worker)", "error": "\(error)"])
+            }
+        }
     }
 
     /// Runs one claimed job, calls `ran`, and writes its next state, in the trace of whoever
@@ -233,14 +311,14 @@ public final class QueueWorkers: Sendable {
                 dlqReason: "no_handler")
         }
         ran()
-        // Stopped past the shutdown grace: a failure the handler made of its cancellation (a
+        // Stopped past the shutdown grace, or its lease lost: a failure the handler made of its cancellation (a
         // provider call cut off after it was sent reads as one to retry) is not the job's
         // outcome. The job keeps its lease until it expires, and the worker that reclaims it
         // reconciles a publish with the platform first, instead of sending it again. A success
         // or a deferral (with its checkpoint) that came back before the cancel is written.
         if Task.isCancelled, transition.status != .succeeded, transition.attemptOutcome != "deferred" {
             logger.warning(
-                "a job was stopped by shutdown before it finished; its lease will expire and another worker will reclaim it",
+                "a job was stopped (by shutdown, or its lease was lost) before it finished; another worker reclaims it when its lease expires",
                 metadata: ["job": "\(job.id)"])
             return
         }

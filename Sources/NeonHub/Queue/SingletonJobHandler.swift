@@ -1,10 +1,12 @@
 import Foundation
+import Logging
 import Postgres
 
 /// Runs recurring work (token refresh, health checks, cleanup) as a singleton: the work runs
 /// only in the process that takes its advisory lock, so several processes on one database
 /// never do it twice at the same time; one that finds the lock taken succeeds with
-/// `{skipped: true}`.
+/// `{skipped: true}`. A pass that fails says why: in the job's error (redacted) and in an
+/// error log line, so an operator sees a recurring pass that keeps failing.
 struct SingletonJobHandler: JobHandler {
     /// The advisory lock class of recurring jobs (the second key is per kind). Both keys are
     /// bound as `int4`: Postgres has `pg_try_advisory_lock(int, int)` but no `(bigint, int)`.
@@ -12,6 +14,7 @@ struct SingletonJobHandler: JobHandler {
     let pool: PostgresPool
     let lockKey: Int
     let work: @Sendable () async throws -> JSONValue
+    var logger = Logger(label: "neonhub.queue")
 
     func run(_ job: QueueJob) async -> JobOutcome {
         let (work, lockKey) = (self.work, self.lockKey)
@@ -26,7 +29,9 @@ struct SingletonJobHandler: JobHandler {
             }
             return .succeeded(result: result ?? .object(["skipped": .bool(true)]), remoteID: nil, remoteURL: nil)
         } catch {
-            return .retry(JobFailure(code: "recurringJobFailed", message: "The \(job.kind.rawValue) pass failed"))
+            let reason = SecretRedactor(secrets: []).clean(String(describing: error))
+            logger.error("a recurring pass failed", metadata: ["kind": "\(job.kind.rawValue)", "job": "\(job.id)", "error": "\(reason)"])
+            return .retry(JobFailure(code: "recurringJobFailed", message: "The \(job.kind.rawValue) pass failed: \(reason)"))
         }
     }
 }
@@ -51,15 +56,23 @@ struct RecurringJobs: Sendable {
 
     let store: QueueStore
     let metrics: NeonHubMetrics
+    var logger = Logger(label: "neonhub.queue")
 
-    /// Enqueues the current period's job of every schedule (a no-op when it exists).
+    /// Enqueues the current period's job of every schedule (a no-op when it exists); one that
+    /// cannot be enqueued is logged as an error (the next round tries again).
     func enqueueDue(now: Date = Date()) async {
         for schedule in Self.schedules {
             let period = Int(now.timeIntervalSince1970 / schedule.every)
             let job = QueueStore.NewJob(
                 tenantID: Self.systemTenant, kind: schedule.kind, idempotencyKey: "schedule:\(schedule.kind.rawValue):\(period)",
                 runAfter: Date(timeIntervalSince1970: Double(period) * schedule.every), maxAttempts: 3, priority: -1)
-            if let added = try? await store.enqueue(job), added.created { metrics.recordJobAdded(kind: schedule.kind.rawValue) }
+            do {
+                if try await store.enqueue(job).created { metrics.recordJobAdded(kind: schedule.kind.rawValue) }
+            } catch {
+                logger.error(
+                    "a recurring job could not be enqueued",
+                    metadata: ["kind": "\(schedule.kind.rawValue)", "error": "\(SecretRedactor(secrets: []).clean(String(describing: error)))"])
+            }
         }
     }
 }

@@ -91,7 +91,7 @@ import Testing
                     "SELECT extract(epoch FROM token_expires_at - next_refresh_at)::int AS s FROM connections WHERE id = \(id)")
                 #expect(try lead.first?.decode("s", as: Int.self) == 300)  // PT5M before expiry
                 try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
-                #expect(await server.tokenScheduler.sweep() == 1)
+                #expect(try await server.tokenScheduler.sweep() == 1)
                 #expect(issued.tokens.withLock { $0.count } == 2)
 
                 // The call uses the renewed token (the fake answers any it issued; the vault holds the newest).

@@ -60,7 +60,7 @@ import Testing
                 let pool = try #require(server.database?.pool)
                 try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
                 let job = TraceContext.started()
-                #expect(await TraceContext.$current.withValue(job) { await server.tokenScheduler.sweep() } == 1)
+                #expect(try await TraceContext.$current.withValue(job) { try await server.tokenScheduler.sweep() } == 1)
                 #expect(Self.traceIDs(fake.requests("POST", tokenPath)).last == job.traceID)
 
                 // An agent run records the trace of the request that started it.

@@ -271,7 +271,7 @@ import Testing
             #expect(try lead.first?.decode("s", as: Int.self) == 7 * 86_400)  // Meta: T-7d
 
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
-            #expect(await server.tokenScheduler.sweep() == 1)
+            #expect(try await server.tokenScheduler.sweep() == 1)
             let grants = fake.requests.filter { $0.path == "/v25.0/oauth/access_token" }
             #expect(grants.count == 3)
             let renewal = try #require(grants.last)

@@ -92,7 +92,7 @@ import Testing
             }
             fake.failNext(.expiredOrRevoked)
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
-            #expect(await server.tokenScheduler.sweep() == 0)
+            #expect(try await server.tokenScheduler.sweep() == 0)
             let failed = try await status()
             #expect(failed.0 == "attention" && failed.2 == 1)
             #expect(failed.1?.contains("Token has been expired or revoked") == true)
@@ -100,7 +100,7 @@ import Testing
             #expect(try retry.first?.decode("later", as: Bool.self) == true)  // backed off, not hammered
 
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
-            #expect(await server.tokenScheduler.sweep() == 1)
+            #expect(try await server.tokenScheduler.sweep() == 1)
             let recovered = try await status()
             #expect(recovered.0 == "active" && recovered.1 == nil && recovered.2 == 0)
             #expect(fake.refreshCount == 1)
@@ -142,7 +142,7 @@ import Testing
             var presented: [String] = []
             for round in 1...2 {
                 try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(id)")
-                #expect(await server.tokenScheduler.sweep() == 1, "refresh \(round)")
+                #expect(try await server.tokenScheduler.sweep() == 1, "refresh \(round)")
                 presented.append(try #require(fake.requests.last { $0.path == "/token" }?.formItems["refresh_token"]?.first))
             }
             // The second refresh presented the token the first one rotated in; the first is retired.

@@ -160,6 +160,40 @@ import Testing
         }
     }
 
+    /// Found by a review: when TikTok's status reads failed (a 5xx, the network, their 30 a
+    /// minute spent) after the post had been started, the retry started it again — a second
+    /// copy of the video on the creator's profile. Now the retry resumes from the publish id.
+    @Test func aRetryAfterTheStatusReadsFailedReadsTheStatusAgainAndNeverPostsTwice() async throws {
+        let fake = TikTokFake()
+        try fake.start()
+        try await fake.server.serving {
+            try await Self.withTikTokQueue(fake) { server, client, connection, _ in
+                fake.fail(path: "/v2/post/publish/status/fetch/", status: 500)
+                let (status, envelope) = try await client.mutation(
+                    "publish.schedule",
+                    [
+                        "connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID,
+                        "input": ["title": "Winter roast", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/winter.mp4"],
+                    ])
+                #expect(status == 200, "\(envelope)")
+                let id = try #require(QueueTestSupport.jobID(envelope))
+                let retrying = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
+                #expect(QueueTestSupport.outcomes(retrying) == ["retryable"])
+                let publishID = try #require(fake.publishes.keys.first)
+                let uuid = try #require(UUID(uuidString: id))
+                let row = try #require(try await server.database!.pool.query("SELECT payload::text AS p FROM publish_jobs WHERE id = \(uuid)").first)
+                let payload = try JSONValue.parse(Array(try row.decode("p", as: String.self).utf8))
+                #expect(payload["checkpoint"]?["publishId"] == .string(publishID))
+
+                fake.fail(path: "/v2/post/publish/status/fetch/", status: nil)
+                let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+                #expect(fake.server.requests("POST", "/v2/post/publish/video/init/").count == 1, "started once")
+                #expect(fake.publishes.count == 1)
+                #expect((done["job"] as? [String: Any])?["remoteId"] as? String == publishID)
+            }
+        }
+    }
+
     /// The social agent checking what the creator may post before it drafts a TikTok: it reads
     /// `creator.info` through `connector.action`.
     struct TikTokCreatorCheckAgent: Agent {

@@ -92,10 +92,10 @@ import Testing
                     """
                 ).first)
             #expect(try scheduled.decode("lead", as: Int.self) == 7 * 86_400)
-            #expect(await server.tokenScheduler.sweep() == 0)  // nothing due yet
+            #expect(try await server.tokenScheduler.sweep() == 0)  // nothing due yet
 
             try await pool.execute("UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE id = \(connectionID)")
-            #expect(await server.tokenScheduler.sweep() == 1)
+            #expect(try await server.tokenScheduler.sweep() == 1)
             #expect(Self.refreshGrants(fake) == 1)
             let after = try #require(
                 try await pool.query(

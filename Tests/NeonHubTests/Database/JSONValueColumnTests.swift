@@ -30,4 +30,20 @@ import Testing
         #expect(throws: PostgresDecodingError.self) { try row.decode("missing", as: JSONValue.self) }
         #expect(throws: PostgresDecodingError.self) { try row.decode("bad", as: JSONValue.self) }
     }
+
+    /// Found by a review: a provider's answer carrying U+0000 (our parser accepts `\u0000`)
+    /// made the job's outcome impossible to write — Postgres refuses it in `jsonb` — so the job
+    /// was reclaimed and its action repeated. It is stored as U+FFFD; the rest is kept.
+    @Test func aNULInAValueIsStoredAsTheReplacementCharacter() async throws {
+        let pool = PostgresPool(
+            connectionString: try await blocking { try ThrowawayPostgres.freshDatabase() }, configuration: .init(size: 1),
+            logger: Logger(label: "test"))
+        defer { pool.shutdown() }
+        var text = #"{"message": "a\u0000b", "k\u0000": ["\\u0000"]}"#
+        let value = try text.withUTF8 { try JSONParser.parse($0) }
+        #expect(value["message"] == .string("a\u{0}b"))
+        let row = try #require(try await pool.query("SELECT \(value)::jsonb AS v").first)
+        #expect(try row.decode("v", as: JSONValue.self) == .object(["message": .string("a\u{FFFD}b"), "k\u{FFFD}": .array([.string(#"\u0000"#)])]))
+        #expect(value.jsonText.contains(#"\u0000"#))  // responses keep JSON's own escape
+    }
 }

@@ -219,6 +219,35 @@ import Testing
         }
     }
 
+    /// Found by a review: the same text published twice on purpose (two keys, two links, which
+    /// Meta accepts as two posts), the second timing out before it reached Meta, was reconciled
+    /// to the first one's post — and never published. A post another job holds is not this job's.
+    @Test func aTimedOutPostIsNotReconciledToAnotherJobsPostWithTheSameText() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            let (_, first) = try await QueueTestSupport.schedulePost(
+                client, connection: connection, message: "",
+                extra: ["idempotencyKey": "monday", "input": ["message": "Doors open at nine", "link": "https://example.com/monday"]])
+            let firstID = try #require(QueueTestSupport.jobID(first))
+            let firstDone = try await QueueTestSupport.waitForJob(client, firstID) { QueueTestSupport.status($0) == "succeeded" }
+            fake.answerNextPostLate(after: .seconds(15), create: false)
+            let (_, second) = try await QueueTestSupport.schedulePost(
+                client, connection: connection, message: "",
+                extra: ["idempotencyKey": "tuesday", "input": ["message": "Doors open at nine", "link": "https://example.com/tuesday"]])
+            let id = try #require(QueueTestSupport.jobID(second))
+            #expect(id != firstID)
+            _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
+            try await QueueTestSupport.makeDue(server, id)
+            let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+            #expect(QueueTestSupport.outcomes(done) == ["unknown", "reconciled_missing", "succeeded"])
+            #expect(fake.postIDs.count == 2)
+            let remote = { (job: [String: Any]) in (job["job"] as? [String: Any])?["remoteId"] as? String }
+            #expect(remote(done) != nil && remote(done) != remote(firstDone))
+        }
+    }
+
     @Test func aProviderFailureIsRetriedAndAPermanentOneGoesToTheDLQAndIsReplayedUnderTheSameKey() async throws {
         let fake = MetaGraphFake()
         try fake.start()

@@ -56,4 +56,27 @@ import Testing
             #expect(runs.withLock { $0 } == 1)
         }
     }
+
+    /// Found by a review: a token-refresh pass that could not read the connections due
+    /// "succeeded" having refreshed none, and any failed pass kept only "The cleanup pass
+    /// failed" — an operator could not see why tokens silently expired. Now the pass fails,
+    /// and its job's error says why.
+    @Test func aFailedPassFailsItsJobWithTheReason() async throws {
+        try await withDatabaseApp({ $0.tokenVaultKey = OAuthTestSupport.fixedVaultKey }) { server, _ in
+            let pool = server.database!.pool
+            try await pool.execute("ALTER TABLE connections RENAME TO connections_moved")
+            await #expect(throws: (any Error).self) { try await server.tokenScheduler.sweep() }
+            let handler = SingletonJobHandler(pool: pool, lockKey: 43) {
+                .object(["refreshed": .number(Double(try await server.tokenScheduler.sweep()))])
+            }
+            let job = QueueJob(tenantID: RecurringJobs.systemTenant, kind: .tokenRefresh, idempotencyKey: "k", maxAttempts: 1)
+            guard case .retry(let failure) = await handler.run(job) else {
+                Issue.record("the pass did not fail")
+                return
+            }
+            #expect(failure.message.hasPrefix("The token_refresh pass failed: "))
+            #expect(failure.message.contains("connections"), "\(failure.message)")
+            try await pool.execute("ALTER TABLE connections_moved RENAME TO connections")
+        }
+    }
 }

@@ -68,6 +68,47 @@ import Testing
         #expect(plain.status == .retrying && plain.runAfter == now.addingTimeInterval(4) && plain.waitReason == "backoff")
     }
 
+    /// A provider answering 429 with a long reset for a lasting condition does not keep a job
+    /// for ever: a day after its first start, its long rate limits count as attempts.
+    @Test func longRateLimitsStopBeingRefundedADayAfterTheFirstStart() throws {
+        let policy = QueueRetryPolicy(base: .seconds(2), retryAfterCap: .seconds(60), random: { 0 })
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let limited = JobOutcome.retry(JobFailure(code: "providerRateLimited", message: "429", retryAfterSeconds: 3600))
+        var job = try Self.job(attempts: 2)
+        job.startedAt = now.addingTimeInterval(-3600)
+        #expect(policy.transition(for: limited, job: job, now: now).refundAttempt)
+        job.startedAt = now.addingTimeInterval(-86_401)
+        let late = policy.transition(for: limited, job: job, now: now)
+        #expect(late.status == .retrying && !late.refundAttempt && late.runAfter == now.addingTimeInterval(3600))
+        job.attempts = 5
+        let last = policy.transition(for: limited, job: job, now: now)
+        #expect(last.status == .dlq && last.dlqReason == "max_attempts: providerRateLimited")
+    }
+
+    /// While the platform cannot be asked whether a post exists, the job asks again with the
+    /// same growing backoff as any retry, not every second or two until its attempts run out.
+    @Test func anUnknownOutcomeIsAskedAgainWithAGrowingBackoff() throws {
+        let policy = QueueRetryPolicy(base: .seconds(2), random: { 0 })
+        let now = Date(timeIntervalSince1970: 1_000_000)
+        let unknown = JobOutcome.unknown(JobFailure(code: "reconcileUnavailable", message: ""))
+        let second = policy.transition(for: unknown, job: try Self.job(attempts: 2, max: 8), now: now)
+        let sixth = policy.transition(for: unknown, job: try Self.job(attempts: 6, max: 8), now: now)
+        #expect(second.status == .unknown && second.runAfter == now.addingTimeInterval(2))
+        #expect(sixth.status == .unknown && sixth.runAfter == now.addingTimeInterval(32))
+    }
+
+    /// A failure that came with a checkpoint (a post under way at the provider) keeps it for
+    /// the retry, and for a replay from the DLQ after the last attempt.
+    @Test func aFailuresCheckpointIsKeptForTheRetryAndTheDLQ() throws {
+        let policy = QueueRetryPolicy()
+        var failure = JobFailure(code: "providerUnavailable", message: "503")
+        failure.checkpoint = ["publishId": .string("v_pub_1")]
+        #expect(policy.transition(for: .retry(failure), job: try Self.job(attempts: 1)).checkpoint == failure.checkpoint)
+        #expect(policy.transition(for: .retry(failure), job: try Self.job(attempts: 5)).checkpoint == failure.checkpoint)
+        #expect(policy.transition(for: .unknown(failure), job: try Self.job(attempts: 1)).checkpoint == failure.checkpoint)
+        #expect(policy.transition(for: .permanent(failure), job: try Self.job(attempts: 1)).checkpoint == nil)
+    }
+
     @Test func theLastAttemptGoesToTheDLQWithItsReason() throws {
         let policy = QueueRetryPolicy()
         let retry = policy.transition(for: .retry(JobFailure(code: "providerUnavailable", message: "503")), job: try Self.job(attempts: 5))

@@ -108,6 +108,7 @@ public final class TikTokFake: ServedFake {
         var calls: [String: [Date]] = [:]
         var limits = TikTokFake.documentedLimits
         var failNextPublish: String?
+        var failingPaths: [String: Fault] = [:]
         var processingPolls = 1
         var privacyLevelOptions = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
         var rotatesRefreshTokens = true
@@ -178,6 +179,12 @@ public final class TikTokFake: ServedFake {
         faults.add(Fault(status: status, code: code, message: message), calls: calls)
     }
 
+    /// Every call to `path` answers `status` with TikTok's error `code` and `message` until
+    /// called again with a nil status (an outage of one endpoint, such as the status reads).
+    public func fail(path: String, status: Int?, code: String = "internal_error", message: String = "Something went wrong.") {
+        state.withLock { $0.failingPaths[path] = status.map { Fault(status: $0, code: code, message: message) } }
+    }
+
     /// The next publish ends FAILED with `reason` (a documented fail_reason).
     public func failPublish(reason: String) { state.withLock { $0.failNextPublish = reason } }
 
@@ -228,7 +235,7 @@ public final class TikTokFake: ServedFake {
             let token = state.withLock({ $0.tokens[String(header.dropFirst(7))] }), !token.expired
         else { return error(401, "access_token_invalid", "The access token is invalid or not found in the request.") }
         let bearer = String(header.dropFirst(7))
-        if let fault = faults.take() { return error(fault.status, fault.code, fault.message) }
+        if let fault = faults.take() ?? state.withLock({ $0.failingPaths[request.path] }) { return error(fault.status, fault.code, fault.message) }
         if limited(path: request.path, token: bearer) {
             return error(429, "rate_limit_exceeded", "API rate limit was exceeded, please try again later.")
         }

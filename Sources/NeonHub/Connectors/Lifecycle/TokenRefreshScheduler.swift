@@ -23,23 +23,22 @@ public final class TokenRefreshScheduler: Sendable {
         self.logger = logger
     }
 
-    /// One pass; the number of connections it refreshed.
+    /// One pass; the number of connections it refreshed. It throws when the connections due
+    /// cannot be read (the pass did nothing, and its job says so and is retried); one
+    /// connection's failed refresh is that connection's (`attention` with the reason), not the
+    /// pass's.
     @discardableResult
-    public func sweep(limit: Int = 50) async -> Int {
+    public func sweep(limit: Int = 50) async throws -> Int {
         var refreshed = 0
         if let refresher {
-            do {
-                for due in try await connections.dueForRefresh(limit: limit) {
-                    if Task.isCancelled { break }
-                    // Each refresh is its own piece of work: its own span (its own trace outside any).
-                    let trace = TraceContext.current?.child() ?? .started()
-                    let outcome = await TraceContext.$current.withValue(trace) {
-                        try? await refresher.refresh(connectionID: due.id, seenVersion: due.version)
-                    }
-                    if case .refreshed? = outcome { refreshed += 1 }
+            for due in try await connections.dueForRefresh(limit: limit) {
+                if Task.isCancelled { break }
+                // Each refresh is its own piece of work: its own span (its own trace outside any).
+                let trace = TraceContext.current?.child() ?? .started()
+                let outcome = await TraceContext.$current.withValue(trace) {
+                    try? await refresher.refresh(connectionID: due.id, seenVersion: due.version)
                 }
-            } catch {
-                logger.debug("token refresh pass skipped: \(error)")
+                if case .refreshed? = outcome { refreshed += 1 }
             }
         }
         if let counts = try? await connections.counts() {

@@ -76,6 +76,19 @@ public struct TikTokVideoPublishFlow: ConnectorFlow {
         } else {
             publishID = try await start(input, context: context)
         }
+        do {
+            return try await poll(publishID, checks: &checks, context: context)
+        } catch var error as ConnectorError where error.checkpoint == nil {
+            // Whatever stopped the reads (a 5xx, a rate limit, the network), the post is under
+            // way at TikTok: the next run reads its status again, and never starts it twice.
+            error.checkpoint = ["publishId": .string(publishID), "statusChecks": .number(Double(checks))]
+            throw error
+        }
+    }
+
+    /// Reads the status of `publishID` up to `pollsPerRun` times, counting each read in `checks`:
+    /// the answer when it is done, `providerPending` while TikTok still processes it.
+    private func poll(_ publishID: String, checks: inout Int, context: ConnectorFlowContext) async throws -> JSONValue {
         var status = ""
         for poll in 0..<pollsPerRun {
             if poll > 0 { try await context.sleep(for: pollInterval) }

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+import Postgres
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import NeonHub
+
+/// A handler whose job runs until it is cancelled (at most 30 s), recording that it was.
+final class RunsUntilCancelledHandler: JobHandler {
+    let started = Mutex<Int>(0)
+    let cancelled = Mutex<Int>(0)
+
+    func run(_ job: QueueJob) async -> JobOutcome {
+        started.withLock { $0 += 1 }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !Task.isCancelled, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        if Task.isCancelled { cancelled.withLock { $0 += 1 } }
+        return .retry(JobFailure(code: "network", message: "cut off"))
+    }
+
+    func reconcile(_ job: QueueJob) async -> ReconcileResult { .missing }
+}
+
+/// A worker whose job's lease is gone stops the job, instead of racing the worker that owns
+/// it now (and, for a publish, sending the post a second time).
+@Suite struct QueueLeaseLossTests {
+    @Test func aJobWhoseLeaseAnotherWorkerTookIsStoppedAndItsNewOwnerKeepsIt() async throws {
+        let handler = RunsUntilCancelledHandler()
+        try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
+            let ids = try await QueueWorkerTests.add(server, count: 1)
+            var settings = QueueWorkers.Settings(count: 1)
+            settings.lease = .seconds(3)  // a heartbeat every second
+            let workers = QueueWorkers(
+                store: server.queue.store, handlers: [.action: handler], settings: settings,
+                connectionString: server.database!.connectionString, logger: Logger(label: "lease"))
+            workers.start()
+            let running = try await QueueWorkerTests.waitUntil(
+                server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
+            #expect(running == 1)
+            // Another worker reclaimed it (this one had stalled past its lease).
+            try await server.database!.pool.execute(
+                "UPDATE publish_jobs SET locked_by = 'other-worker', locked_until = now() + interval '1 minute' WHERE id = \(ids[0])")
+            let deadline = ContinuousClock.now + .seconds(20)
+            while handler.cancelled.withLock({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(handler.cancelled.withLock { $0 } == 1)
+            await workers.stop(grace: .seconds(5))
+            #expect(handler.started.withLock { $0 } == 1)
+            // Nothing of the stopped run was written over the new owner's claim.
+            let row = try await server.database!.pool.query(
+                "SELECT status, locked_by, attempts FROM publish_jobs WHERE id = \(ids[0])"
+            ).first
+            #expect(try row?.decode("status", as: String.self) == "running")
+            #expect(try row?.decode("locked_by", as: String.self) == "other-worker")
+            #expect(try row?.decode("attempts", as: Int.self) == 1)
+        }
+    }
+
+    @Test func aJobWhoseLeaseIsHeldRunsOnWhileTheHeartbeatExtendsIt() async throws {
+        let handler = RecordingHandler(delay: .milliseconds(2_500))
+        try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
+            let ids = try await QueueWorkerTests.add(server, count: 1)
+            var settings = QueueWorkers.Settings(count: 1)
+            settings.lease = .seconds(1)  // the job outlives three leases
+            let workers = QueueWorkers(
+                store: server.queue.store, handlers: [.action: handler], settings: settings,
+                connectionString: server.database!.connectionString, logger: Logger(label: "lease"))
+            workers.start()
+            let done = try await QueueWorkerTests.waitUntil(
+                server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'", equals: 1)
+            await workers.stop(grace: .seconds(5))
+            #expect(done == 1)
+            #expect(handler.runs.withLock { $0[ids[0]] } == 1)
+        }
+    }
+}
