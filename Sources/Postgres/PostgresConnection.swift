@@ -41,6 +41,9 @@ public final class PostgresConnection {
             ("dbname", connectionString),
         ]
         if let database = options.database { parameters.append(("dbname", database)) }
+        // libpq's message for a string it cannot read quotes the part it could not read: the
+        // password, when that is the part (a `%` not percent-encoded).
+        guard PostgresConnectionString.isValid(connectionString) else { throw PostgresError.unavailable(PostgresConnectionString.invalidMessage) }
         let connection = Self.connect(parameters)
         guard let connection else {
             throw PostgresError.unavailable("could not allocate a libpq connection")

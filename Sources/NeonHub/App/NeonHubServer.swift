@@ -46,6 +46,10 @@ public final class NeonHubServer: Sendable {
     private let logger: Logger
     private let http: HTTPServer
     private let stopping = Atomic<Bool>(false)
+    /// Whether the start-time migrations are applied: until then `/health` says `migrations:
+    /// pending` and the queue's workers wait (its tables may not exist yet).
+    private let migrated = Atomic<Bool>(false)
+    private let queueStarted = Atomic<Bool>(false)
 
     /// What a program embedding the server adds to the services it builds from the
     /// configuration (tests add agents; the connector registry will plug in here).
@@ -68,7 +72,8 @@ public final class NeonHubServer: Sendable {
     }
 
     /// Assembles the server and opens the database (starting the embedded cluster when
-    /// `DATABASE_URL` is unset); nothing listens until `start()`. Blocking.
+    /// `DATABASE_URL` is unset); nothing listens until `start()`. Blocking. When assembling
+    /// fails after the database was opened, it is closed again (an embedded cluster stopped).
     public init(config: AppConfig, additions: Additions = Additions(), logger: Logger) throws {
         self.config = config
         self.logger = logger
@@ -76,10 +81,13 @@ public final class NeonHubServer: Sendable {
         connectorCatalog = try ConnectorCatalog.load(directory: URL(fileURLWithPath: config.connectorsDirectory, isDirectory: true))
         metrics = NeonHubMetrics()
         health = HealthMonitor(version: NeonHubVersion.current)
-        database =
+        let opened =
             config.useDatabase
             ? try Database(databaseURL: config.databaseURL, poolSize: config.dbPoolSize, metrics: metrics, health: health, logger: logger)
             : nil
+        database = opened
+        var assembled = false
+        defer { if !assembled { opened?.close() } }
         // Without a database, procedures that need one answer SERVICE_UNAVAILABLE at once.
         let pool =
             database?.pool
@@ -94,7 +102,7 @@ public final class NeonHubServer: Sendable {
         lease = database.map { RunnerLease(connectionString: $0.connectionString, logger: logger) }
         runEvents = RunEventBus()
         let llm = Self.makeLLM(config, logger: logger)
-        let costs = Self.loadPrices(config.llmPricesFile, logger: logger)
+        let costs = try Self.loadPrices(config.llmPricesFile, required: config.llmProvider == "openai", logger: logger)
         let breaker = (config.agentBreakerThreshold, config.agentBreakerCoolDown)
         let boundPort = BoundPort()
         self.boundPort = boundPort
@@ -152,11 +160,16 @@ public final class NeonHubServer: Sendable {
             config: config, health: health, metrics: metrics, registry: registry, trpc: trpc, oauth: connectors.oauth,
             webhooks: webhooks, logger: logger)
         http = HTTPServer(configuration: Self.httpConfiguration(config), handler: router)
+        assembled = true
     }
 
     static func makeLLM(_ config: AppConfig, logger: Logger) -> any LLMProvider {
         if config.llmProvider == "openai", let key = config.openAIAPIKey {
-            return OpenAIProvider(baseURL: config.openAIBaseURL, apiKey: key, logger: logger)
+            // A completion is text: 4 MiB is far past any model's output, and a runaway endpoint
+            // is cut off there. OUTBOUND_CA_FILE covers the model's endpoint too (a gateway
+            // behind a private CA).
+            let transport = AsyncHTTPClientTransport(maxResponseBytes: 4 << 20, additionalTrustRootsFile: config.outboundCAFile)
+            return OpenAIProvider(baseURL: config.openAIBaseURL, apiKey: key, transport: transport, logger: logger)
         }
         return TemplateProvider()
     }
@@ -174,11 +187,18 @@ public final class NeonHubServer: Sendable {
         return try TriggerCatalog.load(path: path ?? defaultPath, agents: agents, polling: TriggerCatalog.pollingTriggers(catalog))
     }
 
-    /// The price table at `path`; without it every cost is unknown.
-    static func loadPrices(_ path: String, logger: Logger) -> CostCalculator? {
+    /// The price table at `path`; without it every cost is unknown. `required` (a paid model):
+    /// a table that cannot be read stops start-up, since every cost would count as nothing
+    /// and `AGENT_DAILY_COST_BUDGET_USD` would never stop a run.
+    static func loadPrices(_ path: String, required: Bool, logger: Logger) throws(AppConfig.Problems) -> CostCalculator? {
         do {
             return CostCalculator(table: try PriceTable(contentsOf: URL(fileURLWithPath: path)))
         } catch {
+            if required {
+                throw AppConfig.Problems(lines: [
+                    "LLM_PRICES_FILE: the LLM price table \(path) cannot be read (\(error)); LLM_PROVIDER=openai needs it to count costs and enforce the daily cost budget"
+                ])
+            }
             logger.warning("no LLM price table; costs will be recorded as unknown", metadata: ["path": "\(path)", "error": "\(error)"])
             return nil
         }
@@ -221,13 +241,22 @@ public final class NeonHubServer: Sendable {
     /// database does not (migrations are retried in the background while `/health` says so).
     /// Blocking.
     public func start() throws {
-        if let database {
-            lease?.start()
-            try migrateAtStart(database)
+        DescriptorLimit.prepare(maxConnections: config.maxConnections, poolSize: config.dbPoolSize, workers: config.workers, logger: logger)
+        do {
+            if let database {
+                lease?.start()
+                try migrateAtStart(database)
+            }
+            try http.start()
+        } catch {
+            // Nothing listens: stop what was started (an embedded cluster would outlive us).
+            stopping.store(true, ordering: .relaxed)
+            lease?.stop()
+            database?.close()
+            throw error
         }
-        try http.start()
         boundPort.value = http.port
-        if database != nil, config.workers > 0 { startQueue() }
+        if database != nil, config.workers > 0, migrated.load(ordering: .sequentiallyConsistent) { startQueue() }
         logger.info(
             "listening",
             metadata: [
@@ -242,12 +271,14 @@ public final class NeonHubServer: Sendable {
         guard let database else { throw QueueError(.invalidState, "The worker needs a database") }
         lease?.start()
         try migrateAtStart(database)
-        startQueue()
+        if migrated.load(ordering: .sequentiallyConsistent) { startQueue() }
         logger.info("queue worker started", metadata: ["workers": "\(config.workers)", "version": "\(NeonHubVersion.current)"])
     }
 
     /// Starts this process's workers and the loop that enqueues the recurring jobs.
     private func startQueue() {
+        // Once: start-up and the background migration retry may both get here.
+        guard !queueStarted.exchange(true, ordering: .sequentiallyConsistent) else { return }
         queue.workers.start()
         recurringLoop.withLock { loop in
             guard loop == nil, config.queueSchedules else { return }
@@ -302,20 +333,36 @@ public final class NeonHubServer: Sendable {
         let recurring: RecurringJobs
     }
 
+    /// Applies the migrations; when the database cannot be reached, retries them every 2 s in
+    /// the background while `/health` says `migrations: pending`, and starts the queue's
+    /// workers (if this process runs any) once they are applied.
     private func migrateAtStart(_ database: Database) throws {
         let migrator = Migrator(directory: Database.migrationsDirectory(config), logger: logger)
         do {
             try prepare(database, migrator: migrator)
+            migrated.store(true, ordering: .sequentiallyConsistent)
         } catch let error as PostgresError where error.kind == .unavailable || error.kind == .connectionLost {
             logger.warning("database unreachable at start; migrations will be retried", metadata: ["error": "\(error)"])
+            health.set("migrations", "pending")
             let thread = Thread { [self] in
+                var lastProblem = ""
                 while !stopping.load(ordering: .relaxed) {
                     Thread.sleep(forTimeInterval: 2)
                     do {
                         try prepare(database, migrator: migrator)
+                        migrated.store(true, ordering: .sequentiallyConsistent)
+                        health.clear("migrations")
+                        logger.info("migrations applied after the database came back")
+                        if config.workers > 0, !stopping.load(ordering: .relaxed) { startQueue() }
                         return
-                    } catch {
+                    } catch let error as PostgresError where error.kind == .unavailable || error.kind == .connectionLost {
                         logger.debug("migration retry failed: \(error)")
+                    } catch {
+                        // Reachable, and still failing: a changed migration, a permission. Said
+                        // once per distinct problem; retried in case it is fixed in place.
+                        let problem = "\(error)"
+                        if problem != lastProblem { logger.error("migrations fail on a reachable database", metadata: ["error": "\(problem)"]) }
+                        lastProblem = problem
                     }
                 }
             }

@@ -1,5 +1,6 @@
 import Foundation
 public import Logging
+import Postgres
 
 /// The server's configuration, read from the environment (DESIGN §6) and validated at start.
 public struct AppConfig: Sendable {
@@ -135,10 +136,10 @@ public struct AppConfig: Sendable {
         }
         func seconds(_ key: String, into target: inout Duration) {
             guard let raw = value(key) else { return }
-            if let v = Double(raw), v > 0, v <= 86_400 {
+            if let v = Double(raw), v >= 0.001, v <= 86_400 {
                 target = .milliseconds(Int64(v * 1000))
             } else {
-                problems.append("\(key) must be a number of seconds between 0 and 86400 (got '\(raw)')")
+                problems.append("\(key) must be a number of seconds between 0.001 and 86400 (got '\(raw)')")
             }
         }
         func boolean(_ key: String, into target: inout Bool) {
@@ -153,6 +154,9 @@ public struct AppConfig: Sendable {
         integer("PORT", 0...65535, into: &c.port)
         if let host = value("HOST") { c.host = host }
         c.databaseURL = value("DATABASE_URL")
+        if let url = c.databaseURL, !PostgresConnectionString.isValid(url) {
+            problems.append("DATABASE_URL: \(PostgresConnectionString.invalidMessage)")
+        }
         integer("DB_POOL_SIZE", 1...200, into: &c.dbPoolSize)
         if let dir = value("MIGRATIONS_DIR") { c.migrationsDirectory = dir }
         if let prices = value("LLM_PRICES_FILE") { c.llmPricesFile = prices }
@@ -277,9 +281,14 @@ public struct AppConfig: Sendable {
         integer("AGENT_BREAKER_THRESHOLD", 1...1000, into: &c.agentBreakerThreshold)
         seconds("AGENT_BREAKER_COOLDOWN", into: &c.agentBreakerCoolDown)
         if let origins = value("CORS_ORIGINS") {
-            c.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            for origin in c.corsOrigins where origin != "*" && URL(string: origin)?.scheme == nil {
-                problems.append("CORS_ORIGINS entries must be origins like https://app.example.com (got '\(origin)')")
+            let entries = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            c.corsOrigins = []
+            for entry in entries {
+                if let origin = entry == "*" ? "*" : CORSOrigin.normalized(entry) {
+                    c.corsOrigins.append(origin)
+                } else {
+                    problems.append("CORS_ORIGINS entries must be origins like https://app.example.com (scheme, host, optional port; got '\(entry)')")
+                }
             }
         }
         if !problems.isEmpty { throw Problems(lines: problems) }

@@ -105,6 +105,13 @@ enum OpenAIWire {
             }
             throw .malformedResponse("choices[0].message.content is missing")
         }
+        // Counts are the endpoint's, not ours to trust: a negative one would give budget back,
+        // and one past Int32 overflows the run's total (stopping the process) or the
+        // `llm_usage` row (losing the run). Such an answer is not used.
+        let counts = [decoded.usage?.promptTokens, decoded.usage?.completionTokens, decoded.usage?.promptTokensDetails?.cachedTokens]
+        guard counts.allSatisfy({ ($0 ?? 0) >= 0 && ($0 ?? 0) <= Int(Int32.max) }) else {
+            throw .malformedResponse("usage token counts outside 0...\(Int32.max)")
+        }
         let usage = LLMUsage(
             inputTokens: decoded.usage?.promptTokens ?? 0,
             outputTokens: decoded.usage?.completionTokens ?? 0,

@@ -20,6 +20,11 @@ public final class HealthMonitor: Sendable {
         checks.withLock { $0[check] = status }
     }
 
+    /// Removes a check that no longer applies (the start-time migrations, once applied).
+    public func clear(_ check: String) {
+        checks.withLock { $0[check] = nil }
+    }
+
     /// Registers a check evaluated on every report; it must be cheap and non-blocking
     /// (read state that a background monitor maintains).
     public func register(_ check: String, _ evaluate: @escaping @Sendable () -> String) {

@@ -101,6 +101,44 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 3)
     }
 
+    /// Found by a review: a start that failed after the embedded cluster was up (here, the
+    /// port is taken) exited 1 and left the cluster running. It is stopped on the way out.
+    @Test func aStartThatFailsStopsTheEmbeddedClusterItStarted() throws {
+        let busy = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(busy >= 0)
+        defer { close(busy) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(busy, $0, length) == 0 && getsockname(busy, $0, &length) == 0 }
+        }
+        #expect(bound && listen(busy, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("neonhub-failed-start-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: project.path)
+        defer {
+            let reset = try? ServerProcess(arguments: ["db", "reset", "--yes"], environment: [:], directory: project)
+            _ = try? reset?.waitUntilExit()
+            try? FileManager.default.removeItem(at: project)
+        }
+        let server = try ServerProcess(
+            environment: ["PORT": "\(port)", "HOST": "127.0.0.1", "MIGRATIONS_DIR": Self.migrations.path, "CONNECTORS_DIR": Self.connectors.path],
+            directory: project)
+        defer { server.terminate() }
+        #expect(try server.waitUntilExit() != 0)
+        #expect(server.standardError.contains("starting the embedded PostgreSQL cluster"), "\(server.standardError)")
+        let pointer = project.appendingPathComponent(".neonhub/postgres/LOCATION")
+        let clusterDirectory =
+            (try? String(contentsOf: pointer, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+            ?? project.appendingPathComponent(".neonhub/postgres").path
+        #expect(FileManager.default.fileExists(atPath: clusterDirectory + "/data/PG_VERSION"), "the cluster was made")
+        #expect(!FileManager.default.fileExists(atPath: clusterDirectory + "/data/postmaster.pid"), "and stopped again")
+    }
+
     /// The original defect: as root, `neonhub serve` from a clone under a 0700 folder could
     /// not start its embedded cluster (the `postgres` user cannot enter the folder).
     @Test(.enabled(if: geteuid() == 0, "the postgres user's reach only differs from ours when we are root"))

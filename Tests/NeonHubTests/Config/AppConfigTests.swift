@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Postgres
 import TestSupport
 import Testing
 
@@ -50,6 +52,51 @@ import Testing
             #expect(error.lines.contains { $0.hasPrefix("LLM_PROVIDER=openai needs OPENAI_API_KEY") })
             #expect(!error.description.contains(secret))
         }
+    }
+
+    /// Found by a review: `https://app.example.com/` and `localhost:3000` passed, and never
+    /// matched the browser's `Origin`, so the frontend was blocked without a word. Origins are
+    /// kept as the browser sends them; what is not an origin stops start-up.
+    @Test func corsOriginsAreKeptAsBrowsersSendThemAndOthersAreRefused() throws {
+        let c = try AppConfig.load(from: ["CORS_ORIGINS": "https://App.Example.com/, http://localhost:3000, https://a.example.com:443, *"])
+        #expect(c.corsOrigins == ["https://app.example.com", "http://localhost:3000", "https://a.example.com", "*"])
+        for bad in ["localhost:3000", "https://app.example.com/path", "ftp://files.example.com", "https://u@app.example.com", "app.example.com"] {
+            #expect(throws: AppConfig.Problems.self, "\(bad)") { try AppConfig.load(from: ["CORS_ORIGINS": bad]) }
+        }
+    }
+
+    /// Found by a review: an unencoded `%` in DATABASE_URL's password made libpq's error quote
+    /// the password, which went to the log, and the server kept retrying. Now it stops start-up,
+    /// and neither the problem nor a connection error shows the value.
+    @Test func aDatabaseURLLibpqCannotReadStopsStartUpWithoutShowingIt() throws {
+        let url = "postgres://app:Pa%zzword@db.example/neonhub"
+        do {
+            _ = try AppConfig.load(from: ["DATABASE_URL": url])
+            Issue.record("expected a problem")
+        } catch {
+            #expect(error.lines.count == 1 && error.lines[0].hasPrefix("DATABASE_URL: "))
+            #expect(!error.description.contains("Pa%zz"))
+        }
+        let connecting = #expect(throws: PostgresError.self) { try PostgresConnection(connectionString: url) }
+        #expect(connecting.map { !"\($0)".contains("Pa%zz") } == true)
+        #expect(throws: Never.self) { try AppConfig.load(from: ["DATABASE_URL": "postgres://app:Pa%25zz@db.example/neonhub"]) }
+        #expect(throws: Never.self) { try AppConfig.load(from: ["DATABASE_URL": "host=/tmp dbname=neonhub"]) }
+        #expect(throws: (any Error).self) { try AppConfig.load(from: ["HEADER_TIMEOUT": "0.0004"]) }
+    }
+
+    /// Found by a review: with a paid model and no readable price table every cost counted as
+    /// nothing, and the daily cost budget never stopped a run. That stops start-up now; the
+    /// template model (which costs nothing) only warns.
+    @Test func aPaidModelWithoutItsPriceTableStopsStartUp() throws {
+        var config = AppConfig()
+        config.useDatabase = false
+        config.llmPricesFile = "/nonexistent/llm-prices.json"
+        config.llmProvider = "openai"
+        config.openAIAPIKey = "sk-test-0000"
+        let refused = #expect(throws: AppConfig.Problems.self) { try NeonHubServer(config: config, logger: Logger(label: "prices")) }
+        #expect(refused?.lines.first?.hasPrefix("LLM_PRICES_FILE: ") == true)
+        config.llmProvider = "template"
+        #expect(throws: Never.self) { try NeonHubServer(config: config, logger: Logger(label: "prices")) }
     }
 
     @Test func theQueueLeaseIsReadInWholeSecondsWithinItsBounds() throws {

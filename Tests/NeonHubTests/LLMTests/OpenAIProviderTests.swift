@@ -174,6 +174,23 @@ extension LLMTests {
             }
         }
 
+        /// Found by a review: `prompt_tokens` of Int.max overflowed the run's token total and
+        /// stopped the process; a negative count gave budget back. Such an answer is not used.
+        @Test func usageCountsOutsideWhatATokenCountCanBeAreRefused() throws {
+            func body(_ prompt: String, _ completion: String) -> Data {
+                Data(
+                    #"{"model":"gpt-4o-mini","choices":[{"message":{"content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion)}}"#
+                        .utf8)
+            }
+            let fine = try OpenAIWire.decodeCompletion(body("12", "30"), requestedModel: "gpt-4o-mini")
+            #expect(fine.usage.inputTokens == 12 && fine.usage.outputTokens == 30)
+            for (prompt, completion) in [("9223372036854775807", "1"), ("-5000", "10"), ("10", "2147483648")] {
+                #expect(throws: LLMError.self, "\(prompt) \(completion)") {
+                    try OpenAIWire.decodeCompletion(body(prompt, completion), requestedModel: "gpt-4o-mini")
+                }
+            }
+        }
+
         @Test func aSlowServerTimesOut() async throws {
             try await withFakeOpenAI(script: [.delayed(milliseconds: 40_000, .completion("too late"))]) { fake, url in
                 let started = ContinuousClock.now
