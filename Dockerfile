@@ -24,7 +24,7 @@ COPY configs ./configs
 USER neonhub
 ENV PORT=4100 HOST=0.0.0.0 LOG_FORMAT=json
 EXPOSE 4100
-HEALTHCHECK --interval=15s --timeout=2s --start-period=20s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT} && printf 'GET /health HTTP/1.1\\r\\nHost: l\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
+HEALTHCHECK --interval=15s --timeout=2s --start-period=20s CMD ["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${PORT} && printf 'GET /health HTTP/1.1\\r\\nHost: l\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 # DATABASE_URL must be set in containers (the embedded cluster is for local development).
 ENTRYPOINT ["/usr/local/bin/neonhub"]
 CMD ["serve"]

@@ -51,7 +51,8 @@ LEASE=${LEASE:-10}
 DEADLINE=${DEADLINE:-600}
 CONFIGURATION=${CONFIGURATION:-debug}
 PROJECT=$PWD
-PY="python3 $PROJECT/scripts/lib/queue_chaos.py"
+# A function, not a string: a project folder with a space in its path stays one argument.
+py() { python3 "$PROJECT/scripts/lib/queue_chaos.py" "$@"; }
 
 chaos() { printf '[chaos] %s\n' "$*" >&2; }
 
@@ -138,14 +139,14 @@ SERVER="http://127.0.0.1:$PORT"
 for i in $(seq 0 $((CONNECTIONS - 1))); do
   tenant="chaos-tenant-$((i % TENANTS + 1))"
   token=$("$BIN" token --tenant "$tenant" --role user --subject "chaos-user-$i" --ttl 7200)
-  line=$($PY connect --server "$SERVER" --fake "$FAKE" --token "$token" --user "$i") || die "connecting Meta for $tenant failed"
+  line=$(py connect --server "$SERVER" --fake "$FAKE" --token "$token" --user "$i") || die "connecting Meta for $tenant failed"
   python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(tenant=sys.argv[2], token=sys.argv[3]); print(json.dumps(d))' \
     "$line" "$tenant" "$token" >> "$WORK/connections.jsonl"
 done
 chaos "connected $CONNECTIONS Meta connections in $TENANTS tenants, $((CONNECTIONS * PAGES)) Pages"
 
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
-scheduled=$($PY schedule --server "$SERVER" --connections "$WORK/connections.jsonl" --jobs "$JOBS" --run-id "$RUN_ID" --out "$WORK/jobs.jsonl") \
+scheduled=$(py schedule --server "$SERVER" --connections "$WORK/connections.jsonl" --jobs "$JOBS" --run-id "$RUN_ID" --out "$WORK/jobs.jsonl") \
   || die "scheduling failed"
 chaos "scheduled $scheduled jobs through publish.schedule"
 
@@ -159,9 +160,9 @@ chaos "two workers started (pids $WORKER_A and $WORKER_B, 4 workers each); SIGKI
 
 KILLED=0 IN_FLIGHT=?
 while :; do
-  read -r succeeded final total < <($PY progress --db "$DATABASE_URL")
+  read -r succeeded final total < <(py progress --db "$DATABASE_URL")
   if [ "$KILLED" = 0 ] && [ "$succeeded" -ge "$KILL_AFTER" ]; then
-    IN_FLIGHT=$($PY running-for --db "$DATABASE_URL" --pid "$WORKER_A")
+    IN_FLIGHT=$(py running-for --db "$DATABASE_URL" --pid "$WORKER_A")
     kill -KILL "$WORKER_A"; wait "$WORKER_A" 2>/dev/null || true
     chaos "SIGKILL worker $WORKER_A at $succeeded succeeded ($IN_FLIGHT jobs leased to it); restarting it"
     start_worker worker-a2.log; WORKER_A=$!
@@ -179,5 +180,5 @@ END=$(date +%s.%N)
 ELAPSED=$(python3 -c 'import sys; print(float(sys.argv[1]) - float(sys.argv[2]))' "$END" "$START")
 [ "$KILLED" = 1 ] || chaos "warning: the run ended before $KILL_AFTER jobs succeeded; no worker was killed"
 
-$PY check --db "$DATABASE_URL" --fake "$FAKE" --jobs "$WORK/jobs.jsonl" --elapsed "$ELAPSED" --in-flight "$IN_FLIGHT"
+py check --db "$DATABASE_URL" --fake "$FAKE" --jobs "$WORK/jobs.jsonl" --elapsed "$ELAPSED" --in-flight "$IN_FLIGHT"
 [ "$KILLED" = 1 ] || die "no worker was killed"

@@ -24,11 +24,20 @@ public struct DraftStore: Sendable {
     static let columns = "id, run_id, title, content, status, version, metadata, created_at, updated_at, created_at::text AS created_text"
 
     func insert(tenant: String, runID: UUID, title: String, content: String, metadata: JSONValue) async throws -> Draft {
+        // One draft per run: a run whose draft exists (a retry under the same idempotency key
+        // after the first answer was lost) gets that draft back.
         let rows = try await pool.query(
             """
-            INSERT INTO content_drafts (tenant_id, run_id, title, content, metadata)
-            VALUES (\(tenant), \(runID), \(title), \(content), \(metadata))
-            RETURNING \(unescaped: Self.columns)
+            WITH inserted AS (
+                INSERT INTO content_drafts (tenant_id, run_id, title, content, metadata)
+                VALUES (\(tenant), \(runID), \(title), \(content), \(metadata))
+                ON CONFLICT (run_id) WHERE run_id IS NOT NULL DO NOTHING
+                RETURNING \(unescaped: Self.columns)
+            )
+            SELECT * FROM inserted
+            UNION ALL
+            SELECT \(unescaped: Self.columns) FROM content_drafts WHERE run_id = \(runID) AND tenant_id = \(tenant)
+            LIMIT 1
             """)
         guard let row = rows.first else { throw DraftError(.notStored, "The draft was not stored") }
         return try Self.draft(row)

@@ -52,6 +52,41 @@ import Testing
         }
     }
 
+    /// Found by a review: when the draft could not be written after the run was recorded, the
+    /// client's retry paid for a second model call and a second run. With an idempotency key
+    /// the retry gets the same run and its one draft; here the first draft is deleted to stand
+    /// for the write that failed.
+    @Test func aRetryWithTheSameKeyReturnsTheSameRunAndOneDraft() async throws {
+        try await withContentApp { server, client in
+            let brief: [String: Any] = ["topic": "Spring menu launch for a café", "primaryKeyword": "spring menu", "idempotencyKey": "brief-42"]
+            let (status, first) = try await client.mutation("content.generateArticle", brief)
+            #expect(status == 200, "\(first)")
+            let runID = try #require(resultData(first)?["runId"] as? String)
+            let firstDraft = try #require(resultData(first)?["draftId"] as? String)
+            let (_, again) = try await client.mutation("content.generateArticle", brief)
+            #expect(resultData(again)?["runId"] as? String == runID)
+            #expect(resultData(again)?["draftId"] as? String == firstDraft)
+
+            let pool = try #require(server.database?.pool)
+            try await pool.execute("DELETE FROM content_drafts WHERE id = \(UUID(uuidString: firstDraft)!)")
+            let (_, repaired) = try await client.mutation("content.generateArticle", brief)
+            #expect(resultData(repaired)?["runId"] as? String == runID)
+            let repairedDraft = try #require(resultData(repaired)?["draftId"] as? String)
+            #expect(repairedDraft != firstDraft)
+            let counts = try #require(
+                try await pool.query(
+                    """
+                    SELECT (SELECT count(*)::int FROM agent_runs WHERE agent = 'content') AS runs,
+                           (SELECT count(*)::int FROM llm_usage) AS calls,
+                           (SELECT count(*)::int FROM content_drafts WHERE run_id = \(UUID(uuidString: runID)!)) AS drafts
+                    """
+                ).first)
+            #expect(try counts.decode("runs", as: Int.self) == 1)
+            #expect(try counts.decode("calls", as: Int.self) == 1)
+            #expect(try counts.decode("drafts", as: Int.self) == 1)
+        }
+    }
+
     @Test func lifecycleAndOptimisticVersioning() async throws {
         try await withContentApp { _, client in
             let (_, created) = try await client.mutation(

@@ -8,12 +8,16 @@ public enum ContentProcedures {
             [
                 ("topic", .string(minLength: 3, maxLength: 300)), ("primaryKeyword", .string(minLength: 2, maxLength: 100)),
                 ("tone", .string(maxLength: 40)), ("audience", .string(maxLength: 200)), ("wordCount", .integer(minimum: 300, maximum: 3000)),
+                ("idempotencyKey", .string(minLength: 1, maxLength: 200)),
             ], required: ["topic", "primaryKeyword"])
         let topic: String
         let primaryKeyword: String
         let tone: String?
         let audience: String?
         let wordCount: Int?
+        /// The same key again (a retry after a lost answer) returns the same run and draft:
+        /// no second model call, no second draft.
+        let idempotencyKey: String?
     }
 
     struct GenerateOutput: RPCOutput {
@@ -79,7 +83,8 @@ public enum ContentProcedures {
             if let tone = input.tone { brief["tone"] = .string(tone) }
             if let audience = input.audience { brief["audience"] = .string(audience) }
             if let words = input.wordCount { brief["wordCount"] = .number(Double(words)) }
-            let run = try await orchestrator.run(tenant: tenant, agent: "content", intent: "article", input: .object(brief), idempotencyKey: nil)
+            let run = try await orchestrator.run(
+                tenant: tenant, agent: "content", intent: "article", input: .object(brief), idempotencyKey: input.idempotencyKey)
             guard run.status == "succeeded", let output = run.output, case .string(let title)? = output["title"],
                 case .string(let content)? = output["content"]
             else {
