@@ -269,8 +269,15 @@ public final class NeonHubServer: Sendable {
     /// only (no HTTP listener). Blocking; `shutdown()` stops it.
     public func startWorkerOnly() throws {
         guard let database else { throw QueueError(.invalidState, "The worker needs a database") }
-        lease?.start()
-        try migrateAtStart(database)
+        do {
+            lease?.start()
+            try migrateAtStart(database)
+        } catch {
+            stopping.store(true, ordering: .relaxed)
+            lease?.stop()
+            database.close()
+            throw error
+        }
         if migrated.load(ordering: .sequentiallyConsistent) { startQueue() }
         logger.info("queue worker started", metadata: ["workers": "\(config.workers)", "version": "\(NeonHubVersion.current)"])
     }
@@ -278,10 +285,10 @@ public final class NeonHubServer: Sendable {
     /// Starts this process's workers and the loop that enqueues the recurring jobs.
     private func startQueue() {
         // Once: start-up and the background migration retry may both get here.
-        guard !queueStarted.exchange(true, ordering: .sequentiallyConsistent) else { return }
+        guard !stopping.load(ordering: .sequentiallyConsistent), !queueStarted.exchange(true, ordering: .sequentiallyConsistent) else { return }
         queue.workers.start()
         recurringLoop.withLock { loop in
-            guard loop == nil, config.queueSchedules else { return }
+            guard loop == nil, config.queueSchedules, !stopping.load(ordering: .sequentiallyConsistent) else { return }
             loop = Task { [queue] in
                 while !Task.isCancelled {
                     await queue.recurring.enqueueDue()

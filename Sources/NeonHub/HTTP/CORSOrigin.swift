@@ -9,7 +9,7 @@ enum CORSOrigin {
     /// no host, or a path, query, fragment or user part.
     static func normalized(_ entry: String) -> String? {
         guard let parts = URLComponents(string: entry), let scheme = parts.scheme?.lowercased(), scheme == "http" || scheme == "https",
-            let host = parts.host?.lowercased(), !host.isEmpty, parts.path.isEmpty || parts.path == "/",
+            let host = parts.encodedHost?.lowercased(), !host.isEmpty, parts.path.isEmpty || parts.path == "/",
             parts.query == nil, parts.fragment == nil, parts.user == nil, parts.password == nil
         else { return nil }
         let defaultPort = scheme == "https" ? 443 : 80

@@ -17,10 +17,21 @@ final class BatchLeases: Sendable {
     }
 
     private let states: Mutex<[UUID: State]>
+    private let renewal: Mutex<ContinuousClock.Instant>
 
-    /// The batch of `ids`, none started yet.
-    init(_ ids: [UUID]) {
+    /// The batch of `ids`, none started yet, claimed (its leases set) at `claimedAt`.
+    init(_ ids: [UUID], claimedAt: ContinuousClock.Instant = .now) {
         states = Mutex(Dictionary(uniqueKeysWithValues: ids.map { ($0, State.waiting) }))
+        renewal = Mutex(claimedAt)
+    }
+
+    /// When the leases were last known renewed: the claim, then each heartbeat that got
+    /// through (the moment it was sent, so never later than the database's renewal).
+    var renewed: ContinuousClock.Instant { renewal.withLock { $0 } }
+
+    /// Records a heartbeat sent at `instant` that got through.
+    func renewed(at instant: ContinuousClock.Instant) {
+        renewal.withLock { $0 = max($0, instant) }
     }
 
     /// Records the task running job `id`; cancels it at once when the job's lease was found

@@ -18,7 +18,11 @@ struct ConnectorJobHandler: JobHandler {
     /// that a replay from the dead-letter queue can start the provider's flow over.
     static func input(of job: QueueJob) -> JSONValue {
         guard case .object(var input) = job.payload["input"] ?? .object([:]) else { return job.payload["input"] ?? .null }
-        if case .object(let checkpoint)? = job.payload["checkpoint"] { input.merge(checkpoint) { $1 } }
+        // A member set to null in the checkpoint was cleared by its flow (TikTok's publish id
+        // after FAILED): it is left out, not passed on as null.
+        if case .object(let checkpoint)? = job.payload["checkpoint"] {
+            for (key, value) in checkpoint { input[key] = value == .null ? nil : value }
+        }
         return .object(input)
     }
 
@@ -65,7 +69,9 @@ struct ConnectorJobHandler: JobHandler {
             failure.checkpoint = error.checkpoint
             switch error.code {
             case .providerTimeout:
-                return job.kind == .publish ? .unknown(failure) : .retry(failure)
+                // A timeout with a checkpoint (a status read of a publish under way) is resumed
+                // from it: nothing can be sent twice, so there is nothing to reconcile.
+                return job.kind == .publish && error.checkpoint == nil ? .unknown(failure) : .retry(failure)
             case .providerUnavailable:
                 return .retry(failure)
             case .providerPending:

@@ -29,9 +29,12 @@ struct QueueRetryPolicy: Sendable {
     func transition(for outcome: JobOutcome, job: QueueJob, now: Date = Date()) -> QueueStore.Transition {
         var next = decide(outcome, job: job, now: now)
         // A failure that came with a checkpoint (a post under way at the provider) keeps it,
-        // whatever comes next: a retry or a replay from the DLQ resumes from it.
+        // whatever comes next: a retry or a replay from the DLQ resumes from it (a refused
+        // credential while TikTok processes: the person reconnects and replays, and the same
+        // publish is read, not started again). A flow whose work failed at the provider clears
+        // its own checkpoint (TikTok's FAILED: `publishId` null), so a replay starts over.
         switch outcome {
-        case .retry(let failure), .unknown(let failure): next.checkpoint = next.checkpoint ?? failure.checkpoint
+        case .retry(let failure), .unknown(let failure), .permanent(let failure): next.checkpoint = next.checkpoint ?? failure.checkpoint
         default: break
         }
         return next

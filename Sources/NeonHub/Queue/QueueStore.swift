@@ -127,8 +127,9 @@ public struct QueueStore: Sendable {
     /// asked (its last attempts timed out) goes back as `unknown` where its connector can look its
     /// posts up, so the platform is checked before anything is sent again (the post may have been
     /// made); one the platform was asked about and could not tell (`outcomeUnknown`) is sent: the
-    /// person replaying it has checked. One the provider refused starts its flow over:
-    /// the checkpoint of an earlier run (TikTok's publish id, whose processing failed) is dropped.
+    /// person replaying it has checked. Its checkpoint is kept: a publish under way at the
+    /// provider is resumed, not started again (a flow whose work failed there, TikTok's
+    /// FAILED, cleared its own checkpoint).
     public func retry(tenant: String, id: UUID) async throws -> QueueJob {
         let reconcilable = PostReconciler.rules.flatMap { connector, rule in rule.publishActions.map { "\(connector)/\($0)" } }.sorted()
         let rows = try await pool.query(
@@ -138,7 +139,6 @@ public struct QueueStore: Sendable {
                                    AND connector || '/' || action = ANY(string_to_array(\(reconcilable.joined(separator: ",")), ','))
                                    AND coalesce(last_error->>'code', '') <> 'outcomeUnknown'
                               THEN 'unknown' ELSE 'queued' END,
-                payload = CASE WHEN dlq_reason LIKE 'permanent:%' THEN payload - 'checkpoint' ELSE payload END,
                 attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL, finished_at = NULL, updated_at = now()
             WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'dlq'
             RETURNING \(unescaped: QueueJob.columns)

@@ -214,9 +214,9 @@ public final class QueueWorkers: Sendable {
     /// quick jobs a write takes longer than the batch itself, and a worker that waited for it
     /// before claiming again spent most of its cycle waiting (docs/PERFORMANCE.md).
     private func runBatch(_ claims: [QueueStore.Claim], worker: String, claimedAt: ContinuousClock.Instant) async -> Task<Void, Never> {
-        let leases = BatchLeases(claims.map(\.job.id))
+        let leases = BatchLeases(claims.map(\.job.id), claimedAt: claimedAt)
         let heartbeat = Task { [self] in
-            await keepLeases(leases, worker: worker, renewedAt: claimedAt)
+            await keepLeases(leases, worker: worker)
         }
         let (ran, ranSignal) = AsyncStream<Void>.makeStream()
         let batch = Task { [self] in
@@ -262,29 +262,43 @@ public final class QueueWorkers: Sendable {
     /// outcome is not written yet, and stops those not run yet whose lease is gone. When the heartbeat itself fails (the
     /// database is unreachable) for a whole lease, every job still running is stopped: its
     /// lease has run out, and another worker may reclaim it as soon as the database is back.
-    private func keepLeases(_ leases: BatchLeases, worker: String, renewedAt claimedAt: ContinuousClock.Instant) async {
-        var renewed = claimedAt
-        while !Task.isCancelled {
-            try? await Task.sleep(for: settings.lease / 3)
-            if Task.isCancelled { return }
-            let pending = leases.unfinished
-            guard !pending.isEmpty else { continue }
-            let asked = ContinuousClock.now
-            do {
-                let held = try await store.heartbeat(jobs: pending, worker: worker, lease: settings.lease)
-                renewed = asked
-                let stopped = leases.lose(pending.filter { !held.contains($0) })
-                if stopped > 0 {
-                    logger.warning(
-                        "jobs lost their lease to another worker while running; they were stopped here",
-                        metadata: ["jobs": "\(stopped)", "worker": "\(worker)"])
+    private func keepLeases(_ leases: BatchLeases, worker: String) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: settings.lease / 3)
+                    if Task.isCancelled { return }
+                    let pending = leases.unfinished
+                    guard !pending.isEmpty else { continue }
+                    let asked = ContinuousClock.now
+                    do {
+                        let held = try await store.heartbeat(jobs: pending, worker: worker, lease: settings.lease)
+                        leases.renewed(at: asked)
+                        let stopped = leases.lose(pending.filter { !held.contains($0) })
+                        if stopped > 0 {
+                            logger.warning(
+                                "jobs lost their lease to another worker while running; they were stopped here",
+                                metadata: ["jobs": "\(stopped)", "worker": "\(worker)"])
+                        }
+                    } catch {
+                        logger.debug("a heartbeat failed: \(Self.safe(error))")
+                    }
                 }
-            } catch {
-                guard ContinuousClock.now - renewed >= settings.lease else { continue }
-                let stopped = leases.lose(pending)
-                logger.error(
-                    "no heartbeat got through for a whole lease; the jobs still running were stopped and will be reclaimed",
-                    metadata: ["jobs": "\(stopped)", "worker": "\(worker)", "error": "\(error)"])
+            }
+            // The watchdog: a heartbeat that fails, or hangs (a network partition holding its
+            // connection's read), for a whole lease stops the jobs still running.
+            group.addTask { [self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: settings.lease / 6)
+                    if Task.isCancelled { return }
+                    guard ContinuousClock.now - leases.renewed >= settings.lease else { continue }
+                    let stopped = leases.lose(leases.unfinished)
+                    if stopped > 0 {
+                        logger.error(
+                            "no heartbeat got through for a whole lease; the jobs still running were stopped and will be reclaimed",
+                            metadata: ["jobs": "\(stopped)", "worker": "\(worker)"])
+                    }
+                }
             }
         }
     }

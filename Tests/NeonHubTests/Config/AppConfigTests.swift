@@ -60,6 +60,9 @@ import Testing
     @Test func corsOriginsAreKeptAsBrowsersSendThemAndOthersAreRefused() throws {
         let c = try AppConfig.load(from: ["CORS_ORIGINS": "https://App.Example.com/, http://localhost:3000, https://a.example.com:443, *"])
         #expect(c.corsOrigins == ["https://app.example.com", "http://localhost:3000", "https://a.example.com", "*"])
+        // Hosts stay as browsers send them: punycode, and IPv6 in brackets.
+        let hosts = try AppConfig.load(from: ["CORS_ORIGINS": "https://xn--bcher-kva.example, http://[::1]:3000"])
+        #expect(hosts.corsOrigins == ["https://xn--bcher-kva.example", "http://[::1]:3000"])
         for bad in ["localhost:3000", "https://app.example.com/path", "ftp://files.example.com", "https://u@app.example.com", "app.example.com"] {
             #expect(throws: AppConfig.Problems.self, "\(bad)") { try AppConfig.load(from: ["CORS_ORIGINS": bad]) }
         }

@@ -194,6 +194,36 @@ import Testing
         }
     }
 
+    /// Found by a review of the fix above: a refusal of a status read (here 400; a revoked
+    /// credential is the same) sent the job to the DLQ without its publish id, and the replay
+    /// uploaded the video again. The DLQ keeps the checkpoint; the replay reads the same publish.
+    @Test func aReplayAfterARefusedStatusReadResumesTheSamePublish() async throws {
+        let fake = TikTokFake()
+        try fake.start()
+        try await fake.server.serving {
+            try await Self.withTikTokQueue(fake) { _, client, connection, _ in
+                fake.fail(path: "/v2/post/publish/status/fetch/", status: 400, code: "invalid_params", message: "The request is invalid.")
+                let (status, envelope) = try await client.mutation(
+                    "publish.schedule",
+                    [
+                        "connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID,
+                        "input": ["title": "Cold brew", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/cold.mp4"],
+                    ])
+                #expect(status == 200, "\(envelope)")
+                let id = try #require(QueueTestSupport.jobID(envelope))
+                _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "dlq" }
+                let publishID = try #require(fake.publishes.keys.first)
+
+                fake.fail(path: "/v2/post/publish/status/fetch/", status: nil)
+                let (retried, _) = try await client.mutation("publish.retry", ["id": id])
+                #expect(retried == 200)
+                let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+                #expect(fake.server.requests("POST", "/v2/post/publish/video/init/").count == 1, "started once")
+                #expect((done["job"] as? [String: Any])?["remoteId"] as? String == publishID)
+            }
+        }
+    }
+
     /// The social agent checking what the creator may post before it drafts a TikTok: it reads
     /// `creator.info` through `connector.action`.
     struct TikTokCreatorCheckAgent: Agent {

@@ -98,7 +98,7 @@ import Testing
     }
 
     /// A failure that came with a checkpoint (a post under way at the provider) keeps it for
-    /// the retry, and for a replay from the DLQ after the last attempt.
+    /// the retry, and for a replay from the DLQ after the last attempt or a refusal.
     @Test func aFailuresCheckpointIsKeptForTheRetryAndTheDLQ() throws {
         let policy = QueueRetryPolicy()
         var failure = JobFailure(code: "providerUnavailable", message: "503")
@@ -106,7 +106,10 @@ import Testing
         #expect(policy.transition(for: .retry(failure), job: try Self.job(attempts: 1)).checkpoint == failure.checkpoint)
         #expect(policy.transition(for: .retry(failure), job: try Self.job(attempts: 5)).checkpoint == failure.checkpoint)
         #expect(policy.transition(for: .unknown(failure), job: try Self.job(attempts: 1)).checkpoint == failure.checkpoint)
-        #expect(policy.transition(for: .permanent(failure), job: try Self.job(attempts: 1)).checkpoint == nil)
+        // A refusal while the work is under way (a revoked credential during TikTok's processing):
+        // the replay after reconnecting resumes the same publish.
+        #expect(policy.transition(for: .permanent(failure), job: try Self.job(attempts: 1)).checkpoint == failure.checkpoint)
+        #expect(policy.transition(for: .permanent(JobFailure(code: "invalidInput", message: "")), job: try Self.job(attempts: 1)).checkpoint == nil)
     }
 
     @Test func theLastAttemptGoesToTheDLQWithItsReason() throws {

@@ -103,8 +103,11 @@ public struct TikTokVideoPublishFlow: ConnectorFlow {
                 ])
             case "FAILED":
                 let reason = JSONPath.text(answer["failReason"]) ?? "unknown"
-                throw ConnectorError(
+                var failed = ConnectorError(
                     .providerRejected, "TikTok could not publish \(publishID): \(reason)", providerCode: reason, details: ["publishId: \(publishID)"])
+                // This publish is over: a replay starts a new one (the checkpoint is cleared).
+                failed.checkpoint = ["publishId": .null, "statusChecks": .number(0)]
+                throw failed
             default:
                 break
             }
