@@ -40,6 +40,15 @@ import Testing
         }
     }
 
+    /// Schedules a direct post of `input` through `publish.schedule`; the job's id.
+    static func scheduleVideo(_ client: HTTPTestClient, connection: UUID, input: [String: Any]) async throws -> String {
+        let (status, envelope) = try await client.mutation(
+            "publish.schedule",
+            ["connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID, "input": input])
+        #expect(status == 200, "\(envelope)")
+        return try #require(QueueTestSupport.jobID(envelope))
+    }
+
     static func refreshGrants(_ fake: TikTokFake) -> [FakeProviderServer.RecordedRequest] {
         fake.requests.filter { $0.path == "/v2/oauth/token/" && $0.formItems["grant_type"] == ["refresh_token"] }
     }
@@ -121,14 +130,9 @@ import Testing
         try await fake.server.serving {
             try await Self.withTikTokQueue(fake) { _, client, connection, _ in
                 fake.setProcessingPolls(1_000_000)
-                let (status, envelope) = try await client.mutation(
-                    "publish.schedule",
-                    [
-                        "connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID,
-                        "input": ["title": "Autumn blend", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/autumn.mp4"],
-                    ])
-                #expect(status == 200, "\(envelope)")
-                let id = try #require(QueueTestSupport.jobID(envelope))
+                let id = try await Self.scheduleVideo(
+                    client, connection: connection,
+                    input: ["title": "Autumn blend", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/autumn.mp4"])
                 let waiting = try await QueueTestSupport.waitForJob(client, id) {
                     (($0["job"] as? [String: Any])?["waitReason"] as? String)?.hasPrefix("pending:") == true
                 }
@@ -169,14 +173,9 @@ import Testing
         try await fake.server.serving {
             try await Self.withTikTokQueue(fake) { server, client, connection, _ in
                 fake.fail(path: "/v2/post/publish/status/fetch/", status: 500)
-                let (status, envelope) = try await client.mutation(
-                    "publish.schedule",
-                    [
-                        "connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID,
-                        "input": ["title": "Winter roast", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/winter.mp4"],
-                    ])
-                #expect(status == 200, "\(envelope)")
-                let id = try #require(QueueTestSupport.jobID(envelope))
+                let id = try await Self.scheduleVideo(
+                    client, connection: connection,
+                    input: ["title": "Winter roast", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/winter.mp4"])
                 let retrying = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
                 #expect(QueueTestSupport.outcomes(retrying) == ["retryable"])
                 let publishID = try #require(fake.publishes.keys.first)
@@ -203,14 +202,9 @@ import Testing
         try await fake.server.serving {
             try await Self.withTikTokQueue(fake) { _, client, connection, _ in
                 fake.fail(path: "/v2/post/publish/status/fetch/", status: 400, code: "invalid_params", message: "The request is invalid.")
-                let (status, envelope) = try await client.mutation(
-                    "publish.schedule",
-                    [
-                        "connectionId": connection.uuidString, "action": "video.publish", "accountId": TikTokFake.openID,
-                        "input": ["title": "Cold brew", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/cold.mp4"],
-                    ])
-                #expect(status == 200, "\(envelope)")
-                let id = try #require(QueueTestSupport.jobID(envelope))
+                let id = try await Self.scheduleVideo(
+                    client, connection: connection,
+                    input: ["title": "Cold brew", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/cold.mp4"])
                 _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "dlq" }
                 let publishID = try #require(fake.publishes.keys.first)
 

@@ -26,16 +26,22 @@ final class RunsUntilCancelledHandler: JobHandler {
 /// A worker whose job's lease is gone stops the job, instead of racing the worker that owns
 /// it now (and, for a publish, sending the post a second time).
 @Suite struct QueueLeaseLossTests {
+    /// One worker over `server`'s queue running `handler`'s action jobs under `lease`, started.
+    static func startWorker(_ server: NeonHubServer, _ handler: any JobHandler, lease: Duration) -> QueueWorkers {
+        var settings = QueueWorkers.Settings(count: 1)
+        settings.lease = lease
+        let workers = QueueWorkers(
+            store: server.queue.store, handlers: [.action: handler], settings: settings,
+            connectionString: server.database!.connectionString, logger: Logger(label: "lease"))
+        workers.start()
+        return workers
+    }
+
     @Test func aJobWhoseLeaseAnotherWorkerTookIsStoppedAndItsNewOwnerKeepsIt() async throws {
         let handler = RunsUntilCancelledHandler()
         try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
             let ids = try await QueueWorkerTests.add(server, count: 1)
-            var settings = QueueWorkers.Settings(count: 1)
-            settings.lease = .seconds(3)  // a heartbeat every second
-            let workers = QueueWorkers(
-                store: server.queue.store, handlers: [.action: handler], settings: settings,
-                connectionString: server.database!.connectionString, logger: Logger(label: "lease"))
-            workers.start()
+            let workers = Self.startWorker(server, handler, lease: .seconds(3))  // a heartbeat every second
             let running = try await QueueWorkerTests.waitUntil(
                 server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
             #expect(running == 1)
@@ -64,12 +70,7 @@ final class RunsUntilCancelledHandler: JobHandler {
         let handler = RunsUntilCancelledHandler()
         try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
             _ = try await QueueWorkerTests.add(server, count: 1)
-            var settings = QueueWorkers.Settings(count: 1)
-            settings.lease = .seconds(3)
-            let workers = QueueWorkers(
-                store: server.queue.store, handlers: [.action: handler], settings: settings,
-                connectionString: server.database!.connectionString, logger: Logger(label: "lease"))
-            workers.start()
+            let workers = Self.startWorker(server, handler, lease: .seconds(3))
             let running = try await QueueWorkerTests.waitUntil(
                 server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
             #expect(running == 1)
@@ -87,15 +88,10 @@ final class RunsUntilCancelledHandler: JobHandler {
         let handler = RecordingHandler(delay: .seconds(12))
         try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
             let ids = try await QueueWorkerTests.add(server, count: 1)
-            var settings = QueueWorkers.Settings(count: 1)
             // The job outlives its lease; heartbeats every 3.3 s extend it. (A 1 s lease failed
             // under the whole suite: a loaded machine starved the heartbeats for a whole lease,
             // and stopping the job was then right.)
-            settings.lease = .seconds(10)
-            let workers = QueueWorkers(
-                store: server.queue.store, handlers: [.action: handler], settings: settings,
-                connectionString: server.database!.connectionString, logger: Logger(label: "lease"))
-            workers.start()
+            let workers = Self.startWorker(server, handler, lease: .seconds(10))
             var status = ""
             let deadline = ContinuousClock.now + .seconds(120)
             while status != "succeeded", ContinuousClock.now < deadline {
