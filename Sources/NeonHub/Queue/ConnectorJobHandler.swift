@@ -108,8 +108,8 @@ struct ConnectorJobHandler: JobHandler {
 
     func reconcile(_ job: QueueJob) async -> ReconcileResult {
         guard let connection = job.connectionID else { return await reconciler.reconcile(job, service: service) }
-        return await reconciler.reconcile(job, service: service) { [store] ids in
-            try await store.remoteIDsHeld(ids, connection: connection, except: job.id)
+        return await reconciler.reconcile(job, service: service) { [store] id in
+            try await store.claimRemoteID(id, job: job.id, connection: connection)
         }
     }
 

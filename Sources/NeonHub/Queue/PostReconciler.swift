@@ -8,9 +8,9 @@ import Foundation
 /// be far down the list by the time it is reconciled, and "not on the first page" is not
 /// "missing". When the list was cut short and the post was not among what was read, the answer
 /// is `inconclusive`, never `missing`. A post another job of the connection already holds as
-/// its own (the same text published twice on purpose, under two keys) is not this job's.
-/// Connectors not listed here cannot reconcile, and their
-/// unknown jobs go to the dead-letter queue as `outcome_unknown` for a person to decide.
+/// its own (the same text published twice on purpose, under two keys) is not this job's; the
+/// job claims the post it adopts before it says so, so two jobs reconciled at once never adopt
+/// the same post. Connectors not listed here cannot reconcile, and their unknown jobs go to the dead-letter queue as `outcome_unknown` for a person to decide.
 struct PostReconciler: Sendable {
     /// How one connector's posts are listed and matched.
     struct Rule: Sendable {
@@ -62,10 +62,10 @@ struct PostReconciler: Sendable {
         return rule.publishActions.contains(action)
     }
 
-    /// Reconciles `job`; `taken` answers which of some remote ids other jobs of the
-    /// connection already hold.
+    /// Reconciles `job`; `claim` records a remote id as the job's post and answers false when
+    /// another job of the connection holds it already.
     func reconcile(
-        _ job: QueueJob, service: ConnectorService, taken: @Sendable ([String]) async throws -> Set<String> = { _ in [] }
+        _ job: QueueJob, service: ConnectorService, claim: @Sendable (String) async throws -> Bool = { _ in true }
     ) async -> ReconcileResult {
         guard let connector = job.connector, let action = job.action, let rule = Self.rules[connector], rule.publishActions.contains(action),
             let connectionID = job.connectionID
@@ -90,9 +90,8 @@ struct PostReconciler: Sendable {
                 items = []
             }
             let matching = items.filter { JSONPath.text($0[rule.itemText]).map(Self.normalized) == text }
-            let held = matching.isEmpty ? [] : try await taken(matching.compactMap { JSONPath.text($0[rule.itemID]) })
             for item in matching {
-                guard let id = JSONPath.text(item[rule.itemID]), !held.contains(id) else { continue }
+                guard let id = JSONPath.text(item[rule.itemID]), try await claim(id) else { continue }
                 let url =
                     rule.itemURL.flatMap { JSONPath.text(item[$0]) }
                     ?? ConnectorJobHandler.remoteURL(.object(["id": .string(id)]), connector: connector)

@@ -132,15 +132,19 @@ public struct QueueStore: Sendable {
     /// FAILED, cleared its own checkpoint).
     public func retry(tenant: String, id: UUID) async throws -> QueueJob {
         let reconcilable = PostReconciler.rules.flatMap { connector, rule in rule.publishActions.map { "\(connector)/\($0)" } }.sorted()
+        // A replay that asks the platform first keeps the first start (the posts since then are
+        // what it looks through); one that sends again starts afresh (its first claim sets
+        // `started_at`), so its long rate limits are refunded for a day again.
         let rows = try await pool.query(
             """
-            UPDATE publish_jobs
-            SET status = CASE WHEN kind = 'publish' AND dlq_reason = 'outcome_unknown'
+            UPDATE publish_jobs j SET status = r.next_status, started_at = CASE WHEN r.next_status = 'unknown' THEN j.started_at END,
+                attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL, finished_at = NULL, updated_at = now()
+            FROM (SELECT CASE WHEN kind = 'publish' AND dlq_reason = 'outcome_unknown'
                                    AND connector || '/' || action = ANY(string_to_array(\(reconcilable.joined(separator: ",")), ','))
                                    AND coalesce(last_error->>'code', '') <> 'outcomeUnknown'
-                              THEN 'unknown' ELSE 'queued' END,
-                attempts = 0, run_after = now(), dlq_reason = NULL, wait_reason = NULL, finished_at = NULL, updated_at = now()
-            WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'dlq'
+                              THEN 'unknown' ELSE 'queued' END AS next_status
+                  FROM publish_jobs WHERE id = \(id)) r
+            WHERE j.id = \(id) AND j.tenant_id = \(tenant) AND j.status = 'dlq'
             RETURNING \(unescaped: QueueJob.columns)
             """)
         if let row = rows.first { return try QueueJob(row: row) }
@@ -261,16 +265,25 @@ public struct QueueStore: Sendable {
         return Set(try rows.map { try $0.decode("id", as: UUID.self) })
     }
 
-    /// Which of `ids` other jobs than `job` on `connection` already hold as their post's id.
-    func remoteIDsHeld(_ ids: [String], connection: UUID, except job: UUID) async throws -> Set<String> {
-        let rows = try await pool.query(
+    /// Records `remoteID` as `job`'s post unless another job of `connection` holds it already;
+    /// true when it is now the job's (also when it was already). Claims on one connection are
+    /// serialized by a transaction-scoped advisory lock and each reads the committed claims
+    /// before it (read committed), so two reconciles never adopt the same post.
+    func claimRemoteID(_ remoteID: String, job: UUID, connection: UUID) async throws -> Bool {
+        let results = try await pool.pipelineTransaction([
+            "SELECT pg_advisory_xact_lock(\(Self.reconcileLockNamespace), hashtext(\(connection.uuidString.lowercased())))",
             """
-            SELECT DISTINCT remote_id FROM publish_jobs
-            WHERE connection_id = \(connection) AND id <> \(job)
-              AND remote_id IN (SELECT jsonb_array_elements_text(\(JSONValue.array(ids.map(JSONValue.string)))))
-            """)
-        return Set(try rows.map { try $0.decode("remote_id", as: String.self) })
+            UPDATE publish_jobs SET remote_id = \(remoteID), updated_at = now()
+            WHERE id = \(job) AND NOT EXISTS (
+                SELECT 1 FROM publish_jobs WHERE connection_id = \(connection) AND remote_id = \(remoteID) AND id <> \(job))
+            """,
+        ])
+        return results[1].affectedRows == 1
     }
+
+    /// The first key of the reconcile claims' advisory locks (beside the token refresher's
+    /// 7346 and the recurring jobs' 7347).
+    static let reconcileLockNamespace: Int32 = 7_348
 
     // MARK: - Gauges and quotas
 

@@ -248,6 +248,44 @@ import Testing
         }
     }
 
+    /// Found by a review: two jobs with the same text whose outcomes were both unknown, made
+    /// due together, were reconciled at once — both read the posts before either recorded one,
+    /// both adopted the newest, and the other post belonged to no job (had it not been made,
+    /// that job would never have been published). The job that adopts a post claims it first
+    /// (serialized per connection), so the other takes the other post.
+    @Test func twoUnknownJobsWithTheSameTextReconciledAtOnceNeverAdoptTheSamePost() async throws {
+        let fake = MetaGraphFake()
+        try fake.start()
+        defer { fake.stop() }
+        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+            var ids: [String] = []
+            for day in ["monday", "tuesday"] {
+                fake.loseTheAnswerToNextPost()
+                let (_, envelope) = try await QueueTestSupport.schedulePost(
+                    client, connection: connection, message: "",
+                    extra: ["idempotencyKey": day, "input": ["message": "Doors open at nine", "link": "https://example.com/\(day)"]])
+                let id = try #require(QueueTestSupport.jobID(envelope))
+                _ = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "unknown" }
+                ids.append(id)
+            }
+            #expect(fake.postIDs.count == 2)
+            let uuids = try ids.map { try #require(UUID(uuidString: $0)) }
+            // Both due in one statement: the workers claim and reconcile them together.
+            _ = try await server.database!.pool.execute(
+                "UPDATE publish_jobs SET run_after = now() WHERE id = \(uuids[0]) OR id = \(uuids[1])")
+            var remotes: Set<String> = []
+            var outcomes: Set<[String]> = []
+            for id in ids {
+                let done = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "succeeded" }
+                if let remote = (done["job"] as? [String: Any])?["remoteId"] as? String { remotes.insert(remote) }
+                outcomes.insert(QueueTestSupport.outcomes(done))
+            }
+            #expect(fake.postIDs.count == 2)  // nothing sent again
+            #expect(remotes == Set(fake.postIDs))
+            #expect(outcomes == [["unknown", "reconciled_found"]])
+        }
+    }
+
     @Test func aProviderFailureIsRetriedAndAPermanentOneGoesToTheDLQAndIsReplayedUnderTheSameKey() async throws {
         let fake = MetaGraphFake()
         try fake.start()
