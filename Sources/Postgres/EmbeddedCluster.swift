@@ -52,7 +52,8 @@ public final class EmbeddedCluster: Sendable {
     /// The settings.
     public let options: Options
     let logger: Logger
-    /// Serializes `start`/`stop` (held while they run).
+    /// Serializes `start`/`stop` (held while they run); holds whether this instance's
+    /// `start()` launched the postmaster (rather than attaching to a running one).
     private let lock = Mutex<Bool>(false)
 
     /// Describes a cluster in `directory` (e.g. `<cwd>/.neonhub/postgres`); nothing
@@ -108,7 +109,7 @@ public final class EmbeddedCluster: Sendable {
     /// application database if missing, and returns its connection string.
     @discardableResult
     public func start() throws -> String {
-        try lock.withLock { _ in
+        try lock.withLock { launchedHere in
             let binaries = try Self.findBinaries(in: options.binaryDirectories)
             let owner = try clusterOwner()
             try checkSocketPathLength()
@@ -120,6 +121,7 @@ public final class EmbeddedCluster: Sendable {
                 logger.info("attaching to the running embedded Postgres", metadata: ["directory": "\(directory.path)"])
             } else {
                 try launch(binaries: binaries, owner: owner)
+                launchedHere = true
             }
             try createDatabaseIfMissing()
             return connectionString()
@@ -128,7 +130,8 @@ public final class EmbeddedCluster: Sendable {
 
     /// Stops the server (`pg_ctl stop -m fast`) if it is running; keeps the data.
     public func stopServer() throws {
-        try lock.withLock { _ in
+        try lock.withLock { launchedHere in
+            launchedHere = false
             guard postmasterPID() != nil else { return }
             let binaries = try Self.findBinaries(in: options.binaryDirectories)
             let output = try run(
@@ -139,6 +142,14 @@ public final class EmbeddedCluster: Sendable {
             }
             logger.info("stopped embedded Postgres", metadata: ["directory": "\(directory.path)"])
         }
+    }
+
+    /// Stops the server if this instance's `start()` launched it; keeps the data. A process
+    /// that attached to a running cluster (`neonhub migrate status` beside `neonhub serve`)
+    /// leaves it to the process that launched it.
+    public func stopIfLaunchedHere() throws {
+        guard lock.withLock({ $0 }) else { return }
+        try stopServer()
     }
 
     /// Stops the server and, for a throwaway cluster, deletes its directory.

@@ -13,7 +13,10 @@ import Logging
 /// in `<fallbackRoot>/<project name>-<hash of the project path>` (0700, owned by `postgres`),
 /// and the preferred folder holds only a `LOCATION` file naming it. Removing `.neonhub`
 /// removes that pointer, so the next start finds no pointer and starts over: the old
-/// cluster in the fallback folder is deleted unless it is still running.
+/// cluster in the fallback folder (unless it is still running) is kept aside as
+/// `<folder>.previous` — one copy, replacing an older one — not deleted, since the pointer
+/// may have gone without anyone meaning to drop the data (a rebuilt container whose
+/// `/var/lib/neonhub` is a volume).
 public struct EmbeddedClusterPlacement: Sendable, Equatable {
     /// The cluster's directory (what `EmbeddedCluster(directory:)` takes).
     public var directory: URL
@@ -40,12 +43,18 @@ public struct EmbeddedClusterPlacement: Sendable, Equatable {
         let pointer = preferred.appendingPathComponent(pointerFileName)
         let fallback = fallbackDirectory(for: preferred, root: fallbackRoot)
         let fileManager = FileManager.default
+        var keptAside: URL?
         if !fileManager.fileExists(atPath: pointer.path) {
             // No pointer: a first start, or `.neonhub` was removed to start over.
             let stale = EmbeddedCluster(directory: fallback, logger: .init(label: "neonhub.placement"))
             if fileManager.fileExists(atPath: fallback.path), !stale.isRunning {
-                do { try fileManager.removeItem(at: fallback) } catch {
-                    throw EmbeddedClusterError("cannot remove the old cluster at \(fallback.path): \(error.localizedDescription)")
+                let aside = previousDirectory(of: fallback)
+                do {
+                    if fileManager.fileExists(atPath: aside.path) { try fileManager.removeItem(at: aside) }
+                    try fileManager.moveItem(at: fallback, to: aside)
+                    keptAside = aside
+                } catch {
+                    throw EmbeddedClusterError("cannot move the old cluster at \(fallback.path) aside: \(error.localizedDescription)")
                 }
             }
             do {
@@ -56,8 +65,14 @@ public struct EmbeddedClusterPlacement: Sendable, Equatable {
             }
         }
         try createPrivateDirectory(fallback, owner: owner)
-        let reason = "the \(systemUser) user cannot enter \(blocked.path), so the embedded cluster lives in \(fallback.path)"
+        var reason = "the \(systemUser) user cannot enter \(blocked.path), so the embedded cluster lives in \(fallback.path)"
+        if let keptAside { reason += "; the cluster found there without its pointer was kept as \(keptAside.path)" }
         return EmbeddedClusterPlacement(directory: fallback, relocationReason: reason)
+    }
+
+    /// Where the cluster found in `fallback` without its pointer is kept (one copy).
+    public static func previousDirectory(of fallback: URL) -> URL {
+        fallback.deletingLastPathComponent().appendingPathComponent(fallback.lastPathComponent + ".previous", isDirectory: true)
     }
 
     /// The directory a cluster preferred at `preferred` moves to: stable for one project path,

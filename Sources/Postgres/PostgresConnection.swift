@@ -38,6 +38,11 @@ public final class PostgresConnection {
             ("connect_timeout", String(timeoutSeconds)),
             ("client_encoding", "UTF8"),
             ("fallback_application_name", options.applicationName),
+            // Over TCP, a peer that vanished (a host or a failover gone mid-query) is noticed in
+            // about a minute, not when the kernel gives up (15 minutes to 2 hours), during which
+            // the thread waiting on it and its pool slot would be stuck. Unix sockets ignore these.
+            ("keepalives", "1"), ("keepalives_idle", "30"), ("keepalives_interval", "10"), ("keepalives_count", "3"),
+            ("tcp_user_timeout", "60000"),
             ("dbname", connectionString),
         ]
         if let database = options.database { parameters.append(("dbname", database)) }
@@ -64,6 +69,18 @@ public final class PostgresConnection {
 
     deinit {
         if let handle { PQfinish(handle) }
+    }
+
+    /// The value libpq uses for connection option `name` (`keepalives_idle`), if set.
+    func connectionOption(_ name: String) -> String? {
+        guard let handle, let options = PQconninfo(handle) else { return nil }
+        defer { PQconninfoFree(options) }
+        var index = 0
+        while let keyword = options[index].keyword {
+            if String(cString: keyword) == name { return options[index].val.map { String(cString: $0) } }
+            index += 1
+        }
+        return nil
     }
 
     /// Closes the connection; later calls throw `.connectionLost`. Safe to call twice.
@@ -154,7 +171,7 @@ public final class PostgresConnection {
     /// use prepares afresh. Returns whether it did.
     func forgetStatementsIfStale(_ error: PostgresError) -> Bool {
         guard error.kind == .server, error.code == "26000" || error.code == "0A000", statements.count > 0 else { return false }
-        statements = PreparedStatementCache()
+        statements.forgetAll()
         if transactionStatus == .idle { try? executeScript("DEALLOCATE ALL") }
         return true
     }

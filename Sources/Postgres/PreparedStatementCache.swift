@@ -34,6 +34,11 @@ struct PreparedStatementCache {
         return "neonhub_\(counter)"
     }
 
+    /// Forgets every statement (the server lost or invalidated them) but not the names used:
+    /// inside a transaction the server still holds them until `DEALLOCATE ALL`, so a name is
+    /// never given twice on one connection.
+    mutating func forgetAll() { names = [:] }
+
     /// Records a statement the server confirmed as prepared.
     mutating func add(_ key: Key, name: String) { names[key] = name }
 

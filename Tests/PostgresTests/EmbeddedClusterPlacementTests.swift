@@ -62,11 +62,16 @@ import Testing
         reopened.close()
         try await blocking { try reused.stopServer() }
 
-        // `rm -rf .neonhub` starts over: the old cluster is deleted at the next start.
+        // `rm -rf .neonhub` starts over. Found by a review: the old cluster was deleted, and a
+        // pointer lost another way (a rebuilt container, the clusters on a volume) lost the
+        // data with it. It is kept aside, one copy.
         try FileManager.default.removeItem(at: preferred.deletingLastPathComponent())
         let fresh = try EmbeddedClusterPlacement.resolve(preferred: preferred, fallbackRoot: fallbackRoot)
         #expect(fresh.directory == placement.directory)
         #expect(!FileManager.default.fileExists(atPath: fresh.directory.appendingPathComponent("data").path))
+        let aside = EmbeddedClusterPlacement.previousDirectory(of: placement.directory)
+        #expect(FileManager.default.fileExists(atPath: aside.appendingPathComponent("data/PG_VERSION").path))
+        #expect(fresh.relocationReason?.contains("kept as \(aside.path)") == true)
     }
 
     @Test(.enabled(if: isRoot, "as another user the cluster simply runs as that user"))

@@ -48,8 +48,13 @@ import Testing
         let attached = EmbeddedCluster(directory: directory, logger: TestDatabase.logger)
         let again = try await blocking { try attached.start() }
         #expect(again == connectionString)
+        // Found by a review: `neonhub migrate status` beside a running `neonhub serve` stopped
+        // the server's database when it exited. Only the process that launched it stops it.
+        try await blocking { try attached.stopIfLaunchedHere() }
+        #expect(cluster.isRunning)
+        #expect(try PostgresConnection(connectionString: connectionString).query("SELECT n FROM kept").count == 1)
 
-        try await blocking { try cluster.stopServer() }
+        try await blocking { try cluster.stopIfLaunchedHere() }
         #expect(!cluster.isRunning)
         #expect(throws: PostgresError.self) { try PostgresConnection(connectionString: connectionString) }
 

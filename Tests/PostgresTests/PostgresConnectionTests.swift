@@ -66,6 +66,18 @@ import Testing
         }
     }
 
+    /// Found by a review: over TCP, a database host that vanished mid-query held the waiting
+    /// thread and its pool slot until the kernel gave up (15 minutes to 2 hours).
+    @Test func connectionsAskForTCPKeepalivesAndAUserTimeout() async throws {
+        try await TestDatabase.with { db in
+            let connection = try db.connect()
+            #expect(connection.connectionOption("keepalives") == "1")
+            #expect(connection.connectionOption("keepalives_idle") == "30")
+            #expect(connection.connectionOption("keepalives_count") == "3")
+            #expect(connection.connectionOption("tcp_user_timeout") == "60000")
+        }
+    }
+
     @Test func observerSeesEveryStatement() async throws {
         try await TestDatabase.with { db in
             let calls = Mutex<[Bool]>([])

@@ -123,4 +123,25 @@ extension PreparedStatementTests {
             #expect(try connection.pipeline(["SELECT * FROM items WHERE n = \(1)"]).first?.rows.first?.decode("extra", as: Int.self) == 7)
         }
     }
+
+    /// Found by a review: a plan invalidated inside a transaction emptied the cache and its
+    /// name counter, but the server kept `neonhub_1…`: the rollback, prepared as `neonhub_1`,
+    /// failed with "already exists". Names are never reused on a connection.
+    @Test func aPlanInvalidatedInsideATransactionRollsBackAndTheConnectionGoesOn() async throws {
+        try await TestDatabase.with { db in
+            let connection = try db.connect()
+            try connection.executeScript("CREATE TABLE items (n int); INSERT INTO items VALUES (1)")
+            #expect(try connection.query("SELECT * FROM items WHERE n = \(1)").first?.decode("n", as: Int.self) == 1)
+            #expect(try connection.query("SELECT count(*) AS c FROM items WHERE n > \(0)").first?.decode("c", as: Int.self) == 1)
+            try connection.executeScript("ALTER TABLE items ADD COLUMN label text DEFAULT 'one'")
+            _ = #expect(throws: PostgresError.self) {
+                try connection.withTransaction { try $0.query("SELECT * FROM items WHERE n = \(1)") }
+            }
+            #expect(connection.transactionStatus == .idle)
+            #expect(try connection.query("SELECT * FROM items WHERE n = \(1)").first?.decode("label", as: String.self) == "one")
+            #expect(
+                try connection.withTransaction { try $0.query("SELECT count(*) AS c FROM items WHERE n > \(0)") }.first?.decode("c", as: Int.self)
+                    == 1)
+        }
+    }
 }

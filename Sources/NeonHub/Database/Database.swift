@@ -50,12 +50,13 @@ public final class Database: Sendable {
         return EmbeddedCluster(directory: placement.directory, logger: logger)
     }
 
-    /// Stops the monitor, closes the pool and stops the embedded cluster if we own it.
+    /// Stops the monitor, closes the pool and stops the embedded cluster if this process
+    /// launched it (one that attached to a running cluster leaves it running).
     public func close() {
         monitor.stop()
         pool.shutdown()
         if let cluster {
-            do { try cluster.stop() } catch { logger.error("could not stop the embedded cluster: \(error)") }
+            do { try cluster.stopIfLaunchedHere() } catch { logger.error("could not stop the embedded cluster: \(error)") }
         }
     }
 
