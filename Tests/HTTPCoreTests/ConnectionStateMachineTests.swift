@@ -86,6 +86,21 @@ import Testing
         #expect(m.parsingStarted() == .parse)
     }
 
+    /// A pass that stopped at its budget parses again once its output is written, and only
+    /// then (a blocked write waits for writability), on the loop's next turn.
+    @Test func aPassStoppedAtItsBudgetParsesAgainOnceItsOutputIsWritten() {
+        var m = Fixture.dispatched()
+        _ = m.responseReady(sequence: 1, closeRequested: false)
+        #expect(m.parsingStopped(at: .betweenRequests, deferred: true, now: 110) == .flush)
+        #expect(m.outputWritten(.wouldBlock, bufferedInput: 500, now: 110) == .none)
+        #expect(m.writable() == .flush)
+        #expect(m.outputWritten(.done, bufferedInput: 500, now: 111) == .parseLater)
+        #expect(m.outputWritten(.done, bufferedInput: 500, now: 112) == .none)  // once
+        #expect(m.parsingStarted() == .parse)
+        #expect(m.parsingStopped(at: .idle, now: 113) == .flush)
+        #expect(m.outputWritten(.done, bufferedInput: 0, now: 113) == .none)
+    }
+
     @Test func expectContinueIsAnsweredOnlyWhileReading() {
         var m = Fixture.started()
         #expect(m.continueExpected() == .sendContinue)

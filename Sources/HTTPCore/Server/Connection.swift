@@ -52,6 +52,7 @@ final class Connection: @unchecked Sendable {
         case .none: break
         case .read: readAndProcess()
         case .parse: process()
+        case .parseLater: loop.execute { [self] in if !machine.isClosed { process() } }
         case .flush: flush()
         case .sendContinue: output.append(Self.continueResponse)
         case .sendError(let error): writeError(error)
@@ -114,10 +115,17 @@ final class Connection: @unchecked Sendable {
 
     // MARK: Parsing and dispatch
 
-    /// Parses every complete request buffered, until one must wait for its response.
+    /// Parses the complete requests buffered, until one must wait for its response or the
+    /// pass reaches its budget (then it goes on once its output is written).
     private func process() {
         guard case .parse = machine.parsingStarted() else { return }
+        var answered = 0
+        var deferred = false
         parsing: while machine.isReadingRequests {
+            if answered >= ConnectionStateMachine.passRequestLimit || output.byteCount >= ConnectionStateMachine.passOutputLimit {
+                deferred = input.count > 0
+                break parsing
+            }
             let (event, consumed) = input.withUnreadBytes { parser.next($0) }
             input.consume(consumed)
             switch event {
@@ -128,13 +136,14 @@ final class Connection: @unchecked Sendable {
             case .error(let error):
                 perform(machine.requestFailed(error))
             case .request(var request):
+                answered += 1
                 request.remoteAddress = remoteAddress
                 if case .dispatch(let sequence) = machine.requestReceived(ResponseContext(request: request)) {
                     dispatch(request, sequence: sequence)
                 }
             }
         }
-        perform(machine.parsingStopped(at: inputPosition, now: loop.now))
+        perform(machine.parsingStopped(at: inputPosition, deferred: deferred, now: loop.now))
     }
 
     /// Where the parser stands in the buffered input.
@@ -215,7 +224,14 @@ final class Connection: @unchecked Sendable {
     private func flush() {
         if machine.isClosed { return }
         let result: OutputQueue.FlushResult = output.isEmpty ? .done : output.flush(to: fd)
-        perform(machine.outputWritten(result, bufferedInput: input.count, now: loop.now))
+        let action = machine.outputWritten(result, bufferedInput: input.count, now: loop.now)
+        if case .read = action {
+            // On the loop's next turn, not from inside this flush: a client that keeps the
+            // buffer full would otherwise nest read → parse → flush → read on this stack.
+            loop.execute { [self] in perform(machine.readable()) }
+        } else {
+            perform(action)
+        }
     }
 
     /// Closes the socket now (grace period over, or the loop is exiting).

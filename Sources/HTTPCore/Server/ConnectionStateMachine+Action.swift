@@ -8,6 +8,9 @@ extension ConnectionStateMachine {
         case read
         /// Parse the buffered input.
         case parse
+        /// Parse the buffered input on the loop's next turn (a pass stopped at its budget and
+        /// its output is written; the loop's other connections go first).
+        case parseLater
         /// Write the queued output.
         case flush
         /// Queue `100 Continue`, then keep parsing.

@@ -12,6 +12,11 @@ struct ConnectionStateMachine {
     static let backPressureInputLimit = 64 * 1024
     /// Most bytes a streamed response may have waiting for a client that does not read.
     static let maxStreamBacklog = 1 << 20
+    /// Most requests one parse pass answers, and most output it lets pile up, before it stops
+    /// to write: a client pipelining a megabyte of requests without reading the answers must
+    /// not grow the output without bound, nor hold the loop's other connections meanwhile.
+    static let passRequestLimit = 64
+    static let passOutputLimit = 256 * 1024
     /// The answer when a request head or body does not arrive in time.
     static let requestTimeout = HTTPParseError(status: 408, reason: "request not received in time")
 
@@ -28,6 +33,9 @@ struct ConnectionStateMachine {
     private(set) var writeBlocked = false
     /// A parse pass is running (a response delivered inside it must not start another).
     private(set) var parsing = false
+    /// A parse pass stopped at its budget with requests still buffered: parse again once the
+    /// output is written.
+    private(set) var parseDeferred = false
     /// The server is shutting down: every response closes, nobody lingers.
     private(set) var shuttingDown: Bool
     /// The sequence number given to the latest request.
@@ -162,12 +170,14 @@ struct ConnectionStateMachine {
         return .sendError(error)
     }
 
-    /// The parse pass ended with the parser at `position`. An EOF between requests (or after
+    /// The parse pass ended with the parser at `position` (`deferred`: at its budget, with
+    /// input left to parse once the output is written). An EOF between requests (or after
     /// all of a body's bytes) closes once the output is written; a partial head waits for its
     /// deadline. Unless a response or stream is pending, the timer follows the position
     /// (re-armed only when its kind changes, so trickled head bytes do not extend it).
-    mutating func parsingStopped(at position: InputPosition, now: UInt64) -> Action {
+    mutating func parsingStopped(at position: InputPosition, deferred: Bool = false, now: UInt64) -> Action {
         parsing = false
+        parseDeferred = deferred && state == .reading
         switch state {
         case .closed:
             return .none
@@ -249,6 +259,9 @@ struct ConnectionStateMachine {
             return .startLingering
         case .lingering, .closed:
             return .none
+        case .reading where parseDeferred:
+            parseDeferred = false
+            return .parseLater
         case .reading, .awaitingResponse, .streaming:
             return readPending && bufferedInput < inputLimit ? .read : .none
         }

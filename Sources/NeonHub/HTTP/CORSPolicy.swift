@@ -2,7 +2,9 @@ public import HTTPCore
 public import HTTPFields
 
 /// CORS for the origins in `CORS_ORIGINS`: response headers for allowed origins and the
-/// answer to preflight requests (credentials allowed, `X-Request-Id` exposed).
+/// answer to preflight requests (credentials allowed; `X-Request-Id`, `Retry-After` and
+/// `WWW-Authenticate` exposed). Every response says `Vary: Origin` while CORS is on, since
+/// whether it carries `Access-Control-Allow-Origin` depends on the request's origin.
 public struct CORSPolicy: Sendable {
     let origins: Set<String>
     let allowAll: Bool
@@ -18,12 +20,15 @@ public struct CORSPolicy: Sendable {
 
     func allows(_ origin: String) -> Bool { allowAll || origins.contains(origin) }
 
+    /// The response headers a cross-origin caller may read.
+    static let exposedHeaders = "X-Request-Id, Retry-After, WWW-Authenticate"
+
     /// Headers to add to a normal response.
     public func headers(for request: HTTPRequest) -> HTTPHeaders {
-        guard let origin = request.headers["origin"], allows(origin) else { return HTTPHeaders() }
+        guard let origin = request.headers["origin"], allows(origin) else { return ["Vary": "Origin"] }
         return [
             "Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true",
-            "Access-Control-Expose-Headers": "X-Request-Id", "Vary": "Origin",
+            "Access-Control-Expose-Headers": Self.exposedHeaders, "Vary": "Origin",
         ]
     }
 
@@ -38,10 +43,10 @@ public struct CORSPolicy: Sendable {
             "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
             "Access-Control-Allow-Headers": request.headers["access-control-request-headers"]
                 ?? "authorization, content-type, trpc-accept, x-request-id",
-            "Access-Control-Max-Age": "600", "Vary": "Origin",
+            "Access-Control-Max-Age": "600", "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
         ]
         _ = method
-        headers.add(name: "Access-Control-Expose-Headers", value: "X-Request-Id")
+        headers.add(name: "Access-Control-Expose-Headers", value: Self.exposedHeaders)
         return HTTPResponse(status: 204, headers: headers)
     }
 }

@@ -50,7 +50,17 @@ public struct ResponseSink: Sendable {
         var h = headers
         h.add(name: "X-Request-Id", value: requestID)  // handlers never set these
         h.add(name: "traceparent", value: trace.traceparent)
-        for field in extraHeaders { h.replaceOrAdd(name: field.name, value: field.value) }
+        for field in extraHeaders {
+            // `Vary` adds to the handler's (`trpc-accept, accept`), which caches still need.
+            if field.name.lowercased() == "vary", let existing = h["Vary"], !existing.isEmpty {
+                let value = field.value.lowercased()
+                if !existing.lowercased().split(separator: ",").contains(where: { $0.filter { $0 != " " && $0 != "\t" } == value }) {
+                    h.replaceOrAdd(name: "Vary", value: "\(existing), \(field.value)")
+                }
+            } else {
+                h.replaceOrAdd(name: field.name, value: field.value)
+            }
+        }
         return h
     }
 

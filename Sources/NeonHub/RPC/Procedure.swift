@@ -113,6 +113,9 @@ public final class Procedure: Sendable {
         return envelope
     }
 
+    /// Most validation issues an error lists (then one saying how many more there were).
+    static let maxIssues = 20
+
     /// Validates raw JSON against the input schema, then decodes it.
     static func decodeInput<I: RPCInput>(_ type: I.Type, _ raw: JSONValue?) throws -> I {
         if I.self == NoInput.self, raw == nil || raw == .object([:]) || raw == .null {
@@ -123,7 +126,12 @@ public final class Procedure: Sendable {
         if !issues.isEmpty {
             let first = issues[0]
             let location = first.path.isEmpty ? "input" : first.path.joined(separator: ".")
-            throw RPCError(.badRequest, "Invalid input: \(location): \(first.message)", issues: issues)
+            // The first `maxIssues`: a megabyte of unknown fields must not become a multi-megabyte answer.
+            var listed = Array(issues.prefix(Self.maxIssues))
+            if issues.count > Self.maxIssues {
+                listed.append(ValidationIssue(path: [], message: "\(issues.count - Self.maxIssues) more issues not listed"))
+            }
+            throw RPCError(.badRequest, "Invalid input: \(location): \(first.message)", issues: listed)
         }
         do {
             return try JSONValueDecoder.decode(I.self, from: value)

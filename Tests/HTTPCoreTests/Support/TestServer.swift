@@ -1,14 +1,23 @@
 import Foundation
 import HTTPFields
+import Synchronization
 
 @testable import HTTPCore
 
 /// A handler with a few routes that exercise the server: echo, slow (answered later from
-/// another thread), big (compressible), stream (chunked), abort (no answer: the connection
-/// closes) and a default that names the request.
+/// another thread), big (compressible), huge (a mebibyte, answered at once, counted), stream
+/// (chunked), abort (no answer: the connection closes) and a default that names the request.
 struct TestHandler: HTTPHandler {
+    /// How many `/huge` requests were answered (the tests that use it run one at a time).
+    static let hugeAnswered = Atomic<Int>(0)
+    static let hugeBody = [UInt8](repeating: UInt8(ascii: "h"), count: 1 << 20)
+
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         switch request.path {
+        case "/huge":
+            Self.hugeAnswered.add(1, ordering: .relaxed)
+            responder.respond(
+                HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream", "X-N": request.query ?? ""], body: Self.hugeBody))
         case "/echo":
             responder.respond(HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: request.body))
         case "/slow":

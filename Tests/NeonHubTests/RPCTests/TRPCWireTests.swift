@@ -134,6 +134,14 @@ import Testing
             let issues = try #require(errorData(object)?["issues"] as? [[String: Any]])
             let paths = Set(issues.compactMap { ($0["path"] as? [String])?.joined(separator: ".") })
             #expect(paths == ["message", "times", "extra"])
+            // Found by a review: every unknown field was listed, so a megabyte of them became an
+            // answer of several megabytes built on the event loop. The first 20, then a count.
+            let many = "{" + (0..<5_000).map { "\"a\($0)\":0" }.joined(separator: ",") + "}"
+            let flood = try await client.request(
+                "POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"], body: Data(many.utf8))
+            #expect(flood.status == 400 && flood.body.count < 4_096)
+            let listed = try #require(errorData(try envelope(flood))?["issues"] as? [[String: Any]])
+            #expect(listed.count == 21 && listed.last?["message"] as? String == "4981 more issues not listed")
 
             let wrongType = try await client.request(
                 "POST", "/trpc/system.echo", headers: ["Content-Type": "application/json"],
@@ -227,7 +235,15 @@ import Testing
             #expect(denied.status == 403)
             let normal = try await client.get("/trpc/system.ping", headers: ["Origin": "http://localhost:3000"])
             #expect(normal.header("access-control-allow-origin") == "http://localhost:3000")
-            #expect(normal.header("access-control-expose-headers") == "X-Request-Id")
+            // Found by a review: CORS replaced the contract's `Vary: trpc-accept, accept`, an
+            // unlisted origin's answer did not vary on Origin, and the frontend could not read
+            // a 429's Retry-After.
+            #expect(normal.header("access-control-expose-headers") == "X-Request-Id, Retry-After, WWW-Authenticate")
+            #expect(normal.header("vary") == "trpc-accept, accept, Origin")
+            let stranger = try await client.get("/trpc/system.ping", headers: ["Origin": "http://evil.example"])
+            #expect(stranger.header("access-control-allow-origin") == nil && stranger.header("vary") == "trpc-accept, accept, Origin")
+            #expect(try await client.get("/trpc/system.ping").header("vary") == "trpc-accept, accept, Origin")
+            #expect(preflight.header("vary") == "Origin, Access-Control-Request-Method, Access-Control-Request-Headers")
         }
     }
 
