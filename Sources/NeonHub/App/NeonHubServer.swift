@@ -115,7 +115,7 @@ public final class NeonHubServer: Sendable {
         oauth = connectors.oauth
         // `webhook_event` jobs run through the webhook processor, bound once the orchestrator exists.
         let webhookJobs = WebhookEventJobHandler()
-        let pollJobs = TriggerPollJobHandler(pool: pool)
+        let pollJobs = TriggerPollJobHandler(connectionString: database?.connectionString ?? "")
         let jobHandlers = additions.jobHandlers.merging([.webhookEvent: webhookJobs, .triggerPoll: pollJobs]) { added, _ in added }
         let queueParts = QueueAssembly.parts(
             config: config, catalog: connectorCatalog, pool: pool, connectionString: database?.connectionString ?? "",

@@ -26,17 +26,17 @@ enum QueueAssembly {
             .publish: connector,
             .action: connector,
             .tokenRefresh: SingletonJobHandler(
-                pool: pool, lockKey: 1,
+                connectionString: connectionString, lockKey: 1,
                 work: {
                     .object(["refreshed": .number(Double(try await scheduler.sweep()))])
                 }, logger: logger),
             .healthCheck: SingletonJobHandler(
-                pool: pool, lockKey: 2,
+                connectionString: connectionString, lockKey: 2,
                 work: {
                     .object(["checked": .number(Double(try await healthPass(pool: pool, service: service)))])
                 }, logger: logger),
             .cleanup: SingletonJobHandler(
-                pool: pool, lockKey: 3,
+                connectionString: connectionString, lockKey: 3,
                 work: {
                     try await cleanupPass(pool: pool, retentionDays: config.queueRetentionDays)
                 }, logger: logger),

@@ -7,20 +7,29 @@ import Postgres
 /// never do it twice at the same time; one that finds the lock taken succeeds with
 /// `{skipped: true}`. A pass that fails says why: in the job's error (redacted) and in an
 /// error log line, so an operator sees a recurring pass that keeps failing.
+///
+/// The lock is a session's, held for the whole pass on a connection of its own, not one of the
+/// pool's: the pass borrows pool connections for its work, and with a small pool (one, at
+/// worst) a pinned slot would leave it waiting on itself.
 struct SingletonJobHandler: JobHandler {
     /// The advisory lock class of recurring jobs (the second key is per kind). Both keys are
     /// bound as `int4`: Postgres has `pg_try_advisory_lock(int, int)` but no `(bigint, int)`.
     static let lockClass: Int32 = 7347
-    let pool: PostgresPool
+    /// Where the lock's own connection goes (the pool's database).
+    let connectionString: String
     let lockKey: Int
     let work: @Sendable () async throws -> JSONValue
     var logger = Logger(label: "neonhub.queue")
 
     func run(_ job: QueueJob) async -> JobOutcome {
-        let (work, lockKey) = (self.work, self.lockKey)
+        let (work, lockKey, connectionString) = (self.work, self.lockKey, self.connectionString)
         let trace = TraceContext.current  // the job's; the connection's thread below has no task-locals
         do {
-            let result = try await pool.withConnection { connection -> JSONValue? in
+            let result = try await runOnOwnThread { () throws -> JSONValue? in
+                let connection = try PostgresConnection(
+                    connectionString: connectionString,
+                    options: PostgresConnectionOptions(connectTimeout: .seconds(5), applicationName: "neonhub-recurring"))
+                defer { connection.close() }
                 let got = try connection.query("SELECT pg_try_advisory_lock(\(Self.lockClass)::int, \(lockKey)::int) AS got").first?.decode(
                     "got", as: Bool.self)
                 guard got == true else { return nil }

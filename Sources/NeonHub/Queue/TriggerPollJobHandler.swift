@@ -7,11 +7,11 @@ import Synchronization
 final class TriggerPollJobHandler: JobHandler {
     /// The advisory lock key of the poll pass (beside refresh 1, health 2, cleanup 3).
     static let lockKey = 4
-    private let pool: PostgresPool
+    private let connectionString: String
     private let poller = Mutex<TriggerPoller?>(nil)
 
-    /// A handler without its poller yet.
-    init(pool: PostgresPool) { self.pool = pool }
+    /// A handler without its poller yet; its lock is taken on `connectionString`'s database.
+    init(connectionString: String) { self.connectionString = connectionString }
 
     /// Sets the poller the jobs run.
     func bind(_ poller: TriggerPoller) { self.poller.withLock { $0 = poller } }
@@ -20,6 +20,6 @@ final class TriggerPollJobHandler: JobHandler {
         guard let poller = poller.withLock({ $0 }) else {
             return .retry(JobFailure(code: "notReady", message: "The trigger poller is not running yet"))
         }
-        return await SingletonJobHandler(pool: pool, lockKey: Self.lockKey) { try await poller.pass().json }.run(job)
+        return await SingletonJobHandler(connectionString: connectionString, lockKey: Self.lockKey) { try await poller.pass().json }.run(job)
     }
 }

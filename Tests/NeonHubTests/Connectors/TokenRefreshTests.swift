@@ -171,6 +171,41 @@ import Testing
         }
     }
 
+    /// Found by a review: a refresh holds a pooled connection (its lock's transaction) while the
+    /// provider answers, so a token endpoint that hangs while many connections are due took
+    /// every connection of the pool. At most a quarter of the pool refreshes at once; the rest
+    /// wait without a connection, and the database keeps answering.
+    @Test func refreshesOfManyConnectionsHoldAtMostAQuarterOfThePool() async throws {
+        let fake = LinkedInFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try Self.endpoints(fake)
+        try await withDatabaseApp({
+            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp])
+            $0.dbPoolSize = 8
+        }) { server, client in
+            var ids: [UUID] = []
+            for _ in 0..<3 { ids.append(try #require(UUID(uuidString: try await Self.connect(client, fake).id))) }
+            #expect(Set(ids).count == 3)
+            let gate = ReplyGate()
+            fake.server.hold("POST", "/oauth/v2/accessToken", until: gate)
+            let refresher = try #require(server.oauth.service.refresher)
+            let refreshes = Task {
+                try await withThrowingTaskGroup(of: TokenRefresher.Outcome.self) { group in
+                    for id in ids { group.addTask { try await refresher.refresh(connectionID: id, seenVersion: nil) } }
+                    return try await group.reduce(into: [TokenRefresher.Outcome]()) { $0.append($1) }
+                }
+            }
+            for _ in 0..<500 where gate.heldCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(gate.heldCount == 2)  // 8 / 4: the third waits for a permit, not at the provider
+            #expect(try await server.database?.pool.query("SELECT 1 AS one").count == 1)
+            gate.open()
+            #expect(try await refreshes.value.count == 3)
+            #expect(Self.refreshGrants(fake) == 3)
+        }
+    }
+
     /// A token about to expire is refreshed before the call; if the provider then refuses the
     /// new one, that refusal finds the refresh already done rather than spending a second grant
     /// (a Tableau sign-in would end the session it had just made).

@@ -36,9 +36,8 @@ import Testing
 
     @Test func aRecurringPassRunsOnlyWhereItsAdvisoryLockIsFree() async throws {
         try await withDatabaseApp { server, _ in
-            let pool = server.database!.pool
             let runs = Mutex(0)
-            let handler = SingletonJobHandler(pool: pool, lockKey: 42) {
+            let handler = SingletonJobHandler(connectionString: server.database!.connectionString, lockKey: 42) {
                 runs.withLock { $0 += 1 }
                 return .object([:])
             }
@@ -57,6 +56,26 @@ import Testing
         }
     }
 
+    /// Found by a review: the lock's session was a pooled connection, pinned for the whole pass
+    /// while the work borrowed more; with `DB_POOL_SIZE=1` every pass waited on itself and
+    /// failed, and tokens were never refreshed in the background.
+    @Test func aRecurringPassRunsWithAPoolOfOneConnection() async throws {
+        try await withDatabaseApp({ $0.dbPoolSize = 1 }) { server, _ in
+            let pool = server.database!.pool
+            let handler = SingletonJobHandler(connectionString: server.database!.connectionString, lockKey: 44) {
+                .object([
+                    "n": .number(Double(try await pool.query("SELECT count(*)::int AS n FROM connections").first?.decode("n", as: Int.self) ?? -1))
+                ])
+            }
+            let job = QueueJob(tenantID: RecurringJobs.systemTenant, kind: .cleanup, idempotencyKey: "k", maxAttempts: 1)
+            guard case .succeeded(let result, _, _) = await handler.run(job) else {
+                Issue.record("the pass did not succeed")
+                return
+            }
+            #expect(result?["n"] == .number(0))
+        }
+    }
+
     /// Found by a review: a token-refresh pass that could not read the connections due
     /// "succeeded" having refreshed none, and any failed pass kept only "The cleanup pass
     /// failed" — an operator could not see why tokens silently expired. Now the pass fails,
@@ -66,7 +85,7 @@ import Testing
             let pool = server.database!.pool
             try await pool.execute("ALTER TABLE connections RENAME TO connections_moved")
             await #expect(throws: (any Error).self) { try await server.tokenScheduler.sweep() }
-            let handler = SingletonJobHandler(pool: pool, lockKey: 43) {
+            let handler = SingletonJobHandler(connectionString: server.database!.connectionString, lockKey: 43) {
                 .object(["refreshed": .number(Double(try await server.tokenScheduler.sweep()))])
             }
             let job = QueueJob(tenantID: RecurringJobs.systemTenant, kind: .tokenRefresh, idempotencyKey: "k", maxAttempts: 1)

@@ -14,6 +14,10 @@ import Synchronization
 /// scheduled refresh are written in the same transaction. A refused refresh puts the
 /// connection in `attention` with the provider's reason; a later successful one (scheduled,
 /// or after reconnecting) returns it to `active`.
+///
+/// That transaction holds a pooled connection for as long as the provider takes to answer, so
+/// at most a quarter of the pool's connections refresh at once (`permits`): a token endpoint
+/// that hangs while many connections are due cannot take the database from every request.
 public final class TokenRefresher: Sendable {
     let pool: PostgresPool
     let vault: TokenVault
@@ -22,6 +26,8 @@ public final class TokenRefresher: Sendable {
     let metrics: NeonHubMetrics?
     let logger: Logger
     private let inFlight = Mutex<[UUID: Task<Outcome, any Error>]>([:])
+    /// Refreshes of different connections running at once in this process.
+    let permits: AsyncPermits
 
     /// What a refresh request came to.
     public enum Outcome: Sendable, Equatable {
@@ -45,6 +51,7 @@ public final class TokenRefresher: Sendable {
         self.catalog = catalog
         self.metrics = metrics
         self.logger = logger
+        permits = AsyncPermits(pool.configuration.size / 4)
     }
 
     /// Whether connections of `definition` can be refreshed without a person.
@@ -57,7 +64,7 @@ public final class TokenRefresher: Sendable {
     public func refresh(connectionID: UUID, seenVersion: Int64?) async throws -> Outcome {
         let (task, owner) = inFlight.withLock { running -> (Task<Outcome, any Error>, Bool) in
             if let task = running[connectionID] { return (task, false) }
-            let task = Task { try await self.perform(connectionID: connectionID, seenVersion: seenVersion) }
+            let task = Task { try await self.permits.withPermit { try await self.perform(connectionID: connectionID, seenVersion: seenVersion) } }
             running[connectionID] = task
             return (task, true)
         }
