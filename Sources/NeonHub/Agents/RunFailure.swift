@@ -60,8 +60,33 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// Whether `error` may pass by itself: a provider or the model unavailable, timing out or
+    /// rate limiting, a tool timing out, the database unreachable. Stored as `transient: true`
+    /// so that work started by an event is tried again rather than lost.
+    public static func isTransient(_ error: any Error) -> Bool {
+        switch error {
+        case is ToolTimeoutError: return true
+        case let connector as ConnectorError:
+            return [.providerUnavailable, .providerTimeout, .providerRateLimited].contains(connector.code)
+        case let llm as LLMError:
+            switch llm {
+            case .timeout, .rateLimited, .transport: return true
+            case .http(let status, _): return status >= 500 || status == 429 || status == 408
+            case .malformedResponse, .invalidConfiguration: return false
+            }
+        case let database as PostgresError: return database.kind == .unavailable || database.kind == .connectionLost
+        default: return false
+        }
+    }
+
     /// The value stored in the run's `error` column: the code and a sanitized message.
     public static func stored(_ error: any Error) -> JSONValue {
+        guard isTransient(error), case .object(var members) = storedValue(error) else { return storedValue(error) }
+        members["transient"] = .bool(true)
+        return .object(members)
+    }
+
+    private static func storedValue(_ error: any Error) -> JSONValue {
         if let connector = error as? ConnectorError {
             var value: [String: JSONValue] = [
                 "code": .string(Code.connectorError.rawValue), "connectorCode": .string(connector.code.rawValue),

@@ -86,6 +86,8 @@ enum RPCErrorMapper {
         case .missingSignature, .invalidSignature, .staleTimestamp: .unauthorized
         case .malformedPayload: .badRequest
         case .invalidTriggers: .internalServerError
+        // Raised only inside a queue job (never on the wire): the job is retried.
+        case .agentRunFailed: .serviceUnavailable
         }
     }
 

@@ -17,6 +17,8 @@ public struct WebhookError: Error, Sendable, Equatable, CustomStringConvertible 
         case malformedPayload
         /// `process(eventRowID:)` was given an id no stored event has.
         case eventNotFound
+        /// A trigger's run failed for a passing reason (the event's job is retried).
+        case agentRunFailed
         /// `configs/triggers.json` (or `TRIGGERS_FILE`) is missing or invalid.
         case invalidTriggers
     }

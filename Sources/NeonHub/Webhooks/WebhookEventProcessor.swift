@@ -10,6 +10,9 @@ public import Postgres
 /// `processed` (with `run_id`), `ignored` (no enabled trigger, or its condition is false) or
 /// `failed` (with a safe error). Calling it again for an event already handled does nothing;
 /// a retry after a thrown error reuses the run (idempotency key `webhook:<connector>:<id>`).
+/// A run that failed for a passing reason (a provider or the model unavailable, a tool timing
+/// out: its stored error says `transient`) fails the job, which the queue retries with a new
+/// run (keyed after the failed one), so an outage does not lose the event's work.
 public final class WebhookEventProcessor: Sendable {
     let store: WebhookStore
     let triggers: TriggerCatalog
@@ -46,11 +49,13 @@ public final class WebhookEventProcessor: Sendable {
             return
         }
         let input = Self.input(trigger, event: event)
+        // After a failed run, a new one: the key names the run it follows.
+        var key = "webhook:\(event.connector):\(event.eventID)"
+        if event.status == "failed", let failedRun = event.runID { key += ":after:\(failedRun.uuidString.lowercased())" }
         let result: Orchestrator.Result
         do {
             result = try await orchestrator.run(
-                tenant: tenant, agent: trigger.agent, intent: trigger.intent, input: input,
-                idempotencyKey: "webhook:\(event.connector):\(event.eventID)")
+                tenant: tenant, agent: trigger.agent, intent: trigger.intent, input: input, idempotencyKey: key)
         } catch {
             let message = Self.safeMessage(error)
             logger.warning(
@@ -62,6 +67,9 @@ public final class WebhookEventProcessor: Sendable {
         try await store.finish(
             id: event.id, status: succeeded ? "processed" : "failed", runID: result.runID,
             error: succeeded ? nil : "the \(trigger.agent) agent's run \(result.runID) failed")
+        if !succeeded, result.error?["transient"] == .bool(true) {
+            throw WebhookError(.agentRunFailed, "the \(trigger.agent) agent's run \(result.runID) failed for a passing reason; it is tried again")
+        }
     }
 
     /// The file's trigger with the tenant's override applied; nil when there is none or it is disabled.

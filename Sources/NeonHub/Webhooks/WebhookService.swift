@@ -82,7 +82,7 @@ public final class WebhookService: Sendable {
     }
 
     /// A `GET`: Meta's `hub.challenge` (with `META_WEBHOOK_VERIFY_TOKEN`), LinkedIn's
-    /// `challengeCode` (HMAC-SHA256 with the client secret) and Mailchimp's URL check (200).
+    /// `challengeCode` (a UUID; HMAC-SHA256 with the client secret) and Mailchimp's URL check (200).
     /// Other connectors have no handshake: nil (the adapter answers 405).
     public func handshake(_ request: WebhookRequest) throws -> WebhookReply? {
         let connector = try connector(request.connector)
@@ -91,8 +91,10 @@ public final class WebhookService: Sendable {
         case .meta, .whatsapp:
             reply = MetaHandshake.answer(query: request.queryParameters, verifyToken: metaVerifyToken)
         case .linkedin:
-            guard let code = request.queryParameters["challengeCode"], !code.isEmpty, code.utf8.count <= 256 else {
-                return .text("challengeCode is required\n", status: 400)
+            // Only a UUID, as LinkedIn sends: the answer is the HMAC that `X-LI-Signature` checks
+            // over a body, so answering any text would sign any body an anonymous caller chose.
+            guard let code = request.queryParameters["challengeCode"], code.utf8.count == 36, UUID(uuidString: code) != nil else {
+                return .text("challengeCode must be a UUID\n", status: 400)
             }
             guard let linkedIn = try scheme(connector) as? LinkedInSignature else { return nil }
             reply = .json(.object(["challengeCode": .string(code), "challengeResponse": .string(linkedIn.challengeResponse(code))]))

@@ -63,8 +63,10 @@ struct WebhookStore: Sendable {
     }
 
     /// The connection an account id routes to: `external_account_id`, an element of
-    /// `accounts` with that `id`, (Shopify) the `shop` variable with or without
-    /// `.myshopify.com`, or (Twilio) the `accountSid` variable. Active connections first, then the newest.
+    /// `accounts` with that `id` or (Instagram, under its Page) `instagramAccountId`, (Shopify)
+    /// the `shop` variable with or without `.myshopify.com`, (Twilio) the `accountSid`
+    /// variable, or the workspace or user its token answer named (Slack's `team_id`, TikTok's
+    /// `open_id`). Active connections first, then the newest.
     static func route(connector: String, accountID: String, on connection: PostgresConnection) throws -> (tenant: String, connectionID: UUID)? {
         try connection.query(
             """
@@ -72,6 +74,8 @@ struct WebhookStore: Sendable {
             WHERE connector = \(connector) AND status <> 'revoked'
               AND (external_account_id = \(accountID)
                    OR accounts @> jsonb_build_array(jsonb_build_object('id', \(accountID)::text))
+                   OR accounts @> jsonb_build_array(jsonb_build_object('instagramAccountId', \(accountID)::text))
+                   OR variables->>'team_id' = \(accountID) OR variables->>'open_id' = \(accountID)
                    OR variables->>'shop' = \(accountID) OR (variables->>'shop') || '.myshopify.com' = \(accountID)
                    OR variables->>'accountSid' = \(accountID))
             ORDER BY (status = 'active') DESC, created_at DESC, id DESC
@@ -91,13 +95,15 @@ struct WebhookStore: Sendable {
         var connectionID: UUID?
         var status: String
         var payload: JSONValue
+        /// The run an earlier processing started (a failed one, when `status` is `failed`).
+        var runID: UUID? = nil
     }
 
     /// The event with this row id, or nil.
     func event(id: UUID) async throws -> StoredEvent? {
         try await pool.query(
             """
-            SELECT id, connector, event_id, event_type, account_id, tenant_id, connection_id, status, payload
+            SELECT id, connector, event_id, event_type, account_id, tenant_id, connection_id, status, payload, run_id
             FROM webhook_events WHERE id = \(id)
             """
         ).first.map { row in
@@ -106,7 +112,7 @@ struct WebhookStore: Sendable {
                 eventID: try row.decode("event_id", as: String.self), eventType: try row.decode("event_type", as: String?.self),
                 accountID: try row.decode("account_id", as: String?.self), tenantID: try row.decode("tenant_id", as: String?.self),
                 connectionID: try row.decode("connection_id", as: UUID?.self), status: try row.decode("status", as: String.self),
-                payload: try row.decode("payload", as: JSONValue.self))
+                payload: try row.decode("payload", as: JSONValue.self), runID: try row.decode("run_id", as: UUID?.self))
         }
     }
 

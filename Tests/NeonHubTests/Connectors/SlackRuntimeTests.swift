@@ -295,6 +295,11 @@ import Testing
             #expect(set.accessToken.hasPrefix("xoxb-"))
             #expect(set.refreshToken == nil && set.expiresIn == nil)  // rotation off: the bot token does not expire
             #expect(set.extras["bot_user_id"] == SlackFake.botUserID)
+            // Found by a review: the workspace is `team.id` (an object), which was dropped, so no
+            // connection knew its team and every Slack event was unmatched. It becomes `team_id`,
+            // a variable its events are routed by.
+            #expect(set.extras["team_id"] == SlackFake.teamID)
+            #expect(ConnectorService.keptTokenExtras.contains("team_id"))
             let exchange = try #require(fake.requests("oauth.v2.access").last)
             #expect(exchange.header("Authorization")?.hasPrefix("Basic ") == true)
             #expect(exchange.formItems["code"] != nil && exchange.formItems["client_secret"] == nil)

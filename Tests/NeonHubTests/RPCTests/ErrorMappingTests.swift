@@ -38,6 +38,7 @@ import Testing
         .unknownConnector: (.notFound, 404), .eventNotFound: (.notFound, 404), .notConfigured: (.serviceUnavailable, 503),
         .missingSignature: (.unauthorized, 401), .invalidSignature: (.unauthorized, 401), .staleTimestamp: (.unauthorized, 401),
         .malformedPayload: (.badRequest, 400), .invalidTriggers: (.internalServerError, 500),
+        .agentRunFailed: (.serviceUnavailable, 503),
     ]
 
     @Test func everyCodeHasARow() {

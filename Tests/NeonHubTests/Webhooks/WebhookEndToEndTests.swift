@@ -188,6 +188,41 @@ import Testing
         }
     }
 
+    /// Found by a review: Slack events name their workspace (`team_id`) and Instagram's name the
+    /// Instagram account (under its Page), neither of which routing looked at: every such event
+    /// was `unmatched`. A connection's `team_id` variable and its accounts' `instagramAccountId`
+    /// route them.
+    @Test func slackAndInstagramEventsRouteToTheirConnections() async throws {
+        try await withDatabaseApp(Self.plant) { server, client in
+            let pool = try #require(server.database?.pool)
+            _ = try await pool.execute(
+                """
+                INSERT INTO connections (tenant_id, connector, name, variables, accounts) VALUES
+                  ('tenant-b', 'slack', 'Slack', '{"team_id": "T0FAKE001"}', '[]'),
+                  ('tenant-c', 'meta', 'Pages', '{}', '[{"id": "1040", "name": "Page", "instagramAccountId": "17841400008460056"}]')
+                """)
+            let slack = #"{"type":"event_callback","team_id":"T0FAKE001","event_id":"Ev0ROUTE1","event":{"type":"app_mention","text":"hi"}}"#
+            let t = Int(Date().timeIntervalSince1970)
+            let signature =
+                "v0="
+                + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array("v0:\(t):\(slack)".utf8), key: Array("slack-secret-e2e-0c4d".utf8)))
+            let slackReply = try await client.request(
+                "POST", "/webhooks/slack", headers: ["X-Slack-Signature": signature, "X-Slack-Request-Timestamp": "\(t)"], body: Data(slack.utf8))
+            #expect(slackReply.status == 200)
+            let instagram =
+                #"{"object":"instagram","entry":[{"id":"17841400008460056","time":1767225600,"changes":[{"field":"comments","value":{"id":"178","text":"Nice"}}]}]}"#
+            let metaSignature =
+                "sha256=" + WebhookEncoding.hex(HMACSHA256.authenticate(message: Array(instagram.utf8), key: Array("meta-secret-e2e-91ab".utf8)))
+            let instagramReply = try await client.request(
+                "POST", "/webhooks/meta", headers: ["X-Hub-Signature-256": metaSignature], body: Data(instagram.utf8))
+            #expect(instagramReply.status == 200)
+            let routed = try await pool.query("SELECT connector, status, tenant_id FROM webhook_events ORDER BY connector").map {
+                "\(try $0.decode("connector", as: String.self)) \(try $0.decode("status", as: String.self)) \(try $0.decode("tenant_id", as: String?.self) ?? "-")"
+            }
+            #expect(routed == ["meta received tenant-c", "slack received tenant-b"])
+        }
+    }
+
     @Test func aMetaBatchStoresOneEventPerChange() async throws {
         try await withDatabaseApp(Self.plant) { server, client in
             let pool = try #require(server.database?.pool)
@@ -238,12 +273,18 @@ import Testing
             // python3 -c 'import hmac,hashlib;print(hmac.new(b"linkedin-client-test",b"890e4665-4dfe-4ab1-b689-ed553bceeed0",hashlib.sha256).hexdigest())'
             #expect(json["challengeResponse"] as? String == "e27031cc6ad6c11ebc1239553fd339dfc7f841a5e0f35c6a9c92421c96dab838")
             #expect(try await client.get("/webhooks/linkedin").status == 400)
+            // Found by a review: the answer is the HMAC `X-LI-Signature` checks, so a code that
+            // is a body (an event naming another organization) would have been signed for anyone.
+            let body = #"{"notificationId":"x1","type":"COMMENT","organizationalEntity":"urn:li:organization:1"}"#
+            let forged = try await client.get(
+                "/webhooks/linkedin?challengeCode=\(body.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)")
+            #expect(forged.status == 400 && !forged.text.contains("challengeResponse"))
             #expect(try await client.get("/webhooks/mailchimp").status == 200)
             let meta = try await client.get("/webhooks/meta?hub.mode=subscribe&hub.challenge=42&hub.verify_token=verify-e2e-1d9c")
             #expect(meta.status == 200 && meta.text == "42")
         }
         try await withTestApp { _, client in
-            let unconfigured = try await client.get("/webhooks/linkedin?challengeCode=x")
+            let unconfigured = try await client.get("/webhooks/linkedin?challengeCode=890e4665-4dfe-4ab1-b689-ed553bceeed0")
             #expect(unconfigured.status == 503)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 
@@ -93,6 +94,61 @@ import Testing
             // The support agent needs a message the email template does not give: the run fails and the event says so.
             #expect(try agent.first?.decode("agent", as: String.self) == "support")
             #expect(try await pool.query("SELECT status FROM webhook_events WHERE id = \(second)")[0].decode("status", as: String.self) == "failed")
+        }
+    }
+
+    /// How many runs an agent made.
+    final class Runs: Sendable {
+        let count = Mutex(0)
+    }
+
+    /// Fails its first run as a provider outage would, then succeeds.
+    struct FlakyAgent: Agent {
+        let name = "flaky"
+        let description = "fails once for a passing reason"
+        let intents = ["triage"]
+        let runs = Runs()
+        func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
+            let run = runs.count.withLock { count -> Int in
+                count += 1
+                return count
+            }
+            if run == 1 { throw ConnectorError(.providerUnavailable, "Shopify answered 503") }
+            return .object(["run": .number(Double(run))])
+        }
+    }
+
+    /// Found by a review: a trigger's run that failed because a provider (or the model) was
+    /// down marked the event `failed` and its job succeeded, so the event's work was lost for
+    /// good — and a retry would have found the failed run under the same key. The job now
+    /// fails, and its retry starts a new run keyed after the failed one.
+    @Test func aRunFailedForAPassingReasonIsTriedAgainWithANewRun() async throws {
+        let agent = FlakyAgent()
+        try await withDatabaseApp(agents: [agent], WebhookEndToEndTests.plant) { server, client in
+            let pool = try #require(server.database?.pool)
+            _ = try await WebhookEndToEndTests.connectShop(pool)
+            _ = try await pool.execute(
+                """
+                INSERT INTO webhook_triggers (tenant_id, connector, event_type, agent, intent, enabled)
+                VALUES ('tenant-a', 'shopify', 'orders/create', 'flaky', 'triage', true)
+                """)
+            let rowID = try await Self.deliverOrder(client, pool, webhookID: "order-evt-flaky")
+            await #expect(throws: WebhookError.self) { try await server.webhookProcessor.process(eventRowID: rowID) }
+            let failed = try await pool.query("SELECT status, run_id FROM webhook_events WHERE id = \(rowID)")[0]
+            #expect(try failed.decode("status", as: String.self) == "failed")
+            let firstRun = try failed.decode("run_id", as: UUID.self)
+            let stored = try await pool.query("SELECT error FROM agent_runs WHERE id = \(firstRun)")[0].decodeJSON("error", as: JSONValue.self)
+            #expect(stored["transient"] == .bool(true))
+
+            try await server.webhookProcessor.process(eventRowID: rowID)  // the job's retry
+            let done = try await pool.query("SELECT status, run_id FROM webhook_events WHERE id = \(rowID)")[0]
+            #expect(try done.decode("status", as: String.self) == "processed")
+            let secondRun = try done.decode("run_id", as: UUID.self)
+            #expect(secondRun != firstRun)
+            #expect(try await pool.query("SELECT status FROM agent_runs WHERE id = \(secondRun)")[0].decode("status", as: String.self) == "succeeded")
+            #expect(agent.runs.count.withLock { $0 } == 2)
+            try await server.webhookProcessor.process(eventRowID: rowID)  // done: nothing more
+            #expect(agent.runs.count.withLock { $0 } == 2)
         }
     }
 

@@ -14,6 +14,9 @@ struct OAuthTokenSet: Sendable {
 
     /// Fields never kept among `extras`: they are credentials.
     static let secretFields: Set<String> = ["access_token", "refresh_token", "id_token", "authed_user"]
+    /// Objects of the answer whose text members are kept as `<object>_<member>`: Slack's
+    /// `team: {id, name}` and `enterprise` name the workspace its events are routed by.
+    static let namedObjects: Set<String> = ["team", "enterprise"]
 
     /// Reads a token answer; nil when it holds no `access_token`.
     static func parse(_ body: JSONValue) -> OAuthTokenSet? {
@@ -21,6 +24,12 @@ struct OAuthTokenSet: Sendable {
         var extras: [String: String] = [:]
         for (name, value) in members where !secretFields.contains(name) {
             if let text = JSONPath.text(value), text.utf8.count <= 512 { extras[name] = text }
+        }
+        for name in namedObjects {
+            guard case .object(let inner)? = members[name] else { continue }
+            for (member, value) in inner where extras["\(name)_\(member)"] == nil {
+                if let text = JSONPath.text(value), text.utf8.count <= 512 { extras["\(name)_\(member)"] = text }
+            }
         }
         var expires = members["expires_in"].flatMap { JSONPath.text($0) }.flatMap { Double($0) }.flatMap(Self.lifetime)
         if expires == nil, let at = JSONPath.text(members["expires_at"]).flatMap(Self.instant) {
