@@ -24,6 +24,9 @@ public final class PostgresConnection {
     let options: PostgresConnectionOptions
     /// Statements prepared on this connection (see `PreparedStatementCache`).
     var statements = PreparedStatementCache()
+    /// The server still holds statements forgotten inside a transaction: dropped at the next
+    /// statement run outside one.
+    private var deallocatePending = false
 
     /// Connects using a libpq connection string (`host=… dbname=…` or `postgres://…`),
     /// then sets the session to `TimeZone=UTC`, `DateStyle=ISO` and the configured
@@ -140,6 +143,11 @@ public final class PostgresConnection {
     }
 
     private func runPrepared(_ query: PostgresQuery) throws -> PostgresQueryResult {
+        if deallocatePending && transactionStatus == .idle {
+            deallocatePending = false
+            statements.forgetAll()
+            try? executeScript("DEALLOCATE ALL")
+        }
         let handle = try liveHandle(sql: query.sql)
         return try observed {
             let key = PreparedStatementCache.Key(query)
@@ -172,7 +180,7 @@ public final class PostgresConnection {
     func forgetStatementsIfStale(_ error: PostgresError) -> Bool {
         guard error.kind == .server, error.code == "26000" || error.code == "0A000", statements.count > 0 else { return false }
         statements.forgetAll()
-        if transactionStatus == .idle { try? executeScript("DEALLOCATE ALL") }
+        if transactionStatus == .idle { try? executeScript("DEALLOCATE ALL") } else { deallocatePending = true }
         return true
     }
 

@@ -92,6 +92,7 @@ import Testing
         var m = Fixture.dispatched()
         _ = m.responseReady(sequence: 1, closeRequested: false)
         #expect(m.parsingStopped(at: .betweenRequests, deferred: true, now: 110) == .flush)
+        #expect(m.timer == .idle && m.deadline == 170)  // not the head's deadline: the requests are here
         #expect(m.outputWritten(.wouldBlock, bufferedInput: 500, now: 110) == .none)
         #expect(m.writable() == .flush)
         #expect(m.outputWritten(.done, bufferedInput: 500, now: 111) == .parseLater)

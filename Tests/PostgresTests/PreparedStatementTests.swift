@@ -142,6 +142,9 @@ extension PreparedStatementTests {
             #expect(
                 try connection.withTransaction { try $0.query("SELECT count(*) AS c FROM items WHERE n > \(0)") }.first?.decode("c", as: Int.self)
                     == 1)
+            // What the server kept through the rollback is dropped once outside it: each text once.
+            let held = try serverStatements(connection)
+            #expect(Set(held).count == held.count, "\(held)")
         }
     }
 }

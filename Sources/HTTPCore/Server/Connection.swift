@@ -52,7 +52,7 @@ final class Connection: @unchecked Sendable {
         case .none: break
         case .read: readAndProcess()
         case .parse: process()
-        case .parseLater: loop.execute { [self] in if !machine.isClosed { process() } }
+        case .parseLater: loop.executeNextTurn { [self] in if !machine.isClosed { process() } }
         case .flush: flush()
         case .sendContinue: output.append(Self.continueResponse)
         case .sendError(let error): writeError(error)
@@ -228,7 +228,7 @@ final class Connection: @unchecked Sendable {
         if case .read = action {
             // On the loop's next turn, not from inside this flush: a client that keeps the
             // buffer full would otherwise nest read → parse → flush → read on this stack.
-            loop.execute { [self] in perform(machine.readable()) }
+            loop.executeNextTurn { [self] in perform(machine.readable()) }
         } else {
             perform(action)
         }

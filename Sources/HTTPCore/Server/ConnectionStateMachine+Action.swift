@@ -8,8 +8,8 @@ extension ConnectionStateMachine {
         case read
         /// Parse the buffered input.
         case parse
-        /// Parse the buffered input on the loop's next turn (a pass stopped at its budget and
-        /// its output is written; the loop's other connections go first).
+        /// Parse the buffered input after the loop's next poll of the sockets (a pass stopped
+        /// at its budget and its output is written; the sockets that are ready go first).
         case parseLater
         /// Write the queued output.
         case flush

@@ -185,7 +185,9 @@ struct ConnectionStateMachine {
             return .flush
         case .reading, .closingAfterFlush:
             if state == .reading && inputClosed && position.endsOnEOF { state = .closingAfterFlush }
-            let wanted = position.timer
+            // Requests held back at the pass's budget are not a head that is late: the idle
+            // timer guards the connection while its answers are written.
+            let wanted = parseDeferred ? Timer.idle : position.timer
             if timer != wanted { arm(wanted, now: now) }
             return .flush
         }

@@ -14,6 +14,8 @@ final class EventLoop: @unchecked Sendable {
     private let tasks = Mutex<[@Sendable () -> Void]>([])
     /// Work queued from the loop thread itself (no lock, no wake-up needed).
     private var localTasks: [@Sendable () -> Void] = []
+    /// Work for after the next poll of the sockets (`executeNextTurn`).
+    private var nextTurnTasks: [@Sendable () -> Void] = []
     /// The loop thread's id (0 until `run()` starts); read from any thread.
     private let threadID = Atomic<UInt>(0)
     private(set) var connections: [Connection?] = []
@@ -66,6 +68,13 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Runs `task` on the loop thread after the next poll of the sockets has been served, so
+    /// that one connection's resumed work (a parse pass that stopped at its budget) waits its
+    /// turn behind the others'. Loop thread only.
+    func executeNextTurn(_ task: @escaping @Sendable () -> Void) {
+        nextTurnTasks.append(task)
+    }
+
     static func monotonicNanos() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC_COARSE, &ts)
@@ -106,6 +115,10 @@ final class EventLoop: @unchecked Sendable {
             if now >= nextSweep {
                 nextSweep = now + 100_000_000
                 sweepTimeouts()
+            }
+            if !nextTurnTasks.isEmpty {
+                localTasks.append(contentsOf: nextTurnTasks)  // after the next poll (which then does not wait)
+                nextTurnTasks.removeAll(keepingCapacity: true)
             }
             if shuttingDown && connectionCount == 0 { running = false }
         }

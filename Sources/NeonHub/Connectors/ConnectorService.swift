@@ -274,7 +274,12 @@ public final class ConnectorService: ConnectorActions, Sendable {
     /// the stored account list. An account listing that fails leaves the connection with no
     /// accounts and the reason in `last_error`, rather than losing the authorization.
     func storeAuthorized(_ set: OAuthTokenSet, pending: OAuthStateStore.Pending, definition: ConnectorDefinition) async throws -> UUID {
-        let variables = try tokenVariables(pending.variables, from: set, definition: definition)
+        // What the token answer names (Slack's workspace, TikTok's user) routes webhook events to
+        // this connection: only the provider may say it, never the caller's `variables` — or a
+        // tenant could claim another's workspace and receive its events.
+        let declared = Set((definition.variables ?? []).map(\.name))
+        let given = pending.variables.filter { !Self.keptTokenExtras.contains($0.key) || declared.contains($0.key) }
+        let variables = try tokenVariables(given, from: set, definition: definition)
         let listing = try await listAccounts(definition, variables: variables, credential: isMock ? .none : .token(set.accessToken))
         let (accounts, accountTokens, listingError) = (listing.accounts, listing.tokens, listing.error)
         let id = pending.connectionID ?? UUID()

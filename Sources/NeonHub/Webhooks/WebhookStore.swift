@@ -130,11 +130,12 @@ struct WebhookStore: Sendable {
         }
     }
 
-    /// Records how processing ended.
+    /// Records how processing ended (without a run, the earlier run stays: the retry after a
+    /// failed run keys its new run after it).
     func finish(id: UUID, status: String, runID: UUID?, error: String?) async throws {
         try await pool.execute(
             """
-            UPDATE webhook_events SET status = \(status), run_id = \(runID), error = \(error), processed_at = now() WHERE id = \(id)
+            UPDATE webhook_events SET status = \(status), run_id = coalesce(\(runID)::uuid, run_id), error = \(error), processed_at = now() WHERE id = \(id)
             """)
     }
 

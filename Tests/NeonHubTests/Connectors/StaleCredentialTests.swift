@@ -10,6 +10,28 @@ import Testing
 /// (It went to `attention` before, and for a connector whose tokens cannot be refreshed —
 /// Slack's bot tokens — nothing would ever take it out again but a second reconnect.)
 @Suite struct StaleCredentialTests {
+    /// Found by a review: Slack events route by the connection's `team_id`, and a caller's
+    /// `variables` in `connectors.authorizeUrl` won over the token answer's, so a tenant could
+    /// name another's workspace and receive its events. The workspace comes from Slack only.
+    @Test func aConnectionsWorkspaceComesFromTheTokenAnswerNeverFromTheCaller() async throws {
+        let fake = SlackFake()
+        try fake.start()
+        defer { fake.stop() }
+        let endpoints = try OAuthTestSupport.endpointsFile([
+            "slack": ["baseUrl": fake.baseURL + "/api", "tokenUrl": fake.baseURL + "/api/oauth.v2.access"]
+        ])
+        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["SLACK": fake.app]) }) { server, client in
+            let started = try await OAuthTestSupport.authorize(client, ["connector": "slack", "variables": ["team_id": "T0VICTIM01"]])
+            let code = fake.authorize(redirectURI: started.query["redirect_uri"])
+            let back = try await OAuthTestSupport.callback(client, connector: "slack", [("code", code), ("state", started.query["state"] ?? "")])
+            let location = try #require(back.header("Location"))
+            let id = try #require(OAuthTestSupport.query(location)["connectionId"])
+            let pool = try #require(server.database?.pool)
+            let team = try await pool.query("SELECT variables->>'team_id' AS team FROM connections WHERE id = \(UUID(uuidString: id))")
+            #expect(try team.first?.decode("team", as: String?.self) == SlackFake.teamID)
+        }
+    }
+
     @Test func aRefusedCredentialThatWasReplacedMeanwhileLeavesTheConnectionActive() async throws {
         let fake = SlackFake()
         try fake.start()
