@@ -81,7 +81,8 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
 
     /// The value stored in the run's `error` column: the code and a sanitized message.
     public static func stored(_ error: any Error) -> JSONValue {
-        guard isTransient(error), case .object(var members) = storedValue(error) else { return storedValue(error) }
+        let value = storedValue(error)
+        guard isTransient(error), case .object(var members) = value else { return value }
         members["transient"] = .bool(true)
         return .object(members)
     }

@@ -10,10 +10,9 @@ import Testing
 /// (It went to `attention` before, and for a connector whose tokens cannot be refreshed —
 /// Slack's bot tokens — nothing would ever take it out again but a second reconnect.)
 @Suite struct StaleCredentialTests {
-    /// Found by a review: Slack events route by the connection's `team_id`, and a caller's
-    /// `variables` in `connectors.authorizeUrl` won over the token answer's, so a tenant could
-    /// name another's workspace and receive its events. The workspace comes from Slack only.
-    @Test func aConnectionsWorkspaceComesFromTheTokenAnswerNeverFromTheCaller() async throws {
+    /// Runs `body` with a started Slack fake and a database app whose Slack app and endpoints
+    /// point at it.
+    static func withSlackApp(_ body: (SlackFake, NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
         let fake = SlackFake()
         try fake.start()
         defer { fake.stop() }
@@ -21,6 +20,15 @@ import Testing
             "slack": ["baseUrl": fake.baseURL + "/api", "tokenUrl": fake.baseURL + "/api/oauth.v2.access"]
         ])
         try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["SLACK": fake.app]) }) { server, client in
+            try await body(fake, server, client)
+        }
+    }
+
+    /// Found by a review: Slack events route by the connection's `team_id`, and a caller's
+    /// `variables` in `connectors.authorizeUrl` won over the token answer's, so a tenant could
+    /// name another's workspace and receive its events. The workspace comes from Slack only.
+    @Test func aConnectionsWorkspaceComesFromTheTokenAnswerNeverFromTheCaller() async throws {
+        try await Self.withSlackApp { fake, server, client in
             let started = try await OAuthTestSupport.authorize(client, ["connector": "slack", "variables": ["team_id": "T0VICTIM01"]])
             let code = fake.authorize(redirectURI: started.query["redirect_uri"])
             let back = try await OAuthTestSupport.callback(client, connector: "slack", [("code", code), ("state", started.query["state"] ?? "")])
@@ -33,13 +41,7 @@ import Testing
     }
 
     @Test func aRefusedCredentialThatWasReplacedMeanwhileLeavesTheConnectionActive() async throws {
-        let fake = SlackFake()
-        try fake.start()
-        defer { fake.stop() }
-        let endpoints = try OAuthTestSupport.endpointsFile([
-            "slack": ["baseUrl": fake.baseURL + "/api", "tokenUrl": fake.baseURL + "/api/oauth.v2.access"]
-        ])
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["SLACK": fake.app]) }) { server, client in
+        try await Self.withSlackApp { fake, server, client in
             let id = try await OAuthTestSupport.connect(client, connector: "slack") { fake.authorize(redirectURI: $0["redirect_uri"]) }
             let service = server.oauth.service
             let pool = try #require(server.database?.pool)

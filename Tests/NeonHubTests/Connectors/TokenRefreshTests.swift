@@ -26,13 +26,17 @@ import Testing
 
     /// Runs `body` with a started LinkedIn fake and a database app whose LinkedIn app and
     /// endpoints point at it.
-    static func withLinkedIn(_ body: (LinkedInFake, NeonHubServer, HTTPTestClient) async throws -> Void) async throws {
+    static func withLinkedIn(
+        _ configure: @escaping (inout AppConfig) -> Void = { _ in }, _ body: (LinkedInFake, NeonHubServer, HTTPTestClient) async throws -> Void
+    ) async throws {
         let fake = LinkedInFake()
         try fake.start()
         defer { fake.stop() }
         let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp]) }) {
-            server, client in
+        try await withDatabaseApp({
+            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp])
+            configure(&$0)
+        }) { server, client in
             try await body(fake, server, client)
         }
     }
@@ -176,14 +180,7 @@ import Testing
     /// every connection of the pool. At most a quarter of the pool refreshes at once; the rest
     /// wait without a connection, and the database keeps answering.
     @Test func refreshesOfManyConnectionsHoldAtMostAQuarterOfThePool() async throws {
-        let fake = LinkedInFake()
-        try fake.start()
-        defer { fake.stop() }
-        let endpoints = try Self.endpoints(fake)
-        try await withDatabaseApp({
-            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp])
-            $0.dbPoolSize = 8
-        }) { server, client in
+        try await Self.withLinkedIn({ $0.dbPoolSize = 8 }) { fake, server, client in
             var ids: [UUID] = []
             for _ in 0..<3 { ids.append(try #require(UUID(uuidString: try await Self.connect(client, fake).id))) }
             #expect(Set(ids).count == 3)
