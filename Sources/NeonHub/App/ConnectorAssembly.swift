@@ -39,7 +39,8 @@ enum ConnectorAssembly {
             appSettings: appSettings(catalog, config.connectorEnvironment),
             baseURLOverrides: endpoints.compactMapValues(\.baseUrl),
             actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), flows: config.connectorFlows,
-            allowPrivateMediaHosts: config.connectorMediaFromPrivateHosts, publicURL: config.publicURL)
+            allowPrivateMediaHosts: config.connectorMediaFromPrivateHosts, publicURL: config.publicURL,
+            connectionWebhookSecrets: config.webhookSecrets.mailchimpWebhookSecret.map { ["mailchimp": $0] } ?? [:])
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(

@@ -218,6 +218,7 @@ public final class ConnectorService: ConnectorActions, Sendable {
         }
         var call = call
         call.variables = connection.variables.merging(call.variables) { _, explicit in explicit }
+        call.connectionID = connection.id
         let definition = catalog[connection.connector]?.definition
         if let definition { call = try Self.bindingAccount(call, definition: definition, accounts: connection.accounts, isMock: isMock) }
         let secrets = self.secrets, isMock = self.isMock, refresher = definition.flatMap { TokenRefresher.canRefresh($0) ? self.refresher : nil }

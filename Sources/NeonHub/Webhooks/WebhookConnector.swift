@@ -37,6 +37,10 @@ public enum WebhookConnector: String, CaseIterable, Sendable {
         }
     }
 
+    /// Whether the provider does not sign deliveries, so that each connection registers a URL
+    /// carrying its own secret (`WebhookURLToken`, checked by `MailchimpSecret`).
+    public var urlCarriesSecret: Bool { self == .mailchimp }
+
     /// Whether deliveries can report on a published post (see `PublishStatusUpdate`).
     var reportsPublishStatus: Bool { self == .meta || self == .linkedin || self == .tiktok }
 }

@@ -108,11 +108,16 @@ enum WebhookEventParser {
             accountID: form["AccountSid"], payload: .object(form.mapValues { .string($0) }))
     }
 
-    /// Mailchimp form posts `type=subscribe&fired_at=…&data[list_id]=…`: routed by audience id.
+    /// Mailchimp form posts `type=subscribe&fired_at=…&data[list_id]=…`, with the audience id as
+    /// account. Routed by the connection its URL names (`MailchimpSecret`), so the id is the
+    /// body's SHA-256 under that connection: two tenants' webhooks on one audience receive the
+    /// same body, and each keeps its copy.
     static func mailchimp(_ request: WebhookRequest) -> ParsedWebhookEvent {
         let form = FormBody.object(request.body)
+        let bodyHash = SHA256Digest.hex(request.body)
+        let connection = MailchimpSecret.connectionID(request).map { $0.uuidString.lowercased() + ":" }
         return ParsedWebhookEvent(
-            eventID: SHA256Digest.hex(request.body), eventType: form["type"], accountID: form["data[list_id]"],
+            eventID: (connection ?? "") + bodyHash, eventType: form["type"], accountID: form["data[list_id]"],
             payload: .object(form.mapValues { .string($0) }))
     }
 

@@ -66,7 +66,10 @@ public final class WebhookService: Sendable {
             return .json(.object(["challenge": .string(challenge)]))
         }
         let events = try WebhookEventParser.events(connector, request)
-        let outcomes = try await store.store(connector: connector.rawValue, events: events, headers: Self.storedHeaders(request, scheme: scheme))
+        // A URL that names its connection (Mailchimp's, verified above) routes to that one only.
+        let pinned = connector == .mailchimp ? MailchimpSecret.connectionID(request) : nil
+        let outcomes = try await store.store(
+            connector: connector.rawValue, events: events, headers: Self.storedHeaders(request, scheme: scheme), pinned: pinned)
         for outcome in outcomes {
             metrics.recordWebhookEvent(connector: connector.rawValue, outcome: outcome.rawValue)
             if outcome == .accepted { metrics.recordJobAdded(kind: "webhook_event") }

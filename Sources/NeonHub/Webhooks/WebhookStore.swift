@@ -17,12 +17,16 @@ struct WebhookStore: Sendable {
     }
 
     /// Stores the events of one delivery in one transaction: each routed to the newest
-    /// non-revoked connection whose account matches, inserted unless already there, and —
-    /// when routed — queued as a `webhook_event` job in the same transaction.
-    func store(connector: String, events: [ParsedWebhookEvent], headers: JSONValue) async throws -> [Stored] {
+    /// non-revoked connection whose account matches — or, when the delivery's URL named its
+    /// connection (`pinned`, verified), to that one if it is not revoked — inserted unless
+    /// already there, and — when routed — queued as a `webhook_event` job in the same transaction.
+    func store(connector: String, events: [ParsedWebhookEvent], headers: JSONValue, pinned: UUID? = nil) async throws -> [Stored] {
         try await pool.withTransaction { connection in
-            try events.map { event in
-                let route = try event.accountID.flatMap { try Self.route(connector: connector, accountID: $0, on: connection) }
+            let pinnedRoute = try pinned.flatMap { try Self.route(connector: connector, connectionID: $0, on: connection) }
+            return try events.map { event in
+                let route =
+                    pinned != nil
+                    ? pinnedRoute : try event.accountID.flatMap { try Self.route(connector: connector, accountID: $0, on: connection) }
                 guard let rowID = try Self.insert(event, connector: connector, route: route, headers: headers, source: "webhook", on: connection)
                 else { return .duplicate }
                 guard let route else { return .unmatched }
@@ -81,6 +85,13 @@ struct WebhookStore: Sendable {
             ORDER BY (status = 'active') DESC, created_at DESC, id DESC
             LIMIT 1
             """
+        ).first.map { (try $0.decode("tenant_id", as: String.self), try $0.decode("id", as: UUID.self)) }
+    }
+
+    /// The connection `connectionID` of `connector`, unless it is revoked (or gone).
+    static func route(connector: String, connectionID: UUID, on connection: PostgresConnection) throws -> (tenant: String, connectionID: UUID)? {
+        try connection.query(
+            "SELECT id, tenant_id FROM connections WHERE id = \(connectionID) AND connector = \(connector) AND status <> 'revoked'"
         ).first.map { (try $0.decode("tenant_id", as: String.self), try $0.decode("id", as: UUID.self)) }
     }
 

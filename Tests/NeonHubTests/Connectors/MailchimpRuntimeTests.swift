@@ -246,21 +246,63 @@ import Testing
         }
     }
 
-    @Test func anAudienceWebhookIsRegisteredWithEventsAndSources() async throws {
-        try await withMailchimp { fake, runtime in
-            let hook = try await runtime.execute(
-                Self.call("webhooks.create", ["listId": .string(Self.list), "url": .string("https://hub.example.test/webhooks/mailchimp/s3cr3t")])
-            ) { _ in Self.token }
+    @Test func anAudienceWebhookIsRegisteredWithTheConnectionsOwnURL() async throws {
+        let fake = MailchimpFake()
+        try fake.start()
+        try await fake.server.serving {
+            let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
+            let runtime = ConnectorRuntime(
+                catalog: catalog, client: OutboundClient.quickRetries(label: "mailchimp"), baseURLOverrides: ["mailchimp": fake.apiBaseURL],
+                publicURL: "https://hub.example.test/", connectionWebhookSecrets: ["mailchimp": "mailchimp-url-secret-test"])
+            var call = Self.call("webhooks.create", ["listId": .string(Self.list)])
+            call.connectionID = UUID(uuidString: MailchimpSecretTests.first)
+            let hook = try await runtime.execute(call) { _ in Self.token }
             #expect(JSONPath.text(hook.output["id"])?.isEmpty == false)
             let sent = try #require(fake.server.requests("POST", "/3.0/lists/*/webhooks").last)
+            // The URL the fake received is the one MailchimpSecret accepts (token computed outside our code).
+            let expected =
+                "https://hub.example.test/webhooks/mailchimp?connection=\(MailchimpSecretTests.first)&secret=\(MailchimpSecretTests.firstToken)"
             #expect(
                 NSDictionary(dictionary: Self.body(sent))
                     == [
-                        "url": "https://hub.example.test/webhooks/mailchimp/s3cr3t",
+                        "url": expected,
                         "events": ["subscribe": true, "unsubscribe": true, "profile": true, "cleaned": true, "upemail": true, "campaign": true],
                         "sources": ["user": true, "admin": true, "api": false],
                     ] as NSDictionary)
             #expect(fake.webhooks.first?.sources["api"] == false)
+            // The caller sees where it was registered, not the secret.
+            let shown = try #require(JSONPath.text(hook.output["url"]))
+            #expect(shown.hasPrefix("https://hub.example.test/webhooks/mailchimp?connection=\(MailchimpSecretTests.first)&secret="))
+            #expect(!shown.contains(MailchimpSecretTests.firstToken))
+            // The caller cannot choose the URL: the input has no such field.
+            let chosen = await #expect(throws: ConnectorError.self) {
+                try await runtime.execute(Self.call("webhooks.create", ["listId": .string(Self.list), "url": .string("https://evil.example/")])) {
+                    _ in
+                    Self.token
+                }
+            }
+            #expect(chosen?.code == .invalidInput)
+        }
+    }
+
+    @Test func withoutTheServersSecretOrAConnectionNoWebhookIsRegistered() async throws {
+        try await withMailchimp { fake, _ in
+            let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)
+            let unconfigured = ConnectorRuntime(
+                catalog: catalog, client: OutboundClient.quickRetries(label: "mailchimp"), baseURLOverrides: ["mailchimp": fake.apiBaseURL],
+                publicURL: "https://hub.example.test")
+            var call = Self.call("webhooks.create", ["listId": .string(Self.list)])
+            call.connectionID = UUID()
+            let missing = await #expect(throws: ConnectorError.self) { try await unconfigured.execute(call) { _ in Self.token } }
+            #expect(missing?.code == .missingAppCredentials)
+            #expect(missing?.message.contains("MAILCHIMP_WEBHOOK_SECRET") == true)
+            let configured = ConnectorRuntime(
+                catalog: catalog, client: OutboundClient.quickRetries(label: "mailchimp"), baseURLOverrides: ["mailchimp": fake.apiBaseURL],
+                publicURL: "https://hub.example.test", connectionWebhookSecrets: ["mailchimp": "mailchimp-url-secret-test"])
+            call.connectionID = nil
+            let noConnection = await #expect(throws: ConnectorError.self) { try await configured.execute(call) { _ in Self.token } }
+            #expect(noConnection?.code == .missingAppCredentials)
+            #expect(fake.webhooks.isEmpty)
         }
     }
 

@@ -101,13 +101,13 @@ import Testing
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM publish_jobs") == 1)
 
             // Mailchimp's secret travels in the URL: accepted with it, refused without, logged nowhere.
-            let form = Data("type=subscribe&fired_at=2026-01-01+00%3A00%3A00&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=ada%40example.com".utf8)
+            _ = try await Self.connectMailchimp(pool, id: Self.mailchimpA.id, tenant: "tenant-a")
             let mailchimp = try await client.request(
-                "POST", "/webhooks/mailchimp?secret=mailchimp-secret-e2e-47d0",
-                headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
+                "POST", Self.mailchimpA.path, headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Self.mailchimpForm)
             #expect(mailchimp.status == 200)
             let wrongSecret = try await client.request(
-                "POST", "/webhooks/mailchimp?secret=guess", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: form)
+                "POST", "/webhooks/mailchimp?connection=\(Self.mailchimpA.id)&secret=guess",
+                headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Self.mailchimpForm)
             #expect(wrongSecret.status == 401)
             #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events WHERE connector = 'mailchimp'") == 1)
 
@@ -118,6 +118,92 @@ import Testing
             #expect(metrics.contains(#"neonhub_webhook_events_total{connector="shopify",outcome="unmatched"} 1"#))
             try await Self.expectNoSecretStored(pool)
             for reply in [first, again, stranger, mailchimp, wrongSecret] { Self.expectNoSecret(in: reply.text) }
+        }
+        Self.expectNoSecret(in: capture.text)
+    }
+
+    /// Two Mailchimp connections and their URLs, each token HMAC-SHA256 of
+    /// "neonhub-webhook-url-v1:mailchimp:<id>" under MAILCHIMP_WEBHOOK_SECRET, computed outside our code:
+    /// python3 -c 'import hmac,hashlib;print(hmac.new(b"mailchimp-secret-e2e-47d0",
+    ///     b"neonhub-webhook-url-v1:mailchimp:7d3c55a4-0f4e-4d8e-9d0c-1b2a3c4d5e6f",hashlib.sha256).hexdigest())'
+    static let mailchimpA = (
+        id: "7d3c55a4-0f4e-4d8e-9d0c-1b2a3c4d5e6f", token: "71d6d41f36b61b1a7535e5a55e78b16d8753ddc9c255e5b3e69163b034211bcd",
+        path:
+            "/webhooks/mailchimp?connection=7d3c55a4-0f4e-4d8e-9d0c-1b2a3c4d5e6f&secret=71d6d41f36b61b1a7535e5a55e78b16d8753ddc9c255e5b3e69163b034211bcd"
+    )
+    static let mailchimpB = (
+        id: "0b8e4f2a-9c61-4e0d-8a3b-5f7e6d1c2b3a", token: "4eb813c0cbc710497a18c5061a7af8477c29321036120dff301fdefc1b40b233",
+        path:
+            "/webhooks/mailchimp?connection=0b8e4f2a-9c61-4e0d-8a3b-5f7e6d1c2b3a&secret=4eb813c0cbc710497a18c5061a7af8477c29321036120dff301fdefc1b40b233"
+    )
+    /// A subscribe to audience a6b5da1054, as Mailchimp posts it.
+    static let mailchimpForm = Data(
+        "type=subscribe&fired_at=2026-01-01+00%3A00%3A00&data%5Blist_id%5D=a6b5da1054&data%5Bemail%5D=ada%40example.com".utf8)
+
+    /// A Mailchimp connection with a given id, listing audience a6b5da1054 as its account.
+    static func connectMailchimp(_ pool: PostgresPool, id: String, tenant: String, status: String = "active") async throws -> UUID {
+        try await pool.query(
+            """
+            INSERT INTO connections (id, tenant_id, connector, name, status, accounts)
+            VALUES (\(id)::uuid, \(tenant), 'mailchimp', 'Newsletter', \(status), '[{"id": "a6b5da1054", "name": "Newsletter"}]')
+            RETURNING id
+            """)[0].decode("id", as: UUID.self)
+    }
+
+    @Test func aMailchimpURLOpensOnlyItsOwnConnection() async throws {
+        let capture = LogCapture()
+        try await withDatabaseApp(logger: capture.logger(), Self.plant) { server, client in
+            let pool = try #require(server.database?.pool)
+            let form = ["Content-Type": "application/x-www-form-urlencoded"]
+            // Two tenants subscribed to the same audience, each through its own connection.
+            let a = try await Self.connectMailchimp(pool, id: Self.mailchimpA.id, tenant: "tenant-a")
+            let b = try await Self.connectMailchimp(pool, id: Self.mailchimpB.id, tenant: "tenant-b")
+
+            // Tenant A's URL secret, aimed at tenant B's connection: refused, nothing stored.
+            let crossed = try await client.request(
+                "POST", "/webhooks/mailchimp?connection=\(Self.mailchimpB.id)&secret=\(Self.mailchimpA.token)", headers: form,
+                body: Self.mailchimpForm)
+            #expect(crossed.status == 401)
+            // The server's secret itself (what one URL for every tenant carried): refused too.
+            let shared = try await client.request(
+                "POST", "/webhooks/mailchimp?secret=mailchimp-secret-e2e-47d0", headers: form, body: Self.mailchimpForm)
+            #expect(shared.status == 401)
+            #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events") == 0)
+
+            // The same delivery at both URLs (Mailchimp posts one body to every webhook of the
+            // audience): each tenant gets its own event, routed to its own connection.
+            for path in [Self.mailchimpA.path, Self.mailchimpB.path] {
+                let reply = try await client.request("POST", path, headers: form, body: Self.mailchimpForm)
+                #expect(reply.status == 200)
+                #expect(try reply.json()["accepted"] as? Int == 1)
+            }
+            let rows = try await pool.query("SELECT tenant_id, connection_id, status, account_id FROM webhook_events ORDER BY tenant_id")
+            try #require(rows.count == 2)
+            #expect(try rows.map { try $0.decode("tenant_id", as: String.self) } == ["tenant-a", "tenant-b"])
+            #expect(try rows.map { try $0.decode("connection_id", as: UUID.self) } == [a, b])
+            #expect(
+                try rows.allSatisfy {
+                    try $0.decode("status", as: String.self) == "received" && $0.decode("account_id", as: String.self) == "a6b5da1054"
+                })
+            // Mailchimp's retry of the same delivery is a duplicate of that connection's event only.
+            let again = try await client.request("POST", Self.mailchimpA.path, headers: form, body: Self.mailchimpForm)
+            #expect(try again.json()["duplicates"] as? Int == 1)
+
+            // Once tenant B disconnects, what still arrives at its URL is kept, but goes to nobody.
+            try await pool.execute("UPDATE connections SET status = 'revoked' WHERE id = \(b)")
+            let late = Data("type=unsubscribe&fired_at=2026-01-02+00%3A00%3A00&data%5Blist_id%5D=a6b5da1054".utf8)
+            let afterRevoke = try await client.request("POST", Self.mailchimpB.path, headers: form, body: late)
+            #expect(try afterRevoke.json()["unmatched"] as? Int == 1)
+            #expect(try await Self.count(pool, "SELECT count(*)::int FROM webhook_events WHERE tenant_id = 'tenant-a'") == 1)
+            try await Self.expectNoSecretStored(pool)
+            for token in [Self.mailchimpA.token, Self.mailchimpB.token] {
+                #expect(!capture.text.contains(token))
+                #expect(
+                    try await Self.count(
+                        pool,
+                        "SELECT count(*)::int FROM webhook_events WHERE payload::text LIKE \("%" + token + "%") OR headers::text LIKE \("%" + token + "%")"
+                    ) == 0)
+            }
         }
         Self.expectNoSecret(in: capture.text)
     }

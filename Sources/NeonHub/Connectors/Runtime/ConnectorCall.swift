@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One action to perform: which connector and action, with what input, as which account of
 /// which connection (its variables and credentials), under which idempotency key.
@@ -17,6 +17,9 @@ public struct ConnectorCall: Sendable {
     public var idempotencyKey: String?
     /// In mock mode: the name of a fixture error to answer with.
     public var mockError: String?
+    /// The connection the call acts for (set by `ConnectorService`): names its own webhook URL
+    /// (`{{server.webhookUrl}}` of a connector whose URLs are per connection).
+    public var connectionID: UUID?
 
     /// Creates a call.
     public init(

@@ -58,6 +58,7 @@ public struct ConnectorFlowRegistry: Sendable {
         GoogleAdsMutateFlow.campaignBudget,
         GBPLocationsFlow(),
         MailchimpUpsertMemberFlow(),
+        MailchimpRegisterWebhookFlow(),
         YouTubeResumableUploadFlow(),
         GoogleDriveUploadFlow(),
         DropboxUploadFlow(),
@@ -72,6 +73,8 @@ public struct ConnectorFlowContext: Sendable {
     public let call: ConnectorCall
     /// Whether the runtime answers from mock fixtures (no network).
     public var isMock: Bool { runtime.isMock }
+    /// Where the provider delivers this connection's events (`ConnectorRuntime.webhookURL`), if configured.
+    public var webhookURL: String? { runtime.webhookURL(call.connector, connectionID: call.connectionID) }
     let runtime: ConnectorRuntime
     let credentials: FlowCredentials
     let tally: FlowTally
@@ -88,9 +91,10 @@ public struct ConnectorFlowContext: Sendable {
     /// provider refuses it, it is refreshed once (where the connection can) and the step is
     /// repeated; a second refusal is final. A step may not itself be a flow.
     public func perform(_ action: String, input: JSONValue) async throws -> JSONValue {
-        let step = ConnectorCall(
+        var step = ConnectorCall(
             connector: call.connector, action: action, input: input, accountID: call.accountID,
             variables: call.variables, mockError: call.mockError)
+        step.connectionID = call.connectionID
         let (entry, definition) = try runtime.resolve(step)
         guard let template = definition.request else {
             throw ConnectorError(.invalidDefinition, "\(call.connector).\(action) is a flow and cannot be a step of \(call.action)")

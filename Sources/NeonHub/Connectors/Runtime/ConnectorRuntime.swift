@@ -34,6 +34,9 @@ public struct ConnectorRuntime: Sendable {
     /// `{{server.publicUrl}}`, and the connector's own webhook route as `{{server.webhookUrl}}`
     /// (`<PUBLIC_URL>/webhooks/<connector>`, e.g. Twilio's `StatusCallback`). Nil leaves both out.
     let publicURL: String?
+    /// The server secrets of the connectors whose webhook URL is per connection
+    /// (`WebhookConnector.urlCarriesSecret`: Mailchimp's `MAILCHIMP_WEBHOOK_SECRET`), by connector.
+    let connectionWebhookSecrets: [String: String]
     /// Items a read collects at most when neither the input nor the definition says.
     static let defaultMaxItems = 500
 
@@ -42,9 +45,11 @@ public struct ConnectorRuntime: Sendable {
         catalog: ConnectorCatalog, client: OutboundClient, mock: MockTransport? = nil,
         appSettings: [String: [String: String]] = [:], baseURLOverrides: [String: String] = [:],
         actionBaseURLOverrides: [String: [String: String]] = [:],
-        flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false, publicURL: String? = nil
+        flows: ConnectorFlowRegistry = .standard, allowPrivateMediaHosts: Bool = false, publicURL: String? = nil,
+        connectionWebhookSecrets: [String: String] = [:]
     ) {
         self.actionBaseURLOverrides = actionBaseURLOverrides
+        self.connectionWebhookSecrets = connectionWebhookSecrets.filter { !$0.value.isEmpty }
         self.catalog = catalog
         self.publicURL = publicURL.flatMap { $0.isEmpty ? nil : ($0.hasSuffix("/") ? String($0.dropLast()) : $0) }
         self.client = client
@@ -118,10 +123,24 @@ public struct ConnectorRuntime: Sendable {
         return keyed
     }
 
-    /// What `{{server.x}}` names: the public URL and the connector's webhook route, if configured.
-    func serverScope(_ connector: String) -> JSONValue {
+    /// What `{{server.x}}` names: the public URL and the webhook URL of the call's connection
+    /// (`webhookURL`), if configured.
+    func serverScope(_ connector: String, connectionID: UUID?) -> JSONValue {
         guard let publicURL else { return .object([:]) }
-        return .object(["publicUrl": .string(publicURL), "webhookUrl": .string("\(publicURL)/webhooks/\(connector)")])
+        var scope: [String: JSONValue] = ["publicUrl": .string(publicURL)]
+        if let url = webhookURL(connector, connectionID: connectionID) { scope["webhookUrl"] = .string(url) }
+        return .object(scope)
+    }
+
+    /// Where `connector`'s provider delivers the events of connection `connectionID`: the
+    /// webhook route (`<PUBLIC_URL>/webhooks/<connector>`), or — for a connector whose URLs carry
+    /// a per-connection secret (Mailchimp) — that connection's own URL (`WebhookURLToken`).
+    /// Nil without `PUBLIC_URL`, or for such a connector without its server secret or a connection.
+    func webhookURL(_ connector: String, connectionID: UUID?) -> String? {
+        guard let publicURL else { return nil }
+        guard WebhookConnector(rawValue: connector)?.urlCarriesSecret == true else { return "\(publicURL)/webhooks/\(connector)" }
+        guard let secret = connectionWebhookSecrets[connector], let connectionID else { return nil }
+        return WebhookURLToken.url(publicURL: publicURL, connector: connector, connectionID: connectionID, secret: secret)
     }
 
     /// Runs a registered flow: its steps perform the connector's own actions through `run`.
@@ -156,7 +175,7 @@ public struct ConnectorRuntime: Sendable {
             "vars": .object(call.variables.mapValues { .string($0) }),
             "account": .object(call.accountID.map { ["id": .string($0)] } ?? [:]),
             "app": .object((appSettings[definition.id] ?? [:]).mapValues { .string($0) }),
-            "server": serverScope(definition.id),
+            "server": serverScope(definition.id, connectionID: call.connectionID),
             "call": .object(call.idempotencyKey.map { ["idempotencyKey": .string($0)] } ?? [:]),
         ]
         let pagination = action.pagination.flatMap { $0.style == "none" ? nil : $0 }
