@@ -35,10 +35,14 @@ public struct ConnectorError: Error, CustomStringConvertible, Sendable {
         /// The provider accepted the work and is still processing it (TikTok's publish status):
         /// nothing failed; ask again at `resumeAt`, from `checkpoint`, without redoing what was sent.
         case providerPending
-        /// A stored secret could not be decrypted (wrong or missing key, tampered row).
+        /// A stored secret could not be decrypted (a tampered row, a wrong key, a row moved).
         case vaultUnreadable
         /// The token vault is not configured (`TOKEN_VAULT_KEY`).
         case vaultNotConfigured
+        /// A secret was sealed with a vault key this process does not have (a key rotation not
+        /// yet rolled out to it): the server's setup, not the connection, so the connection is
+        /// left as it is and another process (or this one, once configured) can still use it.
+        case vaultKeyMissing
         /// A catalog definition is invalid.
         case invalidDefinition
     }

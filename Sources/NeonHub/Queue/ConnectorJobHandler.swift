@@ -72,7 +72,9 @@ struct ConnectorJobHandler: JobHandler {
                 // A timeout with a checkpoint (a status read of a publish under way) is resumed
                 // from it: nothing can be sent twice, so there is nothing to reconcile.
                 return job.kind == .publish && error.checkpoint == nil ? .unknown(failure) : .retry(failure)
-            case .providerUnavailable:
+            case .providerUnavailable, .vaultKeyMissing:
+                // A vault key missing here is this process's setup (a rotation rolling out):
+                // tried again later, perhaps by a worker that has the key.
                 return .retry(failure)
             case .providerPending:
                 // Accepted and still processing at the provider: wait without holding a worker,

@@ -104,6 +104,8 @@ enum RPCErrorMapper {
         case .providerUnavailable: .badGateway
         case .providerTimeout, .providerPending: .gatewayTimeout
         case .invalidDefinition: .internalServerError
+        // A key rotation not yet rolled out to this process: another may answer, or this one soon.
+        case .vaultKeyMissing: .serviceUnavailable
         }
     }
 

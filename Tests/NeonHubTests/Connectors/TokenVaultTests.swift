@@ -30,7 +30,6 @@ import Testing
         var i = sealed; i.iv[5] ^= 0x80; tampered.append(("iv", i))
         var t = sealed; t.tag[15] ^= 1; tampered.append(("tag", t))
         var k = sealed; k.keyID = Self.keyB.id; tampered.append(("key id of another key", k))
-        var u = sealed; u.keyID = "k00000000"; tampered.append(("unknown key id", u))
         var s = sealed; s.tag = Array(s.tag.prefix(8)); tampered.append(("short tag", s))
         var n = sealed; n.iv = []; tampered.append(("empty iv", n))
         for (what, value) in tampered {
@@ -52,6 +51,11 @@ import Testing
         let withoutA = TokenVault(keyring: VaultKeyring(current: Self.keyB))
         let error = #expect(throws: ConnectorError.self) { try withoutA.open(sealedUnderA, connection: connection, kind: "access_token") }
         #expect(error?.message.contains("TOKEN_VAULT_PREVIOUS_KEYS") == true)
+        // The server lacks a key (a rotation rolling out), the connection is fine: not `vaultUnreadable`.
+        #expect(error?.code == .vaultKeyMissing)
+        var unknown = sealedUnderA
+        unknown.keyID = "k00000000"
+        #expect(throws: ConnectorError.self) { try rotated.open(unknown, connection: connection, kind: "access_token") }
     }
 
     @Test func previousKeysParseAndAMismatchedIDIsRefused() throws {

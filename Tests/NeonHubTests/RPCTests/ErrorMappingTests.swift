@@ -31,7 +31,7 @@ import Testing
         .vaultUnreadable: (.preconditionFailed, 412), .vaultNotConfigured: (.preconditionFailed, 412),
         .providerRateLimited: (.tooManyRequests, 429), .providerRejected: (.unprocessableContent, 422),
         .providerUnavailable: (.badGateway, 502), .providerTimeout: (.gatewayTimeout, 504), .providerPending: (.gatewayTimeout, 504),
-        .invalidDefinition: (.internalServerError, 500),
+        .invalidDefinition: (.internalServerError, 500), .vaultKeyMissing: (.serviceUnavailable, 503),
     ]
     static let databaseTable: [DatabaseError.Code: (RPCErrorCode, Int)] = [.invalidCursor: (.badRequest, 400)]
     static let webhookTable: [WebhookError.Code: (RPCErrorCode, Int)] = [

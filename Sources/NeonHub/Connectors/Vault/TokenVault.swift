@@ -49,8 +49,9 @@ public struct TokenVault: Sendable {
     }
 
     /// Decrypts a sealed secret of `kind` of `connection`. A tampered ciphertext, IV, tag or
-    /// key id, an unknown key, or a row moved to another connection is a `vaultUnreadable`
-    /// error of that connection, never a crash and never partial plaintext.
+    /// key id, or a row moved to another connection is a `vaultUnreadable` error of that
+    /// connection, never a crash and never partial plaintext; a key id this process has no key
+    /// for is `vaultKeyMissing`, an error of the server's setup.
     public func open(_ sealed: Sealed, connection: UUID, kind: String) throws(ConnectorError) -> String {
         try open(sealed, boundTo: Self.additionalData(connection: connection, kind: kind), kind: kind)
     }
@@ -59,7 +60,7 @@ public struct TokenVault: Sendable {
     public func open(_ sealed: Sealed, boundTo context: [UInt8], kind: String) throws(ConnectorError) -> String {
         guard let key = keyring.key(id: sealed.keyID) else {
             throw ConnectorError(
-                .vaultUnreadable,
+                .vaultKeyMissing,
                 "the \(kind) of this connection was encrypted with key \(sealed.keyID.prefix(16)), which is not configured (add it to TOKEN_VAULT_PREVIOUS_KEYS)"
             )
         }
