@@ -15,13 +15,21 @@ public enum Sanitizer {
 
     private static let sensitiveKeyBytes: [[UInt8]] = sensitiveKeyParts.map { Array($0.utf8) }
 
+    /// Cursors that providers call tokens (Google's `nextPageToken`, Microsoft's `$skiptoken`,
+    /// Calendar's `nextSyncToken`, Azure's `continuationToken`): opaque positions in a list, not
+    /// credentials, and without them the caller cannot read the next page.
+    static let cursorKeyParts = ["pagetoken", "synctoken", "skiptoken", "continuationtoken"]
+
+    private static let cursorKeyBytes: [[UInt8]] = cursorKeyParts.map { Array($0.utf8) }
+
     /// Whether a key names a secret.
     public static func isSensitiveKey(_ key: String) -> Bool {
         // ASCII-lowercased bytes without `_`, `-` and spaces (keys are short; no Foundation).
         var normalized: [UInt8] = []
         normalized.reserveCapacity(key.utf8.count)
         for c in key.utf8 where c != 95 && c != 45 && c != 32 { normalized.append(c >= 65 && c <= 90 ? c | 0x20 : c) }
-        return sensitiveKeyBytes.contains { contains(normalized, $0) }
+        guard sensitiveKeyBytes.contains(where: { contains(normalized, $0) }) else { return false }
+        return !cursorKeyBytes.contains { contains(normalized, $0) }
     }
 
     /// Byte substring search (needles are short).
@@ -93,13 +101,20 @@ public enum Sanitizer {
         }
     }
 
+    /// Secret shapes in free text. Articles and answers are free text too, so each shape needs
+    /// something prose lacks: a credential after `Bearer`/`Basic` holds a digit, one of
+    /// `+/=_~`, or a capital after its first letter ("basic strategies", "bearer bonds" stay);
+    /// `name: value` needs a digit in the value ("Our secret: consistency" stays), while
+    /// `name=value` (configuration, query strings) needs nothing more — except the cursors
+    /// of `cursorKeyParts` (`$skiptoken=…` in a next-page link).
     private static let patterns: [NSRegularExpression] = [
-        #"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}"#,
-        #"(?i)\bbasic\s+[A-Za-z0-9+/=]{8,}"#,
+        #"\b(?:[Bb]earer|BEARER)\s+(?=[A-Za-z0-9._~+/=-]*[0-9+/=_~]|[A-Za-z0-9._~+/=-]+[A-Z])[A-Za-z0-9._~+/=-]{8,}"#,
+        #"\b(?:[Bb]asic|BASIC)\s+(?=[A-Za-z0-9+/=]*[0-9+/=]|[A-Za-z0-9+/=]+[A-Z])[A-Za-z0-9+/=]{8,}"#,
         #"\bsk-(?:live-|test-|proj-)?[A-Za-z0-9_-]{8,}"#,
         #"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"#,
         #"(?i)\b(?:xox[abpr]-|ghp_|gho_|AKIA)[A-Za-z0-9-]{10,}"#,
-        #"(?i)(password|passwd|secret|api[_-]?key|token)\s*[=:]\s*[^\s,;&"']{4,}"#,
+        #"(?i)(password|passwd|secret|api[_-]?key|(?<!skip|page|sync|nuation)token)\s*=\s*[^\s,;&"']{4,}"#,
+        #"(?i)(password|passwd|secret|api[_-]?key|(?<!skip|page|sync|nuation)token)\s*:\s*(?=[^\s,;&"']*[0-9])[^\s,;&"']{4,}"#,
     ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     /// Redacts secret-shaped substrings of free text (error messages, tool output).

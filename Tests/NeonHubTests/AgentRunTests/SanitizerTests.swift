@@ -35,9 +35,40 @@ import Testing
         #expect(clean.contains(Sanitizer.redacted))
     }
 
-    @Test func ordinaryTextIsUntouched() {
-        let text = "Our API guide explains tokens, bearer bonds and secret sauce recipes for marketers."
+    @Test(arguments: [
+        "Our API guide explains tokens, bearer bonds and secret sauce recipes for marketers.",
+        "Start with basic strategies: a Basic understanding of search intent beats tricks.",
+        "Our secret: consistency. Token: loyalty points that never expire.",
+        "Bearer instruments and BASIC programming are history lessons.",
+    ])
+    func ordinaryTextIsUntouched(text: String) {
         #expect(Sanitizer.sanitize(text) == text)
+    }
+
+    @Test(arguments: [
+        ("Authorization: Basic YWRtaW46YWRtaW4= sent", "YWRtaW46YWRtaW4"),
+        ("curl -H 'Authorization: Bearer opaqueTokenWithCaps'", "opaqueTokenWithCaps"),
+        ("password: hunter2", "hunter2"),
+        ("API_KEY=abcdefghijkl", "abcdefghijkl"),
+    ])
+    func credentialsInProseShapesAreStillRedacted(text: String, secret: String) {
+        #expect(!Sanitizer.sanitize(text).contains(secret))
+    }
+
+    @Test func paginationCursorsNamedTokensStay() {
+        let value = JSONValue.object([
+            "nextPageToken": .string("CAoQAA"), "next_page_token": .string("abc"), "nextSyncToken": .string("CPDAlvWDx70CEPDAlvWDx70CGAU="),
+            "continuationToken": .string("c2"), "@odata.nextLink": .string("https://graph.example/v1.0/users?$skiptoken=RFNwdAIAAQAAAD8"),
+            "refreshToken": .string("1//0g-secret"),
+        ])
+        let clean = Sanitizer.sanitize(value)
+        #expect(clean["nextPageToken"] == .string("CAoQAA") && clean["next_page_token"] == .string("abc"))
+        #expect(clean["nextSyncToken"] == value["nextSyncToken"] && clean["continuationToken"] == .string("c2"))
+        #expect(clean["@odata.nextLink"] == value["@odata.nextLink"])
+        #expect(clean["refreshToken"] == .string(Sanitizer.redacted))
+        #expect(
+            Sanitizer.sanitize("https://x.example/cb?access_token=ya29abcdef&pageToken=CAoQAAxyz")
+                == "https://x.example/cb?access_[REDACTED]&pageToken=CAoQAAxyz")
     }
 
     @Test func secretsUnderTokenKeysAndBasicCredentialsAreRedacted() {

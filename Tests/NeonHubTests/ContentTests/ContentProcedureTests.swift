@@ -87,6 +87,31 @@ import Testing
         }
     }
 
+    /// Found by a review: a retry under a key whose first request was still writing the article
+    /// was answered 502 "failed", which sends a client off to try again under a new key and pay
+    /// for a second article. It is a 409 with Retry-After, and nothing is generated twice.
+    @Test func aRetryWhileTheKeysRunIsStillWritingIsAConflictToRetry() async throws {
+        try await withContentApp { server, client in
+            let pool = try #require(server.database?.pool)
+            // The first request's run, still running in another process (runner 1 is not this one).
+            let runID = try await pool.query(
+                """
+                INSERT INTO agent_runs (tenant_id, agent, intent, status, input, idempotency_key, started_at, runner_id)
+                VALUES ('tenant-a', 'content', 'article', 'running', '{}', 'brief-slow', now(), 1) RETURNING id
+                """)[0].decode("id", as: UUID.self)
+            let brief: [String: Any] = ["topic": "Autumn menu", "primaryKeyword": "autumn menu", "idempotencyKey": "brief-slow"]
+            let reply = try await client.request(
+                "POST", "/trpc/content.generateArticle",
+                headers: ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(tenant: "tenant-a"))"],
+                body: try JSONSerialization.data(withJSONObject: brief))
+            #expect(reply.status == 409)
+            #expect(errorCode(try reply.json()) == "CONFLICT")
+            #expect(reply.header("Retry-After") == "5")
+            #expect(reply.text.lowercased().contains(runID.uuidString.lowercased()))
+            #expect(try await pool.query("SELECT count(*)::int FROM llm_usage")[0].decode(0, as: Int.self) == 0)
+        }
+    }
+
     @Test func lifecycleAndOptimisticVersioning() async throws {
         try await withContentApp { _, client in
             let (_, created) = try await client.mutation(

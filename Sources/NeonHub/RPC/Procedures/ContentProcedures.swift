@@ -85,6 +85,13 @@ public enum ContentProcedures {
             if let words = input.wordCount { brief["wordCount"] = .number(Double(words)) }
             let run = try await orchestrator.run(
                 tenant: tenant, agent: "content", intent: "article", input: .object(brief), idempotencyKey: input.idempotencyKey)
+            // A retry that arrives while the key's first request is still writing: not a failure
+            // (a 502 would send the client off to try again under a new key and pay twice).
+            if run.status == "running" || run.status == "queued" {
+                throw AgentError(
+                    .idempotencyKeyInUse, "The article for this idempotency key is still being written (run \(run.runID)); ask again shortly",
+                    retryAfterSeconds: 5)
+            }
             guard run.status == "succeeded", let output = run.output, case .string(let title)? = output["title"],
                 case .string(let content)? = output["content"]
             else {
