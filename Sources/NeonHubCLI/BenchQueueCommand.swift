@@ -104,6 +104,7 @@ struct BenchQueueCommand: AsyncParsableCommand {
         }
 
         try await Migrator(directory: URL(fileURLWithPath: migrationsDirectory, isDirectory: true), logger: logger).migrate(using: pool)
+        try await refuseWhenOthersHaveJobs(pool)
         // Earlier rounds' jobs stay, finished, as a live queue's history does; their dead row
         // versions are vacuumed away so that every round starts alike. (Deleting them would
         // leave the planner's statistics saying "empty": the statements that the workers prepare
@@ -158,6 +159,25 @@ struct BenchQueueCommand: AsyncParsableCommand {
         return QueueWorkers(store: store, handlers: [kind: handler], settings: settings, connectionString: connectionString, logger: logger)
     }
 
+    /// The benchmark's workers claim by kind, as a server's do: beside anyone else's unfinished
+    /// jobs of that kind they would take them — marking real `action` jobs succeeded unrun (noop) or sending
+    /// real posts to the fake (publish). So it runs only on a database where no other jobs wait.
+    private func refuseWhenOthersHaveJobs(_ pool: PostgresPool) async throws {
+        let others =
+            try await pool.query(
+                """
+                SELECT count(*)::int AS n FROM publish_jobs
+                WHERE kind = \(kind.rawValue) AND status IN ('scheduled', 'queued', 'running', 'retrying', 'unknown')
+                  AND tenant_id NOT LIKE 'bench-queue-%'
+                """
+            ).first?.decode("n", as: Int.self) ?? 0
+        guard others == 0 else {
+            throw ValidationError(
+                "refusing to run: \(others) unfinished \(kind.rawValue) job(s) of other tenants are in this database, and the benchmark's workers would claim them; run it against a database of its own"
+            )
+        }
+    }
+
     private func analyze(_ pool: PostgresPool, vacuum: Bool) async throws {
         try await pool.withConnection { connection in
             for table in ["publish_jobs", "publish_attempts"] { try connection.executeScript("\(vacuum ? "VACUUM " : "")ANALYZE \(table)") }
@@ -208,9 +228,12 @@ struct BenchQueueCommand: AsyncParsableCommand {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var arguments = [
-            "bench", "queue", "--work-only", tenant, "--workers", "\(workers)", "--claim-batch", "\(claimBatch)", "--mode", mode, "--database-url",
-            databaseURL,
+            "bench", "queue", "--work-only", tenant, "--workers", "\(workers)", "--claim-batch", "\(claimBatch)", "--mode", mode,
         ]
+        // In the environment, not the arguments: `ps` shows arguments, password included.
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = databaseURL
+        child.environment = environment
         if let fakeURL { arguments += ["--fake-url", fakeURL] }
         if let finishWriters { arguments += ["--finish-writers", "\(finishWriters)"] }
         child.arguments = arguments

@@ -17,8 +17,8 @@ struct RepriceCommand: AsyncParsableCommand {
     @Option(help: "First day to reprice (YYYY-MM-DD, UTC).")
     var since: String
 
-    @Option(help: "The price table.")
-    var prices: String = "configs/llm-prices.json"
+    @Option(help: "The price table (default: LLM_PRICES_FILE, as the server reads it, else configs/llm-prices.json).")
+    var prices: String?
 
     @Flag(help: "Report what would change without writing.")
     var dryRun = false
@@ -30,6 +30,8 @@ struct RepriceCommand: AsyncParsableCommand {
             throw ExitCode(64)
         }
         let table: PriceTable
+        // The server's own table unless told otherwise: repricing with another would skew costs.
+        let prices = self.prices ?? config.llmPricesFile
         do { table = try PriceTable(contentsOf: URL(fileURLWithPath: prices)) } catch {
             FileHandle.standardError.write(Data("cannot read the price table \(prices): \(error)\n".utf8))
             throw ExitCode(66)

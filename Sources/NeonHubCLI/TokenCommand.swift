@@ -49,7 +49,9 @@ struct TokenCommand: ParsableCommand {
 
     /// The token for these options, or nil when `JWT_SECRET` is missing or shorter than 32 bytes.
     func mint(environment: [String: String], now: Date = Date()) -> String? {
-        guard let secret = environment["JWT_SECRET"],
+        // Trimmed as the server reads it (AppConfig), or a stray space in an env file would
+        // sign tokens the server refuses.
+        guard let secret = environment["JWT_SECRET"]?.trimmingCharacters(in: .whitespaces),
             secret.utf8.count >= TokenVerifier.minimumSecretLength
         else { return nil }
         return JWTSigner.hs256(

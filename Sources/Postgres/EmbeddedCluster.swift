@@ -189,7 +189,9 @@ public final class EmbeddedCluster: Sendable {
             for path in paths { _ = lchown(directory.appendingPathComponent(path).path, owner.uid, owner.gid) }
         }
         logger.info("initializing embedded Postgres cluster", metadata: ["directory": "\(directory.path)"])
-        var arguments = ["-D", dataDirectory.path, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-locale"]
+        // Trust over the socket only: TCP is refused outright, so a cluster someone starts by hand with
+        // the default `listen_addresses` (localhost) does not hand out superuser to every local user.
+        var arguments = ["-D", dataDirectory.path, "-U", "postgres", "--auth-local=trust", "--auth-host=reject", "-E", "UTF8", "--no-locale"]
         if !options.durable { arguments.append("--no-sync") }
         let output = try run(binaries.appendingPathComponent("initdb"), arguments, owner: owner)
         guard output.status == 0 else {

@@ -42,6 +42,11 @@ import Testing
 
         let connection = try PostgresConnection(connectionString: connectionString)
         try connection.executeScript("CREATE TABLE kept (n int); INSERT INTO kept VALUES (42);")
+        // Found by a review: initdb's `-A trust` trusted TCP too, so the cluster started by hand
+        // (`pg_ctl start`, listening on localhost) let every local user in as superuser.
+        let rules = try connection.query("SELECT type, auth_method FROM pg_hba_file_rules")
+        #expect(try rules.contains { try $0.decode("type", as: String.self).hasPrefix("host") })
+        #expect(try rules.allSatisfy { try $0.decode("type", as: String.self) == "local" || $0.decode("auth_method", as: String.self) == "reject" })
         connection.close()
 
         // A second manager on the same directory attaches to the running server.

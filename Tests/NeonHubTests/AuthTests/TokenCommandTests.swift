@@ -35,6 +35,16 @@ extension AuthTests {
             #expect(command.mint(environment: [:]) == nil)
             #expect(command.mint(environment: ["JWT_SECRET": String(repeating: "s", count: 31)]) == nil)
             #expect(command.mint(environment: ["JWT_SECRET": String(repeating: "s", count: 32)]) != nil)
+            // Padded to 32 bytes with spaces, as the server trims it: still too short.
+            #expect(command.mint(environment: ["JWT_SECRET": String(repeating: "s", count: 31) + " "]) == nil)
+        }
+
+        /// Found by a review: the server trims `JWT_SECRET` (a quoted `.env` line's stray space),
+        /// and the command signed with the untrimmed value: every token it minted was refused.
+        @Test func aSecretWithStraySpacesSignsWhatTheServerVerifies() throws {
+            let command = try TokenCommand.parse(["--tenant", "tenant-5"])
+            let token = try #require(command.mint(environment: ["JWT_SECRET": " \(AuthFixtures.jwtSecret)\t"], now: AuthFixtures.now))
+            #expect(try AuthFixtures.verifier().verify(token).tenantID == "tenant-5")
             #expect(TokenCommand.missingSecretMessage == "JWT_SECRET must be set (at least 32 bytes) to mint tokens")
             #expect(TokenCommand.configErrorExitCode == 78)
         }
