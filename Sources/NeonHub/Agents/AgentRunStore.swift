@@ -216,26 +216,11 @@ public struct AgentRunStore: Sendable {
             createdAt: try row.decode("created_at", as: Date.self))
     }
 
-    /// Marks `running`/`queued` runs of dead runners as failed. A runner is dead when its
-    /// advisory lock (held for the life of each server process) can be taken.
+    /// Marks `running`/`queued` runs of dead runners as failed (at start-up: at once). A runner
+    /// is dead when its advisory lock (held for the life of each server process) can be taken.
     static func recoverAbandonedRuns(on connection: PostgresConnection) throws -> Int {
         do {
-            let runners = try connection.query(
-                "SELECT DISTINCT runner_id FROM agent_runs WHERE status IN ('queued','running') AND runner_id IS NOT NULL")
-            var recovered = 0
-            for row in runners {
-                let runner = try row.decode("runner_id", as: Int64.self)
-                let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
-                guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
-                recovered += try connection.execute(
-                    """
-                    UPDATE agent_runs SET status = 'failed', finished_at = now(),
-                           error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb,
-                           duration_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
-                    WHERE runner_id = \(runner) AND status IN ('queued','running')
-                    """)
-                _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
-            }
+            var recovered = try failAbandonedRuns(of: try runnersWithoutLease(on: connection, except: nil), on: connection)
             // Runs from before runner ids existed.
             recovered += try connection.execute(
                 """
@@ -245,5 +230,42 @@ public struct AgentRunStore: Sendable {
                 """)
             return recovered
         }
+    }
+
+    /// The runners with unfinished runs whose lease is free right now (each lock taken and
+    /// released at once), except `except` — the caller's own, whose lock a session holding it
+    /// would take again and then release.
+    static func runnersWithoutLease(on connection: PostgresConnection, except: Int64?) throws -> Set<Int64> {
+        let runners = try connection.query(
+            "SELECT DISTINCT runner_id FROM agent_runs WHERE status IN ('queued','running') AND runner_id IS NOT NULL AND runner_id <> \(except ?? 0)"
+        )
+        var free: Set<Int64> = []
+        for row in runners {
+            let runner = try row.decode("runner_id", as: Int64.self)
+            let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
+            guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
+            _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
+            free.insert(runner)
+        }
+        return free
+    }
+
+    /// Fails the unfinished runs of `runners` as `ABANDONED`, each runner's only while its lease
+    /// is free (held during the update, so a runner that came back keeps its runs).
+    static func failAbandonedRuns(of runners: Set<Int64>, on connection: PostgresConnection) throws -> Int {
+        var recovered = 0
+        for runner in runners.sorted() {
+            let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
+            guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
+            recovered += try connection.execute(
+                """
+                UPDATE agent_runs SET status = 'failed', finished_at = now(),
+                       error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb,
+                       duration_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
+                WHERE runner_id = \(runner) AND status IN ('queued','running')
+                """)
+            _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
+        }
+        return recovered
     }
 }
