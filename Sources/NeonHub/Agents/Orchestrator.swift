@@ -200,9 +200,10 @@ public final class Orchestrator: Sendable {
             errorValue = RunFailure.stored(error)
             if error is AgentInputError || error is BudgetExceededError {
                 breaker.recordSuccess()  // the agent works; the request or the budget was the problem
-            } else if error is ToolInputError || error is ConnectorError {
-                // The caller's tool input, or the caller's connection and its provider: no verdict
-                // on the agent, whose breaker every tenant shares.
+            } else if error is ToolInputError || error is ConnectorError || Self.isCausedByTheRequest(error) {
+                // The caller's tool input, the caller's connection and its provider, or what the
+                // caller asked the model: no verdict on the agent, whose breaker every tenant shares
+                // (one tenant's prompts must not pause it for everyone).
                 breaker.releaseProbe()
             } else {
                 metrics.recordBreakerFailure(agent: agent.name)
@@ -239,6 +240,17 @@ public final class Orchestrator: Sendable {
         metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
         metrics.recordLLMCost(tenant: tenant, agent: agent.name, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })
         return Result(runID: runID, status: status, output: output, error: errorValue)
+    }
+
+    /// A failure that says something about one request, not about the agent or its model: a
+    /// loop the request's question kept going past its step limit, or the model refusing what
+    /// it was sent (400, 413, 422: the request's size or content). The model's own trouble
+    /// (5xx, timeouts, 429s, transport) and our setup (401, 403, 404: a key or model name)
+    /// still count against the agent.
+    static func isCausedByTheRequest(_ error: any Error) -> Bool {
+        if error is ToolLoop.Exhausted { return true }
+        if case .http(let status, _)? = error as? LLMError { return [400, 413, 422].contains(status) }
+        return false
     }
 
     /// Whether the run found by an idempotency key should run again under its id, and if so
