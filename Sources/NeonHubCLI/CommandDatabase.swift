@@ -21,19 +21,19 @@ final class CommandDatabase: Sendable {
         if connectionString == nil {
             let working = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
             let cluster = try Database.embeddedCluster(workingDirectory: working, logger: logger)
-            let wasRunning = cluster.isRunning
             connectionString = try cluster.start()
-            if !wasRunning { started = cluster }
+            started = cluster
         }
         pool = PostgresPool(connectionString: connectionString ?? "", configuration: PostgresPoolConfiguration(size: poolSize), logger: logger)
         startedCluster = started
     }
 
-    /// Closes the pool and stops the embedded cluster if this command started it.
+    /// Closes the pool and releases the embedded cluster: stopped if this command started it
+    /// and no server attached meanwhile (`EmbeddedCluster.release`).
     func close() async {
         _ = try? await runOnOwnThread { [pool, startedCluster] in
             pool.shutdown()
-            try startedCluster?.stopServer()
+            try startedCluster?.release()
         }
     }
 }

@@ -55,6 +55,8 @@ public final class EmbeddedCluster: Sendable {
     /// Serializes `start`/`stop` (held while they run); holds whether this instance's
     /// `start()` launched the postmaster (rather than attaching to a running one).
     private let lock = Mutex<Bool>(false)
+    /// This instance's file in `usersDirectory` while it uses the cluster.
+    private let userFileName = "\(getpid())-\(UUID().uuidString.lowercased())"
 
     /// Describes a cluster in `directory` (e.g. `<cwd>/.neonhub/postgres`); nothing
     /// happens until `start()`.
@@ -122,14 +124,69 @@ public final class EmbeddedCluster: Sendable {
             } else {
                 try launch(binaries: binaries, owner: owner)
                 launchedHere = true
+                try? FileManager.default.removeItem(at: handoverFile)  // a handover from an earlier run is void
             }
+            registerUser()
             try createDatabaseIfMissing()
             return connectionString()
         }
     }
 
-    /// Stops the server (`pg_ctl stop -m fast`) if it is running; keeps the data.
+    /// This process is done with the cluster: stops it when it is this process's to stop and
+    /// no other process still uses it (each process that starts or attaches registers in
+    /// `<dir>/users` until it releases; a dead process's entry does not count). It is this
+    /// process's to stop when it launched it, or when the launcher left it running for others
+    /// (`<dir>/users/handover`) and this is the last of them. So `neonhub migrate status`
+    /// beside `neonhub serve` never stops the server's database, nor does a `vault rotate`
+    /// that launched it while a server attached later; the last one out stops it.
+    public func release() throws {
+        let launchedHere = lock.withLock { $0 }
+        unregisterUser()
+        let others = liveUsers()
+        let handedOver = FileManager.default.fileExists(atPath: handoverFile.path)
+        guard others.isEmpty else {
+            if launchedHere {
+                _ = FileManager.default.createFile(atPath: handoverFile.path, contents: Data())
+                logger.notice(
+                    "leaving the embedded Postgres running: other processes use it, and the last of them stops it",
+                    metadata: ["directory": "\(directory.path)", "processes": "\(others.count)"])
+            }
+            return
+        }
+        guard launchedHere || handedOver else { return }
+        try stopServer()
+        try? FileManager.default.removeItem(at: handoverFile)
+    }
+
+    /// `<dir>/users`: one file per process using the cluster (`<pid>-<uuid>`).
+    var usersDirectory: URL { directory.appendingPathComponent("users", isDirectory: true) }
+    /// Present while a launcher that exited has left the cluster to the processes still using it.
+    var handoverFile: URL { usersDirectory.appendingPathComponent("handover") }
+
+    private func registerUser() {
+        try? FileManager.default.createDirectory(at: usersDirectory, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: usersDirectory.appendingPathComponent(userFileName).path, contents: Data())
+    }
+
+    private func unregisterUser() {
+        try? FileManager.default.removeItem(at: usersDirectory.appendingPathComponent(userFileName))
+    }
+
+    /// The entries of other live processes; a dead process's entry is removed.
+    func liveUsers() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: usersDirectory.path)) ?? []
+        return names.filter { name in
+            guard name != "handover", name != userFileName else { return false }
+            guard let pid = Int32(name.prefix { $0 != "-" }), pid > 0 else { return false }
+            if kill(pid, 0) == 0 || errno == EPERM { return true }
+            try? FileManager.default.removeItem(at: usersDirectory.appendingPathComponent(name))
+            return false
+        }
+    }
+
+    /// Stops the server (`pg_ctl stop -m fast`) if it is running, whoever uses it; keeps the data.
     public func stopServer() throws {
+        unregisterUser()
         try lock.withLock { launchedHere in
             launchedHere = false
             guard postmasterPID() != nil else { return }
@@ -142,14 +199,6 @@ public final class EmbeddedCluster: Sendable {
             }
             logger.info("stopped embedded Postgres", metadata: ["directory": "\(directory.path)"])
         }
-    }
-
-    /// Stops the server if this instance's `start()` launched it; keeps the data. A process
-    /// that attached to a running cluster (`neonhub migrate status` beside `neonhub serve`)
-    /// leaves it to the process that launched it.
-    public func stopIfLaunchedHere() throws {
-        guard lock.withLock({ $0 }) else { return }
-        try stopServer()
     }
 
     /// Stops the server and, for a throwaway cluster, deletes its directory.

@@ -55,11 +55,11 @@ import Testing
         #expect(again == connectionString)
         // Found by a review: `neonhub migrate status` beside a running `neonhub serve` stopped
         // the server's database when it exited. Only the process that launched it stops it.
-        try await blocking { try attached.stopIfLaunchedHere() }
+        try await blocking { try attached.release() }
         #expect(cluster.isRunning)
         #expect(try PostgresConnection(connectionString: connectionString).query("SELECT n FROM kept").count == 1)
 
-        try await blocking { try cluster.stopIfLaunchedHere() }
+        try await blocking { try cluster.release() }
         #expect(!cluster.isRunning)
         #expect(throws: PostgresError.self) { try PostgresConnection(connectionString: connectionString) }
 
@@ -75,6 +75,32 @@ import Testing
         try await blocking { try restarted.stop() }
         #expect(!restarted.isRunning)
         #expect(FileManager.default.fileExists(atPath: versionFile.path))  // not a throwaway: data kept
+    }
+
+    /// Found by a review: a command that launched the cluster (`vault rotate`, `content reprice`)
+    /// stopped it when it exited, under a `neonhub serve` that had attached meanwhile. The
+    /// launcher now leaves it to the processes still using it, and the last of them stops it.
+    @Test func theLastProcessOutStopsTheCluster() async throws {
+        let root = try makeTemporaryDirectory("neonhub-cluster")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let directory = root.appendingPathComponent("postgres", isDirectory: true)
+        let launcher = EmbeddedCluster(directory: directory, logger: TestDatabase.logger, options: .init(durable: false))
+        let connectionString = try await blocking { try launcher.start() }
+        let server = EmbeddedCluster(directory: directory, logger: TestDatabase.logger)
+        _ = try await blocking { try server.start() }
+        // A process that died without releasing (pid 0x7FFFFFF0 is not running) counts for nothing.
+        _ = FileManager.default.createFile(atPath: launcher.usersDirectory.appendingPathComponent("2147483632-dead").path, contents: Data())
+        #expect(launcher.liveUsers().count == 1)
+
+        try await blocking { try launcher.release() }
+        #expect(launcher.isRunning)
+        #expect(try PostgresConnection(connectionString: connectionString).query("SELECT 1 AS one").count == 1)
+        #expect(FileManager.default.fileExists(atPath: launcher.handoverFile.path))
+
+        try await blocking { try server.release() }
+        #expect(!server.isRunning)
+        #expect(!FileManager.default.fileExists(atPath: launcher.handoverFile.path))
+        #expect(!FileManager.default.fileExists(atPath: launcher.usersDirectory.appendingPathComponent("2147483632-dead").path))
     }
 
     @Test func throwawayClusterIsDeletedOnStop() async throws {

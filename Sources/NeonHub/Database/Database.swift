@@ -56,7 +56,7 @@ public final class Database: Sendable {
         monitor.stop()
         pool.shutdown()
         if let cluster {
-            do { try cluster.stopIfLaunchedHere() } catch { logger.error("could not stop the embedded cluster: \(error)") }
+            do { try cluster.release() } catch { logger.error("could not stop the embedded cluster: \(error)") }
         }
     }
 
