@@ -136,7 +136,8 @@ public final class NeonHubServer: Sendable {
         let triggers = try Self.loadTriggers(config.triggersFile, agents: agentIntents, catalog: connectorCatalog, logger: logger)
         webhooks = WebhookService(
             secrets: config.webhookSecrets, metaVerifyToken: config.metaWebhookVerifyToken,
-            publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger)
+            publicURL: { publicURL ?? "http://localhost:\(boundPort.value)" }, pool: pool, metrics: metrics, logger: logger,
+            accountSecrets: { connector, account in connector == .twilio ? await connectorService.twilioAuthTokens(accountSid: account) : [] })
         webhookProcessor = WebhookEventProcessor(pool: pool, triggers: triggers, orchestrator: orchestrator, logger: logger)
         webhookJobs.bind(webhookProcessor)
         triggerPoller = TriggerPoller(pool: pool, service: connectorService, triggers: triggers, metrics: metrics, logger: logger)

@@ -22,6 +22,14 @@ public struct TwilioSignature: WebhookSignatureScheme {
 
     public var signatureHeaders: [String] { ["X-Twilio-Signature"] }
 
+    /// The account a delivery claims to be from (`AccountSid` of the form, or of a JSON body):
+    /// unverified, it only chooses which accounts' tokens to check the signature with.
+    public static func accountSid(_ request: WebhookRequest) -> String? {
+        if let form = FormBody.object(request.body)["AccountSid"], !form.isEmpty { return form }
+        guard WebhookEventParser.isJSON(request.body), let json = try? JSONValue.parse(request.body) else { return nil }
+        return JSONPath.text(json["AccountSid"])
+    }
+
     /// The string Twilio signs for `request`.
     func signedString(_ request: WebhookRequest) -> String {
         var signed = publicURL + request.path + (request.query.map { "?" + $0 } ?? "")

@@ -15,13 +15,20 @@ public final class WebhookService: Sendable {
     let metrics: NeonHubMetrics
     let logger: Logger
     let clock: @Sendable () -> Date
+    let accountSecrets: AccountSecrets?
+
+    /// The secrets a provider account signs its deliveries with, from the connections that
+    /// hold them (Twilio: each account's own Auth Token), by connector and account id.
+    public typealias AccountSecrets = @Sendable (_ connector: WebhookConnector, _ account: String) async -> [String]
 
     /// A service over the configured secrets and the database. `publicURL` is the server's
-    /// public base (Twilio signs full URLs); `clock` is injectable for tests.
+    /// public base (Twilio signs full URLs); `accountSecrets` finds the secrets of connected
+    /// accounts; `clock` is injectable for tests.
     public init(
         secrets: WebhookSecrets, metaVerifyToken: String?, publicURL: @escaping @Sendable () -> String, pool: PostgresPool,
-        metrics: NeonHubMetrics, logger: Logger, clock: @escaping @Sendable () -> Date = { Date() }
+        metrics: NeonHubMetrics, logger: Logger, accountSecrets: AccountSecrets? = nil, clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.accountSecrets = accountSecrets
         self.secrets = secrets
         self.metaVerifyToken = metaVerifyToken
         self.publicURL = publicURL
@@ -53,14 +60,7 @@ public final class WebhookService: Sendable {
     /// `url_verification` is answered with its challenge once the signature holds.
     public func receive(_ request: WebhookRequest) async throws -> WebhookReply {
         let connector = try connector(request.connector)
-        let scheme = try scheme(connector)
-        do {
-            try scheme.verify(request, now: clock())
-        } catch {
-            metrics.recordWebhookEvent(connector: connector.rawValue, outcome: "rejected")
-            logger.notice("webhook rejected", metadata: ["connector": "\(connector.rawValue)", "reason": "\(error.code.rawValue)"])
-            throw error
-        }
+        let scheme = try await verified(request, connector: connector)
         if connector == .slack, let challenge = Self.slackChallenge(request.body) {
             metrics.recordWebhookEvent(connector: connector.rawValue, outcome: "handshake")
             return .json(.object(["challenge": .string(challenge)]))
@@ -82,6 +82,32 @@ public final class WebhookService: Sendable {
                 "duplicates": .number(Double(outcomes.filter { $0 == .duplicate }.count)),
                 "unmatched": .number(Double(outcomes.filter { $0 == .unmatched }.count)),
             ]))
+    }
+
+    /// The scheme that verifies `request`, tried with each candidate secret: the connected
+    /// account's own (Twilio: the Auth Token of the `AccountSid` it names, when a connection
+    /// authenticates with it), then the server's. 401 (`WebhookError`, counted and logged) when
+    /// none does; `notConfigured` when there is no secret to try.
+    func verified(_ request: WebhookRequest, connector: WebhookConnector) async throws -> any WebhookSignatureScheme {
+        var candidates: [any WebhookSignatureScheme] = []
+        if connector == .twilio, let accountSecrets, let account = TwilioSignature.accountSid(request) {
+            candidates += await accountSecrets(connector, account).map { TwilioSignature(authToken: $0, publicURL: publicURL()) }
+        }
+        if let configured = connector.scheme(secrets: secrets, publicURL: publicURL()) { candidates.append(configured) }
+        if candidates.isEmpty { _ = try scheme(connector) }  // throws notConfigured, naming the variable
+        var firstError: WebhookError?
+        for candidate in candidates {
+            do {
+                try candidate.verify(request, now: clock())
+                return candidate
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        let error = firstError ?? WebhookError(.invalidSignature, "no secret verifies this delivery")
+        metrics.recordWebhookEvent(connector: connector.rawValue, outcome: "rejected")
+        logger.notice("webhook rejected", metadata: ["connector": "\(connector.rawValue)", "reason": "\(error.code.rawValue)"])
+        throw error
     }
 
     /// A `GET`: Meta's `hub.challenge` (with `META_WEBHOOK_VERIFY_TOKEN`), LinkedIn's

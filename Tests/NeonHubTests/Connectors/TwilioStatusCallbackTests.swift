@@ -12,6 +12,21 @@ import Testing
 /// once and routed to that connection by its `accountSid` variable.
 @Suite struct TwilioStatusCallbackTests {
     @Test func theStatusCallbackOfASentMessageReachesItsConnection() async throws {
+        try await Self.sendAndCallBack(serverToken: TwilioFake.authToken)
+    }
+
+    /// Found by a review: callbacks were checked with the server's `TWILIO_AUTH_TOKEN` only, so
+    /// a tenant that connected its own Twilio account (signing with its own Auth Token) had every
+    /// status callback refused. The token of the connection that authenticates as the callback's
+    /// `AccountSid` verifies it, whether or not the server has a token of its own.
+    @Test(arguments: [nil, "server-token-of-another-account-0000"])
+    func aTenantsOwnAccountIsVerifiedWithItsOwnToken(serverToken: String?) async throws {
+        try await Self.sendAndCallBack(serverToken: serverToken)
+    }
+
+    /// Connects the fake's account, sends an SMS, and posts the callback the fake builds,
+    /// signed with the account's Auth Token, with `TWILIO_AUTH_TOKEN` set to `serverToken`.
+    static func sendAndCallBack(serverToken: String?) async throws {
         let fake = TwilioFake()
         try fake.start()
         defer { fake.stop() }
@@ -20,7 +35,7 @@ import Testing
             $0.tokenVaultKey = OAuthTestSupport.fixedVaultKey
             $0.connectorEndpointsFile = endpoints
             $0.publicURL = "https://hub.example.test"
-            $0.webhookSecrets = WebhookSecrets.load { $0 == "TWILIO_AUTH_TOKEN" ? TwilioFake.authToken : nil }
+            $0.webhookSecrets = WebhookSecrets.load { $0 == "TWILIO_AUTH_TOKEN" ? serverToken : nil }
         }) { server, client in
             let admin = ["Content-Type": "application/json", "Authorization": "Bearer \(signedToken(role: .admin))"]
             let connect = try await client.request(

@@ -170,6 +170,19 @@ public struct ConnectionStore: Sendable {
         return (try Self.connection(row), sealed)
     }
 
+    /// The non-revoked Twilio connections that authenticate as account `accountSid` itself
+    /// (user name = the Account SID, so their password is its Auth Token), newest first.
+    func twilioAccountConnections(_ accountSid: String, limit: Int = 20) async throws -> [UUID] {
+        try await pool.query(
+            """
+            SELECT id FROM connections
+            WHERE connector = 'twilio' AND status <> 'revoked' AND variables->>'accountSid' = \(accountSid)
+              AND variables->>'username' = \(accountSid)
+            ORDER BY created_at DESC LIMIT \(limit)
+            """
+        ).map { try $0.decode("id", as: UUID.self) }
+    }
+
     /// A page of a tenant's connections, newest first.
     public func list(tenant: String, connector: String?, status: String?, limit: Int, cursor: String?) async throws -> Page<Connection> {
         let after = try cursor.map(PageCursor.decode)
