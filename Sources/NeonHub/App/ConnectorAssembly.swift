@@ -40,7 +40,7 @@ enum ConnectorAssembly {
             baseURLOverrides: endpoints.compactMapValues(\.baseUrl),
             actionBaseURLOverrides: endpoints.compactMapValues(\.baseUrls), flows: config.connectorFlows,
             allowPrivateMediaHosts: config.connectorMediaFromPrivateHosts, publicURL: config.publicURL,
-            connectionWebhookSecrets: config.webhookSecrets.mailchimpWebhookSecret.map { ["mailchimp": $0] } ?? [:])
+            connectionWebhookSecrets: config.webhookSecrets.mailchimpWebhookKey.map { ["mailchimp": $0] } ?? [:])
         if !config.useMockConnectors { warnAboutMissingAppCredentials(catalog, config.connectorEnvironment, logger: logger) }
         // Token endpoints are reached through the real transport: mock mode simulates the exchange itself.
         let tokenClient = OAuthTokenClient(

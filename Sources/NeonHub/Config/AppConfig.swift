@@ -73,7 +73,7 @@ public struct AppConfig: Sendable {
     /// The secrets that authenticate webhook deliveries (`META_APP_SECRET`, `SHOPIFY_API_SECRET`,
     /// `STRIPE_WEBHOOK_SECRET`, `SLACK_SIGNING_SECRET`, `TIKTOK_CLIENT_SECRET`,
     /// `LINKEDIN_CLIENT_SECRET`, `TWILIO_AUTH_TOKEN`, `PAGERDUTY_WEBHOOK_SECRET`,
-    /// `DOCUSIGN_CONNECT_SECRET`, `MAILCHIMP_WEBHOOK_SECRET`). Never logged.
+    /// `DOCUSIGN_CONNECT_SECRET`, `MAILCHIMP_WEBHOOK_KEY`). Never logged.
     public var webhookSecrets = WebhookSecrets()
     /// Which agent runs for which webhook event (`TRIGGERS_FILE`). Unset: `configs/triggers.json`
     /// when it exists, else no triggers (with a warning). A file that is set or present but
@@ -221,6 +221,11 @@ public struct AppConfig: Sendable {
         boolean("USE_MOCK_CONNECTORS", into: &c.useMockConnectors)
         c.metaWebhookVerifyToken = value("META_WEBHOOK_VERIFY_TOKEN")
         c.webhookSecrets = WebhookSecrets.load(value)
+        if let retired = value("MAILCHIMP_WEBHOOK_SECRET"), retired == c.webhookSecrets.mailchimpWebhookKey {
+            problems.append(
+                "MAILCHIMP_WEBHOOK_KEY must be a new value: MAILCHIMP_WEBHOOK_SECRET was in every tenant's Mailchimp URL, so tokens keyed with it can be forged"
+            )
+        }
         c.triggersFile = value("TRIGGERS_FILE")
         for (key, keyPath) in [("PUBLIC_URL", \AppConfig.publicURL), ("APP_URL", \AppConfig.appURL)] {
             guard let raw = value(key) else { continue }

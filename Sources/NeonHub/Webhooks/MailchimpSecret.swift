@@ -3,7 +3,7 @@ public import Foundation
 /// Mailchimp audience webhooks are not signed: the callback URL registered at Mailchimp
 /// carries the connection it belongs to and that connection's own unguessable secret
 /// (`?connection=<id>&secret=<token>`, `WebhookURLToken` keyed with
-/// `MAILCHIMP_WEBHOOK_SECRET`), compared here in constant time. The delivery then goes to
+/// `MAILCHIMP_WEBHOOK_KEY`), compared here in constant time. The delivery then goes to
 /// that connection alone. A URL with the server's secret itself and no connection — what
 /// earlier versions registered — is refused: every tenant that registered one saw that secret,
 /// and with it could post events into any other tenant's audience. Mailchimp checks a URL with
@@ -12,7 +12,7 @@ public import Foundation
 /// Reference: https://mailchimp.com/developer/marketing/guides/sync-audience-data-webhooks/
 /// ("Securing your webhooks", "Webhook URL validation").
 public struct MailchimpSecret: WebhookSignatureScheme {
-    /// `MAILCHIMP_WEBHOOK_SECRET`.
+    /// `MAILCHIMP_WEBHOOK_KEY`.
     let secret: String
 
     /// A verifier for the URLs derived from one server secret.

@@ -15,7 +15,7 @@ public enum WebhookConnector: String, CaseIterable, Sendable {
         case .twilio: "TWILIO_AUTH_TOKEN"
         case .pagerduty: "PAGERDUTY_WEBHOOK_SECRET"
         case .docusign: "DOCUSIGN_CONNECT_SECRET"
-        case .mailchimp: "MAILCHIMP_WEBHOOK_SECRET"
+        case .mailchimp: "MAILCHIMP_WEBHOOK_KEY"
         }
     }
 
@@ -33,7 +33,7 @@ public enum WebhookConnector: String, CaseIterable, Sendable {
         case .twilio: return nonEmpty(secrets.twilioAuthToken).map { TwilioSignature(authToken: $0, publicURL: publicURL) }
         case .pagerduty: return secrets.pagerdutyWebhookSecrets.isEmpty ? nil : PagerDutySignature(secrets: secrets.pagerdutyWebhookSecrets)
         case .docusign: return secrets.docusignConnectSecrets.isEmpty ? nil : DocuSignSignature(secrets: secrets.docusignConnectSecrets)
-        case .mailchimp: return nonEmpty(secrets.mailchimpWebhookSecret).map { MailchimpSecret(secret: $0) }
+        case .mailchimp: return nonEmpty(secrets.mailchimpWebhookKey).map { MailchimpSecret(secret: $0) }
         }
     }
 

@@ -21,8 +21,11 @@ public struct WebhookSecrets: Sendable, CustomStringConvertible {
     public var pagerdutyWebhookSecrets: [String] = []
     /// `DOCUSIGN_CONNECT_SECRET`, comma-separated (one per active Connect HMAC key).
     public var docusignConnectSecrets: [String] = []
-    /// `MAILCHIMP_WEBHOOK_SECRET` (the `?secret=` of the registered URL).
-    public var mailchimpWebhookSecret: String?
+    /// `MAILCHIMP_WEBHOOK_KEY`: the key of each Mailchimp connection's URL token
+    /// (`WebhookURLToken`). A new name, not `MAILCHIMP_WEBHOOK_SECRET`: that one was the
+    /// `?secret=` of every tenant's URL before URLs were per connection, so every tenant that
+    /// registered one knows it, and tokens keyed with it could be forged.
+    public var mailchimpWebhookKey: String?
 
     /// No secrets: every signed connector answers "not configured".
     public init() {}
@@ -32,7 +35,7 @@ public struct WebhookSecrets: Sendable, CustomStringConvertible {
         ("META_APP_SECRET", false), ("SHOPIFY_API_SECRET", false), ("STRIPE_WEBHOOK_SECRET", true),
         ("SLACK_SIGNING_SECRET", false), ("TIKTOK_CLIENT_SECRET", false), ("LINKEDIN_CLIENT_SECRET", false),
         ("TWILIO_AUTH_TOKEN", false), ("PAGERDUTY_WEBHOOK_SECRET", true), ("DOCUSIGN_CONNECT_SECRET", true),
-        ("MAILCHIMP_WEBHOOK_SECRET", false),
+        ("MAILCHIMP_WEBHOOK_KEY", false),
     ]
 
     /// Reads the variables from `value` (which answers nil for unset or blank ones).
@@ -50,7 +53,7 @@ public struct WebhookSecrets: Sendable, CustomStringConvertible {
         s.twilioAuthToken = value("TWILIO_AUTH_TOKEN")
         s.pagerdutyWebhookSecrets = list("PAGERDUTY_WEBHOOK_SECRET")
         s.docusignConnectSecrets = list("DOCUSIGN_CONNECT_SECRET")
-        s.mailchimpWebhookSecret = value("MAILCHIMP_WEBHOOK_SECRET")
+        s.mailchimpWebhookKey = value("MAILCHIMP_WEBHOOK_KEY")
         return s
     }
 

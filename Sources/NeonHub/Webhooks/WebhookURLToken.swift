@@ -2,7 +2,7 @@ public import Foundation
 
 /// The secret in the webhook URL of one connection, for providers that do not sign their
 /// deliveries (Mailchimp): HMAC-SHA256 of the connector and the connection id, keyed with the
-/// server's secret (`MAILCHIMP_WEBHOOK_SECRET`), in lower-case hex. Each connection registers
+/// server's secret (`MAILCHIMP_WEBHOOK_KEY`), in lower-case hex. Each connection registers
 /// its own URL (`?connection=<id>&secret=<token>`), so the secret one tenant sees in its URL
 /// opens only its own connection: it cannot post events into another tenant's audience, as
 /// one secret shared by every URL could. Nothing is stored: the token is derived again to

@@ -295,7 +295,7 @@ import Testing
             call.connectionID = UUID()
             let missing = await #expect(throws: ConnectorError.self) { try await unconfigured.execute(call) { _ in Self.token } }
             #expect(missing?.code == .missingAppCredentials)
-            #expect(missing?.message.contains("MAILCHIMP_WEBHOOK_SECRET") == true)
+            #expect(missing?.message.contains("MAILCHIMP_WEBHOOK_KEY") == true)
             let configured = ConnectorRuntime(
                 catalog: catalog, client: OutboundClient.quickRetries(label: "mailchimp"), baseURLOverrides: ["mailchimp": fake.apiBaseURL],
                 publicURL: "https://hub.example.test", connectionWebhookSecrets: ["mailchimp": "mailchimp-url-secret-test"])

@@ -4,7 +4,7 @@ import Testing
 @testable import NeonHub
 
 /// Mailchimp is unsigned: the URL names its connection and carries that connection's own
-/// secret, HMAC-SHA256("neonhub-webhook-url-v1:mailchimp:<id>") under `MAILCHIMP_WEBHOOK_SECRET`.
+/// secret, HMAC-SHA256("neonhub-webhook-url-v1:mailchimp:<id>") under `MAILCHIMP_WEBHOOK_KEY`.
 /// The vectors were computed outside our code:
 /// python3 -c 'import hmac,hashlib;print(hmac.new(b"mailchimp-url-secret-test",
 ///     b"neonhub-webhook-url-v1:mailchimp:7d3c55a4-0f4e-4d8e-9d0c-1b2a3c4d5e6f",hashlib.sha256).hexdigest())'

@@ -15,7 +15,7 @@ import Testing
         "STRIPE_WEBHOOK_SECRET": "whsec_e2e_old_77c2,whsec_e2e_new_2b90", "SLACK_SIGNING_SECRET": "slack-secret-e2e-0c4d",
         "TIKTOK_CLIENT_SECRET": "tiktok-secret-e2e-6e3a", "LINKEDIN_CLIENT_SECRET": "linkedin-client-test",
         "TWILIO_AUTH_TOKEN": "twilio-token-e2e-8f15", "PAGERDUTY_WEBHOOK_SECRET": "pagerduty-secret-e2e-3a7e",
-        "DOCUSIGN_CONNECT_SECRET": "docusign-secret-e2e-c51b", "MAILCHIMP_WEBHOOK_SECRET": "mailchimp-secret-e2e-47d0",
+        "DOCUSIGN_CONNECT_SECRET": "docusign-secret-e2e-c51b", "MAILCHIMP_WEBHOOK_KEY": "mailchimp-secret-e2e-47d0",
     ]
 
     static func plant(_ config: inout AppConfig) {
@@ -123,7 +123,7 @@ import Testing
     }
 
     /// Two Mailchimp connections and their URLs, each token HMAC-SHA256 of
-    /// "neonhub-webhook-url-v1:mailchimp:<id>" under MAILCHIMP_WEBHOOK_SECRET, computed outside our code:
+    /// "neonhub-webhook-url-v1:mailchimp:<id>" under MAILCHIMP_WEBHOOK_KEY, computed outside our code:
     /// python3 -c 'import hmac,hashlib;print(hmac.new(b"mailchimp-secret-e2e-47d0",
     ///     b"neonhub-webhook-url-v1:mailchimp:7d3c55a4-0f4e-4d8e-9d0c-1b2a3c4d5e6f",hashlib.sha256).hexdigest())'
     static let mailchimpA = (

@@ -35,7 +35,7 @@ public struct ConnectorRuntime: Sendable {
     /// (`<PUBLIC_URL>/webhooks/<connector>`, e.g. Twilio's `StatusCallback`). Nil leaves both out.
     let publicURL: String?
     /// The server secrets of the connectors whose webhook URL is per connection
-    /// (`WebhookConnector.urlCarriesSecret`: Mailchimp's `MAILCHIMP_WEBHOOK_SECRET`), by connector.
+    /// (`WebhookConnector.urlCarriesSecret`: Mailchimp's `MAILCHIMP_WEBHOOK_KEY`), by connector.
     let connectionWebhookSecrets: [String: String]
     /// Items a read collects at most when neither the input nor the definition says.
     static let defaultMaxItems = 500

@@ -5,7 +5,7 @@ import Foundation
 /// `POST /lists/{list_id}/webhooks`, its `webhooks.post` step). Mailchimp does not sign
 /// deliveries, so the URL carries a secret of this connection alone (`WebhookURLToken`); the
 /// caller never sees or chooses it, and the answer shows the URL with that secret redacted.
-/// Needs `PUBLIC_URL` and `MAILCHIMP_WEBHOOK_SECRET`; mock mode without them registers a
+/// Needs `PUBLIC_URL` and `MAILCHIMP_WEBHOOK_KEY`; mock mode without them registers a
 /// placeholder URL (nothing is sent anywhere).
 public struct MailchimpRegisterWebhookFlow: ConnectorFlow {
     public let id = "mailchimp.registerWebhook"
@@ -21,7 +21,7 @@ public struct MailchimpRegisterWebhookFlow: ConnectorFlow {
         guard let url = context.webhookURL ?? (context.isMock ? Self.mockURL : nil) else {
             throw ConnectorError(
                 .missingAppCredentials,
-                "Registering a Mailchimp webhook needs PUBLIC_URL and MAILCHIMP_WEBHOOK_SECRET set on the server (and a connection to register it for)"
+                "Registering a Mailchimp webhook needs PUBLIC_URL and MAILCHIMP_WEBHOOK_KEY set on the server (and a connection to register it for)"
             )
         }
         input["url"] = .string(url)
