@@ -94,7 +94,10 @@ public final class WebhookService: Sendable {
             candidates += await accountSecrets(connector, account).map { TwilioSignature(authToken: $0, publicURL: publicURL()) }
         }
         if let configured = connector.scheme(secrets: secrets, publicURL: publicURL()) { candidates.append(configured) }
-        if candidates.isEmpty { _ = try scheme(connector) }  // throws notConfigured, naming the variable
+        // Nothing to check with: not configured (503, naming the variable) — unless connected
+        // accounts could have had a secret, in which case this delivery names none of them: 401.
+        let connectionsSign = connector == .twilio && accountSecrets != nil
+        if candidates.isEmpty, !connectionsSign { _ = try scheme(connector) }
         var firstError: WebhookError?
         for candidate in candidates {
             do {
@@ -104,7 +107,7 @@ public final class WebhookService: Sendable {
                 firstError = firstError ?? error
             }
         }
-        let error = firstError ?? WebhookError(.invalidSignature, "no secret verifies this delivery")
+        let error = firstError ?? WebhookError(.invalidSignature, "the delivery names no connected account, and the server has no secret of its own")
         metrics.recordWebhookEvent(connector: connector.rawValue, outcome: "rejected")
         logger.notice("webhook rejected", metadata: ["connector": "\(connector.rawValue)", "reason": "\(error.code.rawValue)"])
         throw error

@@ -70,6 +70,10 @@ import Testing
             #expect(reply.status == 200)
             let forged = try await client.request("POST", "/webhooks/twilio", headers: headers, body: Data((body + "&Extra=1").utf8))
             #expect(forged.status == 401)
+            // An account nobody connected: refused as unsigned (401), not "not configured".
+            let stranger = body.replacingOccurrences(of: TwilioFake.accountSid, with: "AC" + String(repeating: "0", count: 32))
+            let unknown = try await client.request("POST", "/webhooks/twilio", headers: headers, body: Data(stranger.utf8))
+            #expect(unknown.status == 401)
 
             let pool = try #require(server.database?.pool)
             let rows = try await pool.query(
