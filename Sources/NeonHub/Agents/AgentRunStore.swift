@@ -232,39 +232,36 @@ public struct AgentRunStore: Sendable {
         }
     }
 
-    /// The runners with unfinished runs whose lease is free right now (each lock taken and
-    /// released at once), except `except` — the caller's own, whose lock a session holding it
-    /// would take again and then release.
+    /// The runners with unfinished runs whose lease is free right now, except `except` — the
+    /// caller's own, whose lock a session holding it would take again. One statement: each
+    /// lock is tried as a transaction lock, released when the statement ends, so nothing is
+    /// left held if it fails (a session lock left held would block that runner's lease for good).
     static func runnersWithoutLease(on connection: PostgresConnection, except: Int64?) throws -> Set<Int64> {
-        let runners = try connection.query(
-            "SELECT DISTINCT runner_id FROM agent_runs WHERE status IN ('queued','running') AND runner_id IS NOT NULL AND runner_id <> \(except ?? 0)"
-        )
-        var free: Set<Int64> = []
-        for row in runners {
-            let runner = try row.decode("runner_id", as: Int64.self)
-            let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
-            guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
-            _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
-            free.insert(runner)
-        }
-        return free
+        let rows = try connection.query(
+            """
+            SELECT runner_id FROM (
+                SELECT DISTINCT runner_id FROM agent_runs
+                WHERE status IN ('queued','running') AND runner_id IS NOT NULL AND runner_id <> \(except ?? 0)
+            ) r
+            WHERE pg_try_advisory_xact_lock(\(RunnerLease.lockClass), r.runner_id::int)
+            """)
+        return Set(try rows.map { try $0.decode("runner_id", as: Int64.self) })
     }
 
     /// Fails the unfinished runs of `runners` as `ABANDONED`, each runner's only while its lease
-    /// is free (held during the update, so a runner that came back keeps its runs).
+    /// is free (taken as a transaction lock for the statement, so a runner that came back keeps
+    /// its runs, and nothing is left held).
     static func failAbandonedRuns(of runners: Set<Int64>, on connection: PostgresConnection) throws -> Int {
         var recovered = 0
         for runner in runners.sorted() {
-            let taken = try connection.query("SELECT pg_try_advisory_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS ok")
-            guard try taken.first?.decode("ok", as: Bool.self) == true else { continue }
             recovered += try connection.execute(
                 """
+                WITH lease AS (SELECT pg_try_advisory_xact_lock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner))) AS free)
                 UPDATE agent_runs SET status = 'failed', finished_at = now(),
                        error = '{"code":"ABANDONED","message":"the server running this agent stopped before it finished"}'::jsonb,
                        duration_ms = GREATEST(0, (extract(epoch FROM now() - started_at) * 1000)::int)
-                WHERE runner_id = \(runner) AND status IN ('queued','running')
+                WHERE runner_id = \(runner) AND status IN ('queued','running') AND (SELECT free FROM lease)
                 """)
-            _ = try connection.query("SELECT pg_advisory_unlock(\(RunnerLease.lockClass), \(Int32(truncatingIfNeeded: runner)))")
         }
         return recovered
     }

@@ -75,19 +75,26 @@ public final class RunnerLease: Sendable {
     /// is; answers the runners free for the first time (the next sweep's suspects).
     private func sweep(on connection: PostgresConnection, suspects: Set<Int64>) -> Set<Int64> {
         do {
-            let free = try AgentRunStore.runnersWithoutLease(on: connection, except: runnerID)
-            let dead = free.intersection(suspects)
+            let (dead, next) = Self.confirm(free: try AgentRunStore.runnersWithoutLease(on: connection, except: runnerID), suspects: suspects)
             if !dead.isEmpty {
                 let failed = try AgentRunStore.failAbandonedRuns(of: dead, on: connection)
                 if failed > 0 {
                     logger.warning("marked abandoned agent runs as failed", metadata: ["count": "\(failed)", "runners": "\(dead.count)"])
                 }
             }
-            return free.subtracting(dead)
+            return next
         } catch {
             logger.notice("looking for abandoned agent runs failed", metadata: ["error": "\(error)"])
             return suspects
         }
+    }
+
+    /// The runners found free at this sweep that were already free at the last one (dead),
+    /// and those free for the first time (the next sweep's suspects). A runner free once may be
+    /// a live process reconnecting its lease.
+    static func confirm(free: Set<Int64>, suspects: Set<Int64>) -> (dead: Set<Int64>, suspects: Set<Int64>) {
+        let dead = free.intersection(suspects)
+        return (dead, free.subtracting(dead))
     }
 
     /// Releases the lease (the connection closes within a period).

@@ -10,6 +10,16 @@ import Testing
 /// started, so with the survivors running on they stayed `running` for good. Every live
 /// process's lease now sweeps: a runner whose lock is free at two sweeps in a row is dead.
 @Suite struct RunnerLeaseSweepTests {
+    @Test func aRunnerIsDeadOnlyWhenFreeAtTwoSweepsInARow() {
+        let first = RunnerLease.confirm(free: [1, 2], suspects: [])
+        #expect(first.dead.isEmpty && first.suspects == [1, 2])
+        // Runner 2 took its lock back (a reconnect): never failed. Runner 1 stayed free: dead.
+        let second = RunnerLease.confirm(free: [1, 3], suspects: first.suspects)
+        #expect(second.dead == [1] && second.suspects == [3])
+        let third = RunnerLease.confirm(free: [2], suspects: second.suspects)
+        #expect(third.dead.isEmpty && third.suspects == [2])
+    }
+
     @Test func aLiveLeaseFailsTheRunsOfDeadRunnersAndNoOtherRuns() async throws {
         try await withDatabaseApp({ _ in }) { server, _ in
             let database = try #require(server.database)
@@ -44,6 +54,11 @@ import Testing
             for id in [live, own] {
                 #expect(try await pool.query("SELECT status FROM agent_runs WHERE id = \(id)")[0].decode("status", as: String.self) == "running")
             }
+            // The sweeps left no lock behind: the dead runner's lease can be taken again at once.
+            let locks = try await pool.query(
+                "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = \(Int64(RunnerLease.lockClass)) AND objid::bigint = 424243"
+            )
+            #expect(try locks[0].decode("n", as: Int.self) == 0)
         }
     }
 }
