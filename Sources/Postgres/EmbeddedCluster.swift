@@ -57,6 +57,9 @@ public final class EmbeddedCluster: Sendable {
     private let lock = Mutex<Bool>(false)
     /// This instance's file in `usersDirectory` while it uses the cluster.
     private let userFileName = "\(getpid())-\(UUID().uuidString.lowercased())"
+    /// That file, open and exclusively `flock`ed while this instance uses the cluster: a
+    /// process that ends (killed, too) lets go of it, whatever its pid or pid namespace.
+    private let userFile = Mutex<Int32?>(nil)
 
     /// Describes a cluster in `directory` (e.g. `<cwd>/.neonhub/postgres`); nothing
     /// happens until `start()`.
@@ -111,6 +114,12 @@ public final class EmbeddedCluster: Sendable {
     /// application database if missing, and returns its connection string.
     @discardableResult
     public func start() throws -> String {
+        // Under the registry's lock, so that no process attaches between another's last look
+        // at the users and its `pg_ctl stop` (`release`).
+        try withRegistryLock { try startRegistered() }
+    }
+
+    private func startRegistered() throws -> String {
         try lock.withLock { launchedHere in
             let binaries = try Self.findBinaries(in: options.binaryDirectories)
             let owner = try clusterOwner()
@@ -140,47 +149,84 @@ public final class EmbeddedCluster: Sendable {
     /// beside `neonhub serve` never stops the server's database, nor does a `vault rotate`
     /// that launched it while a server attached later; the last one out stops it.
     public func release() throws {
-        let launchedHere = lock.withLock { $0 }
-        unregisterUser()
-        let others = liveUsers()
-        let handedOver = FileManager.default.fileExists(atPath: handoverFile.path)
-        guard others.isEmpty else {
-            if launchedHere {
-                _ = FileManager.default.createFile(atPath: handoverFile.path, contents: Data())
-                logger.notice(
-                    "leaving the embedded Postgres running: other processes use it, and the last of them stops it",
-                    metadata: ["directory": "\(directory.path)", "processes": "\(others.count)"])
+        try withRegistryLock {
+            let launchedHere = lock.withLock { $0 }
+            unregisterUser()
+            let others = liveUsers()
+            let handedOver = FileManager.default.fileExists(atPath: handoverFile.path)
+            guard others.isEmpty else {
+                if launchedHere {
+                    _ = FileManager.default.createFile(atPath: handoverFile.path, contents: Data())
+                    logger.notice(
+                        "leaving the embedded Postgres running: other processes use it, and the last of them stops it",
+                        metadata: ["directory": "\(directory.path)", "processes": "\(others.count)"])
+                }
+                return
             }
-            return
+            guard launchedHere || handedOver else { return }
+            try stopServer()
+            try? FileManager.default.removeItem(at: handoverFile)
         }
-        guard launchedHere || handedOver else { return }
-        try stopServer()
-        try? FileManager.default.removeItem(at: handoverFile)
     }
 
-    /// `<dir>/users`: one file per process using the cluster (`<pid>-<uuid>`).
+    /// `<dir>/users`: one file per process using the cluster (`<pid>-<uuid>`), each held under
+    /// an exclusive `flock` by its process, and `.lock`, the registry's own lock.
     var usersDirectory: URL { directory.appendingPathComponent("users", isDirectory: true) }
     /// Present while a launcher that exited has left the cluster to the processes still using it.
     var handoverFile: URL { usersDirectory.appendingPathComponent("handover") }
 
+    /// Runs `body` holding `<dir>/users/.lock` (across processes; blocking).
+    private func withRegistryLock<T>(_ body: () throws -> T) throws -> T {
+        try? FileManager.default.createDirectory(at: usersDirectory, withIntermediateDirectories: true)
+        let descriptor = open(usersDirectory.appendingPathComponent(".lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        if descriptor >= 0 { _ = flock(descriptor, LOCK_EX) }
+        defer {
+            if descriptor >= 0 {
+                _ = flock(descriptor, LOCK_UN)
+                close(descriptor)
+            }
+        }
+        return try body()
+    }
+
     private func registerUser() {
         try? FileManager.default.createDirectory(at: usersDirectory, withIntermediateDirectories: true)
-        _ = FileManager.default.createFile(atPath: usersDirectory.appendingPathComponent(userFileName).path, contents: Data())
+        let descriptor = open(usersDirectory.appendingPathComponent(userFileName).path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return
+        }
+        userFile.withLock { held in
+            if let earlier = held { close(earlier) }
+            held = descriptor
+        }
     }
 
     private func unregisterUser() {
-        try? FileManager.default.removeItem(at: usersDirectory.appendingPathComponent(userFileName))
+        userFile.withLock { held in
+            guard let descriptor = held else { return }
+            unlink(usersDirectory.appendingPathComponent(userFileName).path)
+            close(descriptor)  // lets go of the flock
+            held = nil
+        }
     }
 
-    /// The entries of other live processes; a dead process's entry is removed.
+    /// The entries of other processes (or instances) still using the cluster: those whose
+    /// `flock` is held. An entry nobody holds is a process that ended without releasing; it is removed.
     func liveUsers() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: usersDirectory.path)) ?? []
         return names.filter { name in
-            guard name != "handover", name != userFileName else { return false }
-            guard let pid = Int32(name.prefix { $0 != "-" }), pid > 0 else { return false }
-            if kill(pid, 0) == 0 || errno == EPERM { return true }
-            try? FileManager.default.removeItem(at: usersDirectory.appendingPathComponent(name))
-            return false
+            guard !name.hasPrefix("."), name != "handover", name != userFileName else { return false }
+            let path = usersDirectory.appendingPathComponent(name).path
+            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { return false }
+            defer { close(descriptor) }
+            guard flock(descriptor, LOCK_EX | LOCK_NB) != 0 else {
+                unlink(path)
+                return false
+            }
+            return true
         }
     }
 
