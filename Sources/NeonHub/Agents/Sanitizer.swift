@@ -104,7 +104,8 @@ public enum Sanitizer {
     /// Secret shapes in free text. Articles and answers are free text too, so each shape needs
     /// something prose lacks: a credential after `Bearer`/`Basic` holds a digit, one of
     /// `+/=_~`, or a capital after its first letter ("basic strategies", "bearer bonds" stay);
-    /// `name: value` needs a digit in the value ("Our secret: consistency" stays), while
+    /// `name: value` needs a digit in the value ("Our secret: consistency" stays) unless the
+    /// name is a password (passphrases are words), while
     /// `name=value` (configuration, query strings) needs nothing more — except the cursors
     /// of `cursorKeyParts` (`$skiptoken=…` in a next-page link).
     private static let patterns: [NSRegularExpression] = [
@@ -113,8 +114,9 @@ public enum Sanitizer {
         #"\bsk-(?:live-|test-|proj-)?[A-Za-z0-9_-]{8,}"#,
         #"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"#,
         #"(?i)\b(?:xox[abpr]-|ghp_|gho_|AKIA)[A-Za-z0-9-]{10,}"#,
-        #"(?i)(password|passwd|secret|api[_-]?key|(?<!skip|page|sync|nuation)token)\s*=\s*[^\s,;&"']{4,}"#,
-        #"(?i)(password|passwd|secret|api[_-]?key|(?<!skip|page|sync|nuation)token)\s*:\s*(?=[^\s,;&"']*[0-9])[^\s,;&"']{4,}"#,
+        #"(?i)(password|passwd|secret|api[_-]?key|(?<!skip|page|sync|nuation|page_|sync_)token)\s*=\s*[^\s,;&"']{4,}"#,
+        #"(?i)(secret|api[_-]?key|(?<!skip|page|sync|nuation|page_|sync_)token)\s*:\s*(?=[^\s,;&"']*[0-9])[^\s,;&"']{4,}"#,
+        #"(?i)(password|passwd)\s*:\s*[^\s,;&"']{4,}"#,
     ].compactMap { try? NSRegularExpression(pattern: $0) }
 
     /// Redacts secret-shaped substrings of free text (error messages, tool output).
