@@ -22,6 +22,22 @@ public struct ToolLoop: Sendable {
         self.maxIterations = max(1, maxIterations)
     }
 
+    /// Most UTF-8 bytes of one tool result put back into the conversation. A connector read can
+    /// answer megabytes, which every later turn would send again: a provider refuses such a
+    /// prompt (and the run fails), or bills it up to `maxIterations` times. The model is told
+    /// what was cut, so it can ask for less.
+    public static let maxToolResultBytes = 16_384
+
+    /// A tool result as the model reads it: its JSON, cut at `maxToolResultBytes`.
+    static func forModel(_ result: JSONValue) -> String {
+        let bytes = Array(result.encoded())
+        guard bytes.count > maxToolResultBytes else { return String(decoding: bytes, as: UTF8.self) }
+        var end = maxToolResultBytes
+        while end > 0, bytes[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a character
+        return String(decoding: bytes[..<end], as: UTF8.self)
+            + " … [cut: the result is \(bytes.count) bytes; ask for less, e.g. a smaller limit or a narrower filter]"
+    }
+
     /// The system prompt that lists the tools and the answer format.
     public var systemPrompt: String {
         let list = tools.map { "- \($0.name): \($0.description)" }.joined(separator: "\n")
@@ -54,7 +70,7 @@ public struct ToolLoop: Sendable {
             } else {
                 result = .object(["error": .string("unknown tool \(name.prefix(64)); available: \(tools.map(\.name).joined(separator: ", "))")])
             }
-            messages.append(LLMMessage(role: "user", content: "Tool \(name) returned: " + String(decoding: result.encoded(), as: UTF8.self)))
+            messages.append(LLMMessage(role: "user", content: "Tool \(name) returned: " + Self.forModel(result)))
         }
         throw Exhausted(iterations: maxIterations)
     }
