@@ -55,16 +55,14 @@ public final class EmbeddedCluster: Sendable {
     /// Serializes `start`/`stop` (held while they run); holds whether this instance's
     /// `start()` launched the postmaster (rather than attaching to a running one).
     private let lock = Mutex<Bool>(false)
-    /// This instance's file in `usersDirectory` while it uses the cluster.
-    private let userFileName = "\(getpid())-\(UUID().uuidString.lowercased())"
-    /// That file, open and exclusively `flock`ed while this instance uses the cluster: a
-    /// process that ends (killed, too) lets go of it, whatever its pid or pid namespace.
-    private let userFile = Mutex<Int32?>(nil)
+    /// The processes using the cluster (`<dir>/users`), this one included while it does.
+    let users: ClusterUsers
 
     /// Describes a cluster in `directory` (e.g. `<cwd>/.neonhub/postgres`); nothing
     /// happens until `start()`.
     public init(directory: URL, logger: Logger, options: Options = Options()) {
         self.directory = directory.standardizedFileURL
+        users = ClusterUsers(clusterDirectory: directory.standardizedFileURL)
         self.logger = logger
         self.options = options
     }
@@ -116,7 +114,7 @@ public final class EmbeddedCluster: Sendable {
     public func start() throws -> String {
         // Under the registry's lock, so that no process attaches between another's last look
         // at the users and its `pg_ctl stop` (`release`).
-        try withRegistryLock { try startRegistered() }
+        try users.withLock { try startRegistered() }
     }
 
     private func startRegistered() throws -> String {
@@ -133,9 +131,9 @@ public final class EmbeddedCluster: Sendable {
             } else {
                 try launch(binaries: binaries, owner: owner)
                 launchedHere = true
-                try? FileManager.default.removeItem(at: handoverFile)  // a handover from an earlier run is void
+                try? FileManager.default.removeItem(at: users.handoverFile)  // a handover from an earlier run is void
             }
-            registerUser()
+            users.register()
             try createDatabaseIfMissing()
             return connectionString()
         }
@@ -149,14 +147,14 @@ public final class EmbeddedCluster: Sendable {
     /// beside `neonhub serve` never stops the server's database, nor does a `vault rotate`
     /// that launched it while a server attached later; the last one out stops it.
     public func release() throws {
-        try withRegistryLock {
+        try users.withLock {
             let launchedHere = lock.withLock { $0 }
-            unregisterUser()
-            let others = liveUsers()
-            let handedOver = FileManager.default.fileExists(atPath: handoverFile.path)
+            users.unregister()
+            let others = users.others()
+            let handedOver = FileManager.default.fileExists(atPath: users.handoverFile.path)
             guard others.isEmpty else {
                 if launchedHere {
-                    _ = FileManager.default.createFile(atPath: handoverFile.path, contents: Data())
+                    _ = FileManager.default.createFile(atPath: users.handoverFile.path, contents: Data())
                     logger.notice(
                         "leaving the embedded Postgres running: other processes use it, and the last of them stops it",
                         metadata: ["directory": "\(directory.path)", "processes": "\(others.count)"])
@@ -165,74 +163,13 @@ public final class EmbeddedCluster: Sendable {
             }
             guard launchedHere || handedOver else { return }
             try stopServer()
-            try? FileManager.default.removeItem(at: handoverFile)
-        }
-    }
-
-    /// `<dir>/users`: one file per process using the cluster (`<pid>-<uuid>`), each held under
-    /// an exclusive `flock` by its process, and `.lock`, the registry's own lock.
-    var usersDirectory: URL { directory.appendingPathComponent("users", isDirectory: true) }
-    /// Present while a launcher that exited has left the cluster to the processes still using it.
-    var handoverFile: URL { usersDirectory.appendingPathComponent("handover") }
-
-    /// Runs `body` holding `<dir>/users/.lock` (across processes; blocking).
-    private func withRegistryLock<T>(_ body: () throws -> T) throws -> T {
-        try? FileManager.default.createDirectory(at: usersDirectory, withIntermediateDirectories: true)
-        let descriptor = open(usersDirectory.appendingPathComponent(".lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        if descriptor >= 0 { _ = flock(descriptor, LOCK_EX) }
-        defer {
-            if descriptor >= 0 {
-                _ = flock(descriptor, LOCK_UN)
-                close(descriptor)
-            }
-        }
-        return try body()
-    }
-
-    private func registerUser() {
-        try? FileManager.default.createDirectory(at: usersDirectory, withIntermediateDirectories: true)
-        let descriptor = open(usersDirectory.appendingPathComponent(userFileName).path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { return }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            return
-        }
-        userFile.withLock { held in
-            if let earlier = held { close(earlier) }
-            held = descriptor
-        }
-    }
-
-    private func unregisterUser() {
-        userFile.withLock { held in
-            guard let descriptor = held else { return }
-            unlink(usersDirectory.appendingPathComponent(userFileName).path)
-            close(descriptor)  // lets go of the flock
-            held = nil
-        }
-    }
-
-    /// The entries of other processes (or instances) still using the cluster: those whose
-    /// `flock` is held. An entry nobody holds is a process that ended without releasing; it is removed.
-    func liveUsers() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: usersDirectory.path)) ?? []
-        return names.filter { name in
-            guard !name.hasPrefix("."), name != "handover", name != userFileName else { return false }
-            let path = usersDirectory.appendingPathComponent(name).path
-            let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { return false }
-            defer { close(descriptor) }
-            guard flock(descriptor, LOCK_EX | LOCK_NB) != 0 else {
-                unlink(path)
-                return false
-            }
-            return true
+            try? FileManager.default.removeItem(at: users.handoverFile)
         }
     }
 
     /// Stops the server (`pg_ctl stop -m fast`) if it is running, whoever uses it; keeps the data.
     public func stopServer() throws {
-        unregisterUser()
+        users.unregister()
         try lock.withLock { launchedHere in
             launchedHere = false
             guard postmasterPID() != nil else { return }

@@ -89,18 +89,18 @@ import Testing
         let server = EmbeddedCluster(directory: directory, logger: TestDatabase.logger)
         _ = try await blocking { try server.start() }
         // A process that died without releasing (pid 0x7FFFFFF0 is not running) counts for nothing.
-        _ = FileManager.default.createFile(atPath: launcher.usersDirectory.appendingPathComponent("2147483632-dead").path, contents: Data())
-        #expect(launcher.liveUsers().count == 1)
+        _ = FileManager.default.createFile(atPath: launcher.users.directory.appendingPathComponent("2147483632-dead").path, contents: Data())
+        #expect(launcher.users.others().count == 1)
 
         try await blocking { try launcher.release() }
         #expect(launcher.isRunning)
         #expect(try PostgresConnection(connectionString: connectionString).query("SELECT 1 AS one").count == 1)
-        #expect(FileManager.default.fileExists(atPath: launcher.handoverFile.path))
+        #expect(FileManager.default.fileExists(atPath: launcher.users.handoverFile.path))
 
         try await blocking { try server.release() }
         #expect(!server.isRunning)
-        #expect(!FileManager.default.fileExists(atPath: launcher.handoverFile.path))
-        #expect(!FileManager.default.fileExists(atPath: launcher.usersDirectory.appendingPathComponent("2147483632-dead").path))
+        #expect(!FileManager.default.fileExists(atPath: launcher.users.handoverFile.path))
+        #expect(!FileManager.default.fileExists(atPath: launcher.users.directory.appendingPathComponent("2147483632-dead").path))
     }
 
     @Test func throwawayClusterIsDeletedOnStop() async throws {
