@@ -137,18 +137,6 @@ public struct AgentRunStore: Sendable {
         return !rows.isEmpty
     }
 
-    /// Tokens and USD the tenant spent on this agent since the start of the UTC day.
-    func spentToday(tenant: String, agent: String) async throws -> (tokens: Int, costUSD: Double) {
-        let rows = try await pool.query(
-            """
-            SELECT COALESCE(SUM(u.input_tokens + u.output_tokens), 0)::bigint AS tokens, COALESCE(SUM(u.cost_usd), 0)::float8 AS cost
-            FROM llm_usage u JOIN agent_runs r ON r.id = u.run_id
-            WHERE u.tenant_id = \(tenant) AND r.agent = \(agent) AND u.occurred_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-            """)
-        guard let row = rows.first else { return (0, 0) }
-        return (Int(try row.decode("tokens", as: Int64.self)), try row.decode("cost", as: Double.self))
-    }
-
     /// A page of runs, newest first, with an opaque cursor for the next page.
     public func listRuns(tenant: String, agent: String?, status: String?, since: Date?, until: Date?, limit: Int, cursor: String?) async throws
         -> Page<RunSummary>

@@ -173,16 +173,12 @@ public final class Orchestrator: Sendable {
         }
         let runID = resumedID ?? proposedID
         events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: "running")
-        // The tenant's spend is read on the first model call only: agents without one skip the query.
+        // Each model call takes from the tenant's daily budget (`LLMSpendLedger`): agents without one never touch it.
         let deferredRow: (@Sendable () async throws -> Void)? =
             idempotencyKey != nil || rowWritten ? nil : { @Sendable in _ = try await insertRunning(runID) }
         let toolbox = RunToolbox(
             tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
-            writeRunningRow: deferredRow
-        ) {
-            let spent = try await store.spentToday(tenant: tenant, agent: agentName)
-            return .init(tokensLeft: budget.dailyTokens - spent.tokens, costLeftUSD: budget.dailyCostUSD - spent.costUSD)
-        }
+            spend: LLMSpendLedger(pool: store.pool, limits: budget, logger: logger), writeRunningRow: deferredRow)
         var status = "succeeded"
         var output: JSONValue?
         var errorValue: JSONValue?

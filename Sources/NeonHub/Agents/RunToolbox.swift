@@ -6,7 +6,8 @@ import TimeUnits
 /// (sanitized) with its duration, publishes tool events, calls the LLM with token and cost
 /// accounting, and enforces the run's token/cost budget. Before the run's first call that
 /// can wait (a model or any timed tool), it writes the run's `running` row if the
-/// orchestrator deferred it.
+/// orchestrator deferred it. Every model call takes its estimate from the tenant's daily
+/// budget before it is sent and settles to what it used after (`LLMSpendLedger`).
 final class RunToolbox: AgentToolbox {
     let tenantID: String
     private let recordedRunID: UUID
@@ -16,7 +17,7 @@ final class RunToolbox: AgentToolbox {
     private let llm: any LLMProvider
     private let costOf: @Sendable (LLMUsage, String) -> Double?
     private let events: RunEventBus
-    private let loadBudget: @Sendable () async throws -> RunBudget
+    private let spend: LLMSpendLedger
     /// Writes the `running` row (nil: it was written before the run started).
     private let writeRunningRow: (@Sendable () async throws -> Void)?
     private let state = Mutex(Recorded())
@@ -25,25 +26,15 @@ final class RunToolbox: AgentToolbox {
         var tools: [ToolExecutionRecord] = []
         var metrics: [RunMetricRecord] = []
         var usage: [LLMUsageRecord] = []
-        var tokens = 0
-        var costUSD = 0.0
-        var budget: RunBudget?
         /// The deferred `running` row's write, started by the first waiting call; later calls
         /// (parallel ones too) wait for the same write.
         var runningRowWrite: Task<Void, any Error>?
         var runningRowWritten = false
     }
 
-    /// Limits for one run: what the tenant has left of its daily budget for this agent.
-    struct RunBudget: Sendable {
-        var tokensLeft: Int
-        var costLeftUSD: Double
-    }
-
     init(
         tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
-        events: RunEventBus, writeRunningRow: (@Sendable () async throws -> Void)? = nil,
-        budget: @escaping @Sendable () async throws -> RunBudget
+        events: RunEventBus, spend: LLMSpendLedger, writeRunningRow: (@Sendable () async throws -> Void)? = nil
     ) {
         self.tenantID = tenantID
         self.recordedRunID = runID
@@ -51,7 +42,7 @@ final class RunToolbox: AgentToolbox {
         self.llm = llm
         self.costOf = costOf
         self.events = events
-        self.loadBudget = budget
+        self.spend = spend
         self.writeRunningRow = writeRunningRow
     }
 
@@ -149,52 +140,61 @@ final class RunToolbox: AgentToolbox {
     }
 
     func complete(_ request: LLMRequest) async throws -> LLMResponse {
-        let known = state.withLock { $0.budget }
-        let budget: RunBudget
-        if let known {
-            budget = known
-        } else {
-            do {
-                budget = try await loadBudget()
-            } catch {
-                throw RunRecordingError(underlying: error)  // the database's failure, not the agent's
-            }
-            state.withLock { $0.budget = budget }
-        }
-        let spent = state.withLock { ($0.tokens, $0.costUSD) }
-        if spent.0 >= budget.tokensLeft || spent.1 >= budget.costLeftUSD {
-            throw BudgetExceededError(message: "budget exceeded for agent \(agent): the tenant's daily token or cost budget is used up")
-        }
         var request = request
         if request.model.isEmpty { request.model = llm.defaultModel }
         let model = request.model
+        let estimate = LLMSpendLedger.estimate(request)
+        let reservation: LLMSpendLedger.Reservation?
+        do {
+            reservation = try await spend.reserve(
+                tenant: tenantID, agent: agent, tokens: estimate.inputTokens + estimate.outputTokens, costUSD: costOf(estimate, model) ?? 0)
+        } catch {
+            throw RunRecordingError(underlying: error)  // the database's failure, not the agent's
+        }
+        guard let reservation else {
+            throw BudgetExceededError(message: "budget exceeded for agent \(agent): the tenant's daily token or cost budget is used up")
+        }
         let messageCount = request.messages.count
         let box = ResponseBox()
         let provider = llm
         let finalRequest = request
-        _ = try await call(
-            "llm.complete",
-            input: .object([
-                "model": .string(model), "messages": .number(Double(messageCount)),
-                "jsonOutput": .bool(request.jsonOutput),
-            ]), timeout: .seconds(120)
-        ) {
-            let response = try await provider.complete(finalRequest)
-            box.set(response)
-            return .object([
-                "model": .string(response.model), "finishReason": response.finishReason.map(JSONValue.string) ?? .null,
-                "inputTokens": .number(Double(response.usage.inputTokens)), "outputTokens": .number(Double(response.usage.outputTokens)),
-                "characters": .number(Double(response.content.count)),
-            ])
+        do {
+            _ = try await call(
+                "llm.complete",
+                input: .object([
+                    "model": .string(model), "messages": .number(Double(messageCount)),
+                    "jsonOutput": .bool(request.jsonOutput),
+                ]), timeout: .seconds(120)
+            ) {
+                let response = try await provider.complete(finalRequest)
+                box.set(response)
+                return .object([
+                    "model": .string(response.model), "finishReason": response.finishReason.map(JSONValue.string) ?? .null,
+                    "inputTokens": .number(Double(response.usage.inputTokens)), "outputTokens": .number(Double(response.usage.outputTokens)),
+                    "characters": .number(Double(response.content.count)),
+                ])
+            }
+        } catch {
+            // A call that timed out may still be generating (and billed): its estimate stays.
+            if !Self.mayHaveBeenBilled(error) { await spend.settle(reservation, tokens: 0, costUSD: 0) }
+            throw error
         }
         guard let response = box.value else { throw BudgetExceededError(message: "language model returned nothing") }
         let cost = costOf(response.usage, response.model)
+        await spend.settle(reservation, tokens: response.usage.inputTokens + response.usage.outputTokens, costUSD: cost ?? 0)
         state.withLock { s in
             s.usage.append(LLMUsageRecord(provider: llm.name, model: response.model, usage: response.usage, costUSD: cost))
-            s.tokens += response.usage.inputTokens + response.usage.outputTokens
-            s.costUSD += cost ?? 0
         }
         return response
+    }
+
+    /// Whether a failed model call may have been run (and billed) by the provider anyway.
+    static func mayHaveBeenBilled(_ error: any Error) -> Bool {
+        switch error {
+        case is ToolTimeoutError: true
+        case let llm as LLMError: llm == .timeout
+        default: false
+        }
     }
 
     func metric(_ name: String, _ value: Double, unit: String) {
