@@ -28,9 +28,14 @@ public final class TestClient {
         public var description: String
     }
 
-    /// Connects to `127.0.0.1:port`; reads time out after `timeout` seconds.
-    public init(port: Int, timeout: Double = 5) throws {
+    /// Connects to `127.0.0.1:port`; reads time out after `timeout` seconds. A
+    /// `receiveBuffer` (bytes) is set before connecting, so the window the server sees stays
+    /// that small: a client that reads slowly, or not at all.
+    public init(port: Int, timeout: Double = 5, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = UInt16(port).bigEndian

@@ -132,7 +132,9 @@ public struct HTTPRequestParser: Sendable {
                 return (.request(request), headEnd)
             case .length(let length):
                 pending = request
-                pending?.body.reserveCapacity(length)
+                // Up front only what a small body needs: a declared length is a claim, and a
+                // client that sends little of it must not hold a megabyte per connection.
+                pending?.body.reserveCapacity(min(length, 64 * 1024))
                 phase = .fixedBody(remaining: length)
             case .chunked:
                 pending = request

@@ -41,6 +41,19 @@ final class Connection: @unchecked Sendable {
     /// Monotonic time (ns) at which the connection's timer expires; 0 when none runs.
     var deadline: UInt64 { machine.deadline }
 
+    /// A keep-alive connection waiting for its next request with nothing buffered, unread or
+    /// unwritten: closing it loses nothing (RFC 9112 §9.6 lets a server close an idle one).
+    var isIdleKeepAlive: Bool {
+        machine.isIdleKeepAlive && input.count == 0 && output.isEmpty
+    }
+
+    /// The kernel holds bytes (or an EOF) that epoll has not reported yet: a request may be on
+    /// its way, and closing now would answer it with a reset.
+    var hasUnreadInput: Bool {
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0
+    }
+
     func start() {
         perform(machine.start(now: loop.now))
     }
@@ -143,7 +156,9 @@ final class Connection: @unchecked Sendable {
                 }
             }
         }
-        perform(machine.parsingStopped(at: inputPosition, deferred: deferred, now: loop.now))
+        let position = inputPosition
+        if position == .idle { input.releaseIfLarge() }
+        perform(machine.parsingStopped(at: position, deferred: deferred, now: loop.now))
     }
 
     /// Where the parser stands in the buffered input.
@@ -223,8 +238,9 @@ final class Connection: @unchecked Sendable {
 
     private func flush() {
         if machine.isClosed { return }
+        let before = output.bytesWritten
         let result: OutputQueue.FlushResult = output.isEmpty ? .done : output.flush(to: fd)
-        let action = machine.outputWritten(result, bufferedInput: input.count, now: loop.now)
+        let action = machine.outputWritten(result, progressed: output.bytesWritten != before, bufferedInput: input.count, now: loop.now)
         if case .read = action {
             // On the loop's next turn, not from inside this flush: a client that keeps the
             // buffer full would otherwise nest read → parse → flush → read on this stack.

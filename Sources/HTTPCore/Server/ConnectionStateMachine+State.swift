@@ -17,13 +17,15 @@ extension ConnectionStateMachine {
 
     /// Which deadline guards the connection.
     enum Timer: Equatable {
-        /// None: the handler is working, or a stream is being written.
+        /// None: the handler is working, or a stream is being written as fast as it is read.
         case none
         /// The request head must arrive (`HEADER_TIMEOUT`, not extended by trickled bytes).
         case header
-        /// A keep-alive connection waits for its next request (`IDLE_TIMEOUT`).
+        /// A keep-alive connection waits for its next request, or output waits for a client
+        /// that does not read it (`IDLE_TIMEOUT`, moved on by every write that progresses).
         case idle
-        /// The body must keep arriving (`IDLE_TIMEOUT`, extended by every read).
+        /// The body must keep arriving (`IDLE_TIMEOUT` at first, then 2 ms more per byte read,
+        /// never beyond `IDLE_TIMEOUT` ahead).
         case body
         /// A lingering close waits for the client's EOF.
         case linger
@@ -45,10 +47,15 @@ extension ConnectionStateMachine {
     struct Settings: Equatable {
         /// `HEADER_TIMEOUT`.
         var headerTimeout: UInt64
-        /// `IDLE_TIMEOUT`, also the longest pause in a body upload.
+        /// `IDLE_TIMEOUT`, also the longest pause in a body upload or in a client's reading.
         var idleTimeout: UInt64
         /// How long a lingering close waits for the client's EOF.
         var lingerTimeout: UInt64 = 2_000_000_000
+        /// What each byte of a body buys: the body deadline moves this much later per byte
+        /// received (2 ms), never beyond `IDLE_TIMEOUT` from now. A body must arrive at 500
+        /// bytes a second on average, with pauses of at most `IDLE_TIMEOUT`: a client
+        /// trickling a byte a minute cannot hold its connection for good.
+        var bodyTimePerByte: UInt64 = 2_000_000
         /// Most unparsed input buffered while nothing holds the connection back.
         var inputLimit: Int
     }

@@ -61,6 +61,12 @@ struct ConnectionStateMachine {
         return false
     }
 
+    /// Waiting for the next request on a kept-alive connection, with no read pending, no parse
+    /// pass running and no output stuck.
+    var isIdleKeepAlive: Bool {
+        state == .reading && timer == .idle && !readPending && !parsing && !parseDeferred && !writeBlocked
+    }
+
     /// A streamed response is being written.
     var isStreaming: Bool {
         if case .streaming = state { return true }
@@ -119,8 +125,10 @@ struct ConnectionStateMachine {
             }
         case .reading, .awaitingResponse, .streaming, .closingAfterFlush:
             switch result {
-            case .bytes(_, let filled):
-                if timer == .body { arm(.body, now: now) }
+            case .bytes(let count, let filled):
+                if timer == .body && state == .reading {
+                    deadline = min(now + settings.idleTimeout, deadline + UInt64(count) * settings.bodyTimePerByte)
+                }
                 if filled { return .read }
                 readPending = false
                 return .parse
@@ -174,7 +182,9 @@ struct ConnectionStateMachine {
     /// input left to parse once the output is written). An EOF between requests (or after
     /// all of a body's bytes) closes once the output is written; a partial head waits for its
     /// deadline. Unless a response or stream is pending, the timer follows the position
-    /// (re-armed only when its kind changes, so trickled head bytes do not extend it).
+    /// (re-armed only when its kind changes, so trickled head bytes do not extend it). Empty
+    /// lines that leave the parser where it was before a head (`\r\n` sent alone) keep the
+    /// head's deadline: only a response earns a fresh idle one.
     mutating func parsingStopped(at position: InputPosition, deferred: Bool = false, now: UInt64) -> Action {
         parsing = false
         parseDeferred = deferred && state == .reading
@@ -188,7 +198,7 @@ struct ConnectionStateMachine {
             // Requests held back at the pass's budget are not a head that is late: the idle
             // timer guards the connection while its answers are written.
             let wanted = parseDeferred ? Timer.idle : position.timer
-            if timer != wanted { arm(wanted, now: now) }
+            if timer != wanted && (parseDeferred || !(timer == .header && wanted == .idle)) { arm(wanted, now: now) }
             return .flush
         }
     }
@@ -237,20 +247,33 @@ struct ConnectionStateMachine {
         writeBlocked && state != .closed ? .flush : .none
     }
 
-    /// A flush finished (`.done` also when there was nothing to write). Once everything is
-    /// written, a connection that is closing lingers (RFC 9112 §9.6) — or closes at once when
-    /// the client has sent EOF or the server is shutting down; any other connection reads on
-    /// if the socket may hold more and the buffer has room (`bufferedInput` bytes unparsed).
-    mutating func outputWritten(_ result: OutputQueue.FlushResult, bufferedInput: Int, now: UInt64) -> Action {
+    /// A flush finished (`.done` also when there was nothing to write; `progressed` when it
+    /// wrote something). Output the socket will not take is guarded by the idle timer, which
+    /// every write that makes progress moves on: a slow reader gets a large response whole,
+    /// a reader that stopped (a zero window) is closed after `IDLE_TIMEOUT`, a stream too.
+    /// Once everything is written, a connection that is closing lingers (RFC 9112 §9.6) — or
+    /// closes at once when the client has sent EOF or the server is shutting down; any other
+    /// connection reads on if the socket may hold more and the buffer has room
+    /// (`bufferedInput` bytes unparsed).
+    mutating func outputWritten(_ result: OutputQueue.FlushResult, progressed: Bool = false, bufferedInput: Int, now: UInt64) -> Action {
         guard state != .closed else { return .none }
         switch result {
         case .wouldBlock:
             writeBlocked = true
+            switch state {
+            case .streaming:
+                if progressed || timer == .none { arm(.idle, now: now) }
+            case .reading, .closingAfterFlush:
+                if progressed && timer == .idle { arm(.idle, now: now) }
+            case .awaitingResponse, .lingering, .closed:
+                break
+            }
             return .none
         case .failed:
             return enterClosed()
         case .done:
             writeBlocked = false
+            if case .streaming = state, timer != .none { arm(.none, now: now) }
         }
         switch state {
         case .closingAfterFlush:

@@ -25,7 +25,11 @@ final class EventLoop: @unchecked Sendable {
     private(set) var now: UInt64 = EventLoop.monotonicNanos()
     private var nextSweep: UInt64 = 0
     private var listening = false
-    private var acceptPaused = false
+    /// Accepting stopped at capacity (or out of descriptors); read by other loops' threads to
+    /// wake this one when a slot frees anywhere.
+    private let acceptPaused = Atomic<Bool>(false)
+    /// Set while an eviction closes a connection whose slot goes to the one being accepted.
+    private var slotHandedOver = false
     private(set) var shuttingDown = false
     private var running = true
 
@@ -166,12 +170,24 @@ final class EventLoop: @unchecked Sendable {
 
     private func acceptConnections() {
         guard let listener = server.listener else { return }
+        var idle: [Connection]?
         for _ in 0..<64 {
-            guard server.reserveConnectionSlot() else {
-                // At capacity: leave the rest in the kernel backlog until a connection closes.
-                stopListening()
-                acceptPaused = true
-                return
+            // At capacity, a connection is taken only in exchange for an idle one, and only once
+            // one is known to be waiting (accepted first): a wake-up with nobody left in the
+            // backlog must not close anything.
+            let reserved = server.reserveConnectionSlot()
+            if !reserved {
+                if idle == nil { idle = idleConnectionsOldestLast() }
+                guard idle?.isEmpty == false else {
+                    // None of this loop's connections is idle: leave the rest in the kernel
+                    // backlog, and ask another loop to close its longest-idle one.
+                    pauseAccepting()
+                    // A slot freed between the failed reservation and the pause woke nobody:
+                    // give it back the waking way.
+                    if server.reserveConnectionSlot() { server.releaseConnectionSlot() }
+                    server.evictIdleConnectionElsewhere(than: self)
+                    return
+                }
             }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -181,11 +197,13 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             guard fd >= 0 else {
-                server.releaseConnectionSlot()
-                if errno == EMFILE || errno == ENFILE {
-                    stopListening()
-                    acceptPaused = true
-                }
+                let error = errno
+                if reserved { server.unreserveConnectionSlot() }  // wakes nobody: nothing closed
+                if error == EMFILE || error == ENFILE { pauseAccepting() }
+                return
+            }
+            if !reserved && !evictOldest(&idle) {
+                Glibc.close(fd)  // the idle ones all woke up meanwhile: the client retries later
                 return
             }
             var one: Int32 = 1
@@ -206,16 +224,58 @@ final class EventLoop: @unchecked Sendable {
         connection.start()
     }
 
-    /// Called by a connection when it has closed its socket.
+    /// Called by a connection when it has closed its socket. Its slot is freed (waking loops
+    /// paused at capacity) unless an eviction hands it to the connection being accepted.
     func unregister(_ connection: Connection) {
         let fd = Int(connection.fd)
         if fd < connections.count, connections[fd] === connection { connections[fd] = nil }
         connectionCount -= 1
-        server.releaseConnectionSlot()
-        if acceptPaused && !shuttingDown {
-            acceptPaused = false
-            startListening()
+        if slotHandedOver {
+            slotHandedOver = false
+        } else {
+            server.releaseConnectionSlot()
         }
+    }
+
+    // MARK: Capacity
+
+    /// Whether accepting is paused (any thread).
+    var isAcceptPaused: Bool { acceptPaused.load(ordering: .sequentiallyConsistent) }
+
+    private func pauseAccepting() {
+        stopListening()
+        acceptPaused.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// Starts accepting again after a pause, when a connection has closed on any loop. Loop
+    /// thread only.
+    func resumeAccepting() {
+        guard acceptPaused.exchange(false, ordering: .sequentiallyConsistent), !shuttingDown else { return }
+        startListening()
+    }
+
+    /// This loop's keep-alive connections waiting for a request, the longest idle last.
+    private func idleConnectionsOldestLast() -> [Connection] {
+        connections.compactMap { $0 }.filter(\.isIdleKeepAlive).sorted { $0.deadline > $1.deadline }
+    }
+
+    /// Closes the longest-idle connection of `idle` that is still idle, handing its slot to
+    /// the caller; false when none is.
+    private func evictOldest(_ idle: inout [Connection]?) -> Bool {
+        while let oldest = idle?.popLast() {
+            guard oldest.isIdleKeepAlive, !oldest.hasUnreadInput else { continue }
+            slotHandedOver = true
+            oldest.close()
+            return true
+        }
+        return false
+    }
+
+    /// Closes this loop's longest-idle keep-alive connection, if any, for a loop paused at
+    /// capacity (the freed slot wakes it). Loop thread only.
+    func evictOneIdleConnection() {
+        guard let oldest = idleConnectionsOldestLast().last(where: { !$0.hasUnreadInput }) else { return }
+        oldest.close()
     }
 
     // MARK: Timeouts and shutdown

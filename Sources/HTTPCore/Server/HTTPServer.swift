@@ -18,6 +18,8 @@ public final class HTTPServer: @unchecked Sendable {
     private(set) var listener: ListeningSocket?
     private var loops: [EventLoop] = []
     private let openConnections = Atomic<Int>(0)
+    /// Which loop is asked next to close an idle connection for a loop at capacity.
+    private let evictionTurn = Atomic<Int>(0)
     private let state = Mutex<(running: Int, shuttingDown: Bool)>((0, false))
     private let stoppedCondition = NSCondition()
 
@@ -88,15 +90,36 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     func reserveConnectionSlot() -> Bool {
-        let after = openConnections.wrappingAdd(1, ordering: .relaxed).newValue
+        let after = openConnections.wrappingAdd(1, ordering: .sequentiallyConsistent).newValue
         if after > configuration.maxConnections {
-            openConnections.wrappingSubtract(1, ordering: .relaxed)
+            openConnections.wrappingSubtract(1, ordering: .sequentiallyConsistent)
             return false
         }
         return true
     }
 
+    /// Gives back a slot reserved for an accept that found nobody (or failed): nothing closed,
+    /// so no loop is woken (two loops out of descriptors would otherwise wake each other in turn).
+    func unreserveConnectionSlot() {
+        openConnections.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Frees the slot of a connection that closed, and wakes the loops that stopped accepting:
+    /// a slot freed on one loop must not wait for a connection of the paused loop's own to close.
     func releaseConnectionSlot() {
-        openConnections.wrappingSubtract(1, ordering: .relaxed)
+        openConnections.wrappingSubtract(1, ordering: .sequentiallyConsistent)
+        for loop in loops where loop.isAcceptPaused {
+            loop.execute { loop.resumeAccepting() }
+        }
+    }
+
+    /// A loop at capacity found none of its own connections idle: the next other loop in turn
+    /// closes its longest-idle keep-alive connection, if it has one (the freed slot wakes the
+    /// paused loop).
+    func evictIdleConnectionElsewhere(than loop: EventLoop) {
+        let others = loops.filter { $0 !== loop }
+        guard !others.isEmpty else { return }
+        let other = others[evictionTurn.wrappingAdd(1, ordering: .relaxed).oldValue % others.count]
+        other.execute { other.evictOneIdleConnection() }
     }
 }

@@ -10,6 +10,9 @@ struct OutputQueue {
 
     var isEmpty: Bool { chunks.isEmpty }
 
+    /// Bytes written since the queue was made (a flush that changes it made progress).
+    private(set) var bytesWritten = 0
+
     /// Bytes still to write.
     var byteCount: Int { chunks.reduce(0) { $0 + $1.count } - firstOffset }
 
@@ -64,6 +67,7 @@ struct OutputQueue {
                 if errno == EINTR { continue }
                 return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .failed
             }
+            bytesWritten += written
             consume(written)
         }
         return .done

@@ -69,6 +69,10 @@ struct ReadBuffer {
         return body(UnsafeBufferPointer(start: storage + start, count: end - start))
     }
 
+    /// Capacity above which an empty buffer between requests is given back: one large body
+    /// must not keep a megabyte per idle keep-alive connection.
+    static let retainedCapacity = 64 * 1024
+
     /// Marks `n` bytes as read.
     mutating func consume(_ n: Int) {
         start += n
@@ -77,6 +81,15 @@ struct ReadBuffer {
             end = 0
         }
     }
+
+    /// Frees the memory if the buffer is empty and grew past `retainedCapacity` (called
+    /// between requests, not within a body: an upload would free and regrow it at every read).
+    mutating func releaseIfLarge() {
+        if start == end && capacity > Self.retainedCapacity { release() }
+    }
+
+    /// Bytes allocated now.
+    var allocatedCapacity: Int { storage == nil ? 0 : capacity }
 
     /// Frees the memory (the buffer stays usable and reallocates on the next read).
     mutating func release() {

@@ -5,12 +5,14 @@ import Synchronization
 @testable import HTTPCore
 
 /// A handler with a few routes that exercise the server: echo, slow (answered later from
-/// another thread), big (compressible), huge (a mebibyte, answered at once, counted), stream
-/// (chunked), abort (no answer: the connection closes) and a default that names the request.
+/// another thread), big (compressible), huge (a mebibyte, answered at once, counted), large
+/// (16 MiB), stream (chunked), abort (no answer: the connection closes) and a default that
+/// names the request.
 struct TestHandler: HTTPHandler {
     /// How many `/huge` requests were answered (the tests that use it run one at a time).
     static let hugeAnswered = Atomic<Int>(0)
     static let hugeBody = [UInt8](repeating: UInt8(ascii: "h"), count: 1 << 20)
+    static let largeBody = [UInt8](repeating: UInt8(ascii: "l"), count: 16 << 20)
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         switch request.path {
@@ -33,6 +35,8 @@ struct TestHandler: HTTPHandler {
                 responder.abort()
                 responder.respond(HTTPResponse(status: 200, contentType: "text/plain", body: "too late"))
             }
+        case "/large":
+            responder.respond(HTTPResponse(status: 200, headers: ["Content-Type": "application/octet-stream"], body: Self.largeBody))
         case "/stream":
             let stream = responder.startStream(status: 200, headers: ["Content-Type": "application/jsonl"])
             DispatchQueue.global().async {
