@@ -28,6 +28,11 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
     public var runID: UUID
     /// What the caller asked for, for messages ("Article generation"); nil says "The run".
     public var activity: String?
+    /// The failure may pass by itself (the model or a provider rate limiting, unavailable or
+    /// timing out): the caller should try again later rather than give up.
+    public var transient = false
+    /// When to try again, as the model or provider said (a rate limit's `Retry-After`).
+    public var retryAfterSeconds: Int?
 
     /// Creates a failure.
     public init(_ code: Code, message: String, runID: UUID) {
@@ -44,6 +49,8 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
         if case .string(let text)? = error?["message"] { message = text }
         self.init(code, message: message, runID: runID)
         self.activity = activity
+        transient = error?["transient"] == .bool(true)
+        if case .number(let seconds)? = error?["retryAfterSeconds"], seconds >= 0, seconds < 86_400 { retryAfterSeconds = Int(seconds.rounded(.up)) }
     }
 
     public var description: String { "\(code.rawValue): \(message) (run \(runID))" }
@@ -100,10 +107,14 @@ public struct RunFailure: Error, CustomStringConvertible, Sendable {
         // A database's words (its host, its user, the pool's size) are the operator's, not the
         // run's reader's: they go to the log, and the run says what happened.
         let text = error is PostgresError || error is DatabaseError ? "a database error interrupted the run" : String(describing: error)
-        return .object([
+        var value: [String: JSONValue] = [
             "code": .string(classify(error).rawValue),
             "message": .string(Sanitizer.sanitize(String(text.prefix(500)))),
-        ])
+        ]
+        if case .rateLimited(let retryAfter?)? = error as? LLMError {
+            value["retryAfterSeconds"] = .number(Double(retryAfter.components.seconds) + (retryAfter.components.attoseconds > 0 ? 1 : 0))
+        }
+        return .object(value)
     }
 
     /// The connector error a stored `CONNECTOR_ERROR` describes (what the caller of a direct

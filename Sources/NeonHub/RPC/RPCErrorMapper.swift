@@ -128,13 +128,20 @@ enum RPCErrorMapper {
     }
 
     /// A run the caller asked for failed: their input, their budget, or the agent (a bad gateway:
-    /// the agent stands between the caller and what it calls).
+    /// the agent stands between the caller and what it calls). A failure that may pass by itself
+    /// (the model rate limiting or timing out) is 503 with `Retry-After` — the model's own, or
+    /// 30 s — so that clients wait and try again instead of giving up or hammering.
     static func runFailure(_ failure: RunFailure) -> RPCError {
         let activity = failure.activity ?? "The run"
         switch failure.code {
         case .badInput: return RPCError(.badRequest, failure.message)
         case .budgetExceeded: return RPCError(.tooManyRequests, "\(failure.message) (run \(failure.runID))", retryAfter: 3600)
         case .toolTimeout, .maxIterations, .agentError, .connectorError:
+            if failure.transient {
+                return RPCError(
+                    .serviceUnavailable, "\(activity) failed for now (run \(failure.runID)): \(failure.message); try again later",
+                    retryAfter: min(max(failure.retryAfterSeconds ?? 30, 1), 3600))
+            }
             return RPCError(.badGateway, "\(activity) failed (run \(failure.runID)): \(failure.message)")
         }
     }

@@ -98,6 +98,20 @@ import Testing
         #expect(failed.code == .toolTimeout)
         #expect(RPCErrorMapper.map(failed, logger: Logger(label: "t"), procedure: "p").message == "Article generation failed (run \(run)): slow")
         #expect(RunFailure(runID: run, error: .object(["code": .string("SOMETHING_NEW")])).code == .agentError)
+        // The model rate limiting or timing out may pass: 503 with its Retry-After (or 30 s),
+        // not a 502 that tells the client to give up. Through the stored form, as a run keeps it.
+        let limited = RunFailure(
+            runID: run, error: RunFailure.stored(LLMError.rateLimited(retryAfter: .milliseconds(12_500))), activity: "Article generation")
+        #expect(limited.transient && limited.retryAfterSeconds == 13)
+        let limitedError = RPCErrorMapper.map(limited, logger: Logger(label: "t"), procedure: "p")
+        #expect(limitedError.code == .serviceUnavailable && limitedError.retryAfter == 13)
+        #expect(limitedError.message.hasPrefix("Article generation failed for now (run \(run))"))
+        let timedOut = RPCErrorMapper.map(
+            RunFailure(runID: run, error: RunFailure.stored(LLMError.timeout)), logger: Logger(label: "t"), procedure: "p")
+        #expect(timedOut.code == .serviceUnavailable && timedOut.retryAfter == 30)
+        let refused = RPCErrorMapper.map(
+            RunFailure(runID: run, error: RunFailure.stored(LLMError.http(status: 400, message: "bad"))), logger: Logger(label: "t"), procedure: "p")
+        #expect(refused.code == .badGateway && refused.retryAfter == nil)
         // A database's own words (host, user, pool) stay out of the run a user reads.
         let database = PostgresError(
             kind: .unavailable,
