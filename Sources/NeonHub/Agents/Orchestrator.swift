@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+import Postgres
 import Synchronization
 import TimeUnits
 
@@ -38,6 +39,8 @@ public final class Orchestrator: Sendable {
     let budget: Budget
     let runnerID: Int64
     let logger: Logger
+    /// Retries the final write of runs whose database went away as they ended.
+    let finisher: RunFinisher
     /// Ids of the runs with an idempotency key that a request of this process is executing
     /// (or has claimed to resume); a `running` row of this runner that is not here was left
     /// behind by a request whose database went away (see `resumableRun`).
@@ -66,6 +69,7 @@ public final class Orchestrator: Sendable {
         self.budget = budget
         self.runnerID = runnerID
         self.logger = logger
+        finisher = RunFinisher(store: store, logger: logger)
     }
 
     /// The agents in catalog order with their breaker state.
@@ -135,14 +139,11 @@ public final class Orchestrator: Sendable {
             try await store.insertRun(runningRow(id, sanitizedInput), idempotencyKey: idempotencyKey)
         }
         var resumedID: UUID?
+        // The run's final write failed and `finisher` retries it: the key stays claimed until then.
+        var heldByFinisher = false
         if idempotencyKey != nil { keyedRunsInFlight.withLock { _ = $0.insert(proposedID) } }
         defer {
-            if idempotencyKey != nil {
-                keyedRunsInFlight.withLock { running in
-                    running.remove(proposedID)
-                    if let resumedID { running.remove(resumedID) }
-                }
-            }
+            if idempotencyKey != nil && !heldByFinisher { releaseKeys(proposedID, resumedID) }
         }
         // With an idempotency key the row is written first: it is what makes a second request
         // with the same key find this run. Without one, the `running` row waits for the run's
@@ -159,7 +160,7 @@ public final class Orchestrator: Sendable {
                     earlier = nil
                     resumedID = stored.id
                     logger.notice(
-                        "resuming a run whose earlier request lost the database before it ended",
+                        "running again a keyed run whose earlier request lost the database or failed for a passing reason",
                         metadata: ["runId": "\(stored.id)", "agent": "\(agent.name)"])
                 }
             } catch {
@@ -212,7 +213,7 @@ public final class Orchestrator: Sendable {
         var runMetrics = recorded.metrics
         runMetrics.append(RunMetricRecord(name: "latency_ms", value: (seconds * 1000).rounded(), unit: "ms"))
         runMetrics.append(RunMetricRecord(name: "tool_calls", value: Double(recorded.tools.count), unit: "count"))
-        runMetrics.append(RunMetricRecord(name: "retries", value: Double(recorded.tools.filter { $0.attempt > 1 }.count), unit: "count"))
+        runMetrics.append(RunMetricRecord(name: "retries", value: Double(recorded.tools.reduce(0) { $0 + $1.attempt - 1 }), unit: "count"))
         if !recorded.usage.isEmpty {
             runMetrics.append(
                 RunMetricRecord(name: "tokens_in", value: Double(recorded.usage.reduce(0) { $0 + $1.usage.inputTokens }), unit: "tokens"))
@@ -228,14 +229,56 @@ public final class Orchestrator: Sendable {
         let row = AgentRunStore.NewRun(
             agent: agent.name, intent: intent, input: sanitizedInput, runnerID: runnerID,
             idempotencyKey: idempotencyKey, traceID: traceID)
-        try await store.finish(
-            runID: runID, tenant: tenant, run: row, status: status, output: output, error: errorValue,
-            durationMs: Int((seconds * 1000).rounded()), tools: recorded.tools, metrics: runMetrics, usage: recorded.usage,
-            rowExists: toolbox.runRowExists)
-        events.publish(runId: runID, tenantId: tenant, agent: agent.name, type: "status", status: status, durationMs: Int((seconds * 1000).rounded()))
-        metrics.recordAgentRun(agent: agent.name, status: status, intent: intent, seconds: seconds)
-        metrics.recordLLMCost(tenant: tenant, agent: agent.name, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })
+        let durationMs = Int((seconds * 1000).rounded()), rowExists = toolbox.runRowExists
+        let finalOutput = output, finalError = errorValue, finalStatus = status, finalMetrics = runMetrics
+        let write: @Sendable () async throws -> Void = {
+            try await store.finish(
+                runID: runID, tenant: tenant, run: row, status: finalStatus, output: finalOutput, error: finalError,
+                durationMs: durationMs, tools: recorded.tools, metrics: finalMetrics, usage: recorded.usage, rowExists: rowExists)
+        }
+        let ended: @Sendable () -> Void = { [self] in
+            events.publish(runId: runID, tenantId: tenant, agent: agentName, type: "status", status: finalStatus, durationMs: durationMs)
+            metrics.recordAgentRun(agent: agentName, status: finalStatus, intent: intent, seconds: seconds)
+            metrics.recordLLMCost(tenant: tenant, agent: agentName, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })
+        }
+        do {
+            try await write()
+        } catch {
+            // A `running` row would stay so while this process lives: its end is written later.
+            // A keyed run's retries meanwhile find it `running` rather than run it again.
+            if rowExists, Self.isDatabaseGone(error) {
+                heldByFinisher = idempotencyKey != nil
+                let keyed = heldByFinisher, heldIDs = (proposedID, resumedID)
+                let writeIfRunning: @Sendable () async throws -> Void = {
+                    try await store.finish(
+                        runID: runID, tenant: tenant, run: row, status: finalStatus, output: finalOutput, error: finalError,
+                        durationMs: durationMs, tools: recorded.tools, metrics: finalMetrics, usage: recorded.usage, rowExists: true,
+                        onlyIfRunning: true)
+                }
+                finisher.finishLater(tenant: tenant, runID: runID, write: writeIfRunning) { [self] outcome in
+                    if outcome == .written { ended() }
+                    if keyed { releaseKeys(heldIDs.0, heldIDs.1) }
+                }
+            }
+            throw error
+        }
+        ended()
         return Result(runID: runID, status: status, output: output, error: errorValue)
+    }
+
+    /// Ends this process's claim on keyed runs (see `keyedRunsInFlight`).
+    private func releaseKeys(_ proposed: UUID, _ resumed: UUID?) {
+        keyedRunsInFlight.withLock { running in
+            running.remove(proposed)
+            if let resumed { running.remove(resumed) }
+        }
+    }
+
+    /// The database went away (as opposed to refusing a statement, which writing again would
+    /// not change).
+    static func isDatabaseGone(_ error: any Error) -> Bool {
+        guard let database = error as? PostgresError else { return false }
+        return database.kind == .unavailable || database.kind == .connectionLost
     }
 
     /// A failure that says something about one request, not about the agent or its model: a
@@ -252,13 +295,20 @@ public final class Orchestrator: Sendable {
     /// Whether the run found by an idempotency key should run again under its id, and if so
     /// claims it: its row is still `running`, stamped by this process, yet no request of this
     /// process executes it — the request that started it failed to record its end (the
-    /// database went away; its final commit did not happen) and answered 503. A run whose
-    /// final state was committed, even if that answer was lost, is returned as it is.
+    /// database went away; its final commit did not happen) and answered 503 — or it failed
+    /// for a passing reason (`transient`: the model or a provider rate limiting or timing
+    /// out), which the caller was told to retry. Any other run whose final state was
+    /// committed, even if that answer was lost, is returned as it is.
     private func resumableRun(tenant: String, id: UUID) async throws -> Bool {
         guard keyedRunsInFlight.withLock({ $0.insert(id).inserted }) else { return false }
         let orphaned: Bool
         do {
-            orphaned = try await store.isRunning(tenant: tenant, id: id, runnerID: runnerID)
+            let stillRunning = try await store.isRunning(tenant: tenant, id: id, runnerID: runnerID)
+            if stillRunning {
+                orphaned = true
+            } else {
+                orphaned = try await store.reclaimTransientFailure(tenant: tenant, id: id, runnerID: runnerID)
+            }
         } catch {
             keyedRunsInFlight.withLock { _ = $0.remove(id) }
             throw error

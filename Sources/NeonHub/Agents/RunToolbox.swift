@@ -79,19 +79,20 @@ final class RunToolbox: AgentToolbox {
     ) async throws -> JSONValue {
         try await writeRunningRowIfDeferred()
         let started = Date(), clock = ContinuousClock.now
+        let attempts = ToolAttempts()
         do {
-            let output = try await Self.withTimeout(timeout, tool: tool, body)
-            record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil)
+            let output = try await ToolAttempts.$current.withValue(attempts) { try await Self.withTimeout(timeout, tool: tool, body) }
+            record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil, attempt: attempts.attempt)
             return output
         } catch let timeoutError as ToolTimeoutError {
             record(
                 tool, input: input, started: started, clock: clock, status: "timed_out", output: nil,
-                error: .object(["message": .string(timeoutError.description)]))
+                error: .object(["message": .string(timeoutError.description)]), attempt: attempts.attempt)
             throw timeoutError
         } catch {
             record(
                 tool, input: input, started: started, clock: clock, status: "failed", output: nil,
-                error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]))
+                error: .object(["message": .string(Sanitizer.sanitize(String(describing: error)))]), attempt: attempts.attempt)
             throw error
         }
     }
@@ -110,18 +111,17 @@ final class RunToolbox: AgentToolbox {
         }
     }
 
-    /// Records one tool call (sanitized) and publishes its event.
+    /// Records one tool call (sanitized) and publishes its event; `attempt` counts the retries
+    /// its requests needed (1: none).
     private func record(
-        _ tool: String, input: JSONValue, started: Date, clock: ContinuousClock.Instant, status: String, output: JSONValue?, error: JSONValue?
+        _ tool: String, input: JSONValue, started: Date, clock: ContinuousClock.Instant, status: String, output: JSONValue?, error: JSONValue?,
+        attempt: Int = 1
     ) {
         let ms = (ContinuousClock.now - clock).inMilliseconds
-        var record = ToolExecutionRecord(
+        let record = ToolExecutionRecord(
             tool: tool, status: status, input: Sanitizer.sanitize(input), output: output.map(Sanitizer.sanitize),
-            error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms), attempt: 1)
-        state.withLock { s in
-            record.attempt = s.tools.filter { $0.tool == tool }.count + 1
-            s.tools.append(record)
-        }
+            error: error.map(Sanitizer.sanitize), startedAt: started, durationMs: max(0, ms), attempt: attempt)
+        state.withLock { $0.tools.append(record) }
         events.publish(
             runId: recordedRunID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
     }
@@ -176,23 +176,34 @@ final class RunToolbox: AgentToolbox {
             }
         } catch {
             // A call that timed out may still be generating (and billed): its estimate stays.
-            if !Self.mayHaveBeenBilled(error) { await spend.settle(reservation, tokens: 0, costUSD: 0) }
+            if !Self.mayHaveBeenBilled(error) { await settle(reservation, tokens: 0, costUSD: 0) }
             throw error
         }
         guard let response = box.value else { throw BudgetExceededError(message: "language model returned nothing") }
         let cost = costOf(response.usage, response.model)
-        await spend.settle(reservation, tokens: response.usage.inputTokens + response.usage.outputTokens, costUSD: cost ?? 0)
+        await settle(reservation, tokens: response.usage.inputTokens + response.usage.outputTokens, costUSD: cost ?? 0)
         state.withLock { s in
             s.usage.append(LLMUsageRecord(provider: llm.name, model: response.model, usage: response.usage, costUSD: cost))
         }
         return response
     }
 
+    /// Settles a reservation outside the run's task: a cancelled run (its client went away)
+    /// still gives its estimate back or counts what it used.
+    private func settle(_ reservation: LLMSpendLedger.Reservation, tokens: Int, costUSD: Double) async {
+        let spend = spend
+        await Task { await spend.settle(reservation, tokens: tokens, costUSD: costUSD) }.value
+    }
+
     /// Whether a failed model call may have been run (and billed) by the provider anyway.
     static func mayHaveBeenBilled(_ error: any Error) -> Bool {
         switch error {
         case is ToolTimeoutError: true
-        case let llm as LLMError: llm == .timeout
+        case let llm as LLMError:
+            switch llm {
+            case .timeout, .transport: true  // a connection lost after sending may have been answered
+            default: false
+            }
         default: false
         }
     }

@@ -63,6 +63,11 @@ public final class WebhookEventProcessor: Sendable {
             try? await store.finish(id: event.id, status: "failed", runID: nil, error: message)
             throw error
         }
+        if result.status == "running" || result.status == "queued" {
+            // The key's run is still ending (its end is being stored again after a database
+            // failure): the job is tried again later and finds it ended.
+            throw WebhookError(.agentRunFailed, "the \(trigger.agent) agent's run \(result.runID) is still running; it is tried again")
+        }
         let succeeded = result.status == "succeeded"
         try await store.finish(
             id: event.id, status: succeeded ? "processed" : "failed", runID: result.runID,

@@ -122,6 +122,7 @@ import Testing
     @Test func aTimedOutCallKeepsItsEstimateAndARefusedOneDoesNot() {
         #expect(RunToolbox.mayHaveBeenBilled(LLMError.timeout))
         #expect(RunToolbox.mayHaveBeenBilled(ToolTimeoutError(tool: "llm.complete", timeout: .seconds(120))))
+        #expect(RunToolbox.mayHaveBeenBilled(LLMError.transport("connection reset")))
         #expect(!RunToolbox.mayHaveBeenBilled(LLMError.http(status: 400, message: "bad request")))
         #expect(!RunToolbox.mayHaveBeenBilled(LLMError.rateLimited(retryAfter: nil)))
     }

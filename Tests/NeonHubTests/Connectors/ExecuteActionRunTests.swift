@@ -70,6 +70,48 @@ import Testing
         }
     }
 
+    /// Found by a review: a tool call's `attempt` counted earlier calls of the same tool in
+    /// the run, not the retries its requests needed. A provider that fails once with 500 and
+    /// then answers gives the call attempt 2 and the run one retry.
+    @Test func theToolExecutionCountsTheRetriesOfItsRequests() async throws {
+        let fake = OpsgenieFake()
+        try fake.start()
+        try await fake.server.serving {
+            let endpoints = try OAuthTestSupport.endpointsFile(["opsgenie": ["baseUrl": fake.baseURL]])
+            try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: [:]) }) { server, client in
+                let pool = try #require(server.database?.pool)
+                let connected = try await OpsgenieConnectionTests.connect(client, key: OpsgenieFake.apiKey)
+                let id = try #require(resultData(try connected.json())?["id"] as? String)
+                let before = fake.server.requests("GET", "/v1/incidents").count  // connecting tested the key
+                fake.server.on(
+                    "GET", "/v1/incidents",
+                    replies: [
+                        .json(500, object: ["message": "Internal Server Error", "took": 0.001, "requestId": "r-1"]),
+                        .json(200, object: ["data": [], "took": 0.002, "requestId": "r-2"]),
+                    ])
+                var runs: [UUID] = []
+                for _ in 0..<2 {
+                    let (status, envelope) = try await client.mutation(
+                        "connectors.executeAction", ["connectionId": id, "action": "incidents.list", "input": ["query": "status: open"]])
+                    #expect(status == 200, "\(envelope)")
+                    let runID = try #require(resultData(envelope)?["runId"] as? String)
+                    runs.append(try #require(UUID(uuidString: runID)))
+                }
+                #expect(fake.server.requests("GET", "/v1/incidents").count == before + 3)
+                var attempts: [Int] = [], retries: [Double] = []
+                for run in runs {
+                    attempts.append(
+                        try await pool.query("SELECT attempt FROM tool_executions WHERE run_id = \(run)")[0].decode("attempt", as: Int.self))
+                    retries.append(
+                        try await pool.query("SELECT value FROM agent_run_metrics WHERE run_id = \(run) AND name = 'retries'")[0].decode(
+                            "value", as: Double.self))
+                }
+                #expect(attempts == [2, 1])
+                #expect(retries == [1, 0])
+            }
+        }
+    }
+
     @Test func anUnknownOrForeignConnectionIsNotFoundAndLeavesNoRun() async throws {
         try await withDatabaseApp({ $0.useMockConnectors = true }) { server, client in
             let pool = try #require(server.database?.pool)

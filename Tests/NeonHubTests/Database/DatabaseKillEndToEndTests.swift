@@ -144,6 +144,11 @@ import Testing
             #expect(retry.runID == success.runID)
         }
 
+        // Runs whose end could not be written during the outage are finished in the background
+        // (their retries above found them `running`, never ran them twice).
+        try await waitUntil("every run's end is stored", timeout: .seconds(90)) {
+            (try? await pool.query("SELECT count(*)::int AS n FROM agent_runs WHERE status = 'running'").first?.decode("n", as: Int.self)) == 0
+        }
         // No half-written run: every run is final, with the echo agent's 2 tool rows and 3 metric rows.
         let incomplete = try await pool.query(
             """

@@ -240,6 +240,7 @@ public struct ConnectorRuntime: Sendable {
             do {
                 response = try await sendFollowingSameOrigin(request, connector: definition.id)
                 attempts += attemptCounter.count
+                ToolAttempts.current?.request(sentTimes: attemptCounter.count)  // retries only: pages are not retries
             } catch let failure as OutboundError {
                 throw rules.error(from: failure)
             }

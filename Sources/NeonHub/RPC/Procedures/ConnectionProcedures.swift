@@ -184,6 +184,13 @@ enum ConnectionProcedures {
                     }
                 }
             }
+            // A retry under the key of a run still ending (its first request is writing it, or
+            // its end is being stored again after a database failure): not a failure.
+            if run.status == "running" || run.status == "queued" {
+                throw AgentError(
+                    .idempotencyKeyInUse, "The action for this idempotency key is still running (run \(run.runID)); ask again shortly",
+                    retryAfterSeconds: 5)
+            }
             if run.status != "succeeded" {
                 throw RunFailure.connectorError(in: run.error) ?? RunFailure(runID: run.runID, error: run.error, activity: "The action")
             }
