@@ -76,8 +76,9 @@ public struct AgentRunStore: Sendable {
     /// database crash lost (`running` rows are committed without waiting for the WAL flush).
     /// `rowExists` says a `running` row was written: it is updated in place (no tuple lock
     /// and no conflict check first), and inserted only if the update finds none.
-    /// `onlyIfRunning` (a retried write): a row that is no longer `running` is left alone, and
-    /// the write fails on it (its insert conflicts) instead of writing the run a second time.
+    /// `onlyIfRunning` (a retried write): a row that is no longer `running` under this run's
+    /// runner is left alone, and the write fails on it (its insert conflicts) instead of
+    /// writing the run a second time.
     func finish(
         runID: UUID, tenant: String, run r: NewRun, status: String, output: JSONValue?, error: JSONValue?, durationMs: Int,
         tools: [ToolExecutionRecord], metrics: [RunMetricRecord], usage: [LLMUsageRecord], rowExists: Bool = false,
@@ -90,7 +91,7 @@ public struct AgentRunStore: Sendable {
                 """
                 WITH updated AS (
                     UPDATE agent_runs SET status = \(status), output = \(output), error = \(error), finished_at = now(), duration_ms = \(durationMs)
-                    WHERE id = \(runID) AND tenant_id = \(tenant) AND (NOT \(onlyIfRunning) OR status = 'running') RETURNING id
+                    WHERE id = \(runID) AND tenant_id = \(tenant) AND (NOT \(onlyIfRunning) OR (status = 'running' AND runner_id = \(r.runnerID))) RETURNING id
                 )
                 INSERT INTO agent_runs (id, tenant_id, agent, intent, status, input, output, error, idempotency_key, started_at, finished_at, duration_ms, runner_id, created_at, trace_id)
                 SELECT \(runID), \(tenant), \(r.agent), \(r.intent), \(status), \(r.input), \(output), \(error), \(r.idempotencyKey),
@@ -130,17 +131,19 @@ public struct AgentRunStore: Sendable {
         _ = try await pool.pipelineTransaction(statements)
     }
 
-    /// Makes a run that failed for a passing reason (`error.transient`) `running` again under
-    /// `runnerID`, for a retry with its idempotency key to run it again; false when it did not
-    /// fail so (or another retry took it first). Its metric rows go (the new attempt writes
-    /// its own); its tool and model-call rows stay, the history of what it spent.
-    func reclaimTransientFailure(tenant: String, id: UUID, runnerID: Int64) async throws -> Bool {
+    /// Makes a run of `agent` on `input` that failed for a passing reason (`error.transient`)
+    /// `running` again under `runnerID`, for a retry with its idempotency key to run it again;
+    /// false when it did not fail so, was another agent's or input's, or another retry took it
+    /// first. Its metric rows go (the new attempt writes its own); its tool and model-call rows
+    /// stay, the history of what it spent.
+    func reclaimTransientFailure(tenant: String, id: UUID, runnerID: Int64, agent: String, input: JSONValue) async throws -> Bool {
         let rows = try await pool.query(
             """
             WITH reclaimed AS (
                 UPDATE agent_runs SET status = 'running', output = NULL, error = NULL, finished_at = NULL, duration_ms = NULL,
                     runner_id = \(runnerID), started_at = now()
                 WHERE id = \(id) AND tenant_id = \(tenant) AND status = 'failed' AND error->>'transient' = 'true'
+                  AND agent = \(agent) AND input = \(input)::jsonb
                 RETURNING id
             ), cleared AS (
                 DELETE FROM agent_run_metrics WHERE run_id IN (SELECT id FROM reclaimed)
@@ -150,11 +153,14 @@ public struct AgentRunStore: Sendable {
         return !rows.isEmpty
     }
 
-    /// Whether the run's end is not stored: its row is `running`, or missing.
-    func isUnfinished(tenant: String, id: UUID) async throws -> Bool {
-        let rows = try await pool.query("SELECT status FROM agent_runs WHERE id = \(id) AND tenant_id = \(tenant)")
+    /// Whether the run's end is not stored: its row is `running` under `runnerID` (not rerun
+    /// by another process meanwhile), or missing.
+    func isUnfinished(tenant: String, id: UUID, runnerID: Int64) async throws -> Bool {
+        let rows = try await pool.query(
+            "SELECT status = 'running' AND runner_id IS NOT DISTINCT FROM \(runnerID) AS mine FROM agent_runs WHERE id = \(id) AND tenant_id = \(tenant)"
+        )
         guard let row = rows.first else { return true }
-        return try row.decode("status", as: String.self) == "running"
+        return try row.decode("mine", as: Bool.self)
     }
 
     /// Whether the run is still `running` and stamped by `runnerID`.

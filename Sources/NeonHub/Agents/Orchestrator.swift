@@ -69,7 +69,7 @@ public final class Orchestrator: Sendable {
         self.budget = budget
         self.runnerID = runnerID
         self.logger = logger
-        finisher = RunFinisher(store: store, logger: logger)
+        finisher = RunFinisher(store: store, runnerID: runnerID, logger: logger)
     }
 
     /// The agents in catalog order with their breaker state.
@@ -95,8 +95,15 @@ public final class Orchestrator: Sendable {
 
     /// Runs an agent for a tenant (or returns the earlier run with the same idempotency key, or
     /// resumes it under its id when the request that started it lost the database before its end).
-    public func run(tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?) async throws -> Result {
-        try await run(tenant: tenant, agent: name, intent: intent, input: input, idempotencyKey: idempotencyKey, startingWith: nil)
+    /// `rerunsPassingFailures`: the key's run, if it failed for a passing reason with the same
+    /// agent and input, runs again under its id — only for callers whose agent acts on nothing
+    /// outside (content generation): a run that published before it failed must not publish again.
+    public func run(
+        tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?, rerunsPassingFailures: Bool = false
+    ) async throws -> Result {
+        try await run(
+            tenant: tenant, agent: name, intent: intent, input: input, idempotencyKey: idempotencyKey, startingWith: nil,
+            rerunsPassingFailures: rerunsPassingFailures)
     }
 
     /// Runs an agent as above; a run without an idempotency key first calls `start` (when
@@ -106,7 +113,7 @@ public final class Orchestrator: Sendable {
     /// ran and the error is the answer.
     func run(
         tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?,
-        startingWith start: (@Sendable (AgentRunStore.RunningRow) async throws -> JSONValue)?
+        startingWith start: (@Sendable (AgentRunStore.RunningRow) async throws -> JSONValue)?, rerunsPassingFailures: Bool = false
     ) async throws -> Result {
         let (agent, intent) = try resolve(agent: name, intent: intent)
         guard let breaker = breakers[agent.name], breaker.allowRun() else {
@@ -153,7 +160,8 @@ public final class Orchestrator: Sendable {
             let earlier: UUID?
             do {
                 let stored = try await insertRunning(proposedID)
-                let resumable = stored.created ? false : try await resumableRun(tenant: tenant, id: stored.id)
+                let rerun = rerunsPassingFailures ? (agent: agent.name, input: sanitizedInput) : nil
+                let resumable = stored.created ? false : try await resumableRun(tenant: tenant, id: stored.id, rerun: rerun)
                 if stored.created || !resumable {
                     earlier = stored.created ? nil : stored.id
                 } else {
@@ -295,19 +303,23 @@ public final class Orchestrator: Sendable {
     /// Whether the run found by an idempotency key should run again under its id, and if so
     /// claims it: its row is still `running`, stamped by this process, yet no request of this
     /// process executes it — the request that started it failed to record its end (the
-    /// database went away; its final commit did not happen) and answered 503 — or it failed
-    /// for a passing reason (`transient`: the model or a provider rate limiting or timing
-    /// out), which the caller was told to retry. Any other run whose final state was
-    /// committed, even if that answer was lost, is returned as it is.
-    private func resumableRun(tenant: String, id: UUID) async throws -> Bool {
+    /// database went away; its final commit did not happen) and answered 503 — or, when
+    /// `rerun` names the request's agent and input and they are the run's, it failed for a
+    /// passing reason (`transient`: the model rate limiting or timing out), which the caller
+    /// was told to retry. Any other run whose final state was committed, even if that answer
+    /// was lost, is returned as it is.
+    private func resumableRun(tenant: String, id: UUID, rerun: (agent: String, input: JSONValue)?) async throws -> Bool {
         guard keyedRunsInFlight.withLock({ $0.insert(id).inserted }) else { return false }
         let orphaned: Bool
         do {
             let stillRunning = try await store.isRunning(tenant: tenant, id: id, runnerID: runnerID)
             if stillRunning {
                 orphaned = true
+            } else if let rerun {
+                orphaned = try await store.reclaimTransientFailure(
+                    tenant: tenant, id: id, runnerID: runnerID, agent: rerun.agent, input: rerun.input)
             } else {
-                orphaned = try await store.reclaimTransientFailure(tenant: tenant, id: id, runnerID: runnerID)
+                orphaned = false
             }
         } catch {
             keyedRunsInFlight.withLock { _ = $0.remove(id) }

@@ -9,6 +9,7 @@ import Logging
 /// the write itself only replaces a `running` row.
 struct RunFinisher: Sendable {
     let store: AgentRunStore
+    let runnerID: Int64
     let logger: Logger
     /// The pause before each attempt.
     var pauses: [Duration] =
@@ -18,7 +19,8 @@ struct RunFinisher: Sendable {
     enum Outcome: Sendable, Equatable {
         /// This finisher stored the run's end.
         case written
-        /// The run was found ended: its first commit went through unseen, or a sweep failed it.
+        /// The run was found ended (its first commit went through unseen, a sweep failed it) or
+        /// taken over by another process.
         case foundEnded
         /// Every attempt failed.
         case gaveUp
@@ -29,12 +31,12 @@ struct RunFinisher: Sendable {
     func finishLater(
         tenant: String, runID: UUID, write: @escaping @Sendable () async throws -> Void, done: @escaping @Sendable (Outcome) -> Void
     ) {
-        let store = store, logger = logger, pauses = pauses
+        let store = store, logger = logger, pauses = pauses, runnerID = runnerID
         Task.detached {
             for pause in pauses {
                 try? await Task.sleep(for: pause)
                 do {
-                    if try await !store.isUnfinished(tenant: tenant, id: runID) {
+                    if try await !store.isUnfinished(tenant: tenant, id: runID, runnerID: runnerID) {
                         done(.foundEnded)
                         return
                     }
@@ -43,7 +45,11 @@ struct RunFinisher: Sendable {
                     done(.written)
                     return
                 } catch {
-                    continue
+                    // Only the database being away is worth waiting out; a refusal (the row
+                    // ended or rerun meanwhile: the write's insert conflicts) is final.
+                    if Orchestrator.isDatabaseGone(error) { continue }
+                    done(.foundEnded)
+                    return
                 }
             }
             logger.error(

@@ -198,7 +198,7 @@ final class RunToolbox: AgentToolbox {
     /// Whether a failed model call may have been run (and billed) by the provider anyway.
     static func mayHaveBeenBilled(_ error: any Error) -> Bool {
         switch error {
-        case is ToolTimeoutError: true
+        case is ToolTimeoutError, is CancellationError: true  // cancelled or cut off after sending, perhaps
         case let llm as LLMError:
             switch llm {
             case .timeout, .transport: true  // a connection lost after sending may have been answered

@@ -81,32 +81,43 @@ import Testing
         }
     }
 
-    /// A keyed run that failed for a passing reason was answered "try again": a retry with
-    /// its key runs it again under its id; one that failed for good is returned as it is.
-    @Test func aRetryWithTheKeyRunsAgainARunThatFailedForAPassingReason() async throws {
+    /// A keyed run that failed for a passing reason was answered "try again": for a caller
+    /// whose agent acts on nothing outside (content generation), a retry with its key and
+    /// the same input runs it again under its id. Any other caller (`agents.run`, whose
+    /// agent may have published before it failed), or another input, gets the run as stored.
+    @Test func aRetryWithTheKeyRunsAgainARunThatFailedForAPassingReasonOnlyWhereThatIsSafe() async throws {
         let limited = Switch()
         try await withDatabaseApp(agents: [RateLimitedAgent(limited: limited)]) { server, client in
             let pool = try #require(server.database?.pool)
-            let request: [String: Any] = ["agent": "rate-limited", "idempotencyKey": "try-again", "input": [:]]
-            let (_, first) = try await client.mutation("agents.run", request)
-            #expect(resultData(first)?["status"] as? String == "failed")
-            #expect((resultData(first)?["error"] as? [String: Any])?["transient"] as? Bool == true)
-            let id = try #require(resultData(first)?["runId"] as? String)
+            let orchestrator = server.orchestrator
+            let run: @Sendable (JSONValue, Bool) async throws -> Orchestrator.Result = { input, rerun in
+                try await orchestrator.run(
+                    tenant: "tenant-a", agent: "rate-limited", intent: nil, input: input, idempotencyKey: "try-again",
+                    rerunsPassingFailures: rerun)
+            }
+            let first = try await run(.object([:]), true)
+            #expect(first.status == "failed")
+            #expect(first.error?["transient"] == .bool(true))
 
             limited.switchOff()
-            let (_, second) = try await client.mutation("agents.run", request)
-            #expect(resultData(second)?["status"] as? String == "succeeded")
-            #expect((resultData(second)?["runId"] as? String) == id)
-            let runID = try #require(UUID(uuidString: id))
-            let metrics = try await pool.query("SELECT count(*)::int AS n FROM agent_run_metrics WHERE run_id = \(runID) AND name = 'latency_ms'")
+            // agents.run does not opt in: the failure as stored.
+            let (_, viaAgentsRun) = try await client.mutation("agents.run", ["agent": "rate-limited", "idempotencyKey": "try-again", "input": [:]])
+            #expect(resultData(viaAgentsRun)?["status"] as? String == "failed")
+            // Another input under the key: the failure as stored.
+            #expect(try await run(.object(["other": .bool(true)]), true).status == "failed")
+
+            let second = try await run(.object([:]), true)
+            #expect(second.status == "succeeded")
+            #expect(second.runID == first.runID)
+            let metrics = try await pool.query(
+                "SELECT count(*)::int AS n FROM agent_run_metrics WHERE run_id = \(first.runID) AND name = 'latency_ms'")
             #expect(try metrics.first?.decode("n", as: Int.self) == 1)
             let runs = try await pool.query("SELECT count(*)::int AS n FROM agent_runs WHERE idempotency_key = 'try-again'")
             #expect(try runs.first?.decode("n", as: Int.self) == 1)
 
             // Succeeded now: the key returns it, never runs it a third time.
-            let (_, third) = try await client.mutation("agents.run", request)
-            #expect((resultData(third)?["runId"] as? String) == id)
-            let tools = try await pool.query("SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(runID)")
+            #expect(try await run(.object([:]), true).runID == first.runID)
+            let tools = try await pool.query("SELECT count(*)::int AS n FROM tool_executions WHERE run_id = \(first.runID)")
             #expect(try tools.first?.decode("n", as: Int.self) == 2)  // one call per attempt
         }
     }

@@ -84,7 +84,8 @@ public enum ContentProcedures {
             if let audience = input.audience { brief["audience"] = .string(audience) }
             if let words = input.wordCount { brief["wordCount"] = .number(Double(words)) }
             let run = try await orchestrator.run(
-                tenant: tenant, agent: "content", intent: "article", input: .object(brief), idempotencyKey: input.idempotencyKey)
+                tenant: tenant, agent: "content", intent: "article", input: .object(brief), idempotencyKey: input.idempotencyKey,
+                rerunsPassingFailures: true)
             // A retry that arrives while the key's first request is still writing: not a failure
             // (a 502 would send the client off to try again under a new key and pay twice).
             if run.status == "running" || run.status == "queued" {
