@@ -239,10 +239,12 @@ public final class Orchestrator: Sendable {
             idempotencyKey: idempotencyKey, traceID: traceID)
         let durationMs = Int((seconds * 1000).rounded()), rowExists = toolbox.runRowExists
         let finalOutput = output, finalError = errorValue, finalStatus = status, finalMetrics = runMetrics
-        let write: @Sendable () async throws -> Void = {
+        // `onlyIfRunning`: the finisher's later attempts, which must not overwrite an ended run.
+        let write: @Sendable (_ onlyIfRunning: Bool) async throws -> Void = { onlyIfRunning in
             try await store.finish(
                 runID: runID, tenant: tenant, run: row, status: finalStatus, output: finalOutput, error: finalError,
-                durationMs: durationMs, tools: recorded.tools, metrics: finalMetrics, usage: recorded.usage, rowExists: rowExists)
+                durationMs: durationMs, tools: recorded.tools, metrics: finalMetrics, usage: recorded.usage, rowExists: rowExists,
+                onlyIfRunning: onlyIfRunning)
         }
         let ended: @Sendable () -> Void = { [self] in
             events.publish(runId: runID, tenantId: tenant, agent: agentName, type: "status", status: finalStatus, durationMs: durationMs)
@@ -250,20 +252,14 @@ public final class Orchestrator: Sendable {
             metrics.recordLLMCost(tenant: tenant, agent: agentName, usd: recorded.usage.reduce(0) { $0 + ($1.costUSD ?? 0) })
         }
         do {
-            try await write()
+            try await write(false)
         } catch {
             // A `running` row would stay so while this process lives: its end is written later.
             // A keyed run's retries meanwhile find it `running` rather than run it again.
             if rowExists, Self.isDatabaseGone(error) {
                 heldByFinisher = idempotencyKey != nil
                 let keyed = heldByFinisher, heldIDs = (proposedID, resumedID)
-                let writeIfRunning: @Sendable () async throws -> Void = {
-                    try await store.finish(
-                        runID: runID, tenant: tenant, run: row, status: finalStatus, output: finalOutput, error: finalError,
-                        durationMs: durationMs, tools: recorded.tools, metrics: finalMetrics, usage: recorded.usage, rowExists: true,
-                        onlyIfRunning: true)
-                }
-                finisher.finishLater(tenant: tenant, runID: runID, write: writeIfRunning) { [self] outcome in
+                finisher.finishLater(tenant: tenant, runID: runID, write: { try await write(true) }) { [self] outcome in
                     if outcome == .written { ended() }
                     if keyed { releaseKeys(heldIDs.0, heldIDs.1) }
                 }
