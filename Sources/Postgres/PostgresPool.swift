@@ -23,6 +23,9 @@ public final class PostgresPool: Sendable {
     private let nextWaiterID = Atomic<UInt64>(0)
     /// Fires acquire timeouts; a private queue so that a busy global pool cannot delay them.
     private let timerQueue = DispatchQueue(label: "neonhub.postgres-pool.timers")
+    /// Set while the owner holds the pool closed (`refuseBorrows`); `refusal` says why.
+    private let refusing = Atomic<Bool>(false)
+    private let refusal = Mutex("")
 
     /// Creates a pool; no connection is opened until the first borrow.
     public init(connectionString: String, configuration: PostgresPoolConfiguration = .init(), logger: Logger) {
@@ -87,6 +90,20 @@ public final class PostgresPool: Sendable {
         }
     }
 
+    /// Makes every later borrow fail at once with `.unavailable` and `reason`, until
+    /// `admitBorrows()`: for a database that answers but is not ready for the owner's
+    /// queries (its migrations are pending), so that callers hear "try again shortly" rather
+    /// than a missing table. Borrows already running are not affected.
+    public func refuseBorrows(_ reason: String) {
+        refusal.withLock { $0 = reason }
+        refusing.store(true, ordering: .sequentiallyConsistent)
+    }
+
+    /// Ends `refuseBorrows`.
+    public func admitBorrows() {
+        refusing.store(false, ordering: .sequentiallyConsistent)
+    }
+
     /// Fails all waiters, closes idle connections, and closes borrowed ones when they are
     /// returned. Later borrows fail with `.unavailable`. Do not call from inside `withConnection`.
     public func shutdown() {
@@ -124,6 +141,7 @@ public final class PostgresPool: Sendable {
     }
 
     private func acquire(timeout: Duration) async throws -> PostgresPoolSlot {
+        if refusing.load(ordering: .relaxed) { throw PostgresError.unavailable(refusal.withLock { $0 }) }
         let id = nextWaiterID.wrappingAdd(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Waiter) in

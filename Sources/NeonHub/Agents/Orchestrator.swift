@@ -39,6 +39,8 @@ public final class Orchestrator: Sendable {
     let budget: Budget
     let runnerID: Int64
     let logger: Logger
+    /// How long a quiet run's call waits before the run's `running` row is written (see `Started`).
+    let quietRunRowDelay: Duration
     /// Retries the final write of runs whose database went away as they ended.
     let finisher: RunFinisher
     /// Ids of the runs with an idempotency key that a request of this process is executing
@@ -50,7 +52,7 @@ public final class Orchestrator: Sendable {
     public init(
         agents: [any Agent], store: AgentRunStore, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
         events: RunEventBus, metrics: NeonHubMetrics, budget: Budget = Budget(), runnerID: Int64,
-        breaker: @Sendable () -> CircuitBreaker = { CircuitBreaker() }, logger: Logger
+        breaker: @Sendable () -> CircuitBreaker = { CircuitBreaker() }, quietRunRowDelay: Duration = .seconds(1), logger: Logger
     ) {
         var byName: [String: any Agent] = [:]
         var breakers: [String: CircuitBreaker] = [:]
@@ -69,6 +71,7 @@ public final class Orchestrator: Sendable {
         self.budget = budget
         self.runnerID = runnerID
         self.logger = logger
+        self.quietRunRowDelay = quietRunRowDelay
         finisher = RunFinisher(store: store, runnerID: runnerID, logger: logger)
     }
 
@@ -106,14 +109,27 @@ public final class Orchestrator: Sendable {
             rerunsPassingFailures: rerunsPassingFailures)
     }
 
+    /// What a run's `start` (see `run(…startingWith:)`) answers: the run's input, completed
+    /// from what it read, and whether it wrote the run's `running` row. A run whose `start`
+    /// wrote none (an action that only reads) is quiet: its row is written only once one of
+    /// its calls has waited `quietRunRowDelay`, so a fast one is committed once, complete, at
+    /// its end, and a slow one is still seen `running`. A crash during a quiet run's first
+    /// second leaves no record of it; such a run acts on nothing.
+    struct Started: Sendable {
+        /// The run's input, completed from what `start` read.
+        var input: JSONValue
+        /// Whether `start` wrote the run's `running` row.
+        var wroteRunningRow: Bool
+    }
+
     /// Runs an agent as above; a run without an idempotency key first calls `start` (when
-    /// given) with its `running` row. `start` writes that row in a round trip it makes anyway
-    /// and answers the run's input, completed from what it read (`connectors.executeAction`
-    /// reads the connection and writes the row in one transaction). If `start` throws, nothing
-    /// ran and the error is the answer.
+    /// given) with its `running` row. `start` writes that row in a round trip it makes anyway,
+    /// or leaves the run quiet (see `Started`), and answers the run's input, completed from
+    /// what it read (`connectors.executeAction` reads the connection and writes the row in one
+    /// transaction). If `start` throws, nothing ran and the error is the answer.
     func run(
         tenant: String, agent name: String?, intent: String?, input: JSONValue, idempotencyKey: String?,
-        startingWith start: (@Sendable (AgentRunStore.RunningRow) async throws -> JSONValue)?, rerunsPassingFailures: Bool = false
+        startingWith start: (@Sendable (AgentRunStore.RunningRow) async throws -> Started)?, rerunsPassingFailures: Bool = false
     ) async throws -> Result {
         let (agent, intent) = try resolve(agent: name, intent: intent)
         guard let breaker = breakers[agent.name], breaker.allowRun() else {
@@ -131,11 +147,13 @@ public final class Orchestrator: Sendable {
                 startedAgo: ContinuousClock.now - started)
         }
         var input = input
-        var rowWritten = false
+        var rowWritten = false, quiet = false
         if let start, idempotencyKey == nil {
             do {
-                input = try await start(runningRow(proposedID, Sanitizer.sanitize(input)))
-                rowWritten = true
+                let started = try await start(runningRow(proposedID, Sanitizer.sanitize(input)))
+                input = started.input
+                rowWritten = started.wroteRunningRow
+                quiet = !started.wroteRunningRow
             } catch {
                 breaker.releaseProbe()  // the agent never ran: no verdict
                 throw error
@@ -187,7 +205,8 @@ public final class Orchestrator: Sendable {
             idempotencyKey != nil || rowWritten ? nil : { @Sendable in _ = try await insertRunning(runID) }
         let toolbox = RunToolbox(
             tenantID: tenant, runID: runID, agent: agent.name, llm: llm, costOf: costOf, events: events,
-            spend: LLMSpendLedger(pool: store.pool, limits: budget, logger: logger), writeRunningRow: deferredRow)
+            spend: LLMSpendLedger(pool: store.pool, limits: budget, logger: logger), writeRunningRow: deferredRow,
+            runningRowDelay: quiet ? quietRunRowDelay : nil)
         var status = "succeeded"
         var output: JSONValue?
         var errorValue: JSONValue?

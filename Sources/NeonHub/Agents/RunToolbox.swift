@@ -6,12 +6,13 @@ import TimeUnits
 /// (sanitized) with its duration, publishes tool events, calls the LLM with token and cost
 /// accounting, and enforces the run's token/cost budget. Before the run's first call that
 /// can wait (a model or any timed tool), it writes the run's `running` row if the
-/// orchestrator deferred it. Every model call takes its estimate from the tenant's daily
+/// orchestrator deferred it — or, for a quiet run (`Orchestrator.Started`), once a timed call
+/// has waited `runningRowDelay`. Every model call takes its estimate from the tenant's daily
 /// budget before it is sent and settles to what it used after (`LLMSpendLedger`).
 final class RunToolbox: AgentToolbox {
     let tenantID: String
     private let recordedRunID: UUID
-    /// The run's id (its row exists before any timed call returns).
+    /// The run's id (its row exists before any timed call returns, except in a quiet run).
     var runID: UUID? { recordedRunID }
     private let agent: String
     private let llm: any LLMProvider
@@ -20,6 +21,8 @@ final class RunToolbox: AgentToolbox {
     private let spend: LLMSpendLedger
     /// Writes the `running` row (nil: it was written before the run started).
     private let writeRunningRow: (@Sendable () async throws -> Void)?
+    /// Set for a quiet run: a timed call writes the row only once it has waited this long.
+    private let runningRowDelay: Duration?
     private let state = Mutex(Recorded())
 
     struct Recorded {
@@ -30,11 +33,14 @@ final class RunToolbox: AgentToolbox {
         /// (parallel ones too) wait for the same write.
         var runningRowWrite: Task<Void, any Error>?
         var runningRowWritten = false
+        /// A late write of a quiet run's row failed: it may have committed all the same.
+        var runningRowMayExist = false
     }
 
     init(
         tenantID: String, runID: UUID, agent: String, llm: any LLMProvider, costOf: @escaping @Sendable (LLMUsage, String) -> Double?,
-        events: RunEventBus, spend: LLMSpendLedger, writeRunningRow: (@Sendable () async throws -> Void)? = nil
+        events: RunEventBus, spend: LLMSpendLedger, writeRunningRow: (@Sendable () async throws -> Void)? = nil,
+        runningRowDelay: Duration? = nil
     ) {
         self.tenantID = tenantID
         self.recordedRunID = runID
@@ -44,10 +50,12 @@ final class RunToolbox: AgentToolbox {
         self.events = events
         self.spend = spend
         self.writeRunningRow = writeRunningRow
+        self.runningRowDelay = runningRowDelay
     }
 
-    /// Whether the run's row exists in the database (written before the run, or by a waiting call).
-    var runRowExists: Bool { writeRunningRow == nil || state.withLock { $0.runningRowWritten } }
+    /// Whether the run's row exists in the database (written before the run, or by a waiting
+    /// call), or may (its late write failed): the final write then updates it or inserts it.
+    var runRowExists: Bool { writeRunningRow == nil || state.withLock { $0.runningRowWritten || $0.runningRowMayExist } }
 
     /// Writes the deferred `running` row once, before the first call that can wait, so that
     /// a run busy with a model or a connector is visible (and recoverable) as `running`.
@@ -70,6 +78,18 @@ final class RunToolbox: AgentToolbox {
         state.withLock { $0.runningRowWritten = true }
     }
 
+    /// A quiet run's row, written by a call that has waited `runningRowDelay`. A failure
+    /// does not fail the call (the run's end writes the row whole): it only means the row
+    /// may exist. The call's end waits for this write (it runs in a task of its own, which the
+    /// call ending does not cancel).
+    private func writeRunningRowLate() async {
+        do {
+            try await writeRunningRowIfDeferred()
+        } catch {
+            state.withLock { $0.runningRowMayExist = true }
+        }
+    }
+
     /// Everything recorded so far.
     var recorded: Recorded { state.withLock { $0 } }
 
@@ -77,11 +97,19 @@ final class RunToolbox: AgentToolbox {
         _ tool: String, input: JSONValue, timeout: Duration,
         _ body: @escaping @Sendable () async throws -> JSONValue
     ) async throws -> JSONValue {
-        try await writeRunningRowIfDeferred()
+        let lateRow: (after: Duration, write: @Sendable () async -> Void)?
+        if let delay = runningRowDelay, writeRunningRow != nil {
+            lateRow = (delay, { [self] in await writeRunningRowLate() })
+        } else {
+            lateRow = nil
+            try await writeRunningRowIfDeferred()
+        }
         let started = Date(), clock = ContinuousClock.now
         let attempts = ToolAttempts()
         do {
-            let output = try await ToolAttempts.$current.withValue(attempts) { try await Self.withTimeout(timeout, tool: tool, body) }
+            let output = try await ToolAttempts.$current.withValue(attempts) {
+                try await Self.withTimeout(timeout, tool: tool, meanwhile: lateRow, body)
+            }
             record(tool, input: input, started: started, clock: clock, status: "succeeded", output: output, error: nil, attempt: attempts.attempt)
             return output
         } catch let timeoutError as ToolTimeoutError {
@@ -126,11 +154,24 @@ final class RunToolbox: AgentToolbox {
             runId: recordedRunID, tenantId: tenantID, agent: agent, type: "tool", tool: tool, toolStatus: status, durationMs: record.durationMs)
     }
 
-    static func withTimeout(_ timeout: Duration, tool: String, _ body: @escaping @Sendable () async throws -> JSONValue) async throws -> JSONValue {
+    /// Runs `body` under `timeout`; `meanwhile.write` runs once `body` has taken
+    /// `meanwhile.after` (on the timer's task: no task more), and `body`'s end waits for it.
+    static func withTimeout(
+        _ timeout: Duration, tool: String, meanwhile: (after: Duration, write: @Sendable () async -> Void)? = nil,
+        _ body: @escaping @Sendable () async throws -> JSONValue
+    ) async throws -> JSONValue {
         try await withThrowingTaskGroup(of: JSONValue?.self) { group in
             group.addTask { try await body() }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                if let meanwhile, meanwhile.after < timeout {
+                    let deadline = ContinuousClock.now + timeout
+                    try await Task.sleep(for: meanwhile.after)
+                    guard !Task.isCancelled else { return nil }  // the body ended just now
+                    await meanwhile.write()
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                } else {
+                    try await Task.sleep(for: timeout)
+                }
                 return nil
             }
             defer { group.cancelAll() }

@@ -129,7 +129,8 @@ public final class NeonHubServer: Sendable {
             events: runEvents, metrics: metrics,
             budget: .init(dailyTokens: config.agentDailyTokenBudget, dailyCostUSD: config.agentDailyCostBudgetUSD),
             runnerID: lease?.runnerID ?? 0,
-            breaker: { CircuitBreaker(failureThreshold: breaker.0, coolDown: breaker.1) }, logger: logger)
+            breaker: { CircuitBreaker(failureThreshold: breaker.0, coolDown: breaker.1) }, quietRunRowDelay: config.quietRunRowDelay,
+            logger: logger)
 
         // An invalid trigger file stops start-up, like an invalid connector definition.
         let agentIntents = Dictionary(orchestrator.catalog.map { ($0.agent.name, $0.agent.intents) }, uniquingKeysWith: { $1 })
@@ -352,12 +353,15 @@ public final class NeonHubServer: Sendable {
         } catch let error as PostgresError where error.kind == .unavailable || error.kind == .connectionLost {
             logger.warning("database unreachable at start; migrations will be retried", metadata: ["error": "\(error)"])
             health.set("migrations", "pending")
+            // Until they are applied, queries would meet missing tables (a 500): callers hear 503.
+            database.pool.refuseBorrows("the database's migrations are pending (it was unreachable at start); try again shortly")
             let thread = Thread { [self] in
                 var lastProblem = ""
                 while !stopping.load(ordering: .relaxed) {
                     Thread.sleep(forTimeInterval: 2)
                     do {
                         try prepare(database, migrator: migrator)
+                        database.pool.admitBorrows()  // before the workers can start
                         migrated.store(true, ordering: .sequentiallyConsistent)
                         health.clear("migrations")
                         logger.info("migrations applied after the database came back")
@@ -369,7 +373,10 @@ public final class NeonHubServer: Sendable {
                         // Reachable, and still failing: a changed migration, a permission. Said
                         // once per distinct problem; retried in case it is fixed in place.
                         let problem = "\(error)"
-                        if problem != lastProblem { logger.error("migrations fail on a reachable database", metadata: ["error": "\(problem)"]) }
+                        if problem != lastProblem {
+                            logger.error("migrations fail on a reachable database", metadata: ["error": "\(problem)"])
+                            database.pool.refuseBorrows("the database's migrations fail (see the server's log); retrying")
+                        }
                         lastProblem = problem
                     }
                 }

@@ -27,6 +27,9 @@ public struct AppConfig: Sendable {
     /// The code behind `handler` actions (not from the environment: tests swap in flows with
     /// short waits, such as TikTok's status polling).
     public var connectorFlows: ConnectorFlowRegistry = .standard
+    /// How long a connector action that only reads runs before its `running` row is written
+    /// (not from the environment: tests lengthen it; see `Orchestrator.Started`).
+    public var quietRunRowDelay: Duration = .seconds(1)
     /// Whether flows may fetch media from loopback or private addresses (not from the
     /// environment: tests serve the media a user names by URL on loopback).
     public var connectorMediaFromPrivateHosts = false

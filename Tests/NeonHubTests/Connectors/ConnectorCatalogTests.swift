@@ -55,6 +55,28 @@ import Testing
                      "request":{"method":"GET","path":"/contacts"}}]}
         """#
 
+    /// What `connectors.executeAction` asks before the connection is read: whether an action
+    /// id only reads in every connector that declares it.
+    @Test func anActionOnlyReadsWhenEveryConnectorDeclaringItReads() throws {
+        let catalog = try ConnectorCatalog.load(directory: Self.directory)
+        #expect(catalog.onlyReads(action: "incidents.list"))
+        #expect(catalog.onlyReads(action: "ping"))
+        #expect(!catalog.onlyReads(action: "alerts.create"))
+        #expect(!catalog.onlyReads(action: "no.such.action"))
+        #expect(!catalog.onlyReads(action: "statements.execute"), "a code flow (a warehouse runs any SQL it is given)")
+
+        // One id, a read in one connector and a write in another: not a read.
+        let alone = try catalogFolder(["acme.json": Self.minimal])
+        defer { try? FileManager.default.removeItem(at: alone) }
+        #expect(try ConnectorCatalog.load(directory: alone).onlyReads(action: "contacts.list"))
+        let writer = Self.minimal.replacingOccurrences(of: #""id":"acme""#, with: #""id":"beta""#)
+            .replacingOccurrences(of: #""kind":"read""#, with: #""kind":"write""#)
+            .replacingOccurrences(of: #""method":"GET""#, with: #""method":"POST""#)
+        let mixed = try catalogFolder(["acme.json": Self.minimal, "beta.json": writer])
+        defer { try? FileManager.default.removeItem(at: mixed) }
+        #expect(try !ConnectorCatalog.load(directory: mixed).onlyReads(action: "contacts.list"))
+    }
+
     @Test func brokenDefinitionsAreRefusedNamingFileAndPath() throws {
         let broken = Self.minimal
             .replacingOccurrences(of: #""kind":"read""#, with: #""kind":"remove""#)

@@ -5,9 +5,10 @@ import Testing
 
 @testable import NeonHub
 
-/// `connectors.executeAction` is a recorded run: its `running` row is written in the same round
-/// trip that reads the connection, before the provider is called, and only when the connection
-/// exists; a run with an idempotency key is found again by its key. The Opsgenie fake (holding
+/// `connectors.executeAction` is a recorded run: a write's `running` row is written in the same
+/// round trip that reads the connection, before the provider is called, and only when the
+/// connection exists; a read's only once it has taken `quietRunRowDelay`; a run with an
+/// idempotency key is found again by its key. The Opsgenie fake (holding
 /// its answer at a gate while the test looks) or mock mode stands in for the provider.
 @Suite struct ExecuteActionRunTests {
     static func connectSlack(_ client: HTTPTestClient, tenant: String = "tenant-a") async throws -> String {
@@ -25,47 +26,118 @@ import Testing
         ).map { (try $0.decode("status", as: String.self), try $0.decode("input", as: JSONValue.self)) }
     }
 
-    @Test func theRunningRowIsWrittenBeforeTheProviderAnswersWithTheConnectorInItsInput() async throws {
+    /// An app whose Opsgenie points at `fake` (a quiet run's row written after
+    /// `quietRunRowDelay`), with an Opsgenie connection: `body` gets the pool, the client and
+    /// the connection's id.
+    static func withOpsgenie(
+        _ fake: OpsgenieFake, quietRunRowDelay: Duration, _ body: (PostgresPool, HTTPTestClient, String) async throws -> Void
+    ) async throws {
+        let endpoints = try OAuthTestSupport.endpointsFile(["opsgenie": ["baseUrl": fake.baseURL]])
+        try await withDatabaseApp({
+            OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: [:])
+            $0.quietRunRowDelay = quietRunRowDelay
+        }) { server, client in
+            let pool = try #require(server.database?.pool)
+            let connected = try await OpsgenieConnectionTests.connect(client, key: OpsgenieFake.apiKey)
+            #expect(connected.status == 200, "\(connected.text)")
+            try await body(pool, client, try #require(resultData(try connected.json())?["id"] as? String))
+        }
+    }
+
+    /// Starts `action` on connection `id` while the fake holds its answer at `gate`; returns
+    /// once the provider holds the call, with the call's task (status, run id).
+    static func startHeld(
+        _ client: HTTPTestClient, _ gate: ReplyGate, connection id: String, action: String, input: [String: String]
+    ) async throws -> Task<(Int, String?), any Error> {
+        let call = Task {
+            let (status, envelope) = try await client.mutation("connectors.executeAction", ["connectionId": id, "action": action, "input": input])
+            return (status, resultData(envelope)?["runId"] as? String)
+        }
+        for _ in 0..<3_000 where gate.heldCount == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(gate.heldCount == 1, "the provider was called")
+        return call
+    }
+
+    /// After the held call is let go: it succeeded, and its run is one row, `succeeded`, with
+    /// the connector in its input and the call as its tool execution.
+    static func expectOneSucceededRun(
+        _ call: Task<(Int, String?), any Error>, pool: PostgresPool, client: HTTPTestClient, connection id: String, action: String
+    ) async throws {
+        let (status, answered) = try await call.value
+        #expect(status == 200)
+        let runID = try #require(answered)
+        let runs = try await Self.connectorRuns(pool, tenant: "tenant-a")
+        #expect(runs.map(\.status) == ["succeeded"], "one row, ended")
+        #expect(runs.first?.input["connector"] == .string("opsgenie"))
+        #expect(runs.first?.input["connectionId"] == .string(id))
+        #expect(runs.first?.input["action"] == .string(action))
+        let (_, run) = try await client.query("agents.getRun", ["id": runID])
+        #expect((resultData(run)?["toolExecutions"] as? [[String: Any]])?.map { $0["tool"] as? String } == ["connector.action"])
+        #expect(resultData(run)?["status"] as? String == "succeeded")
+    }
+
+    @Test func aWriteActionsRunningRowIsWrittenBeforeTheProviderAnswersWithTheConnectorInItsInput() async throws {
         // The Opsgenie fake holds its answer to the action until the test has seen the row, so
         // the order is checked without racing a timer.
         let fake = OpsgenieFake()
         try fake.start()
         let gate = ReplyGate()
         try await fake.server.serving {
-            let endpoints = try OAuthTestSupport.endpointsFile(["opsgenie": ["baseUrl": fake.baseURL]])
-            try await withDatabaseApp({ OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: [:]) }) { server, client in
-                let pool = try #require(server.database?.pool)
-                let connected = try await OpsgenieConnectionTests.connect(client, key: OpsgenieFake.apiKey)
-                #expect(connected.status == 200, "\(connected.text)")
-                let id = try #require(resultData(try connected.json())?["id"] as? String)
-                fake.server.hold("GET", "/v1/incidents", until: gate)
-                let call = Task {
-                    let (status, envelope) = try await client.mutation(
-                        "connectors.executeAction", ["connectionId": id, "action": "incidents.list", "input": [:]])
-                    return (status, resultData(envelope)?["runId"] as? String)
-                }
+            try await Self.withOpsgenie(fake, quietRunRowDelay: .seconds(600)) { pool, client, id in
+                fake.server.hold("POST", "/v2/alerts", until: gate)
+                let call = try await Self.startHeld(client, gate, connection: id, action: "alerts.create", input: ["message": "Disk full"])
                 // While the provider holds its answer, the run is there, `running`, complete with its connector.
-                var seen: [(status: String, input: JSONValue)] = []
-                for _ in 0..<3_000 where seen.isEmpty || gate.heldCount == 0 {
-                    seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                #expect(gate.heldCount == 1, "the provider was called")
+                let seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
                 #expect(seen.map(\.status) == ["running"])
                 #expect(seen.first?.input["connector"] == .string("opsgenie"))
                 #expect(seen.first?.input["connectionId"] == .string(id))
-                #expect(seen.first?.input["action"] == .string("incidents.list"))
-
+                #expect(seen.first?.input["action"] == .string("alerts.create"))
                 gate.open()
-                let (status, answered) = try await call.value
-                #expect(status == 200)
-                let runID = try #require(answered)
-                let runs = try await Self.connectorRuns(pool, tenant: "tenant-a")
-                #expect(runs.map(\.status) == ["succeeded"], "the running row became the final one; no second row")
-                #expect(runs.first?.input["connector"] == .string("opsgenie"))
-                let (_, run) = try await client.query("agents.getRun", ["id": runID])
-                #expect((resultData(run)?["toolExecutions"] as? [[String: Any]])?.map { $0["tool"] as? String } == ["connector.action"])
-                #expect(resultData(run)?["status"] as? String == "succeeded")
+                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: "alerts.create")
+            }
+        }
+    }
+
+    /// An action that only reads writes no `running` row while it is quick: its run is one
+    /// transaction at its end (what makes `executeAction` of a read cost about what a run that
+    /// only computes costs).
+    @Test func aQuickReadIsRecordedOnceAtItsEnd() async throws {
+        let fake = OpsgenieFake()
+        try fake.start()
+        let gate = ReplyGate()
+        try await fake.server.serving {
+            try await Self.withOpsgenie(fake, quietRunRowDelay: .seconds(600)) { pool, client, id in
+                fake.server.hold("GET", "/v1/incidents", until: gate)
+                let call = try await Self.startHeld(client, gate, connection: id, action: "incidents.list", input: [:])
+                for _ in 0..<5 {
+                    #expect(try await Self.connectorRuns(pool, tenant: "tenant-a").isEmpty, "no row while the read is in flight")
+                    try await Task.sleep(for: .milliseconds(40))
+                }
+                gate.open()
+                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: "incidents.list")
+            }
+        }
+    }
+
+    /// A read that takes longer than `quietRunRowDelay` is seen `running` (and recovered as
+    /// abandoned if its process dies), like any other run.
+    @Test func aSlowReadIsSeenRunningOnceItHasWaited() async throws {
+        let fake = OpsgenieFake()
+        try fake.start()
+        let gate = ReplyGate()
+        try await fake.server.serving {
+            try await Self.withOpsgenie(fake, quietRunRowDelay: .milliseconds(200)) { pool, client, id in
+                fake.server.hold("GET", "/v1/incidents", until: gate)
+                let call = try await Self.startHeld(client, gate, connection: id, action: "incidents.list", input: [:])
+                var seen: [(status: String, input: JSONValue)] = []
+                for _ in 0..<3_000 where seen.isEmpty {
+                    seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(seen.map(\.status) == ["running"])
+                #expect(seen.first?.input["connector"] == .string("opsgenie"))
+                gate.open()
+                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: "incidents.list")
             }
         }
     }

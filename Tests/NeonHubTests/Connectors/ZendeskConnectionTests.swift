@@ -33,7 +33,15 @@ import Testing
                 OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["ZENDESK": ZendeskFake.defaultApp])
                 $0.publicURL = "https://hub.example.test"
             }
-        ) { server, client in try await body(server, client, logs) }
+        ) { server, client in
+            do {
+                try await body(server, client, logs)
+            } catch {
+                // The logs go to the capture, not the console: show them beside the failure.
+                print("ZendeskConnectionTests: the server's captured logs\n\(logs.text)")
+                throw error
+            }
+        }
     }
 
     /// `connectors.authorizeUrl` for the fake's subdomain, the user allowing it, the callback: the

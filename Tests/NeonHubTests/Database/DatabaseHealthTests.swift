@@ -30,6 +30,7 @@ import Testing
             $0.databaseURL = ThrowawayPostgres.connectionString(database: name)
             $0.migrationsDirectory = Self.migrations
             $0.workers = 1
+            $0.jwtSecret = testJWTSecret
         }) { server, client in
             let pending = try await client.get("/health")
             #expect(pending.status == 503)
@@ -37,8 +38,17 @@ import Testing
             let admin = try PostgresConnection(connectionString: ThrowawayPostgres.connectionString(database: "postgres"))
             try admin.execute(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
             admin.close()
-            let healthy = await waitFor(30) { (try? await client.get("/health").status) == 200 }
+            // Found by a review: between the database answering and its migrations (retried every
+            // 2 s), a procedure met missing tables and answered 500. It says 503 until then.
+            var answers: [Int] = []
+            let healthy = await waitFor(30) {
+                if let (status, _) = try? await client.query("agents.listRuns", [:]) { answers.append(status) }
+                return (try? await client.get("/health").status) == 200
+            }
             #expect(healthy != nil)
+            #expect(!answers.isEmpty && answers.allSatisfy { $0 == 503 || $0 == 200 }, "\(answers)")
+            let (afterwards, _) = try await client.query("agents.listRuns", [:])
+            #expect(afterwards == 200)
             let checks = try await client.get("/health").json()["checks"] as? [String: String]
             #expect(checks?["migrations"] == nil && checks?["database"] == "ok")
             let tables = try await server.database!.pool.query(

@@ -52,8 +52,26 @@ func withDatabaseApp(
             $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path
             $0.jwtSecret = testJWTSecret
             configure(&$0)
-        }, agents: agents, jobHandlers: jobHandlers, logger: logger, body)
+        }, agents: agents, jobHandlers: jobHandlers, logger: logger
+    ) { server, client in
+        try await waitUntilMigrated(server)
+        try await body(server, client)
+    }
 }
+
+/// Waits (up to two minutes) for the migrations a server applies at start: on a loaded machine
+/// its first connection may time out, and it then retries them in the background while it
+/// already listens (answering 503), which a test's first call must not meet.
+private func waitUntilMigrated(_ server: NeonHubServer) async throws {
+    let deadline = ContinuousClock.now + .seconds(120)
+    while server.health.snapshot()["migrations"] != nil {
+        guard ContinuousClock.now < deadline else { throw MigrationsPending() }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
+
+/// The test server's migrations were still pending after two minutes.
+struct MigrationsPending: Error {}
 
 /// A clock for time-based state machines, advanced by hand.
 final class ManualClock: Sendable {

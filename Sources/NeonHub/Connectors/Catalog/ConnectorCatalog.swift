@@ -20,6 +20,8 @@ public struct ConnectorCatalog: Sendable {
     /// The definitions, sorted by id.
     public let entries: [Entry]
     private let byID: [String: Int]
+    /// The action ids that every connector declaring them declares `read`, as a request.
+    private let readOnlyActions: Set<String>
 
     /// A catalog of already-validated entries.
     init(entries: [Entry]) {
@@ -27,7 +29,16 @@ public struct ConnectorCatalog: Sendable {
         var index: [String: Int] = [:]
         for (i, entry) in self.entries.enumerated() { index[entry.definition.id] = i }
         byID = index
+        let actions = self.entries.flatMap(\.definition.actions)
+        // A code flow may do what its label does not say (a warehouse runs any SQL given).
+        let writes = Set(actions.filter { $0.kind != "read" || $0.handler != nil }.map(\.id))
+        readOnlyActions = Set(actions.map(\.id)).subtracting(writes)
     }
+
+    /// Whether action `id` only reads, whichever connector performs it: it is declared, and
+    /// every connector that declares it declares it `read`, as a request template rather than
+    /// a code flow (known before the connection, and so its connector, is read).
+    public func onlyReads(action id: String) -> Bool { readOnlyActions.contains(id) }
 
     /// The connector with `id`.
     public subscript(id: String) -> Entry? { byID[id].map { entries[$0] } }

@@ -53,14 +53,16 @@ extension ConnectorService {
         return try await PrefetchedConnection.$current.withValue(prefetched) { try await body(read.connection) }
     }
 
-    /// Reads a connection with its sealed secrets and writes the `running` row of the run about
-    /// to act on it, in one round trip (one transaction): the row is written only if the
-    /// connection exists, with the connection's connector added to its input. The read goes
-    /// into `prefetched` for the run's action.
+    /// Reads a connection with its sealed secrets and, when `writingRow`, writes the `running`
+    /// row of the run about to act on it, in one round trip (one transaction): the row is
+    /// written only if the connection exists, with the connection's connector added to its
+    /// input. Without `writingRow` (an action that only reads) it is a plain read, and the run
+    /// writes its row later if at all (`Orchestrator.Started`). The read goes into
+    /// `prefetched` for the run's action.
     func startRun(
-        _ row: AgentRunStore.RunningRow, connection id: UUID, into prefetched: PrefetchedConnection
+        _ row: AgentRunStore.RunningRow, connection id: UUID, writingRow: Bool, into prefetched: PrefetchedConnection
     ) async throws -> ConnectionStore.Connection {
-        guard let read = try await connections.getWithSecrets(tenant: row.tenant, id: id, startingRun: row) else {
+        guard let read = try await connections.getWithSecrets(tenant: row.tenant, id: id, startingRun: writingRow ? row : nil) else {
             throw ConnectorError(.connectionNotFound, "Connection not found")
         }
         prefetched.fill(connection: read.connection, sealed: read.sealed)

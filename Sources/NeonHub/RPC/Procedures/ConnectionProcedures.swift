@@ -170,17 +170,20 @@ enum ConnectionProcedures {
                 }
             } else {
                 // One round trip reads the connection with its secrets and writes the run's
-                // `running` row (only if the connection exists); the action takes the read.
+                // `running` row (only if the connection exists); the action takes the read. An
+                // action that only reads writes no `running` row unless it is slow (a crash
+                // during it loses nothing but its record): its run is one transaction at its end.
                 let prefetched = PrefetchedConnection()
                 let unstarted = request
+                let writingRow = !service.catalog.onlyReads(action: input.action)
                 run = try await PrefetchedConnection.$current.withValue(prefetched) {
                     try await orchestrator.run(
                         tenant: tenant, agent: "connector", intent: "execute_action", input: .object(unstarted), idempotencyKey: nil
                     ) { row in
-                        let connection = try await service.startRun(row, connection: input.connectionId, into: prefetched)
+                        let connection = try await service.startRun(row, connection: input.connectionId, writingRow: writingRow, into: prefetched)
                         var started = unstarted
                         started["connector"] = .string(connection.connector)
-                        return .object(started)
+                        return Orchestrator.Started(input: .object(started), wroteRunningRow: writingRow)
                     }
                 }
             }
