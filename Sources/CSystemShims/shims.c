@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "CSystemShims.h"
+#include <pthread.h>
+#include <string.h>
 #include <unistd.h>
 
 int nh_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
@@ -31,4 +33,11 @@ int nh_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int tim
 
 int nh_accept(int fd, struct sockaddr *addr, socklen_t *len) {
     return accept4(fd, addr, len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+}
+
+int nh_name_this_thread(const char *name) {
+    char cut[16];
+    strncpy(cut, name, sizeof cut - 1);
+    cut[sizeof cut - 1] = 0;
+    return pthread_setname_np(pthread_self(), cut);
 }

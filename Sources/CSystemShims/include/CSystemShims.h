@@ -28,4 +28,8 @@ int nh_epoll_wait(int epfd, uint64_t *tokens, uint32_t *events, int max, int tim
 /// accept4(SOCK_NONBLOCK | SOCK_CLOEXEC).
 int nh_accept(int fd, struct sockaddr *addr, socklen_t *len);
 
+/// Names the calling thread for the kernel (pthread_setname_np, a GNU extension): what
+/// `top -H`, `ps -L` and `perf` show. Names longer than 15 bytes are cut.
+int nh_name_this_thread(const char *name);
+
 #endif

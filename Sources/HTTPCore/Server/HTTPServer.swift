@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import Glibc
 import Synchronization
@@ -42,11 +43,14 @@ public final class HTTPServer: @unchecked Sendable {
         loops = try (0..<configuration.eventLoopCount).map { try EventLoop(index: $0, server: self) }
         state.withLock { $0.running = loops.count }
         for loop in loops {
+            let name = "http-loop-\(loop.index)"
             let thread = Thread { [self] in
+                // The kernel's name for the thread (what `top -H`, `perf` and `ps -L` show).
+                _ = nh_name_this_thread(name)
                 loop.run()
                 loopExited()
             }
-            thread.name = "http-loop-\(loop.index)"
+            thread.name = name
             thread.stackSize = 1 << 20
             thread.start()
         }

@@ -9,8 +9,20 @@ public protocol Agent: Sendable {
     var description: String { get }
     /// Intents it handles (the first is the default), e.g. `["analyze"]`.
     var intents: [String] { get }
+    /// Whether its body, given `input`, runs on Swift's shared pool of threads rather than on
+    /// the event loop of the request that started it. An agent that computes on its input
+    /// (text analysis, composition: an SEO analysis of a long article takes tens of
+    /// milliseconds) would hold up every other connection of that loop meanwhile, so the
+    /// default is true; an agent that does next to nothing but wait (a provider call), or
+    /// next to nothing with this input, says false and saves the thread hop.
+    func runsOnTheSharedPool(_ input: JSONValue) -> Bool
     /// Runs once. Throw `AgentInputError` for bad input (answered as BAD_REQUEST).
     func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue
+}
+
+extension Agent {
+    /// Default: computing agents run on the shared pool (see the requirement).
+    public func runsOnTheSharedPool(_ input: JSONValue) -> Bool { true }
 }
 
 /// Tools available to an agent during a run. Every call is recorded (input, output,

@@ -9,6 +9,13 @@ public struct EchoAgent: Agent {
     /// Creates the agent.
     public init() {}
 
+    /// A short text's two tool calls are cheaper on the request's loop than a thread hop; a
+    /// long one's analysis is not.
+    public func runsOnTheSharedPool(_ input: JSONValue) -> Bool {
+        guard case .string(let text)? = input["text"] else { return false }
+        return text.utf8.count > 4_096
+    }
+
     public func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
         let text: String
         if case .string(let t)? = input["text"] { text = t } else { text = "" }
