@@ -211,7 +211,7 @@ public final class Orchestrator: Sendable {
         var output: JSONValue?
         var errorValue: JSONValue?
         do {
-            output = Sanitizer.sanitize(try await Self.perform(agent, input, intent: intent, toolbox: toolbox))
+            output = try await Self.perform(agent, input, intent: intent, toolbox: toolbox)
             breaker.recordSuccess()
         } catch let recording as RunRecordingError {
             // The database failed, not the agent: no verdict, and the caller gets the
@@ -289,12 +289,15 @@ public final class Orchestrator: Sendable {
         return Result(runID: runID, status: status, output: output, error: errorValue)
     }
 
-    /// Runs the agent's body: on Swift's shared pool when it says so (`Agent.runsOnTheSharedPool(_:)`),
-    /// not on the request's event loop, whose other connections would wait for its computing.
-    /// The task inherits the run's task-local values (its trace); cancelling the run cancels it.
+    /// Runs the agent's body and sanitizes its output: on Swift's shared pool when it says so
+    /// (`Agent.runsOnTheSharedPool(_:)`), not on the request's event loop, whose other
+    /// connections would wait for its computing. The task inherits the run's task-local values
+    /// (its trace, a prefetched connection); cancelling the run cancels it.
     static func perform(_ agent: any Agent, _ input: JSONValue, intent: String, toolbox: RunToolbox) async throws -> JSONValue {
-        guard agent.runsOnTheSharedPool(input) else { return try await agent.run(input, intent: intent, toolbox: toolbox) }
-        let body = Task(executorPreference: globalConcurrentExecutor) { try await agent.run(input, intent: intent, toolbox: toolbox) }
+        guard agent.runsOnTheSharedPool(input) else { return Sanitizer.sanitize(try await agent.run(input, intent: intent, toolbox: toolbox)) }
+        let body = Task(executorPreference: globalConcurrentExecutor) {
+            Sanitizer.sanitize(try await agent.run(input, intent: intent, toolbox: toolbox))
+        }
         return try await withTaskCancellationHandler {
             try await body.value
         } onCancel: {

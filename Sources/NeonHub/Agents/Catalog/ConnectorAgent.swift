@@ -8,8 +8,6 @@ public struct ConnectorAgent: Agent {
     public var name: String { "connector" }
     public var description: String { "Performs one action on a connected account (connectors.executeAction)" }
     public var intents: [String] { ["execute_action"] }
-    /// It waits for the provider (the transport's own threads do the work).
-    public func runsOnTheSharedPool(_ input: JSONValue) -> Bool { false }
 
     /// An agent over the connector registry.
     public init(actions: any ConnectorActions) { tool = ConnectorActionTool(actions: actions) }
