@@ -76,25 +76,38 @@ import Testing
         #expect(resultData(run)?["status"] as? String == "succeeded")
     }
 
-    @Test func aWriteActionsRunningRowIsWrittenBeforeTheProviderAnswersWithTheConnectorInItsInput() async throws {
-        // The Opsgenie fake holds its answer to the action until the test has seen the row, so
-        // the order is checked without racing a timer.
+    /// Performs `action` on an Opsgenie connection while the fake holds its answer to `method`
+    /// `path` at a gate; `look` inspects the database meanwhile (given the pool and the
+    /// connection's id). Then the gate opens, and the run must end as one succeeded row.
+    static func whileHeld(
+        _ method: String, _ path: String, action: String, input: [String: String] = [:], quietRunRowDelay: Duration,
+        _ look: (PostgresPool, String) async throws -> Void
+    ) async throws {
         let fake = OpsgenieFake()
         try fake.start()
         let gate = ReplyGate()
         try await fake.server.serving {
-            try await Self.withOpsgenie(fake, quietRunRowDelay: .seconds(600)) { pool, client, id in
-                fake.server.hold("POST", "/v2/alerts", until: gate)
-                let call = try await Self.startHeld(client, gate, connection: id, action: "alerts.create", input: ["message": "Disk full"])
-                // While the provider holds its answer, the run is there, `running`, complete with its connector.
-                let seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
-                #expect(seen.map(\.status) == ["running"])
-                #expect(seen.first?.input["connector"] == .string("opsgenie"))
-                #expect(seen.first?.input["connectionId"] == .string(id))
-                #expect(seen.first?.input["action"] == .string("alerts.create"))
+            try await Self.withOpsgenie(fake, quietRunRowDelay: quietRunRowDelay) { pool, client, id in
+                fake.server.hold(method, path, until: gate)
+                let call = try await Self.startHeld(client, gate, connection: id, action: action, input: input)
+                try await look(pool, id)
                 gate.open()
-                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: "alerts.create")
+                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: action)
             }
+        }
+    }
+
+    @Test func aWriteActionsRunningRowIsWrittenBeforeTheProviderAnswersWithTheConnectorInItsInput() async throws {
+        // The Opsgenie fake holds its answer to the action until the test has seen the row, so
+        // the order is checked without racing a timer.
+        try await Self.whileHeld("POST", "/v2/alerts", action: "alerts.create", input: ["message": "Disk full"], quietRunRowDelay: .seconds(600)) {
+            pool, id in
+            // While the provider holds its answer, the run is there, `running`, complete with its connector.
+            let seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
+            #expect(seen.map(\.status) == ["running"])
+            #expect(seen.first?.input["connector"] == .string("opsgenie"))
+            #expect(seen.first?.input["connectionId"] == .string(id))
+            #expect(seen.first?.input["action"] == .string("alerts.create"))
         }
     }
 
@@ -102,19 +115,10 @@ import Testing
     /// transaction at its end (what makes `executeAction` of a read cost about what a run that
     /// only computes costs).
     @Test func aQuickReadIsRecordedOnceAtItsEnd() async throws {
-        let fake = OpsgenieFake()
-        try fake.start()
-        let gate = ReplyGate()
-        try await fake.server.serving {
-            try await Self.withOpsgenie(fake, quietRunRowDelay: .seconds(600)) { pool, client, id in
-                fake.server.hold("GET", "/v1/incidents", until: gate)
-                let call = try await Self.startHeld(client, gate, connection: id, action: "incidents.list", input: [:])
-                for _ in 0..<5 {
-                    #expect(try await Self.connectorRuns(pool, tenant: "tenant-a").isEmpty, "no row while the read is in flight")
-                    try await Task.sleep(for: .milliseconds(40))
-                }
-                gate.open()
-                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: "incidents.list")
+        try await Self.whileHeld("GET", "/v1/incidents", action: "incidents.list", quietRunRowDelay: .seconds(600)) { pool, _ in
+            for _ in 0..<5 {
+                #expect(try await Self.connectorRuns(pool, tenant: "tenant-a").isEmpty, "no row while the read is in flight")
+                try await Task.sleep(for: .milliseconds(40))
             }
         }
     }
@@ -122,23 +126,14 @@ import Testing
     /// A read that takes longer than `quietRunRowDelay` is seen `running` (and recovered as
     /// abandoned if its process dies), like any other run.
     @Test func aSlowReadIsSeenRunningOnceItHasWaited() async throws {
-        let fake = OpsgenieFake()
-        try fake.start()
-        let gate = ReplyGate()
-        try await fake.server.serving {
-            try await Self.withOpsgenie(fake, quietRunRowDelay: .milliseconds(200)) { pool, client, id in
-                fake.server.hold("GET", "/v1/incidents", until: gate)
-                let call = try await Self.startHeld(client, gate, connection: id, action: "incidents.list", input: [:])
-                var seen: [(status: String, input: JSONValue)] = []
-                for _ in 0..<3_000 where seen.isEmpty {
-                    seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
-                    try await Task.sleep(for: .milliseconds(10))
-                }
-                #expect(seen.map(\.status) == ["running"])
-                #expect(seen.first?.input["connector"] == .string("opsgenie"))
-                gate.open()
-                try await Self.expectOneSucceededRun(call, pool: pool, client: client, connection: id, action: "incidents.list")
+        try await Self.whileHeld("GET", "/v1/incidents", action: "incidents.list", quietRunRowDelay: .milliseconds(200)) { pool, _ in
+            var seen: [(status: String, input: JSONValue)] = []
+            for _ in 0..<3_000 where seen.isEmpty {
+                seen = try await Self.connectorRuns(pool, tenant: "tenant-a")
+                try await Task.sleep(for: .milliseconds(10))
             }
+            #expect(seen.map(\.status) == ["running"])
+            #expect(seen.first?.input["connector"] == .string("opsgenie"))
         }
     }
 
