@@ -37,10 +37,13 @@ public struct HTTPTestClient: Sendable {
     /// A client for `baseURL` (`http://127.0.0.1:<port>`).
     public init(baseURL: String) { self.baseURL = baseURL }
 
-    /// Sends one request; a body gets its `Content-Length`.
+    /// Sends one request; a body gets its `Content-Length`. The default `timeout` is long
+    /// because a response can wait that long in the full suite: its 1,600 tests run at once on
+    /// two cores, and a request that takes a second alone has taken over 30 (a 30-second
+    /// timeout failed a passing test). It is a guard against a hang, not a latency check.
     public func request(
         _ method: String, _ path: String, headers: [String: String] = [:], body: Data? = nil,
-        timeout: Double = 30
+        timeout: Double = 120
     ) async throws -> Reply {
         guard let url = URL(string: baseURL), let host = url.host, let port = url.port else { throw Failure() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\n"

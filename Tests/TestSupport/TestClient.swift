@@ -68,14 +68,24 @@ public final class TestClient {
         }
     }
 
-    /// Reads more bytes; false on EOF, error or timeout.
+    /// Reads more bytes; false on EOF, error or timeout (`lastReadFailure` says which).
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return false }
+        guard n > 0 else {
+            let code = errno
+            lastReadFailure =
+                n == 0
+                ? "the server closed the connection"
+                : code == EAGAIN || code == EWOULDBLOCK ? "the read timed out" : "recv failed with errno \(code)"
+            return false
+        }
         buffer.append(contentsOf: chunk[0..<n])
         return true
     }
+
+    /// Why the last read got no bytes: a close, a timeout or an error.
+    private var lastReadFailure = ""
 
     /// True when the server has closed the connection (EOF) with no further bytes.
     public func isClosedByPeer() -> Bool {
@@ -93,7 +103,7 @@ public final class TestClient {
             if let r = find([13, 10, 13, 10]) {
                 headEnd = r
             } else if !fill() {
-                throw Failure(description: "no response head (got \(buffer.count) bytes)")
+                throw Failure(description: "no response head (got \(buffer.count) bytes): \(lastReadFailure)")
             }
         }
         let headText = String(decoding: buffer[0..<headEnd!], as: UTF8.self)

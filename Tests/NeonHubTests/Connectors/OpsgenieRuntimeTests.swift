@@ -240,7 +240,10 @@ import Testing
             fake.faults.add(.unavailable)
             #expect(try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }.attempts == 2)
 
-            fake.faults.add(.throttled(reason: "ACCOUNT", period: 60), calls: 4)
+            // Throttled at every attempt: the retries run out and the 429 is the answer. A one-second
+            // period, waited each time (a period of 60 s is within the client's cap too, and made
+            // this test wait three minutes).
+            fake.faults.add(.throttled(reason: "ACCOUNT", period: 1), calls: 4)
             let limited = await #expect(throws: ConnectorError.self) {
                 try await runtime.execute(Self.call("incidents.list")) { _ in Self.key }
             }
