@@ -57,8 +57,43 @@ extension String: PostgresDecodable {
 }
 
 extension UUID: PostgresDecodable {
-    /// From `uuid`.
-    public static func decode(postgresText text: String, type: PostgresDataType) -> UUID? { UUID(uuidString: text) }
+    /// From `uuid`: Postgres writes it as 32 lower-case hex digits in groups of 8-4-4-4-12.
+    /// Read here digit by digit, because Foundation's `UUID(uuidString:)` goes through `sscanf`
+    /// on Linux, and the queue reads several ids per job (docs/PERFORMANCE.md). Any other
+    /// spelling falls back to Foundation.
+    public static func decode(postgresText text: String, type: PostgresDataType) -> UUID? {
+        var text = text
+        return text.withUTF8 { bytes in Self.parseCanonical(bytes) } ?? UUID(uuidString: text)
+    }
+
+    /// The UUID of `bytes` when they are exactly the canonical 36-character form; nil otherwise.
+    static func parseCanonical(_ bytes: UnsafeBufferPointer<UInt8>) -> UUID? {
+        guard bytes.count == 36, bytes[8] == 0x2D, bytes[13] == 0x2D, bytes[18] == 0x2D, bytes[23] == 0x2D else { return nil }
+        var value: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var ok = true
+        withUnsafeMutableBytes(of: &value) { out in
+            var position = 0
+            for index in 0..<16 {
+                if position == 8 || position == 13 || position == 18 || position == 23 { position += 1 }
+                guard let high = hexDigit(bytes[position]), let low = hexDigit(bytes[position + 1]) else {
+                    ok = false
+                    return
+                }
+                out[index] = high << 4 | low
+                position += 2
+            }
+        }
+        return ok ? UUID(uuid: value) : nil
+    }
+
+    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case 0x30...0x39: byte - 0x30
+        case 0x61...0x66: byte - 0x61 + 10
+        case 0x41...0x46: byte - 0x41 + 10
+        default: nil
+        }
+    }
 }
 
 extension Date: PostgresDecodable {

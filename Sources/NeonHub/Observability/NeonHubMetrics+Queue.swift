@@ -4,15 +4,27 @@ import Synchronization
 extension NeonHubMetrics {
     /// Counts a job added to the queue (`neonhub_queue_jobs_added_total{kind}`).
     public func recordJobAdded(kind: String) {
-        registry.makeCounter(descriptor: Self.descriptor("neonhub_queue_jobs_added_total", Self.help.queue), labels: [("kind", kind)]).increment()
+        queueCounter(QueueCounterKey(family: "neonhub_queue_jobs_added_total", kind: kind, outcome: "")) {
+            registry.makeCounter(descriptor: Self.descriptor($0.family, Self.help.queue), labels: [("kind", $0.kind)])
+        }.increment()
     }
 
     /// Counts a job that reached a final state (`succeeded`, `dlq`, `cancelled`).
     public func recordJobCompleted(kind: String, outcome: String) {
-        registry.makeCounter(
-            descriptor: Self.descriptor("neonhub_queue_jobs_completed_total", Self.help.queueCompleted),
-            labels: [("kind", kind), ("outcome", outcome)]
-        ).increment()
+        queueCounter(QueueCounterKey(family: "neonhub_queue_jobs_completed_total", kind: kind, outcome: outcome)) {
+            registry.makeCounter(
+                descriptor: Self.descriptor($0.family, Self.help.queueCompleted), labels: [("kind", $0.kind), ("outcome", $0.outcome)])
+        }.increment()
+    }
+
+    /// The counter of `key`, made with `make` the first time (one lock, one lookup after that).
+    private func queueCounter(_ key: QueueCounterKey, make: (QueueCounterKey) -> Counter) -> Counter {
+        queueCounters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = make(key)
+            cache[key] = counter
+            return counter
+        }
     }
 
     /// Sets the queue gauges from one reading of the table: depth by kind and status, and

@@ -18,6 +18,10 @@ public final class NeonHubMetrics: Sendable {
     private let requestCounters = Mutex<[RequestKey: (Counter, ValueHistogram)]>([:])
     private struct RunKey: Hashable { var agent: String; var status: String; var intent: String }
     private let runCounters = Mutex<[RunKey: (Counter, ValueHistogram)]>([:])
+    /// The queue's job counters, by family and labels: a worker counts every job it finishes,
+    /// and asking the registry each time rebuilt the descriptor and the label list.
+    struct QueueCounterKey: Hashable { var family: String; var kind: String; var outcome: String }
+    let queueCounters = Mutex<[QueueCounterKey: Counter]>([:])
     public let dbQueryDuration: ValueHistogram
     public let rateLimitHits: Counter
     /// The daily LLM cost budget per tenant and agent, in USD (set from the configuration).

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+@testable import Postgres
+
+/// `uuid` columns are read digit by digit (not through Foundation's `sscanf`); the result must
+/// be Foundation's for every spelling Foundation accepts, and nil where it refuses.
+@Suite struct UUIDDecodingTests {
+    @Test func theCanonicalFormReadsAsFoundationReadsIt() {
+        for _ in 0..<500 {
+            let id = UUID()
+            #expect(UUID.decode(postgresText: id.uuidString.lowercased(), type: .uuid) == id)
+            #expect(UUID.decode(postgresText: id.uuidString, type: .uuid) == id)
+        }
+        let fixed = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        #expect(UUID.decode(postgresText: fixed, type: .uuid) == UUID(uuidString: fixed))
+        #expect(UUID.decode(postgresText: "00000000-0000-0000-0000-000000000000", type: .uuid) == UUID(uuid: UUID.null))
+        #expect(UUID.decode(postgresText: "ffffffff-ffff-ffff-ffff-ffffffffffff", type: .uuid)?.uuidString == "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")
+    }
+
+    @Test func anythingElseIsRefused() {
+        for text in [
+            "", "a0eebc99", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",
+            "g0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc99x9c0b-4ef8-bb6d-6bb9bd380a11", "a0eebc999c0b-4ef8-bb6d-6bb9bd380a11-",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1 ", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1é",
+        ] {
+            #expect(UUID.decode(postgresText: text, type: .uuid) == nil, "\(text)")
+        }
+    }
+}
+
+extension UUID {
+    fileprivate static let null: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+}
