@@ -7,7 +7,8 @@
 --    rows are written only in the statement that updates their job under its lease (the finish),
 --    or by the claim that takes the job over (an abandoned attempt), so the check could never
 --    fail. What the key still gave, ON DELETE CASCADE, is kept by a statement trigger: deleting
---    jobs deletes their attempts, in the same statement's transaction.
+--    jobs deletes their attempts, in the same statement's transaction (and a trigger on TRUNCATE
+--    empties them with the jobs).
 ALTER TABLE publish_attempts DROP CONSTRAINT IF EXISTS publish_attempts_job_id_fkey;
 
 CREATE FUNCTION publish_jobs_delete_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -18,6 +19,19 @@ END $$;
 
 CREATE TRIGGER publish_jobs_delete_attempts AFTER DELETE ON publish_jobs
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION publish_jobs_delete_attempts();
+
+-- TRUNCATE fires no DELETE trigger; with the key, `TRUNCATE publish_jobs CASCADE` emptied the
+-- attempts too (and without CASCADE it was refused): emptying the jobs empties their attempts.
+-- A DELETE, not a TRUNCATE: `TRUNCATE publish_jobs, publish_attempts` is refused if its trigger
+-- truncates a table the same statement is truncating.
+CREATE FUNCTION publish_jobs_truncate_attempts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM publish_attempts;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER publish_jobs_truncate_attempts AFTER TRUNCATE ON publish_jobs
+    FOR EACH STATEMENT EXECUTE FUNCTION publish_jobs_truncate_attempts();
 
 -- 2. publish_jobs_tenant_status (tenant_id, status, created_at) took a new entry at every finish
 --    (a finish changes `status`, so its update is never HOT), and held one for every job ever

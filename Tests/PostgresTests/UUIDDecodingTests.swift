@@ -18,6 +18,24 @@ import Testing
         #expect(UUID.decode(postgresText: "ffffffff-ffff-ffff-ffff-ffffffffffff", type: .uuid)?.uuidString == "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")
     }
 
+    /// The digit-by-digit reader itself (the decoder falls back to Foundation, which would hide a
+    /// reader that refused good input).
+    @Test func theFastReaderTakesTheCanonicalFormAndNothingElse() {
+        func read(_ text: String) -> UUID? {
+            var text = text
+            return text.withUTF8 { UUID.parseCanonical($0) }
+        }
+        for _ in 0..<200 {
+            let id = UUID()
+            #expect(read(id.uuidString.lowercased()) == id)
+            #expect(read(id.uuidString) == id)
+        }
+        #expect(read("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1g") == nil)
+        #expect(read("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380ag1") == nil)
+        #expect(read("a0eebc99-9c0b-4ef8-bb6d_6bb9bd380a11") == nil)
+        #expect(read("{0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11") == nil)
+    }
+
     @Test func anythingElseIsRefused() {
         for text in [
             "", "a0eebc99", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a1", "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a111",

@@ -64,10 +64,13 @@ public final class Procedure: Sendable {
     public static func makeInline<I: RPCInput, O: RPCOutput>(
         _ name: String, kind: ProcedureKind, auth: AuthLevel, summary: String,
         input: I.Type, output: O.Type,
-        _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
+        answerWithoutInput: O? = nil, _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
     ) -> Procedure {
+        // Encoded once: a call without input (absent, or `{}`) gets these bytes, never re-encoded.
+        let fixed = answerWithoutInput.flatMap { try? resultEnvelope($0) }
         let inline: @Sendable (JSONValue?, ProcedureContext) throws -> [UInt8] = { raw, context in
-            try resultEnvelope(try body(try decodeInput(I.self, raw), context))
+            if let fixed, raw == nil || raw == .object([:]) { return fixed }
+            return try resultEnvelope(try body(try decodeInput(I.self, raw), context))
         }
         return Procedure(
             name: name, kind: kind, auth: auth, summary: summary, inputSchema: I.schema,

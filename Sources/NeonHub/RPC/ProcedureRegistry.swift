@@ -30,11 +30,16 @@ public final class ProcedureRegistry: @unchecked Sendable {
 
     /// Declares a query whose body never suspends: it runs inline on the connection's event
     /// loop, without a `Task` (for cheap, pure computations such as `system.ping`).
+    /// `answerWithoutInput`, when given, is what `body` answers a call without input (absent,
+    /// or `{}`): it is encoded once, here, and such calls get its bytes without running `body`
+    /// (a large constant answer, such as the whole connector catalog, is not encoded on the
+    /// event loop at every call).
     public func inlineQuery<I: RPCInput, O: RPCOutput>(
         _ name: String, auth: AuthLevel, summary: String, input: I.Type = I.self, output: O.Type = O.self,
-        _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
+        answerWithoutInput: O? = nil, _ body: @escaping @Sendable (I, ProcedureContext) throws -> O
     ) {
-        register(.makeInline(name, kind: .query, auth: auth, summary: summary, input: input, output: output, body))
+        register(
+            .makeInline(name, kind: .query, auth: auth, summary: summary, input: input, output: output, answerWithoutInput: answerWithoutInput, body))
     }
 
     /// Declares a mutation whose body never suspends (see `inlineQuery`).

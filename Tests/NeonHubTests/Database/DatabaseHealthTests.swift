@@ -43,7 +43,7 @@ import Testing
             var answers: [Int] = []
             let healthy = await waitFor(30) {
                 if let (status, _) = try? await client.query("agents.listRuns", [:]) { answers.append(status) }
-                return (try? await client.get("/health").status) == 200
+                return (try? await client.request("GET", "/health", timeout: 10).status) == 200
             }
             #expect(healthy != nil)
             #expect(!answers.isEmpty && answers.allSatisfy { $0 == 503 || $0 == 200 }, "\(answers)")
@@ -80,7 +80,7 @@ import Testing
             // The probe runs every half second; the bound leaves room for CI's loaded cores, where 3 s
             // and then 10 s (the coverage build, beside the whole suite) were once not enough.
             // Without the probe, /health would stay 200 and this fails.
-            let down = await waitFor(30) { (try? await client.get("/health").status) == 503 }
+            let down = await waitFor(30) { (try? await client.request("GET", "/health", timeout: 10).status) == 503 }
             #expect(down != nil && down! <= 25, "503 within seconds of the outage (took \(String(describing: down)))")
             let degraded = try await client.get("/health")
             #expect((try degraded.json()["checks"] as? [String: String])?["database"] == "unreachable")
@@ -92,7 +92,7 @@ import Testing
             _ = try cluster.start()
             // As for the outage: a bound for CI's loaded cores (6 s was once not enough during the
             // full suite); it still fails if the probe never notices the database is back.
-            let up = await waitFor(30) { (try? await client.get("/health").status) == 200 }
+            let up = await waitFor(30) { (try? await client.request("GET", "/health", timeout: 10).status) == 200 }
             #expect(up != nil && up! <= 25, "200 within seconds of the return (took \(String(describing: up)))")
             let rows = try await database.pool.query("SELECT 1 AS ok")
             #expect(try rows[0].decode("ok", as: Int.self) == 1)

@@ -84,12 +84,12 @@ import Testing
             try await waitUntil("runs succeed before the kill", timeout: .seconds(20)) { progress.successes.load(ordering: .relaxed) >= 40 }
             try await runOnOwnThread { try Self.killCluster(cluster) }
             try await waitUntil("/health reports the database unreachable", timeout: .seconds(10)) {
-                (try? await client.get("/health").status) == 503
+                (try? await client.request("GET", "/health", timeout: 10).status) == 503
             }
             try await Task.sleep(for: .milliseconds(700))
             _ = try await runOnOwnThread { try cluster.start() }
             try await waitUntil("/health reports the database back", timeout: .seconds(20)) {
-                (try? await client.get("/health").status) == 200
+                (try? await client.request("GET", "/health", timeout: 10).status) == 200
             }
             let afterRecovery = progress.successes.load(ordering: .relaxed)
             try await waitUntil("runs succeed after recovery", timeout: .seconds(20)) {

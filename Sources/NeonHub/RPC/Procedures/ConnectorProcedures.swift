@@ -75,8 +75,11 @@ enum ConnectorProcedures {
 
     static func register(in registry: ProcedureRegistry, catalog: ConnectorCatalog) {
         let all = catalog.definitions.map(ConnectorOutput.init)
-        registry.inlineQuery("connectors.catalog", auth: .user, summary: "The connector catalog, filtered by category, availability or wave") {
-            (input: CatalogInput, _) in
+        // The whole catalog (about 170 KB of JSON) is encoded once; filtered answers are small.
+        registry.inlineQuery(
+            "connectors.catalog", auth: .user, summary: "The connector catalog, filtered by category, availability or wave",
+            answerWithoutInput: CatalogOutput(items: all)
+        ) { (input: CatalogInput, _) in
             CatalogOutput(
                 items: all.filter { connector in
                     (input.category.map { $0 == connector.category } ?? true)
