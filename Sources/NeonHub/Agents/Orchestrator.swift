@@ -291,17 +291,13 @@ public final class Orchestrator: Sendable {
 
     /// Runs the agent's body and sanitizes its output: on Swift's shared pool when it says so
     /// (`Agent.runsOnTheSharedPool(_:)`), not on the request's event loop, whose other
-    /// connections would wait for its computing. The task inherits the run's task-local values
-    /// (its trace, a prefetched connection); cancelling the run cancels it.
+    /// connections would wait for its computing. Still the run's own task (an executor
+    /// preference, not a new task): its task-local values (its trace, a prefetched
+    /// connection) and its cancellation are the run's.
     static func perform(_ agent: any Agent, _ input: JSONValue, intent: String, toolbox: RunToolbox) async throws -> JSONValue {
         guard agent.runsOnTheSharedPool(input) else { return Sanitizer.sanitize(try await agent.run(input, intent: intent, toolbox: toolbox)) }
-        let body = Task(executorPreference: globalConcurrentExecutor) {
+        return try await withTaskExecutorPreference(globalConcurrentExecutor) {
             Sanitizer.sanitize(try await agent.run(input, intent: intent, toolbox: toolbox))
-        }
-        return try await withTaskCancellationHandler {
-            try await body.value
-        } onCancel: {
-            body.cancel()
         }
     }
 
