@@ -51,12 +51,22 @@ public struct HTTPTestClient: Sendable {
         if let body { head += "Content-Length: \(body.count)\r\n" } else if method == "POST" || method == "PUT" { head += "Content-Length: 0\r\n" }
         head += "\r\n"
         let bytes = Array(head.utf8) + (body.map { [UInt8]($0) } ?? [])
-        let response = try await blocking {
-            let client = try TestClient(port: port, timeout: timeout)
-            try client.send(bytes)
-            var response = try client.readResponse(head: method == "HEAD")
-            while response.status == 100 { response = try client.readResponse(head: method == "HEAD") }
-            return response
+        let started = ContinuousClock.now
+        let response: TestClient.Response
+        do {
+            response = try await blocking {
+                let client = try TestClient(port: port, timeout: timeout)
+                try client.send(bytes)
+                var response = try client.readResponse(head: method == "HEAD")
+                while response.status == 100 { response = try client.readResponse(head: method == "HEAD") }
+                return response
+            }
+        } catch let failure as TestClient.Failure {
+            // Which request, and after how long: a failure in a long test otherwise names neither.
+            let elapsed = (ContinuousClock.now - started).components
+            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            throw TestClient.Failure(
+                description: "\(method) \(path) on port \(port), after \(String(format: "%.1f", seconds)) s: \(failure.description)")
         }
         var joined: [String: String] = [:]
         for field in response.headers {

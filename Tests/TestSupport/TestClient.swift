@@ -76,7 +76,7 @@ public final class TestClient {
             let code = errno
             lastReadFailure =
                 n == 0
-                ? "the server closed the connection"
+                ? "end of stream (\(socketState))"
                 : code == EAGAIN || code == EWOULDBLOCK ? "the read timed out" : "recv failed with errno \(code)"
             return false
         }
@@ -86,6 +86,20 @@ public final class TestClient {
 
     /// Why the last read got no bytes: a close, a timeout or an error.
     private var lastReadFailure = ""
+
+    /// Who ended the stream, from the kernel's TCP state: `CLOSE_WAIT` when the server closed
+    /// the connection; `FIN_WAIT`, `CLOSING` or `TIME_WAIT` when this socket was shut down from
+    /// our side (a descriptor number reused, and shut down by code that had closed it).
+    private var socketState: String {
+        var info = tcp_info()
+        var length = socklen_t(MemoryLayout<tcp_info>.size)
+        guard getsockopt(fd, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0 else { return "TCP state unknown: errno \(errno)" }
+        let names: [UInt8: String] = [
+            1: "ESTABLISHED", 4: "FIN_WAIT1", 5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT", 9: "LAST_ACK", 11: "CLOSING",
+        ]
+        let name = names[info.tcpi_state] ?? "state \(info.tcpi_state)"
+        return info.tcpi_state == 8 ? "the server closed the connection: \(name)" : "TCP \(name)"
+    }
 
     /// True when the server has closed the connection (EOF) with no further bytes.
     public func isClosedByPeer() -> Bool {

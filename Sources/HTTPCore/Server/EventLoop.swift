@@ -100,9 +100,10 @@ final class EventLoop: @unchecked Sendable {
         }
         while running {
             let n = nh_epoll_wait(epollFD, tokens, events, Int32(capacity), localTasks.isEmpty ? 250 : 0)
+            let waitError = n < 0 ? errno : 0  // read before anything else can change errno
             now = Self.monotonicNanos()
             dateCache.refresh()
-            if n < 0 && errno != EINTR { break }
+            if n < 0 && waitError != EINTR { break }
             if n > 0 {
                 for k in 0..<Int(n) {
                     let token = tokens[k]

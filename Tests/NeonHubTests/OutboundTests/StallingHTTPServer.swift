@@ -14,8 +14,18 @@ final class StallingHTTPServer: Sendable {
     /// The port on 127.0.0.1.
     let port: Int
     private let listener: Int32
-    private let stopped = Mutex(false)
     private let received = Mutex(0)
+
+    /// Whether `stop` was called, and whether the serving thread has closed its descriptors.
+    /// One lock for both: `stop` shuts the listener down only while it is still open, and the
+    /// serving thread closes it only under the same lock. A shutdown of a descriptor number
+    /// already closed acts on whatever socket the process opened next with that number, and
+    /// another test's client then reads an end of stream that no server sent.
+    private struct State {
+        var stopped = false
+        var closed = false
+    }
+    private let state = Mutex(State())
 
     /// Whether the request's head has arrived.
     var receivedRequest: Bool { received.withLock { $0 > 0 } }
@@ -47,17 +57,28 @@ final class StallingHTTPServer: Sendable {
     }
 
     /// Closes the listener and the held connection (the latter also after 20 s, so that a
-    /// client that never gives up does not hang its test).
+    /// client that never gives up does not hang its test). Safe to call more than once, and
+    /// after the serving thread has given up.
     func stop() {
-        shutdown(listener, Int32(SHUT_RDWR))  // before the flag: the serving thread closes it after
-        stopped.withLock { $0 = true }
+        state.withLock { state in
+            guard !state.stopped else { return }
+            state.stopped = true
+            // Wakes a serving thread still blocked in `accept`; it closes the listener after.
+            if !state.closed { shutdown(listener, Int32(SHUT_RDWR)) }
+        }
     }
 
     private func serve(_ answer: [UInt8], hangUp: Bool) {
-        defer { close(listener) }
-        let connection = accept(listener, nil, nil)
+        var connection: Int32 = -1
+        defer {
+            state.withLock { state in
+                if connection >= 0 { close(connection) }
+                close(listener)
+                state.closed = true
+            }
+        }
+        connection = accept(listener, nil, nil)
         guard connection >= 0 else { return }
-        defer { close(connection) }
         var request: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         let headEnd = Array("\r\n\r\n".utf8)
@@ -69,10 +90,10 @@ final class StallingHTTPServer: Sendable {
         }
         received.withLock { $0 += 1 }
         if !answer.isEmpty { _ = answer.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
-        // Hanging up shuts the connection down; its descriptor is closed with the listener's
-        // after `stop`, which must find the listener still open (not a reused number).
+        // Hanging up shuts the connection down; its descriptor is closed with the listener's,
+        // when this thread ends, under the lock `stop` takes.
         if hangUp { shutdown(connection, Int32(SHUT_RDWR)) }
         let giveUp = Date().addingTimeInterval(20)
-        while !stopped.withLock({ $0 }), Date() < giveUp { usleep(20_000) }
+        while !state.withLock({ $0.stopped }), Date() < giveUp { usleep(20_000) }
     }
 }
