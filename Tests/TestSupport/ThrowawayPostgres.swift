@@ -69,6 +69,15 @@ public enum ThrowawayPostgres {
         connectionString(database: try createDatabase())
     }
 
+    /// A connection string to a new, empty database, made off the cooperative pool. What an
+    /// async test calls: `CREATE DATABASE` can take seconds on a loaded machine, and a test
+    /// blocking one of the pool's two threads (a CI machine's two cores) on it stalls every
+    /// other task of the process meanwhile: heartbeats missed a whole lease, and requests
+    /// timed out, in the full suite.
+    public static func freshDatabase() async throws -> String {
+        try await blocking { try freshDatabase() }
+    }
+
     /// The connection string of `database` on the test server.
     public static func connectionString(database: String) -> String {
         let base = (try? baseConnectionString()) ?? ""

@@ -229,7 +229,7 @@ import Testing
     }
 
     @Test func abandonedRunsAreFailedAtStart() async throws {
-        let url = try ThrowawayPostgres.freshDatabase()
+        let url = try await ThrowawayPostgres.freshDatabase()
         // A first server migrates; then a run is left "running" by a runner that no longer exists.
         try await withTestApp({
             $0.useDatabase = true; $0.databaseURL = url; $0.migrationsDirectory = ThrowawayPostgres.migrationsDirectory.path

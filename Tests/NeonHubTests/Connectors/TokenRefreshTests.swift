@@ -50,7 +50,7 @@ import Testing
         try fake.start()
         defer { fake.stop() }
         let endpoints = try Self.endpoints(fake)
-        let database = try ThrowawayPostgres.freshDatabase()
+        let database = try await ThrowawayPostgres.freshDatabase()
         let configure: (inout AppConfig) -> Void = {
             OAuthTestSupport.configure(&$0, endpoints: endpoints, apps: ["LINKEDIN": LinkedInFake.defaultApp])
         }

@@ -10,7 +10,7 @@ import Testing
 /// cost metrics follow a new price table; unknown models stay unknown.
 @Suite struct RepriceTests {
     @Test func repricingUpdatesUsageRowsAndRunMetrics() async throws {
-        let url = try ThrowawayPostgres.freshDatabase()
+        let url = try await ThrowawayPostgres.freshDatabase()
         let connection = try PostgresConnection(connectionString: url)
         defer { connection.close() }
         _ = try Migrator(directory: URL(fileURLWithPath: ThrowawayPostgres.migrationsDirectory.path), logger: Logger(label: "test")).migrate(

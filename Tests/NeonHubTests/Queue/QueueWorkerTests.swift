@@ -61,7 +61,7 @@ final class RecordingHandler: JobHandler {
     }
 
     @Test func twoProcessesSharingTheQueueRunEveryJobExactlyOnce() async throws {
-        let database = try ThrowawayPostgres.freshDatabase()
+        let database = try await ThrowawayPostgres.freshDatabase()
         let first = RecordingHandler(delay: .milliseconds(2)), second = RecordingHandler(delay: .milliseconds(2))
         let app = { (handler: RecordingHandler) in
             try await NeonHubServer.launch(

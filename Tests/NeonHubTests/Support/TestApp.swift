@@ -44,7 +44,8 @@ func withDatabaseApp(
     _ configure: @escaping (inout AppConfig) -> Void = { _ in },
     _ body: (NeonHubServer, HTTPTestClient) async throws -> Void
 ) async throws {
-    let url = try databaseURL ?? ThrowawayPostgres.freshDatabase()
+    let url: String
+    if let databaseURL { url = databaseURL } else { url = try await ThrowawayPostgres.freshDatabase() }
     try await withTestApp(
         {
             $0.useDatabase = true
