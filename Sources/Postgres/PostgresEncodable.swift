@@ -54,7 +54,7 @@ extension String: PostgresEncodable {
 
 extension UUID: PostgresEncodable {
     /// `uuid`.
-    public var postgresBind: PostgresBind { .text(uuidString.lowercased(), type: .uuid) }
+    public var postgresBind: PostgresBind { .text(lowercasedText, type: .uuid) }
 }
 
 extension Date: PostgresEncodable {

@@ -49,4 +49,17 @@ import Testing
 
 extension UUID {
     fileprivate static let null: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+    /// The writer: Foundation's text, lowercased, for any UUID (every digit value, both ends).
+    @Test func theTextWrittenIsFoundationsLowercased() {
+        for _ in 0..<500 {
+            let id = UUID()
+            #expect(id.lowercasedText == id.uuidString.lowercased())
+        }
+        #expect(UUID(uuid: UUID.null).lowercasedText == "00000000-0000-0000-0000-000000000000")
+        let fixed = "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+        #expect(UUID(uuidString: fixed)?.lowercasedText == fixed)
+        #expect(UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")?.lowercasedText == "ffffffff-ffff-ffff-ffff-ffffffffffff")
+        #expect(UUID(uuidString: "01234567-89AB-CDEF-0123-456789ABCDEF")?.lowercasedText == "01234567-89ab-cdef-0123-456789abcdef")
+    }
 }

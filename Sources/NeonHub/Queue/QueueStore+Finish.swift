@@ -39,7 +39,7 @@ extension QueueStore {
             self.worker = worker
             attempt = job.attempts
             var row: [String: JSONValue] = [
-                "id": .string(job.id.uuidString.lowercased()), "worker": .string(worker), "status": .string(t.status.rawValue),
+                "id": .string(job.id.lowercasedText), "worker": .string(worker), "status": .string(t.status.rawValue),
                 "outcome": .string(t.attemptOutcome), "tenant_id": .string(job.tenantID), "attempt": .number(Double(job.attempts)),
                 "started_at": .string(PostgresTimestamp.format(claim.startedAt)), "duration_ms": .number(Double(milliseconds)),
                 "is_final": .bool(t.status.isFinal), "refund": .number(t.refundAttempt ? 1 : 0),
@@ -56,7 +56,7 @@ extension QueueStore {
             row["result"] = t.result
             row["remote_id"] = t.remoteID.map(JSONValue.string)
             row["remote_url"] = t.remoteURL.map(JSONValue.string)
-            if t.status == .succeeded, let draft = job.draftID { row["draft_id"] = .string(draft.uuidString.lowercased()) }
+            if t.status == .succeeded, let draft = job.draftID { row["draft_id"] = .string(draft.lowercasedText) }
             self.row = .object(row)
         }
     }
@@ -153,5 +153,5 @@ extension QueueStore.Finish {
     /// The claim this end belongs to, as `write` answers it.
     var claimKey: String { Self.claimKey(id: jobID, worker: worker, attempt: attempt) }
 
-    static func claimKey(id: UUID, worker: String, attempt: Int) -> String { "\(id.uuidString.lowercased()) \(attempt) \(worker)" }
+    static func claimKey(id: UUID, worker: String, attempt: Int) -> String { "\(id.lowercasedText) \(attempt) \(worker)" }
 }

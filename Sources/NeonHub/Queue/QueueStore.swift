@@ -255,7 +255,7 @@ public struct QueueStore: Sendable {
     /// returns the jobs whose lease it held. Jobs of the batch that already finished are not
     /// touched (and not returned).
     func heartbeat(jobs: [UUID], worker: String, lease: Duration) async throws -> Set<UUID> {
-        let ids = jobs.map { $0.uuidString.lowercased() }.joined(separator: ",")
+        let ids = jobs.map(\.lowercasedText).joined(separator: ",")
         let rows = try await pool.query(
             """
             UPDATE publish_jobs SET locked_until = now() + make_interval(secs => \(Double(lease.components.seconds)))

@@ -218,40 +218,36 @@ public final class QueueWorkers: Sendable {
         let heartbeat = Task { [self] in
             await keepLeases(leases, worker: worker)
         }
-        let (ran, ranSignal) = AsyncStream<Void>.makeStream()
-        let batch = Task { [self] in
-            await withTaskGroup(of: Void.self) { group in
-                for claim in claims {
-                    group.addTask {
-                        let id = claim.job.id
-                        let job = Task {
-                            await self.process(
-                                claim, worker: worker,
-                                ran: {
-                                    leases.ran(id)
-                                    ranSignal.yield()
-                                })
-                        }
-                        leases.started(id, task: job)
-                        await withTaskCancellationHandler {
-                            await job.value
-                        } onCancel: {
-                            job.cancel()
-                        }
-                        leases.finished(id)
-                    }
-                }
+        let ran = BatchCountdown(claims.count)
+        // One task per job (its own, so that a lost lease stops that job alone), started here
+        // and awaited by the batch's task: no task group whose children would only wait, and
+        // one wake-up of this task per batch when the last job has run, not one per job.
+        let jobs = claims.map { claim in
+            let id = claim.job.id
+            let job = Task { [self] in
+                await process(
+                    claim, worker: worker,
+                    ran: {
+                        leases.ran(id)
+                        ran.tick()
+                    })
+                leases.finished(id)
             }
-            ranSignal.finish()
+            leases.started(id, task: job)
+            return job
+        }
+        let batch = Task { [self] in
+            await withTaskCancellationHandler {
+                for job in jobs { await job.value }
+            } onCancel: {
+                for job in jobs { job.cancel() }
+            }
+            ran.finishAll()
             heartbeat.cancel()
             inFlight.subtract(claims.count, ordering: .sequentiallyConsistent)
         }
         await withTaskCancellationHandler {
-            var count = 0
-            for await _ in ran {
-                count += 1
-                if count == claims.count { break }
-            }
+            await ran.wait()
         } onCancel: {
             batch.cancel()
         }

@@ -1,0 +1,45 @@
+import Synchronization
+
+/// Counts a batch's jobs as they run, and wakes the one task waiting for all of them once,
+/// when the last has run: one wake-up per batch, where a stream woke its reader per job.
+final class BatchCountdown: Sendable {
+    private struct State {
+        var remaining: Int
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state: Mutex<State>
+
+    /// A countdown from `count` jobs.
+    init(_ count: Int) { state = Mutex(State(remaining: count)) }
+
+    /// One job has run.
+    func tick() {
+        state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.remaining -= 1
+            guard state.remaining <= 0 else { return nil }
+            defer { state.waiter = nil }
+            return state.waiter
+        }?.resume()
+    }
+
+    /// The batch is over: whoever waits goes on, whether or not every job counted itself.
+    func finishAll() {
+        state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.remaining = 0
+            defer { state.waiter = nil }
+            return state.waiter
+        }?.resume()
+    }
+
+    /// Returns once every job has run (at once when they all have). One waiter at a time.
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = state.withLock { state -> Bool in
+                guard state.remaining > 0 else { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
