@@ -45,10 +45,6 @@ import Testing
             #expect(UUID.decode(postgresText: text, type: .uuid) == nil, "\(text)")
         }
     }
-}
-
-extension UUID {
-    fileprivate static let null: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 
     /// The writer: Foundation's text, lowercased, for any UUID (every digit value, both ends).
     @Test func theTextWrittenIsFoundationsLowercased() {
@@ -62,4 +58,8 @@ extension UUID {
         #expect(UUID(uuidString: "FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF")?.lowercasedText == "ffffffff-ffff-ffff-ffff-ffffffffffff")
         #expect(UUID(uuidString: "01234567-89AB-CDEF-0123-456789ABCDEF")?.lowercasedText == "01234567-89ab-cdef-0123-456789abcdef")
     }
+}
+
+extension UUID {
+    fileprivate static let null: uuid_t = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 }

@@ -36,6 +36,7 @@ final class BatchCountdown: Sendable {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
                 guard state.remaining > 0 else { return true }
+                precondition(state.waiter == nil, "a BatchCountdown has one waiter")
                 state.waiter = continuation
                 return false
             }

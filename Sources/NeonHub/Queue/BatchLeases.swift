@@ -35,7 +35,8 @@ final class BatchLeases: Sendable {
     }
 
     /// Records the task running job `id`; cancels it at once when the job's lease was found
-    /// lost before it started.
+    /// lost before it started. The task may have run (`ran`), or even ended (`finished`),
+    /// before this is called: it is then left as it is.
     func started(_ id: UUID, task: Task<Void, Never>) {
         let lostAlready = states.withLock { states -> Bool in
             switch states[id] {

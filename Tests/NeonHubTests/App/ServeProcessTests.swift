@@ -85,11 +85,12 @@ import Testing
         #expect(server.standardError.contains("invalid connector definition: \(folder.lastPathComponent)/meta.json: $.availability: must be one of"))
     }
 
-    @Test func sigtermExitsZeroAfterDraining() throws {
+    @Test func sigtermExitsZeroAfterDraining() async throws {
         // The harness's throwaway database and a port the kernel picks: nothing here depends
         // on where the checkout lives or on which ports are free.
+        let database = try await ThrowawayPostgres.freshDatabase()
         let server = try ServerProcess(environment: [
-            "DATABASE_URL": try ThrowawayPostgres.freshDatabase(), "MIGRATIONS_DIR": Self.migrations.path,
+            "DATABASE_URL": database, "MIGRATIONS_DIR": Self.migrations.path,
             "PORT": "0", "HOST": "127.0.0.1", "SHUTDOWN_GRACE": "3",
         ])
         defer { server.terminate() }
