@@ -112,7 +112,7 @@ let package = Package(
         // signatures a fake receives, independently of the signers under test).
         .target(
             name: "TestSupport",
-            dependencies: ["HTTPCore", "HTTPFields", "Postgres", "COpenSSL", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["HTTPCore", "HTTPFields", "Postgres", "COpenSSL", "TimeUnits", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strictSettings),
         .testTarget(

@@ -1,6 +1,7 @@
 public import Foundation
 import HTTPCore
 import HTTPFields
+import TimeUnits
 
 /// Whole HTTP requests for end-to-end tests against a running server, over `TestClient`'s
 /// real socket: one connection per request, the response read to its end.
@@ -63,8 +64,7 @@ public struct HTTPTestClient: Sendable {
             }
         } catch let failure as TestClient.Failure {
             // Which request, and after how long: a failure in a long test otherwise names neither.
-            let elapsed = (ContinuousClock.now - started).components
-            let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+            let seconds = (ContinuousClock.now - started).inSeconds
             throw TestClient.Failure(
                 description: "\(method) \(path) on port \(port), after \(String(format: "%.1f", seconds)) s: \(failure.description)")
         }
