@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Counts a batch's jobs as they run, and wakes the one task waiting for all of them once,
+/// Counts a batch's jobs as they run (or as their outcomes are written), and wakes the one task waiting for all of them once,
 /// when the last has run: one wake-up per batch, where a stream woke its reader per job.
 final class BatchCountdown: Sendable {
     private struct State {
@@ -33,6 +33,7 @@ final class BatchCountdown: Sendable {
 
     /// Returns once every job has run (at once when they all have). One waiter at a time.
     func wait() async {
+        if state.withLock({ $0.remaining <= 0 }) { return }
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
                 guard state.remaining > 0 else { return true }

@@ -53,43 +53,50 @@ public struct QueueJob: Sendable {
         createdAt = Date(); updatedAt = createdAt
     }
 
+    /// A row whose first columns are `columns`, read in that order.
     init(row: PostgresRow) throws {
-        id = try row.decode("id", as: UUID.self)
-        tenantID = try row.decode("tenant_id", as: String.self)
-        kind = JobKind(rawValue: try row.decode("kind", as: String.self)) ?? .action
-        status = JobStatus(rawValue: try row.decode("status", as: String.self)) ?? .queued
-        connectionID = try row.decode("connection_id", as: UUID?.self)
-        connector = try row.decode("connector", as: String?.self)
-        action = try row.decode("action", as: String?.self)
-        accountID = try row.decode("account_id", as: String?.self)
-        draftID = try row.decode("draft_id", as: UUID?.self)
-        runID = try row.decode("run_id", as: UUID?.self)
-        webhookEventID = try row.decode("webhook_event_id", as: UUID?.self)
-        payload = try Self.json(row, "payload") ?? .object([:])
-        idempotencyKey = try row.decode("idempotency_key", as: String.self)
-        contentHash = try row.decode("content_hash", as: String?.self)
-        runAfter = try row.decode("run_after", as: Date.self)
-        timeZone = try row.decode("time_zone", as: String?.self)
-        attempts = try row.decode("attempts", as: Int.self)
-        maxAttempts = try row.decode("max_attempts", as: Int.self)
-        waitReason = try row.decode("wait_reason", as: String?.self)
-        lastError = try Self.json(row, "last_error")
-        lastRequest = try Self.json(row, "last_request")
-        lastResponse = try Self.json(row, "last_response")
-        dlqReason = try row.decode("dlq_reason", as: String?.self)
-        remoteID = try row.decode("remote_id", as: String?.self)
-        remoteURL = try row.decode("remote_url", as: String?.self)
-        result = try Self.json(row, "result")
-        traceParent = try row.decode("trace_parent", as: String?.self)
-        createdAt = try row.decode("created_at", as: Date.self)
-        updatedAt = try row.decode("updated_at", as: Date.self)
-        startedAt = try row.decode("started_at", as: Date?.self)
-        finishedAt = try row.decode("finished_at", as: Date?.self)
+        var column = PostgresRowCursor(row)
+        id = try column.next("id", as: UUID.self)
+        tenantID = try column.next("tenant_id", as: String.self)
+        kind = JobKind(rawValue: try column.next("kind", as: String.self)) ?? .action
+        status = JobStatus(rawValue: try column.next("status", as: String.self)) ?? .queued
+        connectionID = try column.next("connection_id", as: UUID?.self)
+        connector = try column.next("connector", as: String?.self)
+        action = try column.next("action", as: String?.self)
+        accountID = try column.next("account_id", as: String?.self)
+        draftID = try column.next("draft_id", as: UUID?.self)
+        runID = try column.next("run_id", as: UUID?.self)
+        webhookEventID = try column.next("webhook_event_id", as: UUID?.self)
+        payload = try Self.json(column.next("payload")) ?? .object([:])
+        idempotencyKey = try column.next("idempotency_key", as: String.self)
+        contentHash = try column.next("content_hash", as: String?.self)
+        runAfter = try column.next("run_after", as: Date.self)
+        timeZone = try column.next("time_zone", as: String?.self)
+        attempts = try column.next("attempts", as: Int.self)
+        maxAttempts = try column.next("max_attempts", as: Int.self)
+        waitReason = try column.next("wait_reason", as: String?.self)
+        lastError = try Self.json(column.next("last_error"))
+        lastRequest = try Self.json(column.next("last_request"))
+        lastResponse = try Self.json(column.next("last_response"))
+        dlqReason = try column.next("dlq_reason", as: String?.self)
+        remoteID = try column.next("remote_id", as: String?.self)
+        remoteURL = try column.next("remote_url", as: String?.self)
+        result = try Self.json(column.next("result"))
+        traceParent = try column.next("trace_parent", as: String?.self)
+        createdAt = try column.next("created_at", as: Date.self)
+        updatedAt = try column.next("updated_at", as: Date.self)
+        startedAt = try column.next("started_at", as: Date?.self)
+        finishedAt = try column.next("finished_at", as: Date?.self)
     }
 
     /// A jsonb column selected as text, parsed with our own parser.
     static func json(_ row: PostgresRow, _ column: String) throws -> JSONValue? {
-        guard let text = try row.decode(column, as: String?.self) else { return nil }
+        try json(row.decode(column, as: String?.self))
+    }
+
+    /// `text` (a jsonb column selected as text, or NULL) parsed with our own parser.
+    static func json(_ text: String?) throws -> JSONValue? {
+        guard let text else { return nil }
         return try JSONValue.parse(Array(text.utf8))
     }
 }

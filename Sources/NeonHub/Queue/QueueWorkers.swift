@@ -49,6 +49,7 @@ public final class QueueWorkers: Sendable {
     let processID: String
     private let doorbell = Doorbell()
     private let finisher: FinishBatcher
+    private let keeper: LeaseKeeper
     private let gauges = QueueGaugeMemory()
     private let stopping = Atomic<Bool>(false)
     private let tasks = Mutex<[Task<Void, Never>]>([])
@@ -71,6 +72,7 @@ public final class QueueWorkers: Sendable {
         self.connectionString = connectionString
         policy = QueueRetryPolicy(base: settings.backoffBase, retryAfterCap: settings.retryAfterCap)
         finisher = FinishBatcher(store: store, maxWriters: settings.finishWriters)
+        keeper = LeaseKeeper(store: store, lease: settings.lease, logger: logger)
         processID = "\(ProcessInfo.processInfo.hostName.prefix(40)):\(getpid()):\(UInt32.random(in: 0...UInt32.max))"
     }
 
@@ -85,11 +87,12 @@ public final class QueueWorkers: Sendable {
     /// Jobs being run right now in this process, and claims in flight that may return some.
     public var running: Int { inFlight.load(ordering: .relaxed) }
 
-    /// Starts the listener, the workers and the gauge reader.
+    /// Starts the listener, the workers, the keeper of their leases and the gauge reader.
     public func start() {
         startListener()
         tasks.withLock { tasks in
             guard tasks.isEmpty else { return }
+            tasks.append(Task { [keeper] in await keeper.run() })
             for index in 0..<settings.count {
                 tasks.append(Task { [self] in await workLoop(worker: "\(processID)#\(index)") })
             }
@@ -204,27 +207,28 @@ public final class QueueWorkers: Sendable {
 
     /// Runs a claim's jobs at once and returns when every one of them has run, with the task
     /// that finishes writing their outcomes (each is written as soon as its own job has run,
-    /// not after its batch) and then releases them from `inFlight`. One heartbeat keeps the
-    /// leases of the whole batch until then (one statement every third of a lease, whatever
-    /// the batch's size; the jobs already written are left alone). A job whose lease the heartbeat
-    /// finds gone (another worker reclaimed it after this one stalled, or no heartbeat got
-    /// through for a whole lease) is stopped: it no longer belongs to this worker.
+    /// not after its batch) and then releases them from `inFlight`. The process's `LeaseKeeper`
+    /// keeps the leases of the whole batch until then (one heartbeat statement every third of a
+    /// lease, whatever the batch's size; the jobs already written are left alone), and stops a
+    /// job whose lease is gone (another worker reclaimed it after this one stalled, or no
+    /// heartbeat got through for a whole lease): it no longer belongs to this worker.
     ///
     /// So a worker claims its next batch while the last one's outcomes are being written: with
     /// quick jobs a write takes longer than the batch itself, and a worker that waited for it
     /// before claiming again spent most of its cycle waiting (docs/PERFORMANCE.md).
     private func runBatch(_ claims: [QueueStore.Claim], worker: String, claimedAt: ContinuousClock.Instant) async -> Task<Void, Never> {
         let leases = BatchLeases(claims.map(\.job.id), claimedAt: claimedAt)
-        let heartbeat = Task { [self] in
-            await keepLeases(leases, worker: worker)
-        }
+        keeper.watch(leases, worker: worker)
         let ran = BatchCountdown(claims.count)
-        // One task per job (its own, so that a lost lease stops that job alone), started here
-        // and awaited by the batch's task: no task group whose children would only wait, and
-        // one wake-up of this task per batch when the last job has run, not one per job.
+        let written = BatchCountdown(claims.count)
+        // One task per job (its own, so that a lost lease stops that job alone). Each starts
+        // right here, on this thread, and runs until it first waits (a quick job: until its
+        // outcome is being written), so a batch of quick jobs costs no scheduling and no
+        // wake-up of another thread per job. Two countdowns wake this task and the batch's
+        // once each, when the last job has run and when the last outcome is written.
         let jobs = claims.map { claim in
             let id = claim.job.id
-            let job = Task { [self] in
+            let job = Task.immediate { [self] in
                 await process(
                     claim, worker: worker,
                     ran: {
@@ -232,18 +236,19 @@ public final class QueueWorkers: Sendable {
                         ran.tick()
                     })
                 leases.finished(id)
+                written.tick()
             }
             leases.started(id, task: job)
             return job
         }
         let batch = Task { [self] in
             await withTaskCancellationHandler {
-                for job in jobs { await job.value }
+                await written.wait()
             } onCancel: {
                 for job in jobs { job.cancel() }
             }
             ran.finishAll()
-            heartbeat.cancel()
+            keeper.release(leases)
             inFlight.subtract(claims.count, ordering: .sequentiallyConsistent)
         }
         await withTaskCancellationHandler {
