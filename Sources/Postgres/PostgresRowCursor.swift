@@ -13,8 +13,9 @@ public struct PostgresRowCursor {
     /// Decodes the next column, which must be `column`, and moves past it.
     @inlinable
     public mutating func next<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws -> T {
+        // Past the last column, `decode` throws as for a missing column.
         assert(
-            row.columns.names.indices.contains(index) && row.columns.names[index] == column,
+            !row.columns.names.indices.contains(index) || row.columns.names[index] == column,
             "column #\(index) of the row is not \(column)")
         defer { index += 1 }
         return try row.decode(index, as: type)

@@ -7,16 +7,21 @@ import Testing
 
 @testable import NeonHub
 
-/// A handler whose job runs until it is cancelled (at most 30 s), recording that it was.
+/// A handler whose job runs until it is cancelled, recording that it was, or until `runFor`
+/// has passed (then it succeeds).
 final class RunsUntilCancelledHandler: JobHandler {
     let started = Mutex<Int>(0)
     let cancelled = Mutex<Int>(0)
+    let runFor: Duration
+
+    init(runFor: Duration = .seconds(30)) { self.runFor = runFor }
 
     func run(_ job: QueueJob) async -> JobOutcome {
         started.withLock { $0 += 1 }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + runFor
         while !Task.isCancelled, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if Task.isCancelled { cancelled.withLock { $0 += 1 } }
+        guard Task.isCancelled else { return .succeeded(result: nil, remoteID: nil, remoteURL: nil) }
+        cancelled.withLock { $0 += 1 }
         return .retry(JobFailure(code: "network", message: "cut off"))
     }
 
@@ -85,7 +90,7 @@ final class RunsUntilCancelledHandler: JobHandler {
     }
 
     @Test func aJobWhoseLeaseIsHeldRunsOnWhileTheHeartbeatExtendsIt() async throws {
-        let handler = RecordingHandler(delay: .seconds(12))
+        let handler = RunsUntilCancelledHandler(runFor: .seconds(12))
         try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
             let ids = try await QueueWorkerTests.add(server, count: 1)
             // The job outlives its lease; heartbeats every 3.3 s extend it. (A 1 s lease failed
@@ -93,16 +98,21 @@ final class RunsUntilCancelledHandler: JobHandler {
             // and stopping the job was then right.)
             let workers = Self.startWorker(server, handler, lease: .seconds(10))
             var status = ""
+            var leases: Set<String> = []  // every lease seen while the job ran: the claim's, then the renewed ones
             let deadline = ContinuousClock.now + .seconds(120)
             while status != "succeeded", ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(200))
-                status =
-                    try await server.database!.pool.query("SELECT status FROM publish_jobs WHERE id = \(ids[0])").first?.decode(0, as: String.self)
-                    ?? ""
+                let row = try await server.database!.pool.query(
+                    "SELECT status, locked_until::text AS lease FROM publish_jobs WHERE id = \(ids[0])"
+                ).first
+                status = try row?.decode("status", as: String.self) ?? ""
+                if status == "running", let lease = try row?.decode("lease", as: String?.self) { leases.insert(lease) }
             }
             await workers.stop(grace: .seconds(5))
             #expect(status == "succeeded")
-            #expect(handler.runs.withLock { $0[ids[0]] } == 1)
+            #expect(leases.count >= 2, "the heartbeat never renewed the lease: \(leases)")
+            #expect(handler.started.withLock { $0 } == 1)
+            #expect(handler.cancelled.withLock { $0 } == 0)
         }
     }
 }
