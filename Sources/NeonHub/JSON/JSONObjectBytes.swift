@@ -12,8 +12,11 @@ struct JSONObjectBytes {
         out.append(UInt8(ascii: "{"))
     }
 
-    /// The object's text, closed.
-    var bytes: [UInt8] { out + [UInt8(ascii: "}")] }
+    /// Closes the object and returns its text (add nothing after this).
+    mutating func finish() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
 
     private mutating func key(_ name: String) {
         if out.count > 1 { out.append(UInt8(ascii: ",")) }

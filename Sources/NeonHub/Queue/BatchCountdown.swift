@@ -1,7 +1,8 @@
 import Synchronization
 
-/// Counts a batch's jobs as they run (or as their outcomes are written), and wakes the one task waiting for all of them once,
-/// when the last has run: one wake-up per batch, where a stream woke its reader per job.
+/// Counts a batch's jobs as each counts itself (when it has run, or when its outcome is
+/// written), and wakes the one task waiting for all of them once, when the last has: one
+/// wake-up per batch, where a stream woke its reader per job.
 final class BatchCountdown: Sendable {
     private struct State {
         var remaining: Int
@@ -12,7 +13,7 @@ final class BatchCountdown: Sendable {
     /// A countdown from `count` jobs.
     init(_ count: Int) { state = Mutex(State(remaining: count)) }
 
-    /// One job has run.
+    /// One job counts itself.
     func tick() {
         state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.remaining -= 1
@@ -31,7 +32,8 @@ final class BatchCountdown: Sendable {
         }?.resume()
     }
 
-    /// Returns once every job has run (at once when they all have). One waiter at a time.
+    /// Returns once every job has counted itself (at once when they all have). One waiter at a
+    /// time.
     func wait() async {
         if state.withLock({ $0.remaining <= 0 }) { return }
         await withCheckedContinuation { continuation in

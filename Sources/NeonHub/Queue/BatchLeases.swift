@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// The jobs of one claimed batch whose outcome is not written yet, each with the task running
-/// it, so the batch's heartbeat keeps their leases and can stop a job whose lease is gone:
+/// it, so the process's `LeaseKeeper` keeps their leases and can stop a job whose lease is gone:
 /// another worker reclaimed it (this one stalled past its lease), or no heartbeat got through
 /// for a whole lease. A job that kept running then would race the worker that owns it now,
 /// and a publish could be sent twice. A job that has run (its outcome being written) keeps

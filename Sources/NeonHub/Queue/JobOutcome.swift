@@ -74,7 +74,9 @@ public enum ReconcileResult: Sendable, Equatable {
 
 /// Runs the jobs of one or more kinds.
 public protocol JobHandler: Sendable {
-    /// Runs `job` (claimed, under a lease kept alive while this runs).
+    /// Runs `job` (claimed, under a lease kept alive while this runs). A batch's jobs start one
+    /// after the other on the worker's thread and run at once from their first wait, so `run`
+    /// must not block (or compute for long) before it first awaits.
     func run(_ job: QueueJob) async -> JobOutcome
     /// For a job whose previous attempt's outcome is unknown (a timeout after sending, a
     /// worker that died mid-call): looks the effect up on the platform.

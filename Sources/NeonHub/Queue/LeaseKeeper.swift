@@ -19,6 +19,7 @@ import Synchronization
 /// sleeping tasks for each one cost the worker process about a tenth of its CPU
 /// (docs/PERFORMANCE.md).
 final class LeaseKeeper: Sendable {
+    /// A batch being kept: its leases, the worker that claimed it, and its heartbeat's state.
     private struct Watched: Sendable {
         let leases: BatchLeases
         let worker: String
@@ -31,6 +32,7 @@ final class LeaseKeeper: Sendable {
     private let store: QueueStore
     private let lease: Duration
     private let logger: Logger
+    /// The batches kept now, by their `BatchLeases`' identity (each held until `release`).
     private let batches = Mutex<[ObjectIdentifier: Watched]>([:])
 
     /// A keeper of `lease`-long leases over `store`'s jobs.
@@ -50,18 +52,26 @@ final class LeaseKeeper: Sendable {
         _ = batches.withLock { $0.removeValue(forKey: ObjectIdentifier(leases)) }
     }
 
-    /// Checks the batches every twelfth of a lease until the task is cancelled.
+    /// Checks the batches every twelfth of a lease until the task is cancelled. Heartbeats run
+    /// as its child tasks: cancelling it cancels those in flight too, and it returns when they
+    /// have (so none outlives the workers' `stop`, and the database closed after it).
     func run() async {
-        while !Task.isCancelled {
-            try? await Task.sleep(for: lease / 12)
-            if Task.isCancelled { return }
-            check(at: .now)
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 12)
+                if Task.isCancelled { return }
+                let now = ContinuousClock.now
+                for batch in check(at: now) {
+                    group.addTask { await self.beat(batch, askedAt: now) }
+                }
+            }
         }
     }
 
     /// One check: stops the jobs of the batches no heartbeat renewed for a whole lease, and
-    /// starts the heartbeats due (a third of a lease after the last one was sent).
-    func check(at now: ContinuousClock.Instant) {
+    /// returns the batches whose heartbeat is due (a third of a lease after the last one was
+    /// sent), marked as asked at `now`.
+    private func check(at now: ContinuousClock.Instant) -> [Watched] {
         let (expired, due) = batches.withLock { batches -> ([Watched], [Watched]) in
             var expired: [Watched] = []
             var due: [Watched] = []
@@ -83,9 +93,7 @@ final class LeaseKeeper: Sendable {
                     metadata: ["jobs": "\(stopped)", "worker": "\(batch.worker)"])
             }
         }
-        for batch in due {
-            Task { await beat(batch, askedAt: now) }
-        }
+        return due
     }
 
     /// Extends the leases of `batch`'s jobs not written yet, and stops those not run yet whose

@@ -63,7 +63,7 @@ extension QueueStore {
             row.add("remote_id", t.remoteID)
             row.add("remote_url", t.remoteURL)
             if t.status == .succeeded { row.add("draft_id", job.draftID?.lowercasedText) }
-            self.row = row.bytes
+            self.row = row.finish()
         }
     }
 

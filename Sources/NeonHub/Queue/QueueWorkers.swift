@@ -53,6 +53,8 @@ public final class QueueWorkers: Sendable {
     private let gauges = QueueGaugeMemory()
     private let stopping = Atomic<Bool>(false)
     private let tasks = Mutex<[Task<Void, Never>]>([])
+    /// The keeper's task, stopped after the workers' tasks have ended (or had their 2 s).
+    private let keeping = Mutex<Task<Void, Never>?>(nil)
     private let inFlight = Atomic<Int>(0)
     /// Whether the last claim (of any worker here) and the last gauge reading failed: a
     /// failure is logged as a warning when it starts and once more when it ends, not at every
@@ -92,7 +94,7 @@ public final class QueueWorkers: Sendable {
         startListener()
         tasks.withLock { tasks in
             guard tasks.isEmpty else { return }
-            tasks.append(Task { [keeper] in await keeper.run() })
+            keeping.withLock { $0 = Task { [keeper] in await keeper.run() } }
             for index in 0..<settings.count {
                 tasks.append(Task { [self] in await workLoop(worker: "\(processID)#\(index)") })
             }
@@ -133,6 +135,13 @@ public final class QueueWorkers: Sendable {
             await group.next()
             group.cancelAll()
         }
+        // Until then the leases of those outcomes were kept; a job that ignored its
+        // cancellation keeps its lease until it expires, and is then reclaimed.
+        let keeper = keeping.withLock { task in
+            defer { task = nil }
+            return task
+        }
+        keeper?.cancel()
     }
 
     /// Reads the queue gauges once (a failure keeps the last values and is logged).

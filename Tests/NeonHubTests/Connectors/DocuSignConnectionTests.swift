@@ -19,7 +19,7 @@ import Testing
     /// for every `<site>.docusign.net`: the base URL keeps `{{vars.baseHost}}` so the host a
     /// call goes to is visible in the path the fake sees.
     static func endpoints(_ fake: DocuSignFake) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-\(UUID().uuidString).json")
+        let url = TestTemporaryFiles.url("endpoints")
         let entries: [String: Any] = [
             "docusign": [
                 "baseUrl": fake.baseURL + "/{{vars.baseHost}}/restapi/v2.1/accounts/{{account.id}}", "authorizeUrl": fake.authorizeURL,

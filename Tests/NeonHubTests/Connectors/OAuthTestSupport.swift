@@ -16,7 +16,7 @@ enum OAuthTestSupport {
 
     /// Writes `entries` as a `CONNECTOR_ENDPOINTS_FILE` and returns its path.
     static func endpointsFile(_ entries: [String: [String: String]]) throws -> String {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-\(UUID().uuidString).json")
+        let url = TestTemporaryFiles.url("endpoints")
         try JSONSerialization.data(withJSONObject: entries).write(to: url)
         return url.path
     }

@@ -11,7 +11,7 @@ import Testing
 /// `/oauth/userinfo`, on that account's own host.
 @Suite struct SmokeSessionTests {
     static func smoke(_ config: String, endpoints: [String: Any]) async throws -> [SmokeResult] {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-\(UUID().uuidString).json")
+        let url = TestTemporaryFiles.url("endpoints")
         try JSONSerialization.data(withJSONObject: endpoints).write(to: url)
         let appConfig = try AppConfig.load(from: ["CONNECTOR_ENDPOINTS_FILE": url.path])
         let catalog = try ConnectorCatalog.load(directory: ConnectorCatalogTests.directory)

@@ -18,7 +18,7 @@ import Testing
         object.add("missingJSON", nil as JSONValue?)
         object.add("nested", JSONValue.object(["b": .array([.number(1), .null]), "a": .string("x")]))
         object.add("null", JSONValue.null)
-        let bytes = object.bytes
+        let bytes = object.finish()
         let parsed = try JSONValue.parse(bytes)
         #expect(
             parsed
@@ -33,7 +33,8 @@ import Testing
     }
 
     @Test func anEmptyObjectIsTwoBraces() {
-        #expect(JSONObjectBytes().bytes == Array("{}".utf8))
+        var object = JSONObjectBytes()
+        #expect(object.finish() == Array("{}".utf8))
     }
 
     /// Postgres refuses `\u0000` in `jsonb`; a provider's error text carrying one must not make
@@ -42,10 +43,11 @@ import Testing
         var object = JSONObjectBytes()
         object.add("message", "before\u{0}after")
         object.add("error", JSONValue.object(["detail": .string("x\u{0}y")]))
-        let text = String(decoding: object.bytes, as: UTF8.self)
+        let bytes = object.finish()
+        let text = String(decoding: bytes, as: UTF8.self)
         #expect(!text.contains("\\u0000"))
         #expect(
-            try JSONValue.parse(object.bytes)
+            try JSONValue.parse(bytes)
                 == .object(["message": .string("before\u{FFFD}after"), "error": .object(["detail": .string("x\u{FFFD}y")])]))
     }
 }

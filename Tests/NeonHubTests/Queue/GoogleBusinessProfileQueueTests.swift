@@ -19,7 +19,7 @@ import Testing
         _ fake: GoogleBusinessProfileFake, oauth: GoogleOAuthFake, timeout: Duration = .seconds(2),
         _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-gbp-\(UUID().uuidString).json")
+        let url = TestTemporaryFiles.url("endpoints-gbp")
         let entry: [String: Any] = [
             "baseUrl": fake.v4.baseURL, "tokenUrl": oauth.tokenURL, "authorizeUrl": oauth.authorizeURL, "revokeUrl": oauth.revokeURL,
             "baseUrls": fake.hosts,

@@ -15,7 +15,7 @@ import Testing
         _ fake: YouTubeFake, oauth: GoogleOAuthFake, workers: Int = 2, agents: [any Agent] = [],
         quotaClock: @escaping @Sendable () -> Date = { Date() }, _ body: (NeonHubServer, HTTPTestClient, UUID) async throws -> Void
     ) async throws {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-youtube-\(UUID().uuidString).json")
+        let url = TestTemporaryFiles.url("endpoints-youtube")
         let entry: [String: Any] = [
             "baseUrl": fake.api.baseURL, "tokenUrl": oauth.tokenURL, "authorizeUrl": oauth.authorizeURL, "revokeUrl": oauth.revokeURL,
             "baseUrls": fake.hosts,
