@@ -154,9 +154,11 @@ extension QueueStore {
             SELECT id, worker, attempt FROM job
             """)
         return Set(
-            try rows.map {
-                Finish.ClaimKey(
-                    id: try $0.decode(0, as: UUID.self), worker: try $0.decode(1, as: String.self), attempt: try $0.decode(2, as: Int.self))
+            try rows.map { row in
+                var column = PostgresRowCursor(row)
+                return Finish.ClaimKey(
+                    id: try column.next("id", as: UUID.self), worker: try column.next("worker", as: String.self),
+                    attempt: try column.next("attempt", as: Int.self))
             })
     }
 }
