@@ -183,7 +183,12 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
 
     /// Starts listening on an ephemeral loopback port.
     public func start() throws {
-        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, eventLoopCount: 1)
+        // A short grace: `stop()` blocks its caller (often a test's cooperative thread) until
+        // every connection is closed, and a fake holding a request past the client's timeout
+        // kept it for the default 10 s. Two such stops at once held the whole cooperative pool
+        // (two threads here), and every lease keeper of the other tests with it: their jobs
+        // lost their leases and ran twice.
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0, shutdownGrace: .milliseconds(200), eventLoopCount: 1)
         if let maxBodyBytes { configuration.limits.maxBodyBytes = maxBodyBytes }
         let http = HTTPServer(configuration: configuration, handler: self)
         try http.start()
@@ -193,7 +198,8 @@ public final class FakeProviderServer: HTTPHandler, Sendable {
     /// `http://127.0.0.1:<port>` (after `start()`).
     public var baseURL: String { "http://127.0.0.1:\(server.withLock { $0?.port ?? 0 })" }
 
-    /// Stops listening and waits until every connection is closed.
+    /// Stops listening and waits until every connection is closed (a request still being
+    /// answered is cut off after 200 ms).
     public func stop() {
         guard let http = takeServer() else { return }
         http.shutdown()
