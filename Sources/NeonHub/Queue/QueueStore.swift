@@ -288,10 +288,16 @@ public struct QueueStore: Sendable {
     // MARK: - Gauges and quotas
 
     /// Jobs by kind and status (final ones excluded except `dlq`), and the age of the oldest
-    /// ready job by kind.
+    /// ready job by kind. Running jobs are counted apart, through `publish_jobs_leased`: they
+    /// have no entry in `publish_jobs_unfinished` (migration 0017), and one `NOT IN` over both
+    /// would read the whole table.
     func depth() async throws -> (depth: [NeonHubMetrics.QueueDepthSample], oldest: [String: Double]) {
         let results = try await pool.pipeline([
-            "SELECT kind, status, count(*)::int AS n FROM publish_jobs WHERE status NOT IN ('succeeded', 'cancelled') GROUP BY kind, status",
+            """
+            SELECT kind, status, count(*)::int AS n FROM publish_jobs WHERE status NOT IN ('succeeded', 'cancelled', 'running') GROUP BY kind, status
+            UNION ALL
+            SELECT kind, 'running', count(*)::int FROM publish_jobs WHERE status = 'running' GROUP BY kind
+            """,
             """
             SELECT kind, extract(epoch FROM now() - min(run_after))::float8 AS age FROM publish_jobs
             WHERE status IN ('scheduled', 'queued', 'retrying', 'unknown') AND run_after <= now() GROUP BY kind
