@@ -29,6 +29,10 @@ final class LeaseKeeper: Sendable {
         var asking = false
     }
 
+    /// The thread every keeper runs on (`QueueWorkers.start`): a busy cooperative pool does not
+    /// delay the heartbeats (`ThreadTaskExecutor`).
+    static let executor = ThreadTaskExecutor(name: "neonhub-leases")
+
     private let store: QueueStore
     private let lease: Duration
     private let logger: Logger
@@ -54,12 +58,14 @@ final class LeaseKeeper: Sendable {
 
     /// Checks the batches every twelfth of a lease until the task is cancelled. Heartbeats run
     /// as its child tasks: cancelling it cancels those in flight too, and it returns when they
-    /// have (so none outlives the workers' `stop`, and the database closed after it).
+    /// have (so none outlives the workers' `stop`, and the database closed after it). Run it
+    /// in a task that prefers `LeaseKeeper.executor` (debug builds check).
     func run() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                try? await Task.sleep(for: lease / 12)
+                await Self.executor.sleep(for: lease / 12)
                 if Task.isCancelled { return }
+                assert(Self.executor.isCurrent, "the lease keeper runs on its own thread, not the cooperative pool")
                 let now = ContinuousClock.now
                 for batch in check(at: now) {
                     group.addTask { await self.beat(batch, askedAt: now) }
@@ -104,6 +110,7 @@ final class LeaseKeeper: Sendable {
         guard !pending.isEmpty else { return }
         do {
             let held = try await store.heartbeat(jobs: pending, worker: batch.worker, lease: lease)
+            assert(Self.executor.isCurrent, "a heartbeat's answer is read on the keeper's thread")
             batch.leases.renewed(at: askedAt)
             let stopped = batch.leases.lose(pending.filter { !held.contains($0) })
             if stopped > 0 {

@@ -94,7 +94,7 @@ public final class QueueWorkers: Sendable {
         startListener()
         tasks.withLock { tasks in
             guard tasks.isEmpty else { return }
-            keeping.withLock { $0 = Task { [keeper] in await keeper.run() } }
+            keeping.withLock { $0 = Task(executorPreference: LeaseKeeper.executor) { [keeper] in await keeper.run() } }
             for index in 0..<settings.count {
                 tasks.append(Task { [self] in await workLoop(worker: "\(processID)#\(index)") })
             }
@@ -141,7 +141,16 @@ public final class QueueWorkers: Sendable {
             defer { task = nil }
             return task
         }
-        keeper?.cancel()
+        guard let keeper else { return }
+        keeper.cancel()
+        // Its heartbeats in flight are cancelled with it; one that hangs on the database is
+        // not waited for more than 2 s.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await keeper.value }
+            group.addTask { try? await Task.sleep(for: .seconds(2)) }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Reads the queue gauges once (a failure keeps the last values and is logged).

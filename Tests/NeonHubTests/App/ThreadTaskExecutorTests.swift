@@ -1,0 +1,101 @@
+import Dispatch
+import Foundation
+import Synchronization
+import Testing
+
+@testable import NeonHub
+
+/// `ThreadTaskExecutor`: a task that prefers it runs on its thread, and stays there across
+/// every kind of suspension the lease keeper goes through.
+@Suite struct ThreadTaskExecutorTests {
+    @Test func aTaskPreferringItRunsOnItsThreadAfterSleepsResumesAndInChildTasks() async {
+        let executor = ThreadTaskExecutor(name: "executor-test")
+        #expect(!executor.isCurrent)
+        let seen = await Task(executorPreference: executor) { () -> [Bool] in
+            var seen = [executor.isCurrent]
+            try? await Task.sleep(for: .milliseconds(5))
+            seen.append(executor.isCurrent)
+            // Resumed from another thread, as the database pool's answers are.
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async { done.resume() }
+            }
+            seen.append(executor.isCurrent)
+            let children = Recorded<Bool>()
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(1))
+                        children.append(executor.isCurrent)
+                    }
+                }
+            }
+            return seen + children.values
+        }.value
+        #expect(seen == Array(repeating: true, count: 6))
+        #expect(!executor.isCurrent)
+    }
+
+    /// The lease keeper's case: every thread of the cooperative pool is blocked (a handler
+    /// waiting synchronously), and a task on the executor still sleeps, wakes and goes on.
+    /// (It blocks the pool for 0.5 s: every other test of the process waits that long.)
+    @Test func itsSleepsWakeWhileEveryThreadOfTheCooperativePoolIsBlocked() async {
+        let executor = ThreadTaskExecutor(name: "executor-blocked-pool-test")
+        let width = ProcessInfo.processInfo.activeProcessorCount
+        let state = PoolBlock()
+        let sleeper = Task(executorPreference: executor) { () -> Bool? in
+            // Waits for every pool thread to be blocked, then sleeps five times.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while state.blocked.load(ordering: .sequentiallyConsistent) < width {
+                guard ContinuousClock.now < deadline else { return nil }
+                await executor.sleep(for: .milliseconds(2))
+            }
+            for _ in 0..<5 { await executor.sleep(for: .milliseconds(10)) }
+            return !state.released.load(ordering: .sequentiallyConsistent)
+        }
+        let blockers = (0..<width).map { _ in
+            Task.detached {
+                state.blocked.add(1, ordering: .sequentiallyConsistent)
+                usleep(500_000)
+                state.released.store(true, ordering: .sequentiallyConsistent)
+            }
+        }
+        let wokeWhileBlocked = await sleeper.value
+        for blocker in blockers { await blocker.value }
+        #expect(wokeWhileBlocked == true, "the sleeps woke only once the pool was free (nil: the pool never was all blocked)")
+    }
+
+    @Test func aCancelledSleepReturnsAtOnce() async {
+        let executor = ThreadTaskExecutor(name: "executor-cancel-test")
+        let sleeper = Task(executorPreference: executor) { () -> Duration in
+            let start = ContinuousClock.now
+            await executor.sleep(for: .seconds(60))
+            return ContinuousClock.now - start
+        }
+        sleeper.cancel()
+        #expect(await sleeper.value < .seconds(30))
+    }
+
+    @Test func itRunsJobsInTheOrderTheyCame() async {
+        let executor = ThreadTaskExecutor(name: "executor-order-test")
+        let order = Recorded<Int>()
+        var tasks: [Task<Void, Never>] = []
+        for index in 0..<50 {
+            tasks.append(Task(executorPreference: executor) { order.append(index) })
+        }
+        for task in tasks { await task.value }
+        #expect(order.values == Array(0..<50))
+    }
+}
+
+/// Values appended from several tasks, in the order they came.
+private final class Recorded<Value: Sendable>: Sendable {
+    private let stored = Mutex<[Value]>([])
+    func append(_ value: Value) { stored.withLock { $0.append(value) } }
+    var values: [Value] { stored.withLock { $0 } }
+}
+
+/// How many pool threads a test has blocked, and whether it has let them go.
+private final class PoolBlock: Sendable {
+    let blocked = Atomic<Int>(0)
+    let released = Atomic<Bool>(false)
+}
