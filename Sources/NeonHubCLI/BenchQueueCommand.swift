@@ -166,9 +166,11 @@ struct BenchQueueCommand: AsyncParsableCommand {
         let others =
             try await pool.query(
                 """
-                SELECT count(*)::int AS n FROM publish_jobs
-                WHERE kind = \(kind.rawValue) AND status IN ('scheduled', 'queued', 'running', 'retrying', 'unknown')
-                  AND tenant_id NOT LIKE 'bench-queue-%'
+                SELECT (SELECT count(*)::int FROM publish_jobs
+                        WHERE kind = \(kind.rawValue) AND status IN ('scheduled', 'queued', 'retrying', 'unknown')
+                          AND tenant_id NOT LIKE 'bench-queue-%')
+                     + (SELECT count(*)::int FROM publish_jobs
+                        WHERE status = 'running' AND kind = \(kind.rawValue) AND tenant_id NOT LIKE 'bench-queue-%') AS n
                 """
             ).first?.decode("n", as: Int.self) ?? 0
         guard others == 0 else {
