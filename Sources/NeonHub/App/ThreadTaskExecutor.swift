@@ -69,33 +69,3 @@ public final class ThreadTaskExecutor: TaskExecutor, Sendable {
         }
     }
 }
-
-/// One sleep's wake-up: the timer or a cancellation, whichever comes first, resumes the
-/// sleeping task once (a cancellation may come before the continuation is set).
-private final class Alarm: Sendable {
-    private enum State {
-        case armed
-        case sleeping(CheckedContinuation<Void, Never>)
-        case rung
-    }
-
-    private let state = Mutex(State.armed)
-
-    func set(_ continuation: CheckedContinuation<Void, Never>) {
-        let rungAlready = state.withLock { state -> Bool in
-            if case .rung = state { return true }
-            state = .sleeping(continuation)
-            return false
-        }
-        if rungAlready { continuation.resume() }
-    }
-
-    func ring() {
-        let sleeper = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            defer { state = .rung }
-            if case .sleeping(let continuation) = state { return continuation }
-            return nil
-        }
-        sleeper?.resume()
-    }
-}

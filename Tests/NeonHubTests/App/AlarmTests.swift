@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+@testable import NeonHub
+
+/// `Alarm` and `awaitEnd(of:atMost:)`, which `QueueWorkers.stop` waits with: a hung task must
+/// not hold a shutdown past its limit.
+@Suite struct AlarmTests {
+    @Test func awaitEndReturnsAtItsLimitWhileATaskHangs() async {
+        let gate = Alarm()
+        let hanging = Task { await withCheckedContinuation { gate.set($0) } }
+        // Lets the hung task go after 5 s in any case, so a wait that hangs with it fails
+        // below instead of holding the test run.
+        let release = Task {
+            try? await Task.sleep(for: .seconds(5))
+            gate.ring()
+        }
+        let start = ContinuousClock.now
+        await awaitEnd(of: [hanging], atMost: .milliseconds(200))
+        let waited = ContinuousClock.now - start
+        #expect(waited < .seconds(4), "waited \(waited) for a task that hangs, past a 200 ms limit")
+        gate.ring()
+        await hanging.value
+        release.cancel()
+    }
+
+    @Test func awaitEndReturnsWhenTheTasksEndBeforeTheLimit() async {
+        let tasks = (0..<3).map { index in Task { _ = try? await Task.sleep(for: .milliseconds(10 * index)) } }
+        let start = ContinuousClock.now
+        await awaitEnd(of: tasks, atMost: .seconds(60))
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+
+    @Test func aRingBeforeTheTaskWaitsWakesItAtOnceAndLaterRingsDoNothing() async {
+        let alarm = Alarm()
+        alarm.ring()
+        await withCheckedContinuation { alarm.set($0) }  // would hang if the early ring were lost
+        alarm.ring()  // a second ring resumes nothing (a double resume would crash)
+    }
+}
