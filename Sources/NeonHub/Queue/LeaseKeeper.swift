@@ -58,8 +58,9 @@ final class LeaseKeeper: Sendable {
 
     /// Checks the batches every twelfth of a lease until the task is cancelled. Heartbeats run
     /// as its child tasks: cancelling it cancels those in flight too, and it returns when they
-    /// have (so none outlives the workers' `stop`, and the database closed after it). Run it
-    /// in a task that prefers `LeaseKeeper.executor` (debug builds check).
+    /// have. The workers' `stop` waits up to 2 s for that; a heartbeat whose query hangs
+    /// longer is left to end on its own. Run it in a task that prefers `LeaseKeeper.executor`
+    /// (debug builds check).
     func run() async {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
