@@ -1,8 +1,9 @@
 import Synchronization
 
 /// A one-time wake-up for a suspended task: whichever of several events rings first (a timer,
-/// a cancellation, the end of other work) resumes it, once; a ring before the continuation is
-/// set resumes it as soon as it is (`ThreadTaskExecutor.sleep(for:)`, `awaitEnd(of:atMost:)`).
+/// a cancellation) resumes it, once; a ring before the continuation is set resumes it as soon
+/// as it is (`ThreadTaskExecutor.sleep(for:)`, whose cancellation may come first). Unlike
+/// `Deadline.Slot`, which is filled before anything can resume it, a ring is never lost.
 final class Alarm: Sendable {
     private enum State {
         case armed
@@ -30,23 +31,5 @@ final class Alarm: Sendable {
             return nil
         }
         sleeper?.resume()
-    }
-}
-
-/// Waits until every task of `tasks` has ended, or `limit` has passed, whichever comes first,
-/// and returns then: unlike awaiting them in a task group (which waits for every child, cancelled
-/// or not), a task that hangs past `limit` is left running.
-func awaitEnd(of tasks: [Task<Void, Never>], atMost limit: Duration) async {
-    let alarm = Alarm()
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-        alarm.set(continuation)
-        Task {
-            for task in tasks { await task.value }
-            alarm.ring()
-        }
-        Task {
-            try? await Task.sleep(for: limit)
-            alarm.ring()
-        }
     }
 }

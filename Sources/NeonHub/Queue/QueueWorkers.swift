@@ -129,7 +129,7 @@ public final class QueueWorkers: Sendable {
         for task in cancelled { task.cancel() }
         // The outcomes that came back before the cancel (a success, a deferral) are being
         // written: wait for them a little, so the database is not closed under their writes.
-        await awaitEnd(of: cancelled, atMost: .seconds(2))
+        _ = await Deadline.run(.seconds(2)) { for task in cancelled { await task.value } }
         // Until then the leases of those outcomes were kept; a job that ignored its
         // cancellation keeps its lease until it expires, and is then reclaimed.
         let keeper = keeping.withLock { task in
@@ -140,7 +140,7 @@ public final class QueueWorkers: Sendable {
         keeper.cancel()
         // Its heartbeats in flight are cancelled with it, but a query already sent runs to its
         // end: one that hangs on the database is not waited for more than 2 s.
-        await awaitEnd(of: [keeper], atMost: .seconds(2))
+        _ = await Deadline.run(.seconds(2)) { await keeper.value }
     }
 
     /// Reads the queue gauges once (a failure keeps the last values and is logged).

@@ -3,10 +3,10 @@ import Testing
 
 @testable import NeonHub
 
-/// `Alarm` and `awaitEnd(of:atMost:)`, which `QueueWorkers.stop` waits with: a hung task must
-/// not hold a shutdown past its limit.
-@Suite struct AlarmTests {
-    @Test func awaitEndReturnsAtItsLimitWhileATaskHangs() async {
+/// `Alarm`, and `Deadline.run`, which `QueueWorkers.stop` waits with: a hung task must not
+/// hold a shutdown past its limit.
+@Suite struct AlarmAndDeadlineTests {
+    @Test func aDeadlineReturnsAtItsLimitWhileATaskHangs() async {
         let gate = Alarm()
         let hanging = Task { await withCheckedContinuation { gate.set($0) } }
         // Lets the hung task go after 5 s in any case, so a wait that hangs with it fails
@@ -16,18 +16,23 @@ import Testing
             gate.ring()
         }
         let start = ContinuousClock.now
-        await awaitEnd(of: [hanging], atMost: .milliseconds(200))
+        let outcome = await Deadline.run(.milliseconds(200)) { await hanging.value }
         let waited = ContinuousClock.now - start
+        #expect(outcome == nil)
         #expect(waited < .seconds(4), "waited \(waited) for a task that hangs, past a 200 ms limit")
         gate.ring()
         await hanging.value
         release.cancel()
     }
 
-    @Test func awaitEndReturnsWhenTheTasksEndBeforeTheLimit() async {
+    @Test func aDeadlineReturnsTheAnswerWhenTheTasksEndBeforeTheLimit() async throws {
         let tasks = (0..<3).map { index in Task { _ = try? await Task.sleep(for: .milliseconds(10 * index)) } }
         let start = ContinuousClock.now
-        await awaitEnd(of: tasks, atMost: .seconds(60))
+        let outcome = await Deadline.run(.seconds(60)) { () -> Int in
+            for task in tasks { await task.value }
+            return tasks.count
+        }
+        #expect(try outcome?.get() == 3)
         #expect(ContinuousClock.now - start < .seconds(30))
     }
 
