@@ -37,33 +37,48 @@ import Testing
 
     /// The lease keeper's case: every thread of the cooperative pool is blocked (a handler
     /// waiting synchronously), and a task on the executor still sleeps, wakes and goes on.
-    /// (It blocks the pool for 0.5 s: every other test of the process waits that long. It
-    /// assumes the pool has `activeProcessorCount` threads, as Swift's is on Linux; with more,
-    /// the pool is never all blocked and the test passes without proving anything.)
+    /// The blockers hold their threads until the sleeper has slept five times, or for 60 s at
+    /// most: a task that needed a pool thread to go on would only do so once they gave up.
+    /// (It does not tell `sleep(for:)` from `Task.sleep`, whose wake-up is late only now and
+    /// then; see `ThreadTaskExecutor`.)
+    /// (Every other test of the process waits while the pool is blocked. The test assumes the
+    /// pool has `activeProcessorCount` threads, as Swift's has on Linux; with more, the pool is
+    /// never all blocked and the test passes without proving anything.)
     @Test func itsSleepsWakeWhileEveryThreadOfTheCooperativePoolIsBlocked() async {
         let executor = ThreadTaskExecutor(name: "executor-blocked-pool-test")
         let width = ProcessInfo.processInfo.activeProcessorCount
         let state = PoolBlock()
-        let sleeper = Task(executorPreference: executor) { () -> Bool? in
+        let sleeper = Task(executorPreference: executor) { () -> Bool in
             // Waits for every pool thread to be blocked, then sleeps five times.
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + .seconds(60)
             while state.blocked.load(ordering: .sequentiallyConsistent) < width {
-                guard ContinuousClock.now < deadline else { return nil }
+                guard ContinuousClock.now < deadline else {
+                    state.released.store(true, ordering: .sequentiallyConsistent)
+                    return false
+                }
                 await executor.sleep(for: .milliseconds(2))
             }
             for _ in 0..<5 { await executor.sleep(for: .milliseconds(10)) }
-            return state.blocked.load(ordering: .sequentiallyConsistent) == width
+            state.released.store(true, ordering: .sequentiallyConsistent)
+            return true
         }
         let blockers = (0..<width).map { _ in
-            Task.detached {
+            Task.detached { () -> Bool in
                 state.blocked.add(1, ordering: .sequentiallyConsistent)
-                usleep(500_000)
-                state.blocked.subtract(1, ordering: .sequentiallyConsistent)
+                defer { state.blocked.subtract(1, ordering: .sequentiallyConsistent) }
+                let deadline = ContinuousClock.now + .seconds(60)
+                while !state.released.load(ordering: .sequentiallyConsistent) {
+                    guard ContinuousClock.now < deadline else { return false }
+                    usleep(1_000)
+                }
+                return true
             }
         }
-        let wokeWhileBlocked = await sleeper.value
-        for blocker in blockers { await blocker.value }
-        #expect(wokeWhileBlocked == true, "the sleeps woke only once the pool was free (nil: its threads were never all blocked at once)")
+        let sleptWhileBlocked = await sleeper.value
+        var releasedBySleeper: [Bool] = []
+        for blocker in blockers { releasedBySleeper.append(await blocker.value) }
+        #expect(sleptWhileBlocked, "the pool's threads were never all blocked at once")
+        #expect(releasedBySleeper == Array(repeating: true, count: width), "the sleeps did not wake while the pool was blocked")
     }
 
     @Test func aCancelledSleepReturnsAtOnce() async {
@@ -96,7 +111,9 @@ private final class Recorded<Value: Sendable>: Sendable {
     var values: [Value] { stored.withLock { $0 } }
 }
 
-/// How many pool threads a test holds blocked right now.
+/// How many pool threads a test holds blocked right now, and when they may go.
 private final class PoolBlock: Sendable {
     let blocked = Atomic<Int>(0)
+    /// Set by the sleeper once its sleeps are done: the blockers let their threads go.
+    let released = Atomic<Bool>(false)
 }
