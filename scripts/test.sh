@@ -10,8 +10,18 @@ ensure_test_tool xmlsec1 xmlsec1 "the SAML assertion and SuccessFactors tests"
 # A TLS front that asks for client certificates, before ADP's fake (mutual TLS).
 ensure_test_tool socat socat "the ADP (mutual TLS) tests"
 
-say "running swift test…"
-swift test "$@"
+say "running swift test ($SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH tests at a time)…"
+# The test log is also kept, so that a failure is restated at the end: with 1,600 tests
+# running in parallel, the lines that say which one failed are otherwise far above the tail
+# a CI summary shows.
+TEST_LOG=$(mktemp)
+trap 'rm -f "$TEST_LOG"' EXIT
+if ! swift test "$@" 2>&1 | tee "$TEST_LOG"; then
+  say "swift test failed; the failing tests and their issues:"
+  grep -E '✘|recorded an issue|Fatal error|error: ' "$TEST_LOG" | grep -v 'Test run with' | head -60 >&2 || true
+  grep -E 'Test run with|Executed .* tests' "$TEST_LOG" | tail -2 >&2 || true
+  exit 1
+fi
 
 say "validating the OpenAPI document (openapi-spec-validator)…"
 validate_openapi "$(swift build --show-bin-path)/neonhub"
