@@ -136,8 +136,8 @@ import Testing
             defer { pool.shutdown() }
             let firstPID = try await pool.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int32.self)
             let admin = try db.connect()
-            try admin.query("SELECT pg_terminate_backend(\(try #require(firstPID)))")
-            try await Task.sleep(for: .milliseconds(200))
+            // Waits (up to 5 s) until the backend has exited, not a fixed pause a slow run outlasts.
+            try admin.query("SELECT pg_terminate_backend(\(try #require(firstPID)), 5000)")
             let secondPID = try await pool.query("SELECT pg_backend_pid() AS pid").first?.decode("pid", as: Int32.self)
             #expect(secondPID != nil)
             #expect(secondPID != firstPID)

@@ -39,13 +39,14 @@ import Testing
 
     @Test func theKeyIsTheBasicUserNameAndEveryAnswerCarriesTheRateLimitHeaders() async throws {
         try await withFake { _, client in
+            let before = Int(Date().timeIntervalSince1970)
             let ok = try await client.get("/v3/account", headers: Self.auth)
             #expect(ok.status == 200)
             let account = try #require(try ok.json()["account"] as? [String: Any])
             #expect(account["account_id"] as? String == DropboxSignFake.accountID && account["is_paid_hs"] as? Bool == true)
             #expect((account["quotas"] as? [String: Any])?["api_signature_requests_left"] as? Int == 1250)
             #expect(ok.header("X-RateLimit-Limit") == "100" && ok.header("X-RateLimit-Remaining") == "99")
-            #expect(Int(ok.header("X-Ratelimit-Reset") ?? "") ?? 0 > Int(Date().timeIntervalSince1970))
+            #expect(Int(ok.header("X-Ratelimit-Reset") ?? "") ?? 0 > before)
 
             let none = try await client.get("/v3/account")
             #expect(none.status == 401)
@@ -195,12 +196,15 @@ import Testing
             #expect(limited.header("Retry-After") == nil)
             #expect(try await client.get("/v3/account", headers: Self.auth).status == 200, "standard calls have their own budget")
 
+            // The reset is 7 s after the fake's clock at some moment in [before, after].
+            let before = Int(Date().timeIntervalSince1970)
             fake.injectRateLimit(calls: 1, resetIn: 7)
             fake.injectError(status: 503, name: "maintenance", message: "Down for maintenance.")
             let scripted = try await client.get("/v3/account", headers: Self.auth)
+            let after = Int(Date().timeIntervalSince1970)
             #expect(scripted.status == 429)
             let reset = Int(scripted.header("X-Ratelimit-Reset") ?? "") ?? 0
-            #expect(abs(reset - Int(Date().timeIntervalSince1970) - 7) <= 1)
+            #expect((before + 6...after + 8).contains(reset), "\(reset) for [\(before), \(after)] + 7")
             #expect(try await client.get("/v3/account", headers: Self.auth).status == 503)
             fake.revoke(key: DropboxSignFake.apiKey)
             #expect(try await client.get("/v3/account", headers: Self.auth).status == 401)

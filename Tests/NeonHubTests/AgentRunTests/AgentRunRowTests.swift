@@ -17,7 +17,7 @@ import Testing
         let gate: Gate
         func run(_ input: JSONValue, intent: String, toolbox: any AgentToolbox) async throws -> JSONValue {
             let gate = self.gate
-            return try await toolbox.call("slow.call", input: .object([:]), timeout: .seconds(10)) {
+            return try await toolbox.call("slow.call", input: .object([:]), timeout: .seconds(120)) {
                 await gate.wait()
                 return .string("done")
             }
@@ -105,7 +105,8 @@ import Testing
                 return resultData(envelope)?["runId"] as? String
             }
             var seenRunning: UUID?
-            for _ in 0..<200 where seenRunning == nil {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while seenRunning == nil, ContinuousClock.now < deadline {
                 let rows = try await pool.query("SELECT id, status FROM agent_runs WHERE agent = \("waiter")")
                 if let row = rows.first, try row.decode("status", as: String.self) == "running" {
                     seenRunning = try row.decode("id", as: UUID.self)
@@ -133,7 +134,8 @@ import Testing
                 return resultData(envelope)?["runId"] as? String
             }
             var lost: UUID?
-            for _ in 0..<200 where lost == nil {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while lost == nil, ContinuousClock.now < deadline {
                 // A crash of the database can lose a `running` row (it is committed without
                 // waiting for the WAL flush): here it is deleted while the run waits.
                 let rows = try await pool.query("DELETE FROM agent_runs WHERE agent = \("waiter") AND status = 'running' RETURNING id")

@@ -64,7 +64,7 @@ import Testing
                 let (status, envelope) = try await client.mutation("agents.run", ["agent": "gated-spender", "input": ["hold": true]])
                 return (status, resultData(envelope)?["status"] as? String)
             }
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(60)
             while gate.entered == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             try #require(gate.entered == 1)
 

@@ -45,7 +45,7 @@ import Testing
             #expect((resultData(meanwhile)?["runId"] as? String)?.lowercased() == id.uuidString.lowercased())
 
             try await pool.execute("DELETE FROM test_fail_finish")
-            let deadline = ContinuousClock.now + .seconds(15)
+            let deadline = ContinuousClock.now + .seconds(60)
             var stored = "running"
             while stored == "running", ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))

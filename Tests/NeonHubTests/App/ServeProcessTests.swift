@@ -91,7 +91,7 @@ import Testing
         let database = try await ThrowawayPostgres.freshDatabase()
         let server = try ServerProcess(environment: [
             "DATABASE_URL": database, "MIGRATIONS_DIR": Self.migrations.path,
-            "PORT": "0", "HOST": "127.0.0.1", "SHUTDOWN_GRACE": "3",
+            "PORT": "0", "HOST": "127.0.0.1", "SHUTDOWN_GRACE": "30",
         ])
         defer { server.terminate() }
         let port = try #require(server.waitForPort(), "the server exited at start: \(server.standardError)")
@@ -99,7 +99,7 @@ import Testing
         let started = Date()
         kill(server.process.processIdentifier, SIGTERM)
         #expect(try server.waitUntilExit() == 0)
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 20, "it exits once drained, not at the end of the 30 s grace")
     }
 
     /// Found by a review: a start that failed after the embedded cluster was up (here, the

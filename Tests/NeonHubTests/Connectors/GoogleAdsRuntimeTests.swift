@@ -260,14 +260,17 @@ import Testing
 
             // A short-term quota: rate limited, with the reset time from quotaErrorDetails.retryDelay.
             fake.failNext(.quota(retryDelay: "12s"))
+            let sentAt = Date()
             let limited = await #expect(throws: ConnectorError.self) {
                 try await runtime.execute(Support.call("campaigns.list")) { _ in .token(fresh) }
             }
+            let answeredBy = Date()
             #expect(limited?.code == .providerRateLimited)
             #expect(limited?.providerCode == "quotaError.RESOURCE_TEMPORARILY_EXHAUSTED")
             #expect(limited?.retryAfterSeconds.map { (11...12).contains($0) } == true)
-            let resetIn = limited?.resetAt.map { $0.timeIntervalSinceNow } ?? 0
-            #expect(resetIn > 10 && resetIn <= 12.5)
+            // 12 s after a moment between the call and its answer.
+            let resetAt = limited?.resetAt ?? .distantPast
+            #expect(resetAt > sentAt.addingTimeInterval(11.5) && resetAt <= answeredBy.addingTimeInterval(12.5))
             fake.failNext(.quota("RESOURCE_EXHAUSTED", retryDelay: nil), calls: 4)  // no retryDelay: a read is retried 3 times
             let daily = await #expect(throws: ConnectorError.self) {
                 try await runtime.execute(Support.call("customer.get")) { _ in .token(fresh) }

@@ -177,7 +177,9 @@ import Testing
                     client, connection: connection,
                     input: ["title": "Winter roast", "privacyLevel": "SELF_ONLY", "videoUrl": "https://www.example.com/media/winter.mp4"])
                 let retrying = try await QueueTestSupport.waitForJob(client, id) { QueueTestSupport.status($0) == "retrying" }
-                #expect(QueueTestSupport.outcomes(retrying) == ["retryable"])
+                // One retryable attempt or more: a busy test run may look only after the second.
+                let outcomes = QueueTestSupport.outcomes(retrying)
+                #expect(!outcomes.isEmpty && outcomes.allSatisfy { $0 == "retryable" }, "\(outcomes)")
                 let publishID = try #require(fake.publishes.keys.first)
                 let uuid = try #require(UUID(uuidString: id))
                 let row = try #require(try await server.database!.pool.query("SELECT payload::text AS p FROM publish_jobs WHERE id = \(uuid)").first)

@@ -193,7 +193,8 @@ import Testing
                     return try await group.reduce(into: [TokenRefresher.Outcome]()) { $0.append($1) }
                 }
             }
-            for _ in 0..<500 where gate.heldCount < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while gate.heldCount < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             try await Task.sleep(for: .milliseconds(300))
             #expect(gate.heldCount == 2)  // 8 / 4: the third waits for a permit, not at the provider
             #expect(try await server.database?.pool.query("SELECT 1 AS one").count == 1)

@@ -195,12 +195,13 @@ extension LLMTests {
             try await withFakeOpenAI(script: [.delayed(milliseconds: 40_000, .completion("too late"))]) { fake, url in
                 let started = ContinuousClock.now
                 let error = await llmError {
-                    try await provider(url, timeout: .milliseconds(300), maxRetries: 0).complete(
+                    try await provider(url, timeout: .milliseconds(1_500), maxRetries: 0).complete(
                         LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 }
                 let elapsed = ContinuousClock.now - started
                 #expect(error == .timeout)
-                #expect(elapsed >= .milliseconds(250))
+                // 1.5 s, long enough for the request to reach the fake on a loaded machine.
+                #expect(elapsed >= .milliseconds(1_450))
                 #expect(elapsed < .seconds(30))  // unbounded: the server's 40 s
                 #expect(fake.seen.count == 1)
             }
@@ -209,7 +210,7 @@ extension LLMTests {
         @Test func aTimeoutIsRetried() async throws {
             try await withFakeOpenAI(script: [.delayed(milliseconds: 15_000, .completion("too late")), .completion("second try")]) {
                 fake, url in
-                let response = try await provider(url, timeout: .seconds(1), maxRetries: 1).complete(
+                let response = try await provider(url, timeout: .seconds(3), maxRetries: 1).complete(
                     LLMRequest(model: "gpt-4o-mini", messages: Self.messages))
                 #expect(response.content == "second try")
                 #expect(fake.seen.count == 2)

@@ -106,12 +106,13 @@ extension OutboundTests {
             try await withFakeProvider(script: [.delayed(milliseconds: 40_000, .answer(200))], transport: kind) { fake, url, transport in
                 let started = ContinuousClock.now
                 let error = await F.outboundError {
-                    try await F.client(transport, maxRetries: 0, attemptTimeout: .milliseconds(300)).send(F.request(url))
+                    try await F.client(transport, maxRetries: 0, attemptTimeout: .milliseconds(1_500)).send(F.request(url))
                 }
                 let elapsed = ContinuousClock.now - started
                 #expect(error?.code == .timeout)
                 #expect(error?.status == nil)
-                #expect(elapsed >= .milliseconds(250))
+                // 1.5 s, long enough for the request to reach the fake on a loaded machine.
+                #expect(elapsed >= .milliseconds(1_450))
                 #expect(elapsed < .seconds(30))  // unbounded: the server's 40 s
                 #expect(fake.seen.count == 1)
             }

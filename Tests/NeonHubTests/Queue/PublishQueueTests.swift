@@ -92,7 +92,9 @@ import Testing
         let fake = MetaGraphFake()
         try fake.start()
         defer { fake.stop() }
-        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+        // A connector timeout far above the loss, so that a busy test run cannot turn the lost
+        // connection into a timeout before the fake has closed it.
+        try await QueueTestSupport.withMetaQueue(fake, timeout: .seconds(30)) { server, client, connection in
             fake.loseTheAnswerToNextPost()
             let (_, envelope) = try await QueueTestSupport.schedulePost(client, connection: connection, message: "Sent, connection lost")
             let id = try #require(QueueTestSupport.jobID(envelope))
@@ -257,7 +259,8 @@ import Testing
         let fake = MetaGraphFake()
         try fake.start()
         defer { fake.stop() }
-        try await QueueTestSupport.withMetaQueue(fake) { server, client, connection in
+        // A connector timeout far above the loss, as in the test of one lost answer above.
+        try await QueueTestSupport.withMetaQueue(fake, timeout: .seconds(30)) { server, client, connection in
             var ids: [String] = []
             for day in ["monday", "tuesday"] {
                 fake.loseTheAnswerToNextPost()

@@ -46,14 +46,16 @@ final class RunsUntilCancelledHandler: JobHandler {
         let handler = RunsUntilCancelledHandler()
         try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
             let ids = try await QueueWorkerTests.add(server, count: 1)
-            let workers = Self.startWorker(server, handler, lease: .seconds(3))  // a heartbeat every second
+            // A heartbeat every 3.3 s: the one that finds the lock taken stops the job. (With a
+            // 3 s lease, a loaded machine could let the lease run out first, another path.)
+            let workers = Self.startWorker(server, handler, lease: .seconds(10))
             let running = try await QueueWorkerTests.waitUntil(
                 server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
             #expect(running == 1)
             // Another worker reclaimed it (this one had stalled past its lease).
             try await server.database!.pool.execute(
                 "UPDATE publish_jobs SET locked_by = 'other-worker', locked_until = now() + interval '1 minute' WHERE id = \(ids[0])")
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(60)
             while handler.cancelled.withLock({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             #expect(handler.cancelled.withLock { $0 } == 1)
             await workers.stop(grace: .seconds(5))
@@ -81,7 +83,7 @@ final class RunsUntilCancelledHandler: JobHandler {
             #expect(running == 1)
             let pool = server.database!.pool
             try await pool.execute("ALTER TABLE publish_jobs RENAME TO publish_jobs_away")
-            let deadline = ContinuousClock.now + .seconds(20)
+            let deadline = ContinuousClock.now + .seconds(60)
             while handler.cancelled.withLock({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             try await pool.execute("ALTER TABLE publish_jobs_away RENAME TO publish_jobs")
             #expect(handler.cancelled.withLock { $0 } == 1)

@@ -50,7 +50,7 @@ final class RecordingHandler: JobHandler {
     }
 
     static func waitUntil(_ server: NeonHubServer, _ sql: PostgresQuery, equals expected: Int) async throws -> Int {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         var value = -1
         while ContinuousClock.now < deadline {
             value = try await server.database!.pool.query(sql).first?.decode(0, as: Int.self) ?? -1
@@ -226,18 +226,19 @@ final class RecordingHandler: JobHandler {
     @Test func stoppingLetsARunningJobFinishWithinTheGrace() async throws {
         let handler = RecordingHandler(delay: .milliseconds(800))
         try await withDatabaseApp(jobHandlers: [.action: handler], { $0.workers = 1 }) { server, _ in
-            _ = try await Self.add(server, count: 3)
+            _ = try await Self.add(server, count: 10)
             _ = try await Self.waitUntil(server, "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'running'", equals: 1)
             // Stop returns as soon as the running job is done; a long grace only matters on a
-            // machine the whole suite starves (CI saw an 800 ms job miss a 5 s grace).
+            // machine the whole suite starves (CI saw an 800 ms job miss a 5 s grace). On such a
+            // machine the worker may also have moved on to the next job before stop is called.
             await server.queue.workers.stop(grace: .seconds(60))
             let succeeded = try await server.database!.pool.query(
                 "SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'succeeded'"
             ).first?.decode(0, as: Int.self)
             let queued = try await server.database!.pool.query("SELECT count(*)::int FROM publish_jobs WHERE kind = 'action' AND status = 'queued'")
                 .first?.decode(0, as: Int.self)
-            #expect(succeeded == 1)  // the running one finished
-            #expect(queued == 2)  // the others were left for another worker
+            #expect(succeeded == handler.totalRuns && handler.totalRuns > 0, "every job started was let finish")
+            #expect(queued == 10 - handler.totalRuns && handler.totalRuns < 10, "the others were left for another worker")
         }
     }
 
