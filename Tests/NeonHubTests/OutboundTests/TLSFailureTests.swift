@@ -67,7 +67,8 @@ import Testing
     @Test func anUnverifiedCertificateEndsTheCallAtTheFirstAttemptInWordsWhereANetworkFailureIsRetried() async throws {
         for (kind, attempts) in [(OutboundTransportError.Kind.certificateUnverified, 1), (.network, 4)] {
             let transport = FailingTransport(OutboundTransportError(kind, detail: TLSFailure.unverifiedCertificate))
-            let client = ClientFixtures.client(transport, maxRetries: 3)
+            // Bounds a starved test run cannot reach: the failures are immediate.
+            let client = ClientFixtures.client(transport, maxRetries: 3, attemptTimeout: .seconds(60), deadline: .seconds(120))
             let error = await ClientFixtures.outboundError { try await client.send(ClientFixtures.request("https://api.example")) }
             #expect(error?.code == .network && error?.attempts == attempts, "\(kind)")
             #expect(transport.calls == attempts)
