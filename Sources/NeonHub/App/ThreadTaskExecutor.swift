@@ -52,7 +52,7 @@ public final class ThreadTaskExecutor: TaskExecutor, Sendable {
     /// early, without throwing). The timer fires off the cooperative pool; a task that prefers
     /// this executor then resumes on its thread.
     public func sleep(for duration: Duration) async {
-        let alarm = Alarm()
+        let alarm = Alarm<Void>()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 alarm.set(continuation)

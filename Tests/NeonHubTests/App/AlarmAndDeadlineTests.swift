@@ -3,11 +3,11 @@ import Testing
 
 @testable import NeonHub
 
-/// `Alarm`, and `Deadline.run`, which `QueueWorkers.stop` waits with: a hung task must not
+/// `Alarm`, and `Deadline.run` (built on it), which `QueueWorkers.stop` waits with: a hung task must not
 /// hold a shutdown past its limit.
 @Suite struct AlarmAndDeadlineTests {
     @Test func aDeadlineReturnsAtItsLimitWhileATaskHangs() async {
-        let gate = Alarm()
+        let gate = Alarm<Void>()
         let hanging = Task { await withCheckedContinuation { gate.set($0) } }
         // Lets the hung task go after 120 s in any case, so a wait that hangs with it fails
         // below instead of holding the test run.
@@ -37,9 +37,22 @@ import Testing
     }
 
     @Test func aRingBeforeTheTaskWaitsWakesItAtOnceAndLaterRingsDoNothing() async {
-        let alarm = Alarm()
+        let alarm = Alarm<Void>()
         alarm.ring()
         await withCheckedContinuation { alarm.set($0) }  // would hang if the early ring were lost
         alarm.ring()  // a second ring resumes nothing (a double resume would crash)
+    }
+
+    @Test func theFirstRingsValueIsTheOneTheTaskWakesWith() async {
+        let early = Alarm<Int>()
+        early.ring(1)
+        early.ring(2)
+        #expect(await withCheckedContinuation { early.set($0) } == 1)
+        let late = Alarm<Int>()
+        let waiter = Task { await withCheckedContinuation { late.set($0) } }
+        try? await Task.sleep(for: .milliseconds(20))  // either order must give 3
+        late.ring(3)
+        late.ring(4)
+        #expect(await waiter.value == 3)
     }
 }
