@@ -13,6 +13,9 @@ final class BatchCountdown: Sendable {
     /// A countdown from `count` jobs.
     init(_ count: Int) { state = Mutex(State(remaining: count)) }
 
+    /// Whether every job has counted itself.
+    var isDone: Bool { state.withLock { $0.remaining <= 0 } }
+
     /// One job counts itself.
     func tick() {
         state.withLock { state -> CheckedContinuation<Void, Never>? in

@@ -30,6 +30,8 @@ extension QueueStore {
         var worker: String
         var attempt: Int
         var row: [UInt8]
+        /// A success of a job created from a draft: its write publishes the draft.
+        var publishesDraft: Bool
 
         /// The end of `claim`'s attempt by `worker`; its duration is taken now.
         init(_ claim: Claim, worker: String, transition t: Transition, startedAt: ContinuousClock.Instant) {
@@ -62,7 +64,8 @@ extension QueueStore {
             row.add("result", t.result)
             row.add("remote_id", t.remoteID)
             row.add("remote_url", t.remoteURL)
-            if t.status == .succeeded { row.add("draft_id", job.draftID?.lowercasedText) }
+            publishesDraft = t.status == .succeeded && job.draftID != nil
+            if publishesDraft { row.add("draft_id", job.draftID?.lowercasedText) }
             self.row = row.finish()
         }
     }
@@ -95,6 +98,30 @@ extension QueueStore {
         }
     }
 
+    /// Writes `batch` (the ends of a worker's last claim that are ready) and claims the
+    /// worker's next jobs (`claim`) in one transaction and one round trip: one commit, whose
+    /// wait for the WAL flush the two shared before (docs/PERFORMANCE.md). Without ends it is
+    /// `claim`. Each end is answered as `finish(_:)` answers it. If the transaction fails,
+    /// nothing was claimed, and the ends are written as `finish(_:)` writes them (the batch,
+    /// then each on its own); the claim's error comes back beside their results.
+    func finishAndClaim(
+        _ batch: [Finish], worker: String, kinds: [JobKind], limit: Int, lease: Duration
+    ) async -> (written: [Result<Bool, any Error>], claims: Result<[Claim], any Error>) {
+        let claim = Self.claimQuery(worker: worker, kinds: kinds, limit: limit, lease: lease)
+        guard !batch.isEmpty else {
+            do { return ([], .success(try Self.claims(from: try await pool.query(claim)))) } catch { return ([], .failure(error)) }
+        }
+        let results: [PostgresQueryResult]
+        do {
+            results = try await pool.pipelineTransaction([Self.finishQuery(batch), claim])
+        } catch {
+            return (await finish(batch), .failure(error))
+        }
+        // Committed: whatever happens below, nothing is written again.
+        let written = Result { try Self.written(from: results[0].rows) }
+        return (batch.map { end in written.map { $0.contains(end.claimKey) } }, Result { try Self.claims(from: results[1].rows) })
+    }
+
     /// The statement of `finish`: the ends arrive as one JSON array read by
     /// `jsonb_to_recordset`; the jobs' update (each guarded by its lease), and — for the jobs it
     /// matched only — their attempt rows and drafts, as data-modifying CTEs joined to it.
@@ -109,6 +136,11 @@ extension QueueStore {
     /// transaction cost Postgres about 1.5 times what one statement over ten rows does
     /// (docs/PERFORMANCE.md).
     private func write(_ batch: [Finish]) async throws -> Set<Finish.ClaimKey> {
+        try Self.written(from: try await pool.query(Self.finishQuery(batch)))
+    }
+
+    /// The statement of `write`.
+    static func finishQuery(_ batch: [Finish]) -> PostgresQuery {
         var ends: [UInt8] = [UInt8(ascii: "[")]
         ends.reserveCapacity(batch.reduce(2) { $0 + $1.row.count + 1 })
         for (index, end) in batch.enumerated() {
@@ -116,7 +148,7 @@ extension QueueStore {
             ends.append(contentsOf: end.row)
         }
         ends.append(UInt8(ascii: "]"))
-        let rows = try await pool.query(
+        return
             """
             WITH o AS (
                 SELECT * FROM jsonb_to_recordset(\(PostgresBind.text(String(decoding: ends, as: UTF8.self), type: .jsonb))::jsonb) AS o(
@@ -143,17 +175,28 @@ extension QueueStore {
                 SELECT o.id, o.tenant_id, o.attempt, o.worker, o.outcome, o.http_status, o.error, o.request, o.response, o.retry_after,
                        o.started_at, now(), o.duration_ms
                 FROM o JOIN job ON job.id = o.id AND job.worker = o.worker AND job.attempt = o.attempt
-            ), draft AS (
-                UPDATE content_drafts d
-                SET status = 'published', published_url = coalesce(o.remote_url, d.published_url), published_at = now(),
-                    version = d.version + 1, updated_at = now()
-                FROM o JOIN job ON job.id = o.id AND job.worker = o.worker AND job.attempt = o.attempt
-                WHERE o.draft_id IS NOT NULL AND d.id = o.draft_id AND d.tenant_id = o.tenant_id AND d.status <> 'published'
-                RETURNING d.id
-            )
+            )\(unescaped: batch.contains(where: \.publishesDraft) ? Self.publishDrafts : "")
             SELECT id, worker, attempt FROM job
-            """)
-        return Set(
+            """
+    }
+
+    /// The part of `finishQuery` that publishes the drafts of the jobs that succeeded, only in
+    /// the statement of a batch that has some: the drafts' table and its indexes are opened
+    /// and locked by every statement that names them, rows or none (docs/PERFORMANCE.md).
+    private static let publishDrafts = """
+        , draft AS (
+            UPDATE content_drafts d
+            SET status = 'published', published_url = coalesce(o.remote_url, d.published_url), published_at = now(),
+                version = d.version + 1, updated_at = now()
+            FROM o JOIN job ON job.id = o.id AND job.worker = o.worker AND job.attempt = o.attempt
+            WHERE o.draft_id IS NOT NULL AND d.id = o.draft_id AND d.tenant_id = o.tenant_id AND d.status <> 'published'
+            RETURNING d.id
+        )
+        """
+
+    /// The claims `finishQuery`'s rows say were written.
+    static func written(from rows: [PostgresRow]) throws -> Set<Finish.ClaimKey> {
+        Set(
             try rows.map { row in
                 var column = PostgresRowCursor(row)
                 return Finish.ClaimKey(

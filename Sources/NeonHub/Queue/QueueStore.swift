@@ -206,10 +206,15 @@ public struct QueueStore: Sendable {
     /// claim's time. A worker's text never changes, so from its sixth claim on a connection
     /// Postgres keeps one generic plan.
     public func claim(worker: String, kinds: [JobKind], limit: Int, lease: Duration) async throws -> [Claim] {
+        try Self.claims(from: try await pool.query(Self.claimQuery(worker: worker, kinds: kinds, limit: limit, lease: lease)))
+    }
+
+    /// The statement of `claim`.
+    static func claimQuery(worker: String, kinds: [JobKind], limit: Int, lease: Duration) -> PostgresQuery {
         let kindList = "'" + kinds.map(\.rawValue).sorted().joined(separator: "','") + "'"
         let limit = "\(max(1, limit))"
         let leaseSeconds = Double(lease.components.seconds)
-        let rows = try await pool.query(
+        return
             """
             WITH expired AS (
                 SELECT id, status AS previous, locked_by AS previous_worker, updated_at AS previous_start, attempts AS previous_attempt
@@ -240,8 +245,12 @@ public struct QueueStore: Sendable {
                 FROM claimed WHERE previous = 'running'
             )
             SELECT \(unescaped: QueueJob.columns), claimed.previous FROM claimed
-            """)
-        return try rows.map { row in
+            """
+    }
+
+    /// The claims `claimQuery`'s rows describe.
+    static func claims(from rows: [PostgresRow]) throws -> [Claim] {
+        try rows.map { row in
             Claim(job: try QueueJob(row: row), previousStatus: JobStatus(rawValue: try row.decode("previous", as: String.self)) ?? .queued)
         }
     }

@@ -166,22 +166,30 @@ public final class QueueWorkers: Sendable {
     private func workLoop(worker: String) async {
         let kinds = Array(handlers.keys)
         // The previous batch's outcomes, still being written while this worker claims and runs
-        // the next batch: at most one batch behind.
+        // the next batch: at most one batch behind. Those that are ready when the worker
+        // claims again go with its claim, in one transaction (`carrier`).
         var writing: Task<Void, Never>?
+        var carrier: OutcomeCarrier?
         while true {
             // Counted before the claim: a claim in flight may come back with a job already
             // `running` in the table, and `stop` must wait for it rather than cancel it.
             inFlight.add(1, ordering: .sequentiallyConsistent)
             guard !stopping.load(ordering: .sequentiallyConsistent) else {
                 inFlight.subtract(1, ordering: .sequentiallyConsistent)
+                carrier?.handOver()
                 await Self.settle(writing)
                 return
             }
             let seen = doorbell.generation
             let claims: [QueueStore.Claim]
             let claimedAt = ContinuousClock.now
+            let carried = carrier?.take() ?? []
+            carrier = nil
+            let (written, claimed) = await store.finishAndClaim(
+                carried.map(\.end), worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease)
+            for (outcome, result) in zip(carried, written) { outcome.resume(with: result) }
             do {
-                claims = try await store.claim(worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease)
+                claims = try claimed.get()
             } catch {
                 inFlight.subtract(1, ordering: .sequentiallyConsistent)
                 if !claimsFailing.exchange(true, ordering: .relaxed) {
@@ -197,9 +205,10 @@ public final class QueueWorkers: Sendable {
                 continue
             }
             inFlight.add(claims.count - 1, ordering: .sequentiallyConsistent)
-            let batch = await runBatch(claims, worker: worker, claimedAt: claimedAt)
+            let (batch, outcomes) = await runBatch(claims, worker: worker, claimedAt: claimedAt)
             await Self.settle(writing)
             writing = batch
+            carrier = outcomes
         }
     }
 
@@ -214,8 +223,10 @@ public final class QueueWorkers: Sendable {
     }
 
     /// Runs a claim's jobs at once and returns when every one of them has run, with the task
-    /// that finishes writing their outcomes (each is written as soon as its own job has run,
-    /// not after its batch) and then releases them from `inFlight`. The process's `LeaseKeeper`
+    /// that finishes writing their outcomes and then releases them from `inFlight`, and the
+    /// outcomes held for the worker's next claim (`OutcomeCarrier`: those of a batch that ran
+    /// at once, or of its last job; any other is written as soon as its own job has run, not
+    /// after its batch). The process's `LeaseKeeper`
     /// keeps the leases of the whole batch until then (one heartbeat statement every third of a
     /// lease, whatever the batch's size; the jobs already written are left alone), and stops a
     /// job whose lease is gone (another worker reclaimed it after this one stalled, or no
@@ -224,11 +235,14 @@ public final class QueueWorkers: Sendable {
     /// So a worker claims its next batch while the last one's outcomes are being written: with
     /// quick jobs a write takes longer than the batch itself, and a worker that waited for it
     /// before claiming again spent most of its cycle waiting (docs/PERFORMANCE.md).
-    private func runBatch(_ claims: [QueueStore.Claim], worker: String, claimedAt: ContinuousClock.Instant) async -> Task<Void, Never> {
+    private func runBatch(
+        _ claims: [QueueStore.Claim], worker: String, claimedAt: ContinuousClock.Instant
+    ) async -> (written: Task<Void, Never>, outcomes: OutcomeCarrier) {
         let leases = BatchLeases(claims.map(\.job.id), claimedAt: claimedAt)
         keeper.watch(leases, worker: worker)
         let ran = BatchCountdown(claims.count)
         let written = BatchCountdown(claims.count)
+        let outcomes = OutcomeCarrier(finisher: finisher, ran: ran)
         // One task per job (its own, so that a lost lease stops that job alone). Each starts
         // right here, on this thread, and runs until it first waits (a quick job: until its
         // outcome is being written), so a batch of quick jobs costs no scheduling and no
@@ -238,7 +252,7 @@ public final class QueueWorkers: Sendable {
             let id = claim.job.id
             let job = Task.immediate { [self] in
                 await process(
-                    claim, worker: worker,
+                    claim, worker: worker, outcomes: outcomes,
                     ran: {
                         leases.ran(id)
                         ran.tick()
@@ -249,6 +263,7 @@ public final class QueueWorkers: Sendable {
             leases.started(id, task: job)
             return job
         }
+        outcomes.started()
         let batch = Task { [self] in
             await withTaskCancellationHandler {
                 await written.wait()
@@ -264,19 +279,20 @@ public final class QueueWorkers: Sendable {
         } onCancel: {
             batch.cancel()
         }
-        return batch
+        return (batch, outcomes)
     }
 
-    /// Runs one claimed job, calls `ran`, and writes its next state, in the trace of whoever
-    /// enqueued it (a new span of it; a new trace when the job has none): its log lines and
-    /// outbound calls name that trace.
-    func process(_ claim: QueueStore.Claim, worker: String, ran: @Sendable () -> Void) async {
+    /// Runs one claimed job, calls `ran`, and writes its next state (through `outcomes`, with
+    /// its worker's next claim, when given), in the trace of whoever enqueued it (a new span
+    /// of it; a new trace when the job has none): its log lines and outbound calls name that
+    /// trace.
+    func process(_ claim: QueueStore.Claim, worker: String, outcomes: OutcomeCarrier? = nil, ran: @Sendable () -> Void) async {
         await TraceContext.withContinued(traceparent: claim.job.traceParent) {
-            await run(claim, worker: worker, ran: ran)
+            await run(claim, worker: worker, outcomes: outcomes, ran: ran)
         }
     }
 
-    private func run(_ claim: QueueStore.Claim, worker: String, ran: @Sendable () -> Void) async {
+    private func run(_ claim: QueueStore.Claim, worker: String, outcomes: OutcomeCarrier?, ran: @Sendable () -> Void) async {
         let started = ContinuousClock.now
         let job = claim.job
         let transition: QueueStore.Transition
@@ -301,7 +317,9 @@ public final class QueueWorkers: Sendable {
             return
         }
         do {
-            let written = try await finisher.finish(QueueStore.Finish(claim, worker: worker, transition: transition, startedAt: started))
+            let end = QueueStore.Finish(claim, worker: worker, transition: transition, startedAt: started)
+            let written: Bool
+            if let outcomes { written = try await outcomes.finish(end) } else { written = try await finisher.finish(end) }
             guard written else {
                 logger.warning("a job's lease was lost before it finished; another worker owns it now", metadata: ["job": "\(job.id)"])
                 return
