@@ -57,8 +57,8 @@ struct BenchQueueCommand: AsyncParsableCommand {
     @Option(name: .customLong("database-url"), help: "libpq connection string or postgres:// URL (default: $DATABASE_URL).")
     var databaseURL: String?
 
-    @Option(help: "Apply the migrations in this directory first.")
-    var migrationsDirectory: String = "Migrations"
+    @Option(help: "Apply the migrations in this directory first (default: $MIGRATIONS_DIR, else Migrations).")
+    var migrationsDirectory: String?
 
     @Option(help: "Internal: run workers only, for the jobs of this tenant (a child of --processes).")
     var workOnly: String?
@@ -83,6 +83,12 @@ struct BenchQueueCommand: AsyncParsableCommand {
         return fromEnvironment.isEmpty ? nil : fromEnvironment
     }
 
+    private var resolvedMigrationsDirectory: String {
+        if let migrationsDirectory, !migrationsDirectory.isEmpty { return migrationsDirectory }
+        let fromEnvironment = ProcessInfo.processInfo.environment["MIGRATIONS_DIR"] ?? ""
+        return fromEnvironment.isEmpty ? "Migrations" : fromEnvironment
+    }
+
     private var kind: JobKind { mode == "publish" ? .publish : .action }
 
     func run() async throws {
@@ -103,7 +109,7 @@ struct BenchQueueCommand: AsyncParsableCommand {
             return
         }
 
-        try await Migrator(directory: URL(fileURLWithPath: migrationsDirectory, isDirectory: true), logger: logger).migrate(using: pool)
+        try await Migrator(directory: URL(fileURLWithPath: resolvedMigrationsDirectory, isDirectory: true), logger: logger).migrate(using: pool)
         try await refuseWhenOthersHaveJobs(pool)
         // Earlier rounds' jobs stay, finished, as a live queue's history does; their dead row
         // versions are vacuumed away so that every round starts alike. (Deleting them would

@@ -25,6 +25,14 @@ final class OutcomeCarrier: Sendable {
 
         /// Answers the job: whether its outcome was written (false: the lease was lost).
         func resume(with result: Result<Bool, any Error>) { answer.resume(returning: result) }
+
+        /// Writes the outcome through `finisher`, in a task of its own (which a cancelled
+        /// worker does not cancel), and answers the job with what that write says.
+        func write(through finisher: FinishBatcher) {
+            Task {
+                do { resume(with: .success(try await finisher.finish(end))) } catch { resume(with: .failure(error)) }
+            }
+        }
     }
 
     private struct State: Sendable {
@@ -88,10 +96,6 @@ final class OutcomeCarrier: Sendable {
     func handOver() { write(take()) }
 
     private func write(_ outcomes: [Carried]) {
-        for carried in outcomes {
-            Task { [finisher] in
-                do { carried.resume(with: .success(try await finisher.finish(carried.end))) } catch { carried.resume(with: .failure(error)) }
-            }
-        }
+        for carried in outcomes { carried.write(through: finisher) }
     }
 }

@@ -101,12 +101,17 @@ extension QueueStore {
     /// Writes `batch` (the ends of a worker's last claim that are ready) and claims the
     /// worker's next jobs (`claim`) in one transaction and one round trip: one commit, whose
     /// wait for the WAL flush the two shared before (docs/PERFORMANCE.md). Without ends it is
-    /// `claim`. Each end is answered as `finish(_:)` answers it. If the transaction fails,
-    /// nothing was claimed, and the ends are written as `finish(_:)` writes them (the batch,
-    /// then each on its own); the claim's error comes back beside their results.
+    /// `claim`. Each end is answered as `finish(_:)` answers it.
+    ///
+    /// If the transaction fails, `written` is nil: none of the ends was written, and the
+    /// caller writes them another way (`FinishBatcher`), since one bad end fails the batch.
+    /// Nothing was claimed either — unless the connection was lost after COMMIT was sent
+    /// (`PostgresError.isCommitOutcomeUnknown`): then the claim may have committed, as a lost
+    /// claim on its own may have, and its jobs are reclaimed when their lease runs out; the
+    /// ends written again then find their leases released and answer false.
     func finishAndClaim(
         _ batch: [Finish], worker: String, kinds: [JobKind], limit: Int, lease: Duration
-    ) async -> (written: [Result<Bool, any Error>], claims: Result<[Claim], any Error>) {
+    ) async -> (written: [Result<Bool, any Error>]?, claims: Result<[Claim], any Error>) {
         let claim = Self.claimQuery(worker: worker, kinds: kinds, limit: limit, lease: lease)
         guard !batch.isEmpty else {
             do { return ([], .success(try Self.claims(from: try await pool.query(claim)))) } catch { return ([], .failure(error)) }
@@ -115,7 +120,7 @@ extension QueueStore {
         do {
             results = try await pool.pipelineTransaction([Self.finishQuery(batch), claim])
         } catch {
-            return (await finish(batch), .failure(error))
+            return (nil, .failure(error))
         }
         // Committed: whatever happens below, nothing is written again.
         let written = Result { try Self.written(from: results[0].rows) }

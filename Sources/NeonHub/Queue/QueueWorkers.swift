@@ -185,9 +185,20 @@ public final class QueueWorkers: Sendable {
             let claimedAt = ContinuousClock.now
             let carried = carrier?.take() ?? []
             carrier = nil
-            let (written, claimed) = await store.finishAndClaim(
+            var (written, claimed) = await store.finishAndClaim(
                 carried.map(\.end), worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease)
-            for (outcome, result) in zip(carried, written) { outcome.resume(with: result) }
+            if let written {
+                for (outcome, result) in zip(carried, written) { outcome.resume(with: result) }
+            } else {
+                // The transaction failed: the outcomes go to the writer, whose task a stop
+                // does not cancel (a cancelled worker gets no pooled connection), and which
+                // writes each on its own if their batch fails. The claim failed with them: it
+                // is tried again alone, as one bad outcome says nothing about claiming.
+                for outcome in carried { outcome.write(through: finisher) }
+                claimed = await store.finishAndClaim(
+                    [], worker: worker, kinds: kinds, limit: max(1, settings.claimBatch), lease: settings.lease
+                ).claims
+            }
             do {
                 claims = try claimed.get()
             } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import NeonHub
 import TestSupport
 import Testing
@@ -66,6 +67,28 @@ import Testing
             #expect(first?["fileChecksum"] as? String != first?["appliedChecksum"] as? String)
             #expect(first?["appliedAt"] is String)
         }
+    }
+
+    /// `neonhub bench queue` migrates from `MIGRATIONS_DIR` as every other command does (it
+    /// read `./Migrations` whatever the variable said).
+    @Test func benchQueueMigratesFromMigrationsDir() async throws {
+        let name = try await blocking { try ThrowawayPostgres.createDatabase() }
+        defer { ThrowawayPostgres.dropIfExternal(name) }
+        let url = ThrowawayPostgres.connectionString(database: name)
+        let folder = try makeTemporaryDirectory("neonhub-bench-migrations")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data("CREATE TABLE from_migrations_dir (n int);".utf8).write(to: folder.appendingPathComponent("0001_marker.sql"))
+        try await blocking {
+            // The folder's one migration has no queue tables: the benchmark stops once it has
+            // migrated and looks for jobs, and the marker table shows which folder it read.
+            let bench = try Self.run(["bench", "queue", "--jobs", "1", "--workers", "1"], database: url, migrations: folder)
+            #expect(bench.status != 0)
+            #expect(bench.errors.contains("publish_jobs"), "\(bench.errors)")
+        }
+        let pool = PostgresPool(connectionString: url, configuration: PostgresPoolConfiguration(size: 1), logger: Logger(label: "test"))
+        defer { pool.shutdown() }
+        let tables = try await pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'from_migrations_dir'")
+        #expect(try tables.first?.decode("n", as: Int.self) == 1)
     }
 
     @Test func reportRendersEveryStateAndExitCodes() {
