@@ -1,6 +1,8 @@
 -- A worker's cycle as two transactions: the outcomes of its last claim (QueueStore.finishQuery, no
 -- draft), then its next claim of 10 (QueueStore.claimQuery), which hands its jobs' ends to the next
 -- cycle in :prev. After fill.sql: pgbench -n -M prepared -c 4 -j 2 -T 6 -D prev='[]' -f separate-commits.sql
+-- The cycle as one transaction, as QueueWorkers runs it since OutcomeCarrier (docs/PERFORMANCE.md):
+--   { echo 'BEGIN;'; cat separate-commits.sql; echo 'COMMIT;'; } > /tmp/one-commit.sql
 WITH o AS (
     SELECT * FROM jsonb_to_recordset(:prev::jsonb) AS o(
         id uuid, worker text, status text, outcome text, tenant_id text, attempt int, started_at timestamptz,
