@@ -237,15 +237,16 @@ public final class QueueWorkers: Sendable {
     /// that finishes writing their outcomes and then releases them from `inFlight`, and the
     /// outcomes held for the worker's next claim (`OutcomeCarrier`: those of a batch that ran
     /// at once, or of its last job; any other is written as soon as its own job has run, not
-    /// after its batch). The process's `LeaseKeeper`
-    /// keeps the leases of the whole batch until then (one heartbeat statement every third of a
-    /// lease, whatever the batch's size; the jobs already written are left alone), and stops a
-    /// job whose lease is gone (another worker reclaimed it after this one stalled, or no
-    /// heartbeat got through for a whole lease): it no longer belongs to this worker.
+    /// after its batch). The process's `LeaseKeeper` keeps the leases of the whole batch until
+    /// then (one heartbeat statement every third of a lease, whatever the batch's size; the jobs
+    /// already written are left alone), and stops a job whose lease is gone (another worker
+    /// reclaimed it after this one stalled, or no heartbeat got through for a whole lease): it
+    /// no longer belongs to this worker.
     ///
-    /// So a worker claims its next batch while the last one's outcomes are being written: with
-    /// quick jobs a write takes longer than the batch itself, and a worker that waited for it
-    /// before claiming again spent most of its cycle waiting (docs/PERFORMANCE.md).
+    /// So a worker claims its next batch while the last one's outcomes that did not go with
+    /// the claim are being written: with quick jobs a write takes longer than the batch itself,
+    /// and a worker that waited for it before claiming again spent most of its cycle waiting
+    /// (docs/PERFORMANCE.md).
     private func runBatch(
         _ claims: [QueueStore.Claim], worker: String, claimedAt: ContinuousClock.Instant
     ) async -> (written: Task<Void, Never>, outcomes: OutcomeCarrier) {
