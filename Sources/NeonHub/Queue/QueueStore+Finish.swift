@@ -99,9 +99,10 @@ extension QueueStore {
     }
 
     /// Writes `batch` (the ends of a worker's last claim that are ready) and claims the
-    /// worker's next jobs (`claim`) in one transaction and one round trip: one commit, whose
-    /// wait for the WAL flush the two shared before (docs/PERFORMANCE.md). Without ends it is
-    /// `claim`. Each end is answered as `finish(_:)` answers it.
+    /// worker's next jobs (`claim`) in one transaction and one round trip: one commit and one
+    /// wait for its WAL flush, where a write and a claim apart waited for two
+    /// (docs/PERFORMANCE.md). Without ends it is `claim`. Each end is answered as
+    /// `finish(_:)` answers it.
     ///
     /// If the transaction fails, `written` is nil: none of the ends was written, and the
     /// caller writes them another way (`FinishBatcher`), since one bad end fails the batch.
