@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 // One claimed job: run by its handler (or reconciled first), and its outcome written.
 extension QueueWorkers {
@@ -45,7 +46,10 @@ extension QueueWorkers {
                 logger.warning("a job's lease was lost before it finished; another worker owns it now", metadata: ["job": "\(job.id)"])
                 return
             }
-            if transition.status.isFinal { metrics.recordJobCompleted(kind: job.kind.rawValue, outcome: transition.status.rawValue) }
+            if transition.status.isFinal {
+                metrics.recordJobCompleted(kind: job.kind.rawValue, outcome: transition.status.rawValue)
+                completed.add(1, ordering: .releasing)
+            }
             if transition.status == .dlq {
                 logger.warning(
                     "job moved to the dead-letter queue",

@@ -57,6 +57,8 @@ public final class QueueWorkers: Sendable {
     /// The keeper's task, stopped after the workers' tasks have ended (or had their 2 s).
     private let keeping = Mutex<Task<Void, Never>?>(nil)
     private let inFlight = Atomic<Int>(0)
+    /// Jobs brought to a final state here (`completedJobs`).
+    let completed = Atomic<Int>(0)
     /// Whether the last claim (of any worker here) and the last gauge reading failed: a
     /// failure is logged as a warning when it starts and once more when it ends, not at every
     /// poll of every worker.
@@ -89,6 +91,12 @@ public final class QueueWorkers: Sendable {
 
     /// Jobs being run right now in this process, and claims in flight that may return some.
     public var running: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Jobs this process's workers brought to a final state (succeeded, dead-lettered,
+    /// cancelled) since they started, each counted once its outcome is committed: what
+    /// `neonhub_queue_jobs_completed_total` counts, read without rendering the metrics.
+    /// `neonhub bench queue` waits on it instead of polling the table during the drain.
+    public var completedJobs: Int { completed.load(ordering: .acquiring) }
 
     /// Starts the listener, the workers, the keeper of their leases and the gauge reader.
     public func start() {

@@ -105,6 +105,7 @@ final class RecordingHandler: JobHandler {
             #expect(done == ids.count)
             #expect(handler.totalRuns == ids.count)
             #expect(handler.maxRunsOfOneJob == 1)
+            #expect(workers.completedJobs == ids.count)
             let row = try await server.database!.pool.query(
                 """
                 SELECT (SELECT count(*)::int FROM publish_attempts WHERE outcome = 'succeeded' AND duration_ms IS NOT NULL) AS attempts,
@@ -201,6 +202,36 @@ final class RecordingHandler: JobHandler {
             #expect((dead["job"] as? [String: Any])?["dlqReason"] as? String == "abandoned")
             #expect(QueueTestSupport.outcomes(dead) == ["abandoned", "abandoned", "permanent"])
             #expect(handler.totalRuns == 0)
+        }
+    }
+
+    /// `completedJobs` (what `neonhub bench queue` waits on) counts a job once its final state
+    /// is committed: a success and a dead-lettered job, not one waiting for its retry.
+    @Test func completedJobsCountsTheJobsThatReachedAFinalStateAndNoOthers() async throws {
+        let handler = RecordingHandler { job in
+            switch job.idempotencyKey {
+            case "test-action-0": .retry(JobFailure(code: "providerUnavailable", message: "503"))
+            case "test-action-1": .permanent(JobFailure(code: "providerRejected", message: "400"))
+            default: .succeeded(result: nil, remoteID: nil, remoteURL: nil)
+            }
+        }
+        try await withDatabaseApp({ $0.workers = 0 }) { server, _ in
+            let ids = try await Self.add(server, count: 5)
+            var settings = QueueWorkers.Settings(count: 2)
+            settings.backoffBase = .seconds(600)  // the retried job stays `retrying`
+            let workers = QueueWorkers(
+                store: server.queue.store, handlers: [.action: handler], settings: settings,
+                connectionString: server.database!.connectionString, logger: Logger(label: "completed"))
+            #expect(workers.completedJobs == 0)
+            workers.start()
+            let settled = try await Self.waitUntil(
+                server,
+                "SELECT count(*)::int FROM publish_jobs WHERE status IN ('succeeded', 'dlq') OR (status = 'retrying' AND attempts = 1)",
+                equals: ids.count)
+            await workers.stop(grace: .seconds(2))
+            #expect(settled == ids.count)
+            #expect(handler.totalRuns == ids.count)
+            #expect(workers.completedJobs == ids.count - 1)
         }
     }
 
