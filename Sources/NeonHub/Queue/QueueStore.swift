@@ -46,7 +46,10 @@ public struct QueueStore: Sendable {
     }
 
     /// Adds a job, or returns the tenant's job that already has its idempotency key
-    /// (`created` false). A key reused for a different job is an `idempotencyConflict`.
+    /// (`created` false). A key reused for a different job is an `idempotencyConflict`. The
+    /// key is taken by the insert itself: `publish_jobs_take_key` (migration 0018) adds it to
+    /// `publish_job_keys` and skips the row when the tenant holds it already (after a
+    /// concurrent insert of the same key has committed), so the insert returns no row.
     /// A job without a `traceParent` stores the enqueuing request's or job's
     /// (`TraceContext.current`): the workers run it in that trace.
     public func enqueue(_ new: NewJob) async throws -> (job: QueueJob, created: Bool) {
@@ -59,7 +62,6 @@ public struct QueueStore: Sendable {
             VALUES (\(new.tenantID), \(new.kind.rawValue), \(future ? "scheduled" : "queued"), \(new.connectionID), \(new.connector), \(new.action),
                     \(new.accountID), \(new.draftID), \(new.runID), \(new.webhookEventID), \(new.payload), \(new.idempotencyKey), \(new.contentHash),
                     coalesce(\(new.runAfter)::timestamptz, now()), \(new.timeZone), \(new.maxAttempts), \(traceParent), \(new.priority))
-            ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
             RETURNING \(unescaped: QueueJob.columns)
             """)
         if let row = inserted.first { return (try QueueJob(row: row), true) }
@@ -75,9 +77,14 @@ public struct QueueStore: Sendable {
         return (existing, false)
     }
 
+    /// The tenant's job holding `idempotencyKey`, found through `publish_job_keys`.
     func job(tenant: String, idempotencyKey: String) async throws -> QueueJob? {
         try await pool.query(
-            "SELECT \(unescaped: QueueJob.columns) FROM publish_jobs WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey)"
+            """
+            SELECT \(unescaped: QueueJob.columns) FROM publish_jobs
+            WHERE id = (SELECT job_id FROM publish_job_keys WHERE tenant_id = \(tenant) AND idempotency_key = \(idempotencyKey))
+              AND tenant_id = \(tenant)
+            """
         )
         .first.map(QueueJob.init(row:))
     }
