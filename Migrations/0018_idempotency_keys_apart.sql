@@ -15,9 +15,17 @@
 -- publish_job_keys, and when the tenant already holds that key it skips the job's row, as
 -- `ON CONFLICT DO NOTHING` did (after waiting, as it did, for a concurrent insert of the same
 -- key to commit or roll back). Deleting jobs (retention, cleanup) frees their keys in the same
--- statement; emptying the table empties the keys. `tenant_id` and `idempotency_key` of a job
--- are never updated (nothing in NeonHub does): an update that changed them would leave the
--- old key held, and is refused.
+-- statement; emptying the table empties the keys. `id`, `tenant_id` and `idempotency_key` of a
+-- job are never updated (nothing in NeonHub does): an update that changed them would leave the
+-- key held by a job that does not exist, and is refused.
+--
+-- The table is locked first, for the whole migration: a job added by a running process between
+-- the copy of the keys and the index's drop would otherwise have no key (and the lock taken
+-- later, stronger than the copy's, could deadlock with it). The previous version's `enqueue`
+-- names the dropped index (`ON CONFLICT (tenant_id, idempotency_key)`) and fails once it is
+-- gone: docs/QUEUE.md says how to upgrade.
+LOCK TABLE publish_jobs IN ACCESS EXCLUSIVE MODE;
+
 CREATE TABLE publish_job_keys (
     tenant_id       text NOT NULL,
     idempotency_key text NOT NULL,
@@ -46,12 +54,13 @@ CREATE TRIGGER publish_jobs_take_key BEFORE INSERT ON publish_jobs
 
 CREATE FUNCTION publish_jobs_keep_key() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'a job''s tenant_id and idempotency_key cannot change (job %)', OLD.id
+    RAISE EXCEPTION 'a job''s id, tenant_id and idempotency_key cannot change (job %)', OLD.id
         USING ERRCODE = 'check_violation';
 END $$;
 
-CREATE TRIGGER publish_jobs_keep_key BEFORE UPDATE OF tenant_id, idempotency_key ON publish_jobs
-    FOR EACH ROW WHEN (NEW.tenant_id IS DISTINCT FROM OLD.tenant_id OR NEW.idempotency_key IS DISTINCT FROM OLD.idempotency_key)
+CREATE TRIGGER publish_jobs_keep_key BEFORE UPDATE OF id, tenant_id, idempotency_key ON publish_jobs
+    FOR EACH ROW WHEN (NEW.id IS DISTINCT FROM OLD.id OR NEW.tenant_id IS DISTINCT FROM OLD.tenant_id
+                       OR NEW.idempotency_key IS DISTINCT FROM OLD.idempotency_key)
     EXECUTE FUNCTION publish_jobs_keep_key();
 
 CREATE FUNCTION publish_jobs_free_keys() RETURNS trigger LANGUAGE plpgsql AS $$

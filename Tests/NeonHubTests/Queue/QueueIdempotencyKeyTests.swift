@@ -9,7 +9,8 @@ import Testing
 /// A tenant's idempotency key names one job, held in `publish_job_keys` since migration 0018
 /// rather than by a unique index on `publish_jobs`: whoever inserts a job takes its key, a
 /// second insert of a held key adds nothing, deleting or emptying jobs frees their keys, a
-/// key cannot be changed under its job, and an upgraded database keeps the keys it had.
+/// key cannot be changed under its job (nor the job's id), and an upgraded database keeps the
+/// keys it had.
 @Suite struct QueueIdempotencyKeyTests {
     static func job(_ tenant: String, _ key: String) -> QueueStore.NewJob {
         QueueStore.NewJob(tenantID: tenant, kind: .action, payload: .object([:]), idempotencyKey: key, maxAttempts: 3)
@@ -94,6 +95,7 @@ import Testing
             for change: PostgresQuery in [
                 "UPDATE publish_jobs SET idempotency_key = 'moved' WHERE id = \(added.job.id)",
                 "UPDATE publish_jobs SET tenant_id = 'tenant-b' WHERE id = \(added.job.id)",
+                "UPDATE publish_jobs SET id = gen_random_uuid() WHERE id = \(added.job.id)",
             ] {
                 let error = await #expect(throws: PostgresError.self) { try await pool.execute(change) }
                 #expect(error?.code == "23514")

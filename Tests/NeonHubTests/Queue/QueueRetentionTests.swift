@@ -60,6 +60,10 @@ import Testing
             let left = try await Self.remaining(pool, all)
             #expect(left.jobs == [oldDLQ, recent, waiting, reconciling])
             #expect(left.attempts == 4, "the deleted jobs' attempts went with them")
+            let keys = try await pool.query("SELECT job_id FROM publish_job_keys WHERE tenant_id = 't1'").map {
+                try $0.decode("job_id", as: UUID.self)
+            }
+            #expect(Set(keys) == [oldDLQ, recent, waiting, reconciling], "the deleted jobs' idempotency keys were freed")
         }
     }
 
