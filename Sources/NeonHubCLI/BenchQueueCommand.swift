@@ -218,8 +218,9 @@ struct BenchQueueCommand: AsyncParsableCommand {
 
     /// Returns once the in-process workers have brought every job to a final state, read from
     /// their counter every millisecond: the drain is timed without a query beside it. (A probe
-    /// of the table every 10 ms took a quarter of a core from the workers' Postgres: the
-    /// `PgQueuer` beside it is timed until its managers return, with no probe.)
+    /// of the table every 10 ms, when planned as a sequential scan, took a quarter of a core
+    /// from the workers' Postgres; the `PgQueuer` beside it is timed until its managers
+    /// return, with no probe.)
     private func waitUntilCompleted(_ workers: QueueWorkers, timeout: Duration) async throws {
         let deadline = ContinuousClock.now + timeout
         while workers.completedJobs < jobs {
